@@ -1,0 +1,36 @@
+import { RemixBrowser } from '@remix-run/react'
+import { startTransition, StrictMode } from 'react'
+import { hydrateRoot } from 'react-dom/client'
+import i18next from 'i18next'
+import { I18nextProvider, initReactI18next } from 'react-i18next'
+import { fallbackLocale, i18nOptions, isLocale } from './lib/i18n'
+import { RequestContext } from './lib/context'
+
+// Only the page's language is downloaded; the others stay out of the bundle the browser runs.
+const loaders = {
+  en: () => import('./locales/en/common.json'),
+  es: () => import('./locales/es/common.json'),
+  fr: () => import('./locales/fr/common.json'),
+}
+
+async function hydrate() {
+  const lang = document.documentElement.lang
+  const locale = isLocale(lang) ? lang : fallbackLocale
+  const common = (await loaders[locale]()).default
+  await i18next.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: { [locale]: { common } } })
+  const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? ''
+  startTransition(() => {
+    hydrateRoot(
+      document,
+      <StrictMode>
+        <RequestContext.Provider value={{ requestId: meta('request-id'), cspNonce: '' }}>
+          <I18nextProvider i18n={i18next}>
+            <RemixBrowser />
+          </I18nextProvider>
+        </RequestContext.Provider>
+      </StrictMode>,
+    )
+  })
+}
+
+void hydrate()

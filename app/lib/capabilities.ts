@@ -1,0 +1,11 @@
+/**
+ * The capabilities shown in the main navigation. A capability appears here only once its pages
+ * exist (the brief: pages for capabilities not built yet must not pretend).
+ */
+export interface NavItem {
+  path: string
+  /** i18n key of its label. */
+  labelKey: string
+}
+
+export const navigation: NavItem[] = [{ path: '/', labelKey: 'nav.home' }]

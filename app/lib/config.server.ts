@@ -1,0 +1,83 @@
+import { z } from 'zod'
+
+/**
+ * Configuration comes from environment variables only, validated once at start-up.
+ * A bad value stops start-up with one line naming the variable (see README, "Configuration").
+ */
+
+const rateRule = z
+  .string()
+  .trim()
+  .regex(/^(off|\d+\/\d+)$/, 'must be "off" or "POINTS/SECONDS", e.g. "30/60"')
+  .transform((v) => {
+    if (v === 'off') return null
+    const [points, seconds] = v.split('/').map(Number) as [number, number]
+    return { points, seconds }
+  })
+  .refine((v) => v === null || (v.points > 0 && v.seconds > 0), 'points and seconds must be positive')
+
+const booleanish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+
+const schema = z.object({
+  NODE_ENV: z.enum(['production', 'development', 'test'], { message: 'must be production, development or test' }).default('production'),
+  HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  PORT: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .default(3000),
+  PUBLIC_URL: z
+    .url({ message: 'must be an absolute http(s) URL, e.g. https://plaza.example.org' })
+    .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
+    .optional(),
+  DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('data/plaza.sqlite'),
+  // FULL: every acknowledged commit is on disk (an fsync per commit; group commit amortises it).
+  DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
+  DB_BUSY_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(60_000).default(5000),
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      message: 'must be one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  // Number of reverse proxies in front of Plaza whose X-Forwarded-For we believe (0 = none).
+  TRUST_PROXY: z.coerce.number({ message: 'must be a number of proxy hops (0 for none)' }).int().min(0).max(10).default(0),
+  RATE_LIMIT_WRITE: rateRule.default(rateRule.parse('30/60')),
+  RATE_LIMIT_READ: rateRule.default(null),
+  DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),
+  SEED_DEMO: booleanish.default(true),
+  SEED: z.coerce.number({ message: 'must be a number' }).int().min(0).default(1),
+})
+
+export type Config = Omit<z.infer<typeof schema>, 'PUBLIC_URL'> & { PUBLIC_URL: string }
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+/** Parse and validate; throws ConfigError whose message is one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input: Record<string, string> = {}
+  for (const key of Object.keys(schema.shape)) {
+    const value = env[key]
+    // An empty variable means "unset" (as in `PORT= npm start`).
+    if (value !== undefined && value !== '') input[key] = value
+  }
+  const result = schema.safeParse(input)
+  if (!result.success) {
+    const issue = result.error.issues[0]!
+    const name = String(issue.path[0] ?? 'configuration')
+    const got = input[name] === undefined ? '' : ` (got ${JSON.stringify(input[name])})`
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`)
+  }
+  const data = result.data
+  return { ...data, PUBLIC_URL: (data.PUBLIC_URL ?? `http://${data.HOST}:${data.PORT}`).replace(/\/$/, '') }
+}
+
+let cached: Config | undefined
+/** The process-wide configuration (validated on first use). */
+export function config(): Config {
+  return (cached ??= loadConfig())
+}

@@ -1,0 +1,127 @@
+import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node'
+import { json } from '@remix-run/node'
+import {
+  isRouteErrorResponse,
+  Links,
+  Meta,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useRouteError,
+  useRouteLoaderData,
+} from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { useChangeLanguage } from 'remix-i18next/react'
+import stylesUrl from './styles/app.css'
+import { localeOf } from './lib/i18n.server'
+import { fallbackLocale } from './lib/i18n'
+import { useRequestContext } from './lib/context'
+import { navigation } from './lib/capabilities'
+import { cityProfile } from './modules/geo/areas.server'
+import { SiteHeader, SiteFooter } from './components/layout'
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: stylesUrl },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
+]
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const locale = await localeOf(request)
+  const city = await cityProfile()
+  const url = new URL(request.url)
+  return json({ locale, city, navigation, path: url.pathname + url.search })
+}
+
+export const handle = { i18n: 'common' }
+
+export type RootData = ReturnType<typeof useRootData>
+export function useRootData() {
+  return useRouteLoaderData<typeof loader>('root')
+}
+
+export function Layout({ children }: { children: React.ReactNode }) {
+  const data = useRootData()
+  const error = useRouteError()
+  const { i18n, t } = useTranslation()
+  const { requestId, cspNonce } = useRequestContext()
+  const locale = data?.locale ?? i18n.language ?? fallbackLocale
+  return (
+    <html lang={locale} dir={i18n.dir(locale)}>
+      <head>
+        <meta charSet="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="request-id" content={requestId} />
+        {error ? <title>{`${errorTitle(error, t)} · Plaza`}</title> : <Meta />}
+        <Links />
+      </head>
+      <body>
+        <a className="skip-link" href="#main">
+          {t('nav.skip')}
+        </a>
+        <SiteHeader city={data?.city?.name ?? null} navigation={data?.navigation ?? navigation} locale={locale} path={data?.path ?? '/'} />
+        <main id="main" tabIndex={-1}>
+          {children}
+        </main>
+        <SiteFooter />
+        <ScrollRestoration nonce={cspNonce} />
+        <Scripts nonce={cspNonce} />
+      </body>
+    </html>
+  )
+}
+
+export default function App() {
+  const data = useRootData()
+  useChangeLanguage(data?.locale ?? fallbackLocale)
+  return <Outlet />
+}
+
+function errorTitle(error: unknown, t: (key: string, values?: Record<string, unknown>) => string) {
+  if (isRouteErrorResponse(error)) {
+    if (error.status === 404) return t('errors.notFoundTitle')
+    if (error.status < 500) return t('errors.errorTitle', { status: error.status })
+  }
+  return t('errors.serverErrorTitle')
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError()
+  const { t } = useTranslation()
+  const { requestId } = useRequestContext()
+  if (isRouteErrorResponse(error) && error.status === 404) {
+    return (
+      <section className="error-page">
+        <h1>{t('errors.notFoundTitle')}</h1>
+        <p>{t('errors.notFoundBody')}</p>
+        <p>
+          <a href="/">{t('errors.backHome')}</a>
+        </p>
+      </section>
+    )
+  }
+  if (isRouteErrorResponse(error) && error.status < 500) {
+    return (
+      <section className="error-page">
+        <h1>{t('errors.errorTitle', { status: error.status })}</h1>
+        <p>{typeof error.data === 'string' ? error.data : t('errors.badRequestTitle')}</p>
+        <p>
+          <a href="/">{t('errors.backHome')}</a>
+        </p>
+      </section>
+    )
+  }
+  return (
+    <section className="error-page">
+      <h1>{t('errors.serverErrorTitle')}</h1>
+      <p>{t('errors.serverErrorBody')}</p>
+      {requestId ? (
+        <p>
+          {t('errors.referenceLabel')} <code data-testid="request-id">{requestId}</code>
+        </p>
+      ) : null}
+      <p>
+        <a href="/">{t('errors.backHome')}</a>
+      </p>
+    </section>
+  )
+}

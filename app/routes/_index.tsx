@@ -1,0 +1,98 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json } from '@remix-run/node'
+import { useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { translatorFor } from '../lib/i18n.server'
+import { cityOverview } from '../modules/geo/areas.server'
+import { AreaMapSvg, districtColours } from '../components/AreaMapSvg'
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const [{ t, locale }, overview] = await Promise.all([translatorFor(request), cityOverview()])
+  const title = overview ? t('home.title', { city: overview.city.name }) : t('site.name')
+  return json({ title, locale, overview })
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: data?.title ?? 'Plaza' },
+  { name: 'description', content: 'Plaza' },
+]
+
+export default function Home() {
+  const { overview, locale } = useLoaderData<typeof loader>()
+  const { t } = useTranslation()
+  if (!overview) {
+    return (
+      <section className="page">
+        <h1>{t('site.name')}</h1>
+        <p>{t('home.emptyCity')}</p>
+      </section>
+    )
+  }
+  const { city } = overview
+  const km2 = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 })
+  const counts = new Intl.NumberFormat(locale)
+  return (
+    <div className="page home">
+      <section className="home__intro">
+        <p className="home__tagline">{t('site.tagline', { city: city.name })}</p>
+        <h1>{t('home.heading', { city: city.name })}</h1>
+        <p>{t('home.intro', { city: city.name })}</p>
+      </section>
+      <div className="home__grid">
+        <figure className="home__map">
+          <AreaMapSvg
+            title={t('home.mapTitle', { city: city.name })}
+            description={t('home.mapDescription', {
+              city: city.name,
+              districts: overview.districts.length,
+              neighbourhoods: overview.neighbourhoodCount,
+              river: city.river,
+            })}
+            width={overview.width}
+            height={overview.height}
+            cityPath={overview.cityPath}
+            districts={overview.districts}
+            neighbourhoodPaths={overview.neighbourhoodPaths}
+          />
+          <figcaption>
+            {t('home.mapDescription', {
+              city: city.name,
+              districts: overview.districts.length,
+              neighbourhoods: overview.neighbourhoodCount,
+              river: city.river,
+            })}
+          </figcaption>
+        </figure>
+        <section className="home__facts" aria-labelledby="facts-heading">
+          <h2 id="facts-heading">{t('home.factsHeading', { city: city.name })}</h2>
+          <dl className="facts">
+            <div>
+              <dt>{t('home.districtCount')}</dt>
+              <dd>{counts.format(overview.districts.length)}</dd>
+            </div>
+            <div>
+              <dt>{t('home.neighbourhoodCount')}</dt>
+              <dd>{counts.format(overview.neighbourhoodCount)}</dd>
+            </div>
+            <div>
+              <dt>{t('home.surface')}</dt>
+              <dd>{t('home.squareKm', { value: km2.format(overview.areaKm2) })}</dd>
+            </div>
+          </dl>
+          <h2 id="districts-heading">{t('home.districtsHeading')}</h2>
+          <ul className="district-list" aria-labelledby="districts-heading">
+            {overview.districts.map((d, i) => (
+              <li key={d.slug}>
+                <span className={`swatch swatch--${i % districtColours.length}`} aria-hidden="true" />
+                <span className="district-list__name">{d.name}</span>
+                <span className="district-list__meta">
+                  {t('home.neighbourhoods', { count: d.neighbourhoods })} · {t('home.squareKm', { value: km2.format(d.areaKm2) })}
+                </span>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+    </div>
+  )
+}

@@ -1,0 +1,65 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { json, redirect } from '@remix-run/node'
+import { Form, useActionData, useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { z } from 'zod'
+import { localeCookie, translatorFor } from '../lib/i18n.server'
+import { supportedLocales } from '../lib/i18n'
+import { fieldErrors, safeRedirectPath, type FieldErrors } from '../lib/forms'
+
+const languageSchema = z.object({
+  locale: z.enum(supportedLocales),
+  redirectTo: z.string().max(2000).optional(),
+})
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { t, locale } = await translatorFor(request)
+  return json({ title: t('language.title'), locale })
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
+
+export async function action({ request }: ActionFunctionArgs) {
+  const form = Object.fromEntries(await request.formData())
+  const parsed = languageSchema.safeParse(form)
+  if (!parsed.success) {
+    const { t } = await translatorFor(request)
+    const errors: FieldErrors = fieldErrors(parsed.error, { locale: t('language.invalid'), redirectTo: t('language.invalid') })
+    return json({ errors, submitted: typeof form.locale === 'string' ? form.locale : '' }, { status: 400 })
+  }
+  return redirect(safeRedirectPath(parsed.data.redirectTo, '/'), {
+    headers: { 'Set-Cookie': await localeCookie.serialize(parsed.data.locale) },
+  })
+}
+
+export default function Language() {
+  const { locale } = useLoaderData<typeof loader>()
+  const actionData = useActionData<typeof action>()
+  const { t } = useTranslation()
+  const error = actionData?.errors.locale?.[0]
+  return (
+    <section className="page narrow">
+      <h1>{t('language.title')}</h1>
+      <p>{t('language.intro')}</p>
+      <p>{t('language.current', { language: t(`language.${locale}`) })}</p>
+      <Form method="post" reloadDocument noValidate className="stack">
+        <input type="hidden" name="redirectTo" value="/" />
+        <fieldset aria-describedby={error ? 'locale-error' : undefined}>
+          <legend>{t('language.label')}</legend>
+          {supportedLocales.map((l) => (
+            <label key={l} className="choice" lang={l}>
+              <input type="radio" name="locale" value={l} defaultChecked={l === locale} />
+              {t(`language.${l}`)}
+            </label>
+          ))}
+          {error ? (
+            <p className="field-error" id="locale-error" role="alert">
+              {error}
+            </p>
+          ) : null}
+        </fieldset>
+        <button type="submit">{t('language.submit')}</button>
+      </Form>
+    </section>
+  )
+}

@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely/migration'
+import * as m0001 from './0001_foundation'
+
+/**
+ * Every migration, in order. Listed here (not discovered from the file system) so that the
+ * same code runs under tsx, vitest and inside the compiled server bundle.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+}

@@ -1,0 +1,95 @@
+import { sql } from 'kysely'
+import type { PlazaDatabase } from '../../app/lib/db.server'
+import { bboxOf, areaSquareMetres } from '../../app/modules/geo/geometry'
+import { generateCity } from './city'
+
+/**
+ * The demo city. Deterministic (same seed → same city) and idempotent (a step that finds its data
+ * already there does nothing). Later capabilities add their own steps; `scale` multiplies the
+ * amount of generated content for benchmarks.
+ */
+
+export interface SeedOptions {
+  seed: number
+  scale: number
+  /** Called as work advances: (done, total, label). */
+  onProgress?: (done: number, total: number, label: string) => void
+}
+
+export interface SeedStep {
+  name: string
+  /** Units of work, for the progress bar. */
+  size(options: SeedOptions): number
+  run(database: PlazaDatabase, options: SeedOptions, progress: (units: number) => void): Promise<{ created: number }>
+}
+
+const areasStep: SeedStep = {
+  name: 'areas',
+  size: () => 1,
+  async run(database, options, progress) {
+    const existing = await database.db.selectFrom('areas').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    if (existing.n > 0) {
+      progress(1)
+      return { created: 0 }
+    }
+    const city = generateCity(options.seed)
+    const created = await database.write(async (trx) => {
+      const ids = new Map<string, number>()
+      // Parents come before children in generateCity's order; sort by level to be sure.
+      const order = { city: 0, district: 1, neighbourhood: 2 } as const
+      const areas = [...city.areas].sort((a, b) => order[a.level] - order[b.level])
+      for (const area of areas) {
+        const [minLng, minLat, maxLng, maxLat] = bboxOf(area.geometry)
+        const row = await trx
+          .insertInto('areas')
+          .values({
+            slug: area.slug,
+            name: area.name,
+            level: area.level,
+            parent_id: area.parentSlug ? ids.get(area.parentSlug)! : null,
+            geometry: JSON.stringify(area.geometry),
+            min_lng: minLng,
+            min_lat: minLat,
+            max_lng: maxLng,
+            max_lat: maxLat,
+            area_m2: areaSquareMetres(area.geometry),
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+        ids.set(area.slug, row.id)
+      }
+      const now = new Date().toISOString()
+      await trx
+        .insertInto('settings')
+        .values({ key: 'city', value: JSON.stringify({ name: city.name, slug: city.slug, river: city.river }), updated_at: now })
+        .onConflict((oc) => oc.column('key').doUpdateSet({ value: (eb) => eb.ref('excluded.value'), updated_at: now }))
+        .execute()
+      return areas.length
+    })
+    progress(1)
+    return { created }
+  },
+}
+
+/** Steps in order; capabilities append theirs (each must be idempotent). */
+export const seedSteps: SeedStep[] = [areasStep]
+
+export async function seedDemo(database: PlazaDatabase, options: SeedOptions) {
+  const total = seedSteps.reduce((sum, step) => sum + step.size(options), 0)
+  let done = 0
+  const report: Record<string, number> = {}
+  for (const step of seedSteps) {
+    const result = await step.run(database, options, (units) => {
+      done += units
+      options.onProgress?.(done, total, step.name)
+    })
+    report[step.name] = result.created
+  }
+  return report
+}
+
+/** True when nothing has been seeded yet (a fresh database). */
+export async function isEmpty(database: PlazaDatabase): Promise<boolean> {
+  const row = await database.db.selectFrom('areas').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+  return row.n === 0
+}

@@ -1,0 +1,90 @@
+/**
+ * `npm start`: validate configuration, build if the sources are newer than the build, migrate,
+ * seed the demo city when the database is empty, then serve.
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { pathToFileURL } from 'node:url'
+import type { ServerBuild } from '@remix-run/node'
+import { ConfigError, loadConfig } from '../app/lib/config.server'
+
+let config
+try {
+  config = loadConfig()
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message)
+    process.exit(1)
+  }
+  throw error
+}
+
+const root = path.resolve(import.meta.dirname, '..')
+const buildFile = path.join(root, 'build', 'index.js')
+
+function newestSource(dir: string): number {
+  let newest = 0
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name)
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full))
+    else newest = Math.max(newest, fs.statSync(full).mtimeMs)
+  }
+  return newest
+}
+
+if (!process.argv.includes('--no-build')) {
+  const built = fs.existsSync(buildFile) ? fs.statSync(buildFile).mtimeMs : 0
+  const sources = Math.max(
+    ...['app', 'db'].map((d) => newestSource(path.join(root, d))),
+    fs.statSync(path.join(root, 'remix.config.js')).mtimeMs,
+    fs.statSync(path.join(root, 'package.json')).mtimeMs,
+  )
+  if (sources > built) {
+    console.log('Building Plaza…')
+    execFileSync(process.execPath, [path.join(root, 'node_modules/@remix-run/dev/dist/cli.js'), 'build'], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, NODE_ENV: 'production' },
+    })
+  }
+}
+
+const { openDatabase, migrateOrThrow } = await import('../app/lib/db.server')
+const { logger: getLogger } = await import('../app/lib/logger.server')
+const { createHttpApp, createRateLimiter, rateRules } = await import('../app/lib/http.server')
+const { seedDemo, isEmpty } = await import('../db/seed/index')
+
+const log = getLogger()
+const database = openDatabase({ path: config.DATABASE_PATH, synchronous: config.DB_SYNCHRONOUS, busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
+const applied = await migrateOrThrow(database)
+if (applied.length) log.info({ migrations: applied }, 'database migrated')
+if (config.SEED_DEMO && (await isEmpty(database))) {
+  const report = await seedDemo(database, { seed: config.SEED, scale: 1 })
+  log.info({ seeded: report }, 'demo city seeded')
+}
+await database.close()
+
+// Rate-limit counters need no fsync: a separate connection with synchronous=NORMAL.
+const counters = openDatabase({ path: config.DATABASE_PATH, synchronous: 'NORMAL', busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
+const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild
+const app = createHttpApp({ config, build, logger: log, rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)) })
+
+const server = app.listen(config.PORT, config.HOST, () => {
+  log.info({ url: config.PUBLIC_URL, host: config.HOST, port: config.PORT }, `Plaza is listening on http://${config.HOST}:${config.PORT}`)
+})
+server.on('error', (error: NodeJS.ErrnoException) => {
+  console.error(error.code === 'EADDRINUSE' ? `Port ${config.PORT} is already in use (set PORT to another port)` : error.message)
+  process.exit(1)
+})
+server.keepAliveTimeout = 65_000
+
+function shutdown(signal: string) {
+  log.info({ signal }, 'shutting down')
+  server.close(() => process.exit(0))
+  server.closeIdleConnections()
+  // Do not wait on slow keep-alive clients for more than two seconds.
+  setTimeout(() => process.exit(0), 2000).unref()
+}
+process.on('SIGTERM', () => shutdown('SIGTERM'))
+process.on('SIGINT', () => shutdown('SIGINT'))
