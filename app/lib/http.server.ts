@@ -96,6 +96,9 @@ export function createHttpApp(options: HttpAppOptions) {
     pinoHttp({
       logger,
       genReqId: (_req, res) => (res as ExpressResponse).locals.requestId,
+      // The same key as the application's own log lines, so one search finds a request's story.
+      customProps: (_req, res) => ({ requestId: (res as ExpressResponse).locals.requestId }),
+      quietReqLogger: true,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/build/') },
       serializers: {

@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, loadConfig } from './config.server'
+
+describe('loadConfig', () => {
+  it('has safe defaults for a fresh machine', () => {
+    const c = loadConfig({})
+    expect(c).toMatchObject({
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: 3000,
+      DATABASE_PATH: 'data/plaza.sqlite',
+      PUBLIC_URL: 'http://127.0.0.1:3000',
+      DB_SYNCHRONOUS: 'FULL',
+      RATE_LIMIT_WRITE: { points: 30, seconds: 60 },
+      RATE_LIMIT_READ: null,
+      SEED_DEMO: true,
+    })
+  })
+
+  it('accepts good values and normalises them', () => {
+    const c = loadConfig({
+      PORT: '8080',
+      HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://plaza.example.org/',
+      RATE_LIMIT_WRITE: 'off',
+      RATE_LIMIT_READ: '600/60',
+      SEED_DEMO: 'false',
+      TRUST_PROXY: '1',
+      LOG_LEVEL: 'debug',
+    })
+    expect(c.PORT).toBe(8080)
+    expect(c.PUBLIC_URL).toBe('https://plaza.example.org')
+    expect(c.RATE_LIMIT_WRITE).toBeNull()
+    expect(c.RATE_LIMIT_READ).toEqual({ points: 600, seconds: 60 })
+    expect(c.SEED_DEMO).toBe(false)
+    expect(c.TRUST_PROXY).toBe(1)
+  })
+
+  it('treats an empty variable as unset', () => {
+    expect(loadConfig({ PORT: '' }).PORT).toBe(3000)
+  })
+
+  it.each([
+    ['PORT', 'abc', /^Invalid configuration: PORT must be a number \(got "abc"\)$/],
+    ['PORT', '70000', /PORT must be between 1 and 65535/],
+    ['PORT', '80.5', /PORT must be a whole number/],
+    ['PUBLIC_URL', 'plaza.example.org', /PUBLIC_URL must be an absolute http\(s\) URL/],
+    ['PUBLIC_URL', 'ftp://plaza.example.org', /PUBLIC_URL must start with http/],
+    ['NODE_ENV', 'prod', /NODE_ENV must be production, development or test/],
+    ['DB_SYNCHRONOUS', 'OFF', /DB_SYNCHRONOUS must be FULL or NORMAL/],
+    ['RATE_LIMIT_WRITE', '30', /RATE_LIMIT_WRITE must be "off" or "POINTS\/SECONDS"/],
+    ['RATE_LIMIT_READ', '0/60', /RATE_LIMIT_READ points and seconds must be positive/],
+    ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
+    ['SEED_DEMO', 'maybe', /SEED_DEMO must be true or false/],
+    ['DEFAULT_LOCALE', 'de', /DEFAULT_LOCALE must be en, es or fr/],
+  ])('refuses %s=%s with one line naming the variable', (name, value, message) => {
+    let error: unknown
+    try {
+      loadConfig({ [name]: value })
+    } catch (e) {
+      error = e
+    }
+    expect(error).toBeInstanceOf(ConfigError)
+    const text = (error as Error).message
+    expect(text).toMatch(message)
+    expect(text).toContain(name)
+    expect(text).not.toContain('\n')
+  })
+})

@@ -1,0 +1,51 @@
+import path from 'node:path'
+import { defineConfig } from '@playwright/test'
+
+// A fresh database for every run, so tests see exactly the demo city. The server command clears it:
+// this file is evaluated again in every worker, which must not touch the running server's files.
+const dataDir = path.resolve('.cache/e2e')
+
+const PORT = Number(process.env.E2E_PORT ?? 3199)
+export const baseURL = `http://127.0.0.1:${PORT}`
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  fullyParallel: true,
+  workers: 2,
+  retries: process.env.CI ? 1 : 0,
+  reporter: [['list']],
+  timeout: 30_000,
+  use: {
+    baseURL,
+    trace: 'retain-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--use-gl=angle',
+        '--use-angle=swiftshader',
+        '--enable-unsafe-swiftshader',
+      ],
+    },
+  },
+  webServer: {
+    command: `rm -rf '${dataDir}' && mkdir -p '${dataDir}' && exec node --import tsx scripts/start.ts`,
+    url: `${baseURL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    env: {
+      NODE_ENV: 'test',
+      PORT: String(PORT),
+      HOST: '127.0.0.1',
+      DATABASE_PATH: path.join(dataDir, 'plaza.sqlite'),
+      DB_SYNCHRONOUS: 'NORMAL',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_WRITE: '1000/60',
+    },
+  },
+})

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runStartExpectingExit, startPlaza, type RunningPlaza } from '../support/server'
+
+let plaza: RunningPlaza
+beforeAll(async () => {
+  plaza = await startPlaza({ RATE_LIMIT_WRITE: '1000/60' })
+})
+afterAll(() => plaza?.stop())
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(plaza.url + path, { headers, redirect: 'manual' })
+const post = (path: string, body: Record<string, string>, headers: Record<string, string> = {}) =>
+  fetch(plaza.url + path, {
+    method: 'POST',
+    body: new URLSearchParams(body),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: plaza.url, 'sec-fetch-site': 'same-origin', ...headers },
+    redirect: 'manual',
+  })
+
+describe('start-up', () => {
+  it('migrates, seeds the demo city and serves the home page', async () => {
+    const res = await get('/')
+    expect(res.status).toBe(200)
+    const html = await res.text()
+    expect(html).toContain('<title>Plaza · Valmera</title>')
+    expect(html).toContain('Ribera Nord')
+    expect(plaza.logs.some((l) => l.msg === 'demo city seeded')).toBe(true)
+  })
+
+  it('stops with one line naming a bad variable', async () => {
+    const { code, output } = await runStartExpectingExit({ PORT: 'eighty' })
+    expect(code).toBe(1)
+    expect(output.trim().split('\n').filter((l) => !l.includes('npm warn'))).toEqual(['Invalid configuration: PORT must be a number (got "eighty")'])
+  })
+})
+
+describe('language', () => {
+  it.each([
+    ['en-GB,en;q=0.9', 'en', 'Welcome to Plaza'],
+    ['es-ES,es;q=0.9,en;q=0.5', 'es', 'Bienvenida a Plaza'],
+    ['fr-CA,fr;q=0.8', 'fr', 'Bienvenue sur Plaza'],
+    ['de-DE,de;q=0.9', 'en', 'Welcome to Plaza'],
+  ])('negotiates %s → %s from Accept-Language', async (accept, lang, heading) => {
+    const html = await (await get('/', { 'accept-language': accept })).text()
+    expect(html).toContain(`<html lang="${lang}"`)
+    expect(html).toContain(heading)
+  })
+
+  it('switches with the control and remembers the choice in a cookie', async () => {
+    const res = await post('/language', { locale: 'fr', redirectTo: '/?x=1' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/?x=1')
+    const cookie = res.headers.get('set-cookie')!
+    expect(cookie).toMatch(/plaza_lng=/)
+    expect(cookie).toMatch(/SameSite=Lax/i)
+    expect(cookie).toMatch(/HttpOnly/i)
+    expect(cookie).toMatch(/Max-Age=31536000/)
+    const html = await (await get('/', { cookie: cookie.split(';')[0]!, 'accept-language': 'es' })).text()
+    expect(html).toContain('<html lang="fr"')
+    expect(html).toContain('Changer de langue')
+  })
+
+  it('follows an explicit ?lng= link', async () => {
+    const html = await (await get('/?lng=es', { 'accept-language': 'fr' })).text()
+    expect(html).toContain('<html lang="es"')
+  })
+
+  it('answers 400 with a message next to the field for an unknown language, in the visitor’s language', async () => {
+    const res = await post('/language', { locale: 'klingon' }, { 'accept-language': 'es' })
+    expect(res.status).toBe(400)
+    const html = await res.text()
+    expect(html).toContain('id="locale-error"')
+    expect(html).toContain('Elige uno de los idiomas de la lista.')
+  })
+
+  it('never redirects to another site after switching', async () => {
+    const res = await post('/language', { locale: 'en', redirectTo: '//evil.example/' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe('/')
+  })
+})
+
+describe('security baseline', () => {
+  it('sends a CSP whose nonce is the one on the page scripts, and the usual headers', async () => {
+    const res = await get('/')
+    const csp = res.headers.get('content-security-policy')!
+    const nonce = /'nonce-([^']+)'/.exec(csp)![1]!
+    expect(csp).toContain("frame-ancestors 'none'")
+    expect(csp).toContain("object-src 'none'")
+    expect(csp).not.toContain('unsafe-inline')
+    const html = await res.text()
+    const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]!)
+    expect(scripts.length).toBeGreaterThan(0)
+    for (const attributes of scripts) expect(attributes).toContain(`nonce="${nonce}"`)
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(res.headers.get('x-frame-options')).toBe('DENY')
+    expect(res.headers.get('referrer-policy')).toBe('strict-origin-when-cross-origin')
+    expect(res.headers.get('x-powered-by')).toBeNull()
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    // A fresh nonce on every response.
+    const again = (await get('/')).headers.get('content-security-policy')!
+    expect(again).not.toBe(csp)
+  })
+
+  it.each([
+    ['Sec-Fetch-Site: cross-site', { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' }],
+    ['a foreign Origin', { 'sec-fetch-site': '', origin: 'https://evil.example' }],
+  ])('refuses a cross-site POST (%s) with 403 and changes nothing', async (_name, headers) => {
+    const res = await post('/language', { locale: 'fr' }, { ...headers, 'accept-language': 'en' })
+    expect(res.status).toBe(403)
+    expect(res.headers.get('set-cookie')).toBeNull()
+    expect(await res.text()).toContain('This form was sent from another website')
+  })
+})
+
+describe('error pages', () => {
+  it('shows a friendly 404 inside the layout, in the visitor’s language', async () => {
+    const res = await get('/no/such/page', { 'accept-language': 'fr' })
+    expect(res.status).toBe(404)
+    const html = await res.text()
+    expect(html).toContain('<title>Page introuvable · Plaza</title>')
+    expect(html).toContain('Aller à la page d’accueil')
+    expect(html).toContain('class="site-header"')
+  })
+
+  it('answers 404 to a POST to nowhere', async () => {
+    expect((await post('/no/such/page', { a: '1' })).status).toBe(404)
+  })
+
+  it('shows a friendly 500 with a request id that is also in the log', async () => {
+    const res = await get('/dev/error')
+    expect(res.status).toBe(500)
+    const html = await res.text()
+    const requestId = res.headers.get('x-request-id')!
+    expect(html).toContain('Something went wrong')
+    expect(html).toContain(`data-testid="request-id">${requestId}</code>`)
+    expect(html).not.toContain('Deliberate failure') // no internals shown to people
+    await new Promise((r) => setTimeout(r, 200))
+    const logged = plaza.logs.find((l) => l.requestId === requestId && l.level === 50)
+    expect(logged?.msg).toBe('unhandled error in loader or action')
+    expect(JSON.stringify(logged)).toContain('Deliberate failure')
+  })
+
+  it('answers JSON clients with JSON errors', async () => {
+    const res = await post('/language', { locale: 'fr' }, { 'sec-fetch-site': 'cross-site', accept: 'application/json' })
+    expect(res.status).toBe(403)
+    const body = (await res.json()) as { error: { status: number; requestId: string } }
+    expect(body.error.status).toBe(403)
+    expect(body.error.requestId).toBe(res.headers.get('x-request-id'))
+  })
+})
+
+describe('logs', () => {
+  it('are JSON lines with the request id, method, url and status', async () => {
+    const res = await get('/language')
+    const id = res.headers.get('x-request-id')
+    await new Promise((r) => setTimeout(r, 100))
+    const line = plaza.logs.find((l) => l.requestId === id && l.msg === 'request completed')
+    expect(line).toMatchObject({ msg: 'request completed', req: { method: 'GET', url: '/language' }, res: { statusCode: 200 } })
+  })
+})

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startPlaza, type RunningPlaza } from '../support/server'
+
+let plaza: RunningPlaza
+beforeAll(async () => {
+  plaza = await startPlaza({ RATE_LIMIT_WRITE: '3/60', RATE_LIMIT_READ: '5/2' })
+})
+afterAll(() => plaza?.stop())
+
+const post = (path: string, ip?: string) =>
+  fetch(plaza.url + path, {
+    method: 'POST',
+    body: new URLSearchParams({ locale: 'es' }),
+    headers: { origin: plaza.url, 'content-type': 'application/x-www-form-urlencoded', ...(ip ? { 'x-forwarded-for': ip } : {}) },
+    redirect: 'manual',
+  })
+
+describe('rate limits (per IP and per route, counted in the database)', () => {
+  it('answers 429 with Retry-After once a route’s write budget is spent', async () => {
+    const statuses = []
+    for (let i = 0; i < 4; i++) statuses.push((await post('/language')).status)
+    expect(statuses).toEqual([302, 302, 302, 429])
+    const res = await post('/language')
+    expect(res.status).toBe(429)
+    const retryAfter = Number(res.headers.get('retry-after'))
+    expect(retryAfter).toBeGreaterThan(0)
+    expect(retryAfter).toBeLessThanOrEqual(60)
+    expect(await res.text()).toContain('Too many requests')
+  })
+
+  it('counts each route separately', async () => {
+    expect((await post('/other-route')).status).toBe(404)
+  })
+
+  it('does not believe X-Forwarded-For without TRUST_PROXY', async () => {
+    expect((await post('/language', '203.0.113.9')).status).toBe(429)
+  })
+
+  it('limits reads when configured, and the window passes', async () => {
+    const statuses = []
+    for (let i = 0; i < 6; i++) statuses.push((await fetch(`${plaza.url}/language`)).status)
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429])
+    await new Promise((r) => setTimeout(r, 2100))
+    expect((await fetch(`${plaza.url}/language`)).status).toBe(200)
+  })
+
+  it('keeps counters in the rate_limits table', async () => {
+    const { default: SQLite } = await import('better-sqlite3')
+    const db = new SQLite(plaza.databasePath, { readonly: true })
+    const keys = db.prepare('select key from rate_limits').pluck().all() as string[]
+    db.close()
+    expect(keys.some((k) => k.startsWith('rl:write:') && k.endsWith('|/language'))).toBe(true)
+  })
+})

@@ -1,0 +1,14 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+
+/** Integration tests run the built server; build once if there is no build yet. */
+export default function setup() {
+  const root = path.resolve(import.meta.dirname, '../..')
+  if (!fs.existsSync(path.join(root, 'build', 'index.js'))) {
+    execFileSync(process.execPath, [path.join(root, 'node_modules/@remix-run/dev/dist/cli.js'), 'build'], {
+      cwd: root,
+      stdio: 'inherit',
+    })
+  }
+}

@@ -1,0 +1,117 @@
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+
+/**
+ * Starts a real Plaza server process (the same `scripts/start.ts` as `npm start`, without the
+ * build step) on 127.0.0.1 with its own temporary database, and collects its JSON log lines.
+ */
+
+const root = path.resolve(import.meta.dirname, '../..')
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export interface RunningPlaza {
+  url: string
+  port: number
+  databasePath: string
+  logs: Array<Record<string, unknown>>
+  output: () => string
+  stop: () => Promise<void>
+}
+
+export async function startPlaza(env: Record<string, string> = {}): Promise<RunningPlaza> {
+  const port = await freePort()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-server-'))
+  const databasePath = env.DATABASE_PATH ?? path.join(dir, 'plaza.sqlite')
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
+    cwd: root,
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_PATH: databasePath,
+      DB_SYNCHRONOUS: 'NORMAL',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const logs: Array<Record<string, unknown>> = []
+  let text = ''
+  const collect = (chunk: Buffer) => {
+    text += chunk.toString()
+    for (const line of chunk.toString().split('\n')) {
+      if (!line.startsWith('{')) continue
+      try {
+        logs.push(JSON.parse(line) as Record<string, unknown>)
+      } catch {
+        // a line split across chunks; the raw text keeps it
+      }
+    }
+  }
+  child.stdout.on('data', collect)
+  child.stderr.on('data', collect)
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+
+  const url = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 30_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`Plaza exited with ${child.exitCode}:\n${text}`)
+    try {
+      const res = await fetch(`${url}/healthz`)
+      if (res.ok) break
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL')
+      throw new Error(`Plaza did not start within 30 s:\n${text}`)
+    }
+    await new Promise((r) => setTimeout(r, 100))
+  }
+
+  return {
+    url,
+    port,
+    databasePath,
+    logs,
+    output: () => text,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM')
+      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** Runs `scripts/start.ts` expecting it to stop at once (e.g. a bad configuration). */
+export async function runStartExpectingExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()))
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+  clearTimeout(timer)
+  return { code, output }
+}
