@@ -1,13 +1,10 @@
-import { PassThrough } from 'node:stream'
+import { Writable } from 'node:stream'
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node'
-import { createReadableStreamFromReadable } from '@remix-run/node'
 import { RemixServer } from '@remix-run/react'
 import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
-import { createInstance } from 'i18next'
-import { I18nextProvider, initReactI18next } from 'react-i18next'
-import { catalogs, i18nOptions } from './lib/i18n'
-import { localeOf } from './lib/i18n.server'
+import { I18nextProvider } from 'react-i18next'
+import { i18nInstance, localeOf } from './lib/i18n.server'
 import { RequestContext } from './lib/context'
 import { logger } from './lib/logger.server'
 
@@ -20,12 +17,12 @@ export default async function handleRequest(
   remixContext: EntryContext,
   loadContext: AppLoadContext,
 ) {
-  const locale = await localeOf(request)
-  const i18n = createInstance()
-  await i18n.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: catalogs })
+  const i18n = i18nInstance(await localeOf(request))
   const nonce = loadContext.cspNonce
-  // Bots and crawlers get the whole document at once; browsers get it streamed.
-  const readyEvent = isbot(request.headers.get('user-agent') ?? '') ? 'onAllReady' : 'onShellReady'
+  // Plaza's loaders return complete data (no `defer`), so a page is whole as soon as it renders:
+  // it is sent in one write instead of dozens of small chunks (docs/decisions/006-buffered-ssr.md).
+  // Bots get the same.
+  void isbot
 
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false
@@ -37,14 +34,23 @@ export default async function handleRequest(
       </RequestContext.Provider>,
       {
         nonce,
-        [readyEvent]() {
+        onAllReady() {
           shellRendered = true
-          const body = new PassThrough()
-          responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
-          if (!responseHeaders.has('Cache-Control')) responseHeaders.set('Cache-Control', 'private, no-cache')
-          responseHeaders.append('Vary', 'Accept-Language, Cookie')
-          resolve(new Response(createReadableStreamFromReadable(body), { headers: responseHeaders, status: responseStatusCode }))
-          pipe(body)
+          const chunks: Buffer[] = []
+          const sink = new Writable({
+            write(chunk: Buffer, _encoding, callback) {
+              chunks.push(chunk)
+              callback()
+            },
+            final(callback) {
+              responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+              if (!responseHeaders.has('Cache-Control')) responseHeaders.set('Cache-Control', 'private, no-cache')
+              responseHeaders.append('Vary', 'Accept-Language, Cookie')
+              resolve(new Response(Buffer.concat(chunks), { headers: responseHeaders, status: responseStatusCode }))
+              callback()
+            },
+          })
+          pipe(sink)
         },
         onShellError(error: unknown) {
           reject(error)

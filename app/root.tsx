@@ -1,5 +1,4 @@
 import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import {
   isRouteErrorResponse,
   Links,
@@ -29,7 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const locale = await localeOf(request)
   const city = await cityProfile()
   const url = new URL(request.url)
-  return json({ locale, city, navigation, path: url.pathname + url.search })
+  return { locale, city, navigation, path: url.pathname + url.search }
 }
 
 export const handle = { i18n: 'common' }

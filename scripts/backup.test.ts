@@ -12,7 +12,7 @@ const root = path.resolve(import.meta.dirname, '..')
 const backup = (env: Record<string, string>, args: string[] = []) =>
   run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/backup.ts'), ...args], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { ...process.env, ...env },
   })
 
 let plaza: RunningPlaza

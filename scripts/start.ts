@@ -2,6 +2,7 @@
  * `npm start`: validate configuration, build if the sources are newer than the build, migrate,
  * seed the demo city when the database is empty, then serve.
  */
+import cluster from 'node:cluster'
 import fs from 'node:fs'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -9,7 +10,7 @@ import { pathToFileURL } from 'node:url'
 import type { ServerBuild } from '@remix-run/node'
 import { ConfigError, loadConfig } from '../app/lib/config.server'
 
-let config
+let config: ReturnType<typeof loadConfig>
 try {
   config = loadConfig()
 } catch (error) {
@@ -33,7 +34,7 @@ function newestSource(dir: string): number {
   return newest
 }
 
-if (!process.argv.includes('--no-build')) {
+if (cluster.isPrimary && !process.argv.includes('--no-build')) {
   const built = fs.existsSync(buildFile) ? fs.statSync(buildFile).mtimeMs : 0
   const sources = Math.max(
     ...['app', 'db'].map((d) => newestSource(path.join(root, d))),
@@ -52,39 +53,81 @@ if (!process.argv.includes('--no-build')) {
 
 const { openDatabase, migrateOrThrow } = await import('../app/lib/db.server')
 const { logger: getLogger } = await import('../app/lib/logger.server')
-const { createHttpApp, createRateLimiter, rateRules } = await import('../app/lib/http.server')
+const { createHttpApp, createPageCache, createRateLimiter, rateRules } = await import('../app/lib/http.server')
 const { seedDemo, isEmpty } = await import('../db/seed/index')
 
 const log = getLogger()
-const database = openDatabase({ path: config.DATABASE_PATH, synchronous: config.DB_SYNCHRONOUS, busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
-const applied = await migrateOrThrow(database)
-if (applied.length) log.info({ migrations: applied }, 'database migrated')
-if (config.SEED_DEMO && (await isEmpty(database))) {
-  const report = await seedDemo(database, { seed: config.SEED, scale: 1 })
-  log.info({ seeded: report }, 'demo city seeded')
+
+if (cluster.isPrimary) {
+  // The primary prepares the database once, then serves alone or forks workers that share the port.
+  const database = openDatabase({ path: config.DATABASE_PATH, synchronous: config.DB_SYNCHRONOUS, busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
+  const applied = await migrateOrThrow(database)
+  if (applied.length) log.info({ migrations: applied }, 'database migrated')
+  if (config.SEED_DEMO && (await isEmpty(database))) {
+    const report = await seedDemo(database, { seed: config.SEED, scale: 1 })
+    log.info({ seeded: report }, 'demo city seeded')
+  }
+  await database.close()
 }
-await database.close()
 
-// Rate-limit counters need no fsync: a separate connection with synchronous=NORMAL.
-const counters = openDatabase({ path: config.DATABASE_PATH, synchronous: 'NORMAL', busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
-const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild
-const app = createHttpApp({ config, build, logger: log, rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)) })
-
-const server = app.listen(config.PORT, config.HOST, () => {
-  log.info({ url: config.PUBLIC_URL, host: config.HOST, port: config.PORT }, `Plaza is listening on http://${config.HOST}:${config.PORT}`)
-})
-server.on('error', (error: NodeJS.ErrnoException) => {
-  console.error(error.code === 'EADDRINUSE' ? `Port ${config.PORT} is already in use (set PORT to another port)` : error.message)
-  process.exit(1)
-})
-server.keepAliveTimeout = 65_000
-
-function shutdown(signal: string) {
-  log.info({ signal }, 'shutting down')
-  server.close(() => process.exit(0))
-  server.closeIdleConnections()
-  // Do not wait on slow keep-alive clients for more than two seconds.
-  setTimeout(() => process.exit(0), 2000).unref()
+if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
+  let stopping = false
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork()
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) {
+      if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
+      return
+    }
+    // A worker that could not listen (port in use) would fail again: stop rather than loop.
+    if (code === 3) {
+      log.fatal('a worker could not start; stopping')
+      process.exit(1)
+    }
+    log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another')
+    cluster.fork()
+  })
+  const stop = (signal: string) => {
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM')
+    setTimeout(() => process.exit(0), 3000).unref()
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+} else {
+  await serve()
 }
-process.on('SIGTERM', () => shutdown('SIGTERM'))
-process.on('SIGINT', () => shutdown('SIGINT'))
+
+async function serve() {
+  // Rate-limit counters need no fsync: a separate connection with synchronous=NORMAL.
+  const counters = openDatabase({ path: config.DATABASE_PATH, synchronous: 'NORMAL', busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
+  const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild
+  const app = createHttpApp({
+    config,
+    build,
+    logger: log,
+    rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)),
+    pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
+  })
+
+  const server = app.listen(config.PORT, config.HOST, () => {
+    if (cluster.isPrimary || cluster.worker?.id === 1) {
+      log.info({ url: config.PUBLIC_URL, workers: config.WEB_CONCURRENCY }, `Plaza is listening on http://${config.HOST}:${config.PORT}`)
+    }
+  })
+  server.on('error', (error: NodeJS.ErrnoException) => {
+    console.error(error.code === 'EADDRINUSE' ? `Port ${config.PORT} is already in use (set PORT to another port)` : error.message)
+    process.exit(cluster.isWorker ? 3 : 1)
+  })
+  server.keepAliveTimeout = 65_000
+
+  function shutdown(signal: string) {
+    log.info({ signal }, 'shutting down')
+    server.close(() => process.exit(0))
+    server.closeIdleConnections()
+    // Do not wait on slow keep-alive clients for more than two seconds.
+    setTimeout(() => process.exit(0), 2000).unref()
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}

@@ -1,3 +1,4 @@
+import os from 'node:os'
 import { z } from 'zod'
 
 /**
@@ -33,6 +34,13 @@ const schema = z.object({
     .url({ message: 'must be an absolute http(s) URL, e.g. https://plaza.example.org' })
     .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
     .optional(),
+  // Server processes sharing the port; they are stateless, so any number works (default: one per core).
+  WEB_CONCURRENCY: z.coerce
+    .number({ message: 'must be a number of processes' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(64, 'must be at most 64')
+    .default(Math.max(1, Math.min(os.availableParallelism(), 8))),
   DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('data/plaza.sqlite'),
   // FULL: every acknowledged commit is on disk (an fsync per commit; group commit amortises it).
   DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
@@ -46,6 +54,8 @@ const schema = z.object({
   TRUST_PROXY: z.coerce.number({ message: 'must be a number of proxy hops (0 for none)' }).int().min(0).max(10).default(0),
   RATE_LIMIT_WRITE: rateRule.default(rateRule.parse('30/60')),
   RATE_LIMIT_READ: rateRule.default(null),
+  // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
+  PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),
   SEED_DEMO: booleanish.default(true),
   SEED: z.coerce.number({ message: 'must be a number' }).int().min(0).default(1),

@@ -4,15 +4,15 @@ import path from 'node:path'
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from 'express'
 import compression from 'compression'
 import helmet from 'helmet'
-import { pinoHttp } from 'pino-http'
 import type { Logger } from 'pino'
-import { createRequestHandler } from '@remix-run/express'
-import type { AppLoadContext, ServerBuild } from '@remix-run/node'
+import { Readable } from 'node:stream'
+import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from '@remix-run/node'
 import type { Config } from './config.server'
 import { checkCrossSite } from './csrf.server'
 import { createRateLimiter, type RateLimiter, type RateRule } from './rate-limit.server'
 import { translatorFor } from './i18n.server'
 import { plainPage } from './plain-page.server'
+import { createPageCache, pageCacheKey, renderCachedBody, type CachedPage, type PageCache } from './page-cache.server'
 
 /**
  * The HTTP layer in front of Remix: request ids, structured request logs, security headers
@@ -23,13 +23,19 @@ import { plainPage } from './plain-page.server'
 
 export interface HttpAppOptions {
   config: Config
-  build: ServerBuild | (() => Promise<ServerBuild>)
+  build: ServerBuild
   logger: Logger
   rateLimiter?: RateLimiter
+  /** Anonymous page cache; absent = every page rendered for each request. */
+  pageCache?: PageCache
   publicDir?: string
 }
 
 declare module 'express-serve-static-core' {
+  interface Request {
+    /** A logger whose lines carry this request's id. */
+    log: Logger
+  }
   interface Locals {
     requestId: string
     cspNonce: string
@@ -92,21 +98,26 @@ export function createHttpApp(options: HttpAppOptions) {
     next()
   })
 
-  app.use(
-    pinoHttp({
-      logger,
-      genReqId: (_req, res) => (res as ExpressResponse).locals.requestId,
-      // The same key as the application's own log lines, so one search finds a request's story.
-      customProps: (_req, res) => ({ requestId: (res as ExpressResponse).locals.requestId }),
-      quietReqLogger: true,
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/build/') },
-      serializers: {
-        req: (req) => ({ method: req.method, url: req.url }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  )
+  // One JSON line per request when it finishes (pino; the level decides whether it is written).
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint()
+    let child: Logger | undefined
+    Object.defineProperty(req, 'log', { get: () => (child ??= logger.child({ requestId: res.locals.requestId })) })
+    res.on('finish', () => {
+      const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'
+      if (!logger.isLevelEnabled(level) || req.path.startsWith('/build/')) return
+      logger[level](
+        {
+          requestId: res.locals.requestId,
+          req: { method: req.method, url: req.originalUrl },
+          res: { statusCode: res.statusCode },
+          responseTime: Number(process.hrtime.bigint() - started) / 1e6,
+        },
+        'request completed',
+      )
+    })
+    next()
+  })
 
   const https = publicOrigin.startsWith('https:')
   app.use(
@@ -144,7 +155,9 @@ export function createHttpApp(options: HttpAppOptions) {
 
   // Fingerprinted build assets never change; other public files may.
   app.use('/build', express.static(path.join(publicDir, 'build'), { immutable: true, maxAge: '1y', index: false }))
-  app.use(express.static(publicDir, { maxAge: '1h', index: false }))
+  const servepublic = express.static(publicDir, { maxAge: '1h', index: false, redirect: false })
+  // Only paths that name a file (favicon.svg, widget.js, …) can be public files: pages skip the stat.
+  app.use((req, res, next) => (/\.[a-z0-9]+$/i.test(req.path) ? servepublic(req, res, next) : next()))
 
   app.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store')
@@ -180,14 +193,35 @@ export function createHttpApp(options: HttpAppOptions) {
     })
   }
 
-  app.all(
-    '*',
-    createRequestHandler({
-      build: options.build,
-      mode: config.NODE_ENV,
-      getLoadContext: (_req, res): AppLoadContext => ({ requestId: res.locals.requestId, cspNonce: res.locals.cspNonce }),
-    }),
-  )
+  const handleRemix = createRequestHandler(options.build, config.NODE_ENV)
+  const pageCache = options.pageCache
+  app.all('*', (req, res, next) => {
+    const secrets = { nonce: res.locals.cspNonce, requestId: res.locals.requestId }
+    const context: AppLoadContext = { requestId: secrets.requestId, cspNonce: secrets.nonce }
+    const key = pageCache ? pageCacheKey({ method: req.method, url: req.originalUrl, headers: req.headers }) : null
+    const answer = async () => {
+      if (pageCache && key) {
+        const cached = pageCache.get(key) ?? (await pageCache.pending(key))
+        if (cached) return sendCachedPage(res, cached, secrets, 'hit')
+        let fresh: Response | undefined
+        let body = ''
+        const entry = await pageCache.coalesce(key, async () => {
+          fresh = await handleRemix(toRemixRequest(req, res, publicOrigin), context)
+          if (!fresh.headers.has('plaza-page-cache')) return null
+          body = await fresh.text()
+          return pageCache.prepare(fresh, body, secrets)
+        })
+        if (entry) {
+          pageCache.store(key, entry)
+          return sendCachedPage(res, entry, secrets, 'miss')
+        }
+        if (fresh) return sendRemixResponse(res, fresh, body || undefined)
+        // Another request's render could not be shared: render our own.
+      }
+      return sendRemixResponse(res, await handleRemix(toRemixRequest(req, res, publicOrigin), context))
+    }
+    answer().catch(next)
+  })
 
   // Last resort (a failure outside Remix): log with the request id, answer a plain 500.
   app.use((error: unknown, req: ExpressRequest, res: ExpressResponse, _next: NextFunction) => {
@@ -201,4 +235,43 @@ export function createHttpApp(options: HttpAppOptions) {
   return app
 }
 
-export { createRateLimiter, defaultRateRules as rateRules }
+function toRemixRequest(req: ExpressRequest, res: ExpressResponse, origin: string): Request {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+    else headers.set(name, value)
+  }
+  const controller = new AbortController()
+  res.on('close', () => controller.abort())
+  const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, signal: controller.signal }
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    init.body = createReadableStreamFromReadable(req)
+    init.duplex = 'half'
+  }
+  // The configured origin, not the Host header: a forged Host cannot change what Plaza links to.
+  return new Request(origin + req.originalUrl, init)
+}
+
+async function sendRemixResponse(res: ExpressResponse, response: Response, text?: string) {
+  res.status(response.status)
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie' && name !== 'plaza-page-cache') res.setHeader(name, value)
+  })
+  const cookies = response.headers.getSetCookie()
+  if (cookies.length) res.setHeader('set-cookie', cookies)
+  if (text !== undefined) return void res.end(text)
+  if (!response.body) return void res.end()
+  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
+  body.on('error', (error) => res.destroy(error))
+  body.pipe(res)
+}
+
+function sendCachedPage(res: ExpressResponse, entry: CachedPage, secrets: { nonce: string; requestId: string }, state: 'hit' | 'miss') {
+  res.status(entry.status)
+  for (const [name, value] of entry.headers) res.setHeader(name, value)
+  res.setHeader('X-Plaza-Cache', state)
+  res.end(renderCachedBody(entry, secrets))
+}
+
+export { createRateLimiter, createPageCache, defaultRateRules as rateRules }

@@ -1,6 +1,7 @@
 import { createCookie } from '@remix-run/node'
 import { RemixI18Next } from 'remix-i18next/server'
-import { createInstance, type TFunction } from 'i18next'
+import { createInstance, type i18n as I18n, type TFunction } from 'i18next'
+import { initReactI18next } from 'react-i18next'
 import { catalogs, fallbackLocale, i18nOptions, isLocale, supportedLocales, type Locale } from './i18n'
 
 /** The visitor's chosen language, remembered for a year (set by /language). */
@@ -22,23 +23,41 @@ export const i18nServer = new RemixI18Next({
   i18next: { ...i18nOptions, resources: catalogs },
 })
 
+// A page asks for the locale several times (root loader, route loader, renderer); the answer
+// depends only on these three inputs, so it is remembered for the most recent combinations.
+const recentLocales = new Map<string, Locale>()
+
 export async function localeOf(request: Request): Promise<Locale> {
-  const locale = await i18nServer.getLocale(request)
-  return isLocale(locale) ? locale : fallbackLocale
+  const url = new URL(request.url)
+  const key = `${url.searchParams.get('lng') ?? ''}|${request.headers.get('cookie') ?? ''}|${request.headers.get('accept-language') ?? ''}`
+  const known = recentLocales.get(key)
+  if (known) return known
+  const detected = await i18nServer.getLocale(request)
+  const locale = isLocale(detected) ? detected : fallbackLocale
+  if (recentLocales.size >= 500) recentLocales.clear()
+  recentLocales.set(key, locale)
+  return locale
 }
 
-const fixedTs = new Map<Locale, TFunction>()
+const instances = new Map<Locale, I18n>()
+
+/**
+ * One initialised i18next instance per language, shared by all requests: its language never
+ * changes on the server, and creating one per request cost more than rendering the page.
+ */
+export function i18nInstance(locale: Locale): I18n {
+  let instance = instances.get(locale)
+  if (!instance) {
+    instance = createInstance()
+    void instance.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: catalogs, initImmediate: false })
+    instances.set(locale, instance)
+  }
+  return instance
+}
 
 /** A translation function for one language (for e-mails, HTTP-level pages, logs shown to people). */
 export function translator(locale: Locale): TFunction {
-  let t = fixedTs.get(locale)
-  if (!t) {
-    const instance = createInstance()
-    void instance.init({ ...i18nOptions, lng: locale, resources: catalogs, initImmediate: false })
-    t = instance.getFixedT(locale, 'common')
-    fixedTs.set(locale, t)
-  }
-  return t
+  return i18nInstance(locale).getFixedT(locale, 'common')
 }
 
 export async function translatorFor(request: Request): Promise<{ locale: Locale; t: TFunction }> {

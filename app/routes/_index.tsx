@@ -1,16 +1,19 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { translatorFor } from '../lib/i18n.server'
 import { cityOverview } from '../modules/geo/areas.server'
-import { AreaMapSvg, districtColours } from '../components/AreaMapSvg'
+import { districtColours } from '../modules/geo/colours'
+import { formatters } from '../lib/format'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const [{ t, locale }, overview] = await Promise.all([translatorFor(request), cityOverview()])
   const title = overview ? t('home.title', { city: overview.city.name }) : t('site.name')
-  return json({ title, locale, overview })
+  return { title, locale, overview }
 }
+
+// The home page is public: anonymous visitors may get a copy up to 5 seconds old (page cache).
+export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: data?.title ?? 'Plaza' },
@@ -29,8 +32,7 @@ export default function Home() {
     )
   }
   const { city } = overview
-  const km2 = new Intl.NumberFormat(locale, { maximumFractionDigits: 1 })
-  const counts = new Intl.NumberFormat(locale)
+  const { decimal: km2, integer: counts } = formatters(locale)
   return (
     <div className="page home">
       <section className="home__intro">
@@ -40,19 +42,12 @@ export default function Home() {
       </section>
       <div className="home__grid">
         <figure className="home__map">
-          <AreaMapSvg
-            title={t('home.mapTitle', { city: city.name })}
-            description={t('home.mapDescription', {
-              city: city.name,
-              districts: overview.districts.length,
-              neighbourhoods: overview.neighbourhoodCount,
-              river: city.river,
-            })}
-            width={overview.width}
-            height={overview.height}
-            cityPath={overview.cityPath}
-            districts={overview.districts}
-            neighbourhoodPaths={overview.neighbourhoodPaths}
+          <img
+            className="area-map"
+            src="/areas.svg"
+            width={overview.mapWidth}
+            height={overview.mapHeight}
+            alt={t('home.mapTitle', { city: city.name })}
           />
           <figcaption>
             {t('home.mapDescription', {

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { json, redirect } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { z } from 'zod'
@@ -14,7 +14,7 @@ const languageSchema = z.object({
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
-  return json({ title: t('language.title'), locale })
+  return { title: t('language.title'), locale }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
@@ -25,7 +25,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!parsed.success) {
     const { t } = await translatorFor(request)
     const errors: FieldErrors = fieldErrors(parsed.error, { locale: t('language.invalid'), redirectTo: t('language.invalid') })
-    return json({ errors, submitted: typeof form.locale === 'string' ? form.locale : '' }, { status: 400 })
+    return data({ errors, submitted: typeof form.locale === 'string' ? form.locale : '' }, { status: 400 })
   }
   return redirect(safeRedirectPath(parsed.data.redirectTo, '/'), {
     headers: { 'Set-Cookie': await localeCookie.serialize(parsed.data.locale) },

@@ -158,3 +158,31 @@ describe('logs', () => {
     expect(line).toMatchObject({ msg: 'request completed', req: { method: 'GET', url: '/language' }, res: { statusCode: 200 } })
   })
 })
+
+describe('anonymous page cache', () => {
+  it('serves repeated anonymous home pages from the cache, each with its own nonce and request id', async () => {
+    const headers = { accept: 'text/html', 'accept-language': 'fr' }
+    await get('/', headers)
+    const res = await get('/', headers)
+    expect(res.headers.get('x-plaza-cache')).toBe('hit')
+    expect(res.headers.get('plaza-page-cache')).toBeNull()
+    const nonce = /'nonce-([^']+)'/.exec(res.headers.get('content-security-policy')!)![1]!
+    const html = await res.text()
+    expect(html).toContain('<html lang="fr"')
+    for (const m of html.matchAll(/<script([^>]*)>/g)) expect(m[1]).toContain(`nonce="${nonce}"`)
+    expect(html).toContain(`<meta name="request-id" content="${res.headers.get('x-request-id')}"/>`)
+  })
+
+  it('renders afresh for a visitor with a session cookie', async () => {
+    const res = await get('/', { accept: 'text/html', cookie: 'plaza_session=abc' })
+    expect(res.status).toBe(200)
+    expect(res.headers.get('x-plaza-cache')).toBeNull()
+  })
+
+  it('never caches error pages', async () => {
+    await get('/missing-page', { accept: 'text/html' })
+    const res = await get('/missing-page', { accept: 'text/html' })
+    expect(res.status).toBe(404)
+    expect(res.headers.get('x-plaza-cache')).toBeNull()
+  })
+})

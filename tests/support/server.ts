@@ -39,14 +39,15 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Runn
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
     env: {
-      PATH: process.env.PATH ?? '',
-      HOME: process.env.HOME ?? '',
+      ...process.env,
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       HOST: '127.0.0.1',
       PORT: String(port),
       DATABASE_PATH: databasePath,
       DB_SYNCHRONOUS: 'NORMAL',
+      // One process: requests that build on each other (cache, rate limits) meet the same one.
+      WEB_CONCURRENCY: '1',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -104,7 +105,7 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Runn
 export async function runStartExpectingExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -2,6 +2,7 @@ import { database } from '../../lib/db.server'
 import type { AreaLevel } from '../../../db/schema'
 import type { AreaGeometry } from './geometry'
 import { fitViewport, svgPath } from './svg'
+import { districtColours } from './colours'
 
 /** Read side of the areas (city → districts → neighbourhoods). */
 
@@ -22,13 +23,13 @@ export interface AreaSummary {
 
 export interface CityOverview {
   city: CityProfile
-  districts: Array<AreaSummary & { neighbourhoods: number; path: string }>
-  cityPath: string
-  neighbourhoodPaths: string[]
+  /** In name order; a district's colour on the map is districtColours[index % 8]. */
+  districts: Array<AreaSummary & { neighbourhoods: number }>
   neighbourhoodCount: number
   areaKm2: number
-  width: number
-  height: number
+  /** The map's aspect ratio, so the page reserves its space before the image loads. */
+  mapWidth: number
+  mapHeight: number
 }
 
 // Areas change only when an administrator edits them; a short cache keeps the home page cheap.
@@ -54,18 +55,23 @@ export function cityProfile(): Promise<CityProfile | null> {
   })
 }
 
+async function loadAreas() {
+  return database()
+    .db.selectFrom('areas')
+    .select(['id', 'slug', 'name', 'level', 'parent_id', 'geometry', 'min_lng', 'min_lat', 'max_lng', 'max_lat', 'area_m2'])
+    .orderBy('name')
+    .execute()
+}
+
+const MAP_WIDTH = 640
+
 export function cityOverview(): Promise<CityOverview | null> {
   return cached('overview', async () => {
     const city = await cityProfile()
-    const rows = await database()
-      .db.selectFrom('areas')
-      .select(['id', 'slug', 'name', 'level', 'parent_id', 'geometry', 'min_lng', 'min_lat', 'max_lng', 'max_lat', 'area_m2'])
-      .orderBy('name')
-      .execute()
+    const rows = await loadAreas()
     const cityRow = rows.find((r) => r.level === 'city')
     if (!city || !cityRow) return null
-    const view = fitViewport([cityRow.min_lng, cityRow.min_lat, cityRow.max_lng, cityRow.max_lat], 640)
-    const path = (g: string) => svgPath(JSON.parse(g) as AreaGeometry, view)
+    const view = fitViewport([cityRow.min_lng, cityRow.min_lat, cityRow.max_lng, cityRow.max_lat], MAP_WIDTH)
     const neighbourhoods = rows.filter((r) => r.level === 'neighbourhood')
     const districts = rows
       .filter((r) => r.level === 'district')
@@ -77,17 +83,41 @@ export function cityOverview(): Promise<CityOverview | null> {
         parentId: d.parent_id,
         areaKm2: d.area_m2 / 1e6,
         neighbourhoods: neighbourhoods.filter((n) => n.parent_id === d.id).length,
-        path: path(d.geometry),
       }))
-    return {
-      city,
-      districts,
-      cityPath: path(cityRow.geometry),
-      neighbourhoodPaths: neighbourhoods.map((n) => path(n.geometry)),
-      neighbourhoodCount: neighbourhoods.length,
-      areaKm2: cityRow.area_m2 / 1e6,
-      width: view.width,
-      height: view.height,
+    return { city, districts, neighbourhoodCount: neighbourhoods.length, areaKm2: cityRow.area_m2 / 1e6, mapWidth: view.width, mapHeight: view.height }
+  })
+}
+
+const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+
+/**
+ * The city, its districts (coloured as in the legends) and neighbourhood outlines as one SVG
+ * image, drawn without JavaScript or WebGL. Presentation attributes only (no <style>), so it
+ * renders under any Content-Security-Policy.
+ */
+export function cityMapSvg(): Promise<string | null> {
+  return cached('city.svg', async () => {
+    const rows = await loadAreas()
+    const cityRow = rows.find((r) => r.level === 'city')
+    if (!cityRow) return null
+    const view = fitViewport([cityRow.min_lng, cityRow.min_lat, cityRow.max_lng, cityRow.max_lat], MAP_WIDTH)
+    const path = (g: string) => svgPath(JSON.parse(g) as AreaGeometry, view)
+    const parts = [
+      `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${view.width} ${view.height}" width="${view.width}" height="${view.height}">`,
+      `<rect width="100%" height="100%" fill="#dceaf4"/>`,
+      `<path d="${path(cityRow.geometry)}" fill="#ffffff" fill-rule="evenodd"/>`,
+    ]
+    rows
+      .filter((r) => r.level === 'district')
+      .forEach((d, i) =>
+        parts.push(
+          `<path d="${path(d.geometry)}" fill="${districtColours[i % districtColours.length]}" fill-opacity="0.45" stroke="#33414d" stroke-width="1.2" fill-rule="evenodd"><title>${escapeXml(d.name)}</title></path>`,
+        ),
+      )
+    for (const n of rows.filter((r) => r.level === 'neighbourhood')) {
+      parts.push(`<path d="${path(n.geometry)}" fill="none" stroke="#ffffff" stroke-width="0.8" stroke-opacity="0.9" fill-rule="evenodd"/>`)
     }
+    parts.push('</svg>')
+    return parts.join('')
   })
 }

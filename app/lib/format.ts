@@ -1,0 +1,11 @@
+// Intl formatters are costly to build (a tenth of a millisecond each): one set per locale.
+const cache = new Map<string, { integer: Intl.NumberFormat; decimal: Intl.NumberFormat }>()
+
+export function formatters(locale: string) {
+  let f = cache.get(locale)
+  if (!f) {
+    f = { integer: new Intl.NumberFormat(locale), decimal: new Intl.NumberFormat(locale, { maximumFractionDigits: 1 }) }
+    cache.set(locale, f)
+  }
+  return f
+}

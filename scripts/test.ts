@@ -1,0 +1,54 @@
+/**
+ * `npm test`: build, then unit + integration tests (vitest), then browser tests (Playwright against
+ * Debian's Chromium). Ends with one summary line: "tests: N passed, N failed, N skipped".
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { spawnSync } from 'node:child_process'
+
+const root = path.resolve(import.meta.dirname, '..')
+const cache = path.join(root, '.cache')
+fs.mkdirSync(cache, { recursive: true })
+const bin = (name: string) => path.join(root, 'node_modules', '.bin', name)
+const run = (command: string, args: string[], env: Record<string, string> = {}) =>
+  spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1
+
+if (!fs.existsSync('/usr/bin/chromium')) {
+  console.error('Browser tests need Debian\'s Chromium at /usr/bin/chromium: apt-get install -y chromium')
+  process.exit(1)
+}
+
+const build = run(bin('remix'), ['build'])
+if (build !== 0) {
+  console.log('tests: 0 passed, 1 failed (the build failed)')
+  process.exit(1)
+}
+
+const vitestJson = path.join(cache, 'vitest-results.json')
+const playwrightJson = path.join(cache, 'playwright-results.json')
+fs.rmSync(vitestJson, { force: true })
+fs.rmSync(playwrightJson, { force: true })
+
+const vitestStatus = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`])
+const playwrightStatus = run(bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson })
+
+let passed = 0
+let failed = 0
+let skipped = 0
+if (fs.existsSync(vitestJson)) {
+  const v = JSON.parse(fs.readFileSync(vitestJson, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }
+  passed += v.numPassedTests
+  failed += v.numFailedTests
+  skipped += v.numPendingTests + v.numTodoTests
+} else if (vitestStatus !== 0) failed++
+if (fs.existsSync(playwrightJson)) {
+  const p = JSON.parse(fs.readFileSync(playwrightJson, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } }
+  passed += p.stats.expected + p.stats.flaky
+  failed += p.stats.unexpected
+  skipped += p.stats.skipped
+} else if (playwrightStatus !== 0) failed++
+
+// A runner that failed without reporting a failed test (a crash, a suite that did not load) still fails.
+if ((vitestStatus !== 0 || playwrightStatus !== 0) && failed === 0) failed = 1
+console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
+process.exit(failed > 0 ? 1 : 0)

@@ -1,0 +1,158 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn, type ChildProcess } from 'node:child_process'
+import autocannon from 'autocannon'
+import { freePort } from '../support/server'
+
+/**
+ * Benchmark helpers. Every load test targets 127.0.0.1 only, is bounded in time (and requests),
+ * and stops by itself. Latencies are taken from every response, so p95 is exact.
+ */
+
+export const root = path.resolve(import.meta.dirname, '../..')
+
+export interface Server {
+  url: string
+  databasePath?: string
+  stop(): Promise<void>
+}
+
+async function waitFor(url: string, child: ChildProcess, output: () => string) {
+  const deadline = Date.now() + 60_000
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output()}`)
+    try {
+      if ((await fetch(url)).ok) return
+    } catch {
+      // not yet listening
+    }
+    if (Date.now() > deadline) throw new Error(`server did not start:\n${output()}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+function stopper(child: ChildProcess) {
+  return async () => {
+    if (child.exitCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    child.kill('SIGTERM')
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+}
+
+/** Plaza in production mode on its own process, with a fresh demo database unless one is given. */
+export async function startPlaza(env: Record<string, string> = {}): Promise<Server> {
+  const port = await freePort()
+  const databasePath = env.DATABASE_PATH ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bench-')), 'plaza.sqlite')
+  let out = ''
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_PATH: databasePath,
+      RATE_LIMIT_READ: 'off',
+      RATE_LIMIT_WRITE: 'off',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  child.stdout!.on('data', (c: Buffer) => (out += c))
+  child.stderr!.on('data', (c: Buffer) => (out += c))
+  const url = `http://127.0.0.1:${port}`
+  await waitFor(`${url}/healthz`, child, () => out)
+  return { url, databasePath, stop: stopper(child) }
+}
+
+/** The physical baseline: a bare node:http server answering a fixed page of the same size. */
+export async function startBare(body: string): Promise<Server> {
+  const port = await freePort()
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bare-'))
+  const page = path.join(dir, 'page.html')
+  fs.writeFileSync(page, body)
+  const script = `
+    const http = require('node:http'); const fs = require('node:fs');
+    const body = fs.readFileSync(${JSON.stringify(page)});
+    http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length }); res.end(body) })
+      .listen(${port}, '127.0.0.1');`
+  let out = ''
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  child.stderr!.on('data', (c: Buffer) => (out += c))
+  const url = `http://127.0.0.1:${port}`
+  await waitFor(url, child, () => out)
+  return { url, stop: stopper(child) }
+}
+
+export interface LoadResult {
+  label: string
+  requests: number
+  rps: number
+  p50: number
+  p95: number
+  p99: number
+  errors: number
+  non2xx: number
+}
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)
+  return sorted[Math.max(0, index)]!
+}
+
+export async function load(
+  label: string,
+  options: { url: string; connections: number; seconds: number; maxRequests?: number; headers?: Record<string, string>; warmupSeconds?: number },
+): Promise<LoadResult> {
+  if (options.warmupSeconds) {
+    await autocannon({ url: options.url, connections: options.connections, duration: options.warmupSeconds, headers: options.headers })
+  }
+  const latencies: number[] = []
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: options.url, connections: options.connections, duration: options.seconds, amount: options.maxRequests, headers: options.headers },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    )
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))
+  })
+  latencies.sort((a, b) => a - b)
+  return {
+    label,
+    requests: result.requests.total,
+    rps: result.requests.total / (result.duration || options.seconds),
+    p50: percentile(latencies, 50),
+    p95: percentile(latencies, 95),
+    p99: percentile(latencies, 99),
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  }
+}
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–')
+
+export function printResults(title: string, rows: LoadResult[]) {
+  console.log(`\n${title}`)
+  console.log('  what                                   req/s      p50 ms   p95 ms   p99 ms   requests  errors  non-2xx')
+  for (const r of rows) {
+    console.log(
+      `  ${r.label.padEnd(38)} ${fmt(r.rps, 0).padStart(7)}  ${fmt(r.p50).padStart(7)}  ${fmt(r.p95).padStart(7)}  ${fmt(r.p99).padStart(7)}  ${String(r.requests).padStart(9)}  ${String(r.errors).padStart(6)}  ${String(r.non2xx).padStart(7)}`,
+    )
+  }
+}
+
+export interface Verdict {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+export function target(name: string, ok: boolean, detail: string): Verdict {
+  console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}: ${detail}`)
+  return { name, ok, detail }
+}

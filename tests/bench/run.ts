@@ -1,0 +1,31 @@
+/**
+ * `npm run bench [-- NAME ...] [-- --seconds N]`: builds, then runs each benchmark against Plaza on
+ * 127.0.0.1 beside a baseline measured in the same run, prints the figures and PASS/FAIL per target.
+ */
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { parseArgs } from 'node:util'
+import { root, type Verdict } from './lib'
+import { benchHome } from './home.bench'
+
+const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
+  home: benchHome,
+}
+
+const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
+const seconds = Number(values.seconds)
+const selected = positionals.length ? positionals : Object.keys(benches)
+for (const name of selected) {
+  if (!benches[name]) {
+    console.error(`Unknown benchmark "${name}". Known: ${Object.keys(benches).join(', ')}`)
+    process.exit(2)
+  }
+}
+
+execFileSync(process.execPath, [path.join(root, 'node_modules/@remix-run/dev/dist/cli.js'), 'build'], { cwd: root, stdio: 'ignore' })
+console.log(`Plaza benchmarks — ${new Date().toISOString()} — node ${process.version}`)
+const verdicts: Verdict[] = []
+for (const name of selected) verdicts.push(...(await benches[name]!(seconds)))
+const failed = verdicts.filter((v) => !v.ok)
+console.log(`\nbench: ${verdicts.length - failed.length} targets met, ${failed.length} missed`)
+process.exit(failed.length ? 1 : 0)
