@@ -8,16 +8,16 @@ import { RequestContext } from './lib/context'
 
 // Only the page's language is downloaded; the others stay out of the bundle the browser runs.
 const loaders = {
-  en: () => import('./locales/en/common.json'),
-  es: () => import('./locales/es/common.json'),
-  fr: () => import('./locales/fr/common.json'),
+  en: () => import('./locales/en/index'),
+  es: () => import('./locales/es/index'),
+  fr: () => import('./locales/fr/index'),
 }
 
 async function hydrate() {
   const lang = document.documentElement.lang
   const locale = isLocale(lang) ? lang : fallbackLocale
-  const common = (await loaders[locale]()).default
-  await i18next.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: { [locale]: { common } } })
+  const namespaces = (await loaders[locale]()).default
+  await i18next.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: { [locale]: namespaces } })
   const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? ''
   startTransition(() => {
     hydrateRoot(

@@ -17,8 +17,14 @@ function flatten(object: object, prefix = ''): string[] {
   )
 }
 
+// Keys as "namespace:key", plural suffixes folded.
 const keysOf = (locale: (typeof supportedLocales)[number]) =>
-  new Set(flatten(catalogs[locale].common).map((k) => k.replace(PLURAL, '')))
+  new Set(
+    Object.entries(catalogs[locale]).flatMap(([ns, catalog]) => flatten(catalog as object).map((k) => `${ns}:${k.replace(PLURAL, '')}`)),
+  )
+const namespaces = Object.keys(catalogs.en)
+/** A key as code writes it ("key" in some namespace, or "ns:key"). */
+const known = (keys: Set<string>, key: string) => (key.includes(':') ? keys.has(key) : namespaces.some((ns) => keys.has(`${ns}:${key}`)))
 
 function sourceFiles(dir: string, out: string[] = []): string[] {
   for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
@@ -50,12 +56,18 @@ describe('i18n catalogs', () => {
 
   it('has no empty translations', () => {
     for (const locale of supportedLocales) {
-      const empty = flatten(catalogs[locale].common).filter((k) => {
-        const value = k.split('.').reduce<unknown>((o, part) => (o as Record<string, unknown>)[part], catalogs[locale].common)
-        return typeof value !== 'string' || value.trim() === ''
-      })
-      expect(empty, locale).toEqual([])
+      for (const [ns, catalog] of Object.entries(catalogs[locale])) {
+        const empty = flatten(catalog as object).filter((k) => {
+          const value = k.split('.').reduce<unknown>((o, part) => (o as Record<string, unknown>)[part], catalog)
+          return typeof value !== 'string' || value.trim() === ''
+        })
+        expect(empty, `${locale}/${ns}`).toEqual([])
+      }
     }
+  })
+
+  it('has the same namespaces in every language', () => {
+    for (const locale of supportedLocales) expect(Object.keys(catalogs[locale]).sort()).toEqual([...namespaces].sort())
   })
 
   it('has every key the code asks for', () => {
@@ -69,10 +81,10 @@ describe('i18n catalogs', () => {
             (ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 't'))
         ) {
           const first = node.arguments[0]
-          if (first && ts.isStringLiteralLike(first) && !en.has(first.text)) missing.push(`${file}: ${first.text}`)
+          if (first && ts.isStringLiteralLike(first) && !known(en, first.text)) missing.push(`${file}: ${first.text}`)
         }
         if (ts.isPropertyAssignment(node) && node.name.getText() === 'labelKey' && ts.isStringLiteralLike(node.initializer)) {
-          if (!en.has(node.initializer.text)) missing.push(`${file}: ${node.initializer.text}`)
+          if (!known(en, node.initializer.text)) missing.push(`${file}: ${node.initializer.text}`)
         }
         ts.forEachChild(node, visit)
       }

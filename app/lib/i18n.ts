@@ -1,8 +1,12 @@
-import en from '../locales/en/common.json'
-import es from '../locales/es/common.json'
-import fr from '../locales/fr/common.json'
+import en from '../locales/en/index'
+import es from '../locales/es/index'
+import fr from '../locales/fr/index'
 
-/** Shared by server and browser: the languages Plaza speaks and i18next's options. */
+/**
+ * Shared by server and browser: the languages Plaza speaks and i18next's options.
+ * Each capability has its own namespace (app/locales/<lng>/<capability>.json, listed in
+ * app/locales/<lng>/index.ts); components ask for it with useTranslation('<capability>').
+ */
 export const supportedLocales = ['en', 'es', 'fr'] as const
 export type Locale = (typeof supportedLocales)[number]
 export const fallbackLocale: Locale = 'en'
@@ -10,13 +14,14 @@ export const fallbackLocale: Locale = 'en'
 export const isLocale = (value: unknown): value is Locale =>
   typeof value === 'string' && (supportedLocales as readonly string[]).includes(value)
 
-export const catalogs = { en: { common: en }, es: { common: es }, fr: { common: fr } } as const
+export const catalogs = { en, es, fr } as const
+export type Namespace = keyof typeof en
 
 export const i18nOptions = {
   supportedLngs: [...supportedLocales],
   fallbackLng: fallbackLocale,
   defaultNS: 'common',
-  ns: ['common'],
+  ns: Object.keys(en),
   // React already escapes; double escaping would show &amp; to people.
   interpolation: { escapeValue: false },
   returnNull: false,

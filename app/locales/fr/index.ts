@@ -1,0 +1,4 @@
+// Every namespace of this language: one JSON file per capability (common = the shell).
+import common from './common.json'
+
+export default { common }
