@@ -2,7 +2,8 @@ import { createCookie } from '@remix-run/node'
 import { RemixI18Next } from 'remix-i18next/server'
 import { createInstance, type i18n as I18n, type TFunction } from 'i18next'
 import { initReactI18next } from 'react-i18next'
-import { catalogs, fallbackLocale, i18nOptions, isLocale, supportedLocales, type Locale } from './i18n'
+import { catalogs, i18nOptions, isLocale, supportedLocales, type Locale } from './i18n'
+import { config } from './config.server'
 
 /** The visitor's chosen language, remembered for a year (set by /language). */
 export const localeCookie = createCookie('plaza_lng', {
@@ -13,10 +14,13 @@ export const localeCookie = createCookie('plaza_lng', {
 })
 
 // Order: an explicit ?lng= link, the remembered choice, then the browser's Accept-Language.
+// When nothing the visitor sends names a language Plaza speaks: the city's DEFAULT_LOCALE.
+const defaultLocale: Locale = config().DEFAULT_LOCALE
+
 export const i18nServer = new RemixI18Next({
   detection: {
     supportedLanguages: [...supportedLocales],
-    fallbackLanguage: fallbackLocale,
+    fallbackLanguage: defaultLocale,
     cookie: localeCookie,
     order: ['searchParams', 'cookie', 'header'],
   },
@@ -33,7 +37,7 @@ export async function localeOf(request: Request): Promise<Locale> {
   const known = recentLocales.get(key)
   if (known) return known
   const detected = await i18nServer.getLocale(request)
-  const locale = isLocale(detected) ? detected : fallbackLocale
+  const locale = isLocale(detected) ? detected : defaultLocale
   if (recentLocales.size >= 500) recentLocales.clear()
   recentLocales.set(key, locale)
   return locale

@@ -3,7 +3,7 @@ import { startPlaza, type RunningPlaza } from '../support/server'
 
 let plaza: RunningPlaza
 beforeAll(async () => {
-  plaza = await startPlaza({ RATE_LIMIT_WRITE: '3/60', RATE_LIMIT_READ: '5/2' })
+  plaza = await startPlaza({ RATE_LIMIT_WRITE: '3/60', RATE_LIMIT_READ: '5/2', DEFAULT_LOCALE: 'es' })
 })
 afterAll(() => plaza?.stop())
 
@@ -25,7 +25,7 @@ describe('rate limits (per IP and per route, counted in the database)', () => {
     const retryAfter = Number(res.headers.get('retry-after'))
     expect(retryAfter).toBeGreaterThan(0)
     expect(retryAfter).toBeLessThanOrEqual(60)
-    expect(await res.text()).toContain('Too many requests')
+    expect(await res.text()).toContain('Demasiadas solicitudes') // DEFAULT_LOCALE=es, no Accept-Language
   })
 
   it('counts each route separately', async () => {
@@ -42,6 +42,12 @@ describe('rate limits (per IP and per route, counted in the database)', () => {
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429])
     await new Promise((r) => setTimeout(r, 2100))
     expect((await fetch(`${plaza.url}/language`)).status).toBe(200)
+  })
+
+  it('speaks DEFAULT_LOCALE when the browser asks for no language Plaza speaks', async () => {
+    await new Promise((r) => setTimeout(r, 2100))
+    const html = await (await fetch(`${plaza.url}/language`, { headers: { 'accept-language': 'de-DE' } })).text()
+    expect(html).toContain('<html lang="es"')
   })
 
   it('keeps counters in the rate_limits table', async () => {
