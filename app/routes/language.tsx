@@ -6,6 +6,7 @@ import { z } from 'zod'
 import { localeCookie, translatorFor } from '../lib/i18n.server'
 import { supportedLocales } from '../lib/i18n'
 import { fieldErrors, safeRedirectPath, type FieldErrors } from '../lib/forms'
+import { formFields, readForm } from '../lib/forms.server'
 
 const languageSchema = z.object({
   locale: z.enum(supportedLocales),
@@ -20,7 +21,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
 export async function action({ request }: ActionFunctionArgs) {
-  const form = Object.fromEntries(await request.formData())
+  const form = formFields(await readForm(request))
   const parsed = languageSchema.safeParse(form)
   if (!parsed.success) {
     const { t } = await translatorFor(request)
