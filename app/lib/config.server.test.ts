@@ -36,6 +36,13 @@ describe('loadConfig', () => {
     expect(c.TRUST_PROXY).toBe(1)
   })
 
+  it('shows the outbox at /dev/mail exactly when no mail server is configured, unless told otherwise', () => {
+    expect(loadConfig({}).DEV_MAIL).toBe(true)
+    expect(loadConfig({ MAIL_URL: 'smtp://mail.example.org:587' }).DEV_MAIL).toBe(false)
+    expect(loadConfig({ MAIL_URL: 'smtp://mail.example.org:587', DEV_MAIL: 'true' }).DEV_MAIL).toBe(true)
+    expect(loadConfig({ PUBLIC_URL: 'https://plaza.example.org' }).MAIL_FROM).toBe('Plaza <no-reply@plaza.example.org>')
+  })
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000)
   })
@@ -53,6 +60,9 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', /LOG_LEVEL must be one of/],
     ['SEED_DEMO', 'maybe', /SEED_DEMO must be true or false/],
     ['DEFAULT_LOCALE', 'de', /DEFAULT_LOCALE must be en, es or fr/],
+    ['MAIL_URL', 'http://mail.example.org', /MAIL_URL must start with smtp:\/\/ or smtps:\/\//],
+    ['SECRET_KEY', 'short', /SECRET_KEY must be at least 32 characters/],
+    ['WEB_CONCURRENCY', '0', /WEB_CONCURRENCY must be at least 1/],
   ])('refuses %s=%s with one line naming the variable', (name, value, message) => {
     let error: unknown
     try {

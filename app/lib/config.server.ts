@@ -54,6 +54,20 @@ const schema = z.object({
   TRUST_PROXY: z.coerce.number({ message: 'must be a number of proxy hops (0 for none)' }).int().min(0).max(10).default(0),
   RATE_LIMIT_WRITE: rateRule.default(rateRule.parse('30/60')),
   RATE_LIMIT_READ: rateRule.default(null),
+  // E-mail: smtp://user:pass@host:587 or smtps://…:465. Unset: mail stays in the outbox (see DEV_MAIL).
+  MAIL_URL: z
+    .url({ message: 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.org:587' })
+    .refine((u) => /^smtps?:\/\//.test(u), 'must start with smtp:// or smtps://')
+    .optional(),
+  MAIL_FROM: z.string().trim().min(3, 'must be an address, e.g. "Plaza <no-reply@plaza.example.org>"').optional(),
+  // Shows the outbox at /dev/mail so people can open their e-mails without a mail server (the demo).
+  // Default: on exactly when MAIL_URL is unset. Never turn it on for a public site: reset links show there.
+  DEV_MAIL: booleanish.optional(),
+  // Whether this server also delivers the outbox (turn off where a separate `npm run mail:worker` runs).
+  MAIL_WORKER: booleanish.default(true),
+  // Key for keyed hashes (census document numbers) and signed values. Unset: one is generated and
+  // kept in the database. Losing it means re-importing the census.
+  SECRET_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),
@@ -61,7 +75,11 @@ const schema = z.object({
   SEED: z.coerce.number({ message: 'must be a number' }).int().min(0).default(1),
 })
 
-export type Config = Omit<z.infer<typeof schema>, 'PUBLIC_URL'> & { PUBLIC_URL: string }
+export type Config = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'DEV_MAIL' | 'MAIL_FROM'> & {
+  PUBLIC_URL: string
+  DEV_MAIL: boolean
+  MAIL_FROM: string
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError'
@@ -83,7 +101,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`)
   }
   const data = result.data
-  return { ...data, PUBLIC_URL: (data.PUBLIC_URL ?? `http://${data.HOST}:${data.PORT}`).replace(/\/$/, '') }
+  const publicUrl = (data.PUBLIC_URL ?? `http://${data.HOST}:${data.PORT}`).replace(/\/$/, '')
+  return {
+    ...data,
+    PUBLIC_URL: publicUrl,
+    DEV_MAIL: data.DEV_MAIL ?? data.MAIL_URL === undefined,
+    MAIL_FROM: data.MAIL_FROM ?? `Plaza <no-reply@${new URL(publicUrl).hostname}>`,
+  }
 }
 
 let cached: Config | undefined
