@@ -37,10 +37,34 @@ export interface RateLimitsTable {
   expire: number | null
 }
 
+/** The mail outbox (app/lib/mail/outbox.server.ts is the only writer). */
+export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed'
+export interface OutboxTable {
+  id: Generated<number>
+  kind: string
+  to_address: string
+  reply_to: string | null
+  subject: string
+  text_body: string
+  html_body: string | null
+  /** JSON object of extra headers, e.g. {"List-Unsubscribe": "<https://…>"}. */
+  headers: ColumnType<string, string | undefined, string>
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>
+  attempts: ColumnType<number, number | undefined, number>
+  next_attempt_at: string
+  claimed_until: string | null
+  claim_token: string | null
+  last_error: string | null
+  message_id: string | null
+  created_at: string
+  sent_at: string | null
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
   rate_limits: RateLimitsTable
+  outbox: OutboxTable
 }
 
 export type Area = Selectable<AreasTable>

@@ -70,6 +70,13 @@ if (cluster.isPrimary) {
   await database.close()
 }
 
+// The primary delivers the outbox (with forked workers it serves no HTTP). docs/decisions/030-mail-outbox.md
+const mailWorker =
+  cluster.isPrimary && config.MAIL_URL && config.MAIL_WORKER
+    ? (await import('../app/lib/mail/worker.server')).startMailWorker({ intervalMs: 5000 })
+    : undefined
+if (mailWorker) for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => void mailWorker.stop())
+
 if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
   let stopping = false
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork()

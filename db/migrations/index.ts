@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely/migration'
 import * as m0001 from './0001_foundation'
+import * as m0004 from './0004_outbox'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -7,4 +8,5 @@ import * as m0001 from './0001_foundation'
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0004_outbox': m0004,
 }
