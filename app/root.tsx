@@ -17,7 +17,10 @@ import { fallbackLocale } from './lib/i18n'
 import { useRequestContext } from './lib/context'
 import { navigation } from './lib/capabilities'
 import { cityProfile } from './modules/geo/areas.server'
-import { SiteHeader, SiteFooter } from './components/layout'
+import { getUser } from './lib/auth.server'
+import { config } from './lib/config.server'
+import { can } from './modules/accounts/policy'
+import { DemoBanner, SiteHeader, SiteFooter } from './components/layout'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: stylesUrl },
@@ -25,10 +28,18 @@ export const links: LinksFunction = () => [
 ]
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const locale = await localeOf(request)
-  const city = await cityProfile()
+  const [locale, city, user] = await Promise.all([localeOf(request), cityProfile(), getUser(request)])
   const url = new URL(request.url)
-  return { locale, city, navigation, path: url.pathname + url.search }
+  return {
+    locale,
+    city,
+    navigation,
+    path: url.pathname + url.search,
+    user: user
+      ? { name: user.displayName, council: can(user, 'council:access'), admin: can(user, 'admin:access'), moderation: can(user, 'moderation:access') }
+      : null,
+    devMail: config().DEV_MAIL,
+  }
 }
 
 export const handle = { i18n: 'common' }
@@ -57,7 +68,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <a className="skip-link" href="#main">
           {t('nav.skip')}
         </a>
-        <SiteHeader city={data?.city?.name ?? null} navigation={data?.navigation ?? navigation} locale={locale} path={data?.path ?? '/'} />
+        {data?.devMail ? <DemoBanner /> : null}
+        <SiteHeader city={data?.city?.name ?? null} navigation={data?.navigation ?? navigation} locale={locale} path={data?.path ?? '/'} user={data?.user ?? null} />
         <main id="main" tabIndex={-1}>
           {children}
         </main>
@@ -78,6 +90,7 @@ export default function App() {
 function errorTitle(error: unknown, t: (key: string, values?: Record<string, unknown>) => string) {
   if (isRouteErrorResponse(error)) {
     if (error.status === 404) return t('errors.notFoundTitle')
+    if (error.status === 403) return t('errors.forbiddenTitle')
     if (error.status < 500) return t('errors.errorTitle', { status: error.status })
   }
   return t('errors.serverErrorTitle')
@@ -92,6 +105,17 @@ export function ErrorBoundary() {
       <section className="error-page">
         <h1>{t('errors.notFoundTitle')}</h1>
         <p>{t('errors.notFoundBody')}</p>
+        <p>
+          <a href="/">{t('errors.backHome')}</a>
+        </p>
+      </section>
+    )
+  }
+  if (isRouteErrorResponse(error) && error.status === 403) {
+    return (
+      <section className="error-page">
+        <h1>{t('errors.forbiddenTitle')}</h1>
+        <p>{t('errors.forbiddenBody')}</p>
         <p>
           <a href="/">{t('errors.backHome')}</a>
         </p>

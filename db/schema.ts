@@ -37,6 +37,142 @@ export interface RateLimitsTable {
   expire: number | null
 }
 
+/** A kind of located item (a capability's items), registered when the capability ships. */
+export interface MapKindsTable {
+  kind: string
+  /** The item's page, with `{id}` for the item id; null when items have no page. */
+  url_pattern: string | null
+  /** i18n key of the layer's name, "namespace:key". */
+  label_key: string
+  position: ColumnType<number, number | undefined, number>
+}
+
+/** The one spatial index of located items (app/modules/geo/map-index.server.ts writes it). */
+export interface MapItemsTable {
+  id: Generated<number>
+  kind: string
+  item_id: number
+  lng: number
+  lat: number
+  mx: number
+  my: number
+  /** JSON array of area ids containing the point. */
+  area_ids: ColumnType<string, string | undefined, string>
+  status: string
+  category: string | null
+  title: string
+  created_at: string
+  visible: ColumnType<number, number | undefined, number>
+}
+
+export interface MapItemAreasTable {
+  area_id: number
+  map_item_id: number
+}
+
+export interface MapAreaCountsTable {
+  area_id: number
+  kind: string
+  status: string
+  n: number
+}
+
+export interface MapCellsTable {
+  level: number
+  cx: number
+  cy: number
+  kind: string
+  status: string
+  /** '' when the items have no category. */
+  category: string
+  n: number
+  sum_lng: number
+  sum_lat: number
+}
+
+export type Role = 'staff' | 'moderator' | 'admin'
+export type EmailTokenPurpose = 'confirm_email' | 'reset_password' | 'change_email'
+
+export interface DepartmentsTable {
+  id: Generated<number>
+  slug: string
+  name: string
+  created_at: string
+}
+
+export interface CensusRecordsTable {
+  id: Generated<number>
+  /** HMAC-SHA-256 of the normalised document number (never the number itself). */
+  document_hash: string
+  /** YYYY-MM-DD */
+  birth_date: string
+  area_id: number
+  imported_at: string
+  updated_at: string
+}
+
+export interface UsersTable {
+  id: Generated<number>
+  /** Lower-cased; null once the account is deleted. */
+  email: string | null
+  email_confirmed_at: string | null
+  display_name: string
+  password_hash: string | null
+  /** 0 unverified, 1 e-mail confirmed, 2 residence verified, 3 verified in person. */
+  verification_level: Generated<number>
+  home_area_id: number | null
+  census_record_id: number | null
+  verified_at: string | null
+  verified_by: number | null
+  locale: string | null
+  created_at: string
+  updated_at: string
+  deleted_at: string | null
+}
+
+export interface UserRolesTable {
+  id: Generated<number>
+  user_id: number
+  role: Role
+  department_id: number | null
+  granted_by: number | null
+  granted_at: string
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the session token. */
+  id: string
+  user_id: number
+  /** Unix milliseconds. */
+  expires_at: number
+  created_at: string
+  ip: string | null
+  user_agent: string | null
+}
+
+export interface EmailTokensTable {
+  id: Generated<number>
+  token_hash: string
+  user_id: number
+  purpose: EmailTokenPurpose
+  new_email: string | null
+  /** Unix milliseconds. */
+  expires_at: number
+  used_at: string | null
+  created_at: string
+}
+
+export interface CensusImportsTable {
+  id: Generated<number>
+  imported_by: number | null
+  source: string
+  added: number
+  updated: number
+  unchanged: number
+  rejected: number
+  created_at: string
+}
+
 /** The mail outbox (app/lib/mail/outbox.server.ts is the only writer). */
 export type OutboxStatus = 'pending' | 'sending' | 'sent' | 'failed'
 export interface OutboxTable {
@@ -64,8 +200,21 @@ export interface Database {
   areas: AreasTable
   settings: SettingsTable
   rate_limits: RateLimitsTable
+  departments: DepartmentsTable
+  census_records: CensusRecordsTable
+  users: UsersTable
+  user_roles: UserRolesTable
+  sessions: SessionsTable
+  email_tokens: EmailTokensTable
+  census_imports: CensusImportsTable
+  map_kinds: MapKindsTable
+  map_items: MapItemsTable
+  map_item_areas: MapItemAreasTable
+  map_area_counts: MapAreaCountsTable
+  map_cells: MapCellsTable
   outbox: OutboxTable
 }
 
 export type Area = Selectable<AreasTable>
 export type NewArea = Insertable<AreasTable>
+export type User = Selectable<UsersTable>

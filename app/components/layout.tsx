@@ -3,7 +3,26 @@ import { useTranslation } from 'react-i18next'
 import type { NavItem } from '../lib/capabilities'
 import { supportedLocales } from '../lib/i18n'
 
-export function SiteHeader({ city, navigation, locale, path }: { city: string | null; navigation: NavItem[]; locale: string; path: string }) {
+export interface HeaderUser {
+  name: string
+  council: boolean
+  admin: boolean
+  moderation: boolean
+}
+
+export function SiteHeader({
+  city,
+  navigation,
+  locale,
+  path,
+  user,
+}: {
+  city: string | null
+  navigation: NavItem[]
+  locale: string
+  path: string
+  user: HeaderUser | null
+}) {
   const { t } = useTranslation()
   return (
     <header className="site-header">
@@ -23,9 +42,61 @@ export function SiteHeader({ city, navigation, locale, path }: { city: string | 
             ))}
           </ul>
         </nav>
+        <AccountLinks user={user} path={path} />
         <LanguageSwitcher locale={locale} path={path} />
       </div>
     </header>
+  )
+}
+
+function AccountLinks({ user, path }: { user: HeaderUser | null; path: string }) {
+  const { t } = useTranslation('accounts')
+  if (!user) {
+    const back = path.startsWith('/login') || path.startsWith('/signup') ? '' : `?redirectTo=${encodeURIComponent(path)}`
+    return (
+      <ul className="account-links">
+        <li>
+          <Link to={`/login${back}`}>{t('nav.login')}</Link>
+        </li>
+        <li>
+          <Link to="/signup">{t('nav.signup')}</Link>
+        </li>
+      </ul>
+    )
+  }
+  return (
+    <ul className="account-links">
+      {user.council ? (
+        <li>
+          <Link to="/council">{t('nav.council')}</Link>
+        </li>
+      ) : null}
+      {user.admin ? (
+        <li>
+          <Link to="/admin">{t('nav.admin')}</Link>
+        </li>
+      ) : null}
+      <li>
+        <Link to="/account">{t('nav.account')}</Link>
+      </li>
+      <li>
+        <Form method="post" action="/logout" reloadDocument>
+          <button type="submit" className="link-button">
+            {t('nav.logout')}
+          </button>
+        </Form>
+      </li>
+    </ul>
+  )
+}
+
+/** Shown while e-mails are kept in the outbox instead of sent (DEV_MAIL): the demo. */
+export function DemoBanner() {
+  const { t } = useTranslation('accounts')
+  return (
+    <p className="demo-banner">
+      {t('demo.banner')} <a href="/dev/mail">{t('demo.link')}</a>.
+    </p>
   )
 }
 

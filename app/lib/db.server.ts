@@ -167,4 +167,18 @@ export function database(): PlazaDatabase {
   return shared
 }
 
+let counters: PlazaDatabase | undefined
+
+/**
+ * A second connection for counters that need no fsync (rate limits, login throttling), with
+ * synchronous=NORMAL. Kept apart so that a counter never lands inside a batch of `write`.
+ */
+export function countersDatabase(): PlazaDatabase {
+  if (!counters) {
+    const c = config()
+    counters = openDatabase({ path: c.DATABASE_PATH, synchronous: 'NORMAL', busyTimeoutMs: c.DB_BUSY_TIMEOUT_MS })
+  }
+  return counters
+}
+
 export const nowIso = () => new Date().toISOString()

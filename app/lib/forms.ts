@@ -18,3 +18,16 @@ export function safeRedirectPath(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback
   return value
 }
+
+/**
+ * zod issues whose messages are i18n keys ("accounts:errors.emailInvalid"), translated, first
+ * message per field — what forms show next to each field.
+ */
+export function translatedErrors(error: z.ZodError, t: (key: string) => string): FieldErrors {
+  const out: FieldErrors = {}
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? 'form')
+    if (!out[field]) out[field] = [issue.message.includes(':') ? t(issue.message) : issue.message]
+  }
+  return out
+}

@@ -120,6 +120,11 @@ export function createHttpApp(options: HttpAppOptions) {
   })
 
   const https = publicOrigin.startsWith('https:')
+  // The configured base map and geocoder are the only other hosts the browser may fetch from.
+  const mapOrigins = [config.MAP_TILE_URL, config.MAP_STYLE_URL, config.GEOCODER_URL]
+    .filter((u): u is string => Boolean(u))
+    // A tile host template such as https://{s}.tile.example.org becomes https://*.tile.example.org.
+    .map((u) => /^https?:\/\/[^/?#]+/.exec(u)![0].replace(/\{[^}]*\}/g, '*'))
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -129,9 +134,9 @@ export function createHttpApp(options: HttpAppOptions) {
           // 'strict-dynamic': scripts with the nonce may load Remix's route modules.
           'script-src': ["'self'", (_req, res) => `'nonce-${(res as ExpressResponse).locals.cspNonce}'`, "'strict-dynamic'"],
           'style-src': ["'self'", (_req, res) => `'nonce-${(res as ExpressResponse).locals.cspNonce}'`],
-          'img-src': ["'self'", 'data:', 'blob:'],
+          'img-src': ["'self'", 'data:', 'blob:', ...mapOrigins],
           'font-src': ["'self'"],
-          'connect-src': ["'self'"],
+          'connect-src': ["'self'", ...mapOrigins],
           'worker-src': ["'self'", 'blob:'],
           'frame-ancestors': ["'none'"],
           'form-action': ["'self'"],
@@ -238,10 +243,12 @@ export function createHttpApp(options: HttpAppOptions) {
 function toRemixRequest(req: ExpressRequest, res: ExpressResponse, origin: string): Request {
   const headers = new Headers()
   for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue
+    if (value === undefined || name === 'x-plaza-client-ip') continue
     if (Array.isArray(value)) for (const v of value) headers.append(name, v)
     else headers.set(name, value)
   }
+  // The client's address as Express resolved it (TRUST_PROXY-aware); a sender cannot forge it.
+  headers.set('x-plaza-client-ip', req.ip ?? 'unknown')
   const controller = new AbortController()
   res.on('close', () => controller.abort())
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, signal: controller.signal }

@@ -1,5 +1,7 @@
 import type { Migration } from 'kysely/migration'
 import * as m0001 from './0001_foundation'
+import * as m0002 from './0002_accounts'
+import * as m0003 from './0003_geo'
 import * as m0004 from './0004_outbox'
 
 /**
@@ -8,5 +10,7 @@ import * as m0004 from './0004_outbox'
  */
 export const migrations: Record<string, Migration> = {
   '0001_foundation': m0001,
+  '0002_accounts': m0002,
+  '0003_geo': m0003,
   '0004_outbox': m0004,
 }

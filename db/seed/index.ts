@@ -2,6 +2,8 @@ import { sql } from 'kysely'
 import type { PlazaDatabase } from '../../app/lib/db.server'
 import { bboxOf, areaSquareMetres } from '../../app/modules/geo/geometry'
 import { generateCity } from './city'
+import { accountsStep } from './accounts'
+import { sampleSteps, seedSampleItems } from '../../app/modules/geo/sample.server'
 
 /**
  * The demo city. Deterministic (same seed → same city) and idempotent (a step that finds its data
@@ -72,7 +74,14 @@ const areasStep: SeedStep = {
 }
 
 /** Steps in order; capabilities append theirs (each must be idempotent). */
-export const seedSteps: SeedStep[] = [areasStep]
+export const seedSteps: SeedStep[] = [areasStep, accountsStep]
+
+// Benchmark data on the one map: only when --scale > 1 (scale × 10,000 synthetic "sample" items).
+seedSteps.push({
+  name: 'map sample items',
+  size: (options) => sampleSteps(options.scale),
+  run: async (database, options, progress) => ({ created: await seedSampleItems(database, options, progress) }),
+})
 
 export async function seedDemo(database: PlazaDatabase, options: SeedOptions) {
   const total = seedSteps.reduce((sum, step) => sum + step.size(options), 0)

@@ -1,0 +1,69 @@
+import type { ReactNode } from 'react'
+
+/**
+ * Form pieces shared by every capability: a labelled field with its hint and its error next to it
+ * (aria-describedby, aria-invalid), and a form-level message. Values come back after an error, so
+ * nothing a person typed is lost.
+ */
+export function Field({
+  name,
+  label,
+  type = 'text',
+  error,
+  hint,
+  defaultValue,
+  autoComplete,
+  required,
+  children,
+  inputMode,
+}: {
+  name: string
+  label: string
+  type?: string
+  error?: string
+  hint?: string
+  defaultValue?: string
+  autoComplete?: string
+  required?: boolean
+  inputMode?: 'email' | 'numeric' | 'text'
+  children?: ReactNode
+}) {
+  const id = `field-${name}`
+  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined
+  return (
+    <div className={`field${error ? ' field--error' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {hint ? (
+        <p className="field__hint" id={`${id}-hint`}>
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p className="field-error" id={`${id}-error`}>
+          {error}
+        </p>
+      ) : null}
+      {children ?? (
+        <input
+          id={id}
+          name={name}
+          type={type}
+          defaultValue={defaultValue}
+          autoComplete={autoComplete}
+          required={required}
+          inputMode={inputMode}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={described}
+        />
+      )}
+    </div>
+  )
+}
+
+export function FormMessage({ tone, children }: { tone: 'error' | 'success' | 'info'; children: ReactNode }) {
+  return (
+    <div className={`notice notice--${tone}`} role={tone === 'error' ? 'alert' : 'status'}>
+      {children}
+    </div>
+  )
+}

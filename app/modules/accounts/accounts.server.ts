@@ -1,0 +1,527 @@
+import type { Transaction } from 'kysely'
+import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible'
+import type { Database, EmailTokenPurpose, Role } from '../../../db/schema'
+import { config } from '../../lib/config.server'
+import { countersDatabase, database } from '../../lib/db.server'
+import { translator } from '../../lib/i18n.server'
+import { isLocale, type Locale } from '../../lib/i18n'
+import { composeMail, queueMail } from '../../lib/mail/outbox.server'
+import { hashPassword, passwordProblem, spendVerificationTime, verifyPassword, type PasswordProblem } from './passwords.server'
+import { createSession, generateToken, hashToken, invalidateUserSessions, type SessionMeta } from './sessions.server'
+import type { Principal } from './policy'
+
+/** Accounts: the only code that writes users, sessions, e-mail tokens and roles. */
+
+const HOUR = 60 * 60 * 1000
+const TOKEN_LIFETIME: Record<EmailTokenPurpose, number> = {
+  confirm_email: 48 * HOUR,
+  reset_password: 1 * HOUR,
+  change_email: 24 * HOUR,
+}
+
+export const normaliseEmail = (email: string) => email.trim().toLowerCase()
+const now = () => new Date().toISOString()
+
+export interface AccountUser extends Principal {
+  email: string | null
+  displayName: string
+  emailConfirmed: boolean
+  homeAreaId: number | null
+  locale: Locale | null
+  deleted: boolean
+}
+
+export async function userById(id: number): Promise<AccountUser | null> {
+  const { db } = database()
+  const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
+  if (!row || row.deleted_at) return null
+  const roles = await db.selectFrom('user_roles').select(['role', 'department_id']).where('user_id', '=', id).execute()
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.display_name,
+    emailConfirmed: row.email_confirmed_at !== null,
+    verificationLevel: row.verification_level,
+    homeAreaId: row.home_area_id,
+    locale: isLocale(row.locale) ? row.locale : null,
+    deleted: row.deleted_at !== null,
+    roles: roles.map((r) => ({ role: r.role, departmentId: r.department_id })),
+  }
+}
+
+async function issueToken(trx: Transaction<Database>, userId: number, purpose: EmailTokenPurpose, newEmail: string | null = null) {
+  const token = generateToken()
+  await trx
+    .insertInto('email_tokens')
+    .values({
+      token_hash: hashToken(token),
+      user_id: userId,
+      purpose,
+      new_email: newEmail,
+      expires_at: Date.now() + TOKEN_LIFETIME[purpose],
+      created_at: now(),
+    })
+    .execute()
+  return token
+}
+
+type MailKind = 'confirm' | 'reset' | 'changeEmail' | 'passwordChanged' | 'emailChanged'
+
+async function queueAccountMail(
+  trx: Transaction<Database>,
+  kind: MailKind,
+  to: string,
+  locale: Locale,
+  values: { name: string; url?: string },
+) {
+  const t = translator(locale)
+  const mail = composeMail({
+    locale,
+    subject: t(`accounts:mail.${kind}.subject`),
+    greeting: t('accounts:mail.greeting', { name: values.name }),
+    paragraphs: [t(`accounts:mail.${kind}.body`)],
+    action: values.url ? { label: t(`accounts:mail.${kind}.action`), url: values.url } : undefined,
+  })
+  await queueMail(trx, { kind: `account.${kind}`, to, ...mail })
+}
+
+const link = (path: string) => `${config().PUBLIC_URL}${path}`
+
+// ---------------------------------------------------------------- sign-up and confirmation
+
+export type SignUpResult =
+  | { kind: 'ok'; userId: number; sessionToken: string }
+  | { kind: 'emailTaken' }
+  | { kind: 'weakPassword'; problem: PasswordProblem }
+
+export async function signUp(
+  input: { email: string; displayName: string; password: string; locale: Locale },
+  meta: SessionMeta = {},
+): Promise<SignUpResult> {
+  const email = normaliseEmail(input.email)
+  const problem = passwordProblem(input.password, [email.split('@')[0]!, input.displayName])
+  if (problem) return { kind: 'weakPassword', problem }
+  const existing = await database().db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+  if (existing) return { kind: 'emailTaken' }
+  const passwordHash = await hashPassword(input.password) // slow: before the write, never inside it
+  try {
+    return await database().write(async (trx) => {
+      const user = await trx
+        .insertInto('users')
+        .values({
+          email,
+          display_name: input.displayName.trim(),
+          password_hash: passwordHash,
+          locale: input.locale,
+          created_at: now(),
+          updated_at: now(),
+        } as never)
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      const token = await issueToken(trx, user.id, 'confirm_email')
+      await queueAccountMail(trx, 'confirm', email, input.locale, { name: input.displayName, url: link(`/confirm/${token}`) })
+      const sessionToken = await createSession(trx, user.id, meta)
+      return { kind: 'ok' as const, userId: user.id, sessionToken }
+    })
+  } catch (error) {
+    // Two sign-ups with one address at the same moment: the database's unique index decides.
+    if (error instanceof Error && /UNIQUE constraint failed: users.email/.test(error.message)) return { kind: 'emailTaken' }
+    throw error
+  }
+}
+
+export type TokenResult<T = object> = ({ kind: 'ok' } & T) | { kind: 'invalid' } | { kind: 'expired' } | { kind: 'used' }
+
+async function findToken(token: string, purpose: EmailTokenPurpose) {
+  if (!/^[a-z2-7]{32}$/.test(token)) return null
+  return database()
+    .db.selectFrom('email_tokens')
+    .selectAll()
+    .where('token_hash', '=', hashToken(token))
+    .where('purpose', '=', purpose)
+    .executeTakeFirst()
+}
+
+function tokenState(row: { used_at: string | null; expires_at: number } | undefined | null) {
+  if (!row) return 'invalid' as const
+  if (row.used_at) return 'used' as const
+  if (row.expires_at <= Date.now()) return 'expired' as const
+  return 'ok' as const
+}
+
+export async function confirmEmail(token: string): Promise<TokenResult<{ userId: number }>> {
+  const row = await findToken(token, 'confirm_email')
+  const state = tokenState(row)
+  if (state !== 'ok') return { kind: state }
+  await database().write(async (trx) => {
+    // Used once: the update only counts if nobody used it in between.
+    const used = await trx.updateTable('email_tokens').set({ used_at: now() }).where('id', '=', row!.id).where('used_at', 'is', null).executeTakeFirst()
+    if (Number(used.numUpdatedRows) !== 1) return
+    await trx
+      .updateTable('users')
+      .set((eb) => ({
+        email_confirmed_at: now(),
+        updated_at: now(),
+        verification_level: eb.fn('max', [eb.ref('verification_level'), eb.lit(1)]),
+      }))
+      .where('id', '=', row!.user_id)
+      .execute()
+  })
+  return { kind: 'ok', userId: row!.user_id }
+}
+
+/** Sends a new confirmation link (to a logged-in user, or to an address typed on the expired-link page). */
+export async function resendConfirmation(target: { userId: number } | { email: string }): Promise<void> {
+  const { db } = database()
+  const user = await (
+    'userId' in target
+      ? db.selectFrom('users').selectAll().where('id', '=', target.userId)
+      : db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(target.email))
+  ).executeTakeFirst()
+  // Same outcome whether or not the address has an account (no enumeration).
+  if (!user || !user.email || user.email_confirmed_at || user.deleted_at) return
+  await database().write(async (trx) => {
+    const token = await issueToken(trx, user.id, 'confirm_email')
+    await queueAccountMail(trx, 'confirm', user.email!, (user.locale as Locale) ?? 'en', { name: user.display_name, url: link(`/confirm/${token}`) })
+  })
+}
+
+// ---------------------------------------------------------------- login
+
+const throttles = () => {
+  const sqlite = countersDatabase().sqlite
+  const make = (keyPrefix: string, points: number, duration: number) =>
+    new RateLimiterSQLite({ storeClient: sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration })
+  // Failures: 10 per account and 50 per IP address in 15 minutes.
+  return { account: make('login:account', 10, 15 * 60), ip: make('login:ip', 50, 15 * 60) }
+}
+let loginThrottles: ReturnType<typeof throttles> | undefined
+
+async function throttledFor(email: string, ip: string): Promise<number | null> {
+  loginThrottles ??= throttles()
+  const [account, byIp] = await Promise.all([loginThrottles.account.get(email), loginThrottles.ip.get(ip)])
+  const blocked = [
+    account && account.consumedPoints >= 10 ? account.msBeforeNext : 0,
+    byIp && byIp.consumedPoints >= 50 ? byIp.msBeforeNext : 0,
+  ]
+  const wait = Math.max(...blocked)
+  return wait > 0 ? Math.ceil(wait / 1000) : null
+}
+
+async function recordFailure(email: string, ip: string) {
+  loginThrottles ??= throttles()
+  await Promise.all([
+    loginThrottles.account.penalty(email, 1).catch((e: unknown) => (e instanceof RateLimiterRes ? null : Promise.reject(e))),
+    loginThrottles.ip.penalty(ip, 1).catch((e: unknown) => (e instanceof RateLimiterRes ? null : Promise.reject(e))),
+  ])
+}
+
+export type LogInResult = { kind: 'ok'; userId: number; sessionToken: string } | { kind: 'invalid' } | { kind: 'throttled'; retryAfterSeconds: number }
+
+export async function logIn(input: { email: string; password: string }, meta: SessionMeta & { ip: string }, replacingSession?: string): Promise<LogInResult> {
+  const email = normaliseEmail(input.email)
+  const wait = await throttledFor(email, meta.ip)
+  if (wait) return { kind: 'throttled', retryAfterSeconds: wait }
+  const user = await database()
+    .db.selectFrom('users')
+    .select(['id', 'password_hash', 'deleted_at'])
+    .where('email', '=', email)
+    .executeTakeFirst()
+  let ok = false
+  if (user?.password_hash && !user.deleted_at) ok = await verifyPassword(user.password_hash, input.password)
+  else await spendVerificationTime(input.password)
+  if (!ok || !user) {
+    await recordFailure(email, meta.ip)
+    return { kind: 'invalid' }
+  }
+  loginThrottles ??= throttles()
+  await loginThrottles.account.delete(email)
+  // A fresh session id at every login (no session fixation); the old one, if any, ends.
+  const sessionToken = await database().write(async (trx) => {
+    if (replacingSession) await trx.deleteFrom('sessions').where('id', '=', replacingSession).execute()
+    return createSession(trx, user.id, meta)
+  })
+  return { kind: 'ok', userId: user.id, sessionToken }
+}
+
+export async function logOut(sessionId: string) {
+  await database().write((trx) => trx.deleteFrom('sessions').where('id', '=', sessionId).execute())
+}
+
+// ---------------------------------------------------------------- passwords
+
+/** Always "sent" from the visitor's point of view; mails only existing, active accounts. */
+export async function requestPasswordReset(emailInput: string, locale: Locale): Promise<void> {
+  const email = normaliseEmail(emailInput)
+  const user = await database().db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst()
+  if (!user || user.deleted_at) return
+  await database().write(async (trx) => {
+    const token = await issueToken(trx, user.id, 'reset_password')
+    await queueAccountMail(trx, 'reset', email, (user.locale as Locale) ?? locale, { name: user.display_name, url: link(`/reset-password/${token}`) })
+  })
+}
+
+export async function checkResetToken(token: string): Promise<TokenResult> {
+  const state = tokenState(await findToken(token, 'reset_password'))
+  return state === 'ok' ? { kind: 'ok' } : { kind: state }
+}
+
+export async function resetPassword(
+  token: string,
+  password: string,
+  meta: SessionMeta,
+): Promise<TokenResult<{ userId: number; sessionToken: string }> | { kind: 'weakPassword'; problem: PasswordProblem }> {
+  const row = await findToken(token, 'reset_password')
+  const state = tokenState(row)
+  if (state !== 'ok') return { kind: state }
+  const user = await database().db.selectFrom('users').selectAll().where('id', '=', row!.user_id).executeTakeFirstOrThrow()
+  const problem = passwordProblem(password, [user.email?.split('@')[0] ?? '', user.display_name])
+  if (problem) return { kind: 'weakPassword', problem }
+  const passwordHash = await hashPassword(password)
+  const sessionToken = await database().write(async (trx) => {
+    const used = await trx.updateTable('email_tokens').set({ used_at: now() }).where('id', '=', row!.id).where('used_at', 'is', null).executeTakeFirst()
+    if (Number(used.numUpdatedRows) !== 1) return null
+    // The link came by e-mail, so following it also proves the address.
+    await trx
+      .updateTable('users')
+      .set((eb) => ({
+        password_hash: passwordHash,
+        updated_at: now(),
+        email_confirmed_at: eb.fn.coalesce('email_confirmed_at', eb.val(now())),
+        verification_level: eb.fn('max', [eb.ref('verification_level'), eb.lit(1)]),
+      }))
+      .where('id', '=', user.id)
+      .execute()
+    await invalidateUserSessions(trx, user.id)
+    return createSession(trx, user.id, meta)
+  })
+  if (!sessionToken) return { kind: 'used' }
+  return { kind: 'ok', userId: user.id, sessionToken }
+}
+
+export async function changePassword(
+  userId: number,
+  input: { currentPassword: string; newPassword: string },
+  meta: SessionMeta,
+): Promise<{ kind: 'ok'; sessionToken: string } | { kind: 'wrongPassword' } | { kind: 'weakPassword'; problem: PasswordProblem }> {
+  const user = await database().db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
+  if (!user.password_hash || !(await verifyPassword(user.password_hash, input.currentPassword))) return { kind: 'wrongPassword' }
+  const problem = passwordProblem(input.newPassword, [user.email?.split('@')[0] ?? '', user.display_name])
+  if (problem) return { kind: 'weakPassword', problem }
+  const passwordHash = await hashPassword(input.newPassword)
+  const sessionToken = await database().write(async (trx) => {
+    await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now() }).where('id', '=', userId).execute()
+    // Every session ends (a thief's too); this device gets a new one.
+    await invalidateUserSessions(trx, userId)
+    if (user.email) await queueAccountMail(trx, 'passwordChanged', user.email, (user.locale as Locale) ?? 'en', { name: user.display_name })
+    return createSession(trx, userId, meta)
+  })
+  return { kind: 'ok', sessionToken }
+}
+
+// ---------------------------------------------------------------- e-mail change
+
+export async function requestEmailChange(
+  userId: number,
+  input: { newEmail: string; password: string },
+): Promise<{ kind: 'ok' } | { kind: 'wrongPassword' } | { kind: 'emailTaken' } | { kind: 'same' }> {
+  const user = await database().db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
+  if (!user.password_hash || !(await verifyPassword(user.password_hash, input.password))) return { kind: 'wrongPassword' }
+  const newEmail = normaliseEmail(input.newEmail)
+  if (newEmail === user.email) return { kind: 'same' }
+  const taken = await database().db.selectFrom('users').select('id').where('email', '=', newEmail).executeTakeFirst()
+  if (taken) return { kind: 'emailTaken' }
+  await database().write(async (trx) => {
+    const token = await issueToken(trx, userId, 'change_email', newEmail)
+    const locale = (user.locale as Locale) ?? 'en'
+    await queueAccountMail(trx, 'changeEmail', newEmail, locale, { name: user.display_name, url: link(`/confirm-email-change/${token}`) })
+    if (user.email) await queueAccountMail(trx, 'emailChanged', user.email, locale, { name: user.display_name })
+  })
+  return { kind: 'ok' }
+}
+
+export async function confirmEmailChange(token: string): Promise<TokenResult | { kind: 'emailTaken' }> {
+  const row = await findToken(token, 'change_email')
+  const state = tokenState(row)
+  if (state !== 'ok') return { kind: state }
+  try {
+    const done = await database().write(async (trx) => {
+      const used = await trx.updateTable('email_tokens').set({ used_at: now() }).where('id', '=', row!.id).where('used_at', 'is', null).executeTakeFirst()
+      if (Number(used.numUpdatedRows) !== 1) return false
+      await trx
+        .updateTable('users')
+        .set((eb) => ({
+          email: row!.new_email,
+          email_confirmed_at: now(),
+          updated_at: now(),
+          verification_level: eb.fn('max', [eb.ref('verification_level'), eb.lit(1)]),
+        }))
+        .where('id', '=', row!.user_id)
+        .execute()
+      return true
+    })
+    return done ? { kind: 'ok' } : { kind: 'used' }
+  } catch (error) {
+    if (error instanceof Error && /UNIQUE constraint failed: users.email/.test(error.message)) return { kind: 'emailTaken' }
+    throw error
+  }
+}
+
+// ---------------------------------------------------------------- profile, deletion, export
+
+export async function updateProfile(userId: number, input: { displayName: string; locale: Locale | null }) {
+  await database().write((trx) =>
+    trx.updateTable('users').set({ display_name: input.displayName.trim(), locale: input.locale, updated_at: now() }).where('id', '=', userId).execute(),
+  )
+}
+
+/**
+ * Deletes the account: personal data goes, content stays (shown as "deleted user").
+ * The census record is freed so the person can verify a new account.
+ */
+export async function deleteAccount(userId: number, password: string): Promise<{ kind: 'ok' } | { kind: 'wrongPassword' }> {
+  const user = await database().db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
+  if (!user.password_hash || !(await verifyPassword(user.password_hash, password))) return { kind: 'wrongPassword' }
+  await database().write(async (trx) => {
+    await trx
+      .updateTable('users')
+      .set({
+        email: null,
+        display_name: '',
+        password_hash: null,
+        census_record_id: null,
+        home_area_id: null,
+        locale: null,
+        deleted_at: now(),
+        updated_at: now(),
+      })
+      .where('id', '=', userId)
+      .execute()
+    await trx.deleteFrom('sessions').where('user_id', '=', userId).execute()
+    await trx.deleteFrom('email_tokens').where('user_id', '=', userId).execute()
+    await trx.deleteFrom('user_roles').where('user_id', '=', userId).execute()
+  })
+  return { kind: 'ok' }
+}
+
+/** Other capabilities add what they hold about a person (their reports, signatures, …). */
+type DataExporter = (userId: number) => Promise<unknown>
+const exporters = new Map<string, DataExporter>()
+export function registerDataExporter(name: string, exporter: DataExporter) {
+  exporters.set(name, exporter)
+}
+
+export async function exportUserData(userId: number) {
+  const { db } = database()
+  const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
+  const area = user.home_area_id
+    ? await db.selectFrom('areas').select(['slug', 'name']).where('id', '=', user.home_area_id).executeTakeFirst()
+    : undefined
+  const roles = await db
+    .selectFrom('user_roles')
+    .leftJoin('departments', 'departments.id', 'user_roles.department_id')
+    .select(['user_roles.role', 'departments.name as department', 'user_roles.granted_at'])
+    .where('user_id', '=', userId)
+    .execute()
+  const sessions = await db.selectFrom('sessions').select(['created_at', 'expires_at', 'ip', 'user_agent']).where('user_id', '=', userId).execute()
+  const extra: Record<string, unknown> = {}
+  for (const [name, exporter] of exporters) extra[name] = await exporter(userId)
+  return {
+    exportedAt: now(),
+    account: {
+      id: user.id,
+      email: user.email,
+      emailConfirmedAt: user.email_confirmed_at,
+      displayName: user.display_name,
+      locale: user.locale,
+      createdAt: user.created_at,
+      verificationLevel: user.verification_level,
+      verifiedAt: user.verified_at,
+      homeArea: area ?? null,
+      // The census match itself is not personal data we hold in readable form: only its keyed hash.
+      residenceVerified: user.census_record_id !== null,
+    },
+    roles,
+    sessions: sessions.map((s) => ({ ...s, expires_at: new Date(s.expires_at).toISOString() })),
+    ...extra,
+  }
+}
+
+// ---------------------------------------------------------------- administration
+
+export async function findUsers(query: string, limit = 50) {
+  const q = `%${query.trim().toLowerCase().replace(/[%_]/g, (c) => `\\${c}`)}%`
+  const { db } = database()
+  let select = db
+    .selectFrom('users')
+    .select(['id', 'email', 'display_name', 'verification_level', 'created_at', 'deleted_at'])
+    .where('deleted_at', 'is', null)
+    .orderBy('id', 'desc')
+    .limit(limit)
+  if (query.trim()) {
+    select = select.where((eb) =>
+      eb.or([eb('email', 'like', eb.val(q)), eb(eb.fn('lower', ['display_name']), 'like', q)]),
+    )
+  }
+  const users = await select.execute()
+  const roles = users.length
+    ? await db
+        .selectFrom('user_roles')
+        .leftJoin('departments', 'departments.id', 'user_roles.department_id')
+        .select(['user_roles.user_id', 'user_roles.role', 'departments.name as department'])
+        .where('user_id', 'in', users.map((u) => u.id))
+        .execute()
+    : []
+  return users.map((u) => ({ ...u, roles: roles.filter((r) => r.user_id === u.id) }))
+}
+
+export async function listDepartments() {
+  return database().db.selectFrom('departments').select(['id', 'slug', 'name']).orderBy('name').execute()
+}
+
+export async function userRoles(userId: number) {
+  return database()
+    .db.selectFrom('user_roles')
+    .leftJoin('departments', 'departments.id', 'user_roles.department_id')
+    .select(['user_roles.id', 'user_roles.role', 'user_roles.department_id', 'departments.name as department', 'user_roles.granted_at'])
+    .where('user_id', '=', userId)
+    .orderBy('user_roles.id')
+    .execute()
+}
+
+export async function grantRole(
+  adminId: number,
+  userId: number,
+  role: Role,
+  departmentId: number | null,
+): Promise<{ kind: 'ok' } | { kind: 'noSuchUser' } | { kind: 'noSuchDepartment' } | { kind: 'alreadyHas' }> {
+  const { db } = database()
+  const user = await db.selectFrom('users').select(['id', 'deleted_at']).where('id', '=', userId).executeTakeFirst()
+  if (!user || user.deleted_at) return { kind: 'noSuchUser' }
+  if (role === 'staff') {
+    if (departmentId === null || !(await db.selectFrom('departments').select('id').where('id', '=', departmentId).executeTakeFirst())) {
+      return { kind: 'noSuchDepartment' }
+    }
+  }
+  try {
+    await database().write((trx) =>
+      trx
+        .insertInto('user_roles')
+        .values({ user_id: userId, role, department_id: role === 'staff' ? departmentId : null, granted_by: adminId, granted_at: now() })
+        .execute(),
+    )
+  } catch (error) {
+    if (error instanceof Error && /UNIQUE constraint failed/.test(error.message)) return { kind: 'alreadyHas' }
+    throw error
+  }
+  return { kind: 'ok' }
+}
+
+export async function removeRole(adminId: number, roleId: number): Promise<{ kind: 'ok' } | { kind: 'notFound' } | { kind: 'ownAdmin' }> {
+  const row = await database().db.selectFrom('user_roles').select(['id', 'user_id', 'role']).where('id', '=', roleId).executeTakeFirst()
+  if (!row) return { kind: 'notFound' }
+  // An administrator cannot lock themselves out; another administrator can.
+  if (row.user_id === adminId && row.role === 'admin') return { kind: 'ownAdmin' }
+  await database().write((trx) => trx.deleteFrom('user_roles').where('id', '=', roleId).execute())
+  return { kind: 'ok' }
+}

@@ -1,0 +1,39 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { requirePermission } from '../lib/auth.server'
+import { translatorFor } from '../lib/i18n.server'
+import { can } from '../modules/accounts/policy'
+import { cityProfile } from '../modules/geo/areas.server'
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const user = await requirePermission(request, 'admin:access')
+  const { t } = await translatorFor(request)
+  const city = await cityProfile()
+  return { title: t('accounts:hub.adminHub'), city: city?.name ?? 'Plaza', tools: { users: can(user, 'admin:users'), census: can(user, 'admin:census') } }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
+
+export default function AdminHub() {
+  const { city, tools } = useLoaderData<typeof loader>()
+  const { t } = useTranslation('accounts')
+  return (
+    <section className="page narrow">
+      <h1>{t('hub.adminHub')}</h1>
+      <p>{t('hub.adminIntro', { city })}</p>
+      <ul className="link-list">
+        {tools.users ? (
+          <li>
+            <Link to="/admin/users">{t('admin.usersTitle')}</Link>
+          </li>
+        ) : null}
+        {tools.census ? (
+          <li>
+            <Link to="/admin/census">{t('admin.censusTitle')}</Link>
+          </li>
+        ) : null}
+      </ul>
+    </section>
+  )
+}
