@@ -22,8 +22,8 @@ export interface SmtpTestServer {
   port: number
   url: string
   received: ParsedMail[]
-  /** Resolves once `count` mails have been accepted (fails after 10 s). */
-  waitFor(count: number): Promise<ParsedMail[]>
+  /** Resolves once `count` mails have been accepted (fails after `timeoutMs`, default 10 s). */
+  waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]>
   close(): Promise<void>
 }
 
@@ -67,10 +67,10 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
     port,
     url: `smtp://127.0.0.1:${port}`,
     received,
-    waitFor(count) {
+    waitFor(count, timeoutMs = 10_000) {
       if (received.length >= count) return Promise.resolve(received)
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`expected ${count} mails, got ${received.length}`)), 10_000)
+        const timer = setTimeout(() => reject(new Error(`expected ${count} mails, got ${received.length}`)), timeoutMs)
         waiting.push({
           count,
           resolve: () => {
