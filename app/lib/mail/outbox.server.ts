@@ -62,7 +62,9 @@ export const mailSchema = z.object({
 export type QueuedMail = z.input<typeof mailSchema>
 
 // Senders in this process that want to hear about new mail (startMailWorker).
-const listeners = new Set<() => void>()
+// Process-wide: the worker started by scripts/start.ts and the server bundle load this module
+// separately, and the bundle's queueMail must still wake that worker.
+const listeners: Set<() => void> = ((globalThis as { __plazaMailListeners?: Set<() => void> }).__plazaMailListeners ??= new Set())
 /** Called by a worker in this process: `queueMail` wakes it instead of waiting for the next poll. */
 export function onMailQueued(listener: () => void): () => void {
   listeners.add(listener)

@@ -82,7 +82,8 @@ async function queueAccountMail(
     paragraphs: [t(`accounts:mail.${kind}.body`)],
     action: values.url ? { label: t(`accounts:mail.${kind}.action`), url: values.url } : undefined,
   })
-  await queueMail(trx, { kind: `account.${kind}`, to, ...mail })
+  // Outbox kinds are lower-case: account.change-email, account.password-changed, …
+  await queueMail(trx, { kind: `account.${kind.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`, to, ...mail })
 }
 
 const link = (path: string) => `${config().PUBLIC_URL}${path}`
