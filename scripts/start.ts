@@ -34,6 +34,12 @@ function newestSource(dir: string): number {
   return newest
 }
 
+if (cluster.isPrimary) {
+  // The map's web worker is served from public/ (see scripts/copy-map-worker.ts).
+  const { copyMapWorker } = await import('./copy-map-worker')
+  copyMapWorker()
+}
+
 if (cluster.isPrimary && !process.argv.includes('--no-build')) {
   const built = fs.existsSync(buildFile) ? fs.statSync(buildFile).mtimeMs : 0
   const sources = Math.max(

@@ -8,4 +8,7 @@ export interface NavItem {
   labelKey: string
 }
 
-export const navigation: NavItem[] = [{ path: '/', labelKey: 'nav.home' }]
+export const navigation: NavItem[] = [
+  { path: '/', labelKey: 'nav.home' },
+  { path: '/map', labelKey: 'geo:nav.map' },
+]

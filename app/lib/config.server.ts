@@ -68,6 +68,23 @@ const schema = z.object({
   // Key for keyed hashes (census document numbers) and signed values. Unset: one is generated and
   // kept in the database. Losing it means re-importing the census.
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),
+  // Base map (app/modules/geo): raster tiles ("https://tile.example.org/{z}/{x}/{y}.png") with their
+  // attribution, or a MapLibre style URL. Neither: Plaza's own style draws the areas and items offline.
+  MAP_TILE_URL: z
+    .url({ message: 'must be an http(s) URL of raster tiles containing {z}, {x} and {y}' })
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL of raster tiles containing {z}, {x} and {y}')
+    .refine((u) => ['{z}', '{x}', '{y}'].every((p) => u.includes(p)), 'must contain {z}, {x} and {y}')
+    .optional(),
+  MAP_STYLE_URL: z
+    .url({ message: 'must be an http(s) URL of a MapLibre style (style.json)' })
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL of a MapLibre style (style.json)')
+    .optional(),
+  MAP_ATTRIBUTION: z.string().trim().max(500, 'must be at most 500 characters').optional(),
+  // A Nominatim-style search endpoint ("https://nominatim.example.org/search"): enables address search.
+  GEOCODER_URL: z
+    .url({ message: 'must be an http(s) URL of a Nominatim-style /search endpoint' })
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL of a Nominatim-style /search endpoint')
+    .optional(),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),

@@ -1,8 +1,9 @@
 import { database } from '../../lib/db.server'
 import type { AreaLevel } from '../../../db/schema'
-import type { AreaGeometry } from './geometry'
+import { interiorPoint, type AreaGeometry } from './geometry'
 import { fitViewport, svgPath } from './svg'
 import { districtColours } from './colours'
+import { forgetAreaGeometries } from './lookup.server'
 
 /** Read side of the areas (city → districts → neighbourhoods). */
 
@@ -46,6 +47,7 @@ async function cached<T>(key: string, load: () => Promise<T>): Promise<T> {
 
 export function forgetCachedAreas() {
   cache.clear()
+  forgetAreaGeometries()
 }
 
 export function cityProfile(): Promise<CityProfile | null> {
@@ -119,5 +121,124 @@ export function cityMapSvg(): Promise<string | null> {
     }
     parts.push('</svg>')
     return parts.join('')
+  })
+}
+
+export interface AreaOption {
+  slug: string
+  name: string
+  level: AreaLevel
+  /** The district a neighbourhood belongs to (for grouping in lists). */
+  parentSlug: string | null
+}
+
+/** Districts and their neighbourhoods, for area lists and the location picker's no-JS choice. */
+export function areaOptions(): Promise<AreaOption[]> {
+  return cached('options', async () => {
+    const rows = await loadAreas()
+    const slugById = new Map(rows.map((r) => [r.id, r.slug]))
+    return rows
+      .filter((r) => r.level !== 'city')
+      .map((r) => ({ slug: r.slug, name: r.name, level: r.level, parentSlug: r.parent_id ? (slugById.get(r.parent_id) ?? null) : null }))
+  })
+}
+
+/** The city's bounding box [w, s, e, n], where maps start. */
+export function cityBounds(): Promise<[number, number, number, number] | null> {
+  return cached('bounds', async () => {
+    const row = await database().db.selectFrom('areas').select(['min_lng', 'min_lat', 'max_lng', 'max_lat']).where('level', '=', 'city').executeTakeFirst()
+    return row ? [row.min_lng, row.min_lat, row.max_lng, row.max_lat] : null
+  })
+}
+
+/**
+ * Every area as GeoJSON for the interactive map: `colour` is the district's index in the legend
+ * (neighbourhoods take their district's), so maps and lists agree.
+ */
+export function areasGeoJson(): Promise<string> {
+  return cached('areas.geojson', async () => {
+    const rows = await loadAreas()
+    const districtIndex = new Map(rows.filter((r) => r.level === 'district').map((d, i) => [d.id, i % districtColours.length]))
+    const features = rows.map((r) => ({
+      type: 'Feature',
+      id: r.id,
+      properties: {
+        slug: r.slug,
+        name: r.name,
+        level: r.level,
+        colour: districtColours[districtIndex.get(r.level === 'district' ? r.id : (r.parent_id ?? -1)) ?? 0],
+      },
+      geometry: JSON.parse(r.geometry) as AreaGeometry,
+    }))
+    return JSON.stringify({ type: 'FeatureCollection', features })
+  })
+}
+
+export interface AreaDetail extends AreaSummary {
+  bbox: [number, number, number, number]
+  parent: { slug: string; name: string; level: AreaLevel } | null
+  children: Array<{ slug: string; name: string }>
+  /** Outline for the page's static map: the area over its parent, as SVG path data. */
+  svg: { width: number; height: number; context: string; outline: string }
+  colour: string
+}
+
+/** One district or neighbourhood by its slug (the city itself has the home page). */
+export function areaBySlug(slug: string): Promise<AreaDetail | null> {
+  return cached(`area:${slug}`, async () => {
+    const rows = await loadAreas()
+    const row = rows.find((r) => r.slug === slug && r.level !== 'city')
+    if (!row) return null
+    const parent = rows.find((r) => r.id === row.parent_id) ?? null
+    const district = row.level === 'district' ? row : parent
+    const districtIndex = rows.filter((r) => r.level === 'district').findIndex((d) => d.id === district?.id)
+    const bbox: [number, number, number, number] = [row.min_lng, row.min_lat, row.max_lng, row.max_lat]
+    const frame = parent ?? row
+    const view = fitViewport([frame.min_lng, frame.min_lat, frame.max_lng, frame.max_lat], 480)
+    return {
+      id: row.id,
+      slug: row.slug,
+      name: row.name,
+      level: row.level,
+      parentId: row.parent_id,
+      areaKm2: row.area_m2 / 1e6,
+      bbox,
+      parent: parent && parent.level !== 'city' ? { slug: parent.slug, name: parent.name, level: parent.level } : null,
+      children: rows.filter((r) => r.parent_id === row.id).map((r) => ({ slug: r.slug, name: r.name })),
+      svg: {
+        width: view.width,
+        height: view.height,
+        context: svgPath(JSON.parse(frame.geometry) as AreaGeometry, view),
+        outline: svgPath(JSON.parse(row.geometry) as AreaGeometry, view),
+      },
+      colour: districtColours[Math.max(0, districtIndex) % districtColours.length]!,
+    }
+  })
+}
+
+/** Bounding box and representative inside point of an area (for "choose an area" without JS). */
+export function areaPoint(slug: string): Promise<{ id: number; lat: number; lng: number } | null> {
+  return cached(`point:${slug}`, async () => {
+    const rows = await loadAreas()
+    const row = rows.find((r) => r.slug === slug && r.level !== 'city')
+    if (!row) return null
+    const [lng, lat] = interiorPoint(JSON.parse(row.geometry) as AreaGeometry)
+    return { id: row.id, lat: Math.round(lat * 1e6) / 1e6, lng: Math.round(lng * 1e6) / 1e6 }
+  })
+}
+
+/** Districts with their neighbourhoods (ids for counts), in name order. */
+export function areaTree(): Promise<Array<{ id: number; slug: string; name: string; areaKm2: number; neighbourhoods: Array<{ id: number; slug: string; name: string; areaKm2: number }> }>> {
+  return cached('tree', async () => {
+    const rows = await loadAreas()
+    return rows
+      .filter((r) => r.level === 'district')
+      .map((d) => ({
+        id: d.id,
+        slug: d.slug,
+        name: d.name,
+        areaKm2: d.area_m2 / 1e6,
+        neighbourhoods: rows.filter((n) => n.parent_id === d.id).map((n) => ({ id: n.id, slug: n.slug, name: n.name, areaKm2: n.area_m2 / 1e6 })),
+      }))
   })
 }

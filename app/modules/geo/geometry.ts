@@ -91,3 +91,107 @@ export function areaSquareMetres(g: AreaGeometry): number {
   }
   return total
 }
+
+/**
+ * Point in polygon, even–odd rule over every ring (so holes are outside), with HALF-OPEN edges:
+ * a point exactly on an edge counts as inside only when the area lies to its east (for a
+ * north–south edge) or to its north (for an east–west edge). Areas that share a border (the demo
+ * city's areas are noded so that shared edges are identical vertex by vertex) therefore own each
+ * border point exactly once: a point on a shared border belongs to the area east of it, or north of
+ * it when the border runs east–west. Edges are evaluated lowest end first so that both areas of a
+ * shared edge compute the same intersection, bit for bit.
+ */
+export function ringCrossings(ring: readonly Position[], lng: number, lat: number): number {
+  let crossings = 0
+  const n = ring.length
+  for (let i = 0, j = n - 1; i < n; j = i++) {
+    let a = ring[j]!
+    let b = ring[i]!
+    if (a[1] === b[1]) continue // horizontal edges never cross a horizontal ray
+    if (a[1] > b[1]) [a, b] = [b, a]
+    // Half-open in latitude: [a.lat, b.lat).
+    if (lat < a[1] || lat >= b[1]) continue
+    const x = a[0] + ((lat - a[1]) * (b[0] - a[0])) / (b[1] - a[1])
+    // The ray runs east: an edge passing exactly through the point is not crossed.
+    if (lng < x) crossings++
+  }
+  return crossings
+}
+
+export function polygonContains(polygon: readonly (readonly Position[])[], lng: number, lat: number): boolean {
+  let crossings = 0
+  for (const ring of polygon) crossings += ringCrossings(ring, lng, lat)
+  return crossings % 2 === 1
+}
+
+export function geometryContains(g: AreaGeometry, lng: number, lat: number): boolean {
+  for (const polygon of polygonsOf(g)) if (polygonContains(polygon, lng, lat)) return true
+  return false
+}
+
+/**
+ * A point certainly inside the geometry (a centroid can fall in a hole or outside a crescent):
+ * the middle of the widest inside stretch along a few horizontal lines across the bounding box.
+ */
+export function interiorPoint(g: AreaGeometry): Position {
+  const [minLng, minLat, maxLng, maxLat] = bboxOf(g)
+  let best: { width: number; point: Position } | null = null
+  for (const f of [0.5, 0.35, 0.65, 0.2, 0.8, 0.1, 0.9]) {
+    const lat = minLat + (maxLat - minLat) * f
+    const xs: number[] = []
+    for (const polygon of polygonsOf(g)) {
+      for (const ring of polygon) {
+        for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+          const a = ring[j]!
+          const b = ring[i]!
+          if ((a[1] <= lat && b[1] > lat) || (b[1] <= lat && a[1] > lat)) xs.push(a[0] + ((lat - a[1]) * (b[0] - a[0])) / (b[1] - a[1]))
+        }
+      }
+    }
+    xs.sort((p, q) => p - q)
+    for (let i = 0; i + 1 < xs.length; i++) {
+      const mid = (xs[i]! + xs[i + 1]!) / 2
+      const width = xs[i + 1]! - xs[i]!
+      if (width > (best?.width ?? 0) && geometryContains(g, mid, lat)) best = { width, point: [mid, lat] }
+    }
+    if (best) return best.point
+  }
+  return [(minLng + maxLng) / 2, (minLat + maxLat) / 2]
+}
+
+export type BBox = [west: number, south: number, east: number, north: number]
+
+/** Web Mercator's latitude limit: beyond it a map has no pixels. */
+export const MAX_MERCATOR_LAT = 85.0511287798
+
+/**
+ * Checks a bounding box `[west, south, east, north]` in degrees. Plaza serves one city, so boxes
+ * never cross the antimeridian: west < east is required. Returns a message key or null.
+ */
+export function bboxProblem(b: readonly number[]): 'bboxShape' | 'bboxRange' | 'bboxOrder' | null {
+  if (b.length !== 4 || b.some((v) => !Number.isFinite(v))) return 'bboxShape'
+  const [w, s, e, n] = b as BBox
+  if (w < -180 || e > 180 || s < -90 || n > 90) return 'bboxRange'
+  if (!(w < e) || !(s < n)) return 'bboxOrder'
+  return null
+}
+
+/** World size in Web Mercator units used for items' integer coordinates (2^24 per axis). */
+export const MERCATOR_WORLD = 2 ** 24
+
+/** Web Mercator x in [0, MERCATOR_WORLD) as an integer. */
+export function mercatorX(lng: number): number {
+  const x = Math.floor(((lng + 180) / 360) * MERCATOR_WORLD)
+  return Math.min(MERCATOR_WORLD - 1, Math.max(0, x))
+}
+
+/** Web Mercator y in [0, MERCATOR_WORLD) as an integer, growing southwards (as on screen). */
+export function mercatorY(lat: number): number {
+  const clamped = Math.max(-MAX_MERCATOR_LAT, Math.min(MAX_MERCATOR_LAT, lat))
+  const phi = (clamped * Math.PI) / 180
+  const y = Math.floor(((1 - Math.log(Math.tan(phi) + 1 / Math.cos(phi)) / Math.PI) / 2) * MERCATOR_WORLD)
+  return Math.min(MERCATOR_WORLD - 1, Math.max(0, y))
+}
+
+export const lngOfMercatorX = (x: number) => (x / MERCATOR_WORLD) * 360 - 180
+export const latOfMercatorY = (y: number) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / MERCATOR_WORLD))) * 180) / Math.PI

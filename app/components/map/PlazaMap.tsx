@@ -1,0 +1,307 @@
+import { useEffect, useRef, useState, type MutableRefObject, type ReactNode } from 'react'
+import { useTranslation } from 'react-i18next'
+import type { Map as MaplibreMap, Marker, StyleSpecification } from 'maplibre-gl'
+import type { BBox, FeatureCollectionAnswer, FeatureFilter, LayerInfo, MapClientConfig, PointFeature } from './types'
+
+/**
+ * The interactive map (maplibre-gl, loaded only when a page shows a map and only in the browser).
+ * Draws the city's areas from /areas.geojson on Plaza's own style, over the configured base map if
+ * any; in browse mode, asks /api/map/features for the items in view and shows them as markers
+ * (clusters zoom in when clicked); in pick mode, a click or a drag places one marker.
+ *
+ * Markers are hidden from assistive technology: pages pair the map with an accessible list of
+ * what is in view, and without JavaScript the `fallback` (a static image) stays.
+ */
+
+export type MapHandle = MaplibreMap
+
+export interface PlazaMapProps {
+  config: MapClientConfig
+  bounds: BBox
+  /** Accessible name of the map region. */
+  label: string
+  /** Browse mode: which items to show. */
+  filter?: FeatureFilter | null
+  layers?: LayerInfo[]
+  onFeatures?: (answer: FeatureCollectionAnswer | null) => void
+  /** Emphasised area outline (slug). */
+  highlight?: string | null
+  /** Pick mode: the chosen point and what to do when it changes. */
+  pick?: { value: { lat: number; lng: number } | null; onPick: (point: { lat: number; lng: number }) => void }
+  mapRef?: MutableRefObject<MapHandle | null>
+  fallback?: ReactNode
+  className?: string
+}
+
+type Maplibre = typeof import('maplibre-gl')
+
+let loading: Promise<Maplibre> | null = null
+function loadMaplibre(): Promise<Maplibre> {
+  loading ??= import('maplibre-gl').then((m) => {
+    // The worker is a file in public/ (copied by scripts/copy-map-worker.ts at build time).
+    m.setWorkerUrl('/maplibre-gl-worker.mjs')
+    return m
+  })
+  return loading
+}
+
+function baseStyle(config: MapClientConfig): StyleSpecification | string {
+  if (config.styleUrl) return config.styleUrl
+  const style: StyleSpecification = {
+    version: 8,
+    sources: {},
+    layers: [{ id: 'plaza-background', type: 'background', paint: { 'background-color': '#dceaf4' } }],
+  }
+  if (config.tileUrl) {
+    style.sources.base = { type: 'raster', tiles: [config.tileUrl], tileSize: 256, attribution: config.attribution ?? undefined }
+    style.layers.push({ id: 'plaza-base', type: 'raster', source: 'base' })
+  }
+  return style
+}
+
+function addAreaLayers(map: MaplibreMap, highlight: string | null | undefined) {
+  map.addSource('plaza-areas', { type: 'geojson', data: new URL('/areas.geojson', window.location.href).href })
+  const translucent = map.getStyle().layers.some((l) => l.id === 'plaza-base') || Boolean(map.getStyle().sprite)
+  map.addLayer({
+    id: 'plaza-city',
+    type: 'fill',
+    source: 'plaza-areas',
+    filter: ['==', ['get', 'level'], 'city'],
+    paint: { 'fill-color': '#ffffff', 'fill-opacity': translucent ? 0.25 : 1 },
+  })
+  map.addLayer({
+    id: 'plaza-districts',
+    type: 'fill',
+    source: 'plaza-areas',
+    filter: ['==', ['get', 'level'], 'district'],
+    paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.35 },
+  })
+  map.addLayer({
+    id: 'plaza-neighbourhood-lines',
+    type: 'line',
+    source: 'plaza-areas',
+    filter: ['==', ['get', 'level'], 'neighbourhood'],
+    paint: { 'line-color': '#ffffff', 'line-width': 1 },
+  })
+  map.addLayer({
+    id: 'plaza-district-lines',
+    type: 'line',
+    source: 'plaza-areas',
+    filter: ['==', ['get', 'level'], 'district'],
+    paint: { 'line-color': '#33414d', 'line-width': 1.2 },
+  })
+  map.addLayer({
+    id: 'plaza-highlight',
+    type: 'line',
+    source: 'plaza-areas',
+    filter: ['==', ['get', 'slug'], highlight ?? ''],
+    paint: { 'line-color': '#084466', 'line-width': 3.5 },
+  })
+}
+
+export function featuresUrl(bounds: BBox, zoom: number, filter: FeatureFilter): string {
+  const params = new URLSearchParams({ bbox: bounds.map((v) => v.toFixed(5)).join(','), zoom: zoom.toFixed(2), layers: filter.layers.join(',') })
+  if (filter.status?.length) params.set('status', filter.status.join(','))
+  if (filter.category?.length) params.set('category', filter.category.join(','))
+  if (filter.since) params.set('since', filter.since)
+  return `/api/map/features?${params}`
+}
+
+export function PlazaMap(props: PlazaMapProps) {
+  const { t } = useTranslation('geo')
+  const container = useRef<HTMLDivElement>(null)
+  const mapLocal = useRef<MaplibreMap | null>(null)
+  const libRef = useRef<Maplibre | null>(null)
+  const markers = useRef<Marker[]>([])
+  const pickMarker = useRef<Marker | null>(null)
+  const [ready, setReady] = useState(false)
+  const [failed, setFailed] = useState(false)
+  // The latest props, for map event handlers registered once.
+  const latest = useRef(props)
+  latest.current = props
+
+  useEffect(() => {
+    let cancelled = false
+    let map: MaplibreMap | null = null
+    loadMaplibre()
+      .then((maplibre) => {
+        if (cancelled || !container.current) return
+        libRef.current = maplibre
+        const [w, s, e, n] = props.bounds
+        map = new maplibre.Map({
+          container: container.current,
+          style: baseStyle(props.config),
+          bounds: [w, s, e, n],
+          fitBoundsOptions: { padding: 16 },
+          attributionControl: props.config.attribution || props.config.styleUrl ? { compact: true } : false,
+          dragRotate: false,
+          pitchWithRotate: false,
+          // Tests read the canvas' pixels; the cost is negligible for a 2D map.
+          canvasContextAttributes: { preserveDrawingBuffer: true },
+          locale: {
+            'NavigationControl.ZoomIn': t('map.zoomIn'),
+            'NavigationControl.ZoomOut': t('map.zoomOut'),
+            'NavigationControl.ResetBearing': t('map.resetBearing'),
+            'Map.Title': props.label,
+          },
+        })
+        map.touchZoomRotate.disableRotation()
+        map.addControl(new maplibre.NavigationControl({ showCompass: false }), 'top-right')
+        mapLocal.current = map
+        if (props.mapRef) props.mapRef.current = map
+        map.on('load', () => {
+          if (!map) return
+          addAreaLayers(map, latest.current.highlight)
+          map.getContainer().dataset.ready = 'true'
+          setReady(true)
+        })
+        map.on('error', (event) => {
+          // A missing tile is not a failed map; a style that cannot load is.
+          if (!map?.isStyleLoaded() && !map?.loaded()) console.warn('map:', event.error?.message)
+        })
+        map.on('click', (event) => {
+          const pick = latest.current.pick
+          if (pick) pick.onPick({ lat: round(event.lngLat.lat), lng: round(event.lngLat.lng) })
+        })
+      })
+      .catch((error: unknown) => {
+        console.warn('map could not start:', error)
+        if (!cancelled) setFailed(true)
+      })
+    return () => {
+      cancelled = true
+      for (const m of markers.current) m.remove()
+      markers.current = []
+      pickMarker.current = null
+      map?.remove()
+      mapLocal.current = null
+      if (props.mapRef) props.mapRef.current = null
+    }
+    // The map is created once per mount; later prop changes are applied by the effects below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [])
+
+  // Browse mode: the items in view, refreshed when the view or the filter changes.
+  const filterKey = props.filter ? JSON.stringify(props.filter) : ''
+  useEffect(() => {
+    const map = mapLocal.current
+    const maplibre = libRef.current
+    if (!ready || !map || !maplibre || !props.filter) return
+    let controller: AbortController | null = null
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const refresh = () => {
+      clearTimeout(timer)
+      timer = setTimeout(async () => {
+        const filter = latest.current.filter
+        if (!filter) return
+        controller?.abort()
+        controller = new AbortController()
+        if (filter.layers.length === 0) {
+          drawMarkers(maplibre, map, null)
+          latest.current.onFeatures?.(null)
+          return
+        }
+        const b = map.getBounds()
+        const bounds: BBox = [
+          Math.max(-180, b.getWest()),
+          Math.max(-85, b.getSouth()),
+          Math.min(180, b.getEast()),
+          Math.min(85, b.getNorth()),
+        ]
+        try {
+          const res = await fetch(featuresUrl(bounds, map.getZoom(), filter), { signal: controller.signal })
+          if (!res.ok) return
+          const answer = (await res.json()) as FeatureCollectionAnswer
+          drawMarkers(maplibre, map, answer)
+          latest.current.onFeatures?.(answer)
+        } catch (error) {
+          if ((error as Error).name !== 'AbortError') console.warn('map features:', error)
+        }
+      }, 120)
+    }
+    refresh()
+    map.on('moveend', refresh)
+    return () => {
+      clearTimeout(timer)
+      controller?.abort()
+      map.off('moveend', refresh)
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [ready, filterKey])
+
+  function drawMarkers(maplibre: Maplibre, map: MaplibreMap, answer: FeatureCollectionAnswer | null) {
+    for (const m of markers.current) m.remove()
+    markers.current = []
+    if (!answer) return
+    const colours = new Map((latest.current.layers ?? []).map((l) => [l.kind, l.colour]))
+    const labels = new Map((latest.current.layers ?? []).map((l) => [l.kind, l.label]))
+    for (const feature of answer.features) {
+      const el = document.createElement('div')
+      el.setAttribute('aria-hidden', 'true')
+      const [lng, lat] = feature.geometry.coordinates
+      if (feature.properties.cluster) {
+        const { count, expansionZoom } = feature.properties
+        el.className = 'map-cluster'
+        el.dataset.count = String(count)
+        el.textContent = count >= 10_000 ? `${Math.round(count / 1000)}k` : String(count)
+        const size = Math.round(28 + Math.min(28, Math.log10(count) * 9))
+        el.style.width = el.style.height = `${size}px`
+        el.addEventListener('click', (event) => {
+          event.stopPropagation()
+          map.easeTo({ center: [lng, lat], zoom: Math.max(expansionZoom, map.getZoom() + 1) })
+        })
+      } else {
+        const p = (feature as PointFeature).properties
+        el.className = 'map-point'
+        el.style.background = colours.get(p.kind) ?? '#0b5c8a'
+        el.addEventListener('click', (event) => {
+          event.stopPropagation()
+          const body = document.createElement('div')
+          body.className = 'map-popup'
+          const title = document.createElement(p.url ? 'a' : 'strong')
+          title.textContent = p.title
+          if (p.url && title instanceof HTMLAnchorElement) title.href = p.url
+          const meta = document.createElement('p')
+          meta.textContent = `${labels.get(p.kind) ?? p.kind} · ${t(`status.${p.status}`, { defaultValue: p.status })}`
+          body.append(title, meta)
+          new maplibre.Popup({ offset: 10, maxWidth: '260px' }).setLngLat([lng, lat]).setDOMContent(body).addTo(map)
+        })
+      }
+      markers.current.push(new maplibre.Marker({ element: el }).setLngLat([lng, lat]).addTo(map))
+    }
+  }
+
+  // Pick mode: one draggable marker that follows the chosen point.
+  const pickValue = props.pick?.value
+  useEffect(() => {
+    const map = mapLocal.current
+    const maplibre = libRef.current
+    if (!ready || !map || !maplibre || !latest.current.pick) return
+    if (!pickValue) {
+      pickMarker.current?.remove()
+      pickMarker.current = null
+      return
+    }
+    if (!pickMarker.current) {
+      const el = document.createElement('div')
+      el.className = 'map-pin'
+      el.setAttribute('aria-hidden', 'true')
+      const marker = new maplibre.Marker({ element: el, draggable: true, anchor: 'bottom' })
+      marker.on('dragend', () => {
+        const at = marker.getLngLat()
+        latest.current.pick?.onPick({ lat: round(at.lat), lng: round(at.lng) })
+      })
+      pickMarker.current = marker.setLngLat([pickValue.lng, pickValue.lat]).addTo(map)
+    } else pickMarker.current.setLngLat([pickValue.lng, pickValue.lat])
+    if (!map.getBounds().contains([pickValue.lng, pickValue.lat])) map.easeTo({ center: [pickValue.lng, pickValue.lat] })
+  }, [ready, pickValue?.lat, pickValue?.lng]) // eslint-disable-line react-hooks/exhaustive-deps
+
+  return (
+    <div className={`map-frame ${props.className ?? ''}`} data-map-state={failed ? 'failed' : ready ? 'ready' : 'loading'}>
+      {props.fallback}
+      <div ref={container} className="map-canvas" role="region" aria-label={props.label} />
+    </div>
+  )
+}
+
+const round = (v: number) => Math.round(v * 1e6) / 1e6

@@ -1,0 +1,166 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Form, Link, useLoaderData, useSubmit } from '@remix-run/react'
+import { useCallback, useRef, useState } from 'react'
+import { useTranslation } from 'react-i18next'
+import mapStyles from '../styles/map.css'
+import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
+import { translatorFor } from '../lib/i18n.server'
+import { formatters } from '../lib/format'
+import { cityBounds, cityOverview } from '../modules/geo/areas.server'
+import { mapClientConfig } from '../modules/geo/config.server'
+import { parseMapFilter } from '../modules/geo/filters'
+import { latestItems, listKinds, mapFacets } from '../modules/geo/map-index.server'
+import { PlazaMap, type MapHandle } from '../components/map/PlazaMap'
+import { InViewList } from '../components/map/InViewList'
+import { kindColour } from '../components/map/layers'
+import type { FeatureCollectionAnswer, FeatureFilter, LayerInfo } from '../components/map/types'
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: maplibreStyles },
+  { rel: 'stylesheet', href: mapStyles },
+]
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { t, locale } = await translatorFor(request)
+  const [kinds, bounds, overview] = await Promise.all([listKinds(), cityBounds(), cityOverview()])
+  const filter = parseMapFilter(new URL(request.url).searchParams, kinds.map((k) => k.kind))
+  const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
+  const shown = filter.layers ?? kinds.map((k) => k.kind)
+  const [facets, items] = await Promise.all([
+    kinds.length ? mapFacets() : { statuses: [], categories: [] },
+    latestItems({ kinds: shown, status: filter.status, category: filter.category, since: filter.since ?? undefined }, 50),
+  ])
+  return {
+    title: t('geo:map.title', { city: overview?.city.name ?? 'Plaza' }),
+    locale,
+    config: mapClientConfig(),
+    bounds,
+    layers,
+    filter: { ...filter, layers: shown },
+    facets,
+    items,
+  }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
+
+// Public and the same for every anonymous visitor with the same URL.
+export const headers = () => ({ 'Plaza-Page-Cache': '5' })
+
+export default function MapPage() {
+  const data = useLoaderData<typeof loader>()
+  const { t } = useTranslation('geo')
+  const submit = useSubmit()
+  const mapRef = useRef<MapHandle | null>(null)
+  const [answer, setAnswer] = useState<FeatureCollectionAnswer | null>(null)
+  const [scripted, setScripted] = useState(false)
+  const onFeatures = useCallback((a: FeatureCollectionAnswer | null) => {
+    setScripted(true)
+    setAnswer(a)
+  }, [])
+  const { integer } = formatters(data.locale)
+  const filter: FeatureFilter = {
+    layers: data.filter.layers,
+    status: data.filter.status,
+    category: data.filter.category,
+    since: data.filter.since ?? undefined,
+  }
+  const labels = new Map(data.layers.map((l) => [l.kind, l.label]))
+
+  return (
+    <div className="page map-page">
+      <h1>{data.title}</h1>
+      {data.layers.length === 0 ? <p className="map-note">{t('map.nothingYet')}</p> : null}
+      <div className="map-page__grid">
+        <div className="map-page__main">
+          {data.bounds ? (
+            <PlazaMap
+              config={data.config}
+              bounds={data.bounds}
+              label={t('map.mapLabel')}
+              filter={data.layers.length ? filter : null}
+              layers={data.layers}
+              onFeatures={onFeatures}
+              mapRef={mapRef}
+              className="map-page__map"
+              fallback={<img className="map-fallback" src="/areas.svg" alt={t('map.staticAlt')} />}
+            />
+          ) : (
+            <p>{t('map.noCity')}</p>
+          )}
+          <p className="map-page__areas-link">
+            <Link to="/areas">{t('map.areasLink')}</Link> · <Link to="/areas/locate">{t('map.locateLink')}</Link>
+          </p>
+        </div>
+        <aside className="map-page__side">
+          {data.layers.length ? (
+            <Form method="get" className="map-filters" onChange={(e) => submit(e.currentTarget, { replace: true, preventScrollReset: true })}>
+              <input type="hidden" name="filtered" value="1" />
+              <fieldset>
+                <legend>{t('filters.layers')}</legend>
+                {data.layers.map((l, i) => (
+                  <label key={l.kind} className="choice">
+                    <input type="checkbox" name="layers" value={l.kind} defaultChecked={data.filter.layers.includes(l.kind)} />
+                    <span className={`layer-swatch kind-colour--${i % 7}`} aria-hidden="true" />
+                    {l.label}
+                  </label>
+                ))}
+              </fieldset>
+              {data.facets.statuses.length ? (
+                <fieldset>
+                  <legend>{t('filters.status')}</legend>
+                  {data.facets.statuses.map((s) => (
+                    <label key={s} className="choice">
+                      <input type="checkbox" name="status" value={s} defaultChecked={data.filter.status.includes(s)} />
+                      {t(`status.${s}`, { defaultValue: s })}
+                    </label>
+                  ))}
+                </fieldset>
+              ) : null}
+              {data.facets.categories.length ? (
+                <div className="map-filters__field">
+                  <label htmlFor="filter-category">{t('filters.category')}</label>
+                  <select id="filter-category" name="category" defaultValue={data.filter.category[0] ?? ''}>
+                    <option value="">{t('filters.anyCategory')}</option>
+                    {data.facets.categories.map((c) => (
+                      <option key={c} value={c}>
+                        {t(`category.${c}`, { defaultValue: c })}
+                      </option>
+                    ))}
+                  </select>
+                </div>
+              ) : null}
+              <div className="map-filters__field">
+                <label htmlFor="filter-since">{t('filters.since')}</label>
+                <input id="filter-since" type="date" name="since" defaultValue={data.filter.since ?? ''} />
+              </div>
+              <button type="submit">{t('filters.apply')}</button>
+            </Form>
+          ) : null}
+          {scripted ? (
+            <InViewList answer={answer} labels={labels} mapRef={mapRef} locale={data.locale} />
+          ) : data.layers.length ? (
+            <section aria-labelledby="latest-heading">
+              <h2 id="latest-heading">{t('list.latest')}</h2>
+              {data.items.length === 0 ? (
+                <p>{t('list.empty')}</p>
+              ) : (
+                <ul className="map-list">
+                  {data.items.map((item) => (
+                    <li key={`${item.kind}:${item.itemId}`}>
+                      {item.url ? <a href={item.url}>{item.title}</a> : <span>{item.title}</span>}
+                      <span className="map-list__meta">
+                        {labels.get(item.kind) ?? item.kind} · {t(`status.${item.status}`, { defaultValue: item.status })}
+                      </span>
+                    </li>
+                  ))}
+                </ul>
+              )}
+              <p className="map-list__count">{t('list.showing', { count: data.items.length, shown: integer.format(data.items.length) })}</p>
+            </section>
+          ) : null}
+        </aside>
+      </div>
+    </div>
+  )
+}
