@@ -111,7 +111,7 @@ export async function importCensus(source: Readable | string, options: { importe
       }
     }
   } catch (error) {
-    // Malformed CSV (an unclosed quote): report where, keep what was valid before it.
+    // Malformed CSV (an unclosed quote): reported with the parser's explanation, never a crash.
     report.rejected.push({ row: line + 1, reason: 'badColumns', detail: error instanceof Error ? error.message : String(error) })
   }
   await flush()
