@@ -1,0 +1,171 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { migrateOrThrow, openDatabase, type PlazaDatabase } from '../../app/lib/db.server'
+import { placeItem, registerKind } from '../../app/modules/geo/map-index.server'
+import { startPlaza, type RunningPlaza } from '../support/server'
+
+/** The map over HTTP, against a real server with the demo city. */
+
+let plaza: RunningPlaza
+let db: PlazaDatabase
+beforeAll(async () => {
+  plaza = await startPlaza({ PAGE_CACHE: 'false', MAP_TILE_URL: 'https://tiles.example.org/{z}/{x}/{y}.png', MAP_ATTRIBUTION: '© Example' })
+  db = openDatabase({ path: plaza.databasePath, synchronous: 'NORMAL' })
+  await migrateOrThrow(db)
+})
+afterAll(async () => {
+  await db?.close()
+  await plaza?.stop()
+})
+
+const get = (path: string, headers: Record<string, string> = {}) => fetch(plaza.url + path, { headers })
+const CITY = 'bbox=-1.6,41.29,-1.44,41.41&zoom=12'
+
+describe('before any capability registers a kind', () => {
+  it('shows no layers on /map, says why, and answers an empty collection', async () => {
+    const html = await (await get('/map')).text()
+    expect(html).toContain('Nothing has been placed on the map yet')
+    expect(html).not.toContain('name="layers"')
+    const res = await get(`/api/map/features?${CITY}`)
+    expect(res.status).toBe(200)
+    expect(((await res.json()) as { features: unknown[] }).features).toEqual([])
+  })
+})
+
+describe('GET /api/map/features', () => {
+  beforeAll(async () => {
+    await db.write(async (trx) => {
+      await registerKind(trx, { kind: 'test', urlPattern: '/tests/{id}', labelKey: 'geo:kinds.sample' })
+      for (let i = 0; i < 400; i++) {
+        await placeItem(trx, {
+          kind: 'test',
+          itemId: i + 1,
+          lat: 41.31 + (i % 20) * 0.004,
+          lng: -1.58 + Math.floor(i / 20) * 0.006,
+          status: i % 2 ? 'open' : 'fixed',
+          title: `Test item ${i + 1}`,
+        })
+      }
+    })
+    // The server caches the list of kinds for a few seconds.
+    await new Promise((r) => setTimeout(r, 5200))
+  })
+
+  it('answers GeoJSON clusters that CDNs may cache briefly', async () => {
+    const res = await get(`/api/map/features?${CITY}`)
+    expect(res.status).toBe(200)
+    expect(res.headers.get('content-type')).toContain('application/geo+json')
+    expect(res.headers.get('cache-control')).toMatch(/^public, max-age=\d+/)
+    const body = (await res.json()) as { type: string; bbox: number[]; features: Array<{ properties: { cluster: boolean; count?: number } }> }
+    expect(body.type).toBe('FeatureCollection')
+    expect(body.bbox).toHaveLength(4)
+    const total = body.features.reduce((s, f) => s + (f.properties.cluster ? f.properties.count! : 1), 0)
+    expect(total).toBe(400)
+    expect(body.features.some((f) => f.properties.cluster)).toBe(true)
+  })
+
+  it('filters by status', async () => {
+    const body = (await (await get(`/api/map/features?${CITY}&status=open`)).json()) as { plaza: { total: number } }
+    expect(body.plaza.total).toBe(200)
+  })
+
+  it('lists the registered layer on /map once it exists', async () => {
+    const html = await (await get('/map')).text()
+    expect(html).toMatch(/<input type="checkbox" name="layers"[^>]*value="test"/)
+    expect(html).toContain('Test item 400')
+  })
+
+  it.each([
+    ['', 'bbox'],
+    ['?bbox=1,2,3&zoom=3', 'bbox'],
+    ['?bbox=a,b,c,d&zoom=3', 'bbox'],
+    ['?bbox=170,0,-170,10&zoom=3', 'bbox'],
+    ['?bbox=0,10,1,5&zoom=3', 'bbox'],
+    ['?bbox=-1.6,41.29,-1.44,91&zoom=3', 'bbox'],
+    ['?bbox=-180,-80,180,80&zoom=16', 'bbox'],
+    ['?bbox=-1.6,41.29,-1.44,41.41', 'zoom'],
+    ['?bbox=-1.6,41.29,-1.44,41.41&zoom=99', 'zoom'],
+    ['?bbox=-1.6,41.29,-1.44,41.41&zoom=12&layers=nope', 'layers'],
+    ['?bbox=-1.6,41.29,-1.44,41.41&zoom=12&status=<b>', 'status'],
+    ['?bbox=-1.6,41.29,-1.44,41.41&zoom=12&since=yesterday', 'since'],
+  ])('answers 400 with a message for %s', async (search, field) => {
+    const res = await get(`/api/map/features${search}`, { 'accept-language': 'es' })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { error: { status: number; field: string; message: string } }
+    expect(body.error.field).toBe(field)
+    expect(body.error.message.length).toBeGreaterThan(10)
+    expect(res.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it('names an unknown layer in the visitor’s language', async () => {
+    const res = await get('/api/map/features?bbox=-1.6,41.29,-1.44,41.41&zoom=12&layers=nope', { 'accept-language': 'fr' })
+    expect(((await res.json()) as { error: { message: string } }).error.message).toBe('Il n’existe aucune couche nommée « nope ».')
+  })
+})
+
+describe('area pages', () => {
+  it('shows a district with its outline, neighbourhoods and counts', async () => {
+    const res = await get('/areas/ribera-nord')
+    expect(res.status).toBe(200)
+    const html = await res.text()
+    expect(html).toContain('<h1>Ribera Nord</h1>')
+    expect(html).toMatch(/<svg[^>]*role="img"[^>]*aria-label="Outline of Ribera Nord/)
+    expect(html).toContain('href="/areas/l-estany"')
+  })
+
+  it('lists every district and neighbourhood', async () => {
+    const html = await (await get('/areas')).text()
+    expect(html.match(/href="\/areas\/[a-z-]+"/g)!.length).toBeGreaterThanOrEqual(48)
+  })
+
+  it('answers 404 for an unknown area, and for the city itself', async () => {
+    expect((await get('/areas/atlantis')).status).toBe(404)
+    expect((await get('/areas/valmera')).status).toBe(404)
+    expect((await get('/areas/%3Cscript%3E')).status).toBe(404)
+  })
+
+  it('serves every outline as GeoJSON and keeps /areas.svg', async () => {
+    const geo = (await (await get('/areas.geojson')).json()) as { features: unknown[] }
+    expect(geo.features).toHaveLength(48)
+    const svg = await get('/areas.svg')
+    expect(svg.headers.get('content-type')).toContain('image/svg+xml')
+  })
+})
+
+describe('Which area am I in? (the picker without JavaScript)', () => {
+  it('finds the district and neighbourhood of typed coordinates', async () => {
+    const res = await get('/areas/locate?area=&lat=41.37&lng=-1.52')
+    expect(res.status).toBe(200)
+    const html = await res.text()
+    expect(html).toContain('data-testid="locate-result"')
+    expect(html).toContain('href="/areas/ribera-nord"')
+  })
+
+  it('finds a point for an area chosen from the list', async () => {
+    const html = await (await get('/areas/locate?area=l-estany&lat=&lng=')).text()
+    expect(html).toContain('href="/areas/l-estany"')
+  })
+
+  it.each([
+    ['lat=40&lng=-1.52', 'location', 'This place is outside Valmera'],
+    ['lat=abc&lng=-1.52', 'lat', 'Enter a latitude between -90 and 90'],
+    ['lat=41.3&lng=', 'lng', 'Enter the longitude too'],
+    ['area=nowhere', 'area', 'Choose an area from the list'],
+    ['lat=&lng=&area=', 'location', 'Choose a place'],
+  ])('answers 400 next to the field for %s', async (search, field, message) => {
+    const res = await get(`/areas/locate?${search}`)
+    expect(res.status).toBe(400)
+    const html = await res.text()
+    expect(html).toContain(`id="location-${field}-error"`)
+    expect(html).toContain(message)
+  })
+})
+
+describe('configuration', () => {
+  it('lets the browser fetch the configured tile server and nothing else', async () => {
+    const csp = (await get('/map')).headers.get('content-security-policy')!
+    expect(csp).toMatch(/connect-src 'self' https:\/\/tiles\.example\.org/)
+    expect(csp).toMatch(/img-src [^;]*https:\/\/tiles\.example\.org/)
+    const html = await (await get('/map')).text()
+    expect(html).toContain('https://tiles.example.org/{z}/{x}/{y}.png')
+  })
+})
