@@ -108,7 +108,16 @@ export function percentile(sorted: number[], p: number): number {
 
 export async function load(
   label: string,
-  options: { url: string; connections: number; seconds: number; maxRequests?: number; headers?: Record<string, string>; warmupSeconds?: number },
+  options: {
+    url: string
+    connections: number
+    seconds: number
+    maxRequests?: number
+    headers?: Record<string, string>
+    warmupSeconds?: number
+    method?: 'GET' | 'POST'
+    body?: string
+  },
 ): Promise<LoadResult> {
   if (options.warmupSeconds) {
     await autocannon({ url: options.url, connections: options.connections, duration: options.warmupSeconds, headers: options.headers })
@@ -116,7 +125,15 @@ export async function load(
   const latencies: number[] = []
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
-      { url: options.url, connections: options.connections, duration: options.seconds, amount: options.maxRequests, headers: options.headers },
+      {
+        url: options.url,
+        connections: options.connections,
+        duration: options.seconds,
+        amount: options.maxRequests,
+        headers: options.headers,
+        method: options.method ?? 'GET',
+        body: options.body,
+      },
       (error, result) => (error ? reject(error) : resolve(result)),
     )
     instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime))

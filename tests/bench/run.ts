@@ -7,9 +7,11 @@ import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { root, type Verdict } from './lib'
 import { benchHome } from './home.bench'
+import { benchLogin } from './login.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
+  login: benchLogin,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })

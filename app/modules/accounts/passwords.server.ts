@@ -1,9 +1,9 @@
 import fs from 'node:fs'
-import { hash, verify } from '@node-rs/argon2'
+import { hashInBackground, verifyInBackground } from './hasher.server'
 
 /**
- * Passwords: argon2id with OWASP's minimum (19 MiB, 2 iterations), about 60 ms a hash here — the
- * cost is deliberate. Hashing runs on libuv's thread pool, so pages keep being served meanwhile.
+ * Passwords: argon2id with OWASP's minimum (19 MiB, 2 iterations) — the cost is deliberate.
+ * Hashing runs in a low-priority thread (hasher.server.ts), so pages keep being served meanwhile.
  */
 const OPTIONS = { memoryCost: 19456, timeCost: 2, parallelism: 1 } as const
 
@@ -39,11 +39,11 @@ export function passwordProblem(password: string, context: string[] = []): Passw
   return null
 }
 
-export const hashPassword = (password: string) => hash(password, OPTIONS)
+export const hashPassword = (password: string) => hashInBackground(password, OPTIONS)
 
 export async function verifyPassword(passwordHash: string, password: string): Promise<boolean> {
   try {
-    return await verify(passwordHash, password)
+    return await verifyInBackground(passwordHash, password)
   } catch {
     return false
   }
