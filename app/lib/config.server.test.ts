@@ -43,6 +43,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ PUBLIC_URL: 'https://plaza.example.org' }).MAIL_FROM).toBe('Plaza <no-reply@plaza.example.org>')
   })
 
+  it('reads the verification level of each action', () => {
+    expect(loadConfig({ VERIFICATION_LEVELS: 'comment=0,vote=3' }).VERIFICATION_LEVELS).toEqual({ comment: 0, vote: 3 })
+    expect(loadConfig({}).VERIFICATION_LEVELS).toBeUndefined()
+  })
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000)
   })
@@ -63,6 +68,8 @@ describe('loadConfig', () => {
     ['MAIL_URL', 'http://mail.example.org', /MAIL_URL must start with smtp:\/\/ or smtps:\/\//],
     ['SECRET_KEY', 'short', /SECRET_KEY must be at least 32 characters/],
     ['WEB_CONCURRENCY', '0', /WEB_CONCURRENCY must be at least 1/],
+    ['VERIFICATION_LEVELS', 'vote=5', /VERIFICATION_LEVELS must look like/],
+    ['VERIFICATION_LEVELS', 'dance=1', /VERIFICATION_LEVELS must look like/],
   ])('refuses %s=%s with one line naming the variable', (name, value, message) => {
     let error: unknown
     try {

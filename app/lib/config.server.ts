@@ -85,6 +85,14 @@ const schema = z.object({
     .url({ message: 'must be an http(s) URL of a Nominatim-style /search endpoint' })
     .refine((u) => /^https?:\/\//.test(u), 'must be an http(s) URL of a Nominatim-style /search endpoint')
     .optional(),
+  // The verification level each civic action needs, e.g. "comment=1,support=2,sign=2,vote=2".
+  // Actions not named keep their defaults (app/modules/accounts/policy.ts).
+  VERIFICATION_LEVELS: z
+    .string()
+    .trim()
+    .regex(/^((comment|propose|report|support|sign|vote)=[0-3])(,(comment|propose|report|support|sign|vote)=[0-3])*$/, 'must look like "comment=1,support=2,sign=2,vote=2" (actions: comment, propose, report, support, sign, vote; levels 0–3)')
+    .transform((v) => Object.fromEntries(v.split(',').map((pair) => [pair.split('=')[0]!, Number(pair.split('=')[1])])) as Record<string, number>)
+    .optional(),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),

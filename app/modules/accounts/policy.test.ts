@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { can, meetsRequirement, permissions, permissionsByRole, staffDepartments, type Principal } from './policy'
+import { can, meetsRequirement, requiredLevel, permissions, permissionsByRole, staffDepartments, type Principal } from './policy'
 
 const person = (roles: Principal['roles'], verificationLevel = 1): Principal => ({ id: 1, verificationLevel, roles })
 
@@ -43,5 +43,13 @@ describe('verification requirements', () => {
 
   it('follows an override (a process that lets e-mail-confirmed people vote)', () => {
     expect(meetsRequirement(1, 'vote', { vote: 1 })).toBe(true)
+  })
+})
+
+describe('requiredLevel', () => {
+  it('uses the installation’s VERIFICATION_LEVELS over the defaults', () => {
+    expect(requiredLevel('vote')).toBe(2)
+    expect(requiredLevel('vote', { vote: 3 })).toBe(3)
+    expect(requiredLevel('comment', { vote: 3 })).toBe(1)
   })
 })

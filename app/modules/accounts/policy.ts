@@ -66,3 +66,8 @@ export type CivicAction = keyof typeof defaultRequirements
 export function meetsRequirement(level: number, action: CivicAction, overrides: Partial<Record<CivicAction, number>> = {}) {
   return level >= (overrides[action] ?? defaultRequirements[action])
 }
+
+/** The level an action needs on this installation: VERIFICATION_LEVELS over the defaults. */
+export function requiredLevel(action: CivicAction, configured: Partial<Record<string, number>> = {}): number {
+  return configured[action] ?? defaultRequirements[action]
+}
