@@ -152,8 +152,12 @@ export function PlazaMap(props: PlazaMapProps) {
         map.on('load', () => {
           if (!map) return
           addAreaLayers(map, latest.current.highlight)
-          map.getContainer().dataset.ready = 'true'
+          map.getContainer().dataset.zoom = map.getZoom().toFixed(2)
           setReady(true)
+        })
+        // The current zoom, for people's tools and the browser tests.
+        map.on('moveend', () => {
+          if (map) map.getContainer().dataset.zoom = map.getZoom().toFixed(2)
         })
         map.on('error', (event) => {
           // A missing tile is not a failed map; a style that cannot load is.
@@ -299,7 +303,8 @@ export function PlazaMap(props: PlazaMapProps) {
   return (
     <div className={`map-frame ${props.className ?? ''}`} data-map-state={failed ? 'failed' : ready ? 'ready' : 'loading'}>
       {props.fallback}
-      <div ref={container} className="map-canvas" role="region" aria-label={props.label} />
+      {/* maplibre labels its canvas as a region with props.label ("Map.Title"). */}
+      <div ref={container} className="map-canvas" />
     </div>
   )
 }
