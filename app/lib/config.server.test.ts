@@ -48,6 +48,30 @@ describe('loadConfig', () => {
     expect(loadConfig({}).VERIFICATION_LEVELS).toBeUndefined()
   })
 
+  it('configures the base map and the geocoder, all off by default (offline map)', () => {
+    const none = loadConfig({})
+    expect([none.MAP_TILE_URL, none.MAP_STYLE_URL, none.GEOCODER_URL]).toEqual([undefined, undefined, undefined])
+    const c = loadConfig({
+      MAP_TILE_URL: 'https://tile.example.org/{z}/{x}/{y}.png',
+      MAP_ATTRIBUTION: '© Example contributors',
+      MAP_STYLE_URL: 'https://styles.example.org/style.json',
+      GEOCODER_URL: 'https://nominatim.example.org/search',
+    })
+    expect(c.MAP_TILE_URL).toBe('https://tile.example.org/{z}/{x}/{y}.png')
+    expect(c.MAP_ATTRIBUTION).toBe('© Example contributors')
+    expect(c.GEOCODER_URL).toBe('https://nominatim.example.org/search')
+  })
+
+  it.each([
+    ['MAP_TILE_URL', 'tiles.example.org', /^Invalid configuration: MAP_TILE_URL must be an http\(s\) URL of raster tiles/],
+    ['MAP_TILE_URL', 'https://tile.example.org/tiles.png', /MAP_TILE_URL must contain \{z\}, \{x\} and \{y\}/],
+    ['MAP_TILE_URL', 'ftp://tile.example.org/{z}/{x}/{y}.png', /MAP_TILE_URL must be an http\(s\) URL/],
+    ['MAP_STYLE_URL', 'style.json', /MAP_STYLE_URL must be an http\(s\) URL of a MapLibre style/],
+    ['GEOCODER_URL', 'javascript:alert(1)', /GEOCODER_URL must be an http\(s\) URL of a Nominatim-style/],
+  ])('refuses %s=%s with a message naming it', (name, value, message) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(message)
+  })
+
   it('treats an empty variable as unset', () => {
     expect(loadConfig({ PORT: '' }).PORT).toBe(3000)
   })
