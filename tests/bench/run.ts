@@ -7,10 +7,12 @@ import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { root, type Verdict } from './lib'
 import { benchHome } from './home.bench'
+import { benchMap } from './map.bench'
 import { benchLogin } from './login.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
+  map: benchMap,
   login: benchLogin,
 }
 

@@ -1,0 +1,110 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { load, printResults, root, startPlaza, target, type Verdict } from './lib'
+
+/**
+ * The one map with 1,000,000 located items (`db:seed --scale 100` into a bench-only database,
+ * kept in .cache/bench between runs): /api/map/features at a whole-city zoom and at street zoom,
+ * 16 connections, beside a raw R*Tree query of the same box in the same run; and areasContaining
+ * lookups per second beside a brute-force baseline (every area's polygon, no R*Tree).
+ * Targets: features p95 ≤ 20 ms at both zooms; ≥ 20,000 lookups/s.
+ */
+
+const SCALE = 100
+const CITY = { bbox: [-1.6, 41.29, -1.44, 41.41] as [number, number, number, number], zoom: 12 }
+const STREET = { bbox: [-1.525, 41.355, -1.515, 41.362] as [number, number, number, number], zoom: 16 }
+
+async function benchDatabase(): Promise<string> {
+  const dir = path.join(root, '.cache', 'bench')
+  fs.mkdirSync(dir, { recursive: true })
+  const file = path.join(dir, `map-${SCALE}.sqlite`)
+  const ready = `${file}.ready`
+  if (fs.existsSync(file) && fs.existsSync(ready)) return file
+  for (const f of [file, `${file}-wal`, `${file}-shm`, ready]) fs.rmSync(f, { force: true })
+  const started = Date.now()
+  const { execFileSync } = await import('node:child_process')
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/seed.ts'), '--scale', String(SCALE)], {
+    cwd: root,
+    env: { ...process.env, DATABASE_PATH: file, LOG_LEVEL: 'warn' },
+    stdio: 'inherit',
+  })
+  fs.writeFileSync(ready, new Date().toISOString())
+  console.log(`  generated ${SCALE * 10_000} items in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+  return file
+}
+
+async function inProcess(file: string, seconds: number) {
+  process.env.DATABASE_PATH = file
+  const { database } = await import('../../app/lib/db.server')
+  const { areasContaining, allAreaGeometries } = await import('../../app/modules/geo/lookup.server')
+  const { geometryContains } = await import('../../app/modules/geo/geometry')
+  const { rtreeCount } = await import('../../app/modules/geo/features.server')
+  const db = database()
+
+  // Raw R*Tree: how long the index alone takes to visit the same boxes.
+  const rtree = async (box: [number, number, number, number]) => {
+    const times: number[] = []
+    let n = 0
+    const until = Date.now() + Math.min(2000, seconds * 400)
+    while (Date.now() < until || times.length < 5) {
+      const t0 = performance.now()
+      n = await rtreeCount(box)
+      times.push(performance.now() - t0)
+    }
+    times.sort((a, b) => a - b)
+    return { n, p50: times[Math.floor(times.length / 2)]!, p95: times[Math.floor(times.length * 0.95)]! }
+  }
+  const rtreeCity = await rtree(CITY.bbox)
+  const rtreeStreet = await rtree(STREET.bbox)
+
+  // areasContaining against brute force over every polygon.
+  const [w, s, e, n] = [-1.5886, 41.3009, -1.4503, 41.3964]
+  let seed = 7
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const points = Array.from({ length: 20_000 }, () => [s + (n - s) * random(), w + (e - w) * random()] as const)
+  const geometries = await allAreaGeometries(db)
+  const rate = async (fn: (lat: number, lng: number) => unknown) => {
+    let count = 0
+    const t0 = performance.now()
+    const until = t0 + Math.max(1000, seconds * 300)
+    while (performance.now() < until) {
+      for (const [lat, lng] of points.slice(0, 2000)) await fn(lat, lng)
+      count += 2000
+    }
+    return count / ((performance.now() - t0) / 1000)
+  }
+  const lookups = await rate((lat, lng) => areasContaining(lat, lng, db))
+  const brute = await rate((lat, lng) => geometries.filter((g) => geometryContains(g.geometry, lng, lat)))
+  await db.close()
+  return { rtreeCity, rtreeStreet, lookups, brute }
+}
+
+export async function benchMap(seconds: number): Promise<Verdict[]> {
+  const connections = 16
+  const file = await benchDatabase()
+  const raw = await inProcess(file, seconds)
+  const plaza = await startPlaza({ DATABASE_PATH: file })
+  const url = (q: { bbox: number[]; zoom: number }, extra = '') => `${plaza.url}/api/map/features?bbox=${q.bbox.join(',')}&zoom=${q.zoom}${extra}`
+  const rows = []
+  let city
+  let street
+  try {
+    city = await load('features, whole city (zoom 12)', { url: url(CITY), connections, seconds, warmupSeconds: 1 })
+    street = await load('features, street (zoom 16)', { url: url(STREET), connections, seconds, warmupSeconds: 1 })
+    rows.push(city, street)
+    rows.push(await load('features, city, status=open', { url: url(CITY, '&status=open'), connections, seconds: Math.max(2, seconds / 2) }))
+    rows.push(await load('features, street, since= (no target)', { url: url(STREET, '&since=2026-06-01'), connections, seconds: Math.max(2, seconds / 2) }))
+  } finally {
+    await plaza.stop()
+  }
+  printResults(`Map — 1,000,000 items, ${connections} connections, ${seconds} s each, ${process.env.WEB_CONCURRENCY ?? 'default'} worker processes`, rows)
+  console.log(
+    `  raw R*Tree count of the same box, in process: whole city ${raw.rtreeCity.n} points p50 ${raw.rtreeCity.p50.toFixed(1)} ms p95 ${raw.rtreeCity.p95.toFixed(1)} ms; street ${raw.rtreeStreet.n} points p50 ${raw.rtreeStreet.p50.toFixed(2)} ms p95 ${raw.rtreeStreet.p95.toFixed(2)} ms`,
+  )
+  console.log(`  areasContaining: ${raw.lookups.toFixed(0)} lookups/s (R*Tree + exact test); brute force over every polygon: ${raw.brute.toFixed(0)} lookups/s; ratio ${(raw.lookups / raw.brute).toFixed(2)}`)
+  return [
+    target('map features p95 ≤ 20 ms, whole city, 16 connections', city.p95 <= 20 && city.errors === 0 && city.non2xx === 0, `p95 ${city.p95.toFixed(1)} ms (${city.rps.toFixed(0)} req/s); raw R*Tree of the box p95 ${raw.rtreeCity.p95.toFixed(1)} ms`),
+    target('map features p95 ≤ 20 ms, street, 16 connections', street.p95 <= 20 && street.errors === 0 && street.non2xx === 0, `p95 ${street.p95.toFixed(1)} ms (${street.rps.toFixed(0)} req/s); raw R*Tree of the box p95 ${raw.rtreeStreet.p95.toFixed(2)} ms`),
+    target('areasContaining ≥ 20,000 lookups/s', raw.lookups >= 20_000, `${raw.lookups.toFixed(0)}/s (brute force ${raw.brute.toFixed(0)}/s)`),
+  ]
+}
