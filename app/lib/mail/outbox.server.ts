@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import type { Kysely, Selectable, Transaction } from 'kysely'
+import type { Selectable, Transaction } from 'kysely'
 import { z } from 'zod'
 import type { Database, OutboxStatus, OutboxTable } from '../../../db/schema'
 import { config } from '../config.server'
@@ -75,7 +75,7 @@ export function onMailQueued(listener: () => void): () => void {
  * Write a mail to the outbox through the caller's transaction (inside `database().write`).
  * Throws a ZodError for an invalid mail, which rolls back the caller's write with it.
  */
-export async function queueMail(trx: Transaction<Database> | Kysely<Database>, mail: QueuedMail): Promise<number> {
+export async function queueMail(trx: Transaction<Database>, mail: QueuedMail): Promise<number> {
   const m = mailSchema.parse(mail)
   const now = new Date().toISOString()
   const row = await trx
