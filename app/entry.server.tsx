@@ -7,6 +7,9 @@ import { I18nextProvider } from 'react-i18next'
 import { i18nInstance, localeOf } from './lib/i18n.server'
 import { RequestContext } from './lib/context'
 import { logger } from './lib/logger.server'
+import { registerCapabilities } from './modules/registry.server'
+
+registerCapabilities()
 
 const ABORT_DELAY = 5_000
 

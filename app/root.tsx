@@ -68,8 +68,14 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <a className="skip-link" href="#main">
           {t('nav.skip')}
         </a>
-        {data?.devMail ? <DemoBanner /> : null}
-        <SiteHeader city={data?.city?.name ?? null} navigation={data?.navigation ?? navigation} locale={locale} path={data?.path ?? '/'} user={data?.user ?? null} />
+        <SiteHeader
+          city={data?.city?.name ?? null}
+          navigation={data?.navigation ?? navigation}
+          locale={locale}
+          path={data?.path ?? '/'}
+          user={data?.user ?? null}
+          banner={data?.devMail ? <DemoBanner /> : null}
+        />
         <main id="main" tabIndex={-1}>
           {children}
         </main>

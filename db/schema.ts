@@ -196,6 +196,87 @@ export interface OutboxTable {
   sent_at: string | null
 }
 
+export type Stance = 'for' | 'neutral' | 'against'
+export type CommentStatus = 'visible' | 'pending' | 'hidden'
+export type FlagReason = 'spam' | 'offensive' | 'off_topic' | 'personal_data' | 'other'
+
+export interface CommentsTable {
+  id: Generated<number>
+  target_kind: string
+  target_id: number
+  parent_id: number | null
+  root_id: number | null
+  depth: number
+  author_id: number
+  body_md: string
+  body_html: string
+  stance: Stance
+  status: CommentStatus
+  helpful: Generated<number>
+  unhelpful: Generated<number>
+  score: Generated<number>
+  replies: Generated<number>
+  descendants: Generated<number>
+  created_at: string
+  edited_at: string | null
+  deleted_at: string | null
+}
+
+export interface CommentVotesTable {
+  comment_id: number
+  user_id: number
+  value: number
+  created_at: string
+}
+
+export interface FlagsTable {
+  id: Generated<number>
+  target_kind: string
+  target_id: number
+  reporter_id: number
+  reason: FlagReason
+  note: string | null
+  created_at: string
+  resolved_at: string | null
+}
+
+export interface ModerationQueueTable {
+  id: Generated<number>
+  target_kind: string
+  target_id: number
+  author_id: number | null
+  excerpt: string
+  url: string
+  flags: Generated<number>
+  /** JSON: reason → count. */
+  reasons: Generated<string>
+  state: Generated<'open' | 'closed'>
+  why: 'flags' | 'auto_hidden' | 'premoderation'
+  created_at: string
+  updated_at: string
+}
+
+export interface UserBlocksTable {
+  id: Generated<number>
+  user_id: number
+  blocked_by: number | null
+  reason: string
+  created_at: string
+  lifted_at: string | null
+}
+
+export interface AuditLogTable {
+  id: Generated<number>
+  actor_id: number | null
+  action: string
+  target_kind: string
+  target_id: number
+  before: string | null
+  after: string | null
+  reason: string | null
+  created_at: string
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
@@ -207,6 +288,12 @@ export interface Database {
   sessions: SessionsTable
   email_tokens: EmailTokensTable
   census_imports: CensusImportsTable
+  comments: CommentsTable
+  comment_votes: CommentVotesTable
+  flags: FlagsTable
+  moderation_queue: ModerationQueueTable
+  user_blocks: UserBlocksTable
+  audit_log: AuditLogTable
   map_kinds: MapKindsTable
   map_items: MapItemsTable
   map_item_areas: MapItemAreasTable

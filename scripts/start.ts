@@ -74,6 +74,9 @@ if (cluster.isPrimary) {
     log.info({ seeded: report }, 'demo city seeded')
   }
   await database.close()
+  if (config.DEV_MAIL && config.NODE_ENV === 'production') {
+    log.warn('DEV_MAIL is on: e-mails (with their confirmation and reset links) are shown to anyone at /dev/mail. Fine for the demo; for a public site set MAIL_URL (and leave DEV_MAIL unset).')
+  }
 }
 
 // The primary delivers the outbox (with forked workers it serves no HTTP). docs/decisions/030-mail-outbox.md

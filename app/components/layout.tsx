@@ -1,3 +1,4 @@
+import type { ReactNode } from 'react'
 import { Form, Link, NavLink } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import type { NavItem } from '../lib/capabilities'
@@ -16,16 +17,19 @@ export function SiteHeader({
   locale,
   path,
   user,
+  banner,
 }: {
   city: string | null
   navigation: NavItem[]
   locale: string
   path: string
   user: HeaderUser | null
+  banner?: ReactNode
 }) {
   const { t } = useTranslation()
   return (
     <header className="site-header">
+      {banner}
       <div className="site-header__inner">
         <Link to="/" className="brand">
           <span className="brand__name">{t('site.name')}</span>
@@ -66,6 +70,11 @@ function AccountLinks({ user, path }: { user: HeaderUser | null; path: string })
   }
   return (
     <ul className="account-links">
+      {user.moderation ? (
+        <li>
+          <Link to="/moderation">{t('moderation:nav')}</Link>
+        </li>
+      ) : null}
       {user.council ? (
         <li>
           <Link to="/council">{t('nav.council')}</Link>

@@ -93,6 +93,12 @@ const schema = z.object({
     .regex(/^((comment|propose|report|support|sign|vote)=[0-3])(,(comment|propose|report|support|sign|vote)=[0-3])*$/, 'must look like "comment=1,support=2,sign=2,vote=2" (actions: comment, propose, report, support, sign, vote; levels 0–3)')
     .transform((v) => Object.fromEntries(v.split(',').map((pair) => [pair.split('=')[0]!, Number(pair.split('=')[1])])) as Record<string, number>)
     .optional(),
+  // Moderation: flags from different people that hide an item pending review (0 = never).
+  MODERATION_AUTO_HIDE: z.coerce.number({ message: 'must be a number of flags' }).int().min(0, 'must be 0 or more').max(1000).default(3),
+  // Hold new users' first posts for a moderator's approval.
+  PREMODERATION: booleanish.default(false),
+  // Minutes during which an author may edit their comment (the edit is marked).
+  COMMENT_EDIT_MINUTES: z.coerce.number({ message: 'must be a number of minutes' }).int().min(0).max(10080).default(15),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),

@@ -3,6 +3,8 @@ import * as m0001 from './0001_foundation'
 import * as m0002 from './0002_accounts'
 import * as m0003 from './0003_geo'
 import * as m0004 from './0004_outbox'
+import * as m0005 from './0005_deliberation'
+import * as m0006 from './0006_moderation'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -13,4 +15,6 @@ export const migrations: Record<string, Migration> = {
   '0002_accounts': m0002,
   '0003_geo': m0003,
   '0004_outbox': m0004,
+  '0005_deliberation': m0005,
+  '0006_moderation': m0006,
 }

@@ -1,0 +1,15 @@
+import { registerCommentModeration } from './deliberation/deliberation.server'
+import { registerAreaDiscussions } from './deliberation/kinds.server'
+
+/**
+ * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
+ * Called from entry.server.tsx at start; tests call it before using the modules. (Plain
+ * side-effect imports would be dropped: the package is marked "sideEffects": false.)
+ */
+let registered = false
+export function registerCapabilities() {
+  if (registered) return
+  registered = true
+  registerAreaDiscussions()
+  registerCommentModeration()
+}

@@ -1,0 +1,116 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { z } from 'zod'
+import { requirePermission } from '../lib/auth.server'
+import { config } from '../lib/config.server'
+import { translatorFor } from '../lib/i18n.server'
+import { formFields, readForm } from '../lib/forms.server'
+import { FormMessage } from '../components/forms'
+import { blockUser, decide, moderationQueue } from '../modules/moderation/moderation.server'
+
+const decisionSchema = z.object({
+  intent: z.enum(['hide', 'restore', 'dismiss', 'approve', 'block']),
+  queueId: z.coerce.number().int().positive(),
+  authorId: z.coerce.number().int().positive().optional(),
+  reason: z.string().trim().min(3, 'moderation:errors.reason').max(500, 'moderation:errors.reason'),
+})
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requirePermission(request, 'moderation:access')
+  const { t, locale } = await translatorFor(request)
+  return { title: t('moderation:queueTitle'), locale, queue: await moderationQueue(), threshold: config().MODERATION_AUTO_HIDE }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
+
+export async function action({ request }: ActionFunctionArgs) {
+  const moderator = await requirePermission(request, 'content:moderate')
+  const { t } = await translatorFor(request)
+  const fields = formFields(await readForm(request))
+  const parsed = decisionSchema.safeParse(fields)
+  if (!parsed.success) return data({ queueId: Number(fields.queueId) || 0, error: t('moderation:errors.reason') }, { status: 400 })
+  const { intent, queueId, reason, authorId } = parsed.data
+  if (intent === 'block') {
+    if (!authorId) return data({ queueId, error: t('moderation:errors.notFound') }, { status: 404 })
+    const result = await blockUser(moderator.id, authorId, reason)
+    if (result.kind === 'alreadyBlocked') return data({ queueId, error: t('moderation:errors.alreadyBlocked') }, { status: 409 })
+    if (result.kind === 'self') return data({ queueId, error: t('moderation:errors.self') }, { status: 400 })
+    if (result.kind === 'noSuchUser') return data({ queueId, error: t('moderation:errors.notFound') }, { status: 404 })
+    return { queueId, done: t('moderation:blocked') }
+  }
+  const result = await decide(moderator.id, queueId, intent, reason)
+  if (result.kind === 'notFound') return data({ queueId, error: t('moderation:errors.notFound') }, { status: 404 })
+  return { queueId, done: t('moderation:decided') }
+}
+
+export default function ModerationQueue() {
+  const { queue, threshold, locale } = useLoaderData<typeof loader>()
+  const result = useActionData<typeof action>() as { queueId: number; error?: string; done?: string } | undefined
+  const { t } = useTranslation('moderation')
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
+  return (
+    <section className="page">
+      <h1>{t('queueTitle')}</h1>
+      <p>{t('queueIntro', { threshold })}</p>
+      <p>
+        <Link to="/moderation/log">{t('logTitle')}</Link> · <Link to="/moderation/blocks">{t('blocksTitle')}</Link>
+      </p>
+      {result?.done ? <FormMessage tone="success">{result.done}</FormMessage> : null}
+      {queue.length === 0 ? <p>{t('empty')}</p> : null}
+      <ol className="queue">
+        {queue.map((item) => (
+          <li key={item.id} className="queue__item" id={`queue-${item.id}`}>
+            <p className="queue__meta">
+              <strong>{t(`why.${item.why}`)}</strong> · {t('flags', { count: item.flags })} · {item.hidden ? t('currentlyHidden') : t('currentlyVisible')} ·{' '}
+              <time dateTime={item.created_at}>{date.format(new Date(item.created_at))}</time>
+            </p>
+            <p>
+              {t('author')}: {item.author ?? '–'} ·{' '}
+              {Object.entries(item.reasons)
+                .map(([reason, n]) => `${t(`deliberation:reasons.${reason}`)} (${n})`)
+                .join(', ')}
+            </p>
+            <blockquote className="queue__excerpt">{item.excerpt}</blockquote>
+            <p>
+              <Link to={item.url}>{t('open')}</Link>
+            </p>
+            {result?.queueId === item.id && result.error ? <FormMessage tone="error">{result.error}</FormMessage> : null}
+            <Form method="post" className="queue__decide">
+              <input type="hidden" name="queueId" value={item.id} />
+              {item.author_id ? <input type="hidden" name="authorId" value={item.author_id} /> : null}
+              <label htmlFor={`reason-${item.id}`}>{t('reasonLabel')}</label>
+              <input id={`reason-${item.id}`} name="reason" type="text" required minLength={3} maxLength={500} />
+              <div className="queue__buttons">
+                {item.why === 'premoderation' ? (
+                  <button type="submit" name="intent" value="approve">
+                    {t('approve')}
+                  </button>
+                ) : null}
+                <button type="submit" name="intent" value="hide">
+                  {t('hide')}
+                </button>
+                {item.hidden && item.why !== 'premoderation' ? (
+                  <button type="submit" name="intent" value="restore">
+                    {t('restore')}
+                  </button>
+                ) : null}
+                {item.why !== 'premoderation' ? (
+                  <button type="submit" name="intent" value="dismiss" className="secondary">
+                    {t('dismiss')}
+                  </button>
+                ) : null}
+                {item.author_id ? (
+                  <button type="submit" name="intent" value="block" className="danger">
+                    {t('block')}
+                  </button>
+                ) : null}
+              </div>
+            </Form>
+          </li>
+        ))}
+      </ol>
+    </section>
+  )
+}

@@ -1,0 +1,57 @@
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Link, useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { requirePermission } from '../lib/auth.server'
+import { translatorFor } from '../lib/i18n.server'
+import { auditLog } from '../modules/moderation/moderation.server'
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requirePermission(request, 'moderation:access')
+  const { t, locale } = await translatorFor(request)
+  const page = Math.max(1, Math.min(10_000, Number(new URL(request.url).searchParams.get('page')) || 1))
+  return { title: t('moderation:logTitle'), locale, page, entries: await auditLog({ limit: 100, offset: (page - 1) * 100 }) }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
+
+export default function ModerationLog() {
+  const { entries, locale, page } = useLoaderData<typeof loader>()
+  const { t } = useTranslation('moderation')
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
+  return (
+    <section className="page">
+      <p>
+        <Link to="/moderation">{t('queueTitle')}</Link>
+      </p>
+      <h1>{t('logTitle')}</h1>
+      <p>{t('logIntro')}</p>
+      <table className="data-table">
+        <thead>
+          <tr>
+            <th scope="col">{t('when')}</th>
+            <th scope="col">{t('who')}</th>
+            <th scope="col">{t('what')}</th>
+            <th scope="col">{t('target')}</th>
+            <th scope="col">{t('reason')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {entries.map((e) => (
+            <tr key={e.id}>
+              <td>
+                <time dateTime={e.created_at}>{date.format(new Date(e.created_at))}</time>
+              </td>
+              <td>{e.actor ?? t('system')}</td>
+              <td>{t(`actions.${e.action}`, { defaultValue: e.action })}</td>
+              <td>
+                {e.target_kind === 'comment' ? <Link to={`/comments/${e.target_id}`}>{`${e.target_kind} #${e.target_id}`}</Link> : `${e.target_kind} #${e.target_id}`}
+              </td>
+              <td>{e.reason}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {entries.length === 100 ? <Link to={`/moderation/log?page=${page + 1}`}>{t('deliberation:pagination.next')}</Link> : null}
+    </section>
+  )
+}
