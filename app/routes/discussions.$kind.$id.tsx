@@ -9,7 +9,7 @@ import { safeRedirectPath } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { isHoneypotFilled } from '../lib/honeypot'
 import { FormMessage } from '../components/forms'
-import { isDiscussable, postComment } from '../modules/deliberation/deliberation.server'
+import { discussableExists, isDiscussable, postComment } from '../modules/deliberation/deliberation.server'
 import { discussionData } from '../modules/deliberation/routing.server'
 import { Discussion } from '../modules/deliberation/components/Discussion'
 
@@ -35,6 +35,7 @@ export const postSchema = z.object({
 export async function loader({ request, params }: LoaderFunctionArgs) {
   // Registers the discussable kinds before checking the target.
   const { kind, id } = target(params)
+  if (!(await discussableExists(kind, id))) throw new Response('Not Found', { status: 404 })
   const [user, { t, locale }] = await Promise.all([getUser(request), translatorFor(request)])
   const discussion = await discussionData(request, user, kind, id)
   return { title: t('deliberation:title'), locale, discussion }

@@ -23,6 +23,7 @@ export function registerDiscussable(kind: string, handlers: Discussable) {
   discussables.set(kind, handlers)
 }
 export const isDiscussable = (kind: string) => discussables.has(kind)
+export const discussableExists = async (kind: string, id: number) => Boolean(await discussables.get(kind)?.exists(id))
 
 export const MAX_DEPTH = 20 // replies nest this deep at most; pages show fewer levels and link on
 export const PAGE_SIZE = 20
