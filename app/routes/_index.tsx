@@ -1,15 +1,25 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { translatorFor } from '../lib/i18n.server'
-import { cityOverview } from '../modules/geo/areas.server'
+import { cityBounds, cityOverview } from '../modules/geo/areas.server'
+import { mapClientConfig } from '../modules/geo/config.server'
+import { listKinds } from '../modules/geo/map-index.server'
+import { PlazaMap } from '../components/map/PlazaMap'
+import { kindColour } from '../components/map/layers'
+import type { LayerInfo } from '../components/map/types'
+import mapStyles from '../styles/map.css'
+import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import { districtColours } from '../modules/geo/colours'
 import { formatters } from '../lib/format'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const [{ t, locale }, overview] = await Promise.all([translatorFor(request), cityOverview()])
   const title = overview ? t('home.title', { city: overview.city.name }) : t('site.name')
-  return { title, locale, overview }
+  // The interactive map (geo module) over the static image, which stays as the no-JS fallback.
+  const [bounds, kinds] = await Promise.all([cityBounds(), listKinds()])
+  const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
+  return { title, locale, overview, map: { bounds, layers, config: mapClientConfig() } }
 }
 
 // The home page is public: anonymous visitors may get a copy up to 5 seconds old (page cache).
@@ -20,8 +30,13 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { name: 'description', content: 'Plaza' },
 ]
 
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: maplibreStyles },
+  { rel: 'stylesheet', href: mapStyles },
+]
+
 export default function Home() {
-  const { overview, locale } = useLoaderData<typeof loader>()
+  const { overview, locale, map } = useLoaderData<typeof loader>()
   const { t } = useTranslation()
   if (!overview) {
     return (
@@ -42,13 +57,24 @@ export default function Home() {
       </section>
       <div className="home__grid">
         <figure className="home__map">
-          <img
-            className="area-map"
-            src="/areas.svg"
-            width={overview.mapWidth}
-            height={overview.mapHeight}
-            alt={t('home.mapTitle', { city: city.name })}
-          />
+          {map.bounds ? (
+            <PlazaMap
+              config={map.config}
+              bounds={map.bounds}
+              label={t('geo:map.mapLabel')}
+              filter={map.layers.length ? { layers: map.layers.map((l) => l.kind) } : null}
+              layers={map.layers}
+              fallback={
+                <img
+                  className="area-map"
+                  src="/areas.svg"
+                  width={overview.mapWidth}
+                  height={overview.mapHeight}
+                  alt={t('home.mapTitle', { city: city.name })}
+                />
+              }
+            />
+          ) : null}
           <figcaption>
             {t('home.mapDescription', {
               city: city.name,

@@ -81,12 +81,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('cy', 'integer', (c) => c.notNull())
     .addColumn('kind', 'text', (c) => c.notNull())
     .addColumn('status', 'text', (c) => c.notNull())
-    // '' for items without a category; '*' rows hold the total over every category (the unfiltered view).
+    // '' for items without a category. Rows with status and/or category '*' are rollups: the total over
+    // every status and/or category, so an unfiltered view reads one row per cell and kind.
     .addColumn('category', 'text', (c) => c.notNull())
     .addColumn('n', 'integer', (c) => c.notNull())
     .addColumn('sum_lng', 'real', (c) => c.notNull())
     .addColumn('sum_lat', 'real', (c) => c.notNull())
-    .addPrimaryKeyConstraint('map_cells_pk', ['level', 'cx', 'cy', 'kind', 'status', 'category'])
+    // Key order for the reads: one index seek per (kind, status, category, column of cells in view).
+    .addPrimaryKeyConstraint('map_cells_pk', ['level', 'kind', 'status', 'category', 'cx', 'cy'])
     .modifyEnd(sql`without rowid`)
     .execute()
 }

@@ -30,7 +30,7 @@ test.beforeAll(async () => {
 })
 
 /** Where [lng, lat] appears on a map that fitted `bounds` (padding 16) into `box` (Web Mercator). */
-function pixelOf(box: { x: number; y: number; width: number; height: number }, [w, s, e, n]: number[], [lng, lat]: number[]) {
+function pixelOf(box: { x: number; y: number; width: number; height: number }, [w, s, e, n]: number[], [lng, lat]: number[]): [number, number] {
   const mx = (l: number) => (l + 180) / 360
   const my = (p: number) => (1 - Math.log(Math.tan((p * Math.PI) / 180) + 1 / Math.cos((p * Math.PI) / 180)) / Math.PI) / 2
   const scale = Math.min((box.width - 32) / (mx(e!) - mx(w!)), (box.height - 32) / (my(s!) - my(n!)))

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { z } from 'zod'
 import { database } from '../../lib/db.server'
 import { bboxProblem, latOfMercatorY, lngOfMercatorX, MERCATOR_WORLD, mercatorX, mercatorY, type BBox } from './geometry'
-import { ALL_CATEGORIES, itemUrl, listKinds, MAX_LEVEL, shiftOf, type MapKind } from './map-index.server'
+import { ALL, itemUrl, listKinds, MAX_LEVEL, shiftOf, type MapKind } from './map-index.server'
 
 /**
  * GET /api/map/features: the located items in a box at a zoom, as GeoJSON.
@@ -171,18 +171,21 @@ export async function mapFeatures(query: FeaturesQuery, kindNames: string[], kin
   const exactPath = Boolean(query.since)
   let rows: CellRow[]
   if (!exactPath) {
+    // cx as a list (≤ MAX_CELLS columns): SQLite seeks each column's cy range instead of scanning
+    // every cell of the columns.
+    const columns = Array.from({ length: cx1 - cx0 + 1 }, (_, i) => cx0 + i)
     let q = db
       .selectFrom('map_cells')
       .select(['cx', 'cy', 'kind', 'n', 'sum_lng', 'sum_lat'])
       .where('level', '=', level)
-      .where('cx', '>=', cx0)
-      .where('cx', '<=', cx1)
+      .where('kind', 'in', kindNames)
+      .where('cx', 'in', columns)
       .where('cy', '>=', cy0)
       .where('cy', '<=', cy1)
       .where('n', '>', 0)
-      .where('kind', 'in', kindNames)
-    if (query.status?.length) q = q.where('status', 'in', query.status)
-    q = query.category?.length ? q.where('category', 'in', query.category) : q.where('category', '=', ALL_CATEGORIES)
+    // Rollup rows ('*') answer "every status" and "every category" without summing them here.
+    q = query.status?.length ? q.where('status', 'in', query.status) : q.where('status', '=', ALL)
+    q = query.category?.length ? q.where('category', 'in', query.category) : q.where('category', '=', ALL)
     rows = await q.execute()
   } else {
     // The date filter groups the items themselves. Few items in the box: walk the R*Tree; many
@@ -197,7 +200,8 @@ export async function mapFeatures(query: FeaturesQuery, kindNames: string[], kin
       .where('cy', '>=', cy0)
       .where('cy', '<=', cy1)
       .where('kind', 'in', kindNames)
-      .where('category', '=', ALL_CATEGORIES)
+      .where('status', '=', ALL)
+      .where('category', '=', ALL)
       .executeTakeFirstOrThrow()
     const result = await sql<CellRow>`select i.mx >> ${shift} as cx, i.my >> ${shift} as cy, i.kind as kind,
         count(*) as n, sum(i.lng) as sum_lng, sum(i.lat) as sum_lat

@@ -25,8 +25,8 @@ type Executor = Kysely<Database> | Transaction<Database>
 
 /** Deepest clustering level; level L has 2^(L+3) cells per axis (64-pixel cells at zoom L). */
 export const MAX_LEVEL = 18
-/** map_cells' category of the rows that total every category. */
-export const ALL_CATEGORIES = '*'
+/** map_cells' status or category of the rows that total every status or category (rollups). */
+export const ALL = '*'
 /** Right shift from the 2^24 Mercator coordinates to level L's cell numbers. */
 export const shiftOf = (level: number) => 21 - level
 
@@ -111,9 +111,9 @@ async function contribute(trx: Executor, c: Contribution, sign: 1 | -1) {
   // One statement for every level: level L's cell is (mx >> (21 - L), my >> (21 - L)).
   await sql`insert into map_cells (level, cx, cy, kind, status, category, n, sum_lng, sum_lat)
     with recursive levels(l) as (select 0 union all select l + 1 from levels where l < ${MAX_LEVEL}),
-      categories(c) as (values (${c.category ?? ''}), (${ALL_CATEGORIES}))
-    select l, ${c.mx} >> (21 - l), ${c.my} >> (21 - l), ${c.kind}, ${c.status}, c, ${sign}, ${sign * c.lng}, ${sign * c.lat}
-    from levels, categories where true
+      combos(s, c) as (values (${c.status}, ${c.category ?? ''}), (${c.status}, ${ALL}), (${ALL}, ${c.category ?? ''}), (${ALL}, ${ALL}))
+    select l, ${c.mx} >> (21 - l), ${c.my} >> (21 - l), ${c.kind}, s, c, ${sign}, ${sign * c.lng}, ${sign * c.lat}
+    from levels, combos where true
     on conflict (level, cx, cy, kind, status, category) do update
     set n = n + excluded.n, sum_lng = sum_lng + excluded.sum_lng, sum_lat = sum_lat + excluded.sum_lat`.execute(trx)
   if (c.areaIds.length === 0) return
@@ -161,7 +161,7 @@ function checkPoint(lat: number, lng: number) {
  */
 export async function placeItem(trx: Transaction<Database>, input: PlaceItemInput): Promise<PlacedItem> {
   checkPoint(input.lat, input.lng)
-  if (input.category === ALL_CATEGORIES) throw new RangeError('map index: "*" is not a category')
+  if (input.category === ALL || input.status === ALL) throw new RangeError('map index: "*" is not a status or category')
   const existing = await currentRow(trx, input.kind, input.itemId)
   if (existing) {
     await contribute(trx, contributionOf(input.kind, existing), -1)
@@ -307,11 +307,15 @@ export async function rebuildMapSummaries(db: PlazaDatabase): Promise<void> {
     for (let level = MAX_LEVEL - 1; level >= 0; level--) {
       await sql`insert into map_cells (level, cx, cy, kind, status, category, n, sum_lng, sum_lat)
         select ${level}, cx >> 1, cy >> 1, kind, status, category, sum(n), sum(sum_lng), sum(sum_lat)
-        from map_cells where level = ${level + 1} and category <> ${ALL_CATEGORIES} group by 2, 3, 4, 5, 6`.execute(trx)
+        from map_cells where level = ${level + 1} group by 2, 3, 4, 5, 6`.execute(trx)
     }
+    // Rollups: every category of a status, every status of a category, and everything.
     await sql`insert into map_cells (level, cx, cy, kind, status, category, n, sum_lng, sum_lat)
-      select level, cx, cy, kind, status, ${ALL_CATEGORIES}, sum(n), sum(sum_lng), sum(sum_lat)
-      from map_cells group by 1, 2, 3, 4, 5`.execute(trx)
+      select level, cx, cy, kind, status, ${ALL}, sum(n), sum(sum_lng), sum(sum_lat) from map_cells group by 1, 2, 3, 4, 5
+      union all
+      select level, cx, cy, kind, ${ALL}, category, sum(n), sum(sum_lng), sum(sum_lat) from map_cells group by 1, 2, 3, 4, 6
+      union all
+      select level, cx, cy, kind, ${ALL}, ${ALL}, sum(n), sum(sum_lng), sum(sum_lat) from map_cells group by 1, 2, 3, 4`.execute(trx)
     await sql`delete from map_area_counts`.execute(trx)
     await sql`insert into map_area_counts (area_id, kind, status, n)
       select a.area_id, i.kind, i.status, count(*) from map_item_areas a join map_items i on i.id = a.map_item_id
