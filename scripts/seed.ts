@@ -40,6 +40,8 @@ try {
   bar?.stop()
   for (const [step, created] of Object.entries(report)) console.log(`${step}: ${created} created`)
   await database.close()
+  // The password-hashing thread and pooled connections must not keep the command alive.
+  process.exit(0)
 } catch (error) {
   console.error((error as Error).message)
   process.exit(1)

@@ -30,7 +30,10 @@ describe('openDatabase', () => {
 describe('migrations', () => {
   it('migrate an empty database to the latest schema, then do nothing', async () => {
     const database = freshDatabase()
-    expect(await migrateOrThrow(database)).toEqual(['0001_foundation'])
+    const { migrations } = await import('../../db/migrations/index')
+    const applied = await migrateOrThrow(database)
+    expect(applied[0]).toBe('0001_foundation')
+    expect(applied).toEqual(Object.keys(migrations).sort())
     const tables = database.sqlite
       .prepare(`select name from sqlite_master where type in ('table') and name not like 'sqlite_%' order by name`)
       .pluck()

@@ -13,6 +13,9 @@ import { PlazaMap, type MapHandle } from '../components/map/PlazaMap'
 import { InViewList } from '../components/map/InViewList'
 import { kindColour } from '../components/map/layers'
 import type { FeatureCollectionAnswer, LayerInfo } from '../components/map/types'
+import { getUser } from '../lib/auth.server'
+import { discussionData } from '../modules/deliberation/routing.server'
+import { Discussion } from '../modules/deliberation/components/Discussion'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: maplibreStyles },
@@ -24,7 +27,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const area = /^[a-z0-9-]{1,100}$/.test(slug) ? await areaBySlug(slug) : null
   if (!area) throw new Response('Not Found', { status: 404 })
   const { t, locale } = await translatorFor(request)
-  const [kinds, counts, items] = await Promise.all([listKinds(), areaCounts(area.id), itemsInArea(area.id, 20)])
+  const [kinds, counts, items, user] = await Promise.all([listKinds(), areaCounts(area.id), itemsInArea(area.id, 20), getUser(request)])
+  // Districts and neighbourhoods each have a discussion (the city as a whole does not).
+  const discussion = area.level === 'city' ? null : await discussionData(request, user, 'area', area.id)
   const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
   const known = new Set(kinds.map((k) => k.kind))
   return {
@@ -36,6 +41,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     counts: counts.filter((c) => known.has(c.kind)),
     items,
     config: mapClientConfig(),
+    discussion,
   }
 }
 
@@ -43,7 +49,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
 export default function AreaPage() {
-  const { area, layers, counts, items, config, levelLabel, locale } = useLoaderData<typeof loader>()
+  const { area, layers, counts, items, config, levelLabel, locale, discussion } = useLoaderData<typeof loader>()
   const { t } = useTranslation('geo')
   const { decimal, integer } = formatters(locale)
   const mapRef = useRef<MapHandle | null>(null)
@@ -155,6 +161,7 @@ export default function AreaPage() {
       ) : (
         <p className="map-note">{t('map.nothingYet')}</p>
       )}
+      {discussion ? <Discussion data={discussion} locale={locale} title={t('deliberation:titleOf', { title: area.name })} /> : null}
       <p>
         <Link to="/areas">{t('area.allAreas')}</Link>
       </p>

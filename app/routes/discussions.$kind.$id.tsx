@@ -41,6 +41,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return { title: t('deliberation:title'), locale, discussion }
 }
 
+// Public: anonymous readers may get a copy up to 5 seconds old; logged-in people always a fresh one.
+export const headers = () => ({ 'Plaza-Page-Cache': '5' })
+
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
 
 export async function action({ request, params }: ActionFunctionArgs) {

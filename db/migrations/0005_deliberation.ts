@@ -30,6 +30,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('comments_thread_best').on('comments').columns(['target_kind', 'target_id', 'parent_id', 'score', 'id']).execute()
   await db.schema.createIndex('comments_thread_time').on('comments').columns(['target_kind', 'target_id', 'parent_id', 'id']).execute()
   await db.schema.createIndex('comments_parent').on('comments').columns(['parent_id', 'score']).execute()
+  // Covers the counts shown above a discussion (total, top-level, by stance) without reading rows.
+  await db.schema.createIndex('comments_counts').on('comments').columns(['target_kind', 'target_id', 'status', 'parent_id', 'stance']).execute()
   await db.schema.createIndex('comments_author').on('comments').columns(['author_id', 'created_at']).execute()
 
   await db.schema

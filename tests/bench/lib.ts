@@ -117,6 +117,8 @@ export async function load(
     warmupSeconds?: number
     method?: 'GET' | 'POST'
     body?: string
+    /** Varies each request (a different session cookie, a different body…). */
+    setupRequest?: (request: { headers?: Record<string, string>; body?: string; method?: string; path?: string }) => typeof request
   },
 ): Promise<LoadResult> {
   if (options.warmupSeconds) {
@@ -133,6 +135,7 @@ export async function load(
         headers: options.headers,
         method: options.method ?? 'GET',
         body: options.body,
+        ...(options.setupRequest ? { requests: [{ setupRequest: options.setupRequest as never }] } : {}),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     )

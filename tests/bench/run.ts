@@ -9,11 +9,13 @@ import { root, type Verdict } from './lib'
 import { benchHome } from './home.bench'
 import { benchMap } from './map.bench'
 import { benchLogin } from './login.bench'
+import { benchDeliberation } from './deliberation.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
   map: benchMap,
   login: benchLogin,
+  deliberation: benchDeliberation,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })

@@ -45,6 +45,10 @@ describe('discussion over HTTP', () => {
     expect(html).not.toContain('onerror')
     expect(html).toContain('Roots would lift the pavement.')
     expect(html).toContain('Log in to join the discussion.')
+    // The neighbourhood's own page carries the same discussion.
+    const areaPage = await (await new Visitor(plaza.url).get('/areas/ribera-nord')).text()
+    expect(areaPage).toContain('Discussion: Ribera Nord')
+    expect(areaPage).toContain('Roots would lift the pavement.')
   })
 
   it('answers 400 next to the text for an empty comment, keeping the stance; 302 to login for anonymous posts', async () => {

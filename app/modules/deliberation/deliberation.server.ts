@@ -1,3 +1,4 @@
+import type SQLite from 'better-sqlite3'
 import type { Transaction } from 'kysely'
 import { RateLimiterSQLite } from 'rate-limiter-flexible'
 import type { CommentStatus, Database, Stance } from '../../../db/schema'
@@ -27,8 +28,8 @@ export const discussableExists = async (kind: string, id: number) => Boolean(awa
 
 export const MAX_DEPTH = 20 // replies nest this deep at most; pages show fewer levels and link on
 export const PAGE_SIZE = 20
-export const SHOWN_DEPTH = 4
-export const SHOWN_REPLIES = 5
+export const SHOWN_DEPTH = 2
+export const SHOWN_REPLIES = 3
 const NEW_ACCOUNT_DAYS = 7
 const NEW_ACCOUNT_LINKS = 2
 const now = () => new Date().toISOString()
@@ -267,21 +268,29 @@ function toView(r: Row, viewerId: number | null, votes: Map<number, number>): Co
 const SELECT = `c.id, c.parent_id, c.depth, c.author_id, u.display_name, u.deleted_at as user_deleted, c.body_html, c.stance, c.status,
   c.helpful, c.unhelpful, c.replies, c.descendants, c.created_at, c.edited_at, c.deleted_at`
 
+// Prepared once per connection and SQL text: preparing costs more than running these queries.
+const statements = new Map<string, SQLite.Statement<unknown[], unknown>>()
+function statement(text: string) {
+  let prepared = statements.get(text)
+  if (!prepared) {
+    prepared = database().sqlite.prepare<unknown[], unknown>(text)
+    statements.set(text, prepared)
+  }
+  return prepared
+}
+
 /** Replies under the given comments, SHOWN_REPLIES per parent, SHOWN_DEPTH levels deep (one query per level). */
 async function attachReplies(roots: CommentView[], sort: SortOrder, viewerId: number | null, votes: (ids: number[]) => Promise<Map<number, number>>, levels: number) {
   let frontier = roots
-  const sqlite = database().sqlite
   for (let level = 0; level < levels && frontier.length; level++) {
     const ids = frontier.filter((c) => c.replies > 0).map((c) => c.id)
     if (!ids.length) break
     // A window function keeps the first SHOWN_REPLIES children of each parent in the chosen order.
-    const rows = sqlite
-      .prepare(
+    const rows = statement(
         `select * from (select ${SELECT}, row_number() over (partition by c.parent_id order by ${ORDER_SQL[sort].replace(/(\w+) (asc|desc)/g, 'c.$1 $2')}) as rank
          from comments c join users u on u.id = c.author_id where c.parent_id in (${ids.map(() => '?').join(',')})
          and (c.status = 'visible' or c.author_id = ?)) where rank <= ? order by rank`,
-      )
-      .all(...ids, viewerId ?? -1, SHOWN_REPLIES) as Row[]
+      ).all(...ids, viewerId ?? -1, SHOWN_REPLIES) as Row[]
     const myVotes = await votes(rows.map((r) => r.id))
     const byId = new Map(frontier.map((c) => [c.id, c]))
     const next: CommentView[] = []
@@ -321,24 +330,19 @@ export async function loadDiscussion(
 ): Promise<DiscussionPage> {
   const sort = options.sort ?? 'best'
   const viewerId = options.viewerId ?? null
-  const sqlite = database().sqlite
-  const stats = sqlite
-    .prepare(
+  const stats = statement(
       `select count(*) as total, sum(stance = 'for' and parent_id is null) as f, sum(stance = 'against' and parent_id is null) as a, sum(stance = 'neutral' and parent_id is null) as n,
        sum(parent_id is null) as top from comments where target_kind = ? and target_id = ? and status = 'visible'`,
-    )
-    .get(targetKind, targetId) as { total: number; f: number | null; a: number | null; n: number | null; top: number | null }
+    ).get(targetKind, targetId) as { total: number; f: number | null; a: number | null; n: number | null; top: number | null }
   const top = stats.top ?? 0
   const pages = Math.max(1, Math.ceil(top / PAGE_SIZE))
   const page = Math.min(Math.max(1, options.page ?? 1), pages)
   const votes = votesOf(viewerId)
   const topLevel = (where: string, params: unknown[], limit: number, offset: number) =>
-    sqlite
-      .prepare(
+    statement(
         `select ${SELECT} from comments c join users u on u.id = c.author_id where c.target_kind = ? and c.target_id = ? and c.parent_id is null
          and (c.status = 'visible' or c.author_id = ?) ${where} order by ${ORDER_SQL[sort].replace(/(\w+) (asc|desc)/g, 'c.$1 $2')} limit ? offset ?`,
-      )
-      .all(targetKind, targetId, viewerId ?? -1, ...params, limit, offset) as Row[]
+      ).all(targetKind, targetId, viewerId ?? -1, ...params, limit, offset) as Row[]
 
   let comments: CommentView[] = []
   let args = { for: [] as CommentView[], against: [] as CommentView[] }
@@ -369,7 +373,7 @@ export async function loadDiscussion(
 /** One comment and its replies ("continue this thread"), with where it belongs. */
 export async function commentThread(commentId: number, options: { sort?: SortOrder; viewerId?: number | null } = {}) {
   const viewerId = options.viewerId ?? null
-  const row = database().sqlite.prepare(`select ${SELECT}, c.target_kind, c.target_id from comments c join users u on u.id = c.author_id where c.id = ?`).get(commentId) as
+  const row = statement(`select ${SELECT}, c.target_kind, c.target_id from comments c join users u on u.id = c.author_id where c.id = ?`).get(commentId) as
     | (Row & { target_kind: string; target_id: number })
     | undefined
   if (!row || (row.status !== 'visible' && row.author_id !== viewerId)) return null

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import type { CommentView } from '../deliberation.server'
 import type { DiscussionData } from '../routing.server'
 import { HoneypotField } from '../../../components/HoneypotField'
+import { formatters } from '../../../lib/format'
 
 const stances = ['for', 'neutral', 'against'] as const
 const reasons = ['spam', 'offensive', 'off_topic', 'personal_data', 'other'] as const
@@ -124,7 +125,7 @@ function CommentForm({ data, parentId }: { data: DiscussionData; parentId?: numb
 
 export function CommentItem({ comment, data, locale }: { comment: CommentView; data: DiscussionData; locale: string }) {
   const { t } = useTranslation('deliberation')
-  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
+  const date = formatters(locale).dateTime
   const author = comment.authorDeleted ? t('deletedUser') : comment.author
   const act = `/comments/${comment.id}`
   const back = <input type="hidden" name="returnTo" value={data.returnTo} />
