@@ -124,6 +124,7 @@ async function serve() {
     logger: log,
     rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)),
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
+    fastRoutes: { '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse },
   })
 
   const server = app.listen(config.PORT, config.HOST, () => {

@@ -28,6 +28,11 @@ export interface HttpAppOptions {
   rateLimiter?: RateLimiter
   /** Anonymous page cache; absent = every page rendered for each request. */
   pageCache?: PageCache
+  /**
+   * Public, cookie-free GET endpoints answered before Remix with the same code the Remix route
+   * uses (path → Fetch handler): for hot machine APIs, Remix's per-request cost is most of theirs.
+   */
+  fastRoutes?: Record<string, (request: Request) => Promise<Response>>
   publicDir?: string
 }
 
@@ -194,6 +199,14 @@ export function createHttpApp(options: HttpAppOptions) {
             seconds: decision.retryAfterSeconds,
           })
         })
+        .catch(next)
+    })
+  }
+
+  for (const [route, handler] of Object.entries(options.fastRoutes ?? {})) {
+    app.get(route, (req, res, next) => {
+      handler(toRemixRequest(req, res, publicOrigin))
+        .then((response) => sendRemixResponse(res, response))
         .catch(next)
     })
   }
