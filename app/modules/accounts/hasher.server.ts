@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads'
  * burst, logins queue and wait instead of pages.
  */
 
-const NICE = 19
+const NICE = 10
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
 const os = require('node:os')
