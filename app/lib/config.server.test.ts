@@ -41,6 +41,7 @@ describe('loadConfig', () => {
     expect(loadConfig({ MAIL_URL: 'smtp://mail.example.org:587' }).DEV_MAIL).toBe(false)
     expect(loadConfig({ MAIL_URL: 'smtp://mail.example.org:587', DEV_MAIL: 'true' }).DEV_MAIL).toBe(true)
     expect(loadConfig({ PUBLIC_URL: 'https://plaza.example.org' }).MAIL_FROM).toBe('Plaza <no-reply@plaza.example.org>')
+    expect(loadConfig({}).MAIL_FROM).toBe('Plaza <no-reply@localhost.localdomain>')
   })
 
   it('reads the verification level of each action', () => {

@@ -137,8 +137,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...data,
     PUBLIC_URL: publicUrl,
     DEV_MAIL: data.DEV_MAIL ?? data.MAIL_URL === undefined,
-    MAIL_FROM: data.MAIL_FROM ?? `Plaza <no-reply@${new URL(publicUrl).hostname}>`,
+    MAIL_FROM: data.MAIL_FROM ?? `Plaza <no-reply@${mailDomain(new URL(publicUrl).hostname)}>`,
   }
+}
+
+// An IP address or a bare host name is no mail domain (many servers refuse no-reply@127.0.0.1).
+function mailDomain(hostname: string) {
+  return /^[\d.]+$|^\[|:/.test(hostname) || !hostname.includes('.') ? 'localhost.localdomain' : hostname
 }
 
 let cached: Config | undefined
