@@ -4,6 +4,7 @@ import type { Role } from '../schema'
 import { hashPassword } from '../../app/modules/accounts/passwords.server'
 import { documentHash } from '../../app/modules/accounts/census.server'
 import type { SeedStep } from './index'
+import { mulberry32 } from './random'
 
 /**
  * Demo accounts, departments and census. The credentials are documented in the README: they are
@@ -35,16 +36,6 @@ export const demoCensus = [
   { document: 'VAL000003', birthDate: '1992-06-05' },
 ]
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 const count = async (database: PlazaDatabase, table: 'departments' | 'census_records') =>
   Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(database.db)).rows[0]!.n)

@@ -21,6 +21,7 @@ import polygonClipping from 'polygon-clipping'
 import type { MultiPolygon as PcMultiPolygon, Pair, Polygon as PcPolygon, Ring as PcRing } from 'polygon-clipping'
 import { Delaunay } from 'd3-delaunay'
 import type { AreaGeometry, Position } from '../../app/modules/geo/geometry'
+import { mulberry32 } from './random'
 
 export type DemoAreaLevel = 'city' | 'district' | 'neighbourhood'
 
@@ -115,17 +116,6 @@ const NEIGHBOURHOOD_NAMES = [
 // ---------------------------------------------------------------------------------------------
 // Small utilities
 
-/** mulberry32: a tiny, fast, seedable PRNG returning floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 type Rand = () => number
 const between = (rand: Rand, lo: number, hi: number): number => lo + (hi - lo) * rand()

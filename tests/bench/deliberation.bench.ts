@@ -4,6 +4,8 @@ import { createCookie } from '@remix-run/node'
 import { sha256 } from '@oslojs/crypto/sha2'
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
 import { load, printResults, startBare, startPlaza, target, type Verdict } from './lib'
+import { mulberry32 } from '../../db/seed/random'
+import { wilsonLowerBound as wilson } from '../../app/modules/deliberation/wilson'
 
 /**
  * Deliberation: the first page of a 5,000-comment discussion (rendered for every request: no page
@@ -11,24 +13,7 @@ import { load, printResults, startBare, startPlaza, target, type Verdict } from 
  * comments over HTTP by many people at once. Targets: page p95 ≤ 100 ms; posting ≥ 300/s.
  */
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
-const wilson = (up: number, down: number) => {
-  const n = up + down
-  if (!n) return 0
-  const p = up / n
-  const z = 1.959964
-  return (p + (z * z) / (2 * n) - z * Math.sqrt((p * (1 - p) + (z * z) / (4 * n)) / n)) / (1 + (z * z) / n)
-}
 
 /** 1,000 people with sessions, and 5,000 comments (1,000 threads with replies to depth 5) on one area. */
 

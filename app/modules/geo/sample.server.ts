@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import type { PlazaDatabase } from '../../lib/db.server'
 import { bboxOf, geometryContains, type AreaGeometry } from './geometry'
 import { bulkInsertItems, rebuildMapSummaries, registerKind, type BulkItem } from './map-index.server'
+import { mulberry32 } from '../../../db/seed/random'
 
 /**
  * Synthetic located items for benchmarks (`npm run db:seed -- --scale N`, N > 1): N × 10,000
@@ -17,16 +18,6 @@ const CATEGORIES = ['roads', 'lighting', 'waste', 'parks', 'water', 'noise']
 
 export const sampleItemCount = (scale: number) => (scale > 1 ? Math.round(scale * SAMPLE_ITEMS_PER_SCALE) : 0)
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Units of progress: one per batch, plus one for the summaries. */
 export const sampleSteps = (scale: number) => (sampleItemCount(scale) ? Math.ceil(sampleItemCount(scale) / BATCH) + 1 : 0)
