@@ -15,7 +15,9 @@ export function fieldErrors(error: z.ZodError, messages: Record<string, string>)
 
 /** Only same-site paths are followed after a form, never another host ("//evil.example"). */
 export function safeRedirectPath(value: unknown, fallback = '/'): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return fallback
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return fallback
+  // Browsers drop tabs and newlines from URLs and read "\" as "/": "/\t/evil.example" is "//evil.example".
+  if (/[\u0000-\u001f\u007f\\]/.test(value)) return fallback
   return value
 }
 

@@ -55,6 +55,9 @@ export function defaultRateRules(config: Config): RateRule[] {
   return rules
 }
 
+// Links with a live secret in them (confirmation, reset): logs keep the route, not the token.
+const redactTokens = (url: string) => url.replace(/^(\/(?:confirm|reset-password|confirm-email-change)\/)[^/?#]+/, '$1[token]')
+
 function toFetchRequest(req: ExpressRequest, origin: string): Request {
   const headers = new Headers()
   for (const [key, value] of Object.entries(req.headers)) {
@@ -114,7 +117,7 @@ export function createHttpApp(options: HttpAppOptions) {
       logger[level](
         {
           requestId: res.locals.requestId,
-          req: { method: req.method, url: req.originalUrl },
+          req: { method: req.method, url: redactTokens(req.originalUrl) },
           res: { statusCode: res.statusCode },
           responseTime: Number(process.hrtime.bigint() - started) / 1e6,
         },
@@ -160,6 +163,9 @@ export function createHttpApp(options: HttpAppOptions) {
     res.setHeader('Permissions-Policy', 'geolocation=(self), camera=(), microphone=(), payment=(), usb=()')
     next()
   })
+
+  // An absolute-form request line ("GET http://other.example/ HTTP/1.1") is not for us.
+  app.use((req, res, next) => (req.originalUrl.startsWith('/') ? next() : res.status(400).type('text/plain').send('Bad Request')))
 
   app.use(compression())
 

@@ -19,6 +19,7 @@ describe('pageCacheKey', () => {
 
   it.each([
     ['a POST', request({ method: 'POST' })],
+    ['a HEAD (its empty body would be served to GETs)', request({ method: 'HEAD' })],
     ['a session cookie', request({ headers: { accept: 'text/html', cookie: 'plaza_lng=x; plaza_session=abc' } })],
     ['any unknown cookie', request({ headers: { accept: 'text/html', cookie: 'other=1' } })],
     ['a client-side data request', request({ url: '/_root.data' })],

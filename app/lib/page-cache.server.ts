@@ -34,7 +34,8 @@ const header = (h: PageRequest['headers'], name: string) => {
 
 /** The cache key, or null when this request must be rendered for its sender alone. */
 export function pageCacheKey(request: PageRequest): string | null {
-  if (request.method !== 'GET' && request.method !== 'HEAD') return null
+  // GET only: Remix answers HEAD with an empty body, which must never be stored for GETs.
+  if (request.method !== 'GET') return null
   const pathname = request.url.split('?')[0]!
   if (pathname.endsWith('.data')) return null
   if (!header(request.headers, 'accept').includes('text/html') && header(request.headers, 'accept') !== '') {

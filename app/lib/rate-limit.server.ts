@@ -23,6 +23,16 @@ export type RateDecision = { allowed: true } | { allowed: false; retryAfterSecon
 
 const isWrite = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(method.toUpperCase())
 
+/**
+ * The route a path reaches: Remix matches regardless of case, a trailing slash or the ".data"
+ * suffix of client navigations, so none of these may start a fresh budget.
+ */
+export function routeKey(pathname: string): string {
+  let key = pathname.toLowerCase().replace(/\.data$/, '').replace(/\/+$/, '')
+  if (key === '' || key === '/_root') key = '/'
+  return key
+}
+
 export function createRateLimiter(sqlite: SQLite.Database, rules: RateRule[]) {
   const limiters = new Map<string, RateLimiterSQLite>()
   for (const rule of rules) {
@@ -46,7 +56,7 @@ export function createRateLimiter(sqlite: SQLite.Database, rules: RateRule[]) {
       const kind = isWrite(method) ? 'write' : 'read'
       const rule = rules.find((r) => r.methods === kind && r.path.test(pathname))
       if (!rule) return { allowed: true }
-      const key = rule.per === 'path' ? `${ip}|${pathname}` : ip
+      const key = rule.per === 'path' ? `${ip}|${routeKey(pathname)}` : ip
       try {
         await limiters.get(rule.name)!.consume(key, 1)
         return { allowed: true }

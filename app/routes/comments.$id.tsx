@@ -8,7 +8,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { safeRedirectPath } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
-import { commentThread, deleteComment, editComment, voteComment } from '../modules/deliberation/deliberation.server'
+import { commentThread, deleteComment, editComment, mayTakePart, voteComment } from '../modules/deliberation/deliberation.server'
 import { discussionData } from '../modules/deliberation/routing.server'
 import { CommentItem } from '../modules/deliberation/components/Discussion'
 import { flagContent } from '../modules/moderation/moderation.server'
@@ -58,8 +58,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
   const input = parsed.data
   if (input.intent === 'vote') {
-    const result = await voteComment(user.id, id, Number(input.value) as 1 | -1 | 0)
+    const result = await voteComment(user, id, Number(input.value) as 1 | -1 | 0)
     if (result.kind === 'own') return fail(400, t('deliberation:ownVote'))
+    if (result.kind === 'blocked') return fail(403, t('deliberation:blocked', { reason: result.reason }))
+    if (result.kind === 'needsLevel') return fail(403, t('deliberation:needsLevel'))
     if (result.kind === 'notFound') return fail(404, t('deliberation:errors.notFound'))
     return done('voted')
   }
@@ -70,10 +72,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
   if (input.intent === 'edit') {
     const result = await editComment(user.id, id, { body: input.body, stance: input.stance })
     if (result.kind === 'tooLate') return fail(409, t('deliberation:errors.tooLate'))
+    if (result.kind === 'pending') return fail(409, t('deliberation:pending'))
+    if (result.kind === 'tooManyLinks') return fail(400, t('deliberation:errors.tooManyLinks', { max: result.max }))
     if (result.kind === 'blocked') return fail(403, t('deliberation:blocked', { reason: result.reason }))
     if (result.kind === 'notFound') return fail(404, t('deliberation:errors.notFound'))
     return done('edited')
   }
+  // Reporting takes part too: the comment level, and no active block (three throwaway accounts
+  // must not be able to hide anything).
+  const refusal = await mayTakePart(user)
+  if (refusal?.kind === 'blocked') return fail(403, t('deliberation:blocked', { reason: refusal.reason }))
+  if (refusal?.kind === 'needsLevel') return fail(403, t('deliberation:needsLevel'))
   const result = await flagContent(user.id, { targetKind: 'comment', targetId: id, reason: input.reason, note: input.note })
   if (result.kind === 'alreadyFlagged') return fail(409, t('deliberation:flag.already'))
   if (result.kind === 'ownContent') return fail(400, t('deliberation:flag.own'))

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { translatorFor } from '../lib/i18n.server'
+import { logger } from '../lib/logger.server'
 import { Field, FormMessage } from '../components/forms'
 import { confirmEmail, resendConfirmation } from '../modules/accounts/accounts.server'
 import { emailOnlySchema } from '../modules/accounts/schema'
@@ -22,7 +23,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const { t } = await translatorFor(request)
   const form = await parseForm(request, emailOnlySchema, t)
   if (!form.ok) return form.response
-  await resendConfirmation({ email: form.data.email })
+  // Done after answering, so the answer takes as long for any address (no enumeration by timing).
+  setImmediate(() => void resendConfirmation({ email: form.data.email }).catch((error) => logger().error({ err: error }, 'confirmation resend failed')))
   return { resent: true as const }
 }
 

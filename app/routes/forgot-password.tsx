@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, useActionData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { translatorFor } from '../lib/i18n.server'
+import { logger } from '../lib/logger.server'
 import { Field, FormMessage } from '../components/forms'
 import { HoneypotField } from '../components/HoneypotField'
 import { requestPasswordReset } from '../modules/accounts/accounts.server'
@@ -19,7 +20,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const { t, locale } = await translatorFor(request)
   const form = await parseForm(request, emailOnlySchema, t)
   if (!form.ok) return form.response
-  await requestPasswordReset(form.data.email, locale)
+  // Done after answering, so the answer takes as long for any address (no enumeration by timing).
+  setImmediate(() => void requestPasswordReset(form.data.email, locale).catch((error) => logger().error({ err: error }, 'password reset request failed')))
   // The same answer whether or not the address has an account.
   return { sent: true as const }
 }

@@ -8,12 +8,12 @@ import { config } from '../lib/config.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
-import { blockUser, decide, moderationQueue } from '../modules/moderation/moderation.server'
+import { blockUser, decide, moderationQueue, queueItemAuthor } from '../modules/moderation/moderation.server'
+import { can } from '../modules/accounts/policy'
 
 const decisionSchema = z.object({
   intent: z.enum(['hide', 'restore', 'dismiss', 'approve', 'block']),
   queueId: z.coerce.number().int().positive(),
-  authorId: z.coerce.number().int().positive().optional(),
   reason: z.string().trim().min(3, 'moderation:errors.reason').max(500, 'moderation:errors.reason'),
 })
 
@@ -31,10 +31,14 @@ export async function action({ request }: ActionFunctionArgs) {
   const fields = formFields(await readForm(request))
   const parsed = decisionSchema.safeParse(fields)
   if (!parsed.success) return data({ queueId: Number(fields.queueId) || 0, error: t('moderation:errors.reason') }, { status: 400 })
-  const { intent, queueId, reason, authorId } = parsed.data
+  const { intent, queueId, reason } = parsed.data
   if (intent === 'block') {
+    // The author comes from the queue item, never from the form.
+    if (!can(moderator, 'user:block')) throw new Response('Forbidden', { status: 403 })
+    const authorId = await queueItemAuthor(queueId)
     if (!authorId) return data({ queueId, error: t('moderation:errors.notFound') }, { status: 404 })
     const result = await blockUser(moderator.id, authorId, reason)
+    if (result.kind === 'hasRole') return data({ queueId, error: t('moderation:errors.hasRole') }, { status: 409 })
     if (result.kind === 'alreadyBlocked') return data({ queueId, error: t('moderation:errors.alreadyBlocked') }, { status: 409 })
     if (result.kind === 'self') return data({ queueId, error: t('moderation:errors.self') }, { status: 400 })
     if (result.kind === 'noSuchUser') return data({ queueId, error: t('moderation:errors.notFound') }, { status: 404 })
@@ -79,7 +83,6 @@ export default function ModerationQueue() {
             {result?.queueId === item.id && result.error ? <FormMessage tone="error">{result.error}</FormMessage> : null}
             <Form method="post" className="queue__decide">
               <input type="hidden" name="queueId" value={item.id} />
-              {item.author_id ? <input type="hidden" name="authorId" value={item.author_id} /> : null}
               <label htmlFor={`reason-${item.id}`}>{t('reasonLabel')}</label>
               <input id={`reason-${item.id}`} name="reason" type="text" required minLength={3} maxLength={500} />
               <div className="queue__buttons">

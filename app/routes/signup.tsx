@@ -28,8 +28,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const result = await signUp({ ...form.data, locale }, requestMeta(request))
   if (result.kind === 'emailTaken') return fail(409, { email: [t('accounts:errors.emailTaken')] }, form.fields)
   if (result.kind === 'weakPassword') return fail(400, { password: [passwordMessage(result.problem, t)] }, form.fields)
-  const next = safeRedirectPath(form.data.redirectTo, '/account')
-  return redirectWithSession(`/account?welcome=1&next=${encodeURIComponent(next)}`, result.sessionToken)
+  return redirectWithSession(safeRedirectPath(form.data.redirectTo, '/account'), result.sessionToken)
 }
 
 export default function SignUp() {

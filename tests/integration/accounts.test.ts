@@ -127,6 +127,23 @@ describe('login and logout', () => {
     expect(await res.text()).toMatch(/Too many attempts. Try again in \d+ minutes./)
   })
 
+  it('holds the lockout under parallel guessing: at most 10 of 30 simultaneous wrong passwords are checked', async () => {
+    await confirmed('parallel@example.org')
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => new Visitor(plaza.url).post('/login', { email: 'parallel@example.org', password: `wrong-guess-${i}-xx` }).then((r) => r.status)),
+    )
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10)
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(20)
+  })
+
+  it('never redirects to another site after login, even with a tab or newline in the path', async () => {
+    await confirmed('tabs@example.org')
+    for (const redirectTo of ['/\t/evil.example', '/\n/evil.example', '/\\evil.example']) {
+      const res = await new Visitor(plaza.url).post('/login', { email: 'tabs@example.org', password: PASSWORD, redirectTo: redirectTo.replace('\\t', '\t').replace('\\n', '\n') })
+      expect(res.headers.get('location')).toBe('/account')
+    }
+  })
+
   it('never redirects to another site after login', async () => {
     await confirmed('redirect@example.org')
     const res = await new Visitor(plaza.url).post('/login', { email: 'redirect@example.org', password: PASSWORD, redirectTo: '//evil.example' })
@@ -149,6 +166,14 @@ describe('passwords', () => {
     expect((await new Visitor(plaza.url).post('/login', { email: 'reset@example.org', password: PASSWORD })).status).toBe(401)
     expect((await new Visitor(plaza.url).post('/login', { email: 'reset@example.org', password: 'a brand new passphrase' })).status).toBe(302)
     expect(await (await new Visitor(plaza.url).get(link)).text()).toContain('This link was already used')
+  })
+
+  it('ends unused reset links when the password changes another way', async () => {
+    const v = await confirmed('stale-link@example.org')
+    await new Visitor(plaza.url).post('/forgot-password', { email: 'stale-link@example.org' })
+    const mail = await smtp.waitFor('stale-link@example.org', { subject: /Reset your Plaza password/ })
+    expect((await v.post('/account/password', { currentPassword: PASSWORD, newPassword: 'another long passphrase' })).status).toBe(302)
+    expect(await (await new Visitor(plaza.url).get(linkIn(mail, '/reset-password/'))).text()).toContain('This link was already used')
   })
 
   it('answers a reset request for an unknown address exactly like a known one, and sends nothing', async () => {

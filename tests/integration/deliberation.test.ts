@@ -124,6 +124,32 @@ describe('moderation over HTTP', () => {
   })
 })
 
+describe('review findings stay fixed', () => {
+  it('unconfirmed accounts cannot report or rate comments', async () => {
+    const area = areaIdOf(plaza, 'montclar')
+    const { id } = await postComment(await as('citizen'), area, 'A fine idea.')
+    const fresh = new Visitor(plaza.url, { 'accept-language': 'en' })
+    await fresh.post('/signup', { email: 'throwaway@example.org', displayName: 'Throwaway', password: 'a long enough passphrase' })
+    expect((await fresh.post(`/comments/${id}`, { intent: 'flag', reason: 'spam' })).status).toBe(403)
+    expect((await fresh.post(`/comments/${id}`, { intent: 'vote', value: '-1' })).status).toBe(403)
+  })
+
+  it('a moderator blocks the author of the queue item only, and never someone with a role', async () => {
+    const area = areaIdOf(plaza, 'montclar')
+    const staff = await as('lighting')
+    const { id } = await postComment(staff, area, 'Staff comment that gets flagged.')
+    await (await as('resident')).post(`/comments/${id}`, { intent: 'flag', reason: 'other' })
+    const moderator = await as('moderator')
+    const queue = await (await moderator.get('/moderation')).text()
+    const queueId = new RegExp(`id="queue-(\\d+)"[\\s\\S]*?Staff comment that gets flagged`).exec(queue)![1]!
+    // An authorId in the form is ignored: the queue item's author (staff) is the one considered.
+    const res = await moderator.post('/moderation', { intent: 'block', queueId, authorId: '1', reason: 'Trying to block the admin' })
+    expect(res.status).toBe(409)
+    expect(await res.text()).toContain('This person has a role')
+    expect(await (await moderator.get('/moderation/blocks')).text()).toContain('Nobody is blocked.')
+  })
+})
+
 describe('pre-moderation (PREMODERATION=true)', () => {
   it('holds a new person’s first comment until a moderator approves it', async () => {
     const area = areaIdOf(premoderated, 'ribera-sud')

@@ -186,3 +186,35 @@ describe('anonymous page cache', () => {
     expect(res.headers.get('x-plaza-cache')).toBeNull()
   })
 })
+
+describe('review findings stay fixed', () => {
+  it('a HEAD request never stores an empty page for everyone', async () => {
+    const head = await fetch(`${plaza.url}/language-never-cached-head-test`, { method: 'HEAD' })
+    expect(head.status).toBe(404)
+    await fetch(`${plaza.url}/`, { method: 'HEAD', headers: { accept: 'text/html', 'accept-language': 'es' } })
+    const res = await get('/', { accept: 'text/html', 'accept-language': 'es' })
+    expect(res.status).toBe(200)
+    expect((await res.text()).length).toBeGreaterThan(1000)
+  })
+
+  it('answers 400, not 500, to an absolute-form request line', async () => {
+    const net = await import('node:net')
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(plaza.port, '127.0.0.1', () => socket.write('GET http://evil.example/ HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n'))
+      let data = ''
+      socket.on('data', (c) => (data += c))
+      socket.on('end', () => resolve(data))
+      socket.on('error', reject)
+    })
+    expect(answer).toMatch(/^HTTP\/1\.1 400/)
+  })
+
+  it('keeps secret links out of the logs', async () => {
+    const res = await get('/reset-password/abcdefghijklmnopqrstuvwxyz234567')
+    const id = res.headers.get('x-request-id')
+    await new Promise((r) => setTimeout(r, 150))
+    const line = plaza.logs.find((l) => l.requestId === id && l.msg === 'request completed') as { req: { url: string } }
+    expect(line.req.url).toBe('/reset-password/[token]')
+    expect(plaza.output()).not.toContain('abcdefghijklmnopqrstuvwxyz234567')
+  })
+})

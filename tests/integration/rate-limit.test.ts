@@ -28,6 +28,10 @@ describe('rate limits (per IP and per route, counted in the database)', () => {
     expect(await res.text()).toContain('Demasiadas solicitudes') // DEFAULT_LOCALE=es, no Accept-Language
   })
 
+  it('counts /language, /Language, /language/ and /language.data as one route', async () => {
+    for (const variant of ['/Language', '/language/', '/language.data', '/LANGUAGE/']) expect((await post(variant)).status).toBe(429)
+  })
+
   it('counts each route separately', async () => {
     expect((await post('/other-route')).status).toBe(404)
   })

@@ -209,12 +209,11 @@ async function throttledFor(email: string, ip: string): Promise<number | null> {
   return wait > 0 ? Math.ceil(wait / 1000) : null
 }
 
-async function recordFailure(email: string, ip: string) {
+async function recordFailure(email: string, ip: string): Promise<{ account: number; ip: number; retryAfterSeconds: number }> {
   loginThrottles ??= throttles()
-  await Promise.all([
-    loginThrottles.account.penalty(email, 1).catch((e: unknown) => (e instanceof RateLimiterRes ? null : Promise.reject(e))),
-    loginThrottles.ip.penalty(ip, 1).catch((e: unknown) => (e instanceof RateLimiterRes ? null : Promise.reject(e))),
-  ])
+  const settle = (p: Promise<RateLimiterRes>) => p.catch((e: unknown) => (e instanceof RateLimiterRes ? e : Promise.reject(e)))
+  const [account, byIp] = await Promise.all([settle(loginThrottles.account.penalty(email, 1)), settle(loginThrottles.ip.penalty(ip, 1))])
+  return { account: account.consumedPoints, ip: byIp.consumedPoints, retryAfterSeconds: Math.ceil(Math.max(account.msBeforeNext, byIp.msBeforeNext) / 1000) }
 }
 
 export type LogInResult = { kind: 'ok'; userId: number; sessionToken: string } | { kind: 'invalid' } | { kind: 'throttled'; retryAfterSeconds: number }
@@ -223,6 +222,10 @@ export async function logIn(input: { email: string; password: string }, meta: Se
   const email = normaliseEmail(input.email)
   const wait = await throttledFor(email, meta.ip)
   if (wait) return { kind: 'throttled', retryAfterSeconds: wait }
+  // Counted as a failure BEFORE the slow check, so parallel guesses cannot all slip under the
+  // limit (each sees its own place in the count); a success gives the point back.
+  const counted = await recordFailure(email, meta.ip)
+  if (counted.account > 10 || counted.ip > 50) return { kind: 'throttled', retryAfterSeconds: counted.retryAfterSeconds }
   const user = await database()
     .db.selectFrom('users')
     .select(['id', 'password_hash', 'deleted_at'])
@@ -231,12 +234,9 @@ export async function logIn(input: { email: string; password: string }, meta: Se
   let ok = false
   if (user?.password_hash && !user.deleted_at) ok = await verifyPassword(user.password_hash, input.password)
   else await spendVerificationTime(input.password)
-  if (!ok || !user) {
-    await recordFailure(email, meta.ip)
-    return { kind: 'invalid' }
-  }
+  if (!ok || !user) return { kind: 'invalid' }
   loginThrottles ??= throttles()
-  await loginThrottles.account.delete(email)
+  await Promise.all([loginThrottles.account.delete(email), loginThrottles.ip.reward(meta.ip, 1)])
   // A fresh session id at every login (no session fixation); the old one, if any, ends.
   const sessionToken = await database().write(async (trx) => {
     if (replacingSession) await trx.deleteFrom('sessions').where('id', '=', replacingSession).execute()
@@ -294,6 +294,7 @@ export async function resetPassword(
       .where('id', '=', user.id)
       .execute()
     await invalidateUserSessions(trx, user.id)
+    await trx.updateTable('email_tokens').set({ used_at: now() }).where('user_id', '=', user.id).where('used_at', 'is', null).execute()
     return createSession(trx, user.id, meta)
   })
   if (!sessionToken) return { kind: 'used' }
@@ -312,8 +313,9 @@ export async function changePassword(
   const passwordHash = await hashPassword(input.newPassword)
   const sessionToken = await database().write(async (trx) => {
     await trx.updateTable('users').set({ password_hash: passwordHash, updated_at: now() }).where('id', '=', userId).execute()
-    // Every session ends (a thief's too); this device gets a new one.
+    // Every session ends (a thief's too); this device gets a new one; unused links die with them.
     await invalidateUserSessions(trx, userId)
+    await trx.updateTable('email_tokens').set({ used_at: now() }).where('user_id', '=', userId).where('used_at', 'is', null).execute()
     if (user.email) await queueAccountMail(trx, 'passwordChanged', user.email, (user.locale as Locale) ?? 'en', { name: user.display_name })
     return createSession(trx, userId, meta)
   })

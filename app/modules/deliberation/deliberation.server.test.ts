@@ -80,6 +80,34 @@ describe('threads', () => {
   })
 })
 
+describe('refusals found in review', () => {
+  it('refuses votes from unconfirmed and blocked people', async () => {
+    const author = await makeUser()
+    const id = await post(author, 'Rate me.')
+    expect(await voteComment(await makeUser(0), id, 1)).toEqual({ kind: 'needsLevel', level: 1 })
+    const blocked = await makeUser()
+    await blockUser((await makeUser()).id, blocked.id, 'Spam')
+    expect(await voteComment(blocked, id, 1)).toEqual({ kind: 'blocked', reason: 'Spam' })
+  })
+
+  it('refuses a reply under a hidden comment', async () => {
+    const a = await makeUser()
+    const id = await post(a, 'Soon hidden.')
+    await database().write((trx) => trx.updateTable('comments').set({ status: 'hidden' }).where('id', '=', id).execute())
+    expect((await postComment(await makeUser(), { targetKind: 'area', targetId: area, parentId: id, body: 'reply', stance: 'neutral' })).kind).toBe('noParent')
+  })
+
+  it('refuses to edit a comment waiting for a moderator, and re-checks the link cap on edit', async () => {
+    const a = await makeUser()
+    const id = await post(a, 'Lovely park.')
+    await database().write((trx) => trx.updateTable('comments').set({ status: 'pending' }).where('id', '=', id).execute())
+    expect(await editComment(a.id, id, { body: 'spam', stance: 'neutral' })).toEqual({ kind: 'pending' })
+    const fresh = await makeUser(1, 0)
+    const other = await post(fresh, 'No links yet.')
+    expect(await editComment(fresh.id, other, { body: 'https://a.example https://b.example https://c.example', stance: 'neutral' })).toEqual({ kind: 'tooManyLinks', max: 2 })
+  })
+})
+
 describe('sorting', () => {
   it('orders by best (Wilson), newest, oldest and most discussed', async () => {
     const target = await areaId('montclar')
@@ -89,9 +117,9 @@ describe('sorting', () => {
     const third = await post(author, 'third', { target })
     const voters = await Promise.all(Array.from({ length: 6 }, () => makeUser()))
     // second: 5 helpful, 1 not; third: 1 helpful.
-    for (const v of voters.slice(0, 5)) await voteComment(v.id, second, 1)
-    await voteComment(voters[5]!.id, second, -1)
-    await voteComment(voters[0]!.id, third, 1)
+    for (const v of voters.slice(0, 5)) await voteComment(v, second, 1)
+    await voteComment(voters[5]!, second, -1)
+    await voteComment(voters[0]!, third, 1)
     await post(voters[1]!, 'a reply', { parentId: first, target })
     await post(voters[2]!, 'another', { parentId: first, target })
     const ids = async (sort: 'best' | 'newest' | 'oldest' | 'discussed') => (await loadDiscussion('area', target, { sort })).comments.map((c) => c.id)
@@ -118,11 +146,11 @@ describe('votes, edits and deletion', () => {
     const a = await makeUser()
     const b = await makeUser()
     const id = await post(a, 'Vote on me.')
-    expect(await voteComment(a.id, id, 1)).toEqual({ kind: 'own' })
-    expect(await voteComment(b.id, id, 1)).toMatchObject({ helpful: 1, unhelpful: 0 })
-    expect(await voteComment(b.id, id, 1)).toMatchObject({ helpful: 1, unhelpful: 0 })
-    expect(await voteComment(b.id, id, -1)).toMatchObject({ helpful: 0, unhelpful: 1 })
-    expect(await voteComment(b.id, id, 0)).toMatchObject({ helpful: 0, unhelpful: 0 })
+    expect(await voteComment(a, id, 1)).toEqual({ kind: 'own' })
+    expect(await voteComment(b, id, 1)).toMatchObject({ helpful: 1, unhelpful: 0 })
+    expect(await voteComment(b, id, 1)).toMatchObject({ helpful: 1, unhelpful: 0 })
+    expect(await voteComment(b, id, -1)).toMatchObject({ helpful: 0, unhelpful: 1 })
+    expect(await voteComment(b, id, 0)).toMatchObject({ helpful: 0, unhelpful: 0 })
   })
 
   it('allows editing within the window, marks the edit, and refuses it afterwards', async () => {

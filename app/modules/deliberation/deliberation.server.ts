@@ -49,6 +49,8 @@ export type PostResult =
   | { kind: 'tooManyLinks'; max: number }
   | { kind: 'throttled'; retryAfterSeconds: number }
 
+export { mayTakePart }
+
 export interface Author {
   id: number
   verificationLevel: number
@@ -59,14 +61,21 @@ async function accountAgeDays(userId: number) {
   return (Date.now() - Date.parse(row.created_at)) / 86_400_000
 }
 
-export async function postComment(
-  author: Author,
-  input: { targetKind: string; targetId: number; parentId?: number | null; body: string; stance: Stance },
-): Promise<PostResult> {
+/** Taking part (posting, rating, reporting) needs the comment level and no active block. */
+async function mayTakePart(author: Author): Promise<{ kind: 'blocked'; reason: string } | { kind: 'needsLevel'; level: number } | null> {
   const block = await activeBlock(author.id)
   if (block) return { kind: 'blocked', reason: block.reason }
   const needed = requiredLevel('comment', config().VERIFICATION_LEVELS)
   if (author.verificationLevel < needed) return { kind: 'needsLevel', level: needed }
+  return null
+}
+
+export async function postComment(
+  author: Author,
+  input: { targetKind: string; targetId: number; parentId?: number | null; body: string; stance: Stance },
+): Promise<PostResult> {
+  const refusal = await mayTakePart(author)
+  if (refusal) return refusal
   const target = discussables.get(input.targetKind)
   if (!target || !(await target.exists(input.targetId))) return { kind: 'noTarget' }
   let parent: { id: number; depth: number; root_id: number | null } | undefined
@@ -75,6 +84,7 @@ export async function postComment(
       .db.selectFrom('comments')
       .select(['id', 'depth', 'root_id'])
       .where('id', '=', input.parentId)
+      .where((eb) => eb.or([eb('status', '=', 'visible'), eb('author_id', '=', author.id)]))
       .where('target_kind', '=', input.targetKind)
       .where('target_id', '=', input.targetId)
       .executeTakeFirst()
@@ -136,12 +146,19 @@ export function editable(comment: { created_at: string; deleted_at: string | nul
   return !comment.deleted_at && at - Date.parse(comment.created_at) <= config().COMMENT_EDIT_MINUTES * 60_000
 }
 
-export async function editComment(userId: number, commentId: number, input: { body: string; stance: Stance }): Promise<{ kind: 'ok' } | { kind: 'notFound' } | { kind: 'tooLate' } | { kind: 'blocked'; reason: string }> {
+export async function editComment(
+  userId: number,
+  commentId: number,
+  input: { body: string; stance: Stance },
+): Promise<{ kind: 'ok' } | { kind: 'notFound' } | { kind: 'tooLate' } | { kind: 'blocked'; reason: string } | { kind: 'pending' } | { kind: 'tooManyLinks'; max: number }> {
   const comment = await ownComment(userId, commentId)
   if (!comment || comment.deleted_at) return { kind: 'notFound' }
   const block = await activeBlock(userId)
   if (block) return { kind: 'blocked', reason: block.reason }
+  // What a moderator is reviewing must not change under them.
+  if (comment.status === 'pending') return { kind: 'pending' }
   if (!editable(comment)) return { kind: 'tooLate' }
+  if (countLinks(input.body) > NEW_ACCOUNT_LINKS && (await accountAgeDays(userId)) < NEW_ACCOUNT_DAYS) return { kind: 'tooManyLinks', max: NEW_ACCOUNT_LINKS }
   await database().write((trx) =>
     trx.updateTable('comments').set({ body_md: input.body, body_html: renderMarkdown(input.body), stance: input.stance, edited_at: now() }).where('id', '=', commentId).execute(),
   )
@@ -156,7 +173,14 @@ export async function deleteComment(userId: number, commentId: number): Promise<
   return { kind: 'ok' }
 }
 
-export async function voteComment(userId: number, commentId: number, value: 1 | -1 | 0): Promise<{ kind: 'ok'; helpful: number; unhelpful: number } | { kind: 'notFound' } | { kind: 'own' }> {
+export async function voteComment(
+  voter: Author,
+  commentId: number,
+  value: 1 | -1 | 0,
+): Promise<{ kind: 'ok'; helpful: number; unhelpful: number } | { kind: 'notFound' } | { kind: 'own' } | { kind: 'blocked'; reason: string } | { kind: 'needsLevel'; level: number }> {
+  const refusal = await mayTakePart(voter)
+  if (refusal) return refusal
+  const userId = voter.id
   const comment = await database().db.selectFrom('comments').select(['id', 'author_id', 'status', 'deleted_at']).where('id', '=', commentId).executeTakeFirst()
   if (!comment || comment.status !== 'visible' || comment.deleted_at) return { kind: 'notFound' }
   if (comment.author_id === userId) return { kind: 'own' }
@@ -394,7 +418,8 @@ export const registerCommentModeration = () =>
     if (!row) return null
     const target = discussables.get(row.target_kind)
     const base = target ? await target.url(row.target_id) : '/'
-    return { authorId: row.author_id, excerpt: row.body_md.slice(0, 300), url: `${base}#comment-${id}`, hidden: row.status !== 'visible' }
+    // The whole current text: what a moderator approves is exactly what will be shown.
+    return { authorId: row.author_id, excerpt: row.body_md, url: `${base}#comment-${id}`, hidden: row.status !== 'visible' }
   },
   async hide(trx: Transaction<Database>, id: number) {
     await trx.updateTable('comments').set({ status: 'hidden' }).where('id', '=', id).execute()

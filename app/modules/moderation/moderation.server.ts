@@ -78,10 +78,12 @@ async function notifyAuthor(trx: Transaction<Database>, userId: number | null, k
   await queueMail(trx, { kind: `moderation.${kind}`, to: user.email, ...mail })
 }
 
-export async function blockUser(moderatorId: number, userId: number, reason: string): Promise<{ kind: 'ok'; hidden: number } | { kind: 'alreadyBlocked' } | { kind: 'noSuchUser' } | { kind: 'self' }> {
+export async function blockUser(moderatorId: number, userId: number, reason: string): Promise<{ kind: 'ok'; hidden: number } | { kind: 'alreadyBlocked' } | { kind: 'noSuchUser' } | { kind: 'self' } | { kind: 'hasRole' }> {
   if (moderatorId === userId) return { kind: 'self' }
   const user = await database().db.selectFrom('users').select(['id', 'deleted_at']).where('id', '=', userId).executeTakeFirst()
   if (!user || user.deleted_at) return { kind: 'noSuchUser' }
+  // Staff, moderators and administrators lose their role through an administrator, not a block.
+  if (await database().db.selectFrom('user_roles').select('id').where('user_id', '=', userId).executeTakeFirst()) return { kind: 'hasRole' }
   if (await activeBlock(userId)) return { kind: 'alreadyBlocked' }
   const hidden = await database().write(async (trx) => {
     await trx.insertInto('user_blocks').values({ user_id: userId, blocked_by: moderatorId, reason, created_at: now(), lifted_at: null }).execute()
@@ -139,7 +141,8 @@ export async function flagContent(reporterId: number, input: { targetKind: strin
   const handlers = kinds.get(input.targetKind)
   if (!handlers) return { kind: 'notFound' }
   const item = await handlers.describe(null, input.targetId)
-  if (!item) return { kind: 'notFound' }
+  // Hidden or held items cannot be reported (and answer as if they did not exist).
+  if (!item || item.hidden) return { kind: 'notFound' }
   if (item.authorId === reporterId) return { kind: 'ownContent' }
   const threshold = config().MODERATION_AUTO_HIDE
   try {
@@ -202,9 +205,13 @@ export async function moderationQueue(options: { state?: 'open' | 'closed'; limi
     .limit(options.limit ?? 50)
     .offset(options.offset ?? 0)
     .execute()
-  const hidden = new Map<number, boolean>()
-  for (const r of rows) hidden.set(r.id, (await kinds.get(r.target_kind)?.describe(null, r.target_id))?.hidden ?? false)
-  return rows.map((r) => ({ ...r, reasons: JSON.parse(r.reasons) as Record<string, number>, hidden: hidden.get(r.id) ?? false }))
+  const live = new Map<number, { hidden: boolean; excerpt: string }>()
+  for (const r of rows) {
+    const item = await kinds.get(r.target_kind)?.describe(null, r.target_id)
+    if (item) live.set(r.id, { hidden: item.hidden, excerpt: item.excerpt })
+  }
+  // The item as it is now (it may have been edited since it was flagged).
+  return rows.map((r) => ({ ...r, excerpt: live.get(r.id)?.excerpt ?? r.excerpt, reasons: JSON.parse(r.reasons) as Record<string, number>, hidden: live.get(r.id)?.hidden ?? false }))
 }
 
 export type Decision = 'hide' | 'restore' | 'dismiss' | 'approve'
@@ -242,6 +249,11 @@ export async function auditLog(options: { limit?: number; offset?: number; targe
   if (options.targetKind) query = query.where('audit_log.target_kind', '=', options.targetKind)
   if (options.targetId !== undefined) query = query.where('audit_log.target_id', '=', options.targetId)
   return query.execute()
+}
+
+export async function queueItemAuthor(queueId: number): Promise<number | null> {
+  const row = await database().db.selectFrom('moderation_queue').select('author_id').where('id', '=', queueId).executeTakeFirst()
+  return row?.author_id ?? null
 }
 
 export async function openQueueCount(): Promise<number> {
