@@ -74,6 +74,9 @@ if (cluster.isPrimary) {
     log.info({ seeded: report }, 'demo city seeded')
   }
   await database.close()
+  if (!config.SECRET_KEY && config.NODE_ENV === 'production') {
+    log.warn('SECRET_KEY is not set: the key that protects census document hashes is kept in the database, so a copy of the database is enough to attack them. Set SECRET_KEY for a real census.')
+  }
   if (config.DEV_MAIL && config.NODE_ENV === 'production') {
     log.warn('DEV_MAIL is on: e-mails (with their confirmation and reset links) are shown to anyone at /dev/mail. Fine for the demo; for a public site set MAIL_URL (and leave DEV_MAIL unset).')
   }

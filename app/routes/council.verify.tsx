@@ -25,6 +25,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (result.kind === 'noSuchUser') return fail(404, { email: [t('accounts:errors.noSuchUser')] }, form.fields)
   if (result.kind === 'noMatch') return fail(400, { form: [t('accounts:errors.noMatch')] }, form.fields)
   if (result.kind === 'alreadyUsed') return fail(409, { form: [t('accounts:errors.alreadyUsed')] }, form.fields)
+  if (result.kind === 'throttled') return fail(429, { form: [t('accounts:errors.throttled', { minutes: Math.ceil(result.retryAfterSeconds / 60) })] }, form.fields)
   return { verified: form.data.email }
 }
 

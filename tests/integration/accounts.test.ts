@@ -321,6 +321,12 @@ describe('administration', () => {
     expect(await res.text()).toContain('Choose a CSV file.')
   })
 
+  it('searches users with % and _ matched literally', async () => {
+    const v = await admin()
+    const html = await (await v.get('/admin/users?q=%25')).text()
+    expect(html).toContain('No account matches.')
+  })
+
   it('grants and removes roles, needs a department for staff, and will not remove its own admin role', async () => {
     const person = await confirmed('future-staff@example.org')
     const v = await admin()

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely'
+import { sql, type Transaction } from 'kysely'
 import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible'
 import type { Database, EmailTokenPurpose, Role } from '../../../db/schema'
 import { config } from '../../lib/config.server'
@@ -462,9 +462,8 @@ export async function findUsers(query: string, limit = 50) {
     .orderBy('id', 'desc')
     .limit(limit)
   if (query.trim()) {
-    select = select.where((eb) =>
-      eb.or([eb('email', 'like', eb.val(q)), eb(eb.fn('lower', ['display_name']), 'like', q)]),
-    )
+    // LIKE with the escaped pattern ("%" and "_" typed by an admin are matched literally).
+    select = select.where(sql<boolean>`(email like ${q} escape '\\' or lower(display_name) like ${q} escape '\\')`)
   }
   const users = await select.execute()
   const roles = users.length

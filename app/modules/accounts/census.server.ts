@@ -198,10 +198,18 @@ export async function verifyResidence(userId: number, input: { document: string;
 }
 
 /** Staff who have seen the person and their document in person → level 3 (census checked too). */
+let inPerson: RateLimiterSQLite | undefined
+// Staff check documents they are shown: 60 checks an hour each is plenty, and stops trawling the census.
+const inPersonLimiter = () =>
+  (inPerson ??= new RateLimiterSQLite({ storeClient: countersDatabase().sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix: 'verify:staff', points: 60, duration: 3600 }))
+
 export async function verifyInPerson(
   staffId: number,
   input: { email: string; document: string; birthDate: string },
-): Promise<{ kind: 'ok'; userId: number } | { kind: 'noSuchUser' } | { kind: 'noMatch' } | { kind: 'alreadyUsed' }> {
+): Promise<{ kind: 'ok'; userId: number } | { kind: 'noSuchUser' } | { kind: 'noMatch' } | { kind: 'alreadyUsed' } | { kind: 'throttled'; retryAfterSeconds: number }> {
+  const state = await inPersonLimiter().get(String(staffId))
+  if (state && state.consumedPoints >= 60) return { kind: 'throttled', retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000) }
+  await inPersonLimiter().penalty(String(staffId))
   const { db, write } = database()
   const user = await db.selectFrom('users').select(['id', 'census_record_id']).where('email', '=', input.email.trim().toLowerCase()).where('deleted_at', 'is', null).executeTakeFirst()
   if (!user) return { kind: 'noSuchUser' }
