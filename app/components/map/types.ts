@@ -22,16 +22,19 @@ export interface PointFeature {
   type: 'Feature'
   id: string
   geometry: { type: 'Point'; coordinates: [number, number] }
-  properties: {
-    cluster: false
-    kind: string
-    itemId: number
-    title: string
-    status: string
-    category: string | null
-    createdAt: string
-    url: string | null
-  }
+  properties: PointProperties
+}
+
+/** One located item as the map shows it (the server builds them, the browser reads them). */
+export interface PointProperties {
+  cluster: false
+  kind: string
+  itemId: number
+  title: string
+  status: string
+  category: string | null
+  createdAt: string
+  url: string | null
 }
 
 export interface ClusterFeature {

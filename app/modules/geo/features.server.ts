@@ -85,16 +85,8 @@ export function parseFeaturesQuery(params: URLSearchParams): { ok: true; query: 
   return { ok: true, query: result.data as FeaturesQuery }
 }
 
-export interface PointProperties {
-  cluster: false
-  kind: string
-  itemId: number
-  title: string
-  status: string
-  category: string | null
-  createdAt: string
-  url: string | null
-}
+import type { PointProperties } from '../../components/map/types'
+export type { PointProperties }
 
 export interface ClusterProperties {
   cluster: true
