@@ -34,6 +34,9 @@ describe('flags', () => {
     expect(item).toMatchObject({ flags: 3, why: 'auto_hidden', reasons: { spam: 1, offensive: 2 }, hidden: true })
     const audit = await auditLog({ targetKind: 'comment', targetId: id })
     expect(audit[0]).toMatchObject({ action: 'auto_hide', actor: null, reason: '3 flags' })
+    const email = (await database().db.selectFrom('users').select('email').where('id', '=', author.id).executeTakeFirstOrThrow()).email!
+    const mail = await database().db.selectFrom('outbox').select('text_body').where('to_address', '=', email).where('kind', '=', 'moderation.hidden').executeTakeFirst()
+    expect(mail?.text_body).toContain('several people reported it')
     // Hidden from everyone but its author.
     const others = await loadDiscussion('area', area, { viewerId: a.id })
     expect(others.comments.find((x) => x.id === id)).toBeUndefined()

@@ -62,7 +62,7 @@ export async function activeBlock(userId: number): Promise<{ reason: string; sin
   return row ? { reason: row.reason, since: row.created_at } : null
 }
 
-async function notifyAuthor(trx: Transaction<Database>, userId: number | null, kind: 'hidden' | 'blocked', reason: string, url?: string) {
+async function notifyAuthor(trx: Transaction<Database>, userId: number | null, kind: 'hidden' | 'blocked', reason: string | { key: string }, url?: string) {
   if (!userId) return
   const user = await trx.selectFrom('users').select(['email', 'display_name', 'locale', 'deleted_at']).where('id', '=', userId).executeTakeFirst()
   if (!user?.email || user.deleted_at) return
@@ -72,7 +72,7 @@ async function notifyAuthor(trx: Transaction<Database>, userId: number | null, k
     locale,
     subject: t(`moderation:mail.${kind}.subject`),
     greeting: t('accounts:mail.greeting', { name: user.display_name }),
-    paragraphs: [t(`moderation:mail.${kind}.body`), t('moderation:mail.reason', { reason })],
+    paragraphs: [t(`moderation:mail.${kind}.body`), t('moderation:mail.reason', { reason: typeof reason === 'string' ? reason : t(reason.key) })],
     action: url ? { label: t('moderation:mail.see'), url: `${config().PUBLIC_URL}${url}` } : undefined,
   })
   await queueMail(trx, { kind: `moderation.${kind}`, to: user.email, ...mail })
@@ -165,6 +165,8 @@ export async function flagContent(reporterId: number, input: { targetKind: strin
         await handlers.hide(trx, input.targetId)
         await trx.updateTable('moderation_queue').set({ why: 'auto_hidden' }).where('target_kind', '=', input.targetKind).where('target_id', '=', input.targetId).execute()
         await recordAudit(trx, { actorId: null, action: 'auto_hide', targetKind: input.targetKind, targetId: input.targetId, before: { hidden: false }, after: { hidden: true }, reason: `${open.n} flags` })
+        // The author hears of it at once, in their language; a moderator will review it.
+        await notifyAuthor(trx, item.authorId, 'hidden', { key: 'moderation:mail.autoHiddenReason' }, item.url)
         autoHidden = true
       }
       return { kind: 'ok' as const, autoHidden }
