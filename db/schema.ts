@@ -277,6 +277,36 @@ export interface AuditLogTable {
   created_at: string
 }
 
+export interface ReportCategoriesTable {
+  id: Generated<number>
+  /** Open311 service_code. */
+  code: string
+  name: string
+  description: Generated<string>
+  group_name: string | null
+  keywords: Generated<string>
+  active: Generated<number>
+  position: Generated<number>
+}
+
+export interface CategoryRoutesTable {
+  id: Generated<number>
+  category_id: number
+  department_id: number
+  /** null: the whole city. */
+  area_id: number | null
+}
+
+export type ReportStateKind = 'unconfirmed' | 'open' | 'fixed' | 'closed' | 'hidden'
+
+export interface ReportStatesTable {
+  code: string
+  kind: ReportStateKind
+  /** An administrator's own name for the state; null: the translated default. */
+  label: string | null
+  position: number
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
@@ -294,6 +324,9 @@ export interface Database {
   moderation_queue: ModerationQueueTable
   user_blocks: UserBlocksTable
   audit_log: AuditLogTable
+  report_categories: ReportCategoriesTable
+  category_routes: CategoryRoutesTable
+  report_states: ReportStatesTable
   map_kinds: MapKindsTable
   map_items: MapItemsTable
   map_item_areas: MapItemAreasTable

@@ -5,6 +5,7 @@ import * as m0003 from './0003_geo'
 import * as m0004 from './0004_outbox'
 import * as m0005 from './0005_deliberation'
 import * as m0006 from './0006_moderation'
+import * as m0007 from './0007_reports_routing'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '0004_outbox': m0004,
   '0005_deliberation': m0005,
   '0006_moderation': m0006,
+  '0007_reports_routing': m0007,
 }
