@@ -25,7 +25,7 @@ describe('threads', () => {
     await post(a, 'Not if they go along the edge.', { parentId: reply, target })
     const page = await loadDiscussion('area', target, { viewerId: a.id })
     expect(page.total).toBe(3)
-    expect(page.counts).toEqual({ for: 1, against: 0, neutral: 0 })
+    expect(page.counts).toEqual({ for: 1, against: 1, neutral: 1 })
     const top = page.comments[0]!
     expect(top).toMatchObject({ id: root, replies: 1, descendants: 2, stance: 'for', mine: true })
     expect(top.children[0]).toMatchObject({ id: reply, stance: 'against', depth: 1, mine: false })

@@ -355,7 +355,8 @@ export async function loadDiscussion(
   const sort = options.sort ?? 'best'
   const viewerId = options.viewerId ?? null
   const stats = statement(
-      `select count(*) as total, sum(stance = 'for' and parent_id is null) as f, sum(stance = 'against' and parent_id is null) as a, sum(stance = 'neutral' and parent_id is null) as n,
+      // Stances of every visible comment, replies included (a reply "against" is an argument too).
+      `select count(*) as total, sum(stance = 'for') as f, sum(stance = 'against') as a, sum(stance = 'neutral') as n,
        sum(parent_id is null) as top from comments where target_kind = ? and target_id = ? and status = 'visible'`,
     ).get(targetKind, targetId) as { total: number; f: number | null; a: number | null; n: number | null; top: number | null }
   const top = stats.top ?? 0
