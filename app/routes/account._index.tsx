@@ -97,7 +97,7 @@ export default function Account() {
         <Field name="displayName" label={t('fields.displayName')} defaultValue={result?.errors ? result.values.displayName : user.displayName} error={result?.errors?.displayName?.[0]} />
         <Field name="locale" label={t('fields.language')}>
           <select id="field-locale" name="locale" defaultValue={user.locale ?? ''}>
-            <option value="">–</option>
+            <option value="">{t('account.languageDefault')}</option>
             {supportedLocales.map((l) => (
               <option key={l} value={l} lang={l}>
                 {t(`common:language.${l}`)}
