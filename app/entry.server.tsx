@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream'
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node'
 import { RemixServer } from '@remix-run/react'
-import { isbot } from 'isbot'
 import { renderToPipeableStream } from 'react-dom/server'
 import { I18nextProvider } from 'react-i18next'
 import { i18nInstance, localeOf } from './lib/i18n.server'
@@ -24,8 +23,6 @@ export default async function handleRequest(
   const nonce = loadContext.cspNonce
   // Plaza's loaders return complete data (no `defer`), so a page is whole as soon as it renders:
   // it is sent in one write instead of dozens of small chunks (docs/decisions/006-buffered-ssr.md).
-  // Bots get the same.
-  void isbot
 
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false

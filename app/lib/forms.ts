@@ -3,16 +3,6 @@ import type { z } from 'zod'
 /** Field errors keyed by field name, as the forms render them next to each field. */
 export type FieldErrors = Record<string, string[] | undefined>
 
-/** zod's issues as field errors; `messages` maps a field to the translated sentence a person reads. */
-export function fieldErrors(error: z.ZodError, messages: Record<string, string>): FieldErrors {
-  const out: FieldErrors = {}
-  for (const issue of error.issues) {
-    const field = String(issue.path[0] ?? 'form')
-    out[field] = [messages[field] ?? messages.form ?? issue.message]
-  }
-  return out
-}
-
 /** Only same-site paths are followed after a form, never another host ("//evil.example"). */
 export function safeRedirectPath(value: unknown, fallback = '/'): string {
   if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return fallback

@@ -1,5 +1,6 @@
 import type SQLite from 'better-sqlite3'
 import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible'
+import { countersDatabase } from './db.server'
 
 /**
  * Rate limits per client IP and per route, counted in the database (table `rate_limits`) so that
@@ -71,3 +72,37 @@ export function createRateLimiter(sqlite: SQLite.Database, rules: RateRule[]) {
 }
 
 export type RateLimiter = ReturnType<typeof createRateLimiter>
+
+/**
+ * Attempts counted per key inside a capability (logins, residence checks, comments), in the same
+ * table, on the counters connection (synchronous=NORMAL, never inside a `write` batch).
+ */
+export function attemptCounter(keyPrefix: string, points: number, seconds: number) {
+  let limiter: RateLimiterSQLite | undefined
+  const store = () =>
+    (limiter ??= new RateLimiterSQLite({
+      storeClient: countersDatabase().sqlite,
+      storeType: 'better-sqlite3',
+      tableName: 'rate_limits',
+      tableCreated: true,
+      keyPrefix,
+      points,
+      duration: seconds,
+    }))
+  const wait = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000))
+  return {
+    points,
+    /** Seconds to wait when the key has used all its points in the window, else null. */
+    async blockedFor(key: string): Promise<number | null> {
+      const state = await store().get(key)
+      return state && state.consumedPoints >= points ? wait(state) : null
+    },
+    /** Counts one attempt; `over` when it is beyond the allowance (the count itself decides, so parallel attempts cannot all slip under). */
+    async count(key: string): Promise<{ over: boolean; retryAfterSeconds: number }> {
+      const res = await store().penalty(key, 1)
+      return { over: res.consumedPoints > points, retryAfterSeconds: wait(res) }
+    },
+    giveBack: (key: string) => store().reward(key, 1),
+    reset: (key: string) => store().delete(key),
+  }
+}

@@ -11,6 +11,7 @@ import { mapClientConfig } from '../modules/geo/config.server'
 import { areaCounts, itemsInArea, listKinds } from '../modules/geo/map-index.server'
 import { PlazaMap, type MapHandle } from '../components/map/PlazaMap'
 import { InViewList } from '../components/map/InViewList'
+import { ItemList } from '../components/map/ItemList'
 import { kindColour } from '../components/map/layers'
 import type { FeatureCollectionAnswer, LayerInfo } from '../components/map/types'
 import { getUser } from '../lib/auth.server'
@@ -145,16 +146,7 @@ export default function AreaPage() {
           {items.length === 0 ? (
             <p>{t('area.noItems')}</p>
           ) : (
-            <ul className="map-list">
-              {items.map((item) => (
-                <li key={`${item.kind}:${item.itemId}`}>
-                  {item.url ? <a href={item.url}>{item.title}</a> : <span>{item.title}</span>}
-                  <span className="map-list__meta">
-                    {labels.get(item.kind) ?? item.kind} · {t(`status.${item.status}`, { defaultValue: item.status })}
-                  </span>
-                </li>
-              ))}
-            </ul>
+            <ItemList items={items} labels={labels} />
           )}
           {answer ? <InViewList answer={answer} labels={labels} mapRef={mapRef} locale={locale} /> : null}
         </section>

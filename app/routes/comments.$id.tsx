@@ -9,7 +9,7 @@ import { safeRedirectPath } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
 import { commentThread, deleteComment, editComment, mayTakePart, voteComment } from '../modules/deliberation/deliberation.server'
-import { discussionData } from '../modules/deliberation/routing.server'
+import { viewerOf } from '../modules/deliberation/routing.server'
 import { CommentItem } from '../modules/deliberation/components/Discussion'
 import { flagContent } from '../modules/moderation/moderation.server'
 
@@ -26,7 +26,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [user, { t, locale }] = await Promise.all([getUser(request), translatorFor(request)])
   const thread = await commentThread(id, { viewerId: user?.id ?? null })
   if (!thread) throw new Response('Not Found', { status: 404 })
-  const context = await discussionData(request, user, thread.targetKind, thread.targetId)
+  // Only what this comment's forms need (not the whole discussion around it).
+  const context = { viewer: await viewerOf(user), returnTo: `/comments/${id}`, target: { kind: thread.targetKind, id: thread.targetId } }
   return { title: t('deliberation:title'), locale, thread, context }
 }
 
@@ -102,7 +103,7 @@ export default function CommentThreadPage() {
       <h1>{t('title')}</h1>
       {failure ? <FormMessage tone="error">{failure.message}</FormMessage> : null}
       <ol className="comment-list">
-        <CommentItem comment={thread.comment} data={{ ...context, returnTo: `/comments/${thread.comment.id}` }} locale={locale} />
+        <CommentItem comment={thread.comment} data={context} locale={locale} />
       </ol>
     </div>
   )

@@ -5,12 +5,12 @@ import { useTranslation } from 'react-i18next'
 import { z } from 'zod'
 import { localeCookie, translatorFor } from '../lib/i18n.server'
 import { supportedLocales } from '../lib/i18n'
-import { fieldErrors, safeRedirectPath, type FieldErrors } from '../lib/forms'
+import { safeRedirectPath, translatedErrors, type FieldErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 
 const languageSchema = z.object({
-  locale: z.enum(supportedLocales),
-  redirectTo: z.string().max(2000).optional(),
+  locale: z.enum(supportedLocales, { message: 'common:language.invalid' }),
+  redirectTo: z.string().max(2000, 'common:language.invalid').optional(),
 })
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -25,7 +25,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const parsed = languageSchema.safeParse(form)
   if (!parsed.success) {
     const { t } = await translatorFor(request)
-    const errors: FieldErrors = fieldErrors(parsed.error, { locale: t('language.invalid'), redirectTo: t('language.invalid') })
+    const errors: FieldErrors = translatedErrors(parsed.error, t)
     return data({ errors, submitted: typeof form.locale === 'string' ? form.locale : '' }, { status: 400 })
   }
   return redirect(safeRedirectPath(parsed.data.redirectTo, '/'), {

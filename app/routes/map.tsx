@@ -12,6 +12,7 @@ import { parseMapFilter } from '../modules/geo/filters'
 import { latestItems, listKinds, mapFacets } from '../modules/geo/map-index.server'
 import { PlazaMap, type MapHandle } from '../components/map/PlazaMap'
 import { InViewList } from '../components/map/InViewList'
+import { ItemList } from '../components/map/ItemList'
 import { kindColour } from '../components/map/layers'
 import type { FeatureCollectionAnswer, FeatureFilter, LayerInfo } from '../components/map/types'
 
@@ -145,16 +146,7 @@ export default function MapPage() {
               {data.items.length === 0 ? (
                 <p>{t('list.empty')}</p>
               ) : (
-                <ul className="map-list">
-                  {data.items.map((item) => (
-                    <li key={`${item.kind}:${item.itemId}`}>
-                      {item.url ? <a href={item.url}>{item.title}</a> : <span>{item.title}</span>}
-                      <span className="map-list__meta">
-                        {labels.get(item.kind) ?? item.kind} · {t(`status.${item.status}`, { defaultValue: item.status })}
-                      </span>
-                    </li>
-                  ))}
-                </ul>
+                <ItemList items={data.items} labels={labels} />
               )}
               <p className="map-list__count">{t('list.showing', { count: data.items.length, shown: integer.format(data.items.length) })}</p>
             </section>

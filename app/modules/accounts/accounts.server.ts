@@ -1,8 +1,8 @@
 import { sql, type Transaction } from 'kysely'
-import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible'
+import { attemptCounter } from '../../lib/rate-limit.server'
 import type { Database, EmailTokenPurpose, Role } from '../../../db/schema'
 import { config } from '../../lib/config.server'
-import { countersDatabase, database } from '../../lib/db.server'
+import { database } from '../../lib/db.server'
 import { translator } from '../../lib/i18n.server'
 import { isLocale, type Locale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
@@ -189,43 +189,18 @@ export async function resendConfirmation(target: { userId: number } | { email: s
 
 // ---------------------------------------------------------------- login
 
-const throttles = () => {
-  const sqlite = countersDatabase().sqlite
-  const make = (keyPrefix: string, points: number, duration: number) =>
-    new RateLimiterSQLite({ storeClient: sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix, points, duration })
-  // Failures: 10 per account and 50 per IP address in 15 minutes.
-  return { account: make('login:account', 10, 15 * 60), ip: make('login:ip', 50, 15 * 60) }
-}
-let loginThrottles: ReturnType<typeof throttles> | undefined
-
-async function throttledFor(email: string, ip: string): Promise<number | null> {
-  loginThrottles ??= throttles()
-  const [account, byIp] = await Promise.all([loginThrottles.account.get(email), loginThrottles.ip.get(ip)])
-  const blocked = [
-    account && account.consumedPoints >= 10 ? account.msBeforeNext : 0,
-    byIp && byIp.consumedPoints >= 50 ? byIp.msBeforeNext : 0,
-  ]
-  const wait = Math.max(...blocked)
-  return wait > 0 ? Math.ceil(wait / 1000) : null
-}
-
-async function recordFailure(email: string, ip: string): Promise<{ account: number; ip: number; retryAfterSeconds: number }> {
-  loginThrottles ??= throttles()
-  const settle = (p: Promise<RateLimiterRes>) => p.catch((e: unknown) => (e instanceof RateLimiterRes ? e : Promise.reject(e)))
-  const [account, byIp] = await Promise.all([settle(loginThrottles.account.penalty(email, 1)), settle(loginThrottles.ip.penalty(ip, 1))])
-  return { account: account.consumedPoints, ip: byIp.consumedPoints, retryAfterSeconds: Math.ceil(Math.max(account.msBeforeNext, byIp.msBeforeNext) / 1000) }
-}
+// Failures: 10 per account and 50 per IP address in 15 minutes.
+const accountFailures = attemptCounter('login:account', 10, 15 * 60)
+const ipFailures = attemptCounter('login:ip', 50, 15 * 60)
 
 export type LogInResult = { kind: 'ok'; userId: number; sessionToken: string } | { kind: 'invalid' } | { kind: 'throttled'; retryAfterSeconds: number }
 
 export async function logIn(input: { email: string; password: string }, meta: SessionMeta & { ip: string }, replacingSession?: string): Promise<LogInResult> {
   const email = normaliseEmail(input.email)
-  const wait = await throttledFor(email, meta.ip)
-  if (wait) return { kind: 'throttled', retryAfterSeconds: wait }
   // Counted as a failure BEFORE the slow check, so parallel guesses cannot all slip under the
   // limit (each sees its own place in the count); a success gives the point back.
-  const counted = await recordFailure(email, meta.ip)
-  if (counted.account > 10 || counted.ip > 50) return { kind: 'throttled', retryAfterSeconds: counted.retryAfterSeconds }
+  const [account, byIp] = await Promise.all([accountFailures.count(email), ipFailures.count(meta.ip)])
+  if (account.over || byIp.over) return { kind: 'throttled', retryAfterSeconds: Math.max(account.retryAfterSeconds, byIp.retryAfterSeconds) }
   const user = await database()
     .db.selectFrom('users')
     .select(['id', 'password_hash', 'deleted_at'])
@@ -235,8 +210,7 @@ export async function logIn(input: { email: string; password: string }, meta: Se
   if (user?.password_hash && !user.deleted_at) ok = await verifyPassword(user.password_hash, input.password)
   else await spendVerificationTime(input.password)
   if (!ok || !user) return { kind: 'invalid' }
-  loginThrottles ??= throttles()
-  await Promise.all([loginThrottles.account.delete(email), loginThrottles.ip.reward(meta.ip, 1)])
+  await Promise.all([accountFailures.reset(email), ipFailures.giveBack(meta.ip)])
   // A fresh session id at every login (no session fixation); the old one, if any, ends.
   const sessionToken = await database().write(async (trx) => {
     if (replacingSession) await trx.deleteFrom('sessions').where('id', '=', replacingSession).execute()

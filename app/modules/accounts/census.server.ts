@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream'
 import { parse } from 'csv-parse'
-import { RateLimiterSQLite } from 'rate-limiter-flexible'
-import { countersDatabase, database, type PlazaDatabase } from '../../lib/db.server'
+import { attemptCounter } from '../../lib/rate-limit.server'
+import { database, type PlazaDatabase } from '../../lib/db.server'
 import { keyedHash } from '../../lib/secrets.server'
 
 /**
@@ -138,12 +138,10 @@ export async function censusSize(): Promise<number> {
 }
 
 // Five attempts per account per hour, and twenty per IP address: guessing birth dates is slow.
-let attempts: { user: RateLimiterSQLite; ip: RateLimiterSQLite } | undefined
-const limiter = () =>
-  (attempts ??= {
-    user: new RateLimiterSQLite({ storeClient: countersDatabase().sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix: 'verify:user', points: 5, duration: 3600 }),
-    ip: new RateLimiterSQLite({ storeClient: countersDatabase().sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix: 'verify:ip', points: 20, duration: 3600 }),
-  })
+const userAttempts = attemptCounter('verify:user', 5, 3600)
+const ipAttempts = attemptCounter('verify:ip', 20, 3600)
+// Staff check documents they are shown: 60 checks an hour each is plenty, and stops trawling the census.
+const staffChecks = attemptCounter('verify:staff', 60, 3600)
 
 export type VerificationResult =
   | { kind: 'ok'; areaId: number }
@@ -166,13 +164,11 @@ export async function verifyResidence(userId: number, input: { document: string;
   const { db, write } = database()
   const user = await db.selectFrom('users').select(['email_confirmed_at', 'verification_level', 'census_record_id']).where('id', '=', userId).executeTakeFirstOrThrow()
   if (!user.email_confirmed_at) return { kind: 'needsEmail' }
-  for (const [limit, key] of [[limiter().user, String(userId)], [limiter().ip, ip]] as const) {
-    const state = await limit.get(key)
-    if (state && state.consumedPoints >= limit.points) return { kind: 'throttled', retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000) }
-  }
+  const wait = Math.max((await userAttempts.blockedFor(String(userId))) ?? 0, (await ipAttempts.blockedFor(ip)) ?? 0)
+  if (wait) return { kind: 'throttled', retryAfterSeconds: wait }
   const record = await matchCensus(input.document, input.birthDate)
   if (!record) {
-    await Promise.all([limiter().user.penalty(String(userId)), limiter().ip.penalty(ip)])
+    await Promise.all([userAttempts.count(String(userId)), ipAttempts.count(ip)])
     // The answer never says which of the two did not match.
     return { kind: 'noMatch' }
   }
@@ -198,18 +194,12 @@ export async function verifyResidence(userId: number, input: { document: string;
 }
 
 /** Staff who have seen the person and their document in person → level 3 (census checked too). */
-let inPerson: RateLimiterSQLite | undefined
-// Staff check documents they are shown: 60 checks an hour each is plenty, and stops trawling the census.
-const inPersonLimiter = () =>
-  (inPerson ??= new RateLimiterSQLite({ storeClient: countersDatabase().sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix: 'verify:staff', points: 60, duration: 3600 }))
-
 export async function verifyInPerson(
   staffId: number,
   input: { email: string; document: string; birthDate: string },
 ): Promise<{ kind: 'ok'; userId: number } | { kind: 'noSuchUser' } | { kind: 'noMatch' } | { kind: 'alreadyUsed' } | { kind: 'throttled'; retryAfterSeconds: number }> {
-  const state = await inPersonLimiter().get(String(staffId))
-  if (state && state.consumedPoints >= 60) return { kind: 'throttled', retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000) }
-  await inPersonLimiter().penalty(String(staffId))
+  const check = await staffChecks.count(String(staffId))
+  if (check.over) return { kind: 'throttled', retryAfterSeconds: check.retryAfterSeconds }
   const { db, write } = database()
   const user = await db.selectFrom('users').select(['id', 'census_record_id']).where('email', '=', input.email.trim().toLowerCase()).where('deleted_at', 'is', null).executeTakeFirst()
   if (!user) return { kind: 'noSuchUser' }

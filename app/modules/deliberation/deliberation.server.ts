@@ -1,9 +1,9 @@
 import type SQLite from 'better-sqlite3'
 import type { Transaction } from 'kysely'
-import { RateLimiterSQLite } from 'rate-limiter-flexible'
+import { attemptCounter } from '../../lib/rate-limit.server'
 import type { CommentStatus, Database, Stance } from '../../../db/schema'
 import { config } from '../../lib/config.server'
-import { countersDatabase, database } from '../../lib/db.server'
+import { database } from '../../lib/db.server'
 import { countLinks, renderMarkdown } from '../../lib/markdown.server'
 import { requiredLevel } from '../accounts/policy'
 import { activeBlock, holdForReview, registerModeratedKind } from '../moderation/moderation.server'
@@ -34,10 +34,8 @@ const NEW_ACCOUNT_DAYS = 7
 const NEW_ACCOUNT_LINKS = 2
 const now = () => new Date().toISOString()
 
-let limiter: RateLimiterSQLite | undefined
 // Ten comments a minute per person: a conversation, not a flood.
-const postLimiter = () =>
-  (limiter ??= new RateLimiterSQLite({ storeClient: countersDatabase().sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true, keyPrefix: 'comment:user', points: 10, duration: 60 }))
+const posts = attemptCounter('comment:user', 10, 60)
 
 export type PostResult =
   | { kind: 'ok'; commentId: number; status: CommentStatus }
@@ -92,9 +90,8 @@ export async function postComment(
     if (parent.depth + 1 > MAX_DEPTH) return { kind: 'tooDeep' }
   }
   if (countLinks(input.body) > NEW_ACCOUNT_LINKS && (await accountAgeDays(author.id)) < NEW_ACCOUNT_DAYS) return { kind: 'tooManyLinks', max: NEW_ACCOUNT_LINKS }
-  const state = await postLimiter().get(String(author.id))
-  if (state && state.consumedPoints >= 10) return { kind: 'throttled', retryAfterSeconds: Math.ceil(state.msBeforeNext / 1000) }
-  await postLimiter().penalty(String(author.id))
+  const counted = await posts.count(String(author.id))
+  if (counted.over) return { kind: 'throttled', retryAfterSeconds: counted.retryAfterSeconds }
 
   const html = renderMarkdown(input.body)
   // Pre-moderation: someone with no visible comment yet waits for a moderator.
@@ -231,6 +228,8 @@ export interface CommentView {
   mine: boolean
   myVote: number
   canEdit: boolean
+  /** The Markdown, for its author's edit box while it may be edited; null otherwise. */
+  source: string | null
   children: CommentView[]
   moreReplies: number
 }
@@ -243,6 +242,7 @@ type Row = {
   display_name: string | null
   user_deleted: string | null
   body_html: string
+  body_md: string
   stance: Stance
   status: CommentStatus
   helpful: number
@@ -264,6 +264,7 @@ const ORDER_SQL: Record<SortOrder, string> = {
 function toView(r: Row, viewerId: number | null, votes: Map<number, number>): CommentView {
   // Hidden and pending comments show only to their author (and moderators, in the queue).
   const concealed = r.status !== 'visible' && r.author_id !== viewerId
+  const canEdit = viewerId === r.author_id && editable(r)
   return {
     id: r.id,
     parentId: r.parent_id,
@@ -283,13 +284,14 @@ function toView(r: Row, viewerId: number | null, votes: Map<number, number>): Co
     deleted: r.deleted_at !== null,
     mine: viewerId === r.author_id,
     myVote: votes.get(r.id) ?? 0,
-    canEdit: viewerId === r.author_id && editable(r),
+    canEdit,
+    source: canEdit ? r.body_md : null,
     children: [],
     moreReplies: 0,
   }
 }
 
-const SELECT = `c.id, c.parent_id, c.depth, c.author_id, u.display_name, u.deleted_at as user_deleted, c.body_html, c.stance, c.status,
+const SELECT = `c.id, c.parent_id, c.depth, c.author_id, u.display_name, u.deleted_at as user_deleted, c.body_html, c.body_md, c.stance, c.status,
   c.helpful, c.unhelpful, c.replies, c.descendants, c.created_at, c.edited_at, c.deleted_at`
 
 // Prepared once per connection and SQL text: preparing costs more than running these queries.

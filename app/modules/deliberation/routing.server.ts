@@ -15,6 +15,15 @@ export interface DiscussionData {
   notice: string | null
 }
 
+/** Whether this person may take part here, and if not, why (for the forms a page shows). */
+export async function viewerOf(user: CurrentUser | null): Promise<DiscussionData['viewer']> {
+  if (!user) return { state: 'anonymous' }
+  const block = await activeBlock(user.id)
+  if (block) return { state: 'blocked', blockReason: block.reason }
+  if (user.verificationLevel < requiredLevel('comment', config().VERIFICATION_LEVELS)) return { state: 'needsLevel' }
+  return { state: 'ok' }
+}
+
 export async function discussionData(request: Request, user: CurrentUser | null, kind: string, id: number): Promise<DiscussionData> {
   const url = new URL(request.url)
   const sortParam = url.searchParams.get('sort')
@@ -22,13 +31,7 @@ export async function discussionData(request: Request, user: CurrentUser | null,
   const page = Math.max(1, Math.min(10_000, Number(url.searchParams.get('page')) || 1))
   const view = url.searchParams.get('view') === 'arguments' ? 'arguments' : 'threads'
   const discussion = await loadDiscussion(kind, id, { sort, page, view, viewerId: user?.id ?? null })
-  let viewer: DiscussionData['viewer'] = { state: 'anonymous' }
-  if (user) {
-    const block = await activeBlock(user.id)
-    if (block) viewer = { state: 'blocked', blockReason: block.reason }
-    else if (user.verificationLevel < requiredLevel('comment', config().VERIFICATION_LEVELS)) viewer = { state: 'needsLevel' }
-    else viewer = { state: 'ok' }
-  }
+  const viewer = await viewerOf(user)
   const notice = url.searchParams.get('posted') ? `posted_${url.searchParams.get('posted')}` : url.searchParams.get('notice')
   // Forms come back to this page without the one-off notice.
   const clean = new URLSearchParams(url.search)

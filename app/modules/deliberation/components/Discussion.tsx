@@ -85,7 +85,10 @@ export function Discussion({ data, locale, title }: { data: DiscussionData; loca
   )
 }
 
-function CommentForm({ data, parentId }: { data: DiscussionData; parentId?: number }) {
+/** What the forms of one comment need: who is looking, where forms come back to, where it belongs. */
+type CommentContext = Pick<DiscussionData, 'viewer' | 'returnTo' | 'target'>
+
+function CommentForm({ data, parentId }: { data: CommentContext; parentId?: number }) {
   const { t } = useTranslation('deliberation')
   const { viewer, target, returnTo } = data
   if (viewer.state === 'anonymous') {
@@ -123,7 +126,7 @@ function CommentForm({ data, parentId }: { data: DiscussionData; parentId?: numb
   )
 }
 
-export function CommentItem({ comment, data, locale }: { comment: CommentView; data: DiscussionData; locale: string }) {
+export function CommentItem({ comment, data, locale }: { comment: CommentView; data: CommentContext; locale: string }) {
   const { t } = useTranslation('deliberation')
   const date = formatters(locale).dateTime
   const author = comment.authorDeleted ? t('deletedUser') : comment.author
@@ -230,14 +233,14 @@ export function CommentItem({ comment, data, locale }: { comment: CommentView; d
   )
 }
 
-function EditForm({ comment, data }: { comment: CommentView; data: DiscussionData }) {
+function EditForm({ comment, data }: { comment: CommentView; data: CommentContext }) {
   const { t } = useTranslation('deliberation')
   return (
     <Form method="post" action={`/comments/${comment.id}`} className="stack" reloadDocument>
       <input type="hidden" name="returnTo" value={data.returnTo} />
       <input type="hidden" name="intent" value="edit" />
       <label htmlFor={`edit-${comment.id}`}>{t('form.body')}</label>
-      <textarea id={`edit-${comment.id}`} name="body" rows={4} defaultValue={htmlToText(comment.html)} required />
+      <textarea id={`edit-${comment.id}`} name="body" rows={4} defaultValue={comment.source ?? ''} required />
       <fieldset className="stance-choice">
         <legend>{t('form.stance')}</legend>
         {stances.map((s) => (
@@ -250,18 +253,4 @@ function EditForm({ comment, data }: { comment: CommentView; data: DiscussionDat
       <button type="submit">{t('form.editSubmit')}</button>
     </Form>
   )
-}
-
-// The edit box starts from the comment's text (the Markdown source is not sent to every reader).
-function htmlToText(html: string) {
-  return html
-    .replace(/<br\s*\/?>/g, '\n')
-    .replace(/<\/p>\s*<p>/g, '\n\n')
-    .replace(/<[^>]+>/g, '')
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&amp;/g, '&')
-    .trim()
 }
