@@ -307,6 +307,151 @@ export interface ReportStatesTable {
   position: number
 }
 
+export type ReportPriority = 'low' | 'normal' | 'high' | 'urgent'
+
+export interface ReportsTable {
+  id: Generated<number>
+  category_id: number
+  department_id: number
+  state: string
+  state_kind: ReportStateKind
+  title: string
+  description: string
+  lat: number
+  lng: number
+  address: string | null
+  /** The most specific area containing the point, and its district. */
+  area_id: number | null
+  district_id: number | null
+  reporter_id: number | null
+  reporter_email: string | null
+  reporter_name: string
+  anonymous: Generated<number>
+  priority: ColumnType<ReportPriority, ReportPriority | undefined, ReportPriority>
+  assignee_id: number | null
+  duplicate_of: number | null
+  supports: Generated<number>
+  photo_count: Generated<number>
+  /** 'web' | 'open311' | 'seed' */
+  source: Generated<string>
+  api_key_id: number | null
+  /** JSON object of Open311 attribute answers. */
+  attributes: Generated<string>
+  confirm_token_hash: string | null
+  open311_token: string | null
+  locale: string | null
+  created_at: string
+  confirmed_at: string | null
+  first_response_at: string | null
+  fixed_at: string | null
+  closed_at: string | null
+  updated_at: string
+  questionnaire_due_at: string | null
+}
+
+export type ReportUpdateKind =
+  | 'created'
+  | 'confirmed'
+  | 'state'
+  | 'update'
+  | 'note'
+  | 'category'
+  | 'priority'
+  | 'assign'
+  | 'location'
+  | 'duplicate'
+  | 'questionnaire'
+  | 'photo'
+
+export interface ReportUpdatesTable {
+  id: Generated<number>
+  report_id: number
+  author_id: number | null
+  kind: ReportUpdateKind
+  public: number
+  text: Generated<string>
+  from_state: string | null
+  to_state: string | null
+  details: string | null
+  /** 'web' | 'open311' | 'system' */
+  source: Generated<string>
+  created_at: string
+}
+
+export interface ReportSupportsTable {
+  report_id: number
+  user_id: number
+  created_at: string
+}
+
+export interface ReportPhotosTable {
+  id: Generated<number>
+  report_id: number | null
+  position: Generated<number>
+  upload_key: string
+  width: number
+  height: number
+  hidden: Generated<number>
+  created_at: string
+}
+
+export interface ReportPhotoVariantsTable {
+  photo_id: number
+  /** e.g. 'full' | 'medium' | 'thumb' */
+  size: string
+  mime: string
+  width: number
+  height: number
+  data: Buffer
+}
+
+export interface ResponseTemplatesTable {
+  id: Generated<number>
+  department_id: number | null
+  title: string
+  text: string
+  auto_state: string | null
+  created_at: string
+}
+
+export interface ApiKeysTable {
+  id: Generated<number>
+  name: string
+  key_hash: string
+  key_prefix: string
+  department_id: number | null
+  may_update: Generated<number>
+  created_by: number | null
+  created_at: string
+  last_used_at: string | null
+  revoked_at: string | null
+}
+
+export interface ReportAlertsTable {
+  id: Generated<number>
+  email: string
+  user_id: number | null
+  lat: number | null
+  lng: number | null
+  radius_m: number | null
+  area_id: number | null
+  token_hash: string
+  locale: string | null
+  created_at: string
+  confirmed_at: string | null
+  cancelled_at: string | null
+}
+
+export interface ReportQuestionnairesTable {
+  id: Generated<number>
+  report_id: number
+  token_hash: string
+  sent_at: string
+  answered_at: string | null
+  answer: 'fixed' | 'not_fixed' | null
+  comment: string | null
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
@@ -327,6 +472,15 @@ export interface Database {
   report_categories: ReportCategoriesTable
   category_routes: CategoryRoutesTable
   report_states: ReportStatesTable
+  reports: ReportsTable
+  report_updates: ReportUpdatesTable
+  report_supports: ReportSupportsTable
+  report_photos: ReportPhotosTable
+  report_photo_variants: ReportPhotoVariantsTable
+  response_templates: ResponseTemplatesTable
+  api_keys: ApiKeysTable
+  report_alerts: ReportAlertsTable
+  report_questionnaires: ReportQuestionnairesTable
   map_kinds: MapKindsTable
   map_items: MapItemsTable
   map_item_areas: MapItemAreasTable

@@ -1,5 +1,6 @@
 import { registerCommentModeration } from './deliberation/deliberation.server'
 import { registerAreaDiscussions } from './deliberation/kinds.server'
+import { registerReportKinds } from './reports/kinds.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -12,4 +13,5 @@ export function registerCapabilities() {
   registered = true
   registerAreaDiscussions()
   registerCommentModeration()
+  registerReportKinds()
 }

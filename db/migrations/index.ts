@@ -6,6 +6,7 @@ import * as m0004 from './0004_outbox'
 import * as m0005 from './0005_deliberation'
 import * as m0006 from './0006_moderation'
 import * as m0007 from './0007_reports_routing'
+import * as m0008 from './0008_reports'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '0005_deliberation': m0005,
   '0006_moderation': m0006,
   '0007_reports_routing': m0007,
+  '0008_reports': m0008,
 }

@@ -5,5 +5,10 @@ import moderation from './moderation.json'
 import accounts from './accounts.json'
 import mail from './mail.json'
 import geo from './geo.json'
+import reports from './reports.json'
+import council from './council.json'
+import open311 from './open311.json'
+import alerts from './alerts.json'
+import photos from './photos.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos }
