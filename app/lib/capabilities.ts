@@ -11,4 +11,5 @@ export interface NavItem {
 export const navigation: NavItem[] = [
   { path: '/', labelKey: 'nav.home' },
   { path: '/map', labelKey: 'geo:nav.map' },
+  { path: '/reports', labelKey: 'reports:nav' },
 ]

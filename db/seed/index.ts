@@ -3,7 +3,7 @@ import type { PlazaDatabase } from '../../app/lib/db.server'
 import { bboxOf, areaSquareMetres } from '../../app/modules/geo/geometry'
 import { generateCity } from './city'
 import { accountsStep } from './accounts'
-import { reportsStep } from './reports'
+import { demoReportsStep, reportsStep } from './reports'
 import { sampleSteps, seedSampleItems } from '../../app/modules/geo/sample.server'
 
 /**
@@ -75,7 +75,7 @@ const areasStep: SeedStep = {
 }
 
 /** Steps in order; capabilities append theirs (each must be idempotent). */
-export const seedSteps: SeedStep[] = [areasStep, accountsStep, reportsStep]
+export const seedSteps: SeedStep[] = [areasStep, accountsStep, reportsStep, demoReportsStep]
 
 // Benchmark data on the one map: only when --scale > 1 (scale × 10,000 synthetic "sample" items).
 seedSteps.push({
