@@ -213,7 +213,6 @@ export default function ReportPage() {
             label={t('page.mapLabel', { title: report.title })}
             filter={{ layers: ['reports'] }}
             className="report-page__map"
-            fallback={<p className="map-fallback__text">{t('page.coordinates', { latitude: report.lat, longitude: report.lng })}</p>}
           />
           <p className="report-page__coordinates">{t('page.coordinates', { latitude: report.lat, longitude: report.lng })}</p>
         </div>

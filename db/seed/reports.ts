@@ -150,7 +150,8 @@ export const demoReportsStep: SeedStep = {
     const now = Date.now()
     const iso = (ms: number) => new Date(ms).toISOString()
     let created = 0
-    const target = 60
+    // Tests seed at scale 0.01: one report keeps them quick and still runs this step.
+    const target = Math.max(1, Math.round(60 * Math.min(options.scale, 1)))
     for (let attempt = 0; created < target && attempt < target * 20; attempt++) {
       const lng = city.min_lng + random() * (city.max_lng - city.min_lng)
       const lat = city.min_lat + random() * (city.max_lat - city.min_lat)

@@ -31,8 +31,8 @@ export const newReportSchema = z.object({
 export type NewReportForm = z.infer<typeof newReportSchema>
 
 export const guestSchema = z.object({
-  name: z.string().trim().min(1, 'reports:errors.nameRequired').max(100, 'reports:errors.nameTooLong'),
-  email: z.email('reports:errors.emailInvalid').max(254, 'reports:errors.emailInvalid'),
+  name: z.string('reports:errors.nameRequired').trim().min(1, 'reports:errors.nameRequired').max(100, 'reports:errors.nameTooLong'),
+  email: z.string('reports:errors.emailInvalid').trim().max(254, 'reports:errors.emailInvalid').pipe(z.email('reports:errors.emailInvalid')),
 })
 
 export const reportFilterSchema = z.object({
