@@ -17,7 +17,7 @@ import { mapClientConfig } from '../modules/geo/config.server'
 import { resolveLocation } from '../modules/geo/location.server'
 import { categoriesServing } from '../modules/reports/routing.server'
 import { fileReport, similarReports } from '../modules/reports/reports.server'
-import { MAX_PHOTOS, pendingPhotos, photoErrorKey, readReportForm } from '../modules/reports/photos.server'
+import { MAX_PHOTOS, pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
 import { guestSchema, newReportSchema, CATEGORY_CODE } from '../modules/reports/schema'
 
 /**
@@ -108,20 +108,19 @@ export async function action({ request }: ActionFunctionArgs) {
   const user = await getUser(request)
   const form = await readReportForm(request)
   if (form.kind === 'malformed') throw new Response(t('common:errors.malformedForm'), { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
-  if (form.kind === 'tooLarge') {
-    throw new Response(t('photos:tooLargeRequest'), { status: 413, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
-  }
   const fields = form.fields
-  const carried = fields.photoRefs ? fields.photoRefs.split(' ') : []
-  const stored = form.photos.filter((p) => p.kind === 'stored').map((p) => (p as { ref: string }).ref)
+  const carried = form.kind === 'ok' ? form.photoRefs : []
+  const uploads = form.kind === 'ok' ? form.photos : []
+  const stored = uploads.flatMap((p) => (p.kind === 'stored' ? [p.ref] : []))
   const refs = [...new Set([...carried.filter((r) => /^\d{1,12}\.[A-Za-z0-9_-]{8,64}$/.test(r)), ...stored])].slice(0, MAX_PHOTOS)
-  const photoErrors = form.photos
-    .map((p, i) => (p.kind === 'stored' ? null : t('photos:fileError', { name: p.name || String(i + 1), problem: t(photoErrorKey(p)) })))
-    .filter((m): m is string => m !== null)
+  const photoErrors = uploads.flatMap((p, i) => (p.kind === 'stored' ? [] : [photoErrorMessage(t, p, i + 1)]))
+  // An upload over the limit is refused before it is read whole; the form comes back with what
+  // was typed before the photo field (browsers send fields in order) and says why.
+  if (form.kind === 'tooLarge') photoErrors.push(photoErrorMessage(t, { kind: 'tooLarge' }))
 
   // "Start from a photo": its GPS position (read before the metadata is stripped) places the pin.
   if (fields.intent === 'locate') {
-    const first = form.photos.find((p) => p.kind === 'stored') as { ref: string; gps: { lat: number; lng: number } | null } | undefined
+    const first = uploads.find((p) => p.kind === 'stored')
     if (!first) {
       const values = { lat: '', lng: '', area: '', category: '' }
       const page = await pageData(request, values, refs)
@@ -164,7 +163,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const page = await pageData(request, values, refs)
   const flat: Record<string, string> = { ...page.errors }
   for (const [k, v] of Object.entries(errors)) if (v?.length) flat[k] = v.join(' ')
-  return data({ ...page, step: page.step === 'details' ? page.step : page.step, errors: flat, notice: null }, { status: 400 })
+  return data({ ...page, errors: flat, notice: null }, { status: form.kind === 'tooLarge' ? 413 : 400 })
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6
@@ -220,7 +219,9 @@ export default function NewReport() {
           </Form>
           <Form method="post" encType="multipart/form-data" className="stack report-new__from-photo" noValidate>
             <input type="hidden" name="intent" value="locate" />
-            <input type="hidden" name="photoRefs" value={refs.join(' ')} />
+            {refs.map((r) => (
+              <input key={r} type="hidden" name="photoRef" value={r} />
+            ))}
             <Field name="photo" label={t('new.fromPhotoLabel')} hint={t('new.fromPhotoHint')} error={errors.photo}>
               <input id="field-photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp,image/heic,image/avif" aria-describedby="field-photo-hint" />
             </Field>
@@ -294,7 +295,9 @@ export default function NewReport() {
             <input type="hidden" name="lat" value={String(location.lat)} />
             <input type="hidden" name="lng" value={String(location.lng)} />
             <input type="hidden" name="category" value={page.category.code} />
-            <input type="hidden" name="photoRefs" value={refs.join(' ')} />
+            {refs.map((r) => (
+              <input key={r} type="hidden" name="photoRef" value={r} />
+            ))}
             {errors.location ? <FormMessage tone="error">{errors.location}</FormMessage> : null}
             {errors.category ? <FormMessage tone="error">{errors.category}</FormMessage> : null}
             <Field name="title" label={t('fields.title')} hint={t('hints.title')} required defaultValue={values.title} error={errors.title} />
