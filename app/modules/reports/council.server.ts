@@ -1,0 +1,1041 @@
+import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely'
+import type { Database, ReportPriority, ReportStateKind } from '../../../db/schema'
+import { config } from '../../lib/config.server'
+import { database } from '../../lib/db.server'
+import { auditLog, recordAudit } from '../moderation/moderation.server'
+import { resolveLocation } from '../geo/location.server'
+import { photosOf } from './photos.server'
+import {
+  actorFromUser,
+  bulkTriage,
+  mayTriage,
+  priorities,
+  reportForViewer,
+  reportStates,
+  reportTimeline,
+  similarReports,
+  triageReport,
+  type TriageActor,
+  type TriageChanges,
+  type TriageResult,
+  type Viewer,
+} from './reports.server'
+import { categoriesServing, routeReport } from './routing.server'
+import { canTransition, isPublic } from './states'
+
+/**
+ * Council triage (issue 6, "what council staff must be able to do"): the reports routed to a staff
+ * member's departments, filtered, sorted, counted and paged; one report's triage page; bulk
+ * changes; response templates; the CSV export and the dashboard. Reads are queries of their own;
+ * every change to a report goes through triageReport/bulkTriage (reports.server.ts). This file
+ * writes only `response_templates` (and the audit rows of those writes).
+ *
+ * Speed: lists are designed against the indexes of migration 0008. The state kind is always part
+ * of a list's condition so that SQLite walks reports_department_state (department, kind, created)
+ * in order and stops after one page; counts are one grouped query.
+ */
+
+export const PAGE_SIZE = 50
+export const MAX_PAGE = 2_000
+export const BULK_MAX = 500
+export const STATE_KINDS: readonly ReportStateKind[] = ['unconfirmed', 'open', 'fixed', 'closed', 'hidden']
+export const AGES = ['1', '7', '30', '90', 'older30'] as const
+export const SORTS = ['newest', 'oldest', 'priority', 'supports', 'updated'] as const
+export type Age = (typeof AGES)[number]
+export type Sort = (typeof SORTS)[number]
+const DAY = 86_400_000
+
+const isAdmin = (viewer: Viewer) => viewer.roles.some((r) => r.role === 'admin')
+
+// ---------------------------------------------------------------- scope
+
+export interface Department {
+  id: number
+  slug: string
+  name: string
+}
+
+/** The departments whose reports the viewer triages (every one for an administrator). */
+export async function councilScope(viewer: Viewer): Promise<{ all: boolean; departments: Department[] }> {
+  const actor = actorFromUser(viewer)
+  let q = database().db.selectFrom('departments').select(['id', 'slug', 'name']).orderBy('name')
+  if (actor.departments !== 'all') q = q.where('id', 'in', actor.departments.length ? actor.departments : [-1])
+  return { all: actor.departments === 'all', departments: await q.execute() }
+}
+
+// ---------------------------------------------------------------- the filter
+
+/** The list's filter as the URL carries it (every value a string; '' = any). */
+export interface CouncilQuery {
+  /** A kind (open, unconfirmed, fixed, closed, hidden), 'all', or 'state.<code>' for one state. */
+  status: string
+  category: string
+  /** A district's or neighbourhood's slug. */
+  area: string
+  age: '' | Age
+  priority: '' | ReportPriority
+  assignee: '' | 'me' | 'none'
+  department: string
+  sort: Sort
+  page: number
+}
+
+export const defaultQuery: CouncilQuery = { status: 'open', category: '', area: '', age: '', priority: '', assignee: '', department: '', sort: 'newest', page: 1 }
+
+/** What the query means in ids, ready for SQL. */
+export interface CouncilFilter {
+  /** null: every department (administrators). */
+  departmentIds: number[] | null
+  kinds: ReportStateKind[]
+  stateCode: string | null
+  categoryId: number | null
+  area: { id: number; level: 'district' | 'neighbourhood' } | null
+  createdFrom: string | null
+  createdBefore: string | null
+  priority: ReportPriority | null
+  assignee: { id: number } | 'none' | null
+  sort: Sort
+  page: number
+}
+
+export type QueryErrors = Partial<Record<keyof CouncilQuery, string>>
+
+/**
+ * Reads the list's query string. A value that cannot be understood falls back to its default and
+ * is reported (an i18n key per field) so the page can say so next to the field.
+ */
+export async function parseCouncilQuery(
+  params: URLSearchParams,
+  viewer: Viewer,
+  now = Date.now(),
+): Promise<{ query: CouncilQuery; filter: CouncilFilter; errors: QueryErrors; scope: Awaited<ReturnType<typeof councilScope>> }> {
+  const errors: QueryErrors = {}
+  const raw = (name: keyof CouncilQuery) => (params.get(name) ?? '').trim().slice(0, 200)
+  const query: CouncilQuery = { ...defaultQuery }
+  const scope = await councilScope(viewer)
+  const states = await reportStates()
+
+  const status = raw('status')
+  let kinds: ReportStateKind[] = ['open']
+  let stateCode: string | null = null
+  if (status) {
+    if (status === 'all') kinds = [...STATE_KINDS]
+    else if ((STATE_KINDS as readonly string[]).includes(status)) kinds = [status as ReportStateKind]
+    else if (status.startsWith('state.') && states.has(status.slice(6))) {
+      stateCode = status.slice(6)
+      kinds = [states.get(stateCode)!.kind]
+    } else errors.status = 'council:errors.status'
+    if (!errors.status) query.status = status
+  }
+
+  let categoryId: number | null = null
+  const category = raw('category')
+  if (category) {
+    const row = await database().db.selectFrom('report_categories').select('id').where('code', '=', category).executeTakeFirst()
+    if (row) {
+      categoryId = row.id
+      query.category = category
+    } else errors.category = 'council:errors.category'
+  }
+
+  let area: CouncilFilter['area'] = null
+  const areaSlug = raw('area')
+  if (areaSlug) {
+    const row = await database().db.selectFrom('areas').select(['id', 'level']).where('slug', '=', areaSlug).executeTakeFirst()
+    if (row && row.level !== 'city') {
+      area = { id: row.id, level: row.level }
+      query.area = areaSlug
+    } else errors.area = 'council:errors.area'
+  }
+
+  let createdFrom: string | null = null
+  let createdBefore: string | null = null
+  const age = raw('age')
+  if (age) {
+    if ((AGES as readonly string[]).includes(age)) {
+      query.age = age as Age
+      if (age === 'older30') createdBefore = new Date(now - 30 * DAY).toISOString()
+      else createdFrom = new Date(now - Number(age) * DAY).toISOString()
+    } else errors.age = 'council:errors.age'
+  }
+
+  const priority = raw('priority')
+  if (priority) {
+    if ((priorities as readonly string[]).includes(priority)) query.priority = priority as ReportPriority
+    else errors.priority = 'council:errors.priority'
+  }
+
+  const assignee = raw('assignee')
+  if (assignee) {
+    if (assignee === 'me' || assignee === 'none') query.assignee = assignee
+    else errors.assignee = 'council:errors.assignee'
+  }
+
+  let departmentIds: number[] | null = scope.all ? null : scope.departments.map((d) => d.id)
+  const department = raw('department')
+  if (department) {
+    const chosen = scope.departments.find((d) => d.slug === department)
+    if (chosen) {
+      departmentIds = [chosen.id]
+      query.department = department
+    } else errors.department = 'council:errors.department'
+  }
+
+  const sort = raw('sort')
+  if (sort) {
+    if ((SORTS as readonly string[]).includes(sort)) query.sort = sort as Sort
+    else errors.sort = 'council:errors.sort'
+  }
+
+  const page = raw('page')
+  if (page) {
+    const n = /^\d{1,6}$/.test(page) ? Number(page) : NaN
+    if (n >= 1 && n <= MAX_PAGE) query.page = n
+    else errors.page = 'council:errors.page'
+  }
+
+  return {
+    query,
+    errors,
+    scope,
+    filter: {
+      departmentIds,
+      kinds,
+      stateCode,
+      categoryId,
+      area,
+      createdFrom,
+      createdBefore,
+      priority: query.priority || null,
+      assignee: query.assignee === 'me' ? { id: viewer.id } : query.assignee === 'none' ? 'none' : null,
+      sort: query.sort,
+      page: query.page,
+    },
+  }
+}
+
+/** The query string of a filter (defaults left out), for links, redirects and the CSV link. */
+export function queryString(query: Partial<CouncilQuery>, overrides: Partial<CouncilQuery> = {}): string {
+  const merged = { ...defaultQuery, ...query, ...overrides }
+  const params = new URLSearchParams()
+  for (const key of Object.keys(defaultQuery) as Array<keyof CouncilQuery>) {
+    const value = merged[key]
+    if (value !== defaultQuery[key] && value !== '') params.set(key, String(value))
+  }
+  const s = params.toString()
+  return s ? `?${s}` : ''
+}
+
+type ReportsEB = ExpressionBuilder<Database, 'reports'>
+
+/**
+ * The filter as one condition. `withStatus` false leaves the state out (the counts per state).
+ * Without a status the kind is not mentioned either, so that a (department, state) index can
+ * answer the counts on its own.
+ */
+function matches(eb: ReportsEB, f: CouncilFilter, withStatus: boolean): Expression<SqlBool> {
+  const c: Array<Expression<SqlBool>> = []
+  if (f.departmentIds) c.push(eb('reports.department_id', 'in', f.departmentIds.length ? f.departmentIds : [-1]))
+  if (withStatus) {
+    // Always named, even for "all": SQLite then merges the per-kind runs of the index in order.
+    c.push(eb('reports.state_kind', 'in', f.kinds))
+    if (f.stateCode) c.push(eb('reports.state', '=', f.stateCode))
+  }
+  if (f.categoryId !== null) c.push(eb('reports.category_id', '=', f.categoryId))
+  if (f.area) c.push(eb(f.area.level === 'district' ? 'reports.district_id' : 'reports.area_id', '=', f.area.id))
+  if (f.createdFrom) c.push(eb('reports.created_at', '>=', f.createdFrom))
+  if (f.createdBefore) c.push(eb('reports.created_at', '<', f.createdBefore))
+  if (f.priority) c.push(eb('reports.priority', '=', f.priority))
+  if (f.assignee === 'none') c.push(eb('reports.assignee_id', 'is', null))
+  else if (f.assignee) c.push(eb('reports.assignee_id', '=', f.assignee.id))
+  return eb.and(c)
+}
+
+// Urgent first. A CASE keeps the stored values readable; the sort is over one department's rows.
+const priorityRank = sql<number>`case reports.priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end`
+
+type SortKey = { expr: Expression<unknown> | 'reports.created_at' | 'reports.id' | 'reports.supports' | 'reports.updated_at'; dir: 'asc' | 'desc' }
+function sortKeys(sort: Sort): SortKey[] {
+  switch (sort) {
+    case 'oldest':
+      return [{ expr: 'reports.created_at', dir: 'asc' }, { expr: 'reports.id', dir: 'asc' }]
+    case 'priority':
+      return [{ expr: priorityRank, dir: 'asc' }, { expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+    case 'supports':
+      return [{ expr: 'reports.supports', dir: 'desc' }, { expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+    case 'updated':
+      return [{ expr: 'reports.updated_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+    default:
+      return [{ expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+  }
+}
+
+/** Ids of one ordered run of matching reports: a page (offset) or the run after a key (CSV). */
+async function matchingIds(f: CouncilFilter, options: { limit: number; offset?: number; after?: unknown[] }) {
+  const keys = sortKeys(f.sort)
+  let q = database()
+    .db.selectFrom('reports')
+    .select('reports.id')
+    .select(keys.map((k, i) => sql`${typeof k.expr === 'string' ? sql.ref(k.expr) : k.expr}`.as(`k${i}`)))
+    .where((eb) => matches(eb, f, true))
+  if (options.after) {
+    const after = options.after
+    // Keyset: (k0, k1, …) strictly after the last row, each key in its own direction.
+    q = q.where((eb) =>
+      eb.or(
+        keys.map((_, i) =>
+          eb.and(
+            keys.slice(0, i + 1).map((k, j) => {
+              const ref = typeof k.expr === 'string' ? sql.ref(k.expr) : k.expr
+              const op = j < i ? '=' : k.dir === 'asc' ? '>' : '<'
+              return eb(ref as Expression<unknown>, op, after[j])
+            }),
+          ),
+        ),
+      ),
+    )
+  }
+  for (const k of keys) q = q.orderBy(typeof k.expr === 'string' ? sql.ref(k.expr) : k.expr, k.dir)
+  q = q.limit(options.limit)
+  if (options.offset) q = q.offset(options.offset)
+  const rows = (await q.execute()) as Array<Record<string, unknown> & { id: number }>
+  return rows.map((r) => ({ id: r.id, key: keys.map((_, i) => r[`k${i}`]) }))
+}
+
+function detailsQuery() {
+  return database()
+    .db.selectFrom('reports')
+    .innerJoin('report_categories as c', 'c.id', 'reports.category_id')
+    .innerJoin('departments as d', 'd.id', 'reports.department_id')
+    .leftJoin('areas as a', 'a.id', 'reports.area_id')
+    .leftJoin('areas as dist', 'dist.id', 'reports.district_id')
+    .leftJoin('users as u', 'u.id', 'reports.assignee_id')
+    .select([
+      'reports.id',
+      'reports.title',
+      'reports.state',
+      'reports.state_kind as stateKind',
+      'reports.priority',
+      'reports.supports',
+      'reports.photo_count as photoCount',
+      'reports.duplicate_of as duplicateOf',
+      'reports.lat',
+      'reports.lng',
+      'reports.created_at as createdAt',
+      'reports.confirmed_at as confirmedAt',
+      'reports.first_response_at as firstResponseAt',
+      'reports.fixed_at as fixedAt',
+      'reports.closed_at as closedAt',
+      'reports.updated_at as updatedAt',
+      'reports.assignee_id as assigneeId',
+      'u.display_name as assigneeName',
+      'c.code as categoryCode',
+      'c.name as categoryName',
+      'd.slug as departmentSlug',
+      'd.name as departmentName',
+      'a.name as areaName',
+      'dist.name as districtName',
+    ])
+}
+export type CouncilRow = Awaited<ReturnType<ReturnType<typeof detailsQuery>['execute']>>[number]
+
+async function detailsOf(ids: number[]): Promise<CouncilRow[]> {
+  if (ids.length === 0) return []
+  const rows = await detailsQuery().where('reports.id', 'in', ids).execute()
+  const byId = new Map(rows.map((r) => [r.id, r]))
+  return ids.map((id) => byId.get(id)).filter((r): r is CouncilRow => r !== undefined)
+}
+
+export interface StateCount {
+  state: string
+  kind: ReportStateKind
+  n: number
+}
+
+/**
+ * Counts per state of everything the filter matches apart from its status (so each state can be
+ * chosen from there), in one grouped query. Grouped by department too: a (department, state)
+ * index then answers in its own order without a sort.
+ */
+export async function stateCounts(f: CouncilFilter): Promise<StateCount[]> {
+  const rows = await database()
+    .db.selectFrom('reports')
+    .select(['reports.department_id', 'reports.state', sql<number>`count(*)`.as('n')])
+    .where((eb) => matches(eb, f, false))
+    .groupBy(['reports.department_id', 'reports.state'])
+    .execute()
+  const states = await reportStates()
+  const totals = new Map<string, number>()
+  for (const r of rows) totals.set(r.state, (totals.get(r.state) ?? 0) + Number(r.n))
+  return [...states.entries()].map(([state, s]) => ({ state, kind: s.kind, n: totals.get(state) ?? 0 }))
+}
+
+/** The reports page: one page of rows, the counts per state, and how many match in all. */
+export async function councilReports(f: CouncilFilter) {
+  const counts = await stateCounts(f)
+  const total = counts.filter((c) => f.kinds.includes(c.kind) && (!f.stateCode || c.state === f.stateCode)).reduce((sum, c) => sum + c.n, 0)
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
+  const page = Math.min(f.page, pages)
+  const ids = total > 0 ? await matchingIds(f, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }) : []
+  return { items: await detailsOf(ids.map((r) => r.id)), counts, total, page, pages }
+}
+
+/** Open reports of the viewer's departments (the council hub's figure). */
+export async function openReportCount(viewer: Viewer): Promise<number> {
+  const actor = actorFromUser(viewer)
+  let q = database().db.selectFrom('reports').select(sql<number>`count(*)`.as('n')).where('state_kind', '=', 'open')
+  if (actor.departments !== 'all') q = q.where('department_id', 'in', actor.departments.length ? actor.departments : [-1])
+  return Number((await q.executeTakeFirstOrThrow()).n)
+}
+
+// ---------------------------------------------------------------- CSV
+
+export const CSV_COLUMNS = [
+  'id',
+  'title',
+  'category',
+  'department',
+  'state',
+  'kind',
+  'priority',
+  'area',
+  'district',
+  'created',
+  'confirmed',
+  'first_response',
+  'fixed',
+  'closed',
+  'supports',
+  'lat',
+  'lng',
+  'url',
+] as const
+
+/**
+ * One CSV cell (RFC 4180). Text that a spreadsheet would read as a formula (= + - @, or a leading
+ * tab or carriage return) gets a leading apostrophe (OWASP "CSV injection"). Numbers are written
+ * as numbers: a negative longitude is data, not a formula.
+ */
+export function csvCell(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return ''
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
+  let text = value
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
+}
+
+export const csvRow = (values: Array<string | number | null | undefined>) => `${values.map(csvCell).join(',')}\r\n`
+
+function csvLine(r: CouncilRow, base: string) {
+  return csvRow([
+    r.id,
+    r.title,
+    r.categoryName,
+    r.departmentName,
+    r.state,
+    r.stateKind,
+    r.priority,
+    r.areaName,
+    r.districtName,
+    r.createdAt,
+    r.confirmedAt,
+    r.firstResponseAt,
+    r.fixedAt,
+    r.closedAt,
+    r.supports,
+    r.lat,
+    r.lng,
+    `${base}/reports/${r.id}`,
+  ])
+}
+
+export const CSV_CHUNK = 1000
+
+/**
+ * Every report the filter matches, in its order, as CSV text streamed in chunks: each chunk is
+ * one keyset query (no OFFSET, no open cursor held between chunks, so other requests run in
+ * between and memory stays flat for 100,000 rows). Starts with a UTF-8 BOM so that spreadsheets
+ * read accented names right.
+ */
+export function councilCsv(f: CouncilFilter, chunk = CSV_CHUNK): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder()
+  const base = config().PUBLIC_URL
+  let after: unknown[] | undefined
+  let started = false
+  let done = false
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (!started) {
+          started = true
+          controller.enqueue(encoder.encode(`\ufeff${csvRow([...CSV_COLUMNS])}`))
+          return
+        }
+        if (done) return controller.close()
+        const ids = await matchingIds(f, { limit: chunk, after })
+        if (ids.length < chunk) done = true
+        if (ids.length === 0) return controller.close()
+        after = ids[ids.length - 1]!.key
+        const rows = await detailsOf(ids.map((r) => r.id))
+        controller.enqueue(encoder.encode(rows.map((r) => csvLine(r, base)).join('')))
+      } catch (error) {
+        controller.error(error)
+      }
+    },
+  })
+}
+
+// ---------------------------------------------------------------- one report's triage page
+
+/** Staff (and administrators) who may be assigned reports of a department. */
+export async function departmentMembers(departmentIds: number[]) {
+  if (departmentIds.length === 0) return []
+  const rows = await database()
+    .db.selectFrom('user_roles as r')
+    .innerJoin('users as u', 'u.id', 'r.user_id')
+    .select(['u.id', 'u.display_name as name', 'r.department_id as departmentId'])
+    .where('r.role', '=', 'staff')
+    .where('r.department_id', 'in', departmentIds)
+    .where('u.deleted_at', 'is', null)
+    .orderBy('u.display_name')
+    .execute()
+  return rows.map((r) => ({ id: r.id, name: r.name, departmentId: r.departmentId! }))
+}
+
+/** May this person be assigned a report of this department (its staff, or an administrator)? */
+async function mayBeAssigned(userId: number, departmentId: number) {
+  const row = await database()
+    .db.selectFrom('user_roles as r')
+    .innerJoin('users as u', 'u.id', 'r.user_id')
+    .select('r.user_id')
+    .where('r.user_id', '=', userId)
+    .where('u.deleted_at', 'is', null)
+    .where((eb) => eb.or([eb.and([eb('r.role', '=', 'staff'), eb('r.department_id', '=', departmentId)]), eb('r.role', '=', 'admin')]))
+    .executeTakeFirst()
+  return Boolean(row)
+}
+
+export interface TemplateRow {
+  id: number
+  title: string
+  text: string
+  departmentId: number | null
+  departmentName: string | null
+  autoState: string | null
+  createdAt: string
+}
+
+/** Templates of these departments and the ones for every department (null). */
+export async function templatesFor(departmentIds: number[] | 'all'): Promise<TemplateRow[]> {
+  let q = database()
+    .db.selectFrom('response_templates as t')
+    .leftJoin('departments as d', 'd.id', 't.department_id')
+    .select(['t.id', 't.title', 't.text', 't.department_id as departmentId', 'd.name as departmentName', 't.auto_state as autoState', 't.created_at as createdAt'])
+  if (departmentIds !== 'all') q = q.where((eb) => eb.or([eb('t.department_id', 'is', null), eb('t.department_id', 'in', departmentIds.length ? departmentIds : [-1])]))
+  return q.orderBy(sql`t.department_id is not null`).orderBy('d.name').orderBy('t.title').execute()
+}
+
+export type TriagePage =
+  | { kind: 'notFound' }
+  | { kind: 'forbidden'; department: string }
+  | { kind: 'ok'; data: Awaited<ReturnType<typeof loadTriage>> }
+
+/** Everything the triage page shows, or why it may not be shown to this viewer. */
+export async function triagePage(id: number, viewer: Viewer): Promise<TriagePage> {
+  const head = await database()
+    .db.selectFrom('reports')
+    .innerJoin('departments as d', 'd.id', 'reports.department_id')
+    .select(['reports.department_id', 'd.name'])
+    .where('reports.id', '=', id)
+    .executeTakeFirst()
+  if (!head) return { kind: 'notFound' }
+  if (!mayTriage(viewer, head.department_id)) return { kind: 'forbidden', department: head.name }
+  return { kind: 'ok', data: await loadTriage(id, viewer) }
+}
+
+async function loadTriage(id: number, viewer: Viewer) {
+  const report = (await reportForViewer(id, viewer))!
+  const [serving, states, members, templates, similar, timeline, audit, photos] = await Promise.all([
+    categoriesServing(report.lat, report.lng),
+    reportStates(),
+    departmentMembers([report.department.id]),
+    templatesFor([report.department.id]),
+    similarReports(report.category.code, report.lat, report.lng, undefined, 8),
+    reportTimeline(id, { includePrivate: true }),
+    auditLog({ targetKind: 'report', targetId: id, limit: 100 }),
+    // Photos arrive with photos.server.ts; a report page still works without them.
+    photosOf(id, { includeHidden: true }).catch(() => []),
+  ])
+  const categories = serving.some((c) => c.code === report.category.code)
+    ? serving
+    : [{ code: report.category.code, name: report.category.name, group: null, department: report.department.slug }, ...serving]
+  const assignees = members.map((m) => ({ id: m.id, name: m.name }))
+  if (report.assignee && !assignees.some((a) => a.id === report.assignee!.id)) assignees.push({ id: report.assignee.id, name: report.assignee.name ?? `#${report.assignee.id}` })
+  return {
+    report,
+    categories,
+    states: [...states.entries()].map(([code, s]) => ({
+      code,
+      kind: s.kind,
+      label: s.label,
+      // Staff move a published report to any published state (never back to unconfirmed).
+      allowed: code === report.state || canTransition(report.stateKind, s.kind, 'staff'),
+    })),
+    assignees,
+    templates,
+    similar: similar.filter((s) => s.id !== id),
+    timeline,
+    audit,
+    photos,
+  }
+}
+
+/** The triage form as sent (strings), before validation. */
+export interface TriageForm {
+  category?: string
+  state?: string
+  priority?: string
+  assignee?: string
+  lat?: string
+  lng?: string
+  area?: string
+  duplicateOf?: string
+  update?: string
+  templateId?: string
+  note?: string
+}
+
+export const TEXT_MAX = 5000
+export type TriageErrors = Partial<Record<'category' | 'state' | 'priority' | 'assignee' | 'location' | 'lat' | 'lng' | 'area' | 'duplicateOf' | 'update' | 'templateId' | 'note' | 'form', string>>
+
+export type TriageOutcome = { kind: 'ok'; changed: string[] } | { kind: 'nothing' } | { kind: 'invalid'; errors: TriageErrors; status: 400 | 403 | 404 | 409 }
+
+const sameNumber = (a: number, b: number) => Math.abs(a - b) < 1e-9
+
+/**
+ * One submission of the triage form: every field is checked first (errors per field, as i18n
+ * keys, and nothing is written unless all are right), then the changes go to triageReport in one
+ * transaction. Only what differs from the report is sent as a change.
+ */
+export async function submitTriage(viewer: Viewer, reportId: number, form: TriageForm): Promise<TriageOutcome> {
+  const current = await database()
+    .db.selectFrom('reports')
+    .innerJoin('report_categories as c', 'c.id', 'reports.category_id')
+    .select(['reports.id', 'reports.state', 'reports.state_kind', 'reports.priority', 'reports.assignee_id', 'reports.lat', 'reports.lng', 'reports.department_id', 'reports.duplicate_of', 'c.code'])
+    .where('reports.id', '=', reportId)
+    .executeTakeFirst()
+  if (!current) return { kind: 'invalid', status: 404, errors: { form: 'council:errors.notFound' } }
+  if (!mayTriage(viewer, current.department_id)) return { kind: 'invalid', status: 403, errors: { form: 'council:errors.forbidden' } }
+  const errors: TriageErrors = {}
+  const changes: TriageChanges = {}
+  const text = (v: string | undefined) => (v ?? '').trim()
+
+  // Category (re-routes the report; it may go to another department).
+  const category = text(form.category)
+  let departmentId = current.department_id
+  if (category && category !== current.code) {
+    if (category.length > 64) errors.category = 'council:errors.category'
+    else changes.categoryCode = category
+  }
+
+  // Location: typed or picked coordinates, or (without JavaScript) an area's point.
+  const lat = text(form.lat)
+  const lng = text(form.lng)
+  const area = text(form.area)
+  const typedSame = lat !== '' && lng !== '' && sameNumber(Number(lat.replace(',', '.')), current.lat) && sameNumber(Number(lng.replace(',', '.')), current.lng)
+  if ((lat || lng) && !typedSame) {
+    const resolved = await resolveLocation({ lat, lng })
+    if (!resolved.ok) for (const [field, keys] of Object.entries(resolved.errors)) errors[field as keyof TriageErrors] = `geo:${keys?.[0]}`
+    else changes.location = { lat: resolved.location.lat, lng: resolved.location.lng }
+  } else if (area && (typedSame || (!lat && !lng))) {
+    const resolved = await resolveLocation({ area })
+    if (!resolved.ok) for (const [field, keys] of Object.entries(resolved.errors)) errors[field as keyof TriageErrors] = `geo:${keys?.[0]}`
+    else changes.location = { lat: resolved.location.lat, lng: resolved.location.lng }
+  }
+
+  // Where the report will be after the category and location changes: the department decides
+  // who may be assigned, and a location must stay where the department serves.
+  if (!errors.category && (changes.categoryCode || changes.location)) {
+    const point = changes.location ?? { lat: current.lat, lng: current.lng }
+    const routing = await routeReport(changes.categoryCode ?? current.code, point.lat, point.lng)
+    if (routing.kind === 'outsideCity') errors.location = 'council:errors.outsideCity'
+    else if (routing.kind === 'notServedHere') {
+      if (changes.categoryCode) errors.category = 'council:errors.categoryNotServed'
+      else errors.location = 'council:errors.outsideReach'
+    } else if (changes.location && !changes.categoryCode && routing.departmentId !== current.department_id) errors.location = 'council:errors.outsideReach'
+    else departmentId = routing.departmentId
+  }
+
+  const states = await reportStates()
+  const state = text(form.state)
+  if (state && state !== current.state) {
+    const to = states.get(state)
+    if (!to) errors.state = 'council:errors.unknownState'
+    else if (!canTransition(current.state_kind, to.kind, 'staff')) errors.state = current.state_kind === 'unconfirmed' ? 'council:errors.unconfirmed' : 'council:errors.badTransition'
+    else changes.state = state
+  }
+
+  const priority = text(form.priority)
+  if (priority && priority !== current.priority) {
+    if ((priorities as readonly string[]).includes(priority)) changes.priority = priority as ReportPriority
+    else errors.priority = 'council:errors.priority'
+  }
+
+  const assignee = form.assignee === undefined ? undefined : text(form.assignee)
+  if (assignee !== undefined) {
+    const wanted = assignee === '' ? null : /^\d{1,12}$/.test(assignee) ? Number(assignee) : NaN
+    if (Number.isNaN(wanted)) errors.assignee = 'council:errors.assigneeUnknown'
+    // Unchanged: kept (or cleared by triageReport when the report moves to another department).
+    else if (wanted !== current.assignee_id) {
+      if (wanted !== null && !(await mayBeAssigned(wanted, departmentId))) errors.assignee = 'council:errors.assigneeOutside'
+      else changes.assigneeId = wanted
+    }
+  }
+
+  const duplicate = text(form.duplicateOf).replace(/^#/, '')
+  if (duplicate) {
+    const n = /^\d{1,12}$/.test(duplicate) ? Number(duplicate) : NaN
+    if (Number.isNaN(n)) errors.duplicateOf = 'council:errors.duplicateNumber'
+    else if (n === reportId) errors.duplicateOf = 'council:errors.duplicateSelf'
+    else if (n !== current.duplicate_of || current.state !== 'duplicate') {
+      const original = await database().db.selectFrom('reports').select(['id', 'state_kind', 'duplicate_of']).where('id', '=', n).executeTakeFirst()
+      if (!original || !isPublic(original.state_kind)) errors.duplicateOf = 'council:errors.duplicateUnknown'
+      else if (original.duplicate_of === reportId) errors.duplicateOf = 'council:errors.duplicateCycle'
+      else if (!canTransition(current.state_kind, 'closed', 'staff')) errors.duplicateOf = 'council:errors.unconfirmed'
+      else {
+        changes.duplicateOf = n
+        // Marking a duplicate sets its state; a state chosen beside it would be ignored.
+        if (changes.state && changes.state !== 'duplicate') errors.state = 'council:errors.duplicateAndState'
+        delete changes.state
+      }
+    }
+  }
+
+  if (changes.state === 'duplicate' && changes.duplicateOf === undefined) errors.duplicateOf = 'council:errors.duplicateMissing'
+
+  const update = text(form.update)
+  if (update.length > TEXT_MAX) errors.update = 'council:errors.tooLong'
+  else if (update) changes.update = update
+  const templateId = text(form.templateId)
+  if (templateId && !update) {
+    const n = /^\d{1,12}$/.test(templateId) ? Number(templateId) : NaN
+    const template = Number.isNaN(n) ? undefined : await database().db.selectFrom('response_templates').select(['id', 'department_id']).where('id', '=', n).executeTakeFirst()
+    if (!template || (template.department_id !== null && template.department_id !== departmentId)) errors.templateId = 'council:errors.template'
+    else changes.templateId = template.id
+  }
+  const note = text(form.note)
+  if (note.length > TEXT_MAX) errors.note = 'council:errors.tooLong'
+  else if (note) changes.note = note
+
+  if (Object.keys(errors).length > 0) return { kind: 'invalid', status: 400, errors }
+  if (Object.keys(changes).length === 0) return { kind: 'nothing' }
+  const result = await triageReport(actorFromUser(viewer), reportId, changes)
+  return triageOutcome(result)
+}
+
+function triageOutcome(result: TriageResult): TriageOutcome {
+  switch (result.kind) {
+    case 'ok':
+      return { kind: 'ok', changed: result.changed }
+    case 'nothingToDo':
+      return { kind: 'nothing' }
+    case 'notFound':
+      return { kind: 'invalid', status: 404, errors: { form: 'council:errors.notFound' } }
+    case 'forbidden':
+      return { kind: 'invalid', status: 403, errors: { form: 'council:errors.forbidden' } }
+    case 'unknownState':
+      return { kind: 'invalid', status: 400, errors: { state: 'council:errors.unknownState' } }
+    case 'badTransition':
+      return { kind: 'invalid', status: 409, errors: { state: 'council:errors.badTransition' } }
+    case 'notServedHere':
+      return { kind: 'invalid', status: 400, errors: { category: 'council:errors.categoryNotServed' } }
+    case 'outsideArea':
+      return { kind: 'invalid', status: 400, errors: { location: 'council:errors.outsideReach' } }
+    case 'badAssignee':
+      return { kind: 'invalid', status: 400, errors: { assignee: 'council:errors.assigneeOutside' } }
+    case 'badDuplicate':
+      return { kind: 'invalid', status: 400, errors: { duplicateOf: 'council:errors.duplicateUnknown' } }
+    case 'badTemplate':
+      return { kind: 'invalid', status: 400, errors: { templateId: 'council:errors.template' } }
+  }
+}
+
+// ---------------------------------------------------------------- bulk
+
+export type BulkSkip = 'forbidden' | 'notFound' | 'badTransition' | 'badAssignee' | 'nothingToDo' | 'other'
+export interface BulkOutcome {
+  changed: number
+  skipped: Partial<Record<BulkSkip, number>>
+}
+
+/**
+ * Several reports at once from the list (status, priority, assignee): the same rules as one by
+ * one, through bulkTriage. An assignee who does not work for a report's department is checked
+ * here first, so those reports are skipped whole.
+ */
+export async function bulkChange(viewer: Viewer, reportIds: number[], change: { state?: string; priority?: ReportPriority; assigneeId?: number | null }): Promise<BulkOutcome> {
+  const ids = [...new Set(reportIds)].slice(0, BULK_MAX)
+  const skipped: BulkOutcome['skipped'] = {}
+  const skip = (why: BulkSkip, n = 1) => {
+    if (n > 0) skipped[why] = (skipped[why] ?? 0) + n
+  }
+  const rows = ids.length ? await database().db.selectFrom('reports').select(['id', 'department_id']).where('id', 'in', ids).execute() : []
+  skip('notFound', ids.length - rows.length)
+  let allowed = rows
+  if (change.assigneeId !== undefined && change.assigneeId !== null) {
+    const assigneeId = change.assigneeId
+    const fits = new Map<number, boolean>()
+    allowed = []
+    for (const row of rows) {
+      if (!mayTriage(viewer, row.department_id)) {
+        allowed.push(row) // bulkTriage counts it as forbidden
+        continue
+      }
+      if (!fits.has(row.department_id)) fits.set(row.department_id, await mayBeAssigned(assigneeId, row.department_id))
+      if (fits.get(row.department_id)) allowed.push(row)
+      else skip('badAssignee')
+    }
+  }
+  const result = allowed.length ? await bulkTriage(actorFromUser(viewer), allowed.map((r) => r.id), change) : { changed: 0, results: {} as Record<string, number> }
+  for (const [kind, n] of Object.entries(result.results)) {
+    if (kind === 'ok') continue
+    skip((['forbidden', 'notFound', 'badTransition', 'badAssignee', 'nothingToDo'] as string[]).includes(kind) ? (kind as BulkSkip) : 'other', n)
+  }
+  return { changed: result.changed, skipped }
+}
+
+// ---------------------------------------------------------------- response templates
+
+export interface TemplateInput {
+  title: string
+  text: string
+  /** null: every department (administrators only). */
+  departmentId: number | null
+  /** Posted automatically when a report moves to this state and staff wrote no update. */
+  autoState: string | null
+}
+
+export type TemplateResult =
+  | { kind: 'ok'; id: number }
+  | { kind: 'notFound' }
+  | { kind: 'forbidden' }
+  | { kind: 'unknownState' }
+  | { kind: 'badState' }
+  | { kind: 'autoTaken'; title: string }
+
+const mayManage = (actor: TriageActor, departmentId: number | null) =>
+  actor.departments === 'all' || (departmentId !== null && actor.departments.includes(departmentId))
+
+async function checkTemplate(actor: TriageActor, input: TemplateInput): Promise<TemplateResult | null> {
+  if (!mayManage(actor, input.departmentId)) return { kind: 'forbidden' }
+  if (input.departmentId !== null) {
+    const exists = await database().db.selectFrom('departments').select('id').where('id', '=', input.departmentId).executeTakeFirst()
+    if (!exists) return { kind: 'forbidden' }
+  }
+  if (input.autoState !== null) {
+    const state = (await reportStates()).get(input.autoState)
+    if (!state) return { kind: 'unknownState' }
+    // Staff never move a report to these; a template for them would never be used.
+    if (state.kind === 'unconfirmed' || state.kind === 'hidden') return { kind: 'badState' }
+  }
+  return null
+}
+
+/** One automatic template per department and state: otherwise which one is posted is a guess. */
+async function autoConflict(trx: Transaction<Database>, input: TemplateInput, exceptId: number | null) {
+  if (input.autoState === null) return null
+  let q = trx.selectFrom('response_templates').select(['id', 'title']).where('auto_state', '=', input.autoState)
+  q = input.departmentId === null ? q.where('department_id', 'is', null) : q.where('department_id', '=', input.departmentId)
+  if (exceptId !== null) q = q.where('id', '!=', exceptId)
+  return (await q.executeTakeFirst()) ?? null
+}
+
+export async function createTemplate(actor: TriageActor, input: TemplateInput): Promise<TemplateResult> {
+  const problem = await checkTemplate(actor, input)
+  if (problem) return problem
+  return database().write(async (trx) => {
+    const taken = await autoConflict(trx, input, null)
+    if (taken) return { kind: 'autoTaken' as const, title: taken.title }
+    const row = await trx
+      .insertInto('response_templates')
+      .values({ department_id: input.departmentId, title: input.title, text: input.text, auto_state: input.autoState, created_at: new Date().toISOString() })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await recordAudit(trx, { actorId: actor.userId, action: 'template.create', targetKind: 'response_template', targetId: row.id, after: input })
+    return { kind: 'ok' as const, id: row.id }
+  })
+}
+
+export async function updateTemplate(actor: TriageActor, id: number, input: TemplateInput): Promise<TemplateResult> {
+  const problem = await checkTemplate(actor, input)
+  if (problem) return problem
+  return database().write(async (trx) => {
+    const before = await trx.selectFrom('response_templates').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!before) return { kind: 'notFound' as const }
+    if (!mayManage(actor, before.department_id)) return { kind: 'forbidden' as const }
+    const taken = await autoConflict(trx, input, id)
+    if (taken) return { kind: 'autoTaken' as const, title: taken.title }
+    await trx
+      .updateTable('response_templates')
+      .set({ department_id: input.departmentId, title: input.title, text: input.text, auto_state: input.autoState })
+      .where('id', '=', id)
+      .execute()
+    await recordAudit(trx, {
+      actorId: actor.userId,
+      action: 'template.update',
+      targetKind: 'response_template',
+      targetId: id,
+      before: { title: before.title, text: before.text, departmentId: before.department_id, autoState: before.auto_state },
+      after: input,
+    })
+    return { kind: 'ok' as const, id }
+  })
+}
+
+export async function deleteTemplate(actor: TriageActor, id: number): Promise<Exclude<TemplateResult, { kind: 'autoTaken' | 'unknownState' | 'badState' }>> {
+  return database().write(async (trx) => {
+    const before = await trx.selectFrom('response_templates').selectAll().where('id', '=', id).executeTakeFirst()
+    if (!before) return { kind: 'notFound' as const }
+    if (!mayManage(actor, before.department_id)) return { kind: 'forbidden' as const }
+    await trx.deleteFrom('response_templates').where('id', '=', id).execute()
+    await recordAudit(trx, {
+      actorId: actor.userId,
+      action: 'template.delete',
+      targetKind: 'response_template',
+      targetId: id,
+      before: { title: before.title, text: before.text, departmentId: before.department_id, autoState: before.auto_state },
+    })
+    return { kind: 'ok' as const, id }
+  })
+}
+
+/** May this viewer edit or delete this template (shown as read-only otherwise)? */
+export const mayManageTemplate = (viewer: Viewer, departmentId: number | null) => mayManage(actorFromUser(viewer), departmentId)
+
+// ---------------------------------------------------------------- dashboard
+
+/** The middle value (the mean of the two middle ones for an even count); null for none. */
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** Monday 00:00 UTC of the week containing `ms`. */
+export function weekStart(ms: number): number {
+  const d = new Date(ms)
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7))
+}
+
+const HOUR = 3_600_000
+const hoursBetween = (from: string, to: string) => (Date.parse(to) - Date.parse(from)) / HOUR
+
+export interface Dashboard {
+  /** Monday of each week, oldest first (ISO dates). */
+  weeks: string[]
+  byCategory: Array<{ code: string; name: string; counts: number[] }>
+  byDistrict: Array<{ id: number | null; name: string | null; counts: number[] }>
+  total: number
+  firstResponse: { overall: number | null; waiting: number; byCategory: Array<{ code: string; name: string; hours: number | null; n: number }>; byWeek: Array<number | null> }
+  fixed: { overall: number | null; byCategory: Array<{ code: string; name: string; hours: number | null; n: number }>; byWeek: Array<number | null> }
+}
+
+/**
+ * Reports filed per week (the last `weeks` weeks, this one included) by category and by district,
+ * and the median hours from confirmation to first response and to fixed, overall, per category and
+ * per week of filing — for the published reports (open, fixed, closed) of these departments.
+ * Counts are grouped in SQL by day; medians are taken in JS over one row per report of the period.
+ */
+export async function councilDashboard(departmentIds: number[] | null, options: { weeks?: number; now?: number } = {}): Promise<Dashboard> {
+  const weeksBack = options.weeks ?? 12
+  const now = options.now ?? Date.now()
+  const firstWeek = weekStart(now) - (weeksBack - 1) * 7 * DAY
+  const from = new Date(firstWeek).toISOString()
+  const weeks = Array.from({ length: weeksBack }, (_, i) => new Date(firstWeek + i * 7 * DAY).toISOString().slice(0, 10))
+  const weekIndex = (iso: string) => Math.floor((Date.parse(iso.slice(0, 10)) - firstWeek) / (7 * DAY))
+  const published: ReportStateKind[] = ['open', 'fixed', 'closed']
+  const scoped = (eb: ReportsEB) =>
+    eb.and([
+      ...(departmentIds ? [eb('reports.department_id', 'in', departmentIds.length ? departmentIds : [-1])] : []),
+      eb('reports.state_kind', 'in', published),
+      eb('reports.created_at', '>=', from),
+    ])
+
+  const [perDay, timings, categories, districts] = await Promise.all([
+    database()
+      .db.selectFrom('reports')
+      .select(['reports.category_id', 'reports.district_id', sql<string>`substr(reports.created_at, 1, 10)`.as('day'), sql<number>`count(*)`.as('n')])
+      .where(scoped)
+      .groupBy(['reports.category_id', 'reports.district_id', sql`substr(reports.created_at, 1, 10)`])
+      .execute(),
+    database()
+      .db.selectFrom('reports')
+      .select(['reports.category_id', 'reports.created_at', 'reports.confirmed_at', 'reports.first_response_at', 'reports.fixed_at'])
+      .where(scoped)
+      .execute(),
+    database().db.selectFrom('report_categories').select(['id', 'code', 'name']).orderBy('position').orderBy('name').execute(),
+    database().db.selectFrom('areas').select(['id', 'name']).where('level', '=', 'district').orderBy('name').execute(),
+  ])
+
+  const catCounts = new Map<number, number[]>()
+  const distCounts = new Map<number | null, number[]>()
+  let total = 0
+  for (const r of perDay) {
+    const w = weekIndex(r.day)
+    if (w < 0 || w >= weeksBack) continue
+    const n = Number(r.n)
+    total += n
+    if (!catCounts.has(r.category_id)) catCounts.set(r.category_id, new Array(weeksBack).fill(0))
+    catCounts.get(r.category_id)![w]! += n
+    if (!distCounts.has(r.district_id)) distCounts.set(r.district_id, new Array(weeksBack).fill(0))
+    distCounts.get(r.district_id)![w]! += n
+  }
+
+  const response = new Map<number, number[]>()
+  const fix = new Map<number, number[]>()
+  const responseWeek: number[][] = weeks.map(() => [])
+  const fixWeek: number[][] = weeks.map(() => [])
+  const allResponse: number[] = []
+  const allFix: number[] = []
+  let waiting = 0
+  for (const r of timings) {
+    const start = r.confirmed_at ?? r.created_at
+    const w = weekIndex(r.created_at)
+    if (r.first_response_at) {
+      const h = Math.max(0, hoursBetween(start, r.first_response_at))
+      allResponse.push(h)
+      if (!response.has(r.category_id)) response.set(r.category_id, [])
+      response.get(r.category_id)!.push(h)
+      if (w >= 0 && w < weeksBack) responseWeek[w]!.push(h)
+    } else waiting++
+    if (r.fixed_at) {
+      const h = Math.max(0, hoursBetween(start, r.fixed_at))
+      allFix.push(h)
+      if (!fix.has(r.category_id)) fix.set(r.category_id, [])
+      fix.get(r.category_id)!.push(h)
+      if (w >= 0 && w < weeksBack) fixWeek[w]!.push(h)
+    }
+  }
+
+  const districtName = new Map(districts.map((d) => [d.id, d.name]))
+  return {
+    weeks,
+    total,
+    byCategory: categories.filter((c) => catCounts.has(c.id)).map((c) => ({ code: c.code, name: c.name, counts: catCounts.get(c.id)! })),
+    byDistrict: [...distCounts.entries()]
+      .map(([id, counts]) => ({ id, name: id === null ? null : (districtName.get(id) ?? null), counts }))
+      .sort((a, b) => (a.name ?? '\uffff').localeCompare(b.name ?? '\uffff')),
+    firstResponse: {
+      overall: median(allResponse),
+      waiting,
+      byCategory: categories.filter((c) => response.has(c.id)).map((c) => ({ code: c.code, name: c.name, hours: median(response.get(c.id)!), n: response.get(c.id)!.length })),
+      byWeek: responseWeek.map((v) => median(v)),
+    },
+    fixed: {
+      overall: median(allFix),
+      byCategory: categories.filter((c) => fix.has(c.id)).map((c) => ({ code: c.code, name: c.name, hours: median(fix.get(c.id)!), n: fix.get(c.id)!.length })),
+      byWeek: fixWeek.map((v) => median(v)),
+    },
+  }
+}
