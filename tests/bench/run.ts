@@ -10,12 +10,14 @@ import { benchHome } from './home.bench'
 import { benchMap } from './map.bench'
 import { benchLogin } from './login.bench'
 import { benchDeliberation } from './deliberation.bench'
+import { benchReports } from './reports.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
   map: benchMap,
   login: benchLogin,
   deliberation: benchDeliberation,
+  reports: benchReports,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })

@@ -8,11 +8,15 @@ import { areasContaining } from '../geo/lookup.server'
 
 const SPECIFICITY = { neighbourhood: 3, district: 2, city: 1 } as const
 
-async function rulesAt(lat: number, lng: number) {
-  const areas = await areasContaining(lat, lng)
-  if (areas.length === 0) return null // outside the city
-  const rank = new Map(areas.map((a) => [a.id, SPECIFICITY[a.level]]))
-  const rules = await database()
+// Every routing rule (a few hundred rows at most), kept per process for a few seconds: filing a
+// report then costs an area lookup and a scan of this list, not a query.
+const RULES_TTL_MS = 10_000
+let rulesCache: { at: number; rules: Promise<Rule[]> } | null = null
+type Rule = { categoryId: number; code: string; name: string; group: string | null; position: number; departmentId: number; department: string; areaId: number | null }
+
+function allRules(): Promise<Rule[]> {
+  if (rulesCache && Date.now() - rulesCache.at < RULES_TTL_MS) return rulesCache.rules
+  const rules = database()
     .db.selectFrom('category_routes')
     .innerJoin('report_categories', 'report_categories.id', 'category_routes.category_id')
     .innerJoin('departments', 'departments.id', 'category_routes.department_id')
@@ -27,12 +31,27 @@ async function rulesAt(lat: number, lng: number) {
       'category_routes.area_id as areaId',
     ])
     .where('report_categories.active', '=', 1)
-    .where((eb) => eb.or([eb('category_routes.area_id', 'is', null), eb('category_routes.area_id', 'in', [...rank.keys()])]))
     .execute()
+  rulesCache = { at: Date.now(), rules }
+  rules.catch(() => (rulesCache = null))
+  return rules
+}
+
+/** Forget the cached rules (after an administrator changes categories or routes, and in tests). */
+export function forgetRoutingRules() {
+  rulesCache = null
+}
+
+async function rulesAt(lat: number, lng: number) {
+  const areas = await areasContaining(lat, lng)
+  if (areas.length === 0) return null // outside the city
+  const rank = new Map(areas.map((a) => [a.id, SPECIFICITY[a.level]]))
+  const rules = await allRules()
   // For each category, the most specific rule that covers the point.
-  const best = new Map<number, (typeof rules)[number] & { specificity: number }>()
+  const best = new Map<number, Rule & { specificity: number }>()
   for (const rule of rules) {
-    const specificity = rule.areaId === null ? 0 : (rank.get(rule.areaId) ?? 0)
+    if (rule.areaId !== null && !rank.has(rule.areaId)) continue
+    const specificity = rule.areaId === null ? 0 : rank.get(rule.areaId)!
     const current = best.get(rule.categoryId)
     if (!current || specificity > current.specificity) best.set(rule.categoryId, { ...rule, specificity })
   }
