@@ -1,0 +1,39 @@
+import type { LoaderFunctionArgs } from '@remix-run/node'
+import { getUser } from '../lib/auth.server'
+import { can } from '../modules/accounts/policy'
+import { photoVariant } from '../modules/reports/photos.server'
+
+/**
+ * GET /reports/photos/:id/(full|medium|thumb).jpg[?key=KEY] — a report photo, re-encoded without
+ * metadata (app/modules/reports/photos.server.ts). Attached photos of public reports are the same
+ * bytes forever and cached for good; an uploader's pending preview (with its key) and what only
+ * staff may see (a hidden photo, an unconfirmed or hidden report) are never stored by a cache.
+ */
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const id = /^\d{1,15}$/.test(params.id ?? '') ? Number(params.id) : NaN
+  const size = /^(full|medium|thumb)\.jpg$/.exec(params.size ?? '')?.[1]
+  if (!size || !Number.isSafeInteger(id)) return notFound()
+  const key = new URL(request.url).searchParams.get('key')
+  let variant = await photoVariant(id, size, { key })
+  if (!variant) {
+    // Only now look at who asks: public photos need no session lookup.
+    const user = await getUser(request)
+    if (can(user, 'report:triage') || can(user, 'content:moderate')) variant = await photoVariant(id, size, { key, staff: true })
+  }
+  if (!variant) return notFound()
+  // A copy into a plain ArrayBuffer: the DOM's BodyInit type does not take a Node Buffer.
+  return new Response(new Uint8Array(variant.data), {
+    headers: {
+      'Content-Type': variant.mime,
+      'Content-Length': String(variant.data.byteLength),
+      'Cache-Control': variant.access === 'public' ? 'public, max-age=31536000, immutable' : 'private, no-store',
+      'X-Content-Type-Options': 'nosniff',
+    },
+  })
+}
+
+const notFound = () =>
+  new Response('Not Found', {
+    status: 404,
+    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
+  })
