@@ -1,0 +1,124 @@
+/**
+ * GeoReport v2 output in its two formats. The spec defines XML and derives JSON from it by the
+ * "Spark convention": a list element (<services>) becomes a JSON array of its items (<service>), the
+ * root element disappears. One data structure is written both ways here, so the two cannot drift.
+ * The XML is schemaless, without namespace, UTF-8 with its declaration (spec, "Format Support").
+ */
+
+export type Format = 'json' | 'xml'
+export const formats: readonly Format[] = ['json', 'xml']
+export const isFormat = (value: string): value is Format => value === 'json' || value === 'xml'
+
+export type Value = string | number | boolean | null | undefined | Record<string, unknown> | unknown[]
+
+/**
+ * A document: the root element, and for a list root the element name of its items.
+ * E.g. { root: 'services', item: 'service' } for services.xml (a JSON array).
+ */
+export interface DocumentShape {
+  root: string
+  /** When the body is a list: the name of each item's element. */
+  item?: string
+}
+
+/** Item element names of nested lists (the Spark convention's singular names). */
+const ITEM_NAMES: Record<string, string> = {
+  services: 'service',
+  attributes: 'attribute',
+  values: 'value',
+  endpoints: 'endpoint',
+  formats: 'format',
+  service_requests: 'request',
+  service_request_updates: 'request_update',
+  errors: 'error',
+}
+
+// XML 1.0 forbids most control characters even when escaped: text from people or clients may
+// carry them (a pasted form feed), and one would make the whole document unreadable.
+// eslint-disable-next-line no-control-regex
+const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
+
+export function escapeXml(text: string): string {
+  return text.replace(INVALID_XML, '').replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
+
+function element(name: string, value: Value, out: string[], indent: string) {
+  if (!NAME.test(name)) throw new Error(`not an XML element name: ${name}`)
+  if (value === null || value === undefined) {
+    out.push(`${indent}<${name}/>`)
+  } else if (Array.isArray(value)) {
+    const item = ITEM_NAMES[name] ?? name.replace(/s$/, '')
+    if (value.length === 0) {
+      out.push(`${indent}<${name}/>`)
+      return
+    }
+    out.push(`${indent}<${name}>`)
+    for (const v of value) element(item, v as Value, out, `${indent}  `)
+    out.push(`${indent}</${name}>`)
+  } else if (typeof value === 'object') {
+    out.push(`${indent}<${name}>`)
+    for (const [k, v] of Object.entries(value)) element(k, v as Value, out, `${indent}  `)
+    out.push(`${indent}</${name}>`)
+  } else {
+    out.push(`${indent}<${name}>${escapeXml(String(value))}</${name}>`)
+  }
+}
+
+/** The XML document for `body` (a list when `shape.item` is set, else an object). */
+export function toXml(shape: DocumentShape, body: Value): string {
+  const out = ['<?xml version="1.0" encoding="utf-8"?>']
+  if (shape.item) {
+    const items = (body ?? []) as unknown[]
+    if (items.length === 0) out.push(`<${shape.root}/>`)
+    else {
+      out.push(`<${shape.root}>`)
+      for (const item of items) element(shape.item, item as Value, out, '  ')
+      out.push(`</${shape.root}>`)
+    }
+  } else {
+    element(shape.root, body, out, '')
+  }
+  return `${out.join('\n')}\n`
+}
+
+export const contentTypes: Record<Format, string> = {
+  json: 'application/json; charset=utf-8',
+  xml: 'text/xml; charset=utf-8',
+}
+
+export function render(format: Format, shape: DocumentShape, body: Value): string {
+  return format === 'json' ? JSON.stringify(body ?? null) : toXml(shape, body)
+}
+
+export interface ApiError {
+  code: number
+  description: string
+}
+
+export function respond(format: Format, shape: DocumentShape, body: Value, init: { status?: number; headers?: Record<string, string> } = {}) {
+  return new Response(render(format, shape, body), {
+    status: init.status ?? 200,
+    headers: { 'Content-Type': contentTypes[format], ...init.headers },
+  })
+}
+
+/**
+ * GeoReport v2 errors: always a list (even of one), with the HTTP status of the first — 404 for
+ * what does not exist, 403 for a missing or wrong api_key, 400 for any other bad request.
+ */
+export function errorResponse(format: Format, errors: ApiError[], headers: Record<string, string> = {}) {
+  return respond(format, { root: 'errors', item: 'error' }, errors.map((e) => ({ code: e.code, description: e.description })), {
+    status: errors[0]?.code ?? 400,
+    headers: { 'Cache-Control': 'no-store', ...headers },
+  })
+}
+
+/** W3C datetime with its offset, in UTC, from a stored ISO-8601 timestamp (e.g. 2026-11-22T10:00:00+00:00). */
+export function w3cDatetime(iso: string | null | undefined): string | null {
+  if (!iso) return null
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return null
+  return `${date.toISOString().slice(0, 19)}+00:00`
+}

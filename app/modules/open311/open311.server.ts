@@ -1,0 +1,705 @@
+import { sha256 } from '@oslojs/crypto/sha2'
+import { encodeBase64urlNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
+import { sql, type Transaction } from 'kysely'
+import type { Database, ReportStateKind } from '../../../db/schema'
+import { config } from '../../lib/config.server'
+import { database } from '../../lib/db.server'
+import type { Locale } from '../../lib/i18n'
+import { cityProfile } from '../geo/areas.server'
+import { recordAudit } from '../moderation/moderation.server'
+import { fileReport, triageReport } from '../reports/reports.server'
+import { categoriesServing } from '../reports/routing.server'
+import { isPublic, open311Status } from '../reports/states'
+import type { ApiError } from './format.server'
+import { w3cDatetime } from './format.server'
+import {
+  attributeDefinition,
+  attributeDefinitions,
+  parseW3cDatetime,
+  type AttributeDefinition,
+  type NewServiceRequest,
+  type NewServiceRequestUpdate,
+  type ServiceRequestsQuery,
+  type UpdateStatus,
+} from './schema'
+
+/**
+ * Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) over Plaza's reports: services are the
+ * active report categories, service requests are the public reports, and mySociety's
+ * servicerequestupdates extension lets a department's back office push status changes. Reads are
+ * this module's own queries; every change to a report goes through app/modules/reports. API keys
+ * (`api_keys`) are written here only.
+ *
+ * Results carry GeoReport errors (code + English description) because those messages are the API.
+ */
+
+export const SPECIFICATION = 'http://wiki.open311.org/GeoReport_v2'
+/** GeoReport v2 "Response Volume": a span of 90 days or the first 1000 requests. */
+export const MAX_SPAN_DAYS = 90
+export const DEFAULT_LIMIT = 1000
+const DAY_MS = 86_400_000
+const PUBLIC_KINDS: ReportStateKind[] = ['open', 'fixed', 'closed']
+
+type Result<T> = ({ ok: true } & T) | { ok: false; errors: ApiError[] }
+const fail = (code: number, description: string) => ({ ok: false as const, errors: [{ code, description }] })
+
+export const endpointUrl = () => `${config().PUBLIC_URL}/open311/v2`
+
+// ---------------------------------------------------------------- jurisdiction
+
+/** This server serves one jurisdiction: the host of PUBLIC_URL (spec: the site's root without www). */
+export function jurisdictionId(): string {
+  return new URL(config().PUBLIC_URL).hostname.replace(/^www\./, '')
+}
+
+/** An absent jurisdiction_id is fine (one jurisdiction); another one is not found (404). */
+export function checkJurisdiction(value: string | undefined): ApiError | null {
+  if (!value) return null
+  const v = value.trim().toLowerCase().replace(/^www\./, '')
+  const host = new URL(config().PUBLIC_URL).host.toLowerCase().replace(/^www\./, '')
+  return v === jurisdictionId() || v === host ? null : { code: 404, description: `jurisdiction_id ${value} was not found (this server serves ${jurisdictionId()})` }
+}
+
+// ---------------------------------------------------------------- service definitions (settings)
+
+export const ATTRIBUTES_SETTING = 'open311.attributes'
+
+/** The demo city's service definitions: what a council would ask for these categories. */
+export const demoAttributes: Record<string, AttributeDefinition[]> = {
+  pothole: [
+    {
+      code: 'depth',
+      datatype: 'singlevaluelist',
+      required: true,
+      variable: true,
+      description: 'How deep is the pothole?',
+      datatype_description: null,
+      order: 1,
+      values: [
+        { key: 'shallow', name: 'Shallow (less than 5 cm)' },
+        { key: 'deep', name: 'Deep (5 cm or more)' },
+      ],
+    },
+  ],
+  'street-light': [
+    {
+      code: 'light_id',
+      datatype: 'string',
+      required: false,
+      variable: true,
+      description: 'The number painted on the lamp post, if you can see it',
+      datatype_description: 'Letters and digits, e.g. VL-0412',
+      order: 1,
+    },
+  ],
+  'overflowing-bin': [
+    {
+      code: 'bin_type',
+      datatype: 'singlevaluelist',
+      required: false,
+      variable: true,
+      description: 'Which kind of bin is overflowing?',
+      datatype_description: null,
+      order: 1,
+      values: [
+        { key: 'general', name: 'General waste' },
+        { key: 'recycling', name: 'Recycling' },
+        { key: 'glass', name: 'Glass' },
+        { key: 'organic', name: 'Food and garden waste' },
+      ],
+    },
+  ],
+}
+
+/**
+ * Seeds the demo service definitions (settings `open311.attributes`) unless some are already set.
+ * Called from the demo seed inside its write.
+ */
+export async function seedOpen311Attributes(trx: Transaction<Database>): Promise<{ created: number }> {
+  const result = await trx
+    .insertInto('settings')
+    .values({ key: ATTRIBUTES_SETTING, value: JSON.stringify(demoAttributes), updated_at: new Date().toISOString() })
+    .onConflict((oc) => oc.column('key').doNothing())
+    .executeTakeFirst()
+  attributesCache = null
+  return { created: Number(result.numInsertedOrUpdatedRows ?? 0) }
+}
+
+let attributesCache: { at: number; byCode: Map<string, AttributeDefinition[]>; updatedAt: string | null } | null = null
+export const forgetServiceDefinitions = () => {
+  attributesCache = null
+}
+
+/** Every service's attributes, from settings (cached 10 s per process). Invalid entries are left out. */
+async function definitions() {
+  if (attributesCache && Date.now() - attributesCache.at < 10_000) return attributesCache
+  const row = await database().db.selectFrom('settings').select(['value', 'updated_at']).where('key', '=', ATTRIBUTES_SETTING).executeTakeFirst()
+  const byCode = new Map<string, AttributeDefinition[]>()
+  let parsed: unknown = {}
+  try {
+    parsed = row ? JSON.parse(row.value) : {}
+  } catch {
+    parsed = {}
+  }
+  const map = attributeDefinitions.safeParse(parsed)
+  if (map.success) {
+    for (const [code, list] of Object.entries(map.data)) {
+      const attributes = list.flatMap((a) => {
+        const one = attributeDefinition.safeParse(a)
+        return one.success ? [one.data] : []
+      })
+      attributes.forEach((a, i) => (a.order ??= i + 1))
+      attributes.sort((a, b) => a.order! - b.order!)
+      if (attributes.length) byCode.set(code, attributes)
+    }
+  }
+  attributesCache = { at: Date.now(), byCode, updatedAt: row?.updated_at ?? null }
+  return attributesCache
+}
+
+export async function serviceAttributes(code: string): Promise<AttributeDefinition[]> {
+  return (await definitions()).byCode.get(code) ?? []
+}
+
+// ---------------------------------------------------------------- discovery, services
+
+export async function discovery() {
+  const defs = await definitions()
+  const city = await cityProfile()
+  const base = config().PUBLIC_URL
+  // Changes when the service definitions change, so clients know to refresh what they cache.
+  const changeset = w3cDatetime(defs.updatedAt) ?? '2026-01-01T00:00:00+00:00'
+  return {
+    changeset,
+    contact: `${city?.name ? `${city.name} Plaza` : 'Plaza'}: ${base}. Documentation of this endpoint: ${base}/open311/v2/discovery.json`,
+    key_service: `Reading needs no key. Posting service requests needs an api_key issued by this site's administrators (${base}/admin/api-keys); ask them for one.`,
+    endpoints: [{ specification: SPECIFICATION, url: endpointUrl(), changeset, type: 'production', formats: ['text/xml', 'application/json'] }],
+  }
+}
+
+async function activeCategories() {
+  return database()
+    .db.selectFrom('report_categories')
+    .select(['id', 'code', 'name', 'description', 'group_name', 'keywords'])
+    .where('active', '=', 1)
+    .orderBy('position')
+    .orderBy('name')
+    .execute()
+}
+
+/** GET services: active categories; with a point, only those that serve it (none outside the city). */
+export async function services(point?: { lat: number; lng: number }) {
+  let categories = await activeCategories()
+  if (point) {
+    const serving = new Set((await categoriesServing(point.lat, point.lng)).map((c) => c.code))
+    categories = categories.filter((c) => serving.has(c.code))
+  }
+  const defs = await definitions()
+  return categories.map((c) => ({
+    service_code: c.code,
+    service_name: c.name,
+    description: c.description || null,
+    metadata: (defs.byCode.get(c.code)?.length ?? 0) > 0,
+    // A request without an e-mail gets its id at once; with one, a token until the person confirms it.
+    type: 'realtime',
+    keywords: c.keywords || null,
+    group: c.group_name,
+  }))
+}
+
+/** GET services/:code — null when the service does not exist (or is no longer offered). */
+export async function serviceDefinition(code: string) {
+  const category = await database().db.selectFrom('report_categories').select('code').where('code', '=', code).where('active', '=', 1).executeTakeFirst()
+  if (!category) return null
+  const attributes = await serviceAttributes(code)
+  return {
+    service_code: category.code,
+    attributes: attributes.map((a) => ({
+      variable: a.variable,
+      code: a.code,
+      datatype: a.datatype,
+      required: a.required,
+      datatype_description: a.datatype_description,
+      order: a.order!,
+      description: a.description,
+      ...(a.values ? { values: a.values.map((v) => ({ key: v.key, name: v.name })) } : {}),
+    })),
+  }
+}
+
+// ---------------------------------------------------------------- service requests (reading)
+
+function requestRows() {
+  return (
+    database()
+      .db.selectFrom('reports as r')
+      .innerJoin('report_categories as c', 'c.id', 'r.category_id')
+      .innerJoin('departments as d', 'd.id', 'r.department_id')
+      .leftJoin('areas as a', 'a.id', 'r.area_id')
+      .leftJoin('areas as dist', 'dist.id', 'r.district_id')
+      .select([
+        'r.id',
+        'r.state_kind as kind',
+        'r.title',
+        'r.description',
+        'r.lat',
+        'r.lng',
+        'r.address',
+        'r.created_at as createdAt',
+        'r.updated_at as updatedAt',
+        'r.fixed_at as fixedAt',
+        'r.closed_at as closedAt',
+        'c.code as serviceCode',
+        'c.name as serviceName',
+        'd.name as agency',
+        'a.name as areaName',
+        'dist.name as districtName',
+        // The latest public words on the report: why its status is what it is.
+        sql<string | null>`(select u.text from report_updates u where u.report_id = r.id and u.public = 1 and u.text != '' and u.kind in ('state', 'update', 'questionnaire') order by u.id desc limit 1)`.as(
+          'statusNotes',
+        ),
+        sql<number | null>`case when r.photo_count > 0 then (select p.id from report_photos p where p.report_id = r.id and p.hidden = 0 order by p.position, p.id limit 1) end`.as('photoId'),
+      ])
+  )
+}
+type RequestRow = Awaited<ReturnType<ReturnType<typeof requestRows>['execute']>>[number]
+
+/** Open311 has no title: the description carries it when the text does not already start with it. */
+function fullDescription(r: RequestRow): string | null {
+  const title = r.title.replace(/…$/, '')
+  if (!r.description) return r.title === r.serviceName ? null : r.title
+  return r.description.startsWith(title) ? r.description : `${r.title}\n\n${r.description}`
+}
+
+function toServiceRequest(r: RequestRow, city: string | null) {
+  // From most specific to most general (spec): street address, neighbourhood, district, city.
+  const address = [...new Set([r.address, r.areaName, r.districtName, city].filter((x): x is string => Boolean(x)))].join(', ')
+  const closedAt = r.kind === 'fixed' ? r.fixedAt : r.kind === 'closed' ? r.closedAt : null
+  return {
+    service_request_id: String(r.id),
+    status: open311Status(r.kind),
+    status_notes: r.statusNotes,
+    service_name: r.serviceName,
+    service_code: r.serviceCode,
+    description: fullDescription(r),
+    agency_responsible: r.agency,
+    service_notice: null,
+    requested_datetime: w3cDatetime(r.createdAt),
+    // Spec: "For requests with status=closed, this will be the date the request was closed."
+    updated_datetime: w3cDatetime(closedAt ?? r.updatedAt),
+    expected_datetime: null,
+    address: address || null,
+    address_id: null,
+    zipcode: null,
+    lat: r.lat,
+    long: r.lng,
+    // The photo route (app/routes/reports.photos.$id.$size.tsx) serves public photos to anyone.
+    media_url: r.photoId !== null ? `${config().PUBLIC_URL}/reports/photos/${r.photoId}/full.jpg` : null,
+  }
+}
+export type ServiceRequest = ReturnType<typeof toServiceRequest>
+
+const newestFirst = (a: RequestRow, b: RequestRow) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id - a.id)
+
+/**
+ * GET requests with every filter of the spec. A service_request_id list overrides all other
+ * arguments; otherwise the dates default to the most recent 90 days and may not span more, statuses
+ * and service codes narrow it, newest first, at most 1000 (page/page_size page through).
+ */
+export async function serviceRequests(query: ServiceRequestsQuery, now = new Date()): Promise<Result<{ requests: ServiceRequest[] }>> {
+  const city = (await cityProfile())?.name ?? null
+  if (query.service_request_id) {
+    const ids = [...new Set(query.service_request_id)]
+    if (ids.length === 0) return { ok: true, requests: [] }
+    const rows = await requestRows().where('r.id', 'in', ids).where('r.state_kind', 'in', PUBLIC_KINDS).execute()
+    return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city)) }
+  }
+  let start = query.start_date
+  let end = query.end_date
+  if (!start && !end) end = now
+  if (!start) start = new Date(end!.getTime() - MAX_SPAN_DAYS * DAY_MS)
+  if (!end) end = new Date(start.getTime() + MAX_SPAN_DAYS * DAY_MS)
+  if (start > end) return fail(400, 'start_date must not be after end_date')
+  if (end.getTime() - start.getTime() > MAX_SPAN_DAYS * DAY_MS) return fail(400, `start_date and end_date may not span more than ${MAX_SPAN_DAYS} days`)
+  const size = query.page_size ?? DEFAULT_LIMIT
+  const offset = ((query.page ?? 1) - 1) * size
+  if (offset + size > 10 * DEFAULT_LIMIT) return fail(400, 'page and page_size reach past the 10,000th request: narrow start_date and end_date instead')
+
+  const statuses = new Set(query.status ?? ['open', 'closed'])
+  const kinds = PUBLIC_KINDS.filter((k) => statuses.has(open311Status(k)))
+  // One query per kind, each walking the (state_kind, created_at) index newest first: no sort of
+  // every report in the span, however many there are.
+  const perKind = await Promise.all(
+    kinds.map((kind) => {
+      let q = requestRows().where('r.state_kind', '=', kind).where('r.created_at', '>=', start.toISOString()).where('r.created_at', '<=', end.toISOString())
+      if (query.service_code?.length) q = q.where('c.code', 'in', query.service_code)
+      return q
+        .orderBy('r.created_at', 'desc')
+        .orderBy('r.id', 'desc')
+        .limit(offset + size)
+        .execute()
+    }),
+  )
+  const rows = perKind.flat().sort(newestFirst).slice(offset, offset + size)
+  return { ok: true, requests: rows.map((r) => toServiceRequest(r, city)) }
+}
+
+/** GET requests/:id — only a public report (never an unconfirmed or hidden one). */
+export async function serviceRequest(id: number): Promise<ServiceRequest | null> {
+  const row = await requestRows().where('r.id', '=', id).where('r.state_kind', 'in', PUBLIC_KINDS).executeTakeFirst()
+  return row ? toServiceRequest(row, (await cityProfile())?.name ?? null) : null
+}
+
+// ---------------------------------------------------------------- service requests (posting)
+
+/** Checks attribute[code] answers against the service definition; returns what is stored. */
+export function checkAttributes(serviceCode: string, definitions: AttributeDefinition[], given: Record<string, string[]>) {
+  const errors: ApiError[] = []
+  const answers: Record<string, string | string[]> = {}
+  const bad = (description: string) => errors.push({ code: 400, description })
+  for (const a of definitions) {
+    if (!a.variable) continue
+    const values = (given[a.code] ?? []).map((v) => v.trim()).filter(Boolean)
+    const name = `attribute[${a.code}]`
+    if (values.length === 0) {
+      if (a.required) bad(`${name} is required for service ${serviceCode} (${a.description})`)
+      continue
+    }
+    const keys = a.values?.map((v) => v.key) ?? []
+    if (a.datatype !== 'multivaluelist' && values.length > 1) {
+      bad(`${name} takes one value`)
+      continue
+    }
+    const v = values[0]!
+    switch (a.datatype) {
+      case 'singlevaluelist':
+        if (!keys.includes(v)) bad(`${name} must be one of: ${keys.join(', ')} (got "${v.slice(0, 50)}")`)
+        else answers[a.code] = v
+        break
+      case 'multivaluelist': {
+        const unknown = values.filter((x) => !keys.includes(x))
+        if (unknown.length) bad(`${name} values must be among: ${keys.join(', ')} (got "${unknown[0]!.slice(0, 50)}")`)
+        else answers[a.code] = [...new Set(values)]
+        break
+      }
+      case 'number':
+        if (!/^[+-]?\d{1,15}(\.\d{1,10})?$/.test(v)) bad(`${name} must be a number`)
+        else answers[a.code] = v
+        break
+      case 'datetime':
+        if (!parseW3cDatetime(v)) bad(`${name} must be a W3C datetime with a timezone, e.g. 2010-01-01T00:00:00Z`)
+        else answers[a.code] = v
+        break
+      case 'string':
+        if (/[\r\n]/.test(v) || v.length > 1000) bad(`${name} must be one line of at most 1,000 characters`)
+        else answers[a.code] = v
+        break
+      case 'text':
+        if (v.length > 4000) bad(`${name} may be at most 4,000 characters`)
+        else answers[a.code] = v
+        break
+    }
+  }
+  return { errors, answers }
+}
+
+/** The report's title: the description's first line (at most 80 characters), or the service's name. */
+export function titleFrom(description: string | undefined, serviceName: string): string {
+  const line = (description ?? '').split('\n').find((l) => l.trim())?.trim() ?? ''
+  if (line.length < 3) return serviceName
+  if (line.length <= 80) return line
+  const cut = line.slice(0, 79)
+  const space = cut.lastIndexOf(' ')
+  return `${(space > 40 ? cut.slice(0, space) : cut).trimEnd()}…`
+}
+
+export interface ApiKey {
+  id: number
+  name: string
+  departmentId: number | null
+  mayUpdate: boolean
+}
+
+export type PostedRequest = { service_request_id: string; service_notice: string; account_id?: string } | { token: string; service_notice: string; account_id?: string }
+
+/**
+ * POST requests: files a report for the key's client. Without an e-mail the client vouches for it
+ * and it is public at once (service_request_id); with one, the person confirms it by the e-mailed
+ * link first (the token flow) — nobody else can make a report public in someone's name.
+ */
+export async function createServiceRequest(key: ApiKey, input: NewServiceRequest, attributes: Record<string, string[]>, locale: Locale): Promise<Result<{ request: PostedRequest }>> {
+  const code = input.service_code!
+  const category = await database().db.selectFrom('report_categories').select(['code', 'name']).where('code', '=', code).where('active', '=', 1).executeTakeFirst()
+  if (!category) return fail(404, `service_code ${code} was not found (see services.json)`)
+  if (input.lat === undefined || input.long === undefined) {
+    if (input.address_id) return fail(400, 'address_id cannot be used on this server: it has no address repository. Send lat and long (WGS84).')
+    if (input.address_string) return fail(400, 'address_string alone cannot be placed: this server has no geocoder. Send lat and long (WGS84); address_string may accompany them.')
+    return fail(400, 'A location is required: send lat and long (WGS84).')
+  }
+  const checked = checkAttributes(code, await serviceAttributes(code), attributes)
+  if (checked.errors.length) return { ok: false, errors: checked.errors }
+
+  const name = [input.first_name, input.last_name].filter(Boolean).join(' ').trim()
+  const email = input.email ?? null
+  // The person never chose to be named in public through a third-party app, unless it says so.
+  const anonymous = !name || (input.public_anonymity_required ?? 'TRUE').toUpperCase() !== 'FALSE'
+  const result = await fileReport(
+    {
+      categoryCode: code,
+      title: titleFrom(input.description, category.name),
+      description: input.description ?? '',
+      lat: input.lat,
+      lng: input.long,
+      address: input.address_string ?? null,
+      anonymous,
+      attributes: checked.answers,
+      locale,
+    },
+    { kind: 'api', apiKeyId: key.id, email, name, confirmed: !email },
+  )
+  if (result.kind === 'outsideCity') return fail(400, `The location ${input.lat},${input.long} is outside the area this server covers.`)
+  if (result.kind === 'notServedHere') return fail(400, `Service ${code} is not offered at ${input.lat},${input.long} (see services.json?lat=${input.lat}&long=${input.long}).`)
+  const account = input.account_id ? { account_id: input.account_id } : {}
+  if (!result.confirmed && result.open311Token) {
+    return {
+      ok: true,
+      request: {
+        token: result.open311Token,
+        service_notice: 'A confirmation link was e-mailed to the address given: the request becomes public once the person follows it. Poll tokens/{token} for its service_request_id.',
+        ...account,
+      },
+    }
+  }
+  const department = await database().db.selectFrom('reports').innerJoin('departments as d', 'd.id', 'reports.department_id').select('d.name').where('reports.id', '=', result.id).executeTakeFirst()
+  return { ok: true, request: { service_request_id: String(result.id), service_notice: `Sent to ${department?.name ?? 'the responsible department'}.`, ...account } }
+}
+
+/** GET tokens/:token — the request's id once it is public (absent while it awaits confirmation). */
+export async function tokenStatus(token: string): Promise<Array<{ service_request_id?: string; token: string }> | null> {
+  if (!/^[a-z2-7]{20,64}$/.test(token)) return null
+  const row = await database().db.selectFrom('reports').select(['id', 'state_kind']).where('open311_token', '=', token).executeTakeFirst()
+  if (!row) return null
+  return [isPublic(row.state_kind) ? { service_request_id: String(row.id), token } : { token }]
+}
+
+// ---------------------------------------------------------------- servicerequestupdates (mySociety's extension)
+
+// Plaza's state codes as the extension names them (lower case when served, upper case when received).
+const EXTENDED_STATUS: Record<string, string> = {
+  confirmed: 'open',
+  investigating: 'investigating',
+  in_progress: 'in_progress',
+  action_scheduled: 'action_scheduled',
+  internal_referral: 'internal_referral',
+  fixed: 'fixed',
+  closed: 'closed',
+  duplicate: 'duplicate',
+  not_responsible: 'not_councils_responsibility',
+  unable_to_fix: 'no_further_action',
+}
+
+/**
+ * GET servicerequestupdates: public status changes and updates of public reports, oldest first so a
+ * client can continue from the last updated_datetime it saw; same span and limit as requests.
+ */
+export async function serviceRequestUpdates(range: { start_date?: Date; end_date?: Date }, now = new Date()) {
+  let { start_date: start, end_date: end } = range
+  if (!start && !end) end = now
+  if (!start) start = new Date(end!.getTime() - MAX_SPAN_DAYS * DAY_MS)
+  if (!end) end = new Date(start.getTime() + MAX_SPAN_DAYS * DAY_MS)
+  if (start > end) return fail(400, 'start_date must not be after end_date')
+  if (end.getTime() - start.getTime() > MAX_SPAN_DAYS * DAY_MS) return fail(400, `start_date and end_date may not span more than ${MAX_SPAN_DAYS} days`)
+  const rows = await database()
+    .db.selectFrom('report_updates as u')
+    .innerJoin('reports as r', 'r.id', 'u.report_id')
+    .leftJoin('report_states as s', 's.code', 'u.to_state')
+    .select(['u.id', 'u.report_id as reportId', 'u.to_state as state', 's.kind', 'u.text', 'u.created_at as createdAt'])
+    .where('u.public', '=', 1)
+    .where('u.kind', 'in', ['state', 'update', 'questionnaire'])
+    .where('u.created_at', '>=', start.toISOString())
+    .where('u.created_at', '<=', end.toISOString())
+    .where('r.state_kind', 'in', PUBLIC_KINDS)
+    .orderBy('u.created_at')
+    .orderBy('u.id')
+    .limit(DEFAULT_LIMIT)
+    .execute()
+  return {
+    ok: true as const,
+    updates: rows.map((u) => ({
+      update_id: String(u.id),
+      service_request_id: String(u.reportId),
+      status: (u.state && EXTENDED_STATUS[u.state]) || (u.kind === 'fixed' ? 'fixed' : u.kind === 'open' ? 'open' : 'closed'),
+      updated_datetime: w3cDatetime(u.createdAt),
+      description: u.text,
+      media_url: '',
+    })),
+  }
+}
+
+/** Where a pushed status takes a report in this state (undefined: keep the state, add the text). */
+function stateFor(status: UpdateStatus, current: { kind: ReportStateKind }): string | undefined {
+  switch (status) {
+    case 'OPEN':
+    case 'REOPEN':
+      return current.kind === 'open' ? undefined : 'confirmed'
+    case 'CLOSED':
+      return current.kind === 'closed' ? undefined : 'closed'
+    case 'NOT_RESPONSIBLE':
+    case 'NOT_COUNCILS_RESPONSIBILITY':
+      return 'not_responsible'
+    case 'UNABLE_TO_FIX':
+    case 'NO_FURTHER_ACTION':
+      return 'unable_to_fix'
+    default:
+      return status.toLowerCase()
+  }
+}
+
+/**
+ * POST servicerequestupdates: a department's back office changes a report's status and/or posts a
+ * public update, as its staff would (audited, on the timeline with source "open311"). The key must be
+ * allowed to update and belong to the report's department. The client's update_id is echoed.
+ */
+export async function postServiceRequestUpdate(key: ApiKey, input: NewServiceRequestUpdate): Promise<Result<{ update: { update_id: string; account_id?: string } }>> {
+  if (!key.mayUpdate || key.departmentId === null) return fail(403, 'This api_key may not post service request updates (ask for a key with update rights for a department).')
+  const report = await database().db.selectFrom('reports').select(['id', 'state', 'state_kind', 'department_id']).where('id', '=', input.service_request_id).executeTakeFirst()
+  // A report that is not public exists only for its own department.
+  if (!report || (!isPublic(report.state_kind) && report.department_id !== key.departmentId)) return fail(404, `service_request_id ${input.service_request_id} was not found`)
+  if (report.department_id !== key.departmentId) return fail(403, `This api_key may not update service request ${report.id}: it belongs to another department.`)
+  const state = stateFor(input.status, { kind: report.state_kind })
+  const result = await triageReport(
+    { userId: null, departments: [key.departmentId], source: 'open311' },
+    report.id,
+    { ...(state !== undefined && state !== report.state ? { state } : {}), ...(input.description ? { update: input.description } : {}) },
+  )
+  switch (result.kind) {
+    case 'ok':
+      return { ok: true, update: { update_id: input.update_id, ...(input.account_id ? { account_id: input.account_id } : {}) } }
+    case 'notFound':
+      return fail(404, `service_request_id ${input.service_request_id} was not found`)
+    case 'forbidden':
+      return fail(403, `This api_key may not update service request ${report.id}: it belongs to another department.`)
+    case 'nothingToDo':
+      return fail(400, `Nothing to change: service request ${report.id} already has status ${input.status} and the description is empty.`)
+    case 'unknownState':
+      return fail(400, `status ${input.status} has no matching state on this server`)
+    case 'badTransition':
+      return fail(400, `Service request ${report.id} cannot move from ${report.state} to ${input.status}.`)
+    default:
+      return fail(400, `The update could not be applied (${result.kind}).`)
+  }
+}
+
+// ---------------------------------------------------------------- API keys
+
+const KEY_FORMAT = /^plz_[A-Za-z0-9_-]{43}$/
+const hashKey = (secret: string) => encodeHexLowerCase(sha256(new TextEncoder().encode(secret)))
+
+/** A new key: 32 random bytes, base64url, prefixed `plz_`. Only its SHA-256 is stored. */
+export function generateApiKey(): { secret: string; hash: string; prefix: string } {
+  const bytes = new Uint8Array(32)
+  crypto.getRandomValues(bytes)
+  const secret = `plz_${encodeBase64urlNoPadding(bytes)}`
+  return { secret, hash: hashKey(secret), prefix: secret.slice(0, 12) }
+}
+
+export type IssueResult = { kind: 'ok'; id: number; secret: string; prefix: string } | { kind: 'noSuchDepartment' }
+
+export async function issueApiKey(adminId: number, input: { name: string; departmentId: number | null; mayUpdate: boolean }): Promise<IssueResult> {
+  const key = generateApiKey()
+  return database().write(async (trx) => {
+    if (input.departmentId !== null) {
+      const department = await trx.selectFrom('departments').select('id').where('id', '=', input.departmentId).executeTakeFirst()
+      if (!department) return { kind: 'noSuchDepartment' as const }
+    }
+    const mayUpdate = input.mayUpdate && input.departmentId !== null
+    const row = await trx
+      .insertInto('api_keys')
+      .values({
+        name: input.name.trim(),
+        key_hash: key.hash,
+        key_prefix: key.prefix,
+        department_id: input.departmentId,
+        may_update: mayUpdate ? 1 : 0,
+        created_by: adminId,
+        created_at: new Date().toISOString(),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    await recordAudit(trx, {
+      actorId: adminId,
+      action: 'api_key.issue',
+      targetKind: 'api_key',
+      targetId: row.id,
+      after: { name: input.name.trim(), prefix: key.prefix, departmentId: input.departmentId, mayUpdate },
+    })
+    return { kind: 'ok' as const, id: row.id, secret: key.secret, prefix: key.prefix }
+  })
+}
+
+export type RevokeResult = { kind: 'ok' } | { kind: 'notFound' } | { kind: 'alreadyRevoked' }
+
+export async function revokeApiKey(adminId: number, keyId: number): Promise<RevokeResult> {
+  return database().write(async (trx) => {
+    const key = await trx.selectFrom('api_keys').select(['id', 'name', 'key_prefix', 'revoked_at']).where('id', '=', keyId).executeTakeFirst()
+    if (!key) return { kind: 'notFound' as const }
+    if (key.revoked_at) return { kind: 'alreadyRevoked' as const }
+    const at = new Date().toISOString()
+    await trx.updateTable('api_keys').set({ revoked_at: at }).where('id', '=', keyId).execute()
+    await recordAudit(trx, { actorId: adminId, action: 'api_key.revoke', targetKind: 'api_key', targetId: keyId, before: { name: key.name, prefix: key.key_prefix }, after: { revokedAt: at } })
+    return { kind: 'ok' as const }
+  })
+}
+
+export async function listApiKeys() {
+  return database()
+    .db.selectFrom('api_keys as k')
+    .leftJoin('departments as d', 'd.id', 'k.department_id')
+    .leftJoin('users as u', 'u.id', 'k.created_by')
+    .select([
+      'k.id',
+      'k.name',
+      'k.key_prefix as prefix',
+      'd.name as department',
+      'k.may_update as mayUpdate',
+      'k.created_at as createdAt',
+      'u.display_name as createdBy',
+      'k.last_used_at as lastUsedAt',
+      'k.revoked_at as revokedAt',
+    ])
+    .orderBy(sql`k.revoked_at is not null`)
+    .orderBy('k.id', 'desc')
+    .execute()
+}
+
+const TOUCH_EVERY_MS = 60_000
+const touched = new Map<number, number>()
+
+/** The live key for a secret (null when unknown or revoked); notes its use at most once a minute. */
+export async function authenticateApiKey(secret: string | undefined | null): Promise<ApiKey | null> {
+  if (!secret || !KEY_FORMAT.test(secret.trim())) return null
+  const row = await database()
+    .db.selectFrom('api_keys')
+    .select(['id', 'name', 'department_id', 'may_update', 'last_used_at'])
+    .where('key_hash', '=', hashKey(secret.trim()))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  if (!row) return null
+  const now = Date.now()
+  const last = Math.max(touched.get(row.id) ?? 0, row.last_used_at ? Date.parse(row.last_used_at) : 0)
+  if (now - last >= TOUCH_EVERY_MS) {
+    touched.set(row.id, now)
+    const at = new Date(now).toISOString()
+    const before = new Date(now - TOUCH_EVERY_MS).toISOString()
+    // Several processes may race: the condition keeps it to one write a minute in the database too.
+    await database().write((trx) =>
+      trx
+        .updateTable('api_keys')
+        .set({ last_used_at: at })
+        .where('id', '=', row.id)
+        .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', before)]))
+        .execute(),
+    )
+  }
+  return { id: row.id, name: row.name, departmentId: row.department_id, mayUpdate: row.may_update === 1 }
+}
