@@ -8,7 +8,6 @@ import { getUser, requestMeta } from '../lib/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { isHoneypotFilled } from '../lib/honeypot'
-import { attemptCounter } from '../lib/rate-limit.server'
 import { Field, FormMessage } from '../components/forms'
 import { HoneypotField } from '../components/HoneypotField'
 import { LocationPicker } from '../components/map/LocationPicker'
@@ -16,7 +15,7 @@ import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.serve
 import { mapClientConfig } from '../modules/geo/config.server'
 import { resolveLocation } from '../modules/geo/location.server'
 import { categoriesServing } from '../modules/reports/routing.server'
-import { fileReport, similarReports } from '../modules/reports/reports.server'
+import { fileReport, guestFilings, similarReports } from '../modules/reports/reports.server'
 import { MAX_PHOTOS, pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
 import { guestSchema, newReportSchema, CATEGORY_CODE } from '../modules/reports/schema'
 
@@ -32,9 +31,6 @@ export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: maplibreStyles },
   { rel: 'stylesheet', href: mapStyles },
 ]
-
-// Confirmation e-mails cost something: logged-out filing is limited per address of origin.
-const guestFilings = attemptCounter('report:guest', 20, 3600)
 
 function photoRefsOf(params: URLSearchParams | FormData) {
   return params

@@ -5,6 +5,7 @@ import { database } from '../../lib/db.server'
 import { translator } from '../../lib/i18n.server'
 import type { Locale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
+import { attemptCounter } from '../../lib/rate-limit.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { areasContaining, type AreaHit } from '../geo/lookup.server'
 import { moveItem, placeItem, updateItem } from '../geo/map-index.server'
@@ -25,6 +26,9 @@ export const MAP_KIND = 'reports'
 export const SIMILAR_RADIUS_M = 250
 export const QUESTIONNAIRE_AFTER_DAYS = 28
 export const priorities: readonly ReportPriority[] = ['low', 'normal', 'high', 'urgent']
+
+// Confirmation e-mails cost something: logged-out filing is limited per address of origin.
+export const guestFilings = attemptCounter('report:guest', 20, 3600)
 
 const now = () => new Date().toISOString()
 const link = (path: string) => `${config().PUBLIC_URL}${path}`
