@@ -56,7 +56,11 @@ export function defaultRateRules(config: Config): RateRule[] {
 }
 
 // Links with a live secret in them (confirmation, reset): logs keep the route, not the token.
-const redactTokens = (url: string) => url.replace(/^(\/(?:confirm|reset-password|confirm-email-change)\/)[^/?#]+/, '$1[token]')
+const redactTokens = (url: string) =>
+  url
+    .replace(/^(\/(?:confirm|reset-password|confirm-email-change|reports\/confirm|reports\/questionnaire|alerts\/confirm|alerts\/unsubscribe|open311\/v2\/tokens)\/)[^/?#]+/, '$1[token]')
+    // A pending photo's preview key, an Open311 api_key in a query.
+    .replace(/([?&](?:key|api_key)=)[^&#]+/g, '$1[secret]')
 
 function toFetchRequest(req: ExpressRequest, origin: string): Request {
   const headers = new Headers()
@@ -281,6 +285,9 @@ function toRemixRequest(req: ExpressRequest, res: ExpressResponse, origin: strin
 
 async function sendRemixResponse(res: ExpressResponse, response: Response, text?: string) {
   res.status(response.status)
+  // A refused upload leaves the rest of its body unread: keeping the connection alive would leave
+  // the browser waiting to send it, and the answer would never show. Close it instead.
+  if (!res.req.complete) res.setHeader('Connection', 'close')
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie' && name !== 'plaza-page-cache') res.setHeader(name, value)
   })

@@ -219,7 +219,7 @@ export default function NewReport() {
               <input key={r} type="hidden" name="photoRef" value={r} />
             ))}
             <Field name="photo" label={t('new.fromPhotoLabel')} hint={t('new.fromPhotoHint')} error={errors.photo}>
-              <input id="field-photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp,image/heic,image/avif" aria-describedby="field-photo-hint" />
+              <input id="field-photo" name="photo" type="file" accept="image/jpeg,image/png,image/webp,image/avif" aria-describedby="field-photo-hint" />
             </Field>
             <button type="submit" className="secondary">
               {t('new.fromPhotoSubmit')}
@@ -315,7 +315,7 @@ export default function NewReport() {
                   name="photo"
                   type="file"
                   multiple
-                  accept="image/jpeg,image/png,image/webp,image/heic,image/avif"
+                  accept="image/jpeg,image/png,image/webp,image/avif"
                   aria-describedby={errors.photo ? 'field-photo-hint field-photo-error' : 'field-photo-hint'}
                   aria-invalid={errors.photo ? true : undefined}
                 />

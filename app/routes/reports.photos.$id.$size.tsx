@@ -26,7 +26,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     headers: {
       'Content-Type': variant.mime,
       'Content-Length': String(variant.data.byteLength),
-      'Cache-Control': variant.access === 'public' ? 'public, max-age=31536000, immutable' : 'private, no-store',
+      'Cache-Control': variant.access === 'public' ? 'public, max-age=3600' : 'private, no-store',
       'X-Content-Type-Options': 'nosniff',
     },
   })

@@ -138,8 +138,8 @@ export async function fileReport(input: NewReport, reporter: Reporter): Promise<
       })
       .returning('id')
       .executeTakeFirstOrThrow()
-    const photos = input.photoRefs?.length ? await attachPhotos(trx, row.id, input.photoRefs) : 0
-    if (photos) await trx.updateTable('reports').set({ photo_count: photos }).where('id', '=', row.id).execute()
+    // attachPhotos also sets the report's photo_count.
+    if (input.photoRefs?.length) await attachPhotos(trx, row.id, input.photoRefs)
     await placeItem(trx, {
       kind: MAP_KIND,
       itemId: row.id,
