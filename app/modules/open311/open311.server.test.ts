@@ -19,12 +19,15 @@ const LISTS = new Set(['service', 'request', 'error', 'attribute', 'value', 'end
 const xml = new XMLParser({ parseTagValue: false, isArray: (name) => LISTS.has(name) })
 
 type Json = Record<string, unknown>
+// Parsed answers are whatever the server sent: the assertions are the types here.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Doc = any[] & { [key: string]: any }
 async function call(path: string, init: { method?: string; form?: Record<string, string> | URLSearchParams | FormData; headers?: Record<string, string> } = {}) {
   const body = init.form instanceof FormData ? init.form : init.form ? new URLSearchParams(init.form) : undefined
   const res = await open311Response(new Request(BASE + path, { method: init.method ?? (body ? 'POST' : 'GET'), body, headers: init.headers }))
   const text = await res.text()
   const parsed: unknown = res.headers.get('content-type')?.startsWith('text/xml') ? xml.parse(text) : text ? JSON.parse(text) : null
-  return { status: res.status, headers: res.headers, text, body: parsed as Json & Json[] }
+  return { status: res.status, headers: res.headers, text, body: parsed as Doc }
 }
 const get = (path: string) => call(path)
 const post = (path: string, form: Record<string, string> | URLSearchParams | FormData) => call(path, { form })
