@@ -53,6 +53,13 @@ const schema = z.object({
   // Number of reverse proxies in front of Plaza whose X-Forwarded-For we believe (0 = none).
   TRUST_PROXY: z.coerce.number({ message: 'must be a number of proxy hops (0 for none)' }).int().min(0).max(10).default(0),
   RATE_LIMIT_WRITE: rateRule.default(rateRule.parse('30/60')),
+  // The largest photo a report accepts, in bytes (read per request by app/modules/reports/photos.server.ts).
+  PHOTO_MAX_BYTES: z.coerce
+    .number({ message: 'must be a number of bytes, e.g. 10485760 for 10 MiB' })
+    .int('must be a whole number of bytes')
+    .min(100_000, 'must be at least 100000 bytes')
+    .max(100 * 1024 * 1024, 'must be at most 104857600 bytes (100 MiB)')
+    .default(10 * 1024 * 1024),
   RATE_LIMIT_READ: rateRule.default(null),
   // E-mail: smtp://user:pass@host:587 or smtps://…:465. Unset: mail stays in the outbox (see DEV_MAIL).
   MAIL_URL: z
