@@ -5,7 +5,6 @@ import { useTranslation } from 'react-i18next'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import { getUser, requestMeta, requireUser } from '../lib/auth.server'
-import { database } from '../lib/db.server'
 import type { FieldErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { isHoneypotFilled } from '../lib/honeypot'
@@ -16,7 +15,7 @@ import { LocationPicker } from '../components/map/LocationPicker'
 import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
 import { resolveLocation } from '../modules/geo/location.server'
-import { ALERT_RADII, alertsOf, cancelOwnAlert, subscribeAlert, type AlertScope } from '../modules/reports/alerts.server'
+import { ALERT_RADII, alertArea, alertsOf, cancelOwnAlert, cityArea, subscribeAlert, type AlertScope } from '../modules/reports/alerts.server'
 import { reportFeedLinks, reportFeedPath } from '../modules/reports/feeds'
 import { reportCategories } from '../modules/reports/reports.server'
 
@@ -57,9 +56,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
   const user = await getUser(request)
   const [areas, bounds, profile, categories] = await Promise.all([areaOptions(), cityBounds(), cityProfile(), reportCategories()])
-  const cityRow = await database().db.selectFrom('areas').select(['id', 'slug', 'name']).where('level', '=', 'city').executeTakeFirst()
+  const cityRow = await cityArea()
   const city = profile?.name ?? cityRow?.name ?? 'Plaza'
-  const place = await choicesFor(request, cityRow ?? null)
+  const place = await choicesFor(request, cityRow)
   const errors: Record<string, string> = {}
   for (const [field, keys] of Object.entries(place.errors ?? {})) if (keys?.[0]) errors[field] = t(`geo:${keys[0]}`, { city })
   const subscribed = new URL(request.url).searchParams.get('subscribed')
@@ -121,7 +120,7 @@ export async function action({ request }: ActionFunctionArgs) {
     if (!resolved.ok) return fail(400, { choice: t('alerts:errors.location') })
     where = { lat: resolved.location.lat, lng: resolved.location.lng, radiusM: Number(choice[2]) }
   } else {
-    const area = await database().db.selectFrom('areas').select('id').where('slug', '=', choice[4]!).executeTakeFirst()
+    const area = await alertArea(choice[4]!)
     if (!area) return fail(400, { choice: t('alerts:errors.area') })
     where = { areaId: area.id }
   }

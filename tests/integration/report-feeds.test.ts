@@ -268,6 +268,26 @@ describe('local alerts', () => {
     expect(await stopped.text()).toContain('The alert is stopped.')
   })
 
+  it('answers odd form bodies with a redirect or a 4xx, never a 500', async () => {
+    const visitor = new Visitor(plaza.url)
+    const bodies: Array<Record<string, string>> = [
+      {},
+      { choice: 'radius:abc', email: 'a@example.org' },
+      { choice: `area:${'x'.repeat(200)}`, email: 'a@example.org' },
+      { choice: 'radius:500', lat: '91', lng: '0', email: 'a@example.org' },
+      { choice: 'radius:500', lat: '0', lng: '0', email: 'a@example.org' },
+      { choice: 'radius:300', lat: String(hood.point.lat), lng: String(hood.point.lng), email: 'a@example.org' },
+      { choice: `area:${citySlug}`, email: `${'x'.repeat(300)}@example.org` },
+      { choice: `area:${citySlug}`, email: 'a@example.org', website_url: 'http://spam.example' },
+      { intent: 'cancel', alertId: 'x' },
+      { choice: '\u0000', email: '<script>alert(1)</script>' },
+    ]
+    for (const body of bodies) {
+      const res = await visitor.post('/alerts', body)
+      expect([302, 400], JSON.stringify(body)).toContain(res.status)
+    }
+  })
+
   it('answers unknown confirmation and unsubscribe links with 404', async () => {
     expect((await get('/alerts/confirm/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404)
     expect((await get('/alerts/unsubscribe/not-a-token')).status).toBe(404)
@@ -296,6 +316,9 @@ describe('the questionnaire page', () => {
     const bad = await visitor.post(path, { fixed: 'maybe' })
     expect(bad.status).toBe(400)
     expect(await bad.text()).toContain('Choose yes or no.')
+    const long = await visitor.post(path, { fixed: 'yes', comment: 'x'.repeat(2001) })
+    expect(long.status).toBe(400)
+    expect(await long.text()).toContain('Write at most 2000 characters.')
     const answered = await visitor.post(path, { fixed: 'yes', comment: 'Filled in last Tuesday.' })
     expect(answered.status).toBe(200)
     expect(await answered.text()).toContain('Your report is now marked as fixed.')

@@ -146,6 +146,16 @@ function describeScope(t: ReturnType<typeof translator>, scope: AlertScope) {
 
 // ---------------------------------------------------------------- subscribing
 
+/** An area by its slug (any level, the city too), for the alert choices. */
+export async function alertArea(slug: string) {
+  return database().db.selectFrom('areas').select(['id', 'slug', 'name', 'level']).where('slug', '=', slug).executeTakeFirst() ?? null
+}
+
+/** The city itself (the widest alert). */
+export async function cityArea() {
+  return (await database().db.selectFrom('areas').select(['id', 'slug', 'name', 'level']).where('level', '=', 'city').executeTakeFirst()) ?? null
+}
+
 export interface AlertSubscription {
   email: string
   /** The logged-in person subscribing (their own confirmed address makes the alert active at once). */
