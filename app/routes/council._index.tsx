@@ -1,24 +1,41 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
-import { Link } from '@remix-run/react'
+import { Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { requirePermission } from '../lib/auth.server'
 import { translatorFor } from '../lib/i18n.server'
+import { can } from '../modules/accounts/policy'
+import { openReportCount } from '../modules/reports/council.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  await requirePermission(request, 'council:access')
+  const user = await requirePermission(request, 'council:access')
   const { t } = await translatorFor(request)
-  return { title: t('accounts:hub.councilHub') }
+  const triage = can(user, 'report:triage')
+  return { title: t('accounts:hub.councilHub'), triage, open: triage ? await openReportCount(user) : 0 }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
 
 export default function CouncilHub() {
+  const { triage, open } = useLoaderData<typeof loader>()
   const { t } = useTranslation('accounts')
   return (
     <section className="page narrow">
       <h1>{t('hub.councilHub')}</h1>
       <p>{t('hub.councilIntro')}</p>
       <ul className="link-list">
+        {triage ? (
+          <>
+            <li>
+              <Link to="/council/reports">{t('council:hub.reports', { count: open })}</Link>
+            </li>
+            <li>
+              <Link to="/council/templates">{t('council:templates.title')}</Link>
+            </li>
+            <li>
+              <Link to="/council/dashboard">{t('council:dashboard.title')}</Link>
+            </li>
+          </>
+        ) : null}
         <li>
           <Link to="/council/verify">{t('council.verifyTitle')}</Link>
         </li>

@@ -95,11 +95,11 @@ function parseCsv(text: string): string[][] {
 
 // The city: roads reports in three places, a street light in Ribera Sud (the roads department's
 // there) and elsewhere (street lighting's), a bin (waste), one unconfirmed pothole.
-const r: Record<string, number> = {}
+const r = {} as Record<'oldPothole' | 'pothole' | 'pavement' | 'southLight' | 'light' | 'bin' | 'unconfirmed', number>
 let northNeighbourhood: string
 beforeAll(async () => {
   await seededDatabase()
-  ;[roads, lighting, admin, citizen] = await Promise.all(['roads', 'lighting', 'admin', 'citizen'].map((n) => userByEmail(`${n}@valmera.example`)))
+  ;[roads, lighting, admin, citizen] = (await Promise.all(['roads', 'lighting', 'admin', 'citizen'].map((n) => userByEmail(`${n}@valmera.example`)))) as [AccountUser, AccountUser, AccountUser, AccountUser]
   roadsId = roads.roles.find((x) => x.role === 'staff')!.departmentId!
   lightingId = lighting.roles.find((x) => x.role === 'staff')!.departmentId!
   const north = await database().db.selectFrom('areas as n').innerJoin('areas as d', 'd.id', 'n.parent_id').select('n.slug').where('d.slug', '=', 'ribera-nord').orderBy('n.id').executeTakeFirstOrThrow()

@@ -47,6 +47,15 @@ const DAY = 86_400_000
 
 const isAdmin = (viewer: Viewer) => viewer.roles.some((r) => r.role === 'admin')
 
+/**
+ * Each state's name in the reader's language: an administrator's own label when there is one,
+ * otherwise the translation of its code (council.json `states.<code>`, shared with public pages).
+ */
+export async function stateLabels(t: (key: string, options?: { defaultValue: string }) => string): Promise<Record<string, string>> {
+  const states = await reportStates()
+  return Object.fromEntries([...states.entries()].map(([code, s]) => [code, s.label ?? t(`council:states.${code}`, { defaultValue: code })]))
+}
+
 // ---------------------------------------------------------------- scope
 
 export interface Department {
@@ -61,6 +70,15 @@ export async function councilScope(viewer: Viewer): Promise<{ all: boolean; depa
   let q = database().db.selectFrom('departments').select(['id', 'slug', 'name']).orderBy('name')
   if (actor.departments !== 'all') q = q.where('id', 'in', actor.departments.length ? actor.departments : [-1])
   return { all: actor.departments === 'all', departments: await q.execute() }
+}
+
+/** The categories routed to these departments anywhere in the city (all of them for null). */
+export async function scopeCategories(departmentIds: number[] | null) {
+  let q = database().db.selectFrom('report_categories as c').select(['c.id', 'c.code', 'c.name']).orderBy('c.position').orderBy('c.name')
+  if (departmentIds) {
+    q = q.where((eb) => eb.exists(eb.selectFrom('category_routes as r').select('r.id').whereRef('r.category_id', '=', 'c.id').where('r.department_id', 'in', departmentIds.length ? departmentIds : [-1])))
+  }
+  return q.execute()
 }
 
 // ---------------------------------------------------------------- the filter
@@ -354,15 +372,15 @@ export interface StateCount {
 
 /**
  * Counts per state of everything the filter matches apart from its status (so each state can be
- * chosen from there), in one grouped query. Grouped by department too: a (department, state)
- * index then answers in its own order without a sort.
+ * chosen from there), in one grouped query. With an index on (department_id, state, created_at)
+ * this is answered from the index alone; without it SQLite reads each of the department's rows.
  */
 export async function stateCounts(f: CouncilFilter): Promise<StateCount[]> {
   const rows = await database()
     .db.selectFrom('reports')
-    .select(['reports.department_id', 'reports.state', sql<number>`count(*)`.as('n')])
+    .select(['reports.state', sql<number>`count(*)`.as('n')])
     .where((eb) => matches(eb, f, false))
-    .groupBy(['reports.department_id', 'reports.state'])
+    .groupBy('reports.state')
     .execute()
   const states = await reportStates()
   const totals = new Map<string, number>()
@@ -945,9 +963,27 @@ export interface Dashboard {
  * Reports filed per week (the last `weeks` weeks, this one included) by category and by district,
  * and the median hours from confirmation to first response and to fixed, overall, per category and
  * per week of filing — for the published reports (open, fixed, closed) of these departments.
- * Counts are grouped in SQL by day; medians are taken in JS over one row per report of the period.
+ * One query reads a row per report of the period (an index range per kind); counting and medians
+ * are done here, which also keeps date arithmetic out of SQL (the same code runs on PostgreSQL).
  */
-export async function councilDashboard(departmentIds: number[] | null, options: { weeks?: number; now?: number } = {}): Promise<Dashboard> {
+// A dashboard may be a minute old: it is read often, changes slowly and costs a pass over the
+// period's reports. Per process and short-lived, as the architecture allows.
+const DASHBOARD_TTL_MS = 60_000
+const dashboards = new Map<string, { at: number; value: Promise<Dashboard> }>()
+
+export function councilDashboard(departmentIds: number[] | null, options: { weeks?: number; now?: number } = {}): Promise<Dashboard> {
+  if (options.now !== undefined) return computeDashboard(departmentIds, options)
+  const key = `${departmentIds ? [...departmentIds].sort((a, b) => a - b).join(',') : 'all'}:${options.weeks ?? 12}`
+  const hit = dashboards.get(key)
+  if (hit && Date.now() - hit.at < DASHBOARD_TTL_MS) return hit.value
+  const value = computeDashboard(departmentIds, options)
+  dashboards.set(key, { at: Date.now(), value })
+  value.catch(() => dashboards.delete(key))
+  if (dashboards.size > 100) dashboards.delete(dashboards.keys().next().value!)
+  return value
+}
+
+async function computeDashboard(departmentIds: number[] | null, options: { weeks?: number; now?: number }): Promise<Dashboard> {
   const weeksBack = options.weeks ?? 12
   const now = options.now ?? Date.now()
   const firstWeek = weekStart(now) - (weeksBack - 1) * 7 * DAY
@@ -962,16 +998,11 @@ export async function councilDashboard(departmentIds: number[] | null, options: 
       eb('reports.created_at', '>=', from),
     ])
 
-  const [perDay, timings, categories, districts] = await Promise.all([
+  // One pass over the period's reports (one index range per kind): counts and durations together.
+  const [rows, categories, districts] = await Promise.all([
     database()
       .db.selectFrom('reports')
-      .select(['reports.category_id', 'reports.district_id', sql<string>`substr(reports.created_at, 1, 10)`.as('day'), sql<number>`count(*)`.as('n')])
-      .where(scoped)
-      .groupBy(['reports.category_id', 'reports.district_id', sql`substr(reports.created_at, 1, 10)`])
-      .execute(),
-    database()
-      .db.selectFrom('reports')
-      .select(['reports.category_id', 'reports.created_at', 'reports.confirmed_at', 'reports.first_response_at', 'reports.fixed_at'])
+      .select(['reports.category_id', 'reports.district_id', 'reports.created_at', 'reports.confirmed_at', 'reports.first_response_at', 'reports.fixed_at'])
       .where(scoped)
       .execute(),
     database().db.selectFrom('report_categories').select(['id', 'code', 'name']).orderBy('position').orderBy('name').execute(),
@@ -981,15 +1012,14 @@ export async function councilDashboard(departmentIds: number[] | null, options: 
   const catCounts = new Map<number, number[]>()
   const distCounts = new Map<number | null, number[]>()
   let total = 0
-  for (const r of perDay) {
-    const w = weekIndex(r.day)
+  for (const r of rows) {
+    const w = weekIndex(r.created_at)
     if (w < 0 || w >= weeksBack) continue
-    const n = Number(r.n)
-    total += n
-    if (!catCounts.has(r.category_id)) catCounts.set(r.category_id, new Array(weeksBack).fill(0))
-    catCounts.get(r.category_id)![w]! += n
-    if (!distCounts.has(r.district_id)) distCounts.set(r.district_id, new Array(weeksBack).fill(0))
-    distCounts.get(r.district_id)![w]! += n
+    total++
+    if (!catCounts.has(r.category_id)) catCounts.set(r.category_id, new Array<number>(weeksBack).fill(0))
+    catCounts.get(r.category_id)![w]! += 1
+    if (!distCounts.has(r.district_id)) distCounts.set(r.district_id, new Array<number>(weeksBack).fill(0))
+    distCounts.get(r.district_id)![w]! += 1
   }
 
   const response = new Map<number, number[]>()
@@ -999,7 +1029,7 @@ export async function councilDashboard(departmentIds: number[] | null, options: 
   const allResponse: number[] = []
   const allFix: number[] = []
   let waiting = 0
-  for (const r of timings) {
+  for (const r of rows) {
     const start = r.confirmed_at ?? r.created_at
     const w = weekIndex(r.created_at)
     if (r.first_response_at) {

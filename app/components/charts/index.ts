@@ -1,0 +1,4 @@
+export { BarChart } from './BarChart'
+export { LineChart } from './LineChart'
+export { StackedBarChart } from './StackedBarChart'
+export { niceScale, palette } from './scale'
