@@ -89,6 +89,11 @@ const mailWorker =
     : undefined
 if (mailWorker) for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => void mailWorker.stop())
 
+// Background jobs run in the primary too: report questionnaires four weeks on, and deleting photos
+// uploaded to a report form that was never sent.
+const jobs = cluster.isPrimary && config.BACKGROUND_JOBS ? (await import('../app/modules/jobs.server')).startBackgroundJobs() : undefined
+if (jobs) for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => void jobs.stop())
+
 if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
   let stopping = false
   for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork()

@@ -72,6 +72,9 @@ const schema = z.object({
   DEV_MAIL: booleanish.optional(),
   // Whether this server also delivers the outbox (turn off where a separate `npm run mail:worker` runs).
   MAIL_WORKER: booleanish.default(true),
+  // Whether this server runs the background jobs (report questionnaires, cleaning up abandoned
+  // photo uploads). Any number of servers may: each job claims its rows.
+  BACKGROUND_JOBS: booleanish.default(true),
   // Key for keyed hashes (census document numbers) and signed values. Unset: one is generated and
   // kept in the database. Losing it means re-importing the census.
   SECRET_KEY: z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -hex 32`)').optional(),

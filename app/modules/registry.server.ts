@@ -1,6 +1,7 @@
 import { registerCommentModeration } from './deliberation/deliberation.server'
 import { registerAreaDiscussions } from './deliberation/kinds.server'
 import { registerReportKinds } from './reports/kinds.server'
+import { registerReportAlerts } from './reports/alerts.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -14,4 +15,5 @@ export function registerCapabilities() {
   registerAreaDiscussions()
   registerCommentModeration()
   registerReportKinds()
+  registerReportAlerts()
 }

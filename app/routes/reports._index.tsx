@@ -10,6 +10,7 @@ import { mapClientConfig } from '../modules/geo/config.server'
 import { listPublicReports, reportCategories, reportStates } from '../modules/reports/reports.server'
 import { reportFilterSchema } from '../modules/reports/schema'
 import { StateBadge } from '../modules/reports/components/ReportParts'
+import { reportFeedLinks } from '../modules/reports/feeds'
 
 /**
  * /reports — every public report as a list and on the map, filtered by area, category, status and
@@ -67,7 +68,7 @@ export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.title ?? ''} · Plaza` },
-  { tagName: 'link', rel: 'alternate', type: 'application/rss+xml', title: data?.title ?? 'Reports', href: '/feeds/reports.rss' },
+  ...reportFeedLinks({ area: data?.filter.area, category: data?.filter.category }, data?.title ?? 'Reports'),
 ]
 
 export default function ReportsList() {
