@@ -7,7 +7,7 @@ import { translator } from '../../lib/i18n.server'
 import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail, type ComposedMail } from '../../lib/mail/outbox.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
-import { reporterChange } from './reports.server'
+import { reporterChange, reporterComment } from './reports.server'
 
 /**
  * The questionnaire FixMyStreet sends four weeks after a report went to the council: "has it been
@@ -185,7 +185,11 @@ export async function answerQuestionnaire(token: string, answer: { fixed: boolea
   })
   if (recorded.kind !== 'recorded') return recorded
   const to = answer.fixed && recorded.stateKind === 'open' ? 'fixed' : !answer.fixed && recorded.stateKind === 'fixed' ? 'open' : null
-  if (!to) return { kind: 'ok', reportId: recorded.reportId, changed: null }
+  if (!to) {
+    // No change of state, but what the reporter says belongs on the public timeline.
+    if (comment) await reporterComment(recorded.reportId, { questionnaire: true }, comment)
+    return { kind: 'ok', reportId: recorded.reportId, changed: null }
+  }
   // reporterChange checks the transition again in its own write (staff may have moved it meanwhile).
   const change = await reporterChange(recorded.reportId, { questionnaire: true }, to, comment)
   return { kind: 'ok', reportId: recorded.reportId, changed: change.kind === 'ok' ? to : null }

@@ -741,6 +741,29 @@ export async function reporterChange(
   })
 }
 
+/** The reporter's words without a change of state (e.g. "not fixed yet" in the questionnaire). */
+export async function reporterComment(reportId: number, who: { userId: number } | { questionnaire: true }, text: string): Promise<ReporterChangeResult> {
+  const words = text.trim().slice(0, 2000)
+  if (!words) return { kind: 'badTransition' }
+  return database().write(async (trx) => {
+    const r = await trx.selectFrom('reports').select(['reporter_id', 'state', 'state_kind']).where('id', '=', reportId).executeTakeFirst()
+    if (!r || !isPublic(r.state_kind)) return { kind: 'notFound' as const }
+    if ('userId' in who && r.reporter_id !== who.userId) return { kind: 'forbidden' as const }
+    await addUpdate(trx, {
+      reportId,
+      authorId: 'userId' in who ? who.userId : r.reporter_id,
+      kind: 'questionnaire' in who ? 'questionnaire' : 'update',
+      public: true,
+      text: words,
+      fromState: r.state,
+      toState: r.state,
+      source: 'questionnaire' in who ? 'system' : 'web',
+    })
+    await trx.updateTable('reports').set({ updated_at: now() }).where('id', '=', reportId).execute()
+    return { kind: 'ok' as const }
+  })
+}
+
 // ---------------------------------------------------------------- moderation
 
 /** A moderator hides a report: it leaves every public list and the map; restore puts it back. */

@@ -33,6 +33,7 @@ export function Timeline({ entries, labels, locale }: { entries: TimelineEntry[]
         return t('timeline.confirmed')
       case 'state':
       case 'questionnaire':
+        if (e.fromState === e.toState) return t('timeline.reporterSaid')
         return t(e.byReporter ? 'timeline.stateByReporter' : 'timeline.state', { state: label(e.toState) })
       case 'category':
         return t('timeline.category', { from: String(e.details?.from ?? ''), to: String(e.details?.to ?? '') })
