@@ -38,14 +38,23 @@ const ITEM_NAMES: Record<string, string> = {
 // eslint-disable-next-line no-control-regex
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
+// eslint-disable-next-line no-control-regex
+const SPECIAL = /[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/
+
 export function escapeXml(text: string): string {
+  // Most values (numbers, codes, dates) need nothing: test once instead of rewriting each.
+  if (!SPECIAL.test(text)) return text
   return text.replace(INVALID_XML, '').replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
 }
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
+const checkedNames = new Set<string>()
 
 function element(name: string, value: Value, out: string[], indent: string) {
-  if (!NAME.test(name)) throw new Error(`not an XML element name: ${name}`)
+  if (!checkedNames.has(name)) {
+    if (!NAME.test(name)) throw new Error(`not an XML element name: ${name}`)
+    checkedNames.add(name)
+  }
   if (value === null || value === undefined) {
     out.push(`${indent}<${name}/>`)
   } else if (Array.isArray(value)) {
@@ -116,8 +125,12 @@ export function errorResponse(format: Format, errors: ApiError[], headers: Recor
 }
 
 /** W3C datetime with its offset, in UTC, from a stored ISO-8601 timestamp (e.g. 2026-11-22T10:00:00+00:00). */
+const STORED_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/
+
 export function w3cDatetime(iso: string | null | undefined): string | null {
   if (!iso) return null
+  // Plaza stores toISOString() text: rewrite it without parsing a Date (1,000 rows, 2 each).
+  if (STORED_UTC.test(iso)) return `${iso.slice(0, 19)}+00:00`
   const date = new Date(iso)
   if (Number.isNaN(date.getTime())) return null
   return `${date.toISOString().slice(0, 19)}+00:00`

@@ -1,3 +1,5 @@
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
 import type { z } from 'zod'
 import { localeOf } from '../../lib/i18n.server'
 import { attemptCounter } from '../../lib/rate-limit.server'
@@ -40,6 +42,51 @@ const SHAPES = {
 } satisfies Record<string, DocumentShape>
 
 const CORS = { 'Access-Control-Allow-Origin': '*' }
+
+// Lists computed in the last few seconds, per process: the same query (a client polling every
+// minute, a dashboard, many apps asking for the default list) is computed once, as a CDN in front
+// would do. `Cache-Control: no-cache` on the request always computes afresh. A post through this
+// process forgets them at once; elsewhere they are at most RECENT_MS old.
+const RECENT_MS = 5_000
+const RECENT_BYTES = 24 * 1024 * 1024
+const gzipAsync = promisify(gzip)
+type Answer = { status: number; headers: Record<string, string>; body: Uint8Array<ArrayBuffer>; gzip?: Promise<Uint8Array<ArrayBuffer>> }
+const recent = new Map<string, { expires: number; answer: Promise<Answer> }>()
+let recentBytes = 0
+
+export function forgetRecentAnswers() {
+  recent.clear()
+  recentBytes = 0
+}
+
+async function reusable(request: Request, key: string, compute: () => Promise<Response>): Promise<Response> {
+  const fresh = /no-cache/i.test(`${request.headers.get('cache-control') ?? ''} ${request.headers.get('pragma') ?? ''}`)
+  const now = Date.now()
+  const hit = fresh ? undefined : recent.get(key)
+  let pending = hit && hit.expires > now ? hit.answer : undefined
+  if (!pending) {
+    // Kept encoded: a hit sends the bytes as they are (a list of 1,000 is over half a megabyte).
+    pending = compute().then(async (res) => ({ status: res.status, headers: Object.fromEntries(res.headers), body: new Uint8Array(await res.arrayBuffer()) }))
+    const entry = { expires: now + RECENT_MS, answer: pending }
+    recent.set(key, entry)
+    pending.then(
+      (a) => {
+        if (a.status !== 200) return void (recent.get(key) === entry && recent.delete(key))
+        recentBytes += a.body.byteLength
+        if (recentBytes > RECENT_BYTES) forgetRecentAnswers()
+      },
+      () => recent.get(key) === entry && recent.delete(key),
+    )
+  }
+  const a = await pending
+  // Compressed once per answer, not by the HTTP layer for every client that accepts gzip.
+  if (a.status === 200 && a.body.byteLength > 1024 && /\bgzip\b/i.test(request.headers.get('accept-encoding') ?? '')) {
+    a.gzip ??= gzipAsync(a.body).then((b) => new Uint8Array(b.buffer as ArrayBuffer, b.byteOffset, b.byteLength))
+    const gz = await a.gzip
+    return new Response(gz, { status: a.status, headers: { ...a.headers, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding', 'Content-Length': String(gz.byteLength) } })
+  }
+  return new Response(a.body, { status: a.status, headers: { ...a.headers, Vary: 'Accept-Encoding', 'Content-Length': String(a.body.byteLength) } })
+}
 // Public data: a cache may keep lists briefly and the service list longer.
 const LIST_CACHE = 'public, max-age=15'
 const SERVICES_CACHE = 'public, max-age=300'
@@ -112,9 +159,16 @@ export async function open311Response(request: Request): Promise<Response> {
     const query = firstValues(url.searchParams)
     const jurisdiction = checkJurisdiction(query.jurisdiction_id)
     if (jurisdiction) return errorResponse(format, [jurisdiction], headers)
+    if (r.resource === 'requests' || r.resource === 'servicerequestupdates') {
+      const params = new URLSearchParams(url.searchParams)
+      params.sort()
+      return reusable(request, `${r.resource}.${format}?${params}`, () => answerGet(r, format, query))
+    }
     return answerGet(r, format, query)
   }
-  return answerPost(request, r.resource as 'requests' | 'servicerequestupdates', format, firstValues(url.searchParams))
+  const answer = await answerPost(request, r.resource as 'requests' | 'servicerequestupdates', format, firstValues(url.searchParams))
+  if (answer.status === 200) forgetRecentAnswers()
+  return answer
 }
 
 async function answerGet(r: Exclude<Route, { resource: 'unknown' }>, format: Format, query: Record<string, string>): Promise<Response> {

@@ -1,3 +1,4 @@
+import { gunzipSync } from 'node:zlib'
 import { XMLParser } from 'fast-xml-parser'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../../lib/db.server'
@@ -5,7 +6,7 @@ import { makeUser, seededDatabase } from '../../../tests/support/fixtures'
 import { areaPoint } from '../geo/areas.server'
 import { confirmReport, fileReport, triageReport } from '../reports/reports.server'
 import { escapeXml, toXml, w3cDatetime } from './format.server'
-import { open311Response } from './open311-http.server'
+import { forgetRecentAnswers, open311Response } from './open311-http.server'
 import { authenticateApiKey, checkAttributes, demoAttributes, issueApiKey, listApiKeys, revokeApiKey, seedOpen311Attributes, titleFrom } from './open311.server'
 import { parseW3cDatetime } from './schema'
 
@@ -296,6 +297,8 @@ describe('GET requests', () => {
 
   it('returns at most 1000 requests by default, and pages with page/page_size', async () => {
     const many = await Promise.all(Array.from({ length: 1001 }, (_, i) => file({ days: 10 + (i % 50) / 100 })))
+    // Lists are reused for 5 s per process; these reports were filed behind the API's back.
+    forgetRecentAnswers()
     const first = await get('requests.json')
     expect(first.body).toHaveLength(1000)
     const everything = await ids('?page_size=6', true)
@@ -511,6 +514,28 @@ describe('servicerequestupdates', () => {
     expect(missing.body.map((e) => e.description)).toEqual(['update_id was not provided', 'status was not provided', 'updated_datetime was not provided'])
     const nothing = await post('servicerequestupdates.json', { ...base, api_key: roadsKey, status: 'FIXED', description: '' })
     expect(nothing.status).toBe(400)
+  })
+})
+
+describe('answers reused for a few seconds', () => {
+  it('serves a list again within 5 s, computes afresh on no-cache, and forgets after a post', async () => {
+    forgetRecentAnswers()
+    const path = 'requests.json?service_code=fly-tipping'
+    const before = await get(path)
+    const id = await file({ category: 'fly-tipping', title: 'Mattress dumped', description: 'An old mattress on the pavement.' })
+    expect((await get(path)).text).toBe(before.text)
+    const fresh = await call(path, { headers: { 'cache-control': 'no-cache' } })
+    expect(fresh.body.map((r: { service_request_id: string }) => r.service_request_id)).toContain(String(id))
+    await post('requests.json', { api_key: publicKey, service_code: 'fallen-tree', lat: String(inland.lat), long: String(inland.lng) })
+    expect((await get(path)).text).toBe(fresh.text)
+  })
+
+  it('sends a reused list gzipped to clients that accept it', async () => {
+    const plain = await get('requests.json')
+    const res = await open311Response(new Request(`${BASE}requests.json`, { headers: { 'accept-encoding': 'gzip, deflate' } }))
+    expect(res.headers.get('content-encoding')).toBe('gzip')
+    expect(res.headers.get('vary')).toBe('Accept-Encoding')
+    expect(gunzipSync(Buffer.from(await res.arrayBuffer())).toString()).toBe(plain.text)
   })
 })
 

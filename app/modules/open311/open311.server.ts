@@ -271,7 +271,7 @@ function fullDescription(r: RequestRow): string | null {
   return r.description.startsWith(title) ? r.description : `${r.title}\n\n${r.description}`
 }
 
-function toServiceRequest(r: RequestRow, city: string | null) {
+function toServiceRequest(r: RequestRow, city: string | null, base = config().PUBLIC_URL) {
   // From most specific to most general (spec): street address, neighbourhood, district, city.
   const address = [...new Set([r.address, r.areaName, r.districtName, city].filter((x): x is string => Boolean(x)))].join(', ')
   const closedAt = r.kind === 'fixed' ? r.fixedAt : r.kind === 'closed' ? r.closedAt : null
@@ -294,7 +294,7 @@ function toServiceRequest(r: RequestRow, city: string | null) {
     lat: r.lat,
     long: r.lng,
     // The photo route (app/routes/reports.photos.$id.$size.tsx) serves public photos to anyone.
-    media_url: r.photoId !== null ? `${config().PUBLIC_URL}/reports/photos/${r.photoId}/full.jpg` : null,
+    media_url: r.photoId !== null ? `${base}/reports/photos/${r.photoId}/full.jpg` : null,
   }
 }
 export type ServiceRequest = ReturnType<typeof toServiceRequest>
@@ -308,11 +308,12 @@ const newestFirst = (a: RequestRow, b: RequestRow) => (a.createdAt < b.createdAt
  */
 export async function serviceRequests(query: ServiceRequestsQuery, now = new Date()): Promise<Result<{ requests: ServiceRequest[] }>> {
   const city = (await cityProfile())?.name ?? null
+  const base = config().PUBLIC_URL
   if (query.service_request_id) {
     const ids = [...new Set(query.service_request_id)]
     if (ids.length === 0) return { ok: true, requests: [] }
     const rows = await requestRows().where('r.id', 'in', ids).where('r.state_kind', 'in', PUBLIC_KINDS).execute()
-    return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city)) }
+    return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city, base)) }
   }
   let start = query.start_date
   let end = query.end_date
@@ -327,21 +328,42 @@ export async function serviceRequests(query: ServiceRequestsQuery, now = new Dat
 
   const statuses = new Set(query.status ?? ['open', 'closed'])
   const kinds = PUBLIC_KINDS.filter((k) => statuses.has(open311Status(k)))
-  // One query per kind, each walking the (state_kind, created_at) index newest first: no sort of
-  // every report in the span, however many there are.
+  let categoryIds: number[] | null = null
+  if (query.service_code?.length) {
+    categoryIds = (await database().db.selectFrom('report_categories').select('id').where('code', 'in', query.service_code).execute()).map((c) => c.id)
+    if (categoryIds.length === 0) return { ok: true, requests: [] }
+  }
+  // First the ids: one query per kind, each walking the covering (state_kind, created_at) index
+  // newest first, so no sort of every report in the span however many there are; then the rows.
   const perKind = await Promise.all(
     kinds.map((kind) => {
-      let q = requestRows().where('r.state_kind', '=', kind).where('r.created_at', '>=', start.toISOString()).where('r.created_at', '<=', end.toISOString())
-      if (query.service_code?.length) q = q.where('c.code', 'in', query.service_code)
+      let q = database()
+        .db.selectFrom('reports')
+        .select(['id', 'created_at'])
+        .where('state_kind', '=', kind)
+        .where('created_at', '>=', start.toISOString())
+        .where('created_at', '<=', end.toISOString())
+      if (categoryIds) q = q.where('category_id', 'in', categoryIds)
       return q
-        .orderBy('r.created_at', 'desc')
-        .orderBy('r.id', 'desc')
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
         .limit(offset + size)
         .execute()
     }),
   )
-  const rows = perKind.flat().sort(newestFirst).slice(offset, offset + size)
-  return { ok: true, requests: rows.map((r) => toServiceRequest(r, city)) }
+  const page = perKind
+    .flat()
+    .sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : b.id - a.id))
+    .slice(offset, offset + size)
+  if (page.length === 0) return { ok: true, requests: [] }
+  const rows = await requestRows()
+    .where(
+      'r.id',
+      'in',
+      page.map((r) => r.id),
+    )
+    .execute()
+  return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city, base)) }
 }
 
 /** GET requests/:id — only a public report (never an unconfirmed or hidden one). */
