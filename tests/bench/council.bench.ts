@@ -74,7 +74,7 @@ export function fillReports(databasePath: string, count = 100_000, seed = 7) {
       const [state, kind] = pick<[string, string, number]>(random, STATE_MIX)
       const [priority] = pick<[string, number]>(random, PRIORITIES)
       const createdAt = now - Math.floor(random() ** 1.5 * span)
-      const confirmed = kind === 'unconfirmed' ? null : createdAt + Math.floor(random() * 3_600_000)
+      const confirmed = kind === 'unconfirmed' ? null : Math.min(now, createdAt + Math.floor(random() * 3_600_000))
       const responded = confirmed && (kind !== 'open' || state !== 'confirmed') ? confirmed + Math.floor(random() * 10 * 86_400_000) : null
       const fixed = kind === 'fixed' && responded ? responded + Math.floor(random() * 30 * 86_400_000) : null
       const closed = kind === 'closed' && responded ? responded + Math.floor(random() * 20 * 86_400_000) : null
