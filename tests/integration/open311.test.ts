@@ -150,6 +150,13 @@ describe('reading', () => {
     expect((await get('services/nothing.xml')).body.errors.error[0]).toEqual({ code: '404', description: 'service_code nothing was not found' })
   })
 
+  it('sends lists gzipped to clients that ask, compressed once', async () => {
+    const plain = await (await fetch(url('requests.json'), { headers: { 'accept-encoding': 'identity' } })).text()
+    const res = await fetch(url('requests.json'), { headers: { 'accept-encoding': 'gzip' } })
+    expect(res.headers.get('content-encoding')).toBe('gzip')
+    expect(await res.text()).toBe(plain)
+  })
+
   it('answers 404 for an unknown format, 400 with a clear message for bad filters', async () => {
     expect((await fetch(url('requests.csv'))).status).toBe(404)
     const bad = await get('requests.json?start_date=last-week')
