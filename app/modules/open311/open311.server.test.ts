@@ -1,4 +1,5 @@
 import { gunzipSync } from 'node:zlib'
+import fc from 'fast-check'
 import { XMLParser } from 'fast-xml-parser'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../../lib/db.server'
@@ -550,6 +551,43 @@ describe('addresses, methods and formats', () => {
     expect(del.headers.get('allow')).toBe('GET, HEAD, POST')
     expect((await call('services.json', { method: 'POST', form: {} })).status).toBe(405)
     expect((await call('requests.json', { method: 'OPTIONS' })).status).toBe(204)
+  })
+})
+
+describe('whatever a client sends', () => {
+  const text = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'grapheme', maxLength: 100 }),
+    fc.constantFrom('', ' ', '0', '-1', '1e309', 'NaN', '41.36', '-1.52', 'pothole', 'open,closed', '2026-01-01T00:00:00Z', '<&>', '\u0000', '%ZZ', 'plz_x', ',,,'),
+  )
+  const names = ['api_key', 'service_code', 'lat', 'long', 'address_string', 'address_id', 'email', 'description', 'first_name', 'attribute[depth]', 'attribute[depth][]', 'attribute[]', 'status', 'update_id', 'service_request_id', 'updated_datetime', 'start_date', 'end_date', 'page', 'page_size', 'jurisdiction_id', '__proto__', 'constructor']
+  const fields = fc.dictionary(fc.constantFrom(...names), text, { maxKeys: 8 })
+
+  it('answers GETs with 200, 400 or 404 — never a 500, always in the asked format', async () => {
+    const path = fc.constantFrom('requests', 'services', 'servicerequestupdates', 'discovery', 'requests/1', 'services/pothole', 'tokens/abc')
+    await fc.assert(
+      fc.asyncProperty(path, fc.constantFrom('json', 'xml'), fields, async (resource, format, query) => {
+        const res = await open311Response(new Request(`${BASE}${resource}.${format}?${new URLSearchParams(query)}`, { headers: { 'cache-control': 'no-cache' } }))
+        expect([200, 400, 404]).toContain(res.status)
+        const body = await res.text()
+        if (format === 'json') JSON.parse(body)
+        else expect(() => xml.parse(body)).not.toThrow()
+      }),
+      { numRuns: 150 },
+    )
+  })
+
+  it('answers POSTs with 200, 400, 403 or 404 — never a 500', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('requests', 'servicerequestupdates'), fc.boolean(), fields, async (resource, keyed, form) => {
+        const body = new URLSearchParams(form)
+        if (keyed && !form.api_key) body.set('api_key', resource === 'requests' ? publicKey : roadsKey)
+        const res = await open311Response(new Request(`${BASE}${resource}.json`, { method: 'POST', body }))
+        expect([200, 400, 403, 404]).toContain(res.status)
+        JSON.parse(await res.text())
+      }),
+      { numRuns: 150 },
+    )
   })
 })
 
