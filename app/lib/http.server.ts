@@ -50,7 +50,8 @@ declare module 'express-serve-static-core' {
 /** The default rules, from RATE_LIMIT_WRITE and RATE_LIMIT_READ. Capabilities add finer ones. */
 export function defaultRateRules(config: Config): RateRule[] {
   const rules: RateRule[] = []
-  if (config.RATE_LIMIT_WRITE) rules.push({ name: 'write', methods: 'write', path: /^\//, per: 'path', ...config.RATE_LIMIT_WRITE })
+  // Open311 clients are limited per API key by the open311 module (and answered in the spec's format).
+  if (config.RATE_LIMIT_WRITE) rules.push({ name: 'write', methods: 'write', path: /^\/(?!open311\/v2\/)/, per: 'path', ...config.RATE_LIMIT_WRITE })
   if (config.RATE_LIMIT_READ) rules.push({ name: 'read', methods: 'read', path: /^\//, per: 'path', ...config.RATE_LIMIT_READ })
   return rules
 }

@@ -10,7 +10,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'admin:access')
   const { t } = await translatorFor(request)
   const city = await cityProfile()
-  return { title: t('accounts:hub.adminHub'), city: city?.name ?? 'Plaza', tools: { users: can(user, 'admin:users'), census: can(user, 'admin:census') } }
+  return { title: t('accounts:hub.adminHub'), city: city?.name ?? 'Plaza', tools: { users: can(user, 'admin:users'), census: can(user, 'admin:census'), apiKeys: can(user, 'admin:settings') } }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
@@ -31,6 +31,11 @@ export default function AdminHub() {
         {tools.census ? (
           <li>
             <Link to="/admin/census">{t('admin.censusTitle')}</Link>
+          </li>
+        ) : null}
+        {tools.apiKeys ? (
+          <li>
+            <Link to="/admin/api-keys">{t('open311:admin.title')}</Link>
           </li>
         ) : null}
       </ul>

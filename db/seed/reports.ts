@@ -28,7 +28,10 @@ export const reportsStep: SeedStep = {
     }
     const departments = new Map((await db.selectFrom('departments').select(['id', 'slug']).execute()).map((d) => [d.slug, d.id]))
     const areas = new Map((await db.selectFrom('areas').select(['id', 'slug']).execute()).map((a) => [a.slug, a.id]))
+    const { seedOpen311Attributes } = await import('../../app/modules/open311/open311.server')
     const created = await write(async (trx) => {
+      // The Open311 service definitions' attributes (e.g. a pothole's depth).
+      await seedOpen311Attributes(trx)
       let count = 0
       for (const [position, state] of defaultStates.entries()) {
         await trx.insertInto('report_states').values({ code: state.code, kind: state.kind, label: null, position }).execute()

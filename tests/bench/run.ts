@@ -11,6 +11,7 @@ import { benchMap } from './map.bench'
 import { benchLogin } from './login.bench'
 import { benchDeliberation } from './deliberation.bench'
 import { benchReports } from './reports.bench'
+import { benchOpen311 } from './open311.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -18,6 +19,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   login: benchLogin,
   deliberation: benchDeliberation,
   reports: benchReports,
+  open311: benchOpen311,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
