@@ -90,8 +90,8 @@ test('a citizen files a report with a photo, staff triage it to fixed, the citiz
   await staff.getByRole('link', { name: title }).click()
   await expectAccessible(staff)
   await staff.getByLabel('Status', { exact: true }).selectOption('fixed')
-  await staff.getByLabel('Public update').fill('Filled and resurfaced this morning.')
-  await staff.getByRole('button', { name: /Save/ }).first().click()
+  await staff.getByLabel('Update for the reporter and the public').fill('Filled and resurfaced this morning.')
+  await staff.getByRole('button', { name: 'Save the changes' }).click()
   await expect(staff.getByRole('status')).toBeVisible()
 
   await citizen.goto(reportUrl)
