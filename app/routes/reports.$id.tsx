@@ -19,6 +19,7 @@ import { reportForViewer, reporterChange, reportStates, reportTimeline, supportR
 import { photosOf } from '../modules/reports/photos.server'
 import { reporterUpdateSchema } from '../modules/reports/schema'
 import { StateBadge, Timeline } from '../modules/reports/components/ReportParts'
+import { serviceAttributes } from '../modules/open311/open311.server'
 
 /**
  * /reports/:id — a report as the public follows it: map, photos, status, the department handling
@@ -42,12 +43,19 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [user, { t, locale }] = await Promise.all([getUser(request), translatorFor(request)])
   const report = await reportForViewer(id, user)
   if (!report) throw new Response('Not Found', { status: 404 })
-  const [timeline, photos, states, discussion] = await Promise.all([
+  const [timeline, photos, states, discussion, definitions] = await Promise.all([
     reportTimeline(id),
     photosOf(id),
     reportStates(),
     report.stateKind === 'hidden' || report.stateKind === 'unconfirmed' ? null : discussionData(request, user, 'report', id),
+    serviceAttributes(report.category.code),
   ])
+  const answers = definitions.flatMap((a) => {
+    const given = report.attributes[a.code]
+    if (given === undefined) return []
+    const shown = (Array.isArray(given) ? given : [given]).map((v) => a.values?.find((x) => x.key === v)?.name ?? v)
+    return [{ question: a.description, answer: shown.join(', ') }]
+  })
   const labels = Object.fromEntries([...states].map(([code, s]) => [code, s.label ?? t(`reports:states.${code}`)]))
   const d = 0.004
   return {
@@ -56,6 +64,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     report,
     timeline,
     photos,
+    answers,
     labels,
     discussion,
     loggedIn: Boolean(user),
@@ -106,7 +115,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReportPage() {
-  const { report, timeline, photos, labels, discussion, loggedIn, config, bounds, locale, flagReasons } = useLoaderData<typeof loader>()
+  const { report, timeline, photos, answers, labels, discussion, loggedIn, config, bounds, locale, flagReasons } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('reports')
@@ -154,6 +163,12 @@ export default function ReportPage() {
               <dt>{t('page.supports')}</dt>
               <dd data-testid="report-supports">{t('supports', { count: report.supports })}</dd>
             </div>
+            {answers.map((a) => (
+              <div key={a.question}>
+                <dt>{a.question}</dt>
+                <dd>{a.answer}</dd>
+              </div>
+            ))}
             {report.duplicateOf ? (
               <div>
                 <dt>{t('page.duplicateOf')}</dt>

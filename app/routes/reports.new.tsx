@@ -18,6 +18,7 @@ import { categoriesServing } from '../modules/reports/routing.server'
 import { fileReport, guestFilings, similarReports } from '../modules/reports/reports.server'
 import { MAX_PHOTOS, pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
 import { guestSchema, newReportSchema, CATEGORY_CODE } from '../modules/reports/schema'
+import { checkAttributes, serviceAttributes } from '../modules/open311/open311.server'
 
 /**
  * /reports/new — report a problem in three steps that each work without JavaScript:
@@ -69,8 +70,12 @@ async function pageData(request: Request, values: Record<string, string>, refs: 
     const errors: Record<string, string> = values.category ? { category: t('reports:errors.categoryNotHere') } : {}
     return { ...base, step: 'what' as const, errors, location, categories, similar: [] }
   }
-  const similar = await similarReports(chosen.code, lat, lng)
-  return { ...base, step: 'details' as const, errors: {} as Record<string, string>, location, categories, category: chosen, similar }
+  const [similar, attributes] = await Promise.all([similarReports(chosen.code, lat, lng), serviceAttributes(chosen.code)])
+  // The category's own questions (its Open311 service definition), asked on the web form too.
+  const questions = attributes
+    .filter((a) => a.variable)
+    .map((a) => ({ code: a.code, question: a.description, hint: a.datatype_description ?? null, required: a.required, type: a.datatype, values: a.values ?? [] }))
+  return { ...base, step: 'details' as const, errors: {} as Record<string, string>, location, categories, category: chosen, similar, questions }
 }
 
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -126,13 +131,21 @@ export async function action({ request }: ActionFunctionArgs) {
     return redirect(`/reports/new?${query({ lat: String(round(first.gps.lat)), lng: String(round(first.gps.lng)), gps: '1' }, refs)}`)
   }
 
-  const values = { lat: fields.lat ?? '', lng: fields.lng ?? '', area: '', category: fields.category ?? '', title: fields.title ?? '', description: fields.description ?? '', anonymous: fields.anonymous ?? '', name: fields.name ?? '', email: fields.email ?? '' }
+  const values: Record<string, string> = { lat: fields.lat ?? '', lng: fields.lng ?? '', area: '', category: fields.category ?? '', title: fields.title ?? '', description: fields.description ?? '', anonymous: fields.anonymous ?? '', name: fields.name ?? '', email: fields.email ?? '' }
+  for (const [k, v] of Object.entries(fields)) if (/^attribute\[[a-z0-9_.-]{1,64}\]$/i.test(k)) values[k] = v.slice(0, 4000)
   const errors: FieldErrors = {}
   const parsed = newReportSchema.safeParse(fields)
   if (!parsed.success) Object.assign(errors, translatedErrors(parsed.error, t))
   const guest = user ? null : guestSchema.safeParse(fields)
   if (guest && !guest.success) Object.assign(errors, { ...translatedErrors(guest.error, t), ...errors })
   if (photoErrors.length) errors.photo = photoErrors
+  const definitions = parsed.success ? await serviceAttributes(parsed.data.category) : []
+  const given: Record<string, string[]> = {}
+  for (const a of definitions) given[a.code] = fields[`attribute[${a.code}]`] ? [fields[`attribute[${a.code}]`]!] : []
+  const checked = checkAttributes(parsed.success ? parsed.data.category : '', definitions, given)
+  for (const a of definitions) {
+    if (checked.errors.some((e) => e.description.startsWith(`attribute[${a.code}]`))) errors[`attribute[${a.code}]`] = [t('reports:errors.attribute', { question: a.description })]
+  }
   if (isHoneypotFilled(fields)) errors.form = [t('reports:errors.spam')]
   if (!errors.form && !user) {
     const ip = requestMeta(request).ip ?? 'unknown'
@@ -148,6 +161,7 @@ export async function action({ request }: ActionFunctionArgs) {
         lng: parsed.data.lng,
         anonymous: parsed.data.anonymous === 'on',
         photoRefs: refs,
+        attributes: checked.answers,
         locale,
       },
       user ? { kind: 'user', userId: user.id, name: user.displayName } : { kind: 'guest', email: guest!.data!.email, name: guest!.data!.name },
@@ -308,6 +322,49 @@ export default function NewReport() {
                 aria-describedby={errors.description ? 'field-description-hint field-description-error' : 'field-description-hint'}
               />
             </Field>
+            {'questions' in page && page.questions?.length ? (
+              <fieldset className="stack">
+                <legend>{t('new.questions')}</legend>
+                {page.questions.map((q) => {
+                  const name = `attribute[${q.code}]`
+                  const id = `field-attribute-${q.code}`
+                  const error = errors[name]
+                  const described = [q.hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined
+                  return (
+                    <div key={q.code} className={`field${error ? ' field--error' : ''}`}>
+                      <label htmlFor={id}>
+                        {q.question}
+                        {q.required ? '' : ` ${t('new.optional')}`}
+                      </label>
+                      {q.hint ? (
+                        <p className="field__hint" id={`${id}-hint`}>
+                          {q.hint}
+                        </p>
+                      ) : null}
+                      {error ? (
+                        <p className="field-error" id={`${id}-error`}>
+                          {error}
+                        </p>
+                      ) : null}
+                      {q.type === 'singlevaluelist' || q.type === 'multivaluelist' ? (
+                        <select id={id} name={name} defaultValue={values[name] ?? ''} aria-describedby={described} aria-invalid={error ? true : undefined}>
+                          <option value="">{t('new.choose')}</option>
+                          {q.values.map((v) => (
+                            <option key={v.key} value={v.key}>
+                              {v.name}
+                            </option>
+                          ))}
+                        </select>
+                      ) : q.type === 'text' ? (
+                        <textarea id={id} name={name} rows={3} defaultValue={values[name] ?? ''} aria-describedby={described} aria-invalid={error ? true : undefined} />
+                      ) : (
+                        <input id={id} name={name} type="text" defaultValue={values[name] ?? ''} aria-describedby={described} aria-invalid={error ? true : undefined} />
+                      )}
+                    </div>
+                  )
+                })}
+              </fieldset>
+            ) : null}
             {photos.length < MAX_PHOTOS ? (
               <Field name="photo" label={t('fields.photos', { count: MAX_PHOTOS - photos.length })} hint={t('hints.photos')} error={errors.photo}>
                 <input

@@ -64,6 +64,7 @@ export async function benchReports(seconds: number): Promise<Verdict[]> {
           lat: String(p.lat),
           lng: String(p.lng),
           category: 'pothole',
+          'attribute[depth]': 'deep',
           title: `Benchmark pothole ${n}`,
           description: 'A pothole filed by the benchmark, deep enough to matter.',
         }).toString()

@@ -68,6 +68,7 @@ test('a citizen files a report with a photo, staff triage it to fixed, the citiz
   await citizen.getByRole('button', { name: 'Continue' }).click()
   await expect(citizen.getByLabel('Title')).toBeVisible()
   await expectAccessible(citizen)
+  await citizen.getByLabel('How deep is the pothole?').selectOption('deep')
   await citizen.getByLabel('Title').fill(title)
   await citizen.getByLabel('What is the problem?').fill('A deep pothole right at the school gate; children step around it into the road.')
   await citizen.getByRole('button', { name: 'Send the report' }).click()

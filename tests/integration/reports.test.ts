@@ -34,7 +34,7 @@ async function as(who: string) {
 
 function reportForm(fields: Record<string, string>, photos: Array<{ name: string; type: string; data: Buffer }> = []) {
   const form = new FormData()
-  const all = { intent: 'file', lat: point.lat, lng: point.lng, category: 'pothole', title: 'Pothole by the fountain', description: 'A deep pothole next to the fountain.', ...fields }
+  const all = { intent: 'file', lat: point.lat, lng: point.lng, category: 'pothole', 'attribute[depth]': 'deep', title: 'Pothole by the fountain', description: 'A deep pothole next to the fountain.', ...fields }
   for (const [k, v] of Object.entries(all)) form.append(k, v)
   for (const p of photos) form.append('photo', new Blob([new Uint8Array(p.data)], { type: p.type }), p.name)
   return form
@@ -81,6 +81,21 @@ describe('/reports/new, step by step', () => {
     const photo = Buffer.from(await (await fetch(plaza.url + src)).arrayBuffer())
     expect((await sharp(photo).metadata()).format).toBe('jpeg')
     expect(photo.includes(Buffer.from('secret-camera-owner'))).toBe(false)
+  })
+
+  it('asks the category’s own questions, refuses a missing or unknown answer, shows the answer', async () => {
+    const details = await (await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)).text()
+    expect(details).toContain('How deep is the pothole?')
+    const v = await as('resident')
+    for (const depth of ['', 'bottomless']) {
+      const res = await v.post('/reports/new', reportForm({ 'attribute[depth]': depth, title: 'Question test' }))
+      expect(res.status).toBe(400)
+      expect(await res.text()).toContain('Please answer: How deep is the pothole?')
+    }
+    const ok = await v.post('/reports/new', reportForm({ title: 'Answered pothole', 'attribute[depth]': 'shallow' }))
+    expect(ok.status).toBe(302)
+    const page = await (await fetch(`${plaza.url}/reports/${idFrom(ok)}`)).text()
+    expect(page).toContain('Shallow (less than 5 cm)')
   })
 
   it('refuses a file named .jpg that is not an image, keeping everything typed', async () => {

@@ -366,6 +366,8 @@ export async function reportForViewer(id: number, viewer: Viewer | null) {
     assignee: row.assignee_id ? { id: row.assignee_id, name: row.assigneeName } : null,
     duplicateOf: row.duplicate_of,
     supports: row.supports,
+    /** Answers to the category's questions (Open311 attributes), by attribute code. */
+    attributes: safeJson(row.attributes),
     photoCount: row.photo_count,
     source: row.source,
     createdAt: row.created_at,
@@ -787,6 +789,15 @@ export async function restoreReport(trx: Transaction<Database>, id: number) {
 }
 
 // ---------------------------------------------------------------- helpers
+
+function safeJson(text: string): Record<string, string | string[]> {
+  try {
+    const value = JSON.parse(text) as unknown
+    return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, string | string[]>) : {}
+  } catch {
+    return {}
+  }
+}
 
 export function addDays(iso: string, days: number) {
   return new Date(Date.parse(iso) + days * 86_400_000).toISOString()
