@@ -10,5 +10,6 @@ import council from './council.json'
 import open311 from './open311.json'
 import alerts from './alerts.json'
 import photos from './photos.json'
+import voting from './voting.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting }
