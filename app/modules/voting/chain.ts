@@ -31,15 +31,21 @@ export function canonicalJson(value: ChainValue): string {
       if (!Number.isSafeInteger(value)) throw new TypeError(`a ballot holds integers only, not ${value}`)
       return String(value)
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+      // Plain loops: this runs for every ballot of a million-ballot tally:verify.
+      if (Array.isArray(value)) {
+        let out = '['
+        for (let i = 0; i < value.length; i++) out += (i ? ',' : '') + canonicalJson(value[i]!)
+        return out + ']'
+      }
       const keys = Object.keys(value).sort()
-      return `{${keys
-        .map((key) => {
-          const item = value[key]
-          if (item === undefined) throw new TypeError(`a ballot's ${key} is undefined`)
-          return `${JSON.stringify(key)}:${canonicalJson(item)}`
-        })
-        .join(',')}}`
+      let out = '{'
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!
+        const item = value[key]
+        if (item === undefined) throw new TypeError(`a ballot's ${key} is undefined`)
+        out += (i ? ',' : '') + JSON.stringify(key) + ':' + canonicalJson(item)
+      }
+      return out + '}'
     }
     default:
       throw new TypeError(`a ballot cannot hold a ${typeof value}`)
@@ -51,8 +57,10 @@ const HASH = /^[0-9a-f]{64}$/
 /** SHA-256 (hex) of the previous hash, a newline and the canonical ballot. */
 export function ballotHash(previousHash: string, ballot: ChainValue): string {
   if (!HASH.test(previousHash)) throw new TypeError('the previous hash is not 64 lowercase hex digits')
-  return createHash('sha256').update(previousHash).update('\n').update(canonicalJson(ballot)).digest('hex')
+  return hashLink(previousHash, ballot)
 }
+
+const hashLink = (previousHash: string, ballot: ChainValue) => createHash('sha256').update(`${previousHash}\n${canonicalJson(ballot)}`).digest('hex')
 
 export interface ChainLink {
   previousHash: string
@@ -79,7 +87,8 @@ export function verifyChain(links: Iterable<ChainLink>, options: { head?: string
   let index = 0
   for (const link of links) {
     if (link.previousHash !== expected) return { ok: false, index, reason: 'previous' }
-    if (ballotHash(link.previousHash, link.ballot) !== link.hash) return { ok: false, index, reason: 'hash' }
+    // previousHash equals a hash already checked (or the genesis), so it is well formed.
+    if (hashLink(link.previousHash, link.ballot) !== link.hash) return { ok: false, index, reason: 'hash' }
     expected = link.hash
     index += 1
   }

@@ -56,7 +56,8 @@ export const approvalSpecSchema = z
  * n votes on an option cost n² voice credits, out of `credits` per voter. Votes are non-negative
  * integers: a vote against would let a coalition spend credits cancelling an option a minority
  * cares about rather than supporting their own, and results would no longer read as support; the
- * pilots we follow (Colorado's legislature, 2019) used support only. docs/voting.md.
+ * pilots we know of (the Colorado House Democrats' budget priorities, 2019) used support only.
+ * docs/voting.md.
  */
 export const quadraticSpecSchema = z.object({
   method: z.literal('quadratic'),
