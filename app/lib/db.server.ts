@@ -167,6 +167,18 @@ export function database(): PlazaDatabase {
   return shared
 }
 
+/**
+ * Makes `database` the process-wide one until the returned function is called (the demo seed runs
+ * capability modules, which use database(), against the database it was given).
+ */
+export function useDatabase(next: PlazaDatabase): () => void {
+  const previous = shared
+  shared = next
+  return () => {
+    shared = previous
+  }
+}
+
 let counters: PlazaDatabase | undefined
 
 /**

@@ -121,6 +121,18 @@ export const demoReportsStep: SeedStep = {
       return { created: 0 }
     }
     const { fileReport, triageReport, reporterChange, supportReport } = await import('../../app/modules/reports/reports.server')
+    const { forgetRoutingRules } = await import('../../app/modules/reports/routing.server')
+    const { useDatabase } = await import('../../app/lib/db.server')
+    // The reports module writes through database(): point it at the database being seeded.
+    const restore = useDatabase(database)
+    forgetRoutingRules()
+    try {
+      return await seedReports()
+    } finally {
+      restore()
+      forgetRoutingRules()
+    }
+    async function seedReports() {
     const { areasContaining } = await import('../../app/modules/geo/lookup.server')
     const { categoriesServing } = await import('../../app/modules/reports/routing.server')
     const { mulberry32 } = await import('./random')
@@ -205,5 +217,6 @@ export const demoReportsStep: SeedStep = {
     }
     progress(1)
     return { created }
+    }
   },
 }

@@ -206,7 +206,7 @@ describe('the map index', () => {
     expect(answer.plaza.clustered).toBe(true)
     const [w, s, e, n] = answer.bbox
     const expected = await sql<{ n: number }>`select count(*) as n from map_items
-      where visible = 1 and lng >= ${w} and lng < ${e} and lat > ${s} and lat <= ${n}`.execute(db().db)
+      where visible = 1 and kind in ('test', 'other') and lng >= ${w} and lng < ${e} and lat > ${s} and lat <= ${n}`.execute(db().db)
     const sum = answer.features.reduce((acc, f) => acc + (f.properties.cluster ? f.properties.count : 1), 0)
     expect(sum).toBe(expected.rows[0]!.n)
     expect(answer.plaza.total).toBe(sum)
@@ -239,7 +239,7 @@ describe('the map index', () => {
     const [w, s, e, n] = answer.bbox
     const expected = db()
       .sqlite.prepare(
-        `select count(*) as n from map_items i where visible = 1 and lng >= ? and lng < ? and lat > ? and lat <= ? and ${condition}`,
+        `select count(*) as n from map_items i where visible = 1 and kind in ('test', 'other') and lng >= ? and lng < ? and lat > ? and lat <= ? and ${condition}`,
       )
       .get(w, e, s, n, ...values) as { n: number }
     const sum = answer.features.reduce((acc, f) => acc + (f.properties.cluster ? f.properties.count : 1), 0)

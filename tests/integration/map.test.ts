@@ -20,14 +20,13 @@ afterAll(async () => {
 const get = (path: string, headers: Record<string, string> = {}) => fetch(plaza.url + path, { headers })
 const CITY = 'bbox=-1.6,41.29,-1.44,41.41&zoom=12'
 
-describe('before any capability registers a kind', () => {
-  it('shows no layers on /map, says why, and answers an empty collection', async () => {
+describe('before a kind has items', () => {
+  it('lists the layers capabilities registered (the demo reports are on the map) and refuses an unknown layer', async () => {
     const html = await (await get('/map')).text()
-    expect(html).toContain('Nothing has been placed on the map yet')
-    expect(html).not.toContain('name="layers"')
-    const res = await get(`/api/map/features?${CITY}`)
-    expect(res.status).toBe(200)
-    expect(((await res.json()) as { features: unknown[] }).features).toEqual([])
+    expect(html).toMatch(/<input type="checkbox" name="layers"[^>]*value="reports"/)
+    const reports = (await (await get(`/api/map/features?${CITY}&layers=reports`)).json()) as { plaza: { total: number } }
+    expect(reports.plaza.total).toBe(60)
+    expect((await get(`/api/map/features?${CITY}&layers=nothing-here`)).status).toBe(400)
   })
 })
 
@@ -51,7 +50,7 @@ describe('GET /api/map/features', () => {
   })
 
   it('answers GeoJSON clusters that CDNs may cache briefly', async () => {
-    const res = await get(`/api/map/features?${CITY}`)
+    const res = await get(`/api/map/features?${CITY}&layers=test`)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toContain('application/geo+json')
     expect(res.headers.get('cache-control')).toMatch(/^public, max-age=\d+/)
@@ -64,7 +63,7 @@ describe('GET /api/map/features', () => {
   })
 
   it('filters by status', async () => {
-    const body = (await (await get(`/api/map/features?${CITY}&status=open`)).json()) as { plaza: { total: number } }
+    const body = (await (await get(`/api/map/features?${CITY}&layers=test&status=open`)).json()) as { plaza: { total: number } }
     expect(body.plaza.total).toBe(200)
   })
 
