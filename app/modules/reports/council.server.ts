@@ -249,7 +249,7 @@ type ReportsEB = ExpressionBuilder<Database, 'reports'>
 /**
  * The filter as one condition. `withStatus` false leaves the state out (the counts per state).
  * Without a status the kind is not mentioned either, so that a (department, state) index can
- * answer the counts on its own.
+ * answer the counts on its own — except for a recent period, where a range per kind is shorter.
  */
 function matches(eb: ReportsEB, f: CouncilFilter, withStatus: boolean): Expression<SqlBool> {
   const c: Array<Expression<SqlBool>> = []
