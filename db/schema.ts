@@ -452,6 +452,146 @@ export interface ReportQuestionnairesTable {
   comment: string | null
 }
 
+export type ProposalState = 'draft' | 'published' | 'threshold_reached' | 'voting' | 'answered' | 'archived' | 'hidden'
+
+export interface ProposalCategoriesTable {
+  id: Generated<number>
+  code: string
+  name: string
+  position: Generated<number>
+}
+
+export interface ProposalsTable {
+  id: Generated<number>
+  author_id: number | null
+  state: ProposalState
+  title: string
+  summary: string
+  body_md: string
+  body_html: string
+  category_id: number | null
+  /** Normalised tags, space-separated (also in proposal_tags). */
+  tags: Generated<string>
+  lat: number | null
+  lng: number | null
+  area_id: number | null
+  district_id: number | null
+  image_id: number | null
+  supports: Generated<number>
+  hot_score: Generated<number>
+  created_at: string
+  updated_at: string
+  published_at: string | null
+  expires_at: string | null
+  threshold_reached_at: string | null
+  archived_at: string | null
+  process_id: number | null
+  answer_md: string | null
+  answer_html: string | null
+  answered_at: string | null
+  answered_by: number | null
+}
+
+export interface ProposalTagsTable {
+  proposal_id: number
+  tag: string
+}
+
+export interface ProposalSupportsTable {
+  proposal_id: number
+  user_id: number
+  created_at: string
+}
+
+export interface ProposalImagesTable {
+  id: Generated<number>
+  proposal_id: number | null
+  upload_key: string
+  width: number
+  height: number
+  created_at: string
+}
+
+export interface ProposalImageVariantsTable {
+  image_id: number
+  size: string
+  mime: string
+  width: number
+  height: number
+  data: Buffer
+}
+
+export type VotingMethod = 'yesno' | 'approval' | 'quadratic' | 'budget' | 'ranked'
+export type VotingProcessState = 'draft' | 'scheduled' | 'open' | 'closed' | 'published' | 'cancelled'
+
+export interface VotingProcessesTable {
+  id: Generated<number>
+  title: string
+  description_md: string
+  description_html: string
+  proposal_id: number | null
+  eligible_area_id: number | null
+  residents_only: Generated<number>
+  category: string | null
+  method: VotingMethod
+  /** JSON: methodSpecSchema (app/modules/voting/methods.ts). */
+  spec: string
+  /** JSON: weightPolicySchema (app/modules/voting/weights.ts). */
+  weight_policy: string
+  required_level: Generated<number>
+  delegation: Generated<number>
+  state: VotingProcessState
+  opens_at: string
+  closes_at: string
+  chain_head: Generated<string>
+  ballots: Generated<number>
+  results: string | null
+  published_at: string | null
+  created_by: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface BallotsTable {
+  id: Generated<number>
+  process_id: number
+  voter_id: number
+  receipt: string
+  choices: string
+  /** Milli-weight: 1000 = 1. */
+  weight: number
+  level: number
+  resides_inside: number
+  cast_at: string
+  prev_hash: string
+  hash: string
+  replaced_at: string | null
+}
+
+export interface TalliesTable {
+  process_id: number
+  key: string
+  weight: Generated<number>
+  ballots: Generated<number>
+}
+
+export interface DelegationsTable {
+  id: Generated<number>
+  from_id: number
+  to_id: number
+  /** 'all' | 'area:<id>' | 'category:<code>' */
+  scope: string
+  created_at: string
+  revoked_at: string | null
+}
+
+export interface DelegationWeightsTable {
+  process_id: number
+  user_id: number
+  weight: number
+  delegate_id: number | null
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
@@ -481,6 +621,17 @@ export interface Database {
   api_keys: ApiKeysTable
   report_alerts: ReportAlertsTable
   report_questionnaires: ReportQuestionnairesTable
+  proposal_categories: ProposalCategoriesTable
+  proposals: ProposalsTable
+  proposal_tags: ProposalTagsTable
+  proposal_supports: ProposalSupportsTable
+  proposal_images: ProposalImagesTable
+  proposal_image_variants: ProposalImageVariantsTable
+  voting_processes: VotingProcessesTable
+  ballots: BallotsTable
+  tallies: TalliesTable
+  delegations: DelegationsTable
+  delegation_weights: DelegationWeightsTable
   map_kinds: MapKindsTable
   map_items: MapItemsTable
   map_item_areas: MapItemAreasTable

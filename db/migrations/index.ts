@@ -8,6 +8,7 @@ import * as m0006 from './0006_moderation'
 import * as m0007 from './0007_reports_routing'
 import * as m0008 from './0008_reports'
 import * as m0009 from './0009_report_alert_indexes'
+import * as m0010 from './0010_proposals_voting'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0007_reports_routing': m0007,
   '0008_reports': m0008,
   '0009_report_alert_indexes': m0009,
+  '0010_proposals_voting': m0010,
 }

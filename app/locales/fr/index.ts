@@ -11,5 +11,6 @@ import open311 from './open311.json'
 import alerts from './alerts.json'
 import photos from './photos.json'
 import voting from './voting.json'
+import proposals from './proposals.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals }
