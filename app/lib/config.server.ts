@@ -21,6 +21,13 @@ const booleanish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
 
+const proposalThreshold = z
+  .string()
+  .trim()
+  .regex(/^(\d{1,9}|\d{1,3}(\.\d{1,4})?%)$/, 'must be a number of supports (e.g. "5000") or a share of the census population (e.g. "1%" or "0.5%")')
+  .transform((v) => (v.endsWith('%') ? { kind: 'percent' as const, percent: Number(v.slice(0, -1)) } : { kind: 'supports' as const, supports: Number(v) }))
+  .refine((v) => (v.kind === 'percent' ? v.percent > 0 && v.percent <= 100 : v.supports >= 1), 'must be at least 1 support, or a share above 0% and at most 100%')
+
 const schema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test'], { message: 'must be production, development or test' }).default('production'),
   HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
@@ -109,6 +116,11 @@ const schema = z.object({
   PREMODERATION: booleanish.default(false),
   // Minutes during which an author may edit their comment (the edit is marked).
   COMMENT_EDIT_MINUTES: z.coerce.number({ message: 'must be a number of minutes' }).int().min(0).max(10080).default(15),
+  // Proposals (app/modules/proposals): the supports a proposal needs to go to a vote — a number
+  // ("53726") or a share of the census population over the minimum age ("1%", as Decide Madrid) —
+  // and how many months a published proposal collects supports before it is archived.
+  PROPOSAL_THRESHOLD: proposalThreshold.default(proposalThreshold.parse('1%')),
+  PROPOSAL_MONTHS: z.coerce.number({ message: 'must be a number of months' }).int('must be a whole number of months').min(1, 'must be between 1 and 120').max(120, 'must be between 1 and 120').default(12),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),
