@@ -9,6 +9,7 @@ import * as m0007 from './0007_reports_routing'
 import * as m0008 from './0008_reports'
 import * as m0009 from './0009_report_alert_indexes'
 import * as m0010 from './0010_proposals_voting'
+import * as m0011 from './0011_council_indexes'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '0008_reports': m0008,
   '0009_report_alert_indexes': m0009,
   '0010_proposals_voting': m0010,
+  '0011_council_indexes': m0011,
 }

@@ -12,6 +12,7 @@ import { benchLogin } from './login.bench'
 import { benchDeliberation } from './deliberation.bench'
 import { benchReports } from './reports.bench'
 import { benchOpen311 } from './open311.bench'
+import { benchCouncil } from './council.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -20,6 +21,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   deliberation: benchDeliberation,
   reports: benchReports,
   open311: benchOpen311,
+  council: benchCouncil,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })

@@ -195,6 +195,16 @@ describe('triage', () => {
     expect(row).toEqual({ state: 'confirmed', duplicate_of: null, assignee_id: null })
   })
 
+  it('writes nothing when a change is refused halfway (state then a bad assignee)', async () => {
+    const { id } = await fileAsUser()
+    const before = await reportTimeline(id, { includePrivate: true })
+    expect(await triageReport(actorFromUser(staff.roads!), id, { state: 'fixed', note: 'n', assigneeId: staff.lighting!.id })).toEqual({ kind: 'badAssignee' })
+    expect(await reportTimeline(id, { includePrivate: true })).toEqual(before)
+    const item = await database().db.selectFrom('map_items').select('status').where('kind', '=', 'reports').where('item_id', '=', id).executeTakeFirstOrThrow()
+    expect(item.status).toBe('open')
+    expect((await reportForViewer(id, null))!.state).toBe('confirmed')
+  })
+
   it('marks a duplicate: closed, linked to the original, shown on the timeline', async () => {
     const original = await fileAsUser()
     const copy = await fileAsUser()

@@ -553,7 +553,31 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
     movedAreas = mostSpecific(await areasContaining(point.lat, point.lng))
   }
 
-  return database().write(async (trx) => {
+  // A refusal found halfway (after some rows were written) throws, so the write rolls back whole.
+  try {
+    return await database().write((trx) => applyTriage(trx, actor, reportId, changes, states, rerouted, movedAreas))
+  } catch (error) {
+    if (error instanceof TriageRefusal) return { kind: error.kind }
+    throw error
+  }
+}
+
+class TriageRefusal extends Error {
+  constructor(readonly kind: 'badDuplicate' | 'unknownState' | 'badTransition' | 'badTemplate' | 'badAssignee' | 'nothingToDo') {
+    super(kind)
+  }
+}
+
+async function applyTriage(
+  trx: Transaction<Database>,
+  actor: TriageActor,
+  reportId: number,
+  changes: TriageChanges,
+  states: Awaited<ReturnType<typeof reportStates>>,
+  rerouted: { departmentId: number; categoryId: number } | null,
+  movedAreas: { areaId: number | null; districtId: number | null } | null,
+): Promise<TriageResult> {
+  {
     const r = await trx.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirst()
     if (!r) return { kind: 'notFound' as const }
     if (!actorMay(actor, r.department_id)) return { kind: 'forbidden' as const }
@@ -568,9 +592,9 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
 
     let newState = changes.state
     if (changes.duplicateOf !== undefined) {
-      if (changes.duplicateOf === reportId) return { kind: 'badDuplicate' as const }
+      if (changes.duplicateOf === reportId) throw new TriageRefusal('badDuplicate')
       const original = await trx.selectFrom('reports').select(['id', 'state_kind', 'duplicate_of']).where('id', '=', changes.duplicateOf).executeTakeFirst()
-      if (!original || !isPublic(original.state_kind) || original.duplicate_of === reportId) return { kind: 'badDuplicate' as const }
+      if (!original || !isPublic(original.state_kind) || original.duplicate_of === reportId) throw new TriageRefusal('badDuplicate')
       newState = 'duplicate'
       if (r.duplicate_of !== original.id) {
         set.duplicate_of = original.id
@@ -584,8 +608,8 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
     let stateChanged = false
     if (newState !== undefined && newState !== r.state) {
       const to = states.get(newState)
-      if (!to) return { kind: 'unknownState' as const }
-      if (!canTransition(r.state_kind, to.kind, 'staff')) return { kind: 'badTransition' as const }
+      if (!to) throw new TriageRefusal('unknownState')
+      if (!canTransition(r.state_kind, to.kind, 'staff')) throw new TriageRefusal('badTransition')
       Object.assign(set, { state: newState, state_kind: to.kind }, timestampsFor(to.kind, at, r))
       if (to.kind !== 'closed' && newState !== 'duplicate' && r.duplicate_of) set.duplicate_of = null
       before.state = r.state
@@ -598,7 +622,7 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
     let updateText = changes.update?.trim() ?? ''
     if (!updateText && changes.templateId !== undefined) {
       const template = await trx.selectFrom('response_templates').select(['text', 'department_id']).where('id', '=', changes.templateId).executeTakeFirst()
-      if (!template || (template.department_id !== null && template.department_id !== r.department_id)) return { kind: 'badTemplate' as const }
+      if (!template || (template.department_id !== null && template.department_id !== r.department_id)) throw new TriageRefusal('badTemplate')
       updateText = template.text
     }
     if (!updateText && stateChanged) {
@@ -654,7 +678,7 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
           .where('user_id', '=', changes.assigneeId)
           .where((eb) => eb.or([eb.and([eb('role', '=', 'staff'), eb('department_id', '=', departmentId)]), eb('role', '=', 'admin')]))
           .executeTakeFirst()
-        if (!assignee) return { kind: 'badAssignee' as const }
+        if (!assignee) throw new TriageRefusal('badAssignee')
       }
       set.assignee_id = changes.assigneeId
       before.assigneeId = r.assignee_id
@@ -678,7 +702,7 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
       changed.push('note')
     }
 
-    if (changed.length === 0) return { kind: 'nothingToDo' as const }
+    if (changed.length === 0) throw new TriageRefusal('nothingToDo')
     if (publicResponse && !r.first_response_at) set.first_response_at = at
     set.updated_at = at
     await trx.updateTable('reports').set(set as never).where('id', '=', reportId).execute()
@@ -688,7 +712,7 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
       await recordAudit(trx, { actorId: actor.userId, action: 'report.note', targetKind: 'report', targetId: reportId, reason: null })
     }
     return { kind: 'ok' as const, changed, updateIds }
-  })
+  }
 }
 
 /** Bulk triage from the council list: the same rules per report; reports one may not touch are skipped. */
