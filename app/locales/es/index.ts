@@ -12,5 +12,6 @@ import alerts from './alerts.json'
 import photos from './photos.json'
 import voting from './voting.json'
 import proposals from './proposals.json'
+import votesAdmin from './votesAdmin.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin }
