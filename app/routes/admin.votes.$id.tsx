@@ -793,9 +793,10 @@ type AnyResult =
 /** The method's result inside countProcess's answer (itself, or under `result`). */
 function methodResult(count: unknown): AnyResult | null {
   if (!count || typeof count !== 'object') return null
+  // countProcess's answer names its method too: the result proper is under `result`.
   const c = count as { method?: unknown; result?: unknown }
-  if (typeof c.method === 'string' && (methods as readonly string[]).includes(c.method)) return count as AnyResult
-  return c.result ? methodResult(c.result) : null
+  if (c.result) return methodResult(c.result)
+  return typeof c.method === 'string' && (methods as readonly string[]).includes(c.method) ? (count as AnyResult) : null
 }
 
 function CountView({ count, labels, currency, locale }: { count: unknown; labels: Record<string, string>; currency: string; locale: string }) {
