@@ -13,5 +13,6 @@ import photos from './photos.json'
 import voting from './voting.json'
 import proposals from './proposals.json'
 import votesAdmin from './votesAdmin.json'
+import votes from './votes.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes }

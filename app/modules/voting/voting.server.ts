@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { AreaLevel, Database, VotingMethod, VotingProcessState } from '../../../db/schema'
 import { database } from '../../lib/db.server'
+import { translatorFor } from '../../lib/i18n.server'
 import { can, type Principal } from '../accounts/policy'
 import { registerDataExporter } from '../accounts/accounts.server'
 import { isMilliWeight, type MilliWeight } from './arithmetic'
@@ -277,6 +278,30 @@ async function areaIndex(db: Kysely<Database> = database().db): Promise<AreaInde
   return index
 }
 
+/** The method's settings of a process (to read its ballot form), or null if there is none to vote in. */
+export async function processSpec(processId: number): Promise<Pick<ParsedSettings, 'spec' | 'labels' | 'currency'> | null> {
+  const row = await processRow(database().db, processId)
+  if (!row || row.state === 'draft' || row.state === 'cancelled') return null
+  return parseSettings(row)
+}
+
+/** Area names by id (for budget pots and delegation scopes). */
+export async function areaNames(): Promise<Record<string, string>> {
+  const areas = await areaIndex()
+  return Object.fromEntries([...areas.byId.values()].map((a) => [String(a.id), a.name]))
+}
+
+/** Proposal category names by code (for delegation scopes). */
+export async function categoryNames(): Promise<Record<string, string>> {
+  const rows = await database().db.selectFrom('proposal_categories').select(['code', 'name']).execute()
+  return Object.fromEntries(rows.map((r) => [r.code, r.name]))
+}
+
+/** The areas a person lives in (their home area and those containing it), smallest first. */
+export async function homeAreasOf(homeAreaId: number | null): Promise<number[]> {
+  return areaChain(await areaIndex(), homeAreaId)
+}
+
 /** For tests that add areas. */
 export function forgetVotingCaches() {
   areasCache = null
@@ -364,6 +389,7 @@ export interface ProcessSummary {
   opensAt: string
   closesAt: string
   eligibleAreaName: string | null
+  /** Active direct ballots (one per voter). */
   ballots: number
 }
 
@@ -371,10 +397,12 @@ export interface ProcessSummary {
 export async function listProcesses(at: Date = new Date()): Promise<Record<'open' | 'upcoming' | 'closed', ProcessSummary[]>> {
   const [rows, areas] = await Promise.all([
     database()
-      .db.selectFrom('voting_processes')
-      .select(['id', 'title', 'method', 'state', 'opens_at', 'closes_at', 'eligible_area_id', 'ballots'])
-      .where('state', 'in', ['scheduled', 'open', 'closed', 'published'])
-      .orderBy('closes_at', 'desc')
+      .db.selectFrom('voting_processes as p')
+      // Voters with an active ballot (the chain's length counts re-cast ballots too).
+      .leftJoin('tallies as t', (join) => join.onRef('t.process_id', '=', 'p.id').on('t.key', '=', 'ballots'))
+      .select(['p.id', 'p.title', 'p.method', 'p.state', 'p.opens_at', 'p.closes_at', 'p.eligible_area_id', 't.ballots'])
+      .where('p.state', 'in', ['scheduled', 'open', 'closed', 'published'])
+      .orderBy('p.closes_at', 'desc')
       .limit(500)
       .execute(),
     areaIndex(),
@@ -390,7 +418,7 @@ export async function listProcesses(at: Date = new Date()): Promise<Record<'open
       opensAt: r.opens_at,
       closesAt: r.closes_at,
       eligibleAreaName: r.eligible_area_id === null ? null : (areas.byId.get(r.eligible_area_id)?.name ?? null),
-      ballots: r.ballots,
+      ballots: r.ballots ?? 0,
     }
     out[phase === 'published' ? 'closed' : phase].push(summary)
   }
@@ -1224,6 +1252,91 @@ export async function publishedBallots(processId: number, afterId: number, limit
     rows: rows.map((r) => ({ receipt: r.receipt, castAt: r.cast_at, weight: r.weight, choices: r.choices, counted: r.replaced_at === null, prevHash: r.prev_hash, hash: r.hash })),
     lastId: rows.length ? rows[rows.length - 1]!.id : afterId,
   }
+}
+
+const LIST_PAGE = 5000
+const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
+
+/**
+ * The published ballot list as a stream, in chain order, a page of rows at a time: CSV, or JSON with
+ * what a person needs to recompute every hash. Anonymised: receipt, choices, weight (thousandths,
+ * as hashed), time, whether it counts (false: replaced by the same voter's later ballot) and the
+ * two hashes — never who cast it.
+ */
+export function ballotListStream(process: { id: number; title: string; method: VotingMethod; chainHead: string }, format: 'csv' | 'json'): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder()
+  let after = 0
+  let first = true
+  let wrote = false
+  let done = false
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        if (done) return controller.close()
+        const { rows, lastId } = await publishedBallots(process.id, after, LIST_PAGE)
+        after = lastId
+        let out = ''
+        if (first) {
+          first = false
+          out +=
+            format === 'csv'
+              ? 'receipt,cast_at,weight,choices,counted,prev_hash,hash\n'
+              : `{"process":${process.id},"title":${JSON.stringify(process.title)},"method":${JSON.stringify(process.method)},"chainHead":${JSON.stringify(process.chainHead)},` +
+                `"weightUnit":"thousandths: 1000 is one full vote",` +
+                `"hash":"SHA-256 (hex) of prev_hash, a newline and the canonical JSON (keys sorted, no spaces) of {castAt, choices, process, receipt, weight}; the first prev_hash is 64 zeros",` +
+                `"ballots":[`
+        }
+        for (const r of rows) {
+          if (format === 'csv') {
+            out += `${r.receipt},${r.castAt},${r.weight},${csvField(r.choices)},${r.counted},${r.prevHash},${r.hash}\n`
+          } else {
+            let choices: unknown
+            try {
+              choices = JSON.parse(r.choices)
+            } catch {
+              choices = r.choices
+            }
+            out += `${wrote ? ',' : ''}\n${JSON.stringify({ receipt: r.receipt, castAt: r.castAt, weight: r.weight, choices, counted: r.counted, prevHash: r.prevHash, hash: r.hash })}`
+            wrote = true
+          }
+        }
+        if (rows.length < LIST_PAGE) {
+          done = true
+          if (format === 'json') out += '\n]}\n'
+        }
+        if (out) controller.enqueue(encoder.encode(out))
+        if (done) controller.close()
+      } catch (error) {
+        controller.error(error)
+      }
+    },
+  })
+}
+
+/**
+ * The HTTP answer for /votes/:id/ballots.{csv,json}: 404 for no such (visible) process, 403 with a
+ * sentence before the close (ballots are published only once nobody can vote any more), else the
+ * stream. Shared by the two routes.
+ */
+export async function publishedBallotList(request: Request, idParam: string | undefined, format: 'csv' | 'json'): Promise<Response> {
+  const id = Number(idParam)
+  const text = (status: number, body: string) => new Response(body, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } })
+  if (!/^\d{1,12}$/.test(idParam ?? '') || !Number.isSafeInteger(id) || id <= 0) return text(404, 'Not Found')
+  const view = await processForVoter(id, null)
+  if (!view) return text(404, 'Not Found')
+  if (view.phase !== 'closed' && view.phase !== 'published') {
+    const { t } = await translatorFor(request)
+    return text(403, t('votes:ballots.notYet'))
+  }
+  const process = view.process
+  return new Response(ballotListStream({ id, title: process.title, method: process.method, chainHead: process.chainHead }, format), {
+    headers: {
+      'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/json; charset=utf-8',
+      'Content-Disposition': `${format === 'csv' ? 'attachment' : 'inline'}; filename="vote-${id}-ballots.${format}"`,
+      'Cache-Control': 'public, max-age=60',
+      'X-Content-Type-Options': 'nosniff',
+    },
+  })
 }
 
 // ---------------------------------------------------------------------------------------------

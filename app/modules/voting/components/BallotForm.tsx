@@ -1,0 +1,221 @@
+import { useEffect, useState, type FormEvent } from 'react'
+import { Form } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import type { MethodSpec } from '../methods'
+import { labelOf, moneyFormatter, type BallotFormValues } from './ballot-form'
+
+/**
+ * The ballot of each method as a plain HTML form: it works without JavaScript (the server checks
+ * credits, money and ranks and answers with the messages above the choices). With JavaScript the
+ * credits or money left are shown as the voter types; nothing depends on it.
+ */
+export function BallotForm({
+  spec,
+  labels,
+  currency,
+  locale,
+  values,
+  errors,
+  action,
+  changing,
+  areaNames,
+  voterAreaIds,
+}: {
+  spec: MethodSpec
+  labels: Record<string, string>
+  currency: string
+  locale: string
+  values: BallotFormValues
+  errors: string[]
+  action: string
+  changing: boolean
+  areaNames: Record<string, string>
+  voterAreaIds: number[]
+}) {
+  const { t } = useTranslation('votes')
+  const [live, setLive] = useState<BallotFormValues | null>(null)
+  // Only once hydrated: the live figures are an addition, never what the form relies on.
+  useEffect(() => setLive(values), [values])
+  const onChange = (event: FormEvent<HTMLFormElement>) => {
+    const form = new FormData(event.currentTarget)
+    setLive({
+      votes: Object.fromEntries(spec.method === 'quadratic' ? spec.options.map((o) => [o, String(form.get(`votes.${o}`) ?? '')]) : []),
+      projects: form.getAll('projects').map(String),
+    })
+  }
+  const errorId = 'ballot-errors'
+  return (
+    <Form method="post" action={action} className="ballot-form stack" onChange={onChange} aria-describedby={errors.length ? errorId : undefined} noValidate>
+      <input type="hidden" name="intent" value="cast" />
+      {errors.length ? (
+        <div className="notice notice--error" role="alert" id={errorId}>
+          <p>{t('ballot.errorsHeading')}</p>
+          <ul>
+            {errors.map((e, i) => (
+              <li key={i}>{e}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {spec.method === 'yesno' ? (
+        <fieldset>
+          <legend>{t('ballot.yesno.legend')}</legend>
+          {(['yes', 'no', 'abstain'] as const).map((answer) => (
+            <label key={answer} className="ballot-choice">
+              <input type="radio" name="answer" value={answer} defaultChecked={values.answer === answer} />
+              {t(`voting:answer.${answer}`)}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
+      {spec.method === 'approval' ? (
+        <fieldset>
+          <legend>{spec.minChoices > 0 ? t('ballot.approval.legendRange', { min: spec.minChoices, max: spec.maxChoices }) : t('ballot.approval.legend', { count: spec.maxChoices })}</legend>
+          {spec.options.map((option) => (
+            <label key={option} className="ballot-choice">
+              <input type="checkbox" name="approved" value={option} defaultChecked={values.approved?.includes(option)} />
+              {labelOf(labels, option)}
+            </label>
+          ))}
+        </fieldset>
+      ) : null}
+      {spec.method === 'quadratic' ? <QuadraticFields spec={spec} labels={labels} values={values} live={live} /> : null}
+      {spec.method === 'budget' ? (
+        <BudgetFields spec={spec} labels={labels} values={values} live={live} money={moneyFormatter(locale, currency)} areaNames={areaNames} voterAreaIds={voterAreaIds} />
+      ) : null}
+      {spec.method === 'ranked' ? (
+        <fieldset>
+          <legend>{t('ballot.ranked.legend')}</legend>
+          <p className="field__hint">{spec.minChoices > 0 ? t('ballot.ranked.limitsRange', { min: spec.minChoices, max: spec.maxChoices }) : t('ballot.ranked.limits', { count: spec.maxChoices })}</p>
+          <div className="ballot-ranks">
+            {spec.options.map((option) => (
+              <div key={option} className="field">
+                <label htmlFor={`rank-${option}`}>{labelOf(labels, option)}</label>
+                <select id={`rank-${option}`} name={`rank.${option}`} defaultValue={values.rank?.[option] ?? ''}>
+                  <option value="">{t('ballot.ranked.notRanked')}</option>
+                  {spec.options.map((_, i) => (
+                    <option key={i} value={String(i + 1)}>
+                      {t('ballot.ranked.rank', { rank: i + 1 })}
+                    </option>
+                  ))}
+                </select>
+              </div>
+            ))}
+          </div>
+        </fieldset>
+      ) : null}
+      <button type="submit">{changing ? t('ballot.submitChange') : t('ballot.submit')}</button>
+    </Form>
+  )
+}
+
+function QuadraticFields({
+  spec,
+  labels,
+  values,
+  live,
+}: {
+  spec: Extract<MethodSpec, { method: 'quadratic' }>
+  labels: Record<string, string>
+  values: BallotFormValues
+  live: BallotFormValues | null
+}) {
+  const { t } = useTranslation('votes')
+  const max = Math.floor(Math.sqrt(spec.credits))
+  const costs = Array.from({ length: Math.min(max, 10) }, (_, i) => i + 1)
+  const votesOf = (option: string) => {
+    const v = live?.votes?.[option] ?? ''
+    return /^\d{1,6}$/.test(v) ? Number(v) : 0
+  }
+  const used = spec.options.reduce((sum, o) => sum + votesOf(o) ** 2, 0)
+  return (
+    <fieldset>
+      <legend>{t('ballot.quadratic.legend', { credits: spec.credits })}</legend>
+      <p className="field__hint">{t('ballot.quadratic.intro', { credits: spec.credits })}</p>
+      <table className="data-table ballot-costs">
+        <caption>{t('ballot.quadratic.costTable')}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{t('ballot.quadratic.votesColumn')}</th>
+            <th scope="col">{t('ballot.quadratic.costColumn')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {costs.map((n) => (
+            <tr key={n}>
+              <td>{n}</td>
+              <td>{n * n}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {spec.options.map((option) => (
+        <div key={option} className="field ballot-votes">
+          <label htmlFor={`votes-${option}`}>{t('ballot.quadratic.votesFor', { option: labelOf(labels, option) })}</label>
+          <input id={`votes-${option}`} name={`votes.${option}`} type="number" min={0} max={max} step={1} inputMode="numeric" defaultValue={values.votes?.[option] ?? ''} />
+          {live ? <span className="ballot-votes__cost">{t('ballot.quadratic.cost', { count: votesOf(option) ** 2 })}</span> : null}
+        </div>
+      ))}
+      {live ? (
+        <p className={`ballot-total${used > spec.credits ? ' ballot-total--over' : ''}`} aria-live="polite">
+          {used > spec.credits ? t('ballot.quadratic.over', { used, credits: spec.credits }) : t('ballot.quadratic.remaining', { left: spec.credits - used, credits: spec.credits })}
+        </p>
+      ) : null}
+    </fieldset>
+  )
+}
+
+function BudgetFields({
+  spec,
+  labels,
+  values,
+  live,
+  money,
+  areaNames,
+  voterAreaIds,
+}: {
+  spec: Extract<MethodSpec, { method: 'budget' }>
+  labels: Record<string, string>
+  values: BallotFormValues
+  live: BallotFormValues | null
+  money: (amount: number) => string
+  areaNames: Record<string, string>
+  voterAreaIds: number[]
+}) {
+  const { t } = useTranslation('votes')
+  const chosen = new Set(live?.projects ?? [])
+  const districtPots = spec.pots.filter((p) => p.areaId !== null).length
+  return (
+    <div className="ballot-budget">
+      <p className="field__hint">{t('ballot.budget.intro')}</p>
+      {districtPots > 0 ? <p className="field__hint">{t('ballot.budget.districts', { count: spec.maxDistricts })}</p> : null}
+      {spec.pots.map((pot) => {
+        const projects = spec.projects.filter((p) => p.pot === pot.id)
+        const total = projects.reduce((sum, p) => sum + (chosen.has(p.id) ? p.cost : 0), 0)
+        const where = pot.areaId === null ? t('ballot.budget.cityWide') : (areaNames[String(pot.areaId)] ?? t('ballot.budget.district'))
+        const yours = pot.areaId === null || voterAreaIds.includes(pot.areaId)
+        return (
+          <fieldset key={pot.id}>
+            <legend>{t('ballot.budget.pot', { pot: labels[pot.id] ?? where, limit: money(pot.ballotLimit) })}</legend>
+            {pot.areaId !== null ? <p className="field__hint">{yours ? t('ballot.budget.yourDistrict', { area: where }) : t('ballot.budget.otherDistrict', { area: where })}</p> : null}
+            {projects.map((project) => (
+              <label key={project.id} className="ballot-choice">
+                <input type="checkbox" name="projects" value={project.id} defaultChecked={values.projects?.includes(project.id)} />
+                <span>
+                  {labelOf(labels, project.id)} <span className="ballot-cost">{t('ballot.budget.cost', { cost: money(project.cost) })}</span>
+                </span>
+              </label>
+            ))}
+            {live ? (
+              <p className={`ballot-total${total > pot.ballotLimit ? ' ballot-total--over' : ''}`} aria-live="polite">
+                {total > pot.ballotLimit
+                  ? t('ballot.budget.over', { total: money(total), limit: money(pot.ballotLimit) })
+                  : t('ballot.budget.remaining', { total: money(total), left: money(pot.ballotLimit - total) })}
+              </p>
+            ) : null}
+          </fieldset>
+        )
+      })}
+    </div>
+  )
+}
