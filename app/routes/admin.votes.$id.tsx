@@ -698,7 +698,7 @@ function Status({ status: s, verification }: { status: Status; verification: unk
             </button>
           </Form>
         ) : null}
-        {state === 'open' ? (
+        {state === 'open' || (state === 'scheduled' && s.opensPassed) ? (
           <Form method="post">
             <p className="field__hint" id="close-hint">
               {t('actions.closeHint')}

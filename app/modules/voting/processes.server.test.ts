@@ -102,6 +102,18 @@ const errorsOf = async (fields: FormValues, id: number | null = null) => {
   return (result as { errors: Record<string, string> }).errors
 }
 
+describe('the demo seed step', () => {
+  it('makes one open quadratic process at test scale, through the module, and nothing the second time', async () => {
+    const { votingStep } = await import('../../../db/seed/voting')
+    expect(await votingStep.run(database(), { seed: 1, scale: 0.01 }, () => undefined)).toEqual({ created: 1 })
+    const rows = await database().db.selectFrom('voting_processes').select(['id', 'method', 'state', 'spec']).execute()
+    expect(rows.map((r) => [r.method, r.state])).toEqual([['quadratic', 'open']])
+    expect(readSpec(rows[0]!.spec).spec).toMatchObject({ credits: 9, options: expect.arrayContaining(['a-bathing-area-in-the-river']) })
+    expect((await audits(rows[0]!.id)).map((a) => a.action)).toEqual(['voting.create', 'voting.schedule', 'voting.open'])
+    expect(await votingStep.run(database(), { seed: 1, scale: 0.01 }, () => undefined)).toEqual({ created: 0 })
+  })
+})
+
 describe('what people type', () => {
   it('reads money in the usual ways and refuses what is ambiguous', () => {
     expect(parseMoney('250000')).toBe(25_000_000)
@@ -312,6 +324,18 @@ describe('the state machine', () => {
     expect((await advanceProcesses(new Date(closesAt + 5000))).closed).not.toContain(id)
     const clock = (await audits(id)).filter((a) => a.actor_id === null).map((a) => a.action)
     expect(clock).toEqual(['voting.open', 'voting.close'])
+  })
+
+  it('closes now a scheduled process whose opening time has passed (the clock has not caught up), not one still to open', async () => {
+    const t0 = Date.now()
+    const id = await created(form('yesno', { opensAt: local(t0 - 60_000), closesAt: local(t0 + DAY) }))
+    const later = await created(form('yesno', { opensAt: local(t0 + DAY), closesAt: local(t0 + 2 * DAY) }))
+    await scheduleProcess(admin, id)
+    await scheduleProcess(admin, later)
+    expect(await closeProcessNow(admin, later)).toEqual({ kind: 'invalid', errors: { form: 'votesAdmin:errors.notOpenYet' } })
+    expect(await closeProcessNow(admin, id)).toEqual({ kind: 'ok' })
+    expect((await row(id)).state).toBe('closed')
+    expect((await advanceProcesses()).opened).not.toContain(id)
   })
 
   it('opens and closes at once a process whose whole period passed between two steps of the clock', async () => {

@@ -64,7 +64,8 @@ export const processStates: readonly VotingProcessState[] = ['draft', 'scheduled
 /** Who moves a process from one state to the next: an administrator, or the clock (advanceProcesses). */
 export const transitions: Record<VotingProcessState, readonly VotingProcessState[]> = {
   draft: ['scheduled', 'cancelled'],
-  scheduled: ['draft', 'open', 'cancelled'],
+  // → closed: "Close now" once its opening time has passed, before the clock has opened it.
+  scheduled: ['draft', 'open', 'closed', 'cancelled'],
   open: ['closed', 'cancelled'],
   closed: ['published', 'cancelled'],
   published: [],
@@ -758,9 +759,13 @@ export function cancelProcess(admin: Admin, id: number, reason: string | null = 
   return transition(admin, id, ['draft', 'scheduled', 'open', 'closed'], 'cancelled', 'voting.cancel', { reason: text })
 }
 
-/** "Close now": the close moves to this instant and the process closes (delegations snapshotted). */
+/**
+ * "Close now": the close moves to this instant and the process closes (delegations snapshotted).
+ * A scheduled process past its opening time is open to voters already (the clock has not caught up).
+ */
 export function closeProcessNow(admin: Admin, id: number, at: Date = new Date()) {
-  return transition(admin, id, ['open'], 'closed', 'voting.close', {
+  return transition(admin, id, ['open', 'scheduled'], 'closed', 'voting.close', {
+    check: (row) => (row.state === 'scheduled' && row.opens_at > at.toISOString() ? { form: 'votesAdmin:errors.notOpenYet' } : null),
     set: { closes_at: at.toISOString() },
     during: async (trx) => {
       await snapshotDelegations(trx, id)
