@@ -66,7 +66,7 @@ export const proposalFormSchema = z.object({
 export type ProposalForm = z.infer<typeof proposalFormSchema>
 
 /** What a submit button of the proposal form asks for. */
-export const formIntents = ['preview', 'draft', 'publish', 'locate'] as const
+export const formIntents = ['preview', 'draft', 'publish'] as const
 export type FormIntent = (typeof formIntents)[number]
 export const formIntent = (value: unknown): FormIntent => (formIntents as readonly unknown[]).includes(value) ? (value as FormIntent) : 'preview'
 

@@ -1,0 +1,183 @@
+import { Form, Link } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import type { ProposalState } from '../../../../db/schema'
+import { Field, FormMessage } from '../../../components/forms'
+import { HoneypotField } from '../../../components/HoneypotField'
+import { LocationPicker, type PickerArea } from '../../../components/map/LocationPicker'
+import type { BBox, MapClientConfig } from '../../../components/map/types'
+import { formatters } from '../../../lib/format'
+
+/** UI pieces of the proposals capability: state badge, support progress, list card, the form. */
+
+export function StateBadge({ state }: { state: ProposalState }) {
+  const { t } = useTranslation('proposals')
+  return <span className={`proposal-state proposal-state--${state}`}>{t(`states.${state}`)}</span>
+}
+
+/**
+ * Supports against the threshold: a native <progress> (announced by screen readers with its
+ * label) and the same numbers in words beside it.
+ */
+export function SupportProgress({ id, supports, threshold, locale }: { id: number; supports: number; threshold: number; locale: string }) {
+  const { t } = useTranslation('proposals')
+  const f = formatters(locale)
+  const percent = threshold > 0 ? Math.min(100, (supports / threshold) * 100) : 100
+  const labelId = `support-progress-${id}`
+  return (
+    <div className="support-progress" data-testid="support-progress">
+      <p id={labelId} className="support-progress__label">
+        {t('progress.label', { supports: f.integer.format(supports), threshold: f.integer.format(threshold), count: supports })}
+      </p>
+      <progress aria-labelledby={labelId} max={threshold} value={Math.min(supports, threshold)} aria-valuetext={t('progress.percent', { percent: f.decimal.format(percent) })} />
+      <p className="support-progress__percent">{t('progress.percent', { percent: f.decimal.format(percent) })}</p>
+    </div>
+  )
+}
+
+export interface CardData {
+  id: number
+  title: string
+  summary: string
+  state: ProposalState
+  supports: number
+  categoryName: string | null
+  areaName: string | null
+  districtName: string | null
+  authorName: string | null
+  tags: string[]
+  imageId: number | null
+  publishedAt: string | null
+}
+
+export function ProposalCard({ p, locale, threshold }: { p: CardData; locale: string; threshold: number }) {
+  const { t } = useTranslation('proposals')
+  const f = formatters(locale)
+  const place = p.areaName && p.districtName && p.areaName !== p.districtName ? `${p.areaName}, ${p.districtName}` : (p.areaName ?? p.districtName)
+  return (
+    <li className="proposal-card">
+      {p.imageId ? <img className="proposal-card__image" src={`/proposals/images/${p.imageId}/thumb.jpg`} alt="" width={160} height={90} loading="lazy" /> : null}
+      <div>
+        <h3 className="proposal-card__title">
+          <Link to={`/proposals/${p.id}`}>{p.title}</Link>
+        </h3>
+        <p className="proposal-card__summary">{p.summary}</p>
+        <p className="proposal-card__meta">
+          <StateBadge state={p.state} /> · {t('supportsOf', { count: p.supports, supports: f.integer.format(p.supports), threshold: f.integer.format(threshold) })}
+          {p.categoryName ? ` · ${p.categoryName}` : ''}
+          {place ? ` · ${place}` : ''} · {p.authorName ?? t('deletedUser')}
+          {p.publishedAt ? (
+            <>
+              {' · '}
+              <time dateTime={p.publishedAt}>{f.date.format(new Date(p.publishedAt))}</time>
+            </>
+          ) : null}
+        </p>
+        {p.tags.length ? (
+          <p className="proposal-card__tags">
+            {p.tags.map((tag) => (
+              <Link key={tag} to={`/proposals?tag=${encodeURIComponent(tag)}`} className="pill">
+                {`#${tag}`}
+              </Link>
+            ))}
+          </p>
+        ) : null}
+      </div>
+    </li>
+  )
+}
+
+export interface ProposalFormProps {
+  values: { title: string; summary: string; body: string; category: string; tags: string; lat: string; lng: string; area: string }
+  errors: Record<string, string>
+  categories: Array<{ code: string; name: string }>
+  map: { config: MapClientConfig; bounds: BBox; areas: PickerArea[] } | null
+  previewHtml: string | null
+  /** An image uploaded with an earlier submission of this form, waiting for the save. */
+  pendingImage: { ref: string; thumbUrl: string } | null
+  /** The image the draft has (edit form). */
+  currentImage: { url: string } | null
+  /** Whether the draft has a place (edit form): offers to remove it. */
+  editing: boolean
+  city: string
+}
+
+/**
+ * The proposal form (new and edit): every field keeps what was typed after an error, errors sit
+ * next to their fields; "Preview" renders the Markdown on the server (no JavaScript needed),
+ * "Save as draft" keeps it private, "Publish" makes it public.
+ */
+export function ProposalForm({ values, errors, categories, map, previewHtml, pendingImage, currentImage, editing, city }: ProposalFormProps) {
+  const { t } = useTranslation('proposals')
+  const described = (name: string, hint = true) => [hint ? `field-${name}-hint` : null, errors[name] ? `field-${name}-error` : null].filter(Boolean).join(' ') || undefined
+  return (
+    <Form method="post" encType="multipart/form-data" className="stack proposal-form" noValidate>
+      <HoneypotField />
+      {errors.form ? <FormMessage tone="error">{errors.form}</FormMessage> : null}
+      <Field name="title" label={t('fields.title')} hint={t('hints.title')} error={errors.title}>
+        <input id="field-title" name="title" type="text" defaultValue={values.title} maxLength={200} required aria-invalid={errors.title ? true : undefined} aria-describedby={described('title')} />
+      </Field>
+      <Field name="summary" label={t('fields.summary')} hint={t('hints.summary')} error={errors.summary}>
+        <textarea id="field-summary" name="summary" rows={3} defaultValue={values.summary} required aria-invalid={errors.summary ? true : undefined} aria-describedby={described('summary')} />
+      </Field>
+      <Field name="body" label={t('fields.body')} hint={t('hints.body')} error={errors.body}>
+        <textarea id="field-body" name="body" rows={14} defaultValue={values.body} required aria-invalid={errors.body ? true : undefined} aria-describedby={described('body')} />
+      </Field>
+      {previewHtml ? (
+        <section className="proposal-preview" aria-labelledby="preview-heading" data-testid="proposal-preview">
+          <h2 id="preview-heading">{t('form.previewHeading')}</h2>
+          <div className="markdown" dangerouslySetInnerHTML={{ __html: previewHtml }} />
+        </section>
+      ) : null}
+      <Field name="category" label={t('fields.category')} error={errors.category}>
+        <select id="field-category" name="category" defaultValue={values.category} required aria-invalid={errors.category ? true : undefined} aria-describedby={described('category', false)}>
+          <option value="">{t('form.chooseCategory')}</option>
+          {categories.map((c) => (
+            <option key={c.code} value={c.code}>
+              {c.name}
+            </option>
+          ))}
+        </select>
+      </Field>
+      <Field name="tags" label={t('fields.tags')} hint={t('hints.tags')} error={errors.tags}>
+        <input id="field-tags" name="tags" type="text" defaultValue={values.tags} aria-invalid={errors.tags ? true : undefined} aria-describedby={described('tags')} />
+      </Field>
+      {map ? (
+        <>
+          <LocationPicker config={map.config} bounds={map.bounds} areas={map.areas} defaults={values} errors={errors} legend={t('form.placeLegend', { city })} />
+          <label className="choice">
+            <input type="checkbox" name="noPlace" /> {editing && values.lat ? t('form.removePlace') : t('form.noPlace')}
+          </label>
+        </>
+      ) : null}
+      {pendingImage ? (
+        <div className="proposal-form__image">
+          <input type="hidden" name="imageRef" value={pendingImage.ref} />
+          <img src={pendingImage.thumbUrl} alt={t('form.imageChosen')} width={160} height={90} />
+          <p>{t('form.imageKept')}</p>
+        </div>
+      ) : currentImage ? (
+        <div className="proposal-form__image">
+          <img src={currentImage.url} alt={t('form.imageCurrent')} width={160} height={90} />
+          <label className="choice">
+            <input type="checkbox" name="removeImage" /> {t('form.removeImage')}
+          </label>
+        </div>
+      ) : null}
+      <Field name="image" label={pendingImage || currentImage ? t('fields.imageReplace') : t('fields.image')} hint={t('hints.image')} error={errors.image}>
+        <input id="field-image" name="image" type="file" accept="image/jpeg,image/png,image/webp,image/avif" aria-invalid={errors.image ? true : undefined} aria-describedby={described('image')} />
+      </Field>
+      <div className="proposal-form__buttons">
+        <button type="submit" name="intent" value="preview" className="secondary">
+          {t('form.preview')}
+        </button>
+        <button type="submit" name="intent" value="draft" className="secondary">
+          {t('form.saveDraft')}
+        </button>
+        <button type="submit" name="intent" value="publish">
+          {t('form.publish')}
+        </button>
+      </div>
+      <p className="field__hint">{t('form.publishHint')}</p>
+    </Form>
+  )
+}

@@ -1,0 +1,237 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Form, Link, useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import mapStyles from '../styles/map.css'
+import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
+import proposalStyles from '../modules/proposals/components/proposals.css'
+import { getUser } from '../lib/auth.server'
+import { translatorFor } from '../lib/i18n.server'
+import { FormMessage } from '../components/forms'
+import { PlazaMap } from '../components/map/PlazaMap'
+import { areaBySlug, areaOptions, cityBounds } from '../modules/geo/areas.server'
+import { mapClientConfig } from '../modules/geo/config.server'
+import { draftsOf, listProposals, popularTags, proposalCategories, supportThreshold } from '../modules/proposals/proposals.server'
+import { listQuerySchema, SORTS, STATE_FILTERS } from '../modules/proposals/schema'
+import { activeStates, publicStates } from '../modules/proposals/states'
+import { ProposalCard } from '../modules/proposals/components/ProposalParts'
+
+/**
+ * /proposals — public proposals sorted by hot (default), most supported or newest, filtered by
+ * area (a district includes its neighbourhoods), tag, category and state, searched with FTS5
+ * (`q`), 20 a page, beside a map of the located ones. One GET form: every view is a shareable URL
+ * and works without JavaScript.
+ */
+
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: maplibreStyles },
+  { rel: 'stylesheet', href: mapStyles },
+  { rel: 'stylesheet', href: proposalStyles },
+]
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const url = new URL(request.url)
+  const query = listQuerySchema.parse(Object.fromEntries(url.searchParams))
+  const [{ t, locale }, user, area] = await Promise.all([translatorFor(request), getUser(request), query.area ? areaBySlug(query.area) : null])
+  const q = query.q?.slice(0, 200)
+  const [result, categories, areas, bounds, tags, threshold, drafts] = await Promise.all([
+    listProposals({
+      q,
+      sort: query.sort,
+      area: area ? { id: area.id, level: area.level } : undefined,
+      tag: query.tag,
+      categoryCode: query.category,
+      state: query.state,
+      page: query.page,
+    }),
+    proposalCategories(),
+    areaOptions(),
+    cityBounds(),
+    popularTags(),
+    supportThreshold(),
+    user ? draftsOf(user.id) : Promise.resolve([]),
+  ])
+  // An unknown area matches nothing (rather than everything).
+  const unknownArea = Boolean(query.area && !area)
+  const filter = {
+    q: q ?? '',
+    sort: query.sort && (query.sort !== 'relevance' || q) ? query.sort : '',
+    area: area ? area.slug : '',
+    tag: query.tag ?? '',
+    category: categories.some((c) => c.code === query.category) ? query.category! : '',
+    state: query.state ?? '',
+  }
+  const states = query.state === 'all' ? publicStates : !query.state || query.state === 'active' ? activeStates : [query.state]
+  return {
+    title: t('proposals:list.title'),
+    locale,
+    filter,
+    items: unknownArea ? [] : result.items,
+    total: unknownArea ? 0 : result.total,
+    page: result.page,
+    pages: unknownArea ? 1 : result.pages,
+    sort: result.sort,
+    threshold,
+    categories: categories.map((c) => ({ code: c.code, name: c.name })),
+    areas,
+    tags,
+    drafts,
+    loggedIn: Boolean(user),
+    deleted: url.searchParams.get('deleted') === '1',
+    config: mapClientConfig(),
+    bounds: area?.bbox ?? bounds,
+    highlight: area?.slug ?? null,
+    mapStates: [...states],
+    sorts: SORTS.filter((s) => s !== 'relevance' || q),
+    stateFilters: [...STATE_FILTERS],
+  }
+}
+
+// Public: anonymous readers may get a copy up to 5 seconds old.
+export const headers = () => ({ 'Plaza-Page-Cache': '5' })
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
+
+export default function ProposalsList() {
+  const data = useLoaderData<typeof loader>()
+  const { t } = useTranslation('proposals')
+  const query = (changes: Record<string, string | number>) => {
+    const q = new URLSearchParams(Object.entries(data.filter).filter((e): e is [string, string] => Boolean(e[1])))
+    for (const [k, v] of Object.entries(changes)) {
+      if (v === '' || v === 1) q.delete(k)
+      else q.set(k, String(v))
+    }
+    const s = q.toString()
+    return s ? `/proposals?${s}` : '/proposals'
+  }
+  const districts = data.areas.filter((a) => a.level === 'district')
+  return (
+    <div className="page proposals-page">
+      <div className="page-heading">
+        <h1>{data.title}</h1>
+        <p>
+          <Link to="/proposals/new" className="button">
+            {t('list.new')}
+          </Link>
+        </p>
+      </div>
+      <p className="proposals-page__intro">{t('list.intro', { threshold: data.threshold, count: data.threshold })}</p>
+      {data.deleted ? <FormMessage tone="success">{t('done.deleted')}</FormMessage> : null}
+      {data.drafts.length ? (
+        <section aria-labelledby="drafts-heading" className="proposals-page__drafts">
+          <h2 id="drafts-heading">{t('list.drafts')}</h2>
+          <ul className="link-list">
+            {data.drafts.map((d) => (
+              <li key={d.id}>
+                <Link to={`/proposals/${d.id}`}>{d.title}</Link>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
+      <Form method="get" className="filters" role="search" aria-label={t('list.filters')}>
+        <div className="field proposals-page__search">
+          <label htmlFor="filter-q">{t('list.search')}</label>
+          <input id="filter-q" name="q" type="search" defaultValue={data.filter.q} maxLength={200} />
+        </div>
+        <div className="field">
+          <label htmlFor="filter-sort">{t('list.sort')}</label>
+          <select id="filter-sort" name="sort" defaultValue={data.filter.sort}>
+            <option value="">{data.filter.q ? t('sorts.relevance') : t('sorts.hot')}</option>
+            {data.sorts
+              .filter((s) => s !== (data.filter.q ? 'relevance' : 'hot'))
+              .map((s) => (
+                <option key={s} value={s}>
+                  {t(`sorts.${s}`)}
+                </option>
+              ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-area">{t('list.area')}</label>
+          <select id="filter-area" name="area" defaultValue={data.filter.area}>
+            <option value="">{t('list.anyArea')}</option>
+            {districts.map((d) => (
+              <optgroup key={d.slug} label={d.name}>
+                <option value={d.slug}>{t('list.wholeDistrict', { name: d.name })}</option>
+                {data.areas
+                  .filter((a) => a.parentSlug === d.slug)
+                  .map((n) => (
+                    <option key={n.slug} value={n.slug}>
+                      {n.name}
+                    </option>
+                  ))}
+              </optgroup>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-category">{t('list.category')}</label>
+          <select id="filter-category" name="category" defaultValue={data.filter.category}>
+            <option value="">{t('list.anyCategory')}</option>
+            {data.categories.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="filter-state">{t('list.state')}</label>
+          <select id="filter-state" name="state" defaultValue={data.filter.state}>
+            {data.stateFilters.map((s) => (
+              <option key={s} value={s === 'active' ? '' : s}>
+                {t(`stateFilters.${s}`)}
+              </option>
+            ))}
+          </select>
+        </div>
+        {data.filter.tag ? <input type="hidden" name="tag" value={data.filter.tag} /> : null}
+        <button type="submit">{t('list.apply')}</button>
+      </Form>
+      {data.filter.tag ? (
+        <p>
+          {t('list.taggedWith', { tag: data.filter.tag })} <Link to={query({ tag: '', page: 1 })}>{t('list.clearTag')}</Link>
+        </p>
+      ) : data.tags.length ? (
+        <nav aria-label={t('list.popularTags')} className="proposals-page__tags">
+          {data.tags.map((tag) => (
+            <Link key={tag.tag} to={query({ tag: tag.tag, page: 1 })} className="pill">
+              {`#${tag.tag}`}
+            </Link>
+          ))}
+        </nav>
+      ) : null}
+      <div className="proposals-page__grid">
+        <section aria-labelledby="proposals-list-heading">
+          <h2 id="proposals-list-heading" data-testid="proposals-total">
+            {data.filter.q ? t('list.found', { count: data.total, q: data.filter.q }) : t('list.count', { count: data.total })}
+          </h2>
+          {data.items.length === 0 ? <p>{t('list.empty')}</p> : null}
+          <ul className="proposal-list">
+            {data.items.map((p) => (
+              <ProposalCard key={p.id} p={p} locale={data.locale} threshold={data.threshold} />
+            ))}
+          </ul>
+          {data.pages > 1 ? (
+            <nav aria-label={t('list.pages')} className="pagination">
+              {data.page > 1 ? <Link to={query({ page: data.page - 1 })}>{t('list.previous')}</Link> : null}
+              <span>{t('list.pageOf', { page: data.page, pages: data.pages })}</span>
+              {data.page < data.pages ? <Link to={query({ page: data.page + 1 })}>{t('list.next')}</Link> : null}
+            </nav>
+          ) : null}
+        </section>
+        {data.bounds ? (
+          <PlazaMap
+            config={data.config}
+            bounds={data.bounds}
+            label={t('list.mapLabel')}
+            highlight={data.highlight}
+            filter={{ layers: ['proposals'], status: data.mapStates, category: data.filter.category ? [data.filter.category] : undefined }}
+            className="proposals-page__map"
+            fallback={<p className="map-fallback__text">{t('list.mapNoScript')}</p>}
+          />
+        ) : null}
+      </div>
+    </div>
+  )
+}
