@@ -363,6 +363,16 @@ export type ReportUpdateKind =
   | 'questionnaire'
   | 'photo'
 
+/**
+ * How many reports each department has in each state, kept exact by reports.server.ts in the
+ * transactions that change reports (migration 0012): the council list's counts without filters.
+ */
+export interface ReportStateCountsTable {
+  department_id: number
+  state: string
+  n: number
+}
+
 export interface ReportUpdatesTable {
   id: Generated<number>
   report_id: number
@@ -613,6 +623,7 @@ export interface Database {
   category_routes: CategoryRoutesTable
   report_states: ReportStatesTable
   reports: ReportsTable
+  report_state_counts: ReportStateCountsTable
   report_updates: ReportUpdatesTable
   report_supports: ReportSupportsTable
   report_photos: ReportPhotosTable

@@ -10,6 +10,7 @@ import * as m0008 from './0008_reports'
 import * as m0009 from './0009_report_alert_indexes'
 import * as m0010 from './0010_proposals_voting'
 import * as m0011 from './0011_council_indexes'
+import * as m0012 from './0012_report_counts'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0009_report_alert_indexes': m0009,
   '0010_proposals_voting': m0010,
   '0011_council_indexes': m0011,
+  '0012_report_counts': m0012,
 }

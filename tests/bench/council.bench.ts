@@ -44,8 +44,8 @@ function pick<T>(random: () => number, mix: Array<[...unknown[], number]>): T {
 }
 
 /**
- * Inserts `count` reports straight into the database (rows of `reports` and their 'created'
- * timeline rows), spread over the last two years, every category, every neighbourhood. The
+ * Inserts `count` reports straight into the database (rows of `reports`, their 'created'
+ * timeline rows and the counts per department and state), spread over the last two years, every category, every neighbourhood. The
  * department of each follows the category's routes (city-wide rule, or the area's own rule).
  */
 export function fillReports(databasePath: string, count = 100_000, seed = 7) {
@@ -110,6 +110,10 @@ export function fillReports(databasePath: string, count = 100_000, seed = 7) {
       )
       created.run(id, state === 'unconfirmed' ? 'unconfirmed' : 'confirmed', iso(createdAt))
     }
+    // These inserts bypass reports.server.ts, which keeps the counts per department and state
+    // (migration 0012) exact: count them again in the same transaction.
+    db.exec(`delete from report_state_counts;
+      insert into report_state_counts (department_id, state, n) select department_id, state, count(*) from reports group by department_id, state`)
   })()
   db.close()
 }

@@ -30,9 +30,11 @@ import { canTransition, isPublic } from './states'
  * every change to a report goes through triageReport/bulkTriage (reports.server.ts). This file
  * writes only `response_templates` (and the audit rows of those writes).
  *
- * Speed: lists are designed against the indexes of migration 0008. The state kind is always part
- * of a list's condition so that SQLite walks reports_department_state (department, kind, created)
- * in order and stops after one page; counts are one grouped query.
+ * Speed (docs/council.md): lists are designed against the indexes of migrations 0008, 0011 and
+ * 0012. The state kind is always part of a list's condition so that SQLite walks an index that
+ * starts (department, kind, …) or (kind, …) in the sort's order and stops after one page;
+ * "by priority" and a priority filter use the urgency expression indexes of 0012. Counts per state
+ * without narrowing filters are read from report_state_counts; with them, one grouped query.
  */
 
 export const PAGE_SIZE = 50
@@ -272,14 +274,18 @@ function matches(eb: ReportsEB, f: CouncilFilter, withStatus: boolean): Expressi
   if (f.area) c.push(eb(f.area.level === 'district' ? 'reports.district_id' : 'reports.area_id', '=', f.area.id))
   if (f.createdFrom) c.push(eb('reports.created_at', '>=', f.createdFrom))
   if (f.createdBefore) c.push(eb('reports.created_at', '<', f.createdBefore))
-  if (f.priority) c.push(eb('reports.priority', '=', f.priority))
+  // As a number, so that the urgency indexes of migration 0012 answer it.
+  if (f.priority) c.push(eb(urgency, '=', URGENCY[f.priority]))
   if (f.assignee === 'none') c.push(eb('reports.assignee_id', 'is', null))
   else if (f.assignee) c.push(eb('reports.assignee_id', '=', f.assignee.id))
   return eb.and(c)
 }
 
-// Urgent first. A CASE keeps the stored values readable; the sort is over one department's rows.
-const priorityRank = sql<number>`case reports.priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end`
+// Priority as a number, most urgent highest. A CASE keeps the stored values readable; this is the
+// very expression of the indexes of migration 0012 (SQLite uses an expression index only for the
+// same expression), so "by priority" walks an index and a priority filter is one of its ranges.
+const URGENCY: Record<ReportPriority, number> = { urgent: 3, high: 2, normal: 1, low: 0 }
+const urgency = sql<number>`(case reports.priority when 'urgent' then 3 when 'high' then 2 when 'normal' then 1 else 0 end)`
 
 type SortKey = { expr: Expression<unknown> | 'reports.created_at' | 'reports.id' | 'reports.supports' | 'reports.updated_at'; dir: 'asc' | 'desc' }
 function sortKeys(sort: Sort): SortKey[] {
@@ -287,7 +293,7 @@ function sortKeys(sort: Sort): SortKey[] {
     case 'oldest':
       return [{ expr: 'reports.created_at', dir: 'asc' }, { expr: 'reports.id', dir: 'asc' }]
     case 'priority':
-      return [{ expr: priorityRank, dir: 'asc' }, { expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+      return [{ expr: urgency, dir: 'desc' }, { expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
     case 'supports':
       return [{ expr: 'reports.supports', dir: 'desc' }, { expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
     case 'updated':
@@ -379,18 +385,34 @@ export interface StateCount {
   n: number
 }
 
+/** Does the filter narrow the reports beyond departments (and the status, which counts ignore)? */
+const narrowed = (f: CouncilFilter) =>
+  f.categoryId !== null || f.area !== null || f.createdFrom !== null || f.createdBefore !== null || f.priority !== null || f.assignee !== null
+
 /**
  * Counts per state of everything the filter matches apart from its status (so each state can be
- * chosen from there), in one grouped query. With an index on (department_id, state, created_at)
- * this is answered from the index alone; without it SQLite reads each of the department's rows.
+ * chosen from there). Without narrowing filters they are report_state_counts' rows (kept exact by
+ * reports.server.ts), a few dozen rows instead of every report of the departments; otherwise one
+ * grouped query over the matching reports.
  */
 export async function stateCounts(f: CouncilFilter): Promise<StateCount[]> {
-  const rows = await database()
-    .db.selectFrom('reports')
-    .select(['reports.state', sql<number>`count(*)`.as('n')])
-    .where((eb) => matches(eb, f, false))
-    .groupBy('reports.state')
-    .execute()
+  const rows = narrowed(f)
+    ? await database()
+        .db.selectFrom('reports')
+        // Grouped by an expression rather than the column: grouping by the column makes SQLite
+        // prefer (department_id, state, …) for its order and read every row of the department; the
+        // filter's own index (urgency, age, assignee: reports_department_urgency covers them) is
+        // far shorter. `|| ''` is standard SQL and changes no value.
+        .select([sql<string>`reports.state || ''`.as('state'), sql<number>`count(*)`.as('n')])
+        .where((eb) => matches(eb, f, false))
+        .groupBy(sql`reports.state || ''`)
+        .execute()
+    : await database()
+        .db.selectFrom('report_state_counts')
+        .select(['state', sql<number>`sum(n)`.as('n')])
+        .$if(f.departmentIds !== null, (q) => q.where('department_id', 'in', f.departmentIds!.length ? f.departmentIds! : [-1]))
+        .groupBy('state')
+        .execute()
   const states = await reportStates()
   const totals = new Map<string, number>()
   for (const r of rows) totals.set(r.state, (totals.get(r.state) ?? 0) + Number(r.n))

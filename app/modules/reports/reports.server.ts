@@ -16,8 +16,8 @@ import { canTransition, isPublic } from './states'
 
 /**
  * Street-issue reports: filing, confirmation, supports ("me too"), triage by the department's staff
- * and the reporter's own changes. The only code that writes `reports`, `report_updates` and
- * `report_supports`. Every change is one transaction that also keeps the map in step and writes the
+ * and the reporter's own changes. The only code that writes `reports`, `report_updates`,
+ * `report_supports` and `report_state_counts`. Every change is one transaction that also keeps the map in step and writes the
  * timeline (public rows are the report's history; private rows are staff notes) and, for staff, the
  * audit log.
  */
@@ -138,6 +138,7 @@ export async function fileReport(input: NewReport, reporter: Reporter): Promise<
       })
       .returning('id')
       .executeTakeFirstOrThrow()
+    await countState(trx, routing.departmentId, confirmed ? 'confirmed' : 'unconfirmed', 1)
     // attachPhotos also sets the report's photo_count.
     if (input.photoRefs?.length) await attachPhotos(trx, row.id, input.photoRefs)
     await placeItem(trx, {
@@ -175,7 +176,7 @@ export async function confirmReport(token: string): Promise<ConfirmResult> {
   if (!/^[a-z0-9]{10,100}$/.test(token)) return { kind: 'invalid' }
   const tokenHash = hashToken(token)
   return database().write(async (trx) => {
-    const report = await trx.selectFrom('reports').select(['id', 'state_kind', 'reporter_email']).where('confirm_token_hash', '=', tokenHash).executeTakeFirst()
+    const report = await trx.selectFrom('reports').select(['id', 'department_id', 'state', 'state_kind', 'reporter_email']).where('confirm_token_hash', '=', tokenHash).executeTakeFirst()
     if (!report || report.state_kind !== 'unconfirmed') return { kind: 'invalid' as const }
     const at = now()
     const account = report.reporter_email
@@ -194,6 +195,7 @@ export async function confirmReport(token: string): Promise<ConfirmResult> {
       })
       .where('id', '=', report.id)
       .execute()
+    await moveStateCount(trx, { departmentId: report.department_id, state: report.state }, { departmentId: report.department_id, state: 'confirmed' })
     await updateItem(trx, MAP_KIND, report.id, { status: 'open', visible: true })
     await addUpdate(trx, { reportId: report.id, authorId: null, kind: 'confirmed', public: true, fromState: 'unconfirmed', toState: 'confirmed', at })
     await published(trx, report.id)
@@ -706,6 +708,11 @@ async function applyTriage(
     if (publicResponse && !r.first_response_at) set.first_response_at = at
     set.updated_at = at
     await trx.updateTable('reports').set(set as never).where('id', '=', reportId).execute()
+    await moveStateCount(
+      trx,
+      { departmentId: r.department_id, state: r.state },
+      { departmentId: (set.department_id as number | undefined) ?? r.department_id, state: (set.state as string | undefined) ?? r.state },
+    )
     if (changed.some((c) => c !== 'note')) {
       await recordAudit(trx, { actorId: actor.userId, action: `report.${actor.source === 'open311' ? 'open311-update' : 'triage'}`, targetKind: 'report', targetId: reportId, before, after, reason: note || null })
     } else {
@@ -751,6 +758,7 @@ export async function reporterChange(
       .set({ state, state_kind: to, updated_at: at, ...timestampsFor(to, at, r), ...(to === 'open' ? { duplicate_of: null } : {}) })
       .where('id', '=', reportId)
       .execute()
+    await moveStateCount(trx, { departmentId: r.department_id, state: r.state }, { departmentId: r.department_id, state })
     await updateItem(trx, MAP_KIND, reportId, { status: to })
     await addUpdate(trx, {
       reportId,
@@ -794,22 +802,46 @@ export async function reporterComment(reportId: number, who: { userId: number } 
 
 /** A moderator hides a report: it leaves every public list and the map; restore puts it back. */
 export async function hideReport(trx: Transaction<Database>, id: number) {
-  const r = await trx.selectFrom('reports').select(['state', 'state_kind']).where('id', '=', id).executeTakeFirst()
+  const r = await trx.selectFrom('reports').select(['department_id', 'state', 'state_kind']).where('id', '=', id).executeTakeFirst()
   if (!r || r.state_kind === 'hidden') return
   await trx.updateTable('reports').set({ state: 'hidden', state_kind: 'hidden', updated_at: now() }).where('id', '=', id).execute()
+  await moveStateCount(trx, { departmentId: r.department_id, state: r.state }, { departmentId: r.department_id, state: 'hidden' })
   await updateItem(trx, MAP_KIND, id, { status: 'hidden', visible: false })
   await addUpdate(trx, { reportId: id, authorId: null, kind: 'state', public: false, fromState: r.state, toState: 'hidden', source: 'system' })
 }
 
 export async function restoreReport(trx: Transaction<Database>, id: number) {
-  const r = await trx.selectFrom('reports').select(['state_kind']).where('id', '=', id).executeTakeFirst()
+  const r = await trx.selectFrom('reports').select(['department_id', 'state', 'state_kind']).where('id', '=', id).executeTakeFirst()
   if (!r || r.state_kind !== 'hidden') return
   const last = await trx.selectFrom('report_updates').select('from_state').where('report_id', '=', id).where('to_state', '=', 'hidden').orderBy('id', 'desc').executeTakeFirst()
   const states = await trx.selectFrom('report_states').select(['code', 'kind']).execute()
   const back = states.find((s) => s.code === last?.from_state && s.kind !== 'hidden' && s.kind !== 'unconfirmed') ?? { code: 'confirmed', kind: 'open' as const }
   await trx.updateTable('reports').set({ state: back.code, state_kind: back.kind, updated_at: now() }).where('id', '=', id).execute()
+  await moveStateCount(trx, { departmentId: r.department_id, state: r.state }, { departmentId: r.department_id, state: back.code })
   await updateItem(trx, MAP_KIND, id, { status: back.kind, visible: true })
   await addUpdate(trx, { reportId: id, authorId: null, kind: 'state', public: false, fromState: 'hidden', toState: back.code, source: 'system' })
+}
+
+// ---------------------------------------------------------------- counts per department and state
+
+/**
+ * report_state_counts (migration 0012) says how many reports each department has in each state;
+ * the council list reads its unfiltered counts there. Every insert of a report and every change
+ * of its state or department adjusts it here, in the same transaction, so it stays exact.
+ */
+async function countState(trx: Transaction<Database>, departmentId: number, state: string, delta: number) {
+  await trx
+    .insertInto('report_state_counts')
+    .values({ department_id: departmentId, state, n: delta })
+    .onConflict((oc) => oc.columns(['department_id', 'state']).doUpdateSet({ n: sql<number>`report_state_counts.n + ${delta}` }))
+    .execute()
+}
+
+type CountedAs = { departmentId: number; state: string }
+async function moveStateCount(trx: Transaction<Database>, from: CountedAs, to: CountedAs) {
+  if (from.departmentId === to.departmentId && from.state === to.state) return
+  await countState(trx, from.departmentId, from.state, -1)
+  await countState(trx, to.departmentId, to.state, 1)
 }
 
 // ---------------------------------------------------------------- helpers
