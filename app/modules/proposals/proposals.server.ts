@@ -371,7 +371,8 @@ export async function refreshHotScores(at: number = Date.now()): Promise<number>
     let changed = 0
     for (const p of proposals) {
       const hot = p.published_at ? hotScore(weights.get(p.id) ?? 0, Date.parse(p.published_at), at) : 0
-      if (Math.abs(hot - p.hot_score) <= 1e-12 * Math.max(1, hot)) continue
+      // Only the order matters: a change below a millionth of the score is not worth a write.
+      if (Math.abs(hot - p.hot_score) <= 1e-6 * Math.max(hot, p.hot_score)) continue
       await trx.updateTable('proposals').set({ hot_score: hot }).where('id', '=', p.id).execute()
       changed++
     }
