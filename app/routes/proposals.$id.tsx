@@ -223,7 +223,7 @@ export default function ProposalPage() {
             ) : null}
           </dl>
           {p.tags.length ? (
-            <p className="proposal-page__tags" aria-label={t('page.tags')}>
+            <p className="proposal-page__tags">
               {p.tags.map((tag) => (
                 <Link key={tag} to={`/proposals?tag=${encodeURIComponent(tag)}`} className="pill">
                   {`#${tag}`}
