@@ -24,7 +24,7 @@ import {
   publishedCount,
   type CastRefusal,
 } from '../modules/voting/voting.server'
-import { formValuesOf, moneyFormatter, parseBallotForm, type BallotFormValues } from '../modules/voting/components/ballot-form'
+import { castLocation, formValuesOf, moneyFormatter, parseBallotForm, type BallotFormValues } from '../modules/voting/components/ballot-form'
 import { describeChoices, durationWords, levelName, refusalMessage, scopeLabel } from '../modules/voting/components/messages'
 import { BallotForm } from '../modules/voting/components/BallotForm'
 import { Results } from '../modules/voting/components/Results'
@@ -180,14 +180,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const settings = await processSpec(id)
   if (!settings) throw new Response('Not Found', { status: 404 })
   const parsed = parseBallotForm(settings.spec, form)
-  const context = { labels: settings.labels, money: moneyFormatter(locale, settings.currency), dateTime: (iso: string) => formatters(locale).dateTime.format(new Date(iso)) }
-  const refuse = (refusals: CastRefusal[]) =>
-    data<ActionResult>({ intent: 'cast', errors: refusals.slice(0, 10).map((r) => refusalMessage(translate, r, context)), values: parsed.values }, { status: refusalStatus(refusals) })
+  const refuse = (refusals: CastRefusal[]) => {
+    // Formatters only when there is something to say: building one costs more than a cast's checks.
+    const context = { labels: settings.labels, money: moneyFormatter(locale, settings.currency), dateTime: (iso: string) => formatters(locale).dateTime.format(new Date(iso)) }
+    return data<ActionResult>({ intent: 'cast', errors: refusals.slice(0, 10).map((r) => refusalMessage(translate, r, context)), values: parsed.values }, { status: refusalStatus(refusals) })
+  }
   if (parsed.refusals.length) return refuse(parsed.refusals)
   const result = await castBallot(user, id, parsed.input)
   if (result.kind === 'notFound') throw new Response('Not Found', { status: 404 })
   if (result.kind === 'refused') return refuse(result.refusals)
-  return redirect(`/votes/${id}?cast=${result.replaced ? 'changed' : 'new'}#your-vote`)
+  return redirect(castLocation(id, result.replaced))
 }
 
 export default function VotePage() {

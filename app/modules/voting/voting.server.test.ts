@@ -3,8 +3,10 @@ import { database } from '../../lib/db.server'
 import { makeUser, seededDatabase } from '../../../tests/support/fixtures'
 import { countBallots, type MethodSpec } from './methods'
 import type { WeightPolicy } from './weights'
+import { createSession, sessionSetCookie } from '../accounts/sessions.server'
 import {
   castBallot,
+  castBallotFast,
   checkReceipt,
   countProcess,
   delegate,
@@ -483,5 +485,40 @@ describe('viewing', () => {
     expect(view!.process.labels).toEqual({ a: 'Apples', b: 'Pears' })
     expect(view!.process.currency).toBe('GBP')
     expect(view!.viewer).toBeNull()
+  })
+})
+
+describe('the fast path for POST /votes/:id', () => {
+  async function sessionCookie(userId: number) {
+    const token = await database().write((trx) => createSession(trx, userId))
+    return (await sessionSetCookie(token)).split(';')[0]!
+  }
+  const post = (path: string, body: string, headers: Record<string, string> = {}) =>
+    new Request(`http://127.0.0.1${path}`, { method: 'POST', body, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers } })
+
+  it('casts a logged-in person’s ballot and answers the route’s redirect', async () => {
+    const id = await makeProcess({ spec: { method: 'approval', options: ['a', 'b'], maxChoices: 1, minChoices: 0 } })
+    const voter = await person(2)
+    const cookie = await sessionCookie(voter.id)
+    const first = await castBallotFast(post(`/votes/${id}`, 'intent=cast&approved=a', { cookie }))
+    expect(first?.status).toBe(302)
+    expect(first?.headers.get('location')).toBe(`/votes/${id}?cast=new#your-vote`)
+    const second = await castBallotFast(post(`/votes/${id}`, 'intent=cast&approved=b', { cookie }))
+    expect(second?.headers.get('location')).toBe(`/votes/${id}?cast=changed#your-vote`)
+    expect((await ballotsOf(id)).filter((b) => b.replaced_at === null).map((b) => b.choices)).toEqual(['{"approved":["b"]}'])
+  })
+
+  it('leaves everything else to Remix, casting nothing', async () => {
+    const id = await makeProcess({ spec: { method: 'approval', options: ['a', 'b'], maxChoices: 1, minChoices: 0 } })
+    const voter = await person(2)
+    const cookie = await sessionCookie(voter.id)
+    expect(await castBallotFast(post(`/votes/${id}`, 'intent=cast&approved=a'))).toBeNull() // not logged in
+    expect(await castBallotFast(post(`/votes/${id}`, 'intent=cast&approved=a&approved=b', { cookie }))).toBeNull() // refused
+    expect(await castBallotFast(post(`/votes/${id}`, 'intent=receipt&receipt=x', { cookie }))).toBeNull()
+    expect(await castBallotFast(post(`/votes/${id}.data`, 'intent=cast&approved=a', { cookie }))).toBeNull()
+    expect(await castBallotFast(post(`/votes/${id}?index`, 'intent=cast&approved=a', { cookie }))).toBeNull()
+    expect(await castBallotFast(post(`/votes/${id}`, 'intent=cast&approved=a', { cookie, 'content-type': 'multipart/form-data; boundary=x' }))).toBeNull()
+    expect(await castBallotFast(post('/votes/999999', 'intent=cast&approved=a', { cookie }))).toBeNull()
+    expect(await ballotsOf(id)).toHaveLength(0)
   })
 })

@@ -1,7 +1,10 @@
 import type { Kysely } from 'kysely'
+import type { Database as SQLiteDatabase, Statement } from 'better-sqlite3'
 import type { AreaLevel, Database, VotingMethod, VotingProcessState } from '../../../db/schema'
 import { database } from '../../lib/db.server'
 import { translatorFor } from '../../lib/i18n.server'
+import { getUser } from '../../lib/auth.server'
+import { castLocation, parseBallotForm } from './components/ballot-form'
 import { can, type Principal } from '../accounts/policy'
 import { registerDataExporter } from '../accounts/accounts.server'
 import { isMilliWeight, type MilliWeight } from './arithmetic'
@@ -190,6 +193,20 @@ async function processRow(db: Kysely<Database>, processId: number): Promise<Proc
   return db.selectFrom('voting_processes').select(PROCESS_COLUMNS).where('id', '=', processId).executeTakeFirst()
 }
 
+// Casting reads its process once a second at most: at a thousand ballots a second the row would
+// otherwise be read a thousand times for nothing. Safe because the write itself re-checks the
+// state (a process closed meanwhile refuses the ballot) and reads the chain head afresh.
+const CASTING_TTL_MS = 1000
+const castingRows = new Map<number, { at: number; row: ProcessRow | undefined }>()
+async function castingRow(processId: number): Promise<ProcessRow | undefined> {
+  const hit = castingRows.get(processId)
+  if (hit && Date.now() - hit.at < CASTING_TTL_MS) return hit.row
+  const row = await processRow(database().db, processId)
+  if (castingRows.size > 1000) castingRows.clear()
+  castingRows.set(processId, { at: Date.now(), row })
+  return row
+}
+
 function toInfo(row: ProcessRow, areas: AreaIndex): ProcessInfo {
   const settings = parseSettings(row)
   let results: unknown = null
@@ -280,7 +297,7 @@ async function areaIndex(db: Kysely<Database> = database().db): Promise<AreaInde
 
 /** The method's settings of a process (to read its ballot form), or null if there is none to vote in. */
 export async function processSpec(processId: number): Promise<Pick<ParsedSettings, 'spec' | 'labels' | 'currency'> | null> {
-  const row = await processRow(database().db, processId)
+  const row = await castingRow(processId)
   if (!row || row.state === 'draft' || row.state === 'cancelled') return null
   return parseSettings(row)
 }
@@ -306,6 +323,7 @@ export async function homeAreasOf(homeAreaId: number | null): Promise<number[]> 
 export function forgetVotingCaches() {
   areasCache = null
   settingsCache.clear()
+  castingRows.clear()
 }
 
 /** The area and those containing it, smallest first. */
@@ -669,8 +687,44 @@ export type CastResult =
   | { kind: 'refused'; refusals: CastRefusal[] }
   | { kind: 'notFound' }
 
-/** Rows per statement when adding tallies (4 bound values a row, well under SQLite's limit). */
+/** Rows per statement when snapshotting delegations (4 bound values a row, well under SQLite's limit). */
 const TALLY_CHUNK = 2000
+
+/**
+ * The cast's five statements, prepared once per connection. They run on the write connection
+ * inside write(fn), so inside its transaction (and savepoint), exactly as `trx` would run them;
+ * Kysely prepares every statement anew, which at a thousand casts a second costs more than the
+ * statements themselves. The only dialect-specific SQL of this module: a PostgreSQL port
+ * replaces these five with the same statements through `trx`.
+ */
+interface CastStatements {
+  open: Statement<[number], { chain_head: string }>
+  replace: Statement<[string, number, number], { choices: string; weight: number }>
+  insert: Statement<[number, number, string, string, number, number, number, string, string, string]>
+  head: Statement<[string, number]>
+  tally: Statement<[number, string, number, number]>
+}
+const castStatements = new WeakMap<SQLiteDatabase, CastStatements>()
+function statementsFor(sqlite: SQLiteDatabase): CastStatements {
+  let s = castStatements.get(sqlite)
+  if (!s) {
+    s = {
+      // First a write, so the transaction holds the write lock before it reads the chain head; it
+      // also re-checks the state an administrator may have just changed.
+      open: sqlite.prepare(`update voting_processes set ballots = ballots + 1 where id = ? and state in ('open', 'scheduled') returning chain_head`),
+      replace: sqlite.prepare(`update ballots set replaced_at = ? where process_id = ? and voter_id = ? and replaced_at is null returning choices, weight`),
+      insert: sqlite.prepare(
+        `insert into ballots (process_id, voter_id, receipt, choices, weight, level, resides_inside, cast_at, prev_hash, hash, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)`,
+      ),
+      head: sqlite.prepare(`update voting_processes set chain_head = ? where id = ?`),
+      tally: sqlite.prepare(
+        `insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?) on conflict (process_id, key) do update set weight = weight + excluded.weight, ballots = ballots + excluded.ballots`,
+      ),
+    } as CastStatements
+    castStatements.set(sqlite, s)
+  }
+  return s
+}
 
 /**
  * Casts (or re-casts) a ballot. Everything that can be known before the write is computed before
@@ -679,11 +733,23 @@ const TALLY_CHUNK = 2000
  * checks the process is still open (and counts the ballot in the chain's length), marks the
  * voter's previous active ballot replaced, appends the new ballot to the chain, moves the chain
  * head and adds to the tallies what the new ballot brings minus what the replaced one had brought.
+ *
+ * `user` may carry the level and home area read for this request (getUser); otherwise they are read.
  */
-export async function castBallot(user: { id: number }, processId: number, input: unknown, options: { at?: Date } = {}): Promise<CastResult> {
+export async function castBallot(
+  user: { id: number; verificationLevel?: number; homeAreaId?: number | null },
+  processId: number,
+  input: unknown,
+  options: { at?: Date } = {},
+): Promise<CastResult> {
   const at = options.at ?? new Date()
-  const { db, write } = database()
-  const [row, areas, facts] = await Promise.all([processRow(db, processId), areaIndex(), voterFacts(db, user.id)])
+  const { db, write, sqlite } = database()
+  const known = user.verificationLevel !== undefined && user.homeAreaId !== undefined
+  const [row, areas, facts] = await Promise.all([
+    castingRow(processId),
+    areaIndex(),
+    known ? { id: user.id, level: user.verificationLevel!, homeAreaId: user.homeAreaId! } : voterFacts(db, user.id),
+  ])
   if (!row || row.state === 'draft' || row.state === 'cancelled') return { kind: 'notFound' }
   const process = toInfo(row, areas)
   if (!isOpen(process, at)) {
@@ -702,64 +768,54 @@ export async function castBallot(user: { id: number }, processId: number, input:
   const weight = who.weight
   const hashed = hashedBallot(processId, receipt, choices as unknown as ChainValue, weight, castAt)
   const added = tallyContributions(process.spec, choices)
+  const statements = statementsFor(sqlite)
 
-  return write(async (trx) => {
-    // First a write, so the transaction holds the write lock before it reads the chain head; and
-    // it re-checks the state an administrator may have just changed.
-    const head = await trx
-      .updateTable('voting_processes')
-      .set((eb) => ({ ballots: eb('ballots', '+', 1) }))
-      .where('id', '=', processId)
-      .where('state', 'in', ['open', 'scheduled'])
-      .returning('chain_head')
-      .executeTakeFirst()
+  return write(async () => {
+    const head = statements.open.get(processId)
     if (!head) return { kind: 'refused' as const, refusals: [{ code: 'notOpen' as const, when: 'after' as const, opensAt: process.opensAt, closesAt: process.closesAt }] }
-    const previous = await trx
-      .updateTable('ballots')
-      .set({ replaced_at: castAt })
-      .where('process_id', '=', processId)
-      .where('voter_id', '=', user.id)
-      .where('replaced_at', 'is', null)
-      .returning(['choices', 'weight'])
-      .execute()
+    const previous = statements.replace.all(castAt, processId, user.id)
     const hash = ballotHash(head.chain_head, hashed)
-    const inserted = await trx
-      .insertInto('ballots')
-      .values({
-        process_id: processId,
-        voter_id: user.id,
-        receipt,
-        choices: choicesText,
-        weight,
-        level: who.level,
-        resides_inside: who.residesInside ? 1 : 0,
-        cast_at: castAt,
-        prev_hash: head.chain_head,
-        hash,
-        replaced_at: null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    await trx.updateTable('voting_processes').set({ chain_head: hash }).where('id', '=', processId).execute()
-
+    const inserted = statements.insert.run(processId, user.id, receipt, choicesText, weight, who.level, who.residesInside ? 1 : 0, castAt, head.chain_head, hash)
+    statements.head.run(hash, processId)
     const delta: TallyMap = new Map()
     addContributions(delta, added, weight, 1, 1)
     for (const old of previous) addContributions(delta, tallyContributions(process.spec, JSON.parse(old.choices)), old.weight, 1, -1)
-    const rows = [...delta].filter(([, d]) => d.weight !== 0 || d.ballots !== 0)
-    for (let i = 0; i < rows.length; i += TALLY_CHUNK) {
-      await trx
-        .insertInto('tallies')
-        .values(rows.slice(i, i + TALLY_CHUNK).map(([key, d]) => ({ process_id: processId, key, weight: d.weight, ballots: d.ballots })))
-        .onConflict((oc) =>
-          oc.columns(['process_id', 'key']).doUpdateSet((eb) => ({
-            weight: eb('tallies.weight', '+', eb.ref('excluded.weight')),
-            ballots: eb('tallies.ballots', '+', eb.ref('excluded.ballots')),
-          })),
-        )
-        .execute()
-    }
-    return { kind: 'cast' as const, receipt, ballotId: inserted.id, weight, replaced: previous.length > 0 }
+    for (const [key, d] of delta) if (d.weight !== 0 || d.ballots !== 0) statements.tally.run(processId, key, d.weight, d.ballots)
+    return { kind: 'cast' as const, receipt, ballotId: Number(inserted.lastInsertRowid), weight, replaced: previous.length > 0 }
   })
+}
+
+/**
+ * The hot path of POST /votes/:id as a Fetch handler the HTTP layer can answer before Remix (as
+ * ADR 023 does for /api/map/features): a logged-in person's urlencoded ballot that is cast gets
+ * the same 302 the route's action gives. Anything else — not logged in, another intent, a ballot
+ * refused, a multipart body — answers null: the HTTP layer then hands the same request (its body
+ * buffered) to Remix, whose action answers it with the page and its messages. Through Remix a cast
+ * costs about three times as much CPU as the cast itself (route matching, request conversion).
+ */
+export async function castBallotFast(request: Request): Promise<Response | null> {
+  if (request.method !== 'POST') return null
+  // A plain form post only: Remix's own requests (single fetch: /votes/1.data) stay with Remix.
+  const url = new URL(request.url)
+  const match = /^\/votes\/([1-9]\d{0,11})$/.exec(url.pathname)
+  if (!match || url.search !== '' || !(request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return null
+  const user = await getUser(request)
+  if (!user) return null
+  const id = Number(match[1])
+  const settings = await processSpec(id)
+  if (!settings) return null
+  let form: URLSearchParams
+  try {
+    form = new URLSearchParams(await request.text())
+  } catch {
+    return null
+  }
+  if (form.get('intent') !== 'cast') return null
+  const parsed = parseBallotForm(settings.spec, form)
+  if (parsed.refusals.length) return null
+  const result = await castBallot(user, id, parsed.input)
+  if (result.kind !== 'cast') return null
+  return new Response(null, { status: 302, headers: { Location: castLocation(id, result.replaced), 'Cache-Control': 'no-store' } })
 }
 
 /**
@@ -973,20 +1029,28 @@ function ballotRows(processId: number, activeOnly: boolean): IterableIterator<un
   return statement.iterate(processId) as IterableIterator<unknown[]>
 }
 
-/** Parsed choices shared by identical stored texts (a million ballots are a handful of objects). */
+/**
+ * Parsed choices shared by identical stored texts (a million ballots are a handful of objects),
+ * each with whether it can be hashed at all (canonicalJson refuses fractions and the like).
+ */
 class ChoicesCache {
-  private readonly parsed = new Map<string, unknown>()
-  get(text: string): unknown {
-    let value = this.parsed.get(text)
-    if (value === undefined) {
+  private readonly parsed = new Map<string, { value: unknown; chainable: boolean }>()
+  entry(text: string): { value: unknown; chainable: boolean } {
+    let entry = this.parsed.get(text)
+    if (entry === undefined) {
+      let value: unknown
       try {
         value = JSON.parse(text) as unknown
       } catch {
         value = { unreadable: text }
       }
-      if (this.parsed.size < 100_000) this.parsed.set(text, value)
+      entry = { value, chainable: isChainValue(value) }
+      if (this.parsed.size < 100_000) this.parsed.set(text, entry)
     }
-    return value
+    return entry
+  }
+  get(text: string): unknown {
+    return this.entry(text).value
   }
 }
 
@@ -1080,11 +1144,12 @@ export async function verifyProcess(processId: number, at: Date = new Date()): P
   const take = (r: unknown[]) => {
     const [id, voter, , choicesText, weight, , , , replacedAt] = r as [number, number, string, string, number, string, string, string, string | null]
     ids.push(id)
-    const choices = cache.get(choicesText)
-    if (replacedAt !== null) return choices
+    const entry = cache.entry(choicesText)
+    const choices = entry.value
+    if (replacedAt !== null) return entry
     if (!isMilliWeight(weight)) {
       problems.push(`ballot ${id}: weight ${String(weight)} is not a whole number of thousandths`)
-      return choices
+      return entry
     }
     if (activeVoters.has(voter)) problems.push(`ballot ${id}: a second active ballot for one voter`)
     activeVoters.add(voter)
@@ -1094,7 +1159,7 @@ export async function verifyProcess(processId: number, at: Date = new Date()): P
     const group = groups.get(choicesText)
     if (group) (group.weight += weight), (group.count += 1)
     else groups.set(choicesText, { choices, weight, count: 1 })
-    return choices
+    return entry
   }
 
   // verifyChain stops at the first broken link; the rest still has to be counted.
@@ -1105,11 +1170,11 @@ export async function verifyProcess(processId: number, at: Date = new Date()): P
         const next = rows.next()
         if (next.done) return { done: true, value: undefined }
         const r = next.value
-        const choices = take(r)
+        const entry = take(r)
         const weight = r[4]
         const ballot: ChainValue =
-          typeof weight === 'number' && Number.isSafeInteger(weight) && isChainValue(choices)
-            ? hashedBallot(processId, r[2] as string, choices, weight, r[5] as string)
+          typeof weight === 'number' && Number.isSafeInteger(weight) && entry.chainable
+            ? hashedBallot(processId, r[2] as string, entry.value as ChainValue, weight, r[5] as string)
             : `unhashable ballot ${String(r[0])}`
         return { done: false, value: { previousHash: r[6] as string, hash: r[7] as string, ballot } }
       },

@@ -32,7 +32,16 @@ export interface ParsedBallotForm {
 
 const text = (value: FormDataEntryValue | null) => (typeof value === 'string' ? value.slice(0, 200) : '')
 
-export function parseBallotForm(spec: MethodSpec, form: FormData): ParsedBallotForm {
+/** A submitted form: FormData, or URLSearchParams for a urlencoded body read directly. */
+export interface SubmittedForm {
+  get(name: string): FormDataEntryValue | null
+  getAll(name: string): FormDataEntryValue[]
+}
+
+/** Where a successful cast sends the voter: their ballot and receipt on the process's page. */
+export const castLocation = (processId: number, replaced: boolean) => `/votes/${processId}?cast=${replaced ? 'changed' : 'new'}#your-vote`
+
+export function parseBallotForm(spec: MethodSpec, form: SubmittedForm): ParsedBallotForm {
   switch (spec.method) {
     case 'yesno': {
       const answer = text(form.get('answer'))

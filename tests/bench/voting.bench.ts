@@ -1,0 +1,235 @@
+import crypto from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { spawn } from 'node:child_process'
+import SQLite from 'better-sqlite3'
+import { createCookie } from '@remix-run/node'
+import { sha256 } from '@oslojs/crypto/sha2'
+import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
+import { load, printResults, root, startBare, startPlaza, target, type Verdict } from './lib'
+import { openDatabase, migrateOrThrow } from '../../app/lib/db.server'
+import { ballotHash, canonicalJson, GENESIS_HASH, receiptCode } from '../../app/modules/voting/chain'
+import { tallyContributions } from '../../app/modules/voting/voting.server'
+import type { MethodSpec } from '../../app/modules/voting/methods'
+
+/**
+ * Voting: (1) casting ballots over HTTP — the real /votes/:id action (session, process, weight,
+ * validation, then one write: previous ballot replaced, the chained ballot, head, running tallies)
+ * by 2,000 verified people at once in an open approval vote, beside a bare node:http server
+ * answering the same POST and raw SQLite inserts of ballot-sized rows; then tally:verify of what was
+ * cast must pass. (2) `npm run tally:verify` of 1,000,000 ballots (a valid chain generated straight
+ * into SQLite, 5% of them re-cast), beside a raw scan of the same rows.
+ * Targets: ≥ 1,000 ballots/s stored; verification of 1,000,000 ballots ≤ 10 s.
+ */
+
+const SPEC: MethodSpec = { method: 'approval', options: ['parks', 'bikes', 'library', 'market', 'pool'], maxChoices: 2, minChoices: 0 }
+const POLICY = { rules: [{ minLevel: 2, residence: 'any', weight: 1000 }], default: 500 }
+const PEOPLE = 2000
+
+function insertProcess(db: SQLite.Database, title: string): number {
+  const at = new Date().toISOString()
+  const row = db
+    .prepare(
+      `insert into voting_processes (title, description_md, description_html, method, spec, weight_policy, required_level, delegation, state, opens_at, closes_at, created_at, updated_at)
+       values (?, '', '', 'approval', ?, ?, 1, 1, 'open', ?, ?, ?, ?) returning id`,
+    )
+    .get(title, JSON.stringify(SPEC), JSON.stringify(POLICY), new Date(Date.now() - 3_600_000).toISOString(), new Date(Date.now() + 86_400_000).toISOString(), at, at) as { id: number }
+  return row.id
+}
+
+/** People with sessions (verified residents), and an open approval vote. */
+function prepareCasting(databasePath: string) {
+  const db = new SQLite(databasePath)
+  db.pragma('busy_timeout = 10000')
+  const stamp = new Date().toISOString()
+  const tokens: string[] = []
+  let processId = 0
+  db.transaction(() => {
+    const insertUser = db.prepare(`insert into users (email, email_confirmed_at, display_name, verification_level, created_at, updated_at) values (?, ?, ?, 2, ?, ?)`)
+    const insertSession = db.prepare(`insert into sessions (id, user_id, expires_at, created_at) values (?, ?, ?, ?)`)
+    for (let i = 0; i < PEOPLE; i++) {
+      const id = Number(insertUser.run(`voter${i}@example.org`, stamp, `Voter ${i}`, stamp, stamp).lastInsertRowid)
+      const token = encodeBase32LowerCaseNoPadding(crypto.randomBytes(20))
+      insertSession.run(encodeHexLowerCase(sha256(new TextEncoder().encode(token))), id, Date.now() + 86_400_000, stamp)
+      tokens.push(token)
+    }
+    processId = insertProcess(db, 'Benchmark vote')
+  })()
+  db.close()
+  return { tokens, processId }
+}
+
+/** Ballot-sized rows inserted one per transaction with synchronous=FULL, as acknowledged writes must be. */
+function rawInserts(seconds: number): number {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-raw-'))
+  const db = new SQLite(path.join(dir, 'raw.sqlite'))
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = FULL')
+  db.exec(`create table ballots (id integer primary key, process_id integer, voter_id integer, receipt text unique, choices text, weight integer, cast_at text, prev_hash text, hash text)`)
+  const insert = db.prepare(`insert into ballots (process_id, voter_id, receipt, choices, weight, cast_at, prev_hash, hash) values (1, ?, ?, '{"approved":["bikes","parks"]}', 1000, ?, ?, ?)`)
+  const end = Date.now() + Math.min(seconds, 3) * 1000
+  let n = 0
+  const hash = 'a'.repeat(64)
+  while (Date.now() < end) insert.run(n, `R${n++}`, new Date().toISOString(), hash, hash)
+  db.close()
+  fs.rmSync(dir, { recursive: true, force: true })
+  return n / Math.min(seconds, 3)
+}
+
+function runVerify(databasePath: string, processId: number): Promise<{ code: number | null; seconds: number; output: string }> {
+  const started = performance.now()
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/tally-verify.ts'), '--process', String(processId)], {
+      cwd: root,
+      env: { ...process.env, DATABASE_PATH: databasePath, LOG_LEVEL: 'silent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (c: Buffer) => (output += c))
+    child.stderr.on('data', (c: Buffer) => (output += c))
+    child.on('exit', (code) => resolve({ code, seconds: (performance.now() - started) / 1000, output }))
+  })
+}
+
+async function benchCasting(seconds: number): Promise<Verdict[]> {
+  const plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off' })
+  try {
+    const { tokens, processId } = prepareCasting(plaza.databasePath!)
+    const cookie = createCookie('plaza_session', { path: '/', httpOnly: true, sameSite: 'lax' })
+    const cookies = await Promise.all(tokens.map(async (t) => (await cookie.serialize(t)).split(';')[0]!))
+    const bare = await startBare('')
+    let baseline
+    try {
+      baseline = await load('bare node:http, same POSTs', { url: `${bare.url}/`, method: 'POST', connections: 32, seconds, body: 'intent=cast&approved=parks' })
+    } finally {
+      await bare.stop()
+    }
+    const raw = rawInserts(seconds)
+    const choices = [['parks'], ['bikes', 'library'], ['market', 'pool'], [], ['parks', 'pool'], ['library']]
+    let n = 0
+    const casting = await load(`casting ballots (${PEOPLE} people)`, {
+      url: `${plaza.url}/votes/${processId}`,
+      method: 'POST',
+      connections: 32,
+      seconds,
+      setupRequest: (request) => {
+        n++
+        const body = new URLSearchParams([['intent', 'cast'], ...choices[n % choices.length]!.map((c) => ['approved', c])]).toString()
+        return { ...request, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: plaza.url, cookie: cookies[n % cookies.length]! }, body }
+      },
+    })
+    const db = new SQLite(plaza.databasePath!, { readonly: true })
+    const stored = (db.prepare('select count(*) as n from ballots where process_id = ?').get(processId) as { n: number }).n
+    const active = (db.prepare('select count(*) as n from ballots where process_id = ? and replaced_at is null').get(processId) as { n: number }).n
+    db.close()
+    printResults('Voting — casting ballots over HTTP (answers 302, counted as non-2xx)', [baseline, casting])
+    const perSecond = stored / seconds
+    const verify = await runVerify(plaza.databasePath!, processId)
+    console.log(`  ballots stored: ${stored} (${perSecond.toFixed(0)}/s; ${active} voters' active ballots, the rest re-cast); ratio Plaza/bare ${(casting.rps / baseline.rps).toFixed(3)}`)
+    console.log(`  raw SQLite inserts of ballot rows, one fsync'd transaction each: ${raw.toFixed(0)}/s; ratio Plaza/raw ${(perSecond / raw).toFixed(3)}`)
+    console.log(`  tally:verify of the cast ballots: exit ${verify.code} in ${verify.seconds.toFixed(1)} s`)
+    return [
+      target(
+        'casting ballots over HTTP ≥ 1,000/s, and they verify',
+        perSecond >= 1000 && casting.errors === 0 && verify.code === 0,
+        `${perSecond.toFixed(0)} ballots/s stored, p95 ${casting.p95.toFixed(1)} ms, tally:verify exit ${verify.code}`,
+      ),
+    ]
+  } finally {
+    await plaza.stop()
+  }
+}
+
+/** A valid chain of `count` ballots straight into SQLite, with its tallies and head; `recast` of them re-cast. */
+export async function generateChain(databasePath: string, count: number, recastShare: number) {
+  const database = openDatabase({ path: databasePath, synchronous: 'NORMAL' })
+  await migrateOrThrow(database)
+  await database.close()
+  const db = new SQLite(databasePath)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = OFF')
+  // Voter ids are plain numbers here (no million accounts): verification never joins the voters.
+  db.pragma('foreign_keys = OFF')
+  const processId = insertProcess(db, 'A million ballots')
+  const insert = db.prepare(
+    `insert into ballots (process_id, voter_id, receipt, choices, weight, level, resides_inside, cast_at, prev_hash, hash, replaced_at) values (?, ?, ?, ?, ?, 2, 1, ?, ?, ?, ?)`,
+  )
+  const choices = [['parks'], ['bikes', 'library'], ['market', 'pool'], [], ['parks', 'pool'], ['library'], ['bikes'], ['market', 'parks']].map((approved) => ({ approved }))
+  const tallies = new Map<string, { weight: number; ballots: number }>()
+  const recast = Math.floor(count * recastShare)
+  const voters = count - recast
+  let head = GENESIS_HASH
+  const start = Date.parse('2026-05-01T08:00:00.000Z')
+  const BATCH = 20_000
+  for (let from = 0; from < count; from += BATCH) {
+    db.transaction(() => {
+      for (let i = from; i < Math.min(count, from + BATCH); i++) {
+        // The first `recast` ballots are replaced later by their voters' final ones.
+        const replaced = i < recast
+        const voter = replaced ? i : i - recast
+        const weight = voter % 10 === 0 ? 500 : 1000
+        const chosen = choices[(i * 7 + 3) % choices.length]!
+        const receipt = receiptCode()
+        const castAt = new Date(start + i * 10).toISOString()
+        const hash = ballotHash(head, { castAt, choices: chosen, process: processId, receipt, weight })
+        insert.run(processId, voter + 1, receipt, canonicalJson(chosen), weight, castAt, head, hash, replaced ? new Date(start + (voter + recast) * 10).toISOString() : null)
+        head = hash
+        if (!replaced) {
+          for (const [key, perWeight, fixed, heads] of tallyContributions(SPEC, chosen)) {
+            const cell = tallies.get(key) ?? { weight: 0, ballots: 0 }
+            cell.weight += perWeight * weight + fixed
+            cell.ballots += heads
+            tallies.set(key, cell)
+          }
+        }
+      }
+    })()
+  }
+  db.transaction(() => {
+    const upsert = db.prepare(`insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?)`)
+    for (const [key, t] of tallies) upsert.run(processId, key, t.weight, t.ballots)
+    db.prepare(`update voting_processes set chain_head = ?, ballots = ?, state = 'closed' where id = ?`).run(head, count, processId)
+  })()
+  db.close()
+  return { processId, voters }
+}
+
+/** The floor under any verification: reading the same rows and nothing else. */
+function rawScan(databasePath: string, processId: number) {
+  const db = new SQLite(databasePath, { readonly: true })
+  const started = performance.now()
+  let n = 0
+  for (const row of db.prepare(`select id, voter_id, receipt, choices, weight, cast_at, prev_hash, hash, replaced_at from ballots where process_id = ? order by id`).raw(true).iterate(processId)) {
+    if (row) n++
+  }
+  const seconds = (performance.now() - started) / 1000
+  db.close()
+  return { rows: n, seconds }
+}
+
+async function benchVerify(): Promise<Verdict[]> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-verify-'))
+  const databasePath = path.join(dir, 'plaza.sqlite')
+  try {
+    const count = 1_000_000
+    const setupStarted = performance.now()
+    const { processId } = await generateChain(databasePath, count, 0.05)
+    const setup = (performance.now() - setupStarted) / 1000
+    const scan = rawScan(databasePath, processId)
+    const verify = await runVerify(databasePath, processId)
+    const inner = /verified in ([\d.]+) s/.exec(verify.output)?.[1]
+    console.log(`\nVoting — tally:verify of ${count.toLocaleString('en')} ballots (approval, 5% re-cast)`)
+    console.log(`  setup (generating the chain into SQLite, not measured): ${setup.toFixed(1)} s`)
+    console.log(`  raw scan of the same rows: ${scan.seconds.toFixed(2)} s`)
+    console.log(`  npm run tally:verify, whole command: ${verify.seconds.toFixed(2)} s (the verification itself ${inner ?? '?'} s); exit ${verify.code}; ratio to the raw scan ${(verify.seconds / scan.seconds).toFixed(1)}×`)
+    if (verify.code !== 0) console.log(verify.output)
+    return [target('tally:verify of 1,000,000 ballots ≤ 10 s', verify.code === 0 && verify.seconds <= 10, `${verify.seconds.toFixed(2)} s, exit ${verify.code}`)]
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+export async function benchVoting(seconds: number): Promise<Verdict[]> {
+  return [...(await benchCasting(seconds)), ...(await benchVerify())]
+}
