@@ -12,4 +12,6 @@ export const navigation: NavItem[] = [
   { path: '/', labelKey: 'nav.home' },
   { path: '/map', labelKey: 'geo:nav.map' },
   { path: '/reports', labelKey: 'reports:nav' },
+  { path: '/proposals', labelKey: 'proposals:nav' },
+  { path: '/votes', labelKey: 'votes:nav' },
 ]

@@ -1,6 +1,8 @@
 import { logger } from '../lib/logger.server'
 import { startQuestionnaireJob } from './reports/questionnaire.server'
 import { deleteAbandonedPhotos } from './reports/photos.server'
+import { archiveExpiredProposals, refreshHotScores } from './proposals/proposals.server'
+import { advanceProcesses } from './voting/processes.server'
 
 /**
  * Background work that runs beside the web servers (in the primary process; see scripts/start.ts).
@@ -14,12 +16,21 @@ export function startBackgroundJobs() {
       .catch((error) => logger().error({ err: error }, 'photo clean-up failed'))
   const first = setTimeout(cleanPhotos, 30_000)
   const hourly = setInterval(cleanPhotos, 3600_000)
-  first.unref()
-  hourly.unref()
+  // Voting processes open and close on their dates (each transition is a conditional update).
+  const advance = () =>
+    advanceProcesses()
+      .then((r) => (r.opened.length || r.closed.length ? logger().info({ votes: r }, 'voting processes advanced') : undefined))
+      .catch((error) => logger().error({ err: error }, 'advancing voting processes failed'))
+  // Proposals: "hot" decays with time; proposals past their months are archived.
+  const proposals = () =>
+    Promise.all([refreshHotScores(), archiveExpiredProposals()]).catch((error) => logger().error({ err: error }, 'proposal upkeep failed'))
+  const minute = setInterval(advance, 60_000)
+  const quarter = setInterval(proposals, 15 * 60_000)
+  const soon = setTimeout(() => void advance().then(proposals), 5_000)
+  for (const timer of [first, hourly, minute, quarter, soon]) timer.unref()
   return {
     async stop() {
-      clearTimeout(first)
-      clearInterval(hourly)
+      for (const timer of [first, hourly, minute, quarter, soon]) clearTimeout(timer)
       await stopQuestionnaires()
     },
   }

@@ -2,6 +2,8 @@ import { registerCommentModeration } from './deliberation/deliberation.server'
 import { registerAreaDiscussions } from './deliberation/kinds.server'
 import { registerReportKinds } from './reports/kinds.server'
 import { registerReportAlerts } from './reports/alerts.server'
+import { registerProposalKinds } from './proposals/kinds.server'
+import { registerProposalVoting } from './voting/processes.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -16,4 +18,6 @@ export function registerCapabilities() {
   registerCommentModeration()
   registerReportKinds()
   registerReportAlerts()
+  registerProposalKinds()
+  registerProposalVoting()
 }

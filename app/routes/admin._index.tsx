@@ -34,9 +34,14 @@ export default function AdminHub() {
           </li>
         ) : null}
         {tools.apiKeys ? (
-          <li>
-            <Link to="/admin/api-keys">{t('open311:admin.title')}</Link>
-          </li>
+          <>
+            <li>
+              <Link to="/admin/votes">{t('votesAdmin:title')}</Link>
+            </li>
+            <li>
+              <Link to="/admin/api-keys">{t('open311:admin.title')}</Link>
+            </li>
+          </>
         ) : null}
       </ul>
     </section>

@@ -4,6 +4,8 @@ import { bboxOf, areaSquareMetres } from '../../app/modules/geo/geometry'
 import { generateCity } from './city'
 import { accountsStep } from './accounts'
 import { demoReportsStep, reportsStep } from './reports'
+import { proposalsStep } from './proposals'
+import { votingStep } from './voting'
 import { sampleSteps, seedSampleItems } from '../../app/modules/geo/sample.server'
 
 /**
@@ -75,7 +77,7 @@ const areasStep: SeedStep = {
 }
 
 /** Steps in order; capabilities append theirs (each must be idempotent). */
-export const seedSteps: SeedStep[] = [areasStep, accountsStep, reportsStep, demoReportsStep]
+export const seedSteps: SeedStep[] = [areasStep, accountsStep, reportsStep, demoReportsStep, proposalsStep, votingStep]
 
 // Benchmark data on the one map: only when --scale > 1 (scale × 10,000 synthetic "sample" items).
 seedSteps.push({

@@ -13,6 +13,7 @@ import { benchDeliberation } from './deliberation.bench'
 import { benchReports } from './reports.bench'
 import { benchOpen311 } from './open311.bench'
 import { benchCouncil } from './council.bench'
+import { benchProposals } from './proposals.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -22,6 +23,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   reports: benchReports,
   open311: benchOpen311,
   council: benchCouncil,
+  proposals: benchProposals,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
