@@ -115,12 +115,15 @@ async function seedProcesses(database: PlazaDatabase, options: SeedOptions): Pro
     return 1
   }
 
+  // The demo's verified neighbours vote; the accounts people log in with (README) are left to them.
+  const { demoUsers } = await import('./accounts')
   const voters = await db
     .selectFrom('users')
     .select('id')
     .where('verification_level', '>=', 2)
     .where('deleted_at', 'is', null)
     .where('home_area_id', 'is not', null)
+    .where('email', 'not in', demoUsers.map((u) => u.email))
     .orderBy('id')
     .limit(20)
     .execute()
