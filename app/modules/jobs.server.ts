@@ -1,7 +1,7 @@
 import { logger } from '../lib/logger.server'
 import { startQuestionnaireJob } from './reports/questionnaire.server'
 import { deleteAbandonedPhotos } from './reports/photos.server'
-import { archiveExpiredProposals, refreshHotScores } from './proposals/proposals.server'
+import { archiveExpiredProposals, deleteAbandonedProposalImages, refreshHotScores } from './proposals/proposals.server'
 import { advanceProcesses } from './voting/processes.server'
 
 /**
@@ -11,8 +11,8 @@ import { advanceProcesses } from './voting/processes.server'
 export function startBackgroundJobs() {
   const stopQuestionnaires = startQuestionnaireJob()
   const cleanPhotos = () =>
-    deleteAbandonedPhotos(24)
-      .then((n) => (n ? logger().info({ photos: n }, 'abandoned photo uploads deleted') : undefined))
+    Promise.all([deleteAbandonedPhotos(24), deleteAbandonedProposalImages(24)])
+      .then(([photos, images]) => (photos || images ? logger().info({ photos, images }, 'abandoned uploads deleted') : undefined))
       .catch((error) => logger().error({ err: error }, 'photo clean-up failed'))
   const first = setTimeout(cleanPhotos, 30_000)
   const hourly = setInterval(cleanPhotos, 3600_000)

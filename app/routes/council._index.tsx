@@ -5,18 +5,21 @@ import { requirePermission } from '../lib/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { can } from '../modules/accounts/policy'
 import { openReportCount } from '../modules/reports/council.server'
+import { awaitingAnswerCount } from '../modules/proposals/proposals.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'council:access')
   const { t } = await translatorFor(request)
   const triage = can(user, 'report:triage')
-  return { title: t('accounts:hub.councilHub'), triage, open: triage ? await openReportCount(user) : 0 }
+  const respond = can(user, 'proposal:respond')
+  const [open, awaiting] = await Promise.all([triage ? openReportCount(user) : 0, respond ? awaitingAnswerCount() : 0])
+  return { title: t('accounts:hub.councilHub'), triage, open, respond, awaiting }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
 
 export default function CouncilHub() {
-  const { triage, open } = useLoaderData<typeof loader>()
+  const { triage, open, respond, awaiting } = useLoaderData<typeof loader>()
   const { t } = useTranslation('accounts')
   return (
     <section className="page narrow">
@@ -35,6 +38,11 @@ export default function CouncilHub() {
               <Link to="/council/dashboard">{t('council:dashboard.title')}</Link>
             </li>
           </>
+        ) : null}
+        {respond ? (
+          <li>
+            <Link to="/council/proposals">{t('proposals:council.title')}</Link> ({awaiting})
+          </li>
         ) : null}
         <li>
           <Link to="/council/verify">{t('council.verifyTitle')}</Link>
