@@ -1,7 +1,8 @@
 import { logger } from '../lib/logger.server'
 import { startQuestionnaireJob } from './reports/questionnaire.server'
 import { deleteAbandonedPhotos } from './reports/photos.server'
-import { archiveExpiredProposals, deleteAbandonedProposalImages, refreshHotScores } from './proposals/proposals.server'
+import { archiveExpiredProposals, refreshHotScores } from './proposals/proposals.server'
+import { deleteAbandonedProposalImages } from './proposals/images.server'
 import { advanceProcesses } from './voting/processes.server'
 
 /**
