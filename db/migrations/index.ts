@@ -11,6 +11,7 @@ import * as m0009 from './0009_report_alert_indexes'
 import * as m0010 from './0010_proposals_voting'
 import * as m0011 from './0011_council_indexes'
 import * as m0012 from './0012_report_counts'
+import * as m0013 from './0013_proposal_indexes'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0010_proposals_voting': m0010,
   '0011_council_indexes': m0011,
   '0012_report_counts': m0012,
+  '0013_proposal_indexes': m0013,
 }
