@@ -124,7 +124,7 @@ export default function Delegations() {
             aria-invalid={failure?.errors.scope ? true : undefined}
             aria-describedby={failure?.errors.scope ? 'field-scope-hint field-scope-error' : 'field-scope-hint'}
           >
-            <option value="all">{t('scope.all')}</option>
+            <option value="all">{t('delegations.everything')}</option>
             {districts.map((d) => (
               <optgroup key={d.id} label={t('delegations.areaGroup', { district: d.name })}>
                 <option value={`area:${d.id}`}>{t('delegations.wholeDistrict', { district: d.name })}</option>

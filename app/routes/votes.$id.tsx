@@ -268,7 +268,7 @@ export default function VotePage() {
                 <p>{t('results.direct', { count: d.published.direct.ballots, weight: d.published.direct.weight })}</p>
                 {d.published.delegation.delegators > 0 ? (
                   <p>
-                    {t('results.delegated', { count: d.published.delegation.reached, weight: d.published.delegation.carriedWeight, delegates: d.published.delegation.delegates })}{' '}
+                    {t('results.delegated', { count: d.published.delegation.reached, weight: d.published.delegation.carriedWeight })}{' '}
                     {d.published.delegation.lost > 0 ? t('results.lost', { count: d.published.delegation.lost, weight: d.published.delegation.lostWeight }) : ''}
                   </p>
                 ) : null}
@@ -330,7 +330,9 @@ export default function VotePage() {
             <>
               <p>
                 {viewer.residence === 'inside'
-                  ? t('viewer.inside', { area: process.eligibleAreaName ?? t('page.wholeCity') })
+                  ? process.eligibleAreaName
+                    ? t('viewer.inside', { area: process.eligibleAreaName })
+                    : t('viewer.insideCity')
                   : viewer.residence === 'outside'
                     ? t('viewer.outside', { area: process.eligibleAreaName ?? t('page.wholeCity') })
                     : t('viewer.unknownHome')}{' '}
