@@ -93,6 +93,16 @@ describe('/votes', () => {
     expect(page).not.toContain('Secret draft')
   })
 
+  it('shows every demo process, whatever its state', async () => {
+    const demo = db.prepare(`select id, state from voting_processes where state != 'draft' order by id`).all() as Array<{ id: number; state: string }>
+    for (const p of demo) {
+      const res = await fetch(`${plaza.url}/votes/${p.id}`, { headers: { 'accept-language': 'en' } })
+      expect(res.status, `process ${p.id}`).toBe(200)
+      const page = text(await res.text())
+      if (p.state === 'published') expect(page).toContain('Results published')
+    }
+  })
+
   it('answers 404 for drafts and unknown ids', async () => {
     const draft = makeProcess({ method: 'yesno' }, { state: 'draft' })
     expect((await fetch(`${plaza.url}/votes/${draft}`)).status).toBe(404)
