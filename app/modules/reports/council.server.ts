@@ -249,26 +249,17 @@ export function queryString(query: Partial<CouncilQuery>, overrides: Partial<Cou
 type ReportsEB = ExpressionBuilder<Database, 'reports'>
 
 /**
- * The filter as one condition. `withStatus` false leaves the state out (the counts per state).
- * Without a status the kind is not mentioned either, so that a (department, state) index can
- * answer the counts on its own — except for a recent period, where a range per kind is shorter.
+ * The filter as one condition. `withStatus` false leaves the state out (the counts per state):
+ * the kind is then not mentioned either, so that reports_department_counts (department, state and
+ * every filtered column) answers the counts on its own.
  */
 function matches(eb: ReportsEB, f: CouncilFilter, withStatus: boolean): Expression<SqlBool> {
   const c: Array<Expression<SqlBool>> = []
-  if (f.departmentIds) {
-    const departments = f.departmentIds.length ? f.departmentIds : [-1]
-    // Counting within a category or an area, its own index finds fewer rows than the department's;
-    // a unary plus (standard SQL) keeps the planner from choosing the department's index here.
-    const steer = !withStatus && (f.categoryId !== null || f.area !== null)
-    c.push(steer ? eb(sql<number>`+reports.department_id`, 'in', departments) : eb('reports.department_id', 'in', departments))
-  }
+  if (f.departmentIds) c.push(eb('reports.department_id', 'in', f.departmentIds.length ? f.departmentIds : [-1]))
   if (withStatus) {
-    // Always named, even for "all": SQLite then merges the per-kind runs of the index in order.
+    // Always named, even for "all": the indexes that order a page start with the kind.
     c.push(eb('reports.state_kind', 'in', f.kinds))
     if (f.stateCode) c.push(eb('reports.state', '=', f.stateCode))
-  } else if (f.createdFrom) {
-    // A recent period: one short range per kind in (department, kind, created) or (kind, created).
-    c.push(eb('reports.state_kind', 'in', STATE_KINDS))
   }
   if (f.categoryId !== null) c.push(eb('reports.category_id', '=', f.categoryId))
   if (f.area) c.push(eb(f.area.level === 'district' ? 'reports.district_id' : 'reports.area_id', '=', f.area.id))
@@ -303,9 +294,36 @@ function sortKeys(sort: Sort): SortKey[] {
   }
 }
 
+type MatchedId = { id: number; key: unknown[] }
+
+/** Orders rows by their sort keys, each key in its own direction. */
+function byKeys(keys: SortKey[]) {
+  return (a: MatchedId, b: MatchedId) => {
+    for (let i = 0; i < keys.length; i++) {
+      const [x, y] = [a.key[i] as number | string, b.key[i] as number | string]
+      if (x !== y) return (x < y ? -1 : 1) * (keys[i]!.dir === 'asc' ? 1 : -1)
+    }
+    return 0
+  }
+}
+
+// "By priority" over several kinds: without statistics SQLite may pick another (department, kind)
+// index and sort every row of the department (50 ms for one department's "all"). One kind at a time
+// it walks the urgency index in order and stops early, so each kind's run is read separately and
+// the runs merged here — up to this many rows; deeper pages take the single query.
+const MERGE_MAX_ROWS = 5_000
+
 /** Ids of one ordered run of matching reports: a page (offset) or the run after a key (CSV). */
-async function matchingIds(f: CouncilFilter, options: { limit: number; offset?: number; after?: unknown[] }) {
+async function matchingIds(f: CouncilFilter, options: { limit: number; offset?: number; after?: unknown[] }): Promise<MatchedId[]> {
   const keys = sortKeys(f.sort)
+  const offset = options.offset ?? 0
+  if (f.sort === 'priority' && f.priority === null && f.kinds.length > 1 && offset + options.limit <= MERGE_MAX_ROWS) {
+    const runs = await Promise.all(f.kinds.map((kind) => matchingIds({ ...f, kinds: [kind] }, { limit: offset + options.limit, after: options.after })))
+    return runs
+      .flat()
+      .sort(byKeys(keys))
+      .slice(offset, offset + options.limit)
+  }
   let q = database()
     .db.selectFrom('reports')
     .select('reports.id')
@@ -399,13 +417,11 @@ export async function stateCounts(f: CouncilFilter): Promise<StateCount[]> {
   const rows = narrowed(f)
     ? await database()
         .db.selectFrom('reports')
-        // Grouped by an expression rather than the column: grouping by the column makes SQLite
-        // prefer (department_id, state, …) for its order and read every row of the department; the
-        // filter's own index (urgency, age, assignee: reports_department_urgency covers them) is
-        // far shorter. `|| ''` is standard SQL and changes no value.
-        .select([sql<string>`reports.state || ''`.as('state'), sql<number>`count(*)`.as('n')])
+        // Grouped by department too: that is the order of reports_department_counts, which holds
+        // every filtered column, so SQLite reads the index alone, in order, and sorts nothing.
+        .select(['reports.state', sql<number>`count(*)`.as('n')])
         .where((eb) => matches(eb, f, false))
-        .groupBy(sql`reports.state || ''`)
+        .groupBy(['reports.department_id', 'reports.state'])
         .execute()
     : await database()
         .db.selectFrom('report_state_counts')
