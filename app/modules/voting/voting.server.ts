@@ -1033,9 +1033,16 @@ function ballotRows(processId: number, activeOnly: boolean): IterableIterator<un
  * Parsed choices shared by identical stored texts (a million ballots are a handful of objects),
  * each with whether it can be hashed at all (canonicalJson refuses fractions and the like).
  */
+interface ChoicesEntry {
+  value: unknown
+  chainable: boolean
+  /** Active ballots with these choices, when counting: their summed weight and number. */
+  weight: number
+  count: number
+}
 class ChoicesCache {
-  private readonly parsed = new Map<string, { value: unknown; chainable: boolean }>()
-  entry(text: string): { value: unknown; chainable: boolean } {
+  private readonly parsed = new Map<string, ChoicesEntry>()
+  entry(text: string): ChoicesEntry {
     let entry = this.parsed.get(text)
     if (entry === undefined) {
       let value: unknown
@@ -1044,7 +1051,7 @@ class ChoicesCache {
       } catch {
         value = { unreadable: text }
       }
-      entry = { value, chainable: isChainValue(value) }
+      entry = { value, chainable: isChainValue(value), weight: 0, count: 0 }
       if (this.parsed.size < 100_000) this.parsed.set(text, entry)
     }
     return entry
@@ -1136,8 +1143,10 @@ export async function verifyProcess(processId: number, at: Date = new Date()): P
 
   const cache = new ChoicesCache()
   const active: ActiveBallots = { voters: [], ballots: [] }
-  const groups = new Map<string, { choices: unknown; weight: number; count: number }>()
-  const activeVoters = new Set<number>()
+  // Active ballots grouped by their choices (the cache's entries), so the recount adds each
+  // distinct ballot's contributions once, multiplied. (A second active ballot for one voter cannot
+  // be stored — ballots_one_active — and un-replacing an old one shows in the tallies.)
+  const groups: ChoicesEntry[] = []
   const ids: number[] = []
   let directWeight = 0
 
@@ -1145,20 +1154,17 @@ export async function verifyProcess(processId: number, at: Date = new Date()): P
     const [id, voter, , choicesText, weight, , , , replacedAt] = r as [number, number, string, string, number, string, string, string, string | null]
     ids.push(id)
     const entry = cache.entry(choicesText)
-    const choices = entry.value
     if (replacedAt !== null) return entry
     if (!isMilliWeight(weight)) {
       problems.push(`ballot ${id}: weight ${String(weight)} is not a whole number of thousandths`)
       return entry
     }
-    if (activeVoters.has(voter)) problems.push(`ballot ${id}: a second active ballot for one voter`)
-    activeVoters.add(voter)
     active.voters.push(voter)
-    active.ballots.push({ choices, weight })
+    active.ballots.push({ choices: entry.value, weight })
     directWeight += weight
-    const group = groups.get(choicesText)
-    if (group) (group.weight += weight), (group.count += 1)
-    else groups.set(choicesText, { choices, weight, count: 1 })
+    if (entry.count === 0) groups.push(entry)
+    entry.weight += weight
+    entry.count += 1
     return entry
   }
 
@@ -1202,7 +1208,7 @@ export async function verifyProcess(processId: number, at: Date = new Date()): P
 
   // The tallies table, key by key, against a recount of the active ballots.
   const recount: TallyMap = new Map()
-  for (const group of groups.values()) addContributions(recount, tallyContributions(process.spec, group.choices), group.weight, group.count, 1)
+  for (const group of groups) addContributions(recount, tallyContributions(process.spec, group.value), group.weight, group.count, 1)
   for (const key of new Set([...stored.keys(), ...recount.keys()])) {
     const s = stored.get(key) ?? { weight: 0, ballots: 0 }
     const r = recount.get(key) ?? { weight: 0, ballots: 0 }
