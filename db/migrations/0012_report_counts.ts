@@ -35,7 +35,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index reports_department_counts on reports (department_id, state, created_at, ${URGENCY}, assignee_id, category_id, district_id, area_id)`.execute(db)
   await db.schema.dropIndex('reports_department_state_code').ifExists().execute()
   await sql`create index reports_department_urgency on reports (department_id, state_kind, ${URGENCY}, created_at, assignee_id)`.execute(db)
-  await sql`create index reports_urgency on reports (state_kind, ${URGENCY}, created_at)`.execute(db)
+  await sql`create index reports_urgency on reports (state_kind, ${URGENCY}, created_at, assignee_id)`.execute(db)
   await db.schema.createIndex('reports_department_supports').on('reports').columns(['department_id', 'state_kind', 'supports', 'created_at']).execute()
   await db.schema.createIndex('reports_supports').on('reports').columns(['state_kind', 'supports', 'created_at']).execute()
   await db.schema.createIndex('reports_kind_updated').on('reports').columns(['state_kind', 'updated_at']).execute()
