@@ -46,6 +46,8 @@ export default defineConfig({
       DB_SYNCHRONOUS: 'NORMAL',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_WRITE: '1000/60',
+      // Two supports reach a proposal's threshold: the voting flow uses the demo accounts that may support.
+      PROPOSAL_THRESHOLD: '2',
     },
   },
 })
