@@ -414,13 +414,18 @@ const narrowed = (f: CouncilFilter) =>
  * grouped query over the matching reports.
  */
 export async function stateCounts(f: CouncilFilter): Promise<StateCount[]> {
+  const states = await reportStates()
   const rows = narrowed(f)
     ? await database()
         .db.selectFrom('reports')
-        // Grouped by department too: that is the order of reports_department_counts, which holds
-        // every filtered column, so SQLite reads the index alone, in order, and sorts nothing.
         .select(['reports.state', sql<number>`count(*)`.as('n')])
         .where((eb) => matches(eb, f, false))
+        // Every department and every state spelled out (both lists are short; a no-op as filters):
+        // reports_department_counts (department, state, created_at, then every filtered column)
+        // then reads one short range per department and state — bounded by the period when
+        // there is one — from the index alone, and in the order of the grouping, so nothing is sorted.
+        .$if(f.departmentIds === null, (q) => q.where('reports.department_id', 'in', database().db.selectFrom('departments').select('id')))
+        .where('reports.state', 'in', [...states.keys()])
         .groupBy(['reports.department_id', 'reports.state'])
         .execute()
     : await database()
@@ -429,7 +434,6 @@ export async function stateCounts(f: CouncilFilter): Promise<StateCount[]> {
         .$if(f.departmentIds !== null, (q) => q.where('department_id', 'in', f.departmentIds!.length ? f.departmentIds! : [-1]))
         .groupBy('state')
         .execute()
-  const states = await reportStates()
   const totals = new Map<string, number>()
   for (const r of rows) totals.set(r.state, (totals.get(r.state) ?? 0) + Number(r.n))
   return [...states.entries()].map(([state, s]) => ({ state, kind: s.kind, n: totals.get(state) ?? 0 }))
