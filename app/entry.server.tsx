@@ -10,7 +10,14 @@ import { registerCapabilities } from './modules/registry.server'
 
 registerCapabilities()
 
+// Answered by the HTTP layer before Remix (scripts/start.ts fastPosts), from this same build.
+export { castBallotFast } from './modules/voting/voting.server'
+
 const ABORT_DELAY = 5_000
+
+// React 18.3.1 can pad a 2 KB chunk with NUL bytes when a multi-byte character does not fit at its
+// end (react/react#31134). A page never contains NUL (HTML parsers turn it into U+FFFD): drop them.
+const withoutNul = (page: Buffer<ArrayBuffer>): Buffer<ArrayBuffer> => (page.includes(0) ? Buffer.from(Array.prototype.filter.call(page, (byte: number) => byte !== 0) as number[]) : page)
 
 export default async function handleRequest(
   request: Request,
@@ -46,7 +53,7 @@ export default async function handleRequest(
               responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
               if (!responseHeaders.has('Cache-Control')) responseHeaders.set('Cache-Control', 'private, no-cache')
               responseHeaders.append('Vary', 'Accept-Language, Cookie')
-              resolve(new Response(Buffer.concat(chunks), { headers: responseHeaders, status: responseStatusCode }))
+              resolve(new Response(withoutNul(Buffer.concat(chunks)), { headers: responseHeaders, status: responseStatusCode }))
               callback()
             },
           })

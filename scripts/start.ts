@@ -133,6 +133,8 @@ async function serve() {
     rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)),
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
     fastRoutes: { '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse },
+    // From the server build itself, so the cast shares its write queue and connection with Remix.
+    fastPosts: { '/votes/:id': (build.entry.module as unknown as { castBallotFast: (r: Request) => Promise<Response | null> }).castBallotFast },
   })
 
   const server = app.listen(config.PORT, config.HOST, () => {

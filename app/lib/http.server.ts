@@ -33,6 +33,11 @@ export interface HttpAppOptions {
    * uses (path → Fetch handler): for hot machine APIs, Remix's per-request cost is most of theirs.
    */
   fastRoutes?: Record<string, (request: Request) => Promise<Response>>
+  /**
+   * Form posts answered before Remix when the handler can (a Response), else by Remix (null): the
+   * body is buffered first (at most FAST_POST_MAX bytes) so that Remix can read it again.
+   */
+  fastPosts?: Record<string, (request: Request) => Promise<Response | null>>
   publicDir?: string
 }
 
@@ -44,6 +49,7 @@ declare module 'express-serve-static-core' {
   interface Locals {
     requestId: string
     cspNonce: string
+    body?: Buffer
   }
 }
 
@@ -222,6 +228,19 @@ export function createHttpApp(options: HttpAppOptions) {
     })
   }
 
+  for (const [route, handler] of Object.entries(options.fastPosts ?? {})) {
+    app.post(route, (req, res, next) => {
+      if (Number(req.headers['content-length'] ?? Infinity) > FAST_POST_MAX) return next()
+      bufferBody(req)
+        .then(async (body) => {
+          res.locals.body = body
+          const response = await handler(toRemixRequest(req, res, publicOrigin))
+          return response ? sendRemixResponse(res, response) : next()
+        })
+        .catch(next)
+    })
+  }
+
   const handleRemix = createRequestHandler(options.build, config.NODE_ENV)
   const pageCache = options.pageCache
   app.all('*', (req, res, next) => {
@@ -264,6 +283,16 @@ export function createHttpApp(options: HttpAppOptions) {
   return app
 }
 
+const FAST_POST_MAX = 64 * 1024
+function bufferBody(req: ExpressRequest): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    req.on('data', (c: Buffer) => chunks.push(c))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
 function toRemixRequest(req: ExpressRequest, res: ExpressResponse, origin: string): Request {
   const headers = new Headers()
   for (const [name, value] of Object.entries(req.headers)) {
@@ -276,7 +305,9 @@ function toRemixRequest(req: ExpressRequest, res: ExpressResponse, origin: strin
   const controller = new AbortController()
   res.on('close', () => controller.abort())
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, signal: controller.signal }
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
+  if (res.locals.body) {
+    init.body = new Uint8Array(res.locals.body)
+  } else if (req.method !== 'GET' && req.method !== 'HEAD') {
     init.body = createReadableStreamFromReadable(req)
     init.duplex = 'half'
   }

@@ -4,6 +4,7 @@ import { registerReportKinds } from './reports/kinds.server'
 import { registerReportAlerts } from './reports/alerts.server'
 import { registerProposalKinds } from './proposals/kinds.server'
 import { registerProposalVoting } from './voting/processes.server'
+import { registerVoting } from './voting/voting.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -20,4 +21,5 @@ export function registerCapabilities() {
   registerReportAlerts()
   registerProposalKinds()
   registerProposalVoting()
+  registerVoting()
 }

@@ -114,6 +114,9 @@ export default function Account() {
           <Link to="/account/email">{t('account.changeEmail')}</Link>
         </li>
         <li>
+          <Link to="/account/delegations">{t('votes:delegations.title')}</Link>
+        </li>
+        <li>
           <Link to="/account/password">{t('account.changePassword')}</Link>
         </li>
         <li>

@@ -14,6 +14,7 @@ import { benchReports } from './reports.bench'
 import { benchOpen311 } from './open311.bench'
 import { benchCouncil } from './council.bench'
 import { benchProposals } from './proposals.bench'
+import { benchVoting } from './voting.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -24,6 +25,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   open311: benchOpen311,
   council: benchCouncil,
   proposals: benchProposals,
+  voting: benchVoting,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
