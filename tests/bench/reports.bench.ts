@@ -71,9 +71,13 @@ export async function benchReports(seconds: number): Promise<Verdict[]> {
         return { ...request, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: plaza.url, cookie: cookies[n % cookies.length]! }, body }
       },
     })
+    // Requests still in flight when the load stops land a moment later: let them, then read both
+    // counts in one statement (one snapshot).
+    await new Promise((r) => setTimeout(r, 1000))
     const db = new SQLite(plaza.databasePath!, { readonly: true })
-    const stored = (db.prepare(`select count(*) as n from reports`).get() as { n: number }).n - before
-    const onMap = (db.prepare(`select count(*) as n from map_items where kind = 'reports'`).get() as { n: number }).n - before
+    const counts = db.prepare(`select (select count(*) from reports) as r, (select count(*) from map_items where kind = 'reports') as m`).get() as { r: number; m: number }
+    const stored = counts.r - before
+    const onMap = counts.m - before
     db.close()
     printResults('Reports — filing over HTTP (answers 302, counted as non-2xx)', [baseline, filing])
     const perSecond = stored / seconds
