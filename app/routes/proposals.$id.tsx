@@ -22,6 +22,7 @@ import { deleteDraft, proposalForViewer, publishProposal, supportProposal } from
 import { supportRefusal } from '../modules/proposals/policy'
 import { isPublicState } from '../modules/proposals/states'
 import { StateBadge, SupportProgress } from '../modules/proposals/components/ProposalParts'
+import { FlagForm } from '../components/FlagForm'
 
 /**
  * /proposals/:id — a proposal as the public reads it: summary, text, author, category, tags,
@@ -300,25 +301,7 @@ export default function ProposalPage() {
       ) : null}
       {discussion ? <Discussion data={discussion} locale={locale} title={t('page.discussion')} /> : null}
       {loggedIn && !p.viewer.isAuthor && isPublicState(p.state) ? (
-        <details className="flag-form">
-          <summary>{t('page.flag')}</summary>
-          <Form method="post" action={here} className="stack">
-            <input type="hidden" name="intent" value="flag" />
-            <label htmlFor="flag-reason">{t('page.flagReason')}</label>
-            <select id="flag-reason" name="reason" defaultValue="spam">
-              {flagReasons.map((r) => (
-                <option key={r} value={r}>
-                  {t(`deliberation:reasons.${r}`)}
-                </option>
-              ))}
-            </select>
-            <label htmlFor="flag-note">{t('page.flagNote')}</label>
-            <textarea id="flag-note" name="note" rows={2} maxLength={1000} />
-            <button type="submit" className="secondary">
-              {t('page.flagSubmit')}
-            </button>
-          </Form>
-        </details>
+        <FlagForm action={here} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />
       ) : null}
     </div>
   )

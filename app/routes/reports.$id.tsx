@@ -20,6 +20,7 @@ import { photosOf } from '../modules/reports/photos.server'
 import { reporterUpdateSchema } from '../modules/reports/schema'
 import { StateBadge, Timeline } from '../modules/reports/components/ReportParts'
 import { serviceAttributes } from '../modules/open311/open311.server'
+import { FlagForm } from '../components/FlagForm'
 
 /**
  * /reports/:id — a report as the public follows it: map, photos, status, the department handling
@@ -238,25 +239,7 @@ export default function ReportPage() {
       </section>
       {discussion ? <Discussion data={discussion} locale={locale} title={t('page.discussion')} /> : null}
       {loggedIn && !report.viewer.isReporter && report.stateKind !== 'hidden' ? (
-        <details className="flag-form">
-          <summary>{t('page.flag')}</summary>
-          <Form method="post" action={here} className="stack">
-            <input type="hidden" name="intent" value="flag" />
-            <label htmlFor="flag-reason">{t('page.flagReason')}</label>
-            <select id="flag-reason" name="reason" defaultValue="spam">
-              {flagReasons.map((r) => (
-                <option key={r} value={r}>
-                  {t(`deliberation:reasons.${r}`)}
-                </option>
-              ))}
-            </select>
-            <label htmlFor="flag-note">{t('page.flagNote')}</label>
-            <textarea id="flag-note" name="note" rows={2} maxLength={1000} />
-            <button type="submit" className="secondary">
-              {t('page.flagSubmit')}
-            </button>
-          </Form>
-        </details>
+        <FlagForm action={here} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />
       ) : null}
     </div>
   )
