@@ -1,10 +1,9 @@
 import crypto from 'node:crypto'
-import sharp, { type Sharp } from 'sharp'
 import { unstable_parseMultipartFormData, type UploadHandler } from '@remix-run/node'
 import type { Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
 import { database, nowIso } from '../../lib/db.server'
-import { inspectPhoto, MAX_PIXELS, photoMaxBytes, UNREAD_BODY_HEADERS, type PhotoFailure } from '../reports/photos.server'
+import { prepareImage, photoMaxBytes, UNREAD_BODY_HEADERS, type PhotoFailure } from '../reports/photos.server'
 import { isPublicState } from './states'
 
 /**
@@ -23,9 +22,7 @@ export type ImageSize = (typeof IMAGE_SIZES)[number]
 export const isImageSize = (s: string): s is ImageSize => (IMAGE_SIZES as readonly string[]).includes(s)
 
 const TEXT_LIMIT = 1024 * 1024
-const JPEG = { quality: 82, mozjpeg: false } as const
 // Lists show 16:9 cards; the page shows the medium size, the link opens the full one.
-const LONG_SIDE = { full: 1600, medium: 800 } as const
 const THUMB = { width: 320, height: 180 } as const
 
 export type StoreResult =
@@ -34,48 +31,12 @@ export type StoreResult =
   | { kind: 'unsupported'; format: string }
   | { kind: 'tooLarge' }
 
-interface Variant {
-  size: ImageSize
-  width: number
-  height: number
-  data: Buffer
-}
-
-async function renderVariants(buffer: Buffer): Promise<Variant[]> {
-  const { data, info } = await sharp(buffer, { limitInputPixels: MAX_PIXELS, failOn: 'error' })
-    .autoOrient()
-    .resize({ width: LONG_SIDE.full, height: LONG_SIDE.full, fit: 'inside', withoutEnlargement: true })
-    .flatten({ background: '#ffffff' })
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true })
-  const pixels = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-  const encode = async (size: ImageSize, image: Sharp): Promise<Variant> => {
-    const out = await image.jpeg(JPEG).toBuffer({ resolveWithObject: true })
-    return { size, width: out.info.width, height: out.info.height, data: out.data }
-  }
-  return Promise.all([
-    encode('full', pixels()),
-    encode('medium', pixels().resize({ width: LONG_SIDE.medium, height: LONG_SIDE.medium, fit: 'inside', withoutEnlargement: true })),
-    encode('thumb', pixels().resize({ ...THUMB, fit: 'cover', position: 'attention' })),
-  ])
-}
-
 /** Stores an upload as a pending image (no proposal yet); the form carries the returned ref. */
 export async function storeProposalImage(buffer: Buffer): Promise<StoreResult> {
-  if (buffer.length > photoMaxBytes()) return { kind: 'tooLarge' }
-  const inspection = await inspectPhoto(buffer)
-  if (inspection.kind !== 'ok') return inspection
-  if (inspection.width * inspection.height > MAX_PIXELS) return { kind: 'tooLarge' }
-  let variants: Variant[]
-  try {
-    variants = await renderVariants(buffer)
-  } catch (error) {
-    if (error instanceof Error && /pixel limit/i.test(error.message)) return { kind: 'tooLarge' }
-    return { kind: 'notAnImage' }
-  }
-  const full = variants.find((v) => v.size === 'full')!
-  const key = crypto.randomBytes(18).toString('base64url')
+  const image = await prepareImage(buffer, { ...THUMB, position: 'attention' })
+  if (image.kind !== 'ok') return image
+  const { variants, key } = image
+  const full = { width: image.width, height: image.height }
   const id = await database().write(async (trx) => {
     const row = await trx
       .insertInto('proposal_images')

@@ -116,7 +116,7 @@ const JPEG = { quality: 82, mozjpeg: false } as const
 const LONG_SIDE: Record<Exclude<PhotoSize, 'thumb'>, number> = { full: 1600, medium: 800 }
 const THUMB_SIDE = 240
 
-interface Variant {
+export interface Variant {
   size: PhotoSize
   width: number
   height: number
@@ -126,9 +126,10 @@ interface Variant {
 /**
  * Decodes once (upright per EXIF orientation, alpha on white, sRGB) and encodes each size from
  * those pixels. Nothing of the input's metadata is carried over: sharp writes none unless asked
- * (keepMetadata/withMetadata/keepExif), and this pipeline never asks.
+ * (keepMetadata/withMetadata/keepExif), and this pipeline never asks. `thumb` is the thumbnail's
+ * box (report photos: a 240 px square; proposal images: 16:9 cards).
  */
-async function renderVariants(buffer: Buffer): Promise<Variant[]> {
+async function renderVariants(buffer: Buffer, thumb: { width: number; height: number; position: 'centre' | 'attention' }): Promise<Variant[]> {
   const { data, info } = await sharp(buffer, { limitInputPixels: MAX_PIXELS, failOn: 'error' })
     .autoOrient()
     .resize({ width: LONG_SIDE.full, height: LONG_SIDE.full, fit: 'inside', withoutEnlargement: true })
@@ -144,27 +145,43 @@ async function renderVariants(buffer: Buffer): Promise<Variant[]> {
   return Promise.all([
     encode('full', pixels()),
     encode('medium', pixels().resize({ width: LONG_SIDE.medium, height: LONG_SIDE.medium, fit: 'inside', withoutEnlargement: true })),
-    // Square thumbnails keep lists and timelines on one grid.
-    encode('thumb', pixels().resize({ width: THUMB_SIDE, height: THUMB_SIDE, fit: 'cover', position: 'centre' })),
+    encode('thumb', pixels().resize({ width: thumb.width, height: thumb.height, fit: 'cover', position: thumb.position })),
   ])
 }
 
-/** Stores an upload as a pending photo (no report yet); the caller keeps the returned ref. */
-export async function storePhoto(buffer: Buffer): Promise<StoreResult> {
+export type PreparedImage = { kind: 'ok'; variants: Variant[]; width: number; height: number; key: string; gps: GpsPosition | null }
+
+/**
+ * Checks an upload by its content and renders its metadata-free variants, with a random upload
+ * key: the part report photos and proposal images share before each stores them in its own tables.
+ */
+export async function prepareImage(
+  buffer: Buffer,
+  // Square thumbnails keep report lists and timelines on one grid.
+  thumb: { width: number; height: number; position: 'centre' | 'attention' } = { width: THUMB_SIDE, height: THUMB_SIDE, position: 'centre' },
+): Promise<PreparedImage | Exclude<StoreResult, { kind: 'stored' }>> {
   if (buffer.length > photoMaxBytes()) return { kind: 'tooLarge' }
   const inspection = await inspectPhoto(buffer)
   if (inspection.kind !== 'ok') return inspection
   if (inspection.width * inspection.height > MAX_PIXELS) return { kind: 'tooLarge' }
   let variants: Variant[]
   try {
-    variants = await renderVariants(buffer)
+    variants = await renderVariants(buffer, thumb)
   } catch (error) {
     // The header said image, the pixels did not follow (truncated, corrupt, or over the pixel limit).
     if (error instanceof Error && /pixel limit/i.test(error.message)) return { kind: 'tooLarge' }
     return { kind: 'notAnImage' }
   }
   const full = variants.find((v) => v.size === 'full')!
-  const key = crypto.randomBytes(18).toString('base64url')
+  return { kind: 'ok', variants, width: full.width, height: full.height, key: crypto.randomBytes(18).toString('base64url'), gps: inspection.gps }
+}
+
+/** Stores an upload as a pending photo (no report yet); the caller keeps the returned ref. */
+export async function storePhoto(buffer: Buffer): Promise<StoreResult> {
+  const image = await prepareImage(buffer)
+  if (image.kind !== 'ok') return image
+  const { variants, key } = image
+  const full = { width: image.width, height: image.height }
   const id = await database().write(async (trx) => {
     const row = await trx
       .insertInto('report_photos')
@@ -177,7 +194,7 @@ export async function storePhoto(buffer: Buffer): Promise<StoreResult> {
       .execute()
     return row.id
   })
-  return { kind: 'stored', id, key, ref: `${id}.${key}`, width: full.width, height: full.height, gps: inspection.gps }
+  return { kind: 'stored', id, key, ref: `${id}.${key}`, width: full.width, height: full.height, gps: image.gps }
 }
 
 interface ParsedRef {
