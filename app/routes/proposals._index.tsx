@@ -14,6 +14,7 @@ import { draftsOf, listProposals, popularTags, proposalCategories, supportThresh
 import { listQuerySchema, SORTS, STATE_FILTERS } from '../modules/proposals/schema'
 import { activeStates, publicStates } from '../modules/proposals/states'
 import { ProposalCard } from '../modules/proposals/components/ProposalParts'
+import { AreaSelect } from '../components/AreaSelect'
 
 /**
  * /proposals — public proposals sorted by hot (default), most supported or newest, filtered by
@@ -103,7 +104,6 @@ export default function ProposalsList() {
     const s = q.toString()
     return s ? `/proposals?${s}` : '/proposals'
   }
-  const districts = data.areas.filter((a) => a.level === 'district')
   return (
     <div className="page proposals-page">
       <div className="page-heading">
@@ -146,24 +146,7 @@ export default function ProposalsList() {
               ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor="filter-area">{t('list.area')}</label>
-          <select id="filter-area" name="area" defaultValue={data.filter.area}>
-            <option value="">{t('list.anyArea')}</option>
-            {districts.map((d) => (
-              <optgroup key={d.slug} label={d.name}>
-                <option value={d.slug}>{t('list.wholeDistrict', { name: d.name })}</option>
-                {data.areas
-                  .filter((a) => a.parentSlug === d.slug)
-                  .map((n) => (
-                    <option key={n.slug} value={n.slug}>
-                      {n.name}
-                    </option>
-                  ))}
-              </optgroup>
-            ))}
-          </select>
-        </div>
+        <AreaSelect id="filter-area" label={t('list.area')} areas={data.areas} value={data.filter.area} anyLabel={t('list.anyArea')} wholeDistrict={(name) => t('list.wholeDistrict', { name })} />
         <div className="field">
           <label htmlFor="filter-category">{t('list.category')}</label>
           <select id="filter-category" name="category" defaultValue={data.filter.category}>

@@ -11,6 +11,7 @@ import { listPublicReports, reportCategories, reportStates } from '../modules/re
 import { reportFilterSchema } from '../modules/reports/schema'
 import { StateBadge } from '../modules/reports/components/ReportParts'
 import { reportFeedLinks } from '../modules/reports/feeds'
+import { AreaSelect } from '../components/AreaSelect'
 
 /**
  * /reports — every public report as a list and on the map, filtered by area, category, status and
@@ -80,7 +81,6 @@ export default function ReportsList() {
     if (p > 1) q.set('page', String(p))
     return `/reports?${q}`
   }
-  const districts = data.areas.filter((a) => a.level === 'district')
   return (
     <div className="page reports-page">
       <div className="page-heading">
@@ -93,24 +93,7 @@ export default function ReportsList() {
         </p>
       </div>
       <Form method="get" className="filters" aria-label={t('list.filters')}>
-        <div className="field">
-          <label htmlFor="filter-area">{t('list.area')}</label>
-          <select id="filter-area" name="area" defaultValue={data.filter.area ?? ''}>
-            <option value="">{t('list.anyArea')}</option>
-            {districts.map((d) => (
-              <optgroup key={d.slug} label={d.name}>
-                <option value={d.slug}>{t('list.wholeDistrict', { name: d.name })}</option>
-                {data.areas
-                  .filter((a) => a.parentSlug === d.slug)
-                  .map((n) => (
-                    <option key={n.slug} value={n.slug}>
-                      {n.name}
-                    </option>
-                  ))}
-              </optgroup>
-            ))}
-          </select>
-        </div>
+        <AreaSelect id="filter-area" label={t('list.area')} areas={data.areas} value={data.filter.area} anyLabel={t('list.anyArea')} wholeDistrict={(name) => t('list.wholeDistrict', { name })} />
         <div className="field">
           <label htmlFor="filter-category">{t('list.category')}</label>
           <select id="filter-category" name="category" defaultValue={data.filter.category ?? ''}>
