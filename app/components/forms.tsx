@@ -5,6 +5,12 @@ import type { ReactNode } from 'react'
  * (aria-describedby, aria-invalid), and a form-level message. Values come back after an error, so
  * nothing a person typed is lost.
  */
+/** The id a field's control takes and the ids that describe it (for a control passed as children). */
+export function fieldIds(name: string, { hint, error }: { hint?: string; error?: string }) {
+  const id = `field-${name}`
+  return { id, described: [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined }
+}
+
 export function Field({
   name,
   label,
@@ -28,8 +34,7 @@ export function Field({
   inputMode?: 'email' | 'numeric' | 'text'
   children?: ReactNode
 }) {
-  const id = `field-${name}`
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined
+  const { id, described } = fieldIds(name, { hint, error })
   return (
     <div className={`field${error ? ' field--error' : ''}`}>
       <label htmlFor={id}>{label}</label>

@@ -9,7 +9,7 @@ import councilStyles from '../components/charts/charts.css'
 import { requirePermission } from '../lib/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
-import { FormMessage } from '../components/forms'
+import { Field, FormMessage, fieldIds } from '../components/forms'
 import { LocationPicker } from '../components/map/LocationPicker'
 import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
@@ -485,46 +485,22 @@ function Select({
   children: React.ReactNode
   onChange?: (value: string) => void
 }) {
-  const id = `field-${name}`
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined
+  const { id, described } = fieldIds(name, { hint, error })
   return (
-    <div className={`field${error ? ' field--error' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="field__hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+    <Field name={name} label={label} error={error} hint={hint}>
       <select key={value} id={id} name={name} defaultValue={value} aria-invalid={error ? true : undefined} aria-describedby={described} onChange={onChange ? (ev) => onChange(ev.target.value) : undefined}>
         {children}
       </select>
-    </div>
+    </Field>
   )
 }
 
 function TextArea({ name, label, value, error, hint, textRef }: { name: string; label: string; value: string; error?: string; hint?: string; textRef?: React.Ref<HTMLTextAreaElement> }) {
-  const id = `field-${name}`
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(' ') || undefined
+  const { id, described } = fieldIds(name, { hint, error })
   return (
-    <div className={`field${error ? ' field--error' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {hint ? (
-        <p className="field__hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p className="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      ) : null}
+    <Field name={name} label={label} error={error} hint={hint}>
       <textarea ref={textRef} id={id} name={name} rows={4} defaultValue={value} aria-invalid={error ? true : undefined} aria-describedby={described} />
-    </div>
+    </Field>
   )
 }
 

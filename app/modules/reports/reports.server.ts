@@ -7,7 +7,7 @@ import type { Locale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { attemptCounter } from '../../lib/rate-limit.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
-import { areasContaining, type AreaHit } from '../geo/lookup.server'
+import type { AreaHit } from '../geo/lookup.server'
 import { moveItem, placeItem, updateItem } from '../geo/map-index.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { attachPhotos } from './photos.server'
@@ -98,7 +98,7 @@ const mostSpecific = (areas: AreaHit[]) => ({
 export async function fileReport(input: NewReport, reporter: Reporter): Promise<FileResult> {
   const routing = await routeReport(input.categoryCode, input.lat, input.lng)
   if (routing.kind !== 'routed') return routing
-  const areas = mostSpecific(await areasContaining(input.lat, input.lng))
+  const areas = mostSpecific(routing.areas)
   const confirmed = reporter.kind === 'user' || (reporter.kind === 'api' && (reporter.confirmed || !reporter.email))
   const confirmToken = confirmed ? null : generateToken()
   const open311Token = reporter.kind === 'api' ? generateToken() : null
@@ -552,7 +552,7 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
     // A correction stays where the department (for this category) serves.
     const routing = await routeReport(changes.categoryCode ?? current.code, point.lat, point.lng)
     if (routing.kind !== 'routed' || (!rerouted && routing.departmentId !== current.department_id)) return { kind: 'outsideArea' }
-    movedAreas = mostSpecific(await areasContaining(point.lat, point.lng))
+    movedAreas = mostSpecific(routing.areas)
   }
 
   // A refusal found halfway (after some rows were written) throws, so the write rolls back whole.

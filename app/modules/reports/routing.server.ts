@@ -1,5 +1,5 @@
 import { database } from '../../lib/db.server'
-import { areasContaining } from '../geo/lookup.server'
+import { areasContaining, type AreaHit } from '../geo/lookup.server'
 
 /**
  * Which categories serve a place, and which department a report goes to: decided by category and
@@ -55,20 +55,21 @@ async function rulesAt(lat: number, lng: number) {
     const current = best.get(rule.categoryId)
     if (!current || specificity > current.specificity) best.set(rule.categoryId, { ...rule, specificity })
   }
-  return [...best.values()].sort((a, b) => a.position - b.position || a.name.localeCompare(b.name))
+  return { areas, rules: [...best.values()].sort((a, b) => a.position - b.position || a.name.localeCompare(b.name)) }
 }
 
 /** The categories a person may choose at this point (empty outside the city). */
 export async function categoriesServing(lat: number, lng: number) {
-  const rules = await rulesAt(lat, lng)
-  return (rules ?? []).map((r) => ({ code: r.code, name: r.name, group: r.group, department: r.department }))
+  const found = await rulesAt(lat, lng)
+  return (found?.rules ?? []).map((r) => ({ code: r.code, name: r.name, group: r.group, department: r.department }))
 }
 
-export type Routing = { kind: 'routed'; departmentId: number; department: string; categoryId: number } | { kind: 'outsideCity' } | { kind: 'notServedHere' }
+/** Routed: with the areas containing the point (city first), so callers need not look them up again. */
+export type Routing = { kind: 'routed'; departmentId: number; department: string; categoryId: number; areas: AreaHit[] } | { kind: 'outsideCity' } | { kind: 'notServedHere' }
 
 export async function routeReport(categoryCode: string, lat: number, lng: number): Promise<Routing> {
-  const rules = await rulesAt(lat, lng)
-  if (rules === null) return { kind: 'outsideCity' }
-  const rule = rules.find((r) => r.code === categoryCode)
-  return rule ? { kind: 'routed', departmentId: rule.departmentId, department: rule.department, categoryId: rule.categoryId } : { kind: 'notServedHere' }
+  const found = await rulesAt(lat, lng)
+  if (found === null) return { kind: 'outsideCity' }
+  const rule = found.rules.find((r) => r.code === categoryCode)
+  return rule ? { kind: 'routed', departmentId: rule.departmentId, department: rule.department, categoryId: rule.categoryId, areas: found.areas } : { kind: 'notServedHere' }
 }
