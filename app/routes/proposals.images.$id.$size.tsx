@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node'
 import { getUser } from '../lib/auth.server'
 import { can } from '../modules/accounts/policy'
 import { imageVariant } from '../modules/proposals/images.server'
+import { imageResponse } from '../modules/reports/photos.server'
 
 /**
  * GET /proposals/images/:id/(full|medium|thumb).jpg[?key=KEY] — a proposal's image, re-encoded
@@ -20,19 +21,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const user = await getUser(request)
     if (user) variant = await imageVariant(id, size, { key, viewerId: user.id, moderator: can(user, 'content:moderate') })
   }
-  if (!variant) return notFound()
-  return new Response(new Uint8Array(variant.data), {
-    headers: {
-      'Content-Type': variant.mime,
-      'Content-Length': String(variant.data.byteLength),
-      'Cache-Control': variant.access === 'public' ? 'public, max-age=3600' : 'private, no-store',
-      'X-Content-Type-Options': 'nosniff',
-    },
-  })
+  return imageResponse(variant)
 }
 
-const notFound = () =>
-  new Response('Not Found', {
-    status: 404,
-    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
-  })
+const notFound = () => imageResponse(null)

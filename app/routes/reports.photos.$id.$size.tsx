@@ -1,12 +1,12 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { getUser } from '../lib/auth.server'
 import { can } from '../modules/accounts/policy'
-import { photoVariant } from '../modules/reports/photos.server'
+import { imageResponse, photoVariant } from '../modules/reports/photos.server'
 
 /**
  * GET /reports/photos/:id/(full|medium|thumb).jpg[?key=KEY] — a report photo, re-encoded without
  * metadata (app/modules/reports/photos.server.ts). Attached photos of public reports are the same
- * bytes forever and cached for good; an uploader's pending preview (with its key) and what only
+ * bytes for good and cached for an hour (a hidden photo stops being served soon); an uploader's pending preview (with its key) and what only
  * staff may see (a hidden photo, an unconfirmed or hidden report) are never stored by a cache.
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
@@ -20,20 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const user = await getUser(request)
     if (can(user, 'report:triage') || can(user, 'content:moderate')) variant = await photoVariant(id, size, { key, staff: true })
   }
-  if (!variant) return notFound()
-  // A copy into a plain ArrayBuffer: the DOM's BodyInit type does not take a Node Buffer.
-  return new Response(new Uint8Array(variant.data), {
-    headers: {
-      'Content-Type': variant.mime,
-      'Content-Length': String(variant.data.byteLength),
-      'Cache-Control': variant.access === 'public' ? 'public, max-age=3600' : 'private, no-store',
-      'X-Content-Type-Options': 'nosniff',
-    },
-  })
+  return imageResponse(variant)
 }
 
-const notFound = () =>
-  new Response('Not Found', {
-    status: 404,
-    headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
-  })
+const notFound = () => imageResponse(null)

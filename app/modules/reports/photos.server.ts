@@ -535,3 +535,23 @@ export function photoErrorMessage(t: Translate, result: PhotoFailure & { name?: 
   if (position === undefined) return message
   return result.name ? t('photos:numberedNamed', { n: position, name: result.name, message }) : t('photos:numbered', { n: position, message })
 }
+
+/** The HTTP answer for a stored image variant (report photos, proposal images), or a 404. */
+export function imageResponse(variant: { mime: string; data: Buffer; access: string } | null): Response {
+  if (!variant) {
+    return new Response('Not Found', {
+      status: 404,
+      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
+    })
+  }
+  // A copy into a plain ArrayBuffer: the DOM's BodyInit type does not take a Node Buffer.
+  return new Response(new Uint8Array(variant.data), {
+    headers: {
+      'Content-Type': variant.mime,
+      'Content-Length': String(variant.data.byteLength),
+      // An hour, not "immutable": a photo hidden by a moderator must stop being served soon.
+      'Cache-Control': variant.access === 'public' ? 'public, max-age=3600' : 'private, no-store',
+      'X-Content-Type-Options': 'nosniff',
+    },
+  })
+}
