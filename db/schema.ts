@@ -602,6 +602,200 @@ export interface DelegationWeightsTable {
   delegate_id: number | null
 }
 
+export interface RepresentativeLevelsTable {
+  code: string
+  /** JSON object of names by locale: {"en": "…", "es": "…", "fr": "…"}. */
+  names: string
+  area_level: AreaLevel
+  position: Generated<number>
+  created_at: string
+}
+
+export interface RepresentativesTable {
+  id: Generated<number>
+  name: string
+  role: string
+  level: string
+  area_id: number
+  party: string | null
+  email: string
+  photo: Buffer | null
+  photo_thumb: Buffer | null
+  photo_updated_at: string | null
+  /** YYYY-MM-DD, inclusive; null: open-ended. */
+  active_from: string | null
+  active_until: string | null
+  email_bounced_at: string | null
+  bounce_note: string | null
+  created_at: string
+  updated_at: string
+}
+
+export type LetterStatus = 'unconfirmed' | 'frozen' | 'confirmed' | 'rejected' | 'expired'
+export interface LettersTable {
+  id: Generated<number>
+  token_hash: string
+  confirm_token_hash: string | null
+  status: LetterStatus
+  sender_user_id: number | null
+  sender_name: string
+  sender_email: string
+  sender_key: string
+  sender_address: string
+  lat: number | null
+  lng: number | null
+  area_id: number | null
+  subject: string
+  body: string | null
+  fingerprint: Buffer | null
+  frozen_reason: string | null
+  frozen_details: string | null
+  reviewed_by: number | null
+  reviewed_at: string | null
+  review_note: string | null
+  ip: string | null
+  ip_key: string | null
+  locale: string | null
+  created_at: string
+  confirmed_at: string | null
+  body_deleted_at: string | null
+}
+
+export type LetterDeliveryStatus = 'waiting' | 'frozen' | 'queued' | 'sent' | 'failed' | 'rejected'
+export type LetterAnswer = 'yes' | 'no' | 'not_yet' | 'unsatisfactory'
+export interface LetterDeliveriesTable {
+  id: Generated<number>
+  letter_id: number
+  representative_id: number
+  status: LetterDeliveryStatus
+  outbox_id: number | null
+  failure_reason: string | null
+  queued_at: string | null
+  sent_at: string | null
+  failed_at: string | null
+  questionnaire_token_hash: string | null
+  questionnaire_due_at: string | null
+  questionnaire_sent_at: string | null
+  reminder_due_at: string | null
+  reminder_sent_at: string | null
+  answer: LetterAnswer | null
+  answered_at: string | null
+}
+
+export interface MailBouncesTable {
+  id: Generated<number>
+  outbox_id: number | null
+  recipient: string
+  action: 'failed' | 'delayed'
+  status: string | null
+  diagnostic: string | null
+  source: 'endpoint' | 'mailbox'
+  representative_id: number | null
+  received_at: string
+}
+
+export type PetitionState = 'draft' | 'sponsoring' | 'pending' | 'open' | 'closed' | 'rejected' | 'hidden'
+export type PetitionTargetKind = 'council' | 'department' | 'representative'
+export interface PetitionsTable {
+  id: Generated<number>
+  author_id: number | null
+  state: PetitionState
+  title: string
+  action: string
+  background_md: Generated<string>
+  background_html: Generated<string>
+  target_kind: PetitionTargetKind
+  target_department_id: number | null
+  target_representative_id: number | null
+  area_id: number | null
+  lat: number | null
+  lng: number | null
+  sponsor_token_hash: string | null
+  sponsors_required: number
+  sponsor_count: Generated<number>
+  signature_count: Generated<number>
+  pending_count: Generated<number>
+  held_count: Generated<number>
+  response_threshold: number
+  debate_threshold: number
+  duration_days: number
+  rejection_reason: string | null
+  rejection_details: string | null
+  moderated_by: number | null
+  moderated_at: string | null
+  locale: string | null
+  created_at: string
+  updated_at: string
+  submitted_at: string | null
+  opened_at: string | null
+  closes_at: string | null
+  closed_at: string | null
+  last_signed_at: string | null
+  response_threshold_reached_at: string | null
+  debate_threshold_reached_at: string | null
+  response_md: string | null
+  response_html: string | null
+  responded_at: string | null
+  responded_by: number | null
+  debate_scheduled_for: string | null
+  debate_outcome_md: string | null
+  debate_outcome_html: string | null
+  debated_at: string | null
+}
+
+export interface PetitionInvalidationsTable {
+  id: Generated<number>
+  petition_id: number
+  /** JSON: { ip?, domain?, from?, to?, statuses? } */
+  criteria: string
+  reason: string
+  signatures: number
+  created_by: number | null
+  created_at: string
+}
+
+export type SignatureStatus = 'pending' | 'counted' | 'held' | 'blocked' | 'invalidated'
+export interface PetitionSignaturesTable {
+  id: Generated<number>
+  petition_id: number
+  status: SignatureStatus
+  reason: string
+  decision: 'accept' | 'hold' | 'block'
+  sponsor: Generated<number>
+  name: string
+  email: string
+  email_key: string
+  email_domain: string
+  user_id: number | null
+  lat: number | null
+  lng: number | null
+  area_id: number | null
+  district_id: number | null
+  ip: string | null
+  ip_key: string | null
+  notify_updates: Generated<number>
+  confirm_token_hash: string | null
+  locale: string | null
+  created_at: string
+  confirmed_at: string | null
+  invalidated_at: string | null
+  invalidation_id: number | null
+  reviewed_by: number | null
+}
+
+export interface PetitionAreaCountsTable {
+  petition_id: number
+  area_id: number
+  signatures: Generated<number>
+}
+
+export interface PetitionHourlyCountsTable {
+  petition_id: number
+  /** UTC hour, "2026-11-22T10". */
+  hour: string
+  signatures: Generated<number>
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
@@ -643,6 +837,16 @@ export interface Database {
   tallies: TalliesTable
   delegations: DelegationsTable
   delegation_weights: DelegationWeightsTable
+  representative_levels: RepresentativeLevelsTable
+  representatives: RepresentativesTable
+  letters: LettersTable
+  letter_deliveries: LetterDeliveriesTable
+  mail_bounces: MailBouncesTable
+  petitions: PetitionsTable
+  petition_invalidations: PetitionInvalidationsTable
+  petition_signatures: PetitionSignaturesTable
+  petition_area_counts: PetitionAreaCountsTable
+  petition_hourly_counts: PetitionHourlyCountsTable
   map_kinds: MapKindsTable
   map_items: MapItemsTable
   map_item_areas: MapItemAreasTable

@@ -121,6 +121,27 @@ const schema = z.object({
   // and how many months a published proposal collects supports before it is archived.
   PROPOSAL_THRESHOLD: proposalThreshold.default(proposalThreshold.parse('1%')),
   PROPOSAL_MONTHS: z.coerce.number({ message: 'must be a number of months' }).int('must be a whole number of months').min(1, 'must be between 1 and 120').max(120, 'must be between 1 and 120').default(12),
+  // Petitions (app/modules/petitions): sponsor signatures needed before moderation, the counts that
+  // oblige a response and a debate, how long a petition stays open, and whether a logged-in signer
+  // at the "sign" verification level counts at once (else every signature waits for its e-mail).
+  PETITION_SPONSORS: z.coerce.number({ message: 'must be a number of sponsors' }).int('must be a whole number').min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').default(5),
+  PETITION_RESPONSE_THRESHOLD: z.coerce.number({ message: 'must be a number of signatures' }).int('must be a whole number').min(1, 'must be at least 1').default(1000),
+  PETITION_DEBATE_THRESHOLD: z.coerce.number({ message: 'must be a number of signatures' }).int('must be a whole number').min(1, 'must be at least 1').default(10000),
+  PETITION_MONTHS: z.coerce.number({ message: 'must be a number of months' }).int('must be a whole number of months').min(1, 'must be between 1 and 36').max(36, 'must be between 1 and 36').default(6),
+  PETITION_COUNT_LOGGED_IN: booleanish.default(true),
+  // Signatures per IP address (IPv6: per /64) per petition beyond which they are held for review.
+  PETITION_IP_BURST: z.coerce.number({ message: 'must be a number of signatures a minute' }).int().min(1, 'must be at least 1').default(10),
+  PETITION_IP_HOURLY: z.coerce.number({ message: 'must be a number of signatures an hour' }).int().min(1, 'must be at least 1').default(100),
+  // Letters (app/modules/letters): days a letter's text is kept after it is written, how similar
+  // (0–1, estimated Jaccard of 5-word shingles) a letter must be to others, from how many other
+  // senders, to be frozen for review, and letters allowed per sender and per IP address.
+  LETTER_RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).int('must be a whole number of days').min(1, 'must be between 1 and 3650').max(3650, 'must be between 1 and 3650').default(28),
+  LETTER_SIMILARITY: z.coerce.number({ message: 'must be a number between 0.5 and 1' }).min(0.5, 'must be between 0.5 and 1').max(1, 'must be between 0.5 and 1').default(0.8),
+  LETTER_CAMPAIGN_SENDERS: z.coerce.number({ message: 'must be a number of senders' }).int().min(1, 'must be at least 1').default(3),
+  LETTER_LIMIT_SENDER: rateRule.default(rateRule.parse('5/86400')),
+  LETTER_LIMIT_IP: rateRule.default(rateRule.parse('20/86400')),
+  // Shared secret for POST /mail/bounces (bounce messages from the mail server); unset: refused.
+  BOUNCE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),

@@ -12,6 +12,8 @@ import * as m0010 from './0010_proposals_voting'
 import * as m0011 from './0011_council_indexes'
 import * as m0012 from './0012_report_counts'
 import * as m0013 from './0013_proposal_indexes'
+import * as m0014 from './0014_letters'
+import * as m0015 from './0015_petitions'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -31,4 +33,6 @@ export const migrations: Record<string, Migration> = {
   '0011_council_indexes': m0011,
   '0012_report_counts': m0012,
   '0013_proposal_indexes': m0013,
+  '0014_letters': m0014,
+  '0015_petitions': m0015,
 }
