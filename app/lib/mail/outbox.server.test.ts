@@ -11,7 +11,9 @@ import {
   MAX_ATTEMPTS,
   mailStatus,
   nextAttemptAfter,
+  onMailOutcome,
   queueMail,
+  type MailOutcome,
   type QueuedMail,
 } from './outbox.server'
 import { classifyFailure, createSmtpTransport } from './transport.server'
@@ -330,5 +332,60 @@ describe('startMailWorker', () => {
   it('refuses to start without MAIL_URL or a transport', () => {
     expect(config().MAIL_URL).toBeUndefined()
     expect(() => startMailWorker({ intervalMs: 1000 })).toThrow(/MAIL_URL/)
+  })
+})
+
+describe('onMailOutcome', () => {
+  it('tells the handler of a kind prefix the final outcome inside the finishing write, and nothing for other kinds or retries', async () => {
+    const heard: Array<{ id: number; kind: string; outcome: MailOutcome }> = []
+    const off = onMailOutcome('letters', async (trx, m, outcome) => {
+      heard.push({ id: m.id, kind: m.kind, outcome })
+      // A write through the same transaction commits with the outcome.
+      await trx.updateTable('outbox').set({ headers: '{"X-Heard":"yes"}' }).where('id', '=', m.id).execute()
+    })
+    try {
+      let refuse = true
+      const { server, transport } = await smtp({ rcpt: (address) => (address.startsWith('gone') ? { code: 550, message: '5.1.1 No such mailbox' } : refuse && address.startsWith('busy') ? { code: 451, message: '4.3.0 Try later' } : undefined) })
+      const sent = await queue(mail({ kind: 'letters.deliver', to: 'rep@example.org' }))
+      const gone = await queue(mail({ kind: 'letters.deliver', to: 'gone@example.org' }))
+      const busy = await queue(mail({ kind: 'letters.deliver', to: 'busy@example.org' }))
+      const other = await queue(mail({ kind: 'lettersx.other', to: 'x@example.org' }))
+      expect(await deliverDueMail({ transport, now: fixed(0) })).toEqual({ sent: 2, retried: 1, failed: 1 })
+      expect(heard.map((h) => [h.id, h.outcome.status]).sort()).toEqual([
+        [gone, 'failed'],
+        [sent, 'sent'],
+      ].sort())
+      const failed = heard.find((h) => h.id === gone)!.outcome
+      expect(failed.status === 'failed' && failed.reason).toContain('No such mailbox')
+      expect((await row(sent)).headers).toBe('{"X-Heard":"yes"}')
+      expect((await row(other)).headers).toBe('{}')
+      // The retried one is heard only when it finally goes.
+      refuse = false
+      expect(await deliverDueMail({ transport, now: fixed(MINUTE) })).toEqual({ sent: 1, retried: 0, failed: 0 })
+      expect(heard.map((h) => h.id)).toContain(busy)
+      expect(heard).toHaveLength(3)
+      // Every mail carries its outbox id, for bounces.
+      const raw = server.received.map((r) => r.headers.get('x-plaza-outbox-id'))
+      expect(raw).toContain(String(sent))
+    } finally {
+      off()
+    }
+  })
+
+  it('records the outcome even when a handler throws, rolling back only what the handler wrote', async () => {
+    const off = onMailOutcome('letters', async (trx, m) => {
+      await trx.updateTable('outbox').set({ headers: '{"X-Half":"done"}' }).where('id', '=', m.id).execute()
+      throw new Error('handler broke')
+    })
+    try {
+      const { transport } = await smtp()
+      const id = await queue(mail({ kind: 'letters.deliver' }))
+      expect(await deliverDueMail({ transport, now: fixed(0) })).toEqual({ sent: 1, retried: 0, failed: 0 })
+      const r = await row(id)
+      expect(r.status).toBe('sent')
+      expect(r.headers).toBe('{}')
+    } finally {
+      off()
+    }
   })
 })

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto'
-import type { Selectable, Transaction } from 'kysely'
+import { sql, type Selectable, type Transaction } from 'kysely'
 import { z } from 'zod'
 import type { Database, OutboxStatus, OutboxTable } from '../../../db/schema'
 import { config } from '../config.server'
@@ -203,7 +203,7 @@ export async function deliverDueMail(options: DeliverOptions): Promise<DeliveryR
     const mail = claimed[i]!
     if (mail.attempts > MAX_ATTEMPTS) {
       // Its last attempt never reported back (the sender died while sending).
-      await finish(db, mail, { status: 'failed', last_error: `No result after ${MAX_ATTEMPTS} attempts`, next_attempt_at: mail.claimed_until })
+      await finish(db, mail, { status: 'failed', last_error: `No result after ${MAX_ATTEMPTS} attempts`, next_attempt_at: mail.claimed_until }, options.log)
       report.failed++
       continue
     }
@@ -220,7 +220,8 @@ export async function deliverDueMail(options: DeliverOptions): Promise<DeliveryR
         subject: mail.subject,
         text: mail.text_body,
         ...(mail.html_body ? { html: mail.html_body } : {}),
-        headers: parseHeaders(mail.headers),
+        // The row's id travels with the mail, so a bounce (a DSN quotes the original headers) finds it.
+        headers: { ...parseHeaders(mail.headers), 'X-Plaza-Outbox-Id': String(mail.id) },
         messageId: messageIdFor(mail, from),
       })
       const sentAt = clock().toISOString()
@@ -230,7 +231,7 @@ export async function deliverDueMail(options: DeliverOptions): Promise<DeliveryR
         message_id: info.messageId ?? messageIdFor(mail, from),
         last_error: null,
         next_attempt_at: sentAt,
-      })
+      }, options.log)
       report.sent++
     } catch (error) {
       const failure = classifyFailure(error)
@@ -240,7 +241,7 @@ export async function deliverDueMail(options: DeliverOptions): Promise<DeliveryR
         await finish(db, mail, { status: 'pending', last_error: failure.message, next_attempt_at: retryAt.toISOString() })
         report.retried++
       } else {
-        await finish(db, mail, { status: 'failed', last_error: failure.message, next_attempt_at: failedAt.toISOString() })
+        await finish(db, mail, { status: 'failed', last_error: failure.message, next_attempt_at: failedAt.toISOString() }, options.log)
         report.failed++
       }
       options.log?.warn({ mailId: mail.id, kind: mail.kind, attempts: mail.attempts, permanent: failure.permanent, error: failure.message }, 'mail not delivered')
@@ -251,16 +252,60 @@ export async function deliverDueMail(options: DeliverOptions): Promise<DeliveryR
 
 type Outcome = { status: OutboxStatus; next_attempt_at: string; last_error?: string | null; sent_at?: string; message_id?: string }
 
+/** A mail's final outcome: delivered to the next server, or given up on (with the reason recorded). */
+export type MailOutcome = { status: 'sent'; at: string } | { status: 'failed'; at: string; reason: string }
+export type MailOutcomeHandler = (trx: Transaction<Database>, mail: OutboxRow, outcome: MailOutcome) => Promise<void>
+
+// Process-wide for the same reason as the listeners above: the worker started by scripts/start.ts
+// and the server bundle (where capabilities register) load this module separately.
+const outcomeHandlers: Map<string, MailOutcomeHandler> = ((globalThis as { __plazaMailOutcomeHandlers?: Map<string, MailOutcomeHandler> }).__plazaMailOutcomeHandlers ??= new Map())
+
+/**
+ * Hear the final outcome (sent, or failed for good) of every mail whose kind is `kindPrefix` or starts
+ * with `kindPrefix.`, inside the write that records it: what the handler writes commits with the
+ * outcome, or not at all. A handler that throws is rolled back alone (its own savepoint) and logged;
+ * the outcome is still recorded. Registering a prefix again replaces its handler.
+ * See docs/decisions/070-mail-outcome-hook.md.
+ */
+export function onMailOutcome(kindPrefix: string, handler: MailOutcomeHandler): () => void {
+  outcomeHandlers.set(kindPrefix, handler)
+  return () => {
+    if (outcomeHandlers.get(kindPrefix) === handler) outcomeHandlers.delete(kindPrefix)
+  }
+}
+
+const handlersFor = (kind: string) => [...outcomeHandlers].filter(([prefix]) => kind === prefix || kind.startsWith(`${prefix}.`)).map(([, h]) => h)
+
 // Only the claim that holds the row may record its outcome.
-async function finish(db: PlazaDatabase, mail: ClaimedMail, outcome: Outcome) {
-  await db.write((trx) =>
-    trx
+async function finish(db: PlazaDatabase, mail: ClaimedMail, outcome: Outcome, log?: DeliverOptions['log']) {
+  const final = outcome.status === 'sent' || outcome.status === 'failed'
+  const handlers = final ? handlersFor(mail.kind) : []
+  await db.write(async (trx) => {
+    const row = await trx
       .updateTable('outbox')
       .set({ ...outcome, claim_token: null, claimed_until: null })
       .where('id', '=', mail.id)
       .where('claim_token', '=', mail.claim_token)
-      .execute(),
-  )
+      .returningAll()
+      .executeTakeFirst()
+    if (!row || handlers.length === 0) return
+    const heard: MailOutcome =
+      outcome.status === 'sent'
+        ? { status: 'sent', at: outcome.sent_at ?? outcome.next_attempt_at }
+        : { status: 'failed', at: outcome.next_attempt_at, reason: outcome.last_error ?? 'failed' }
+    for (let i = 0; i < handlers.length; i++) {
+      const savepoint = sql.raw(`mail_outcome_${i}`)
+      await sql`savepoint ${savepoint}`.execute(trx)
+      try {
+        await handlers[i]!(trx, row, heard)
+        await sql`release savepoint ${savepoint}`.execute(trx)
+      } catch (error) {
+        await sql`rollback to savepoint ${savepoint}`.execute(trx)
+        await sql`release savepoint ${savepoint}`.execute(trx)
+        log?.warn({ mailId: mail.id, kind: mail.kind, error: error instanceof Error ? error.message : String(error) }, 'mail outcome handler failed')
+      }
+    }
+  })
 }
 
 async function release(db: PlazaDatabase, mails: ClaimedMail[], now: Date) {
