@@ -796,6 +796,18 @@ export interface PetitionHourlyCountsTable {
   signatures: Generated<number>
 }
 
+export type PetitionMailingKind = 'response' | 'debate_scheduled' | 'debate_outcome'
+/** Mail to signers about a response or a debate, queued in batches (cursor: last_signature_id). */
+export interface PetitionMailingsTable {
+  id: Generated<number>
+  petition_id: number
+  kind: PetitionMailingKind
+  last_signature_id: Generated<number>
+  queued: Generated<number>
+  created_at: string
+  finished_at: string | null
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
@@ -847,6 +859,7 @@ export interface Database {
   petition_signatures: PetitionSignaturesTable
   petition_area_counts: PetitionAreaCountsTable
   petition_hourly_counts: PetitionHourlyCountsTable
+  petition_mailings: PetitionMailingsTable
   map_kinds: MapKindsTable
   map_items: MapItemsTable
   map_item_areas: MapItemAreasTable

@@ -14,6 +14,7 @@ import * as m0012 from './0012_report_counts'
 import * as m0013 from './0013_proposal_indexes'
 import * as m0014 from './0014_letters'
 import * as m0015 from './0015_petitions'
+import * as m0017 from './0017_petitions_lifecycle'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -35,4 +36,5 @@ export const migrations: Record<string, Migration> = {
   '0013_proposal_indexes': m0013,
   '0014_letters': m0014,
   '0015_petitions': m0015,
+  '0017_petitions_lifecycle': m0017,
 }
