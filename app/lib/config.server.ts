@@ -142,6 +142,8 @@ const schema = z.object({
   LETTER_LIMIT_IP: rateRule.default(rateRule.parse('20/86400')),
   // Shared secret for POST /mail/bounces (bounce messages from the mail server); unset: refused.
   BOUNCE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  // The licence of the open data at /data (an SPDX identifier).
+  OPEN_DATA_LICENCE: z.enum(['CC-BY-4.0', 'CC0-1.0', 'ODbL-1.0', 'OGL-UK-3.0'], { message: 'must be one of CC-BY-4.0, CC0-1.0, ODbL-1.0, OGL-UK-3.0' }).default('CC-BY-4.0'),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),

@@ -5,6 +5,7 @@ import { registerReportAlerts } from './reports/alerts.server'
 import { registerProposalKinds } from './proposals/kinds.server'
 import { registerProposalVoting } from './voting/processes.server'
 import { registerVoting } from './voting/voting.server'
+import { registerCoreDatasets } from './opendata/sources.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -22,4 +23,5 @@ export function registerCapabilities() {
   registerProposalKinds()
   registerProposalVoting()
   registerVoting()
+  registerCoreDatasets()
 }

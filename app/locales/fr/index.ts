@@ -14,5 +14,7 @@ import voting from './voting.json'
 import proposals from './proposals.json'
 import votesAdmin from './votesAdmin.json'
 import votes from './votes.json'
+import opendata from './opendata.json'
+import signatures from './signatures.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures }

@@ -1,0 +1,295 @@
+import { database } from '../../lib/db.server'
+import { config } from '../../lib/config.server'
+import { publicStates } from '../proposals/states'
+import { labelOf, readSpec } from '../voting/processes.server'
+import type { MethodResult } from '../voting/methods'
+import { registerDataset, type DatasetRow } from './datasets.server'
+import { resultRows } from './results'
+
+/**
+ * The datasets of reports, proposals and votes. Only what the public sees on the site: reports
+ * that are confirmed and not hidden, proposals in a public state, results of published votes,
+ * ballots of closed votes (anonymised exactly as /votes/:id/ballots.csv). Never a person's name,
+ * e-mail or account.
+ */
+
+// Small lookup tables (areas, categories, departments) read once per few seconds, not per row.
+const LOOKUP_MS = 10_000
+function cached<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined
+  let at = 0
+  return () => {
+    if (!value || Date.now() - at > LOOKUP_MS) {
+      at = Date.now()
+      value = load().catch((e) => {
+        value = undefined
+        throw e
+      })
+    }
+    return value
+  }
+}
+
+const areaSlugs = cached(async () => new Map((await database().db.selectFrom('areas').select(['id', 'slug']).execute()).map((a) => [a.id, a.slug])))
+const categories = cached(async () => new Map((await database().db.selectFrom('report_categories').select(['id', 'code', 'name']).execute()).map((c) => [c.id, c])))
+const departments = cached(async () => new Map((await database().db.selectFrom('departments').select(['id', 'slug']).execute()).map((d) => [d.id, d.slug])))
+const proposalCategories = cached(async () => new Map((await database().db.selectFrom('proposal_categories').select(['id', 'code']).execute()).map((c) => [c.id, c.code])))
+
+const base = () => config().PUBLIC_URL
+
+export function registerCoreDatasets() {
+  registerDataset({
+    name: 'reports',
+    geometry: 'point',
+    columns: [
+      { name: 'id', type: 'integer' },
+      { name: 'title', type: 'string' },
+      { name: 'description', type: 'string' },
+      { name: 'category', type: 'string' },
+      { name: 'category_name', type: 'string' },
+      { name: 'department', type: 'string' },
+      { name: 'status', type: 'string' },
+      { name: 'state', type: 'string' },
+      { name: 'neighbourhood', type: 'string' },
+      { name: 'district', type: 'string' },
+      { name: 'lat', type: 'number' },
+      { name: 'lng', type: 'number' },
+      { name: 'supports', type: 'integer' },
+      { name: 'created_at', type: 'datetime' },
+      { name: 'first_response_at', type: 'datetime' },
+      { name: 'fixed_at', type: 'datetime' },
+      { name: 'closed_at', type: 'datetime' },
+      { name: 'updated_at', type: 'datetime' },
+      { name: 'url', type: 'url' },
+    ],
+    async page(after, limit): Promise<DatasetRow[]> {
+      const [areas, cats, depts] = await Promise.all([areaSlugs(), categories(), departments()])
+      const rows = await database()
+        .db.selectFrom('reports')
+        .select(['id', 'title', 'description', 'category_id', 'department_id', 'state', 'state_kind', 'area_id', 'district_id', 'lat', 'lng', 'supports', 'created_at', 'first_response_at', 'fixed_at', 'closed_at', 'updated_at'])
+        .where('id', '>', Number.isFinite(after) ? after : 0)
+        .where('state_kind', 'in', ['open', 'fixed', 'closed'])
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+      const url = `${base()}/reports/`
+      return rows.map((r) => {
+        const cat = cats.get(r.category_id)
+        return {
+          key: r.id,
+          point: { lat: r.lat, lng: r.lng },
+          row: {
+            id: r.id,
+            title: r.title,
+            description: r.description,
+            category: cat?.code ?? null,
+            category_name: cat?.name ?? null,
+            department: depts.get(r.department_id) ?? null,
+            status: r.state_kind,
+            state: r.state,
+            neighbourhood: r.area_id === null ? null : (areas.get(r.area_id) ?? null),
+            district: r.district_id === null ? null : (areas.get(r.district_id) ?? null),
+            lat: r.lat,
+            lng: r.lng,
+            supports: r.supports,
+            created_at: r.created_at,
+            first_response_at: r.first_response_at,
+            fixed_at: r.fixed_at,
+            closed_at: r.closed_at,
+            updated_at: r.updated_at,
+            url: url + r.id,
+          },
+        }
+      })
+    },
+    async count() {
+      const r = await database().db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).where('state_kind', 'in', ['open', 'fixed', 'closed']).executeTakeFirst()
+      return Number(r?.n ?? 0)
+    },
+  })
+
+  registerDataset({
+    name: 'proposals',
+    geometry: 'point',
+    columns: [
+      { name: 'id', type: 'integer' },
+      { name: 'title', type: 'string' },
+      { name: 'summary', type: 'string' },
+      { name: 'category', type: 'string' },
+      { name: 'tags', type: 'string' },
+      { name: 'state', type: 'string' },
+      { name: 'supports', type: 'integer' },
+      { name: 'neighbourhood', type: 'string' },
+      { name: 'district', type: 'string' },
+      { name: 'lat', type: 'number' },
+      { name: 'lng', type: 'number' },
+      { name: 'published_at', type: 'datetime' },
+      { name: 'expires_at', type: 'datetime' },
+      { name: 'threshold_reached_at', type: 'datetime' },
+      { name: 'answered_at', type: 'datetime' },
+      { name: 'vote_id', type: 'integer' },
+      { name: 'url', type: 'url' },
+    ],
+    async page(after, limit) {
+      const [areas, cats] = await Promise.all([areaSlugs(), proposalCategories()])
+      const rows = await database()
+        .db.selectFrom('proposals')
+        .select(['id', 'title', 'summary', 'category_id', 'tags', 'state', 'supports', 'area_id', 'district_id', 'lat', 'lng', 'published_at', 'expires_at', 'threshold_reached_at', 'answered_at', 'process_id'])
+        .where('id', '>', Number.isFinite(after) ? after : 0)
+        .where('state', 'in', [...publicStates])
+        .orderBy('id')
+        .limit(limit)
+        .execute()
+      const url = `${base()}/proposals/`
+      return rows.map((r) => ({
+        key: r.id,
+        point: r.lat === null || r.lng === null ? null : { lat: r.lat, lng: r.lng },
+        row: {
+          id: r.id,
+          title: r.title,
+          summary: r.summary,
+          category: r.category_id === null ? null : (cats.get(r.category_id) ?? null),
+          tags: r.tags,
+          state: r.state,
+          supports: r.supports,
+          neighbourhood: r.area_id === null ? null : (areas.get(r.area_id) ?? null),
+          district: r.district_id === null ? null : (areas.get(r.district_id) ?? null),
+          lat: r.lat,
+          lng: r.lng,
+          published_at: r.published_at,
+          expires_at: r.expires_at,
+          threshold_reached_at: r.threshold_reached_at,
+          answered_at: r.answered_at,
+          vote_id: r.process_id,
+          url: url + r.id,
+        },
+      }))
+    },
+    async count() {
+      const r = await database().db.selectFrom('proposals').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', [...publicStates]).executeTakeFirst()
+      return Number(r?.n ?? 0)
+    },
+  })
+
+  // Published results: few processes, a few dozen rows each; keys are process id × 10,000 + row.
+  const resultRowsAll = async (): Promise<DatasetRow[]> => {
+    const processes = await database()
+      .db.selectFrom('voting_processes')
+      .select(['id', 'title', 'method', 'spec', 'opens_at', 'closes_at', 'published_at', 'results'])
+      .where('state', '=', 'published')
+      .where('results', 'is not', null)
+      .orderBy('id')
+      .execute()
+    const out: DatasetRow[] = []
+    for (const p of processes) {
+      let result: MethodResult | undefined
+      let labels: (id: string) => string = (id) => id
+      try {
+        result = (JSON.parse(p.results!) as { count?: { result?: MethodResult } }).count?.result
+        const stored = readSpec(p.spec)
+        labels = (id) => labelOf(stored, id)
+      } catch {
+        result = undefined
+      }
+      if (!result) continue
+      resultRows(result).forEach((r, i) =>
+        out.push({
+          key: p.id * 10_000 + i,
+          row: {
+            vote_id: p.id,
+            vote_title: p.title,
+            method: p.method,
+            opens_at: p.opens_at,
+            closes_at: p.closes_at,
+            published_at: p.published_at,
+            pot: r.pot,
+            option: r.option,
+            label: r.pot === null && p.method === 'yesno' ? r.option : labels(r.option),
+            votes: r.votes,
+            ballots: r.ballots,
+            rank: r.rank,
+            outcome: r.outcome,
+            cost: r.cost,
+            url: `${base()}/votes/${p.id}`,
+          },
+        }),
+      )
+    }
+    return out
+  }
+  registerDataset({
+    name: 'vote-results',
+    geometry: 'none',
+    columns: [
+      { name: 'vote_id', type: 'integer' },
+      { name: 'vote_title', type: 'string' },
+      { name: 'method', type: 'string' },
+      { name: 'opens_at', type: 'datetime' },
+      { name: 'closes_at', type: 'datetime' },
+      { name: 'published_at', type: 'datetime' },
+      { name: 'pot', type: 'string' },
+      { name: 'option', type: 'string' },
+      { name: 'label', type: 'string' },
+      { name: 'votes', type: 'number' },
+      { name: 'ballots', type: 'integer' },
+      { name: 'rank', type: 'integer' },
+      { name: 'outcome', type: 'string' },
+      { name: 'cost', type: 'integer' },
+      { name: 'url', type: 'url' },
+    ],
+    async page(after, limit) {
+      return (await resultRowsAll()).filter((r) => r.key > after).slice(0, limit)
+    },
+    async count() {
+      return (await resultRowsAll()).length
+    },
+  })
+
+  registerDataset({
+    name: 'ballots',
+    geometry: 'none',
+    columns: [
+      { name: 'vote_id', type: 'integer' },
+      { name: 'receipt', type: 'string' },
+      { name: 'cast_at', type: 'datetime' },
+      { name: 'weight_thousandths', type: 'integer' },
+      { name: 'choices', type: 'string' },
+      { name: 'counted', type: 'boolean' },
+      { name: 'prev_hash', type: 'string' },
+      { name: 'hash', type: 'string' },
+    ],
+    async page(after, limit) {
+      const rows = await database()
+        .db.selectFrom('ballots as b')
+        .innerJoin('voting_processes as p', 'p.id', 'b.process_id')
+        .select(['b.id', 'b.process_id', 'b.receipt', 'b.cast_at', 'b.weight', 'b.choices', 'b.replaced_at', 'b.prev_hash', 'b.hash'])
+        .where('b.id', '>', Number.isFinite(after) ? after : 0)
+        .where('p.state', 'in', ['closed', 'published'])
+        .orderBy('b.id')
+        .limit(limit)
+        .execute()
+      return rows.map((r) => ({
+        key: r.id,
+        row: {
+          vote_id: r.process_id,
+          receipt: r.receipt,
+          cast_at: r.cast_at,
+          weight_thousandths: r.weight,
+          choices: r.choices,
+          counted: r.replaced_at === null,
+          prev_hash: r.prev_hash,
+          hash: r.hash,
+        },
+      }))
+    },
+    async count() {
+      const r = await database()
+        .db.selectFrom('ballots as b')
+        .innerJoin('voting_processes as p', 'p.id', 'b.process_id')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('p.state', 'in', ['closed', 'published'])
+        .executeTakeFirst()
+      return Number(r?.n ?? 0)
+    },
+  })
+}
