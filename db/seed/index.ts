@@ -6,6 +6,7 @@ import { accountsStep } from './accounts'
 import { demoReportsStep, reportsStep } from './reports'
 import { proposalsStep } from './proposals'
 import { votingStep } from './voting'
+import { representativesStep } from './representatives'
 import { sampleSteps, seedSampleItems } from '../../app/modules/geo/sample.server'
 
 /**
@@ -78,6 +79,9 @@ const areasStep: SeedStep = {
 
 /** Steps in order; capabilities append theirs (each must be idempotent). */
 export const seedSteps: SeedStep[] = [areasStep, accountsStep, reportsStep, demoReportsStep, proposalsStep, votingStep]
+
+// Representatives before any letters step (letters are written to them).
+seedSteps.push(representativesStep)
 
 // Benchmark data on the one map: only when --scale > 1 (scale × 10,000 synthetic "sample" items).
 seedSteps.push({
