@@ -12,6 +12,8 @@ registerCapabilities()
 
 // Answered by the HTTP layer before Remix (scripts/start.ts fastPosts), from this same build.
 export { castBallotFast } from './modules/voting/voting.server'
+export { signPetitionFast } from './modules/petitions/sign-http.server'
+export { petitionCountResponse } from './modules/petitions/count-http.server'
 
 const ABORT_DELAY = 5_000
 

@@ -132,9 +132,17 @@ async function serve() {
     logger: log,
     rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)),
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
-    fastRoutes: { '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse },
+    fastRoutes: {
+      '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse,
+      // From the build: the count shares the server bundle's connection.
+      '/petitions/:id/count.json': (build.entry.module as unknown as { petitionCountResponse: (r: Request) => Promise<Response> }).petitionCountResponse,
+    },
     // From the server build itself, so the cast shares its write queue and connection with Remix.
-    fastPosts: { '/votes/:id': (build.entry.module as unknown as { castBallotFast: (r: Request) => Promise<Response | null> }).castBallotFast },
+    fastPosts: {
+      '/votes/:id': (build.entry.module as unknown as { castBallotFast: (r: Request) => Promise<Response | null> }).castBallotFast,
+      // Signing a petition (ADR 060): the signing queue of the build, shared with the Remix route.
+      '/petitions/:id': (build.entry.module as unknown as { signPetitionFast: (r: Request) => Promise<Response | null> }).signPetitionFast,
+    },
   })
 
   const server = app.listen(config.PORT, config.HOST, () => {

@@ -1,0 +1,818 @@
+import { sql, type Kysely, type Transaction } from 'kysely'
+import { z } from 'zod'
+import type { Database, SignatureStatus } from '../../../db/schema'
+import { config } from '../../lib/config.server'
+import { database, type PlazaDatabase } from '../../lib/db.server'
+import { translator } from '../../lib/i18n.server'
+import { isLocale, fallbackLocale, type Locale } from '../../lib/i18n'
+import { composeMail, queueMail, type ComposedMail } from '../../lib/mail/outbox.server'
+import { generateToken, hashToken } from '../accounts/sessions.server'
+import { requiredLevel } from '../accounts/policy'
+import { recordAudit } from '../moderation/moderation.server'
+import { areasContaining } from '../geo/lookup.server'
+import { areaOptions, cityBounds, type AreaOption } from '../geo/areas.server'
+import { mapClientConfig } from '../geo/config.server'
+import type { MapClientConfig } from '../../components/map/types'
+import { normaliseSignatureEmail, signatureEmailDomain } from './email'
+import { decideSignature, parseIpList, parseSignatureLists, rateLimitKey, type SignatureDecision, type SignatureLists, type SignatureListsInput } from './fraud'
+
+/**
+ * Signing petitions (issue 8): one signature per normalised e-mail per petition, residence, the
+ * fraud rules, e-mail confirmation, and the counts — all kept in the writes that change the rows.
+ *
+ * The write path (docs/decisions/060-petition-signing-write-path.md): signatures are validated and
+ * their mail composed before they queue; the signatures that arrive while a batch is committing
+ * wait in `queue`, and the next batch writes all of them in ONE `database().write` — each in its
+ * own savepoint — with one relative count update per petition, area and hour for the whole batch.
+ * The promise of each signature resolves after that commit (synchronous=FULL: on disk).
+ */
+
+// ------------------------------------------------------------------------------------------------
+// Petitions as signing sees them
+// ------------------------------------------------------------------------------------------------
+
+export interface SigningPetition {
+  id: number
+  state: string
+  area_id: number | null
+  closes_at: string | null
+  locale: string | null
+  title: string
+}
+
+async function signingPetition(executor: Kysely<Database> | Transaction<Database>, id: number): Promise<SigningPetition | undefined> {
+  return executor
+    .selectFrom('petitions')
+    .select(['id', 'state', 'area_id', 'closes_at', 'locale', 'title'])
+    .where('id', '=', id)
+    .executeTakeFirst()
+}
+
+/** Why a petition does not take this signature now (null: it does). */
+export function signingRefusal(petition: Pick<SigningPetition, 'state' | 'closes_at'>, sponsor: boolean, at: string): 'closed' | 'notOpen' | null {
+  if (petition.state === 'closed') return 'closed'
+  if (petition.state === 'open') return petition.closes_at !== null && petition.closes_at <= at ? 'closed' : null
+  // Sponsoring petitions take only the sponsors, through the private link.
+  if (petition.state === 'sponsoring' && sponsor) return null
+  return 'notOpen'
+}
+
+// ------------------------------------------------------------------------------------------------
+// Residence
+// ------------------------------------------------------------------------------------------------
+
+interface AreaRow {
+  id: number
+  slug: string
+  level: string
+  parent_id: number | null
+}
+let areaCache: { at: number; byId: Map<number, AreaRow>; bySlug: Map<string, AreaRow> } | null = null
+
+async function areaIndex(db: Kysely<Database>) {
+  if (areaCache && Date.now() - areaCache.at < 30_000) return areaCache
+  const rows = await db.selectFrom('areas').select(['id', 'slug', 'level', 'parent_id']).execute()
+  areaCache = { at: Date.now(), byId: new Map(rows.map((r) => [r.id, r])), bySlug: new Map(rows.map((r) => [r.slug, r])) }
+  return areaCache
+}
+
+export interface Residence {
+  lat: number | null
+  lng: number | null
+  /** the most specific area known: the neighbourhood, else the district */
+  areaId: number | null
+  districtId: number | null
+  /** every area the signer lives in (city, district, neighbourhood) */
+  within: number[]
+}
+
+const coordinate = (value: string | undefined, min: number, max: number) => {
+  if (value === undefined || value.trim() === '') return undefined
+  const n = Number(value.trim().replace(',', '.'))
+  return value.trim().length <= 40 && Number.isFinite(n) && n >= min && n <= max ? n : null
+}
+
+/**
+ * Where the signer lives: a point (the areas containing it) or an area (id or slug: that area and
+ * the areas above it). Errors are i18n keys.
+ */
+export async function resolveResidence(
+  fields: { lat?: string; lng?: string; area?: string },
+  db: PlazaDatabase = database(),
+): Promise<{ ok: true; residence: Residence } | { ok: false; errors: Record<string, string> }> {
+  const lat = coordinate(fields.lat, -90, 90)
+  const lng = coordinate(fields.lng, -180, 180)
+  if (lat === null) return { ok: false, errors: { lat: 'geo:picker.errors.lat' } }
+  if (lng === null) return { ok: false, errors: { lng: 'geo:picker.errors.lng' } }
+  if (lat !== undefined || lng !== undefined) {
+    if (lat === undefined) return { ok: false, errors: { lat: 'geo:picker.errors.latMissing' } }
+    if (lng === undefined) return { ok: false, errors: { lng: 'geo:picker.errors.lngMissing' } }
+    const hits = await areasContaining(lat, lng, db)
+    if (hits.length === 0) return { ok: false, errors: { location: 'signatures:errors.outsideCity' } }
+    const district = hits.find((h) => h.level === 'district')?.id ?? null
+    const neighbourhood = hits.find((h) => h.level === 'neighbourhood')?.id ?? null
+    return { ok: true, residence: { lat, lng, areaId: neighbourhood ?? district, districtId: district, within: hits.map((h) => h.id) } }
+  }
+  const text = (fields.area ?? '').trim()
+  if (text === '') return { ok: false, errors: { location: 'signatures:errors.locationMissing' } }
+  if (text.length > 100) return { ok: false, errors: { area: 'geo:picker.errors.area' } }
+  const index = await areaIndex(db.db)
+  const area = /^[1-9][0-9]{0,9}$/.test(text) ? index.byId.get(Number(text)) : index.bySlug.get(text)
+  if (!area) return { ok: false, errors: { area: 'geo:picker.errors.area' } }
+  const within: number[] = []
+  let districtId: number | null = null
+  for (let a: AreaRow | undefined = area; a && within.length < 10; a = a.parent_id ? index.byId.get(a.parent_id) : undefined) {
+    within.push(a.id)
+    if (a.level === 'district') districtId = a.id
+  }
+  const areaId = area.level === 'city' ? null : area.id
+  return { ok: true, residence: { lat: null, lng: null, areaId, districtId, within } }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Lists (settings) and limits
+// ------------------------------------------------------------------------------------------------
+
+export const LISTS_SETTING = 'petition_signature_lists'
+const LISTS_TTL_MS = 5_000
+let listsCache: { at: number; lists: SignatureLists } | null = null
+
+export interface StoredLists {
+  allowIps: string
+  blockIps: string
+  allowDomains: string
+  blockDomains: string
+}
+const emptyLists: StoredLists = { allowIps: '', blockIps: '', allowDomains: '', blockDomains: '' }
+
+export async function storedSignatureLists(db: Kysely<Database> | Transaction<Database> = database().db): Promise<StoredLists> {
+  const row = await db.selectFrom('settings').select('value').where('key', '=', LISTS_SETTING).executeTakeFirst()
+  if (!row) return { ...emptyLists }
+  try {
+    const value = JSON.parse(row.value) as Partial<StoredLists>
+    return {
+      allowIps: String(value.allowIps ?? ''),
+      blockIps: String(value.blockIps ?? ''),
+      allowDomains: String(value.allowDomains ?? ''),
+      blockDomains: String(value.blockDomains ?? ''),
+    }
+  } catch {
+    return { ...emptyLists }
+  }
+}
+
+/** The parsed lists, read from settings at most once per few seconds per process. */
+export async function signatureLists(db: Kysely<Database> = database().db): Promise<SignatureLists> {
+  if (listsCache && Date.now() - listsCache.at < LISTS_TTL_MS) return listsCache.lists
+  const lists = parseSignatureLists(await storedSignatureLists(db)).lists
+  listsCache = { at: Date.now(), lists }
+  return lists
+}
+export const forgetSignatureLists = () => {
+  listsCache = null
+}
+
+/** Saves the lists as typed (invalid entries kept in the text, shown, and without effect). */
+export async function saveSignatureLists(actorId: number, input: SignatureListsInput & Partial<StoredLists>) {
+  const value: StoredLists = {
+    allowIps: String(input.allowIps ?? '').slice(0, 20_000),
+    blockIps: String(input.blockIps ?? '').slice(0, 20_000),
+    allowDomains: String(input.allowDomains ?? '').slice(0, 20_000),
+    blockDomains: String(input.blockDomains ?? '').slice(0, 20_000),
+  }
+  const { invalid } = parseSignatureLists(value)
+  await database().write(async (trx) => {
+    const before = await storedSignatureLists(trx)
+    const at = new Date().toISOString()
+    await trx
+      .insertInto('settings')
+      .values({ key: LISTS_SETTING, value: JSON.stringify(value), updated_at: at })
+      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: at }))
+      .execute()
+    await recordAudit(trx, { actorId, action: 'petition.lists', targetKind: 'settings', targetId: 0, before, after: value })
+  })
+  forgetSignatureLists()
+  return { lists: value, invalid }
+}
+
+function signatureLimits() {
+  const c = config()
+  return { burst: c.PETITION_IP_BURST, burstSeconds: 60, sustained: c.PETITION_IP_HOURLY, sustainedSeconds: 3600 }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Counts
+// ------------------------------------------------------------------------------------------------
+
+const hourOf = (iso: string) => iso.slice(0, 13)
+
+interface CountedRow {
+  sponsor: number
+  area_id: number | null
+  district_id: number | null
+  confirmed_at: string | null
+  created_at: string
+}
+
+/** Count changes of one write, applied once per petition, area and hour. */
+class CountDeltas {
+  petitions = new Map<number, { counted: number; pending: number; held: number; sponsors: number; lastSigned: string | null }>()
+  areas = new Map<string, number>()
+  hours = new Map<string, number>()
+
+  private petition(id: number) {
+    let p = this.petitions.get(id)
+    if (!p) this.petitions.set(id, (p = { counted: 0, pending: 0, held: 0, sponsors: 0, lastSigned: null }))
+    return p
+  }
+
+  signed(petitionId: number, at: string) {
+    const p = this.petition(petitionId)
+    if (p.lastSigned === null || p.lastSigned < at) p.lastSigned = at
+  }
+
+  /** A row left `from` and entered `to` (null: created / no longer anything counted). */
+  move(petitionId: number, row: CountedRow, from: SignatureStatus | null, to: SignatureStatus | null) {
+    if (from === to) return
+    const p = this.petition(petitionId)
+    for (const [status, sign] of [[from, -1], [to, 1]] as const) {
+      if (status === 'pending') p.pending += sign
+      else if (status === 'held') p.held += sign
+      else if (status === 'counted') {
+        p.counted += sign
+        if (row.sponsor) p.sponsors += sign
+        for (const areaId of countedAreas(row)) {
+          const key = `${petitionId}:${areaId}`
+          this.areas.set(key, (this.areas.get(key) ?? 0) + sign)
+        }
+        const key = `${petitionId}:${hourOf(row.confirmed_at ?? row.created_at)}`
+        this.hours.set(key, (this.hours.get(key) ?? 0) + sign)
+      }
+    }
+  }
+
+  async apply(trx: Transaction<Database>, at: string) {
+    for (const [id, d] of this.petitions) {
+      if (d.counted === 0 && d.pending === 0 && d.held === 0 && d.sponsors === 0 && d.lastSigned === null) continue
+      // Relative updates in the same transaction as the rows: exact whoever else writes, and SET
+      // expressions see the old values, so each threshold's time is set the first time only.
+      await sql`update petitions set
+          signature_count = signature_count + ${d.counted},
+          pending_count = pending_count + ${d.pending},
+          held_count = held_count + ${d.held},
+          sponsor_count = sponsor_count + ${d.sponsors},
+          last_signed_at = case when ${d.lastSigned} is not null and (last_signed_at is null or last_signed_at < ${d.lastSigned}) then ${d.lastSigned} else last_signed_at end,
+          response_threshold_reached_at = case when response_threshold_reached_at is null and signature_count + ${d.counted} >= response_threshold then ${at} else response_threshold_reached_at end,
+          debate_threshold_reached_at = case when debate_threshold_reached_at is null and signature_count + ${d.counted} >= debate_threshold then ${at} else debate_threshold_reached_at end
+        where id = ${id}`.execute(trx)
+      if (d.sponsors > 0) {
+        // Enough sponsors: to moderation.
+        await sql`update petitions set state = 'pending', submitted_at = ${at}, updated_at = ${at}
+          where id = ${id} and state = 'sponsoring' and sponsor_count >= sponsors_required`.execute(trx)
+      }
+    }
+    for (const [key, n] of this.areas) {
+      if (n === 0) continue
+      const [petitionId, areaId] = key.split(':').map(Number) as [number, number]
+      await sql`insert into petition_area_counts (petition_id, area_id, signatures) values (${petitionId}, ${areaId}, ${n})
+        on conflict (petition_id, area_id) do update set signatures = signatures + excluded.signatures`.execute(trx)
+    }
+    for (const [key, n] of this.hours) {
+      if (n === 0) continue
+      const colon = key.indexOf(':')
+      await sql`insert into petition_hourly_counts (petition_id, hour, signatures) values (${Number(key.slice(0, colon))}, ${key.slice(colon + 1)}, ${n})
+        on conflict (petition_id, hour) do update set signatures = signatures + excluded.signatures`.execute(trx)
+    }
+  }
+}
+
+/** A counted signature counts in its district, and in its neighbourhood when it has one. */
+function countedAreas(row: Pick<CountedRow, 'area_id' | 'district_id'>): number[] {
+  const out: number[] = []
+  if (row.district_id !== null) out.push(row.district_id)
+  if (row.area_id !== null && row.area_id !== row.district_id) out.push(row.area_id)
+  return out
+}
+
+/**
+ * Rebuilds a petition's counts from its signature rows (the seed, repairs, tests): the counts on
+ * the petition, per area and per hour. Thresholds reached and not yet marked are marked now.
+ */
+export async function recountPetition(trx: Transaction<Database> | Kysely<Database>, petitionId: number): Promise<{ counted: number; pending: number; held: number; sponsors: number }> {
+  const totals = await sql<{ counted: number; pending: number; held: number; sponsors: number }>`
+    select coalesce(sum(status = 'counted'), 0) as counted, coalesce(sum(status = 'pending'), 0) as pending,
+      coalesce(sum(status = 'held'), 0) as held, coalesce(sum(status = 'counted' and sponsor = 1), 0) as sponsors
+    from petition_signatures where petition_id = ${petitionId}`.execute(trx)
+  const t = totals.rows[0]!
+  const at = new Date().toISOString()
+  await sql`update petitions set signature_count = ${t.counted}, pending_count = ${t.pending}, held_count = ${t.held}, sponsor_count = ${t.sponsors},
+      last_signed_at = (select max(created_at) from petition_signatures where petition_id = ${petitionId}),
+      response_threshold_reached_at = case when response_threshold_reached_at is null and ${t.counted} >= response_threshold then ${at} else response_threshold_reached_at end,
+      debate_threshold_reached_at = case when debate_threshold_reached_at is null and ${t.counted} >= debate_threshold then ${at} else debate_threshold_reached_at end
+    where id = ${petitionId}`.execute(trx)
+  await trx.deleteFrom('petition_area_counts').where('petition_id', '=', petitionId).execute()
+  await sql`insert into petition_area_counts (petition_id, area_id, signatures)
+    select ${petitionId}, area, count(*) from (
+      select district_id as area from petition_signatures where petition_id = ${petitionId} and status = 'counted' and district_id is not null
+      union all
+      select area_id from petition_signatures where petition_id = ${petitionId} and status = 'counted' and area_id is not null and (district_id is null or area_id <> district_id)
+    ) group by area`.execute(trx)
+  await trx.deleteFrom('petition_hourly_counts').where('petition_id', '=', petitionId).execute()
+  await sql`insert into petition_hourly_counts (petition_id, hour, signatures)
+    select ${petitionId}, substr(coalesce(confirmed_at, created_at), 1, 13), count(*) from petition_signatures
+    where petition_id = ${petitionId} and status = 'counted' group by 2`.execute(trx)
+  return { counted: Number(t.counted), pending: Number(t.pending), held: Number(t.held), sponsors: Number(t.sponsors) }
+}
+
+/**
+ * Differences between a petition's stored counts and its rows (empty: exact). For tests, the
+ * crash check and the benchmark.
+ */
+export async function countMismatches(db: Kysely<Database>, petitionId: number): Promise<string[]> {
+  const problems: string[] = []
+  const p = await db.selectFrom('petitions').select(['signature_count', 'pending_count', 'held_count', 'sponsor_count']).where('id', '=', petitionId).executeTakeFirstOrThrow()
+  const r = (
+    await sql<{ counted: number; pending: number; held: number; sponsors: number }>`select coalesce(sum(status = 'counted'), 0) as counted,
+      coalesce(sum(status = 'pending'), 0) as pending, coalesce(sum(status = 'held'), 0) as held, coalesce(sum(status = 'counted' and sponsor = 1), 0) as sponsors
+      from petition_signatures where petition_id = ${petitionId}`.execute(db)
+  ).rows[0]!
+  if (p.signature_count !== r.counted) problems.push(`signature_count ${p.signature_count} ≠ ${r.counted} rows`)
+  if (p.pending_count !== r.pending) problems.push(`pending_count ${p.pending_count} ≠ ${r.pending} rows`)
+  if (p.held_count !== r.held) problems.push(`held_count ${p.held_count} ≠ ${r.held} rows`)
+  if (p.sponsor_count !== r.sponsors) problems.push(`sponsor_count ${p.sponsor_count} ≠ ${r.sponsors} rows`)
+  const areas = await sql<{ area: number; stored: number | null; rows: number | null }>`
+    with expected as (
+      select area, count(*) as n from (
+        select district_id as area from petition_signatures where petition_id = ${petitionId} and status = 'counted' and district_id is not null
+        union all
+        select area_id from petition_signatures where petition_id = ${petitionId} and status = 'counted' and area_id is not null and (district_id is null or area_id <> district_id)
+      ) group by area),
+    stored as (select area_id as area, signatures as n from petition_area_counts where petition_id = ${petitionId} and signatures <> 0)
+    select coalesce(e.area, s.area) as area, s.n as stored, e.n as rows from expected e full outer join stored s on s.area = e.area
+    where coalesce(e.n, 0) <> coalesce(s.n, 0)`.execute(db)
+  for (const a of areas.rows) problems.push(`area ${a.area}: ${a.stored ?? 0} ≠ ${a.rows ?? 0} rows`)
+  const hours = await sql<{ hour: string; stored: number | null; rows: number | null }>`
+    with expected as (select substr(coalesce(confirmed_at, created_at), 1, 13) as hour, count(*) as n from petition_signatures
+      where petition_id = ${petitionId} and status = 'counted' group by 1),
+    stored as (select hour, signatures as n from petition_hourly_counts where petition_id = ${petitionId} and signatures <> 0)
+    select coalesce(e.hour, s.hour) as hour, s.n as stored, e.n as rows from expected e full outer join stored s on s.hour = e.hour
+    where coalesce(e.n, 0) <> coalesce(s.n, 0)`.execute(db)
+  for (const h of hours.rows) problems.push(`hour ${h.hour}: ${h.stored ?? 0} ≠ ${h.rows ?? 0} rows`)
+  return problems
+}
+
+// ------------------------------------------------------------------------------------------------
+// Signing
+// ------------------------------------------------------------------------------------------------
+
+export interface SignatureInput {
+  name: string
+  email: string
+  lat?: string
+  lng?: string
+  area?: string
+  updates?: boolean
+}
+
+export interface Signer {
+  /** the client address (TRUST_PROXY-aware), null when unknown */
+  ip: string | null
+  userId?: number | null
+  verificationLevel?: number
+  locale?: Locale
+  /** the sponsor link's token was checked by the caller */
+  sponsor?: boolean
+}
+
+export type SignResult =
+  | { kind: 'pending'; id: number }
+  | { kind: 'counted'; id: number }
+  | { kind: 'held'; id: number }
+  | { kind: 'blocked'; id: number }
+  | { kind: 'duplicate' }
+  | { kind: 'closed' }
+  | { kind: 'notOpen' }
+  | { kind: 'notFound' }
+  | { kind: 'outsideArea' }
+  | { kind: 'invalid'; errors: Record<string, string> }
+
+const emailCheck = z.email()
+
+/** Checks the fields; errors are i18n keys per field. */
+export function parseSignatureInput(input: SignatureInput): { ok: true; name: string; email: string; emailKey: string } | { ok: false; errors: Record<string, string> } {
+  const errors: Record<string, string> = {}
+  const name = input.name.trim().replace(/\s+/g, ' ')
+  if (name.length === 0) errors.name = 'signatures:errors.nameMissing'
+  else if (name.length > 100 || /[\u0000-\u001f\u007f]/.test(name)) errors.name = 'signatures:errors.nameInvalid'
+  const email = input.email.trim()
+  const emailKey = email === '' ? null : normaliseSignatureEmail(email)
+  if (email === '') errors.email = 'signatures:errors.emailMissing'
+  // The outbox takes what z.email takes; an address it cannot mail cannot confirm.
+  else if (emailKey === null || !emailCheck.safeParse(email).success) errors.email = 'signatures:errors.emailInvalid'
+  if (Object.keys(errors).length) return { ok: false, errors }
+  return { ok: true, name, email, emailKey: emailKey! }
+}
+
+interface QueuedSignature {
+  petitionId: number
+  sponsor: boolean
+  name: string
+  email: string
+  emailKey: string
+  emailDomain: string
+  userId: number | null
+  /** counted at once when the fraud rules accept (logged in at the level) */
+  trusted: boolean
+  residence: Residence
+  ip: string | null
+  ipKey: string | null
+  updates: boolean
+  locale: Locale
+  tokenHash: string
+  mail: ComposedMail | null
+  at: string
+  resolve: (result: SignResult) => void
+  reject: (error: unknown) => void
+}
+
+// The signing queue: signatures that arrive while a batch commits are written by the next batch.
+const MAX_BATCH = 500
+const queue: QueuedSignature[] = []
+let flushing = false
+let stats = { batches: 0, signatures: 0 }
+/** Batches written and signatures in them (benchmarks, tests). */
+export const signingStats = () => ({ ...stats })
+
+function enqueue(item: QueuedSignature) {
+  queue.push(item)
+  if (!flushing) {
+    flushing = true
+    // Let this event-loop turn's other requests join the batch.
+    setImmediate(() => void flush())
+  }
+}
+
+async function flush() {
+  try {
+    while (queue.length > 0) {
+      const batch = queue.splice(0, MAX_BATCH)
+      try {
+        const results = await database().write((trx) => writeBatch(trx, batch))
+        stats.batches++
+        stats.signatures += batch.length
+        batch.forEach((item, i) => {
+          const r = results[i]!
+          if (r instanceof Error) item.reject(r)
+          else item.resolve(r)
+        })
+      } catch (error) {
+        for (const item of batch) item.reject(error)
+      }
+    }
+  } finally {
+    flushing = false
+  }
+}
+
+async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[]): Promise<Array<SignResult | Error>> {
+  const petitionIds = [...new Set(batch.map((b) => b.petitionId))]
+  // A write first, so the batch holds SQLite's write lock before it reads (no stale snapshot).
+  await trx.updateTable('petitions').set({ last_signed_at: sql`last_signed_at` }).where('id', 'in', petitionIds).execute()
+  const petitions = new Map<number, SigningPetition>()
+  for (const id of petitionIds) {
+    const p = await signingPetition(trx, id)
+    if (p) petitions.set(id, p)
+  }
+  const lists = await signatureLists()
+  const limits = signatureLimits()
+  const deltas = new CountDeltas()
+  const results: Array<SignResult | Error> = []
+  let n = 0
+  for (const item of batch) {
+    const petition = petitions.get(item.petitionId)
+    if (!petition) {
+      results.push({ kind: 'notFound' })
+      continue
+    }
+    const refusal = signingRefusal(petition, item.sponsor, item.at)
+    if (refusal) {
+      results.push({ kind: refusal })
+      continue
+    }
+    const savepoint = sql.raw(`sig${n++}`)
+    await sql`savepoint ${savepoint}`.execute(trx)
+    try {
+      results.push(await writeOne(trx, item, lists, limits, deltas))
+      await sql`release savepoint ${savepoint}`.execute(trx)
+    } catch (error) {
+      await sql`rollback to savepoint ${savepoint}`.execute(trx)
+      await sql`release savepoint ${savepoint}`.execute(trx)
+      results.push(error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+  await deltas.apply(trx, new Date().toISOString())
+  return results
+}
+
+async function writeOne(trx: Transaction<Database>, item: QueuedSignature, lists: SignatureLists, limits: ReturnType<typeof signatureLimits>, deltas: CountDeltas): Promise<SignResult> {
+  let recent = { ipBurst: 0, ipSustained: 0 }
+  if (item.ipKey !== null) {
+    const minuteAgo = new Date(Date.parse(item.at) - limits.burstSeconds * 1000).toISOString()
+    const hourAgo = new Date(Date.parse(item.at) - limits.sustainedSeconds * 1000).toISOString()
+    const row = (
+      await sql<{ burst: number | null; hour: number }>`select sum(created_at > ${minuteAgo}) as burst, count(*) as hour from petition_signatures
+        where petition_id = ${item.petitionId} and ip_key = ${item.ipKey} and created_at > ${hourAgo}`.execute(trx)
+    ).rows[0]
+    recent = { ipBurst: Number(row?.burst ?? 0), ipSustained: Number(row?.hour ?? 0) }
+  }
+  const { decision, reason } = decideSignature({ ip: item.ip, emailDomain: item.emailDomain, lists, recentCounts: recent, limits })
+  const status: SignatureStatus = decision === 'block' ? 'blocked' : item.trusted ? (decision === 'accept' ? 'counted' : 'held') : 'pending'
+  const confirmedAt = item.trusted && decision !== 'block' ? item.at : null
+  const inserted = await trx
+    .insertInto('petition_signatures')
+    .values({
+      petition_id: item.petitionId,
+      status,
+      reason,
+      decision,
+      sponsor: item.sponsor ? 1 : 0,
+      name: item.name,
+      email: item.email,
+      email_key: item.emailKey,
+      email_domain: item.emailDomain,
+      user_id: item.userId,
+      lat: item.residence.lat,
+      lng: item.residence.lng,
+      area_id: item.residence.areaId,
+      district_id: item.residence.districtId,
+      ip: item.ip,
+      ip_key: item.ipKey,
+      notify_updates: item.updates ? 1 : 0,
+      confirm_token_hash: status === 'pending' ? item.tokenHash : null,
+      locale: item.locale,
+      created_at: item.at,
+      confirmed_at: confirmedAt,
+    })
+    .onConflict((oc) => oc.columns(['petition_id', 'email_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst()
+  if (!inserted) return { kind: 'duplicate' }
+  deltas.signed(item.petitionId, item.at)
+  deltas.move(
+    item.petitionId,
+    { sponsor: item.sponsor ? 1 : 0, area_id: item.residence.areaId, district_id: item.residence.districtId, confirmed_at: confirmedAt, created_at: item.at },
+    null,
+    status,
+  )
+  if (status === 'pending' && item.mail) await queueMail(trx, { kind: 'petition.confirm', to: item.email, ...item.mail })
+  return status === 'blocked' ? { kind: 'blocked', id: inserted.id } : { kind: status as 'pending' | 'counted' | 'held', id: inserted.id }
+}
+
+const link = (path: string) => `${config().PUBLIC_URL}${path}`
+
+function confirmationMail(locale: Locale, name: string, title: string, token: string): ComposedMail {
+  const t = translator(locale)
+  return composeMail({
+    locale,
+    subject: t('signatures:mail.confirm.subject', { title }),
+    greeting: t('signatures:mail.confirm.greeting', { name }),
+    paragraphs: [t('signatures:mail.confirm.body', { title }), t('signatures:mail.confirm.ignore')],
+    action: { label: t('signatures:mail.confirm.action'), url: link(`/petitions/confirm/${token}`) },
+  })
+}
+
+/**
+ * Signs a petition. Checks the fields, the petition's state and dates, residence and the area
+ * restriction before queueing; the fraud rules, the one-per-e-mail rule and the counts are applied
+ * inside the batch's write. Resolves once the signature is committed.
+ */
+export async function signPetition(petitionId: number, input: SignatureInput, signer: Signer): Promise<SignResult> {
+  const fields = parseSignatureInput(input)
+  const residence = await resolveResidence({ lat: input.lat, lng: input.lng, area: input.area })
+  if (!fields.ok || !residence.ok) return { kind: 'invalid', errors: { ...(residence.ok ? {} : residence.errors), ...(fields.ok ? {} : fields.errors) } }
+  const petition = await signingPetition(database().db, petitionId)
+  if (!petition) return { kind: 'notFound' }
+  const at = new Date().toISOString()
+  const refusal = signingRefusal(petition, Boolean(signer.sponsor), at)
+  if (refusal) return { kind: refusal }
+  if (petition.area_id !== null && !residence.residence.within.includes(petition.area_id)) return { kind: 'outsideArea' }
+  const c = config()
+  const trusted = c.PETITION_COUNT_LOGGED_IN && signer.userId != null && (signer.verificationLevel ?? 0) >= requiredLevel('sign', c.VERIFICATION_LEVELS)
+  const locale = signer.locale ?? (isLocale(petition.locale) ? petition.locale : fallbackLocale)
+  const token = generateToken()
+  const ip = signer.ip && signer.ip !== 'unknown' ? signer.ip : null
+  return new Promise<SignResult>((resolve, reject) =>
+    enqueue({
+      petitionId,
+      sponsor: Boolean(signer.sponsor),
+      name: fields.name,
+      email: fields.email,
+      emailKey: fields.emailKey,
+      emailDomain: signatureEmailDomain(fields.emailKey),
+      userId: signer.userId ?? null,
+      trusted,
+      residence: residence.residence,
+      ip,
+      ipKey: ip === null ? null : rateLimitKey(ip),
+      updates: Boolean(input.updates),
+      locale,
+      tokenHash: hashToken(token),
+      // Composed before the write: the write does no slow work.
+      mail: trusted ? null : confirmationMail(locale, fields.name, petition.title, token),
+      at,
+      resolve,
+      reject,
+    }),
+  )
+}
+
+// ------------------------------------------------------------------------------------------------
+// Confirmation
+// ------------------------------------------------------------------------------------------------
+
+export type ConfirmResult = { kind: 'confirmed'; petitionId: number } | { kind: 'invalid' }
+
+/**
+ * The e-mailed link. Accepted → counted; held by the fraud rules → held (the person is thanked the
+ * same way). Following it again, or after staff acted, answers the same: idempotent.
+ */
+export async function confirmSignature(token: string): Promise<ConfirmResult> {
+  if (!/^[a-z0-9]{10,100}$/.test(token)) return { kind: 'invalid' }
+  const tokenHash = hashToken(token)
+  return database().write(async (trx) => {
+    const row = await trx
+      .selectFrom('petition_signatures')
+      .select(['id', 'petition_id', 'status', 'decision', 'sponsor', 'area_id', 'district_id', 'created_at'])
+      .where('confirm_token_hash', '=', tokenHash)
+      .executeTakeFirst()
+    if (!row) return { kind: 'invalid' as const }
+    if (row.status !== 'pending') return { kind: 'confirmed' as const, petitionId: row.petition_id }
+    const at = new Date().toISOString()
+    const to: SignatureStatus = row.decision === 'accept' ? 'counted' : row.decision === 'hold' ? 'held' : 'blocked'
+    const changed = await trx
+      .updateTable('petition_signatures')
+      .set({ status: to, confirmed_at: at })
+      .where('id', '=', row.id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst()
+    if (Number(changed.numUpdatedRows) === 1) {
+      const deltas = new CountDeltas()
+      deltas.move(row.petition_id, { ...row, confirmed_at: at }, 'pending', to)
+      await deltas.apply(trx, at)
+    }
+    return { kind: 'confirmed' as const, petitionId: row.petition_id }
+  })
+}
+
+// ------------------------------------------------------------------------------------------------
+// Staff tools
+// ------------------------------------------------------------------------------------------------
+
+export interface SignatureOverview {
+  byStatus: Record<SignatureStatus, number>
+  byReason: Array<{ status: SignatureStatus; reason: string; count: number }>
+  held: Array<{ id: number; name: string; email: string; ip: string | null; reason: string; createdAt: string }>
+  heldTotal: number
+}
+
+export async function signatureOverview(petitionId: number, limit = 100): Promise<SignatureOverview> {
+  const { db } = database()
+  const rows = await db
+    .selectFrom('petition_signatures')
+    .select(['status', 'reason', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('petition_id', '=', petitionId)
+    .groupBy(['status', 'reason'])
+    .orderBy('status')
+    .orderBy('reason')
+    .execute()
+  const byStatus: Record<SignatureStatus, number> = { pending: 0, counted: 0, held: 0, blocked: 0, invalidated: 0 }
+  for (const r of rows) byStatus[r.status] += Number(r.count)
+  const held = await db
+    .selectFrom('petition_signatures')
+    .select(['id', 'name', 'email', 'ip', 'reason', 'created_at'])
+    .where('petition_id', '=', petitionId)
+    .where('status', '=', 'held')
+    .orderBy('created_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+  return {
+    byStatus,
+    byReason: rows.map((r) => ({ status: r.status, reason: r.reason, count: Number(r.count) })),
+    held: held.map((h) => ({ id: h.id, name: h.name, email: h.email, ip: h.ip, reason: h.reason, createdAt: h.created_at })),
+    heldTotal: byStatus.held,
+  }
+}
+
+/** Staff review of held signatures: accept (→ counted) or invalidate, with an audit row. */
+export async function reviewHeldSignatures(actorId: number, petitionId: number, ids: number[], action: 'accept' | 'invalidate', reason: string): Promise<number> {
+  if (ids.length === 0) return 0
+  return database().write(async (trx) => {
+    const at = new Date().toISOString()
+    const rows = await trx
+      .selectFrom('petition_signatures')
+      .select(['id', 'sponsor', 'area_id', 'district_id', 'confirmed_at', 'created_at'])
+      .where('petition_id', '=', petitionId)
+      .where('status', '=', 'held')
+      .where('id', 'in', ids.slice(0, 1000))
+      .execute()
+    if (rows.length === 0) return 0
+    const to: SignatureStatus = action === 'accept' ? 'counted' : 'invalidated'
+    await trx
+      .updateTable('petition_signatures')
+      .set(
+        action === 'accept'
+          ? { status: 'counted', reviewed_by: actorId, reason: 'reviewed' }
+          : { status: 'invalidated', reviewed_by: actorId, invalidated_at: at, reason: reason.slice(0, 500) || 'reviewed' },
+      )
+      .where('id', 'in', rows.map((r) => r.id))
+      .where('status', '=', 'held')
+      .execute()
+    const deltas = new CountDeltas()
+    // A held row was confirmed (or signed logged in): its counted hour is its confirmation's.
+    for (const r of rows) deltas.move(petitionId, r, 'held', to)
+    await deltas.apply(trx, at)
+    await recordAudit(trx, { actorId, action: `petition.signatures.${action}`, targetKind: 'petition', targetId: petitionId, after: { ids: rows.map((r) => r.id) }, reason: reason || null })
+    return rows.length
+  })
+}
+
+export const invalidatableStatuses = ['counted', 'pending', 'held'] as const
+export type InvalidatableStatus = (typeof invalidatableStatuses)[number]
+
+export interface InvalidationCriteria {
+  /** an address or a CIDR range */
+  ip?: string
+  domain?: string
+  /** ISO times: created_at in [from, to) */
+  from?: string
+  to?: string
+  statuses?: InvalidatableStatus[]
+}
+
+/** Errors are i18n keys per field; at least one of ip, domain or a time bound is needed. */
+export function checkCriteria(c: InvalidationCriteria): Record<string, string> {
+  const errors: Record<string, string> = {}
+  if (c.ip && parseIpList([c.ip]).invalid.length) errors.ip = 'signatures:moderation.errors.ip'
+  if (c.domain && !/^[a-z0-9.-]{1,253}$/i.test(c.domain.replace(/^@/, ''))) errors.domain = 'signatures:moderation.errors.domain'
+  if (c.from && Number.isNaN(Date.parse(c.from))) errors.from = 'signatures:moderation.errors.time'
+  if (c.to && Number.isNaN(Date.parse(c.to))) errors.to = 'signatures:moderation.errors.time'
+  if (!c.ip && !c.domain && !c.from && !c.to) errors.form = 'signatures:moderation.errors.noCriteria'
+  return errors
+}
+
+async function matchingSignatures(executor: Kysely<Database> | Transaction<Database>, petitionId: number, c: InvalidationCriteria) {
+  const statuses = c.statuses?.length ? c.statuses : [...invalidatableStatuses]
+  let query = executor
+    .selectFrom('petition_signatures')
+    .select(['id', 'status', 'sponsor', 'area_id', 'district_id', 'confirmed_at', 'created_at', 'name', 'email', 'ip'])
+    .where('petition_id', '=', petitionId)
+    .where('status', 'in', statuses)
+  const domain = c.domain?.replace(/^@/, '').toLowerCase()
+  if (domain) query = query.where((eb) => eb.or([eb('email_domain', '=', domain), eb('email_domain', 'like', `%.${domain}`)]))
+  if (c.from) query = query.where('created_at', '>=', new Date(c.from).toISOString())
+  if (c.to) query = query.where('created_at', '<', new Date(c.to).toISOString())
+  const rows = await query.orderBy('id').execute()
+  if (!c.ip) return rows
+  const { list } = parseIpList([c.ip])
+  return rows.filter((r) => r.ip !== null && list.has(r.ip))
+}
+
+export async function previewInvalidation(petitionId: number, criteria: InvalidationCriteria, sampleSize = 20) {
+  const rows = await matchingSignatures(database().db, petitionId, criteria)
+  return { count: rows.length, sample: rows.slice(0, sampleSize).map((r) => ({ id: r.id, name: r.name, email: r.email, ip: r.ip, status: r.status, createdAt: r.created_at })) }
+}
+
+/** Invalidates every matching signature in one write, with its invalidation row and an audit row. */
+export async function invalidateSignatures(actorId: number, petitionId: number, criteria: InvalidationCriteria, reason: string): Promise<{ id: number; count: number }> {
+  return database().write(async (trx) => {
+    const at = new Date().toISOString()
+    const rows = await matchingSignatures(trx, petitionId, criteria)
+    const invalidation = await trx
+      .insertInto('petition_invalidations')
+      .values({ petition_id: petitionId, criteria: JSON.stringify(criteria), reason, signatures: rows.length, created_by: actorId, created_at: at })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const deltas = new CountDeltas()
+    for (let i = 0; i < rows.length; i += 500) {
+      const chunk = rows.slice(i, i + 500)
+      await trx
+        .updateTable('petition_signatures')
+        .set({ status: 'invalidated', invalidation_id: invalidation.id, invalidated_at: at, reviewed_by: actorId })
+        .where('id', 'in', chunk.map((r) => r.id))
+        .execute()
+    }
+    for (const r of rows) deltas.move(petitionId, r, r.status, 'invalidated')
+    await deltas.apply(trx, at)
+    await recordAudit(trx, { actorId, action: 'petition.signatures.invalidate', targetKind: 'petition', targetId: petitionId, after: { invalidation: invalidation.id, criteria, signatures: rows.length }, reason })
+    return { id: invalidation.id, count: rows.length }
+  })
+}
+
+export type { SignatureDecision }
+
+/** What the sign form needs from the page's loader: the area list and the map (when the city has one). */
+export async function signFormData(): Promise<{ areas: AreaOption[]; map: { config: MapClientConfig; bounds: [number, number, number, number] } | null }> {
+  const [areas, bounds] = await Promise.all([areaOptions(), cityBounds()])
+  return { areas, map: bounds ? { config: mapClientConfig(), bounds } : null }
+}
