@@ -15,6 +15,7 @@ import { benchOpen311 } from './open311.bench'
 import { benchCouncil } from './council.bench'
 import { benchProposals } from './proposals.bench'
 import { benchVoting } from './voting.bench'
+import { benchOpendata } from './opendata.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -26,6 +27,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   council: benchCouncil,
   proposals: benchProposals,
   voting: benchVoting,
+  opendata: benchOpendata,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })

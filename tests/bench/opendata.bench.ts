@@ -1,0 +1,99 @@
+import fs from 'node:fs'
+import SQLite from 'better-sqlite3'
+import { fillReports } from './council.bench'
+import { startPlaza, target, type Verdict } from './lib'
+
+/**
+ * Open data export: /data/reports.csv with 1,000,000 reports, downloaded over HTTP, must stream at
+ * ≥ 50,000 rows/s while the serving process stays under 200 MB of memory (resident set size,
+ * sampled every 50 ms). The baseline, measured in the same run: reading the same rows with
+ * better-sqlite3 in this process and writing CSV lines to nowhere.
+ */
+
+const ROWS = 1_000_000
+
+// The server's processes (the primary and its worker) are those whose environment holds its port.
+function serverPids(port: string): number[] {
+  const pids: number[] = []
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const env = fs.readFileSync(`/proc/${entry}/environ`, 'latin1')
+      if (env.includes(`\0PORT=${port}\0`) && env.includes('DATABASE_PATH=')) pids.push(Number(entry))
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids
+}
+const rssMb = (pid: number) => {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))
+    return m ? Number(m[1]) / 1024 : 0
+  } catch {
+    return 0
+  }
+}
+
+export async function benchOpendata(): Promise<Verdict[]> {
+  const plaza = await startPlaza({ WEB_CONCURRENCY: '1' })
+  try {
+    const started = Date.now()
+    fillReports(plaza.databasePath!, ROWS, 11)
+    const db = new SQLite(plaza.databasePath!, { readonly: true })
+    const expected = (db.prepare(`select count(*) n from reports where state_kind in ('open', 'fixed', 'closed')`).get() as { n: number }).n
+    console.log(`\n  inserted ${ROWS.toLocaleString('en')} reports in ${((Date.now() - started) / 1000).toFixed(1)} s (${expected.toLocaleString('en')} public)`)
+
+    // Baseline: the same rows straight from SQLite into CSV text, in this process.
+    const t0 = performance.now()
+    let baselineRows = 0
+    let bytes = 0
+    for (const r of db
+      .prepare(`select id, title, description, category_id, department_id, state, state_kind, area_id, district_id, lat, lng, supports, created_at, first_response_at, fixed_at, closed_at, updated_at
+        from reports where state_kind in ('open', 'fixed', 'closed') order by id`)
+      .iterate() as Iterable<Record<string, unknown>>) {
+      bytes += Object.values(r).join(',').length
+      baselineRows++
+    }
+    const baselineRate = baselineRows / ((performance.now() - t0) / 1000)
+    db.close()
+
+    const port = new URL(plaza.url).port
+    const pids = serverPids(port)
+    const before = Math.max(...pids.map(rssMb))
+    let peak = before
+    const sampler = setInterval(() => {
+      for (const pid of pids) peak = Math.max(peak, rssMb(pid))
+    }, 50)
+
+    const t1 = performance.now()
+    const res = await fetch(`${plaza.url}/data/reports.csv`)
+    if (res.status !== 200 || !res.body) throw new Error(`/data/reports.csv answered ${res.status}`)
+    let lines = 0
+    let received = 0
+    let firstByte = 0
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      if (!firstByte) firstByte = performance.now() - t1
+      received += chunk.length
+      for (let i = 0; i < chunk.length; i++) if (chunk[i] === 10) lines++
+    }
+    const seconds = (performance.now() - t1) / 1000
+    clearInterval(sampler)
+    // CSV rows end with CRLF; descriptions here hold no newlines, so lines = header + rows.
+    const rows = lines - 1
+    const rate = rows / seconds
+
+    console.log(`\n  Open data — /data/reports.csv, ${ROWS.toLocaleString('en')} reports, one server process (${pids.length} processes watched)`)
+    console.log(`  rows received                 ${rows.toLocaleString('en')} (expected ${expected.toLocaleString('en')})`)
+    console.log(`  bytes                         ${(received / 1048576).toFixed(1)} MB in ${seconds.toFixed(2)} s; first byte after ${firstByte.toFixed(0)} ms`)
+    console.log(`  rate over HTTP                ${rate.toFixed(0)} rows/s`)
+    console.log(`  baseline (SQLite → text here) ${baselineRate.toFixed(0)} rows/s (${(bytes / 1048576).toFixed(0)} MB); ratio ${(rate / baselineRate).toFixed(3)}`)
+    console.log(`  server memory (RSS)           ${before.toFixed(0)} MB before, ${peak.toFixed(0)} MB at the peak`)
+    return [
+      target('/data/reports.csv streams 1,000,000 reports at ≥ 50,000 rows/s', rows === expected && rate >= 50_000, `${rate.toFixed(0)} rows/s, ${rows === expected ? 'every row' : `${rows} of ${expected} rows`}`),
+      target('exporting them keeps the server under 200 MB', peak < 200, `peak RSS ${peak.toFixed(0)} MB (${before.toFixed(0)} MB before)`),
+    ]
+  } finally {
+    await plaza.stop()
+  }
+}
