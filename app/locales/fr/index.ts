@@ -16,5 +16,6 @@ import votesAdmin from './votesAdmin.json'
 import votes from './votes.json'
 import opendata from './opendata.json'
 import signatures from './signatures.json'
+import representatives from './representatives.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, representatives }

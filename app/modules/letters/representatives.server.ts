@@ -4,6 +4,7 @@ import type { AreaLevel, Database } from '../../../db/schema'
 import { database, nowIso } from '../../lib/db.server'
 import type { FieldErrors } from '../../lib/forms'
 import { areasContaining } from '../geo/lookup.server'
+import { resolveLocation } from '../geo/location.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { prepareImage } from '../reports/photos.server'
 import { responseRateFromCounts, type QuestionnaireAnswer, type ResponseRate } from './stats'
@@ -681,4 +682,31 @@ export async function deactivateRepresentative(actorId: number, id: number, at: 
     await recordAudit(trx, { actorId, action: 'representative.deactivate', targetKind: 'representative', targetId: id, before, after: { active_from: activeFrom, active_until: yesterday } })
     return true
   })
+}
+
+// ---------------------------------------------------------------- "find mine"
+
+/**
+ * The "find your representatives" form's place: typed or picked coordinates (resolved with the geo
+ * module's resolveLocation, so a point outside the city is a message next to the field), or an
+ * area slug, which means that area and its ancestors (a whole district gives its district and city
+ * levels, not a neighbourhood's). Errors are i18n keys with their namespace.
+ */
+export async function placeFromFields(fields: { lat?: string; lng?: string; area?: string }): Promise<{ ok: true; place: Place; label: string } | { ok: false; errors: FieldErrors }> {
+  const lat = (fields.lat ?? '').trim()
+  const lng = (fields.lng ?? '').trim()
+  const area = (fields.area ?? '').trim()
+  const geoErrors = (errors: FieldErrors): FieldErrors => Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, v?.map((key) => `geo:${key}`)]))
+  if (lat || lng) {
+    const resolved = await resolveLocation({ lat, lng })
+    if (!resolved.ok) return { ok: false, errors: geoErrors(resolved.errors) }
+    const deepest = resolved.location.areas[resolved.location.areas.length - 1]
+    return { ok: true, place: { lat: resolved.location.lat, lng: resolved.location.lng }, label: deepest?.name ?? '' }
+  }
+  if (area) {
+    const row = /^[a-z0-9-]{1,100}$/.test(area) ? await database().db.selectFrom('areas').select(['id', 'name']).where('slug', '=', area).executeTakeFirst() : undefined
+    if (!row) return { ok: false, errors: { area: ['geo:picker.errors.area'] } }
+    return { ok: true, place: { areaId: row.id }, label: row.name }
+  }
+  return { ok: false, errors: { location: ['geo:picker.errors.missing'] } }
 }
