@@ -13,5 +13,7 @@ export const navigation: NavItem[] = [
   { path: '/map', labelKey: 'geo:nav.map' },
   { path: '/reports', labelKey: 'reports:nav' },
   { path: '/proposals', labelKey: 'proposals:nav' },
+  { path: '/petitions', labelKey: 'petitions:nav' },
   { path: '/votes', labelKey: 'votes:nav' },
+  { path: '/letters/new', labelKey: 'letters:nav' },
 ]

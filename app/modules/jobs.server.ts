@@ -4,6 +4,9 @@ import { deleteAbandonedPhotos } from './reports/photos.server'
 import { archiveExpiredProposals, refreshHotScores } from './proposals/proposals.server'
 import { deleteAbandonedProposalImages } from './proposals/images.server'
 import { advanceProcesses } from './voting/processes.server'
+import { closeExpiredPetitions, sendPetitionMailings } from './petitions/petitions.server'
+import { registerLetterMail } from './letters/letters.server'
+import { startLetterJobs } from './letters/questionnaire.server'
 
 /**
  * Background work that runs beside the web servers (in the primary process; see scripts/start.ts).
@@ -11,6 +14,10 @@ import { advanceProcesses } from './voting/processes.server'
  */
 export function startBackgroundJobs() {
   const stopQuestionnaires = startQuestionnaireJob()
+  // Letters: this process may deliver mail (scripts/start.ts) without serving pages, so it hears
+  // letter outcomes itself; then questionnaires two weeks on, reconciling, retention.
+  registerLetterMail()
+  const stopLetters = startLetterJobs()
   const cleanPhotos = () =>
     Promise.all([deleteAbandonedPhotos(24), deleteAbandonedProposalImages(24)])
       .then(([photos, images]) => (photos || images ? logger().info({ photos, images }, 'abandoned uploads deleted') : undefined))
@@ -29,10 +36,23 @@ export function startBackgroundJobs() {
   const quarter = setInterval(proposals, 15 * 60_000)
   const soon = setTimeout(() => void advance().then(proposals), 5_000)
   for (const timer of [first, hourly, minute, quarter, soon]) timer.unref()
+  // Petitions: open ones whose months are over close (conditional updates); the signers' update
+  // mailings (council response, debate) are queued in batches from their cursor.
+  const petitions = () =>
+    closeExpiredPetitions()
+      .then(async (closed) => {
+        const mailed = await sendPetitionMailings()
+        if (closed.length || mailed) logger().info({ closed, mailed }, 'petitions upkeep')
+      })
+      .catch((error) => logger().error({ err: error }, 'petition upkeep failed'))
+  const petitionTimer = setInterval(petitions, 60_000)
+  petitionTimer.unref()
   return {
     async stop() {
       for (const timer of [first, hourly, minute, quarter, soon]) clearTimeout(timer)
+      clearInterval(petitionTimer)
       await stopQuestionnaires()
+      await stopLetters()
     },
   }
 }

@@ -3,8 +3,10 @@ import { registerAreaDiscussions } from './deliberation/kinds.server'
 import { registerReportKinds } from './reports/kinds.server'
 import { registerReportAlerts } from './reports/alerts.server'
 import { registerProposalKinds } from './proposals/kinds.server'
+import { registerPetitionKinds } from './petitions/kinds.server'
 import { registerProposalVoting } from './voting/processes.server'
 import { registerVoting } from './voting/voting.server'
+import { registerLetterMail } from './letters/letters.server'
 import { registerCoreDatasets } from './opendata/sources.server'
 
 /**
@@ -21,7 +23,9 @@ export function registerCapabilities() {
   registerReportKinds()
   registerReportAlerts()
   registerProposalKinds()
+  registerPetitionKinds()
   registerProposalVoting()
   registerVoting()
+  registerLetterMail()
   registerCoreDatasets()
 }

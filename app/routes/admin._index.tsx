@@ -43,6 +43,9 @@ export default function AdminHub() {
             </li>
           </>
         ) : null}
+        <li>
+          <Link to="/admin/letters">{t('letters:admin.hubLink')}</Link>
+        </li>
       </ul>
     </section>
   )

@@ -42,10 +42,17 @@ const singleLine = (max: number) =>
     .max(max)
     .refine((v) => !/[\r\n\0]/.test(v), 'must be a single line')
 
+const namedAddress = z
+  .string()
+  .max(420)
+  .regex(/^"[^"\\\r\n\0]{1,160}" <[^<>\s"]{3,254}>$/, 'must be "Name" <address>')
+  .refine((v) => z.email().safeParse(v.slice(v.lastIndexOf('<') + 1, -1)).success, 'must contain a valid address')
+
 export const mailSchema = z.object({
   kind: z.string().regex(/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/, 'must look like "account.confirm"').max(64),
   to: z.email().max(254),
-  replyTo: z.email().max(254).optional(),
+  // A bare address, or a quoted display name and an address ('"Ana Ruiz" <ana@example.org>', for letters).
+  replyTo: z.union([z.email().max(254), namedAddress]).optional(),
   subject: singleLine(250),
   text: z.string().min(1).max(200_000),
   html: z.string().min(1).max(500_000).optional(),

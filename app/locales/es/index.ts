@@ -14,8 +14,9 @@ import voting from './voting.json'
 import proposals from './proposals.json'
 import votesAdmin from './votesAdmin.json'
 import votes from './votes.json'
+import letters from './letters.json'
 import opendata from './opendata.json'
 import signatures from './signatures.json'
 import representatives from './representatives.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, representatives }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives }
