@@ -6,6 +6,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { can } from '../modules/accounts/policy'
 import { openReportCount } from '../modules/reports/council.server'
 import { awaitingAnswerCount } from '../modules/proposals/proposals.server'
+import { awaitingResponseCount } from '../modules/petitions/petitions.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'council:access')
@@ -13,13 +14,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const triage = can(user, 'report:triage')
   const respond = can(user, 'proposal:respond')
   const [open, awaiting] = await Promise.all([triage ? openReportCount(user) : 0, respond ? awaitingAnswerCount() : 0])
-  return { title: t('accounts:hub.councilHub'), triage, open, respond, awaiting }
+  const petitions = can(user, 'petition:respond')
+  const awaitingPetitions = petitions ? await awaitingResponseCount() : 0
+  return { title: t('accounts:hub.councilHub'), triage, open, respond, awaiting, petitions, awaitingPetitions }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
 
 export default function CouncilHub() {
-  const { triage, open, respond, awaiting } = useLoaderData<typeof loader>()
+  const { triage, open, respond, awaiting, petitions, awaitingPetitions } = useLoaderData<typeof loader>()
   const { t } = useTranslation('accounts')
   return (
     <section className="page narrow">
@@ -42,6 +45,11 @@ export default function CouncilHub() {
         {respond ? (
           <li>
             <Link to="/council/proposals">{t('proposals:council.title')}</Link> ({awaiting})
+          </li>
+        ) : null}
+        {petitions ? (
+          <li>
+            <Link to="/council/petitions">{t('petitions:council.title')}</Link> ({t('petitions:council.hubAwaiting', { count: awaitingPetitions })})
           </li>
         ) : null}
         <li>

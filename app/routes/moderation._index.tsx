@@ -59,7 +59,8 @@ export default function ModerationQueue() {
       <h1>{t('queueTitle')}</h1>
       <p>{t('queueIntro', { threshold })}</p>
       <p>
-        <Link to="/moderation/log">{t('logTitle')}</Link> · <Link to="/moderation/blocks">{t('blocksTitle')}</Link>
+        <Link to="/moderation/log">{t('logTitle')}</Link> · <Link to="/moderation/blocks">{t('blocksTitle')}</Link> ·{' '}
+        <Link to="/moderation/petitions">{t('petitions:moderation.title')}</Link>
       </p>
       {result?.done ? <FormMessage tone="success">{result.done}</FormMessage> : null}
       {queue.length === 0 ? <p>{t('empty')}</p> : null}

@@ -17,6 +17,7 @@ import votes from './votes.json'
 import letters from './letters.json'
 import opendata from './opendata.json'
 import signatures from './signatures.json'
+import petitions from './petitions.json'
 import representatives from './representatives.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions }

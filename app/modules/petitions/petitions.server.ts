@@ -1038,3 +1038,24 @@ export async function petitionDataOf(userId: number) {
     .execute()
   return { petitions }
 }
+
+// ---------------------------------------------------------------- /petitions/:id.json
+
+const JSON_HEADERS = (status: number) => ({
+  'Content-Type': 'application/json; charset=utf-8',
+  'Access-Control-Allow-Origin': '*',
+  'Cache-Control': status === 200 ? 'public, max-age=30' : 'public, max-age=10',
+  'X-Content-Type-Options': 'nosniff',
+})
+
+/**
+ * GET /petitions/:id.json for machines: answered before Remix (scripts/start.ts fastRoutes, from
+ * the server build) and by the petitions.$id route's loader for the same URL. Published petitions
+ * only; anything else is a 404 in JSON.
+ */
+export async function petitionJsonResponse(request: Request): Promise<Response> {
+  const match = /^\/petitions\/([1-9]\d{0,11})\.json$/.exec(new URL(request.url).pathname)
+  const body = match ? await petitionJson(Number(match[1])) : null
+  if (!body) return new Response(JSON.stringify({ error: 'not found' }), { status: 404, headers: JSON_HEADERS(404) })
+  return new Response(JSON.stringify(body), { status: 200, headers: JSON_HEADERS(200) })
+}
