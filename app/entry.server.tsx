@@ -14,6 +14,7 @@ registerCapabilities()
 export { castBallotFast } from './modules/voting/voting.server'
 export { signPetitionFast } from './modules/petitions/sign-http.server'
 export { petitionCountResponse } from './modules/petitions/count-http.server'
+export { petitionJsonResponse } from './modules/petitions/petitions.server'
 
 const ABORT_DELAY = 5_000
 

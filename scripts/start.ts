@@ -136,6 +136,8 @@ async function serve() {
       '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse,
       // From the build: the count shares the server bundle's connection.
       '/petitions/:id/count.json': (build.entry.module as unknown as { petitionCountResponse: (r: Request) => Promise<Response> }).petitionCountResponse,
+      // /petitions/:id.json: Remix's $id segment cannot end in a literal ".json" for a document request.
+      '/petitions/:id.json': (build.entry.module as unknown as { petitionJsonResponse: (r: Request) => Promise<Response> }).petitionJsonResponse,
     },
     // From the server build itself, so the cast shares its write queue and connection with Remix.
     fastPosts: {
