@@ -226,6 +226,33 @@ describe('delivery outcome', () => {
   })
 })
 
+describe('delivery retries', () => {
+  it('retries a 4xx with backoff: the delivery stays queued, then becomes sent', async () => {
+    const r = await written({ recipients: [recipients[0]!] })
+    await confirmLetter(await confirmTokenOf(r.letterId))
+    const start = new Date(Date.now() + 120_000)
+    let busy = true
+    const t = transport(() => (busy ? { code: 451, message: '4.3.0 Try again later' } : undefined))
+    const drain = async (now: Date) => {
+      for (let i = 0; i < 20; i++) {
+        const x = await deliverDueMail({ transport: t, now, limit: 200 })
+        if (x.sent + x.failed + x.retried === 0) break
+      }
+    }
+    await drain(start)
+    const [d] = await deliveries(r.letterId)
+    expect(d!.status).toBe('queued')
+    const mail = await database().db.selectFrom('outbox').selectAll().where('id', '=', d!.outbox_id!).executeTakeFirstOrThrow()
+    expect(mail.status).toBe('pending')
+    expect(mail.last_error).toContain('Try again later')
+    busy = false
+    await drain(new Date(start.getTime() + 59_000))
+    expect((await deliveries(r.letterId))[0]!.status).toBe('queued')
+    await drain(new Date(start.getTime() + 61_000))
+    expect((await deliveries(r.letterId))[0]!.status).toBe('sent')
+  })
+})
+
 describe('the questionnaire', () => {
   async function sentDelivery() {
     const r = await written()
