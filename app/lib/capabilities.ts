@@ -15,5 +15,6 @@ export const navigation: NavItem[] = [
   { path: '/proposals', labelKey: 'proposals:nav' },
   { path: '/petitions', labelKey: 'petitions:nav' },
   { path: '/votes', labelKey: 'votes:nav' },
+  { path: '/representatives', labelKey: 'representatives:nav' },
   { path: '/letters/new', labelKey: 'letters:nav' },
 ]

@@ -41,6 +41,9 @@ export default function AdminHub() {
             <li>
               <Link to="/admin/api-keys">{t('open311:admin.title')}</Link>
             </li>
+            <li>
+              <Link to="/admin/representatives">{t('representatives:admin.hubLink')}</Link>
+            </li>
           </>
         ) : null}
         <li>

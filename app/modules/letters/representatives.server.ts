@@ -626,16 +626,18 @@ const auditView = (row: Record<string, unknown> | undefined) => {
 
 /**
  * Creates (no `id`) or updates a representative from form fields; an optional prepared portrait
- * replaces the photo, `removePhoto` drops it. Audited.
+ * replaces the photo, `removePhoto` drops it; `dryRun` only validates. Audited.
  */
 export async function saveRepresentative(
   actorId: number,
   fields: Record<string, unknown>,
-  options: { id?: number; portrait?: Extract<PreparedPortrait, { kind: 'ok' }>; removePhoto?: boolean } = {},
+  options: { id?: number; portrait?: Extract<PreparedPortrait, { kind: 'ok' }>; removePhoto?: boolean; dryRun?: boolean } = {},
 ): Promise<SaveResult> {
   const tables = await lookupTables()
   const checked = validateRepresentative(fields, tables)
   if (!checked.ok) return checked
+  // Checking only (another field of the form failed): nothing is written.
+  if (options.dryRun) return { ok: true, id: options.id ?? 0 }
   const values = rowValues(checked.value)
   return database().write(async (trx) => {
     const now = nowIso()

@@ -1,0 +1,136 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { requirePermission } from '../lib/auth.server'
+import { translatorFor } from '../lib/i18n.server'
+import { Field, FormMessage } from '../components/forms'
+import { CSV_COLUMNS, CSV_MAX_BYTES, CSV_MAX_ROWS, applyImport, planImport, type ImportPlan } from '../modules/letters/representatives-csv.server'
+import { readBoundedForm } from '../modules/letters/representatives-form.server'
+
+/**
+ * /admin/representatives/import — CSV import (admin:settings): "check" is a dry run listing what
+ * each row would do and each error with its line and column; "import" applies every valid row in
+ * one write, or nothing when "only if every row is valid" is ticked and some row is not.
+ * The template is at /admin/representatives/import?template.
+ */
+
+const SHOWN_ROWS = 1000
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  await requirePermission(request, 'admin:settings')
+  const { t } = await translatorFor(request)
+  if (new URL(request.url).searchParams.has('template')) {
+    const { representativesCsvTemplate } = await import('../modules/letters/representatives-csv.server')
+    return new Response(representativesCsvTemplate(), {
+      headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="representatives.csv"', 'Cache-Control': 'no-store' },
+    })
+  }
+  return { title: t('representatives:import.title'), columns: CSV_COLUMNS.join(', '), maxRows: CSV_MAX_ROWS }
+}
+
+type Outcome = { errors?: Record<string, string>; mode?: 'check' | 'apply'; plan?: ImportPlan & { messages: Record<number, string[]> }; fatal?: string; applied?: boolean; created?: number; updated?: number; onlyIfNoErrors?: boolean }
+
+export async function action({ request }: ActionFunctionArgs) {
+  const admin = await requirePermission(request, 'admin:settings')
+  const { t } = await translatorFor(request)
+  // A little over the file's limit for the form around it; the file itself is checked again below.
+  const read = await readBoundedForm(request, CSV_MAX_BYTES + 64 * 1024)
+  if (read.kind === 'tooLarge') return data<Outcome>({ errors: { file: t('representatives:csv.tooLarge', { max: '2 MB' }) } }, { status: 413 })
+  if (read.kind === 'malformed') return data<Outcome>({ errors: { file: t('representatives:errors.malformed') } }, { status: 400 })
+  const file = read.form.get('file')
+  if (!(file instanceof File) || file.size === 0) return data<Outcome>({ errors: { file: t('representatives:import.fileRequired') } }, { status: 400 })
+  const bytes = Buffer.from(await file.arrayBuffer())
+  const mode = read.form.get('intent') === 'apply' ? 'apply' : 'check'
+  const onlyIfNoErrors = read.form.get('onlyIfNoErrors') === 'on'
+  const result = mode === 'apply' ? await applyImport(admin.id, bytes, { onlyIfNoErrors, sourceName: file.name }) : { plan: await planImport(bytes), applied: false, created: 0, updated: 0 }
+  const { plan } = result
+  if (plan.fatal) return data<Outcome>({ errors: { file: t(`representatives:${plan.fatal.key}`, plan.fatal.values) } }, { status: 400 })
+  const messages: Record<number, string[]> = {}
+  for (const row of plan.rows.slice(0, SHOWN_ROWS)) {
+    messages[row.line] = row.problems.map((p) => {
+      const message = t(`representatives:${p.key}`, p.values)
+      return p.column ? t('representatives:import.problem', { column: p.column, message }) : message
+    })
+  }
+  return data<Outcome>({ mode, onlyIfNoErrors, plan: { ...plan, rows: plan.rows.slice(0, SHOWN_ROWS), messages }, applied: result.applied, created: result.created, updated: result.updated })
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${(data as { title?: string } | undefined)?.title ?? ''} · Plaza` }]
+
+export default function ImportRepresentatives() {
+  const { title, columns, maxRows } = useLoaderData<typeof loader>() as { title: string; columns: string; maxRows: number }
+  const result = useActionData<typeof action>() as Outcome | undefined
+  const { t } = useTranslation('representatives')
+  const plan = result?.plan
+  return (
+    <section className="page">
+      <p>
+        <Link to="/admin/representatives">{t('admin.back')}</Link>
+      </p>
+      <h1>{title}</h1>
+      <p>{t('import.intro')}</p>
+      <p>{t('import.format', { columns, rows: maxRows })}</p>
+      <p>
+        <a href="/admin/representatives/import?template" download>
+          {t('import.template')}
+        </a>
+      </p>
+      {result?.errors?.file ? <FormMessage tone="error">{result.errors.file}</FormMessage> : null}
+      {plan ? (
+        <section aria-labelledby="import-result" data-testid="import-result">
+          <h2 id="import-result">{t('import.rowsHeading')}</h2>
+          <p data-testid="import-summary">{t('import.summary', plan.counts)}</p>
+          {result?.mode === 'apply' ? (
+            result.applied ? (
+              <FormMessage tone="success">{t('import.appliedSummary', { created: result.created, updated: result.updated })}</FormMessage>
+            ) : (
+              <FormMessage tone="error">{t('import.notApplied')}</FormMessage>
+            )
+          ) : null}
+          {plan.rows.length < plan.counts.create + plan.counts.update + plan.counts.unchanged + plan.counts.error ? (
+            <p>{t('import.shown', { shown: plan.rows.length, total: plan.counts.create + plan.counts.update + plan.counts.unchanged + plan.counts.error })}</p>
+          ) : null}
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('import.line')}</th>
+                <th scope="col">{t('admin.name')}</th>
+                <th scope="col">{t('admin.email')}</th>
+                <th scope="col">{t('import.action')}</th>
+                <th scope="col">{t('import.problems')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {plan.rows.map((row) => (
+                <tr key={row.line} data-testid={`line-${row.line}`}>
+                  <td>{row.line}</td>
+                  <td>{row.name}</td>
+                  <td>{row.email}</td>
+                  <td>{t(`import.actions.${row.action}`)}</td>
+                  <td>{(plan.messages[row.line] ?? []).join(' ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+      <Form method="post" encType="multipart/form-data" className="stack">
+        <Field name="file" label={t('import.file')} error={result?.errors?.file}>
+          <input id="field-file" name="file" type="file" accept=".csv,text/csv" aria-describedby={result?.errors?.file ? 'field-file-error' : undefined} />
+        </Field>
+        <label>
+          <input type="checkbox" name="onlyIfNoErrors" defaultChecked={result?.onlyIfNoErrors ?? true} /> {t('import.onlyIfNoErrors')}
+        </label>
+        <div>
+          <button type="submit" name="intent" value="check">
+            {t('import.check')}
+          </button>{' '}
+          <button type="submit" name="intent" value="apply">
+            {t('import.apply')}
+          </button>
+        </div>
+      </Form>
+    </section>
+  )
+}
