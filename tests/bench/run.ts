@@ -16,6 +16,7 @@ import { benchCouncil } from './council.bench'
 import { benchProposals } from './proposals.bench'
 import { benchVoting } from './voting.bench'
 import { benchOpendata } from './opendata.bench'
+import { benchLetters } from './letters.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -28,6 +29,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   proposals: benchProposals,
   voting: benchVoting,
   opendata: benchOpendata,
+  letters: benchLetters,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
