@@ -12,7 +12,7 @@ import { readBoundedForm } from '../modules/letters/representatives-form.server'
  * /admin/representatives/import — CSV import (admin:settings): "check" is a dry run listing what
  * each row would do and each error with its line and column; "import" applies every valid row in
  * one write, or nothing when "only if every row is valid" is ticked and some row is not.
- * The template is at /admin/representatives/import?template.
+ * The template is at /admin/representatives/template.csv.
  */
 
 const SHOWN_ROWS = 1000
@@ -20,12 +20,6 @@ const SHOWN_ROWS = 1000
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'admin:settings')
   const { t } = await translatorFor(request)
-  if (new URL(request.url).searchParams.has('template')) {
-    const { representativesCsvTemplate } = await import('../modules/letters/representatives-csv.server')
-    return new Response(representativesCsvTemplate(), {
-      headers: { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': 'attachment; filename="representatives.csv"', 'Cache-Control': 'no-store' },
-    })
-  }
   return { title: t('representatives:import.title'), columns: CSV_COLUMNS.join(', '), maxRows: CSV_MAX_ROWS }
 }
 
@@ -56,10 +50,10 @@ export async function action({ request }: ActionFunctionArgs) {
   return data<Outcome>({ mode, onlyIfNoErrors, plan: { ...plan, rows: plan.rows.slice(0, SHOWN_ROWS), messages }, applied: result.applied, created: result.created, updated: result.updated })
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${(data as { title?: string } | undefined)?.title ?? ''} · Plaza` }]
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
 export default function ImportRepresentatives() {
-  const { title, columns, maxRows } = useLoaderData<typeof loader>() as { title: string; columns: string; maxRows: number }
+  const { title, columns, maxRows } = useLoaderData<typeof loader>()
   const result = useActionData<typeof action>() as Outcome | undefined
   const { t } = useTranslation('representatives')
   const plan = result?.plan
@@ -72,7 +66,7 @@ export default function ImportRepresentatives() {
       <p>{t('import.intro')}</p>
       <p>{t('import.format', { columns, rows: maxRows })}</p>
       <p>
-        <a href="/admin/representatives/import?template" download>
+        <a href="/admin/representatives/template.csv" download>
           {t('import.template')}
         </a>
       </p>
