@@ -138,7 +138,11 @@ describe('the public pages', () => {
     // Logged in: anonymous readers may be served the list cached a few seconds ago.
     const list = decode(await (await (await as('citizen')).get('/representatives')).text()).replace(/<!-- -->/g, '')
     expect(list).toContain('80% replied')
-    expect(list).toContain('Too few answers to publish a rate · 2 answers')
+    // The demo may hold answers of its own: count the mayor's from the database.
+    const mayorAnswers = one<{ n: number }>('select count(*) as n from letter_deliveries where representative_id = ? and answer is not null', mayor.id).n
+    const card = list.slice(list.indexOf(`data-testid="representative-${mayor.id}"`), list.indexOf('</li>', list.indexOf(`data-testid="representative-${mayor.id}"`)))
+    if (mayorAnswers < 5) expect(card).toContain(`Too few answers to publish a rate · ${mayorAnswers} answers`)
+    else expect(card).toContain('% replied')
   })
 
   it('shows a former representative as former, without "write to them"; 404 for unknown ids', async () => {
