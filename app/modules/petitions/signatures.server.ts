@@ -162,7 +162,7 @@ export async function storedSignatureLists(db: Kysely<Database> | Transaction<Da
 }
 
 /** The parsed lists, read from settings at most once per few seconds per process. */
-export async function signatureLists(db: Kysely<Database> = database().db): Promise<SignatureLists> {
+export async function signatureLists(db: Kysely<Database> | Transaction<Database> = database().db): Promise<SignatureLists> {
   if (listsCache && Date.now() - listsCache.at < LISTS_TTL_MS) return listsCache.lists
   const lists = parseSignatureLists(await storedSignatureLists(db)).lists
   listsCache = { at: Date.now(), lists }
@@ -483,7 +483,8 @@ async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[]):
     const p = await signingPetition(trx, id)
     if (p) petitions.set(id, p)
   }
-  const lists = await signatureLists()
+  // Inside the write, through its transaction (the connection is the write's until it commits).
+  const lists = await signatureLists(trx)
   const limits = signatureLimits()
   const deltas = new CountDeltas()
   const results: Array<SignResult | Error> = []
