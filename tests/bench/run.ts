@@ -17,6 +17,7 @@ import { benchProposals } from './proposals.bench'
 import { benchVoting } from './voting.bench'
 import { benchOpendata } from './opendata.bench'
 import { benchLetters } from './letters.bench'
+import { benchRepresentatives } from './representatives.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -30,6 +31,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   voting: benchVoting,
   opendata: benchOpendata,
   letters: benchLetters,
+  representatives: benchRepresentatives,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
