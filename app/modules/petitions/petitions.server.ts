@@ -566,10 +566,24 @@ async function startMailing(trx: Transaction<Database>, petitionId: number, kind
 }
 
 let mailingRun: Promise<number> | null = null
-/** Starts sending unfinished mailings in this process now (the background job also does, every minute). */
+let mailingAgain = false
+/**
+ * Starts sending unfinished mailings in this process now (the background job also does, every
+ * minute). A mailing started while a run is under way makes that run go round once more.
+ */
 function kickMailings() {
-  if (mailingRun) return
-  mailingRun = sendPetitionMailings()
+  if (mailingRun) {
+    mailingAgain = true
+    return
+  }
+  mailingRun = (async () => {
+    let queued = 0
+    do {
+      mailingAgain = false
+      queued += await sendPetitionMailings()
+    } while (mailingAgain)
+    return queued
+  })()
     .catch((error) => {
       logger().error({ err: error }, 'petition mailings failed')
       return 0
