@@ -27,6 +27,8 @@ export interface RunningPlaza {
   url: string
   port: number
   databasePath: string
+  /** the server's process id (a crash test kills it with SIGKILL) */
+  pid: number
   logs: Array<Record<string, unknown>>
   output: () => string
   stop: () => Promise<void>
@@ -90,6 +92,7 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Runn
     url,
     port,
     databasePath,
+    pid: child.pid!,
     logs,
     output: () => text,
     async stop() {

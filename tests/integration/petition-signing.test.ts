@@ -1,0 +1,363 @@
+import SQLite from 'better-sqlite3'
+import fc from 'fast-check'
+import { Kysely, SqliteDialect } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Database } from '../../db/schema'
+import { countMismatches } from '../../app/modules/petitions/signatures.server'
+import { startPlaza, type RunningPlaza } from '../support/server'
+import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
+import { Visitor } from '../support/visitor'
+
+/** Signing petitions over real HTTP with real SMTP: the no-JS form, the mail, the counts, the fraud tools. */
+
+let plaza: RunningPlaza
+let smtp: SmtpSink
+let sqlite: SQLite.Database
+let db: Kysely<Database>
+let district: { id: number; slug: string }
+let neighbourhood: { id: number; slug: string }
+let otherNeighbourhood: { id: number; slug: string }
+
+beforeAll(async () => {
+  smtp = await startSmtpSink()
+  plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off', TRUST_PROXY: '1' })
+  sqlite = new SQLite(plaza.databasePath)
+  sqlite.pragma('busy_timeout = 10000')
+  db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const areas = sqlite.prepare('select id, slug, level, parent_id from areas').all() as Array<{ id: number; slug: string; level: string; parent_id: number | null }>
+  const d = areas.find((a) => a.level === 'district')!
+  district = { id: d.id, slug: d.slug }
+  const nb = areas.find((a) => a.level === 'neighbourhood' && a.parent_id === d.id)!
+  neighbourhood = { id: nb.id, slug: nb.slug }
+  const other = areas.find((a) => a.level === 'neighbourhood' && a.parent_id !== d.id)!
+  otherNeighbourhood = { id: other.id, slug: other.slug }
+})
+afterAll(async () => {
+  await db?.destroy()
+  await plaza?.stop()
+  await smtp?.stop()
+})
+
+const PASSWORD = 'valmera-demo-2026'
+const text = (html: string) => html.replace(/\u0000/g, '').replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/\s+/g, ' ')
+
+async function as(who: string) {
+  const v = new Visitor(plaza.url, { 'accept-language': 'en' })
+  expect((await v.post('/login', { email: `${who}@valmera.example`, password: PASSWORD })).status).toBe(302)
+  return v
+}
+
+function makePetition(o: { state?: string; areaId?: number | null; closesAt?: string; title?: string } = {}) {
+  const at = new Date().toISOString()
+  const row = sqlite
+    .prepare(
+      `insert into petitions (state, title, action, target_kind, area_id, sponsors_required, response_threshold, debate_threshold, duration_days, locale, created_at, updated_at, opened_at, closes_at)
+       values (?, ?, 'Plant more trees on the avenue.', 'council', ?, 2, 1000, 10000, 180, 'en', ?, ?, ?, ?) returning id`,
+    )
+    .get(o.state ?? 'open', o.title ?? 'Trees for the avenue', o.areaId ?? null, at, at, at, o.closesAt ?? new Date(Date.now() + 86_400_000).toISOString()) as { id: number }
+  return row.id
+}
+
+let ipN = 0
+const nextIp = () => `10.20.${(++ipN >> 8) & 255}.${ipN & 255}`
+let emailN = 0
+const nextEmail = () => `signer${++emailN}.${Date.now()}@example.net`
+
+function sign(petitionId: number, fields: Record<string, string> = {}, o: { visitor?: Visitor; ip?: string } = {}) {
+  const v = o.visitor ?? new Visitor(plaza.url, { 'accept-language': 'en' })
+  return v.post(`/petitions/${petitionId}`, { intent: 'sign', name: 'Marta Vidal', email: nextEmail(), area: neighbourhood.slug, updates: 'on', website_url: '', ...fields }, { 'x-forwarded-for': o.ip ?? nextIp() })
+}
+const rows = (petitionId: number) => sqlite.prepare('select * from petition_signatures where petition_id = ? order by id').all(petitionId) as Array<Record<string, unknown>>
+const petition = (id: number) => sqlite.prepare('select * from petitions where id = ?').get(id) as Record<string, number | string | null>
+
+describe('signing a petition', () => {
+  it('logged out: 303 → mail → confirm link → counted (and count.json says so)', async () => {
+    const id = makePetition()
+    const email = nextEmail()
+    const res = await sign(id, { email })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe(`/petitions/${id}?signed=pending`)
+    const page = await new Visitor(plaza.url, { 'accept-language': 'en' }).get(res.headers.get('location')!)
+    expect(text(await page.text())).toContain('check your e-mail and follow the link')
+    expect(petition(id).pending_count).toBe(1)
+
+    const mail = await smtp.waitFor(email, { subject: /Confirm your signature/ })
+    const confirm = await new Visitor(plaza.url, { 'accept-language': 'en' }).get(linkIn(mail, '/petitions/confirm/'))
+    expect(confirm.status).toBe(200)
+    expect(text(await confirm.text())).toContain('your signature is confirmed')
+    expect(rows(id)[0]).toMatchObject({ status: 'counted', area_id: neighbourhood.id, district_id: district.id, notify_updates: 1 })
+    expect([petition(id).signature_count, petition(id).pending_count]).toEqual([1, 0])
+    // again: the same thanks, counted once
+    expect((await new Visitor(plaza.url).get(linkIn(mail, '/petitions/confirm/'))).status).toBe(200)
+    expect(petition(id).signature_count).toBe(1)
+    expect((await new Visitor(plaza.url).get('/petitions/confirm/nosuchtoken1234')).status).toBe(404)
+
+    await new Promise((r) => setTimeout(r, 1100)) // count.json reuses its answer for a second
+    const count = await fetch(`${plaza.url}/petitions/${id}/count.json`)
+    expect(count.status).toBe(200)
+    expect(count.headers.get('access-control-allow-origin')).toBe('*')
+    expect(count.headers.get('cache-control')).toBe('public, max-age=2')
+    const body = (await count.json()) as Record<string, unknown>
+    expect(body).toMatchObject({ id, count: 1, state: 'open', thresholds: { response: 1000, debate: 10000 } })
+    expect(typeof body.updated_at).toBe('string')
+    expect((await fetch(`${plaza.url}/petitions/999999/count.json`)).status).toBe(404)
+    expect((await fetch(`${plaza.url}/petitions/${makePetition({ state: 'pending' })}/count.json`)).status).toBe(404)
+  })
+
+  it('logged in at the sign level (resident, level 2): counted at once', async () => {
+    const id = makePetition()
+    const resident = await as('resident')
+    const res = await sign(id, { email: 'resident@valmera.example' }, { visitor: resident })
+    expect(res.status).toBe(303)
+    expect(res.headers.get('location')).toBe(`/petitions/${id}?signed=counted`)
+    expect(petition(id).signature_count).toBe(1)
+    const area = sqlite.prepare('select area_id, signatures from petition_area_counts where petition_id = ? order by area_id').all(id)
+    expect(area).toEqual([district.id, neighbourhood.id].sort((a, b) => a - b).map((area_id) => ({ area_id, signatures: 1 })))
+    // a citizen below the level waits for the mail
+    const citizen = await as('citizen')
+    expect((await sign(id, { email: 'citizen@valmera.example' }, { visitor: citizen })).headers.get('location')).toBe(`/petitions/${id}?signed=pending`)
+  })
+
+  it('each refusal with its message, next to the form, values kept', async () => {
+    const open = makePetition()
+    const first = await sign(open, { email: 'jane.doe@gmail.com' })
+    expect(first.status).toBe(303)
+    const duplicate = await sign(open, { email: 'JaneDoe+petition@gmail.com', name: 'Jane Again' })
+    expect(duplicate.status).toBe(409)
+    const html = text(await duplicate.text())
+    expect(html).toContain('This e-mail address has already signed this petition.')
+    const invalid = await sign(open, { email: 'jane@@example', name: 'Jane Kept' })
+    expect(invalid.status).toBe(400)
+    const invalidHtml = await invalid.text()
+    expect(text(invalidHtml)).toContain('Enter a valid e-mail address')
+    expect(invalidHtml).toContain('value="Jane Kept"')
+    const noName = await sign(open, { name: '' })
+    expect(noName.status).toBe(400)
+    expect(text(await noName.text())).toContain('Enter your name.')
+
+    // A closed petition's page shows no form (the lifecycle page's choice): the refusal is the 409.
+    const closed = await sign(makePetition({ state: 'closed' }))
+    expect(closed.status).toBe(409)
+    expect(await closed.text()).toContain('signatures:errors.closed')
+    const expired = await sign(makePetition({ closesAt: new Date(Date.now() - 60_000).toISOString() }))
+    expect(expired.status).toBe(409)
+    expect(text(await expired.text())).toContain('This petition is closed')
+
+    const restricted = makePetition({ areaId: district.id })
+    const outside = await sign(restricted, { area: otherNeighbourhood.slug })
+    expect(outside.status).toBe(403)
+    expect(text(await outside.text())).toContain('Only people who live in this petition')
+    expect((await sign(restricted, { area: neighbourhood.slug })).status).toBe(303)
+
+    const notOpen = makePetition({ state: 'pending' })
+    const refused = await sign(notOpen)
+    expect(refused.status).toBeGreaterThanOrEqual(400)
+    expect(refused.status).toBeLessThan(500)
+    expect(rows(notOpen)).toEqual([])
+    expect(rows(open).length).toBe(1)
+  })
+
+  it('the honeypot and a wrong sponsor link are refused', async () => {
+    const id = makePetition()
+    expect((await sign(id, { website_url: 'http://spam.example' })).status).toBe(400)
+    const sponsoring = makePetition({ state: 'sponsoring' })
+    expect((await new Visitor(plaza.url).get(`/petitions/${sponsoring}/sponsor/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`)).status).toBe(404)
+    expect((await sign(sponsoring)).status).toBe(409)
+    expect(rows(id).length + rows(sponsoring).length).toBe(0)
+  })
+
+  it('the 11th signature in a minute from one IP is held (ip-burst), not counted', async () => {
+    const id = makePetition()
+    const ip = '198.51.100.44'
+    const emails: string[] = []
+    for (let i = 0; i < 11; i++) {
+      emails.push(nextEmail())
+      const res = await sign(id, { email: emails[i]! }, { ip })
+      expect(res.status).toBe(303)
+    }
+    const stored = rows(id)
+    expect(stored.slice(0, 10).every((r) => r.decision === 'accept' && r.reason === 'ok')).toBe(true)
+    expect(stored[10]).toMatchObject({ decision: 'hold', reason: 'ip-burst', ip, status: 'pending' })
+    const mail = await smtp.waitFor(emails[10]!, { subject: /Confirm your signature/ })
+    const confirm = await new Visitor(plaza.url, { 'accept-language': 'en' }).get(linkIn(mail, '/petitions/confirm/'))
+    expect(text(await confirm.text())).toContain('your signature is confirmed') // the hold is not revealed
+    expect(rows(id)[10]).toMatchObject({ status: 'held' })
+    expect([petition(id).signature_count, petition(id).held_count, petition(id).pending_count]).toEqual([0, 1, 10])
+  })
+
+  it('blocked IPs and domains (set on the lists page) are stored as blocked; the signer is told', async () => {
+    const moderator = await as('moderator')
+    const save = await moderator.post('/moderation/petitions/lists', { blockIps: '203.0.113.0/24\n300.1.1.1', blockDomains: 'junk.example', allowIps: '', allowDomains: '' })
+    expect(save.status).toBe(200)
+    const saved = text(await save.text())
+    expect(saved).toContain('Lists saved')
+    expect(saved).toContain('Not understood, so without effect: 300.1.1.1')
+    const id = makePetition()
+    const byIp = await sign(id, {}, { ip: '203.0.113.9' })
+    expect(byIp.headers.get('location')).toBe(`/petitions/${id}?signed=blocked`)
+    const byDomain = await sign(id, { email: 'someone@mx.junk.example' })
+    expect(byDomain.headers.get('location')).toBe(`/petitions/${id}?signed=blocked`)
+    const page = await new Visitor(plaza.url, { 'accept-language': 'en' }).get(byIp.headers.get('location')!)
+    expect(text(await page.text())).toContain('your signature could not be accepted')
+    expect(rows(id).map((r) => [r.status, r.reason])).toEqual([
+      ['blocked', 'ip-blocked'],
+      ['blocked', 'domain-blocked'],
+    ])
+    expect([petition(id).signature_count, petition(id).pending_count]).toEqual([0, 0])
+    await moderator.post('/moderation/petitions/lists', { blockIps: '', blockDomains: '', allowIps: '', allowDomains: '' })
+  })
+
+  it('bulk invalidation by IP, domain and time window: the preview is what is invalidated, every count updated', async () => {
+    const id = makePetition()
+    const resident = await as('resident')
+    expect((await sign(id, { email: 'resident@valmera.example' }, { visitor: resident, ip: '192.0.2.200' })).status).toBe(303)
+    for (let i = 0; i < 3; i++) await sign(id, {}, { ip: `192.0.2.${10 + i}` })
+    for (let i = 0; i < 2; i++) await sign(id, { email: `p${i}@burner.example` })
+    for (let i = 0; i < 4; i++) await sign(id)
+    // two of the plain ones are an hour old
+    sqlite.prepare(`update petition_signatures set created_at = ? where id in (select id from petition_signatures where petition_id = ? order by id desc limit 2)`).run(new Date(Date.now() - 3600_000).toISOString(), id)
+    const moderator = await as('moderator')
+    const path = `/moderation/petitions/${id}/signatures`
+    const page = await moderator.get(path)
+    expect(page.status).toBe(200)
+    expect(text(await page.text())).toContain('Waiting for e-mail')
+
+    const preview = await moderator.post(path, { intent: 'preview', ip: '192.0.2.0/24', statuses: 'pending', reason: '' })
+    expect(text(await preview.text())).toContain('3 signatures would be invalidated')
+    const done = await moderator.post(path, { intent: 'invalidate', ip: '192.0.2.0/24', statuses: 'pending', reason: 'one script' })
+    expect(text(await done.text())).toContain('3 signatures invalidated')
+
+    const previewDomain = await moderator.post(path, { intent: 'preview', domain: 'burner.example', reason: '' })
+    expect(text(await previewDomain.text())).toContain('2 signatures would be invalidated')
+    await moderator.post(path, { intent: 'invalidate', domain: 'burner.example', reason: 'throwaway domain' })
+
+    const from = new Date(Date.now() - 2 * 3600_000).toISOString().slice(0, 16)
+    const to = new Date(Date.now() - 1800_000).toISOString().slice(0, 16)
+    const previewTime = await moderator.post(path, { intent: 'preview', from, to, reason: '' })
+    expect(text(await previewTime.text())).toContain('2 signatures would be invalidated')
+    await moderator.post(path, { intent: 'invalidate', from, to, reason: 'night burst' })
+
+    const missing = await moderator.post(path, { intent: 'invalidate', ip: '192.0.2.0/24', reason: '' })
+    expect(missing.status).toBe(400)
+    expect(text(await missing.text())).toContain('Give a reason of 3 to 500 characters.')
+    const badIp = await moderator.post(path, { intent: 'preview', ip: 'nonsense', reason: '' })
+    expect(badIp.status).toBe(400)
+
+    const byStatus = Object.fromEntries((sqlite.prepare('select status, count(*) as n from petition_signatures where petition_id = ? group by status').all(id) as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]))
+    expect(byStatus).toEqual({ counted: 1, pending: 2, invalidated: 7 })
+    expect([petition(id).signature_count, petition(id).pending_count]).toEqual([1, 2])
+    const invalidations = sqlite.prepare('select signatures, reason from petition_invalidations where petition_id = ? order by id').all(id)
+    expect(invalidations).toEqual([
+      { signatures: 3, reason: 'one script' },
+      { signatures: 2, reason: 'throwaway domain' },
+      { signatures: 2, reason: 'night burst' },
+    ])
+    expect(await countMismatches(db, id)).toEqual([])
+    expect((sqlite.prepare(`select count(*) as n from audit_log where action = 'petition.signatures.invalidate' and target_id = ?`).get(id) as { n: number }).n).toBe(3)
+  })
+
+  it('the moderation tools refuse everyone but moderators and administrators', async () => {
+    const id = makePetition()
+    const paths = [`/moderation/petitions/${id}/signatures`, '/moderation/petitions/lists']
+    for (const path of paths) {
+      const anonymous = await new Visitor(plaza.url).get(path)
+      expect(anonymous.status).toBe(302)
+      expect(anonymous.headers.get('location')).toMatch(/^\/login/)
+      for (const who of ['resident', 'roads']) expect((await (await as(who)).get(path)).status).toBe(403)
+      expect((await (await as('admin')).get(path)).status).toBe(200)
+    }
+    const resident = await as('resident')
+    expect((await resident.post(`/moderation/petitions/${id}/signatures`, { intent: 'invalidate', domain: 'example.net', reason: 'not mine' })).status).toBe(403)
+    expect((await resident.post('/moderation/petitions/lists', { blockIps: '0.0.0.0/0' })).status).toBe(403)
+  })
+
+  it('200 concurrent signatures: every 303 stored once, the counts equal a GROUP BY of the rows', async () => {
+    const id = makePetition()
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => sign(id, i % 25 === 0 ? { email: `same${i % 50}@example.net` } : { area: i % 2 ? neighbourhood.slug : otherNeighbourhood.slug })))
+    const ok = results.filter((r) => r.status === 303).length
+    expect(results.every((r) => r.status === 303 || r.status === 409)).toBe(true)
+    expect(ok).toBe(200 - 6) // 8 share 2 addresses
+    expect(rows(id).length).toBe(ok)
+    const groups = sqlite.prepare('select status, count(*) as n from petition_signatures where petition_id = ? group by status').all(id)
+    expect(groups).toEqual([{ status: 'pending', n: petition(id).pending_count }])
+    expect(await countMismatches(db, id)).toEqual([])
+  })
+
+  it('the sign form survives any input: a redirect or a 4xx, never a 500', async () => {
+    const id = makePetition()
+    const field = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 80 }), fc.constantFrom('', ' ', 'a@b.c', 'x@gmail.com', '0', '-91', '1e400', 'NaN', '<script>', '\u0000', neighbourhood.slug, '999999'))
+    const body = fc.dictionary(fc.constantFrom('intent', 'name', 'email', 'lat', 'lng', 'area', 'updates', 'sponsor', 'website_url', '__proto__'), field, { maxKeys: 9 })
+    await fc.assert(
+      fc.asyncProperty(body, async (fields) => {
+        const res = await fetch(`${plaza.url}/petitions/${id}`, {
+          method: 'POST',
+          body: new URLSearchParams({ intent: 'sign', ...fields }),
+          headers: { origin: plaza.url, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': nextIp() },
+          redirect: 'manual',
+        })
+        expect(res.status).toBeLessThan(500)
+        await res.arrayBuffer()
+      }),
+      { numRuns: 120 },
+    )
+    expect(await countMismatches(db, id)).toEqual([])
+  })
+})
+
+describe('durability', () => {
+  it('SIGKILL under load: every acknowledged signature is in the database and the counts equal the rows', async () => {
+    const crashy = await startPlaza({ DB_SYNCHRONOUS: 'FULL', RATE_LIMIT_WRITE: 'off', TRUST_PROXY: '1' })
+    const file = new SQLite(crashy.databasePath)
+    file.pragma('busy_timeout = 10000')
+    const at = new Date().toISOString()
+    const id = (
+      file
+        .prepare(
+          `insert into petitions (state, title, action, target_kind, sponsors_required, response_threshold, debate_threshold, duration_days, created_at, updated_at, opened_at, closes_at)
+           values ('open', 'Crash', 'Survive.', 'council', 0, 1000, 10000, 30, ?, ?, ?, ?) returning id`,
+        )
+        .get(at, at, at, new Date(Date.now() + 86_400_000).toISOString()) as { id: number }
+    ).id
+    file.close()
+    const acknowledged: string[] = []
+    let stop = false
+    let n = 0
+    const worker = async () => {
+      while (!stop) {
+        const email = `crash${++n}@example.net`
+        try {
+          const res = await fetch(`${crashy.url}/petitions/${id}`, {
+            method: 'POST',
+            body: new URLSearchParams({ intent: 'sign', name: 'C', email, area: neighbourhood.slug }),
+            headers: { origin: crashy.url, 'content-type': 'application/x-www-form-urlencoded', 'x-forwarded-for': `10.9.${(n >> 8) & 255}.${n & 255}` },
+            redirect: 'manual',
+          })
+          if (res.status === 303) acknowledged.push(email)
+          await res.arrayBuffer()
+        } catch {
+          // the server died mid-request: not acknowledged
+        }
+      }
+    }
+    const workers = Array.from({ length: 16 }, worker)
+    await new Promise((r) => setTimeout(r, 1500))
+    process.kill(crashy.pid, 'SIGKILL')
+    await new Promise((r) => setTimeout(r, 300))
+    stop = true
+    await Promise.all(workers)
+    await crashy.stop()
+    expect(acknowledged.length).toBeGreaterThan(50)
+
+    const again = await startPlaza({ DATABASE_PATH: crashy.databasePath, RATE_LIMIT_WRITE: 'off' })
+    try {
+      const after = new SQLite(again.databasePath)
+      const kdb = new Kysely<Database>({ dialect: new SqliteDialect({ database: after }) })
+      const stored = new Set((after.prepare('select email from petition_signatures where petition_id = ?').all(id) as Array<{ email: string }>).map((r) => r.email))
+      expect(acknowledged.filter((e) => !stored.has(e))).toEqual([])
+      expect(await countMismatches(kdb, id)).toEqual([])
+      await kdb.destroy()
+    } finally {
+      await again.stop()
+    }
+  })
+})
