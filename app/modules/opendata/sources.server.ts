@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { database } from '../../lib/db.server'
 import { config } from '../../lib/config.server'
 import { publicStates } from '../proposals/states'
@@ -68,7 +69,9 @@ export function registerCoreDatasets() {
         .db.selectFrom('reports')
         .select(['id', 'title', 'description', 'category_id', 'department_id', 'state', 'state_kind', 'area_id', 'district_id', 'lat', 'lng', 'supports', 'created_at', 'first_response_at', 'fixed_at', 'closed_at', 'updated_at'])
         .where('id', '>', Number.isFinite(after) ? after : 0)
-        .where('state_kind', 'in', ['open', 'fixed', 'closed'])
+        // The unary + keeps SQLite on the primary key (a range scan in id order) instead of the
+        // state index, which would read and sort every public report for each page.
+        .where(sql<string>`+state_kind`, 'in', ['open', 'fixed', 'closed'])
         .orderBy('id')
         .limit(limit)
         .execute()
@@ -136,7 +139,7 @@ export function registerCoreDatasets() {
         .db.selectFrom('proposals')
         .select(['id', 'title', 'summary', 'category_id', 'tags', 'state', 'supports', 'area_id', 'district_id', 'lat', 'lng', 'published_at', 'expires_at', 'threshold_reached_at', 'answered_at', 'process_id'])
         .where('id', '>', Number.isFinite(after) ? after : 0)
-        .where('state', 'in', [...publicStates])
+        .where(sql<string>`+state`, 'in', [...publicStates])
         .orderBy('id')
         .limit(limit)
         .execute()

@@ -137,7 +137,7 @@ describe('resultRows', () => {
       ['city', 'park', 2, 1, 'selected', 60],
       ['city', 'pool', 1, 2, 'doesNotFit', 90],
     ])
-    const ranked = resultRows({ method: 'ranked', options: ['a', 'b', 'c'], d: [], p: [], winners: ['b'], ranking: [['b'], ['a', 'c']] })
+    const ranked = resultRows({ method: 'ranked', options: ['a', 'b', 'c'], d: [], p: [], winners: ['b'], ranking: [['b'], ['a', 'c']], turnout: { weight: 3000, ballots: 3 } })
     expect(ranked.map((r) => [r.option, r.rank, r.outcome])).toEqual([
       ['a', 2, null],
       ['b', 1, 'winner'],

@@ -3,7 +3,7 @@ import type { Dataset } from './datasets.server'
 import { csvHeader, csvLine, geojsonFeature, jsonObject, type Format } from './format'
 import { licences } from './licence'
 
-export const PAGE_ROWS = 5000
+export const PAGE_ROWS = 1000
 
 export interface StreamMeta {
   title: string
