@@ -18,6 +18,7 @@ import { benchVoting } from './voting.bench'
 import { benchOpendata } from './opendata.bench'
 import { benchLetters } from './letters.bench'
 import { benchRepresentatives } from './representatives.bench'
+import { benchPetitions } from './petitions.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -32,6 +33,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   opendata: benchOpendata,
   letters: benchLetters,
   representatives: benchRepresentatives,
+  petitions: benchPetitions,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
