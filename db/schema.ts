@@ -808,6 +808,42 @@ export interface PetitionMailingsTable {
   finished_at: string | null
 }
 
+export type SubscriptionTargetKind = 'report' | 'proposal' | 'petition' | 'vote' | 'area'
+export interface SubscriptionsTable {
+  id: Generated<number>
+  email: string
+  email_key: string
+  user_id: number | null
+  target_kind: SubscriptionTargetKind
+  target_id: number
+  mode: 'immediate' | 'daily'
+  locale: string | null
+  confirm_token_hash: string | null
+  confirmed_at: string | null
+  unsubscribed_at: string | null
+  last_digest_at: string | null
+  created_at: string
+}
+
+export interface NotificationsTable {
+  id: Generated<number>
+  subscription_id: number
+  event: string
+  title: string
+  text: Generated<string>
+  url: string
+  created_at: string
+  sent_at: string | null
+}
+
+export interface EmbedSitesTable {
+  id: Generated<number>
+  origin: string
+  note: Generated<string>
+  created_by: number | null
+  created_at: string
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
@@ -859,6 +895,9 @@ export interface Database {
   petition_signatures: PetitionSignaturesTable
   petition_area_counts: PetitionAreaCountsTable
   petition_hourly_counts: PetitionHourlyCountsTable
+  subscriptions: SubscriptionsTable
+  notifications: NotificationsTable
+  embed_sites: EmbedSitesTable
   petition_mailings: PetitionMailingsTable
   map_kinds: MapKindsTable
   map_items: MapItemsTable
