@@ -7,6 +7,7 @@ import { demoReportsStep, reportsStep } from './reports'
 import { proposalsStep } from './proposals'
 import { votingStep } from './voting'
 import { representativesStep } from './representatives'
+import { petitionsStep } from './petitions'
 import { sampleSteps, seedSampleItems } from '../../app/modules/geo/sample.server'
 
 /**
@@ -82,6 +83,8 @@ export const seedSteps: SeedStep[] = [areasStep, accountsStep, reportsStep, demo
 
 // Representatives before any letters step (letters are written to them).
 seedSteps.push(representativesStep)
+// Demo petitions in every state (after the representatives: one petition asks one of them).
+seedSteps.push(petitionsStep)
 
 // Benchmark data on the one map: only when --scale > 1 (scale × 10,000 synthetic "sample" items).
 seedSteps.push({

@@ -107,6 +107,22 @@ async function openPetition(overrides: Partial<PetitionInput> = {}) {
   return created.id
 }
 
+describe('the demo seed', () => {
+  it('has petitions in every state, counts rebuilt from their signatures', async () => {
+    const rows = await database().db.selectFrom('petitions').select(['id', 'state', 'title', 'signature_count', 'response_threshold_reached_at', 'responded_at', 'debated_at']).where('author_id', 'in', (eb) => eb.selectFrom('users').select('id').where('email', 'like', '%@valmera.example')).execute()
+    expect(new Set(rows.map((r) => r.state))).toEqual(new Set(['draft', 'sponsoring', 'pending', 'open', 'closed', 'rejected']))
+    expect(rows.some((r) => r.response_threshold_reached_at && !r.responded_at)).toBe(true)
+    expect(rows.some((r) => r.responded_at)).toBe(true)
+    expect(rows.some((r) => r.debated_at)).toBe(true)
+    const { countMismatches } = await import('./signatures.server')
+    for (const r of rows) expect(await countMismatches(database().db, r.id)).toEqual([])
+    const popular = rows.find((r) => r.title.startsWith('Keep the Lume library'))!
+    expect(popular.signature_count).toBeGreaterThan(5)
+    const daily = await database().db.selectFrom('petition_hourly_counts').select('hour').where('petition_id', '=', popular.id).execute()
+    expect(new Set(daily.map((d) => d.hour.slice(0, 10))).size).toBeGreaterThan(1)
+  })
+})
+
 describe('states (pure)', () => {
   it('lets only the right actor move a petition', () => {
     expect(canTransition('draft', 'sponsoring', 'author')).toBe(true)
@@ -326,10 +342,10 @@ describe('moderation hides and restores', () => {
 
 describe('lists and search', () => {
   it('searches the text (accents folded), sorts by signatures or newest, pages by 20', async () => {
-    const a = await openPetition({ title: 'Árboles para la plaza mayor' })
+    const a = await openPetition({ title: 'Árboles frutales en Xirivella' })
     const b = await openPetition({ title: 'More trees for the main square' })
     await sign(b)
-    expect((await listPetitions({ q: 'arboles', state: 'all' })).items.map((i) => i.id)).toEqual([a])
+    expect((await listPetitions({ q: 'arboles xirivella', state: 'all' })).items.map((i) => i.id)).toEqual([a])
     expect((await listPetitions({ q: '"; drop table petitions; --', state: 'all' })).items).toEqual([])
     expect((await listPetitions({ q: '***', state: 'all' })).total).toBe(0)
     const bySignatures = (await listPetitions({ state: 'open', sort: 'signatures', pageSize: 100 })).items.map((i) => i.id)
