@@ -8,6 +8,7 @@ import { registerProposalVoting } from './voting/processes.server'
 import { registerVoting } from './voting/voting.server'
 import { registerLetterMail } from './letters/letters.server'
 import { registerCoreDatasets } from './opendata/sources.server'
+import { registerPetitionAndRepresentativeDatasets } from './opendata/sources-more.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -28,4 +29,5 @@ export function registerCapabilities() {
   registerVoting()
   registerLetterMail()
   registerCoreDatasets()
+  registerPetitionAndRepresentativeDatasets()
 }

@@ -57,7 +57,7 @@ afterAll(async () => {
 describe('open data', () => {
   it('lists every dataset with its row count, columns, formats and licence, and passes axe', async () => {
     const { body } = await text('/data')
-    for (const title of ['Street reports', 'Proposals', 'Voting results', 'Anonymised ballots']) expect(body).toContain(title)
+    for (const title of ['Street reports', 'Proposals', 'Voting results', 'Anonymised ballots', 'Petitions', 'Petition signatures by area', 'Representatives and their response rates']) expect(body).toContain(title)
     for (const f of ['reports.csv', 'reports.json', 'reports.geojson', 'ballots.csv', 'datapackage.json']) expect(body).toContain(`/data/${f}`)
     expect(body).toContain('https://creativecommons.org/licenses/by/4.0/')
     const publicReports = await database().db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).where('state_kind', 'in', ['open', 'fixed', 'closed']).executeTakeFirstOrThrow()
@@ -149,6 +149,59 @@ describe('open data', () => {
     // Ballots of an open vote are not published.
     const open = await database().db.selectFrom('ballots as b').innerJoin('voting_processes as p', 'p.id', 'b.process_id').select('b.hash').where('p.state', '=', 'open').execute()
     for (const b of open) expect(ballots.rows.some((r) => r.hash === b.hash)).toBe(false)
+  })
+
+  it('exports open and closed petitions only, and their counted signatures per area with the area boundaries', async () => {
+    const rows = csvRows((await text('/data/petitions.csv')).body)
+    const expected = await database().db.selectFrom('petitions').select(['id', 'signature_count']).where('state', 'in', ['open', 'closed']).orderBy('id').execute()
+    expect(expected.length).toBeGreaterThan(0)
+    expect(rows.map((r) => [Number(r.id), Number(r.signatures)])).toEqual(expected.map((p) => [p.id, p.signature_count]))
+    const others = await database().db.selectFrom('petitions').select('id').where('state', 'not in', ['open', 'closed']).execute()
+    expect(others.length).toBeGreaterThan(0)
+    for (const o of others) expect(rows.some((r) => Number(r.id) === o.id)).toBe(false)
+
+    const geo = JSON.parse((await text('/data/petition-signatures-by-area.geojson')).body) as { features: Array<{ geometry: { type: string }; properties: { petition_id: number; area: string; signatures: number } }> }
+    const counts = await database()
+      .db.selectFrom('petition_area_counts as c')
+      .innerJoin('petitions as p', 'p.id', 'c.petition_id')
+      .innerJoin('areas as a', 'a.id', 'c.area_id')
+      .select(['c.petition_id', 'a.slug', 'c.signatures'])
+      .where('p.state', 'in', ['open', 'closed'])
+      .where('c.signatures', '>', 0)
+      .orderBy('c.petition_id')
+      .orderBy('c.area_id')
+      .execute()
+    expect(counts.length).toBeGreaterThan(0)
+    expect(geo.features.map((f) => [f.properties.petition_id, f.properties.area, f.properties.signatures])).toEqual(counts.map((c) => [c.petition_id, c.slug, c.signatures]))
+    for (const f of geo.features) expect(['Polygon', 'MultiPolygon']).toContain(f.geometry.type)
+    // Never a signer: the dataset has no names or e-mail addresses at all.
+    const signer = await database().db.selectFrom('petition_signatures').select(['email', 'name']).where('status', '=', 'counted').executeTakeFirstOrThrow()
+    expect(JSON.stringify(geo)).not.toContain(signer.email)
+  })
+
+  it('exports representatives with their response rates and intervals, never their e-mail addresses', async () => {
+    const json = JSON.parse((await text('/data/representatives.json')).body) as { rows: Array<Record<string, unknown>> }
+    const reps = await database().db.selectFrom('representatives').select(['id', 'email']).orderBy('id').execute()
+    expect(json.rows.map((r) => r.id)).toEqual(reps.map((r) => r.id))
+    const body = JSON.stringify(json)
+    for (const r of reps) expect(body).not.toContain(r.email)
+    const answers = await database()
+      .db.selectFrom('letter_deliveries')
+      .select(['representative_id', (eb) => eb.fn.countAll<number>().as('n'), (eb) => eb.fn.sum<number>(eb.case().when('answer', 'in', ['yes', 'unsatisfactory']).then(1).else(0).end()).as('replied')])
+      .where('answer', 'is not', null)
+      .groupBy('representative_id')
+      .execute()
+    for (const a of answers) {
+      const row = json.rows.find((r) => r.id === a.representative_id)!
+      expect(row.answers).toBe(Number(a.n))
+      expect(row.replied).toBe(Number(a.replied))
+      expect(row.too_few_answers).toBe(Number(a.n) < 5)
+      if (Number(a.n) > 0) {
+        expect(row.response_rate).toBeCloseTo(Number(a.replied) / Number(a.n), 4)
+        expect(row.interval_low as number).toBeLessThanOrEqual(row.response_rate as number)
+        expect(row.interval_high as number).toBeGreaterThanOrEqual(row.response_rate as number)
+      }
+    }
   })
 
   it('describes everything in a Frictionless data package', async () => {
