@@ -134,7 +134,7 @@ export function SiteFooter() {
     <footer className="site-footer">
       <p>{t('footer.about')}</p>
       <p>
-        <Link to="/language">{t('footer.language')}</Link>
+        <Link to="/language">{t('footer.language')}</Link> · <Link to="/data">{t('opendata:nav')}</Link>
       </p>
     </footer>
   )
