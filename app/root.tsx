@@ -6,6 +6,7 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useMatches,
   useRouteError,
   useRouteLoaderData,
 } from '@remix-run/react'
@@ -21,6 +22,8 @@ import { getUser } from './lib/auth.server'
 import { config } from './lib/config.server'
 import { can } from './modules/accounts/policy'
 import { DemoBanner, SiteHeader, SiteFooter } from './components/layout'
+import { oembedDiscovery } from './modules/embed/oembed.server'
+import { embedLocale, isBareLayout, WIDGET_RESIZE_SCRIPT } from './components/embed/bare'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: stylesUrl },
@@ -28,10 +31,13 @@ export const links: LinksFunction = () => [
 ]
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [locale, city, user] = await Promise.all([localeOf(request), cityProfile(), getUser(request)])
   const url = new URL(request.url)
+  // Widget pages follow the embedding page's language when asked (?lang=); oEmbed discovery on pages that have a widget.
+  const [detected, city, user, oembed] = await Promise.all([localeOf(request), cityProfile(), getUser(request), oembedDiscovery(request)])
+  const locale = embedLocale(url) ?? detected
   return {
     locale,
+    oembed,
     city,
     navigation,
     path: url.pathname + url.search,
@@ -55,6 +61,28 @@ export function Layout({ children }: { children: React.ReactNode }) {
   const { i18n, t } = useTranslation()
   const { requestId, cspNonce } = useRequestContext()
   const locale = data?.locale ?? i18n.language ?? fallbackLocale
+  const matches = useMatches()
+  if (isBareLayout(matches)) {
+    // Widget pages (handle: { layout: 'bare' }): no header, navigation or footer; the frame's height goes to the embedding page.
+    return (
+      <html lang={locale} dir={i18n.dir(locale)}>
+        <head>
+          <meta charSet="utf-8" />
+          <meta name="viewport" content="width=device-width, initial-scale=1" />
+          <meta name="request-id" content={requestId} />
+          {error ? <title>{`${errorTitle(error, t)} · Plaza`}</title> : <Meta />}
+          <Links />
+        </head>
+        <body className="embed-body">
+          <main id="main" className="embed">
+            {children}
+          </main>
+          <Scripts nonce={cspNonce} />
+          <script nonce={cspNonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: WIDGET_RESIZE_SCRIPT }} />
+        </body>
+      </html>
+    )
+  }
   return (
     <html lang={locale} dir={i18n.dir(locale)}>
       <head>
@@ -63,6 +91,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <meta name="request-id" content={requestId} />
         {error ? <title>{`${errorTitle(error, t)} · Plaza`}</title> : <Meta />}
         <Links />
+        {data?.oembed ? <link rel="alternate" type="application/json+oembed" href={data.oembed.href} title={data.oembed.title} /> : null}
       </head>
       <body>
         <a className="skip-link" href="#main">

@@ -39,7 +39,15 @@ export interface HttpAppOptions {
    */
   fastPosts?: Record<string, (request: Request) => Promise<Response | null>>
   publicDir?: string
+  /**
+   * The frame-ancestors sources of widget pages (/embed/…): Plaza itself and the allowed sites.
+   * Default: the embed module's cached list (app/modules/embed/allowed-origins.server.ts).
+   */
+  widgetFrameAncestors?: () => Promise<string[]>
 }
+
+/** Widget pages, the only ones other sites may frame (docs/decisions/080-embedding.md). */
+export const isWidgetPath = (path: string) => /^\/embed\/[^/]/.test(path)
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -49,6 +57,8 @@ declare module 'express-serve-static-core' {
   interface Locals {
     requestId: string
     cspNonce: string
+    /** frame-ancestors sources of this response (widget pages only; others: 'none'). */
+    frameAncestors?: string[]
     body?: Buffer
   }
 }
@@ -144,6 +154,18 @@ export function createHttpApp(options: HttpAppOptions) {
     .filter((u): u is string => Boolean(u))
     // A tile host template such as https://{s}.tile.example.org becomes https://*.tile.example.org.
     .map((u) => /^https?:\/\/[^/?#]+/.exec(u)![0].replace(/\{[^}]*\}/g, '*'))
+  // Widget pages may be framed by Plaza and the allowed sites; every other page by no one.
+  const widgetFrameAncestors =
+    options.widgetFrameAncestors ?? (async () => (await import('../modules/embed/allowed-origins.server')).frameAncestorsForWidgets())
+  app.use((req, res, next) => {
+    if (!isWidgetPath(req.path)) return next()
+    widgetFrameAncestors()
+      .then((sources) => {
+        res.locals.frameAncestors = sources
+        next()
+      })
+      .catch(next)
+  })
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -157,7 +179,7 @@ export function createHttpApp(options: HttpAppOptions) {
           'font-src': ["'self'"],
           'connect-src': ["'self'", ...mapOrigins],
           'worker-src': ["'self'", 'blob:'],
-          'frame-ancestors': ["'none'"],
+          'frame-ancestors': [(_req, res) => (res as ExpressResponse).locals.frameAncestors?.join(' ') || "'none'"],
           'form-action': ["'self'"],
           'base-uri': ["'none'"],
           'object-src': ["'none'"],
@@ -167,10 +189,12 @@ export function createHttpApp(options: HttpAppOptions) {
       strictTransportSecurity: https ? { maxAge: 31536000, includeSubDomains: true } : false,
       crossOriginEmbedderPolicy: false,
       referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
-      xFrameOptions: { action: 'deny' },
+      // Set below: X-Frame-Options cannot list origins, so widget pages rely on frame-ancestors alone.
+      xFrameOptions: false,
     }),
   )
   app.use((_req, res, next) => {
+    if (!res.locals.frameAncestors) res.setHeader('X-Frame-Options', 'DENY')
     res.setHeader('Permissions-Policy', 'geolocation=(self), camera=(), microphone=(), payment=(), usb=()')
     next()
   })

@@ -44,6 +44,9 @@ export default function AdminHub() {
             <li>
               <Link to="/admin/representatives">{t('representatives:admin.hubLink')}</Link>
             </li>
+            <li>
+              <Link to="/embed">{t('embed:admin.hubLink')}</Link>
+            </li>
           </>
         ) : null}
         <li>

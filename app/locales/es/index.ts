@@ -19,5 +19,6 @@ import opendata from './opendata.json'
 import signatures from './signatures.json'
 import petitions from './petitions.json'
 import representatives from './representatives.json'
+import embed from './embed.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, embed }
