@@ -48,6 +48,8 @@ export default defineConfig({
       RATE_LIMIT_WRITE: '1000/60',
       // Two supports reach a proposal's threshold: the voting flow uses the demo accounts that may support.
       PROPOSAL_THRESHOLD: '2',
+      // One sponsor sends a petition to moderation (the petitions flow signs as that sponsor).
+      PETITION_SPONSORS: '1',
     },
   },
 })
