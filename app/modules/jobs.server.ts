@@ -7,6 +7,7 @@ import { advanceProcesses } from './voting/processes.server'
 import { closeExpiredPetitions, sendPetitionMailings } from './petitions/petitions.server'
 import { registerLetterMail } from './letters/letters.server'
 import { startLetterJobs } from './letters/questionnaire.server'
+import { startDigestJob } from './notifications/digest.server'
 
 /**
  * Background work that runs beside the web servers (in the primary process; see scripts/start.ts).
@@ -47,12 +48,15 @@ export function startBackgroundJobs() {
       .catch((error) => logger().error({ err: error }, 'petition upkeep failed'))
   const petitionTimer = setInterval(petitions, 60_000)
   petitionTimer.unref()
+  // Following: each address with daily subscriptions gets one digest a day (claimed per address).
+  const stopDigests = startDigestJob()
   return {
     async stop() {
       for (const timer of [first, hourly, minute, quarter, soon]) clearTimeout(timer)
       clearInterval(petitionTimer)
       await stopQuestionnaires()
       await stopLetters()
+      stopDigests()
     },
   }
 }

@@ -117,6 +117,9 @@ export default function Account() {
           <Link to="/account/delegations">{t('votes:delegations.title')}</Link>
         </li>
         <li>
+          <Link to="/account/subscriptions">{t('notifications:account.link')}</Link>
+        </li>
+        <li>
           <Link to="/account/password">{t('account.changePassword')}</Link>
         </li>
         <li>

@@ -17,6 +17,7 @@ import type { FeatureCollectionAnswer, LayerInfo } from '../components/map/types
 import { getUser } from '../lib/auth.server'
 import { discussionData } from '../modules/deliberation/routing.server'
 import { Discussion } from '../modules/deliberation/components/Discussion'
+import { FollowForm } from '../components/FollowForm'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: maplibreStyles },
@@ -43,6 +44,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     items,
     config: mapClientConfig(),
     discussion,
+    followEmail: user?.email ?? '',
   }
 }
 
@@ -50,7 +52,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
 export default function AreaPage() {
-  const { area, layers, counts, items, config, levelLabel, locale, discussion } = useLoaderData<typeof loader>()
+  const { area, layers, counts, items, config, levelLabel, locale, discussion, followEmail } = useLoaderData<typeof loader>()
   const { t } = useTranslation('geo')
   const { decimal, integer } = formatters(locale)
   const mapRef = useRef<MapHandle | null>(null)
@@ -153,6 +155,7 @@ export default function AreaPage() {
       ) : (
         <p className="map-note">{t('map.nothingYet')}</p>
       )}
+      <FollowForm targetKind="area" targetId={area.id} back={`/areas/${area.slug}`} email={followEmail} />
       {discussion ? <Discussion data={discussion} locale={locale} title={t('deliberation:titleOf', { title: area.name })} /> : null}
       <p>
         <Link to="/areas">{t('area.allAreas')}</Link>

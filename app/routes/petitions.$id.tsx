@@ -23,6 +23,7 @@ import { deletePetitionDraft, gatherSponsors, petitionForViewer, petitionJsonRes
 import { signAction } from '../modules/petitions/sign-http.server'
 import { signFormData } from '../modules/petitions/signatures.server'
 import { isPublicState } from '../modules/petitions/states'
+import { FollowForm } from '../components/FollowForm'
 
 /**
  * /petitions/:id — a petition as the public reads it: what it asks, of whom, its background, the
@@ -331,6 +332,7 @@ export default function PetitionPage() {
         </section>
       ) : null}
 
+      {published ? <FollowForm targetKind="petition" targetId={p.id} back={`/petitions/${p.id}`} email={user?.email ?? ''} /> : null}
       {discussion ? <Discussion data={discussion} locale={locale} title={t('page.discussion')} /> : null}
       {published && loggedIn ? (
         <FlagForm action={`/petitions/${p.id}`} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />

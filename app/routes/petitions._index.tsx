@@ -8,6 +8,7 @@ import { FormMessage } from '../components/forms'
 import { PetitionCard, PetitionStateBadge } from '../components/petitions/PetitionParts'
 import { listPetitions, unpublishedOf } from '../modules/petitions/petitions.server'
 import { isListFilter, isListSort, listFilters, listSorts } from '../modules/petitions/states'
+import { itemFeedLinks } from '../modules/notifications/feeds'
 
 /**
  * /petitions — published petitions: open (default), closed, awaiting a response, responded,
@@ -40,7 +41,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 // Public: anonymous readers may get a copy up to 5 seconds old.
 export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
+// Feed readers find the feeds of this list (issue 10).
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }, ...itemFeedLinks('petitions', {}, data?.title ?? '')]
 
 export default function PetitionsList() {
   const data = useLoaderData<typeof loader>()

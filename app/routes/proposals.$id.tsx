@@ -23,6 +23,7 @@ import { supportRefusal } from '../modules/proposals/policy'
 import { isPublicState } from '../modules/proposals/states'
 import { StateBadge, SupportProgress } from '../modules/proposals/components/ProposalParts'
 import { FlagForm } from '../components/FlagForm'
+import { FollowForm } from '../components/FollowForm'
 
 /**
  * /proposals/:id — a proposal as the public reads it: summary, text, author, category, tags,
@@ -58,6 +59,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     proposal,
     discussion,
     loggedIn: Boolean(user),
+    followEmail: user?.email ?? '',
     support: proposal.viewer.supported ? ({ kind: 'supported' } as const) : refusal ? refusal : ({ kind: 'may' } as const),
     supportLevel: level,
     mapConfig: mapClientConfig(),
@@ -120,7 +122,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const DONE = ['supported', 'alreadySupported', 'thresholdReached', 'published', 'saved', 'flagged', 'answered'] as const
 
 export default function ProposalPage() {
-  const { proposal: p, discussion, loggedIn, support, supportLevel, mapConfig, bounds, locale, flagReasons } = useLoaderData<typeof loader>()
+  const { proposal: p, discussion, loggedIn, support, supportLevel, mapConfig, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('proposals')
@@ -299,6 +301,7 @@ export default function ProposalPage() {
           <Link to={`/council/proposals/${p.id}`}>{t('page.answerLink')}</Link>
         </p>
       ) : null}
+      {isPublicState(p.state) ? <FollowForm targetKind="proposal" targetId={p.id} back={here} email={followEmail} /> : null}
       {discussion ? <Discussion data={discussion} locale={locale} title={t('page.discussion')} /> : null}
       {loggedIn && !p.viewer.isAuthor && isPublicState(p.state) ? (
         <FlagForm action={here} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />

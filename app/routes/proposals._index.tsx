@@ -15,6 +15,7 @@ import { listQuerySchema, SORTS, STATE_FILTERS } from '../modules/proposals/sche
 import { activeStates, publicStates } from '../modules/proposals/states'
 import { ProposalCard } from '../modules/proposals/components/ProposalParts'
 import { AreaSelect } from '../components/AreaSelect'
+import { itemFeedLinks } from '../modules/notifications/feeds'
 
 /**
  * /proposals — public proposals sorted by hot (default), most supported or newest, filtered by
@@ -90,7 +91,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
 // Public: anonymous readers may get a copy up to 5 seconds old.
 export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
+// Feed readers find the feeds of this list (issue 10).
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }, ...itemFeedLinks('proposals', { area: data?.filter.area, category: data?.filter.category }, data?.title ?? '')]
 
 export default function ProposalsList() {
   const data = useLoaderData<typeof loader>()

@@ -21,6 +21,7 @@ import { reporterUpdateSchema } from '../modules/reports/schema'
 import { StateBadge, Timeline } from '../modules/reports/components/ReportParts'
 import { serviceAttributes } from '../modules/open311/open311.server'
 import { FlagForm } from '../components/FlagForm'
+import { FollowForm } from '../components/FollowForm'
 
 /**
  * /reports/:id — a report as the public follows it: map, photos, status, the department handling
@@ -69,6 +70,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     labels,
     discussion,
     loggedIn: Boolean(user),
+    followEmail: user?.email ?? '',
     config: mapClientConfig(),
     bounds: [report.lng - d * 1.4, report.lat - d, report.lng + d * 1.4, report.lat + d] as [number, number, number, number],
     flagReasons,
@@ -116,7 +118,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReportPage() {
-  const { report, timeline, photos, answers, labels, discussion, loggedIn, config, bounds, locale, flagReasons } = useLoaderData<typeof loader>()
+  const { report, timeline, photos, answers, labels, discussion, loggedIn, config, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('reports')
@@ -237,6 +239,7 @@ export default function ReportPage() {
         <h2 id="timeline-heading">{t('page.timeline')}</h2>
         <Timeline entries={timeline} labels={labels} locale={locale} />
       </section>
+      {discussion ? <FollowForm targetKind="report" targetId={report.id} back={here} email={followEmail} /> : null}
       {discussion ? <Discussion data={discussion} locale={locale} title={t('page.discussion')} /> : null}
       {loggedIn && !report.viewer.isReporter && report.stateKind !== 'hidden' ? (
         <FlagForm action={here} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />

@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next'
 import chartStyles from '../components/charts/charts.css'
 import votesStyles from '../modules/voting/components/votes.css'
 import { getUser } from '../lib/auth.server'
+import { FollowForm } from '../components/FollowForm'
 import { translatorFor } from '../lib/i18n.server'
 import { readForm } from '../lib/forms.server'
 import { formatters } from '../lib/format'
@@ -128,6 +129,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     ) as Record<string, string>,
     viewer: viewerData,
     loggedIn: Boolean(user),
+    followEmail: user?.email ?? '',
     published: published
       ? {
           result: published.result,
@@ -398,6 +400,7 @@ export default function VotePage() {
           )}
         </aside>
       </div>
+      <FollowForm targetKind="vote" targetId={d.process.id} back={`/votes/${d.process.id}`} email={d.followEmail} />
     </div>
   )
 }

@@ -19,6 +19,7 @@ import opendata from './opendata.json'
 import signatures from './signatures.json'
 import petitions from './petitions.json'
 import representatives from './representatives.json'
+import notifications from './notifications.json'
 import embed from './embed.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, embed }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed }

@@ -17,6 +17,7 @@ import { areasContaining } from '../geo/lookup.server'
 import { placeItem, removeItem, updateItem } from '../geo/map-index.server'
 import { activeBlock, recordAudit } from '../moderation/moderation.server'
 import { ftsQuery } from '../proposals/search'
+import { itemPublished, petitionEvent } from '../notifications/events.server'
 import {
   ACTION_MAX,
   addMonths,
@@ -377,6 +378,7 @@ export async function publishPetition(moderator: Principal, id: number, options:
     }
     await recordAudit(trx, { actorId: moderator.id, action: 'petition.publish', targetKind: 'petition', targetId: id, before: { state: p.state }, after: { state: 'open', closes_at: closes } })
     await mailAuthor(trx, p, 'published')
+    await itemPublished(trx, 'petition', id)
     return { kind: 'ok' as const }
   })
 }
@@ -465,6 +467,7 @@ export async function closeExpiredPetitions(at: Date = new Date()): Promise<numb
       const r = await trx.updateTable('petitions').set({ state: 'closed', closed_at: stamp, updated_at: stamp }).where('id', '=', id).where('state', '=', 'open').where('closes_at', '<=', stamp).executeTakeFirst()
       if (!r.numUpdatedRows) continue
       await updateItem(trx, MAP_KIND, id, { status: 'closed' })
+      await petitionEvent(trx, id, 'closed')
       closed.push(id)
     }
     return closed
@@ -508,6 +511,7 @@ export async function respondToPetition(user: Principal, id: number, markdown: s
       .execute()
     await recordAudit(trx, { actorId: user.id, action: 'petition.respond', targetKind: 'petition', targetId: id, before: { response: p.response_md }, after: { response: text } })
     const mailing = p.responded_at ? null : await startMailing(trx, id, 'response', at)
+    if (!p.responded_at) await petitionEvent(trx, id, 'response', user.id)
     return { kind: 'ok' as const, mailing }
   })
   if (result.kind === 'ok' && result.mailing) kickMailings()
@@ -526,6 +530,7 @@ export async function scheduleDebate(user: Principal, id: number, date: string):
     await trx.updateTable('petitions').set({ debate_scheduled_for: date, updated_at: at }).where('id', '=', id).execute()
     await recordAudit(trx, { actorId: user.id, action: 'petition.schedule-debate', targetKind: 'petition', targetId: id, before: { date: p.debate_scheduled_for }, after: { date } })
     const mailing = p.debate_scheduled_for === date ? null : await startMailing(trx, id, 'debate_scheduled', at)
+    if (p.debate_scheduled_for !== date) await petitionEvent(trx, id, 'debate_scheduled', user.id)
     return { kind: 'ok' as const, mailing }
   })
   if (result.kind === 'ok' && result.mailing) kickMailings()
@@ -552,6 +557,7 @@ export async function publishDebateOutcome(user: Principal, id: number, markdown
       .execute()
     await recordAudit(trx, { actorId: user.id, action: 'petition.debate-outcome', targetKind: 'petition', targetId: id, before: { outcome: p.debate_outcome_md }, after: { outcome: text } })
     const mailing = p.debated_at ? null : await startMailing(trx, id, 'debate_outcome', at)
+    if (!p.debated_at) await petitionEvent(trx, id, 'debate_outcome', user.id)
     return { kind: 'ok' as const, mailing }
   })
   if (result.kind === 'ok' && result.mailing) kickMailings()

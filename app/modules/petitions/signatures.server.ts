@@ -17,6 +17,7 @@ import type { MapClientConfig } from '../../components/map/types'
 import { normaliseSignatureEmail, signatureEmailDomain } from './email'
 import { decideSignature, parseIpList, parseSignatureLists, rateLimitKey, type SignatureDecision, type SignatureLists, type SignatureListsInput } from './fraud'
 import { petitionEvent } from '../notifications/events.server'
+import { petitionEvent } from '../notifications/events.server'
 
 /**
  * Signing petitions (issue 8): one signature per normalised e-mail per petition, residence, the
@@ -269,6 +270,8 @@ class CountDeltas {
         where id = ${id}`.execute(trx)
       // Followers hear when a threshold is reached (issue 10): one primary-key read per petition and batch.
       if (d.counted > 0) await thresholdEvents(trx, id, at)
+      // Followers hear when a threshold is reached (issue 10): one primary-key read per petition and batch.
+      if (d.counted > 0) await thresholdEvents(trx, id, at)
       if (d.sponsors > 0) {
         // Enough sponsors: to moderation.
         await sql`update petitions set state = 'pending', submitted_at = ${at}, updated_at = ${at}
@@ -288,6 +291,12 @@ class CountDeltas {
         on conflict (petition_id, hour) do update set signatures = signatures + excluded.signatures`.execute(trx)
     }
   }
+}
+
+async function thresholdEvents(trx: Transaction<Database>, id: number, at: string) {
+  const p = await trx.selectFrom('petitions').select(['response_threshold_reached_at', 'debate_threshold_reached_at']).where('id', '=', id).executeTakeFirst()
+  if (p?.response_threshold_reached_at === at) await petitionEvent(trx, id, 'response_threshold')
+  if (p?.debate_threshold_reached_at === at) await petitionEvent(trx, id, 'debate_threshold')
 }
 
 async function thresholdEvents(trx: Transaction<Database>, id: number, at: string) {

@@ -13,6 +13,7 @@ import { answerable, mayAnswer, mayView, supportRefusal } from './policy'
 import { ANSWER_MAX, type ProposalSort, type StateFilter } from './schema'
 import { ftsQuery } from './search'
 import { activeStates, addMonths, canTransition, daysUntil, isPublicState, publicStates, restoredState, visibleOnMap } from './states'
+import { itemPublished, proposalEvent } from '../notifications/events.server'
 
 /**
  * Proposals and their supports (CONSUL / Decide Madrid): drafting, publishing, supporting up to the
@@ -105,6 +106,7 @@ export function onThresholdReached(listener: ThresholdReachedListener): () => vo
 async function reachThreshold(trx: Transaction<Database>, id: number, supports: number, threshold: number, at: string) {
   await trx.updateTable('proposals').set({ state: 'threshold_reached', threshold_reached_at: at, updated_at: at }).where('id', '=', id).execute()
   await updateItem(trx, MAP_KIND, id, { status: 'threshold_reached' })
+  await proposalEvent(trx, id, 'threshold')
   if (thresholdListeners.length === 0) return
   const p = await trx
     .selectFrom('proposals')
@@ -252,6 +254,7 @@ export async function createProposal(author: Principal, input: ProposalInput, op
       .returning(['id', 'state'])
       .executeTakeFirstOrThrow()
     await syncSaved(trx, row.id, row.state, prepared, input, at)
+    if (row.state === 'published') await itemPublished(trx, 'proposal', row.id)
     return { kind: 'saved' as const, id: row.id, state: row.state }
   })
 }
@@ -272,6 +275,7 @@ export async function updateDraft(author: Principal, id: number, input: Proposal
       .where('id', '=', id)
       .execute()
     await syncSaved(trx, id, state, prepared, input, options.publish ? at : p.created_at)
+    if (state === 'published') await itemPublished(trx, 'proposal', id)
     return { kind: 'saved' as const, id, state }
   })
 }
@@ -291,6 +295,7 @@ export async function publishProposal(author: Principal, id: number): Promise<Pu
     const at = now()
     await trx.updateTable('proposals').set({ ...publishing(at), updated_at: at }).where('id', '=', id).execute()
     await updateItem(trx, MAP_KIND, id, { status: 'published', visible: true })
+    await itemPublished(trx, 'proposal', id)
     return { kind: 'published' as const }
   })
 }
@@ -421,6 +426,7 @@ export async function attachProcess(trx: Transaction<Database>, proposalId: numb
   const at = now()
   await trx.updateTable('proposals').set({ state: 'voting', process_id: processId, updated_at: at }).where('id', '=', proposalId).execute()
   await updateItem(trx, MAP_KIND, proposalId, { status: 'voting' })
+  await proposalEvent(trx, proposalId, 'voting')
   return { kind: 'ok' }
 }
 
@@ -459,6 +465,7 @@ export async function answerProposal(user: Principal, proposalId: number, markdo
       before: { state: p.state, answer: p.answer_md },
       after: { state: 'answered', answer: text },
     })
+    await proposalEvent(trx, proposalId, 'answered', user.id)
     return { kind: 'ok' as const }
   })
 }

@@ -13,6 +13,7 @@ import { recordAudit } from '../moderation/moderation.server'
 import { attachPhotos } from './photos.server'
 import { routeReport } from './routing.server'
 import { canTransition, isPublic } from './states'
+import { itemPublished, reportUpdated } from '../notifications/events.server'
 
 /**
  * Street-issue reports: filing, confirmation, supports ("me too"), triage by the department's staff
@@ -55,6 +56,8 @@ export function onReportPublished(listener: ReportPublishedListener) {
   publishedListeners.push(listener)
 }
 async function published(trx: Transaction<Database>, id: number) {
+  // Followers of the report's areas (issue 10).
+  await itemPublished(trx, 'report', id)
   if (publishedListeners.length === 0) return
   const r = await trx.selectFrom('reports').select(['id', 'lat', 'lng', 'title', 'category_id', 'area_id', 'district_id']).where('id', '=', id).executeTakeFirstOrThrow()
   const item = await trx.selectFrom('map_items').select('area_ids').where('kind', '=', MAP_KIND).where('item_id', '=', id).executeTakeFirst()
@@ -474,6 +477,8 @@ async function addUpdate(
     })
     .returning('id')
     .executeTakeFirstOrThrow()
+  // The report's followers hear of every public update (issue 10).
+  if (u.public) await reportUpdated(trx, { reportId: u.reportId, authorId: u.authorId, text: u.text, toState: u.toState })
   return row.id
 }
 

@@ -13,6 +13,7 @@ import { formatWeight, parseWeight, type MilliWeight } from './arithmetic'
 import { MAX_CREDITS, MAX_MONEY, MAX_OPTIONS, MAX_PROJECTS, methods, methodSpecSchema, type MethodSpec } from './methods'
 import { describePolicy, MAX_RULES, residences, unreachableRules, weightPolicySchema, type Residence, type WeightPolicy } from './weights'
 import { countProcess, snapshotDelegations, verifyProcess, type ProcessCount } from './voting.server'
+import { voteEvent } from '../notifications/events.server'
 
 /**
  * Administering voting processes: creating and editing them (only before they open), the state
@@ -769,6 +770,7 @@ export function closeProcessNow(admin: Admin, id: number, at: Date = new Date())
     set: { closes_at: at.toISOString() },
     during: async (trx) => {
       await snapshotDelegations(trx, id)
+      await voteEvent(trx, id, 'closed', admin.id)
     },
   })
 }
@@ -808,6 +810,7 @@ export async function advanceProcesses(at: Date = new Date()): Promise<{ opened:
           if (Number(open.numUpdatedRows) === 1) {
             opened.push(process.id)
             await recordAudit(trx, { actorId: null, action: 'voting.open', targetKind: PROCESS_KIND, targetId: process.id, before: { state: 'scheduled' }, after: { state: 'open' } })
+            await voteEvent(trx, process.id, 'opened')
           }
         }
         // A process whose whole voting period passed before this run opens and closes at once.
@@ -822,6 +825,7 @@ export async function advanceProcesses(at: Date = new Date()): Promise<{ opened:
           await snapshotDelegations(trx, process.id)
           closed.push(process.id)
           await recordAudit(trx, { actorId: null, action: 'voting.close', targetKind: PROCESS_KIND, targetId: process.id, before: { state: 'open' }, after: { state: 'closed' } })
+          await voteEvent(trx, process.id, 'closed')
         }
       })
     } catch (error) {
@@ -917,6 +921,7 @@ export async function publishResults(admin: Admin, id: number): Promise<CommandR
       return { kind: 'wrongState', state: now.state }
     }
     await recordAudit(trx, { actorId: admin.id, action: 'voting.publish', targetKind: PROCESS_KIND, targetId: id, before: { state: 'closed' }, after: { state: 'published', publishedAt: at } })
+    await voteEvent(trx, id, 'published', admin.id)
     for (const listener of publishedListeners) await listener(trx, { id, proposalId: row.proposal_id })
     return { kind: 'ok', results }
   })
