@@ -8,6 +8,7 @@ import { proposalsStep } from './proposals'
 import { votingStep } from './voting'
 import { representativesStep } from './representatives'
 import { petitionsStep } from './petitions'
+import { lettersStep } from './letters'
 import { sampleSteps, seedSampleItems } from '../../app/modules/geo/sample.server'
 
 /**
@@ -85,6 +86,8 @@ export const seedSteps: SeedStep[] = [areasStep, accountsStep, reportsStep, demo
 seedSteps.push(representativesStep)
 // Demo petitions in every state (after the representatives: one petition asks one of them).
 seedSteps.push(petitionsStep)
+// Demo letters, their deliveries and questionnaire answers (after the representatives).
+seedSteps.push(lettersStep)
 
 // Benchmark data on the one map: only when --scale > 1 (scale × 10,000 synthetic "sample" items).
 seedSteps.push({
