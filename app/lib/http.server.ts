@@ -193,8 +193,10 @@ export function createHttpApp(options: HttpAppOptions) {
       xFrameOptions: false,
     }),
   )
-  app.use((_req, res, next) => {
+  app.use((req, res, next) => {
     if (!res.locals.frameAncestors) res.setHeader('X-Frame-Options', 'DENY')
+    // Other sites load the widget script (helmet's default, same-origin, would block it).
+    if (req.path === '/widget.js') res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin')
     res.setHeader('Permissions-Policy', 'geolocation=(self), camera=(), microphone=(), payment=(), usb=()')
     next()
   })

@@ -1,0 +1,213 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { expect, test, type Browser, type Frame, type Page } from '@playwright/test'
+import AxeBuilder from '@axe-core/playwright'
+import { baseURL } from '../../playwright.config'
+
+/**
+ * Widgets on another site: a city page served from a SECOND origin on 127.0.0.1 (a tiny node:http
+ * server started here, allowed through the /embed admin page) embeds every widget with the
+ * two-line snippet; each renders, takes its content's height (no scroll bar), the report form
+ * files a report; a page from an origin NOT on the list is refused by the browser.
+ */
+
+test.use({ locale: 'en-GB' })
+test.describe.configure({ mode: 'serial' })
+
+const servers: http.Server[] = []
+let allowed = ''
+let refused = ''
+const ids = { petition: 0, proposal: 0 }
+
+function cityPage(): string {
+  const snippet = (attrs: string) => `<script src="${baseURL}/widget.js" async></script>\n<div ${attrs}></div>`
+  return `<!doctype html>
+<html lang="fr"><head><meta charset="utf-8"><title>Ville de Valmera</title></head>
+<body>
+<h1>Valmera city news</h1>
+<section id="petition">${snippet(`data-plaza-widget="petition" data-petition="${ids.petition}" data-lang="auto"`)}</section>
+<section id="proposal">${snippet(`data-plaza-widget="proposal" data-proposal="${ids.proposal}" data-lang="en"`)}</section>
+<section id="reports">${snippet('data-plaza-widget="reports" data-area="sant-roc" data-limit="3" data-lang="en"')}</section>
+<section id="map">${snippet('data-plaza-widget="map" data-area="sant-roc" data-layers="reports,proposals" data-lang="en"')}</section>
+<section id="form">${snippet('data-plaza-widget="report-form" data-area="sant-roc" data-lang="en"')}</section>
+</body></html>`
+}
+
+async function serve(): Promise<string> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' })
+    res.end(cityPage())
+  })
+  servers.push(server)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+async function loggedIn(browser: Browser, who: string): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-GB' })
+  const page = await context.newPage()
+  await page.goto('/login')
+  await page.getByLabel('E-mail address').fill(`${who}@valmera.example`)
+  await page.getByLabel('Password').fill('valmera-demo-2026')
+  await page.getByRole('button', { name: 'Log in' }).click()
+  await expect(page.getByRole('banner').getByRole('link', { name: 'Your account' })).toBeVisible()
+  return page
+}
+
+async function expectAccessible(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+}
+
+test.beforeAll(async ({ browser }) => {
+  const db = new SQLite(path.resolve('.cache/e2e/plaza.sqlite'), { readonly: true, fileMustExist: true })
+  ids.petition = (db.prepare(`select id from petitions where state = 'open' order by id limit 1`).get() as { id: number }).id
+  ids.proposal = (db.prepare(`select id from proposals where state = 'published' order by id limit 1`).get() as { id: number }).id
+  db.close()
+  allowed = await serve()
+  refused = await serve()
+  // The administrator allows the second origin on /embed.
+  const admin = await loggedIn(browser, 'admin')
+  await admin.goto('/embed')
+  await admin.getByLabel('Site address').fill(`${allowed}/`)
+  await admin.getByLabel('Note', { exact: true }).fill('Playwright city page')
+  await admin.getByRole('button', { name: 'Allow this site' }).click()
+  await expect(admin.getByText(`${allowed} may now embed widgets.`)).toBeVisible()
+  await admin.context().close()
+  // Several server processes: each re-reads the list within five seconds.
+  await expect
+    .poll(
+      async () => {
+        for (let i = 0; i < 6; i++) {
+          const res = await fetch(`${baseURL}/embed/reports?area=sant-roc&probe=${i}`)
+          if (!(res.headers.get('content-security-policy') ?? '').includes(allowed)) return false
+        }
+        return true
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true)
+})
+
+test.afterAll(async () => {
+  for (const s of servers) await new Promise<void>((resolve) => s.close(() => resolve()))
+})
+
+async function widgetFrame(page: Page, section: string): Promise<Frame> {
+  const handle = await page.locator(`#${section} iframe`).elementHandle({ timeout: 15_000 })
+  const frame = await handle!.contentFrame()
+  expect(frame).not.toBeNull()
+  return frame!
+}
+
+/** The frame's height follows its content: equal within a pixel, and nothing to scroll. */
+async function expectFitted(page: Page, section: string) {
+  const frame = await widgetFrame(page, section)
+  await expect
+    .poll(
+      async () => {
+        const outer = await page.locator(`#${section} iframe`).evaluate((f) => Math.round(f.getBoundingClientRect().height))
+        const inner = await frame.evaluate(() => ({
+          content: Math.ceil(document.getElementById('main')!.getBoundingClientRect().height),
+          scroll: document.documentElement.scrollHeight,
+          client: document.documentElement.clientHeight,
+        }))
+        return Math.abs(outer - inner.content) <= 1 && inner.scroll <= inner.client + 1
+      },
+      { timeout: 15_000 },
+    )
+    .toBe(true)
+  await expect(page.locator(`#${section} iframe`)).toHaveAttribute('scrolling', 'no')
+}
+
+test('a page of an allowed site shows every widget, each at its content height, in the language asked', async ({ page }) => {
+  await page.goto(`${allowed}/news`)
+  const petition = await widgetFrame(page, 'petition')
+  // data-lang="auto" follows <html lang="fr"> of the city page.
+  await expect(petition.getByRole('link', { name: 'Signer cette pétition' })).toBeVisible()
+  await expect(petition.getByRole('link', { name: 'Signer cette pétition' })).toHaveAttribute('target', '_blank')
+  await expect(petition.getByTestId('petition-count')).toContainText('signatures')
+  await expect(page.locator('#petition iframe')).toHaveAttribute('title', /Pétition|Plaza/)
+
+  const proposal = await widgetFrame(page, 'proposal')
+  await expect(proposal.getByRole('link', { name: 'Support on Plaza' })).toHaveAttribute('target', '_blank')
+  await expect(proposal.getByTestId('proposal-supports')).toContainText('support')
+
+  const reports = await widgetFrame(page, 'reports')
+  await expect(reports.getByRole('heading', { name: 'Latest reports in Sant Roc' })).toBeVisible()
+
+  const map = await widgetFrame(page, 'map')
+  await expect(map.getByRole('heading', { name: 'Map of Sant Roc' })).toBeVisible()
+  await expect(map.getByRole('region', { name: 'Interactive map of Sant Roc' }).or(map.getByTestId('map-fallback')).first()).toBeVisible()
+
+  const form = await widgetFrame(page, 'form')
+  await expect(form.getByRole('heading', { name: 'Report a problem in Sant Roc' })).toBeVisible()
+
+  for (const section of ['petition', 'proposal', 'reports', 'map', 'form']) await expectFitted(page, section)
+})
+
+test('the report form widget files a real report from inside the frame', async ({ page }) => {
+  const title = `Broken bench in the widget ${Date.now()}`
+  await page.goto(`${allowed}/news`)
+  const form = await widgetFrame(page, 'form')
+  await form.getByLabel('What kind of problem?').selectOption({ index: 1 })
+  await form.getByLabel('Short title').fill(title)
+  await form.getByLabel('Describe the problem').fill('Filed through the widget on the city website.')
+  await form.getByLabel('Your name').fill('Widget Tester')
+  await form.getByLabel('Your e-mail address').fill('widget.tester@example.org')
+  await form.getByRole('button', { name: 'Send the report' }).click()
+  // A category with its own questions brings the form back with them, nothing typed lost.
+  const again = await widgetFrame(page, 'form')
+  const question = again.locator('select[name^="attribute["]')
+  if (await question.count()) {
+    await expect(again.getByLabel('Short title')).toHaveValue(title)
+    await question.first().selectOption({ index: 1 })
+    await again.getByRole('button', { name: 'Send the report' }).click()
+  }
+  const sent = await widgetFrame(page, 'form')
+  await expect(sent.getByTestId('report-sent')).toBeVisible()
+  await expectFitted(page, 'form')
+  const db = new SQLite(path.resolve('.cache/e2e/plaza.sqlite'), { readonly: true })
+  const row = db.prepare(`select state_kind, reporter_email from reports where title = ?`).get(title) as { state_kind: string; reporter_email: string } | undefined
+  const mail = db.prepare(`select count(*) n from outbox where to_address = 'widget.tester@example.org'`).get() as { n: number }
+  db.close()
+  expect(row).toEqual({ state_kind: 'unconfirmed', reporter_email: 'widget.tester@example.org' })
+  expect(mail.n).toBeGreaterThan(0)
+})
+
+test('a page of a site that is not on the list gets no widget: the browser refuses the frame', async ({ page }) => {
+  const refusals: string[] = []
+  page.on('console', (message) => {
+    if (/frame-ancestors/i.test(message.text())) refusals.push(message.text())
+  })
+  await page.goto(`${refused}/news`)
+  const handle = await page.locator('#petition iframe').elementHandle({ timeout: 15_000 })
+  await page.waitForTimeout(1500)
+  const frame = await handle!.contentFrame()
+  const text = frame ? await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '') : ''
+  expect(text).not.toContain('Signer cette pétition')
+  expect(text).not.toContain('Plaza')
+  expect(refusals.join('\n')).toContain('frame-ancestors')
+})
+
+test('the /embed page and a widget page pass axe; the builder previews the widget and gives both snippets', async ({ browser, page }) => {
+  await page.goto(`/embed/petitions/${ids.petition}`)
+  await expectAccessible(page)
+  await page.goto('/embed/report-form?area=sant-roc')
+  await expectAccessible(page)
+  const admin = await loggedIn(browser, 'admin')
+  await admin.goto('/embed')
+  await expectAccessible(admin)
+  await admin.getByLabel('Latest reports in an area').check()
+  await admin.getByLabel('Area').selectOption('sant-roc')
+  await admin.getByRole('button', { name: 'Show the preview' }).click()
+  const preview = admin.frameLocator('#builder-preview')
+  await expect(preview.getByRole('heading', { name: 'Latest reports in Sant Roc' })).toBeVisible()
+  await expect(admin.getByLabel('Snippet (script and placeholder)')).toHaveValue(/data-plaza-widget="reports" data-area="sant-roc"/)
+  await expect(admin.getByLabel('Plain iframe')).toHaveValue(/<iframe src="http:\/\/127\.0\.0\.1:\d+\/embed\/reports\?area=sant-roc/)
+  await expect(admin.getByRole('button', { name: 'Copy the snippet' })).toBeVisible()
+  await expectAccessible(admin)
+  await admin.context().close()
+})
