@@ -274,7 +274,8 @@ export default function PetitionPage() {
         </section>
       ) : null}
 
-      {p.state === 'open' ? (
+      {/* Closed: the form's place says so (and a late signature's refusal lands here). */}
+      {published ? (
         <SignForm
           petition={signing}
           user={user}

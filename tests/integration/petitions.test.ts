@@ -313,4 +313,21 @@ describe('form fuzzing', () => {
       { numRuns: 40 },
     )
   }, 120_000)
+
+  it('the petition page and the edit form answer a redirect or a 4xx to any body', async () => {
+    const v = await as('citizen')
+    const draft = await v.post('/petitions/new', petitionFields({ intent: 'draft', title: 'Fuzzed draft' }))
+    const draftId = idFrom(draft)
+    const open = read<{ id: number }>("select id from petitions where title = 'Trees for the Plaça Major'")
+    await fc.assert(
+      fc.asyncProperty(fc.dictionary(fc.constantFrom('intent', 'reason', 'note', 'title', 'action', 'target', 'lat', 'lng', 'area', 'restriction'), field, { maxKeys: 6 }), async (fields) => {
+        // Never "delete" or "gather" the draft by chance: those intents are left out of the page's body.
+        const safe = fields.intent === 'delete' || fields.intent === 'gather' ? { ...fields, intent: 'x' } : fields
+        expect((await v.post(`/petitions/${open.id}`, safe)).status).toBeLessThan(500)
+        const edit = await v.post(`/petitions/${draftId}/edit`, { ...safe, intent: safe.intent === 'delete' ? 'x' : (safe.intent ?? 'draft') })
+        expect(edit.status).toBeLessThan(500)
+      }),
+      { numRuns: 40 },
+    )
+  }, 120_000)
 })
