@@ -19,6 +19,7 @@ import { benchOpendata } from './opendata.bench'
 import { benchLetters } from './letters.bench'
 import { benchRepresentatives } from './representatives.bench'
 import { benchPetitions } from './petitions.bench'
+import { benchEmbed } from './embed.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -34,6 +35,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   letters: benchLetters,
   representatives: benchRepresentatives,
   petitions: benchPetitions,
+  embed: benchEmbed,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
