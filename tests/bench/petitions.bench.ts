@@ -86,14 +86,19 @@ const ipOf = (n: number) => {
 }
 
 async function benchSigning(seconds: number): Promise<Verdict[]> {
-  const plaza = await startPlaza({ TRUST_PROXY: '1' })
+  const first = await startPlaza({})
+  const databasePath = first.databasePath!
+  await first.stop()
+  const { id, areas } = insertPetition(databasePath)
+  // Its own process group, so the CPU its processes use can be read (the machine is shared).
+  const plaza = { ...(await startKillable(databasePath, { LOG_LEVEL: 'warn' })), databasePath }
   try {
-    const { id, areas } = insertPetition(plaza.databasePath!)
     const raw = rawInserts(seconds)
     // warm the page and the count
     await fetch(`${plaza.url}/petitions/${id}`)
     await fetch(`${plaza.url}/petitions/${id}/count.json`)
     let n = 0
+    const cpuBefore = plaza.cpuSeconds()
     const [signing, page, count] = await Promise.all([
       load('signing (POST /petitions/:id, logged out)', {
         url: `${plaza.url}/petitions/${id}`,
@@ -108,6 +113,7 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
       load('the petition page (anonymous)', { url: `${plaza.url}/petitions/${id}`, connections: 8, seconds, headers: { 'accept-language': 'en' } }),
       load('count.json', { url: `${plaza.url}/petitions/${id}/count.json`, connections: 8, seconds }),
     ])
+    const cpu = plaza.cpuSeconds() - cpuBefore
     const sqlite = new SQLite(plaza.databasePath!)
     sqlite.pragma('busy_timeout = 10000')
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
@@ -121,6 +127,8 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
     const reads = page.rps + count.rps
     console.log(`  signatures stored: ${stored} (${perSecond.toFixed(0)}/s), confirmation mails queued: ${mails}, not pending (held/blocked): ${held}, count mismatches: ${mismatches.length ? mismatches.join('; ') : 'none'}`)
     console.log(`  reads: ${reads.toFixed(0)} req/s (page ${page.rps.toFixed(0)}, count.json ${count.rps.toFixed(0)})`)
+    const requests = signing.requests + page.requests + count.requests
+    console.log(`  server CPU: ${cpu.toFixed(1)} s for ${requests} requests (${((cpu * 1000) / requests).toFixed(2)} ms each, all kinds together); the machine's load average: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
     console.log(`  raw SQLite inserts of signature rows (FULL): ${raw.single.toFixed(0)}/s one transaction each, ${raw.batched.toFixed(0)}/s 100 per transaction; ratio Plaza/raw ${(perSecond / raw.single).toFixed(2)} and ${(perSecond / raw.batched).toFixed(3)}`)
     return [
       target(
@@ -134,14 +142,32 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
   }
 }
 
+/** CPU seconds (user + system) used so far by every process of a process group (the server and its workers). */
+function groupCpuSeconds(pgid: number): number {
+  const tick = 100 // USER_HZ on Linux
+  let total = 0
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      // after the command: state(0) ppid(1) pgrp(2) … utime(11) stime(12)
+      if (Number(fields[2]) === pgid) total += (Number(fields[11]) + Number(fields[12])) / tick
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total
+}
+
 /** Plaza in its own process group (primary and workers), so SIGKILL reaches every process at once. */
-async function startKillable(databasePath: string) {
+async function startKillable(databasePath: string, env: Record<string, string> = {}) {
   const port = await freePort()
   let out = ''
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
     detached: true,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DATABASE_PATH: databasePath, RATE_LIMIT_READ: 'off', RATE_LIMIT_WRITE: 'off', TRUST_PROXY: '1', DB_SYNCHRONOUS: 'FULL' },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DATABASE_PATH: databasePath, RATE_LIMIT_READ: 'off', RATE_LIMIT_WRITE: 'off', TRUST_PROXY: '1', DB_SYNCHRONOUS: 'FULL', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout!.on('data', (c: Buffer) => (out += c))
@@ -161,6 +187,13 @@ async function startKillable(databasePath: string) {
   const exited = new Promise((r) => child.once('exit', r))
   return {
     url,
+    cpuSeconds: () => groupCpuSeconds(child.pid!),
+    stop: async () => {
+      process.kill(-child.pid!, 'SIGTERM')
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000)
+      await exited
+      clearTimeout(timer)
+    },
     kill: async () => {
       process.kill(-child.pid!, 'SIGKILL')
       await exited
