@@ -21,12 +21,12 @@ import {
   MAX_RECIPIENTS,
   areaSlugOf,
   chosenRecipients,
-  groupKey,
   letterFieldsSchema,
   letterToRepresentative,
   writeLetter,
 } from '../modules/letters/letters.server'
 import { getRepresentative, representativesFor, type Place, type RepresentativeGroup } from '../modules/letters/representatives.server'
+import { groupKey } from '../modules/letters/groups'
 
 /**
  * /letters/new — write to your representatives, in steps that each work without JavaScript:

@@ -12,7 +12,10 @@ import { secretKey } from '../../lib/secrets.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { checkLetterLimits, ipKeyOf, letterSignature, letterSimilarity, selfRecipients, senderKeyOf } from './abuse.server'
 import { getRepresentative, representativesFor, type Place, type RepresentativeGroup } from './representatives.server'
+import { groupKey } from './groups'
 import { isEmptySignature, signatureFromBuffer, signatureToBuffer } from './similarity'
+
+export { groupKey }
 
 /**
  * Letters to representatives (issue 9): writing, confirming, delivering, the sender's status page,
@@ -211,7 +214,6 @@ export async function chosenRecipients(place: Place, ids: readonly number[], all
   return { ok: true, recipients }
 }
 
-export const groupKey = (g: Pick<RepresentativeGroup, 'level' | 'area'>) => `${g.level.code}:${g.area.id}`
 
 // ---------------------------------------------------------------- writing
 
