@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
@@ -25,9 +25,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const kind = params.get('kind')
   const id = Number(params.get('id'))
   const target = isFollowKind(kind) && Number.isSafeInteger(id) ? await followTarget(kind, id) : null
-  if (!target) throw new Response(t('notifications:errors.notFound'), { status: 404 })
+  // Without a target (also when the page is shown again after a refused post) the form is not shown.
+  if (!target) return data({ title: t('notifications:page.title'), target: null, values: null, error: t('notifications:errors.notFound') }, { status: params.has('kind') || params.has('id') ? 404 : 200 })
   const user = await getUser(request)
-  return { title: t('notifications:page.title'), target: { title: target.title, url: target.url }, values: { targetKind: target.kind, targetId: target.id, back: target.url, email: user?.email ?? '', mode: 'immediate' } as Values }
+  return { title: t('notifications:page.title'), target: { title: target.title, url: target.url }, values: { targetKind: target.kind, targetId: target.id, back: target.url, email: user?.email ?? '', mode: 'immediate' } as Values, error: null }
+}
+
+// A refusal's Retry-After reaches the browser (Remix keeps only the headers a route passes on).
+export const headers: HeadersFunction = ({ actionHeaders, loaderHeaders }) => {
+  const retry = actionHeaders.get('Retry-After') ?? loaderHeaders.get('Retry-After')
+  return retry ? { 'Retry-After': retry } : new Headers()
 }
 
 export const meta: MetaFunction = () => [{ title: 'Plaza' }, { name: 'robots', content: 'noindex' }]
@@ -79,7 +86,7 @@ export default function FollowPage() {
   const { t } = useTranslation('notifications')
   const values = sent?.values ?? loaded.values
   const target = sent ? sent.target : loaded.target
-  const errors = (sent?.errors ?? {}) as Record<string, string>
+  const errors = (sent?.errors ?? (loaded.error ? { form: loaded.error } : {})) as Record<string, string>
   return (
     <section className="page narrow">
       <h1>{t('page.title')}</h1>
@@ -88,7 +95,7 @@ export default function FollowPage() {
           {t('page.fix')}
         </p>
       ) : null}
-      {target ? (
+      {target && values ? (
         <>
           <FollowForm targetKind={values.targetKind} targetId={values.targetId} back={values.back} email={values.email} mode={values.mode} errors={errors} showNotice={false} />
           <p>

@@ -13,16 +13,19 @@ type Trx = Transaction<Database>
 const clip = (s: string, n = 600) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)
 
 /** A public update or status change on a report's timeline. */
-export async function reportUpdated(trx: Trx, u: { reportId: number; authorId: number | null; text?: string; toState?: string | null }) {
+export async function reportUpdated(trx: Trx, u: { reportId: number; authorId: number | null; text?: string; fromState?: string | null; toState?: string | null }) {
+  // A status change when the state moves; otherwise an update (its text).
+  const toState = u.toState && u.toState !== u.fromState ? u.toState : null
   const r = await trx.selectFrom('reports').select(['title']).where('id', '=', u.reportId).executeTakeFirst()
   if (!r) return 0
-  const state = u.toState ? await trx.selectFrom('report_states').select(['label']).where('code', '=', u.toState).executeTakeFirst() : undefined
-  const parts = [...(u.toState ? [`${state?.label ?? u.toState}`] : []), ...(u.text ? [clip(u.text)] : [])]
+  const state = toState ? await trx.selectFrom('report_states').select(['label']).where('code', '=', toState).executeTakeFirst() : undefined
+  const parts = [...(toState ? [`${state?.label ?? toState}`] : []), ...(u.text ? [clip(u.text)] : [])]
+  if (parts.length === 0) return 0
   return notify(trx, {
     targetKind: 'report',
     targetId: u.reportId,
-    event: u.toState ? 'report.state' : 'report.update',
-    title: { key: u.toState ? 'events.report.state' : 'events.report.update', values: { title: r.title } },
+    event: toState ? 'report.state' : 'report.update',
+    title: { key: toState ? 'events.report.state' : 'events.report.update', values: { title: r.title } },
     text: parts.join('\n\n'),
     url: `/reports/${u.reportId}`,
     actorUserId: u.authorId,

@@ -478,7 +478,7 @@ async function addUpdate(
     .returning('id')
     .executeTakeFirstOrThrow()
   // The report's followers hear of every public update (issue 10).
-  if (u.public) await reportUpdated(trx, { reportId: u.reportId, authorId: u.authorId, text: u.text, toState: u.toState })
+  if (u.public) await reportUpdated(trx, { reportId: u.reportId, authorId: u.authorId, text: u.text, fromState: u.fromState, toState: u.toState })
   return row.id
 }
 
