@@ -4,6 +4,7 @@ import { registerReportKinds } from './reports/kinds.server'
 import { registerReportAlerts } from './reports/alerts.server'
 import { registerProposalKinds } from './proposals/kinds.server'
 import { registerPetitionKinds } from './petitions/kinds.server'
+import { registerPetitionSignatures } from './petitions/signatures.server'
 import { registerProposalVoting } from './voting/processes.server'
 import { registerVoting } from './voting/voting.server'
 import { registerLetterMail } from './letters/letters.server'
@@ -25,6 +26,7 @@ export function registerCapabilities() {
   registerReportAlerts()
   registerProposalKinds()
   registerPetitionKinds()
+  registerPetitionSignatures()
   registerProposalVoting()
   registerVoting()
   registerLetterMail()

@@ -13,6 +13,7 @@ import {
   recountPetition,
   reviewHeldSignatures,
   saveSignatureLists,
+  signatureDataOf,
   signatureOverview,
   signingStats,
   signPetition,
@@ -348,5 +349,16 @@ describe('the write path', () => {
     const totals = await database().write((trx) => recountPetition(trx, id))
     expect(totals).toEqual({ counted: 3, pending: 0, held: 0, sponsors: 0 })
     expect(await countMismatches(database().db, id)).toEqual([])
+  })
+})
+
+describe('a person\'s data', () => {
+  it('the data export lists the signatures given while logged in', async () => {
+    const id = await makePetition()
+    const person = await makeUser(2)
+    await signPetition(id, input({ email: 'mine@example.org' }), signer({ userId: person.id, verificationLevel: 2 }))
+    expect(await signatureDataOf(person.id)).toEqual([
+      expect.objectContaining({ petitionId: id, status: 'counted', email: 'mine@example.org', sponsor: 0, updates: 1 }),
+    ])
   })
 })

@@ -10,13 +10,13 @@ import { composeMail, queueMail, type ComposedMail } from '../../lib/mail/outbox
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { requiredLevel } from '../accounts/policy'
 import { recordAudit } from '../moderation/moderation.server'
+import { registerDataExporter } from '../accounts/accounts.server'
 import { areasContaining } from '../geo/lookup.server'
 import { areaOptions, cityBounds, type AreaOption } from '../geo/areas.server'
 import { mapClientConfig } from '../geo/config.server'
 import type { MapClientConfig } from '../../components/map/types'
 import { normaliseSignatureEmail, signatureEmailDomain } from './email'
 import { decideSignature, parseIpList, parseSignatureLists, rateLimitKey, type SignatureDecision, type SignatureLists, type SignatureListsInput } from './fraud'
-import { petitionEvent } from '../notifications/events.server'
 import { petitionEvent } from '../notifications/events.server'
 
 /**
@@ -270,8 +270,6 @@ class CountDeltas {
         where id = ${id}`.execute(trx)
       // Followers hear when a threshold is reached (issue 10): one primary-key read per petition and batch.
       if (d.counted > 0) await thresholdEvents(trx, id, at)
-      // Followers hear when a threshold is reached (issue 10): one primary-key read per petition and batch.
-      if (d.counted > 0) await thresholdEvents(trx, id, at)
       if (d.sponsors > 0) {
         // Enough sponsors: to moderation.
         await sql`update petitions set state = 'pending', submitted_at = ${at}, updated_at = ${at}
@@ -291,12 +289,6 @@ class CountDeltas {
         on conflict (petition_id, hour) do update set signatures = signatures + excluded.signatures`.execute(trx)
     }
   }
-}
-
-async function thresholdEvents(trx: Transaction<Database>, id: number, at: string) {
-  const p = await trx.selectFrom('petitions').select(['response_threshold_reached_at', 'debate_threshold_reached_at']).where('id', '=', id).executeTakeFirst()
-  if (p?.response_threshold_reached_at === at) await petitionEvent(trx, id, 'response_threshold')
-  if (p?.debate_threshold_reached_at === at) await petitionEvent(trx, id, 'debate_threshold')
 }
 
 async function thresholdEvents(trx: Transaction<Database>, id: number, at: string) {
@@ -626,7 +618,8 @@ export async function signPetition(petitionId: number, input: SignatureInput, si
   return new Promise<SignResult>((resolve, reject) =>
     enqueue({
       petitionId,
-      sponsor: Boolean(signer.sponsor),
+      // A sponsor link used after the petition opened signs as anyone does.
+      sponsor: Boolean(signer.sponsor) && petition.state === 'sponsoring',
       name: fields.name,
       email: fields.email,
       emailKey: fields.emailKey,
@@ -837,4 +830,19 @@ export type { SignatureDecision }
 export async function signFormData(): Promise<{ areas: AreaOption[]; map: { config: MapClientConfig; bounds: [number, number, number, number] } | null }> {
   const [areas, bounds] = await Promise.all([areaOptions(), cityBounds()])
   return { areas, map: bounds ? { config: mapClientConfig(), bounds } : null }
+}
+
+/** A person's signatures given while logged in, for their data export (/account/data.json). */
+export async function signatureDataOf(userId: number) {
+  return database()
+    .db.selectFrom('petition_signatures as s')
+    .innerJoin('petitions as p', 'p.id', 's.petition_id')
+    .select(['s.petition_id as petitionId', 'p.title', 's.status', 's.sponsor', 's.name', 's.email', 's.area_id as areaId', 's.notify_updates as updates', 's.created_at as signedAt', 's.confirmed_at as confirmedAt'])
+    .where('s.user_id', '=', userId)
+    .orderBy('s.id')
+    .execute()
+}
+
+export function registerPetitionSignatures() {
+  registerDataExporter('petitionSignatures', signatureDataOf)
 }
