@@ -1,8 +1,11 @@
+import AxeBuilder from '@axe-core/playwright'
+import { chromium, type Browser } from '@playwright/test'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../../app/lib/db.server'
 import { sendDigests, DIGEST_INTERVAL_MS } from '../../app/modules/notifications/digest.server'
-import { notify } from '../../app/modules/notifications/notify.server'
+import { notify, unsubscribeToken } from '../../app/modules/notifications/notify.server'
+import { secretKey } from '../../app/lib/secrets.server'
 import { answerProposal } from '../../app/modules/proposals/proposals.server'
 import { triageReport } from '../../app/modules/reports/reports.server'
 import { startPlaza, type RunningPlaza } from '../support/server'
@@ -23,6 +26,7 @@ type Mail = Awaited<ReturnType<SmtpSink['waitFor']>>
 const headerLine = (mail: Mail, key: string) => mail.headerLines.find((h) => h.key === key)?.line.replace(/\r?\n[ \t]+/g, ' ') ?? null
 let plaza: RunningPlaza
 let smtp: SmtpSink
+let browser: Browser | undefined
 const db = () => database().db
 let ipCounter = 0
 /** Each scenario its own client address (TRUST_PROXY=1), so the per-IP limit is tested where meant. */
@@ -64,6 +68,7 @@ beforeAll(async () => {
 }, 120_000)
 
 afterAll(async () => {
+  await browser?.close()
   await Promise.all([plaza?.stop(), smtp?.stop()])
 })
 
@@ -269,4 +274,31 @@ describe('following by e-mail', () => {
       expect(unsub.status, type).toBeLessThan(500)
     }
   }, 120_000)
+
+  it.each([['AREA'], ['/follow?kind=vote&id=VOTE'], ['UNSUBSCRIBE'], ['/follow/confirm/nosuchtokenaaaaaaaaaaaa'], ['/account/subscriptions']])('%s passes axe', async (which) => {
+    browser ??= await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    })
+    let target = which.replace('VOTE', String(t.vote))
+    if (which === 'AREA') target = `/areas/${areaSlug}?followed=pending`
+    if (which === 'UNSUBSCRIBE') {
+      const row = await db().selectFrom('subscriptions').select('id').where('confirmed_at', 'is not', null).orderBy('id').executeTakeFirstOrThrow()
+      target = `/follow/unsubscribe/${unsubscribeToken(await secretKey(), row.id)}`
+    }
+    const context = await browser.newContext({ locale: 'en-GB' })
+    if (which === '/account/subscriptions') {
+      const v = await login('resident')
+      await v.post('/follow', followFields('vote', 'resident@valmera.example', 'daily'))
+      await context.addCookies([...v.cookies].map(([name, value]) => ({ name, value, url: plaza.url })))
+    }
+    const page = await context.newPage()
+    const res = await page.goto(plaza.url + target)
+    expect(res?.status(), target).toBeLessThan(which.includes('confirm') ? 500 : 400)
+    if (which === '/account/subscriptions') expect(await page.locator('[data-subscription]').count()).toBeGreaterThan(0)
+    else if (!which.includes('confirm')) expect(await page.locator('form').count()).toBeGreaterThan(0)
+    const results = await new AxeBuilder({ page }).exclude('.demo-banner').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
+    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+    await context.close()
+  }, 60_000)
 })
