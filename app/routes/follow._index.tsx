@@ -37,7 +37,7 @@ export const headers: HeadersFunction = ({ actionHeaders, loaderHeaders }) => {
   return retry ? { 'Retry-After': retry } : new Headers()
 }
 
-export const meta: MetaFunction = () => [{ title: 'Plaza' }, { name: 'robots', content: 'noindex' }]
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }, { name: 'robots', content: 'noindex' }]
 
 export async function action({ request }: ActionFunctionArgs) {
   const { t, locale } = await translatorFor(request)
