@@ -10,7 +10,6 @@ import { translatorFor } from '../lib/i18n.server'
 import { getPetition } from '../modules/petitions/petitions.server'
 import {
   checkCriteria,
-  invalidatableStatuses,
   invalidateSignatures,
   previewInvalidation,
   reviewHeldSignatures,
@@ -18,6 +17,10 @@ import {
   type InvalidatableStatus,
   type InvalidationCriteria,
 } from '../modules/petitions/signatures.server'
+
+// The statuses bulk invalidation may take (the same as signatures.server's; a .server module's
+// values do not reach the browser bundle).
+const invalidatableStatuses = ['counted', 'pending', 'held'] as const
 
 // Moderators' view of one petition's signatures: counts by status and reason, the held ones to
 // count or invalidate, and the bulk invalidation tool (preview, then one write with a reason).
