@@ -2,7 +2,8 @@ import type { TFunction } from 'i18next'
 import { areaBySlug, areaPoint, cityBounds, cityProfile } from '../geo/areas.server'
 import { fitViewport } from '../geo/svg'
 import { itemsInArea, listKinds } from '../geo/map-index.server'
-import { petitionForViewer } from '../petitions/petitions.server'
+import { getPetition } from '../petitions/petitions.server'
+import { daysUntil, isPublicState } from '../petitions/states'
 import { proposalForViewer } from '../proposals/proposals.server'
 import { listPublicReports } from '../reports/reports.server'
 import { MAP_LAYERS, type WidgetSpec } from './widgets'
@@ -14,19 +15,19 @@ import { MAP_LAYERS, type WidgetSpec } from './widgets'
  */
 
 export async function petitionWidget(id: number) {
-  const p = await petitionForViewer(id, null)
-  if (!p) return null
+  // The row alone (not petitionForViewer, which also reads the per-area and daily counts the widget does not show).
+  const p = await getPetition(id)
+  if (!p || !isPublicState(p.state)) return null
   return {
     id: p.id,
     title: p.title,
     action: p.action,
     state: p.state,
-    signatures: p.signatures,
-    thresholds: p.thresholds,
-    daysLeft: p.daysLeft,
-    closesAt: p.closesAt,
-    area: p.area,
-    responded: Boolean(p.response),
+    signatures: p.signature_count,
+    thresholds: { response: p.response_threshold, debate: p.debate_threshold },
+    daysLeft: p.state === 'open' && p.closes_at ? daysUntil(p.closes_at) : null,
+    closesAt: p.closes_at,
+    responded: Boolean(p.responded_at),
   }
 }
 
