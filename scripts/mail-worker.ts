@@ -20,6 +20,10 @@ if (!config.MAIL_URL) {
 const { database, migrateOrThrow } = await import('../app/lib/db.server')
 const { logger } = await import('../app/lib/logger.server')
 const { startMailWorker } = await import('../app/lib/mail/worker.server')
+// Capabilities that hear a mail's final outcome (letters mark deliveries sent or failed) must be
+// registered here too, or deliveries this process finishes wait for the reconcile job.
+const { registerLetterMail } = await import('../app/modules/letters/letters.server')
+registerLetterMail()
 
 // The outbox table must exist; migrating is idempotent and safe next to running servers.
 await migrateOrThrow(database())
