@@ -73,9 +73,17 @@ export function defaultRateRules(config: Config): RateRule[] {
 }
 
 // Links with a live secret in them (confirmation, reset): logs keep the route, not the token.
-const redactTokens = (url: string) =>
+/** Secret links (confirmation, unsubscribe, status and questionnaire tokens) as logged. Exported for tests. */
+export const redactTokens = (url: string) =>
   url
-    .replace(/^(\/(?:confirm|reset-password|confirm-email-change|reports\/confirm|reports\/questionnaire|alerts\/confirm|alerts\/unsubscribe|open311\/v2\/tokens)\/)[^/?#]+/, '$1[token]')
+    .replace(
+      /^(\/(?:confirm|reset-password|confirm-email-change|reports\/confirm|reports\/questionnaire|alerts\/confirm|alerts\/unsubscribe|open311\/v2\/tokens|petitions\/confirm|follow\/confirm|follow\/unsubscribe|letters\/confirm|letters\/questionnaire)\/)[^/?#]+/,
+      '$1[token]',
+    )
+    // A petition's sponsor link and a signer's unsubscribe link.
+    .replace(/^(\/petitions\/\d+\/(?:sponsor|unsubscribe)\/)[^/?#]+/, '$1[token]')
+    // A sender's private letter status page (/letters/new is the form, not a token).
+    .replace(/^(\/letters\/)(?!(?:new|confirm|questionnaire)(?:[/?#]|$))[^/?#]+/, '$1[token]')
     // A pending photo's preview key, an Open311 api_key in a query.
     .replace(/([?&](?:key|api_key)=)[^&#]+/g, '$1[secret]')
 
