@@ -105,6 +105,8 @@ async function widgetFrame(page: Page, section: string): Promise<Frame> {
 /** The frame's height follows its content: equal within a pixel, and nothing to scroll. */
 async function expectFitted(page: Page, section: string) {
   const frame = await widgetFrame(page, section)
+  // Chromium defers layout of frames out of view: look at it as a reader would.
+  await page.locator(`#${section} iframe`).scrollIntoViewIfNeeded()
   await expect
     .poll(
       async () => {

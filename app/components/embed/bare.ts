@@ -23,17 +23,29 @@ export function embedLocale(url: URL): EmbedLang | null {
  */
 export const WIDGET_RESIZE_SCRIPT = `(function(){
 if (window.parent === window) return;
-var root = document.getElementById('main');
-if (!root) return;
-var widget = decodeURIComponent(location.hash.slice(1)) || (document.querySelector('[data-widget]') || root).getAttribute('data-widget') || '';
+var widget = decodeURIComponent(location.hash.slice(1)) || ((document.querySelector('[data-widget]') || document.body).getAttribute('data-widget') || '');
 var last = -1;
+var observed = null;
+var resized = window.ResizeObserver ? new ResizeObserver(function () { send(); }) : null;
+// React may replace <main> while hydrating: always measure (and observe) the one in the document.
+function current() {
+  var root = document.getElementById('main');
+  if (root && root !== observed && resized) {
+    if (observed) resized.unobserve(observed);
+    resized.observe(root);
+  }
+  observed = root;
+  return root;
+}
 function send() {
+  var root = current();
+  if (!root) return;
   var height = Math.ceil(root.getBoundingClientRect().height);
-  if (height === last) return;
+  if (!height || height === last) return;
   last = height;
   window.parent.postMessage({ type: 'plaza:resize', widget: widget, height: height }, '*');
 }
 send();
 window.addEventListener('load', send);
-if (window.ResizeObserver) new ResizeObserver(send).observe(root);
+if (window.MutationObserver) new MutationObserver(send).observe(document.documentElement, { childList: true, subtree: true });
 })();`
