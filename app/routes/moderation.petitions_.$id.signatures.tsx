@@ -119,7 +119,7 @@ export default function PetitionSignatures() {
   return (
     <section className="page">
       <p>
-        <Link to="/moderation">{t('moderation.back')}</Link> · <Link to="/moderation/petitions/lists">{t('moderation.listsLink')}</Link> ·{' '}
+        <Link to="/moderation/petitions">{t('moderation.back')}</Link> · <Link to="/moderation/petitions/lists">{t('moderation.listsLink')}</Link> ·{' '}
         <Link to={`/petitions/${page.petition.id}`}>{page.petition.title}</Link>
       </p>
       <h1>{t('moderation.title', { title: page.petition.title })}</h1>

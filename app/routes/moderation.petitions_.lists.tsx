@@ -43,7 +43,7 @@ export default function SignatureLists() {
   return (
     <section className="page narrow">
       <p>
-        <Link to="/moderation">{t('moderation.back')}</Link>
+        <Link to="/moderation/petitions">{t('moderation.back')}</Link>
       </p>
       <h1>{t('lists.title')}</h1>
       <p>{t('lists.intro')}</p>
