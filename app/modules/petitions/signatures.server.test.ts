@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { sql } from 'kysely'
+import SQLite from 'better-sqlite3'
+import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import { makeUser, seededDatabase } from '../../../tests/support/fixtures'
 import { areaPoint } from '../geo/areas.server'
@@ -335,6 +337,23 @@ describe('the write path', () => {
       { status: 'counted', n: p.signature_count },
       { status: 'pending', n: p.pending_count },
     ])
+    expect(await countMismatches(database().db, id)).toEqual([])
+  })
+
+  it('another process holding the write lock: the batch waits on a timer, not on the event loop', async () => {
+    const id = await makePetition()
+    const other = new SQLite(config().DATABASE_PATH)
+    other.exec('begin immediate')
+    const before = signingStats()
+    const signing = signPetition(id, input(), signer())
+    // while the lock is held, timers still fire: the event loop is free
+    let ticks = 0
+    for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 5)).then(() => ticks++)
+    expect(ticks).toBe(10)
+    expect(signingStats().lockRetries).toBeGreaterThan(before.lockRetries)
+    other.exec('rollback')
+    other.close()
+    expect((await signing).kind).toBe('pending')
     expect(await countMismatches(database().db, id)).toEqual([])
   })
 
