@@ -13,7 +13,7 @@ registerCapabilities()
 // Answered by the HTTP layer before Remix (scripts/start.ts fastPosts), from this same build.
 export { castBallotFast } from './modules/voting/voting.server'
 export { signPetitionFast } from './modules/petitions/sign-http.server'
-export { petitionCountResponse } from './modules/petitions/count-http.server'
+export { petitionCountResponse, petitionCountAnswer } from './modules/petitions/count-http.server'
 export { petitionJsonResponse } from './modules/petitions/petitions.server'
 
 const ABORT_DELAY = 5_000

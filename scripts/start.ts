@@ -134,10 +134,13 @@ async function serve() {
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
     fastRoutes: {
       '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse,
-      // From the build: the count shares the server bundle's connection.
-      '/petitions/:id/count.json': (build.entry.module as unknown as { petitionCountResponse: (r: Request) => Promise<Response> }).petitionCountResponse,
       // /petitions/:id.json: Remix's $id segment cannot end in a literal ".json" for a document request.
       '/petitions/:id.json': (build.entry.module as unknown as { petitionJsonResponse: (r: Request) => Promise<Response> }).petitionJsonResponse,
+    },
+    rawRoutes: {
+      // From the build: the count shares the server bundle's connection (ADR 060).
+      '/petitions/:id/count.json': (params) =>
+        (build.entry.module as unknown as { petitionCountAnswer: (id: string) => Promise<{ status: number; headers: Record<string, string>; body: string }> }).petitionCountAnswer(params.id ?? ''),
     },
     // From the server build itself, so the cast shares its write queue and connection with Remix.
     fastPosts: {

@@ -1,5 +1,6 @@
 import './context'
 import crypto from 'node:crypto'
+import fs from 'node:fs'
 import path from 'node:path'
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from 'express'
 import compression from 'compression'
@@ -12,7 +13,7 @@ import { checkCrossSite } from './csrf.server'
 import { createRateLimiter, type RateLimiter, type RateRule } from './rate-limit.server'
 import { translatorFor } from './i18n.server'
 import { plainPage } from './plain-page.server'
-import { createPageCache, pageCacheKey, renderCachedBody, type CachedPage, type PageCache } from './page-cache.server'
+import { createPageCache, pageCacheKey, renderCachedBytes, type CachedPage, type PageCache } from './page-cache.server'
 
 /**
  * The HTTP layer in front of Remix: request ids, structured request logs, security headers
@@ -38,6 +39,11 @@ export interface HttpAppOptions {
    * body is buffered first (at most FAST_POST_MAX bytes) so that Remix can read it again.
    */
   fastPosts?: Record<string, (request: Request) => Promise<Response | null>>
+  /**
+   * The hottest public GET answers (a viral petition's count.json): from route parameters straight
+   * to a small body, without building a Fetch Request or piping a web stream (ADR 060).
+   */
+  rawRoutes?: Record<string, (params: Record<string, string>) => Promise<{ status: number; headers: Record<string, string>; body: string }>>
   publicDir?: string
   /**
    * The frame-ancestors sources of widget pages (/embed/…): Plaza itself and the allowed sites.
@@ -217,8 +223,10 @@ export function createHttpApp(options: HttpAppOptions) {
   // Fingerprinted build assets never change; other public files may.
   app.use('/build', express.static(path.join(publicDir, 'build'), { immutable: true, maxAge: '1y', index: false }))
   const servepublic = express.static(publicDir, { maxAge: '1h', index: false, redirect: false })
-  // Only paths that name a file (favicon.svg, widget.js, …) can be public files: pages skip the stat.
-  app.use((req, res, next) => (/\.[a-z0-9]+$/i.test(req.path) ? servepublic(req, res, next) : next()))
+  // Only the files that are there at start (favicon.svg, widget.js, …; not build/) are public files:
+  // pages and routes ending in .json, .rss or .csv skip the stat a static lookup costs.
+  const publicFiles = listPublicFiles(publicDir)
+  app.use((req, res, next) => (publicFiles.has(req.path) ? servepublic(req, res, next) : next()))
 
   app.get('/healthz', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store')
@@ -249,6 +257,18 @@ export function createHttpApp(options: HttpAppOptions) {
           return refuse(req, res, publicOrigin, 429, 'errors.tooManyTitle', 'errors.tooManyBody', {
             seconds: decision.retryAfterSeconds,
           })
+        })
+        .catch(next)
+    })
+  }
+
+  for (const [route, handler] of Object.entries(options.rawRoutes ?? {})) {
+    app.get(route, (req, res, next) => {
+      handler(req.params as Record<string, string>)
+        .then((answer) => {
+          res.status(answer.status)
+          for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
+          res.end(answer.body)
         })
         .catch(next)
     })
@@ -317,6 +337,21 @@ export function createHttpApp(options: HttpAppOptions) {
   return app
 }
 
+/** The files under public/ (not build/, which has its own middleware) as URL paths. */
+function listPublicFiles(dir: string): Set<string> {
+  const files = new Set<string>()
+  try {
+    for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue
+      const rel = path.relative(dir, path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)).split(path.sep).join('/')
+      if (!rel.startsWith('build/')) files.add(`/${rel}`)
+    }
+  } catch {
+    // No public directory: no public files.
+  }
+  return files
+}
+
 const FAST_POST_MAX = 64 * 1024
 function bufferBody(req: ExpressRequest): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -370,7 +405,7 @@ function sendCachedPage(res: ExpressResponse, entry: CachedPage, secrets: { nonc
   res.status(entry.status)
   for (const [name, value] of entry.headers) res.setHeader(name, value)
   res.setHeader('X-Plaza-Cache', state)
-  res.end(renderCachedBody(entry, secrets))
+  res.end(renderCachedBytes(entry, secrets))
 }
 
 export { createRateLimiter, createPageCache, defaultRateRules as rateRules }

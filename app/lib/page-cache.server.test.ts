@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { createPageCache, pageCacheKey, renderCachedBody } from './page-cache.server'
+import { createPageCache, pageCacheKey, renderCachedBody, renderCachedBytes } from './page-cache.server'
 
 const request = (over: Partial<{ method: string; url: string; headers: Record<string, string> }> = {}) => ({
   method: 'GET',
@@ -40,6 +40,9 @@ describe('page cache entries', () => {
     expect(entry.parts.join('')).not.toContain(secrets.nonce)
     const fresh = { nonce: 'ZZZ', requestId: 'rid-2' }
     expect(renderCachedBody(entry, fresh)).toBe(`<meta content="rid-2"><script nonce="ZZZ"></script><script nonce="ZZZ">`)
+    // The bytes sent are the same text, also for a second answer with other secrets and non-ASCII text.
+    expect(renderCachedBytes(entry, fresh).toString('utf8')).toBe(`<meta content="rid-2"><script nonce="ZZZ"></script><script nonce="ZZZ">`)
+    expect(renderCachedBytes(entry, { nonce: 'é1', requestId: 'r3' }).toString('utf8')).toBe(`<meta content="r3"><script nonce="é1"></script><script nonce="é1">`)
     expect(entry.headers).toContainEqual(['content-type', 'text/html'])
     expect(entry.headers.map(([n]) => n)).not.toContain('plaza-page-cache')
   })

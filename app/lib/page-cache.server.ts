@@ -18,6 +18,8 @@ export interface CachedPage {
   headers: Array<[string, string]>
   /** The body cut at each nonce and request id: even indexes are text, odd ones are 'n' or 'r'. */
   parts: string[]
+  /** The same parts as UTF-8 bytes, encoded once when stored (sending copies bytes, not text). */
+  bytes?: Buffer[]
   expires: number
 }
 
@@ -125,6 +127,16 @@ export function createPageCache(options: { maxEntries?: number; maxSeconds?: num
 export type PageCache = ReturnType<typeof createPageCache>
 
 /** The page's body with this response's own nonce and request id put back in. */
+/** The body as bytes for one answer: the stored bytes with this answer's nonce and request id. */
+export function renderCachedBytes(entry: CachedPage, secrets: { nonce: string; requestId: string }): Buffer {
+  const bytes = (entry.bytes ??= entry.parts.map((part, i) => (i % 2 === 0 ? Buffer.from(part) : Buffer.alloc(0))))
+  const nonce = Buffer.from(secrets.nonce)
+  const requestId = Buffer.from(secrets.requestId)
+  const out: Buffer[] = new Array(bytes.length)
+  for (let i = 0; i < bytes.length; i++) out[i] = i % 2 === 0 ? bytes[i]! : entry.parts[i] === 'n' ? nonce : requestId
+  return Buffer.concat(out)
+}
+
 export function renderCachedBody(entry: CachedPage, secrets: { nonce: string; requestId: string }): string {
   let out = ''
   for (let i = 0; i < entry.parts.length; i++) {

@@ -48,7 +48,9 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Serv
   const port = await freePort()
   const databasePath = env.DATABASE_PATH ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bench-')), 'plaza.sqlite')
   let out = ''
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is given to the server's processes.
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
     env: {
       ...process.env,

@@ -19,9 +19,9 @@ const headers = (status: number) => ({
 /** Public petitions only: open and closed. */
 const PUBLIC_STATES = new Set(['open', 'closed'])
 
-export async function petitionCountResponse(request: Request): Promise<Response> {
-  const match = /^\/petitions\/([1-9]\d{0,11})\/count\.json$/.exec(new URL(request.url).pathname)
-  const id = match ? Number(match[1]) : 0
+/** The answer for a petition id (from the URL, digits only), reused for up to a second. */
+export async function petitionCountAnswer(idText: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+  const id = /^[1-9]\d{0,11}$/.test(idText) ? Number(idText) : 0
   const now = Date.now()
   let answer = answers.get(id)
   if (!answer || now - answer.at > REUSE_MS) {
@@ -50,5 +50,12 @@ export async function petitionCountResponse(request: Request): Promise<Response>
     if (answers.size >= 10_000) answers.clear()
     answers.set(id, answer)
   }
-  return new Response(answer.body, { status: answer.status, headers: headers(answer.status) })
+  return { status: answer.status, headers: headers(answer.status), body: answer.body }
+}
+
+/** The same as a Fetch Response (the Remix route). */
+export async function petitionCountResponse(request: Request): Promise<Response> {
+  const match = /^\/petitions\/([^/]+)\/count\.json$/.exec(new URL(request.url).pathname)
+  const answer = await petitionCountAnswer(match?.[1] ?? '')
+  return new Response(answer.body, { status: answer.status, headers: answer.headers })
 }
