@@ -103,15 +103,15 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
       load('signing (POST /petitions/:id, logged out)', {
         url: `${plaza.url}/petitions/${id}`,
         method: 'POST',
-        connections: 32,
+        connections: Number(process.env.BENCH_SIGN_CONNECTIONS ?? 32),
         seconds,
         setupRequest: (request) => {
           const i = ++n
           return { ...request, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: plaza.url, 'x-forwarded-for': ipOf(i) }, body: signBody(i, areas, 'bench') }
         },
       }),
-      load('the petition page (anonymous)', { url: `${plaza.url}/petitions/${id}`, connections: 8, seconds, headers: { 'accept-language': 'en' } }),
-      load('count.json', { url: `${plaza.url}/petitions/${id}/count.json`, connections: 8, seconds }),
+      load('the petition page (anonymous)', { url: `${plaza.url}/petitions/${id}`, connections: READ_CONNECTIONS, seconds, headers: { 'accept-language': 'en' } }),
+      load('count.json', { url: `${plaza.url}/petitions/${id}/count.json`, connections: READ_CONNECTIONS, seconds }),
     ])
     const cpu = plaza.cpuSeconds() - cpuBefore
     const sqlite = new SQLite(plaza.databasePath!)
@@ -253,6 +253,8 @@ async function benchCrash(seconds: number): Promise<Verdict[]> {
     await again.stop()
   }
 }
+
+const READ_CONNECTIONS = Number(process.env.BENCH_READ_CONNECTIONS ?? 8)
 
 export async function benchPetitions(seconds: number): Promise<Verdict[]> {
   return [...(await benchSigning(seconds)), ...(await benchCrash(seconds))]

@@ -13,6 +13,7 @@ import {
   nextAttemptAfter,
   onMailOutcome,
   queueMail,
+  queueMailPrepared,
   type MailOutcome,
   type QueuedMail,
 } from './outbox.server'
@@ -91,6 +92,29 @@ describe('queueMail', () => {
   ])('refuses %s with a ZodError and writes nothing', async (_name, overrides) => {
     await expect(queue(mail(overrides as Partial<QueuedMail>))).rejects.toBeInstanceOf(ZodError)
     expect(await database().db.selectFrom('outbox').select('id').execute()).toEqual([])
+  })
+
+  it('writes the same row through the prepared statement, in the caller\'s write, and refuses the same bad mail', async () => {
+    const id = await queue(mail({ headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
+    await database().write(async () => {
+      queueMailPrepared(database().sqlite, mail({ headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
+      // The same shape again: only the address (and the rest's sizes) are checked now.
+      queueMailPrepared(database().sqlite, mail({ to: 'eva@example.org', headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
+    })
+    const rows = await database().db.selectFrom('outbox').selectAll().orderBy('id').execute()
+    expect(rows).toHaveLength(3)
+    const pick = (r: (typeof rows)[number]) => [r.kind, r.to_address, r.reply_to, r.subject, r.text_body, r.html_body, r.headers, r.status, r.attempts]
+    expect(pick(rows[1]!)).toEqual(pick(await row(id)))
+    expect(rows[2]!.to_address).toBe('eva@example.org')
+    await expect(database().write(async () => queueMailPrepared(database().sqlite, mail({ to: 'not-an-address', headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } })))).rejects.toBeInstanceOf(ZodError)
+    await expect(database().write(async () => queueMailPrepared(database().sqlite, mail({ subject: 'Hello\r\nBcc: everyone@example.org' })))).rejects.toBeInstanceOf(ZodError)
+    await expect(
+      database().write(async () => {
+        queueMailPrepared(database().sqlite, mail())
+        throw new Error('the signature could not be saved')
+      }),
+    ).rejects.toThrow('the signature could not be saved')
+    expect(await database().db.selectFrom('outbox').select('id').execute()).toHaveLength(3)
   })
 
   it('answers null for a mail that does not exist', async () => {

@@ -6,7 +6,7 @@ import { config } from '../../lib/config.server'
 import { database, type PlazaDatabase } from '../../lib/db.server'
 import { translator } from '../../lib/i18n.server'
 import { isLocale, fallbackLocale, type Locale } from '../../lib/i18n'
-import { composeMail, queueMail, type ComposedMail } from '../../lib/mail/outbox.server'
+import { composeMail, queueMailPrepared, type ComposedMail } from '../../lib/mail/outbox.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { requiredLevel } from '../accounts/policy'
 import { recordAudit } from '../moderation/moderation.server'
@@ -621,7 +621,8 @@ async function writeOne(trx: Transaction<Database>, statements: HotStatements, i
     r.lat, r.lng, r.areaId, r.districtId, item.ip, item.ipKey, item.updates ? 1 : 0, status === 'pending' ? item.tokenHash : null, item.locale, item.at, confirmedAt,
   ) as { id: number } | undefined
   if (!inserted) return { kind: 'duplicate' }
-  if (status === 'pending' && item.mail) await queueMail(trx, { kind: 'petition.confirm', to: item.email, ...item.mail })
+  // The batch's own connection (the write's), through a prepared statement: see queueMailPrepared.
+  if (status === 'pending' && item.mail) queueMailPrepared(database().sqlite, { kind: 'petition.confirm', to: item.email, ...item.mail })
   deltas.signed(item.petitionId, item.at)
   deltas.move(item.petitionId, { sponsor: item.sponsor ? 1 : 0, area_id: r.areaId, district_id: r.districtId, confirmed_at: confirmedAt, created_at: item.at }, null, status)
   return status === 'blocked' ? { kind: 'blocked', id: inserted.id } : { kind: status as 'pending' | 'counted' | 'held', id: inserted.id }
