@@ -73,7 +73,10 @@ declare module 'express-serve-static-core' {
 export function defaultRateRules(config: Config): RateRule[] {
   const rules: RateRule[] = []
   // Open311 clients are limited per API key by the open311 module (and answered in the spec's format).
-  if (config.RATE_LIMIT_WRITE) rules.push({ name: 'write', methods: 'write', path: /^\/(?!open311\/v2\/)/, per: 'path', ...config.RATE_LIMIT_WRITE })
+  // Signing a petition (POST /petitions/:id) is limited per IP by the petition's own rules, which
+  // hold signatures past the limit for review instead of refusing them (an office or a university
+  // behind one address must not be turned away at a viral peak: docs/petitions.md).
+  if (config.RATE_LIMIT_WRITE) rules.push({ name: 'write', methods: 'write', path: /^\/(?!open311\/v2\/|petitions\/\d+$)/, per: 'path', ...config.RATE_LIMIT_WRITE })
   if (config.RATE_LIMIT_READ) rules.push({ name: 'read', methods: 'read', path: /^\//, per: 'path', ...config.RATE_LIMIT_READ })
   return rules
 }

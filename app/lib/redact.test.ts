@@ -22,3 +22,15 @@ describe('redactTokens', () => {
     expect(redactTokens(url)).toBe(url)
   })
 })
+
+describe('the default write limit', async () => {
+  const { defaultRateRules } = await import('./http.server')
+  const { loadConfig } = await import('./config.server')
+  const write = defaultRateRules(loadConfig({ RATE_LIMIT_WRITE: '30/60' })).find((r) => r.name === 'write')!
+  it.each([['/reports/new'], ['/petitions/new'], ['/petitions/12/sponsor/abc'], ['/letters/new'], ['/votes/3']])('applies to %s', (path) => {
+    expect(write.path.test(path)).toBe(true)
+  })
+  it.each([['/petitions/12'], ['/open311/v2/requests.json']])('leaves %s to its own limits (petition holds, API keys)', (path) => {
+    expect(write.path.test(path)).toBe(false)
+  })
+})
