@@ -10,6 +10,7 @@ import { Readable } from 'node:stream'
 import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from '@remix-run/node'
 import type { Config } from './config.server'
 import { checkCrossSite } from './csrf.server'
+import { rememberFastPostBody } from './fast-post.server'
 import { createRateLimiter, type RateLimiter, type RateRule } from './rate-limit.server'
 import { translatorFor } from './i18n.server'
 import { plainPage } from './plain-page.server'
@@ -139,7 +140,7 @@ export function createHttpApp(options: HttpAppOptions) {
     const incoming = req.get('x-request-id')
     res.locals.requestId =
       config.TRUST_PROXY > 0 && incoming && /^[\w.-]{8,128}$/.test(incoming) ? incoming : crypto.randomUUID()
-    res.locals.cspNonce = crypto.randomBytes(16).toString('base64')
+    res.locals.cspNonce = nonce()
     res.setHeader('X-Request-Id', res.locals.requestId)
     next()
   })
@@ -340,6 +341,19 @@ export function createHttpApp(options: HttpAppOptions) {
   return app
 }
 
+// CSP nonces: 16 random bytes each, cut from a pool filled 4 KB at a time from the system's CSPRNG.
+let noncePool = Buffer.alloc(0)
+let nonceOffset = 0
+function nonce(): string {
+  if (nonceOffset + 16 > noncePool.length) {
+    noncePool = crypto.randomBytes(4096)
+    nonceOffset = 0
+  }
+  const value = noncePool.toString('base64', nonceOffset, nonceOffset + 16)
+  nonceOffset += 16
+  return value
+}
+
 /** The files under public/ (not build/, which has its own middleware) as URL paths. */
 function listPublicFiles(dir: string): Set<string> {
   const files = new Set<string>()
@@ -375,10 +389,18 @@ function toRemixRequest(req: ExpressRequest, res: ExpressResponse, origin: strin
   // The client's address as Express resolved it (TRUST_PROXY-aware); a sender cannot forge it.
   headers.set('x-plaza-client-ip', req.ip ?? 'unknown')
   const controller = new AbortController()
-  res.on('close', () => controller.abort())
+  // Only a client that went away before the answer was sent aborts the request (an abort builds
+  // a DOMException with its stack: costly at thousands of requests a second).
+  res.on('close', () => {
+    if (!res.writableFinished) controller.abort()
+  })
   const init: RequestInit & { duplex?: 'half' } = { method: req.method, headers, signal: controller.signal }
   if (res.locals.body) {
     init.body = new Uint8Array(res.locals.body)
+    // A fast post's handler may read the buffered body here instead of through the stream.
+    const request = new Request(origin + req.originalUrl, init)
+    rememberFastPostBody(request, res.locals.body)
+    return request
   } else if (req.method !== 'GET' && req.method !== 'HEAD') {
     init.body = createReadableStreamFromReadable(req)
     init.duplex = 'half'

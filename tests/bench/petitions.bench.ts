@@ -114,12 +114,17 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
       load('count.json', { url: `${plaza.url}/petitions/${id}/count.json`, connections: READ_CONNECTIONS, seconds }),
     ])
     const cpu = plaza.cpuSeconds() - cpuBefore
+    // Requests still in flight when the load stopped commit a moment later: let them, then read
+    // the rows and the mails in one snapshot.
+    await new Promise((r) => setTimeout(r, 1000))
     const sqlite = new SQLite(plaza.databasePath!)
     sqlite.pragma('busy_timeout = 10000')
     const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-    const stored = (sqlite.prepare('select count(*) as n from petition_signatures where petition_id = ?').get(id) as { n: number }).n
-    const held = (sqlite.prepare(`select count(*) as n from petition_signatures where petition_id = ? and status <> 'pending'`).get(id) as { n: number }).n
-    const mails = (sqlite.prepare(`select count(*) as n from outbox where kind = 'petition.confirm'`).get() as { n: number }).n
+    const { stored, held, mails } = sqlite.transaction(() => ({
+      stored: (sqlite.prepare('select count(*) as n from petition_signatures where petition_id = ?').get(id) as { n: number }).n,
+      held: (sqlite.prepare(`select count(*) as n from petition_signatures where petition_id = ? and status <> 'pending'`).get(id) as { n: number }).n,
+      mails: (sqlite.prepare(`select count(*) as n from outbox where kind = 'petition.confirm'`).get() as { n: number }).n,
+    }))()
     const mismatches = await countMismatches(db, id)
     await db.destroy()
     printResults('Petitions — signing while the page and count.json are read (sign answers 303, counted as non-2xx)', [signing, page, count])

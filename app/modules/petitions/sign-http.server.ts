@@ -1,5 +1,6 @@
 import { json } from '@remix-run/node'
 import { getUser, requestMeta, type CurrentUser } from '../../lib/auth.server'
+import { fastPostBody } from '../../lib/fast-post.server'
 import { isHoneypotFilled } from '../../lib/honeypot'
 import { localeOf } from '../../lib/i18n.server'
 import { verifySponsorToken } from './petitions.server'
@@ -99,7 +100,8 @@ export async function signPetitionFast(request: Request): Promise<Response | nul
   if (!match || url.search !== '' || !(request.headers.get('content-type') ?? '').startsWith('application/x-www-form-urlencoded')) return null
   let form: URLSearchParams
   try {
-    form = new URLSearchParams(await request.text())
+    const buffered = fastPostBody(request)
+    form = new URLSearchParams(buffered ? buffered.toString('utf8') : await request.text())
   } catch {
     return null
   }
