@@ -381,3 +381,29 @@ describe('a person\'s data', () => {
     ])
   })
 })
+
+describe('the confirmation mail', () => {
+  it('is the mail composed for this signer, with the name escaped only in HTML and the link as given', async () => {
+    const { confirmationMail } = await import('./signatures.server')
+    const { composeMail } = await import('../../lib/mail/compose.server')
+    const { translator } = await import('../../lib/i18n.server')
+    const { config } = await import('../../lib/config.server')
+    for (const locale of ['en', 'es', 'fr'] as const) {
+      for (const name of ['Ana', 'Zoë <b>&</b> "Q" O\'Neil', 'A'.repeat(120)]) {
+        const token = 'ABCdef123_-xyz'
+        const t = translator(locale)
+        const title = 'Keep the night buses running & more'
+        const expected = composeMail({
+          locale,
+          subject: t('signatures:mail.confirm.subject', { title }),
+          greeting: t('signatures:mail.confirm.greeting', { name }),
+          paragraphs: [t('signatures:mail.confirm.body', { title }), t('signatures:mail.confirm.ignore')],
+          action: { label: t('signatures:mail.confirm.action'), url: `${config().PUBLIC_URL}/petitions/confirm/${token}` },
+        })
+        // Twice: the second comes from the composed template.
+        expect(confirmationMail(locale, name, title, token)).toEqual(expected)
+        expect(confirmationMail(locale, name, title, token)).toEqual(expected)
+      }
+    }
+  })
+})
