@@ -1,3 +1,30 @@
+type AreaOption = { slug: string; name: string; level: string; parentSlug: string | null }
+
+/**
+ * The options of a district/neighbourhood choice: each district (its whole area first) with its
+ * neighbourhoods, as optgroups. For any select whose name or first option differ from AreaSelect's.
+ */
+export function AreaOptions({ areas, wholeDistrict }: { areas: readonly AreaOption[]; wholeDistrict: (name: string) => string }) {
+  return (
+    <>
+      {areas
+        .filter((a) => a.level === 'district')
+        .map((d) => (
+          <optgroup key={d.slug} label={d.name}>
+            <option value={d.slug}>{wholeDistrict(d.name)}</option>
+            {areas
+              .filter((a) => a.parentSlug === d.slug)
+              .map((n) => (
+                <option key={n.slug} value={n.slug}>
+                  {n.name}
+                </option>
+              ))}
+          </optgroup>
+        ))}
+    </>
+  )
+}
+
 /**
  * A district/neighbourhood filter for lists: "anywhere", then each district (its whole area first)
  * with its neighbourhoods. Labels come translated from the page.
@@ -12,7 +39,7 @@ export function AreaSelect({
 }: {
   id: string
   label: string
-  areas: Array<{ slug: string; name: string; level: string; parentSlug: string | null }>
+  areas: readonly AreaOption[]
   value: string | undefined
   anyLabel: string
   wholeDistrict: (name: string) => string
@@ -22,20 +49,7 @@ export function AreaSelect({
       <label htmlFor={id}>{label}</label>
       <select id={id} name="area" defaultValue={value ?? ''}>
         <option value="">{anyLabel}</option>
-        {areas
-          .filter((a) => a.level === 'district')
-          .map((d) => (
-            <optgroup key={d.slug} label={d.name}>
-              <option value={d.slug}>{wholeDistrict(d.name)}</option>
-              {areas
-                .filter((a) => a.parentSlug === d.slug)
-                .map((n) => (
-                  <option key={n.slug} value={n.slug}>
-                    {n.name}
-                  </option>
-                ))}
-            </optgroup>
-          ))}
+        <AreaOptions areas={areas} wholeDistrict={wholeDistrict} />
       </select>
     </div>
   )

@@ -7,6 +7,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { ADMIN_PAGE_SIZE, isoDay, listLevels, listRepresentatives, type AdminFilters } from '../modules/letters/representatives.server'
 import { representativeFormOptions } from '../modules/letters/representatives-form.server'
 import { database } from '../lib/db.server'
+import { AreaOptions } from '../components/AreaSelect'
 
 /** /admin/representatives — every representative, filtered by level, area, bounce and term (admin:settings). */
 
@@ -102,20 +103,7 @@ export default function AdminRepresentatives() {
                   {c.name}
                 </option>
               ))}
-            {areas
-              .filter((a) => a.level === 'district')
-              .map((d) => (
-                <optgroup key={d.slug} label={d.name}>
-                  <option value={d.slug}>{t('admin.wholeDistrict', { name: d.name })}</option>
-                  {areas
-                    .filter((a) => a.parentSlug === d.slug)
-                    .map((n) => (
-                      <option key={n.slug} value={n.slug}>
-                        {n.name}
-                      </option>
-                    ))}
-                </optgroup>
-              ))}
+            <AreaOptions areas={areas} wholeDistrict={(name) => t('admin.wholeDistrict', { name })} />
           </select>
         </div>
         <div className="field">

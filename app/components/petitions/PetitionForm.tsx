@@ -4,6 +4,7 @@ import { Field, FormMessage } from '../forms'
 import { HoneypotField } from '../HoneypotField'
 import { LocationPicker, type PickerArea } from '../map/LocationPicker'
 import type { BBox, MapClientConfig } from '../map/types'
+import { AreaOptions } from '../AreaSelect'
 
 export interface PetitionFormProps {
   values: { title: string; action: string; background: string; target: string; department: string; representative: string; restriction: string; lat: string; lng: string; area: string }
@@ -88,20 +89,7 @@ export function PetitionForm({ values, errors, targets, areas, map, previewHtml,
         {/* AreaSelect's control is named "area" (the location picker's field): this one is "restriction". */}
         <select id="field-restriction" name="restriction" defaultValue={values.restriction} aria-invalid={errors.restriction ? true : undefined} aria-describedby={described('restriction')}>
           <option value="">{t('form.anyone')}</option>
-          {areas
-            .filter((a) => a.level === 'district')
-            .map((d) => (
-              <optgroup key={d.slug} label={d.name}>
-                <option value={d.slug}>{t('form.wholeDistrict', { name: d.name })}</option>
-                {areas
-                  .filter((a) => a.parentSlug === d.slug)
-                  .map((n) => (
-                    <option key={n.slug} value={n.slug}>
-                      {n.name}
-                    </option>
-                  ))}
-              </optgroup>
-            ))}
+          <AreaOptions areas={areas} wholeDistrict={(name) => t('form.wholeDistrict', { name })} />
         </select>
       </Field>
       {map ? (

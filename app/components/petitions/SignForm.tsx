@@ -4,6 +4,7 @@ import { Field, FormMessage } from '../forms'
 import { HoneypotField } from '../HoneypotField'
 import { LocationPicker, type PickerArea } from '../map/LocationPicker'
 import type { BBox, MapClientConfig } from '../map/types'
+import { AreaOptions } from '../AreaSelect'
 
 /**
  * The petition's sign form (no JavaScript needed): name, e-mail, where the signer lives (the
@@ -94,20 +95,7 @@ export function SignForm({ petition, user, errors = {}, values, signed, sponsorT
                 ) : null}
                 <select id="sign-area" name="area" defaultValue={v.area ?? ''} aria-invalid={locationErrors.area ? true : undefined} aria-describedby={locationErrors.area ? 'sign-area-error' : undefined}>
                   <option value="">{t('form.areaChoose')}</option>
-                  {areas
-                    .filter((a) => a.level === 'district')
-                    .map((d) => (
-                      <optgroup key={d.slug} label={d.name}>
-                        <option value={d.slug}>{t('form.wholeDistrict', { name: d.name })}</option>
-                        {areas
-                          .filter((a) => a.parentSlug === d.slug)
-                          .map((n) => (
-                            <option key={n.slug} value={n.slug}>
-                              {n.name}
-                            </option>
-                          ))}
-                      </optgroup>
-                    ))}
+                  <AreaOptions areas={areas} wholeDistrict={(name) => t('form.wholeDistrict', { name })} />
                 </select>
               </div>
             ) : (

@@ -1,6 +1,7 @@
 import { Form } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { Field, FormMessage, fieldIds } from '../forms'
+import { AreaOptions } from '../AreaSelect'
 
 /** The administrators' representative form (new and edit): every field with its error next to it. */
 
@@ -27,7 +28,6 @@ export function RepresentativeForm({
   const area = fieldIds('area', { hint: 'x', error: errors.area })
   const photoIds = fieldIds('photo', { hint: 'x', error: errors.photo })
   const city = options.areas.filter((a) => a.level === 'city')
-  const districts = options.areas.filter((a) => a.level === 'district')
   return (
     <Form method="post" encType="multipart/form-data" className="stack" noValidate>
       {errors.form ? <FormMessage tone="error">{errors.form}</FormMessage> : null}
@@ -52,18 +52,7 @@ export function RepresentativeForm({
               {t('fields.city', { name: c.name })}
             </option>
           ))}
-          {districts.map((d) => (
-            <optgroup key={d.slug} label={d.name}>
-              <option value={d.slug}>{t('admin.wholeDistrict', { name: d.name })}</option>
-              {options.areas
-                .filter((a) => a.parentSlug === d.slug)
-                .map((n) => (
-                  <option key={n.slug} value={n.slug}>
-                    {n.name}
-                  </option>
-                ))}
-            </optgroup>
-          ))}
+          <AreaOptions areas={options.areas} wholeDistrict={(name) => t('admin.wholeDistrict', { name })} />
         </select>
       </Field>
       <Field name="party" label={t('fields.party')} error={errors.party} defaultValue={values.party} />

@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import type { FieldErrors } from '../../lib/forms'
-import { areaPoint } from './areas.server'
+import { areaPoint, cityProfile } from './areas.server'
 import { areasContaining, type AreaHit } from './lookup.server'
 
 /**
@@ -71,4 +71,35 @@ export async function resolveLocation(
     return { ok: true, location: { lat: point.lat, lng: point.lng, areas, source: 'area' } }
   }
   return { ok: false, errors: { location: ['picker.errors.missing'] } }
+}
+
+/**
+ * An optional place on a form (the location picker's lat, lng and area fields, and its "no place"
+ * box), read the same way by every form that offers one (proposals, petitions): none when the box
+ * is ticked or nothing was given; else the resolved point, with `values` rewritten to it (so the
+ * form shows the point it will save) or the geo errors, translated, added to `errors`.
+ */
+export async function readOptionalPlace(
+  fields: Record<string, string | undefined>,
+  values: { lat: string; lng: string; area: string },
+  errors: Record<string, string>,
+  t: (key: string, options?: Record<string, unknown>) => string,
+): Promise<{ lat: number; lng: number } | null> {
+  if (fields.noPlace === 'on') {
+    values.lat = ''
+    values.lng = ''
+    values.area = ''
+    return null
+  }
+  if (!values.lat.trim() && !values.lng.trim() && !values.area.trim()) return null
+  const resolved = await resolveLocation({ lat: values.lat, lng: values.lng, area: values.area })
+  if (resolved.ok) {
+    values.lat = String(resolved.location.lat)
+    values.lng = String(resolved.location.lng)
+    values.area = ''
+    return { lat: resolved.location.lat, lng: resolved.location.lng }
+  }
+  const city = (await cityProfile())?.name ?? 'Plaza'
+  for (const [field, keys] of Object.entries(resolved.errors)) if (keys?.[0]) errors[field] ??= t(`geo:${keys[0]}`, { city })
+  return null
 }

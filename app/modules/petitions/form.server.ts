@@ -9,7 +9,7 @@ import { mapClientConfig } from '../geo/config.server'
 import { isHoneypotFilled } from '../../lib/honeypot'
 import { renderMarkdown } from '../../lib/markdown.server'
 import { cityProfile } from '../geo/areas.server'
-import { resolveLocation } from '../geo/location.server'
+import { readOptionalPlace } from '../geo/location.server'
 import { petitionTargets, type PetitionInput, type SaveResult } from './petitions.server'
 import { ACTION_MAX, BACKGROUND_MAX, TITLE_MAX } from './states'
 
@@ -60,20 +60,7 @@ export async function readPetitionSubmission(request: Request, t: TFunction): Pr
     area: pick('area', 100),
   }
   const errors: Record<string, string> = {}
-  let location: { lat: number; lng: number } | null = null
-  if (fields.noPlace === 'on') {
-    values.lat = ''
-    values.lng = ''
-    values.area = ''
-  } else if (values.lat.trim() || values.lng.trim() || values.area.trim()) {
-    const resolved = await resolveLocation({ lat: values.lat, lng: values.lng, area: values.area })
-    if (resolved.ok) {
-      location = { lat: resolved.location.lat, lng: resolved.location.lng }
-      values.lat = String(location.lat)
-      values.lng = String(location.lng)
-      values.area = ''
-    } else for (const [field, keys] of Object.entries(resolved.errors)) if (keys?.[0]) errors[field] ??= t(`geo:${keys[0]}`, { city: (await cityProfile())?.name ?? 'Plaza' })
-  }
+  const location = await readOptionalPlace(fields, values, errors, t)
   if (isHoneypotFilled(fields)) errors.form = t('petitions:errors.spam')
   const intent = fields.intent === 'preview' ? 'preview' : fields.intent === 'gather' ? 'gather' : 'draft'
   if (intent === 'preview') {

@@ -7,6 +7,7 @@ import { database, type PlazaDatabase } from '../../lib/db.server'
 import { translator } from '../../lib/i18n.server'
 import { isLocale, fallbackLocale, type Locale } from '../../lib/i18n'
 import { composeMail, queueMailPrepared, type ComposedMail } from '../../lib/mail/outbox.server'
+import { escapeHtml } from '../../lib/mail/compose.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { requiredLevel } from '../accounts/policy'
 import { recordAudit } from '../moderation/moderation.server'
@@ -636,7 +637,6 @@ const link = (path: string) => `${config().PUBLIC_URL}${path}`
 const NAME_MARK = 'PLAZAxNAMExMARK'
 const TOKEN_MARK = 'PLAZAxTOKENxMARK'
 const mailTemplates = new Map<string, ComposedMail>()
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 export function confirmationMail(locale: Locale, name: string, title: string, token: string): ComposedMail {
   const key = `${locale}\u0000${title}`
   let template = mailTemplates.get(key)

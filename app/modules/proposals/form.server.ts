@@ -2,8 +2,7 @@ import type { TFunction } from 'i18next'
 import { translatedErrors } from '../../lib/forms'
 import { isHoneypotFilled } from '../../lib/honeypot'
 import { renderMarkdown } from '../../lib/markdown.server'
-import { cityProfile } from '../geo/areas.server'
-import { resolveLocation } from '../geo/location.server'
+import { readOptionalPlace } from '../geo/location.server'
 import { photoErrorMessage } from '../reports/photos.server'
 import { IMAGE_REF_FIELD, imageFailure, isImageRef, pendingImage, readProposalForm } from './images.server'
 import { proposalCategories, type ProposalInput, type SaveResult } from './proposals.server'
@@ -74,20 +73,7 @@ export async function readSubmission(request: Request, t: TFunction): Promise<Su
   if (!(await proposalCategories()).some((c) => c.code === values.category.trim())) errors.category ??= t('proposals:errors.categoryRequired')
 
   // The place is optional: no coordinates and no area means none.
-  let location: { lat: number; lng: number } | null = null
-  if (fields.noPlace === 'on') {
-    values.lat = ''
-    values.lng = ''
-    values.area = ''
-  } else if (values.lat.trim() || values.lng.trim() || values.area.trim()) {
-    const resolved = await resolveLocation({ lat: values.lat, lng: values.lng, area: values.area })
-    if (resolved.ok) {
-      location = { lat: resolved.location.lat, lng: resolved.location.lng }
-      values.lat = String(location.lat)
-      values.lng = String(location.lng)
-      values.area = ''
-    } else for (const [field, keys] of Object.entries(resolved.errors)) if (keys?.[0]) errors[field] ??= t(`geo:${keys[0]}`, { city: (await cityProfile())?.name ?? 'Plaza' })
-  }
+  const location = await readOptionalPlace(fields, values, errors, t)
   if (isHoneypotFilled(fields)) errors.form = t('proposals:errors.spam')
 
   const previewHtml = intent === 'preview' && values.body.trim() ? renderMarkdown(values.body.replace(/\r\n?/g, '\n')) : null
