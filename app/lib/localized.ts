@@ -1,0 +1,75 @@
+import { z } from 'zod'
+import { supportedLocales, type Locale } from './i18n'
+
+/**
+ * Names that administrators enter (an area, a department, a category, a state label, a level…)
+ * have a value per language. They are stored as one JSON text column, `{"en":"…","es":"…"}`,
+ * and shown with `localize(value, locale, defaultLocale)`: the visitor's language, else the
+ * city's default language, else any language that has a value. Shared by server and browser.
+ */
+export type Localized = Partial<Record<Locale, string>>
+
+/** Parses a stored column; a plain (legacy) string counts as every language's value. */
+export function parseLocalized(stored: string | null | undefined): Localized {
+  if (!stored) return {}
+  if (stored.startsWith('{')) {
+    try {
+      const parsed = JSON.parse(stored) as unknown
+      if (parsed && typeof parsed === 'object') {
+        const out: Localized = {}
+        for (const locale of supportedLocales) {
+          const value = (parsed as Record<string, unknown>)[locale]
+          if (typeof value === 'string' && value.trim() !== '') out[locale] = value
+        }
+        return out
+      }
+    } catch {
+      // not JSON: a plain name
+    }
+  }
+  return { en: stored }
+}
+
+/** The text to store for a localized value: only languages with a value, in a stable order. */
+export function serializeLocalized(value: Localized): string {
+  const out: Localized = {}
+  for (const locale of supportedLocales) {
+    const text = value[locale]?.trim()
+    if (text) out[locale] = text
+  }
+  return JSON.stringify(out)
+}
+
+/** The value for `locale`, falling back to the default language, then to any language. */
+export function localize(value: Localized | string | null | undefined, locale: string, defaultLocale: string = 'en'): string {
+  const v = typeof value === 'string' || value == null ? parseLocalized(value) : value
+  return v[locale as Locale] ?? v[defaultLocale as Locale] ?? v.en ?? v.es ?? v.fr ?? ''
+}
+
+/** Which of `locales` have no value (for an admin form's warning, or a check before going live). */
+export function missingLocales(value: Localized, locales: readonly string[]): string[] {
+  return locales.filter((l) => !value[l as Locale]?.trim())
+}
+
+/**
+ * Reads a localized field from a form's entries: `<field>_en`, `<field>_es`, `<field>_fr`.
+ * Use with `localizedFieldSchema` to require the default language.
+ */
+export function readLocalizedField(entries: Record<string, unknown>, field: string): Localized {
+  const out: Localized = {}
+  for (const locale of supportedLocales) {
+    const raw = entries[`${field}_${locale}`]
+    if (typeof raw === 'string' && raw.trim() !== '') out[locale] = raw.trim()
+  }
+  return out
+}
+
+/** A zod schema for a localized value that must have `required` (usually the default language). */
+export function localizedSchema(options: { required?: Locale; max?: number } = {}) {
+  const text = z.string().trim().max(options.max ?? 200)
+  const shape = Object.fromEntries(supportedLocales.map((l) => [l, text.optional()])) as Record<Locale, z.ZodOptional<z.ZodString>>
+  return z.object(shape).refine((v) => (options.required ? Boolean(v[options.required]?.trim()) : Object.values(v).some((x) => x?.trim())), {
+    message: 'required',
+    path: options.required ? [options.required] : [],
+  })
+}
