@@ -6,6 +6,7 @@ import { I18nextProvider } from 'react-i18next'
 import { i18nInstance, localeOf } from './lib/i18n.server'
 import { RequestContext } from './lib/context'
 import { logger } from './lib/logger.server'
+import { databaseFault } from './lib/db.server'
 import { registerCapabilities } from './modules/registry.server'
 
 registerCapabilities()
@@ -15,6 +16,8 @@ export { castBallotFast } from './modules/voting/voting.server'
 export { signPetitionFast } from './modules/petitions/sign-http.server'
 export { petitionCountResponse, petitionCountAnswer } from './modules/petitions/count-http.server'
 export { petitionJsonResponse } from './modules/petitions/petitions.server'
+// /healthz asks the build's own database (the one every route writes through) whether it can write.
+export { databaseHealth } from './lib/health.server'
 
 const ABORT_DELAY = 5_000
 
@@ -31,13 +34,20 @@ export default async function handleRequest(
 ) {
   const i18n = i18nInstance(await localeOf(request))
   const nonce = loadContext.cspNonce
+  // A loader or action met a database fault (handleError below): "try again", not "we broke".
+  const unavailable = Boolean(loadContext.fault)
+  if (loadContext.fault && responseStatusCode >= 500) {
+    responseStatusCode = 503
+    responseHeaders.set('Retry-After', String(loadContext.fault.retryAfterSeconds))
+  }
   // Plaza's loaders return complete data (no `defer`), so a page is whole as soon as it renders:
   // it is sent in one write instead of dozens of small chunks (docs/decisions/006-buffered-ssr.md).
 
   return new Promise<Response>((resolve, reject) => {
     let shellRendered = false
+    let timer: NodeJS.Timeout | undefined
     const { pipe, abort } = renderToPipeableStream(
-      <RequestContext.Provider value={{ requestId: loadContext.requestId, cspNonce: nonce }}>
+      <RequestContext.Provider value={{ requestId: loadContext.requestId, cspNonce: nonce, unavailable }}>
         <I18nextProvider i18n={i18n}>
           <RemixServer context={remixContext} url={request.url} abortDelay={ABORT_DELAY} nonce={nonce} />
         </I18nextProvider>
@@ -46,6 +56,7 @@ export default async function handleRequest(
         nonce,
         onAllReady() {
           shellRendered = true
+          clearTimeout(timer)
           const chunks: Buffer[] = []
           const sink = new Writable({
             write(chunk: Buffer, _encoding, callback) {
@@ -66,17 +77,28 @@ export default async function handleRequest(
           reject(error)
         },
         onError(error: unknown) {
-          responseStatusCode = 500
+          if (!unavailable) responseStatusCode = 500
           // Errors after the shell are logged here; before it, handleError has them.
           if (shellRendered) logger().error({ err: error, requestId: loadContext.requestId }, 'render error')
         },
       },
     )
-    setTimeout(abort, ABORT_DELAY)
+    // The guard against a render that never ends is armed once React has done its first pass (its
+    // work is queued with setImmediate when the render starts, so this callback runs after it): a
+    // busy event loop before that must not abort a render that was about to complete.
+    setImmediate(() => {
+      if (!shellRendered) timer = setTimeout(abort, ABORT_DELAY)
+    })
   })
 }
 
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
+  const fault = databaseFault(error)
+  if (fault) {
+    context.fault = { reason: fault.reason, retryAfterSeconds: fault.retryAfterSeconds }
+    logger().warn({ requestId: context.requestId, url: request.url, fault: fault.code }, 'database unavailable: answered 503')
+    return
+  }
   if (request.signal.aborted) return
   logger().error({ err: error, requestId: context.requestId, url: request.url }, 'unhandled error in loader or action')
 }

@@ -134,7 +134,18 @@ function errorTitle(error: unknown, t: (key: string, values?: Record<string, unk
 export function ErrorBoundary() {
   const error = useRouteError()
   const { t } = useTranslation()
-  const { requestId } = useRequestContext()
+  const { requestId, unavailable } = useRequestContext()
+  if (unavailable) {
+    return (
+      <section className="error-page">
+        <h1>{t('errors.unavailableTitle')}</h1>
+        <p>{t('errors.unavailableBody')}</p>
+        <p>
+          <a href="">{t('errors.tryAgain')}</a>
+        </p>
+      </section>
+    )
+  }
   if (isRouteErrorResponse(error) && error.status === 404) {
     return (
       <section className="error-page">

@@ -132,6 +132,7 @@ async function serve() {
     logger: log,
     rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)),
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
+    health: (build.entry.module as unknown as { databaseHealth: () => Promise<{ ok: boolean; reason?: string }> }).databaseHealth,
     fastRoutes: {
       '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse,
       // /petitions/:id.json: Remix's $id segment cannot end in a literal ".json" for a document request.

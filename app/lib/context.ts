@@ -4,6 +4,11 @@ import { createContext, useContext } from 'react'
 export interface PlazaLoadContext {
   requestId: string
   cspNonce: string
+  /**
+   * Set when a loader or action met a database fault (lock timeout, full disk): the answer is a
+   * 503 with Retry-After and a "try again" page instead of the 500 page (entry.server.tsx).
+   */
+  fault?: { reason: string; retryAfterSeconds: number }
 }
 
 declare module '@remix-run/server-runtime' {
@@ -11,7 +16,7 @@ declare module '@remix-run/server-runtime' {
 }
 
 /** Request facts that rendering needs even when a loader failed (error pages, script nonces). */
-export const RequestContext = createContext<{ requestId: string; cspNonce: string }>({ requestId: '', cspNonce: '' })
+export const RequestContext = createContext<{ requestId: string; cspNonce: string; unavailable?: boolean }>({ requestId: '', cspNonce: '' })
 export const useRequestContext = () => useContext(RequestContext)
 
 declare module '@remix-run/server-runtime' {

@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect, sql, type Transaction } from 'kysely'
+import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type Transaction } from 'kysely'
 import { Migrator, type MigrationResultSet } from 'kysely/migration'
 import type { Database } from '../../db/schema'
 import { migrations } from '../../db/migrations/index'
@@ -21,6 +21,115 @@ import { config } from './config.server'
 
 export type WriteFn<T> = (trx: Transaction<Database>) => Promise<T>
 
+/**
+ * The database cannot take the write now: another process holds the write lock past
+ * DB_BUSY_TIMEOUT_MS, the disk is full, or the file cannot be written. Nothing of the write was
+ * committed. The HTTP layer answers 503 with Retry-After (never the 500 page), and /healthz says
+ * "not ready" until a write succeeds again.
+ */
+export class DatabaseUnavailableError extends Error {
+  override name = 'DatabaseUnavailableError'
+  constructor(
+    readonly reason: 'busy' | 'full' | 'io' | 'readonly',
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`database unavailable (${reason}: ${code})`, options)
+  }
+  /** Seconds a client should wait before trying again. */
+  get retryAfterSeconds(): number {
+    return this.reason === 'busy' ? 2 : 30
+  }
+}
+
+const sqliteCode = (error: unknown): string | undefined => {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
+}
+
+/** The fault an SQLite error stands for, or null when it is not a fault (a constraint, a bug). */
+export function databaseFault(error: unknown): DatabaseUnavailableError | null {
+  // By name too: the server build and the start script each load their own copy of this module.
+  if (error instanceof DatabaseUnavailableError || (error as Error | null)?.name === 'DatabaseUnavailableError') return error as DatabaseUnavailableError
+  const code = sqliteCode(error)
+  if (!code) {
+    // Node's own file errors while SQLite opened or grew the file.
+    const errno = (error as { code?: unknown } | null)?.code
+    if (errno === 'ENOSPC') return new DatabaseUnavailableError('full', 'ENOSPC', { cause: error })
+    return null
+  }
+  if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return new DatabaseUnavailableError('busy', code, { cause: error })
+  if (code === 'SQLITE_FULL') return new DatabaseUnavailableError('full', code, { cause: error })
+  if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PROTOCOL') return new DatabaseUnavailableError('io', code, { cause: error })
+  if (code.startsWith('SQLITE_READONLY')) return new DatabaseUnavailableError('readonly', code, { cause: error })
+  return null
+}
+
+const isBusy = (error: unknown) => sqliteCode(error)?.startsWith('SQLITE_BUSY') ?? false
+
+/**
+ * Takes SQLite's write lock for a transaction (BEGIN IMMEDIATE) without waiting ON the event loop.
+ *
+ * A deferred BEGIN lets a transaction read, then fail to write with SQLITE_BUSY_SNAPSHOT when
+ * another process wrote in between — the busy handler cannot help there. Taking the lock first
+ * makes every write transaction see the latest data and never fail half-way for a lock. And
+ * better-sqlite3's busy handler sleeps synchronously: one process waiting for another's lock could
+ * answer nothing meanwhile (renders were aborted, /healthz stalled). So the lock is asked for with
+ * no busy wait and asked again from a timer, until `waitMs` has passed.
+ */
+export async function beginImmediate(sqlite: SQLite.Database, waitMs: number): Promise<void> {
+  const deadline = Date.now() + waitMs
+  let delay = 1
+  for (;;) {
+    const previous = sqlite.pragma('busy_timeout', { simple: true }) as number
+    sqlite.pragma('busy_timeout = 0')
+    try {
+      sqlite.exec('begin immediate')
+      return
+    } catch (error) {
+      if (!isBusy(error)) throw databaseFault(error) ?? error
+      if (Date.now() >= deadline) throw new DatabaseUnavailableError('busy', sqliteCode(error)!, { cause: error })
+    } finally {
+      sqlite.pragma(`busy_timeout = ${previous}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, delay))
+    delay = Math.min(delay * 2, 25)
+  }
+}
+
+/**
+ * Kysely's SQLite driver with Plaza's transaction rules: BEGIN IMMEDIATE (above), and no ROLLBACK
+ * when SQLite has already rolled the transaction back by itself (a full disk, an I/O error): that
+ * ROLLBACK would fail with "cannot rollback - no transaction is active" and hide the real error.
+ */
+class PlazaSqliteDriver extends SqliteDriver implements Driver {
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    private readonly lockWaitMs: number,
+  ) {
+    super({ database: sqlite })
+  }
+  override async beginTransaction(): Promise<void> {
+    await beginImmediate(this.sqlite, this.lockWaitMs)
+  }
+  override async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    if (!this.sqlite.inTransaction) return
+    await connection.executeQuery(CompiledQuery.raw('rollback'))
+  }
+}
+
+class PlazaSqliteDialect extends SqliteDialect {
+  constructor(
+    private readonly sqlite: SQLite.Database,
+    private readonly lockWaitMs: number,
+  ) {
+    super({ database: sqlite })
+  }
+  override createDriver(): Driver {
+    return new PlazaSqliteDriver(this.sqlite, this.lockWaitMs)
+  }
+}
+
 export interface DatabaseOptions {
   path: string
   synchronous?: 'FULL' | 'NORMAL'
@@ -38,6 +147,8 @@ export interface PlazaDatabase {
   close(): Promise<void>
   /** Writes committed and batches used so far (for benchmarks and tests). */
   stats(): { writes: number; batches: number }
+  /** The last fault a write met (lock timeout, full disk, I/O), until a write succeeds again. */
+  fault(): { error: DatabaseUnavailableError; at: number } | null
 }
 
 interface PendingWrite {
@@ -52,11 +163,22 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
   sqlite.pragma('journal_mode = WAL')
   sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
   sqlite.pragma('foreign_keys = ON')
-  sqlite.pragma(`busy_timeout = ${Math.trunc(options.busyTimeoutMs ?? 5000)}`)
+  // Write transactions wait for the lock from timers (beginImmediate); the busy handler only covers
+  // the rare moments a reader must wait (another process recovering or truncating the WAL).
+  const lockWaitMs = Math.trunc(options.busyTimeoutMs ?? 5000)
+  sqlite.pragma(`busy_timeout = ${Math.min(lockWaitMs, 250)}`)
   sqlite.pragma('temp_store = MEMORY')
   sqlite.pragma('cache_size = -32000') // 32 MB page cache
 
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+  const db = new Kysely<Database>({ dialect: new PlazaSqliteDialect(sqlite, lockWaitMs) })
+  let lastFault: { error: DatabaseUnavailableError; at: number } | null = null
+  /** A fault, as callers see it: typed, with the SQLite error as its cause. */
+  const asFault = (error: unknown): unknown => {
+    const fault = databaseFault(error)
+    if (!fault) return error
+    lastFault = { error: fault, at: Date.now() }
+    return fault
+  }
   const maxBatch = options.maxBatch ?? 256
   const pending: PendingWrite[] = []
   let draining = false
@@ -70,8 +192,9 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
       try {
         only.resolve(await db.transaction().execute(only.fn))
         writes++
+        lastFault = null
       } catch (error) {
-        only.reject(error)
+        only.reject(asFault(error))
       }
       return
     }
@@ -80,7 +203,8 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
     try {
       trx = await db.startTransaction().execute()
     } catch (error) {
-      for (const item of batch) item.reject(error)
+      const fault = asFault(error)
+      for (const item of batch) item.reject(fault)
       return
     }
     try {
@@ -93,6 +217,9 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
           await sql`release savepoint ${savepoint}`.execute(trx)
           outcomes.push({ ok: true, value })
         } catch (error) {
+          // A full disk or an I/O error can make SQLite roll the whole transaction back: then
+          // nothing of the batch is left to commit, and the batch fails with that error.
+          if (!sqlite.inTransaction || databaseFault(error)) throw error
           await sql`rollback to savepoint ${savepoint}`.execute(trx)
           await sql`release savepoint ${savepoint}`.execute(trx)
           outcomes.push({ ok: false, error })
@@ -101,10 +228,14 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
       await trx.commit().execute()
     } catch (error) {
       // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
+      // Always through Kysely, which holds the connection until the transaction ends (the driver
+      // skips the ROLLBACK itself when SQLite already rolled back).
       await trx.rollback().execute().catch(() => undefined)
-      for (const item of batch) item.reject(error)
+      const fault = asFault(error)
+      for (const item of batch) item.reject(fault)
       return
     }
+    lastFault = null
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!
       if (outcome.ok) {
@@ -142,6 +273,7 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
       await db.destroy()
     },
     stats: () => ({ writes, batches }),
+    fault: () => lastFault,
   }
 }
 

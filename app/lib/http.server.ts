@@ -13,6 +13,7 @@ import { rememberFastPostBody } from './fast-post.server'
 import { createRateLimiter, type RateLimiter, type RateRule } from './rate-limit.server'
 import { translatorFor } from './i18n.server'
 import { plainPage } from './plain-page.server'
+import { databaseFault } from './db.server'
 import { createPageCache, pageCacheKey, renderCachedBytes, type CachedPage, type PageCache } from './page-cache.server'
 
 /**
@@ -45,6 +46,8 @@ export interface HttpAppOptions {
    */
   rawRoutes?: Record<string, (params: Record<string, string>) => Promise<{ status: number; headers: Record<string, string>; body: string }>>
   publicDir?: string
+  /** Readiness for /healthz (the server build's database can read and write); absent: always ready. */
+  health?: () => Promise<{ ok: boolean; reason?: string }>
   /**
    * The frame-ancestors sources of widget pages (/embed/…): Plaza itself and the allowed sites.
    * Default: the embed module's cached list (app/modules/embed/allowed-origins.server.ts).
@@ -232,9 +235,18 @@ export function createHttpApp(options: HttpAppOptions) {
   const publicFiles = listPublicFiles(publicDir)
   app.use((req, res, next) => (publicFiles.has(req.path) ? servepublic(req, res, next) : next()))
 
-  app.get('/healthz', (_req, res) => {
+  // Ready only while the database can be written: a load balancer stops sending traffic to a server
+  // whose disk is full, and sends it again once a write succeeds (no restart needed).
+  app.get('/healthz', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store')
-    res.json({ ok: true })
+    if (!options.health) return void res.json({ ok: true })
+    options
+      .health()
+      .then((health) => {
+        if (!health.ok) res.status(503).setHeader('Retry-After', '5')
+        res.json(health)
+      })
+      .catch(next)
   })
 
   const allowedOrigins = [publicOrigin, `http://${config.HOST}:${config.PORT}`]
@@ -321,16 +333,24 @@ export function createHttpApp(options: HttpAppOptions) {
           pageCache.store(key, entry)
           return sendCachedPage(res, entry, secrets, 'miss')
         }
-        if (fresh) return sendRemixResponse(res, fresh, body || undefined)
+        if (fresh) return sendRemixResponse(res, withFault(fresh, context), body || undefined)
         // Another request's render could not be shared: render our own.
       }
-      return sendRemixResponse(res, await handleRemix(toRemixRequest(req, res, publicOrigin), context))
+      return sendRemixResponse(res, withFault(await handleRemix(toRemixRequest(req, res, publicOrigin), context), context))
     }
     answer().catch(next)
   })
 
-  // Last resort (a failure outside Remix): log with the request id, answer a plain 500.
+  // Last resort (a failure outside Remix): log with the request id, answer a plain 500 — or a 503
+  // with Retry-After when the database could not take the write (lock timeout, full disk).
   app.use((error: unknown, req: ExpressRequest, res: ExpressResponse, _next: NextFunction) => {
+    const fault = databaseFault(error)
+    if (fault) {
+      req.log.warn({ fault: fault.code }, 'database unavailable: answered 503')
+      if (res.headersSent) return res.end()
+      res.setHeader('Retry-After', String(fault.retryAfterSeconds))
+      return void refuse(req, res, publicOrigin, 503, 'errors.unavailableTitle', 'errors.unavailableBody').catch(() => res.status(503).end())
+    }
     req.log.error({ err: error }, 'unhandled error')
     if (res.headersSent) return res.end()
     void refuse(req, res, publicOrigin, 500, 'errors.serverErrorTitle', 'errors.serverErrorBody').catch(() =>
@@ -424,6 +444,14 @@ async function sendRemixResponse(res: ExpressResponse, response: Response, text?
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
   body.on('error', (error) => res.destroy(error))
   body.pipe(res)
+}
+
+/** A data or resource answer whose loader met a database fault: 503 with Retry-After, not 500. */
+function withFault(response: Response, context: AppLoadContext): Response {
+  if (!context.fault || response.status < 500 || response.status === 503) return response
+  const headers = new Headers(response.headers)
+  headers.set('Retry-After', String(context.fault.retryAfterSeconds))
+  return new Response(response.body, { status: 503, headers })
 }
 
 function sendCachedPage(res: ExpressResponse, entry: CachedPage, secrets: { nonce: string; requestId: string }, state: 'hit' | 'miss') {

@@ -4,7 +4,7 @@ import { createCookie } from '@remix-run/node'
 import type { Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
 import { config } from '../../lib/config.server'
-import { database } from '../../lib/db.server'
+import { databaseFault, database } from '../../lib/db.server'
 
 /**
  * Sessions after Lucia's design (docs/decisions/003): a random token in an HttpOnly, SameSite=Lax
@@ -70,12 +70,18 @@ export async function validateSessionToken(token: string): Promise<{ sessionId: 
   const row = await db.selectFrom('sessions').select(['user_id', 'expires_at']).where('id', '=', id).executeTakeFirst()
   if (!row) return null
   const now = Date.now()
+  // Deleting an expired session and extending a live one are housekeeping: when the database cannot
+  // take a write (a full disk, a lock held too long) the page is still served — reading needs neither.
+  const housekeeping = (fn: Parameters<typeof write>[0]) =>
+    write(fn).catch((error: unknown) => {
+      if (!databaseFault(error)) throw error
+    })
   if (now >= row.expires_at) {
-    await write((trx) => trx.deleteFrom('sessions').where('id', '=', id).execute())
+    await housekeeping((trx) => trx.deleteFrom('sessions').where('id', '=', id).execute())
     return null
   }
   if (row.expires_at - now < (SESSION_DAYS / 2) * DAY) {
-    await write((trx) => trx.updateTable('sessions').set({ expires_at: now + SESSION_DAYS * DAY }).where('id', '=', id).execute())
+    await housekeeping((trx) => trx.updateTable('sessions').set({ expires_at: now + SESSION_DAYS * DAY }).where('id', '=', id).execute())
   }
   return { sessionId: id, userId: row.user_id }
 }
