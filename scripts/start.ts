@@ -95,9 +95,25 @@ const jobs = cluster.isPrimary && config.BACKGROUND_JOBS ? (await import('../app
 if (jobs) for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => void jobs.stop())
 
 if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
+  // Each worker accepts its own connections from the shared socket (docs/decisions/101-worker-supervision.md).
+  // With the default round-robin the primary accepts and hands each connection over; a worker
+  // killed while one was on its way left that connection open in the primary and its client waited
+  // minutes. Here a dead worker's connections are closed by the kernel at once, and connections not
+  // yet accepted wait in the socket's backlog for the others. Single accept keeps the load balanced.
+  cluster.schedulingPolicy = cluster.SCHED_NONE
   let stopping = false
-  for (let i = 0; i < config.WEB_CONCURRENCY; i++) cluster.fork()
+  const ready = new Set<number>()
+  const fork = () => {
+    const worker = cluster.fork({ UV_TCP_SINGLE_ACCEPT: '1' })
+    worker.once('listening', () => {
+      ready.add(worker.id)
+      if (ready.size === config.WEB_CONCURRENCY) log.info({ workers: ready.size }, 'all workers ready')
+    })
+    return worker
+  }
+  for (let i = 0; i < config.WEB_CONCURRENCY; i++) fork()
   cluster.on('exit', (worker, code, signal) => {
+    ready.delete(worker.id)
     if (stopping) {
       if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(0)
       return
@@ -107,8 +123,9 @@ if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
       log.fatal('a worker could not start; stopping')
       process.exit(1)
     }
-    log.error({ pid: worker.process.pid, code, signal }, 'worker died; starting another')
-    cluster.fork()
+    // The others go on serving; the replacement counts once it listens.
+    log.error({ pid: worker.process.pid, code, signal, ready: ready.size }, 'worker died; starting another')
+    fork()
   })
   const stop = (signal: string) => {
     stopping = true

@@ -140,7 +140,10 @@ export interface DatabaseOptions {
 
 export interface PlazaDatabase {
   db: Kysely<Database>
-  /** The raw connection, for the few libraries that need it (rate limiter, online backup). */
+  /**
+   * The raw write connection, for hot paths inside `write` that run prepared statements on the
+   * write's own transaction, and the few libraries that need a handle (rate limiter).
+   */
   sqlite: SQLite.Database
   write<T>(fn: WriteFn<T>): Promise<T>
   migrate(): Promise<MigrationResultSet>
@@ -157,20 +160,30 @@ interface PendingWrite {
   reject: (error: unknown) => void
 }
 
-export function openDatabase(options: DatabaseOptions): PlazaDatabase {
-  if (options.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true })
-  const sqlite = new SQLite(options.path)
-  sqlite.pragma('journal_mode = WAL')
-  sqlite.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
-  sqlite.pragma('foreign_keys = ON')
+function openConnection(file: string, options: DatabaseOptions, lockWaitMs: number): SQLite.Database {
+  const connection = new SQLite(file)
+  connection.pragma('journal_mode = WAL')
+  connection.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`)
+  connection.pragma('foreign_keys = ON')
   // Write transactions wait for the lock from timers (beginImmediate); the busy handler only covers
   // the rare moments a reader must wait (another process recovering or truncating the WAL).
-  const lockWaitMs = Math.trunc(options.busyTimeoutMs ?? 5000)
-  sqlite.pragma(`busy_timeout = ${Math.min(lockWaitMs, 250)}`)
-  sqlite.pragma('temp_store = MEMORY')
-  sqlite.pragma('cache_size = -32000') // 32 MB page cache
+  connection.pragma(`busy_timeout = ${Math.min(lockWaitMs, 250)}`)
+  connection.pragma('temp_store = MEMORY')
+  connection.pragma('cache_size = -32000') // 32 MB page cache
+  return connection
+}
 
-  const db = new Kysely<Database>({ dialect: new PlazaSqliteDialect(sqlite, lockWaitMs) })
+export function openDatabase(options: DatabaseOptions): PlazaDatabase {
+  if (options.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true })
+  const lockWaitMs = Math.trunc(options.busyTimeoutMs ?? 5000)
+  // Two connections: writes (write(), the raw `sqlite` handle) and reads (`db`). Kysely holds a
+  // connection for a whole transaction, so with one connection every read of this process waited
+  // for the write batch in progress — and for another process's lock while a write waited for it.
+  // In WAL mode reads on their own connection see the last commit and never wait for writers.
+  const sqlite = openConnection(options.path, options, lockWaitMs)
+  const reader = options.path === ':memory:' ? sqlite : openConnection(options.path, options, lockWaitMs)
+  const db = new Kysely<Database>({ dialect: new PlazaSqliteDialect(reader, lockWaitMs) })
+  const writer = reader === sqlite ? db : new Kysely<Database>({ dialect: new PlazaSqliteDialect(sqlite, lockWaitMs) })
   let lastFault: { error: DatabaseUnavailableError; at: number } | null = null
   /** A fault, as callers see it: typed, with the SQLite error as its cause. */
   const asFault = (error: unknown): unknown => {
@@ -190,7 +203,7 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
     if (batch.length === 1) {
       const only = batch[0]!
       try {
-        only.resolve(await db.transaction().execute(only.fn))
+        only.resolve(await writer.transaction().execute(only.fn))
         writes++
         lastFault = null
       } catch (error) {
@@ -201,7 +214,7 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
     const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = []
     let trx
     try {
-      trx = await db.startTransaction().execute()
+      trx = await writer.startTransaction().execute()
     } catch (error) {
       const fault = asFault(error)
       for (const item of batch) item.reject(fault)
@@ -266,11 +279,12 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
       })
     },
     async migrate() {
-      const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } })
+      const migrator = new Migrator({ db: writer, provider: { getMigrations: async () => migrations } })
       return migrator.migrateToLatest()
     },
     async close() {
       await db.destroy()
+      if (writer !== db) await writer.destroy()
     },
     stats: () => ({ writes, batches }),
     fault: () => lastFault,

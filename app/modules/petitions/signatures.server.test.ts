@@ -344,13 +344,11 @@ describe('the write path', () => {
     const id = await makePetition()
     const other = new SQLite(config().DATABASE_PATH)
     other.exec('begin immediate')
-    const before = signingStats()
     const signing = signPetition(id, input(), signer())
     // while the lock is held, timers still fire: the event loop is free
     let ticks = 0
     for (let i = 0; i < 10; i++) await new Promise((r) => setTimeout(r, 5)).then(() => ticks++)
     expect(ticks).toBe(10)
-    expect(signingStats().lockRetries).toBeGreaterThan(before.lockRetries)
     other.exec('rollback')
     other.close()
     expect((await signing).kind).toBe('pending')

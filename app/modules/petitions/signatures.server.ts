@@ -465,7 +465,7 @@ interface QueuedSignature {
 const MAX_BATCH = 500
 const queue: QueuedSignature[] = []
 let flushing = false
-let stats = { batches: 0, signatures: 0, lockRetries: 0 }
+let stats = { batches: 0, signatures: 0 }
 /** Batches written and signatures in them (benchmarks, tests). */
 export const signingStats = () => ({ ...stats })
 
@@ -478,23 +478,14 @@ function enqueue(item: QueuedSignature) {
   }
 }
 
-// Another server process holding SQLite's write lock: better-sqlite3 would wait for it in the busy
-// handler, which sleeps ON the event loop — this process could answer nothing meanwhile, not even
-// count.json. So the batch asks for the lock without waiting and, when it is taken, tries again a
-// moment later from a timer (the event loop stays free and the batch grows); after
-// MAX_LOCK_TRIES it waits the ordinary way (DB_BUSY_TIMEOUT_MS).
-class LockTaken extends Error {}
-const MAX_LOCK_TRIES = 100
-const isBusy = (error: unknown) => typeof (error as { code?: unknown })?.code === 'string' && (error as { code: string }).code.startsWith('SQLITE_BUSY')
-
+// Another server process holding SQLite's write lock: `write` asks for it from timers
+// (app/lib/db.server.ts beginImmediate), so the event loop stays free and this batch grows meanwhile.
 async function flush() {
-  let lockTries = 0
   try {
     while (queue.length > 0) {
       const batch = queue.splice(0, MAX_BATCH)
       try {
-        const results = await database().write((trx) => writeBatch(trx, batch, lockTries < MAX_LOCK_TRIES))
-        lockTries = 0
+        const results = await database().write((trx) => writeBatch(trx, batch))
         stats.batches++
         stats.signatures += batch.length
         batch.forEach((item, i) => {
@@ -503,13 +494,6 @@ async function flush() {
           else item.resolve(r)
         })
       } catch (error) {
-        if (error instanceof LockTaken) {
-          lockTries++
-          stats.lockRetries++
-          queue.unshift(...batch)
-          await new Promise((r) => setTimeout(r, Math.min(lockTries, 5)))
-          continue
-        }
         for (const item of batch) item.reject(error)
       }
     }
@@ -518,22 +502,11 @@ async function flush() {
   }
 }
 
-async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[], lockWithoutWaiting: boolean): Promise<Array<SignResult | Error>> {
+async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[]): Promise<Array<SignResult | Error>> {
   const petitionIds = [...new Set(batch.map((b) => b.petitionId))]
   const statements = hotStatements(database().sqlite)
-  // A write first, so the batch holds SQLite's write lock before it reads (no stale snapshot). It
-  // is synchronous, so the busy timeout changed around it applies to it alone.
-  const sqlite = database().sqlite
-  const waitMs = sqlite.pragma('busy_timeout', { simple: true }) as number
-  if (lockWithoutWaiting) sqlite.pragma('busy_timeout = 0')
-  try {
-    for (const id of petitionIds) statements.lock.run(id)
-  } catch (error) {
-    if (lockWithoutWaiting && isBusy(error)) throw new LockTaken()
-    throw error
-  } finally {
-    if (lockWithoutWaiting) sqlite.pragma(`busy_timeout = ${waitMs}`)
-  }
+  // The write holds SQLite's write lock from its first statement (BEGIN IMMEDIATE): what it reads
+  // below is the latest commit, and no other process can write before this batch commits.
   const petitions = new Map<number, SigningPetition>()
   for (const id of petitionIds) {
     const p = await signingPetition(trx, id)
@@ -576,7 +549,6 @@ async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[], 
 // preparing them anew per signature through the query builder was a third of a signature's CPU.
 // SQLite-specific, like the savepoints of db.server.ts; a PostgreSQL port would use the builder.
 interface HotStatements {
-  lock: SQLiteStatement
   savepoint: SQLiteStatement
   release: SQLiteStatement
   rollback: SQLiteStatement
@@ -589,7 +561,6 @@ function hotStatements(sqlite: PlazaDatabase['sqlite']): HotStatements {
   let statements = hot.get(sqlite)
   if (!statements) {
     statements = {
-      lock: sqlite.prepare('update petitions set last_signed_at = last_signed_at where id = ?'),
       savepoint: sqlite.prepare('savepoint signature'),
       release: sqlite.prepare('release savepoint signature'),
       rollback: sqlite.prepare('rollback to savepoint signature'),
