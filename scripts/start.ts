@@ -8,11 +8,12 @@ import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { pathToFileURL } from 'node:url'
 import type { ServerBuild } from '@remix-run/node'
-import { ConfigError, loadConfig } from '../app/lib/config.server'
+import { checkDatabasePath, ConfigError, loadConfig } from '../app/lib/config.server'
 
 let config: ReturnType<typeof loadConfig>
 try {
   config = loadConfig()
+  checkDatabasePath(config.DATABASE_PATH)
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message)
@@ -73,12 +74,10 @@ if (cluster.isPrimary) {
     const report = await seedDemo(database, { seed: config.SEED, scale: 1 })
     log.info({ seeded: report }, 'demo city seeded')
   }
+  for (const notice of await (await import('../app/lib/mail/dev-mail.server')).mailStartupNotices(config, database.db)) log.warn(notice)
   await database.close()
   if (!config.SECRET_KEY && config.NODE_ENV === 'production') {
     log.warn('SECRET_KEY is not set: the key that protects census document hashes is kept in the database, so a copy of the database is enough to attack them. Set SECRET_KEY for a real census.')
-  }
-  if (config.DEV_MAIL && config.NODE_ENV === 'production') {
-    log.warn('DEV_MAIL is on: e-mails (with their confirmation and reset links) are shown to anyone at /dev/mail. Fine for the demo; for a public site set MAIL_URL (and leave DEV_MAIL unset).')
   }
 }
 

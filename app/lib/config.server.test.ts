@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig } from './config.server'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import SQLite from 'better-sqlite3'
+import { checkDatabasePath, ConfigError, loadConfig, printableValue, secureCookies } from './config.server'
 
 describe('loadConfig', () => {
   it('has safe defaults for a fresh machine', () => {
@@ -36,10 +40,10 @@ describe('loadConfig', () => {
     expect(c.TRUST_PROXY).toBe(1)
   })
 
-  it('shows the outbox at /dev/mail exactly when no mail server is configured, unless told otherwise', () => {
-    expect(loadConfig({}).DEV_MAIL).toBe(true)
-    expect(loadConfig({ MAIL_URL: 'smtp://mail.example.org:587' }).DEV_MAIL).toBe(false)
-    expect(loadConfig({ MAIL_URL: 'smtp://mail.example.org:587', DEV_MAIL: 'true' }).DEV_MAIL).toBe(true)
+  it('keeps DEV_MAIL as set (app/lib/mail/dev-mail.server.ts decides) and derives the sender', () => {
+    expect(loadConfig({}).DEV_MAIL).toBeUndefined()
+    expect(loadConfig({ DEV_MAIL: 'true' }).DEV_MAIL).toBe(true)
+    expect(loadConfig({ DEV_MAIL: 'no' }).DEV_MAIL).toBe(false)
     expect(loadConfig({ PUBLIC_URL: 'https://plaza.example.org' }).MAIL_FROM).toBe('Plaza <no-reply@plaza.example.org>')
     expect(loadConfig({}).MAIL_FROM).toBe('Plaza <no-reply@localhost.localdomain>')
   })
@@ -78,9 +82,20 @@ describe('loadConfig', () => {
   })
 
   it.each([
-    ['PORT', 'abc', /^Invalid configuration: PORT must be a number \(got "abc"\)$/],
-    ['PORT', '70000', /PORT must be between 1 and 65535/],
+    ['PORT', 'abc', /^Invalid configuration: PORT must be a whole number from 1 to 65535 \(got "abc"\)$/],
+    ['PORT', '70000', /PORT must be a whole number from 1 to 65535/],
     ['PORT', '80.5', /PORT must be a whole number/],
+    // Number('0x50') is 80: only decimal digits are a port.
+    ['PORT', '0x50', /^Invalid configuration: PORT must be a whole number from 1 to 65535 \(got "0x50"\)$/],
+    ['PORT', '1e3', /PORT must be a whole number from 1 to 65535/],
+    ['DB_BUSY_TIMEOUT_MS', '-1', /^Invalid configuration: DB_BUSY_TIMEOUT_MS must be a whole number from 0 to 60000 \(milliseconds\) \(got "-1"\)$/],
+    ['DB_BUSY_TIMEOUT_MS', '0x10', /DB_BUSY_TIMEOUT_MS must be a whole number from 0 to 60000/],
+    ['TRUST_PROXY', '-1', /TRUST_PROXY must be a whole number from 0 to 10/],
+    ['LETTER_SIMILARITY', '0x1', /LETTER_SIMILARITY must be a number from 0.5 to 1/],
+    ['HOST', 'not-a-host', /^Invalid configuration: HOST must be an IP address \(e.g. 127.0.0.1, 0.0.0.0 or ::\) or a full host name/],
+    ['HOST', 'http://example.org', /HOST must be an IP address/],
+    ['HOST', '999.1.1.1', /HOST must be an IP address/],
+    ['HOST', 'exa mple.org', /HOST must be an IP address/],
     ['PUBLIC_URL', 'plaza.example.org', /PUBLIC_URL must be an absolute http\(s\) URL/],
     ['PUBLIC_URL', 'ftp://plaza.example.org', /PUBLIC_URL must start with http/],
     ['NODE_ENV', 'prod', /NODE_ENV must be production, development or test/],
@@ -92,7 +107,7 @@ describe('loadConfig', () => {
     ['DEFAULT_LOCALE', 'de', /DEFAULT_LOCALE must be en, es or fr/],
     ['MAIL_URL', 'http://mail.example.org', /MAIL_URL must start with smtp:\/\/ or smtps:\/\//],
     ['SECRET_KEY', 'short', /SECRET_KEY must be at least 32 characters/],
-    ['WEB_CONCURRENCY', '0', /WEB_CONCURRENCY must be at least 1/],
+    ['WEB_CONCURRENCY', '0', /WEB_CONCURRENCY must be a whole number from 1 to 64/],
     ['VERIFICATION_LEVELS', 'vote=5', /VERIFICATION_LEVELS must look like/],
     ['VERIFICATION_LEVELS', 'dance=1', /VERIFICATION_LEVELS must look like/],
   ])('refuses %s=%s with one line naming the variable', (name, value, message) => {
@@ -106,6 +121,91 @@ describe('loadConfig', () => {
     const text = (error as Error).message
     expect(text).toMatch(message)
     expect(text).toContain(name)
+    expect(text).not.toContain('\n')
+  })
+
+  it.each([
+    ['HOST', '0.0.0.0'],
+    ['HOST', '::'],
+    ['HOST', '::1'],
+    ['HOST', 'localhost'],
+    ['HOST', 'plaza.example.org'],
+    ['PORT', ' 8080 '],
+    ['DB_BUSY_TIMEOUT_MS', '0'],
+    ['LETTER_SIMILARITY', '0.75'],
+  ])('accepts %s=%s', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).not.toThrow()
+  })
+
+  it('refuses a response threshold above the debate threshold, naming both variables', () => {
+    expect(() => loadConfig({ PETITION_RESPONSE_THRESHOLD: '20000' })).toThrow(
+      /^Invalid configuration: PETITION_RESPONSE_THRESHOLD must not be above PETITION_DEBATE_THRESHOLD \(20000 > 10000\)/,
+    )
+    expect(() => loadConfig({ PETITION_RESPONSE_THRESHOLD: '500', PETITION_DEBATE_THRESHOLD: '400' })).toThrow(/PETITION_DEBATE_THRESHOLD/)
+    expect(loadConfig({ PETITION_RESPONSE_THRESHOLD: '500', PETITION_DEBATE_THRESHOLD: '500' }).PETITION_DEBATE_THRESHOLD).toBe(500)
+  })
+
+  it.each([
+    ['SECRET_KEY', 'hunter2-is-my-secret', 'hunter2'],
+    ['BOUNCE_SECRET', 'tiny', 'tiny'],
+    ['MAIL_URL', 'http://mailer:Sup3rS3cret@mail.example.org', 'Sup3rS3cret'],
+    ['MAIL_URL', 'ftp://mailer:Sup3r@S3cret/x@mail.example.org', 'S3cret'],
+    ['MAIL_URL', 'mailer:Sup3rS3cret@mail.example.org', 'Sup3rS3cret'],
+  ])('never prints the secret in %s, only names the variable', (name, value, secret) => {
+    let message = ''
+    try {
+      loadConfig({ [name]: value })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toMatch(new RegExp(`^Invalid configuration: ${name} `))
+    expect(message).not.toContain(secret)
+  })
+
+  it('masks passwords in URLs and hides secrets', () => {
+    expect(printableValue('MAIL_URL', 'smtp://user:pa@ss@mail.example.org:25')).toBe('"smtp://***@mail.example.org:25"')
+    expect(printableValue('MAIL_URL', 'smtp://mail.example.org:25')).toBe('"smtp://mail.example.org:25"')
+    expect(printableValue('SECRET_KEY', 'x'.repeat(10))).toBe('(value hidden)')
+  })
+
+  it('sets Secure on cookies exactly when PUBLIC_URL is https', () => {
+    expect(secureCookies({ PUBLIC_URL: 'https://plaza.example.org' })).toBe(true)
+    expect(secureCookies({ PUBLIC_URL: 'http://127.0.0.1:3000' })).toBe(false)
+  })
+})
+
+describe('checkDatabasePath', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-config-'))
+  const refusal = (p: string) => {
+    try {
+      checkDatabasePath(p)
+      return null
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError)
+      return (error as Error).message
+    }
+  }
+
+  it('accepts a new file, an empty file and a SQLite database, creating the directory', () => {
+    expect(refusal(path.join(dir, 'new', 'deeper', 'plaza.sqlite'))).toBeNull()
+    expect(fs.statSync(path.join(dir, 'new', 'deeper')).isDirectory()).toBe(true)
+    fs.writeFileSync(path.join(dir, 'empty.sqlite'), '')
+    expect(refusal(path.join(dir, 'empty.sqlite'))).toBeNull()
+    const db = new SQLite(path.join(dir, 'real.sqlite'))
+    db.exec('create table t (x)')
+    db.close()
+    expect(refusal(path.join(dir, 'real.sqlite'))).toBeNull()
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('.plaza-write-check'))).toEqual([])
+  })
+
+  it.each([
+    ['a directory', () => dir, /^Invalid configuration: DATABASE_PATH is a directory/],
+    ['not SQLite', () => (fs.writeFileSync(path.join(dir, 'notes.txt'), 'just some text, not a database'), path.join(dir, 'notes.txt')), /^Invalid configuration: DATABASE_PATH is not a SQLite database/],
+    ['a read-only place', () => '/sys/plaza.sqlite', /^Invalid configuration: DATABASE_PATH is in a directory Plaza cannot write to/],
+    ['under a file', () => path.join(dir, 'notes.txt', 'plaza.sqlite'), /^Invalid configuration: DATABASE_PATH is in a directory that cannot be created/],
+  ])('refuses %s in one line naming DATABASE_PATH', (_what, make, message) => {
+    const text = refusal(make())
+    expect(text).toMatch(message)
     expect(text).not.toContain('\n')
   })
 })

@@ -1,4 +1,7 @@
+import fs from 'node:fs'
+import net from 'node:net'
 import os from 'node:os'
+import path from 'node:path'
 import { z } from 'zod'
 
 /**
@@ -21,6 +24,36 @@ const booleanish = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes')
 
+// Numbers are written in decimal digits only: Number() would also read "0x50" (80), "1e3" or " ".
+// One message for every way a value can be wrong, giving the range, so the operator knows what fits.
+function wholeNumber(min: number, max: number, unit = '') {
+  const message = `must be a whole number from ${min} to ${max}${unit ? ` (${unit})` : ''}`
+  return z
+    .string()
+    .trim()
+    .regex(/^-?\d{1,15}$/, message)
+    .transform(Number)
+    .pipe(z.number().int(message).min(min, message).max(max, message))
+}
+
+function decimalNumber(min: number, max: number) {
+  const message = `must be a number from ${min} to ${max}`
+  return z
+    .string()
+    .trim()
+    .regex(/^-?\d{1,9}(\.\d{1,9})?$/, message)
+    .transform(Number)
+    .pipe(z.number().min(min, message).max(max, message))
+}
+
+// A host to listen on: an IP address, or a host name with a dot (plaza.example.org) or localhost.
+// A bare word ("not-a-host") is refused at once: resolving it can hang start-up for half a minute.
+const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+\.?$/i
+const hostSchema = z
+  .string()
+  .trim()
+  .refine((h) => net.isIP(h) !== 0 || h.toLowerCase() === 'localhost' || (hostName.test(h) && !/^[\d.]+$/.test(h)), 'must be an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::) or a full host name (e.g. localhost or plaza.example.org)')
+
 const proposalThreshold = z
   .string()
   .trim()
@@ -30,43 +63,28 @@ const proposalThreshold = z
 
 const schema = z.object({
   NODE_ENV: z.enum(['production', 'development', 'test'], { message: 'must be production, development or test' }).default('production'),
-  HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
-  PORT: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be between 1 and 65535')
-    .max(65535, 'must be between 1 and 65535')
-    .default(3000),
+  HOST: hostSchema.default('127.0.0.1'),
+  PORT: wholeNumber(1, 65535).default(3000),
   PUBLIC_URL: z
     .url({ message: 'must be an absolute http(s) URL, e.g. https://plaza.example.org' })
     .refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')
     .optional(),
   // Server processes sharing the port; they are stateless, so any number works (default: one per core).
-  WEB_CONCURRENCY: z.coerce
-    .number({ message: 'must be a number of processes' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(64, 'must be at most 64')
-    .default(Math.max(1, Math.min(os.availableParallelism(), 8))),
+  WEB_CONCURRENCY: wholeNumber(1, 64, 'server processes').default(Math.max(1, Math.min(os.availableParallelism(), 8))),
   DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('data/plaza.sqlite'),
   // FULL: every acknowledged commit is on disk (an fsync per commit; group commit amortises it).
   DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
-  DB_BUSY_TIMEOUT_MS: z.coerce.number({ message: 'must be a number' }).int().min(0).max(60_000).default(5000),
+  DB_BUSY_TIMEOUT_MS: wholeNumber(0, 60_000, 'milliseconds').default(5000),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'must be one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
   // Number of reverse proxies in front of Plaza whose X-Forwarded-For we believe (0 = none).
-  TRUST_PROXY: z.coerce.number({ message: 'must be a number of proxy hops (0 for none)' }).int().min(0).max(10).default(0),
+  TRUST_PROXY: wholeNumber(0, 10, 'proxy hops, 0 for none').default(0),
   RATE_LIMIT_WRITE: rateRule.default(rateRule.parse('30/60')),
   // The largest photo a report accepts, in bytes (read per request by app/modules/reports/photos.server.ts).
-  PHOTO_MAX_BYTES: z.coerce
-    .number({ message: 'must be a number of bytes, e.g. 10485760 for 10 MiB' })
-    .int('must be a whole number of bytes')
-    .min(100_000, 'must be at least 100000 bytes')
-    .max(100 * 1024 * 1024, 'must be at most 104857600 bytes (100 MiB)')
-    .default(10 * 1024 * 1024),
+  PHOTO_MAX_BYTES: wholeNumber(100_000, 100 * 1024 * 1024, 'bytes, e.g. 10485760 for 10 MiB').default(10 * 1024 * 1024),
   RATE_LIMIT_READ: rateRule.default(null),
   // E-mail: smtp://user:pass@host:587 or smtps://…:465. Unset: mail stays in the outbox (see DEV_MAIL).
   MAIL_URL: z
@@ -74,8 +92,10 @@ const schema = z.object({
     .refine((u) => /^smtps?:\/\//.test(u), 'must start with smtp:// or smtps://')
     .optional(),
   MAIL_FROM: z.string().trim().min(3, 'must be an address, e.g. "Plaza <no-reply@plaza.example.org>"').optional(),
-  // Shows the outbox at /dev/mail so people can open their e-mails without a mail server (the demo).
-  // Default: on exactly when MAIL_URL is unset. Never turn it on for a public site: reset links show there.
+  // Shows the outbox at /dev/mail so people can open their e-mails without a mail server. Only ever
+  // in development, tests and on the demo site (the seeded demo city): a real installation never
+  // serves it, whatever this says (app/lib/mail/dev-mail.server.ts). Default there: on exactly when
+  // MAIL_URL is unset.
   DEV_MAIL: booleanish.optional(),
   // Whether this server also delivers the outbox (turn off where a separate `npm run mail:worker` runs).
   MAIL_WORKER: booleanish.default(true),
@@ -111,33 +131,33 @@ const schema = z.object({
     .transform((v) => Object.fromEntries(v.split(',').map((pair) => [pair.split('=')[0]!, Number(pair.split('=')[1])])) as Record<string, number>)
     .optional(),
   // Moderation: flags from different people that hide an item pending review (0 = never).
-  MODERATION_AUTO_HIDE: z.coerce.number({ message: 'must be a number of flags' }).int().min(0, 'must be 0 or more').max(1000).default(3),
+  MODERATION_AUTO_HIDE: wholeNumber(0, 1000, 'flags, 0 for never').default(3),
   // Hold new users' first posts for a moderator's approval.
   PREMODERATION: booleanish.default(false),
   // Minutes during which an author may edit their comment (the edit is marked).
-  COMMENT_EDIT_MINUTES: z.coerce.number({ message: 'must be a number of minutes' }).int().min(0).max(10080).default(15),
+  COMMENT_EDIT_MINUTES: wholeNumber(0, 10080, 'minutes').default(15),
   // Proposals (app/modules/proposals): the supports a proposal needs to go to a vote — a number
   // ("53726") or a share of the census population over the minimum age ("1%", as Decide Madrid) —
   // and how many months a published proposal collects supports before it is archived.
   PROPOSAL_THRESHOLD: proposalThreshold.default(proposalThreshold.parse('1%')),
-  PROPOSAL_MONTHS: z.coerce.number({ message: 'must be a number of months' }).int('must be a whole number of months').min(1, 'must be between 1 and 120').max(120, 'must be between 1 and 120').default(12),
+  PROPOSAL_MONTHS: wholeNumber(1, 120, 'months').default(12),
   // Petitions (app/modules/petitions): sponsor signatures needed before moderation, the counts that
   // oblige a response and a debate, how long a petition stays open, and whether a logged-in signer
   // at the "sign" verification level counts at once (else every signature waits for its e-mail).
-  PETITION_SPONSORS: z.coerce.number({ message: 'must be a number of sponsors' }).int('must be a whole number').min(0, 'must be between 0 and 100').max(100, 'must be between 0 and 100').default(5),
-  PETITION_RESPONSE_THRESHOLD: z.coerce.number({ message: 'must be a number of signatures' }).int('must be a whole number').min(1, 'must be at least 1').default(1000),
-  PETITION_DEBATE_THRESHOLD: z.coerce.number({ message: 'must be a number of signatures' }).int('must be a whole number').min(1, 'must be at least 1').default(10000),
-  PETITION_MONTHS: z.coerce.number({ message: 'must be a number of months' }).int('must be a whole number of months').min(1, 'must be between 1 and 36').max(36, 'must be between 1 and 36').default(6),
+  PETITION_SPONSORS: wholeNumber(0, 100, 'sponsors').default(5),
+  PETITION_RESPONSE_THRESHOLD: wholeNumber(1, 1_000_000_000, 'signatures').default(1000),
+  PETITION_DEBATE_THRESHOLD: wholeNumber(1, 1_000_000_000, 'signatures').default(10000),
+  PETITION_MONTHS: wholeNumber(1, 36, 'months').default(6),
   PETITION_COUNT_LOGGED_IN: booleanish.default(true),
   // Signatures per IP address (IPv6: per /64) per petition beyond which they are held for review.
-  PETITION_IP_BURST: z.coerce.number({ message: 'must be a number of signatures a minute' }).int().min(1, 'must be at least 1').default(10),
-  PETITION_IP_HOURLY: z.coerce.number({ message: 'must be a number of signatures an hour' }).int().min(1, 'must be at least 1').default(100),
+  PETITION_IP_BURST: wholeNumber(1, 1_000_000, 'signatures a minute').default(10),
+  PETITION_IP_HOURLY: wholeNumber(1, 1_000_000, 'signatures an hour').default(100),
   // Letters (app/modules/letters): days a letter's text is kept after it is written, how similar
   // (0–1, estimated Jaccard of 5-word shingles) a letter must be to others, from how many other
   // senders, to be frozen for review, and letters allowed per sender and per IP address.
-  LETTER_RETENTION_DAYS: z.coerce.number({ message: 'must be a number of days' }).int('must be a whole number of days').min(1, 'must be between 1 and 3650').max(3650, 'must be between 1 and 3650').default(28),
-  LETTER_SIMILARITY: z.coerce.number({ message: 'must be a number between 0.5 and 1' }).min(0.5, 'must be between 0.5 and 1').max(1, 'must be between 0.5 and 1').default(0.8),
-  LETTER_CAMPAIGN_SENDERS: z.coerce.number({ message: 'must be a number of senders' }).int().min(1, 'must be at least 1').default(3),
+  LETTER_RETENTION_DAYS: wholeNumber(1, 3650, 'days').default(28),
+  LETTER_SIMILARITY: decimalNumber(0.5, 1).default(0.8),
+  LETTER_CAMPAIGN_SENDERS: wholeNumber(1, 1_000_000, 'senders').default(3),
   LETTER_LIMIT_SENDER: rateRule.default(rateRule.parse('5/86400')),
   LETTER_LIMIT_IP: rateRule.default(rateRule.parse('20/86400')),
   // Shared secret for POST /mail/bounces (bounce messages from the mail server); unset: refused.
@@ -148,12 +168,33 @@ const schema = z.object({
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),
   SEED_DEMO: booleanish.default(true),
-  SEED: z.coerce.number({ message: 'must be a number' }).int().min(0).default(1),
+  SEED: wholeNumber(0, 2_147_483_647).default(1),
 })
 
-export type Config = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'DEV_MAIL' | 'MAIL_FROM'> & {
+// Values never printed back: an error names the variable and says what is wrong with it.
+const SECRET_VARIABLES = new Set(['SECRET_KEY', 'BOUNCE_SECRET'])
+
+/** A value as an error may show it: secrets hidden, the password inside a URL masked. */
+export function printableValue(name: string, value: string): string {
+  if (SECRET_VARIABLES.has(name)) return '(value hidden)'
+  // scheme://user:password@host: everything up to the last @ goes (a password may hold @ or /),
+  // also when the URL does not parse (e.g. MAIL_URL=smtp://user:pass@host:99999).
+  return JSON.stringify(value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^]*@/i, '$1***@'))
+}
+
+// Checks across variables, each reported on the variable to change.
+const checkedSchema = schema.superRefine((c, ctx) => {
+  if (c.PETITION_RESPONSE_THRESHOLD > c.PETITION_DEBATE_THRESHOLD) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['PETITION_RESPONSE_THRESHOLD'],
+      message: `must not be above PETITION_DEBATE_THRESHOLD (${c.PETITION_RESPONSE_THRESHOLD} > ${c.PETITION_DEBATE_THRESHOLD}): a petition is answered before it is debated`,
+    })
+  }
+})
+
+export type Config = Omit<z.infer<typeof schema>, 'PUBLIC_URL' | 'MAIL_FROM'> & {
   PUBLIC_URL: string
-  DEV_MAIL: boolean
   MAIL_FROM: string
 }
 
@@ -169,19 +210,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     // An empty variable means "unset" (as in `PORT= npm start`).
     if (value !== undefined && value !== '') input[key] = value
   }
-  const result = schema.safeParse(input)
+  const result = checkedSchema.safeParse(input)
   if (!result.success) {
     const issue = result.error.issues[0]!
     const name = String(issue.path[0] ?? 'configuration')
-    const got = input[name] === undefined ? '' : ` (got ${JSON.stringify(input[name])})`
-    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`)
+    const got = input[name] === undefined || issue.code === 'custom' ? '' : ` (got ${printableValue(name, input[name])})`
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`.replace(/\s+/g, ' '))
   }
   const data = result.data
-  const publicUrl = (data.PUBLIC_URL ?? `http://${data.HOST}:${data.PORT}`).replace(/\/$/, '')
+  const publicUrl = (data.PUBLIC_URL ?? `http://${data.HOST.includes(':') ? `[${data.HOST}]` : data.HOST}:${data.PORT}`).replace(/\/$/, '')
   return {
     ...data,
     PUBLIC_URL: publicUrl,
-    DEV_MAIL: data.DEV_MAIL ?? data.MAIL_URL === undefined,
     MAIL_FROM: data.MAIL_FROM ?? `Plaza <no-reply@${mailDomain(new URL(publicUrl).hostname)}>`,
   }
 }
@@ -190,6 +230,73 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 function mailDomain(hostname: string) {
   return /^[\d.]+$|^\[|:/.test(hostname) || !hostname.includes('.') ? 'localhost.localdomain' : hostname
 }
+
+/** Cookies get `Secure` whenever Plaza is served over HTTPS (a Secure cookie cannot travel over plain HTTP). */
+export function secureCookies(c: Pick<Config, 'PUBLIC_URL'> = config()): boolean {
+  return c.PUBLIC_URL.startsWith('https://')
+}
+
+const SQLITE_HEADER = 'SQLite format 3\u0000'
+
+/**
+ * Start-up check of DATABASE_PATH before SQLite opens it: a directory, a place Plaza cannot write
+ * (SQLite in WAL mode also writes `-wal` and `-shm` files beside it) or a file that is not a SQLite
+ * database stop start-up with one line naming the variable, instead of a stack trace.
+ */
+export function checkDatabasePath(databasePath: string): void {
+  const fail = (why: string) => {
+    throw new ConfigError(`Invalid configuration: DATABASE_PATH ${why} (got ${JSON.stringify(databasePath)})`)
+  }
+  if (databasePath === ':memory:') return
+  const file = path.resolve(databasePath)
+  const stat = statOrNull(file)
+  if (stat?.isDirectory()) fail('is a directory: give the path of a database file, e.g. data/plaza.sqlite')
+  if (stat && !stat.isFile()) fail('is not a regular file')
+  const dir = path.dirname(file)
+  try {
+    fs.mkdirSync(dir, { recursive: true })
+  } catch (error) {
+    fail(`is in a directory that cannot be created (${errorCode(error)})`)
+  }
+  // Really write beside it: access() says yes to root on a read-only mount.
+  const probe = path.join(dir, `.plaza-write-check-${process.pid}-${Date.now()}`)
+  try {
+    fs.closeSync(fs.openSync(probe, 'wx'))
+    fs.unlinkSync(probe)
+  } catch (error) {
+    fail(`is in a directory Plaza cannot write to (${errorCode(error)}): SQLite writes its journal beside the database`)
+  }
+  if (!stat) return
+  try {
+    fs.accessSync(file, fs.constants.R_OK | fs.constants.W_OK)
+  } catch (error) {
+    fail(`cannot be read and written (${errorCode(error)})`)
+  }
+  if (stat.size === 0) return
+  const header = Buffer.alloc(16)
+  let read = 0
+  try {
+    const fd = fs.openSync(file, 'r')
+    try {
+      read = fs.readSync(fd, header, 0, 16, 0)
+    } finally {
+      fs.closeSync(fd)
+    }
+  } catch (error) {
+    fail(`cannot be read (${errorCode(error)})`)
+  }
+  if (read < 16 || header.toString('latin1') !== SQLITE_HEADER) fail('is not a SQLite database: move the file away or give another path')
+}
+
+function statOrNull(file: string) {
+  try {
+    return fs.statSync(file)
+  } catch {
+    return null
+  }
+}
+
+const errorCode = (error: unknown) => (typeof (error as { code?: unknown })?.code === 'string' ? (error as { code: string }).code : 'error')
 
 let cached: Config | undefined
 /** The process-wide configuration (validated on first use). */

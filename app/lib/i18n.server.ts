@@ -3,13 +3,15 @@ import { RemixI18Next } from 'remix-i18next/server'
 import { createInstance, type i18n as I18n, type TFunction } from 'i18next'
 import { initReactI18next } from 'react-i18next'
 import { catalogs, i18nOptions, isLocale, supportedLocales, type Locale } from './i18n'
-import { config } from './config.server'
+import { config, secureCookies } from './config.server'
 
 /** The visitor's chosen language, remembered for a year (set by /language). */
 export const localeCookie = createCookie('plaza_lng', {
   path: '/',
   sameSite: 'lax',
   httpOnly: true,
+  // Secure over HTTPS, as the session cookie (config's secureCookies decides for every cookie).
+  secure: secureCookies(),
   maxAge: 60 * 60 * 24 * 365,
 })
 

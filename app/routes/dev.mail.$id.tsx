@@ -3,6 +3,7 @@ import { Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { z } from 'zod'
 import { config } from '../lib/config.server'
+import { requireDevMail } from '../lib/mail/dev-mail.server'
 import { translatorFor } from '../lib/i18n.server'
 import { outboxMail } from '../lib/mail/outbox.server'
 import { linkify } from '../lib/mail/linkify'
@@ -20,7 +21,7 @@ export const links: LinksFunction = () => [{ rel: 'stylesheet', href: devMailSty
 export const handle = { i18n: 'mail' }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  if (!config().DEV_MAIL) throw new Response('Not Found', { status: 404 })
+  await requireDevMail()
   const id = idSchema.safeParse(params.id)
   const mail = id.success ? await outboxMail(id.data) : null
   if (!mail) throw new Response('Not Found', { status: 404 })

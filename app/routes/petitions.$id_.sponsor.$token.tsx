@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { SignForm, type SignFormErrors } from '../components/petitions/SignForm'
+import { FormMessage } from '../components/forms'
 import { getUser } from '../lib/auth.server'
 import { readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
@@ -24,6 +25,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     petition: { id: petition.id, state: petition.state, area_id: petition.area_id, title: petition.title, action: petition.action, backgroundHtml: petition.background_html, sponsorsRequired: petition.sponsors_required, sponsorCount: petition.sponsor_count },
     token: params.token!,
     user: user ? { displayName: user.displayName, email: user.email } : null,
+    // The creator shares this link; they cannot sponsor their own petition (signPetition refuses).
+    own: user !== null && petition.author_id === user.id,
     ...form,
   }
 }
@@ -54,7 +57,11 @@ export default function SponsorPetition() {
           <div className="prose" dangerouslySetInnerHTML={{ __html: p.backgroundHtml }} />
         </>
       ) : null}
-      <SignForm petition={p} user={page.user} errors={result?.errors} values={result?.values} signed={search.get('signed')} sponsorToken={page.token} areas={page.areas} map={page.map} />
+      {page.own ? (
+        <FormMessage tone="info">{t('errors.ownPetition')}</FormMessage>
+      ) : (
+        <SignForm petition={p} user={page.user} errors={result?.errors} values={result?.values} signed={search.get('signed')} sponsorToken={page.token} areas={page.areas} map={page.map} />
+      )}
     </section>
   )
 }

@@ -2,21 +2,23 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { getUser, requestMeta } from '../lib/auth.server'
+import { getUser } from '../lib/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { safeRedirectPath } from '../lib/forms'
 import { Field, FormMessage } from '../components/forms'
 import { HoneypotField } from '../components/HoneypotField'
 import { signUp } from '../modules/accounts/accounts.server'
 import { signupSchema } from '../modules/accounts/schema'
-import { fail, parseForm, passwordMessage, redirectWithSession, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, parseForm, passwordMessage, type FormFailure } from '../modules/accounts/routing.server'
 import { cityProfile } from '../modules/geo/areas.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await getUser(request)) throw redirect('/account')
   const { t } = await translatorFor(request)
   const city = await cityProfile()
-  return { title: t('accounts:signup.title'), city: city?.name ?? 'Plaza', redirectTo: new URL(request.url).searchParams.get('redirectTo') ?? '' }
+  const url = new URL(request.url)
+  const sent = url.searchParams.get('sent') === '1'
+  return { title: t(sent ? 'accounts:signup.sentTitle' : 'accounts:signup.title'), city: city?.name ?? 'Plaza', redirectTo: url.searchParams.get('redirectTo') ?? '', sent }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
@@ -25,17 +27,30 @@ export async function action({ request }: ActionFunctionArgs) {
   const { t, locale } = await translatorFor(request)
   const form = await parseForm(request, signupSchema, t)
   if (!form.ok) return form.response
-  const result = await signUp({ ...form.data, locale }, requestMeta(request))
-  if (result.kind === 'emailTaken') return fail(409, { email: [t('accounts:errors.emailTaken')] }, form.fields)
+  const result = await signUp({ ...form.data, locale })
   if (result.kind === 'weakPassword') return fail(400, { password: [passwordMessage(result.problem, t)] }, form.fields)
-  return redirectWithSession(safeRedirectPath(form.data.redirectTo, '/account'), result.sessionToken)
+  // The same answer whether or not the address already has an account (its owner gets a mail).
+  const next = safeRedirectPath(form.data.redirectTo, '/account')
+  return redirect(`/signup?sent=1&redirectTo=${encodeURIComponent(next)}`, 303)
 }
 
 export default function SignUp() {
-  const { city, redirectTo } = useLoaderData<typeof loader>()
+  const { city, redirectTo, sent } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>() as FormFailure | undefined
   const { t } = useTranslation('accounts')
   const e = failure?.errors ?? {}
+  if (sent) {
+    return (
+      <section className="page narrow">
+        <h1>{t('signup.sentTitle')}</h1>
+        <FormMessage tone="success">{t('signup.sentBody')}</FormMessage>
+        <p>{t('signup.sentNext')}</p>
+        <p>
+          <Link to={`/login?redirectTo=${encodeURIComponent(safeRedirectPath(redirectTo, '/account'))}`}>{t('signup.loginLink')}</Link>
+        </p>
+      </section>
+    )
+  }
   return (
     <section className="page narrow">
       <h1>{t('signup.title')}</h1>

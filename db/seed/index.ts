@@ -10,6 +10,7 @@ import { representativesStep } from './representatives'
 import { petitionsStep } from './petitions'
 import { lettersStep } from './letters'
 import { sampleSteps, seedSampleItems } from '../../app/modules/geo/sample.server'
+import { DEMO_MARKER } from '../../app/lib/mail/dev-mail.server'
 
 /**
  * The demo city. Deterministic (same seed → same city) and idempotent (a step that finds its data
@@ -94,6 +95,25 @@ seedSteps.push({
   name: 'map sample items',
   size: (options) => sampleSteps(options.scale),
   run: async (database, options, progress) => ({ created: await seedSampleItems(database, options, progress) }),
+})
+
+// Last: the marker that this database holds the demo city, read by app/lib/mail/dev-mail.server.ts
+// (the demo site alone, outside development and tests, shows its outbox at /dev/mail).
+seedSteps.push({
+  name: 'demo marker',
+  size: () => 1,
+  async run(database, options, progress) {
+    const now = new Date().toISOString()
+    const result = await database.write((trx) =>
+      trx
+        .insertInto('settings')
+        .values({ key: DEMO_MARKER, value: JSON.stringify({ seed: options.seed, seededAt: now }), updated_at: now })
+        .onConflict((oc) => oc.column('key').doNothing())
+        .executeTakeFirst(),
+    )
+    progress(1)
+    return { created: Number(result.numInsertedOrUpdatedRows ?? 0) }
+  },
 })
 
 export async function seedDemo(database: PlazaDatabase, options: SeedOptions) {

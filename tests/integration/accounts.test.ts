@@ -19,24 +19,41 @@ const PASSWORD = 'a long enough passphrase'
 const db = () => new SQLite(plaza.databasePath)
 const level = async (v: Visitor) => /data-testid="verification-level">([^<]*)</.exec(await (await v.get('/account')).text())?.[1]
 
+/** Signs up: "check your e-mail", and no session (the same answer for any address). */
 async function signUp(email: string, name = 'Test Person') {
   const v = new Visitor(plaza.url, { 'accept-language': 'en' })
   const res = await v.post('/signup', { email, displayName: name, password: PASSWORD })
-  expect(res.status).toBe(302)
+  expect(res.status).toBe(303)
+  expect(res.headers.get('location')).toMatch(/^\/signup\?sent=1/)
+  expect(v.loggedIn).toBe(false)
   return v
 }
 
-async function confirmed(email: string) {
-  const v = await signUp(email)
-  const mail = await smtp.waitFor(email, { subject: /Confirm your e-mail/ })
-  await v.get(linkIn(mail, '/confirm/'))
+async function logIn(email: string) {
+  const v = new Visitor(plaza.url, { 'accept-language': 'en' })
+  expect((await v.post('/login', { email, password: PASSWORD })).status).toBe(302)
   return v
+}
+
+/** Signed up and logged in, the address not yet confirmed. */
+async function signedUp(email: string) {
+  await signUp(email)
+  return logIn(email)
+}
+
+async function confirmed(email: string) {
+  await signUp(email)
+  const mail = await smtp.waitFor(email, { subject: /Confirm your e-mail/ })
+  await new Visitor(plaza.url).get(linkIn(mail, '/confirm/'))
+  return logIn(email)
 }
 
 describe('sign-up and confirmation (real SMTP)', () => {
   it('signs up, mails a confirmation link that confirms once, and raises the level to 1', async () => {
-    const v = await signUp('Ana.Garcia@Example.org', 'Ana')
-    expect(v.loggedIn).toBe(true)
+    const signing = await signUp('Ana.Garcia@Example.org', 'Ana')
+    const sent = await (await signing.get('/signup?sent=1')).text()
+    expect(sent).toContain('Check your e-mail')
+    const v = await logIn('ana.garcia@example.org')
     expect(await level(v)).toBe('Unverified')
     const mail = await smtp.waitFor('ana.garcia@example.org', { subject: /Confirm your e-mail/ })
     expect(mail.from?.text).toMatch(/Plaza/)
@@ -48,14 +65,28 @@ describe('sign-up and confirmation (real SMTP)', () => {
     expect(again).toContain('Send a new link')
   })
 
-  it('refuses a second account with the same address (any case) next to the field, keeping the input', async () => {
+  it('answers an address that has an account exactly like a new one (no enumeration), and mails its owner a way back in', async () => {
     await signUp('dup@example.org')
-    const res = await new Visitor(plaza.url).post('/signup', { email: 'DUP@example.org', displayName: 'Second', password: PASSWORD })
-    expect(res.status).toBe(409)
-    const html = await res.text()
-    expect(html).toContain('An account with this e-mail address already exists')
-    expect(html).toContain('value="Second"')
-    expect(html).not.toContain(PASSWORD)
+    const count = smtp.mails.length
+    const fresh = await new Visitor(plaza.url).post('/signup', { email: 'brand-new@example.org', displayName: 'Second', password: PASSWORD })
+    const known = await new Visitor(plaza.url).post('/signup', { email: 'DUP@example.org', displayName: 'Second', password: PASSWORD })
+    expect(known.status).toBe(303)
+    expect(known.status).toBe(fresh.status)
+    expect(known.headers.get('location')).toBe(fresh.headers.get('location'))
+    expect(known.headers.get('set-cookie')).toBeNull()
+    expect(fresh.headers.get('set-cookie')).toBeNull()
+    expect(await known.text()).toBe(await fresh.text())
+    const mail = await smtp.waitFor('dup@example.org', { subject: /Someone tried to create a Plaza account with your address/, after: count })
+    expect(mail.text).toContain('already has an account')
+    // Still one account, its password unchanged until the owner follows the link.
+    const database = db()
+    expect(database.prepare(`select count(*) from users where email = 'dup@example.org'`).pluck().get()).toBe(1)
+    database.close()
+    await logIn('dup@example.org')
+    const link = linkIn(mail, '/reset-password/')
+    const v = new Visitor(plaza.url)
+    expect((await v.post(link, { password: 'the owner chose this one' })).status).toBe(302)
+    expect(v.loggedIn).toBe(true)
   })
 
   it.each([
@@ -261,7 +292,7 @@ describe('residence verification', () => {
   })
 
   it('asks for a confirmed e-mail first', async () => {
-    const v = await signUp('fresh@example.org')
+    const v = await signedUp('fresh@example.org')
     expect((await v.post('/account/verify', { document: 'VAL000003', birthDate: '1992-06-05' })).status).toBe(403)
   })
 

@@ -130,6 +130,8 @@ describe('review findings stay fixed', () => {
     const { id } = await postComment(await as('citizen'), area, 'A fine idea.')
     const fresh = new Visitor(plaza.url, { 'accept-language': 'en' })
     await fresh.post('/signup', { email: 'throwaway@example.org', displayName: 'Throwaway', password: 'a long enough passphrase' })
+    // Sign-up only mails a link (the same answer for any address); the new person then logs in.
+    expect((await fresh.post('/login', { email: 'throwaway@example.org', password: 'a long enough passphrase' })).status).toBe(302)
     expect((await fresh.post(`/comments/${id}`, { intent: 'flag', reason: 'spam' })).status).toBe(403)
     expect((await fresh.post(`/comments/${id}`, { intent: 'vote', value: '-1' })).status).toBe(403)
   })
@@ -155,6 +157,7 @@ describe('pre-moderation (PREMODERATION=true)', () => {
     const area = areaIdOf(premoderated, 'ribera-sud')
     const newcomer = new Visitor(premoderated.url, { 'accept-language': 'en' })
     await newcomer.post('/signup', { email: 'first@example.org', displayName: 'First Timer', password: 'a long enough passphrase' })
+    expect((await newcomer.post('/login', { email: 'first@example.org', password: 'a long enough passphrase' })).status).toBe(302)
     const db = new SQLite(premoderated.databasePath)
     db.prepare(`update users set verification_level = 1, email_confirmed_at = created_at where email = 'first@example.org'`).run()
     db.close()

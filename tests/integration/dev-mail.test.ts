@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openDatabase } from '../../app/lib/db.server'
 import { composeMail, queueMail, type QueuedMail } from '../../app/lib/mail/outbox.server'
 import { startSmtpTestServer } from '../../app/lib/mail/smtp-test-server'
+import SQLite from 'better-sqlite3'
 import { startPlaza, type RunningPlaza } from '../support/server'
+import { Visitor } from '../support/visitor'
 
 /** /dev/mail over HTTP, against a real server with its own database. */
 
@@ -130,6 +132,44 @@ describe('/dev/mail', () => {
       const res = await get(hidden, path)
       expect(res.status, path).toBe(404)
       expect(await res.text(), path).not.toContain('Secret link')
+    }
+  })
+})
+
+describe('a real installation (NODE_ENV=production, no demo) without MAIL_URL', () => {
+  it('never serves /dev/mail, even with DEV_MAIL=true; says so at start-up and keeps mail in the outbox', async () => {
+    const real = await startPlaza({ NODE_ENV: 'production', SEED_DEMO: 'false', DEV_MAIL: 'true' })
+    try {
+      const messages = real.logs.map((l) => String(l.msg))
+      expect(messages).toContainEqual(expect.stringMatching(/^MAIL_URL is not set: no e-mail is sent; e-mails stay in the outbox until MAIL_URL is set .*cannot be read from the web/))
+      expect(messages).toContainEqual(expect.stringMatching(/^DEV_MAIL=true is ignored/))
+      // A sign-up queues a mail with a link that opens the account.
+      const visitor = new Visitor(real.url, { 'accept-language': 'en' })
+      expect((await visitor.post('/signup', { email: 'owner@example.org', displayName: 'Owner', password: 'a long enough passphrase' })).status).toBe(303)
+      const database = new SQLite(real.databasePath, { readonly: true })
+      const queued = database.prepare(`select id, status from outbox where to_address = 'owner@example.org'`).all() as Array<{ id: number; status: string }>
+      database.close()
+      expect(queued).toEqual([{ id: expect.any(Number), status: 'pending' }])
+      for (const path of ['/dev/mail', `/dev/mail/${queued[0]!.id}`, '/dev/mail?page=1']) {
+        const res = await get(real, path)
+        expect(res.status, path).toBe(404)
+        expect(await res.text(), path).not.toContain('owner@example.org')
+      }
+      // No banner leading to an outbox that is not there.
+      expect(await (await get(real, '/signup')).text()).not.toContain('href="/dev/mail"')
+    } finally {
+      await real.stop()
+    }
+  })
+
+  it('the demo site (production, the seeded demo city) shows it, with its banner, and says so at start-up', async () => {
+    const demo = await startPlaza({ NODE_ENV: 'production' })
+    try {
+      expect(demo.logs.map((l) => String(l.msg))).toContainEqual(expect.stringMatching(/^This is the demo site: e-mails, with their confirmation and password-reset links, are shown to anyone at \/dev\/mail/))
+      expect((await get(demo, '/dev/mail')).status).toBe(200)
+      expect(await (await get(demo, '/signup')).text()).toContain('href="/dev/mail"')
+    } finally {
+      await demo.stop()
     }
   })
 })

@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runStartExpectingExit, startPlaza, type RunningPlaza } from '../support/server'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { freePort, runStartExpectingExit, startDeadlineMs, startPlaza, type RunningPlaza } from '../support/server'
 
 let plaza: RunningPlaza
 beforeAll(async () => {
@@ -29,11 +32,100 @@ describe('start-up', () => {
   it('stops with one line naming a bad variable', async () => {
     const { code, output } = await runStartExpectingExit({ PORT: 'eighty' })
     expect(code).toBe(1)
-    expect(output.trim().split('\n').filter((l) => !l.includes('npm warn'))).toEqual(['Invalid configuration: PORT must be a number (got "eighty")'])
+    expect(output.trim().split('\n').filter((l) => !l.includes('npm warn'))).toEqual(['Invalid configuration: PORT must be a whole number from 1 to 65535 (got "eighty")'])
+  })
+})
+
+describe('configuration errors name the variable, in one line, and never print a secret', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-config-'))
+  const notSqlite = path.join(dir, 'notes.sqlite')
+  fs.writeFileSync(notSqlite, 'these are notes, not a database')
+  const lines = (output: string) => output.trim().split('\n').filter((l) => l.trim() !== '' && !l.includes('npm warn'))
+
+  it.each([
+    [{ SECRET_KEY: 'my-short-secret' }, /^Invalid configuration: SECRET_KEY must be at least 32 characters/, 'my-short-secret'],
+    [{ MAIL_URL: 'http://mailer:Hunter2Secret@mail.example.org:587' }, /^Invalid configuration: MAIL_URL must start with smtp:\/\/ or smtps:\/\//, 'Hunter2Secret'],
+    [{ BOUNCE_SECRET: 'tiny-secret' }, /^Invalid configuration: BOUNCE_SECRET must be at least 16 characters/, 'tiny-secret'],
+    [{ DATABASE_PATH: dir }, /^Invalid configuration: DATABASE_PATH is a directory/, null],
+    [{ DATABASE_PATH: notSqlite }, /^Invalid configuration: DATABASE_PATH is not a SQLite database/, null],
+    [{ DATABASE_PATH: '/sys/plaza/plaza.sqlite' }, /^Invalid configuration: DATABASE_PATH is in a directory that cannot be created/, null],
+    [{ DATABASE_PATH: '/sys/plaza.sqlite' }, /^Invalid configuration: DATABASE_PATH is in a directory Plaza cannot write to/, null],
+    [{ HOST: 'not-a-host' }, /^Invalid configuration: HOST must be an IP address/, null],
+    [{ DB_BUSY_TIMEOUT_MS: '-1' }, /^Invalid configuration: DB_BUSY_TIMEOUT_MS must be a whole number from 0 to 60000 \(milliseconds\) \(got "-1"\)$/, null],
+    [{ PORT: '0x50' }, /^Invalid configuration: PORT must be a whole number from 1 to 65535 \(got "0x50"\)$/, null],
+    [{ PETITION_RESPONSE_THRESHOLD: '50000', PETITION_DEBATE_THRESHOLD: '10000' }, /^Invalid configuration: PETITION_RESPONSE_THRESHOLD must not be above PETITION_DEBATE_THRESHOLD/, null],
+  ])('%o', async (env, message, secret) => {
+    const started = Date.now()
+    const { code, output } = await runStartExpectingExit({ DATABASE_PATH: path.join(dir, 'plaza.sqlite'), ...env })
+    expect(code).toBe(1)
+    expect(lines(output)).toHaveLength(1)
+    expect(lines(output)[0]).toMatch(message)
+    if (secret) expect(output).not.toContain(secret)
+    expect(output).not.toMatch(/\n\s+at /) // no stack trace
+    // Refused before anything slow (HOST=not-a-host used to spend 27 s resolving).
+    expect(Date.now() - started).toBeLessThan(15_000)
+    expect(fs.existsSync(notSqlite) && fs.readFileSync(notSqlite, 'utf8')).toBe('these are notes, not a database')
+  })
+})
+
+describe('the test harness (tests/support/server.ts)', () => {
+  it('kills the whole process group when a start times out: nothing the server started outlives the test', async () => {
+    // The server listens on another port than the one polled, so it never looks ready.
+    const elsewhere = await freePort()
+    let message = ''
+    try {
+      await startPlaza({ PORT: String(elsewhere), WEB_CONCURRENCY: '2', SEED_DEMO: 'false' }, { startTimeoutMs: 40_000 })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toMatch(/^Plaza did not start within 40 s \(process group (\d+) killed\)/)
+    // It had started: its workers were serving on the other port.
+    expect(message).toContain(`Plaza is listening on http://127.0.0.1:${elsewhere}`)
+    const group = Number(/process group (\d+)/.exec(message)![1])
+    // SIGKILL is immediate; the orphaned workers are reaped a moment later.
+    const alive = () => {
+      try {
+        process.kill(-group, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    for (let i = 0; i < 50 && alive(); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(alive()).toBe(false)
+    await expect(fetch(`http://127.0.0.1:${elsewhere}/healthz`)).rejects.toThrow()
+  }, 90_000)
+
+  it('takes its start deadline from an option, else PLAZA_START_TIMEOUT_MS, else 60 s', () => {
+    const saved = process.env.PLAZA_START_TIMEOUT_MS
+    try {
+      delete process.env.PLAZA_START_TIMEOUT_MS
+      expect(startDeadlineMs()).toBe(60_000)
+      process.env.PLAZA_START_TIMEOUT_MS = '90000'
+      expect(startDeadlineMs()).toBe(90_000)
+      expect(startDeadlineMs(500)).toBe(500)
+    } finally {
+      if (saved === undefined) delete process.env.PLAZA_START_TIMEOUT_MS
+      else process.env.PLAZA_START_TIMEOUT_MS = saved
+    }
   })
 })
 
 describe('language', () => {
+  it('sets the language cookie Secure when PUBLIC_URL is https, as the session cookie', async () => {
+    const https = await startPlaza({ PUBLIC_URL: 'https://plaza.example.org', SEED_DEMO: 'false' })
+    try {
+      // A client without Origin or Sec-Fetch-Site (not a browser) passes the CSRF check.
+      const res = await fetch(`${https.url}/language`, { method: 'POST', body: new URLSearchParams({ locale: 'es', redirectTo: '/' }), redirect: 'manual' })
+      expect(res.status).toBe(302)
+      const cookie = res.headers.get('set-cookie')!
+      expect(cookie).toMatch(/^plaza_lng=/)
+      expect(cookie).toMatch(/;\s*Secure/i)
+    } finally {
+      await https.stop()
+    }
+  })
+
   it.each([
     ['en-GB,en;q=0.9', 'en', 'Welcome to Plaza'],
     ['es-ES,es;q=0.9,en;q=0.5', 'es', 'Bienvenida a Plaza'],
@@ -54,6 +146,8 @@ describe('language', () => {
     expect(cookie).toMatch(/SameSite=Lax/i)
     expect(cookie).toMatch(/HttpOnly/i)
     expect(cookie).toMatch(/Max-Age=31536000/)
+    // Served over plain HTTP here: a Secure cookie would never come back.
+    expect(cookie).not.toMatch(/Secure/i)
     const html = await (await get('/', { cookie: cookie.split(';')[0]!, 'accept-language': 'es' })).text()
     expect(html).toContain('<html lang="fr"')
     expect(html).toContain('Changer de langue')

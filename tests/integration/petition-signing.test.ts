@@ -118,6 +118,49 @@ describe('signing a petition', () => {
     expect((await sign(id, { email: 'citizen@valmera.example' }, { visitor: citizen })).headers.get('location')).toBe(`/petitions/${id}?signed=pending`)
   })
 
+  it('logged in: the account’s own address, whatever is typed, and one signature per person (fast path and Remix alike)', async () => {
+    const id = makePetition()
+    const resident = await as('resident')
+    const page = await (await resident.get(`/petitions/${id}`)).text()
+    expect(page).toContain('data-testid="sign-account-email"')
+    expect(page).toContain('resident@valmera.example')
+    const signForm = page.split('class="sign-form"')[1]!.split('</section>')[0]!
+    expect(signForm).not.toMatch(/<input[^>]*name="email"/)
+    const first = await sign(id, { email: 'made-up-1@example.org' }, { visitor: resident })
+    expect(first.headers.get('location')).toBe(`/petitions/${id}?signed=counted`)
+    for (const email of ['made-up-2@example.org', 'made-up-3@example.org']) {
+      const again = await sign(id, { email }, { visitor: resident })
+      expect(again.status).toBe(409)
+      expect(text(await again.text())).toContain('You have already signed this petition.')
+    }
+    expect(rows(id).map((r) => [r.email, r.status])).toEqual([['resident@valmera.example', 'counted']])
+    expect(petition(id).signature_count).toBe(1)
+  })
+
+  it('sponsoring: the creator cannot sponsor their own petition; others sponsor with their own address, once', async () => {
+    const id = makePetition({ state: 'sponsoring' })
+    const authorId = (sqlite.prepare(`select id from users where email = 'resident@valmera.example'`).get() as { id: number }).id
+    sqlite.prepare('update petitions set author_id = ? where id = ?').run(authorId, id)
+    const author = await as('resident')
+    const link = new RegExp(`/petitions/${id}/sponsor/[a-z2-7]{32}`).exec(await (await author.get(`/petitions/${id}`)).text())![0]
+    const ownPage = text(await (await author.get(link)).text())
+    expect(ownPage).toContain('You started this petition, so you cannot sponsor it')
+    const own = await author.post(link, { intent: 'sign', name: 'Me Again', email: 'sock-puppet@example.org', area: neighbourhood.slug, website_url: '' }, { 'x-forwarded-for': nextIp() })
+    expect(own.status).toBe(403)
+    // Logged out with the creator's address: still the creator.
+    const anonymous = await new Visitor(plaza.url, { 'accept-language': 'en' }).post(link, { intent: 'sign', name: 'Me', email: 'Resident@Valmera.example', area: neighbourhood.slug, website_url: '' }, { 'x-forwarded-for': nextIp() })
+    expect(anonymous.status).toBe(403)
+    const citizen = await as('citizen')
+    const sponsored = await citizen.post(link, { intent: 'sign', name: 'Carla', email: 'fake-sponsor-1@example.org', area: neighbourhood.slug, website_url: '' }, { 'x-forwarded-for': nextIp() })
+    expect(sponsored.status).toBe(303)
+    const again = await citizen.post(link, { intent: 'sign', name: 'Carla', email: 'fake-sponsor-2@example.org', area: neighbourhood.slug, website_url: '' }, { 'x-forwarded-for': nextIp() })
+    expect(again.status).toBe(409)
+    expect(rows(id).map((r) => [r.email, r.sponsor])).toEqual([['citizen@valmera.example', 1]])
+    // The confirmation goes to the citizen's own address, never to the typed one.
+    await smtp.waitFor('citizen@valmera.example', { subject: /Confirm your signature/ })
+    expect(smtp.mails.some((m) => JSON.stringify(m.to).includes('fake-sponsor'))).toBe(false)
+  })
+
   it('each refusal with its message, next to the form, values kept', async () => {
     const open = makePetition()
     const first = await sign(open, { email: 'jane.doe@gmail.com' })

@@ -15,11 +15,12 @@ let counter = 0
 export async function makeUser(level = 1, daysAgo = 30) {
   const created = new Date(Date.now() - daysAgo * 86_400_000).toISOString()
   const n = ++counter
+  const email = `person${n}-${Date.now()}@example.org`
   return database().write(async (trx) => {
     const row = await trx
       .insertInto('users')
       .values({
-        email: `person${n}-${Date.now()}@example.org`,
+        email,
         email_confirmed_at: level >= 1 ? created : null,
         display_name: `Person ${n}`,
         password_hash: null,
@@ -35,7 +36,7 @@ export async function makeUser(level = 1, daysAgo = 30) {
       })
       .returning('id')
       .executeTakeFirstOrThrow()
-    return { id: row.id, verificationLevel: level }
+    return { id: row.id, verificationLevel: level, email, emailConfirmed: level >= 1 }
   })
 }
 

@@ -34,7 +34,40 @@ export interface RunningPlaza {
   stop: () => Promise<void>
 }
 
-export async function startPlaza(env: Record<string, string> = {}): Promise<RunningPlaza> {
+/** How long a start may take: the `startTimeoutMs` option, else PLAZA_START_TIMEOUT_MS, else 60 s. */
+export function startDeadlineMs(option?: number): number {
+  if (option !== undefined) return option
+  const fromEnv = process.env.PLAZA_START_TIMEOUT_MS
+  return fromEnv && /^\d{1,7}$/.test(fromEnv) ? Number(fromEnv) : 60_000
+}
+
+/**
+ * Signals the server's whole process group: the server runs in its own group (`detached`), so the
+ * processes it starts (cluster workers, a build) end with it, even when it has not answered yet.
+ */
+function signalGroup(pid: number | undefined, signal: NodeJS.Signals) {
+  if (pid === undefined) return
+  try {
+    process.kill(-pid, signal)
+  } catch {
+    // the group is gone already
+  }
+}
+
+// Detached groups do not hear the test runner's Ctrl-C: whatever is still running ends with it.
+const groups = new Set<number>()
+function track(pid: number | undefined) {
+  if (pid === undefined) return
+  if (groups.size === 0) process.once('exit', () => groups.forEach((g) => signalGroup(g, 'SIGKILL')))
+  groups.add(pid)
+}
+
+export interface StartOptions {
+  /** how long to wait for /healthz (default: PLAZA_START_TIMEOUT_MS, else 60 s) */
+  startTimeoutMs?: number
+}
+
+export async function startPlaza(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningPlaza> {
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-server-'))
   const databasePath = env.DATABASE_PATH ?? path.join(dir, 'plaza.sqlite')
@@ -53,7 +86,10 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Runn
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group, killed as a whole (see signalGroup).
+    detached: true,
   })
+  track(child.pid)
   const logs: Array<Record<string, unknown>> = []
   let text = ''
   const collect = (chunk: Buffer) => {
@@ -72,18 +108,24 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Runn
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
 
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  const limitMs = startDeadlineMs(options.startTimeoutMs)
+  const deadline = Date.now() + limitMs
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`Plaza exited with ${child.exitCode}:\n${text}`)
+    if (child.exitCode !== null || child.signalCode !== null) {
+      // Whatever it started goes with it.
+      signalGroup(child.pid, 'SIGKILL')
+      throw new Error(`Plaza exited with ${child.exitCode ?? child.signalCode}:\n${text}`)
+    }
     try {
-      const res = await fetch(`${url}/healthz`)
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(Math.max(100, Math.min(2000, deadline - Date.now()))) })
       if (res.ok) break
     } catch {
       // not listening yet
     }
     if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`Plaza did not start within 30 s:\n${text}`)
+      signalGroup(child.pid, 'SIGKILL')
+      await exited
+      throw new Error(`Plaza did not start within ${limitMs / 1000} s (process group ${child.pid} killed):\n${text}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -96,10 +138,12 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Runn
     logs,
     output: () => text,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 3000)
+      if (child.exitCode === null && child.signalCode === null) signalGroup(child.pid, 'SIGTERM')
+      const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 3000)
       await exited
       clearTimeout(timer)
+      // A worker that outlived its primary (the primary was SIGKILLed by a crash test) goes too.
+      signalGroup(child.pid, 'SIGKILL')
     },
   }
 }
@@ -110,12 +154,15 @@ export async function runStartExpectingExit(env: Record<string, string>): Promis
     cwd: root,
     env: { ...process.env, NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   })
+  track(child.pid)
   let output = ''
   child.stdout.on('data', (c: Buffer) => (output += c.toString()))
   child.stderr.on('data', (c: Buffer) => (output += c.toString()))
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000)
+  const timer = setTimeout(() => signalGroup(child.pid, 'SIGKILL'), 20_000)
   const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
   clearTimeout(timer)
+  signalGroup(child.pid, 'SIGKILL')
   return { code, output }
 }

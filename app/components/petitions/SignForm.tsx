@@ -74,7 +74,19 @@ export function SignForm({ petition, user, errors = {}, values, signed, sponsorT
         {sponsorToken ? <input type="hidden" name="sponsor" value={sponsorToken} /> : null}
         <HoneypotField />
         <Field name="name" label={t('form.name')} autoComplete="name" required defaultValue={v.name ?? ''} error={error('name')} />
-        <Field name="email" type="email" inputMode="email" label={t('form.email')} hint={t('form.emailHint')} autoComplete="email" required defaultValue={v.email ?? ''} error={error('email')} />
+        {user ? (
+          // Logged in: the signature uses the account's own address (not editable; see signPetition).
+          <div className="field">
+            <p>{t('form.email')}</p>
+            <p data-testid="sign-account-email">
+              <strong>{user.email}</strong>
+            </p>
+            <p className="field__hint">{t('form.accountEmailHint')}</p>
+            {error('email') ? <p className="field-error">{error('email')}</p> : null}
+          </div>
+        ) : (
+          <Field name="email" type="email" inputMode="email" label={t('form.email')} hint={t('form.emailHint')} autoComplete="email" required defaultValue={v.email ?? ''} error={error('email')} />
+        )}
         {map ? (
           <LocationPicker config={map.config} bounds={map.bounds} areas={areas} defaults={{ lat: v.lat, lng: v.lng, area: v.area }} errors={locationErrors} legend={t('form.where')} id="sign-location" />
         ) : (

@@ -65,7 +65,7 @@ async function issueToken(trx: Transaction<Database>, userId: number, purpose: E
   return token
 }
 
-type MailKind = 'confirm' | 'reset' | 'changeEmail' | 'passwordChanged' | 'emailChanged'
+type MailKind = 'confirm' | 'reset' | 'changeEmail' | 'passwordChanged' | 'emailChanged' | 'signupAttempt'
 
 async function queueAccountMail(
   trx: Transaction<Database>,
@@ -90,23 +90,27 @@ const link = (path: string) => `${config().PUBLIC_URL}${path}`
 
 // ---------------------------------------------------------------- sign-up and confirmation
 
-export type SignUpResult =
-  | { kind: 'ok'; userId: number; sessionToken: string }
-  | { kind: 'emailTaken' }
-  | { kind: 'weakPassword'; problem: PasswordProblem }
+/**
+ * Sign-up answers alike whether or not the address has an account (no enumeration): "check your
+ * e-mail", and no session — the person logs in once the mailed link has confirmed the address. A
+ * new address gets its confirmation link; an address that has an account gets, instead, a mail
+ * saying someone tried to sign up with it, with a link to set a new password. Both spend the same
+ * slow password hash and one write, so the time taken does not tell either.
+ */
+export type SignUpResult = { kind: 'sent' } | { kind: 'weakPassword'; problem: PasswordProblem }
 
-export async function signUp(
-  input: { email: string; displayName: string; password: string; locale: Locale },
-  meta: SessionMeta = {},
-): Promise<SignUpResult> {
+export async function signUp(input: { email: string; displayName: string; password: string; locale: Locale }): Promise<SignUpResult> {
   const email = normaliseEmail(input.email)
   const problem = passwordProblem(input.password, [email.split('@')[0]!, input.displayName])
   if (problem) return { kind: 'weakPassword', problem }
-  const existing = await database().db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
-  if (existing) return { kind: 'emailTaken' }
   const passwordHash = await hashPassword(input.password) // slow: before the write, never inside it
+  const existing = await database().db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+  if (existing) {
+    await tellOwnerOfSignUpAttempt(existing.id)
+    return { kind: 'sent' }
+  }
   try {
-    return await database().write(async (trx) => {
+    await database().write(async (trx) => {
       const user = await trx
         .insertInto('users')
         .values({
@@ -121,14 +125,28 @@ export async function signUp(
         .executeTakeFirstOrThrow()
       const token = await issueToken(trx, user.id, 'confirm_email')
       await queueAccountMail(trx, 'confirm', email, input.locale, { name: input.displayName, url: link(`/confirm/${token}`) })
-      const sessionToken = await createSession(trx, user.id, meta)
-      return { kind: 'ok' as const, userId: user.id, sessionToken }
     })
   } catch (error) {
-    // Two sign-ups with one address at the same moment: the database's unique index decides.
-    if (error instanceof Error && /UNIQUE constraint failed: users.email/.test(error.message)) return { kind: 'emailTaken' }
+    // Two sign-ups with one address at the same moment: the database's unique index decides, and
+    // the loser's owner hears of it like any other attempt.
+    if (error instanceof Error && /UNIQUE constraint failed: users.email/.test(error.message)) {
+      const winner = await database().db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+      if (winner) await tellOwnerOfSignUpAttempt(winner.id)
+      return { kind: 'sent' }
+    }
     throw error
   }
+  return { kind: 'sent' }
+}
+
+/** The mail to an account's owner when someone signs up with their address, with a reset link. */
+async function tellOwnerOfSignUpAttempt(userId: number) {
+  await database().write(async (trx) => {
+    const user = await trx.selectFrom('users').select(['id', 'email', 'display_name', 'locale', 'deleted_at']).where('id', '=', userId).executeTakeFirst()
+    if (!user?.email || user.deleted_at) return
+    const token = await issueToken(trx, user.id, 'reset_password')
+    await queueAccountMail(trx, 'signupAttempt', user.email, isLocale(user.locale) ? user.locale : 'en', { name: user.display_name, url: link(`/reset-password/${token}`) })
+  })
 }
 
 export type TokenResult<T = object> = ({ kind: 'ok' } & T) | { kind: 'invalid' } | { kind: 'expired' } | { kind: 'used' }

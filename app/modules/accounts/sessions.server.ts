@@ -3,7 +3,7 @@ import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/enco
 import { createCookie } from '@remix-run/node'
 import type { Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
-import { config } from '../../lib/config.server'
+import { secureCookies } from '../../lib/config.server'
 import { databaseFault, database } from '../../lib/db.server'
 
 /**
@@ -29,7 +29,7 @@ const sessionCookie = () =>
     path: '/',
     httpOnly: true,
     sameSite: 'lax',
-    secure: config().PUBLIC_URL.startsWith('https://'),
+    secure: secureCookies(),
     maxAge: SESSION_DAYS * 24 * 60 * 60,
   })
 

@@ -77,7 +77,7 @@ async function sign(petitionId: number, options: { sponsor?: boolean; updates?: 
   return signPetition(
     petitionId,
     { name: `Signer ${n}`, email: `signer${n}@example.org`, lat: String(point.lat), lng: String(point.lng), updates: options.updates ?? true },
-    { ip: `10.0.${Math.floor(n / 200)}.${n % 200}`, userId: user.id, verificationLevel: 2, locale: 'en', sponsor: options.sponsor ?? false },
+    { ip: `10.0.${Math.floor(n / 200)}.${n % 200}`, account: user, locale: 'en', sponsor: options.sponsor ?? false },
   )
 }
 

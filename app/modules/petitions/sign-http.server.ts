@@ -12,8 +12,9 @@ import { signPetition, type SignResult } from './signatures.server'
  * succeeds. Both call signPetition, so they answer alike.
  *
  * Statuses: 303 on success to `…?signed=pending|counted|thanks|blocked`; 400 invalid input;
- * 403 the signer lives outside the petition's area (or a wrong sponsor link); 409 duplicate
- * e-mail, closed or not open for signatures; 404 no such petition. Errors are i18n keys
+ * 403 the signer lives outside the petition's area (or a wrong sponsor link, or the creator
+ * sponsoring their own petition); 409 duplicate e-mail (or this account has signed), closed or not
+ * open for signatures; 404 no such petition. A logged-in person signs with their account's address. Errors are i18n keys
  * (`signatures:…`, `geo:…`) per field: name, email, lat, lng, area, location, form.
  */
 
@@ -45,7 +46,8 @@ async function sign(request: Request, petitionId: number, values: SignFormValues
   return signPetition(
     petitionId,
     { name: values.name, email: values.email, lat: values.lat, lng: values.lng, area: values.area, updates: values.updates === 'on' },
-    { ip: requestMeta(request).ip, userId: user?.id ?? null, verificationLevel: user?.verificationLevel ?? 0, locale: await localeOf(request), sponsor },
+    // Logged in: the module signs with the account's own address; a typed one is ignored.
+    { ip: requestMeta(request).ip, account: user, locale: await localeOf(request), sponsor },
   )
 }
 
@@ -64,6 +66,8 @@ export async function signAction({
   sponsorToken?: string
 }): Promise<Response> {
   const values = formValues(formData)
+  // Shown again as it is used: the account's address, not what the form carried.
+  if (user) values.email = user.email ?? ''
   const refuse = (status: number, errors: Record<string, string>) => json({ errors, values }, { status })
   if (isHoneypotFilled(formData)) return refuse(400, { form: 'signatures:errors.form' })
   const token = sponsorToken ?? (text(formData.get('sponsor')) || undefined)
@@ -76,7 +80,9 @@ export async function signAction({
       return refuse(400, result.errors)
     case 'duplicate':
       // Says only that this address has signed: not when, nor whether it was confirmed or counted.
-      return refuse(409, { email: 'signatures:errors.duplicate' })
+      return refuse(409, user ? { form: 'signatures:errors.alreadySigned' } : { email: 'signatures:errors.duplicate' })
+    case 'ownPetition':
+      return refuse(403, { form: 'signatures:errors.ownPetition' })
     case 'closed':
       return refuse(409, { form: 'signatures:errors.closed' })
     case 'notOpen':

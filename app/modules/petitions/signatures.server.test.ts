@@ -120,16 +120,51 @@ describe('signing', () => {
   it('logged in at the sign level: counted at once; below it: pending', async () => {
     const id = await makePetition()
     const resident = await makeUser(2)
-    const counted = await signPetition(id, input(), signer({ userId: resident.id, verificationLevel: 2 }))
+    const counted = await signPetition(id, input(), signer({ account: resident }))
     expect(counted.kind).toBe('counted')
     const lower = await makeUser(1)
-    expect((await signPetition(id, input(), signer({ userId: lower.id, verificationLevel: 1 }))).kind).toBe('pending')
+    expect((await signPetition(id, input(), signer({ account: lower }))).kind).toBe('pending')
     const p = await petitionRow(id)
     expect([p.signature_count, p.pending_count]).toEqual([1, 1])
     const hour = await database().db.selectFrom('petition_hourly_counts').select(['hour', 'signatures']).where('petition_id', '=', id).execute()
     expect(hour).toEqual([{ hour: new Date().toISOString().slice(0, 13), signatures: 1 }])
     const areas = await database().db.selectFrom('petition_area_counts').select(['area_id', 'signatures']).where('petition_id', '=', id).orderBy('area_id').execute()
     expect(areas).toEqual([district.id, neighbourhood.id].sort((a, b) => a - b).map((area_id) => ({ area_id, signatures: 1 })))
+  })
+
+  it('logged in: the account’s own address, whatever was typed; one signature per person; unconfirmed waits for the mail', async () => {
+    const id = await makePetition()
+    const resident = await makeUser(2)
+    const first = await signPetition(id, input({ email: 'made-up-1@example.org' }), signer({ account: resident }))
+    expect(first.kind).toBe('counted')
+    if (first.kind !== 'counted') return
+    expect(await rowOf(first.id)).toMatchObject({ email: resident.email, user_id: resident.id })
+    // More made-up addresses from the same account: refused, nothing counted.
+    expect(await signPetition(id, input({ email: 'made-up-2@example.org' }), signer({ account: resident }))).toEqual({ kind: 'duplicate' })
+    // Even after changing the account's address.
+    expect(await signPetition(id, input(), signer({ account: { ...resident, email: 'new-address@example.org' } }))).toEqual({ kind: 'duplicate' })
+    // At once, in one batch: still one.
+    const other = await makeUser(2)
+    const both = await Promise.all([1, 2, 3].map((i) => signPetition(id, input({ email: `burst${i}@example.org` }), signer({ account: other }))))
+    expect(both.map((r) => r.kind).sort()).toEqual(['counted', 'duplicate', 'duplicate'])
+    // An account whose address is not confirmed is never trusted: its own address gets the link.
+    const unconfirmed = { ...(await makeUser(0)), verificationLevel: 2 }
+    const pending = await signPetition(id, input({ email: 'elsewhere@example.org' }), signer({ account: unconfirmed }))
+    expect(pending.kind).toBe('pending')
+    const mail = await database().db.selectFrom('outbox').select(['to_address']).where('kind', '=', 'petition.confirm').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    expect(mail.to_address).toBe(unconfirmed.email)
+    expect(await signPetition(id, input(), signer({ account: { ...resident, email: null } }))).toEqual({ kind: 'invalid', errors: { email: 'signatures:errors.accountEmail' } })
+    expect((await petitionRow(id)).signature_count).toBe(2)
+  })
+
+  it('the creator cannot sponsor their own petition, logged in or with their address', async () => {
+    const author = await makeUser(2)
+    const id = await makePetition({ state: 'sponsoring' })
+    await database().write((trx) => trx.updateTable('petitions').set({ author_id: author.id }).where('id', '=', id).execute())
+    expect(await signPetition(id, input(), signer({ account: author, sponsor: true }))).toEqual({ kind: 'ownPetition' })
+    expect(await signPetition(id, input({ email: author.email.toUpperCase() }), signer({ sponsor: true }))).toEqual({ kind: 'ownPetition' })
+    expect((await signPetition(id, input(), signer({ account: await makeUser(2), sponsor: true }))).kind).toBe('counted')
+    expect((await petitionRow(id)).sponsor_count).toBe(1)
   })
 
   it('one signature per normalised e-mail (gmail dots and plus tags), refused without telling more', async () => {
@@ -186,13 +221,12 @@ describe('signing', () => {
 
   it('thresholds: reached_at set the first time the count reaches them', async () => {
     const id = await makePetition({ response_threshold: 2, debate_threshold: 3 })
-    const resident = { verificationLevel: 2 }
-    for (let i = 0; i < 2; i++) await signPetition(id, input(), signer({ userId: (await makeUser(2)).id, ...resident }))
+    for (let i = 0; i < 2; i++) await signPetition(id, input(), signer({ account: await makeUser(2) }))
     let p = await petitionRow(id)
     expect(p.response_threshold_reached_at).not.toBeNull()
     expect(p.debate_threshold_reached_at).toBeNull()
     const first = p.response_threshold_reached_at
-    await signPetition(id, input(), signer({ userId: (await makeUser(2)).id, ...resident }))
+    await signPetition(id, input(), signer({ account: await makeUser(2) }))
     p = await petitionRow(id)
     expect(p.debate_threshold_reached_at).not.toBeNull()
     expect(p.response_threshold_reached_at).toBe(first)
@@ -204,7 +238,7 @@ describe('fraud defences', () => {
     const id = await makePetition()
     const ip = '198.51.100.23'
     const results = []
-    for (let i = 0; i < 11; i++) results.push(await signPetition(id, input(), signer({ ip, userId: (await makeUser(2)).id, verificationLevel: 2 })))
+    for (let i = 0; i < 11; i++) results.push(await signPetition(id, input(), signer({ ip, account: await makeUser(2) })))
     expect(results.slice(0, 10).every((r) => r.kind === 'counted')).toBe(true)
     expect(results[10]!.kind).toBe('held')
     const held = await rowOf((results[10] as { id: number }).id)
@@ -236,7 +270,7 @@ describe('fraud defences', () => {
     expect((await rowOf((byDomain as { id: number }).id)).reason).toBe('domain-blocked')
     const mails = await database().db.selectFrom('outbox').select('id').where('to_address', '=', 'bot@mail.spam.example').execute()
     expect(mails).toEqual([])
-    for (let i = 0; i < 12; i++) expect((await signPetition(id, input(), signer({ ip: '192.0.2.10', userId: (await makeUser(2)).id, verificationLevel: 2 }))).kind).toBe('counted')
+    for (let i = 0; i < 12; i++) expect((await signPetition(id, input(), signer({ ip: '192.0.2.10', account: await makeUser(2) }))).kind).toBe('counted')
     const audit = await database().db.selectFrom('audit_log').select('action').where('action', '=', 'petition.lists').execute()
     expect(audit.length).toBe(1)
     await saveSignatureLists(moderatorId, {})
@@ -248,7 +282,7 @@ describe('fraud defences', () => {
     const id = await makePetition()
     const ids: number[] = []
     for (let i = 0; i < 13; i++) {
-      const r = await signPetition(id, input(), signer({ ip: '198.51.100.99', userId: (await makeUser(2)).id, verificationLevel: 2 }))
+      const r = await signPetition(id, input(), signer({ ip: '198.51.100.99', account: await makeUser(2) }))
       if (r.kind === 'held') ids.push(r.id)
     }
     expect(ids.length).toBe(3)
@@ -265,7 +299,7 @@ describe('fraud defences', () => {
 
   it('bulk invalidation by IP range, domain and time window: the preview counts what is invalidated', async () => {
     const id = await makePetition()
-    const resident = async () => ({ userId: (await makeUser(2)).id, verificationLevel: 2 })
+    const resident = async () => ({ account: await makeUser(2) })
     for (let i = 0; i < 4; i++) await signPetition(id, input(), signer({ ip: `192.0.2.${100 + i}`, ...(await resident()) }))
     for (let i = 0; i < 3; i++) await signPetition(id, input({ email: `x${i}@bulk.example` }), signer())
     for (let i = 0; i < 5; i++) await signPetition(id, input(), signer(await resident()))
@@ -320,7 +354,7 @@ describe('the write path', () => {
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         i < 50
-          ? signPetition(id, input({ area: i % 2 ? neighbourhood.slug : otherNeighbourhood.slug }), signer({ userId: residents[i]!.id, verificationLevel: 2 }))
+          ? signPetition(id, input({ area: i % 2 ? neighbourhood.slug : otherNeighbourhood.slug }), signer({ account: residents[i]! }))
           : signPetition(id, i % 10 === 0 ? input({ email: `dup${i % 20}@example.org` }) : input(), signer()),
       ),
     )
@@ -357,7 +391,7 @@ describe('the write path', () => {
 
   it('recountPetition rebuilds the counts from the rows', async () => {
     const id = await makePetition()
-    for (let i = 0; i < 3; i++) await signPetition(id, input(), signer({ userId: (await makeUser(2)).id, verificationLevel: 2 }))
+    for (let i = 0; i < 3; i++) await signPetition(id, input(), signer({ account: await makeUser(2) }))
     await database().write(async (trx) => {
       await trx.updateTable('petitions').set({ signature_count: 99, pending_count: 7 }).where('id', '=', id).execute()
       await trx.deleteFrom('petition_area_counts').where('petition_id', '=', id).execute()
@@ -373,9 +407,9 @@ describe('a person\'s data', () => {
   it('the data export lists the signatures given while logged in', async () => {
     const id = await makePetition()
     const person = await makeUser(2)
-    await signPetition(id, input({ email: 'mine@example.org' }), signer({ userId: person.id, verificationLevel: 2 }))
+    await signPetition(id, input({ email: 'typed@example.org' }), signer({ account: person }))
     expect(await signatureDataOf(person.id)).toEqual([
-      expect.objectContaining({ petitionId: id, status: 'counted', email: 'mine@example.org', sponsor: 0, updates: 1 }),
+      expect.objectContaining({ petitionId: id, status: 'counted', email: person.email, sponsor: 0, updates: 1 }),
     ])
   })
 })

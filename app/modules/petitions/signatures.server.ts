@@ -11,7 +11,7 @@ import { escapeHtml } from '../../lib/mail/compose.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { requiredLevel } from '../accounts/policy'
 import { recordAudit } from '../moderation/moderation.server'
-import { registerDataExporter } from '../accounts/accounts.server'
+import { registerDataExporter, userById } from '../accounts/accounts.server'
 import { areasContaining } from '../geo/lookup.server'
 import { areaOptions, cityBounds, type AreaOption } from '../geo/areas.server'
 import { mapClientConfig } from '../geo/config.server'
@@ -42,12 +42,13 @@ export interface SigningPetition {
   closes_at: string | null
   locale: string | null
   title: string
+  author_id: number | null
 }
 
 async function signingPetition(executor: Kysely<Database> | Transaction<Database>, id: number): Promise<SigningPetition | undefined> {
   return executor
     .selectFrom('petitions')
-    .select(['id', 'state', 'area_id', 'closes_at', 'locale', 'title'])
+    .select(['id', 'state', 'area_id', 'closes_at', 'locale', 'title', 'author_id'])
     .where('id', '=', id)
     .executeTakeFirst()
 }
@@ -400,11 +401,22 @@ export interface SignatureInput {
   updates?: boolean
 }
 
+/**
+ * The logged-in person who signs, as their session shows them. Their signature uses the account's
+ * own address (never one typed in the form) and they sign once, whatever their address.
+ */
+export interface SigningAccount {
+  id: number
+  email: string | null
+  emailConfirmed: boolean
+  verificationLevel: number
+}
+
 export interface Signer {
   /** the client address (TRUST_PROXY-aware), null when unknown */
   ip: string | null
-  userId?: number | null
-  verificationLevel?: number
+  /** the logged-in person, null (or absent) for a visitor */
+  account?: SigningAccount | null
   locale?: Locale
   /** the sponsor link's token was checked by the caller */
   sponsor?: boolean
@@ -420,6 +432,8 @@ export type SignResult =
   | { kind: 'notOpen' }
   | { kind: 'notFound' }
   | { kind: 'outsideArea' }
+  /** the petition's creator cannot sponsor it */
+  | { kind: 'ownPetition' }
   | { kind: 'invalid'; errors: Record<string, string> }
 
 const emailCheck = z.email()
@@ -553,6 +567,7 @@ interface HotStatements {
   release: SQLiteStatement
   rollback: SQLiteStatement
   recent: SQLiteStatement
+  byAccount: SQLiteStatement
   insert: SQLiteStatement
 }
 type SQLiteStatement = SQLite.Statement<unknown[]>
@@ -566,6 +581,7 @@ function hotStatements(sqlite: PlazaDatabase['sqlite']): HotStatements {
       rollback: sqlite.prepare('rollback to savepoint signature'),
       recent: sqlite.prepare(`select coalesce(sum(created_at > ?), 0) as burst, count(*) as hour from petition_signatures
         where petition_id = ? and ip_key = ? and created_at > ?`),
+      byAccount: sqlite.prepare('select 1 from petition_signatures where petition_id = ? and user_id = ? limit 1'),
       insert: sqlite.prepare(`insert into petition_signatures (petition_id, status, reason, decision, sponsor, name, email, email_key, email_domain, user_id,
           lat, lng, area_id, district_id, ip, ip_key, notify_updates, confirm_token_hash, locale, created_at, confirmed_at)
         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -577,6 +593,9 @@ function hotStatements(sqlite: PlazaDatabase['sqlite']): HotStatements {
 }
 
 async function writeOne(trx: Transaction<Database>, statements: HotStatements, item: QueuedSignature, lists: SignatureLists, limits: ReturnType<typeof signatureLimits>, deltas: CountDeltas): Promise<SignResult> {
+  // One signature per person: an account that changed its address has still signed (checked in
+  // the write, so two posts at once cannot both pass).
+  if (item.userId !== null && statements.byAccount.get(item.petitionId, item.userId) !== undefined) return { kind: 'duplicate' }
   let recent = { ipBurst: 0, ipSustained: 0 }
   if (item.ipKey !== null) {
     const minuteAgo = new Date(Date.parse(item.at) - limits.burstSeconds * 1000).toISOString()
@@ -638,7 +657,10 @@ export function confirmationMail(locale: Locale, name: string, title: string, to
  * inside the batch's write. Resolves once the signature is committed.
  */
 export async function signPetition(petitionId: number, input: SignatureInput, signer: Signer): Promise<SignResult> {
-  const fields = parseSignatureInput(input)
+  const account = signer.account ?? null
+  // Logged in: the account's own address, whatever the form says (one account, one signature).
+  if (account && !account.email) return { kind: 'invalid', errors: { email: 'signatures:errors.accountEmail' } }
+  const fields = parseSignatureInput(account ? { ...input, email: account.email! } : input)
   const residence = await resolveResidence({ lat: input.lat, lng: input.lng, area: input.area })
   if (!fields.ok || !residence.ok) return { kind: 'invalid', errors: { ...(residence.ok ? {} : residence.errors), ...(fields.ok ? {} : fields.errors) } }
   let petition = await recentPetition(petitionId)
@@ -649,8 +671,11 @@ export async function signPetition(petitionId: number, input: SignatureInput, si
   const refusal = signingRefusal(petition, Boolean(signer.sponsor), at)
   if (refusal) return { kind: refusal }
   if (petition.area_id !== null && !residence.residence.within.includes(petition.area_id)) return { kind: 'outsideArea' }
+  const sponsor = Boolean(signer.sponsor) && petition.state === 'sponsoring'
+  if (sponsor && (await isOwnPetition(petition, account, fields.emailKey))) return { kind: 'ownPetition' }
   const c = config()
-  const trusted = c.PETITION_COUNT_LOGGED_IN && signer.userId != null && (signer.verificationLevel ?? 0) >= requiredLevel('sign', c.VERIFICATION_LEVELS)
+  // Counted at once only for a confirmed address at the sign level; anyone else confirms by e-mail.
+  const trusted = c.PETITION_COUNT_LOGGED_IN && account !== null && account.emailConfirmed && account.verificationLevel >= requiredLevel('sign', c.VERIFICATION_LEVELS)
   const locale = signer.locale ?? (isLocale(petition.locale) ? petition.locale : fallbackLocale)
   const token = generateToken()
   const ip = signer.ip && signer.ip !== 'unknown' ? signer.ip : null
@@ -658,12 +683,12 @@ export async function signPetition(petitionId: number, input: SignatureInput, si
     enqueue({
       petitionId,
       // A sponsor link used after the petition opened signs as anyone does.
-      sponsor: Boolean(signer.sponsor) && petition.state === 'sponsoring',
+      sponsor,
       name: fields.name,
       email: fields.email,
       emailKey: fields.emailKey,
       emailDomain: signatureEmailDomain(fields.emailKey),
-      userId: signer.userId ?? null,
+      userId: account?.id ?? null,
       trusted,
       residence: residence.residence,
       ip,
@@ -678,6 +703,14 @@ export async function signPetition(petitionId: number, input: SignatureInput, si
       reject,
     }),
   )
+}
+
+/** The creator sponsoring their own petition: by their account, or by their account's address. */
+async function isOwnPetition(petition: SigningPetition, account: SigningAccount | null, emailKey: string): Promise<boolean> {
+  if (petition.author_id === null) return false
+  if (account?.id === petition.author_id) return true
+  const author = await userById(petition.author_id)
+  return Boolean(author?.email) && normaliseSignatureEmail(author!.email!) === emailKey
 }
 
 // ------------------------------------------------------------------------------------------------
