@@ -71,7 +71,7 @@ describe('another process holds the write lock', () => {
     expect(check.prepare(`select count(*) from users where email = 'locked@example.org'`).pluck().get()).toBe(0)
     check.close()
     const again = await visitor.post('/signup', { email: 'locked@example.org', displayName: 'Locked', password: PASSWORD })
-    expect(again.status).toBe(302)
+    expect(again.status).toBe(303)
     const health = await fetch(`${plaza.url}/healthz`)
     expect(health.status).toBe(200)
     expect(plaza.logs.some((l) => l.msg === 'unhandled error in loader or action')).toBe(false)
@@ -119,7 +119,9 @@ describe.skipIf(!disk)('a full disk', () => {
     const plaza = await startPlaza({ DATABASE_PATH: databasePath, PAGE_CACHE: 'false', RATE_LIMIT_WRITE: 'off' })
     started.push(plaza)
     const citizen = new Visitor(plaza.url, { 'accept-language': 'en' })
-    expect((await citizen.post('/signup', { email: 'before@example.org', displayName: 'Before', password: PASSWORD })).status).toBe(302)
+    expect((await new Visitor(plaza.url).post('/signup', { email: 'before@example.org', displayName: 'Before', password: PASSWORD })).status).toBe(303)
+    // A demo resident logs in (sign-up itself no longer does).
+    expect((await citizen.post('/login', { email: 'resident@valmera.example', password: 'valmera-demo-2026' })).status).toBe(302)
     // Their session is due for extension: extending it is a write the full disk refuses.
     const db = new SQLite(databasePath)
     db.pragma('busy_timeout = 5000')
@@ -144,7 +146,7 @@ describe.skipIf(!disk)('a full disk', () => {
     fs.rmSync(filler)
     const recovered = await fetch(`${plaza.url}/healthz`)
     expect(recovered.status).toBe(200)
-    expect((await new Visitor(plaza.url).post('/signup', { email: 'after@example.org', displayName: 'After', password: PASSWORD })).status).toBe(302)
+    expect((await new Visitor(plaza.url).post('/signup', { email: 'after@example.org', displayName: 'After', password: PASSWORD })).status).toBe(303)
 
     const check = new SQLite(databasePath, { readonly: true })
     const emails = check.prepare(`select email from users where email in ('before@example.org', 'during@example.org', 'after@example.org') order by email`).pluck().all()
