@@ -21,7 +21,7 @@ import { load, printResults, root, startPlaza, target, type Verdict } from './li
  * Targets: ≥ 1,000 signatures/s while the page and count.json are read at ≥ 2,000 requests/s.
  */
 
-function insertPetition(databasePath: string): { id: number; areas: string[] } {
+export function insertPetition(databasePath: string): { id: number; areas: string[] } {
   const db = new SQLite(databasePath)
   db.pragma('busy_timeout = 10000')
   const at = new Date().toISOString()
@@ -76,11 +76,11 @@ function rawInserts(seconds: number): { single: number; batched: number } {
   return { single, batched }
 }
 
-function signBody(n: number, areas: string[], prefix: string) {
+export function signBody(n: number, areas: string[], prefix: string) {
   return new URLSearchParams({ intent: 'sign', name: `Signer ${n}`, email: `${prefix}${n}@example.net`, area: areas[n % areas.length]!, updates: n % 3 ? 'on' : '' }).toString()
 }
 // Five signatures per address: the limits (10 a minute, 100 an hour) are checked on every one, never reached.
-const ipOf = (n: number) => {
+export const ipOf = (n: number) => {
   const k = Math.floor(n / 5)
   return `10.${(k >> 16) & 255}.${(k >> 8) & 255}.${k & 255}`
 }
@@ -166,7 +166,7 @@ function groupCpuSeconds(pgid: number): number {
 }
 
 /** Plaza in its own process group (primary and workers), so SIGKILL reaches every process at once. */
-async function startKillable(databasePath: string, env: Record<string, string> = {}) {
+export async function startKillable(databasePath: string, env: Record<string, string> = {}) {
   const port = await freePort()
   let out = ''
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
@@ -186,12 +186,18 @@ async function startKillable(databasePath: string, env: Record<string, string> =
     } catch {
       // not yet
     }
-    if (Date.now() > deadline) throw new Error(`server did not start:\n${out}`)
+    if (Date.now() > deadline) {
+      process.kill(-child.pid!, 'SIGKILL') // never leave a server behind
+      throw new Error(`server did not start:\n${out}`)
+    }
     await new Promise((r) => setTimeout(r, 100))
   }
   const exited = new Promise((r) => child.once('exit', r))
   return {
     url,
+    /** The primary's pid, which is also the process group's id. */
+    pid: child.pid!,
+    output: () => out,
     cpuSeconds: () => groupCpuSeconds(child.pid!),
     stop: async () => {
       process.kill(-child.pid!, 'SIGTERM')
@@ -206,7 +212,7 @@ async function startKillable(databasePath: string, env: Record<string, string> =
   }
 }
 
-async function benchCrash(seconds: number): Promise<Verdict[]> {
+export async function benchCrash(seconds: number): Promise<Verdict[]> {
   const first = await startPlaza({})
   const databasePath = first.databasePath!
   await first.stop()

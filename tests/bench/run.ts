@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME ...] [-- --seconds N]`: builds, then runs each benchmark against Plaza on
+ * `npm run bench [-- NAME ...] [-- --seconds N] [-- --soak-minutes N]`: builds, then runs each benchmark against Plaza on
  * 127.0.0.1 beside a baseline measured in the same run, prints the figures and PASS/FAIL per target.
  */
 import path from 'node:path'
@@ -20,6 +20,7 @@ import { benchLetters } from './letters.bench'
 import { benchRepresentatives } from './representatives.bench'
 import { benchPetitions } from './petitions.bench'
 import { benchEmbed } from './embed.bench'
+import { benchFaults } from './faults.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -36,10 +37,16 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   representatives: benchRepresentatives,
   petitions: benchPetitions,
   embed: benchEmbed,
+  faults: benchFaults,
 }
 
-const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })
+const { values, positionals } = parseArgs({
+  options: { seconds: { type: 'string', default: '10' }, 'soak-minutes': { type: 'string' } },
+  allowPositionals: true,
+})
 const seconds = Number(values.seconds)
+// The faults bench's soak (default 30 minutes); BENCH_SOAK_MINUTES works too.
+if (values['soak-minutes']) process.env.BENCH_SOAK_MINUTES = values['soak-minutes']
 const selected = positionals.length ? positionals : Object.keys(benches)
 for (const name of selected) {
   if (!benches[name]) {

@@ -27,7 +27,7 @@ const SPEC: MethodSpec = { method: 'approval', options: ['parks', 'bikes', 'libr
 const POLICY = { rules: [{ minLevel: 2, residence: 'any', weight: 1000 }], default: 500 }
 const PEOPLE = 2000
 
-function insertProcess(db: SQLite.Database, title: string): number {
+export function insertProcess(db: SQLite.Database, title: string): number {
   const at = new Date().toISOString()
   const row = db
     .prepare(
@@ -77,7 +77,7 @@ function rawInserts(seconds: number): number {
   return n / Math.min(seconds, 3)
 }
 
-function runVerify(databasePath: string, processId: number): Promise<{ code: number | null; seconds: number; output: string }> {
+export function runVerify(databasePath: string, processId: number): Promise<{ code: number | null; seconds: number; output: string }> {
   const started = performance.now()
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/tally-verify.ts'), '--process', String(processId)], {
