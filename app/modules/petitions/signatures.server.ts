@@ -19,6 +19,7 @@ import type { MapClientConfig } from '../../components/map/types'
 import { normaliseSignatureEmail, signatureEmailDomain } from './email'
 import { decideSignature, parseIpList, parseSignatureLists, rateLimitKey, type SignatureDecision, type SignatureLists, type SignatureListsInput } from './fraud'
 import { petitionEvent } from '../notifications/events.server'
+import { citySettings, citySettingsNow } from '../city/settings.server'
 
 /**
  * Signing petitions (issue 8): one signature per normalised e-mail per petition, residence, the
@@ -213,8 +214,9 @@ export async function saveSignatureLists(actorId: number, input: SignatureListsI
   return { lists: value, invalid }
 }
 
+// Inside the signing batch's write (synchronous): the settings signPetition has just read.
 function signatureLimits() {
-  const c = config()
+  const c = citySettingsNow()
   return { burst: c.PETITION_IP_BURST, burstSeconds: 60, sustained: c.PETITION_IP_HOURLY, sustainedSeconds: 3600 }
 }
 
@@ -678,7 +680,7 @@ export async function signPetition(petitionId: number, input: SignatureInput, si
   const refusal = signingRefusal(petition, Boolean(signer.sponsor), at)
   if (refusal) return { kind: refusal }
   if (petition.area_id !== null && !residence.residence.within.includes(petition.area_id)) return { kind: 'outsideArea' }
-  const c = config()
+  const c = await citySettings()
   const trusted = c.PETITION_COUNT_LOGGED_IN && signer.userId != null && (signer.verificationLevel ?? 0) >= requiredLevel('sign', c.VERIFICATION_LEVELS)
   const locale = signer.locale ?? (isLocale(petition.locale) ? petition.locale : fallbackLocale)
   const token = generateToken()
