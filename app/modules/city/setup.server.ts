@@ -108,3 +108,29 @@ export async function completeSetup(token: string | null, input: SetupInput, met
   if (result.kind === 'refused') return { kind: 'closed' }
   return result
 }
+
+/**
+ * `npm run setup` without a password: the city's identity is written and the administrator gets
+ * an invitation (the link is printed, and mailed through the outbox when mail is configured).
+ */
+export async function setupWithInvitation(input: Omit<SetupInput, 'password' | 'displayName'>): Promise<{ kind: 'ok'; url: string } | { kind: 'closed' } | { kind: 'accountExists' }> {
+  if ((await countAdministrators()) > 0) return { kind: 'closed' }
+  const { inviteStaff } = await import('./invitations.server')
+  await database().write((trx) =>
+    writeIdentity(trx, {
+      siteName: {},
+      cityName: Object.fromEntries(input.languages.map((l) => [l, input.cityName.trim()])),
+      homeIntro: {},
+      primaryColour: null,
+      contactEmail: null,
+      languages: input.languages,
+      defaultLocale: input.defaultLocale,
+    }),
+  )
+  forgetSiteIdentity()
+  const invited = await inviteStaff(null, { email: input.email, roles: [{ role: 'admin', departmentId: null }], locale: input.defaultLocale })
+  if (invited.kind === 'accountExists') return { kind: 'accountExists' }
+  if (invited.kind !== 'ok') throw new Error(`unexpected: ${invited.kind}`)
+  const { config } = await import('../../lib/config.server')
+  return { kind: 'ok', url: `${config().PUBLIC_URL}/invitations/${invited.token}` }
+}
