@@ -23,6 +23,8 @@ import { devMail } from './lib/mail/dev-mail.server'
 import { can } from './modules/accounts/policy'
 import { DemoBanner, SiteHeader, SiteFooter } from './components/layout'
 import { oembedDiscovery } from './modules/embed/oembed.server'
+import { brandFor, publishedPages } from './modules/city/identity.server'
+import { shade } from './modules/city/policy'
 import { embedLocale, isBareLayout, WIDGET_RESIZE_SCRIPT } from './components/embed/bare'
 
 export const links: LinksFunction = () => [
@@ -35,10 +37,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   // Widget pages follow the embedding page's language when asked (?lang=); oEmbed discovery on pages that have a widget.
   const [detected, city, user, oembed, mail] = await Promise.all([localeOf(request), cityProfile(), getUser(request), oembedDiscovery(request), devMail()])
   const locale = embedLocale(url) ?? detected
+  // The site's identity (app/modules/city): its name, logo, colour, languages and legal pages.
+  const [brand, pages] = await Promise.all([brandFor(locale), publishedPages()])
   return {
     locale,
     oembed,
     city,
+    brand,
+    pages,
     navigation,
     path: url.pathname + url.search,
     user: user
@@ -92,6 +98,11 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <meta name="request-id" content={requestId} />
         {error ? <title>{`${errorTitle(error, t)} · Plaza`}</title> : <Meta />}
         <Links />
+        {data?.brand?.favicon ? <link rel="icon" href={data.brand.favicon} /> : null}
+        {data?.brand?.primaryColour ? (
+          // The council's colour (checked for AA contrast against white when saved).
+          <style nonce={cspNonce} suppressHydrationWarning>{`:root{--brand:${data.brand.primaryColour};--brand-dark:${shade(data.brand.primaryColour)}}`}</style>
+        ) : null}
         {data?.oembed ? <link rel="alternate" type="application/json+oembed" href={data.oembed.href} title={data.oembed.title} /> : null}
       </head>
       <body>
@@ -99,7 +110,10 @@ export function Layout({ children }: { children: React.ReactNode }) {
           {t('nav.skip')}
         </a>
         <SiteHeader
-          city={data?.city?.name ?? null}
+          city={data?.brand?.cityName ?? data?.city?.name ?? null}
+          siteName={data?.brand?.siteName ?? null}
+          logo={data?.brand?.logo ?? null}
+          languages={data?.brand?.languages}
           navigation={data?.navigation ?? navigation}
           locale={locale}
           path={data?.path ?? '/'}
@@ -109,7 +123,7 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <main id="main" tabIndex={-1}>
           {children}
         </main>
-        <SiteFooter />
+        <SiteFooter pages={data?.pages ?? []} contactEmail={data?.brand?.contactEmail ?? null} />
         <ScrollRestoration nonce={cspNonce} />
         <Scripts nonce={cspNonce} />
       </body>

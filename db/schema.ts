@@ -128,6 +128,8 @@ export interface UsersTable {
   created_at: string
   updated_at: string
   deleted_at: string | null
+  /** Set by an administrator: the account can no longer log in (its sessions ended then). */
+  deactivated_at: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface UserRolesTable {
@@ -844,6 +846,68 @@ export interface EmbedSitesTable {
   created_at: string
 }
 
+// ---------------------------------------------------------------- city (migration 0023, app/modules/city)
+
+/** A council setting (key → JSON value); keys without a row take the environment's value or the default. */
+export interface CitySettingsTable {
+  key: string
+  value: string
+  updated_by: number | null
+  updated_at: string
+}
+
+/** The site's identity: one row, id 1. Names and the home introduction are localized JSON. */
+export interface SiteIdentityTable {
+  id: number
+  site_name: Generated<string>
+  city_name: Generated<string>
+  home_intro: Generated<string>
+  primary_colour: string | null
+  contact_email: string | null
+  languages: Generated<string>
+  default_locale: Generated<string>
+  updated_at: string
+}
+
+export interface SiteAssetsTable {
+  kind: 'logo' | 'favicon'
+  content_type: string
+  body: Buffer
+  etag: string
+  updated_at: string
+}
+
+export type SitePageSlug = 'terms' | 'privacy' | 'accessibility' | 'cookies'
+export interface SitePagesTable {
+  slug: SitePageSlug
+  title: Generated<string>
+  body: Generated<string>
+  updated_by: number | null
+  updated_at: string
+}
+
+export interface SetupTokensTable {
+  id: Generated<number>
+  token_hash: string
+  expires_at: number
+  used_at: string | null
+  created_at: string
+}
+
+export interface StaffInvitationsTable {
+  id: Generated<number>
+  email: string
+  roles: string
+  locale: string
+  token_hash: string
+  invited_by: number | null
+  expires_at: number
+  accepted_at: string | null
+  user_id: number | null
+  revoked_at: string | null
+  created_at: string
+}
+
 export interface Database {
   areas: AreasTable
   settings: SettingsTable
@@ -898,6 +962,12 @@ export interface Database {
   subscriptions: SubscriptionsTable
   notifications: NotificationsTable
   embed_sites: EmbedSitesTable
+  city_settings: CitySettingsTable
+  site_identity: SiteIdentityTable
+  site_assets: SiteAssetsTable
+  site_pages: SitePagesTable
+  setup_tokens: SetupTokensTable
+  staff_invitations: StaffInvitationsTable
   petition_mailings: PetitionMailingsTable
   map_kinds: MapKindsTable
   map_items: MapItemsTable

@@ -75,6 +75,13 @@ if (cluster.isPrimary) {
     log.info({ seeded: report }, 'demo city seeded')
   }
   for (const notice of await (await import('../app/lib/mail/dev-mail.server')).mailStartupNotices(config, database.db)) log.warn(notice)
+  // First run (issue 16): no administrator yet — print a one-time setup link (24 h; only its hash is kept).
+  const { firstRunToken, SETUP_TOKEN_HOURS } = await import('../app/modules/city/setup.server')
+  const setupToken = await firstRunToken(database)
+  if (setupToken) {
+    const setupUrl = `${config.PUBLIC_URL}/setup?token=${setupToken}`
+    log.warn({ setupUrl, validHours: SETUP_TOKEN_HOURS }, `Plaza has no administrator yet. Open ${setupUrl} within ${SETUP_TOKEN_HOURS} hours to set it up (or run: npm run setup -- --admin EMAIL --city NAME)`)
+  }
   await database.close()
   if (!config.SECRET_KEY && config.NODE_ENV === 'production') {
     log.warn('SECRET_KEY is not set: the key that protects census document hashes is kept in the database, so a copy of the database is enough to attack them. Set SECRET_KEY for a real census.')

@@ -16,30 +16,66 @@ export const localeCookie = createCookie('plaza_lng', {
 })
 
 // Order: an explicit ?lng= link, the remembered choice, then the browser's Accept-Language.
-// When nothing the visitor sends names a language Plaza speaks: the city's DEFAULT_LOCALE.
-const defaultLocale: Locale = config().DEFAULT_LOCALE
+// When nothing the visitor sends names a language the site offers: the site's default language.
+const envDefaultLocale: Locale = config().DEFAULT_LOCALE
 
-export const i18nServer = new RemixI18Next({
-  detection: {
-    supportedLanguages: [...supportedLocales],
-    fallbackLanguage: defaultLocale,
-    cookie: localeCookie,
-    order: ['searchParams', 'cookie', 'header'],
-  },
-  i18next: { ...i18nOptions, resources: catalogs },
-})
+/**
+ * The languages this site offers and its default. The city's setup (app/modules/city) registers
+ * where they come from; until it does (scripts, unit tests) every language is on and the default
+ * is DEFAULT_LOCALE. app/lib imports nothing from the modules, hence the registration.
+ */
+export interface LanguagePolicy {
+  enabled: readonly Locale[]
+  defaultLocale: Locale
+}
+let policySource: (() => Promise<LanguagePolicy>) | null = null
+export function registerLanguagePolicy(source: () => Promise<LanguagePolicy>) {
+  policySource = source
+}
+export async function languagePolicy(): Promise<LanguagePolicy> {
+  if (!policySource) return { enabled: supportedLocales, defaultLocale: envDefaultLocale }
+  try {
+    return await policySource()
+  } catch {
+    // No tables yet (a database being migrated): every language.
+    return { enabled: supportedLocales, defaultLocale: envDefaultLocale }
+  }
+}
+
+const detectors = new Map<string, RemixI18Next>()
+function detectorFor(policy: LanguagePolicy) {
+  const key = `${policy.enabled.join(',')}|${policy.defaultLocale}`
+  let detector = detectors.get(key)
+  if (!detector) {
+    detector = new RemixI18Next({
+      detection: {
+        supportedLanguages: [...policy.enabled],
+        fallbackLanguage: policy.defaultLocale,
+        cookie: localeCookie,
+        order: ['searchParams', 'cookie', 'header'],
+      },
+      i18next: { ...i18nOptions, resources: catalogs },
+    })
+    detectors.set(key, detector)
+  }
+  return detector
+}
+
+/** Every language on, DEFAULT_LOCALE the default (what the site does before its setup says otherwise). */
+export const i18nServer = detectorFor({ enabled: supportedLocales, defaultLocale: envDefaultLocale })
 
 // A page asks for the locale several times (root loader, route loader, renderer); the answer
-// depends only on these three inputs, so it is remembered for the most recent combinations.
+// depends only on these inputs, so it is remembered for the most recent combinations.
 const recentLocales = new Map<string, Locale>()
 
 export async function localeOf(request: Request): Promise<Locale> {
+  const policy = await languagePolicy()
   const url = new URL(request.url)
-  const key = `${url.searchParams.get('lng') ?? ''}|${request.headers.get('cookie') ?? ''}|${request.headers.get('accept-language') ?? ''}`
+  const key = `${policy.enabled.join(',')}|${policy.defaultLocale}|${url.searchParams.get('lng') ?? ''}|${request.headers.get('cookie') ?? ''}|${request.headers.get('accept-language') ?? ''}`
   const known = recentLocales.get(key)
   if (known) return known
-  const detected = await i18nServer.getLocale(request)
-  const locale = isLocale(detected) ? detected : defaultLocale
+  const detected = await detectorFor(policy).getLocale(request)
+  const locale = isLocale(detected) && policy.enabled.includes(detected) ? detected : policy.defaultLocale
   if (recentLocales.size >= 500) recentLocales.clear()
   recentLocales.set(key, locale)
   return locale

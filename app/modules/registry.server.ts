@@ -10,6 +10,7 @@ import { registerVoting } from './voting/voting.server'
 import { registerLetterMail } from './letters/letters.server'
 import { registerCoreDatasets } from './opendata/sources.server'
 import { registerPetitionAndRepresentativeDatasets } from './opendata/sources-more.server'
+import { registerCityLanguages } from './city/register.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -32,4 +33,5 @@ export function registerCapabilities() {
   registerLetterMail()
   registerCoreDatasets()
   registerPetitionAndRepresentativeDatasets()
+  registerCityLanguages()
 }

@@ -12,14 +12,15 @@ import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import { districtColours } from '../modules/geo/colours'
 import { formatters } from '../lib/format'
+import { homeIntroduction } from '../modules/city/identity.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const [{ t, locale }, overview] = await Promise.all([translatorFor(request), cityOverview()])
   const title = overview ? t('home.title', { city: overview.city.name }) : t('site.name')
   // The interactive map (geo module) over the static image, which stays as the no-JS fallback.
-  const [bounds, kinds] = await Promise.all([cityBounds(), listKinds()])
+  const [bounds, kinds, intro] = await Promise.all([cityBounds(), listKinds(), homeIntroduction(locale)])
   const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
-  return { title, locale, overview, map: { bounds, layers, config: mapClientConfig() } }
+  return { title, locale, overview, intro, map: { bounds, layers, config: mapClientConfig() } }
 }
 
 // The home page is public: anonymous visitors may get a copy up to 5 seconds old (page cache).
@@ -36,13 +37,14 @@ export const links: LinksFunction = () => [
 ]
 
 export default function Home() {
-  const { overview, locale, map } = useLoaderData<typeof loader>()
+  const { overview, locale, map, intro } = useLoaderData<typeof loader>()
   const { t } = useTranslation()
   if (!overview) {
     return (
       <section className="page">
         <h1>{t('site.name')}</h1>
-        <p>{t('home.emptyCity')}</p>
+        {/* The council's introduction: Markdown rendered and sanitised by renderMarkdown. */}
+        {intro ? <div className="prose home__custom-intro" dangerouslySetInnerHTML={{ __html: intro }} /> : <p>{t('home.emptyCity')}</p>}
       </section>
     )
   }
@@ -53,7 +55,7 @@ export default function Home() {
       <section className="home__intro">
         <p className="home__tagline">{t('site.tagline', { city: city.name })}</p>
         <h1>{t('home.heading', { city: city.name })}</h1>
-        <p>{t('home.intro', { city: city.name })}</p>
+        {intro ? <div className="prose home__custom-intro" dangerouslySetInnerHTML={{ __html: intro }} /> : <p>{t('home.intro', { city: city.name })}</p>}
       </section>
       <div className="home__grid">
         <figure className="home__map">

@@ -36,6 +36,12 @@ export default function AdminHub() {
         {tools.apiKeys ? (
           <>
             <li>
+              <Link to="/admin/identity">{t('city:identity.title')}</Link>
+            </li>
+            <li>
+              <Link to="/admin/settings">{t('city:settings.title')}</Link>
+            </li>
+            <li>
               <Link to="/admin/votes">{t('votesAdmin:title')}</Link>
             </li>
             <li>

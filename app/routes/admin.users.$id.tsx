@@ -5,26 +5,31 @@ import { requirePermission } from '../lib/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { Field, FormMessage } from '../components/forms'
-import { grantRole, listDepartments, removeRole, userById, userRoles } from '../modules/accounts/accounts.server'
+import { accountForAdmin, listDepartments, userRoles } from '../modules/accounts/accounts.server'
+import { deactivateStaff, grantStaffRole, reactivateStaff, revokeStaffRole } from '../modules/city/staff.server'
+import { deactivateSchema } from '../modules/city/schema'
+import { localize } from '../lib/localized'
 import { grantRoleSchema, removeRoleSchema } from '../modules/accounts/schema'
 import { fail, type FormFailure } from '../modules/accounts/routing.server'
 import { roles } from '../modules/accounts/policy'
 
 async function target(id: string | undefined) {
-  const user = /^\d+$/.test(id ?? '') ? await userById(Number(id)) : null
-  if (!user) throw new Response('Not Found', { status: 404 })
-  return user
+  // Deactivated accounts too: an administrator may look at them and reactivate them.
+  const row = /^\d+$/.test(id ?? '') ? await accountForAdmin(Number(id)) : null
+  if (!row) throw new Response('Not Found', { status: 404 })
+  return { id: row.id, displayName: row.display_name, email: row.email, verificationLevel: row.verification_level, deactivatedAt: row.deactivated_at }
 }
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'admin:users')
   const user = await target(params.id)
-  const { t } = await translatorFor(request)
+  const { t, locale } = await translatorFor(request)
+  const [roles, departments] = await Promise.all([userRoles(user.id), listDepartments()])
   return {
     title: t('accounts:admin.userTitle', { name: user.displayName }),
-    user: { id: user.id, displayName: user.displayName, email: user.email, level: user.verificationLevel },
-    roles: await userRoles(user.id),
-    departments: await listDepartments(),
+    user: { id: user.id, displayName: user.displayName, email: user.email, level: user.verificationLevel, deactivated: user.deactivatedAt !== null },
+    roles: roles.map((r) => ({ ...r, department: r.department === null ? null : localize(r.department, locale) })),
+    departments: departments.map((d) => ({ id: d.id, name: localize(d.name, locale) })),
   }
 }
 
@@ -35,18 +40,31 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const user = await target(params.id)
   const { t } = await translatorFor(request)
   const fields = formFields(await readForm(request))
+  if (fields.intent === 'deactivate') {
+    const parsed = deactivateSchema.safeParse(fields)
+    if (!parsed.success) return fail(400, { reason: [t('city:errors.reasonTooLong')] }, fields)
+    const result = await deactivateStaff(admin.id, user.id, parsed.data.reason || null)
+    if (result.kind === 'self') return fail(409, { form: [t('city:staff.notSelf')] })
+    if (result.kind === 'notFound') throw new Response('Not Found', { status: 404 })
+    return { done: 'deactivated' as const }
+  }
+  if (fields.intent === 'reactivate') {
+    const result = await reactivateStaff(admin.id, user.id)
+    if (result.kind === 'notFound') return fail(409, { form: [t('city:staff.notDeactivated')] })
+    return { done: 'reactivated' as const }
+  }
   if (fields.intent === 'remove') {
     const parsed = removeRoleSchema.safeParse(fields)
     if (!parsed.success) return fail(400, { form: [t('accounts:errors.roleInvalid')] })
     const owned = (await userRoles(user.id)).some((r) => r.id === parsed.data.roleId)
     if (!owned) return fail(404, { form: [t('accounts:errors.roleInvalid')] })
-    const result = await removeRole(admin.id, parsed.data.roleId)
+    const result = await revokeStaffRole(admin.id, parsed.data.roleId)
     if (result.kind === 'ownAdmin') return fail(409, { form: [t('accounts:errors.ownAdmin')] })
     return { done: 'removed' as const }
   }
   const parsed = grantRoleSchema.safeParse(fields)
   if (!parsed.success) return fail(400, { role: [t('accounts:errors.roleInvalid')] }, fields)
-  const result = await grantRole(admin.id, user.id, parsed.data.role, parsed.data.departmentId ?? null)
+  const result = await grantStaffRole(admin.id, user.id, parsed.data.role, parsed.data.departmentId ?? null)
   if (result.kind === 'noSuchDepartment') return fail(400, { departmentId: [t('accounts:errors.departmentRequired')] }, fields)
   if (result.kind === 'alreadyHas') return fail(409, { role: [t('accounts:errors.alreadyHas')] }, fields)
   if (result.kind === 'noSuchUser') throw new Response('Not Found', { status: 404 })
@@ -55,7 +73,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function AdminUser() {
   const { user, roles: held, departments } = useLoaderData<typeof loader>()
-  const result = useActionData<typeof action>() as (FormFailure & { done?: undefined }) | { done: 'granted' | 'removed'; errors?: undefined; values?: undefined } | undefined
+  const result = useActionData<typeof action>() as (FormFailure & { done?: undefined }) | { done: 'granted' | 'removed' | 'deactivated' | 'reactivated'; errors?: undefined; values?: undefined } | undefined
   const { t } = useTranslation('accounts')
   return (
     <section className="page narrow">
@@ -73,7 +91,7 @@ export default function AdminUser() {
           <dd>{t(`account.levels.${user.level}`)}</dd>
         </div>
       </dl>
-      {result?.done ? <FormMessage tone="success">{t(`admin.${result.done}`)}</FormMessage> : null}
+      {result?.done ? <FormMessage tone="success">{result.done === 'deactivated' || result.done === 'reactivated' ? t(`city:staff.${result.done}`) : t(`admin.${result.done}`)}</FormMessage> : null}
       {result?.errors?.form ? <FormMessage tone="error">{result.errors.form[0]}</FormMessage> : null}
       <h2>{t('admin.roles')}</h2>
       {held.length === 0 ? (
@@ -118,6 +136,25 @@ export default function AdminUser() {
         </Field>
         <button type="submit">{t('admin.grant')}</button>
       </Form>
+      <h2>{t('city:staff.accountHeading')}</h2>
+      {user.deactivated ? (
+        <>
+          <p>{t('city:staff.isDeactivated')}</p>
+          <Form method="post">
+            <input type="hidden" name="intent" value="reactivate" />
+            <button type="submit">{t('city:staff.reactivate')}</button>
+          </Form>
+        </>
+      ) : (
+        <Form method="post" noValidate className="stack">
+          <input type="hidden" name="intent" value="deactivate" />
+          <p>{t('city:staff.deactivateIntro')}</p>
+          <Field name="reason" label={t('city:staff.reason')} defaultValue={result?.values?.reason} error={result?.errors?.reason?.[0]} />
+          <button type="submit" className="danger">
+            {t('city:staff.deactivate')}
+          </button>
+        </Form>
+      )}
     </section>
   )
 }

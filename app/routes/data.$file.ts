@@ -4,13 +4,15 @@ import { getDataset } from '../modules/opendata/datasets.server'
 import { dataPackage, describe } from '../modules/opendata/catalogue.server'
 import { contentTypes, isFormat } from '../modules/opendata/format'
 import { datasetStream } from '../modules/opendata/stream.server'
+import { citySettings } from '../modules/city/settings.server'
 
 /**
  * /data/<dataset>.<csv|json|geojson> — a public dataset, streamed (app/modules/opendata);
  * /data/datapackage.json — the Frictionless descriptor of them all. Open to any site (CORS).
  */
 export async function loader({ request, params }: LoaderFunctionArgs) {
-  const { t } = await translatorFor(request)
+  // The licence (a council setting) is read fresh here; the catalogue and streams take it from citySettingsNow().
+  const [{ t }] = await Promise.all([translatorFor(request), citySettings()])
   const file = params.file ?? ''
   const common = { 'Access-Control-Allow-Origin': '*', 'X-Content-Type-Options': 'nosniff' }
   if (file === 'datapackage.json') {

@@ -8,6 +8,7 @@ import { datasets } from '../modules/opendata/datasets.server'
 import { describe } from '../modules/opendata/catalogue.server'
 import { formats } from '../modules/opendata/format'
 import { licences } from '../modules/opendata/licence'
+import { citySettings } from '../modules/city/settings.server'
 
 /** /data — the open data catalogue: every public dataset, its columns and the licence. */
 export async function loader({ request }: LoaderFunctionArgs) {
@@ -15,7 +16,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const list = await Promise.all(
     datasets().map(async (d) => ({ name: d.name, geometry: d.geometry, rows: await d.count(), ...describe(d, t) })),
   )
-  return { title: t('opendata:title'), locale, datasets: list, licence: licences[config().OPEN_DATA_LICENCE], site: new URL(config().PUBLIC_URL).host }
+  return { title: t('opendata:title'), locale, datasets: list, licence: licences[(await citySettings()).OPEN_DATA_LICENCE], site: new URL(config().PUBLIC_URL).host }
 }
 
 export const headers = () => ({ 'Plaza-Page-Cache': '30' })

@@ -2,10 +2,10 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { config } from '../lib/config.server'
 import { translatorFor } from '../lib/i18n.server'
 import { FormMessage } from '../components/forms'
 import { letterByToken } from '../modules/letters/letters.server'
+import { citySettings } from '../modules/city/settings.server'
 
 /**
  * /letters/:token — the sender's private status page (its link is in every mail to them): the
@@ -20,7 +20,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (!letter) return data({ title: t('letters:status.invalidTitle'), letter: null, notice: null, retentionDays: 0 }, { status: 404, headers })
   const q = new URL(request.url).searchParams
   const notice = q.get('written') ? 'written' : q.get('confirmed') ? 'confirmed' : q.get('frozen') ? 'frozen' : null
-  return data({ title: t('letters:status.title'), letter, notice, retentionDays: config().LETTER_RETENTION_DAYS }, { headers })
+  return data({ title: t('letters:status.title'), letter, notice, retentionDays: (await citySettings()).LETTER_RETENTION_DAYS }, { headers })
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }, { name: 'robots', content: 'noindex' }]

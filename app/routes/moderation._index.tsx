@@ -4,12 +4,12 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { z } from 'zod'
 import { requirePermission } from '../lib/auth.server'
-import { config } from '../lib/config.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
 import { blockUser, decide, moderationQueue, queueItemAuthor } from '../modules/moderation/moderation.server'
 import { can } from '../modules/accounts/policy'
+import { citySettings } from '../modules/city/settings.server'
 
 const decisionSchema = z.object({
   intent: z.enum(['hide', 'restore', 'dismiss', 'approve', 'block']),
@@ -20,7 +20,7 @@ const decisionSchema = z.object({
 export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'moderation:access')
   const { t, locale } = await translatorFor(request)
-  return { title: t('moderation:queueTitle'), locale, queue: await moderationQueue(), threshold: config().MODERATION_AUTO_HIDE }
+  return { title: t('moderation:queueTitle'), locale, queue: await moderationQueue(), threshold: (await citySettings()).MODERATION_AUTO_HIDE }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]

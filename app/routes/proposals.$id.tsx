@@ -6,7 +6,6 @@ import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
 import { getUser } from '../lib/auth.server'
-import { config } from '../lib/config.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { formatters } from '../lib/format'
@@ -24,6 +23,7 @@ import { isPublicState } from '../modules/proposals/states'
 import { StateBadge, SupportProgress } from '../modules/proposals/components/ProposalParts'
 import { FlagForm } from '../components/FlagForm'
 import { FollowForm } from '../components/FollowForm'
+import { citySettings } from '../modules/city/settings.server'
 
 /**
  * /proposals/:id — a proposal as the public reads it: summary, text, author, category, tags,
@@ -49,7 +49,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [user, { locale }] = await Promise.all([getUser(request), translatorFor(request)])
   const proposal = await proposalForViewer(id, user)
   if (!proposal) throw new Response('Not Found', { status: 404 })
-  const level = requiredLevel('support', config().VERIFICATION_LEVELS)
+  const level = requiredLevel('support', (await citySettings()).VERIFICATION_LEVELS)
   const refusal = proposal.viewer.supported ? null : supportRefusal(user, { state: proposal.state, authorId: null }, level)
   const discussion = isPublicState(proposal.state) ? await discussionData(request, user, 'proposal', id) : null
   const d = 0.004

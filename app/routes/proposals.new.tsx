@@ -6,7 +6,6 @@ import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
 import { requireUser } from '../lib/auth.server'
-import { config } from '../lib/config.server'
 import { translatorFor } from '../lib/i18n.server'
 import { requiredLevel } from '../modules/accounts/policy'
 import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.server'
@@ -14,6 +13,7 @@ import { mapClientConfig } from '../modules/geo/config.server'
 import { emptyValues, readSubmission, saveErrors, type FormValues, type PendingImageView } from '../modules/proposals/form.server'
 import { createProposal, proposalCategories } from '../modules/proposals/proposals.server'
 import { ProposalForm } from '../modules/proposals/components/ProposalParts'
+import { citySettings } from '../modules/city/settings.server'
 
 /**
  * /proposals/new — write a proposal: title, summary, Markdown text (previewed on the server),
@@ -31,7 +31,7 @@ export const links: LinksFunction = () => [
 async function pageData(request: Request, form: { values: FormValues; errors: Record<string, string>; previewHtml: string | null; image: PendingImageView | null }) {
   const user = await requireUser(request)
   const [{ t }, categories, areas, bounds, city] = await Promise.all([translatorFor(request), proposalCategories(), areaOptions(), cityBounds(), cityProfile()])
-  const level = requiredLevel('propose', config().VERIFICATION_LEVELS)
+  const level = requiredLevel('propose', (await citySettings()).VERIFICATION_LEVELS)
   return {
     title: t('proposals:new.title'),
     allowed: user.verificationLevel >= level,

@@ -34,7 +34,8 @@ export interface AccountUser extends Principal {
 export async function userById(id: number): Promise<AccountUser | null> {
   const { db } = database()
   const row = await db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst()
-  if (!row || row.deleted_at) return null
+  // A deactivated account is nobody: its sessions no longer name a user.
+  if (!row || row.deleted_at || row.deactivated_at) return null
   const roles = await db.selectFrom('user_roles').select(['role', 'department_id']).where('user_id', '=', id).execute()
   return {
     id: row.id,
@@ -221,11 +222,11 @@ export async function logIn(input: { email: string; password: string }, meta: Se
   if (account.over || byIp.over) return { kind: 'throttled', retryAfterSeconds: Math.max(account.retryAfterSeconds, byIp.retryAfterSeconds) }
   const user = await database()
     .db.selectFrom('users')
-    .select(['id', 'password_hash', 'deleted_at'])
+    .select(['id', 'password_hash', 'deleted_at', 'deactivated_at'])
     .where('email', '=', email)
     .executeTakeFirst()
   let ok = false
-  if (user?.password_hash && !user.deleted_at) ok = await verifyPassword(user.password_hash, input.password)
+  if (user?.password_hash && !user.deleted_at && !user.deactivated_at) ok = await verifyPassword(user.password_hash, input.password)
   else await spendVerificationTime(input.password)
   if (!ok || !user) return { kind: 'invalid' }
   await Promise.all([accountFailures.reset(email), ipFailures.giveBack(meta.ip)])
@@ -449,7 +450,7 @@ export async function findUsers(query: string, limit = 50) {
   const { db } = database()
   let select = db
     .selectFrom('users')
-    .select(['id', 'email', 'display_name', 'verification_level', 'created_at', 'deleted_at'])
+    .select(['id', 'email', 'display_name', 'verification_level', 'created_at', 'deleted_at', 'deactivated_at'])
     .where('deleted_at', 'is', null)
     .orderBy('id', 'desc')
     .limit(limit)
@@ -483,11 +484,15 @@ export async function userRoles(userId: number) {
     .execute()
 }
 
+/** Lets the caller add its own rows (an audit entry) to the same transaction as the change. */
+export type WithinWrite = (trx: Transaction<Database>) => Promise<void>
+
 export async function grantRole(
   adminId: number,
   userId: number,
   role: Role,
   departmentId: number | null,
+  within?: WithinWrite,
 ): Promise<{ kind: 'ok' } | { kind: 'noSuchUser' } | { kind: 'noSuchDepartment' } | { kind: 'alreadyHas' }> {
   const { db } = database()
   const user = await db.selectFrom('users').select(['id', 'deleted_at']).where('id', '=', userId).executeTakeFirst()
@@ -498,12 +503,13 @@ export async function grantRole(
     }
   }
   try {
-    await database().write((trx) =>
-      trx
+    await database().write(async (trx) => {
+      await trx
         .insertInto('user_roles')
         .values({ user_id: userId, role, department_id: role === 'staff' ? departmentId : null, granted_by: adminId, granted_at: now() })
-        .execute(),
-    )
+        .execute()
+      await within?.(trx)
+    })
   } catch (error) {
     if (error instanceof Error && /UNIQUE constraint failed/.test(error.message)) return { kind: 'alreadyHas' }
     throw error
@@ -511,11 +517,134 @@ export async function grantRole(
   return { kind: 'ok' }
 }
 
-export async function removeRole(adminId: number, roleId: number): Promise<{ kind: 'ok' } | { kind: 'notFound' } | { kind: 'ownAdmin' }> {
-  const row = await database().db.selectFrom('user_roles').select(['id', 'user_id', 'role']).where('id', '=', roleId).executeTakeFirst()
+export async function removeRole(
+  adminId: number,
+  roleId: number,
+  within?: (trx: Transaction<Database>, removed: { userId: number; role: Role; departmentId: number | null }) => Promise<void>,
+): Promise<{ kind: 'ok' } | { kind: 'notFound' } | { kind: 'ownAdmin' }> {
+  const row = await database().db.selectFrom('user_roles').select(['id', 'user_id', 'role', 'department_id']).where('id', '=', roleId).executeTakeFirst()
   if (!row) return { kind: 'notFound' }
   // An administrator cannot lock themselves out; another administrator can.
   if (row.user_id === adminId && row.role === 'admin') return { kind: 'ownAdmin' }
-  await database().write((trx) => trx.deleteFrom('user_roles').where('id', '=', roleId).execute())
+  await database().write(async (trx) => {
+    await trx.deleteFrom('user_roles').where('id', '=', roleId).execute()
+    await within?.(trx, { userId: row.user_id, role: row.role, departmentId: row.department_id })
+  })
   return { kind: 'ok' }
+}
+
+/** Active administrators (the first run is open while there are none). */
+export async function countAdministrators(db = database().db): Promise<number> {
+  const row = await db
+    .selectFrom('user_roles')
+    .innerJoin('users', 'users.id', 'user_roles.user_id')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('user_roles.role', '=', 'admin')
+    .where('users.deleted_at', 'is', null)
+    .where('users.deactivated_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+export type NewStaffAccountResult =
+  | { kind: 'ok'; userId: number; sessionToken: string }
+  | { kind: 'emailTaken' }
+  | { kind: 'weakPassword'; problem: PasswordProblem }
+  | { kind: 'refused' }
+
+class Refused extends Error {}
+
+/**
+ * An account made by the first run or an invitation: the address came by e-mail (or from the
+ * operator), so it starts confirmed (level 1), with its roles and a session. `within` runs in the
+ * same transaction (marking the invitation used, the audit entry); returning false undoes it all.
+ */
+export async function createStaffAccount(
+  input: { email: string; displayName: string; password: string; locale: Locale; roles: Array<{ role: Role; departmentId: number | null }>; grantedBy: number | null },
+  meta: SessionMeta,
+  within?: (trx: Transaction<Database>, userId: number) => Promise<boolean>,
+): Promise<NewStaffAccountResult> {
+  const email = normaliseEmail(input.email)
+  const problem = passwordProblem(input.password, [email.split('@')[0]!, input.displayName])
+  if (problem) return { kind: 'weakPassword', problem }
+  const existing = await database().db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
+  if (existing) return { kind: 'emailTaken' }
+  const passwordHash = await hashPassword(input.password)
+  try {
+    return await database().write(async (trx) => {
+      const at = now()
+      const user = await trx
+        .insertInto('users')
+        .values({
+          email,
+          email_confirmed_at: at,
+          display_name: input.displayName.trim(),
+          password_hash: passwordHash,
+          verification_level: 1,
+          locale: input.locale,
+          created_at: at,
+          updated_at: at,
+        } as never)
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      for (const r of input.roles) {
+        await trx
+          .insertInto('user_roles')
+          .values({ user_id: user.id, role: r.role, department_id: r.role === 'staff' ? r.departmentId : null, granted_by: input.grantedBy, granted_at: at })
+          .onConflict((oc) => oc.doNothing())
+          .execute()
+      }
+      if (within && !(await within(trx, user.id))) throw new Refused()
+      const sessionToken = await createSession(trx, user.id, meta)
+      return { kind: 'ok' as const, userId: user.id, sessionToken }
+    })
+  } catch (error) {
+    if (error instanceof Refused) return { kind: 'refused' }
+    if (error instanceof Error && /UNIQUE constraint failed: users.email/.test(error.message)) return { kind: 'emailTaken' }
+    throw error
+  }
+}
+
+/** Whether an address already has an account (an invitation to it would be pointless). */
+export async function accountExists(emailInput: string): Promise<boolean> {
+  const row = await database().db.selectFrom('users').select('id').where('email', '=', normaliseEmail(emailInput)).executeTakeFirst()
+  return Boolean(row)
+}
+
+/**
+ * Deactivates an account: it can no longer log in, its sessions end and its unused links die.
+ * Its content stays. An administrator cannot deactivate themselves.
+ */
+export async function deactivateAccount(adminId: number, userId: number, within?: WithinWrite): Promise<{ kind: 'ok' } | { kind: 'notFound' } | { kind: 'self' } | { kind: 'already' }> {
+  if (adminId === userId) return { kind: 'self' }
+  const user = await database().db.selectFrom('users').select(['id', 'deleted_at', 'deactivated_at']).where('id', '=', userId).executeTakeFirst()
+  if (!user || user.deleted_at) return { kind: 'notFound' }
+  if (user.deactivated_at) return { kind: 'already' }
+  await database().write(async (trx) => {
+    await trx.updateTable('users').set({ deactivated_at: now(), updated_at: now() }).where('id', '=', userId).execute()
+    await invalidateUserSessions(trx, userId)
+    await trx.updateTable('email_tokens').set({ used_at: now() }).where('user_id', '=', userId).where('used_at', 'is', null).execute()
+    await within?.(trx)
+  })
+  return { kind: 'ok' }
+}
+
+export async function reactivateAccount(userId: number, within?: WithinWrite): Promise<{ kind: 'ok' } | { kind: 'notFound' }> {
+  const user = await database().db.selectFrom('users').select(['id', 'deleted_at', 'deactivated_at']).where('id', '=', userId).executeTakeFirst()
+  if (!user || user.deleted_at || !user.deactivated_at) return { kind: 'notFound' }
+  await database().write(async (trx) => {
+    await trx.updateTable('users').set({ deactivated_at: null, updated_at: now() }).where('id', '=', userId).execute()
+    await within?.(trx)
+  })
+  return { kind: 'ok' }
+}
+
+/** An account for the administrators' page, deactivated ones included (userById hides them). */
+export async function accountForAdmin(userId: number) {
+  const row = await database()
+    .db.selectFrom('users')
+    .select(['id', 'email', 'display_name', 'verification_level', 'deactivated_at', 'deleted_at'])
+    .where('id', '=', userId)
+    .executeTakeFirst()
+  return row && !row.deleted_at ? row : null
 }

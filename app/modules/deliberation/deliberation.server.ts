@@ -8,6 +8,7 @@ import { countLinks, renderMarkdown } from '../../lib/markdown.server'
 import { requiredLevel } from '../accounts/policy'
 import { activeBlock, holdForReview, registerModeratedKind } from '../moderation/moderation.server'
 import { wilsonLowerBound } from './wilson'
+import { citySettings, citySettingsNow } from '../city/settings.server'
 
 /**
  * Deliberation: a threaded discussion under any content item, attached by (kind, id). The only
@@ -63,7 +64,7 @@ async function accountAgeDays(userId: number) {
 async function mayTakePart(author: Author): Promise<{ kind: 'blocked'; reason: string } | { kind: 'needsLevel'; level: number } | null> {
   const block = await activeBlock(author.id)
   if (block) return { kind: 'blocked', reason: block.reason }
-  const needed = requiredLevel('comment', config().VERIFICATION_LEVELS)
+  const needed = requiredLevel('comment', (await citySettings()).VERIFICATION_LEVELS)
   if (author.verificationLevel < needed) return { kind: 'needsLevel', level: needed }
   return null
 }
@@ -96,7 +97,7 @@ export async function postComment(
   const html = renderMarkdown(input.body)
   // Pre-moderation: someone with no visible comment yet waits for a moderator.
   const held =
-    config().PREMODERATION &&
+    (await citySettings()).PREMODERATION &&
     !(await database().db.selectFrom('comments').select('id').where('author_id', '=', author.id).where('status', '=', 'visible').limit(1).executeTakeFirst())
   const url = await target.url(input.targetId)
   const commentId = await database().write(async (trx) => {
@@ -140,7 +141,7 @@ async function ownComment(userId: number, commentId: number) {
 }
 
 export function editable(comment: { created_at: string; deleted_at: string | null }, at = Date.now()) {
-  return !comment.deleted_at && at - Date.parse(comment.created_at) <= config().COMMENT_EDIT_MINUTES * 60_000
+  return !comment.deleted_at && at - Date.parse(comment.created_at) <= citySettingsNow().COMMENT_EDIT_MINUTES * 60_000
 }
 
 export async function editComment(

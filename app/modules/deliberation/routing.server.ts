@@ -3,6 +3,7 @@ import { config } from '../../lib/config.server'
 import { requiredLevel } from '../accounts/policy'
 import { activeBlock } from '../moderation/moderation.server'
 import { loadDiscussion, sortOrders, type DiscussionPage, type SortOrder } from './deliberation.server'
+import { citySettings } from '../city/settings.server'
 
 /** What a page that shows a discussion hands to <Discussion />. */
 export interface DiscussionData {
@@ -20,7 +21,7 @@ export async function viewerOf(user: CurrentUser | null): Promise<DiscussionData
   if (!user) return { state: 'anonymous' }
   const block = await activeBlock(user.id)
   if (block) return { state: 'blocked', blockReason: block.reason }
-  if (user.verificationLevel < requiredLevel('comment', config().VERIFICATION_LEVELS)) return { state: 'needsLevel' }
+  if (user.verificationLevel < requiredLevel('comment', (await citySettings()).VERIFICATION_LEVELS)) return { state: 'needsLevel' }
   return { state: 'ok' }
 }
 

@@ -5,6 +5,7 @@ import { database, type PlazaDatabase } from '../../lib/db.server'
 import { normaliseSignatureEmail } from '../petitions/email'
 import { rateLimitKey } from '../petitions/fraud'
 import { letterSignature, signatureFromBuffer, SimilarityIndex, type Signature } from './similarity'
+import { citySettings, citySettingsNow } from '../city/settings.server'
 
 /**
  * The abuse checks a letter passes before it is sent (issue 9):
@@ -105,7 +106,7 @@ export class LetterSimilarity {
 
   /** Rebuilds from the database (what first use does). */
   async rebuild(now: Date = new Date()): Promise<void> {
-    const since = new Date(now.getTime() - config().LETTER_RETENTION_DAYS * 86_400_000).toISOString()
+    const since = new Date(now.getTime() - (await citySettings()).LETTER_RETENTION_DAYS * 86_400_000).toISOString()
     const next = new SimilarityIndex<number>()
     let lastId = 0
     // In pages by id, so a large table is not held twice in memory.
@@ -161,7 +162,7 @@ export class LetterSimilarity {
   }
 
   /** Near-identical letters, without the database (for the bench and the admin page's sample). */
-  similar(signature: Signature, threshold: number = config().LETTER_SIMILARITY) {
+  similar(signature: Signature, threshold: number = citySettingsNow().LETTER_SIMILARITY) {
     return this.index.query(signature, threshold)
   }
 
@@ -172,7 +173,7 @@ export class LetterSimilarity {
    */
   async check(signature: Signature, senderKey: string, excludeId?: number): Promise<CampaignCheck> {
     await this.ensureFresh()
-    const { LETTER_SIMILARITY: threshold, LETTER_CAMPAIGN_SENDERS: needed } = config()
+    const { LETTER_SIMILARITY: threshold, LETTER_CAMPAIGN_SENDERS: needed } = await citySettings()
     const hits = this.index.query(signature, threshold).filter((h) => h.id !== excludeId)
     const senders = new Set<string>()
     const matches: CampaignCheck['matches'] = []

@@ -14,6 +14,7 @@ import { checkLetterLimits, ipKeyOf, letterSignature, letterSimilarity, selfReci
 import { getRepresentative, representativesFor, type Place, type RepresentativeGroup } from './representatives.server'
 import { groupKey } from './groups'
 import { isEmptySignature, signatureFromBuffer, signatureToBuffer } from './similarity'
+import { citySettings } from '../city/settings.server'
 
 export { groupKey }
 
@@ -737,7 +738,7 @@ export interface RetentionRun {
  */
 export async function applyRetention(now: Date = new Date(), limit = 500): Promise<RetentionRun> {
   const at = now.toISOString()
-  const cutoff = new Date(now.getTime() - config().LETTER_RETENTION_DAYS * DAY).toISOString()
+  const cutoff = new Date(now.getTime() - (await citySettings()).LETTER_RETENTION_DAYS * DAY).toISOString()
   const unconfirmedCutoff = new Date(now.getTime() - UNCONFIRMED_DAYS * DAY).toISOString()
   const run = await database().write(async (trx) => {
     const expired = await trx

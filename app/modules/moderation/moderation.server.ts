@@ -5,6 +5,7 @@ import { database } from '../../lib/db.server'
 import { translator } from '../../lib/i18n.server'
 import { isLocale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
+import { citySettings } from '../city/settings.server'
 
 /**
  * Moderation, shared by every kind of content: flags, the queue, hide/restore, blocking users,
@@ -144,7 +145,7 @@ export async function flagContent(reporterId: number, input: { targetKind: strin
   // Hidden or held items cannot be reported (and answer as if they did not exist).
   if (!item || item.hidden) return { kind: 'notFound' }
   if (item.authorId === reporterId) return { kind: 'ownContent' }
-  const threshold = config().MODERATION_AUTO_HIDE
+  const threshold = (await citySettings()).MODERATION_AUTO_HIDE
   try {
     return await database().write(async (trx) => {
       await trx

@@ -3,6 +3,7 @@ import { config } from '../../lib/config.server'
 import { datasets, type Dataset } from './datasets.server'
 import { licences } from './licence'
 import type { StreamMeta } from './stream.server'
+import { citySettingsNow } from '../city/settings.server'
 
 /** A dataset's title, description and column meanings in the reader's language. */
 export function describe(dataset: Dataset, t: TFunction): StreamMeta {
@@ -23,7 +24,7 @@ const frictionlessType = (type: string) => (type === 'url' ? { type: 'string', f
  */
 export function dataPackage(t: TFunction) {
   const base = config().PUBLIC_URL
-  const lic = licences[config().OPEN_DATA_LICENCE]
+  const lic = licences[citySettingsNow().OPEN_DATA_LICENCE]
   return {
     profile: 'tabular-data-package',
     name: `plaza-${new URL(base).hostname.replace(/[^a-z0-9.-]/gi, '-').toLowerCase()}`,

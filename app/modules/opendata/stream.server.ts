@@ -2,6 +2,7 @@ import { config } from '../../lib/config.server'
 import type { Dataset } from './datasets.server'
 import { csvHeader, csvLine, geojsonFeature, jsonObject, type Format } from './format'
 import { licences } from './licence'
+import { citySettingsNow } from '../city/settings.server'
 
 export const PAGE_ROWS = 1000
 
@@ -23,7 +24,7 @@ export function datasetStream(dataset: Dataset, format: Format, meta: StreamMeta
   let done = false
   let wrote = false
   const cols = dataset.columns
-  const lic = licences[config().OPEN_DATA_LICENCE]
+  const lic = licences[citySettingsNow().OPEN_DATA_LICENCE]
   const generatedAt = new Date().toISOString()
   const source = `${config().PUBLIC_URL}/data/${dataset.name}.${format}`
 

@@ -12,6 +12,7 @@ import { cityProfile } from '../geo/areas.server'
 import { readOptionalPlace } from '../geo/location.server'
 import { petitionTargets, type PetitionInput, type SaveResult } from './petitions.server'
 import { ACTION_MAX, BACKGROUND_MAX, TITLE_MAX } from './states'
+import { citySettings } from '../city/settings.server'
 
 /**
  * The petition form's server side, shared by /petitions/new and /petitions/:id/edit: reads the
@@ -117,7 +118,8 @@ export function petitionSaveErrors(result: Exclude<SaveResult, { kind: 'saved' }
 export async function petitionFormPage(request: Request, form: { values: PetitionFormValues; errors: Record<string, string>; previewHtml: string | null }) {
   const user = await requireUser(request)
   const [{ t }, targets, areas, bounds, city] = await Promise.all([translatorFor(request), petitionTargets(), areaOptions(), cityBounds(), cityProfile()])
-  const level = requiredLevel('propose', config().VERIFICATION_LEVELS)
+  const settings = await citySettings()
+  const level = requiredLevel('propose', settings.VERIFICATION_LEVELS)
   return {
     title: t('petitions:new.title'),
     allowed: user.verificationLevel >= level,
@@ -126,7 +128,7 @@ export async function petitionFormPage(request: Request, form: { values: Petitio
     areas,
     map: bounds ? { config: mapClientConfig(), bounds, areas } : null,
     city: city?.name ?? 'Plaza',
-    sponsors: config().PETITION_SPONSORS,
+    sponsors: settings.PETITION_SPONSORS,
     ...form,
   }
 }

@@ -35,6 +35,8 @@ import {
   type ListSort,
   type RejectionReason,
 } from './states'
+import { citySettings } from '../city/settings.server'
+import type { CitySettings } from '../city/settings-definitions'
 
 /**
  * Petitions (issue 8): drafting, gathering sponsors, moderation, the open months, the close, the
@@ -178,7 +180,7 @@ export type SaveResult =
 
 /** The reads and slow work (Markdown, point-in-area) before the write; errors are i18n keys. */
 async function prepare(author: Principal, raw: PetitionInput) {
-  const level = requiredLevel('propose', config().VERIFICATION_LEVELS)
+  const level = requiredLevel('propose', (await citySettings()).VERIFICATION_LEVELS)
   if (author.verificationLevel < level) return { kind: 'needsLevel' as const, level }
   const block = await activeBlock(author.id)
   if (block) return { kind: 'blocked' as const, reason: block.reason }
@@ -233,8 +235,8 @@ async function prepare(author: Principal, raw: PetitionInput) {
   }
 }
 
-function fresh() {
-  const c = config()
+// `c`: the council's settings, read (awaited) before the write.
+function fresh(c: CitySettings) {
   return {
     sponsors_required: c.PETITION_SPONSORS,
     response_threshold: c.PETITION_RESPONSE_THRESHOLD,
@@ -245,8 +247,8 @@ function fresh() {
 }
 
 /** The move out of draft, inside a write: to sponsoring, or to pending when no sponsor is needed. */
-function submission(at: string) {
-  const sponsors = config().PETITION_SPONSORS
+function submission(at: string, c: CitySettings) {
+  const sponsors = c.PETITION_SPONSORS
   return sponsors === 0
     ? { state: 'pending' as const, sponsors_required: 0, submitted_at: at, updated_at: at }
     : { state: 'sponsoring' as const, sponsors_required: sponsors, updated_at: at }
@@ -258,10 +260,11 @@ export async function createPetition(author: Principal, input: PetitionInput, op
   if (prepared.kind !== 'ok') return prepared
   await secretKey() // the sponsor link is derived from it (keyNow)
   const at = options.at ?? now()
+  const c = await citySettings()
   return database().write(async (trx) => {
     const row = await trx
       .insertInto('petitions')
-      .values({ ...prepared.values, ...fresh(), author_id: author.id, locale: options.locale ?? null, created_at: at, ...(options.gather ? submission(at) : { state: 'draft' as const, updated_at: at }) })
+      .values({ ...prepared.values, ...fresh(c), author_id: author.id, locale: options.locale ?? null, created_at: at, ...(options.gather ? submission(at, c) : { state: 'draft' as const, updated_at: at }) })
       .returning(['id', 'state'])
       .executeTakeFirstOrThrow()
     return { kind: 'saved' as const, id: row.id, state: row.state }
@@ -272,12 +275,13 @@ export async function createPetition(author: Principal, input: PetitionInput, op
 export async function updatePetitionDraft(author: Principal, id: number, input: PetitionInput, options: { gather: boolean }): Promise<SaveResult> {
   const prepared = await prepare(author, input)
   if (prepared.kind !== 'ok') return prepared
+  const c = await citySettings()
   return database().write(async (trx) => {
     const p = await trx.selectFrom('petitions').select(['author_id', 'state']).where('id', '=', id).executeTakeFirst()
     if (!p || p.author_id !== author.id) return { kind: 'notFound' as const }
     if (p.state !== 'draft') return { kind: 'notDraft' as const }
     const at = now()
-    const moved = options.gather ? submission(at) : { updated_at: at }
+    const moved = options.gather ? submission(at, c) : { updated_at: at }
     await trx.updateTable('petitions').set({ ...prepared.values, ...moved }).where('id', '=', id).where('state', '=', 'draft').execute()
     return { kind: 'saved' as const, id, state: 'state' in moved ? moved.state : ('draft' as const) }
   })
@@ -287,7 +291,8 @@ export type GatherResult = { kind: 'ok'; state: 'sponsoring' | 'pending' } | { k
 
 /** "Gather sponsors": the author's draft goes to sponsoring (or straight to moderation with PETITION_SPONSORS=0). */
 export async function gatherSponsors(author: Principal, id: number): Promise<GatherResult> {
-  const level = requiredLevel('propose', config().VERIFICATION_LEVELS)
+  const c = await citySettings()
+  const level = requiredLevel('propose', c.VERIFICATION_LEVELS)
   if (author.verificationLevel < level) return { kind: 'needsLevel', level }
   const block = await activeBlock(author.id)
   if (block) return { kind: 'blocked', reason: block.reason }
@@ -295,7 +300,7 @@ export async function gatherSponsors(author: Principal, id: number): Promise<Gat
   return database().write(async (trx) => {
     const p = await trx.selectFrom('petitions').select(['author_id', 'state']).where('id', '=', id).executeTakeFirst()
     if (!p || p.author_id !== author.id) return { kind: 'notFound' as const }
-    const moved = submission(now())
+    const moved = submission(now(), c)
     if (!canTransition(p.state, moved.state, 'author')) return { kind: 'notDraft' as const }
     await trx.updateTable('petitions').set(moved).where('id', '=', id).where('state', '=', 'draft').execute()
     return { kind: 'ok' as const, state: moved.state }
@@ -353,7 +358,7 @@ export type ModerationResult = { kind: 'ok' } | { kind: 'forbidden' } | { kind: 
  */
 export async function publishPetition(moderator: Principal, id: number, options: { at?: string } = {}): Promise<ModerationResult> {
   if (!mayModerate(moderator)) return { kind: 'forbidden' }
-  const c = config()
+  const c = await citySettings()
   return database().write(async (trx) => {
     const p = await trx.selectFrom('petitions').selectAll().where('id', '=', id).executeTakeFirst()
     if (!p) return { kind: 'notFound' as const }

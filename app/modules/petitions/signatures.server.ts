@@ -19,6 +19,7 @@ import type { MapClientConfig } from '../../components/map/types'
 import { normaliseSignatureEmail, signatureEmailDomain } from './email'
 import { decideSignature, parseIpList, parseSignatureLists, rateLimitKey, type SignatureDecision, type SignatureLists, type SignatureListsInput } from './fraud'
 import { petitionEvent } from '../notifications/events.server'
+import { citySettings, citySettingsNow } from '../city/settings.server'
 
 /**
  * Signing petitions (issue 8): one signature per normalised e-mail per petition, residence, the
@@ -214,8 +215,9 @@ export async function saveSignatureLists(actorId: number, input: SignatureListsI
   return { lists: value, invalid }
 }
 
+// Inside the signing batch's write (synchronous): the settings signPetition has just read.
 function signatureLimits() {
-  const c = config()
+  const c = citySettingsNow()
   return { burst: c.PETITION_IP_BURST, burstSeconds: 60, sustained: c.PETITION_IP_HOURLY, sustainedSeconds: 3600 }
 }
 
@@ -673,7 +675,7 @@ export async function signPetition(petitionId: number, input: SignatureInput, si
   if (petition.area_id !== null && !residence.residence.within.includes(petition.area_id)) return { kind: 'outsideArea' }
   const sponsor = Boolean(signer.sponsor) && petition.state === 'sponsoring'
   if (sponsor && (await isOwnPetition(petition, account, fields.emailKey))) return { kind: 'ownPetition' }
-  const c = config()
+  const c = await citySettings()
   // Counted at once only for a confirmed address at the sign level; anyone else confirms by e-mail.
   const trusted = c.PETITION_COUNT_LOGGED_IN && account !== null && account.emailConfirmed && account.verificationLevel >= requiredLevel('sign', c.VERIFICATION_LEVELS)
   const locale = signer.locale ?? (isLocale(petition.locale) ? petition.locale : fallbackLocale)

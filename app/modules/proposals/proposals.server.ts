@@ -14,6 +14,7 @@ import { ANSWER_MAX, type ProposalSort, type StateFilter } from './schema'
 import { ftsQuery } from './search'
 import { activeStates, addMonths, canTransition, daysUntil, isPublicState, publicStates, restoredState, visibleOnMap } from './states'
 import { itemPublished, proposalEvent } from '../notifications/events.server'
+import { citySettings } from '../city/settings.server'
 
 /**
  * Proposals and their supports (CONSUL / Decide Madrid): drafting, publishing, supporting up to the
@@ -63,7 +64,7 @@ export async function eligiblePopulation(today: Date = new Date()): Promise<numb
  * population aged MIN_AGE or over, rounded up (Decide Madrid: 1% of the census over 16), at least 1.
  */
 export async function supportThreshold(): Promise<number> {
-  const rule = config().PROPOSAL_THRESHOLD
+  const rule = (await citySettings()).PROPOSAL_THRESHOLD
   return thresholdOf(rule, rule.kind === 'percent' ? await eligiblePopulation() : 0)
 }
 
@@ -169,7 +170,7 @@ type Prepared = Extract<Awaited<ReturnType<typeof prepare>>, { kind: 'ok' }>
 
 /** The reads and the slow work (Markdown, point-in-area) done before the write. */
 async function prepare(author: Principal, input: ProposalInput) {
-  const level = requiredLevel('propose', config().VERIFICATION_LEVELS)
+  const level = requiredLevel('propose', (await citySettings()).VERIFICATION_LEVELS)
   if (author.verificationLevel < level) return { kind: 'needsLevel' as const, level }
   const block = await activeBlock(author.id)
   if (block) return { kind: 'blocked' as const, reason: block.reason }
@@ -228,10 +229,11 @@ async function syncSaved(trx: Transaction<Database>, id: number, state: Proposal
   } else await removeItem(trx, MAP_KIND, id)
 }
 
-const publishing = (at: string) => ({
+// `months`: PROPOSAL_MONTHS, read (awaited) before the write.
+const publishing = (at: string, months: number) => ({
   state: 'published' as const,
   published_at: at,
-  expires_at: addMonths(at, config().PROPOSAL_MONTHS),
+  expires_at: addMonths(at, months),
   hot_score: hotScore(0, Date.parse(at), Date.parse(at)),
 })
 
@@ -240,6 +242,7 @@ export async function createProposal(author: Principal, input: ProposalInput, op
   const prepared = await prepare(author, input)
   if (prepared.kind !== 'ok') return prepared
   const at = options.at ?? now()
+  const months = (await citySettings()).PROPOSAL_MONTHS
   return database().write(async (trx) => {
     const row = await trx
       .insertInto('proposals')
@@ -249,7 +252,7 @@ export async function createProposal(author: Principal, input: ProposalInput, op
         state: 'draft',
         created_at: at,
         updated_at: at,
-        ...(options.publish ? publishing(at) : {}),
+        ...(options.publish ? publishing(at, months) : {}),
       })
       .returning(['id', 'state'])
       .executeTakeFirstOrThrow()
@@ -263,6 +266,7 @@ export async function createProposal(author: Principal, input: ProposalInput, op
 export async function updateDraft(author: Principal, id: number, input: ProposalInput, options: { publish: boolean }): Promise<SaveResult> {
   const prepared = await prepare(author, input)
   if (prepared.kind !== 'ok') return prepared
+  const months = (await citySettings()).PROPOSAL_MONTHS
   return database().write(async (trx) => {
     const p = await trx.selectFrom('proposals').select(['author_id', 'state', 'created_at']).where('id', '=', id).executeTakeFirst()
     if (!p || p.author_id !== author.id) return { kind: 'notFound' as const }
@@ -271,7 +275,7 @@ export async function updateDraft(author: Principal, id: number, input: Proposal
     const state: ProposalState = options.publish ? 'published' : 'draft'
     await trx
       .updateTable('proposals')
-      .set({ ...prepared.values, updated_at: at, ...(options.publish ? publishing(at) : {}) })
+      .set({ ...prepared.values, updated_at: at, ...(options.publish ? publishing(at, months) : {}) })
       .where('id', '=', id)
       .execute()
     await syncSaved(trx, id, state, prepared, input, options.publish ? at : p.created_at)
@@ -284,7 +288,8 @@ export type PublishResult = { kind: 'published' } | { kind: 'notFound' } | { kin
 
 /** The author publishes their draft as it is. */
 export async function publishProposal(author: Principal, id: number): Promise<PublishResult> {
-  const level = requiredLevel('propose', config().VERIFICATION_LEVELS)
+  const settings = await citySettings()
+  const level = requiredLevel('propose', settings.VERIFICATION_LEVELS)
   if (author.verificationLevel < level) return { kind: 'needsLevel', level }
   const block = await activeBlock(author.id)
   if (block) return { kind: 'blocked', reason: block.reason }
@@ -293,7 +298,7 @@ export async function publishProposal(author: Principal, id: number): Promise<Pu
     if (!p || p.author_id !== author.id) return { kind: 'notFound' as const }
     if (!canTransition(p.state, 'published', 'author')) return { kind: 'notDraft' as const }
     const at = now()
-    await trx.updateTable('proposals').set({ ...publishing(at), updated_at: at }).where('id', '=', id).execute()
+    await trx.updateTable('proposals').set({ ...publishing(at, settings.PROPOSAL_MONTHS), updated_at: at }).where('id', '=', id).execute()
     await updateItem(trx, MAP_KIND, id, { status: 'published', visible: true })
     await itemPublished(trx, 'proposal', id)
     return { kind: 'published' as const }
@@ -334,7 +339,7 @@ async function recentSupportWeight(trx: Transaction<Database>, proposalId: numbe
  * onThresholdReached listeners there.
  */
 export async function supportProposal(userId: number, proposalId: number, options: { at?: string } = {}): Promise<SupportResult> {
-  const [threshold, level] = [await supportThreshold(), requiredLevel('support', config().VERIFICATION_LEVELS)]
+  const [threshold, level] = [await supportThreshold(), requiredLevel('support', (await citySettings()).VERIFICATION_LEVELS)]
   return database().write(async (trx) => {
     const p = await trx.selectFrom('proposals').select(['state', 'author_id', 'supports', 'published_at']).where('id', '=', proposalId).executeTakeFirst()
     if (!p || !isPublicState(p.state)) return { kind: 'notFound' as const }

@@ -14,6 +14,7 @@ import { MAX_CREDITS, MAX_MONEY, MAX_OPTIONS, MAX_PROJECTS, methods, methodSpecS
 import { describePolicy, MAX_RULES, residences, unreachableRules, weightPolicySchema, type Residence, type WeightPolicy } from './weights'
 import { countProcess, snapshotDelegations, verifyProcess, type ProcessCount } from './voting.server'
 import { voteEvent } from '../notifications/events.server'
+import { citySettings } from '../city/settings.server'
 
 /**
  * Administering voting processes: creating and editing them (only before they open), the state
@@ -994,7 +995,7 @@ export async function voteForProposal(db: Executor, proposalId: number, at: Date
     labels: {},
     currency: 'EUR',
     policy: presetPolicy('brief'),
-    requiredLevel: requiredLevel('vote', config().VERIFICATION_LEVELS),
+    requiredLevel: requiredLevel('vote', (await citySettings()).VERIFICATION_LEVELS),
     delegation: true,
     opensAt,
     closesAt,
@@ -1098,7 +1099,7 @@ export async function formChoices() {
 
 /** The form's starting values for a new process of a method (or the vote on a proposal). */
 export async function newProcessValues(method: VotingMethod, proposalId: number | null = null, at: Date = new Date()): Promise<FormValues> {
-  const level = requiredLevel('vote', config().VERIFICATION_LEVELS)
+  const level = requiredLevel('vote', (await citySettings()).VERIFICATION_LEVELS)
   const start = autoVoteDates(at)
   const base: FormValues = {
     method,
