@@ -36,6 +36,9 @@ export default function AdminHub() {
         {tools.apiKeys ? (
           <>
             <li>
+              <Link to="/admin/services">{t('services:hubLink')}</Link>
+            </li>
+            <li>
               <Link to="/admin/votes">{t('votesAdmin:title')}</Link>
             </li>
             <li>

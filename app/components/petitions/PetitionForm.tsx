@@ -64,7 +64,7 @@ export function PetitionForm({ values, errors, targets, areas, map, previewHtml,
                 <option value="">{t('form.choose')}</option>
                 {targets.departments.map((d) => (
                   <option key={d.id} value={d.id}>
-                    {d.name}
+                    {n(d.name)}
                   </option>
                 ))}
               </select>
