@@ -435,7 +435,7 @@ export async function createServiceRequest(key: ApiKey, input: NewServiceRequest
     }
   }
   const department = await database().db.selectFrom('reports').innerJoin('departments as d', 'd.id', 'reports.department_id').select('d.name').where('reports.id', '=', result.id).executeTakeFirst()
-  return { ok: true, request: { service_request_id: String(result.id), service_notice: `Sent to ${department?.name ?? 'the responsible department'}.`, ...account } }
+  return { ok: true, request: { service_request_id: String(result.id), service_notice: `Sent to ${department ? localize(department.name, 'en', cityDefaultLocale()) : 'the responsible department'}.`, ...account } }
 }
 
 /** GET tokens/:token — the request's id once it is public (absent while it awaits confirmation). */
