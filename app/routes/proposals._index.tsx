@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { namesIn } from '../lib/localized.server'
 import { useNames } from '../components/useNames'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
@@ -68,13 +69,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     title: t('proposals:list.title'),
     locale,
     filter,
-    items: unknownArea ? [] : result.items,
+    items: unknownArea ? [] : result.items.map((p) => ({ ...p, categoryName: p.categoryName === null ? null : namesIn(locale)(p.categoryName) })),
     total: unknownArea ? 0 : result.total,
     page: result.page,
     pages: unknownArea ? 1 : result.pages,
     sort: result.sort,
     threshold,
-    categories: categories.map((c) => ({ code: c.code, name: c.name })),
+    categories: categories.map((c) => ({ code: c.code, name: namesIn(locale)(c.name) })),
     areas,
     tags,
     drafts,
