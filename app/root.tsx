@@ -14,6 +14,7 @@ import { useTranslation } from 'react-i18next'
 import { useChangeLanguage } from 'remix-i18next/react'
 import stylesUrl from './styles/app.css'
 import { localeOf } from './lib/i18n.server'
+import { cityDefaultLocale } from './lib/localized.server'
 import { fallbackLocale } from './lib/i18n'
 import { useRequestContext } from './lib/context'
 import { navigation } from './lib/capabilities'
@@ -41,6 +42,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const [brand, pages] = await Promise.all([brandFor(locale), publishedPages()])
   return {
     locale,
+    // The fallback language of names administrators enter (app/components/useNames.ts).
+    defaultLocale: cityDefaultLocale(),
     oembed,
     city,
     brand,

@@ -96,7 +96,11 @@ export type EmailTokenPurpose = 'confirm_email' | 'reset_password' | 'change_ema
 export interface DepartmentsTable {
   id: Generated<number>
   slug: string
+  /** Localized JSON `{"en":…,"es":…,"fr":…}` (app/lib/localized.ts). */
   name: string
+  email: string | null
+  phone: string | null
+  active: Generated<number>
   created_at: string
 }
 
@@ -283,12 +287,43 @@ export interface ReportCategoriesTable {
   id: Generated<number>
   /** Open311 service_code. */
   code: string
+  /** name, description, group_name: localized JSON `{"en":…,"es":…,"fr":…}` (app/lib/localized.ts). */
   name: string
   description: Generated<string>
   group_name: string | null
   keywords: Generated<string>
   active: Generated<number>
   position: Generated<number>
+  /** #rrggbb on the map and in lists; null: the default. */
+  colour: string | null
+}
+
+export type QuestionDatatype = 'string' | 'text' | 'number' | 'datetime' | 'singlevaluelist' | 'multivaluelist'
+
+/** A question a report category asks (an Open311 service definition's attribute). */
+export interface CategoryQuestionsTable {
+  id: Generated<number>
+  category_id: number
+  code: string
+  datatype: QuestionDatatype
+  required: Generated<number>
+  /** Localized JSON. */
+  description: string
+  /** Localized JSON: what to type (Open311 datatype_description). */
+  hint: Generated<string>
+  /** JSON array of {"key": "…", "name": {"en": …}}. */
+  options: Generated<string>
+  position: Generated<number>
+  updated_at: string
+}
+
+export interface PetitionCategoriesTable {
+  id: Generated<number>
+  code: string
+  /** Localized JSON. */
+  name: string
+  position: Generated<number>
+  active: Generated<number>
 }
 
 export interface CategoryRoutesTable {
@@ -304,7 +339,7 @@ export type ReportStateKind = 'unconfirmed' | 'open' | 'fixed' | 'closed' | 'hid
 export interface ReportStatesTable {
   code: string
   kind: ReportStateKind
-  /** An administrator's own name for the state; null: the translated default. */
+  /** An administrator's own name for the state, localized JSON; null: the translated default. */
   label: string | null
   position: number
 }
@@ -469,8 +504,10 @@ export type ProposalState = 'draft' | 'published' | 'threshold_reached' | 'votin
 export interface ProposalCategoriesTable {
   id: Generated<number>
   code: string
+  /** Localized JSON. */
   name: string
   position: Generated<number>
+  active: Generated<number>
 }
 
 export interface ProposalsTable {
@@ -616,6 +653,7 @@ export interface RepresentativeLevelsTable {
 export interface RepresentativesTable {
   id: Generated<number>
   name: string
+  /** Localized JSON, e.g. {"en":"Mayor","es":"Alcaldesa","fr":"Maire"}. */
   role: string
   level: string
   area_id: number
@@ -709,6 +747,7 @@ export interface PetitionsTable {
   target_kind: PetitionTargetKind
   target_department_id: number | null
   target_representative_id: number | null
+  category_id: number | null
   area_id: number | null
   lat: number | null
   lng: number | null
@@ -926,6 +965,8 @@ export interface Database {
   user_blocks: UserBlocksTable
   audit_log: AuditLogTable
   report_categories: ReportCategoriesTable
+  category_questions: CategoryQuestionsTable
+  petition_categories: PetitionCategoriesTable
   category_routes: CategoryRoutesTable
   report_states: ReportStatesTable
   reports: ReportsTable

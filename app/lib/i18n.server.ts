@@ -32,10 +32,16 @@ let policySource: (() => Promise<LanguagePolicy>) | null = null
 export function registerLanguagePolicy(source: () => Promise<LanguagePolicy>) {
   policySource = source
 }
+// The last default language the policy gave: names shown synchronously (localized.server.ts) fall
+// back to it. Every request asks the policy (language detection) before its loaders run.
+let knownDefaultLocale: Locale | null = null
+export const currentDefaultLocale = (): Locale => knownDefaultLocale ?? envDefaultLocale
 export async function languagePolicy(): Promise<LanguagePolicy> {
   if (!policySource) return { enabled: supportedLocales, defaultLocale: envDefaultLocale }
   try {
-    return await policySource()
+    const policy = await policySource()
+    knownDefaultLocale = policy.defaultLocale
+    return policy
   } catch {
     // No tables yet (a database being migrated): every language.
     return { enabled: supportedLocales, defaultLocale: envDefaultLocale }

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../components/useNames'
 import { requireUser } from '../lib/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { supportedLocales } from '../lib/i18n'
@@ -47,6 +48,7 @@ export default function Account() {
   const { user, homeArea, roles, flags } = useLoaderData<typeof loader>()
   const result = useActionData<typeof action>() as (FormFailure & { done?: undefined }) | { done: 'saved' | 'resent'; errors?: undefined } | undefined
   const { t } = useTranslation('accounts')
+  const n = useNames()
   return (
     <section className="page narrow">
       <h1>{t('account.title')}</h1>
@@ -81,7 +83,7 @@ export default function Account() {
         {roles.length ? (
           <div>
             <dt>{t('account.roles')}</dt>
-            <dd>{roles.map((r) => (r.department ? `${t(`roles.${r.role}`)} (${r.department})` : t(`roles.${r.role}`))).join(', ')}</dd>
+            <dd>{roles.map((r) => (r.department ? `${t(`roles.${r.role}`)} (${n(r.department)})` : t(`roles.${r.role}`))).join(', ')}</dd>
           </div>
         ) : null}
       </dl>

@@ -40,6 +40,7 @@ export default function AdminHub() {
             </li>
             <li>
               <Link to="/admin/settings">{t('city:settings.title')}</Link>
+              <Link to="/admin/services">{t('services:hubLink')}</Link>
             </li>
             <li>
               <Link to="/admin/votes">{t('votesAdmin:title')}</Link>

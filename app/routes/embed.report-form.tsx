@@ -43,9 +43,9 @@ async function placeOf(request: Request) {
 
 async function formData(request: Request, values: Record<string, string>, refs: string[]) {
   const { spec, place, point, locale } = await placeOf(request)
-  const categories = await categoriesServing(point.lat, point.lng)
+  const categories = await categoriesServing(point.lat, point.lng, locale)
   const chosen = categories.find((c) => c.code === values.category)
-  const attributes = chosen ? await serviceAttributes(chosen.code) : []
+  const attributes = chosen ? await serviceAttributes(chosen.code, locale) : []
   const questions = attributes
     .filter((a) => a.variable)
     .map((a) => ({ code: a.code, question: a.description, required: a.required, type: a.datatype, values: a.values ?? [] }))
@@ -91,7 +91,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (!guest.success) Object.assign(errors, { ...translatedErrors(guest.error, t), ...errors })
   const address = (fields.address ?? '').trim()
   if (address.length > 200) errors.address = [t('embed:reportForm.addressTooLong')]
-  const definitions = parsed.success ? await serviceAttributes(parsed.data.category) : []
+  const definitions = parsed.success ? await serviceAttributes(parsed.data.category, locale) : []
   const given: Record<string, string[]> = {}
   for (const a of definitions) given[a.code] = fields[`attribute[${a.code}]`] ? [fields[`attribute[${a.code}]`]!] : []
   const checked = checkAttributes(parsed.success ? parsed.data.category : '', definitions, given)

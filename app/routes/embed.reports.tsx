@@ -5,6 +5,7 @@ import { embedHeaders, OutLink, useEmbedT, widgetNotFound, WidgetErrorBoundary, 
 import { embedLocale } from '../components/embed/bare'
 import { translatorFor } from '../lib/i18n.server'
 import { reportsWidget } from '../modules/embed/widgets.server'
+import { namesIn } from '../lib/localized.server'
 import { parseWidgetOptions } from '../modules/embed/widgets'
 import { reportStates } from '../modules/reports/reports.server'
 
@@ -20,12 +21,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const spec = parseWidgetOptions('reports', url.searchParams)
   // An area that was asked for but is not one: 404, never the whole city in its place.
   if (raw && !spec.area) widgetNotFound()
-  const widget = await reportsWidget(spec.area, spec.limit ?? 5)
+  const { locale: detected } = await translatorFor(request)
+  const locale = embedLocale(url) ?? detected
+  const widget = await reportsWidget(spec.area, spec.limit ?? 5, locale)
   if (!widget) widgetNotFound()
-  const { locale } = await translatorFor(request)
+  const name = namesIn(locale)
   const states = await reportStates()
-  const labels: Record<string, string | null> = Object.fromEntries([...states].map(([code, s]) => [code, s.label]))
-  return { widget, labels, locale: embedLocale(url) ?? locale }
+  const labels: Record<string, string | null> = Object.fromEntries([...states].map(([code, s]) => [code, s.label ? name(s.label) : null]))
+  return { widget, labels, locale }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.widget.place ?? ''} · Plaza` }]

@@ -2,6 +2,7 @@ import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../components/useNames'
 import { translatorFor } from '../lib/i18n.server'
 import { FormMessage } from '../components/forms'
 import { letterByToken } from '../modules/letters/letters.server'
@@ -28,6 +29,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export default function LetterStatus() {
   const { letter, notice, retentionDays } = useLoaderData<typeof loader>()
   const { t, i18n } = useTranslation('letters')
+  const n = useNames()
   const date = (iso: string | null) => (iso ? new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(iso)) : '')
   if (!letter) {
     return (
@@ -62,7 +64,7 @@ export default function LetterStatus() {
       <ul className="deliveries">
         {letter.deliveries.map((d) => (
           <li key={d.id} data-status={d.status}>
-            <Link to={`/representatives/${d.representative.id}`}>{d.representative.name}</Link> · {d.representative.role}:{' '}
+            <Link to={`/representatives/${d.representative.id}`}>{d.representative.name}</Link> · {n(d.representative.role)}:{' '}
             <strong>
               {d.status === 'sent' ? t('status.sent', { date: date(d.sentAt) }) : letter.status === 'expired' && d.status === 'waiting' ? t('status.expired') : t(`status.${d.status}`)}
             </strong>

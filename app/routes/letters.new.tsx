@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../components/useNames'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import { getUser, requestMeta } from '../lib/auth.server'
@@ -190,6 +191,7 @@ export default function NewLetter() {
   const loaded = useLoaderData<typeof loader>()
   const acted = useActionData<typeof action>()
   const { t } = useTranslation('letters')
+  const n = useNames()
   const page = (acted ?? loaded) as unknown as Omit<typeof loaded, 'step' | 'values'> & {
     values: Values
     preview?: { to: string; from: string; replyTo: string; subject: string; text: string; name: string } | null
@@ -253,13 +255,13 @@ export default function NewLetter() {
                       {m.thumbUrl ? <img src={m.thumbUrl} alt="" width={48} height={48} /> : null}
                       {m.bounced ? (
                         <span>
-                          <span className="rep-choice__name">{m.name}</span> · {m.role}
+                          <span className="rep-choice__name">{m.name}</span> · {n(m.role)}
                           {m.party ? ` · ${m.party}` : ''} — <em>{t('new.bounced')}</em>
                         </span>
                       ) : (
                         <label className="choice">
                           <input type="checkbox" name="rep" value={String(m.id)} defaultChecked={chosenIds.has(m.id)} />{' '}
-                          <span className="rep-choice__name">{m.name}</span> · {m.role}
+                          <span className="rep-choice__name">{m.name}</span> · {n(m.role)}
                           {m.party ? ` · ${m.party}` : ''}
                         </label>
                       )}

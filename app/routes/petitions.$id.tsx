@@ -3,6 +3,7 @@ import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
 import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../components/useNames'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import petitionStyles from '../components/petitions/petitions.css'
@@ -161,11 +162,12 @@ export default function PetitionPage() {
   const acted = useActionData<typeof action>() as { message?: string; errors?: Record<string, string>; values?: Record<string, string> } | undefined
   const [params] = useSearchParams()
   const { t } = useTranslation('petitions')
+  const n = useNames()
   const f = formatters(locale)
   const done = DONE.find((d) => d === params.get('done'))
   const published = isPublicState(p.state)
   const count = useLiveCount(p.id, p.signatures, p.state === 'open')
-  const targetName = p.target.kind === 'council' ? t('targets.council') : p.target.kind === 'representative' ? `${p.target.name ?? ''}${p.target.role ? ` (${p.target.role})` : ''}` : (p.target.name ?? '')
+  const targetName = p.target.kind === 'council' ? t('targets.council') : p.target.kind === 'representative' ? `${p.target.name ?? ''}${p.target.role ? ` (${n(p.target.role)})` : ''}` : n(p.target.name)
   return (
     <article className="page petition-page" aria-labelledby="petition-title">
       <p>

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunctio
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../components/useNames'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
@@ -126,6 +127,7 @@ export default function ProposalPage() {
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('proposals')
+  const n = useNames()
   const f = formatters(locale)
   const done = DONE.find((d) => d === search.get('done'))
   const here = `/proposals/${p.id}`
@@ -184,7 +186,7 @@ export default function ProposalPage() {
               <div>
                 <dt>{t('page.category')}</dt>
                 <dd>
-                  <Link to={`/proposals?category=${p.category.code}`}>{p.category.name}</Link>
+                  <Link to={`/proposals?category=${p.category.code}`}>{n(p.category.name)}</Link>
                 </dd>
               </div>
             ) : null}
@@ -192,11 +194,11 @@ export default function ProposalPage() {
               <div>
                 <dt>{t('page.place')}</dt>
                 <dd>
-                  <Link to={`/areas/${p.area.slug}`}>{p.area.name}</Link>
+                  <Link to={`/areas/${p.area.slug}`}>{n(p.area.name)}</Link>
                   {p.district ? (
                     <>
                       {', '}
-                      <Link to={`/areas/${p.district.slug}`}>{p.district.name}</Link>
+                      <Link to={`/areas/${p.district.slug}`}>{n(p.district.name)}</Link>
                     </>
                   ) : null}
                 </dd>

@@ -1,6 +1,8 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { namesIn } from '../lib/localized.server'
+import { useNames } from '../components/useNames'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
@@ -67,13 +69,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
     title: t('proposals:list.title'),
     locale,
     filter,
-    items: unknownArea ? [] : result.items,
+    items: unknownArea ? [] : result.items.map((p) => ({ ...p, categoryName: p.categoryName === null ? null : namesIn(locale)(p.categoryName) })),
     total: unknownArea ? 0 : result.total,
     page: result.page,
     pages: unknownArea ? 1 : result.pages,
     sort: result.sort,
     threshold,
-    categories: categories.map((c) => ({ code: c.code, name: c.name })),
+    categories: categories.map((c) => ({ code: c.code, name: namesIn(locale)(c.name) })),
     areas,
     tags,
     drafts,
@@ -97,6 +99,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export default function ProposalsList() {
   const data = useLoaderData<typeof loader>()
   const { t } = useTranslation('proposals')
+  const n = useNames()
   const query = (changes: Record<string, string | number>) => {
     const q = new URLSearchParams(Object.entries(data.filter).filter((e): e is [string, string] => Boolean(e[1])))
     for (const [k, v] of Object.entries(changes)) {
@@ -155,7 +158,7 @@ export default function ProposalsList() {
             <option value="">{t('list.anyCategory')}</option>
             {data.categories.map((c) => (
               <option key={c.code} value={c.code}>
-                {c.name}
+                {n(c.name)}
               </option>
             ))}
           </select>

@@ -15,7 +15,7 @@ import { discussionData } from '../modules/deliberation/routing.server'
 import { Discussion } from '../modules/deliberation/components/Discussion'
 import { flagContent, flagReasons } from '../modules/moderation/moderation.server'
 import { mayTakePart } from '../modules/deliberation/deliberation.server'
-import { reportForViewer, reporterChange, reportStates, reportTimeline, supportReport } from '../modules/reports/reports.server'
+import { reportForViewer, reporterChange, reportStateLabels, reportTimeline, supportReport } from '../modules/reports/reports.server'
 import { photosOf } from '../modules/reports/photos.server'
 import { reporterUpdateSchema } from '../modules/reports/schema'
 import { StateBadge, Timeline } from '../modules/reports/components/ReportParts'
@@ -43,14 +43,14 @@ const reportId = (params: { id?: string }) => {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const id = reportId(params)
   const [user, { t, locale }] = await Promise.all([getUser(request), translatorFor(request)])
-  const report = await reportForViewer(id, user)
+  const report = await reportForViewer(id, user, locale)
   if (!report) throw new Response('Not Found', { status: 404 })
   const [timeline, photos, states, discussion, definitions] = await Promise.all([
-    reportTimeline(id),
+    reportTimeline(id, { locale }),
     photosOf(id),
-    reportStates(),
+    reportStateLabels(locale, (code) => t(`reports:states.${code}`)),
     report.stateKind === 'hidden' || report.stateKind === 'unconfirmed' ? null : discussionData(request, user, 'report', id),
-    serviceAttributes(report.category.code),
+    serviceAttributes(report.category.code, locale),
   ])
   const answers = definitions.flatMap((a) => {
     const given = report.attributes[a.code]
@@ -58,7 +58,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     const shown = (Array.isArray(given) ? given : [given]).map((v) => a.values?.find((x) => x.key === v)?.name ?? v)
     return [{ question: a.description, answer: shown.join(', ') }]
   })
-  const labels = Object.fromEntries([...states].map(([code, s]) => [code, s.label ?? t(`reports:states.${code}`)]))
+  const labels = states
   const d = 0.004
   return {
     title: report.title,

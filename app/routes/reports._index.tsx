@@ -7,7 +7,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { PlazaMap } from '../components/map/PlazaMap'
 import { areaBySlug, areaOptions, cityBounds } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
-import { listPublicReports, reportCategories, reportStates } from '../modules/reports/reports.server'
+import { listPublicReports, reportCategories, reportStateLabels } from '../modules/reports/reports.server'
 import { reportFilterSchema } from '../modules/reports/schema'
 import { StateBadge } from '../modules/reports/components/ReportParts'
 import { reportFeedLinks } from '../modules/reports/feeds'
@@ -30,22 +30,25 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const filter = reportFilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   const [areas, categories, bounds, states, area] = await Promise.all([
     areaOptions(),
-    reportCategories(),
+    reportCategories(locale),
     cityBounds(),
-    reportStates(),
+    reportStateLabels(locale, (code) => t(`reports:states.${code}`)),
     filter.area ? areaBySlug(filter.area) : null,
   ])
   const category = categories.find((c) => c.code === filter.category)
   const page = filter.page ?? 1
-  const { items, total } = await listPublicReports({
+  const { items, total } = await listPublicReports(
+    {
     areaId: filter.area ? (area?.id ?? -1) : undefined,
     categoryCode: category?.code,
     kind: filter.status,
     maxAgeDays: filter.age ? Number(filter.age) : undefined,
     page,
     pageSize: PAGE_SIZE,
-  })
-  const labels = Object.fromEntries([...states].map(([code, s]) => [code, s.label ?? t(`reports:states.${code}`)]))
+    },
+    locale,
+  )
+  const labels = states
   return {
     title: t('reports:list.title'),
     locale,

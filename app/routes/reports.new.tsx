@@ -41,7 +41,7 @@ function photoRefsOf(params: URLSearchParams | FormData) {
 }
 
 async function pageData(request: Request, values: Record<string, string>, refs: string[]) {
-  const [{ t }, user, areas, bounds, city] = await Promise.all([translatorFor(request), getUser(request), areaOptions(), cityBounds(), cityProfile()])
+  const [{ t, locale }, user, areas, bounds, city] = await Promise.all([translatorFor(request), getUser(request), areaOptions(), cityBounds(), cityProfile()])
   const cityName = city?.name ?? 'Plaza'
   const photos = refs.length ? await pendingPhotos(refs) : []
   const base = {
@@ -64,13 +64,13 @@ async function pageData(request: Request, values: Record<string, string>, refs: 
   }
   const { lat, lng, areas: hits } = resolved.location
   const location = { lat, lng, place: hits.filter((a) => a.level !== 'city').map((a) => a.name).join(', ') || cityName }
-  const categories = await categoriesServing(lat, lng)
+  const categories = await categoriesServing(lat, lng, locale)
   const chosen = categories.find((c) => c.code === values.category)
   if (!chosen) {
     const errors: Record<string, string> = values.category ? { category: t('reports:errors.categoryNotHere') } : {}
     return { ...base, step: 'what' as const, errors, location, categories, similar: [] }
   }
-  const [similar, attributes] = await Promise.all([similarReports(chosen.code, lat, lng), serviceAttributes(chosen.code)])
+  const [similar, attributes] = await Promise.all([similarReports(chosen.code, lat, lng, undefined, undefined, locale), serviceAttributes(chosen.code, locale)])
   // The category's own questions (its Open311 service definition), asked on the web form too.
   const questions = attributes
     .filter((a) => a.variable)
@@ -139,7 +139,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const guest = user ? null : guestSchema.safeParse(fields)
   if (guest && !guest.success) Object.assign(errors, { ...translatedErrors(guest.error, t), ...errors })
   if (photoErrors.length) errors.photo = photoErrors
-  const definitions = parsed.success ? await serviceAttributes(parsed.data.category) : []
+  const definitions = parsed.success ? await serviceAttributes(parsed.data.category, locale) : []
   const given: Record<string, string[]> = {}
   for (const a of definitions) given[a.code] = fields[`attribute[${a.code}]`] ? [fields[`attribute[${a.code}]`]!] : []
   const checked = checkAttributes(parsed.success ? parsed.data.category : '', definitions, given)

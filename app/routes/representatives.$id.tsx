@@ -1,6 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../components/useNames'
 import styles from '../components/representatives/representatives.css'
 import { translatorFor } from '../lib/i18n.server'
 import { representativeProfile, responseRates } from '../modules/letters/representatives.server'
@@ -34,6 +35,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export default function RepresentativePage() {
   const { profile, rate } = useLoaderData<typeof loader>()
   const { t, i18n } = useTranslation('representatives')
+  const n = useNames()
   const day = (iso: string) => new Intl.DateTimeFormat(i18n.language, { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(`${iso}T00:00:00Z`))
   const period =
     profile.activeFrom && profile.activeUntil
@@ -56,7 +58,7 @@ export default function RepresentativePage() {
         <dl className="facts">
           <div>
             <dt>{t('profile.role')}</dt>
-            <dd>{profile.role}</dd>
+            <dd>{n(profile.role)}</dd>
           </div>
           <div>
             <dt>{t('profile.level')}</dt>

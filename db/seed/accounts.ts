@@ -12,12 +12,13 @@ import { mulberry32 } from './random'
  */
 export const DEMO_PASSWORD = 'valmera-demo-2026'
 
+// Names in every language Plaza speaks (localized JSON, app/lib/localized.ts).
 export const demoDepartments = [
-  { slug: 'roads', name: 'Roads and pavements' },
-  { slug: 'street-lighting', name: 'Street lighting' },
-  { slug: 'waste', name: 'Waste and cleaning' },
-  { slug: 'parks', name: 'Parks and trees' },
-  { slug: 'water', name: 'Water and drainage' },
+  { slug: 'roads', name: { en: 'Roads and pavements', es: 'Vías públicas y aceras', fr: 'Voirie et trottoirs' }, email: 'roads@valmera.example', phone: '+34 900 100 101' },
+  { slug: 'street-lighting', name: { en: 'Street lighting', es: 'Alumbrado público', fr: 'Éclairage public' }, email: 'lighting@valmera.example', phone: '+34 900 100 102' },
+  { slug: 'waste', name: { en: 'Waste and cleaning', es: 'Residuos y limpieza', fr: 'Déchets et propreté' }, email: 'waste@valmera.example', phone: null },
+  { slug: 'parks', name: { en: 'Parks and trees', es: 'Parques y arbolado', fr: 'Parcs et arbres' }, email: null, phone: null },
+  { slug: 'water', name: { en: 'Water and drainage', es: 'Agua y alcantarillado', fr: 'Eau et assainissement' }, email: null, phone: null },
 ]
 
 export const demoUsers: Array<{ email: string; name: string; level: number; roles: Array<{ role: Role; department?: string }>; census?: string }> = [
@@ -48,7 +49,7 @@ export const accountsStep: SeedStep = {
     const stamp = new Date().toISOString()
     if ((await count(database, 'departments')) === 0) {
       await database.write(async (trx) => {
-        for (const d of demoDepartments) await trx.insertInto('departments').values({ ...d, created_at: stamp }).execute()
+        for (const d of demoDepartments) await trx.insertInto('departments').values({ ...d, name: JSON.stringify(d.name), created_at: stamp }).execute()
       })
       created += demoDepartments.length
     }

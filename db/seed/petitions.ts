@@ -219,6 +219,16 @@ async function seedPetitions(database: PlazaDatabase, seed: number, scale: numbe
   const iso = (ms: number) => new Date(ms).toISOString()
 
   return database.write(async (trx: Transaction<Database>) => {
+    // Petition categories, named in every language (issue 16: an administrator edits them at /admin/services).
+    if (!(await trx.selectFrom('petition_categories').select('id').limit(1).executeTakeFirst())) {
+      const categories = [
+        { code: 'transport', name: { en: 'Transport and streets', es: 'Transporte y calles', fr: 'Transports et rues' } },
+        { code: 'environment', name: { en: 'Environment', es: 'Medio ambiente', fr: 'Environnement' } },
+        { code: 'services', name: { en: 'Public services', es: 'Servicios públicos', fr: 'Services publics' } },
+        { code: 'culture', name: { en: 'Culture and heritage', es: 'Cultura y patrimonio', fr: 'Culture et patrimoine' } },
+      ]
+      for (const [position, c] of categories.entries()) await trx.insertInto('petition_categories').values({ code: c.code, name: JSON.stringify(c.name), position }).execute()
+    }
     // Places where signers live: random points inside the city, with their neighbourhood and district.
     const homes: Array<{ lat: number; lng: number; areaId: number | null; districtId: number | null }> = []
     for (let attempt = 0; homes.length < 80 && attempt < 2000; attempt++) {

@@ -12,12 +12,12 @@ import type { PlazaDatabase } from '../../app/lib/db.server'
  */
 
 export const proposalCategories = [
-  { code: 'urbanism', name: 'Urbanism and public space' },
-  { code: 'mobility', name: 'Mobility and transport' },
-  { code: 'environment', name: 'Environment and green spaces' },
-  { code: 'culture', name: 'Culture and sport' },
-  { code: 'social', name: 'Social rights and health' },
-  { code: 'economy', name: 'Economy and employment' },
+  { code: 'urbanism', name: { en: 'Urbanism and public space', es: 'Urbanismo y espacio público', fr: 'Urbanisme et espace public' } },
+  { code: 'mobility', name: { en: 'Mobility and transport', es: 'Movilidad y transporte', fr: 'Mobilité et transports' } },
+  { code: 'environment', name: { en: 'Environment and green spaces', es: 'Medio ambiente y zonas verdes', fr: 'Environnement et espaces verts' } },
+  { code: 'culture', name: { en: 'Culture and sport', es: 'Cultura y deporte', fr: 'Culture et sport' } },
+  { code: 'social', name: { en: 'Social rights and health', es: 'Derechos sociales y salud', fr: 'Droits sociaux et santé' } },
+  { code: 'economy', name: { en: 'Economy and employment', es: 'Economía y empleo', fr: 'Économie et emploi' } },
 ]
 
 interface DemoProposal {
@@ -248,7 +248,7 @@ export const proposalsStep: SeedStep = {
       await database.write(async (trx) => {
         await trx
           .insertInto('proposal_categories')
-          .values(proposalCategories.map((c, position) => ({ ...c, position })))
+          .values(proposalCategories.map((c, position) => ({ code: c.code, name: JSON.stringify(c.name), position })))
           .execute()
       })
       created += proposalCategories.length

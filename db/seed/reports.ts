@@ -1,21 +1,87 @@
 import type { SeedStep } from './index'
 import { defaultStates } from '../../app/modules/reports/states'
+import { localize } from '../../app/lib/localized'
 
 /**
  * Demo report categories, where each is served and by whom, and the states. Two rules show
  * routing by area: street lights in Ribera Sud are the roads department's (a maintenance
  * contract), and river-bank litter exists only in the two river districts.
  */
-const categories: Array<{ code: string; name: string; group: string; department: string; areas?: string[]; exceptions?: Array<{ area: string; department: string }> }> = [
-  { code: 'pothole', name: 'Pothole', group: 'Roads', department: 'roads' },
-  { code: 'damaged-pavement', name: 'Damaged pavement', group: 'Roads', department: 'roads' },
-  { code: 'street-light', name: 'Street light not working', group: 'Lighting', department: 'street-lighting', exceptions: [{ area: 'ribera-sud', department: 'roads' }] },
-  { code: 'overflowing-bin', name: 'Overflowing bin', group: 'Cleaning', department: 'waste' },
-  { code: 'fly-tipping', name: 'Fly-tipping', group: 'Cleaning', department: 'waste' },
-  { code: 'river-bank-litter', name: 'Litter on the river bank', group: 'Cleaning', department: 'waste', areas: ['ribera-nord', 'ribera-sud'] },
-  { code: 'fallen-tree', name: 'Fallen or dangerous tree', group: 'Parks', department: 'parks' },
-  { code: 'blocked-drain', name: 'Blocked drain', group: 'Water', department: 'water' },
+type Names = { en: string; es: string; fr: string }
+const GROUPS: Record<string, Names> = {
+  roads: { en: 'Roads', es: 'Vías públicas', fr: 'Voirie' },
+  lighting: { en: 'Lighting', es: 'Alumbrado', fr: 'Éclairage' },
+  cleaning: { en: 'Cleaning', es: 'Limpieza', fr: 'Propreté' },
+  parks: { en: 'Parks', es: 'Parques', fr: 'Parcs' },
+  water: { en: 'Water', es: 'Agua', fr: 'Eau' },
+}
+const categories: Array<{ code: string; name: Names; group: keyof typeof GROUPS; colour: string; department: string; areas?: string[]; exceptions?: Array<{ area: string; department: string }> }> = [
+  { code: 'pothole', name: { en: 'Pothole', es: 'Bache', fr: 'Nid-de-poule' }, group: 'roads', colour: '#8a4b08', department: 'roads' },
+  { code: 'damaged-pavement', name: { en: 'Damaged pavement', es: 'Acera dañada', fr: 'Trottoir abîmé' }, group: 'roads', colour: '#8a4b08', department: 'roads' },
+  {
+    code: 'street-light',
+    name: { en: 'Street light not working', es: 'Farola apagada', fr: 'Lampadaire en panne' },
+    group: 'lighting',
+    colour: '#7a5c00',
+    department: 'street-lighting',
+    exceptions: [{ area: 'ribera-sud', department: 'roads' }],
+  },
+  { code: 'overflowing-bin', name: { en: 'Overflowing bin', es: 'Papelera desbordada', fr: 'Poubelle débordante' }, group: 'cleaning', colour: '#1f6f43', department: 'waste' },
+  { code: 'fly-tipping', name: { en: 'Fly-tipping', es: 'Vertido ilegal', fr: 'Dépôt sauvage' }, group: 'cleaning', colour: '#1f6f43', department: 'waste' },
+  {
+    code: 'river-bank-litter',
+    name: { en: 'Litter on the river bank', es: 'Basura en la ribera', fr: 'Déchets sur la berge' },
+    group: 'cleaning',
+    colour: '#1f6f43',
+    department: 'waste',
+    areas: ['ribera-nord', 'ribera-sud'],
+  },
+  { code: 'fallen-tree', name: { en: 'Fallen or dangerous tree', es: 'Árbol caído o peligroso', fr: 'Arbre tombé ou dangereux' }, group: 'parks', colour: '#2e6b1f', department: 'parks' },
+  { code: 'blocked-drain', name: { en: 'Blocked drain', es: 'Desagüe atascado', fr: 'Égout bouché' }, group: 'water', colour: '#1d4f91', department: 'water' },
 ]
+
+/** The demo city's questions (the Open311 service definitions): what a council would ask for these categories. */
+export const demoQuestions: Record<string, Array<{ code: string; datatype: 'string' | 'singlevaluelist'; required: boolean; description: Names; hint?: Names; options?: Array<{ key: string; name: Names }> }>> = {
+  pothole: [
+    {
+      code: 'depth',
+      datatype: 'singlevaluelist',
+      required: true,
+      description: { en: 'How deep is the pothole?', es: '¿Qué profundidad tiene el bache?', fr: 'Quelle est la profondeur du nid-de-poule ?' },
+      options: [
+        { key: 'shallow', name: { en: 'Shallow (less than 5 cm)', es: 'Poco profundo (menos de 5 cm)', fr: 'Peu profond (moins de 5 cm)' } },
+        { key: 'deep', name: { en: 'Deep (5 cm or more)', es: 'Profundo (5 cm o más)', fr: 'Profond (5 cm ou plus)' } },
+      ],
+    },
+  ],
+  'street-light': [
+    {
+      code: 'light_id',
+      datatype: 'string',
+      required: false,
+      description: {
+        en: 'The number painted on the lamp post, if you can see it',
+        es: 'El número pintado en la farola, si lo ves',
+        fr: 'Le numéro peint sur le lampadaire, si vous le voyez',
+      },
+      hint: { en: 'Letters and digits, e.g. VL-0412', es: 'Letras y cifras, p. ej. VL-0412', fr: 'Lettres et chiffres, p. ex. VL-0412' },
+    },
+  ],
+  'overflowing-bin': [
+    {
+      code: 'bin_type',
+      datatype: 'singlevaluelist',
+      required: false,
+      description: { en: 'Which kind of bin is overflowing?', es: '¿Qué tipo de contenedor está desbordado?', fr: 'Quel type de poubelle déborde ?' },
+      options: [
+        { key: 'general', name: { en: 'General waste', es: 'Resto', fr: 'Ordures ménagères' } },
+        { key: 'recycling', name: { en: 'Recycling', es: 'Reciclaje', fr: 'Recyclage' } },
+        { key: 'glass', name: { en: 'Glass', es: 'Vidrio', fr: 'Verre' } },
+        { key: 'organic', name: { en: 'Food and garden waste', es: 'Orgánico', fr: 'Biodéchets' } },
+      ],
+    },
+  ],
+}
 
 export const reportsStep: SeedStep = {
   name: 'report categories',
@@ -28,18 +94,16 @@ export const reportsStep: SeedStep = {
     }
     const departments = new Map((await db.selectFrom('departments').select(['id', 'slug']).execute()).map((d) => [d.slug, d.id]))
     const areas = new Map((await db.selectFrom('areas').select(['id', 'slug']).execute()).map((a) => [a.slug, a.id]))
-    const { seedOpen311Attributes } = await import('../../app/modules/open311/open311.server')
     const created = await write(async (trx) => {
-      // The Open311 service definitions' attributes (e.g. a pothole's depth).
-      await seedOpen311Attributes(trx)
       let count = 0
       for (const [position, state] of defaultStates.entries()) {
         await trx.insertInto('report_states').values({ code: state.code, kind: state.kind, label: null, position }).execute()
       }
+      const at = new Date().toISOString()
       for (const [position, c] of categories.entries()) {
         const row = await trx
           .insertInto('report_categories')
-          .values({ code: c.code, name: c.name, group_name: c.group, position })
+          .values({ code: c.code, name: JSON.stringify(c.name), group_name: JSON.stringify(GROUPS[c.group]), colour: c.colour, position })
           .returning('id')
           .executeTakeFirstOrThrow()
         const departmentId = departments.get(c.department)!
@@ -48,6 +112,23 @@ export const reportsStep: SeedStep = {
         }
         for (const e of c.exceptions ?? []) {
           await trx.insertInto('category_routes').values({ category_id: row.id, department_id: departments.get(e.department)!, area_id: areas.get(e.area)! }).execute()
+        }
+        // The category's questions (its Open311 service definition, e.g. a pothole's depth).
+        for (const [i, q] of (demoQuestions[c.code] ?? []).entries()) {
+          await trx
+            .insertInto('category_questions')
+            .values({
+              category_id: row.id,
+              code: q.code,
+              datatype: q.datatype,
+              required: q.required ? 1 : 0,
+              description: JSON.stringify(q.description),
+              hint: JSON.stringify(q.hint ?? {}),
+              options: JSON.stringify(q.options ?? []),
+              position: i + 1,
+              updated_at: at,
+            })
+            .execute()
         }
         count++
       }
@@ -174,7 +255,7 @@ export const demoReportsStep: SeedStep = {
       const served = await categoriesServing(lat, lng)
       if (served.length === 0) continue
       const category = served[Math.floor(random() * served.length)]!
-      const texts = demoTexts[category.code] ?? [[category.name, `${category.name}: please have a look.`]]
+      const texts = demoTexts[category.code] ?? [[localize(category.name, 'en'), `${localize(category.name, 'en')}: please have a look.`]]
       const [title, description] = texts[Math.floor(random() * texts.length)]!
       const reporter = citizens[Math.floor(random() * citizens.length)] ?? users[0]!
       const ageDays = Math.floor(random() ** 2 * 120)

@@ -95,20 +95,26 @@ export const representativesStep: SeedStep = {
     const add = (p: Omit<Person, 'name' | 'party' | 'activeFrom' | 'activeUntil' | 'bounced' | 'portrait'> & Partial<Person>) =>
       people.push({ name: personName(), party: pick(PARTIES), activeFrom: TERM_START, activeUntil: null, bounced: false, portrait: false, ...p })
 
+    // Roles are localized JSON (app/lib/localized.ts), shown in the visitor's language.
+    const ROLES = {
+      mayor: JSON.stringify({ en: 'Mayor', es: 'Alcaldesa', fr: 'Maire' }),
+      district: JSON.stringify({ en: 'District councillor', es: 'Concejal de distrito', fr: "Conseiller d'arrondissement" }),
+      neighbourhood: JSON.stringify({ en: 'Neighbourhood councillor', es: 'Concejal de barrio', fr: 'Conseiller de quartier' }),
+    }
     const city = areas.find((a) => a.level === 'city')
-    if (city) add({ role: 'Mayor', level: 'mayor', areaId: city.id, portrait: true })
+    if (city) add({ role: ROLES.mayor, level: 'mayor', areaId: city.id, portrait: true })
     const districts = areas.filter((a) => a.level === 'district')
     districts.forEach((d, i) => {
-      add({ role: 'District councillor', level: 'district', areaId: d.id, portrait: i === 0 })
-      add({ role: 'District councillor', level: 'district', areaId: d.id })
+      add({ role: ROLES.district, level: 'district', areaId: d.id, portrait: i === 0 })
+      add({ role: ROLES.district, level: 'district', areaId: d.id })
     })
     // A councillor whose term ended: shown as former, never offered for new letters.
-    if (districts[0]) add({ role: 'District councillor', level: 'district', areaId: districts[0].id, activeFrom: FORMER_TERM.from, activeUntil: FORMER_TERM.until })
+    if (districts[0]) add({ role: ROLES.district, level: 'district', areaId: districts[0].id, activeFrom: FORMER_TERM.from, activeUntil: FORMER_TERM.until })
     areas
       .filter((a) => a.level === 'neighbourhood')
       .forEach((n, i) => {
-        add({ role: 'Neighbourhood councillor', level: 'neighbourhood', areaId: n.id, portrait: i < 3, bounced: i === 4 })
-        if (i % 3 === 0) add({ role: 'Neighbourhood councillor', level: 'neighbourhood', areaId: n.id })
+        add({ role: ROLES.neighbourhood, level: 'neighbourhood', areaId: n.id, portrait: i < 3, bounced: i === 4 })
+        if (i % 3 === 0) add({ role: ROLES.neighbourhood, level: 'neighbourhood', areaId: n.id })
       })
 
     const drawAll = options.scale >= 1

@@ -27,7 +27,7 @@ export function fillProposals(databasePath: string, count = PROPOSALS) {
   const started = Date.now()
   if (!db.prepare('select id from proposal_categories limit 1').get()) {
     const insert = db.prepare('insert into proposal_categories (code, name, position) values (?, ?, ?)')
-    db.transaction(() => proposalCategories.forEach((c, i) => insert.run(c.code, c.name, i)))()
+    db.transaction(() => proposalCategories.forEach((c, i) => insert.run(c.code, JSON.stringify(c.name), i)))()
   }
   const categories = (db.prepare('select id from proposal_categories').all() as Array<{ id: number }>).map((c) => c.id)
   const neighbourhoods = db.prepare(`select a.id, a.parent_id as district from areas a where a.level = 'neighbourhood'`).all() as Array<{ id: number; district: number }>

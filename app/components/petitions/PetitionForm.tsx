@@ -1,5 +1,6 @@
 import { Form } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../useNames'
 import { Field, FormMessage } from '../forms'
 import { HoneypotField } from '../HoneypotField'
 import { LocationPicker, type PickerArea } from '../map/LocationPicker'
@@ -24,6 +25,7 @@ export interface PetitionFormProps {
  */
 export function PetitionForm({ values, errors, targets, areas, map, previewHtml, sponsors, city }: PetitionFormProps) {
   const { t } = useTranslation('petitions')
+  const n = useNames()
   const described = (name: string, hint = true) => [hint ? `field-${name}-hint` : null, errors[name] ? `field-${name}-error` : null].filter(Boolean).join(' ') || undefined
   return (
     <Form method="post" className="stack petition-form" noValidate>
@@ -62,7 +64,7 @@ export function PetitionForm({ values, errors, targets, areas, map, previewHtml,
                 <option value="">{t('form.choose')}</option>
                 {targets.departments.map((d) => (
                   <option key={d.id} value={d.id}>
-                    {d.name}
+                    {n(d.name)}
                   </option>
                 ))}
               </select>
@@ -77,7 +79,7 @@ export function PetitionForm({ values, errors, targets, areas, map, previewHtml,
                 <option value="">{t('form.choose')}</option>
                 {targets.representatives.map((r) => (
                   <option key={r.id} value={r.id}>
-                    {`${r.name} (${r.role})`}
+                    {`${r.name} (${n(r.role)})`}
                   </option>
                 ))}
               </select>

@@ -1,5 +1,6 @@
 import { Link } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../useNames'
 
 /**
  * Representatives as the public sees them: groups by level and area, each member with photo, role,
@@ -59,6 +60,7 @@ export function RateSummary({ rate }: { rate: RateView }) {
 
 export function MemberCard({ member }: { member: MemberView }) {
   const { t } = useTranslation('representatives')
+  const n = useNames()
   return (
     <li className="rep-card" data-testid={`representative-${member.id}`}>
       {member.thumbUrl ? <img className="rep-card__photo" src={member.thumbUrl} alt={t('member.photoAlt', { name: member.name })} width={48} height={48} /> : <span className="rep-card__photo rep-card__photo--none" aria-hidden="true" />}
@@ -67,7 +69,7 @@ export function MemberCard({ member }: { member: MemberView }) {
           {member.name}
         </Link>
         <span className="rep-card__meta">
-          {member.role} · {member.party ?? t('member.noParty')}
+          {n(member.role)} · {member.party ?? t('member.noParty')}
         </span>
         {member.rate ? <RateSummary rate={member.rate} /> : null}
         {member.bounced ? <span className="rep-card__bounced">{t('member.bounced')}</span> : null}

@@ -22,5 +22,6 @@ import representatives from './representatives.json'
 import notifications from './notifications.json'
 import embed from './embed.json'
 import city from './city.json'
+import services from './services.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services }

@@ -47,11 +47,11 @@ export async function proposalWidget(id: number) {
   }
 }
 
-export async function reportsWidget(slug: string | undefined, limit: number) {
+export async function reportsWidget(slug: string | undefined, limit: number, locale?: string) {
   const area = slug ? await areaBySlug(slug) : null
   if (slug && !area) return null
   const city = await cityProfile()
-  const { items, total } = await listPublicReports({ areaId: area?.id, pageSize: limit })
+  const { items, total } = await listPublicReports({ areaId: area?.id, pageSize: limit }, locale)
   return {
     area: area ? { slug: area.slug, name: area.name } : null,
     place: area?.name ?? city?.name ?? 'Plaza',

@@ -2,6 +2,8 @@ import { sql, type Transaction } from 'kysely'
 import sharp from 'sharp'
 import type { AreaLevel, Database } from '../../../db/schema'
 import { database, nowIso } from '../../lib/db.server'
+import { localize } from '../../lib/localized'
+import { cityDefaultLocale } from '../../lib/localized.server'
 import type { FieldErrors } from '../../lib/forms'
 import { areasContaining } from '../geo/lookup.server'
 import { resolveLocation } from '../geo/location.server'
@@ -228,11 +230,12 @@ interface SummaryRow {
   email_bounced_at: string | null
 }
 
-function toSummary(r: SummaryRow): RepresentativeSummary {
+/** Roles are localized JSON (migration 0022): shown in `locale`, else the city's default language. */
+function toSummary(r: SummaryRow, locale?: string): RepresentativeSummary {
   return {
     id: r.id,
     name: r.name,
-    role: r.role,
+    role: localize(r.role, locale ?? cityDefaultLocale(), cityDefaultLocale()),
     party: r.party,
     photoUrl: r.photo_updated_at ? representativePhotoUrl(r.id, 'photo', r.photo_updated_at) : null,
     thumbUrl: r.photo_updated_at ? representativePhotoUrl(r.id, 'thumb', r.photo_updated_at) : null,
@@ -294,7 +297,7 @@ export async function representativesFor(place: Place, options: { at?: Date; loc
       group = { level: { code: r.level, name: levelName(parseNames(r.names), r.level, options.locale) }, area, members: [], position: r.position }
       groups.set(key, group)
     }
-    group.members.push(toSummary(r))
+    group.members.push(toSummary(r, options.locale))
   }
   const collator = new Intl.Collator(options.locale ?? 'en')
   return [...groups.values()]
@@ -372,7 +375,7 @@ export async function representativeProfile(id: number, options: { at?: Date; lo
   const day = isoDay(options.at)
   const status = row.active_until !== null && row.active_until < day ? 'former' : row.active_from !== null && row.active_from > day ? 'future' : 'active'
   return {
-    ...toSummary(row),
+    ...toSummary(row, options.locale),
     level: { code: row.level, name: levelName(parseNames(row.names), row.level, options.locale) },
     area: { id: row.area_id, slug: row.area_slug, name: row.area_name, level: row.area_level },
     activeFrom: row.active_from,
@@ -486,7 +489,7 @@ export async function representativeDirectory(options: { at?: Date; locale?: str
       }
       groups.set(key, group)
     }
-    group.members.push({ ...toSummary(r), rate: rates.get(r.id) ?? empty })
+    group.members.push({ ...toSummary(r, options.locale), rate: rates.get(r.id) ?? empty })
   }
   const collator = new Intl.Collator(options.locale ?? 'en')
   return [...groups.values()]

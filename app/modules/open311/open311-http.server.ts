@@ -1,7 +1,9 @@
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { z } from 'zod'
+import { isLocale } from '../../lib/i18n'
 import { localeOf } from '../../lib/i18n.server'
+import { cityDefaultLocale } from '../../lib/localized.server'
 import { attemptCounter } from '../../lib/rate-limit.server'
 import { errorResponse, isFormat, respond, type ApiError, type DocumentShape, type Format, type Value } from './format.server'
 import {
@@ -162,17 +164,22 @@ export async function open311Response(request: Request): Promise<Response> {
     if (r.resource === 'requests' || r.resource === 'servicerequestupdates') {
       const params = new URLSearchParams(url.searchParams)
       params.sort()
-      return reusable(request, `${r.resource}.${format}?${params}`, () => answerGet(r, format, query))
+      // Cached by the query string: names follow ?locale= only, else the city's default language.
+      return reusable(request, `${r.resource}.${format}?${params}`, () => answerGet(r, format, query, explicitLocale(query) ?? cityDefaultLocale()))
     }
-    return answerGet(r, format, query)
+    return answerGet(r, format, query, explicitLocale(query) ?? (await localeOf(request)))
   }
   const answer = await answerPost(request, r.resource as 'requests' | 'servicerequestupdates', format, firstValues(url.searchParams))
   if (answer.status === 200) forgetRecentAnswers()
   return answer
 }
 
-async function answerGet(r: Exclude<Route, { resource: 'unknown' }>, format: Format, query: Record<string, string>): Promise<Response> {
-  const ok = (shape: DocumentShape, body: Value, cache = LIST_CACHE) => respond(format, shape, body, { headers: { ...CORS, 'Cache-Control': cache } })
+/** Names (service_name, group, attribute descriptions) in the language asked with ?locale=, Accept-Language, or the default. */
+const explicitLocale = (query: Record<string, string>) => (query.locale && isLocale(query.locale) ? query.locale : null)
+
+async function answerGet(r: Exclude<Route, { resource: 'unknown' }>, format: Format, query: Record<string, string>, locale: string): Promise<Response> {
+  const ok = (shape: DocumentShape, body: Value, cache = LIST_CACHE) =>
+    respond(format, shape, body, { headers: { ...CORS, 'Cache-Control': cache, ...(cache === SERVICES_CACHE ? { Vary: 'Accept-Language, Cookie' } : {}) } })
   const bad = (errors: ApiError[]) => errorResponse(format, errors, CORS)
   switch (r.resource) {
     case 'discovery':
@@ -181,22 +188,22 @@ async function answerGet(r: Exclude<Route, { resource: 'unknown' }>, format: For
       const q = servicesQuery.safeParse(query)
       if (!q.success) return bad(issues(q.error))
       const point = q.data.lat !== undefined && q.data.long !== undefined ? { lat: q.data.lat, lng: q.data.long } : undefined
-      return ok(SHAPES.services, await services(point), SERVICES_CACHE)
+      return ok(SHAPES.services, await services(point, locale), SERVICES_CACHE)
     }
     case 'service': {
-      const definition = SERVICE_CODE.test(r.id) ? await serviceDefinition(r.id) : null
+      const definition = SERVICE_CODE.test(r.id) ? await serviceDefinition(r.id, locale) : null
       if (!definition) return notFound(format, `service_code ${r.id.slice(0, 64)} was not found`, CORS)
       return ok(SHAPES.definition, definition, SERVICES_CACHE)
     }
     case 'requests': {
       const q = serviceRequestsQuery.safeParse(query)
       if (!q.success) return bad(issues(q.error))
-      const result = await serviceRequests(q.data)
+      const result = await serviceRequests(q.data, new Date(), locale)
       if (!result.ok) return bad(result.errors)
       return ok(SHAPES.requests, result.requests)
     }
     case 'request': {
-      const request = /^\d{1,15}$/.test(r.id) ? await serviceRequest(Number(r.id)) : null
+      const request = /^\d{1,15}$/.test(r.id) ? await serviceRequest(Number(r.id), locale) : null
       if (!request) return notFound(format, `service_request_id ${r.id.slice(0, 64)} was not found`, CORS)
       // GeoReport v2: one request is still a list of requests.
       return ok(SHAPES.requests, [request])

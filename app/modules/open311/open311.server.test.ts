@@ -8,7 +8,7 @@ import { areaPoint } from '../geo/areas.server'
 import { confirmReport, fileReport, triageReport } from '../reports/reports.server'
 import { escapeXml, toXml, w3cDatetime } from './format.server'
 import { forgetRecentAnswers, open311Response } from './open311-http.server'
-import { authenticateApiKey, checkAttributes, demoAttributes, issueApiKey, listApiKeys, revokeApiKey, seedOpen311Attributes, titleFrom } from './open311.server'
+import { authenticateApiKey, checkAttributes, issueApiKey, listApiKeys, revokeApiKey, serviceAttributes, services, titleFrom } from './open311.server'
 import { parseW3cDatetime } from './schema'
 
 /**
@@ -67,7 +67,6 @@ async function file(options: { category?: string; days?: number; title?: string;
 
 beforeAll(async () => {
   await seededDatabase()
-  await database().write((trx) => seedOpen311Attributes(trx))
   citizen = await makeUser(1)
   admin = await makeUser(3)
   await database().write((trx) => trx.insertInto('user_roles').values({ user_id: admin.id, role: 'admin', department_id: null, granted_by: null, granted_at: new Date().toISOString() }).execute())
@@ -618,8 +617,18 @@ describe('API keys', () => {
     expect(await issueApiKey(admin.id, { name: 'x', departmentId: 999999, mayUpdate: false })).toEqual({ kind: 'noSuchDepartment' })
   })
 
-  it('seeds the demo service definitions once', async () => {
-    expect(await database().write((trx) => seedOpen311Attributes(trx))).toEqual({ created: 0 })
-    expect(Object.keys(demoAttributes)).toEqual(['pothole', 'street-light', 'overflowing-bin'])
+  it('serves the services and their questions in the language asked, else the default', async () => {
+    const es = await services(undefined, 'es')
+    expect(es.find((s) => s.service_code === 'pothole')).toMatchObject({ service_name: 'Bache', group: 'Vías públicas', metadata: true })
+    expect((await services(undefined, 'fr')).find((s) => s.service_code === 'pothole')).toMatchObject({ service_name: 'Nid-de-poule', group: 'Voirie' })
+    const [depth] = await serviceAttributes('pothole', 'es')
+    expect(depth).toMatchObject({ code: 'depth', description: '¿Qué profundidad tiene el bache?', values: [{ key: 'shallow', name: 'Poco profundo (menos de 5 cm)' }, { key: 'deep', name: 'Profundo (5 cm o más)' }] })
+    expect((await serviceAttributes('pothole'))[0]!.description).toBe('How deep is the pothole?')
+    const { status, body } = await get('services/pothole.json?locale=fr')
+    expect(status).toBe(200)
+    expect(body.attributes[0].description).toBe('Quelle est la profondeur du nid-de-poule ?')
+    const list = await call('services.json', { headers: { 'Accept-Language': 'es' } })
+    expect(list.body.find((s: Json) => s.service_code === 'street-light').service_name).toBe('Farola apagada')
+    expect(list.headers.get('vary')).toMatch(/Accept-Language/)
   })
 })

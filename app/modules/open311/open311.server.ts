@@ -5,16 +5,17 @@ import type { Database, ReportStateKind } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import type { Locale } from '../../lib/i18n'
+import { localize } from '../../lib/localized'
+import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
 import { cityProfile } from '../geo/areas.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { fileReport, triageReport } from '../reports/reports.server'
 import { categoriesServing } from '../reports/routing.server'
 import { isPublic, open311Status } from '../reports/states'
+import { onServicesChanged, serviceQuestions, type Question } from '../services/services.server'
 import type { ApiError } from './format.server'
 import { w3cDatetime } from './format.server'
 import {
-  attributeDefinition,
-  attributeDefinitions,
   parseW3cDatetime,
   type AttributeDefinition,
   type NewServiceRequest,
@@ -60,105 +61,43 @@ export function checkJurisdiction(value: string | undefined): ApiError | null {
   return v === jurisdictionId() || v === host ? null : { code: 404, description: `jurisdiction_id ${value} was not found (this server serves ${jurisdictionId()})` }
 }
 
-// ---------------------------------------------------------------- service definitions (settings)
-
-export const ATTRIBUTES_SETTING = 'open311.attributes'
-
-/** The demo city's service definitions: what a council would ask for these categories. */
-export const demoAttributes: Record<string, AttributeDefinition[]> = {
-  pothole: [
-    {
-      code: 'depth',
-      datatype: 'singlevaluelist',
-      required: true,
-      variable: true,
-      description: 'How deep is the pothole?',
-      datatype_description: null,
-      order: 1,
-      values: [
-        { key: 'shallow', name: 'Shallow (less than 5 cm)' },
-        { key: 'deep', name: 'Deep (5 cm or more)' },
-      ],
-    },
-  ],
-  'street-light': [
-    {
-      code: 'light_id',
-      datatype: 'string',
-      required: false,
-      variable: true,
-      description: 'The number painted on the lamp post, if you can see it',
-      datatype_description: 'Letters and digits, e.g. VL-0412',
-      order: 1,
-    },
-  ],
-  'overflowing-bin': [
-    {
-      code: 'bin_type',
-      datatype: 'singlevaluelist',
-      required: false,
-      variable: true,
-      description: 'Which kind of bin is overflowing?',
-      datatype_description: null,
-      order: 1,
-      values: [
-        { key: 'general', name: 'General waste' },
-        { key: 'recycling', name: 'Recycling' },
-        { key: 'glass', name: 'Glass' },
-        { key: 'organic', name: 'Food and garden waste' },
-      ],
-    },
-  ],
-}
+// ---------------------------------------------------------------- service definitions (the services module)
 
 /**
- * Seeds the demo service definitions (settings `open311.attributes`) unless some are already set.
- * Called from the demo seed inside its write.
+ * A category's questions as GeoReport v2 attributes, in `locale` (else the city's default
+ * language). The questions themselves belong to app/modules/services (category_questions).
  */
-export async function seedOpen311Attributes(trx: Transaction<Database>): Promise<{ created: number }> {
-  const result = await trx
-    .insertInto('settings')
-    .values({ key: ATTRIBUTES_SETTING, value: JSON.stringify(demoAttributes), updated_at: new Date().toISOString() })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .executeTakeFirst()
-  attributesCache = null
-  return { created: Number(result.numInsertedOrUpdatedRows ?? 0) }
-}
-
-let attributesCache: { at: number; byCode: Map<string, AttributeDefinition[]>; updatedAt: string | null } | null = null
+let attributesCache: { at: number; byCode: Map<string, Question[]>; updatedAt: string | null } | null = null
 export const forgetServiceDefinitions = () => {
   attributesCache = null
 }
+onServicesChanged(forgetServiceDefinitions)
 
-/** Every service's attributes, from settings (cached 10 s per process). Invalid entries are left out. */
+/** Every service's questions (cached 10 s per process). */
 async function definitions() {
   if (attributesCache && Date.now() - attributesCache.at < 10_000) return attributesCache
-  const row = await database().db.selectFrom('settings').select(['value', 'updated_at']).where('key', '=', ATTRIBUTES_SETTING).executeTakeFirst()
-  const byCode = new Map<string, AttributeDefinition[]>()
-  let parsed: unknown = {}
-  try {
-    parsed = row ? JSON.parse(row.value) : {}
-  } catch {
-    parsed = {}
-  }
-  const map = attributeDefinitions.safeParse(parsed)
-  if (map.success) {
-    for (const [code, list] of Object.entries(map.data)) {
-      const attributes = list.flatMap((a) => {
-        const one = attributeDefinition.safeParse(a)
-        return one.success ? [one.data] : []
-      })
-      attributes.forEach((a, i) => (a.order ??= i + 1))
-      attributes.sort((a, b) => a.order! - b.order!)
-      if (attributes.length) byCode.set(code, attributes)
-    }
-  }
-  attributesCache = { at: Date.now(), byCode, updatedAt: row?.updated_at ?? null }
+  const { byCode, updatedAt } = await serviceQuestions()
+  attributesCache = { at: Date.now(), byCode, updatedAt }
   return attributesCache
 }
 
-export async function serviceAttributes(code: string): Promise<AttributeDefinition[]> {
-  return (await definitions()).byCode.get(code) ?? []
+function toAttribute(q: Question, order: number, locale: string): AttributeDefinition {
+  const name = namesIn(locale)
+  const hint = name(q.hint)
+  return {
+    code: q.code,
+    datatype: q.datatype,
+    required: q.required,
+    variable: true,
+    description: name(q.description) || q.code,
+    datatype_description: hint || null,
+    order,
+    ...(q.options.length ? { values: q.options.map((o) => ({ key: o.key, name: name(o.name) || o.key })) } : {}),
+  }
+}
+
+export async function serviceAttributes(code: string, locale: string = cityDefaultLocale()): Promise<AttributeDefinition[]> {
+  return ((await definitions()).byCode.get(code) ?? []).map((q, i) => toAttribute(q, i + 1, locale))
 }
 
 // ---------------------------------------------------------------- discovery, services
@@ -188,7 +127,8 @@ async function activeCategories() {
 }
 
 /** GET services: active categories; with a point, only those that serve it (none outside the city). */
-export async function services(point?: { lat: number; lng: number }) {
+export async function services(point?: { lat: number; lng: number }, locale: string = cityDefaultLocale()) {
+  const name = namesIn(locale)
   let categories = await activeCategories()
   if (point) {
     const serving = new Set((await categoriesServing(point.lat, point.lng)).map((c) => c.code))
@@ -197,21 +137,21 @@ export async function services(point?: { lat: number; lng: number }) {
   const defs = await definitions()
   return categories.map((c) => ({
     service_code: c.code,
-    service_name: c.name,
-    description: c.description || null,
+    service_name: name(c.name),
+    description: name(c.description) || null,
     metadata: (defs.byCode.get(c.code)?.length ?? 0) > 0,
     // A request without an e-mail gets its id at once; with one, a token until the person confirms it.
     type: 'realtime',
     keywords: c.keywords || null,
-    group: c.group_name,
+    group: name(c.group_name) || null,
   }))
 }
 
 /** GET services/:code — null when the service does not exist (or is no longer offered). */
-export async function serviceDefinition(code: string) {
+export async function serviceDefinition(code: string, locale: string = cityDefaultLocale()) {
   const category = await database().db.selectFrom('report_categories').select('code').where('code', '=', code).where('active', '=', 1).executeTakeFirst()
   if (!category) return null
-  const attributes = await serviceAttributes(code)
+  const attributes = await serviceAttributes(code, locale)
   return {
     service_code: category.code,
     attributes: attributes.map((a) => ({
@@ -265,24 +205,26 @@ function requestRows() {
 type RequestRow = Awaited<ReturnType<ReturnType<typeof requestRows>['execute']>>[number]
 
 /** Open311 has no title: the description carries it when the text does not already start with it. */
-function fullDescription(r: RequestRow): string | null {
+function fullDescription(r: RequestRow, serviceName: string): string | null {
   const title = r.title.replace(/…$/, '')
-  if (!r.description) return r.title === r.serviceName ? null : r.title
+  if (!r.description) return r.title === serviceName ? null : r.title
   return r.description.startsWith(title) ? r.description : `${r.title}\n\n${r.description}`
 }
 
-function toServiceRequest(r: RequestRow, city: string | null, base = config().PUBLIC_URL) {
+function toServiceRequest(r: RequestRow, city: string | null, base = config().PUBLIC_URL, locale: string = cityDefaultLocale()) {
+  const name = namesIn(locale)
+  const serviceName = name(r.serviceName)
   // From most specific to most general (spec): street address, neighbourhood, district, city.
-  const address = [...new Set([r.address, r.areaName, r.districtName, city].filter((x): x is string => Boolean(x)))].join(', ')
+  const address = [...new Set([r.address, name(r.areaName), name(r.districtName), city].filter((x): x is string => Boolean(x)))].join(', ')
   const closedAt = r.kind === 'fixed' ? r.fixedAt : r.kind === 'closed' ? r.closedAt : null
   return {
     service_request_id: String(r.id),
     status: open311Status(r.kind),
     status_notes: r.statusNotes,
-    service_name: r.serviceName,
+    service_name: serviceName,
     service_code: r.serviceCode,
-    description: fullDescription(r),
-    agency_responsible: r.agency,
+    description: fullDescription(r, serviceName),
+    agency_responsible: name(r.agency),
     service_notice: null,
     requested_datetime: w3cDatetime(r.createdAt),
     // Spec: "For requests with status=closed, this will be the date the request was closed."
@@ -306,14 +248,14 @@ const newestFirst = (a: RequestRow, b: RequestRow) => (a.createdAt < b.createdAt
  * arguments; otherwise the dates default to the most recent 90 days and may not span more, statuses
  * and service codes narrow it, newest first, at most 1000 (page/page_size page through).
  */
-export async function serviceRequests(query: ServiceRequestsQuery, now = new Date()): Promise<Result<{ requests: ServiceRequest[] }>> {
+export async function serviceRequests(query: ServiceRequestsQuery, now = new Date(), locale: string = cityDefaultLocale()): Promise<Result<{ requests: ServiceRequest[] }>> {
   const city = (await cityProfile())?.name ?? null
   const base = config().PUBLIC_URL
   if (query.service_request_id) {
     const ids = [...new Set(query.service_request_id)]
     if (ids.length === 0) return { ok: true, requests: [] }
     const rows = await requestRows().where('r.id', 'in', ids).where('r.state_kind', 'in', PUBLIC_KINDS).execute()
-    return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city, base)) }
+    return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city, base, locale)) }
   }
   let start = query.start_date
   let end = query.end_date
@@ -363,13 +305,13 @@ export async function serviceRequests(query: ServiceRequestsQuery, now = new Dat
       page.map((r) => r.id),
     )
     .execute()
-  return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city, base)) }
+  return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city, base, locale)) }
 }
 
 /** GET requests/:id — only a public report (never an unconfirmed or hidden one). */
-export async function serviceRequest(id: number): Promise<ServiceRequest | null> {
+export async function serviceRequest(id: number, locale: string = cityDefaultLocale()): Promise<ServiceRequest | null> {
   const row = await requestRows().where('r.id', '=', id).where('r.state_kind', 'in', PUBLIC_KINDS).executeTakeFirst()
-  return row ? toServiceRequest(row, (await cityProfile())?.name ?? null) : null
+  return row ? toServiceRequest(row, (await cityProfile())?.name ?? null, config().PUBLIC_URL, locale) : null
 }
 
 // ---------------------------------------------------------------- service requests (posting)
@@ -468,7 +410,7 @@ export async function createServiceRequest(key: ApiKey, input: NewServiceRequest
   const result = await fileReport(
     {
       categoryCode: code,
-      title: titleFrom(input.description, category.name),
+      title: titleFrom(input.description, localize(category.name, locale, cityDefaultLocale())),
       description: input.description ?? '',
       lat: input.lat,
       lng: input.long,
@@ -493,7 +435,7 @@ export async function createServiceRequest(key: ApiKey, input: NewServiceRequest
     }
   }
   const department = await database().db.selectFrom('reports').innerJoin('departments as d', 'd.id', 'reports.department_id').select('d.name').where('reports.id', '=', result.id).executeTakeFirst()
-  return { ok: true, request: { service_request_id: String(result.id), service_notice: `Sent to ${department?.name ?? 'the responsible department'}.`, ...account } }
+  return { ok: true, request: { service_request_id: String(result.id), service_notice: `Sent to ${department ? localize(department.name, 'en', cityDefaultLocale()) : 'the responsible department'}.`, ...account } }
 }
 
 /** GET tokens/:token — the request's id once it is public (absent while it awaits confirmation). */
@@ -673,8 +615,9 @@ export async function revokeApiKey(adminId: number, keyId: number): Promise<Revo
   })
 }
 
-export async function listApiKeys() {
-  return database()
+export async function listApiKeys(locale: string = cityDefaultLocale()) {
+  const name = namesIn(locale)
+  const rows = await database()
     .db.selectFrom('api_keys as k')
     .leftJoin('departments as d', 'd.id', 'k.department_id')
     .leftJoin('users as u', 'u.id', 'k.created_by')
@@ -692,6 +635,7 @@ export async function listApiKeys() {
     .orderBy(sql`k.revoked_at is not null`)
     .orderBy('k.id', 'desc')
     .execute()
+  return rows.map((r) => ({ ...r, department: r.department === null ? null : name(r.department) }))
 }
 
 const TOUCH_EVERY_MS = 60_000

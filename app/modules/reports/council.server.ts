@@ -2,6 +2,7 @@ import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transa
 import type { Database, ReportPriority, ReportStateKind } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
+import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
 import { auditLog, recordAudit } from '../moderation/moderation.server'
 import { resolveLocation } from '../geo/location.server'
 import { photosOf } from './photos.server'
@@ -47,6 +48,9 @@ export type Age = (typeof AGES)[number]
 export type Sort = (typeof SORTS)[number]
 const DAY = 86_400_000
 
+// Council pages show the names administrators enter in the city's default language.
+const councilNames = () => namesIn(cityDefaultLocale())
+
 const isAdmin = (viewer: Viewer) => viewer.roles.some((r) => r.role === 'admin')
 
 /**
@@ -55,7 +59,8 @@ const isAdmin = (viewer: Viewer) => viewer.roles.some((r) => r.role === 'admin')
  */
 export async function stateLabels(t: (key: string, options?: { defaultValue: string }) => string): Promise<Record<string, string>> {
   const states = await reportStates()
-  return Object.fromEntries([...states.entries()].map(([code, s]) => [code, s.label ?? t(`council:states.${code}`, { defaultValue: code })]))
+  const name = councilNames()
+  return Object.fromEntries([...states.entries()].map(([code, s]) => [code, (s.label && name(s.label)) || t(`council:states.${code}`, { defaultValue: code })]))
 }
 
 // ---------------------------------------------------------------- scope
@@ -71,7 +76,8 @@ export async function councilScope(viewer: Viewer): Promise<{ all: boolean; depa
   const actor = actorFromUser(viewer)
   let q = database().db.selectFrom('departments').select(['id', 'slug', 'name']).orderBy('name')
   if (actor.departments !== 'all') q = q.where('id', 'in', actor.departments.length ? actor.departments : [-1])
-  return { all: actor.departments === 'all', departments: await q.execute() }
+  const name = councilNames()
+  return { all: actor.departments === 'all', departments: (await q.execute()).map((d) => ({ ...d, name: name(d.name) })) }
 }
 
 /** The categories routed to these departments anywhere in the city (all of them for null). */
@@ -80,7 +86,8 @@ export async function scopeCategories(departmentIds: number[] | null) {
   if (departmentIds) {
     q = q.where((eb) => eb.exists(eb.selectFrom('category_routes as r').select('r.id').whereRef('r.category_id', '=', 'c.id').where('r.department_id', 'in', departmentIds.length ? departmentIds : [-1])))
   }
-  return q.execute()
+  const name = councilNames()
+  return (await q.execute()).map((c) => ({ ...c, name: name(c.name) }))
 }
 
 // ---------------------------------------------------------------- the filter
@@ -392,7 +399,14 @@ export type CouncilRow = Awaited<ReturnType<ReturnType<typeof detailsQuery>['exe
 
 async function detailsOf(ids: number[]): Promise<CouncilRow[]> {
   if (ids.length === 0) return []
-  const rows = await detailsQuery().where('reports.id', 'in', ids).execute()
+  const name = councilNames()
+  const rows = (await detailsQuery().where('reports.id', 'in', ids).execute()).map((r) => ({
+    ...r,
+    categoryName: name(r.categoryName),
+    departmentName: name(r.departmentName),
+    areaName: r.areaName === null ? null : name(r.areaName),
+    districtName: r.districtName === null ? null : name(r.districtName),
+  }))
   const byId = new Map(rows.map((r) => [r.id, r]))
   return ids.map((id) => byId.get(id)).filter((r): r is CouncilRow => r !== undefined)
 }
@@ -605,7 +619,9 @@ export async function templatesFor(departmentIds: number[] | 'all'): Promise<Tem
     .leftJoin('departments as d', 'd.id', 't.department_id')
     .select(['t.id', 't.title', 't.text', 't.department_id as departmentId', 'd.name as departmentName', 't.auto_state as autoState', 't.created_at as createdAt'])
   if (departmentIds !== 'all') q = q.where((eb) => eb.or([eb('t.department_id', 'is', null), eb('t.department_id', 'in', departmentIds.length ? departmentIds : [-1])]))
-  return q.orderBy(sql`t.department_id is not null`).orderBy('d.name').orderBy('t.title').execute()
+  const name = councilNames()
+  const rows = await q.orderBy(sql`t.department_id is not null`).orderBy('d.name').orderBy('t.title').execute()
+  return rows.map((r) => ({ ...r, departmentName: r.departmentName === null ? null : name(r.departmentName) }))
 }
 
 export type TriagePage =
@@ -622,7 +638,7 @@ export async function triagePage(id: number, viewer: Viewer): Promise<TriagePage
     .where('reports.id', '=', id)
     .executeTakeFirst()
   if (!head) return { kind: 'notFound' }
-  if (!mayTriage(viewer, head.department_id)) return { kind: 'forbidden', department: head.name }
+  if (!mayTriage(viewer, head.department_id)) return { kind: 'forbidden', department: councilNames()(head.name) }
   return { kind: 'ok', data: await loadTriage(id, viewer) }
 }
 
@@ -650,7 +666,7 @@ async function loadTriage(id: number, viewer: Viewer) {
     states: [...states.entries()].map(([code, s]) => ({
       code,
       kind: s.kind,
-      label: s.label,
+      label: s.label ? councilNames()(s.label) || null : null,
       // Staff move a published report to any published state (never back to unconfirmed).
       allowed: code === report.state || canTransition(report.stateKind, s.kind, 'staff'),
     })),

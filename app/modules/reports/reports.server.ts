@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely'
 import type { Database, ReportPriority, ReportStateKind, ReportUpdateKind } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
+import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
 import { translator } from '../../lib/i18n.server'
 import type { Locale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
@@ -45,6 +46,16 @@ export async function reportStates() {
 }
 export const forgetReportStates = () => {
   statesCache = null
+}
+
+/**
+ * Every state's label in `locale`: the administrator's own name (localized, falling back to the
+ * default language), else the translation of the code that `translate` gives.
+ */
+export async function reportStateLabels(locale: string, translate: (code: string) => string): Promise<Record<string, string>> {
+  const name = namesIn(locale)
+  const states = await reportStates()
+  return Object.fromEntries([...states].map(([code, s]) => [code, (s.label && name(s.label)) || translate(code)]))
 }
 
 // ---------------------------------------------------------------- events
@@ -261,7 +272,13 @@ export interface PublicReportFilter {
 }
 
 /** Public reports (never unconfirmed or hidden), newest first, with the total for paging. */
-export async function listPublicReports(filter: PublicReportFilter): Promise<{ items: ReportSummary[]; total: number }> {
+/** Names (category, department, area) of report summaries in `locale`, else the city's default language. */
+export function localizeSummary<T extends { categoryName: string; department: string; areaName: string | null }>(row: T, locale: string): T {
+  const name = namesIn(locale)
+  return { ...row, categoryName: name(row.categoryName), department: name(row.department), areaName: row.areaName === null ? null : name(row.areaName) }
+}
+
+export async function listPublicReports(filter: PublicReportFilter, locale: string = cityDefaultLocale()): Promise<{ items: ReportSummary[]; total: number }> {
   const pageSize = Math.min(Math.max(filter.pageSize ?? 20, 1), 100)
   const page = Math.max(filter.page ?? 1, 1)
   let areaIds: number[] | null = null
@@ -280,11 +297,11 @@ export async function listPublicReports(filter: PublicReportFilter): Promise<{ i
     base.orderBy('reports.created_at', 'desc').orderBy('reports.id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute(),
     base.clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
   ])
-  return { items, total: total.n }
+  return { items: items.map((r) => localizeSummary(r, locale)), total: total.n }
 }
 
 /** Open public reports of a category within `radius` metres, nearest first (duplicate suggestions). */
-export async function similarReports(categoryCode: string, lat: number, lng: number, radius = SIMILAR_RADIUS_M, limit = 5) {
+export async function similarReports(categoryCode: string, lat: number, lng: number, radius = SIMILAR_RADIUS_M, limit = 5, locale: string = cityDefaultLocale()) {
   const dLat = radius / 111_320
   const dLng = radius / (111_320 * Math.max(Math.cos((lat * Math.PI) / 180), 0.01))
   const rows = await summaryQuery()
@@ -297,7 +314,7 @@ export async function similarReports(categoryCode: string, lat: number, lng: num
     .limit(200)
     .execute()
   return rows
-    .map((r) => ({ ...r, distanceM: Math.round(metresBetween(lat, lng, r.lat, r.lng)) }))
+    .map((r) => ({ ...localizeSummary(r, locale), distanceM: Math.round(metresBetween(lat, lng, r.lat, r.lng)) }))
     .filter((r) => r.distanceM <= radius)
     .sort((a, b) => a.distanceM - b.distanceM)
     .slice(0, limit)
@@ -319,7 +336,8 @@ export const mayTriage = (v: Viewer | null, departmentId: number) =>
   isAdmin(v) || Boolean(v?.roles.some((r) => r.role === 'staff' && r.departmentId === departmentId))
 
 /** One report as its page shows it; null when it does not exist or the viewer may not see it. */
-export async function reportForViewer(id: number, viewer: Viewer | null) {
+export async function reportForViewer(id: number, viewer: Viewer | null, locale: string = cityDefaultLocale()) {
+  const name = namesIn(locale)
   const row = await database()
     .db.selectFrom('reports')
     .innerJoin('report_categories as c', 'c.id', 'reports.category_id')
@@ -358,10 +376,10 @@ export async function reportForViewer(id: number, viewer: Viewer | null) {
     state: row.state,
     stateKind: row.state_kind,
     priority: row.priority,
-    category: { code: row.categoryCode, name: row.categoryName },
-    department: { id: row.department_id, name: row.departmentName, slug: row.departmentSlug },
-    area: row.areaName ? { name: row.areaName, slug: row.areaSlug! } : null,
-    districtName: row.districtName,
+    category: { code: row.categoryCode, name: name(row.categoryName) },
+    department: { id: row.department_id, name: name(row.departmentName), slug: row.departmentSlug },
+    area: row.areaName ? { name: name(row.areaName), slug: row.areaSlug! } : null,
+    districtName: row.districtName === null ? null : name(row.districtName),
     lat: row.lat,
     lng: row.lng,
     address: row.address,
@@ -392,7 +410,8 @@ export async function reportForViewer(id: number, viewer: Viewer | null) {
 export type ReportView = NonNullable<Awaited<ReturnType<typeof reportForViewer>>>
 
 /** The timeline: public rows for everyone, private notes too for staff. */
-export async function reportTimeline(reportId: number, options: { includePrivate?: boolean } = {}) {
+export async function reportTimeline(reportId: number, options: { includePrivate?: boolean; locale?: string } = {}) {
+  const name = namesIn(options.locale ?? cityDefaultLocale())
   let q = database()
     .db.selectFrom('report_updates as up')
     .leftJoin('users as u', 'u.id', 'up.author_id')
@@ -424,7 +443,7 @@ export async function reportTimeline(reportId: number, options: { includePrivate
       text: r.text,
       fromState: r.fromState,
       toState: r.toState,
-      details: r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null,
+      details: r.details ? localizeDetails(r.kind, JSON.parse(r.details) as Record<string, unknown>, name) : null,
       source: r.source,
       createdAt: r.createdAt,
       byReporter,
@@ -432,6 +451,12 @@ export async function reportTimeline(reportId: number, options: { includePrivate
       authorName: byReporter && r.anonymous ? null : r.authorName,
     }
   })
+}
+
+/** A category change names the categories: stored as they were named then (localized JSON), shown in the reader's language. */
+function localizeDetails(kind: string, details: Record<string, unknown>, name: (v: string) => string) {
+  if (kind !== 'category') return details
+  return { ...details, from: typeof details.from === 'string' ? name(details.from) : details.from, to: typeof details.to === 'string' ? name(details.to) : details.to }
 }
 
 // ---------------------------------------------------------------- supports ("me too")
@@ -865,6 +890,8 @@ export function addDays(iso: string, days: number) {
 }
 
 /** Categories for filters and forms (active ones, in order). */
-export async function reportCategories() {
-  return database().db.selectFrom('report_categories').select(['id', 'code', 'name', 'group_name as group', 'description']).where('active', '=', 1).orderBy('position').orderBy('name').execute()
+export async function reportCategories(locale: string = cityDefaultLocale()) {
+  const name = namesIn(locale)
+  const rows = await database().db.selectFrom('report_categories').select(['id', 'code', 'name', 'group_name as group', 'description', 'colour']).where('active', '=', 1).orderBy('position').orderBy('name').execute()
+  return rows.map((r) => ({ ...r, name: name(r.name), group: r.group === null ? null : name(r.group) || null, description: name(r.description) }))
 }

@@ -1,4 +1,5 @@
 import { database } from '../../lib/db.server'
+import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
 import { areasContaining, type AreaHit } from '../geo/lookup.server'
 
 /**
@@ -59,9 +60,10 @@ async function rulesAt(lat: number, lng: number) {
 }
 
 /** The categories a person may choose at this point (empty outside the city). */
-export async function categoriesServing(lat: number, lng: number) {
+export async function categoriesServing(lat: number, lng: number, locale: string = cityDefaultLocale()) {
   const found = await rulesAt(lat, lng)
-  return (found?.rules ?? []).map((r) => ({ code: r.code, name: r.name, group: r.group, department: r.department }))
+  const name = namesIn(locale)
+  return (found?.rules ?? []).map((r) => ({ code: r.code, name: name(r.name), group: r.group === null ? null : name(r.group) || null, department: r.department }))
 }
 
 /** Routed: with the areas containing the point (city first), so callers need not look them up again. */

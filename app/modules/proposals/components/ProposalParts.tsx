@@ -1,5 +1,6 @@
 import { Form, Link } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useNames } from '../../../components/useNames'
 import type { ProposalState } from '../../../../db/schema'
 import { Field, FormMessage } from '../../../components/forms'
 import { HoneypotField } from '../../../components/HoneypotField'
@@ -51,8 +52,11 @@ export interface CardData {
 
 export function ProposalCard({ p, locale, threshold }: { p: CardData; locale: string; threshold: number }) {
   const { t } = useTranslation('proposals')
+  const n = useNames()
   const f = formatters(locale)
-  const place = p.areaName && p.districtName && p.areaName !== p.districtName ? `${p.areaName}, ${p.districtName}` : (p.areaName ?? p.districtName)
+  const areaName = p.areaName && n(p.areaName)
+  const districtName = p.districtName && n(p.districtName)
+  const place = areaName && districtName && areaName !== districtName ? `${areaName}, ${districtName}` : (areaName ?? districtName)
   return (
     <li className="proposal-card">
       {p.imageId ? <img className="proposal-card__image" src={`/proposals/images/${p.imageId}/thumb.jpg`} alt="" width={160} height={90} loading="lazy" /> : null}
@@ -63,7 +67,7 @@ export function ProposalCard({ p, locale, threshold }: { p: CardData; locale: st
         <p className="proposal-card__summary">{p.summary}</p>
         <p className="proposal-card__meta">
           <StateBadge state={p.state} /> · {t('supportsOf', { count: p.supports, supports: f.integer.format(p.supports), threshold: f.integer.format(threshold) })}
-          {p.categoryName ? ` · ${p.categoryName}` : ''}
+          {p.categoryName ? ` · ${n(p.categoryName)}` : ''}
           {place ? ` · ${place}` : ''} · {p.authorName ?? t('deletedUser')}
           {p.publishedAt ? (
             <>
@@ -108,6 +112,7 @@ export interface ProposalFormProps {
  */
 export function ProposalForm({ values, errors, categories, map, previewHtml, pendingImage, currentImage, editing, city }: ProposalFormProps) {
   const { t } = useTranslation('proposals')
+  const n = useNames()
   const described = (name: string, hint = true) => [hint ? `field-${name}-hint` : null, errors[name] ? `field-${name}-error` : null].filter(Boolean).join(' ') || undefined
   return (
     <Form method="post" encType="multipart/form-data" className="stack proposal-form" noValidate>
@@ -133,7 +138,7 @@ export function ProposalForm({ values, errors, categories, map, previewHtml, pen
           <option value="">{t('form.chooseCategory')}</option>
           {categories.map((c) => (
             <option key={c.code} value={c.code}>
-              {c.name}
+              {n(c.name)}
             </option>
           ))}
         </select>
