@@ -750,18 +750,29 @@ async function benchSoak(): Promise<Verdict[]> {
       // Bounded rate: a pause after every request keeps the soak steady rather than saturating.
       await sleep(40)
     })
-    // RSS of each worker, once a minute.
+    // RSS of each worker, read every 5 s and averaged per minute: one reading a minute would mostly
+    // measure where the garbage collector happened to be (a worker's RSS swings by 100 MB and more).
     const samples: Array<Map<number, number>> = []
     const sampler = (async () => {
       for (let minute = 1; minute <= minutes; minute++) {
-        await sleep(Math.max(0, endAt - (minutes - minute) * 60_000 - Date.now()))
-        const rss = new Map(workersOf(server.pid).map((pid) => [pid, rssMegabytes(pid)] as const))
-        samples.push(rss)
+        const minuteEnd = endAt - (minutes - minute) * 60_000
+        const readings = new Map<number, number[]>()
+        for (;;) {
+          for (const pid of workersOf(server.pid)) {
+            const mb = rssMegabytes(pid)
+            if (Number.isFinite(mb)) readings.set(pid, [...(readings.get(pid) ?? []), mb])
+          }
+          if (Date.now() >= minuteEnd - 100) break
+          await sleep(Math.min(5000, Math.max(0, minuteEnd - Date.now())))
+        }
+        const means = new Map([...readings].map(([pid, list]) => [pid, list.reduce((a, b) => a + b, 0) / list.length] as const))
+        samples.push(means)
         const total = [...counts.values()].reduce((sum, c) => sum + c.n, 0)
-        console.log(`  soak minute ${String(minute).padStart(2)}: ${[...rss].map(([pid, mb]) => `worker ${pid} ${f1(mb)} MB`).join(', ')}  (${total} requests so far)`)
+        const shown = [...readings].map(([pid, list]) => `worker ${pid} ${f1(means.get(pid)!)} MB (${f0(Math.min(...list))}–${f0(Math.max(...list))})`)
+        console.log(`  soak minute ${String(minute).padStart(2)}: ${shown.join(', ')}  (${total} requests so far)`)
       }
     })()
-    console.log(`\nFaults 6 — soak: ${minutes} min of mixed load (6 connections, 40 ms pause after each request), RSS per worker per minute`)
+    console.log(`\nFaults 6 — soak: ${minutes} min of mixed load (6 connections, 40 ms pause after each request), RSS per worker per minute (mean of readings every 5 s, min–max)`)
     await Promise.all([load, sampler])
     const window = samples.slice(-Math.min(10, samples.length))
     const first = window[0]!
