@@ -33,6 +33,8 @@ type Killable = Awaited<ReturnType<typeof startKillable>>
 // Process groups still running: killed when the bench exits for any reason (a step that throws
 // still stops its servers in its finally; this is the last line).
 const live = new Set<number>()
+// The step's databases (a few MB each), removed when the bench ends.
+const scratch = new Set<string>()
 process.on('exit', () => {
   for (const pgid of live) {
     try {
@@ -41,6 +43,7 @@ process.on('exit', () => {
       // already gone
     }
   }
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true })
 })
 
 async function start(databasePath: string, env: Record<string, string> = {}): Promise<Killable> {
@@ -77,6 +80,7 @@ async function freshDatabase(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-
     await first.stop()
     template = first.databasePath!
   }
+  scratch.add(dir)
   const target = path.join(dir, 'plaza.sqlite')
   for (const suffix of ['', '-wal']) if (fs.existsSync(template + suffix)) fs.copyFileSync(template + suffix, target + suffix)
   return target
