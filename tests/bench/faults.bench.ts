@@ -33,6 +33,8 @@ type Killable = Awaited<ReturnType<typeof startKillable>>
 // Process groups still running: killed when the bench exits for any reason (a step that throws
 // still stops its servers in its finally; this is the last line).
 const live = new Set<number>()
+// The step's databases (a few MB each), removed when the bench ends.
+const scratch = new Set<string>()
 process.on('exit', () => {
   for (const pgid of live) {
     try {
@@ -41,6 +43,7 @@ process.on('exit', () => {
       // already gone
     }
   }
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true })
 })
 
 async function start(databasePath: string, env: Record<string, string> = {}): Promise<Killable> {
@@ -77,6 +80,7 @@ async function freshDatabase(dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-
     await first.stop()
     template = first.databasePath!
   }
+  scratch.add(dir)
   const target = path.join(dir, 'plaza.sqlite')
   for (const suffix of ['', '-wal']) if (fs.existsSync(template + suffix)) fs.copyFileSync(template + suffix, target + suffix)
   return target
@@ -750,18 +754,29 @@ async function benchSoak(): Promise<Verdict[]> {
       // Bounded rate: a pause after every request keeps the soak steady rather than saturating.
       await sleep(40)
     })
-    // RSS of each worker, once a minute.
+    // RSS of each worker, read every 5 s and averaged per minute: one reading a minute would mostly
+    // measure where the garbage collector happened to be (a worker's RSS swings by 100 MB and more).
     const samples: Array<Map<number, number>> = []
     const sampler = (async () => {
       for (let minute = 1; minute <= minutes; minute++) {
-        await sleep(Math.max(0, endAt - (minutes - minute) * 60_000 - Date.now()))
-        const rss = new Map(workersOf(server.pid).map((pid) => [pid, rssMegabytes(pid)] as const))
-        samples.push(rss)
+        const minuteEnd = endAt - (minutes - minute) * 60_000
+        const readings = new Map<number, number[]>()
+        for (;;) {
+          for (const pid of workersOf(server.pid)) {
+            const mb = rssMegabytes(pid)
+            if (Number.isFinite(mb)) readings.set(pid, [...(readings.get(pid) ?? []), mb])
+          }
+          if (Date.now() >= minuteEnd - 100) break
+          await sleep(Math.min(5000, Math.max(0, minuteEnd - Date.now())))
+        }
+        const means = new Map([...readings].map(([pid, list]) => [pid, list.reduce((a, b) => a + b, 0) / list.length] as const))
+        samples.push(means)
         const total = [...counts.values()].reduce((sum, c) => sum + c.n, 0)
-        console.log(`  soak minute ${String(minute).padStart(2)}: ${[...rss].map(([pid, mb]) => `worker ${pid} ${f1(mb)} MB`).join(', ')}  (${total} requests so far)`)
+        const shown = [...readings].map(([pid, list]) => `worker ${pid} ${f1(means.get(pid)!)} MB (${f0(Math.min(...list))}–${f0(Math.max(...list))})`)
+        console.log(`  soak minute ${String(minute).padStart(2)}: ${shown.join(', ')}  (${total} requests so far)`)
       }
     })()
-    console.log(`\nFaults 6 — soak: ${minutes} min of mixed load (6 connections, 40 ms pause after each request), RSS per worker per minute`)
+    console.log(`\nFaults 6 — soak: ${minutes} min of mixed load (6 connections, 40 ms pause after each request), RSS per worker per minute (mean of readings every 5 s, min–max)`)
     await Promise.all([load, sampler])
     const window = samples.slice(-Math.min(10, samples.length))
     const first = window[0]!
