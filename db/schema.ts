@@ -925,6 +925,18 @@ export interface SitePagesTable {
   updated_at: string
 }
 
+/** A configuration document uploaded for import, between its preview and its apply. */
+export interface ConfigurationImportsTable {
+  id: Generated<number>
+  /** SHA-256 of the token in the preview's address. */
+  token_hash: string
+  document: string
+  file_name: string
+  created_by: number | null
+  created_at: string
+  applied_at: string | null
+}
+
 export interface SetupTokensTable {
   id: Generated<number>
   token_hash: string
@@ -1006,6 +1018,7 @@ export interface Database {
   city_settings: CitySettingsTable
   site_identity: SiteIdentityTable
   site_assets: SiteAssetsTable
+  configuration_imports: ConfigurationImportsTable
   site_pages: SitePagesTable
   setup_tokens: SetupTokensTable
   staff_invitations: StaffInvitationsTable

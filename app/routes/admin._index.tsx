@@ -43,6 +43,9 @@ export default function AdminHub() {
               <Link to="/admin/services">{t('services:hubLink')}</Link>
             </li>
             <li>
+              <Link to="/admin/configuration">{t('configuration:title')}</Link>
+            </li>
+            <li>
               <Link to="/admin/votes">{t('votesAdmin:title')}</Link>
             </li>
             <li>

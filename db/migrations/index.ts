@@ -18,6 +18,7 @@ import * as m0017 from './0017_petitions_lifecycle'
 import * as m0020 from './0020_follow_embed'
 import * as m0022 from './0022_services'
 import * as m0023 from './0023_city'
+import * as m0024 from './0024_configuration'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   '0020_follow_embed': m0020,
   '0022_services': m0022,
   '0023_city': m0023,
+  '0024_configuration': m0024,
 }

@@ -23,5 +23,6 @@ import notifications from './notifications.json'
 import embed from './embed.json'
 import city from './city.json'
 import services from './services.json'
+import configuration from './configuration.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services, configuration }

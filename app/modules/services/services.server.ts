@@ -51,6 +51,8 @@ function changed() {
   forgetReportStates()
   for (const l of servicesChangedListeners) l()
 }
+/** Drops this process's cached rules, states and definitions (after a configuration import). */
+export const forgetServicesCaches = () => changed()
 export function resetServicesListenersForTests() {
   servicesChangedListeners = []
 }
