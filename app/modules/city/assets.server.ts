@@ -50,6 +50,8 @@ export function sanitizeSvg(text: string): string | null {
   if (start < 0) return null
   const clean = sanitizeHtml(text.slice(start), SVG_OPTIONS).trim()
   if (!/^<svg[\s>]/.test(clean) || !clean.endsWith('</svg>')) return null
+  // Something must be left to draw.
+  if (!/<(path|rect|circle|ellipse|line|polyline|polygon|text)[\s>]/.test(clean)) return null
   // Served as a standalone image, the root needs its namespace.
   return clean.includes('xmlns="http://www.w3.org/2000/svg"') ? clean : clean.replace(/^<svg/, '<svg xmlns="http://www.w3.org/2000/svg"')
 }
