@@ -26,7 +26,14 @@ describe('first run', () => {
     // A newer link replaces the older one.
     const newer = await issueSetupToken()
     expect(await setupTokenState(token)).toBe('invalid')
-    const result = await completeSetup(newer, { email: 'Admin@Town.example', displayName: 'Ada', password: 'town hall passphrase', cityName: 'Townsville', languages: ['es', 'fr'], defaultLocale: 'fr' })
+    const result = await completeSetup(newer, {
+      email: 'Admin@Town.example',
+      displayName: 'Ada',
+      password: 'town hall passphrase',
+      cityName: 'Townsville',
+      languages: ['es', 'fr'],
+      defaultLocale: 'fr',
+    })
     expect(result.kind).toBe('ok')
     adminId = result.kind === 'ok' ? result.userId : 0
     expect(await setupTokenState(newer)).toBe('closed')
@@ -34,7 +41,18 @@ describe('first run', () => {
     expect(identity.cityName).toEqual({ es: 'Townsville', fr: 'Townsville' })
     expect([identity.languages, identity.defaultLocale]).toEqual([['es', 'fr'], 'fr'])
     // A second run, even from the command line, is refused.
-    expect((await completeSetup(null, { email: 'b@town.example', displayName: 'B', password: 'another passphrase', cityName: 'X', languages: ['en'], defaultLocale: 'en' })).kind).toBe('closed')
+    expect(
+      (
+        await completeSetup(null, {
+          email: 'b@town.example',
+          displayName: 'B',
+          password: 'another passphrase',
+          cityName: 'X',
+          languages: ['en'],
+          defaultLocale: 'en',
+        })
+      ).kind
+    ).toBe('closed')
   })
 
   it('makes language detection offer only the enabled languages', async () => {
@@ -57,7 +75,10 @@ describe('council settings', () => {
     // Saving the same values again changes nothing and audits nothing.
     expect(await saveCitySettings(adminId, after)).toEqual([])
     const audit = await database().db.selectFrom('audit_log').select(['action', 'before', 'after']).where('action', '=', 'settings.change').execute()
-    expect(audit.map((a) => JSON.parse(a.after!))).toEqual([{ PETITION_SPONSORS: 0 }, { VERIFICATION_LEVELS: { comment: 1, propose: 1, report: 0, support: 2, sign: 1, vote: 3 } }])
+    expect(audit.map((a) => JSON.parse(a.after!))).toEqual([
+      { PETITION_SPONSORS: 0 },
+      { VERIFICATION_LEVELS: { comment: 1, propose: 1, report: 0, support: 2, sign: 1, vote: 3 } },
+    ])
   })
 
   it('are seen by another process within the cache’s few seconds (here: after forgetting)', async () => {
@@ -70,11 +91,28 @@ describe('council settings', () => {
 
 describe('staff invitations', () => {
   it('are accepted once, with the invited roles, at level 1; revoked ones are refused', async () => {
-    const dept = await database().write((trx) => trx.insertInto('departments').values({ slug: 'parks', name: '{"en":"Parks"}', created_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow())
-    const invited = await inviteStaff(adminId, { email: 'Pat@Town.example', roles: [{ role: 'staff', departmentId: dept.id }, { role: 'staff', departmentId: dept.id }], locale: 'es' })
+    const dept = await database().write((trx) =>
+      trx
+        .insertInto('departments')
+        .values({ slug: 'parks', name: '{"en":"Parks"}', created_at: new Date().toISOString() })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+    )
+    const invited = await inviteStaff(adminId, {
+      email: 'Pat@Town.example',
+      roles: [
+        { role: 'staff', departmentId: dept.id },
+        { role: 'staff', departmentId: dept.id },
+      ],
+      locale: 'es',
+    })
     expect(invited.kind).toBe('ok')
     const token = invited.kind === 'ok' ? invited.token : ''
-    const mail = await database().db.selectFrom('outbox').select(['to_address', 'subject', 'text_body']).where('kind', '=', 'city.invitation').executeTakeFirstOrThrow()
+    const mail = await database()
+      .db.selectFrom('outbox')
+      .select(['to_address', 'subject', 'text_body'])
+      .where('kind', '=', 'city.invitation')
+      .executeTakeFirstOrThrow()
     expect(mail.to_address).toBe('pat@town.example')
     expect(mail.subject).toContain('Le invitan')
     expect(mail.text_body).toContain(`/invitations/${token}`)
@@ -82,7 +120,11 @@ describe('staff invitations', () => {
     const accepted = await acceptInvitation(token, { displayName: 'Pat', password: 'parks and gardens' })
     expect(accepted.kind).toBe('ok')
     expect((await acceptInvitation(token, { displayName: 'Pat', password: 'parks and gardens' })).kind).toBe('used')
-    const user = await database().db.selectFrom('users').select(['verification_level', 'email_confirmed_at']).where('email', '=', 'pat@town.example').executeTakeFirstOrThrow()
+    const user = await database()
+      .db.selectFrom('users')
+      .select(['verification_level', 'email_confirmed_at'])
+      .where('email', '=', 'pat@town.example')
+      .executeTakeFirstOrThrow()
     expect(user.verification_level).toBe(1)
     expect(user.email_confirmed_at).not.toBeNull()
 
@@ -90,7 +132,11 @@ describe('staff invitations', () => {
     if (other.kind !== 'ok') throw new Error(other.kind)
     expect(await revokeInvitation(adminId, other.id)).toEqual({ kind: 'ok' })
     expect((await acceptInvitation(other.token, { displayName: 'Sam', password: 'moderating is fun' })).kind).toBe('revoked')
-    expect(await inviteStaff(adminId, { email: 'x@town.example', roles: [{ role: 'staff', departmentId: 999 }], locale: 'en' })).toEqual({ kind: 'noSuchDepartment' })
-    expect(await inviteStaff(adminId, { email: 'pat@town.example', roles: [{ role: 'moderator', departmentId: null }], locale: 'en' })).toEqual({ kind: 'accountExists' })
+    expect(await inviteStaff(adminId, { email: 'x@town.example', roles: [{ role: 'staff', departmentId: 999 }], locale: 'en' })).toEqual({
+      kind: 'noSuchDepartment',
+    })
+    expect(await inviteStaff(adminId, { email: 'pat@town.example', roles: [{ role: 'moderator', departmentId: null }], locale: 'en' })).toEqual({
+      kind: 'accountExists',
+    })
   })
 })
