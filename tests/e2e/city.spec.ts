@@ -110,7 +110,10 @@ test('the first administrator sets up the city, its identity, a setting, a page 
   await expect(page.getByRole('status')).toContainText('Invitation sent to nuria@aldemar.example')
   // No mail server here: the outbox holds the mail (/dev/mail shows it in this demo-like setup).
   await page.goto(`${plaza.url}/dev/mail`)
-  await page.getByRole('link', { name: /Le invitan/ }).first().click()
+  await page
+    .getByRole('link', { name: /Le invitan/ })
+    .first()
+    .click()
   const link = await page.locator('a[href*="/invitations/"]').first().getAttribute('href')
   expect(link).toBeTruthy()
   const invitee = await browser.newContext({ locale: 'es-ES' })
