@@ -19,11 +19,13 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const q = (new URL(request.url).searchParams.get('q') ?? '').slice(0, 200)
   const [users, rawDepartments, invitations, identity] = await Promise.all([findUsers(q), listDepartments(), listInvitations(), siteIdentity()])
   const departments = rawDepartments.map((d) => ({ id: d.id, name: localize(d.name, locale, identity.defaultLocale) }))
+  // Department names are localized JSON once the services pages write them (a plain name stays as it is).
+  const people = users.map((u) => ({ ...u, roles: u.roles.map((r) => ({ ...r, department: r.department === null ? null : localize(r.department, locale, identity.defaultLocale) })) }))
   return {
     title: t('accounts:admin.usersTitle'),
     q,
     locale,
-    users,
+    users: people,
     departments,
     invitations,
     languages: identity.languages,
