@@ -20,7 +20,9 @@ const usage = 'Usage: npm run setup -- --admin EMAIL --city NAME [--name "Full N
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = []
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '')
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/\r?\n$/, '')
 }
 
 try {
@@ -40,7 +42,10 @@ try {
     process.exit(2)
   }
   const languageList = (values.languages ?? 'en,es,fr').split(',').map((l) => l.trim())
-  const languages = normaliseLanguages(languageList, values['default-language'] ?? (languageList.includes(config.DEFAULT_LOCALE) ? config.DEFAULT_LOCALE : languageList[0]!))
+  const languages = normaliseLanguages(
+    languageList,
+    values['default-language'] ?? (languageList.includes(config.DEFAULT_LOCALE) ? config.DEFAULT_LOCALE : languageList[0]!)
+  )
   if (!languages) {
     console.error('--languages must list some of en, es, fr, and --default-language must be one of them')
     process.exit(2)
@@ -51,15 +56,31 @@ try {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!
     const field = { email: '--admin', cityName: '--city', displayName: '--name', password: 'the password' }[String(issue.path[0])] ?? String(issue.path[0])
-    console.error(`${field}: ${issue.message.replace(/^[a-z]+:errors\./, '').replace(/([A-Z])/g, ' $1').toLowerCase()}`)
+    console.error(
+      `${field}: ${issue.message
+        .replace(/^[a-z]+:errors\./, '')
+        .replace(/([A-Z])/g, ' $1')
+        .toLowerCase()}`
+    )
     process.exit(2)
   }
   await migrateOrThrow(database())
-  const input = { email: parsed.data.email, displayName: parsed.data.displayName, cityName: parsed.data.cityName, languages: languages.languages, defaultLocale: languages.defaultLocale }
+  const input = {
+    email: parsed.data.email,
+    displayName: parsed.data.displayName,
+    cityName: parsed.data.cityName,
+    languages: languages.languages,
+    defaultLocale: languages.defaultLocale,
+  }
   if (values['password-stdin']) {
     const result = await completeSetup(null, { ...input, password })
     if (result.kind === 'ok') console.log(`Plaza is set up for ${input.cityName}. Log in at ${config.PUBLIC_URL}/login as ${input.email}.`)
-    else if (result.kind === 'weakPassword') console.error(`The password is too ${result.problem === 'tooShort' ? 'short (at least 10 characters)' : result.problem === 'tooLong' ? 'long' : 'common: choose another'}.`)
+    else if (result.kind === 'weakPassword')
+      console.error(
+        `The password is too ${
+          result.problem === 'tooShort' ? 'short (at least 10 characters)' : result.problem === 'tooLong' ? 'long' : 'common: choose another'
+        }.`
+      )
     else if (result.kind === 'emailTaken') console.error(`${input.email} already has an account.`)
     else console.error('Plaza is already set up: an administrator exists. Use /admin to change the settings.')
     await database().close()

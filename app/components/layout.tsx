@@ -1,14 +1,14 @@
-import type { ReactNode } from "react";
-import { Form, Link, NavLink } from "@remix-run/react";
-import { useTranslation } from "react-i18next";
-import type { NavItem } from "../lib/capabilities";
-import { supportedLocales } from "../lib/i18n";
+import type { ReactNode } from 'react'
+import { Form, Link, NavLink } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import type { NavItem } from '../lib/capabilities'
+import { supportedLocales } from '../lib/i18n'
 
 export interface HeaderUser {
-  name: string;
-  council: boolean;
-  admin: boolean;
-  moderation: boolean;
+  name: string
+  council: boolean
+  admin: boolean
+  moderation: boolean
 }
 
 export function SiteHeader({
@@ -22,32 +22,32 @@ export function SiteHeader({
   user,
   banner,
 }: {
-  city: string | null;
+  city: string | null
   /** The council's name for the site (else Plaza's), its logo, the languages it offers. */
-  siteName?: string | null;
-  logo?: string | null;
-  languages?: readonly string[];
-  navigation: NavItem[];
-  locale: string;
-  path: string;
-  user: HeaderUser | null;
-  banner?: ReactNode;
+  siteName?: string | null
+  logo?: string | null
+  languages?: readonly string[]
+  navigation: NavItem[]
+  locale: string
+  path: string
+  user: HeaderUser | null
+  banner?: ReactNode
 }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
     <header className="site-header">
       {banner}
       <div className="site-header__inner">
         <Link to="/" className="brand">
           {logo ? <img src={logo} alt="" className="brand__logo" /> : null}
-          <span className="brand__name">{siteName || t("site.name")}</span>
+          <span className="brand__name">{siteName || t('site.name')}</span>
           {city ? <span className="brand__city">{city}</span> : null}
         </Link>
-        <nav aria-label={t("nav.label")} className="site-nav">
+        <nav aria-label={t('nav.label')} className="site-nav">
           <ul>
             {navigation.map((item) => (
               <li key={item.path}>
-                <NavLink to={item.path} end={item.path === "/"}>
+                <NavLink to={item.path} end={item.path === '/'}>
                   {t(item.labelKey)}
                 </NavLink>
               </li>
@@ -55,101 +55,85 @@ export function SiteHeader({
           </ul>
         </nav>
         <AccountLinks user={user} path={path} />
-        {languages && languages.length < 2 ? null : (
-          <LanguageSwitcher locale={locale} path={path} languages={languages} />
-        )}
+        {languages && languages.length < 2 ? null : <LanguageSwitcher locale={locale} path={path} languages={languages} />}
       </div>
     </header>
-  );
+  )
 }
 
-function AccountLinks({
-  user,
-  path,
-}: {
-  user: HeaderUser | null;
-  path: string;
-}) {
-  const { t } = useTranslation("accounts");
+function AccountLinks({ user, path }: { user: HeaderUser | null; path: string }) {
+  const { t } = useTranslation('accounts')
   if (!user) {
-    const back =
-      path.startsWith("/login") || path.startsWith("/signup")
-        ? ""
-        : `?redirectTo=${encodeURIComponent(path)}`;
+    const back = path.startsWith('/login') || path.startsWith('/signup') ? '' : `?redirectTo=${encodeURIComponent(path)}`
     return (
       <ul className="account-links">
         <li>
-          <Link to={`/login${back}`}>{t("nav.login")}</Link>
+          <Link to={`/login${back}`}>{t('nav.login')}</Link>
         </li>
         <li>
-          <Link to="/signup">{t("nav.signup")}</Link>
+          <Link to="/signup">{t('nav.signup')}</Link>
         </li>
       </ul>
-    );
+    )
   }
   return (
     <ul className="account-links">
       {user.moderation ? (
         <li>
-          <Link to="/moderation">{t("moderation:nav")}</Link>
+          <Link to="/moderation">{t('moderation:nav')}</Link>
         </li>
       ) : null}
       {user.council ? (
         <li>
-          <Link to="/council">{t("nav.council")}</Link>
+          <Link to="/council">{t('nav.council')}</Link>
         </li>
       ) : null}
       {user.admin ? (
         <li>
-          <Link to="/admin">{t("nav.admin")}</Link>
+          <Link to="/admin">{t('nav.admin')}</Link>
         </li>
       ) : null}
       <li>
-        <Link to="/account">{t("nav.account")}</Link>
+        <Link to="/account">{t('nav.account')}</Link>
       </li>
       <li>
         <Form method="post" action="/logout" reloadDocument>
           <button type="submit" className="link-button">
-            {t("nav.logout")}
+            {t('nav.logout')}
           </button>
         </Form>
       </li>
     </ul>
-  );
+  )
 }
 
 /** Shown while e-mails are kept in the outbox instead of sent (DEV_MAIL): the demo. */
 export function DemoBanner() {
-  const { t } = useTranslation("accounts");
+  const { t } = useTranslation('accounts')
   return (
     <p className="demo-banner">
-      {t("demo.banner")} <a href="/dev/mail">{t("demo.link")}</a>.
+      {t('demo.banner')} <a href="/dev/mail">{t('demo.link')}</a>.
     </p>
-  );
+  )
 }
 
 /** Works without JavaScript: a plain POST to /language that sets a cookie and comes back here. */
 export function LanguageSwitcher({
   locale,
   path,
-  id = "header-language",
+  id = 'header-language',
   languages = supportedLocales,
 }: {
-  locale: string;
-  path: string;
-  id?: string;
-  languages?: readonly string[];
+  locale: string
+  path: string
+  id?: string
+  languages?: readonly string[]
 }) {
-  const { t } = useTranslation();
+  const { t } = useTranslation()
   return (
-    <Form
-      method="post"
-      action="/language"
-      className="language-switcher"
-      reloadDocument
-    >
+    <Form method="post" action="/language" className="language-switcher" reloadDocument>
       <input type="hidden" name="redirectTo" value={path} />
-      <label htmlFor={id}>{t("language.label")}</label>
+      <label htmlFor={id}>{t('language.label')}</label>
       <select id={id} name="locale" defaultValue={locale} key={locale}>
         {supportedLocales
           .filter((l) => languages.includes(l))
@@ -159,46 +143,35 @@ export function LanguageSwitcher({
             </option>
           ))}
       </select>
-      <button type="submit">{t("language.submit")}</button>
+      <button type="submit">{t('language.submit')}</button>
     </Form>
-  );
+  )
 }
 
-export function SiteFooter({
-  pages = [],
-  contactEmail = null,
-}: {
-  pages?: readonly string[];
-  contactEmail?: string | null;
-}) {
-  const { t } = useTranslation();
+export function SiteFooter({ pages = [], contactEmail = null }: { pages?: readonly string[]; contactEmail?: string | null }) {
+  const { t } = useTranslation()
   return (
     <footer className="site-footer">
-      <p>{t("footer.about")}</p>
+      <p>{t('footer.about')}</p>
       <p>
-        <Link to="/language">{t("footer.language")}</Link> ·{" "}
-        <Link to="/data">{t("opendata:nav")}</Link>
+        <Link to="/language">{t('footer.language')}</Link> · <Link to="/data">{t('opendata:nav')}</Link>
       </p>
       {pages.length || contactEmail ? (
-        <nav aria-label={t("city:footer.legal")}>
+        <nav aria-label={t('city:footer.legal')}>
           <ul className="footer-links">
             {pages.map((slug) => (
               <li key={slug}>
-                <Link to={`/pages/${slug}`}>
-                  {t(`city:pages.names.${slug}`)}
-                </Link>
+                <Link to={`/pages/${slug}`}>{t(`city:pages.names.${slug}`)}</Link>
               </li>
             ))}
             {contactEmail ? (
               <li>
-                <a href={`mailto:${contactEmail}`}>
-                  {t("city:footer.contact")}
-                </a>
+                <a href={`mailto:${contactEmail}`}>{t('city:footer.contact')}</a>
               </li>
             ) : null}
           </ul>
         </nav>
       ) : null}
     </footer>
-  );
+  )
 }

@@ -22,7 +22,11 @@ import { LanguageChoice, LocalizedFields } from '../modules/city/components/Loca
  */
 
 function formValues(identity: Awaited<ReturnType<typeof siteIdentity>>): Record<string, string> {
-  const out: Record<string, string> = { primaryColour: identity.primaryColour ?? '', contactEmail: identity.contactEmail ?? '', defaultLocale: identity.defaultLocale }
+  const out: Record<string, string> = {
+    primaryColour: identity.primaryColour ?? '',
+    contactEmail: identity.contactEmail ?? '',
+    defaultLocale: identity.defaultLocale,
+  }
   for (const l of supportedLocales) {
     out[`siteName_${l}`] = identity.siteName[l] ?? ''
     out[`cityName_${l}`] = identity.cityName[l] ?? ''
@@ -60,17 +64,27 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   const languages = normaliseLanguages(readLanguages(fields), fields.defaultLocale ?? '')
   if (!languages) errors.languages = [t('city:errors.languages')]
-  const names = { siteName: readLocalizedField(fields, 'siteName'), cityName: readLocalizedField(fields, 'cityName'), homeIntro: readLocalizedField(fields, 'homeIntro') }
-  for (const [name, max] of [['siteName', 80], ['cityName', 120], ['homeIntro', 5000]] as const) {
+  const names = {
+    siteName: readLocalizedField(fields, 'siteName'),
+    cityName: readLocalizedField(fields, 'cityName'),
+    homeIntro: readLocalizedField(fields, 'homeIntro'),
+  }
+  for (const [name, max] of [
+    ['siteName', 80],
+    ['cityName', 120],
+    ['homeIntro', 5000],
+  ] as const) {
     for (const [l, text] of Object.entries(names[name])) if (text.length > max) errors[`${name}_${l}`] = [t('city:errors.tooLong', { max })]
   }
-  if (languages && !names.cityName[languages.defaultLocale]) errors[`cityName_${languages.defaultLocale}`] = [t('city:errors.cityNameDefault', { language: t(`common:language.${languages.defaultLocale}`) })]
+  if (languages && !names.cityName[languages.defaultLocale])
+    errors[`cityName_${languages.defaultLocale}`] = [t('city:errors.cityNameDefault', { language: t(`common:language.${languages.defaultLocale}`) })]
   const assets: Parameters<typeof saveIdentity>[2] = {}
   for (const kind of ['logo', 'favicon'] as const) {
     const file = form.get(kind)
     if (fields[kind === 'logo' ? 'removeLogo' : 'removeFavicon'] === 'on') assets[kind] = 'remove'
     else if (file instanceof File && file.size > 0) {
-      const prepared = file.size > MAX_ASSET_BYTES ? ({ ok: false, problem: 'tooLarge' } as const) : await prepareAsset(kind, Buffer.from(await file.arrayBuffer()))
+      const prepared =
+        file.size > MAX_ASSET_BYTES ? ({ ok: false, problem: 'tooLarge' } as const) : await prepareAsset(kind, Buffer.from(await file.arrayBuffer()))
       if (prepared.ok) assets[kind] = prepared
       else errors[kind] = [t(`city:errors.asset.${prepared.problem}`, { max: '1 MB' })]
     }
@@ -85,7 +99,7 @@ export async function action({ request }: ActionFunctionArgs) {
       languages: languages.languages,
       defaultLocale: languages.defaultLocale,
     },
-    assets,
+    assets
   )
   return { done: true as const }
 }
@@ -109,7 +123,14 @@ export default function AdminIdentity() {
           </p>
         ) : null}
         <Field name={name} label={t(`fields.${name}`)} hint={t(`hints.${name}`)} error={e[name]?.[0]}>
-          <input id={id} name={name} type="file" accept="image/svg+xml,image/png,image/jpeg,image/webp,image/gif" aria-describedby={described} aria-invalid={e[name] ? true : undefined} />
+          <input
+            id={id}
+            name={name}
+            type="file"
+            accept="image/svg+xml,image/png,image/jpeg,image/webp,image/gif"
+            aria-describedby={described}
+            aria-invalid={e[name] ? true : undefined}
+          />
         </Field>
         {current ? (
           <label className="choice">
@@ -132,10 +153,23 @@ export default function AdminIdentity() {
       <Form method="post" encType="multipart/form-data" noValidate className="stack" reloadDocument>
         <LocalizedFields name="siteName" label={t('fields.siteName')} hint={t('hints.siteName')} values={v} errors={e} languages={supportedLocales} />
         <LocalizedFields name="cityName" label={t('fields.cityName')} values={v} errors={e} languages={supportedLocales} />
-        <Field name="primaryColour" label={t('fields.primaryColour')} hint={t('hints.primaryColour', { example: DEFAULT_PRIMARY })} defaultValue={v.primaryColour} error={e.primaryColour?.[0]} />
+        <Field
+          name="primaryColour"
+          label={t('fields.primaryColour')}
+          hint={t('hints.primaryColour', { example: DEFAULT_PRIMARY })}
+          defaultValue={v.primaryColour}
+          error={e.primaryColour?.[0]}
+        />
         {file('logo', logo)}
         {file('favicon', favicon)}
-        <Field name="contactEmail" type="email" label={t('fields.contactEmail')} hint={t('hints.contactEmail')} defaultValue={v.contactEmail} error={e.contactEmail?.[0]} />
+        <Field
+          name="contactEmail"
+          type="email"
+          label={t('fields.contactEmail')}
+          hint={t('hints.contactEmail')}
+          defaultValue={v.contactEmail}
+          error={e.contactEmail?.[0]}
+        />
         <LanguageChoice enabled={enabled} defaultLocale={v.defaultLocale ?? 'en'} error={e.languages?.[0]} />
         <LocalizedFields name="homeIntro" label={t('fields.homeIntro')} hint={t('hints.homeIntro')} values={v} errors={e} languages={languages} multiline />
         <button type="submit">{t('identity.submit')}</button>

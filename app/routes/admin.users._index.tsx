@@ -19,7 +19,18 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const q = (new URL(request.url).searchParams.get('q') ?? '').slice(0, 200)
   const [users, rawDepartments, invitations, identity] = await Promise.all([findUsers(q), listDepartments(), listInvitations(), siteIdentity()])
   const departments = rawDepartments.map((d) => ({ id: d.id, name: localize(d.name, locale, identity.defaultLocale) }))
-  return { title: t('accounts:admin.usersTitle'), q, locale, users, departments, invitations, languages: identity.languages, defaultLocale: identity.defaultLocale }
+  // Department names are localized JSON once the services pages write them (a plain name stays as it is).
+  const people = users.map((u) => ({ ...u, roles: u.roles.map((r) => ({ ...r, department: r.department === null ? null : localize(r.department, locale, identity.defaultLocale) })) }))
+  return {
+    title: t('accounts:admin.usersTitle'),
+    q,
+    locale,
+    users: people,
+    departments,
+    invitations,
+    languages: identity.languages,
+    defaultLocale: identity.defaultLocale,
+  }
 }
 
 /** Invite a person by e-mail with roles and departments, or revoke an open invitation. */
@@ -51,7 +62,10 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 export default function AdminUsers() {
   const { q, users, locale, departments, invitations, languages, defaultLocale } = useLoaderData<typeof loader>()
-  const result = useActionData<typeof action>() as (FormFailure & { done?: undefined }) | { done: 'invited' | 'revoked'; email?: string; errors?: undefined; values?: undefined } | undefined
+  const result = useActionData<typeof action>() as
+    | (FormFailure & { done?: undefined })
+    | { done: 'invited' | 'revoked'; email?: string; errors?: undefined; values?: undefined }
+    | undefined
   const { t } = useTranslation('accounts')
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' })
   return (
@@ -65,31 +79,35 @@ export default function AdminUsers() {
       {users.length === 0 ? (
         <p>{t('admin.noResults')}</p>
       ) : (
-        <table className="data-table">
-          <thead>
-            <tr>
-              <th scope="col">{t('admin.name')}</th>
-              <th scope="col">{t('admin.email')}</th>
-              <th scope="col">{t('admin.level')}</th>
-              <th scope="col">{t('admin.roles')}</th>
-              <th scope="col">{t('admin.joined')}</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((u) => (
-              <tr key={u.id}>
-                <td>
-                  <Link to={`/admin/users/${u.id}`}>{u.display_name}</Link>
-                  {u.deactivated_at ? ` (${t('city:staff.deactivatedMark')})` : null}
-                </td>
-                <td>{u.email}</td>
-                <td>{t(`account.levels.${u.verification_level}`)}</td>
-                <td>{u.roles.map((r) => (r.department ? `${t(`roles.${r.role}`)} (${r.department})` : t(`roles.${r.role}`))).join(', ') || t('admin.none')}</td>
-                <td>{date.format(new Date(u.created_at))}</td>
+        <div className="table-scroll">
+          <table className="data-table">
+            <thead>
+              <tr>
+                <th scope="col">{t('admin.name')}</th>
+                <th scope="col">{t('admin.email')}</th>
+                <th scope="col">{t('admin.level')}</th>
+                <th scope="col">{t('admin.roles')}</th>
+                <th scope="col">{t('admin.joined')}</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {users.map((u) => (
+                <tr key={u.id}>
+                  <td>
+                    <Link to={`/admin/users/${u.id}`}>{u.display_name}</Link>
+                    {u.deactivated_at ? ` (${t('city:staff.deactivatedMark')})` : null}
+                  </td>
+                  <td>{u.email}</td>
+                  <td>{t(`account.levels.${u.verification_level}`)}</td>
+                  <td>
+                    {u.roles.map((r) => (r.department ? `${t(`roles.${r.role}`)} (${r.department})` : t(`roles.${r.role}`))).join(', ') || t('admin.none')}
+                  </td>
+                  <td>{date.format(new Date(u.created_at))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       <InviteForm departments={departments} languages={languages} defaultLocale={defaultLocale} result={result} />
       <InvitationList invitations={invitations} departments={departments} locale={locale} />

@@ -27,7 +27,13 @@ afterAll(async () => {
 })
 
 const PASSWORD = 'valmera-demo-2026'
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 function errorNextTo(html: string, name: string): string | null {
   const id = `field-${name}`
   const input = new RegExp(`<(?:input|select|textarea)[^>]*id="${id}"[^>]*>`).exec(html)?.[0]
@@ -41,7 +47,7 @@ function sql(plaza: RunningPlaza, query: string, ...params: unknown[]) {
   try {
     return db.prepare(query).all(...params) as Array<Record<string, unknown>>
   } catch (error) {
-    if (error instanceof TypeError) return (db.prepare(query).run(...params), [])
+    if (error instanceof TypeError) return db.prepare(query).run(...params), []
     throw error
   } finally {
     db.close()
@@ -90,7 +96,15 @@ describe('first run', () => {
     const wrong = await v.get('/setup?token=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')
     expect(wrong.status).toBe(403)
     expect(await wrong.text()).toContain('This setup link is not valid')
-    const posted = await v.post('/setup', { token: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', email: 'x@example.org', displayName: 'X', password: 'a long passphrase here', cityName: 'X', language_en: 'on', defaultLocale: 'en' })
+    const posted = await v.post('/setup', {
+      token: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',
+      email: 'x@example.org',
+      displayName: 'X',
+      password: 'a long passphrase here',
+      cityName: 'X',
+      language_en: 'on',
+      defaultLocale: 'en',
+    })
     expect(posted.status).toBe(403)
     expect(sql(empty, 'select count(*) as n from users')[0]!.n).toBe(0)
     // Expired: the same link a day later.
@@ -107,7 +121,16 @@ describe('first run', () => {
     const v = new Visitor(empty.url, { 'accept-language': 'en' })
     const page = await v.get(link)
     expect(page.status).toBe(200)
-    const fields = { token, email: 'clerk@aldemar.example', displayName: 'Clara Clerk', password: 'short', cityName: 'Aldemar', language_en: 'on', language_es: 'on', defaultLocale: 'es' }
+    const fields = {
+      token,
+      email: 'clerk@aldemar.example',
+      displayName: 'Clara Clerk',
+      password: 'short',
+      cityName: 'Aldemar',
+      language_en: 'on',
+      language_es: 'on',
+      defaultLocale: 'es',
+    }
     const weak = await v.post(link, fields)
     expect(weak.status).toBe(400)
     const weakHtml = await weak.text()
@@ -133,7 +156,15 @@ describe('first run', () => {
     const link = setupLink(empty)
     const again = await new Visitor(empty.url).get(link)
     expect(again.status).toBe(404)
-    const posted = await new Visitor(empty.url).post('/setup', { token: new URL(link, empty.url).searchParams.get('token')!, email: 'second@example.org', displayName: 'Second', password: 'another long passphrase', cityName: 'Other', language_en: 'on', defaultLocale: 'en' })
+    const posted = await new Visitor(empty.url).post('/setup', {
+      token: new URL(link, empty.url).searchParams.get('token')!,
+      email: 'second@example.org',
+      displayName: 'Second',
+      password: 'another long passphrase',
+      cityName: 'Other',
+      language_en: 'on',
+      defaultLocale: 'en',
+    })
     expect(posted.status).toBe(404)
     expect(sql(empty, "select count(*) as n from users where email = 'second@example.org'")[0]!.n).toBe(0)
   })
@@ -162,7 +193,13 @@ describe('council settings', () => {
   it('refuses bad values next to their fields, keeping what was typed, and saves nothing', async () => {
     const admin = await as('admin')
     const form = await formValues(admin, '/admin/settings')
-    const res = await admin.post('/admin/settings', { ...form, PETITION_RESPONSE_THRESHOLD: '5000', PETITION_DEBATE_THRESHOLD: '100', PROPOSAL_MONTHS: '0', PROPOSAL_THRESHOLD: 'lots' })
+    const res = await admin.post('/admin/settings', {
+      ...form,
+      PETITION_RESPONSE_THRESHOLD: '5000',
+      PETITION_DEBATE_THRESHOLD: '100',
+      PROPOSAL_MONTHS: '0',
+      PROPOSAL_THRESHOLD: 'lots',
+    })
     expect(res.status).toBe(400)
     const html = await res.text()
     expect(errorNextTo(html, 'PETITION_RESPONSE_THRESHOLD')).toContain('cannot be more than those that oblige a debate')
@@ -252,7 +289,17 @@ describe('identity and pages', () => {
     const admin = await as('admin')
     const form = await formValues(admin, '/admin/identity')
     const body = new FormData()
-    for (const [k, v] of Object.entries({ ...form, primaryColour: '#1d5c3a', siteName_en: 'Valmera Participa', siteName_es: 'Valmera Participa', cityName_en: 'City of Valmera', cityName_es: 'Ciudad de Valmera', homeIntro_es: 'Bienvenida a **Valmera**.', contactEmail: 'hello@valmera.example' })) body.set(k, v)
+    for (const [k, v] of Object.entries({
+      ...form,
+      primaryColour: '#1d5c3a',
+      siteName_en: 'Valmera Participa',
+      siteName_es: 'Valmera Participa',
+      cityName_en: 'City of Valmera',
+      cityName_es: 'Ciudad de Valmera',
+      homeIntro_es: 'Bienvenida a **Valmera**.',
+      contactEmail: 'hello@valmera.example',
+    }))
+      body.set(k, v)
     const svg = `<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10" onload="alert(1)"><script>alert(2)</script><foreignObject><div>html</div></foreignObject><a href="javascript:alert(3)"><rect width="10" height="10" fill="#1d5c3a"/></a><image href="https://tracker.example/x.png"/></svg>`
     body.set('logo', new File([svg], 'logo.svg', { type: 'image/svg+xml' }))
     const res = await admin.post('/admin/identity', body)
@@ -287,7 +334,9 @@ describe('identity and pages', () => {
     expect(refused.status).toBe(400)
     expect(errorNextTo(await refused.text(), 'favicon')).toContain('not an image Plaza can read')
     const sharp = (await import('sharp')).default
-    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#1d5c3a' } }).jpeg().toBuffer()
+    const png = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#1d5c3a' } })
+      .jpeg()
+      .toBuffer()
     const good = new FormData()
     for (const [k, v] of Object.entries(form)) good.set(k, v)
     good.set('favicon', new File([new Uint8Array(png)], 'icon.jpg', { type: 'image/jpeg' }))
@@ -336,7 +385,13 @@ describe('staff', () => {
     expect(await noRole.text()).toContain('Tick at least one role.')
     const taken = await admin.post('/admin/users', { intent: 'invite', email: 'citizen@valmera.example', locale: 'en', role_moderator: 'on' })
     expect(taken.status).toBe(409)
-    const res = await admin.post('/admin/users', { intent: 'invite', email: 'Nuria@Valmera.example', locale: 'es', role_moderator: 'on', [`staff_${department}`]: 'on' })
+    const res = await admin.post('/admin/users', {
+      intent: 'invite',
+      email: 'Nuria@Valmera.example',
+      locale: 'es',
+      role_moderator: 'on',
+      [`staff_${department}`]: 'on',
+    })
     expect(res.status).toBe(200)
     const mail = await smtp.waitFor('nuria@valmera.example', { subject: /Le invitan/ })
     const link = linkIn(mail, '/invitations/')
@@ -348,7 +403,10 @@ describe('staff', () => {
     const ok = await invitee.post(link, { displayName: 'Núria', password: 'carreteras de valmera' })
     expect(ok.status).toBe(302)
     expect(invitee.loggedIn).toBe(true)
-    const roles = sql(demo, "select u.verification_level as level, r.role, r.department_id as dep from users u join user_roles r on r.user_id = u.id where u.email = 'nuria@valmera.example' order by r.role")
+    const roles = sql(
+      demo,
+      "select u.verification_level as level, r.role, r.department_id as dep from users u join user_roles r on r.user_id = u.id where u.email = 'nuria@valmera.example' order by r.role"
+    )
     expect(roles).toEqual([
       { level: 1, role: 'moderator', dep: null },
       { level: 1, role: 'staff', dep: department },
@@ -390,7 +448,11 @@ describe('staff', () => {
     expect((await staff.get('/council')).status).toBe(302) // the session ended: to log in
     const again = new Visitor(demo.url, { 'accept-language': 'en' })
     expect((await again.post('/login', { email: 'lighting@valmera.example', password: PASSWORD })).status).toBe(401)
-    expect(sql(demo, 'select action from audit_log where target_kind = ? and target_id = ? order by id', 'user', id).map((r) => r.action)).toEqual(['staff.grant-role', 'staff.revoke-role', 'account.deactivate'])
+    expect(sql(demo, 'select action from audit_log where target_kind = ? and target_id = ? order by id', 'user', id).map((r) => r.action)).toEqual([
+      'staff.grant-role',
+      'staff.revoke-role',
+      'account.deactivate',
+    ])
     // Reactivated, the person can log in again.
     expect((await admin.post(`/admin/users/${id}`, { intent: 'reactivate' })).status).toBe(200)
     await as('lighting')
@@ -404,7 +466,9 @@ describe('staff', () => {
       expect((await v.post('/admin/users/1', { intent: 'deactivate' })).status).toBe(403)
     }
     const anonymous = new Visitor(demo.url)
-    expect((await anonymous.post('/admin/users', { intent: 'invite', email: 'x@example.org', locale: 'en', role_admin: 'on' })).headers.get('location')).toMatch(/^\/login/)
+    expect(
+      (await anonymous.post('/admin/users', { intent: 'invite', email: 'x@example.org', locale: 'en', role_admin: 'on' })).headers.get('location')
+    ).toMatch(/^\/login/)
     expect(sql(demo, "select count(*) as n from staff_invitations where email = 'x@example.org'")[0]!.n).toBe(0)
   })
 })

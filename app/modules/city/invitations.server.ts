@@ -60,20 +60,47 @@ export async function inviteStaff(adminId: number | null, input: { email: string
   const url = `${config().PUBLIC_URL}/invitations/${token}`
   const at = new Date().toISOString()
   const id = await database().write(async (trx) => {
-    await trx.updateTable('staff_invitations').set({ revoked_at: at }).where('email', '=', email).where('accepted_at', 'is', null).where('revoked_at', 'is', null).execute()
+    await trx
+      .updateTable('staff_invitations')
+      .set({ revoked_at: at })
+      .where('email', '=', email)
+      .where('accepted_at', 'is', null)
+      .where('revoked_at', 'is', null)
+      .execute()
     const row = await trx
       .insertInto('staff_invitations')
-      .values({ email, roles: JSON.stringify(roles), locale: input.locale, token_hash: hashToken(token), invited_by: adminId, expires_at: Date.now() + INVITATION_DAYS * DAY, accepted_at: null, user_id: null, revoked_at: null, created_at: at })
+      .values({
+        email,
+        roles: JSON.stringify(roles),
+        locale: input.locale,
+        token_hash: hashToken(token),
+        invited_by: adminId,
+        expires_at: Date.now() + INVITATION_DAYS * DAY,
+        accepted_at: null,
+        user_id: null,
+        revoked_at: null,
+        created_at: at,
+      })
       .returning('id')
       .executeTakeFirstOrThrow()
     const mail = composeMail({
       locale: input.locale,
       subject: t('city:invitations.mail.subject', { site }),
-      paragraphs: [t('city:invitations.mail.body', { site, roles: roles.map((r) => t(`accounts:roles.${r.role}`)).join(', ') }), t('city:invitations.mail.expiry', { days: INVITATION_DAYS })],
+      paragraphs: [
+        t('city:invitations.mail.body', { site, roles: roles.map((r) => t(`accounts:roles.${r.role}`)).join(', ') }),
+        t('city:invitations.mail.expiry', { days: INVITATION_DAYS }),
+      ],
       action: { label: t('city:invitations.mail.action'), url },
     })
     await queueMail(trx, { kind: 'city.invitation', to: email, ...mail })
-    if (adminId !== null) await recordAudit(trx, { actorId: adminId, action: 'staff.invite', targetKind: 'invitation', targetId: row.id, after: { email, roles, locale: input.locale } })
+    if (adminId !== null)
+      await recordAudit(trx, {
+        actorId: adminId,
+        action: 'staff.invite',
+        targetKind: 'invitation',
+        targetId: row.id,
+        after: { email, roles, locale: input.locale },
+      })
     return row.id
   })
   return { kind: 'ok', id, token }
@@ -121,7 +148,14 @@ export async function acceptInvitation(token: string, input: { displayName: stri
   const state = stateOf(row)
   if (state !== 'ok' || !row) return { kind: state as Exclude<InvitationState, 'ok'> }
   const result = await createStaffAccount(
-    { email: row.email, displayName: input.displayName, password: input.password, locale: isLocale(row.locale) ? row.locale : 'en', roles: parseRoles(row.roles), grantedBy: row.invited_by },
+    {
+      email: row.email,
+      displayName: input.displayName,
+      password: input.password,
+      locale: isLocale(row.locale) ? row.locale : 'en',
+      roles: parseRoles(row.roles),
+      grantedBy: row.invited_by,
+    },
     meta,
     async (trx, userId) => {
       // Accepted once, and never after a revocation that happened a moment ago.
@@ -134,9 +168,15 @@ export async function acceptInvitation(token: string, input: { displayName: stri
         .where('expires_at', '>', Date.now())
         .executeTakeFirst()
       if (Number(used.numUpdatedRows) !== 1) return false
-      await recordAudit(trx, { actorId: userId, action: 'staff.accept', targetKind: 'invitation', targetId: row.id, after: { userId, roles: parseRoles(row.roles) } })
+      await recordAudit(trx, {
+        actorId: userId,
+        action: 'staff.accept',
+        targetKind: 'invitation',
+        targetId: row.id,
+        after: { userId, roles: parseRoles(row.roles) },
+      })
       return true
-    },
+    }
   )
   if (result.kind === 'refused') return { kind: stateOf(await findInvitation(token)) as Exclude<InvitationState, 'ok'> }
   return result
@@ -161,5 +201,13 @@ export async function revokeInvitation(adminId: number, id: number): Promise<{ k
 /** Open and recent invitations for the administrators' page (newest first). */
 export async function listInvitations(limit = 50) {
   const rows = await database().db.selectFrom('staff_invitations').selectAll().orderBy('id', 'desc').limit(limit).execute()
-  return rows.map((r) => ({ id: r.id, email: r.email, roles: parseRoles(r.roles), locale: r.locale, createdAt: r.created_at, state: stateOf(r), expiresAt: new Date(r.expires_at).toISOString() }))
+  return rows.map((r) => ({
+    id: r.id,
+    email: r.email,
+    roles: parseRoles(r.roles),
+    locale: r.locale,
+    createdAt: r.created_at,
+    state: stateOf(r),
+    expiresAt: new Date(r.expires_at).toISOString(),
+  }))
 }

@@ -4,11 +4,7 @@ import { HEX_COLOUR } from './policy'
 
 /** Inputs of the city's setup; messages are i18n keys of the `city` namespace (or accounts'). */
 
-const email = z
-  .string('accounts:errors.emailInvalid')
-  .trim()
-  .max(254, 'accounts:errors.emailInvalid')
-  .pipe(z.email('accounts:errors.emailInvalid'))
+const email = z.string('accounts:errors.emailInvalid').trim().max(254, 'accounts:errors.emailInvalid').pipe(z.email('accounts:errors.emailInvalid'))
 const displayName = z.string('accounts:errors.nameRequired').trim().min(1, 'accounts:errors.nameRequired').max(80, 'accounts:errors.nameTooLong')
 const password = z.string('accounts:errors.passwordRequired').min(1, 'accounts:errors.passwordRequired').max(1000, 'accounts:errors.passwordTooLong')
 const locale = z.enum(supportedLocales, 'city:errors.language')

@@ -102,8 +102,9 @@ const thresholdField = z
   .string('city:errors.threshold')
   .trim()
   .regex(/^(\d{1,9}|\d{1,3}([.,]\d{1,4})?\s?%)$/, 'city:errors.threshold')
-  .transform((v): ProposalThreshold =>
-    v.endsWith('%') ? { kind: 'percent', percent: Number(v.slice(0, -1).trim().replace(',', '.')) } : { kind: 'supports', supports: Number(v) },
+  .transform(
+    (v): ProposalThreshold =>
+      v.endsWith('%') ? { kind: 'percent', percent: Number(v.slice(0, -1).trim().replace(',', '.')) } : { kind: 'supports', supports: Number(v) }
   )
   .refine((v) => (v.kind === 'percent' ? v.percent > 0 && v.percent <= 100 : v.supports >= 1), 'city:errors.threshold')
 

@@ -120,7 +120,14 @@ export async function saveCitySettings(adminId: number, next: CitySettings): Pro
         .values({ key, value, updated_by: adminId, updated_at: at })
         .onConflict((oc) => oc.column('key').doUpdateSet({ value, updated_by: adminId, updated_at: at }))
         .execute()
-      await recordAudit(trx, { actorId: adminId, action: 'settings.change', targetKind: 'settings', targetId: 0, before: { [key]: current[key] }, after: { [key]: next[key] } })
+      await recordAudit(trx, {
+        actorId: adminId,
+        action: 'settings.change',
+        targetKind: 'settings',
+        targetId: 0,
+        before: { [key]: current[key] },
+        after: { [key]: next[key] },
+      })
     }
   })
   forgetCitySettings()

@@ -69,7 +69,14 @@ export async function completeSetup(token: string | null, input: SetupInput, met
     if (state !== 'ok') return { kind: state }
   } else if ((await countAdministrators()) > 0) return { kind: 'closed' }
   const result = await createStaffAccount(
-    { email: input.email, displayName: input.displayName, password: input.password, locale: input.defaultLocale, roles: [{ role: 'admin', departmentId: null }], grantedBy: null },
+    {
+      email: input.email,
+      displayName: input.displayName,
+      password: input.password,
+      locale: input.defaultLocale,
+      roles: [{ role: 'admin', departmentId: null }],
+      grantedBy: null,
+    },
     meta,
     async (trx, userId) => {
       // Two tabs racing: only the first use of the token (and the first administrator) counts.
@@ -100,9 +107,15 @@ export async function completeSetup(token: string | null, input: SetupInput, met
       })
       // Every other outstanding setup link dies with this one.
       await trx.updateTable('setup_tokens').set({ used_at: new Date().toISOString() }).where('used_at', 'is', null).execute()
-      await recordAudit(trx, { actorId: userId, action: 'setup.complete', targetKind: 'identity', targetId: 1, after: { city: input.cityName, languages: input.languages, defaultLocale: input.defaultLocale, via: token ? 'link' : 'command' } })
+      await recordAudit(trx, {
+        actorId: userId,
+        action: 'setup.complete',
+        targetKind: 'identity',
+        targetId: 1,
+        after: { city: input.cityName, languages: input.languages, defaultLocale: input.defaultLocale, via: token ? 'link' : 'command' },
+      })
       return true
-    },
+    }
   )
   forgetSiteIdentity()
   if (result.kind === 'refused') return { kind: 'closed' }
@@ -113,7 +126,9 @@ export async function completeSetup(token: string | null, input: SetupInput, met
  * `npm run setup` without a password: the city's identity is written and the administrator gets
  * an invitation (the link is printed, and mailed through the outbox when mail is configured).
  */
-export async function setupWithInvitation(input: Omit<SetupInput, 'password' | 'displayName'>): Promise<{ kind: 'ok'; url: string } | { kind: 'closed' } | { kind: 'accountExists' }> {
+export async function setupWithInvitation(
+  input: Omit<SetupInput, 'password' | 'displayName'>
+): Promise<{ kind: 'ok'; url: string } | { kind: 'closed' } | { kind: 'accountExists' }> {
   if ((await countAdministrators()) > 0) return { kind: 'closed' }
   const { inviteStaff } = await import('./invitations.server')
   await database().write((trx) =>
@@ -125,7 +140,7 @@ export async function setupWithInvitation(input: Omit<SetupInput, 'password' | '
       contactEmail: null,
       languages: input.languages,
       defaultLocale: input.defaultLocale,
-    }),
+    })
   )
   forgetSiteIdentity()
   const invited = await inviteStaff(null, { email: input.email, roles: [{ role: 'admin', departmentId: null }], locale: input.defaultLocale })

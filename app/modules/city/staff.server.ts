@@ -9,24 +9,51 @@ import { recordAudit } from '../moderation/moderation.server'
 
 export function grantStaffRole(adminId: number, userId: number, role: Role, departmentId: number | null) {
   return grantRole(adminId, userId, role, departmentId, (trx) =>
-    recordAudit(trx, { actorId: adminId, action: 'staff.grant-role', targetKind: 'user', targetId: userId, after: { role, departmentId: role === 'staff' ? departmentId : null } }),
+    recordAudit(trx, {
+      actorId: adminId,
+      action: 'staff.grant-role',
+      targetKind: 'user',
+      targetId: userId,
+      after: { role, departmentId: role === 'staff' ? departmentId : null },
+    })
   )
 }
 
 export function revokeStaffRole(adminId: number, roleId: number) {
   return removeRole(adminId, roleId, (trx, removed) =>
-    recordAudit(trx, { actorId: adminId, action: 'staff.revoke-role', targetKind: 'user', targetId: removed.userId, before: { role: removed.role, departmentId: removed.departmentId } }),
+    recordAudit(trx, {
+      actorId: adminId,
+      action: 'staff.revoke-role',
+      targetKind: 'user',
+      targetId: removed.userId,
+      before: { role: removed.role, departmentId: removed.departmentId },
+    })
   )
 }
 
 export function deactivateStaff(adminId: number, userId: number, reason: string | null) {
   return deactivateAccount(adminId, userId, (trx) =>
-    recordAudit(trx, { actorId: adminId, action: 'account.deactivate', targetKind: 'user', targetId: userId, before: { active: true }, after: { active: false }, reason }),
+    recordAudit(trx, {
+      actorId: adminId,
+      action: 'account.deactivate',
+      targetKind: 'user',
+      targetId: userId,
+      before: { active: true },
+      after: { active: false },
+      reason,
+    })
   )
 }
 
 export function reactivateStaff(adminId: number, userId: number) {
   return reactivateAccount(userId, (trx) =>
-    recordAudit(trx, { actorId: adminId, action: 'account.reactivate', targetKind: 'user', targetId: userId, before: { active: false }, after: { active: true } }),
+    recordAudit(trx, {
+      actorId: adminId,
+      action: 'account.reactivate',
+      targetKind: 'user',
+      targetId: userId,
+      before: { active: false },
+      after: { active: true },
+    })
   )
 }
