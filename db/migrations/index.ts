@@ -16,6 +16,7 @@ import * as m0014 from './0014_letters'
 import * as m0015 from './0015_petitions'
 import * as m0017 from './0017_petitions_lifecycle'
 import * as m0020 from './0020_follow_embed'
+import * as m0021 from './0021_area_import'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -39,4 +40,5 @@ export const migrations: Record<string, Migration> = {
   '0015_petitions': m0015,
   '0017_petitions_lifecycle': m0017,
   '0020_follow_embed': m0020,
+  '0021_area_import': m0021,
 }

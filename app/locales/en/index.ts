@@ -21,5 +21,6 @@ import petitions from './petitions.json'
 import representatives from './representatives.json'
 import notifications from './notifications.json'
 import embed from './embed.json'
+import areasAdmin from './areasAdmin.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, areasAdmin }
