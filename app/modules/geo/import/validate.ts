@@ -108,12 +108,12 @@ function fromClip(m: ClipMultiPolygon): AreaGeometry {
 const clipArea = (m: ClipMultiPolygon) => (m.length ? areaSquareMetres(fromClip(m)) : 0)
 
 /** Each polygon of a clipping result large enough to report, with a point inside it. */
-function pieces(m: ClipMultiPolygon, toleranceM2: number): Array<{ m2: number; at: Position }> {
-  const out: Array<{ m2: number; at: Position }> = []
+function pieces(m: ClipMultiPolygon, toleranceM2: number): Array<{ m2: number; at: Position; box: [number, number, number, number] }> {
+  const out: Array<{ m2: number; at: Position; box: [number, number, number, number] }> = []
   for (const polygon of m) {
     const g: AreaGeometry = { type: 'Polygon', coordinates: polygon as unknown as Position[][] }
     const m2 = areaSquareMetres(g)
-    if (m2 > toleranceM2) out.push({ m2: Math.round(m2), at: roundPosition(interiorPoint(g)) })
+    if (m2 > toleranceM2) out.push({ m2: Math.round(m2), at: roundPosition(interiorPoint(g)), box: bboxOf(g) })
   }
   return out
 }
@@ -215,6 +215,7 @@ export function validateFeatures(features: RawFeature[], properties: string[], o
   const prepared: Array<PreparedArea & { ref: FeatureRef; parent: ExistingArea | null }> = []
   const byCode = new Map<string, FeatureRef>()
   const byParentAndName = new Map<string, FeatureRef>()
+  const incomplete = new Set<string>()
   features.forEach((f, i) => {
     const name = text(f.properties[nameProp])
     const code = text(f.properties[codeProp])
@@ -264,7 +265,11 @@ export function validateFeatures(features: RawFeature[], properties: string[], o
       } else byParentAndName.set(key, ref)
     }
     const geometry = checkGeometry(f.geometry, ref, problems)
-    if (!geometry || !usable) return
+    if (!geometry || !usable) {
+      // A parent with a rejected child would show that child's place as a gap: not reported twice.
+      incomplete.add(depth === 0 ? 'root' : String(parent?.id ?? 'union'))
+      return
+    }
     const names: Localized = { [defaultLocale]: name }
     for (const locale of supportedLocales) {
       const prop = options.namePropsByLocale?.[locale]
@@ -285,7 +290,7 @@ export function validateFeatures(features: RawFeature[], properties: string[], o
     groups.set(key, list)
   }
   const tolerance = options.toleranceM2
-  for (const siblings of groups.values()) {
+  for (const [key, siblings] of groups) {
     if (depth === 0) break
     const parent = siblings[0]!.parent
     const parts = siblings.map((s) => toClip(s.geometry))
@@ -305,11 +310,12 @@ export function validateFeatures(features: RawFeature[], properties: string[], o
         }
       }
       // Gaps: the parent minus its children.
-      for (const gap of pieces(polygonClipping.difference(parentClip, union), tolerance)) {
+      if (!incomplete.has(key)) for (const gap of pieces(polygonClipping.difference(parentClip, union), tolerance)) {
+        // The siblings around the gap: those whose box touches the gap's (with a metre or so to spare).
+        const pad = 1e-5
         const near = siblings.filter((s) => {
           const [w, so, e, n] = bboxOf(s.geometry)
-          const pad = Math.max(e - w, n - so) * 0.05
-          return gap.at[0] >= w - pad && gap.at[0] <= e + pad && gap.at[1] >= so - pad && gap.at[1] <= n + pad
+          return w - pad <= gap.box[2] && e + pad >= gap.box[0] && so - pad <= gap.box[3] && n + pad >= gap.box[1]
         })
         problems.push({ kind: 'gap', parent: parent.name, m2: gap.m2, at: gap.at, near: near.slice(0, 4).map((s) => s.ref) })
       }
