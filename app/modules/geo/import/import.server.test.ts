@@ -158,7 +158,7 @@ describe('the preview lists every problem, naming the feature and the property',
   it('holes crossing the outer ring', async () => {
     const { messages } = await problemsOf((f) => {
       const ring = ringOf(f[6]!)
-      const [x, y] = ring[0]!
+      const [x, y] = ring[0] as [number, number]
       ;(f[6]!.geometry as { coordinates: number[][][] }).coordinates.push([[x - 0.001, y + 0.001], [x + 0.001, y + 0.001], [x + 0.001, y + 0.002], [x - 0.001, y + 0.002], [x - 0.001, y + 0.001]])
     })
     expect(messages.some((m) => m.startsWith('Feature 7 (NOM “Font del Turó”, CODI “D3-2”): rings 1 and 2 cross at'))).toBe(true)
