@@ -1,7 +1,7 @@
 import polygonClipping, { type MultiPolygon as ClipMultiPolygon } from 'polygon-clipping'
 import { supportedLocales, type Locale } from '../../../lib/i18n'
 import type { Localized } from '../../../lib/localized'
-import { areaSquareMetres, bboxOf, interiorPoint, polygonsOf, type AreaGeometry, type Position } from '../geometry'
+import { areaSquareMetres, bboxOf, interiorPoint, polygonContains, polygonsOf, ringSignedAreaSquareMetres, type AreaGeometry, type Position } from '../geometry'
 import { firstCrossing, rewind } from './shape'
 import type { RawFeature } from './read.server'
 
@@ -118,6 +118,74 @@ function pieces(m: ClipMultiPolygon, toleranceM2: number): Array<{ m2: number; a
   return out
 }
 const roundPosition = (p: Position): Position => [Math.round(p[0] * 1e6) / 1e6, Math.round(p[1] * 1e6) / 1e6]
+
+
+/**
+ * The rings' directed edges summed as a 1-chain (edge with its lower vertex first → +1 or −1).
+ * For a clean (noded) export, where shared borders are the same vertices on both sides, the
+ * children's chain equals the parent's exactly when they tile it: winding numbers add, so each
+ * point is then covered once — no gap, no overlap, nothing outside — and the slow polygon
+ * clipping is needed only when this test fails.
+ */
+function addChain(chain: Map<string, number>, g: AreaGeometry, sign: number) {
+  for (const polygon of polygonsOf(g)) {
+    for (const ring of polygon) {
+      let prev = `${ring[0]![0]},${ring[0]![1]}`
+      for (let i = 1; i < ring.length; i++) {
+        const next = `${ring[i]![0]},${ring[i]![1]}`
+        if (next === prev) continue
+        const [key, s] = prev < next ? [`${prev}|${next}`, sign] : [`${next}|${prev}`, -sign]
+        const v = (chain.get(key) ?? 0) + s
+        if (v === 0) chain.delete(key)
+        else chain.set(key, v)
+        prev = next
+      }
+    }
+  }
+}
+
+const parseKey = (k: string): Position => k.split(',').map(Number) as Position
+
+/**
+ * The union of tiles whose chain is `chain` (what is left after shared borders cancel), as rings
+ * walked from its edges; null when that is not a plain set of rings (touching rings, or an edge
+ * counted twice: an overlap), and the caller falls back to polygon clipping.
+ */
+function unionFromChain(chain: Map<string, number>): AreaGeometry | null {
+  const next = new Map<string, string>()
+  for (const [key, v] of chain) {
+    if (v !== 1 && v !== -1) return null
+    const [a, b] = key.split('|') as [string, string]
+    const [from, to] = v === 1 ? [a, b] : [b, a]
+    if (next.has(from)) return null
+    next.set(from, to)
+  }
+  const rings: Position[][] = []
+  const seen = new Set<string>()
+  for (const start of next.keys()) {
+    if (seen.has(start)) continue
+    const ring: Position[] = []
+    let at = start
+    while (!seen.has(at)) {
+      seen.add(at)
+      ring.push(parseKey(at))
+      const to = next.get(at)
+      if (to === undefined) return null
+      at = to
+    }
+    if (at !== start || ring.length < 3) return null
+    ring.push(ring[0]!)
+    rings.push(ring)
+  }
+  if (rings.length === 0 || firstCrossing(rings)) return null
+  const outers = rings.filter((r) => ringSignedAreaSquareMetres(r) > 0).map((r) => [r])
+  for (const hole of rings.filter((r) => ringSignedAreaSquareMetres(r) < 0)) {
+    const owner = outers.find((o) => polygonContains([o[0]!], hole[0]![0], hole[0]![1]) || polygonContains([o[0]!], hole[1]![0], hole[1]![1]))
+    if (!owner) return null
+    owner.push(hole)
+  }
+  return outers.length === 1 ? { type: 'Polygon', coordinates: outers[0]! } : { type: 'MultiPolygon', coordinates: outers }
+}
 
 /** Union of many polygons, in halves (polygon-clipping is much faster on balanced inputs). */
 function unionAll(parts: ClipMultiPolygon[]): ClipMultiPolygon {
@@ -293,12 +361,25 @@ export function validateFeatures(features: RawFeature[], properties: string[], o
   for (const [key, siblings] of groups) {
     if (depth === 0) break
     const parent = siblings[0]!.parent
+    const fromUnion = depth === 1 && Boolean(options.boundaryFromUnion)
+    const useParent = parent && !fromUnion
+    const chain = new Map<string, number>()
+    for (const s of siblings) addChain(chain, s.geometry, 1)
+    if (fromUnion) {
+      const fast = incomplete.has(key) ? null : unionFromChain(chain)
+      if (fast) {
+        boundary = fast
+        continue
+      }
+    } else if (useParent && !incomplete.has(key)) {
+      addChain(chain, parent.geometry, -1)
+      if (chain.size === 0) continue
+    }
     const parts = siblings.map((s) => toClip(s.geometry))
     const union = unionAll(parts)
     const childrenM2 = siblings.reduce((sum, s) => sum + areaSquareMetres(s.geometry), 0)
     const unionM2 = clipArea(union)
-    if (depth === 1 && options.boundaryFromUnion) boundary = fromClip(union)
-    const useParent = parent && !(depth === 1 && options.boundaryFromUnion)
+    if (fromUnion) boundary = fromClip(union)
     if (useParent) {
       const parentClip = toClip(parent.geometry)
       // Outside the parent: only when the union sticks out is each child measured.
