@@ -20,6 +20,7 @@ import { benchLetters } from './letters.bench'
 import { benchRepresentatives } from './representatives.bench'
 import { benchPetitions } from './petitions.bench'
 import { benchEmbed } from './embed.bench'
+import { benchSetup } from './setup.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -36,6 +37,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   representatives: benchRepresentatives,
   petitions: benchPetitions,
   embed: benchEmbed,
+  setup: benchSetup,
 }
 
 const { values, positionals } = parseArgs({ options: { seconds: { type: 'string', default: '10' } }, allowPositionals: true })

@@ -1,6 +1,6 @@
 import type SQLite from 'better-sqlite3'
 import type { AreaLevel } from '../../../db/schema'
-import { bboxOf, geometryContains, type AreaGeometry } from './geometry'
+import { bboxOf, preparedContains, type AreaGeometry } from './geometry'
 
 /**
  * What a geography import hands to each capability that stores item → area links, inside the
@@ -45,6 +45,7 @@ interface IndexedArea extends LocatedArea {
 export class AreaLocator {
   private readonly cells: Int32Array[]
   private readonly areas: IndexedArea[]
+  private readonly tests: Array<(lng: number, lat: number) => boolean>
   private readonly west: number
   private readonly south: number
   private readonly cellW: number
@@ -53,6 +54,7 @@ export class AreaLocator {
 
   constructor(areas: IndexedArea[], size = 256) {
     this.areas = [...areas].sort((a, b) => a.depth - b.depth)
+    this.tests = this.areas.map((a) => preparedContains(a.geometry))
     this.size = size
     let w = Infinity
     let s = Infinity
@@ -92,7 +94,7 @@ export class AreaLocator {
     const out: LocatedArea[] = []
     for (const index of this.cells[y * this.size + x]!) {
       const a = this.areas[index]!
-      if (geometryContains(a.geometry, lng, lat)) out.push({ id: a.id, level: a.level, depth: a.depth })
+      if (this.tests[index]!(lng, lat)) out.push({ id: a.id, level: a.level, depth: a.depth })
     }
     return out
   }

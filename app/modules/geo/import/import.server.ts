@@ -30,9 +30,25 @@ type Executor = Kysely<Database> | Transaction<Database>
 
 export const levelOfDepth = (depth: number): AreaLevel => (depth === 0 ? 'city' : depth === 1 ? 'district' : 'neighbourhood')
 
-export async function loadExistingAreas(executor: Executor): Promise<ExistingArea[]> {
-  const rows = await executor.selectFrom('areas').select(['id', 'code', 'slug', 'name', 'depth', 'parent_id', 'geometry']).execute()
-  return rows.map((r) => ({ id: r.id, code: r.code, slug: r.slug, name: r.name, depth: r.depth, parentId: r.parent_id, geometry: JSON.parse(r.geometry) as AreaGeometry }))
+/** The current areas; each geometry is parsed only when something reads it (a re-import of 10,000 areas reads few). */
+export async function loadExistingAreas(executor: Executor): Promise<Array<ExistingArea & { geometryText: string }>> {
+  const rows = await executor.selectFrom('areas').select(['id', 'code', 'slug', 'name', 'depth', 'parent_id', 'level', 'geometry']).execute()
+  return rows.map((r) => {
+    let parsed: AreaGeometry | null = null
+    return {
+      id: r.id,
+      code: r.code,
+      slug: r.slug,
+      name: r.name,
+      depth: r.depth,
+      level: r.level,
+      parentId: r.parent_id,
+      geometryText: r.geometry,
+      get geometry() {
+        return (parsed ??= JSON.parse(r.geometry) as AreaGeometry)
+      },
+    }
+  })
 }
 
 export interface AreaChange {
@@ -49,24 +65,24 @@ export type PlanProblem =
   | { kind: 'removedWithChildren'; code: string; name: string; children: number }
   | { kind: 'removedStillUsed'; code: string; name: string; representatives: number; census: number }
 
+type LoadedArea = ExistingArea & { geometryText: string }
+
 export interface ImportPlan {
   problems: Array<ImportProblem | PlanProblem>
   areas: PreparedArea[]
   boundary: AreaGeometry | null
   changes: AreaChange[]
   /** Existing ids at the imported depth, by the code of the prepared area that keeps them. */
-  keep: Map<string, ExistingArea>
-  removed: ExistingArea[]
+  keep: Map<string, LoadedArea>
+  removed: LoadedArea[]
 }
 
-const geometryKey = (g: AreaGeometry) => JSON.stringify(g)
-
 /** Checks and plans an import against `existing` (pure but for the counts of references read through `sqlite`). */
-function plan(features: RawFeature[], properties: string[], options: ImportOptions, existing: ExistingArea[], sqlite: PlazaDatabase['sqlite']): ImportPlan {
+function plan(features: RawFeature[], properties: string[], options: ImportOptions, existing: LoadedArea[], sqlite: PlazaDatabase['sqlite']): ImportPlan {
   const v = validateFeatures(features, properties, options, existing)
   const problems: ImportPlan['problems'] = [...v.problems]
   const atDepth = existing.filter((a) => a.depth === options.depth)
-  const keep = new Map<string, ExistingArea>()
+  const keep = new Map<string, LoadedArea>()
   const changes: AreaChange[] = []
   if (options.depth === 0) {
     const city = atDepth[0]
@@ -82,7 +98,7 @@ function plan(features: RawFeature[], properties: string[], options: ImportOptio
     const old = keep.get(a.code)
     if (!old) changes.push({ kind: 'new', code: a.code, name: a.name })
     else if (old.name !== a.name) changes.push({ kind: 'renamed', code: a.code, name: a.name, oldName: old.name })
-    else if (geometryKey(old.geometry) !== geometryKey(a.geometry)) changes.push({ kind: 'reshaped', code: a.code, name: a.name })
+    else if (old.geometryText !== JSON.stringify(a.geometry)) changes.push({ kind: 'reshaped', code: a.code, name: a.name })
     else changes.push({ kind: 'unchanged', code: a.code, name: a.name })
   }
   const keptIds = new Set([...keep.values()].map((a) => a.id))
@@ -267,9 +283,14 @@ export async function commitImport(input: CommitInput, db: PlazaDatabase = datab
     }
 
     // The new geography, in memory, for every point and every removed area.
-    const rows = await trx.selectFrom('areas').select(['id', 'level', 'depth', 'geometry', 'parent_id']).execute()
     const removedIds = new Set(p.removed.map((a) => a.id))
-    const locator = new AreaLocator(rows.filter((r) => !removedIds.has(r.id)).map((r) => ({ id: r.id, level: r.level, depth: r.depth, geometry: JSON.parse(r.geometry) as AreaGeometry })))
+    const kept = existing.filter((a) => a.depth !== depth && !(a.id === cityId && p.boundary))
+    const located = [
+      ...kept.map((a) => ({ id: a.id, level: levelOfDepth(a.depth), depth: a.depth, geometry: a.geometry })),
+      ...p.areas.map((a) => ({ id: ids.get(a.code)!, level, depth, geometry: a.geometry })),
+      ...(p.boundary && cityId !== null ? [{ id: cityId, level: 'city' as const, depth: 0, geometry: p.boundary }] : []),
+    ]
+    const locator = new AreaLocator(located)
     const successors = new Map<number, number | null>()
     for (const old of p.removed) {
       const [lng, lat] = interiorPoint(old.geometry)
