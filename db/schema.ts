@@ -21,6 +21,34 @@ export interface AreasTable {
   max_lat: number
   area_m2: number
   created_at: ColumnType<string, string | undefined, never>
+  /** The code an import matches the area by (unique). */
+  code: string | null
+  /** JSON of the name per language (app/lib/localized.ts); `name` is the default language's. */
+  names: ColumnType<string, string | undefined, string>
+  /** 0 city, 1 district, 2 neighbourhood, 3+ levels below (their `level` stays 'neighbourhood'). */
+  depth: ColumnType<number, number | undefined, number>
+  /** The administrator's name of a level below neighbourhoods; null for the first three. */
+  level_name: string | null
+  /** A simplified copy of `geometry` for drawing; null: draw `geometry`. */
+  geometry_simplified: string | null
+}
+
+export interface AreaSlugRedirectsTable {
+  old_slug: string
+  area_id: number
+  created_at: string
+}
+
+export interface AreaImportsTable {
+  id: Generated<number>
+  token: string
+  file_name: string
+  format: string
+  crs: string
+  features: string
+  created_by: number | null
+  created_at: string
+  committed_at: string | null
 }
 
 /** Site-wide settings an administrator can change (key → JSON value). */
@@ -961,6 +989,8 @@ export interface StaffInvitationsTable {
 
 export interface Database {
   areas: AreasTable
+  area_slug_redirects: AreaSlugRedirectsTable
+  area_imports: AreaImportsTable
   settings: SettingsTable
   rate_limits: RateLimitsTable
   departments: DepartmentsTable

@@ -57,6 +57,9 @@ export default function AdminHub() {
             <li>
               <Link to="/embed">{t('embed:admin.hubLink')}</Link>
             </li>
+            <li>
+              <Link to="/admin/areas">{t('areasAdmin:title')}</Link>
+            </li>
           </>
         ) : null}
         <li>

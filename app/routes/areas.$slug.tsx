@@ -1,4 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { redirect } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { useCallback, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
@@ -6,7 +7,7 @@ import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import { translatorFor } from '../lib/i18n.server'
 import { formatters } from '../lib/format'
-import { areaBySlug } from '../modules/geo/areas.server'
+import { areaBySlug, renamedAreaSlug } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
 import { areaCounts, itemsInArea, listKinds } from '../modules/geo/map-index.server'
 import { PlazaMap, type MapHandle } from '../components/map/PlazaMap'
@@ -27,7 +28,12 @@ export const links: LinksFunction = () => [
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const slug = params.slug ?? ''
   const area = /^[a-z0-9-]{1,100}$/.test(slug) ? await areaBySlug(slug) : null
-  if (!area) throw new Response('Not Found', { status: 404 })
+  if (!area) {
+    // A renamed (or merged) area's old address leads to where it is now.
+    const moved = /^[a-z0-9-]{1,100}$/.test(slug) ? await renamedAreaSlug(slug) : null
+    if (moved) throw redirect(`/areas/${moved}${new URL(request.url).search}`, 301)
+    throw new Response('Not Found', { status: 404 })
+  }
   const { t, locale } = await translatorFor(request)
   const [kinds, counts, items, user] = await Promise.all([listKinds(), areaCounts(area.id), itemsInArea(area.id, 20), getUser(request)])
   // Districts and neighbourhoods each have a discussion (the city as a whole does not).

@@ -16,6 +16,7 @@ import * as m0014 from './0014_letters'
 import * as m0015 from './0015_petitions'
 import * as m0017 from './0017_petitions_lifecycle'
 import * as m0020 from './0020_follow_embed'
+import * as m0021 from './0021_area_import'
 import * as m0022 from './0022_services'
 import * as m0023 from './0023_city'
 import * as m0024 from './0024_configuration'
@@ -42,6 +43,7 @@ export const migrations: Record<string, Migration> = {
   '0015_petitions': m0015,
   '0017_petitions_lifecycle': m0017,
   '0020_follow_embed': m0020,
+  '0021_area_import': m0021,
   '0022_services': m0022,
   '0023_city': m0023,
   '0024_configuration': m0024,

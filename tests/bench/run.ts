@@ -21,6 +21,7 @@ import { benchRepresentatives } from './representatives.bench'
 import { benchPetitions } from './petitions.bench'
 import { benchEmbed } from './embed.bench'
 import { benchFaults } from './faults.bench'
+import { benchSetup } from './setup.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -38,6 +39,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   petitions: benchPetitions,
   embed: benchEmbed,
   faults: benchFaults,
+  setup: benchSetup,
 }
 
 const { values, positionals } = parseArgs({

@@ -24,5 +24,6 @@ import embed from './embed.json'
 import city from './city.json'
 import services from './services.json'
 import configuration from './configuration.json'
+import areasAdmin from './areasAdmin.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services, configuration }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services, configuration, areasAdmin }

@@ -57,10 +57,13 @@ export function cityProfile(): Promise<CityProfile | null> {
   })
 }
 
+// Drawing (SVG, the map's outlines) uses the simplified copy an import keeps; point-in-area the exact one.
+const drawn = (r: { geometry: string; geometry_simplified: string | null }) => r.geometry_simplified ?? r.geometry
+
 async function loadAreas() {
   return database()
     .db.selectFrom('areas')
-    .select(['id', 'slug', 'name', 'level', 'parent_id', 'geometry', 'min_lng', 'min_lat', 'max_lng', 'max_lat', 'area_m2'])
+    .select(['id', 'slug', 'name', 'level', 'parent_id', 'geometry', 'geometry_simplified', 'min_lng', 'min_lat', 'max_lng', 'max_lat', 'area_m2'])
     .orderBy('name')
     .execute()
 }
@@ -107,17 +110,17 @@ export function cityMapSvg(): Promise<string | null> {
     const parts = [
       `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${view.width} ${view.height}" width="${view.width}" height="${view.height}">`,
       `<rect width="100%" height="100%" fill="#dceaf4"/>`,
-      `<path d="${path(cityRow.geometry)}" fill="#ffffff" fill-rule="evenodd"/>`,
+      `<path d="${path(drawn(cityRow))}" fill="#ffffff" fill-rule="evenodd"/>`,
     ]
     rows
       .filter((r) => r.level === 'district')
       .forEach((d, i) =>
         parts.push(
-          `<path d="${path(d.geometry)}" fill="${districtColours[i % districtColours.length]}" fill-opacity="0.45" stroke="#33414d" stroke-width="1.2" fill-rule="evenodd"><title>${escapeXml(d.name)}</title></path>`,
+          `<path d="${path(drawn(d))}" fill="${districtColours[i % districtColours.length]}" fill-opacity="0.45" stroke="#33414d" stroke-width="1.2" fill-rule="evenodd"><title>${escapeXml(d.name)}</title></path>`,
         ),
       )
     for (const n of rows.filter((r) => r.level === 'neighbourhood')) {
-      parts.push(`<path d="${path(n.geometry)}" fill="none" stroke="#ffffff" stroke-width="0.8" stroke-opacity="0.9" fill-rule="evenodd"/>`)
+      parts.push(`<path d="${path(drawn(n))}" fill="none" stroke="#ffffff" stroke-width="0.8" stroke-opacity="0.9" fill-rule="evenodd"/>`)
     }
     parts.push('</svg>')
     return parts.join('')
@@ -168,7 +171,7 @@ export function areasGeoJson(): Promise<string> {
         level: r.level,
         colour: districtColours[districtIndex.get(r.level === 'district' ? r.id : (r.parent_id ?? -1)) ?? 0],
       },
-      geometry: JSON.parse(r.geometry) as AreaGeometry,
+      geometry: JSON.parse(drawn(r)) as AreaGeometry,
     }))
     return JSON.stringify({ type: 'FeatureCollection', features })
   })
@@ -208,8 +211,8 @@ export function areaBySlug(slug: string): Promise<AreaDetail | null> {
       svg: {
         width: view.width,
         height: view.height,
-        context: svgPath(JSON.parse(frame.geometry) as AreaGeometry, view),
-        outline: svgPath(JSON.parse(row.geometry) as AreaGeometry, view),
+        context: svgPath(JSON.parse(drawn(frame)) as AreaGeometry, view),
+        outline: svgPath(JSON.parse(drawn(row)) as AreaGeometry, view),
       },
       colour: districtColours[Math.max(0, districtIndex) % districtColours.length]!,
     }
@@ -241,4 +244,15 @@ export function areaTree(): Promise<Array<{ id: number; slug: string; name: stri
         neighbourhoods: rows.filter((n) => n.parent_id === d.id).map((n) => ({ id: n.id, slug: n.slug, name: n.name, areaKm2: n.area_m2 / 1e6 })),
       }))
   })
+}
+
+/** The current slug of an area that was renamed or merged (a re-import), for a permanent redirect. */
+export async function renamedAreaSlug(oldSlug: string): Promise<string | null> {
+  const row = await database()
+    .db.selectFrom('area_slug_redirects as r')
+    .innerJoin('areas as a', 'a.id', 'r.area_id')
+    .select('a.slug')
+    .where('r.old_slug', '=', oldSlug)
+    .executeTakeFirst()
+  return row?.slug ?? null
 }

@@ -195,3 +195,55 @@ export function mercatorY(lat: number): number {
 
 export const lngOfMercatorX = (x: number) => (x / MERCATOR_WORLD) * 360 - 180
 export const latOfMercatorY = (y: number) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * y) / MERCATOR_WORLD))) * 180) / Math.PI
+
+/**
+ * A point-in-area test prepared for one geometry: the same half-open even–odd answer as
+ * geometryContains, but a geometry with many edges (a city's boundary: tens of thousands) has them
+ * sorted into latitude bands first, so a test reads only the edges of the point's band.
+ */
+export function preparedContains(g: AreaGeometry): (lng: number, lat: number) => boolean {
+  const polygons = polygonsOf(g)
+  let edgeCount = 0
+  for (const p of polygons) for (const r of p) edgeCount += r.length
+  if (edgeCount <= 512) return (lng, lat) => geometryContains(g, lng, lat)
+  const [, minLat, , maxLat] = bboxOf(g)
+  const bands = Math.min(4096, Math.max(16, Math.round(edgeCount / 8)))
+  const h = (maxLat - minLat) / bands || 1
+  const lists: number[][] = Array.from({ length: bands }, () => [])
+  // Per edge: polygon index, lower end (lng, lat), upper end (lng, lat), as in ringCrossings.
+  const edges: number[] = []
+  polygons.forEach((polygon, pi) => {
+    for (const ring of polygon) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        let a = ring[j]!
+        let b = ring[i]!
+        if (a[1] === b[1]) continue
+        if (a[1] > b[1]) [a, b] = [b, a]
+        const e = edges.length / 5
+        edges.push(pi, a[0], a[1], b[0], b[1])
+        const first = Math.max(0, Math.floor((a[1] - minLat) / h))
+        const last = Math.min(bands - 1, Math.floor((b[1] - minLat) / h))
+        for (let k = first; k <= last; k++) lists[k]!.push(e)
+      }
+    }
+  })
+  const flat = Float64Array.from(edges)
+  const bandEdges = lists.map((l) => Int32Array.from(l))
+  const counts = new Uint32Array(polygons.length)
+  return (lng, lat) => {
+    if (lat < minLat || lat > maxLat) return false
+    const band = bandEdges[Math.min(bands - 1, Math.floor((lat - minLat) / h))]!
+    counts.fill(0)
+    for (let k = 0; k < band.length; k++) {
+      const o = band[k]! * 5
+      const ay = flat[o + 2]!
+      const by = flat[o + 4]!
+      if (lat < ay || lat >= by) continue
+      const ax = flat[o + 1]!
+      const x = ax + ((lat - ay) * (flat[o + 3]! - ax)) / (by - ay)
+      if (lng < x) counts[flat[o]!]!++
+    }
+    for (let p = 0; p < counts.length; p++) if (counts[p]! % 2 === 1) return true
+    return false
+  }
+}

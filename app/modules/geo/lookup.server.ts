@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { AreaLevel, Database } from '../../../db/schema'
 import { database, type PlazaDatabase } from '../../lib/db.server'
-import { geometryContains, type AreaGeometry } from './geometry'
+import { preparedContains, type AreaGeometry } from './geometry'
 
 /**
  * Which areas contain a point: candidates from the R*Tree of area bounding boxes (areas_rtree),
@@ -19,6 +19,8 @@ export interface AreaHit {
 
 interface ParsedArea extends AreaHit {
   geometry: AreaGeometry
+  /** The exact test, prepared (latitude bands for geometries with many edges). */
+  contains: (lng: number, lat: number) => boolean
 }
 
 const LEVEL_ORDER: Record<AreaLevel, number> = { city: 0, district: 1, neighbourhood: 2 }
@@ -36,7 +38,8 @@ async function loadGeometries(executor: Kysely<Database> | Transaction<Database>
   const rows = await executor.selectFrom('areas').select(['id', 'slug', 'name', 'level', 'parent_id', 'geometry']).execute()
   const byId = new Map<number, ParsedArea>()
   for (const r of rows) {
-    byId.set(r.id, { id: r.id, slug: r.slug, name: r.name, level: r.level, parentId: r.parent_id, geometry: JSON.parse(r.geometry) as AreaGeometry })
+    const geometry = JSON.parse(r.geometry) as AreaGeometry
+    byId.set(r.id, { id: r.id, slug: r.slug, name: r.name, level: r.level, parentId: r.parent_id, geometry, contains: preparedContains(geometry) })
   }
   geometries = { at: Date.now(), byId }
   return byId
@@ -50,7 +53,7 @@ function exact(byId: Map<number, ParsedArea>, candidates: number[], lat: number,
   const hits: AreaHit[] = []
   for (const id of candidates) {
     const area = byId.get(id)
-    if (area && geometryContains(area.geometry, lng, lat)) {
+    if (area && area.contains(lng, lat)) {
       hits.push({ id: area.id, slug: area.slug, name: area.name, level: area.level, parentId: area.parentId })
     }
   }

@@ -1,3 +1,4 @@
+import type { AreaRelocation } from './relocation'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
 import { database, type PlazaDatabase } from '../../lib/db.server'
@@ -433,4 +434,53 @@ export async function itemTotalsByArea(): Promise<Map<number, number>> {
     .groupBy('area_id')
     .execute()
   return new Map(rows.map((r) => [r.area_id, r.n]))
+}
+
+/**
+ * A geography import: every item's areas recomputed under the new areas (inside the import's
+ * transaction), map_item_areas rewritten for the items that moved and map_area_counts adjusted by
+ * their difference. Returns how many items moved.
+ */
+export function relocateMapItems(r: AreaRelocation): number {
+  const page = r.sqlite.prepare('select id, kind, lng, lat, area_ids, status, visible from map_items where id > ? order by id limit 5000')
+  const setAreas = r.sqlite.prepare('update map_items set area_ids = ? where id = ?')
+  const dropLinks = r.sqlite.prepare('delete from map_item_areas where map_item_id = ?')
+  const addLink = r.sqlite.prepare('insert into map_item_areas (area_id, map_item_id) values (?, ?)')
+  const deltas = new Map<string, { areaId: number; kind: string; status: string; n: number }>()
+  const count = (areaId: number, kind: string, status: string, n: number) => {
+    const key = `${areaId}\u0000${kind}\u0000${status}`
+    const d = deltas.get(key)
+    if (d) d.n += n
+    else deltas.set(key, { areaId, kind, status, n })
+  }
+  let moved = 0
+  let after = 0
+  for (;;) {
+    const rows = page.all(after) as Array<{ id: number; kind: string; lng: number; lat: number; area_ids: string; status: string; visible: number }>
+    if (rows.length === 0) break
+    after = rows[rows.length - 1]!.id
+    for (const row of rows) {
+      const ids = r.locate(row.lat, row.lng).map((a) => a.id)
+      const json = JSON.stringify(ids)
+      if (json === row.area_ids) continue
+      moved++
+      setAreas.run(json, row.id)
+      dropLinks.run(row.id)
+      for (const id of ids) addLink.run(id, row.id)
+      if (row.visible === 1) {
+        for (const id of JSON.parse(row.area_ids) as number[]) count(id, row.kind, row.status, -1)
+        for (const id of ids) count(id, row.kind, row.status, 1)
+      }
+    }
+  }
+  const adjust = r.sqlite.prepare(
+    'insert into map_area_counts (area_id, kind, status, n) values (?, ?, ?, ?) on conflict (area_id, kind, status) do update set n = n + excluded.n',
+  )
+  for (const d of deltas.values()) if (d.n !== 0) adjust.run(d.areaId, d.kind, d.status, d.n)
+  r.sqlite.prepare('delete from map_area_counts where n <= 0').run()
+  if (r.removed.size) {
+    const drop = r.sqlite.prepare('delete from map_area_counts where area_id = ?')
+    for (const id of r.removed) drop.run(id)
+  }
+  return moved
 }
