@@ -7,6 +7,7 @@ import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import type { Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
+import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
 import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { renderMarkdown } from '../../lib/markdown.server'
@@ -955,7 +956,8 @@ export async function petitionJson(id: number) {
     state: row.state,
     target: {
       kind: row.target_kind,
-      ...(row.target_kind === 'department' ? { id: row.target_department_id, name: row.departmentName } : {}),
+      // Names entered per language: the site's default language (machines get one value).
+      ...(row.target_kind === 'department' ? { id: row.target_department_id, name: namesIn(cityDefaultLocale())(row.departmentName) } : {}),
       ...(row.target_kind === 'representative' ? { id: row.target_representative_id, name: row.representativeName } : {}),
     },
     restricted_to: row.areaSlug ? { id: row.area_id, slug: row.areaSlug, name: row.areaName } : null,
