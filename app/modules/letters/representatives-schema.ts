@@ -46,23 +46,22 @@ const optionalDate = (key: string) =>
  * A name per language (issue 16 part 7): the stored JSON text (`{"en":…,"es":…}`); a plain string
  * counts as English. At least one language; each at most `max` characters. Gives the JSON to store.
  */
+const cleanLocalized = (stored: string): Localized => {
+  const clean: Localized = {}
+  for (const [locale, text] of Object.entries(parseLocalized(stored))) {
+    const value = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+    if (value) clean[locale as keyof Localized] = value
+  }
+  return clean
+}
+// Checks (not transforms) raise the problems, so the other fields' checks still run and every
+// problem shows next to its field at once.
 const localizedText = (max: number, key: string) =>
-  z.string().transform((stored, ctx) => {
-    const clean: Localized = {}
-    for (const [locale, text] of Object.entries(parseLocalized(stored))) {
-      const value = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
-      if (value) clean[locale as keyof Localized] = value
-    }
-    if (Object.keys(clean).length === 0) {
-      ctx.addIssue({ code: 'custom', message: `representatives:errors.${key}Required` })
-      return z.NEVER
-    }
-    if (Object.values(clean).some((text) => text.length > max)) {
-      ctx.addIssue({ code: 'custom', message: `representatives:errors.${key}TooLong` })
-      return z.NEVER
-    }
-    return serializeLocalized(clean)
-  })
+  z
+    .string()
+    .refine((v) => Object.keys(cleanLocalized(v)).length > 0, `representatives:errors.${key}Required`)
+    .refine((v) => Object.values(cleanLocalized(v)).every((text) => text.length <= max), `representatives:errors.${key}TooLong`)
+    .transform((v) => serializeLocalized(cleanLocalized(v)))
 
 export const representativeInputSchema = z
   .object({
