@@ -22,7 +22,7 @@ export const links: LinksFunction = () => [{ rel: 'stylesheet', href: votesStyle
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request)
   const { t, locale } = await translatorFor(request)
-  const [mine, options] = await Promise.all([delegationsOf(user), delegationScopeOptions()])
+  const [mine, options] = await Promise.all([delegationsOf(user), delegationScopeOptions(locale)])
   const names = { areas: Object.fromEntries(Object.entries(options.areaNames).map(([k, v]) => [k, v])), categories: Object.fromEntries(options.categories.map((c) => [c.code, c.name])) }
   const translate = (key: string, values?: Record<string, unknown>) => t(key, values ?? {}) as string
   const date = formatters(locale).date

@@ -8,7 +8,7 @@ import { Field, FormMessage } from '../components/forms'
 import { accountForAdmin, listDepartments, userRoles } from '../modules/accounts/accounts.server'
 import { deactivateStaff, grantStaffRole, reactivateStaff, revokeStaffRole } from '../modules/city/staff.server'
 import { deactivateSchema } from '../modules/city/schema'
-import { localize } from '../lib/localized'
+import { namesIn } from '../lib/localized.server'
 import { grantRoleSchema, removeRoleSchema } from '../modules/accounts/schema'
 import { fail, type FormFailure } from '../modules/accounts/routing.server'
 import { roles } from '../modules/accounts/policy'
@@ -28,8 +28,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   return {
     title: t('accounts:admin.userTitle', { name: user.displayName }),
     user: { id: user.id, displayName: user.displayName, email: user.email, level: user.verificationLevel, deactivated: user.deactivatedAt !== null },
-    roles: roles.map((r) => ({ ...r, department: r.department === null ? null : localize(r.department, locale) })),
-    departments: departments.map((d) => ({ id: d.id, name: localize(d.name, locale) })),
+    roles: roles.map((r) => ({ ...r, department: r.department === null ? null : namesIn(locale)(r.department) })),
+    departments: departments.map((d) => ({ id: d.id, name: namesIn(locale)(d.name) })),
   }
 }
 

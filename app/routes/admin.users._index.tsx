@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next'
 import { requirePermission } from '../lib/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
-import { localize } from '../lib/localized'
+import { namesIn } from '../lib/localized.server'
 import { findUsers, listDepartments } from '../modules/accounts/accounts.server'
 import { fail, type FormFailure } from '../modules/accounts/routing.server'
 import { inviteStaff, listInvitations, revokeInvitation } from '../modules/city/invitations.server'
@@ -17,20 +17,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'admin:users')
   const { t, locale } = await translatorFor(request)
   const q = (new URL(request.url).searchParams.get('q') ?? '').slice(0, 200)
-  const [users, rawDepartments, invitations, identity] = await Promise.all([findUsers(q), listDepartments(), listInvitations(), siteIdentity()])
-  const departments = rawDepartments.map((d) => ({ id: d.id, name: localize(d.name, locale, identity.defaultLocale) }))
-  // Department names are localized JSON once the services pages write them (a plain name stays as it is).
-  const people = users.map((u) => ({ ...u, roles: u.roles.map((r) => ({ ...r, department: r.department === null ? null : localize(r.department, locale, identity.defaultLocale) })) }))
-  return {
-    title: t('accounts:admin.usersTitle'),
-    q,
-    locale,
-    users: people,
-    departments,
-    invitations,
-    languages: identity.languages,
-    defaultLocale: identity.defaultLocale,
-  }
+  const [rawUsers, rawDepartments, invitations, identity] = await Promise.all([findUsers(q), listDepartments(), listInvitations(), siteIdentity()])
+  const name = namesIn(locale)
+  const departments = rawDepartments.map((d) => ({ id: d.id, name: name(d.name) }))
+  const users = rawUsers.map((u) => ({ ...u, roles: u.roles.map((r) => ({ ...r, department: r.department === null ? null : name(r.department) })) }))
+  return { title: t('accounts:admin.usersTitle'), q, locale, users, departments, invitations, languages: identity.languages, defaultLocale: identity.defaultLocale }
 }
 
 /** Invite a person by e-mail with roles and departments, or revoke an open invitation. */

@@ -72,7 +72,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const url = new URL(request.url)
   const f = formatters(locale)
   const utc = (iso: string | null) => (iso ? `${f.dateTime.format(new Date(iso))} UTC` : '–')
-  const [choices, context] = await Promise.all([formChoices(), formContext()])
+  const [choices, context] = await Promise.all([formChoices(locale), formContext()])
   const form = { areas: choices.areas, categories: choices.categories, districts: context.districts, cityName: context.cityName }
   const askedMethod = url.searchParams.get('method')
 

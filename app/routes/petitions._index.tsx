@@ -7,6 +7,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { FormMessage } from '../components/forms'
 import { PetitionCard, PetitionStateBadge } from '../components/petitions/PetitionParts'
 import { listPetitions, unpublishedOf } from '../modules/petitions/petitions.server'
+import { petitionCategories } from '../modules/services/services.server'
 import { isListFilter, isListSort, listFilters, listSorts } from '../modules/petitions/states'
 import { itemFeedLinks } from '../modules/notifications/feeds'
 
@@ -27,11 +28,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const pageParam = Number(url.searchParams.get('page') ?? '1')
   const page = Number.isSafeInteger(pageParam) && pageParam > 0 && pageParam < 100_000 ? pageParam : 1
   const [{ t, locale }, user] = await Promise.all([translatorFor(request), getUser(request)])
-  const [result, mine] = await Promise.all([listPetitions({ q, state, sort, page }), user ? unpublishedOf(user.id) : Promise.resolve([])])
+  const categories = await petitionCategories(locale)
+  // An unknown category code is ignored (the whole list), never an error page.
+  const category = categories.some((c) => c.code === url.searchParams.get('category')) ? url.searchParams.get('category')! : ''
+  const [result, mine] = await Promise.all([listPetitions({ q, state, sort, page, category: category || undefined }), user ? unpublishedOf(user.id) : Promise.resolve([])])
   return {
     title: t('petitions:list.title'),
     locale,
-    filter: { q, state, sort },
+    filter: { q, state, sort, category },
+    categories,
     ...result,
     mine,
     deleted: url.searchParams.get('deleted') === '1',
@@ -49,7 +54,7 @@ export default function PetitionsList() {
   const { t } = useTranslation('petitions')
   const query = (changes: Record<string, string | number>) => {
     const q = new URLSearchParams()
-    const all = { q: data.filter.q, state: data.filter.state === 'open' ? '' : data.filter.state, sort: data.filter.sort === 'signatures' ? '' : data.filter.sort, page: data.page, ...changes }
+    const all = { q: data.filter.q, state: data.filter.state === 'open' ? '' : data.filter.state, sort: data.filter.sort === 'signatures' ? '' : data.filter.sort, category: data.filter.category, page: data.page, ...changes }
     for (const [k, v] of Object.entries(all)) if (v !== '' && !(k === 'page' && v === 1)) q.set(k, String(v))
     const s = q.toString()
     return s ? `/petitions?${s}` : '/petitions'
@@ -93,6 +98,19 @@ export default function PetitionsList() {
             ))}
           </select>
         </div>
+        {data.categories.length ? (
+          <div className="field">
+            <label htmlFor="filter-category">{t('list.category')}</label>
+            <select id="filter-category" name="category" defaultValue={data.filter.category}>
+              <option value="">{t('list.allCategories')}</option>
+              {data.categories.map((c) => (
+                <option key={c.code} value={c.code}>
+                  {c.name}
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <div className="field">
           <label htmlFor="filter-sort">{t('list.sort')}</label>
           <select id="filter-sort" name="sort" defaultValue={data.filter.sort}>

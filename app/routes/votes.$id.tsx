@@ -78,7 +78,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (viewer) {
     const e = viewer.eligibility
     const delegation = viewer.delegation
-    const scopeNames = delegation ? { areas: names, categories: delegation.scope.startsWith('category:') ? await categoryNames() : {} } : null
+    const scopeNames = delegation ? { areas: names, categories: delegation.scope.startsWith('category:') ? await categoryNames(locale) : {} } : null
     viewerData = {
       eligible: e.refusal === null,
       refusal: e.refusal ? refusalMessage(translate, e.refusal, context) : null,

@@ -39,7 +39,12 @@ const department = (slug: string) => one<{ id: number }>('select id from departm
 const userId = (email: string) => one<{ id: number }>('select id from users where email = ?', email).id
 /** Open reports of a department, oldest first. */
 const openReports = (slug: string) => query<{ id: number }>(`select id from reports where department_id = ? and state_kind = 'open' order by id`, department(slug)).map((r) => r.id)
-const reportRow = (id: number) => one<Record<string, unknown>>('select * from reports where id = ?', id)
+// Without questionnaire_due_at: the questionnaire worker clears it in the background once it is
+// due (seeded reports' dates pass as the calendar moves), whatever the test does.
+const reportRow = (id: number) => {
+  const { questionnaire_due_at: _due, ...row } = one<Record<string, unknown>>('select * from reports where id = ?', id)
+  return row
+}
 const updateCount = (id: number) => one<{ n: number }>('select count(*) as n from report_updates where report_id = ?', id).n
 const idsOnPage = (html: string) => [...html.matchAll(/id="select-(\d+)"/g)].map((m) => Number(m[1]))
 

@@ -181,20 +181,26 @@ describe('administration', () => {
 
   it('shows each error next to its field and keeps what was typed; then creates, audits, filters', async () => {
     const admin = await as('admin')
-    const bad = await admin.post('/admin/representatives/new', { intent: 'save', name: 'Queralt Sala', role: '', level: 'neighbourhood', area: 'ribera-nord', email: 'nope', party: 'Moviment Lume', activeFrom: '2024-05-01', activeUntil: '2024-04-01' })
+    const bad = await admin.post('/admin/representatives/new', { intent: 'save', name: 'Queralt Sala', role_en: '', role_es: ' ', level: 'neighbourhood', area: 'ribera-nord', email: 'nope', party: 'Moviment Lume', activeFrom: '2024-05-01', activeUntil: '2024-04-01' })
     expect(bad.status).toBe(400)
     const html = await bad.text()
-    expect(errorNextTo(html, 'role')).toBe('Enter the role.')
+    expect(errorNextTo(html, 'role_en')).toBe('Enter the role.')
     expect(errorNextTo(html, 'email')).toBe('Enter a valid e-mail address, like name@example.org.')
     expect(errorNextTo(html, 'area')).toBe('This level represents neighbourhoods: choose a neighbourhood.')
     expect(errorNextTo(html, 'activeUntil')).toBe('The end of the term must not come before its start.')
     expect(html).toContain('value="Queralt Sala"')
     expect(html).toContain('value="Moviment Lume"')
 
-    const created = await admin.post('/admin/representatives/new', { intent: 'save', name: 'Queralt Sala', role: 'Neighbourhood councillor', level: 'neighbourhood', area: 'el-molinar', email: 'queralt.sala@council.valmera.example', party: 'Moviment Lume', activeFrom: '2024-05-01', activeUntil: '' })
+    const created = await admin.post('/admin/representatives/new', { intent: 'save', name: 'Queralt Sala', role_en: 'Neighbourhood councillor', role_es: 'Concejala de barrio', role_fr: '', level: 'neighbourhood', area: 'el-molinar', email: 'queralt.sala@council.valmera.example', party: 'Moviment Lume', activeFrom: '2024-05-01', activeUntil: '' })
     expect(created.status).toBe(302)
     const id = Number(/\/admin\/representatives\/(\d+)\?done=created/.exec(created.headers.get('location') ?? '')![1])
     expect(one<{ action: string }>("select action from audit_log where target_kind = 'representative' and target_id = ? order by id", id).action).toBe('representative.create')
+    // The role per language; French, left empty, falls back to the default language.
+    expect(JSON.parse(one<{ role: string }>('select role from representatives where id = ?', id).role)).toEqual({ en: 'Neighbourhood councillor', es: 'Concejala de barrio' })
+    const inSpanish = new Visitor(plaza.url, { 'accept-language': 'es' })
+    expect(await (await inSpanish.get(`/representatives/${id}`)).text()).toContain('Concejala de barrio')
+    const editForm = await (await admin.get(`/admin/representatives/${id}`)).text()
+    expect(editForm).toContain('value="Concejala de barrio"')
     const list = await (await admin.get('/admin/representatives?area=el-molinar&level=neighbourhood')).text()
     expect(list).toContain(`data-testid="row-${id}"`)
     expect(list).toContain('queralt.sala@council.valmera.example')
@@ -222,7 +228,8 @@ describe('administration', () => {
       .toBuffer()
     const form = () => {
       const f = new FormData()
-      for (const [k, v] of Object.entries({ intent: 'save', name: rep.name, role: rep.role, level: rep.level, area: rep.slug, email: rep.email, party: '', activeFrom: '', activeUntil: '' })) f.set(k, v)
+      const role = JSON.parse(rep.role) as Record<string, string>
+      for (const [k, v] of Object.entries({ intent: 'save', name: rep.name, role_en: role.en ?? '', role_es: role.es ?? '', role_fr: role.fr ?? '', level: rep.level, area: rep.slug, email: rep.email, party: '', activeFrom: '', activeUntil: '' })) f.set(k, v)
       return f
     }
     const bad = form()
@@ -249,16 +256,17 @@ describe('administration', () => {
     const admin = await as('admin')
     const template = await admin.get('/admin/representatives/template.csv')
     expect(template.headers.get('content-type')).toContain('text/csv')
-    expect((await template.text()).split('\r\n')[0]).toBe('name,role,level,area,party,email,active_from,active_until')
+    expect((await template.text()).split('\r\n')[0]).toBe('name,role_en,role_es,role_fr,level,area,party,email,active_from,active_until')
     const existing = one<{ name: string; role: string; email: string; slug: string }>(
       "select r.name, r.role, r.email, a.slug from representatives r join areas a on a.id = r.area_id where r.level = 'district' and r.active_until is null order by r.id limit 1",
     )
+    const role = JSON.parse(existing.role) as Record<string, string>
     const csv = [
-      'name;role;level;area;party;email;active_from;active_until',
-      `${existing.name};${existing.role};district;${existing.slug};Nou Partit;${existing.email};2023-06-17;`,
-      'Nil Roure;Neighbourhood councillor;neighbourhood;el-molinar;;nil.roure@council.valmera.example;;',
+      'name;role_en;role_es;role_fr;level;area;party;email;active_from;active_until',
+      `${existing.name};${role.en ?? ''};${role.es ?? ''};${role.fr ?? ''};district;${existing.slug};Nou Partit;${existing.email};2023-06-17;`,
+      'Nil Roure;Neighbourhood councillor;Concejal de barrio;Conseiller de quartier;neighbourhood;el-molinar;;nil.roure@council.valmera.example;;',
       '',
-      'Bad Row;Neighbourhood councillor;neighbourhood;ribera-nord;;not-an-email;2024-13-01;',
+      'Bad Row;;;;neighbourhood;ribera-nord;;not-an-email;2024-13-01;',
     ].join('\n')
     const send = (intent: string, onlyIfNoErrors: boolean, body = csv) => {
       const f = new FormData()
@@ -275,6 +283,7 @@ describe('administration', () => {
     expect(line5).toContain('Column email: Enter a valid e-mail address')
     expect(line5).toContain('Column active_from: Enter a date as YYYY-MM-DD.')
     expect(line5).toContain('Column area: This level represents neighbourhoods')
+    expect(line5).toContain('Column role_en: Enter the role.')
     expect(one<{ n: number }>("select count(*) as n from representatives where email = 'nil.roure@council.valmera.example'").n).toBe(0)
 
     expect(decode(await (await send('apply', true)).text())).toContain('Nothing was imported')
@@ -282,6 +291,7 @@ describe('administration', () => {
 
     expect(decode(await (await send('apply', false)).text())).toContain('Imported: 1 added, 1 updated.')
     expect(one<{ n: number }>("select count(*) as n from representatives where email = 'nil.roure@council.valmera.example'").n).toBe(1)
+    expect(JSON.parse(one<{ role: string }>("select role from representatives where email = 'nil.roure@council.valmera.example'").role)).toEqual({ en: 'Neighbourhood councillor', es: 'Concejal de barrio', fr: 'Conseiller de quartier' })
     expect(one<{ party: string }>('select party from representatives where email = ?', existing.email).party).toBe('Nou Partit')
     expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'representative.import'").n).toBe(1)
 
@@ -291,6 +301,8 @@ describe('administration', () => {
     const many = await send('check', false, `name,role,level,area,party,email,active_from,active_until\n${'a,b,c,d,e,f,,\n'.repeat(5001)}`)
     expect(many.status).toBe(400)
     expect(decode(await many.text())).toContain('more than 5000 rows')
+    const noRole = await send('check', false, 'name,level,area,email\nA,B,C,d@example.org\n')
+    expect(decode(await noRole.text())).toContain('Missing columns: role_en')
     const unknown = await send('check', false, 'name,role,lvl\nA,B,C\n')
     expect(decode(await unknown.text())).toContain('Unknown columns: lvl')
   })

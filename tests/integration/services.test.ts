@@ -109,3 +109,43 @@ describe('public pages in every language', () => {
     })
   }
 })
+
+describe('petition categories on the petition form and list', () => {
+  it('offers the categories (optional), refuses an unknown one next to the field, stores the chosen one, and filters /petitions by it', async () => {
+    const citizen = await as('citizen', 'es')
+    const category = one<{ id: number; code: string; name: string }>('select id, code, name from petition_categories where active = 1 order by position, id limit 1')!
+    const spanish = (JSON.parse(category.name) as Record<string, string>).es!
+    const form = await (await citizen.get('/petitions/new')).text()
+    expect(form).toContain('id="field-category"')
+    expect(form).toContain(`>${spanish}<`)
+    const fields = { intent: 'draft', title: 'Shade over the market square', action: 'Put up shade sails over the market square.', background: '', target: 'council', restriction: '', lat: '', lng: '', area: '' }
+    const bad = await citizen.post('/petitions/new', { ...fields, category: 'no-such-topic' })
+    expect(bad.status).toBe(400)
+    const badHtml = await bad.text()
+    expect(badHtml).toContain('id="field-category-error"')
+    expect(badHtml).toContain('Elige una categoría de la lista.')
+    expect(badHtml).toContain('value="Shade over the market square"')
+    const saved = await citizen.post('/petitions/new', { ...fields, category: category.code })
+    expect(saved.status).toBe(302)
+    const id = Number(/\/petitions\/(\d+)/.exec(saved.headers.get('location') ?? '')![1])
+    expect(one<{ category_id: number }>('select category_id from petitions where id = ?', id)!.category_id).toBe(category.id)
+    // Without a category is fine too.
+    expect((await citizen.post('/petitions/new', { ...fields, title: 'Shade without a topic', category: '' })).status).toBe(302)
+
+    // The list: a category filter; filtered, only the open petitions in that category are counted.
+    const list = await (await citizen.get('/petitions')).text()
+    expect(list).toContain('id="filter-category"')
+    const total = (html: string) => Number(/data-testid="petitions-total">\D*(\d+)/.exec(html)?.[1] ?? NaN)
+    const inCategory = one<{ n: number }>("select count(*) as n from petitions where state = 'open' and category_id = ?", category.id)!.n
+    const everyOpen = one<{ n: number }>("select count(*) as n from petitions where state = 'open'")!.n
+    expect(inCategory).toBeLessThan(everyOpen)
+    expect(total(list)).toBe(everyOpen)
+    const filtered = await citizen.get(`/petitions?category=${category.code}`)
+    expect(filtered.status).toBe(200)
+    expect(total(await filtered.text())).toBe(inCategory)
+    // An unknown code shows the whole list, not an error.
+    const unknown = await citizen.get('/petitions?category=nothing-like-it')
+    expect(unknown.status).toBe(200)
+    expect(total(await unknown.text())).toBe(everyOpen)
+  })
+})

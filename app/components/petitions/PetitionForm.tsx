@@ -8,9 +8,11 @@ import type { BBox, MapClientConfig } from '../map/types'
 import { AreaOptions } from '../AreaSelect'
 
 export interface PetitionFormProps {
-  values: { title: string; action: string; background: string; target: string; department: string; representative: string; restriction: string; lat: string; lng: string; area: string }
+  values: { title: string; action: string; background: string; target: string; department: string; representative: string; restriction: string; category: string; lat: string; lng: string; area: string }
   errors: Record<string, string>
   targets: { departments: Array<{ id: number; name: string }>; representatives: Array<{ id: number; name: string; role: string }> }
+  /** The administrator's petition categories (names already in the reader's language); none: no field. */
+  categories?: Array<{ code: string; name: string }>
   areas: Array<{ slug: string; name: string; level: string; parentSlug: string | null }>
   map: { config: MapClientConfig; bounds: BBox; areas: PickerArea[] } | null
   previewHtml: string | null
@@ -23,7 +25,7 @@ export interface PetitionFormProps {
  * next to their fields; "Preview" renders the background's Markdown on the server (no JavaScript
  * needed); "Save as draft" keeps it private; "Gather sponsors" sends it on.
  */
-export function PetitionForm({ values, errors, targets, areas, map, previewHtml, sponsors, city }: PetitionFormProps) {
+export function PetitionForm({ values, errors, targets, categories = [], areas, map, previewHtml, sponsors, city }: PetitionFormProps) {
   const { t } = useTranslation('petitions')
   const n = useNames()
   const described = (name: string, hint = true) => [hint ? `field-${name}-hint` : null, errors[name] ? `field-${name}-error` : null].filter(Boolean).join(' ') || undefined
@@ -87,6 +89,18 @@ export function PetitionForm({ values, errors, targets, areas, map, previewHtml,
           </div>
         ) : null}
       </fieldset>
+      {categories.length ? (
+        <Field name="category" label={t('fields.category')} hint={t('hints.category')} error={errors.category}>
+          <select id="field-category" name="category" defaultValue={values.category} aria-invalid={errors.category ? true : undefined} aria-describedby={described('category')}>
+            <option value="">{t('form.noCategory')}</option>
+            {categories.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      ) : null}
       <Field name="restriction" label={t('fields.restriction')} hint={t('hints.restriction')} error={errors.restriction}>
         {/* AreaSelect's control is named "area" (the location picker's field): this one is "restriction". */}
         <select id="field-restriction" name="restriction" defaultValue={values.restriction} aria-invalid={errors.restriction ? true : undefined} aria-describedby={described('restriction')}>

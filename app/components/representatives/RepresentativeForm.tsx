@@ -33,7 +33,10 @@ export function RepresentativeForm({
       {errors.form ? <FormMessage tone="error">{errors.form}</FormMessage> : null}
       <input type="hidden" name="intent" value="save" />
       <Field name="name" label={t('fields.name')} error={errors.name} defaultValue={values.name} required autoComplete="off" />
-      <Field name="role" label={t('fields.role')} hint={t('fields.roleHint')} error={errors.role} defaultValue={values.role} required />
+      {/* The role per language (issue 16 part 7); one is enough, the others fall back to it. */}
+      <Field name="role_en" label={t('fields.roleIn', { language: 'English' })} hint={t('fields.roleHint')} error={errors.role} defaultValue={values.role_en} />
+      <Field name="role_es" label={t('fields.roleIn', { language: 'Español' })} defaultValue={values.role_es} />
+      <Field name="role_fr" label={t('fields.roleIn', { language: 'Français' })} defaultValue={values.role_fr} />
       <Field name="level" label={t('fields.level')} error={errors.level}>
         <select id={level.id} name="level" defaultValue={values.level ?? ''} aria-describedby={level.described} aria-invalid={errors.level ? true : undefined}>
           <option value="">{t('fields.chooseLevel')}</option>

@@ -19,14 +19,18 @@ import { lookupTables, validateRepresentative, type LookupTables } from './repre
 
 export const CSV_MAX_BYTES = 2 * 1024 * 1024
 export const CSV_MAX_ROWS = 5000
-export const CSV_COLUMNS = ['name', 'role', 'level', 'area', 'party', 'email', 'active_from', 'active_until'] as const
-export type CsvColumn = (typeof CSV_COLUMNS)[number]
-const REQUIRED: readonly CsvColumn[] = ['name', 'role', 'level', 'area', 'email']
+/** The template's columns: the role per language (at least one of them). */
+export const CSV_COLUMNS = ['name', 'role_en', 'role_es', 'role_fr', 'level', 'area', 'party', 'email', 'active_from', 'active_until'] as const
+/** Also read: "role" (files made before roles had languages), taken as the English role. */
+const READ_COLUMNS = [...CSV_COLUMNS, 'role'] as const
+export type CsvColumn = (typeof READ_COLUMNS)[number]
+const REQUIRED: readonly CsvColumn[] = ['name', 'level', 'area', 'email']
+const ROLE_COLUMNS: readonly CsvColumn[] = ['role', 'role_en', 'role_es', 'role_fr']
 
 /** The form's field names → the CSV's column names (errors are reported by column). */
 const COLUMN_OF_FIELD: Record<string, CsvColumn> = {
   name: 'name',
-  role: 'role',
+  role: 'role_en',
   level: 'level',
   area: 'area',
   party: 'party',
@@ -95,9 +99,10 @@ export function parseRepresentativesCsv(input: Buffer | string): { ok: true; row
   const [header, ...body] = records
   if (!header) return { ok: false, fatal: { key: 'csv.empty' } }
   const columns = header.record.map((h) => h.trim().toLowerCase().replace(/\s+/g, '_'))
-  const unknown = columns.filter((c) => !(CSV_COLUMNS as readonly string[]).includes(c))
+  const unknown = columns.filter((c) => !(READ_COLUMNS as readonly string[]).includes(c))
   if (unknown.length) return { ok: false, fatal: { key: 'csv.unknownColumns', values: { columns: unknown.join(', ').slice(0, 200), expected: CSV_COLUMNS.join(', ') } } }
-  const missing = REQUIRED.filter((c) => !columns.includes(c))
+  const missing: string[] = REQUIRED.filter((c) => !columns.includes(c))
+  if (!ROLE_COLUMNS.some((c) => columns.includes(c))) missing.splice(1, 0, 'role_en')
   if (missing.length) return { ok: false, fatal: { key: 'csv.missingColumns', values: { columns: missing.join(', ') } } }
   const repeated = columns.find((c, i) => columns.indexOf(c) !== i)
   if (repeated) return { ok: false, fatal: { key: 'csv.repeatedColumn', values: { column: repeated } } }
@@ -108,7 +113,7 @@ export function parseRepresentativesCsv(input: Buffer | string): { ok: true; row
   // info.lines is the line a record ends on; a record starts one line after the previous one ends.
   let previousEnd = header.info.lines
   for (const { record, info } of body) {
-    const fields = Object.fromEntries(CSV_COLUMNS.map((c) => [c, ''])) as Record<CsvColumn, string>
+    const fields = Object.fromEntries(READ_COLUMNS.map((c) => [c, ''])) as Record<CsvColumn, string>
     columns.forEach((c, i) => {
       fields[c as CsvColumn] = (record[i] ?? '').trim()
     })
@@ -156,7 +161,9 @@ export function planRows(rows: ParsedRow[], tables: LookupTables, existing: Map<
     const checked = validateRepresentative(
       {
         name: fields.name,
-        role: fields.role,
+        role_en: fields.role_en || fields.role,
+        role_es: fields.role_es,
+        role_fr: fields.role_fr,
         level: fields.level,
         area: fields.area,
         party: fields.party,
@@ -253,7 +260,7 @@ export async function applyImport(actorId: number, input: Buffer | string, optio
 export function representativesCsvTemplate(): string {
   return [
     CSV_COLUMNS.join(','),
-    'Aina Ferrer,Neighbourhood councillor,neighbourhood,el-molinar,Valmera Verda,aina.ferrer@council.valmera.example,2023-06-17,',
-    '"Puig, Marc",District councillor,district,ribera-nord,Independent,marc.puig@council.valmera.example,2023-06-17,2027-06-16',
+    'Aina Ferrer,Neighbourhood councillor,Concejala de barrio,Conseillère de quartier,neighbourhood,el-molinar,Valmera Verda,aina.ferrer@council.valmera.example,2023-06-17,',
+    '"Puig, Marc",District councillor,Concejal de distrito,Conseiller de district,district,ribera-nord,Independent,marc.puig@council.valmera.example,2023-06-17,2027-06-16',
   ].join('\r\n') + '\r\n'
 }

@@ -3,6 +3,7 @@ import { redirect } from '@remix-run/node'
 import { photoErrorMessage, photoMaxBytes } from '../reports/photos.server'
 import { areaOptions } from '../geo/areas.server'
 import { database } from '../../lib/db.server'
+import { parseLocalized } from '../../lib/localized'
 import { listLevels, preparePortrait, saveRepresentative, deactivateRepresentative, setBounceMark } from './representatives.server'
 
 /**
@@ -61,7 +62,7 @@ export async function representativeFormOptions(locale: string) {
 export type FormOutcome = { kind: 'redirect'; response: Response } | { kind: 'render'; status: number; values: Record<string, string>; errors: Record<string, string> }
 
 const FORM_TEXT_LIMIT = 64 * 1024
-const VALUE_FIELDS = ['name', 'role', 'level', 'area', 'party', 'email', 'activeFrom', 'activeUntil', 'note'] as const
+const VALUE_FIELDS = ['name', 'role_en', 'role_es', 'role_fr', 'level', 'area', 'party', 'email', 'activeFrom', 'activeUntil', 'note'] as const
 
 /**
  * The admin form's action, for /admin/representatives/new (no id) and /admin/representatives/:id:
@@ -113,5 +114,6 @@ function translate(errors: Record<string, string[] | undefined>, t: TFunction): 
 /** The edit form's values for a stored representative (its area as a slug). */
 export async function representativeFormValues(rep: { name: string; role: string; level: string; areaId: number; party: string | null; email: string; activeFrom: string | null; activeUntil: string | null }) {
   const area = await database().db.selectFrom('areas').select('slug').where('id', '=', rep.areaId).executeTakeFirst()
-  return { name: rep.name, role: rep.role, level: rep.level, area: area?.slug ?? '', party: rep.party ?? '', email: rep.email, activeFrom: rep.activeFrom ?? '', activeUntil: rep.activeUntil ?? '' }
+  const role = parseLocalized(rep.role)
+  return { name: rep.name, role_en: role.en ?? '', role_es: role.es ?? '', role_fr: role.fr ?? '', level: rep.level, area: area?.slug ?? '', party: rep.party ?? '', email: rep.email, activeFrom: rep.activeFrom ?? '', activeUntil: rep.activeUntil ?? '' }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseLocalized, readLocalizedField, serializeLocalized, type Localized } from '../../lib/localized'
 
 /**
  * Inputs of representatives and their levels (issue 9), shared by the admin forms and the CSV
@@ -41,10 +42,32 @@ const optionalDate = (key: string) =>
     .refine((v) => v === '' || isIsoDate(v), `representatives:errors.${key}Invalid`)
     .transform((v) => (v === '' ? null : v))
 
+/**
+ * A name per language (issue 16 part 7): the stored JSON text (`{"en":…,"es":…}`); a plain string
+ * counts as English. At least one language; each at most `max` characters. Gives the JSON to store.
+ */
+const cleanLocalized = (stored: string): Localized => {
+  const clean: Localized = {}
+  for (const [locale, text] of Object.entries(parseLocalized(stored))) {
+    const value = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
+    if (value) clean[locale as keyof Localized] = value
+  }
+  return clean
+}
+// Checks (not transforms) raise the problems, so the other fields' checks still run and every
+// problem shows next to its field at once.
+const localizedText = (max: number, key: string) =>
+  z
+    .string()
+    .refine((v) => Object.keys(cleanLocalized(v)).length > 0, `representatives:errors.${key}Required`)
+    .refine((v) => Object.values(cleanLocalized(v)).every((text) => text.length <= max), `representatives:errors.${key}TooLong`)
+    .transform((v) => serializeLocalized(cleanLocalized(v)))
+
 export const representativeInputSchema = z
   .object({
     name: text(NAME_MAX, 'name', true),
-    role: text(ROLE_MAX, 'role', true),
+    /** Per language: the JSON text representativeFields makes of role_en, role_es, role_fr. */
+    role: localizedText(ROLE_MAX, 'role'),
     level: z.string().trim().max(40, 'representatives:errors.levelUnknown').min(1, 'representatives:errors.levelRequired'),
     /** An area id or slug; the server resolves it. */
     area: z.string().trim().max(100, 'representatives:errors.areaUnknown').min(1, 'representatives:errors.areaRequired'),
@@ -88,5 +111,8 @@ export const bounceNoteSchema = text(NOTE_MAX, 'note', false)
 /** Every field of the representative form as strings (what a form or a CSV row gives). */
 export function representativeFields(source: Record<string, unknown>): Record<keyof RepresentativeFields, string> {
   const s = (k: string) => (typeof source[k] === 'string' ? (source[k] as string) : '')
-  return { name: s('name'), role: s('role'), level: s('level'), area: s('area'), party: s('party'), email: s('email'), activeFrom: s('activeFrom'), activeUntil: s('activeUntil') }
+  // The role per language (role_en, role_es, role_fr); a single "role" (older forms, files) is English.
+  const perLanguage = readLocalizedField(source, 'role')
+  const role = Object.keys(perLanguage).length ? serializeLocalized(perLanguage) : s('role')
+  return { name: s('name'), role, level: s('level'), area: s('area'), party: s('party'), email: s('email'), activeFrom: s('activeFrom'), activeUntil: s('activeUntil') }
 }

@@ -1,5 +1,8 @@
 import type { Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
+import type { Locale } from '../../lib/i18n'
+import { translator } from '../../lib/i18n.server'
+import { namesIn } from '../../lib/localized.server'
 import { notify } from './notify.server'
 
 /**
@@ -19,14 +22,19 @@ export async function reportUpdated(trx: Trx, u: { reportId: number; authorId: n
   const r = await trx.selectFrom('reports').select(['title']).where('id', '=', u.reportId).executeTakeFirst()
   if (!r) return 0
   const state = toState ? await trx.selectFrom('report_states').select(['label']).where('code', '=', toState).executeTakeFirst() : undefined
-  const parts = [...(toState ? [`${state?.label ?? toState}`] : []), ...(u.text ? [clip(u.text)] : [])]
-  if (parts.length === 0) return 0
+  if (!toState && !u.text) return 0
+  // The state's own name in each follower's language, else Plaza's translation of its code.
+  const text = (locale: Locale) =>
+    [
+      ...(toState ? [(state?.label && namesIn(locale)(state.label)) || (translator(locale)(`reports:states.${toState}`, { defaultValue: toState }) as string)] : []),
+      ...(u.text ? [clip(u.text)] : []),
+    ].join('\n\n')
   return notify(trx, {
     targetKind: 'report',
     targetId: u.reportId,
     event: toState ? 'report.state' : 'report.update',
     title: { key: toState ? 'events.report.state' : 'events.report.update', values: { title: r.title } },
-    text: parts.join('\n\n'),
+    text,
     url: `/reports/${u.reportId}`,
     actorUserId: u.authorId,
   })

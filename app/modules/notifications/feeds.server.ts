@@ -2,6 +2,7 @@ import type { AreaLevel } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import { translatorFor } from '../../lib/i18n.server'
+import { namesIn } from '../../lib/localized.server'
 import { cityProfile } from '../geo/areas.server'
 import { publicStates as petitionPublicStates } from '../petitions/states'
 import { publicStates as proposalPublicStates } from '../proposals/states'
@@ -72,6 +73,7 @@ export type ItemFeedRequest = { kind: 'all'; format: FeedFormat } | { kind: 'are
  */
 export async function itemFeedResponse(request: Request, feedKind: ItemFeedKind, spec: ItemFeedRequest): Promise<Response> {
   const { t, locale } = await translatorFor(request)
+  const name = namesIn(locale)
   const city = (await cityProfile())?.name ?? 'Plaza'
   const base = config().PUBLIC_URL
   const ns = `notifications:feeds.${feedKind}`
@@ -104,8 +106,8 @@ export async function itemFeedResponse(request: Request, feedKind: ItemFeedKind,
       if (!category) return plain(404, t('notifications:feeds.errors.unknownCategory', { code: file.name }))
       scope = { kind: 'category', code: category.code }
       filter.categoryId = category.id
-      title = t(`${ns}.categoryTitle`, { category: category.name, city })
-      description = t(`${ns}.categoryDescription`, { category: category.name, city })
+      title = t(`${ns}.categoryTitle`, { category: name(category.name), city })
+      description = t(`${ns}.categoryDescription`, { category: name(category.name), city })
       if (feedKind === 'proposals') page = `/proposals?${new URLSearchParams({ category: category.code })}`
     }
   }
@@ -116,7 +118,7 @@ export async function itemFeedResponse(request: Request, feedKind: ItemFeedKind,
     entries = rows.map((p) => {
       const area = [p.areaName, p.districtName].filter((x, i, all): x is string => Boolean(x) && all.indexOf(x) === i).join(', ')
       const facts = [
-        ...(p.categoryName ? [t('notifications:feeds.item.category', { category: p.categoryName })] : []),
+        ...(p.categoryName ? [t('notifications:feeds.item.category', { category: name(p.categoryName) })] : []),
         ...(area ? [t('notifications:feeds.item.area', { area })] : []),
         t('notifications:feeds.item.supports', { count: p.supports }),
         t('notifications:feeds.item.state', { state: t(`proposals:states.${p.state}`, { defaultValue: p.state }) }),
@@ -127,7 +129,7 @@ export async function itemFeedResponse(request: Request, feedKind: ItemFeedKind,
         text: `${facts}\n\n${clip(p.summary)}`,
         published: p.published_at ?? p.created_at,
         updated: p.updated_at,
-        categories: p.categoryName ? [p.categoryName] : [],
+        categories: p.categoryName ? [name(p.categoryName)] : [],
         ...(p.lat !== null && p.lng !== null ? { point: { lat: p.lat, lng: p.lng } } : {}),
       }
     })
@@ -135,7 +137,7 @@ export async function itemFeedResponse(request: Request, feedKind: ItemFeedKind,
     const rows = await petitionFeedItems(filter)
     entries = rows.map((p) => {
       const facts = [
-        ...(p.departmentName ? [t('notifications:feeds.item.department', { department: p.departmentName })] : []),
+        ...(p.departmentName ? [t('notifications:feeds.item.department', { department: name(p.departmentName) })] : []),
         ...(p.areaName ? [t('notifications:feeds.item.area', { area: p.areaName })] : []),
         t('notifications:feeds.item.signatures', { count: p.signature_count }),
         t(`notifications:feeds.item.petition.${p.state === 'open' ? 'open' : 'closed'}`),
@@ -146,7 +148,7 @@ export async function itemFeedResponse(request: Request, feedKind: ItemFeedKind,
         text: `${facts}\n\n${clip(p.action)}`,
         published: p.opened_at ?? p.created_at,
         updated: p.updated_at,
-        categories: p.departmentName ? [p.departmentName] : [],
+        categories: p.departmentName ? [name(p.departmentName)] : [],
         ...(p.lat !== null && p.lng !== null ? { point: { lat: p.lat, lng: p.lng } } : {}),
       }
     })

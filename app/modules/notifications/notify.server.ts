@@ -128,8 +128,11 @@ export async function withAncestors(db: Reader, ids: Array<number | null | undef
 
 // ---------------------------------------------------------------- notify
 
-/** Words for a mail: a plain string, or a key of the notifications namespace in each follower's language. */
-export type Words = string | { key: string; values?: Record<string, string | number> }
+/**
+ * Words for a mail: a plain string, a key of the notifications namespace in each follower's
+ * language, or a function of that language (e.g. a name an administrator entered per language).
+ */
+export type Words = string | { key: string; values?: Record<string, string | number> } | ((locale: Locale) => string)
 
 export interface FollowEvent {
   targetKind: FollowKind
@@ -160,6 +163,7 @@ interface Follower {
 const say = (locale: Locale, words: Words | undefined) => {
   if (words === undefined) return ''
   if (typeof words === 'string') return words
+  if (typeof words === 'function') return words(locale)
   return translator(locale)(`notifications:${words.key}`, words.values ?? {}) as string
 }
 

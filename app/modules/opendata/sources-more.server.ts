@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { database } from '../../lib/db.server'
 import { config } from '../../lib/config.server'
+import { defaultLanguageNames } from './names.server'
 import { publicStates as publicPetitionStates } from '../petitions/states'
 import { responseRates } from '../letters/representatives.server'
 import { registerDataset } from './datasets.server'
@@ -174,6 +175,7 @@ export function registerPetitionAndRepresentativeDatasets() {
         .limit(limit)
         .execute()
       const rates = await responseRates(rows.map((r) => r.id))
+      const localized = defaultLanguageNames()
       const round = (v: number | null | undefined) => (v === null || v === undefined ? null : Math.round(v * 10_000) / 10_000)
       return rows.map((r) => {
         const rate = rates.get(r.id)
@@ -182,7 +184,7 @@ export function registerPetitionAndRepresentativeDatasets() {
           row: {
             id: r.id,
             name: r.name,
-            role: r.role,
+            role: localized(r.role),
             level: r.level,
             area: r.slug,
             party: r.party,

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { database } from '../../lib/db.server'
 import { config } from '../../lib/config.server'
+import { defaultLanguageNames } from './names.server'
 import { publicStates } from '../proposals/states'
 import { labelOf, readSpec } from '../voting/processes.server'
 import type { MethodResult } from '../voting/methods'
@@ -82,7 +83,12 @@ export function registerCoreDatasets() {
         .orderBy('r.id')
         .limit(limit)
         .execute()
-      return rows.map((row) => ({ key: row.id, point: { lat: row.lat, lng: row.lng }, row }))
+      // Names are stored per language: the file gives the site's default language (same column).
+      const name = defaultLanguageNames()
+      return rows.map((row) => {
+        row.category_name = name(row.category_name)
+        return { key: row.id, point: { lat: row.lat, lng: row.lng }, row }
+      })
     },
     async count() {
       const r = await database().db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).where('state_kind', 'in', ['open', 'fixed', 'closed']).executeTakeFirst()

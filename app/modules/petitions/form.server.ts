@@ -13,6 +13,7 @@ import { readOptionalPlace } from '../geo/location.server'
 import { petitionTargets, type PetitionInput, type SaveResult } from './petitions.server'
 import { ACTION_MAX, BACKGROUND_MAX, TITLE_MAX } from './states'
 import { citySettings } from '../city/settings.server'
+import { petitionCategories } from '../services/services.server'
 
 /**
  * The petition form's server side, shared by /petitions/new and /petitions/:id/edit: reads the
@@ -29,13 +30,15 @@ export interface PetitionFormValues {
   representative: string
   /** The area signers must live in (a slug), or '' for anyone. */
   restriction: string
+  /** A petition category's code, or '' for none. */
+  category: string
   lat: string
   lng: string
   /** The location picker's no-JS area choice for the place. */
   area: string
 }
 
-export const emptyPetitionValues: PetitionFormValues = { title: '', action: '', background: '', target: 'council', department: '', representative: '', restriction: '', lat: '', lng: '', area: '' }
+export const emptyPetitionValues: PetitionFormValues = { title: '', action: '', background: '', target: 'council', department: '', representative: '', restriction: '', category: '', lat: '', lng: '', area: '' }
 
 export type PetitionSubmission =
   | { kind: 'render'; status: number; values: PetitionFormValues; errors: Record<string, string>; previewHtml: string | null }
@@ -56,6 +59,7 @@ export async function readPetitionSubmission(request: Request, t: TFunction): Pr
     department: pick('department', 20),
     representative: pick('representative', 20),
     restriction: pick('restriction', 100),
+    category: pick('category', 64),
     lat: pick('lat', 40),
     lng: pick('lng', 40),
     area: pick('area', 100),
@@ -88,6 +92,7 @@ export async function readPetitionSubmission(request: Request, t: TFunction): Pr
       departmentId: values.target === 'department' ? id(values.department) : null,
       representativeId: values.target === 'representative' ? id(values.representative) : null,
       areaSlug: values.restriction.trim() || null,
+      categoryCode: values.category.trim() || null,
       location,
     },
   }
@@ -117,7 +122,8 @@ export function petitionSaveErrors(result: Exclude<SaveResult, { kind: 'saved' }
 /** What the form's page shows (new and edit): the form, whom it may ask, areas, the map, the level needed. */
 export async function petitionFormPage(request: Request, form: { values: PetitionFormValues; errors: Record<string, string>; previewHtml: string | null }) {
   const user = await requireUser(request)
-  const [{ t }, targets, areas, bounds, city] = await Promise.all([translatorFor(request), petitionTargets(), areaOptions(), cityBounds(), cityProfile()])
+  const { t, locale } = await translatorFor(request)
+  const [targets, areas, bounds, city, categories] = await Promise.all([petitionTargets(), areaOptions(), cityBounds(), cityProfile(), petitionCategories(locale)])
   const settings = await citySettings()
   const level = requiredLevel('propose', settings.VERIFICATION_LEVELS)
   return {
@@ -125,6 +131,7 @@ export async function petitionFormPage(request: Request, form: { values: Petitio
     allowed: user.verificationLevel >= level,
     level,
     targets,
+    categories,
     areas,
     map: bounds ? { config: mapClientConfig(), bounds, areas } : null,
     city: city?.name ?? 'Plaza',

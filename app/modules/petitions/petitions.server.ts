@@ -7,6 +7,8 @@ import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import type { Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
+import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
+import { petitionCategories } from '../services/services.server'
 import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { renderMarkdown } from '../../lib/markdown.server'
@@ -166,6 +168,8 @@ export const petitionInputSchema = z.object({
   areaSlug: z.string().max(100).nullable(),
   /** A point inside the city shown on the map, or null. */
   location: z.object({ lat: z.number(), lng: z.number() }).nullable(),
+  /** A petition category's code (the administrator's list), or null: none. */
+  categoryCode: z.string().max(64).nullable().optional(),
 })
 export type PetitionInput = z.input<typeof petitionInputSchema>
 
@@ -201,6 +205,11 @@ async function prepare(author: Principal, raw: PetitionInput) {
     representativeId = targets.representatives.find((r) => r.id === input.representativeId)?.id ?? null
     if (representativeId === null) errors.representative = 'petitions:errors.representativeRequired'
   }
+  let categoryId: number | null = null
+  if (input.categoryCode) {
+    categoryId = (await petitionCategories(cityDefaultLocale())).find((c) => c.code === input.categoryCode)?.id ?? null
+    if (categoryId === null) errors.category = 'petitions:errors.categoryUnknown'
+  }
   let areaId: number | null = null
   let areaCentre: { lat: number; lng: number } | null = null
   if (input.areaSlug) {
@@ -229,6 +238,7 @@ async function prepare(author: Principal, raw: PetitionInput) {
       target_department_id: departmentId,
       target_representative_id: representativeId,
       area_id: areaId,
+      category_id: categoryId,
       lat: place?.lat ?? null,
       lng: place?.lng ?? null,
     },
@@ -323,7 +333,8 @@ export async function draftForEditing(id: number, authorId: number) {
   const row = await database()
     .db.selectFrom('petitions as p')
     .leftJoin('areas as a', 'a.id', 'p.area_id')
-    .select(['p.id', 'p.state', 'p.author_id', 'p.title', 'p.action', 'p.background_md', 'p.target_kind', 'p.target_department_id', 'p.target_representative_id', 'p.lat', 'p.lng', 'a.slug as areaSlug'])
+    .leftJoin('petition_categories as c', 'c.id', 'p.category_id')
+    .select(['p.id', 'p.state', 'p.author_id', 'p.title', 'p.action', 'p.background_md', 'p.target_kind', 'p.target_department_id', 'p.target_representative_id', 'p.lat', 'p.lng', 'a.slug as areaSlug', 'c.code as categoryCode'])
     .where('p.id', '=', id)
     .executeTakeFirst()
   if (!row || row.author_id !== authorId || row.state !== 'draft') return null
@@ -337,6 +348,7 @@ export async function draftForEditing(id: number, authorId: number) {
       department: row.target_department_id ? String(row.target_department_id) : '',
       representative: row.target_representative_id ? String(row.target_representative_id) : '',
       restriction: row.areaSlug ?? '',
+      category: row.categoryCode ?? '',
       lat: row.lat === null ? '' : String(row.lat),
       lng: row.lng === null ? '' : String(row.lng),
       area: '',
@@ -726,6 +738,8 @@ export async function stopPetitionUpdates(petitionId: number, token: string): Pr
 
 export interface PetitionFilter {
   q?: string
+  /** A petition category's code: only petitions in it. */
+  category?: string
   state?: ListFilter
   sort?: ListSort
   page?: number
@@ -778,6 +792,7 @@ export async function listPetitions(filter: PetitionFilter): Promise<{ items: Pe
     case 'all':
       ids = ids.where('petitions.state', 'in', ['open', 'closed'])
   }
+  if (filter.category) ids = ids.where('petitions.category_id', 'in', db.selectFrom('petition_categories').select('id').where('code', '=', filter.category))
   if (match) ids = ids.where('petitions.id', 'in', sql<number>`(select rowid from petitions_fts where petitions_fts match ${match})`)
   const ordered =
     filter.sort === 'newest'
@@ -955,7 +970,8 @@ export async function petitionJson(id: number) {
     state: row.state,
     target: {
       kind: row.target_kind,
-      ...(row.target_kind === 'department' ? { id: row.target_department_id, name: row.departmentName } : {}),
+      // Names entered per language: the site's default language (machines get one value).
+      ...(row.target_kind === 'department' ? { id: row.target_department_id, name: namesIn(cityDefaultLocale())(row.departmentName) } : {}),
       ...(row.target_kind === 'representative' ? { id: row.target_representative_id, name: row.representativeName } : {}),
     },
     restricted_to: row.areaSlug ? { id: row.area_id, slug: row.areaSlug, name: row.areaName } : null,

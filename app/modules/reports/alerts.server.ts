@@ -8,6 +8,7 @@ import { database } from '../../lib/db.server'
 import type { FieldErrors } from '../../lib/forms'
 import type { Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
+import { namesIn } from '../../lib/localized.server'
 import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { attemptCounter } from '../../lib/rate-limit.server'
@@ -410,7 +411,7 @@ export async function queueReportAlerts(trx: Transaction<Database>, report: Publ
         locale,
         subject: scope.kind === 'radius' ? t('alerts:mail.alert.subjectNear', { title: report.title }) : t('alerts:mail.alert.subjectArea', { title: report.title, area: scope.name }),
         paragraphs: [
-          t('alerts:mail.alert.body', { title: report.title, category: category?.name ?? '' }),
+          t('alerts:mail.alert.body', { title: report.title, category: namesIn(locale)(category?.name) }),
           t('alerts:mail.alert.why', { scope: describeScope(t, scope) }),
         ],
         action: { label: t('alerts:mail.alert.action'), url: link(`/reports/${report.id}`) },

@@ -2,6 +2,7 @@ import type { AreaLevel } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import { translatorFor } from '../../lib/i18n.server'
+import { namesIn } from '../../lib/localized.server'
 import { cityProfile } from '../geo/areas.server'
 import { FEED_TYPES, reportFeedPath, type FeedFormat, type ReportFeedScope } from './feeds'
 import { metresBetween, reportStates } from './reports.server'
@@ -198,6 +199,7 @@ export type FeedRequest =
  */
 export async function reportFeedResponse(request: Request, spec: FeedRequest): Promise<Response> {
   const { t, locale } = await translatorFor(request)
+  const name = namesIn(locale)
   const url = new URL(request.url)
   const city = (await cityProfile())?.name ?? 'Plaza'
   const base = config().PUBLIC_URL
@@ -225,8 +227,8 @@ export async function reportFeedResponse(request: Request, spec: FeedRequest): P
       if (!category) return plain(404, t('alerts:feed.errors.unknownCategory', { code: file.name }))
       scope = { kind: 'category', code: category.code }
       filter = { categoryId: category.id }
-      title = t('alerts:feed.categoryTitle', { category: category.name, city })
-      description = t('alerts:feed.categoryDescription', { category: category.name, city })
+      title = t('alerts:feed.categoryTitle', { category: name(category.name), city })
+      description = t('alerts:feed.categoryDescription', { category: name(category.name), city })
       page = `/reports?${new URLSearchParams({ category: category.code })}`
     }
   } else if (spec.kind === 'near') {
@@ -246,7 +248,10 @@ export async function reportFeedResponse(request: Request, spec: FeedRequest): P
   }
 
   const [items, states] = await Promise.all([reportFeedItems(filter), reportStates()])
-  const statusOf = (code: string, kind: string) => states.get(code)?.label ?? t(`reports:states.${code}`, { defaultValue: t(`alerts:feed.kind.${kind}`) })
+  const statusOf = (code: string, kind: string) => {
+    const own = states.get(code)?.label
+    return (own && name(own)) || t(`reports:states.${code}`, { defaultValue: t(`alerts:feed.kind.${kind}`) })
+  }
   const feed: Feed = {
     title,
     description,
@@ -257,7 +262,7 @@ export async function reportFeedResponse(request: Request, spec: FeedRequest): P
     entries: items.map((r) => {
       const area = [r.areaName, r.districtName].filter((x, i, all): x is string => Boolean(x) && all.indexOf(x) === i).join(', ')
       const facts = [
-        t('alerts:feed.item.category', { category: r.categoryName }),
+        t('alerts:feed.item.category', { category: name(r.categoryName) }),
         ...(area ? [t('alerts:feed.item.area', { area })] : []),
         t('alerts:feed.item.status', { status: statusOf(r.state, r.stateKind) }),
       ].join(' · ')
@@ -268,7 +273,7 @@ export async function reportFeedResponse(request: Request, spec: FeedRequest): P
         text: `${facts}\n\n${text}`,
         published: r.confirmedAt ?? r.createdAt,
         updated: r.updatedAt,
-        categories: [r.categoryName],
+        categories: [name(r.categoryName)],
         point: { lat: r.lat, lng: r.lng },
       }
     }),

@@ -4,6 +4,7 @@ import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import { isLocale, type Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
+import { namesIn } from '../../lib/localized.server'
 import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail, type ComposedMail } from '../../lib/mail/outbox.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
@@ -81,7 +82,7 @@ export async function sendDueQuestionnaires(now = new Date(), limit = 100): Prom
       subject: t('alerts:questionnaire.mail.subject', { title: r.title }),
       greeting: t('alerts:questionnaire.mail.greeting', { name }),
       paragraphs: [
-        t('alerts:questionnaire.mail.body', { title: r.title, department: r.department, date: formatDate(r.confirmedAt, locale) }),
+        t('alerts:questionnaire.mail.body', { title: r.title, department: namesIn(locale)(r.department), date: formatDate(r.confirmedAt, locale) }),
         t('alerts:questionnaire.mail.why'),
       ],
       action: { label: t('alerts:questionnaire.mail.action'), url: link(questionnairePath(token)) },

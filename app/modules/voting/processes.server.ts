@@ -4,6 +4,7 @@ import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import { supportedLocales, type Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
+import { namesIn } from '../../lib/localized.server'
 import { logger } from '../../lib/logger.server'
 import { renderMarkdown } from '../../lib/markdown.server'
 import { can, LEVEL, requiredLevel, type Principal } from '../accounts/policy'
@@ -1084,7 +1085,7 @@ export async function formContext(): Promise<FormContext> {
 }
 
 /** Areas a process may be restricted to (districts with their neighbourhoods) and proposal categories. */
-export async function formChoices() {
+export async function formChoices(locale: string) {
   const { db } = database()
   const [areas, categories] = await Promise.all([
     db.selectFrom('areas').select(['id', 'name', 'level', 'parent_id']).where('level', '!=', 'city').orderBy('name').execute(),
@@ -1093,7 +1094,7 @@ export async function formChoices() {
   const districts = areas.filter((a) => a.level === 'district')
   return {
     areas: districts.map((d) => ({ id: d.id, name: d.name, neighbourhoods: areas.filter((n) => n.parent_id === d.id).map((n) => ({ id: n.id, name: n.name })) })),
-    categories,
+    categories: categories.map((c) => ({ code: c.code, name: namesIn(locale)(c.name) })),
   }
 }
 

@@ -3,6 +3,7 @@ import type { Database as SQLiteDatabase, Statement } from 'better-sqlite3'
 import type { AreaLevel, Database, VotingMethod, VotingProcessState } from '../../../db/schema'
 import { database } from '../../lib/db.server'
 import { translatorFor } from '../../lib/i18n.server'
+import { namesIn } from '../../lib/localized.server'
 import { getUser } from '../../lib/auth.server'
 import { castLocation, parseBallotForm } from './components/ballot-form'
 import { can, type Principal } from '../accounts/policy'
@@ -309,9 +310,10 @@ export async function areaNames(): Promise<Record<string, string>> {
 }
 
 /** Proposal category names by code (for delegation scopes). */
-export async function categoryNames(): Promise<Record<string, string>> {
+export async function categoryNames(locale: string): Promise<Record<string, string>> {
   const rows = await database().db.selectFrom('proposal_categories').select(['code', 'name']).execute()
-  return Object.fromEntries(rows.map((r) => [r.code, r.name]))
+  const name = namesIn(locale)
+  return Object.fromEntries(rows.map((r) => [r.code, name(r.name)]))
 }
 
 /** The areas a person lives in (their home area and those containing it), smallest first. */
@@ -1518,7 +1520,7 @@ export async function delegationsOf(user: { id: number }): Promise<{ given: Dele
 }
 
 /** Names for delegation scopes and the choices the delegation form offers. */
-export async function delegationScopeOptions() {
+export async function delegationScopeOptions(locale: string) {
   const { db } = database()
   const [areas, categories] = await Promise.all([
     areaIndex(),
@@ -1535,7 +1537,7 @@ export async function delegationScopeOptions() {
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((n) => ({ id: n.id, name: n.name })),
     })),
-    categories: categories.map((c) => ({ code: c.code, name: c.name })),
+    categories: categories.map((c) => ({ code: c.code, name: namesIn(locale)(c.name) })),
     areaNames: Object.fromEntries(all.map((a) => [a.id, a.name])) as Record<number, string>,
     cityId: areas.cityId,
   }
