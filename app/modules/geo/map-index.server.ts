@@ -476,8 +476,12 @@ export function relocateMapItems(r: AreaRelocation): number {
   const adjust = r.sqlite.prepare(
     'insert into map_area_counts (area_id, kind, status, n) values (?, ?, ?, ?) on conflict (area_id, kind, status) do update set n = n + excluded.n',
   )
-  for (const d of deltas.values()) if (d.n !== 0) adjust.run(d.areaId, d.kind, d.status, d.n)
-  r.sqlite.prepare('delete from map_area_counts where n <= 0').run()
+  const dropEmpty = r.sqlite.prepare('delete from map_area_counts where area_id = ? and kind = ? and status = ? and n <= 0')
+  for (const d of deltas.values()) {
+    if (d.n === 0) continue
+    adjust.run(d.areaId, d.kind, d.status, d.n)
+    dropEmpty.run(d.areaId, d.kind, d.status)
+  }
   if (r.removed.size) {
     const drop = r.sqlite.prepare('delete from map_area_counts where area_id = ?')
     for (const id of r.removed) drop.run(id)
