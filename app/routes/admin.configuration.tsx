@@ -8,6 +8,7 @@ import { formFields, readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
 import { fail, type FormFailure } from '../modules/accounts/routing.server'
 import { applyConfiguration, stageConfiguration, stagedConfiguration, type ConfigurationProblem } from '../modules/configuration/configuration.server'
+import { describeProblem } from '../modules/geo/import/messages'
 
 /**
  * /admin/configuration: download the city's configuration, or upload one (from staging, or a
@@ -20,13 +21,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   await requirePermission(request, 'admin:settings')
   const { t } = await translatorFor(request)
   const token = new URL(request.url).searchParams.get('import')
-  const staged = token && /^[a-z0-9]{10,100}$/.test(token) ? await stagedConfiguration(token) : token ? ({ kind: 'notFound' } as const) : null
+  const found = token && /^[a-z0-9]{10,100}$/.test(token) ? await stagedConfiguration(token) : token ? ({ kind: 'notFound' } as const) : null
+  // Problems as sentences (the geography's come from the geo module's messages).
+  const staged = found?.kind === 'invalid' ? { kind: 'invalid' as const, problems: found.problems.map((p) => problemText(t, p)) } : found
   return { title: t('configuration:title'), token, staged }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
-function problemText(t: (key: string, values?: Record<string, unknown>) => string, p: ConfigurationProblem) {
+function problemText(t: Parameters<typeof describeProblem>[0], p: ConfigurationProblem) {
+  if (p.area) return `${p.path}: ${describeProblem(t, p.area)}`
   const [key, value] = p.message.split('|')
   return `${p.path ? `${p.path}: ` : ''}${t(`configuration:problems.${key}`, { value, defaultValue: t('configuration:problems.invalidValue') })}`
 }
@@ -86,7 +90,7 @@ export default function AdminConfiguration() {
             <FormMessage tone="error">
               <ul>
                 {staged.problems.map((p) => (
-                  <li key={`${p.path}${p.message}`}>{`${p.path}: ${t(`problems.${p.message.split('|')[0]}`, { value: p.message.split('|')[1] })}`}</li>
+                  <li key={p}>{p}</li>
                 ))}
               </ul>
             </FormMessage>

@@ -38,6 +38,12 @@ describe('configuration export and import', () => {
     expect(doc.services.categories.some((c) => c.questions.length > 0)).toBe(true)
     expect(doc.services.routes.length).toBeGreaterThan(0)
     expect(doc.city.settings.PETITION_SPONSORS).toBeTypeOf('number')
+    // The geography: every level with codes, names, parents' codes and exact geometry.
+    const areas = (doc as unknown as { areas: Array<{ depth: number; areas: Array<{ code: string; parent: string | null; geometry: { type: string } }> }> }).areas
+    expect(areas.map((l) => l.depth)).toEqual([0, 1, 2])
+    expect(areas[1]!.areas.length).toBe(8)
+    expect(areas[2]!.areas.every((a) => a.parent && areas[1]!.areas.some((d) => d.code === a.parent))).toBe(true)
+    expect(['Polygon', 'MultiPolygon']).toContain(areas[0]!.areas[0]!.geometry.type)
     // No people: not the demo accounts, not the census.
     expect(text).not.toMatch(/resident@valmera|citizen@valmera|VAL0000|password/i)
   })
@@ -107,6 +113,33 @@ describe('configuration export and import', () => {
     const empty = await admin.post('/admin/configuration', new FormData())
     expect(empty.status).toBe(400)
     expect(await empty.text()).toContain('Choose a configuration file to upload.')
+  })
+
+  it('imports a geography with the rest: a renamed district is listed and applied; a broken one is refused with the geo check\'s message', async () => {
+    const admin = await as('admin@valmera.example')
+    type Doc = { areas: Array<{ depth: number; areas: Array<{ code: string; names: Record<string, string>; parent: string | null; geometry: { type: string; coordinates: unknown } }> }> }
+    const doc = (await (await admin.get('/admin/configuration.json')).json()) as Doc
+    const district = doc.areas[1]!.areas[0]!
+    district.names = { en: 'Renamed District', es: 'Distrito renombrado', fr: 'District renommé' }
+    const res = await upload(admin, JSON.stringify(doc))
+    expect(res.status).toBe(302)
+    const preview = await (await admin.get(res.headers.get('location')!)).text()
+    expect(preview).toContain(`${district.code} (`)
+    expect(preview).toContain('Renamed District')
+    const token = new URL(res.headers.get('location')!, plaza.url).searchParams.get('import')!
+    expect((await admin.post('/admin/configuration', { intent: 'apply', token })).status).toBe(200)
+    const db = new SQLite(plaza.databasePath, { readonly: true })
+    expect(db.prepare('select name from areas where code = ?').pluck().get(district.code)).toBe('Renamed District')
+    const before = db.prepare('select count(*) from areas').pluck().get()
+
+    // A neighbourhood whose district does not exist: refused, nothing written.
+    const broken = (await (await admin.get('/admin/configuration.json')).json()) as Doc
+    broken.areas[2]!.areas[0]!.parent = 'no-such-district'
+    const refused = await upload(admin, JSON.stringify(broken))
+    expect(refused.status).toBe(400)
+    expect(await refused.text()).toContain('areas.depth2')
+    expect(db.prepare('select count(*) from areas').pluck().get()).toBe(before)
+    db.close()
   })
 
   it('refuses everyone but administrators, on the page, the download and the import', async () => {

@@ -2,8 +2,13 @@ import { database } from '../../lib/db.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { applyCitySection, checkCitySection, diffCitySection, exportCitySection, forgetCitySection } from '../city/configuration.server'
 import { applyServicesSection, checkServicesSection, diffServicesSection, exportServicesSection, forgetServicesSection } from '../services/configuration.server'
+import type { Transaction } from 'kysely'
+import type { Database } from '../../../db/schema'
+import { forgetCachedAreas } from '../geo/areas.server'
+import { exportAreaLevels, writeImport, type ImportOutcome, type PlanProblem } from '../geo/import/import.server'
+import type { ImportProblem } from '../geo/import/validate'
 import { recordAudit } from '../moderation/moderation.server'
-import { CONFIGURATION_FORMAT, CONFIGURATION_VERSION, configurationSchema, type ConfigurationDocument } from './schema'
+import { CONFIGURATION_FORMAT, CONFIGURATION_VERSION, configurationSchema, type AreasSection, type ConfigurationDocument } from './schema'
 
 /**
  * Export and import of the city's whole configuration (/admin/configuration). The document is
@@ -12,8 +17,76 @@ import { CONFIGURATION_FORMAT, CONFIGURATION_VERSION, configurationSchema, type 
  */
 
 export async function exportConfiguration(): Promise<ConfigurationDocument> {
-  const [city, services] = await Promise.all([exportCitySection(), exportServicesSection()])
-  return { format: CONFIGURATION_FORMAT, version: CONFIGURATION_VERSION, exportedAt: new Date().toISOString(), city, services }
+  const [city, services, areas] = await Promise.all([exportCitySection(), exportServicesSection(), exportAreaLevels()])
+  return { format: CONFIGURATION_FORMAT, version: CONFIGURATION_VERSION, exportedAt: new Date().toISOString(), areas: areas as AreasSection, city, services }
+}
+
+/**
+ * Writes the geography level by level through the geo module's own import (areas matched by code;
+ * every located item's areas recomputed), inside the caller's transaction. Problems stop it.
+ */
+async function writeAreas(trx: Transaction<Database>, actorId: number | null, levels: AreasSection): Promise<{ problems: ConfigurationProblem[]; outcomes: Array<{ depth: number; outcome: ImportOutcome }> }> {
+  const outcomes: Array<{ depth: number; outcome: ImportOutcome }> = []
+  for (const level of [...levels].sort((a, b) => a.depth - b.depth)) {
+    const features = level.areas.map((a) => ({
+      properties: { code: a.code, name: a.names.en ?? a.names.es ?? a.names.fr ?? a.code, name_en: a.names.en, name_es: a.names.es, name_fr: a.names.fr, parent: a.parent },
+      geometry: a.geometry as { type: string; coordinates?: unknown },
+    }))
+    const result = await writeImport(
+      trx,
+      {
+        features,
+        properties: ['code', 'name', 'name_en', 'name_es', 'name_fr', 'parent'],
+        options: {
+          depth: level.depth,
+          nameProp: 'name',
+          namePropsByLocale: { en: 'name_en', es: 'name_es', fr: 'name_fr' },
+          codeProp: 'code',
+          parentProp: level.depth >= 2 ? 'parent' : undefined,
+          toleranceM2: 100,
+          levelName: level.levelName ?? undefined,
+        },
+        actorId,
+        fileName: 'configuration',
+      },
+      database().sqlite,
+    )
+    if (result.kind === 'invalid') return { problems: result.problems.map((p) => ({ path: `areas.depth${level.depth}`, message: 'areaProblem', area: p })), outcomes }
+    outcomes.push({ depth: level.depth, outcome: result })
+  }
+  return { problems: [], outcomes }
+}
+
+/** Thrown to roll a dry run back once it has shown what the geography would become. */
+class DryRun extends Error {
+  constructor(readonly result: Awaited<ReturnType<typeof writeAreas>>) {
+    super('dry run')
+  }
+}
+
+/** The geography's import tried in a transaction that is rolled back: its exact problems and changes. */
+async function tryAreas(levels: AreasSection) {
+  try {
+    await database().write(async (trx) => {
+      throw new DryRun(await writeAreas(trx, null, levels))
+    })
+  } catch (error) {
+    if (error instanceof DryRun) return error.result
+    throw error
+  }
+  throw new Error('unreachable')
+}
+
+function areaChanges(outcomes: Array<{ depth: number; outcome: ImportOutcome }>): ConfigurationChange[] {
+  const out: ConfigurationChange[] = []
+  for (const { outcome } of outcomes) {
+    for (const c of outcome.changes) {
+      if (c.kind === 'unchanged') continue
+      const key = c.kind === 'renamed' && c.oldName ? `${c.code} (${c.oldName} → ${c.name})` : `${c.code} (${c.name})`
+      out.push({ kind: 'areas', key, change: c.kind === 'new' ? 'added' : c.kind === 'removed' ? 'removed' : 'changed' })
+    }
+  }
+  return out
 }
 
 export interface ConfigurationProblem {
@@ -21,14 +94,18 @@ export interface ConfigurationProblem {
   path: string
   /** An i18n key of the configuration namespace, with values after "|". */
   message: string
+  /** A geography problem, described by the geo module's own messages. */
+  area?: ImportProblem | PlanProblem
 }
 export interface ConfigurationChange {
   kind: string
   key: string
-  change: 'added' | 'changed'
+  change: 'added' | 'changed' | 'removed'
 }
 
-type Checked = { ok: true; document: ConfigurationDocument; checkedCity: Awaited<ReturnType<typeof checkCitySection>> } | { ok: false; problems: ConfigurationProblem[] }
+type Checked =
+  | { ok: true; document: ConfigurationDocument; checkedCity: Awaited<ReturnType<typeof checkCitySection>>; areaChanges: ConfigurationChange[] }
+  | { ok: false; problems: ConfigurationProblem[] }
 
 async function check(text: string): Promise<Checked> {
   let raw: unknown
@@ -46,11 +123,18 @@ async function check(text: string): Promise<Checked> {
     return { ok: false, problems: parsed.error.issues.slice(0, 50).map((i) => ({ path: i.path.join('.'), message: 'invalidValue' })) }
   }
   const document = parsed.data
-  const areaSlugs = new Set((await database().db.selectFrom('areas').select('slug').execute()).map((a) => a.slug))
+  const areaCodes = new Set((await database().db.selectFrom('areas').select('code').execute()).flatMap((a) => (a.code ? [a.code] : [])))
+  for (const level of document.areas ?? []) for (const a of level.areas) areaCodes.add(a.code)
   const checkedCity = await checkCitySection(document.city)
-  const problems = [...checkedCity.problems, ...(await checkServicesSection(document.services, areaSlugs))]
+  const problems = [...checkedCity.problems, ...(await checkServicesSection(document.services, areaCodes))]
+  let changes: ConfigurationChange[] = []
+  if (document.areas?.length) {
+    const tried = await tryAreas(document.areas)
+    problems.push(...tried.problems)
+    changes = areaChanges(tried.outcomes)
+  }
   if (problems.length) return { ok: false, problems }
-  return { ok: true, document, checkedCity }
+  return { ok: true, document, checkedCity, areaChanges: changes }
 }
 
 export type PreviewResult = { kind: 'staged'; token: string; changes: ConfigurationChange[] } | { kind: 'invalid'; problems: ConfigurationProblem[] }
@@ -63,7 +147,7 @@ export async function stageConfiguration(adminId: number, text: string, fileName
   await database().write((trx) =>
     trx.insertInto('configuration_imports').values({ token_hash: hashToken(token), document: text, file_name: fileName.slice(0, 200), created_by: adminId, created_at: new Date().toISOString() }).execute(),
   )
-  return { kind: 'staged', token, changes: await configurationChanges(checked.document) }
+  return { kind: 'staged', token, changes: [...checked.areaChanges, ...(await configurationChanges(checked.document))] }
 }
 
 export async function configurationChanges(document: ConfigurationDocument): Promise<ConfigurationChange[]> {
@@ -78,7 +162,7 @@ export async function stagedConfiguration(token: string): Promise<StagedPreview>
   if (!row) return { kind: 'notFound' }
   const checked = await check(row.document)
   if (!checked.ok) return { kind: 'invalid', problems: checked.problems }
-  return { kind: 'ok', fileName: row.file_name, changes: await configurationChanges(checked.document), applied: row.applied_at !== null }
+  return { kind: 'ok', fileName: row.file_name, changes: [...checked.areaChanges, ...(await configurationChanges(checked.document))], applied: row.applied_at !== null }
 }
 
 export type ApplyResult = { kind: 'applied'; changes: number } | { kind: 'notFound' } | { kind: 'alreadyApplied' } | { kind: 'invalid'; problems: ConfigurationProblem[] }
@@ -90,15 +174,27 @@ export async function applyConfiguration(adminId: number, token: string): Promis
   if (row.applied_at) return { kind: 'alreadyApplied' }
   const checked = await check(row.document)
   if (!checked.ok) return { kind: 'invalid', problems: checked.problems }
-  const changes = await configurationChanges(checked.document)
-  const result = await database().write(async (trx): Promise<ApplyResult> => {
-    const claimed = await trx.updateTable('configuration_imports').set({ applied_at: new Date().toISOString() }).where('id', '=', row.id).where('applied_at', 'is', null).executeTakeFirst()
-    if (Number(claimed.numUpdatedRows) !== 1) return { kind: 'alreadyApplied' }
-    await applyCitySection(trx, adminId, checked.document.city, checked.checkedCity)
-    await applyServicesSection(trx, adminId, checked.document.services)
-    await recordAudit(trx, { actorId: adminId, action: 'configuration.import', targetKind: 'settings', targetId: row.id, before: null, after: { file: row.file_name, changes } })
-    return { kind: 'applied', changes: changes.length }
-  })
+  const changes = [...checked.areaChanges, ...(await configurationChanges(checked.document))]
+  const result = await database()
+    .write(async (trx): Promise<ApplyResult> => {
+      const claimed = await trx.updateTable('configuration_imports').set({ applied_at: new Date().toISOString() }).where('id', '=', row.id).where('applied_at', 'is', null).executeTakeFirst()
+      if (Number(claimed.numUpdatedRows) !== 1) return { kind: 'alreadyApplied' }
+      // The geography first: the routing rules may name its areas.
+      if (checked.document.areas?.length) {
+        const written = await writeAreas(trx, adminId, checked.document.areas)
+        if (written.problems.length) throw new DryRun(written)
+      }
+      await applyCitySection(trx, adminId, checked.document.city, checked.checkedCity)
+      await applyServicesSection(trx, adminId, checked.document.services)
+      await recordAudit(trx, { actorId: adminId, action: 'configuration.import', targetKind: 'settings', targetId: row.id, before: null, after: { file: row.file_name, changes } })
+      return { kind: 'applied', changes: changes.length }
+    })
+    .catch((error: unknown): ApplyResult => {
+      // The geography changed between the preview and now: nothing was written.
+      if (error instanceof DryRun) return { kind: 'invalid', problems: error.result.problems }
+      throw error
+    })
+  forgetCachedAreas()
   forgetCitySection()
   forgetServicesSection()
   return result

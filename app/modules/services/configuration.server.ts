@@ -10,7 +10,7 @@ import { forgetServicesCaches } from './services.server'
 /**
  * The services module's part of the configuration document (/admin/configuration): departments
  * (no staff: people are not configuration), report categories with their questions, the routing
- * rules (by category code, department slug and area slug), state names, proposal and petition
+ * rules (by category code, department slug and area code), state names, proposal and petition
  * categories. Items are matched by slug or code: new ones are added, existing ones updated; nothing
  * is deleted (a town copying a neighbour's categories keeps its own).
  */
@@ -70,9 +70,9 @@ export async function exportServicesSection(): Promise<ServicesSection> {
       .innerJoin('report_categories as c', 'c.id', 'r.category_id')
       .innerJoin('departments as d', 'd.id', 'r.department_id')
       .leftJoin('areas as a', 'a.id', 'r.area_id')
-      .select(['c.code as category', 'd.slug as department', 'a.slug as area'])
+      .select(['c.code as category', 'd.slug as department', 'a.code as area'])
       .orderBy('c.code')
-      .orderBy('a.slug')
+      .orderBy('a.code')
       .execute(),
     db.selectFrom('report_states').select(['code', 'label']).orderBy('position').execute(),
     db.selectFrom('proposal_categories').select(['code', 'name', 'position', 'active']).orderBy('position').execute(),
@@ -101,7 +101,7 @@ export async function exportServicesSection(): Promise<ServicesSection> {
 }
 
 /** References the document cannot satisfy: a route's department, category or area, a state that does not exist. */
-export async function checkServicesSection(section: ServicesSection, areaSlugs: ReadonlySet<string>): Promise<Array<{ path: string; message: string }>> {
+export async function checkServicesSection(section: ServicesSection, areaCodes: ReadonlySet<string>): Promise<Array<{ path: string; message: string }>> {
   const problems: Array<{ path: string; message: string }> = []
   const { db } = database()
   const departments = new Set([...section.departments.map((d) => d.slug), ...(await db.selectFrom('departments').select('slug').execute()).map((d) => d.slug)])
@@ -110,7 +110,7 @@ export async function checkServicesSection(section: ServicesSection, areaSlugs: 
   section.routes.forEach((r, i) => {
     if (!departments.has(r.department)) problems.push({ path: `services.routes.${i}.department`, message: `unknownDepartment|${r.department}` })
     if (!categories.has(r.category)) problems.push({ path: `services.routes.${i}.category`, message: `unknownCategory|${r.category}` })
-    if (r.area !== null && !areaSlugs.has(r.area)) problems.push({ path: `services.routes.${i}.area`, message: `unknownArea|${r.area}` })
+    if (r.area !== null && !areaCodes.has(r.area)) problems.push({ path: `services.routes.${i}.area`, message: `unknownArea|${r.area}` })
   })
   section.states.forEach((s, i) => {
     if (!states.has(s.code)) problems.push({ path: `services.states.${i}.code`, message: `unknownState|${s.code}` })
@@ -189,7 +189,7 @@ export async function applyServicesSection(trx: Transaction<Database>, adminId: 
   }
   const departmentId = new Map((await trx.selectFrom('departments').select(['id', 'slug']).execute()).map((d) => [d.slug, d.id]))
   const categoryId = new Map((await trx.selectFrom('report_categories').select(['id', 'code']).execute()).map((c) => [c.code, c.id]))
-  const areaId = new Map((await trx.selectFrom('areas').select(['id', 'slug']).execute()).map((a) => [a.slug, a.id]))
+  const areaId = new Map((await trx.selectFrom('areas').select(['id', 'code']).execute()).map((a) => [a.code, a.id]))
   for (const r of section.routes) {
     const category = categoryId.get(r.category)!
     const area = r.area === null ? null : areaId.get(r.area)!

@@ -198,15 +198,25 @@ export interface CommitInput {
  * transaction: anything wrong and nothing is written.
  */
 export async function commitImport(input: CommitInput, db: PlazaDatabase = database()): Promise<CommitResult> {
+  const result = await db.write((trx) => writeImport(trx, input, db.sqlite))
+  if (result.kind === 'imported') forgetCachedAreas()
+  return result
+}
+
+/**
+ * The import's writes inside a caller's transaction (the configuration import applies several
+ * levels and other sections in one). Returns 'invalid' before writing anything when the plan has
+ * problems; the caller then rolls back whatever else it wrote. The caller forgets cached areas.
+ */
+export async function writeImport(trx: Transaction<Database>, input: CommitInput, sqlite: PlazaDatabase['sqlite']): Promise<CommitResult> {
   const { options } = input
   const depth = options.depth
   const level = levelOfDepth(depth)
-  const result = await db.write(async (trx): Promise<CommitResult> => {
+  {
     const existing = await loadExistingAreas(trx)
-    const p = plan(input.features, input.properties, options, existing, db.sqlite)
+    const p = plan(input.features, input.properties, options, existing, sqlite)
     if (p.problems.length) return { kind: 'invalid', problems: p.problems }
     const at = new Date().toISOString()
-    const sqlite = db.sqlite
 
     // The city: the union of the districts, when asked.
     let cityId = existing.find((a) => a.depth === 0)?.id ?? null
@@ -359,9 +369,21 @@ export async function commitImport(input: CommitInput, db: PlazaDatabase = datab
       after: { file: input.fileName, depth, created, updated, renamed, removed: p.removed.length, moved },
     })
     return outcome
-  })
-  if (result.kind === 'imported') forgetCachedAreas()
-  return result
+  }
+}
+
+/** Every area by level, as the configuration document carries them (codes, names, parents' codes, exact geometry). */
+export async function exportAreaLevels(db: PlazaDatabase = database()) {
+  const rows = await db.db.selectFrom('areas').select(['id', 'code', 'slug', 'names', 'name', 'depth', 'level_name', 'parent_id', 'geometry']).orderBy('depth').orderBy('code').execute()
+  const codeOf = new Map(rows.map((r) => [r.id, r.code ?? r.slug]))
+  const levels = new Map<number, { depth: number; levelName: string | null; areas: Array<{ code: string; names: Record<string, string>; parent: string | null; geometry: unknown }> }>()
+  for (const r of rows) {
+    const level = levels.get(r.depth) ?? { depth: r.depth, levelName: r.level_name, areas: [] }
+    const names = JSON.parse(r.names || '{}') as Record<string, string>
+    level.areas.push({ code: r.code ?? r.slug, names: Object.keys(names).length ? names : { en: r.name }, parent: r.parent_id === null ? null : (codeOf.get(r.parent_id) ?? null), geometry: JSON.parse(r.geometry) as unknown })
+    levels.set(r.depth, level)
+  }
+  return [...levels.values()]
 }
 
 // ---------------------------------------------------------------- staging (the admin page)
