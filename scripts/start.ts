@@ -74,6 +74,9 @@ if (cluster.isPrimary) {
     const report = await seedDemo(database, { seed: config.SEED, scale: 1 })
     log.info({ seeded: report }, 'demo city seeded')
   }
+  // The fixed report states exist in every installation, with the demo or without (issue 16).
+  const addedStates = await (await import('../app/modules/reports/states.server')).ensureReportStates(database)
+  if (addedStates) log.info({ reportStates: addedStates }, 'report states added')
   for (const notice of await (await import('../app/lib/mail/dev-mail.server')).mailStartupNotices(config, database.db)) log.warn(notice)
   // First run (issue 16): no administrator yet — print a one-time setup link (24 h; only its hash is kept).
   const { firstRunToken, SETUP_TOKEN_HOURS } = await import('../app/modules/city/setup.server')

@@ -405,76 +405,79 @@ export default function CouncilReports() {
         {d.items.length === 0 ? (
           <p>{t('list.empty')}</p>
         ) : (
-          <table className="data-table council-table">
-            <caption className="visually-hidden">{t('list.caption', { page: d.page, pages: d.pages })}</caption>
-            <thead>
-              <tr>
-                <th scope="col">
-                  {hydrated ? (
-                    <input
-                      type="checkbox"
-                      aria-label={t('list.selectAll')}
-                      checked={checked.size > 0 && checked.size === d.items.length}
-                      onChange={(e) => toggleAll(e.target.checked)}
-                    />
-                  ) : (
-                    <span className="visually-hidden">{t('list.select')}</span>
-                  )}
-                </th>
-                <th scope="col">{t('list.report')}</th>
-                <th scope="col">{t('list.category')}</th>
-                <th scope="col">{t('list.area')}</th>
-                <th scope="col">{t('list.status')}</th>
-                <th scope="col">{t('list.priority')}</th>
-                <th scope="col">{t('list.assignee')}</th>
-                <th scope="col">{t('list.supports')}</th>
-                <th scope="col">{t('list.filed')}</th>
-                <th scope="col">{t('list.updated')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.items.map((r) => (
-                <tr key={r.id} className={`council-row council-row--${r.kind}`}>
-                  <td>
-                    <input
-                      type="checkbox"
-                      name="id"
-                      value={r.id}
-                      id={`select-${r.id}`}
-                      aria-label={`${selectBefore}${r.id}${selectAfter}`}
-                      checked={checked.has(String(r.id))}
-                      onChange={(e) =>
-                        setChecked((prev) => {
-                          const next = new Set(prev)
-                          if (e.target.checked) next.add(String(r.id))
-                          else next.delete(String(r.id))
-                          return next
-                        })
-                      }
-                    />
-                  </td>
-                  <td>
-                    {/* A plain link: fifty router links cost a tenth of the page's render. */}
-                    <a href={`/council/reports/${r.id}${backQuery}`}>{`#${r.id} ${r.title}`}</a>
-                    {r.kind === 'unconfirmed' || r.kind === 'hidden' ? <span className={`badge badge--${r.kind}`}> {t(`kinds.${r.kind}`)}</span> : null}
-                    {d.showDepartments ? <span className="council-row__department">{r.department}</span> : null}
-                  </td>
-                  <td>{r.category}</td>
-                  <td>{r.area ?? '–'}</td>
-                  <td>{r.stateLabel}</td>
-                  <td>{priorityLabel[r.priority]}</td>
-                  <td>{r.assignee ?? unassigned}</td>
-                  <td>{r.supports}</td>
-                  <td>
-                    <time dateTime={r.filedAt}>{r.filed}</time>
-                  </td>
-                  <td>
-                    <time dateTime={r.updatedAt}>{r.updated}</time>
-                  </td>
+          // A narrow screen scrolls the table, not the page (a focusable region, for keyboards).
+          <div className="table-scroll" role="region" aria-label={t('list.caption', { page: d.page, pages: d.pages })} tabIndex={0}>
+            <table className="data-table council-table">
+              <caption className="visually-hidden">{t('list.caption', { page: d.page, pages: d.pages })}</caption>
+              <thead>
+                <tr>
+                  <th scope="col">
+                    {hydrated ? (
+                      <input
+                        type="checkbox"
+                        aria-label={t('list.selectAll')}
+                        checked={checked.size > 0 && checked.size === d.items.length}
+                        onChange={(e) => toggleAll(e.target.checked)}
+                      />
+                    ) : (
+                      <span className="visually-hidden">{t('list.select')}</span>
+                    )}
+                  </th>
+                  <th scope="col">{t('list.report')}</th>
+                  <th scope="col">{t('list.category')}</th>
+                  <th scope="col">{t('list.area')}</th>
+                  <th scope="col">{t('list.status')}</th>
+                  <th scope="col">{t('list.priority')}</th>
+                  <th scope="col">{t('list.assignee')}</th>
+                  <th scope="col">{t('list.supports')}</th>
+                  <th scope="col">{t('list.filed')}</th>
+                  <th scope="col">{t('list.updated')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {d.items.map((r) => (
+                  <tr key={r.id} className={`council-row council-row--${r.kind}`}>
+                    <td>
+                      <input
+                        type="checkbox"
+                        name="id"
+                        value={r.id}
+                        id={`select-${r.id}`}
+                        aria-label={`${selectBefore}${r.id}${selectAfter}`}
+                        checked={checked.has(String(r.id))}
+                        onChange={(e) =>
+                          setChecked((prev) => {
+                            const next = new Set(prev)
+                            if (e.target.checked) next.add(String(r.id))
+                            else next.delete(String(r.id))
+                            return next
+                          })
+                        }
+                      />
+                    </td>
+                    <td>
+                      {/* A plain link: fifty router links cost a tenth of the page's render. */}
+                      <a href={`/council/reports/${r.id}${backQuery}`}>{`#${r.id} ${r.title}`}</a>
+                      {r.kind === 'unconfirmed' || r.kind === 'hidden' ? <span className={`badge badge--${r.kind}`}> {t(`kinds.${r.kind}`)}</span> : null}
+                      {d.showDepartments ? <span className="council-row__department">{r.department}</span> : null}
+                    </td>
+                    <td>{r.category}</td>
+                    <td>{r.area ?? '–'}</td>
+                    <td>{r.stateLabel}</td>
+                    <td>{priorityLabel[r.priority]}</td>
+                    <td>{r.assignee ?? unassigned}</td>
+                    <td>{r.supports}</td>
+                    <td>
+                      <time dateTime={r.filedAt}>{r.filed}</time>
+                    </td>
+                    <td>
+                      <time dateTime={r.updatedAt}>{r.updated}</time>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         )}
       </Form>
 

@@ -265,7 +265,7 @@ export default function NewReport() {
               {categories.map((c) => (
                 <label key={c.code} className="choice">
                   <input type="radio" name="category" value={c.code} defaultChecked={values.category === c.code} required /> {c.name}
-                  <span className="choice__hint"> · {c.group}</span>
+                  {c.group ? <span className="choice__hint"> · {c.group}</span> : null}
                 </label>
               ))}
             </fieldset>

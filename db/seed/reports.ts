@@ -97,7 +97,7 @@ export const reportsStep: SeedStep = {
     const created = await write(async (trx) => {
       let count = 0
       for (const [position, state] of defaultStates.entries()) {
-        await trx.insertInto('report_states').values({ code: state.code, kind: state.kind, label: null, position }).execute()
+        await trx.insertInto('report_states').values({ code: state.code, kind: state.kind, label: null, position }).onConflict((oc) => oc.column('code').doNothing()).execute()
       }
       const at = new Date().toISOString()
       for (const [position, c] of categories.entries()) {
