@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import { test, expect, type Page } from '@playwright/test'
+import { test, expect as baseExpect, type Page } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { riberiaFiles, riberiaPoint, type RiberiaFiles } from '../support/city-fixture'
@@ -19,6 +19,8 @@ import { riberiaFiles, riberiaPoint, type RiberiaFiles } from '../support/city-f
  */
 
 test.describe.configure({ mode: 'serial' })
+// Two cores shared with other work: a page may take longer than the default 5 s to answer.
+const expect = baseExpect.configure({ timeout: 10_000 })
 
 let plaza: RunningPlaza
 let files: RiberiaFiles
