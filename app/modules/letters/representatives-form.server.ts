@@ -14,17 +14,22 @@ import { listLevels, preparePortrait, saveRepresentative, deactivateRepresentati
 export type BoundedForm = { kind: 'ok'; form: FormData } | { kind: 'tooLarge' } | { kind: 'malformed' }
 
 export async function readBoundedForm(request: Request, maxBytes: number): Promise<BoundedForm> {
+  // A body somewhat over the limit is read to its end (and dropped) before the refusal is sent:
+  // answering while the client still sends makes it fail with a broken pipe instead of showing the
+  // refusal. A body far over the limit is refused at once (its connection is closed).
+  const drainLimit = maxBytes * 4
   const declared = Number(request.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > maxBytes) return { kind: 'tooLarge' }
   const chunks: Uint8Array[] = []
   let size = 0
+  if (Number.isFinite(declared) && declared > drainLimit) return { kind: 'tooLarge' }
   if (request.body) {
     for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
       size += chunk.length
-      if (size > maxBytes) return { kind: 'tooLarge' }
-      chunks.push(chunk)
+      if (size > drainLimit) return { kind: 'tooLarge' }
+      if (size <= maxBytes) chunks.push(chunk)
     }
   }
+  if (size > maxBytes || (Number.isFinite(declared) && declared > maxBytes)) return { kind: 'tooLarge' }
   try {
     const body = Buffer.concat(chunks)
     const form = await new Request(request.url, { method: 'POST', headers: { 'content-type': request.headers.get('content-type') ?? '' }, body }).formData()
