@@ -1,7 +1,7 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { translatorFor } from '../lib/i18n.server'
+import { translatorFor, localeOf } from '../lib/i18n.server'
 import { cityBounds, cityOverview } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
 import { listKinds } from '../modules/geo/map-index.server'
@@ -15,7 +15,8 @@ import { formatters } from '../lib/format'
 import { homeIntroduction } from '../modules/city/identity.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
-  const [{ t, locale }, overview] = await Promise.all([translatorFor(request), cityOverview()])
+  const areaLocale = await localeOf(request)
+  const [{ t, locale }, overview] = await Promise.all([translatorFor(request), cityOverview(areaLocale)])
   const title = overview ? t('home.title', { city: overview.city.name }) : t('site.name')
   // The interactive map (geo module) over the static image, which stays as the no-JS fallback.
   const [bounds, kinds, intro] = await Promise.all([cityBounds(), listKinds(), homeIntroduction(locale)])

@@ -55,7 +55,7 @@ async function choicesFor(request: Request, city: { slug: string; name: string; 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
   const user = await getUser(request)
-  const [areas, bounds, profile, categories] = await Promise.all([areaOptions(), cityBounds(), cityProfile(), reportCategories(locale)])
+  const [areas, bounds, profile, categories] = await Promise.all([areaOptions(locale), cityBounds(), cityProfile(), reportCategories(locale)])
   const cityRow = await cityArea()
   const city = profile?.name ?? cityRow?.name ?? 'Plaza'
   const place = await choicesFor(request, cityRow)

@@ -5,7 +5,7 @@ import { useCallback, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
-import { translatorFor } from '../lib/i18n.server'
+import { translatorFor, localeOf } from '../lib/i18n.server'
 import { formatters } from '../lib/format'
 import { areaBySlug, renamedAreaSlug } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
@@ -27,7 +27,8 @@ export const links: LinksFunction = () => [
 
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const slug = params.slug ?? ''
-  const area = /^[a-z0-9-]{1,100}$/.test(slug) ? await areaBySlug(slug) : null
+  const areaLocale = await localeOf(request)
+  const area = /^[a-z0-9-]{1,100}$/.test(slug) ? await areaBySlug(slug, areaLocale) : null
   if (!area) {
     // A renamed (or merged) area's old address leads to where it is now.
     const moved = /^[a-z0-9-]{1,100}$/.test(slug) ? await renamedAreaSlug(slug) : null

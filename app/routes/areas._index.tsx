@@ -11,7 +11,7 @@ export const links: LinksFunction = () => [{ rel: 'stylesheet', href: mapStyles 
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
-  const [tree, overview, totals, kinds] = await Promise.all([areaTree(), cityOverview(), itemTotalsByArea(), listKinds()])
+  const [tree, overview, totals, kinds] = await Promise.all([areaTree(locale), cityOverview(locale), itemTotalsByArea(), listKinds()])
   return {
     title: t('geo:areas.title', { city: overview?.city.name ?? 'Plaza' }),
     locale,

@@ -4,7 +4,7 @@ import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
-import { translatorFor } from '../lib/i18n.server'
+import { translatorFor, localeOf } from '../lib/i18n.server'
 import { areaOptions, cityBounds, cityOverview } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
 import { resolveLocation } from '../modules/geo/location.server'
@@ -23,7 +23,8 @@ export const links: LinksFunction = () => [
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t } = await translatorFor(request)
-  const [areas, bounds, overview] = await Promise.all([areaOptions(), cityBounds(), cityOverview()])
+  const areaLocale = await localeOf(request)
+  const [areas, bounds, overview] = await Promise.all([areaOptions(areaLocale), cityBounds(), cityOverview(areaLocale)])
   const city = overview?.city.name ?? 'Plaza'
   const params = new URL(request.url).searchParams
   const sent = { lat: params.get('lat') ?? '', lng: params.get('lng') ?? '', area: params.get('area') ?? '' }

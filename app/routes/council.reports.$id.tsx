@@ -51,7 +51,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (page.kind === 'forbidden') throw data({ department: page.department }, { status: 403 })
   const { t, locale } = await translatorFor(request)
   const url = new URL(request.url)
-  const [labels, areas, bounds] = await Promise.all([stateLabels(t), areaOptions(), cityBounds()])
+  const [labels, areas, bounds] = await Promise.all([stateLabels(t), areaOptions(locale), cityBounds()])
   const { report, timeline, audit, templates } = page.data
   const when = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
   const at = (iso: string | null) => (iso ? `${when.format(new Date(iso))} UTC` : null)

@@ -66,7 +66,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const [page, categories, areas, states, labels, members] = await Promise.all([
     councilReports(filter),
     scopeCategories(filter.departmentIds === null ? null : scope.departments.map((d) => d.id)),
-    areaOptions(),
+    areaOptions(locale),
     reportStates(),
     stateLabels(t),
     departmentMembers(scope.departments.map((d) => d.id)),

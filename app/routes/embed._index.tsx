@@ -46,7 +46,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const spec = parseWidgetOptions(kind, params)
   const [sites, areas, petitions, proposals] = await Promise.all([
     listEmbedSites(),
-    areaOptions(),
+    areaOptions(locale),
     listPetitions({ state: 'open', pageSize: 100 }),
     listProposals({ pageSize: 100 }),
   ])

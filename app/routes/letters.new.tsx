@@ -6,7 +6,7 @@ import { useNames } from '../components/useNames'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import { getUser, requestMeta } from '../lib/auth.server'
-import { translatorFor } from '../lib/i18n.server'
+import { translatorFor, localeOf } from '../lib/i18n.server'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { readForm } from '../lib/forms.server'
 import { isHoneypotFilled } from '../lib/honeypot'
@@ -85,7 +85,8 @@ function chosenOf(params: URLSearchParams | FormData) {
 }
 
 async function pageData(request: Request, values: Values, chosen: { ids: number[]; all: string[] }, options: { write?: boolean } = {}) {
-  const [{ t, locale }, user, areas, bounds, city] = await Promise.all([translatorFor(request), getUser(request), areaOptions(), cityBounds(), cityProfile()])
+  const areaLocale = await localeOf(request)
+  const [{ t, locale }, user, areas, bounds, city] = await Promise.all([translatorFor(request), getUser(request), areaOptions(areaLocale), cityBounds(), cityProfile()])
   const cityName = city?.name ?? 'Plaza'
   const prefill = { name: values.name ?? user?.displayName ?? '', email: values.email ?? user?.email ?? '', address: values.address ?? '', subject: values.subject ?? '', body: values.body ?? '' }
   const base = { title: t('letters:new.title'), city: cityName, areas, bounds, config: mapClientConfig(), values: { ...values, ...prefill }, bodyMax: BODY_MAX }

@@ -23,7 +23,7 @@ export const links: LinksFunction = () => [
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
-  const [kinds, bounds, overview] = await Promise.all([listKinds(), cityBounds(), cityOverview()])
+  const [kinds, bounds, overview] = await Promise.all([listKinds(), cityBounds(), cityOverview(locale)])
   const filter = parseMapFilter(new URL(request.url).searchParams, kinds.map((k) => k.kind))
   const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
   const shown = filter.layers ?? kinds.map((k) => k.kind)

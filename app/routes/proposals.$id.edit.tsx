@@ -6,7 +6,7 @@ import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
 import { requireUser } from '../lib/auth.server'
-import { translatorFor } from '../lib/i18n.server'
+import { translatorFor, localeOf } from '../lib/i18n.server'
 import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
 import { readSubmission, saveErrors, type FormValues, type PendingImageView } from '../modules/proposals/form.server'
@@ -41,7 +41,8 @@ async function draftOf(request: Request, id: number) {
 }
 
 async function pageData(request: Request, id: number, imageId: number | null, form: { values: FormValues; errors: Record<string, string>; previewHtml: string | null; image: PendingImageView | null }) {
-  const [{ t }, categories, areas, bounds, city] = await Promise.all([translatorFor(request), proposalCategories(), areaOptions(), cityBounds(), cityProfile()])
+  const areaLocale = await localeOf(request)
+  const [{ t }, categories, areas, bounds, city] = await Promise.all([translatorFor(request), proposalCategories(), areaOptions(areaLocale), cityBounds(), cityProfile()])
   return {
     title: t('proposals:edit.title'),
     id,

@@ -7,7 +7,7 @@ import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
 import { getUser } from '../lib/auth.server'
-import { translatorFor } from '../lib/i18n.server'
+import { translatorFor, localeOf } from '../lib/i18n.server'
 import { FormMessage } from '../components/forms'
 import { PlazaMap } from '../components/map/PlazaMap'
 import { areaBySlug, areaOptions, cityBounds } from '../modules/geo/areas.server'
@@ -35,7 +35,8 @@ export const links: LinksFunction = () => [
 export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url)
   const query = listQuerySchema.parse(Object.fromEntries(url.searchParams))
-  const [{ t, locale }, user, area] = await Promise.all([translatorFor(request), getUser(request), query.area ? areaBySlug(query.area) : null])
+  const areaLocale = await localeOf(request)
+  const [{ t, locale }, user, area] = await Promise.all([translatorFor(request), getUser(request), query.area ? areaBySlug(query.area, areaLocale) : null])
   const q = query.q?.slice(0, 200)
   const [result, categories, areas, bounds, tags, threshold, drafts] = await Promise.all([
     listProposals({
@@ -48,7 +49,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       page: query.page,
     }),
     proposalCategories(),
-    areaOptions(),
+    areaOptions(locale),
     cityBounds(),
     popularTags(),
     supportThreshold(),

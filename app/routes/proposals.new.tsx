@@ -6,7 +6,7 @@ import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
 import { requireUser } from '../lib/auth.server'
-import { translatorFor } from '../lib/i18n.server'
+import { translatorFor, localeOf } from '../lib/i18n.server'
 import { requiredLevel } from '../modules/accounts/policy'
 import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
@@ -30,7 +30,8 @@ export const links: LinksFunction = () => [
 
 async function pageData(request: Request, form: { values: FormValues; errors: Record<string, string>; previewHtml: string | null; image: PendingImageView | null }) {
   const user = await requireUser(request)
-  const [{ t }, categories, areas, bounds, city] = await Promise.all([translatorFor(request), proposalCategories(), areaOptions(), cityBounds(), cityProfile()])
+  const areaLocale = await localeOf(request)
+  const [{ t }, categories, areas, bounds, city] = await Promise.all([translatorFor(request), proposalCategories(), areaOptions(areaLocale), cityBounds(), cityProfile()])
   const level = requiredLevel('propose', (await citySettings()).VERIFICATION_LEVELS)
   return {
     title: t('proposals:new.title'),

@@ -29,11 +29,11 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
   const filter = reportFilterSchema.parse(Object.fromEntries(new URL(request.url).searchParams))
   const [areas, categories, bounds, states, area] = await Promise.all([
-    areaOptions(),
+    areaOptions(locale),
     reportCategories(locale),
     cityBounds(),
     reportStateLabels(locale, (code) => t(`reports:states.${code}`)),
-    filter.area ? areaBySlug(filter.area) : null,
+    filter.area ? areaBySlug(filter.area, locale) : null,
   ])
   const category = categories.find((c) => c.code === filter.category)
   const page = filter.page ?? 1

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import { getUser, requestMeta } from '../lib/auth.server'
-import { translatorFor } from '../lib/i18n.server'
+import { translatorFor, localeOf } from '../lib/i18n.server'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { isHoneypotFilled } from '../lib/honeypot'
 import { Field, FormMessage } from '../components/forms'
@@ -41,7 +41,8 @@ function photoRefsOf(params: URLSearchParams | FormData) {
 }
 
 async function pageData(request: Request, values: Record<string, string>, refs: string[]) {
-  const [{ t, locale }, user, areas, bounds, city] = await Promise.all([translatorFor(request), getUser(request), areaOptions(), cityBounds(), cityProfile()])
+  const areaLocale = await localeOf(request)
+  const [{ t, locale }, user, areas, bounds, city] = await Promise.all([translatorFor(request), getUser(request), areaOptions(areaLocale), cityBounds(), cityProfile()])
   const cityName = city?.name ?? 'Plaza'
   const photos = refs.length ? await pendingPhotos(refs) : []
   const base = {

@@ -29,7 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
   const params = new URL(request.url).searchParams
   const sent = { lat: (params.get('lat') ?? '').slice(0, 40), lng: (params.get('lng') ?? '').slice(0, 40), area: (params.get('area') ?? '').slice(0, 100) }
-  const [areas, bounds, profile, directory] = await Promise.all([areaOptions(), cityBounds(), cityProfile(), representativeDirectory({ locale })])
+  const [areas, bounds, profile, directory] = await Promise.all([areaOptions(locale), cityBounds(), cityProfile(), representativeDirectory({ locale })])
   const city = profile?.name ?? 'Plaza'
   const base = { title: t('representatives:list.title'), city, areas, bounds, config: mapClientConfig(), sent, directory }
   if (!params.has('lat') && !params.has('lng') && !params.has('area')) return { ...base, found: null, errors: null }

@@ -4,6 +4,8 @@ import { interiorPoint, type AreaGeometry } from './geometry'
 import { fitViewport, svgPath } from './svg'
 import { districtColours } from './colours'
 import { forgetAreaGeometries } from './lookup.server'
+import { localize } from '../../lib/localized'
+import { cityDefaultLocale } from '../../lib/localized.server'
 
 /** Read side of the areas (city → districts → neighbourhoods). */
 
@@ -60,20 +62,28 @@ export function cityProfile(): Promise<CityProfile | null> {
 // Drawing (SVG, the map's outlines) uses the simplified copy an import keeps; point-in-area the exact one.
 const drawn = (r: { geometry: string; geometry_simplified: string | null }) => r.geometry_simplified ?? r.geometry
 
-async function loadAreas() {
-  return database()
+/**
+ * Every area; with `locale`, each name in that language (the names an import gave per language),
+ * else the default language's — the stored `name`.
+ */
+async function loadAreas(locale?: string) {
+  const rows = await database()
     .db.selectFrom('areas')
-    .select(['id', 'slug', 'name', 'level', 'parent_id', 'geometry', 'geometry_simplified', 'min_lng', 'min_lat', 'max_lng', 'max_lat', 'area_m2'])
+    .select(['id', 'slug', 'name', 'names', 'level', 'parent_id', 'geometry', 'geometry_simplified', 'min_lng', 'min_lat', 'max_lng', 'max_lat', 'area_m2'])
     .orderBy('name')
     .execute()
+  if (!locale) return rows
+  const fallback = cityDefaultLocale()
+  // The default language's order stays (a district's colour follows its place in the list).
+  return rows.map((r) => ({ ...r, name: localize(r.names, locale, fallback) || r.name }))
 }
 
 const MAP_WIDTH = 640
 
-export function cityOverview(): Promise<CityOverview | null> {
-  return cached('overview', async () => {
+export function cityOverview(locale?: string): Promise<CityOverview | null> {
+  return cached(`${'overview'}:${locale ?? ''}`, async () => {
     const city = await cityProfile()
-    const rows = await loadAreas()
+    const rows = await loadAreas(locale)
     const cityRow = rows.find((r) => r.level === 'city')
     if (!city || !cityRow) return null
     const view = fitViewport([cityRow.min_lng, cityRow.min_lat, cityRow.max_lng, cityRow.max_lat], MAP_WIDTH)
@@ -136,9 +146,9 @@ export interface AreaOption {
 }
 
 /** Districts and their neighbourhoods, for area lists and the location picker's no-JS choice. */
-export function areaOptions(): Promise<AreaOption[]> {
-  return cached('options', async () => {
-    const rows = await loadAreas()
+export function areaOptions(locale?: string): Promise<AreaOption[]> {
+  return cached(`${'options'}:${locale ?? ''}`, async () => {
+    const rows = await loadAreas(locale)
     const slugById = new Map(rows.map((r) => [r.id, r.slug]))
     return rows
       .filter((r) => r.level !== 'city')
@@ -158,9 +168,9 @@ export function cityBounds(): Promise<[number, number, number, number] | null> {
  * Every area as GeoJSON for the interactive map: `colour` is the district's index in the legend
  * (neighbourhoods take their district's), so maps and lists agree.
  */
-export function areasGeoJson(): Promise<string> {
-  return cached('areas.geojson', async () => {
-    const rows = await loadAreas()
+export function areasGeoJson(locale?: string): Promise<string> {
+  return cached(`${'areas.geojson'}:${locale ?? ''}`, async () => {
+    const rows = await loadAreas(locale)
     const districtIndex = new Map(rows.filter((r) => r.level === 'district').map((d, i) => [d.id, i % districtColours.length]))
     const features = rows.map((r) => ({
       type: 'Feature',
@@ -187,9 +197,9 @@ export interface AreaDetail extends AreaSummary {
 }
 
 /** One district or neighbourhood by its slug (the city itself has the home page). */
-export function areaBySlug(slug: string): Promise<AreaDetail | null> {
-  return cached(`area:${slug}`, async () => {
-    const rows = await loadAreas()
+export function areaBySlug(slug: string, locale?: string): Promise<AreaDetail | null> {
+  return cached(`area:${slug}:${locale ?? ''}`, async () => {
+    const rows = await loadAreas(locale)
     const row = rows.find((r) => r.slug === slug && r.level !== 'city')
     if (!row) return null
     const parent = rows.find((r) => r.id === row.parent_id) ?? null
@@ -231,9 +241,9 @@ export function areaPoint(slug: string): Promise<{ id: number; lat: number; lng:
 }
 
 /** Districts with their neighbourhoods (ids for counts), in name order. */
-export function areaTree(): Promise<Array<{ id: number; slug: string; name: string; areaKm2: number; neighbourhoods: Array<{ id: number; slug: string; name: string; areaKm2: number }> }>> {
-  return cached('tree', async () => {
-    const rows = await loadAreas()
+export function areaTree(locale?: string): Promise<Array<{ id: number; slug: string; name: string; areaKm2: number; neighbourhoods: Array<{ id: number; slug: string; name: string; areaKm2: number }> }>> {
+  return cached(`${'tree'}:${locale ?? ''}`, async () => {
+    const rows = await loadAreas(locale)
     return rows
       .filter((r) => r.level === 'district')
       .map((d) => ({

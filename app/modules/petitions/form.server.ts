@@ -123,7 +123,7 @@ export function petitionSaveErrors(result: Exclude<SaveResult, { kind: 'saved' }
 export async function petitionFormPage(request: Request, form: { values: PetitionFormValues; errors: Record<string, string>; previewHtml: string | null }) {
   const user = await requireUser(request)
   const { t, locale } = await translatorFor(request)
-  const [targets, areas, bounds, city, categories] = await Promise.all([petitionTargets(), areaOptions(), cityBounds(), cityProfile(), petitionCategories(locale)])
+  const [targets, areas, bounds, city, categories] = await Promise.all([petitionTargets(), areaOptions(locale), cityBounds(), cityProfile(), petitionCategories(locale)])
   const settings = await citySettings()
   const level = requiredLevel('propose', settings.VERIFICATION_LEVELS)
   return {
