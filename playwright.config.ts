@@ -17,6 +17,8 @@ export default defineConfig({
   reporter: [['list']],
   // Long flows (a report from photo to fixed, a city taken live) on a shared 2-core machine.
   timeout: 90_000,
+  // Answers that write (a report filed inside a frame) take seconds on a busy shared machine.
+  expect: { timeout: 10_000 },
   use: {
     baseURL,
     trace: 'retain-on-failure',
