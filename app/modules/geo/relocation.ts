@@ -99,3 +99,25 @@ export class AreaLocator {
     return out
   }
 }
+
+/**
+ * Pages through located rows with the owning module's own statements — `page(afterId)` selecting
+ * `id, lat, lng, area_id, district_id` in id order, `set(areaId, districtId, id)` — and rewrites the
+ * area and district of each row whose point now falls elsewhere. Returns how many moved.
+ */
+export function relocatePoints(r: AreaRelocation, statements: { page: SQLite.Statement; set: SQLite.Statement }): number {
+  let moved = 0
+  let after = 0
+  for (;;) {
+    const rows = statements.page.all(after) as Array<{ id: number; lat: number; lng: number; area_id: number | null; district_id: number | null }>
+    if (rows.length === 0) break
+    after = rows[rows.length - 1]!.id
+    for (const row of rows) {
+      const next = mostSpecificArea(r.locate(row.lat, row.lng))
+      if (next.areaId === row.area_id && next.districtId === row.district_id) continue
+      statements.set.run(next.areaId, next.districtId, row.id)
+      moved++
+    }
+  }
+  return moved
+}

@@ -1,4 +1,4 @@
-import { mostSpecificArea, type AreaRelocation } from '../geo/relocation'
+import { relocatePoints, type AreaRelocation } from '../geo/relocation'
 
 /**
  * A geography import (app/modules/geo/import): each report's area and district recomputed from its
@@ -6,21 +6,10 @@ import { mostSpecificArea, type AreaRelocation } from '../geo/relocation'
  * inside the import's transaction. Returns the reports that moved.
  */
 export function relocateReportAreas(r: AreaRelocation): { reports: number; alerts: number; routes: number } {
-  const page = r.sqlite.prepare('select id, lat, lng, area_id, district_id from reports where id > ? order by id limit 5000')
-  const set = r.sqlite.prepare('update reports set area_id = ?, district_id = ? where id = ?')
-  let reports = 0
-  let after = 0
-  for (;;) {
-    const rows = page.all(after) as Array<{ id: number; lat: number; lng: number; area_id: number | null; district_id: number | null }>
-    if (rows.length === 0) break
-    after = rows[rows.length - 1]!.id
-    for (const row of rows) {
-      const next = mostSpecificArea(r.locate(row.lat, row.lng))
-      if (next.areaId === row.area_id && next.districtId === row.district_id) continue
-      set.run(next.areaId, next.districtId, row.id)
-      reports++
-    }
-  }
+  const reports = relocatePoints(r, {
+    page: r.sqlite.prepare('select id, lat, lng, area_id, district_id from reports where id > ? order by id limit 5000'),
+    set: r.sqlite.prepare('update reports set area_id = ?, district_id = ? where id = ?'),
+  })
   let alerts = 0
   let routes = 0
   for (const old of r.removed) {
