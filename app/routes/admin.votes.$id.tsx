@@ -11,27 +11,23 @@ import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formatPercent, formatWeight } from '../modules/voting/arithmetic'
 import { methods } from '../modules/voting/methods'
+import { DESCRIPTION_MAX, LABEL_MAX, OPTION_ROWS, RULE_ROWS, TITLE_MAX } from '../modules/voting/limits'
 import { describePolicy } from '../modules/voting/weights'
 import {
   cancelProcess,
   closeProcessNow,
-  DESCRIPTION_MAX,
   formChoices,
   formContext,
   inputOf,
   isEditable,
-  LABEL_MAX,
   newProcessValues,
-  OPTION_ROWS,
   policyWarnings,
   previewResults,
   processRow,
   publishResults,
   readSpec,
-  RULE_ROWS,
   scheduleProcess,
   submitProcessForm,
-  TITLE_MAX,
   unscheduleProcess,
   valuesOf,
   verifyTally,

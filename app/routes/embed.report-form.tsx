@@ -14,9 +14,9 @@ import { parseWidgetOptions, widgetPath, type WidgetSpec } from '../modules/embe
 import { reportFormPlace } from '../modules/embed/widgets.server'
 import { checkAttributes, serviceAttributes } from '../modules/open311/open311.server'
 import { fileReport, guestFilings } from '../modules/reports/reports.server'
-import { MAX_PHOTOS, pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
+import { pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
 import { categoriesServing } from '../modules/reports/routing.server'
-import { guestSchema, newReportSchema } from '../modules/reports/schema'
+import { MAX_PHOTOS, guestSchema, newReportSchema } from '../modules/reports/schema'
 
 /**
  * /embed/report-form?area=<slug> (or ?lat=&lng=) — "report a problem here" inside a city's page.

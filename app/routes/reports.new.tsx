@@ -16,8 +16,8 @@ import { mapClientConfig } from '../modules/geo/config.server'
 import { resolveLocation } from '../modules/geo/location.server'
 import { categoriesServing } from '../modules/reports/routing.server'
 import { fileReport, guestFilings, similarReports } from '../modules/reports/reports.server'
-import { MAX_PHOTOS, pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
-import { guestSchema, newReportSchema, CATEGORY_CODE } from '../modules/reports/schema'
+import { pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
+import { MAX_PHOTOS, guestSchema, newReportSchema, CATEGORY_CODE } from '../modules/reports/schema'
 import { checkAttributes, serviceAttributes } from '../modules/open311/open311.server'
 
 /**

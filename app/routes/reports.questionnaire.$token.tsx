@@ -6,7 +6,8 @@ import { formFields, readForm } from '../lib/forms.server'
 import { translatedErrors } from '../lib/forms'
 import { translatorFor } from '../lib/i18n.server'
 import { FormMessage } from '../components/forms'
-import { COMMENT_MAX, answerQuestionnaire, answerSchema, questionnaireByToken } from '../modules/reports/questionnaire.server'
+import { answerQuestionnaire, answerSchema, questionnaireByToken } from '../modules/reports/questionnaire.server'
+import { COMMENT_MAX } from '../modules/reports/schema'
 
 /**
  * /reports/questionnaire/:token — "Has this problem been fixed?", asked by e-mail four weeks after

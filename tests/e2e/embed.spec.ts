@@ -152,6 +152,11 @@ test('a page of an allowed site shows every widget, each at its content height, 
 
 test('the report form widget files a real report from inside the frame', async ({ page }) => {
   const title = `Broken bench in the widget ${Date.now()}`
+  // A page whose browser render differs from the server's is rendered again: what was typed is lost.
+  const hydrationErrors: string[] = []
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Minified React error #4(18|19|22|23|25)|hydrat/i.test(message.text())) hydrationErrors.push(message.text())
+  })
   await page.goto(`${allowed}/news`)
   // A frame locator follows the frame through its navigations (the form posts inside the frame).
   const form = page.frameLocator('#form iframe')
@@ -170,6 +175,7 @@ test('the report form widget files a real report from inside the frame', async (
     await form.getByRole('button', { name: 'Send the report' }).click()
   }
   await expect(form.getByTestId('report-sent')).toBeVisible()
+  expect(hydrationErrors).toEqual([])
   await expectFitted(page, 'form')
   const db = new SQLite(path.resolve('.cache/e2e/plaza.sqlite'), { readonly: true })
   const row = db.prepare(`select state_kind, reporter_email from reports where title = ?`).get(title) as { state_kind: string; reporter_email: string } | undefined

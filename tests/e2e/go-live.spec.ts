@@ -186,18 +186,21 @@ test('a city takes Plaza live: setup, geography, services, identity, staff; a ci
     await page.locator('#field-rule-category').selectOption({ label: category })
     await page.locator('#field-rule-area').selectOption({ label: area })
     await page.locator('#field-rule-department').selectOption({ label: department })
-    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    // Wait for this save's answer: the status of the previous save is still on the page.
+    await Promise.all([
+      page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.startsWith('/admin/services/routing')),
+      page.getByRole('button', { name: 'Save', exact: true }).click(),
+    ])
     await expect(page.getByRole('status')).toContainText('Saved.')
   }
   // The matrix: one column per area (the whole city first), a dash where no rule of its own.
   const columns = (await page.locator('.data-table thead th').allTextContents()).slice(1)
-  const graffiti = await page.getByRole('row', { name: /^Graffiti/ }).getByRole('cell').allTextContents()
-  const cell = (area: string) => graffiti[columns.indexOf(area)]
   expect(columns).toHaveLength(12) // the city, 3 districts, 8 neighbourhoods
-  expect(cell('Whole city')).toBe('Roads and streets')
-  expect(cell('Turó')).toBe('Parks and walls')
-  expect(cell('Port')).toBe('–')
-  expect(cell('Font del Turó')).toBe('–')
+  const cell = (area: string) => page.getByRole('row', { name: /^Graffiti/ }).getByRole('cell').nth(columns.indexOf(area))
+  await expect(cell('Whole city')).toHaveText('Roads and streets')
+  await expect(cell('Turó')).toHaveText('Parks and walls')
+  await expect(cell('Port')).toHaveText('–')
+  await expect(cell('Font del Turó')).toHaveText('–')
   // The tester: graffiti at a point in Turó goes to Parks, in Port to Roads.
   const inTuro = riberiaPoint(5000, 2000) // Font del Turó, district Turó
   const inPort = riberiaPoint(1000, 3000) // Les Drassanes, district Port

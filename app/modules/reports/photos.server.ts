@@ -16,7 +16,9 @@ import { isPublic } from './states'
  * photos are deleted after a day (deleteAbandonedPhotos). See docs/decisions/040-sharp-for-photos.md.
  */
 
-export const MAX_PHOTOS = 3
+// The limit lives in schema.ts: pages read it while rendering, and a .server module is empty in the browser.
+import { MAX_PHOTOS } from './schema'
+export { MAX_PHOTOS }
 /** The multipart field of the file inputs, and of the hidden inputs that carry pending refs. */
 export const PHOTO_FIELD = 'photo'
 export const PHOTO_REF_FIELD = 'photoRef'

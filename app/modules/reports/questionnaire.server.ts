@@ -20,7 +20,8 @@ import { reporterChange, reporterComment } from './reports.server'
 
 /** Kinds of report still worth asking about; others have their due date cleared unasked. */
 const ASKED: readonly ReportStateKind[] = ['open', 'fixed']
-export const COMMENT_MAX = 2000
+import { COMMENT_MAX } from './schema'
+export { COMMENT_MAX }
 
 const link = (path: string) => `${config().PUBLIC_URL}${path}`
 export const questionnairePath = (token: string) => `/reports/questionnaire/${token}`

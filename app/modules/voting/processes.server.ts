@@ -38,13 +38,8 @@ import { citySettings } from '../city/settings.server'
  */
 
 export const PROCESS_KIND = 'voting_process'
-export const TITLE_MIN = 3
-export const TITLE_MAX = 200
-export const DESCRIPTION_MAX = 20_000
-export const LABEL_MAX = 200
-/** Blank rows a form starts with, and how many "add more rows" adds. */
-export const OPTION_ROWS = 10
-export const RULE_ROWS = 5
+import { DESCRIPTION_MAX, LABEL_MAX, OPTION_ROWS, RULE_ROWS, TITLE_MAX, TITLE_MIN } from './limits'
+export { DESCRIPTION_MAX, LABEL_MAX, OPTION_ROWS, RULE_ROWS, TITLE_MAX, TITLE_MIN }
 /** The proposal → vote chain: the vote opens the next day and runs this long. */
 export const AUTO_VOTE_DAYS = 14
 export const THRESHOLD_SETTING = 'voting.onThreshold'
