@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Database, VotingMethod, VotingProcessState, VotingProcessesTable } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
+import { writeSetting } from '../../lib/settings.server'
 import { supportedLocales, type Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
 import { namesIn } from '../../lib/localized.server'
@@ -952,12 +953,7 @@ export async function setThresholdBehaviour(admin: Admin, value: string): Promis
   return database().write(async (trx) => {
     const before = await thresholdBehaviour(trx)
     if (before === value) return { kind: 'ok' }
-    const at = now()
-    await trx
-      .insertInto('settings')
-      .values({ key: THRESHOLD_SETTING, value: JSON.stringify(value), updated_at: at })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: at }))
-      .execute()
+    await writeSetting(trx, THRESHOLD_SETTING, value)
     await recordAudit(trx, { actorId: admin.id, action: 'voting.settings', targetKind: 'setting', targetId: 0, before: { [THRESHOLD_SETTING]: before }, after: { [THRESHOLD_SETTING]: value } })
     return { kind: 'ok' }
   })
