@@ -152,26 +152,7 @@ function StatusActions({ status: s, verification }: { status: ProcessStatusView;
           </button>
         </Form>
       ) : null}
-      {state === 'closed' ? (
-        <section aria-labelledby="preview-heading">
-          <h3 id="preview-heading">{t('results.preview')}</h3>
-          {s.previewError ? <FormMessage tone="error">{t('results.previewFailed')}</FormMessage> : <CountView count={s.preview} labels={s.labels} currency={s.currency} locale={i18n.language} />}
-          <Form method="post">
-            <p className="field__hint" id="publish-hint">
-              {t('actions.publishHint')}
-            </p>
-            <button type="submit" name="intent" value="publish" aria-describedby="publish-hint">
-              {t('actions.publish')}
-            </button>
-          </Form>
-        </section>
-      ) : null}
-      {state === 'published' ? (
-        <section aria-labelledby="results-heading">
-          <h3 id="results-heading">{t('results.published')}</h3>
-          <CountView count={s.published} labels={s.labels} currency={s.currency} locale={i18n.language} />
-        </section>
-      ) : null}
+      <StatusResults status={s} />
       {state === 'open' || ended ? (
         <Form method="post">
           <button type="submit" name="intent" value="verify" className="secondary">
@@ -220,3 +201,33 @@ function Verification({ verification }: { verification: unknown }) {
 
 // ---------------------------------------------------------------------------------------------
 // A count, as the administrator checks it before publishing
+
+/** The count to check before publishing (closed), or the published result. */
+function StatusResults({ status: s }: { status: ProcessStatusView }) {
+  const { t, i18n } = useTranslation('votesAdmin')
+  const state = s.state
+  return (
+    <>
+      {state === 'closed' ? (
+        <section aria-labelledby="preview-heading">
+          <h3 id="preview-heading">{t('results.preview')}</h3>
+          {s.previewError ? <FormMessage tone="error">{t('results.previewFailed')}</FormMessage> : <CountView count={s.preview} labels={s.labels} currency={s.currency} locale={i18n.language} />}
+          <Form method="post">
+            <p className="field__hint" id="publish-hint">
+              {t('actions.publishHint')}
+            </p>
+            <button type="submit" name="intent" value="publish" aria-describedby="publish-hint">
+              {t('actions.publish')}
+            </button>
+          </Form>
+        </section>
+      ) : null}
+      {state === 'published' ? (
+        <section aria-labelledby="results-heading">
+          <h3 id="results-heading">{t('results.published')}</h3>
+          <CountView count={s.published} labels={s.labels} currency={s.currency} locale={i18n.language} />
+        </section>
+      ) : null}
+    </>
+  )
+}
