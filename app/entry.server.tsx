@@ -12,12 +12,14 @@ import { registerCapabilities } from './modules/registry.server'
 registerCapabilities()
 
 // Answered by the HTTP layer before Remix (scripts/start.ts fastPosts), from this same build.
-export { castBallotFast } from './modules/voting/voting.server'
+export { castBallotFast } from './http/votes.server'
 export { signPetitionFast } from './modules/petitions/sign-http.server'
 export { petitionCountResponse, petitionCountAnswer } from './modules/petitions/count-http.server'
 export { petitionJsonResponse } from './modules/petitions/petitions.server'
 // /healthz asks the build's own database (the one every route writes through) whether it can write.
 export { databaseHealth } from './lib/health.server'
+// The sites allowed to frame widget pages, for the HTTP layer's Content-Security-Policy.
+export { frameAncestorsForWidgets } from './modules/embed/allowed-origins.server'
 
 const ABORT_DELAY = 5_000
 

@@ -159,6 +159,7 @@ async function serve() {
     rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)),
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
     health: (build.entry.module as unknown as { databaseHealth: () => Promise<{ ok: boolean; reason?: string }> }).databaseHealth,
+    widgetFrameAncestors: (build.entry.module as unknown as { frameAncestorsForWidgets: () => Promise<string[]> }).frameAncestorsForWidgets,
     fastRoutes: {
       '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse,
       // /petitions/:id.json: Remix's $id segment cannot end in a literal ".json" for a document request.

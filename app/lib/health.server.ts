@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { config } from './config.server'
 import { database } from './db.server'
+import { touchSetting } from './settings.server'
 
 // After a full disk, the free space a server waits for before it calls itself ready again: a small
 // write may fit in a WAL that failed writes already grew while the next real one would not.
@@ -25,7 +26,7 @@ export async function databaseHealth(): Promise<{ ok: boolean; reason?: string }
   if (fault.error.reason === 'full' && freeBytes() < FREE_BYTES_TO_RECOVER) return { ok: false, reason: 'database-full' }
   try {
     // A real commit: it appends to the WAL, so it fails while the disk is full or the lock is held.
-    await plaza.write((trx) => trx.updateTable('settings').set({ updated_at: new Date().toISOString() }).where('key', '=', 'health-probe').execute())
+    await plaza.write((trx) => touchSetting(trx, 'health-probe'))
     return { ok: true }
   } catch {
     return { ok: false, reason: `database-${plaza.fault()?.error.reason ?? fault.error.reason}` }

@@ -174,9 +174,9 @@ export function createHttpApp(options: HttpAppOptions) {
     .filter((u): u is string => Boolean(u))
     // A tile host template such as https://{s}.tile.example.org becomes https://*.tile.example.org.
     .map((u) => /^https?:\/\/[^/?#]+/.exec(u)![0].replace(/\{[^}]*\}/g, '*'))
-  // Widget pages may be framed by Plaza and the allowed sites; every other page by no one.
-  const widgetFrameAncestors =
-    options.widgetFrameAncestors ?? (async () => (await import('../modules/embed/allowed-origins.server')).frameAncestorsForWidgets())
+  // Widget pages may be framed by Plaza and the allowed sites (the embed module's list, handed in
+  // by scripts/start.ts: app/lib imports nothing from app/modules); every other page by no one.
+  const widgetFrameAncestors = options.widgetFrameAncestors ?? (async () => ["'self'"])
   app.use((req, res, next) => {
     if (!isWidgetPath(req.path)) return next()
     widgetFrameAncestors()

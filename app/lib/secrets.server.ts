@@ -1,6 +1,7 @@
 import crypto from 'node:crypto'
 import { config } from './config.server'
 import { database, type PlazaDatabase } from './db.server'
+import { readSetting, readSettingNow, writeSettingOnce, writeSettingOnceNow } from './settings.server'
 
 /**
  * The key for keyed hashes (census document numbers) and signed values: SECRET_KEY, or else one
@@ -17,19 +18,34 @@ export async function secretKey(target: PlazaDatabase = database()): Promise<Buf
     return cached.get(target)!
   }
   const { db, write } = target
-  let row = await db.selectFrom('settings').select('value').where('key', '=', 'secret_key').executeTakeFirst()
-  if (!row) {
-    const generated = JSON.stringify(crypto.randomBytes(32).toString('hex'))
-    await write((trx) =>
-      trx
-        .insertInto('settings')
-        .values({ key: 'secret_key', value: generated, updated_at: new Date().toISOString() })
-        .onConflict((oc) => oc.column('key').doNothing())
-        .execute(),
-    )
-    row = await db.selectFrom('settings').select('value').where('key', '=', 'secret_key').executeTakeFirstOrThrow()
+  let value = await readSetting(db, 'secret_key')
+  if (value === undefined) {
+    await write((trx) => writeSettingOnce(trx, 'secret_key', crypto.randomBytes(32).toString('hex')))
+    value = (await readSetting(db, 'secret_key'))!
   }
-  const key = Buffer.from(JSON.parse(row.value) as string, 'utf8')
+  const key = Buffer.from(JSON.parse(value) as string, 'utf8')
+  cached.set(target, key)
+  return key
+}
+
+/**
+ * The secret key, synchronously (tokens made inside renders and writes): SECRET_KEY, else the one
+ * kept in settings, read — and made if missing — on the raw connection. Shares secretKey's cache.
+ */
+export function secretKeyNow(target: PlazaDatabase = database()): Buffer {
+  const known = cached.get(target)
+  if (known) return known
+  const fromEnv = config().SECRET_KEY
+  if (fromEnv) {
+    cached.set(target, Buffer.from(fromEnv, 'utf8'))
+    return cached.get(target)!
+  }
+  let value = readSettingNow(target, 'secret_key')
+  if (value === undefined) {
+    writeSettingOnceNow(target, 'secret_key', crypto.randomBytes(32).toString('hex'))
+    value = readSettingNow(target, 'secret_key')!
+  }
+  const key = Buffer.from(JSON.parse(value) as string, 'utf8')
   cached.set(target, key)
   return key
 }

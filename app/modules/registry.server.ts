@@ -11,6 +11,7 @@ import { registerLetterMail } from './letters/letters.server'
 import { registerCoreDatasets } from './opendata/sources.server'
 import { registerPetitionAndRepresentativeDatasets } from './opendata/sources-more.server'
 import { registerCityLanguages } from './city/register.server'
+import { registerOpen311 } from './open311/open311.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -34,4 +35,5 @@ export function registerCapabilities() {
   registerCoreDatasets()
   registerPetitionAndRepresentativeDatasets()
   registerCityLanguages()
+  registerOpen311()
 }

@@ -2,10 +2,10 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { useNames } from '../components/useNames'
-import { requireUser } from '../lib/auth.server'
+import { requireUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { supportedLocales } from '../lib/i18n'
-import { database } from '../lib/db.server'
+import { areaNameById } from '../modules/geo/names.server'
 import { Field, FormMessage } from '../components/forms'
 import { resendConfirmation, updateProfile, userRoles } from '../modules/accounts/accounts.server'
 import { profileSchema } from '../modules/accounts/schema'
@@ -14,15 +14,13 @@ import { parseForm, type FormFailure } from '../modules/accounts/routing.server'
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request)
   const { t } = await translatorFor(request)
-  const area = user.homeAreaId
-    ? await database().db.selectFrom('areas').select('name').where('id', '=', user.homeAreaId).executeTakeFirst()
-    : undefined
+  const homeArea = user.homeAreaId ? await areaNameById(user.homeAreaId) : null
   const roles = await userRoles(user.id)
   const url = new URL(request.url)
   return {
     title: t('accounts:account.title'),
     user: { email: user.email, displayName: user.displayName, emailConfirmed: user.emailConfirmed, level: user.verificationLevel, locale: user.locale },
-    homeArea: area?.name ?? null,
+    homeArea,
     roles: roles.map((r) => ({ role: r.role, department: r.department })),
     flags: { welcome: url.searchParams.has('welcome'), reset: url.searchParams.has('reset') },
   }

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { requireUser } from '../lib/auth.server'
+import { requireUser } from '../modules/accounts/auth.server'
 import { exportUserData } from '../modules/accounts/accounts.server'
 
 /** GET /account/data.json — everything Plaza holds about the person, as a download. */

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, useActionData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { requestMeta, requireUser } from '../lib/auth.server'
+import { requestMeta, requireUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { Field } from '../components/forms'
 import { changePassword } from '../modules/accounts/accounts.server'

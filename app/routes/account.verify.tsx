@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { requestMeta, requireUser } from '../lib/auth.server'
+import { requestMeta, requireUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
-import { database } from '../lib/db.server'
+import { areaNameById } from '../modules/geo/names.server'
 import { Field, FormMessage } from '../components/forms'
 import { verifyResidence } from '../modules/accounts/census.server'
 import { verifySchema } from '../modules/accounts/schema'
@@ -35,8 +35,7 @@ export async function action({ request }: ActionFunctionArgs) {
     case 'alreadyUsed':
       return fail(409, { form: [t('accounts:errors.alreadyUsed')] }, form.fields)
   }
-  const area = await database().db.selectFrom('areas').select('name').where('id', '=', result.areaId).executeTakeFirstOrThrow()
-  return { verified: area.name }
+  return { verified: (await areaNameById(result.areaId)) ?? '' }
 }
 
 export default function VerifyResidence() {

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { can } from '../modules/accounts/policy'
 import { cityProfile } from '../modules/geo/areas.server'

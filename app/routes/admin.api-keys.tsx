@@ -2,7 +2,7 @@ import { data, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctio
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { Field, FormMessage } from '../components/forms'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'

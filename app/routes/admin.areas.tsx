@@ -3,7 +3,7 @@ import { redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { z } from 'zod'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { readForm, formFields } from '../lib/forms.server'
 import { Field, FormMessage } from '../components/forms'
@@ -11,7 +11,6 @@ import { commitImport, geographySummary, guessProperties, loadExistingAreas, pre
 import { describeProblem, describeReadProblem, levelLabel } from '../modules/geo/import/messages'
 import { previewSvg } from '../modules/geo/import/preview-svg'
 import type { ImportOptions } from '../modules/geo/import/validate'
-import { database } from '../lib/db.server'
 import type { Position } from '../modules/geo/geometry'
 
 /** /admin/areas — import the city's geography: upload, choose properties and level, preview with every problem, import (admin:settings). */
@@ -80,7 +79,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   }
   const options = toOptions(parsed.data)
   const preview = await previewImport(staged.features, staged.properties, options)
-  const existing = await loadExistingAreas(database().db)
+  const existing = await loadExistingAreas()
   const context = existing.filter((a) => a.depth === Math.max(0, options.depth - 1) && options.depth > 0).map((a) => a.geometry)
   const marks = preview.problems.filter((p): p is typeof p & { at: Position } => 'at' in p).map((p) => p.at)
   const svg = previewSvg(context, preview.areas.slice(0, 2000), marks.slice(0, 500))

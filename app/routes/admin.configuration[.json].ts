@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { exportConfiguration } from '../modules/configuration/configuration.server'
 
 /** /admin/configuration.json: the city's whole configuration as one versioned JSON document (a download). */

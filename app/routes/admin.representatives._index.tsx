@@ -2,11 +2,11 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import styles from '../components/representatives/representatives.css'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { ADMIN_PAGE_SIZE, isoDay, listLevels, listRepresentatives, type AdminFilters } from '../modules/letters/representatives.server'
 import { representativeFormOptions } from '../modules/letters/representatives-form.server'
-import { database } from '../lib/db.server'
+import { areaIdBySlug } from '../modules/geo/names.server'
 import { AreaOptions } from '../components/AreaSelect'
 
 /** /admin/representatives — every representative, filtered by level, area, bounce and term (admin:settings). */
@@ -28,8 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const filters: AdminFilters = {}
   if (sent.level) filters.level = sent.level
   if (sent.area) {
-    const area = await database().db.selectFrom('areas').select('id').where('slug', '=', sent.area).executeTakeFirst()
-    filters.areaId = area?.id ?? -1
+    filters.areaId = (await areaIdBySlug(sent.area)) ?? -1
   }
   if (sent.bounced) filters.bounced = sent.bounced === 'yes'
   if (sent.status) filters.status = sent.status as 'active' | 'former'

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { representativesCsvTemplate } from '../modules/letters/representatives-csv.server'
 
 /** GET /admin/representatives/template.csv — the CSV import's template (admin:settings). */

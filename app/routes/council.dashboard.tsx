@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next'
 import councilStyles from '../components/charts/charts.css'
 import { BarChart, LineChart, StackedBarChart } from '../components/charts'
 import { FormMessage } from '../components/forms'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { councilDashboard, councilScope } from '../modules/reports/council.server'
 

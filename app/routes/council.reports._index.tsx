@@ -6,10 +6,11 @@ import { useTranslation } from 'react-i18next'
 import type { LinksFunction } from '@remix-run/node'
 import type { ReportPriority } from '../../db/schema'
 import councilStyles from '../components/charts/charts.css'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
+import { BulkChange, CouncilCounts, CouncilFilterFields, CouncilPages, CouncilTable } from '../modules/reports/components/CouncilList'
 import { areaOptions } from '../modules/geo/areas.server'
 import {
   AGES,
@@ -129,7 +130,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
-type BulkField = 'ids' | 'state' | 'priority' | 'assignee' | 'change'
+export type BulkField = 'ids' | 'state' | 'priority' | 'assignee' | 'change'
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'report:triage')
@@ -188,15 +189,7 @@ export default function CouncilReports() {
   useEffect(() => setHydrated(true), [])
   const [checked, setChecked] = useState<Set<string>>(() => new Set(failed?.values.ids ?? []))
   useEffect(() => setChecked(new Set(failed?.values.ids ?? [])), [failed])
-  const toggleAll = (on: boolean) => setChecked(on ? new Set(d.items.map((i) => String(i.id))) : new Set())
   const q = d.query
-  const byDistrict = d.areas.filter((a) => a.level === 'district')
-  const kindStates = (kind: string) => d.states.filter((s) => s.kind === kind)
-  // Each row's words looked up once per page, not once per row (150 lookups were a tenth of the render).
-  const priorityLabel = Object.fromEntries(d.priorities.map((p) => [p, t(`priorities.${p}`)])) as Record<string, string>
-  const unassigned = t('list.unassigned')
-  const backQuery = `?back=${encodeURIComponent(d.qs)}`
-  const [selectBefore, selectAfter = ''] = t('list.selectOne', { id: '\u0001' }).split('\u0001')
 
   return (
     <section className="page council">
@@ -233,117 +226,13 @@ export default function CouncilReports() {
 
       <Form method="get" action="/council/reports" className="council-filters" aria-labelledby="filters-heading">
         <h2 id="filters-heading">{t('list.filters')}</h2>
-        <div className="council-filters__fields">
-          <FilterSelect name="status" label={t('list.status')} value={q.status} error={d.errors.status}>
-            <optgroup label={t('list.kinds')}>
-              {['open', 'fixed', 'closed', 'unconfirmed', 'hidden', 'all'].map((kind) => (
-                <option key={kind} value={kind}>
-                  {t(`list.kindOption.${kind}`)}
-                </option>
-              ))}
-            </optgroup>
-            <optgroup label={t('list.states')}>
-              {d.states.map((s) => (
-                <option key={s.code} value={`state.${s.code}`}>
-                  {s.label}
-                </option>
-              ))}
-            </optgroup>
-          </FilterSelect>
-          <FilterSelect name="category" label={t('list.category')} value={q.category} error={d.errors.category}>
-            <option value="">{t('list.any')}</option>
-            {d.categories.map((c) => (
-              <option key={c.code} value={c.code}>
-                {c.name}
-              </option>
-            ))}
-          </FilterSelect>
-          <FilterSelect name="area" label={t('list.area')} value={q.area} error={d.errors.area}>
-            <option value="">{t('list.anyArea')}</option>
-            {byDistrict.map((district) => (
-              <optgroup key={district.slug} label={district.name}>
-                <option value={district.slug}>{t('list.wholeDistrict', { name: district.name })}</option>
-                {d.areas
-                  .filter((a) => a.parentSlug === district.slug)
-                  .map((a) => (
-                    <option key={a.slug} value={a.slug}>
-                      {a.name}
-                    </option>
-                  ))}
-              </optgroup>
-            ))}
-          </FilterSelect>
-          <FilterSelect name="age" label={t('list.age')} value={q.age} error={d.errors.age}>
-            <option value="">{t('list.anyAge')}</option>
-            {d.ages.map((age) => (
-              <option key={age} value={age}>
-                {t(`ages.${age}`)}
-              </option>
-            ))}
-          </FilterSelect>
-          <FilterSelect name="priority" label={t('list.priority')} value={q.priority} error={d.errors.priority}>
-            <option value="">{t('list.any')}</option>
-            {d.priorities.map((p) => (
-              <option key={p} value={p}>
-                {t(`priorities.${p}`)}
-              </option>
-            ))}
-          </FilterSelect>
-          <FilterSelect name="assignee" label={t('list.assignee')} value={q.assignee} error={d.errors.assignee}>
-            <option value="">{t('list.anyone')}</option>
-            <option value="me">{t('list.me')}</option>
-            <option value="none">{t('list.unassigned')}</option>
-          </FilterSelect>
-          {d.showDepartments ? (
-            <FilterSelect name="department" label={t('list.department')} value={q.department} error={d.errors.department}>
-              <option value="">{t('list.allDepartments')}</option>
-              {d.departments.map((dep) => (
-                <option key={dep.slug} value={dep.slug}>
-                  {dep.name}
-                </option>
-              ))}
-            </FilterSelect>
-          ) : null}
-          <FilterSelect name="sort" label={t('list.sort')} value={q.sort} error={d.errors.sort}>
-            {d.sorts.map((s) => (
-              <option key={s} value={s}>
-                {t(`sorts.${s}`)}
-              </option>
-            ))}
-          </FilterSelect>
-        </div>
+        <CouncilFilterFields d={d} q={q} />
         <p className="council-filters__buttons">
           <button type="submit">{t('list.apply')}</button> <Link to="/council/reports">{t('list.reset')}</Link>
         </p>
       </Form>
 
-      <section aria-labelledby="counts-heading" className="council-counts">
-        <h2 id="counts-heading">{t('list.matching', { count: d.total })}</h2>
-        <p className="council-counts__kinds">
-          {d.kinds
-            .filter((k) => k.n > 0 || k.kind === 'open')
-            .map((k) => (
-              <Link key={k.kind} className="pill" to={`/council/reports${k.href}`} aria-current={q.status === k.kind ? 'true' : undefined}>
-                {t(`kinds.${k.kind}`)} ({k.n})
-              </Link>
-            ))}
-          <Link className="pill" to={`/council/reports${d.all.href}`} aria-current={q.status === 'all' ? 'true' : undefined}>
-            {t('kinds.all')} ({d.all.n})
-          </Link>
-        </p>
-        <ul className="council-counts__states" aria-label={t('list.perState')}>
-          {d.counts
-            .filter((c) => c.n > 0)
-            .map((c) => (
-              <li key={c.state}>
-                <Link to={`/council/reports${c.href}`} aria-current={q.status === `state.${c.state}` ? 'true' : undefined}>
-                  {c.label}
-                </Link>
-                : {c.n}
-              </li>
-            ))}
-        </ul>
-      </section>
+      <CouncilCounts d={d} q={q} />
 
       <Form method="post" className="council-bulk">
         {failed?.errors.ids ? (
@@ -351,169 +240,16 @@ export default function CouncilReports() {
             {failed.errors.ids}
           </p>
         ) : null}
-        {d.items.length ? (
-          <fieldset className="council-bulk__change">
-            <legend>{t('bulk.legend')}</legend>
-            <p className="field__hint">{t('bulk.hint')}</p>
-            {failed?.errors.change ? (
-              <p className="field-error" role="alert">
-                {failed.errors.change}
-              </p>
-            ) : null}
-            <div className="council-filters__fields">
-              <FilterSelect name="state" id="bulk-state" label={t('bulk.state')} value={failed?.values.state ?? ''} error={failed?.errors.state}>
-                <option value="">{t('bulk.noChange')}</option>
-                {['open', 'fixed', 'closed', 'hidden'].map((kind) => (
-                  <optgroup key={kind} label={t(`kinds.${kind}`)}>
-                    {kindStates(kind)
-                      .filter((s) => s.code !== 'duplicate')
-                      .map((s) => (
-                        <option key={s.code} value={s.code}>
-                          {s.label}
-                        </option>
-                      ))}
-                  </optgroup>
-                ))}
-              </FilterSelect>
-              <FilterSelect name="priority" id="bulk-priority" label={t('bulk.priority')} value={failed?.values.priority ?? ''} error={failed?.errors.priority}>
-                <option value="">{t('bulk.noChange')}</option>
-                {d.priorities.map((p) => (
-                  <option key={p} value={p}>
-                    {t(`priorities.${p}`)}
-                  </option>
-                ))}
-              </FilterSelect>
-              <FilterSelect name="assignee" id="bulk-assignee" label={t('bulk.assignee')} value={failed?.values.assignee ?? ''} error={failed?.errors.assignee}>
-                <option value="">{t('bulk.noChange')}</option>
-                <option value="none">{t('bulk.unassign')}</option>
-                {d.departments.map((dep) => (
-                  <optgroup key={dep.slug} label={dep.name}>
-                    {d.members
-                      .filter((m) => m.department === dep.name)
-                      .map((m) => (
-                        <option key={`${dep.slug}-${m.id}`} value={m.id}>
-                          {m.name}
-                        </option>
-                      ))}
-                  </optgroup>
-                ))}
-              </FilterSelect>
-            </div>
-            <button type="submit">{t('bulk.submit')}</button>
-          </fieldset>
-        ) : null}
+        {d.items.length ? <BulkChange d={d} failed={failed} /> : null}
         {d.items.length === 0 ? (
           <p>{t('list.empty')}</p>
         ) : (
           // A narrow screen scrolls the table, not the page (a focusable region, for keyboards).
-          <div className="table-scroll" role="region" aria-label={t('list.caption', { page: d.page, pages: d.pages })} tabIndex={0}>
-            <table className="data-table council-table">
-              <caption className="visually-hidden">{t('list.caption', { page: d.page, pages: d.pages })}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">
-                    {hydrated ? (
-                      <input
-                        type="checkbox"
-                        aria-label={t('list.selectAll')}
-                        checked={checked.size > 0 && checked.size === d.items.length}
-                        onChange={(e) => toggleAll(e.target.checked)}
-                      />
-                    ) : (
-                      <span className="visually-hidden">{t('list.select')}</span>
-                    )}
-                  </th>
-                  <th scope="col">{t('list.report')}</th>
-                  <th scope="col">{t('list.category')}</th>
-                  <th scope="col">{t('list.area')}</th>
-                  <th scope="col">{t('list.status')}</th>
-                  <th scope="col">{t('list.priority')}</th>
-                  <th scope="col">{t('list.assignee')}</th>
-                  <th scope="col">{t('list.supports')}</th>
-                  <th scope="col">{t('list.filed')}</th>
-                  <th scope="col">{t('list.updated')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {d.items.map((r) => (
-                  <tr key={r.id} className={`council-row council-row--${r.kind}`}>
-                    <td>
-                      <input
-                        type="checkbox"
-                        name="id"
-                        value={r.id}
-                        id={`select-${r.id}`}
-                        aria-label={`${selectBefore}${r.id}${selectAfter}`}
-                        checked={checked.has(String(r.id))}
-                        onChange={(e) =>
-                          setChecked((prev) => {
-                            const next = new Set(prev)
-                            if (e.target.checked) next.add(String(r.id))
-                            else next.delete(String(r.id))
-                            return next
-                          })
-                        }
-                      />
-                    </td>
-                    <td>
-                      {/* A plain link: fifty router links cost a tenth of the page's render. */}
-                      <a href={`/council/reports/${r.id}${backQuery}`}>{`#${r.id} ${r.title}`}</a>
-                      {r.kind === 'unconfirmed' || r.kind === 'hidden' ? <span className={`badge badge--${r.kind}`}> {t(`kinds.${r.kind}`)}</span> : null}
-                      {d.showDepartments ? <span className="council-row__department">{r.department}</span> : null}
-                    </td>
-                    <td>{r.category}</td>
-                    <td>{r.area ?? '–'}</td>
-                    <td>{r.stateLabel}</td>
-                    <td>{priorityLabel[r.priority]}</td>
-                    <td>{r.assignee ?? unassigned}</td>
-                    <td>{r.supports}</td>
-                    <td>
-                      <time dateTime={r.filedAt}>{r.filed}</time>
-                    </td>
-                    <td>
-                      <time dateTime={r.updatedAt}>{r.updated}</time>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <CouncilTable d={d} hydrated={hydrated} checked={checked} setChecked={setChecked} />
         )}
       </Form>
 
-      {d.pages > 1 ? (
-        <nav className="pagination" aria-label={t('list.pages')}>
-          {d.prev !== null ? (
-            <Link to={`/council/reports${d.prev}`} rel="prev">
-              {t('list.previous')}
-            </Link>
-          ) : null}
-          <span>{t('list.pageOf', { page: d.page, pages: d.pages })}</span>
-          {d.next !== null ? (
-            <Link to={`/council/reports${d.next}`} rel="next">
-              {t('list.next')}
-            </Link>
-          ) : null}
-        </nav>
-      ) : null}
+      <CouncilPages d={d} />
     </section>
-  )
-}
-
-function FilterSelect({ name, id, label, value, error, children }: { name: string; id?: string; label: string; value: string; error?: string; children: React.ReactNode }) {
-  const fieldId = id ?? `filter-${name}`
-  return (
-    <div className={`field${error ? ' field--error' : ''}`}>
-      <label htmlFor={fieldId}>{label}</label>
-      {error ? (
-        <p className="field-error" id={`${fieldId}-error`}>
-          {error}
-        </p>
-      ) : null}
-      {/* Keyed by value: a link that changes the filter shows the new value, not the last one typed. */}
-      <select key={value} id={fieldId} name={name} defaultValue={value} aria-invalid={error ? true : undefined} aria-describedby={error ? `${fieldId}-error` : undefined}>
-        {children}
-      </select>
-    </div>
   )
 }

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { councilCsv, parseCouncilQuery } from '../modules/reports/council.server'
 

@@ -6,7 +6,7 @@ import { embedHeaders, OutLink, useEmbedT, widgetNotFound, WidgetErrorBoundary, 
 import { embedLocale } from '../components/embed/bare'
 import { Field, FormMessage } from '../components/forms'
 import { HoneypotField } from '../components/HoneypotField'
-import { requestMeta } from '../lib/auth.server'
+import { requestMeta } from '../modules/accounts/auth.server'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { isHoneypotFilled } from '../lib/honeypot'
 import { translator, translatorFor } from '../lib/i18n.server'

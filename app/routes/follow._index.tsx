@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, HeadersFunction, LoaderFunctionArgs, MetaFunct
 import { data, redirect } from '@remix-run/node'
 import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { getUser, requestMeta } from '../lib/auth.server'
+import { getUser, requestMeta } from '../modules/accounts/auth.server'
 import { safeRedirectPath } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { isHoneypotFilled } from '../lib/honeypot'

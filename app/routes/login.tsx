@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { getUser, requestMeta } from '../lib/auth.server'
+import { getUser, requestMeta } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { safeRedirectPath } from '../lib/forms'
 import { Field, FormMessage } from '../components/forms'

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { getUser } from '../lib/auth.server'
+import { getUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { logOut } from '../modules/accounts/accounts.server'
 import { redirectClearingSession } from '../modules/accounts/routing.server'

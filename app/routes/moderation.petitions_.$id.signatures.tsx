@@ -3,8 +3,7 @@ import { data } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { Field, FormMessage } from '../components/forms'
-import { requirePermission } from '../lib/auth.server'
-import { database } from '../lib/db.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
 import { getPetition } from '../modules/petitions/petitions.server'
@@ -13,6 +12,7 @@ import {
   invalidateSignatures,
   previewInvalidation,
   reviewHeldSignatures,
+  recentInvalidations,
   signatureOverview,
   type InvalidatableStatus,
   type InvalidationCriteria,
@@ -37,7 +37,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [{ t, locale }, overview, invalidations] = await Promise.all([
     translatorFor(request),
     signatureOverview(petition.id),
-    database().db.selectFrom('petition_invalidations').select(['id', 'criteria', 'reason', 'signatures', 'created_at']).where('petition_id', '=', petition.id).orderBy('id', 'desc').limit(20).execute(),
+    recentInvalidations(petition.id),
   ])
   return { title: t('signatures:moderation.title', { title: petition.title }), locale, petition: { id: petition.id, title: petition.title }, overview, invalidations }
 }

@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { fieldIds, FormMessage } from '../components/forms'
-import { requirePermission } from '../lib/auth.server'
+import { requirePermission } from '../modules/accounts/auth.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
 import { parseSignatureLists } from '../modules/petitions/fraud'

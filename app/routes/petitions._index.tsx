@@ -2,7 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import petitionStyles from '../components/petitions/petitions.css'
-import { getUser } from '../lib/auth.server'
+import { getUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { FormMessage } from '../components/forms'
 import { PetitionCard, PetitionStateBadge } from '../components/petitions/PetitionParts'

@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remi
 import { useTranslation } from 'react-i18next'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
-import { getUser } from '../lib/auth.server'
+import { getUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { translatedErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { getUser } from '../lib/auth.server'
+import { getUser } from '../modules/accounts/auth.server'
 import { can } from '../modules/accounts/policy'
 import { imageResponse, photoVariant } from '../modules/reports/photos.server'
 

@@ -1,7 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { requestMeta } from '../lib/auth.server'
+import { requestMeta } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { Field, FormMessage } from '../components/forms'
 import { checkResetToken, resetPassword } from '../modules/accounts/accounts.server'

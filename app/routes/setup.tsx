@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remi
 import { data } from '@remix-run/node'
 import { Form, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { requestMeta } from '../lib/auth.server'
+import { requestMeta } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { translatedErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { publishedBallotList } from '../modules/voting/voting.server'
+import { publishedBallotList } from '../http/votes.server'
 
 /** /votes/:id/ballots.json — the anonymised ballot list after the close, streamed, with how to recompute each hash. */
 export async function loader({ request, params }: LoaderFunctionArgs) {

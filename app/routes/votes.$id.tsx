@@ -4,7 +4,7 @@ import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remi
 import { useTranslation } from 'react-i18next'
 import chartStyles from '../components/charts/charts.css'
 import votesStyles from '../modules/voting/components/votes.css'
-import { getUser } from '../lib/auth.server'
+import { getUser } from '../modules/accounts/auth.server'
 import { FollowForm } from '../components/FollowForm'
 import { translatorFor } from '../lib/i18n.server'
 import { readForm } from '../lib/forms.server'

@@ -2,7 +2,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run
 import { Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import votesStyles from '../modules/voting/components/votes.css'
-import { getUser } from '../lib/auth.server'
+import { getUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formatters } from '../lib/format'
 import { listProcesses, type ProcessSummary } from '../modules/voting/voting.server'

@@ -2,7 +2,7 @@ import type { Role } from '../../../db/schema'
 
 /**
  * Who may do what. Permissions are data: each role grants a list, an administrator has every one.
- * Routes check them with requirePermission(request, '…') from app/lib/auth.server.ts.
+ * Routes check them with requirePermission(request, '…') from app/modules/accounts/auth.server.ts.
  */
 export const permissions = [
   'council:access',

@@ -15,6 +15,7 @@ import { getRepresentative, representativesFor, type Place, type RepresentativeG
 import { groupKey } from './groups'
 import { isEmptySignature, signatureFromBuffer, signatureToBuffer } from './similarity'
 import { citySettings } from '../city/settings.server'
+import { recordAudit } from '../moderation/moderation.server'
 
 export { groupKey }
 
@@ -714,11 +715,9 @@ export async function rejectLetter(actorId: number, id: number, note: string | n
   })
 }
 
+/** The audit row of a staff decision on a letter, through moderation's recordAudit (it owns audit_log). */
 async function audit(trx: Transaction<Database>, actorId: number, action: string, id: number, before: object, after: object, reason: string | null) {
-  await trx
-    .insertInto('audit_log')
-    .values({ actor_id: actorId, action, target_kind: 'letter', target_id: id, before: JSON.stringify(before), after: JSON.stringify(after), reason, created_at: new Date().toISOString() })
-    .execute()
+  await recordAudit(trx, { actorId, action, targetKind: 'letter', targetId: id, before, after, reason })
 }
 
 // ---------------------------------------------------------------- retention

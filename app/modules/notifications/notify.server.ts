@@ -8,8 +8,6 @@ import { supportedLocales, type Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
 import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
-import { isPublicState as isPublicPetition } from '../petitions/states'
-import { isPublicState as isPublicProposal } from '../proposals/states'
 import { UNSUBSCRIBE_TOKEN_RE, type FollowKind } from './follow'
 
 /**
@@ -78,6 +76,22 @@ export const localeOf = (value: string | null | undefined): Locale => supportedL
 
 type Reader = Transaction<Database> | Kysely<Database>
 
+/**
+ * Whether a followed item of a capability is public, registered by the capability itself
+ * (registerProposalKinds, registerPetitionKinds): notifications never imports the modules that
+ * notify through it (ADR 114).
+ */
+export type PublicCheck = (db: Reader, id: number) => Promise<boolean>
+const publicChecks = new Map<FollowKind, PublicCheck>()
+export function registerFollowable(kind: FollowKind, isPublic: PublicCheck) {
+  publicChecks.set(kind, isPublic)
+}
+function registeredCheck(kind: FollowKind): PublicCheck {
+  const check = publicChecks.get(kind)
+  if (!check) throw new Error(`No capability registered followable kind "${kind}" (app/modules/registry.server.ts).`)
+  return check
+}
+
 /** The target exists and anyone may see it (hidden, draft, unconfirmed, rejected… are not). */
 export async function targetIsPublic(db: Reader, kind: FollowKind, id: number): Promise<boolean> {
   switch (kind) {
@@ -85,14 +99,9 @@ export async function targetIsPublic(db: Reader, kind: FollowKind, id: number): 
       const r = await db.selectFrom('reports').select('state_kind').where('id', '=', id).executeTakeFirst()
       return r !== undefined && (r.state_kind === 'open' || r.state_kind === 'fixed' || r.state_kind === 'closed')
     }
-    case 'proposal': {
-      const p = await db.selectFrom('proposals').select('state').where('id', '=', id).executeTakeFirst()
-      return p !== undefined && isPublicProposal(p.state)
-    }
-    case 'petition': {
-      const p = await db.selectFrom('petitions').select('state').where('id', '=', id).executeTakeFirst()
-      return p !== undefined && isPublicPetition(p.state)
-    }
+    case 'proposal':
+    case 'petition':
+      return registeredCheck(kind)(db, id)
     case 'vote': {
       const v = await db.selectFrom('voting_processes').select('state').where('id', '=', id).executeTakeFirst()
       return v !== undefined && v.state !== 'draft' && v.state !== 'cancelled'

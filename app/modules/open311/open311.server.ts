@@ -12,7 +12,7 @@ import { recordAudit } from '../moderation/moderation.server'
 import { fileReport, triageReport } from '../reports/reports.server'
 import { categoriesServing } from '../reports/routing.server'
 import { isPublic, open311Status } from '../reports/states'
-import { onServicesChanged, serviceQuestions, type Question } from '../services/services.server'
+import { onDepartmentDeleted, onServicesChanged, serviceQuestions, type Question } from '../services/services.server'
 import type { ApiError } from './format.server'
 import { w3cDatetime } from './format.server'
 import {
@@ -599,6 +599,16 @@ export async function issueApiKey(adminId: number, input: { name: string; depart
     })
     return { kind: 'ok' as const, id: row.id, secret: key.secret, prefix: key.prefix }
   })
+}
+
+/** A deleted department leaves the keys that named it city-wide (services deletes it, inside this write). */
+export async function detachDepartmentKeys(trx: Transaction<Database>, departmentId: number): Promise<void> {
+  await trx.updateTable('api_keys').set({ department_id: null }).where('department_id', '=', departmentId).execute()
+}
+
+/** Called once per process from app/modules/registry.server.ts. */
+export function registerOpen311() {
+  onDepartmentDeleted(detachDepartmentKeys)
 }
 
 export type RevokeResult = { kind: 'ok' } | { kind: 'notFound' } | { kind: 'alreadyRevoked' }

@@ -2,6 +2,7 @@ import { database } from '../../lib/db.server'
 import { registerDataExporter } from '../accounts/accounts.server'
 import { registerDiscussable } from '../deliberation/deliberation.server'
 import { registerModeratedKind } from '../moderation/moderation.server'
+import { registerFollowable } from '../notifications/notify.server'
 import { hidePetition, petitionDataOf, petitionUrl, restorePetition } from './petitions.server'
 import { isPublicState } from './states'
 
@@ -34,4 +35,8 @@ export function registerPetitionKinds() {
     },
   })
   registerDataExporter('petitions', petitionDataOf)
+  registerFollowable('petition', async (db, id) => {
+    const row = await db.selectFrom('petitions').select('state').where('id', '=', id).executeTakeFirst()
+    return row !== undefined && isPublicState(row.state)
+  })
 }

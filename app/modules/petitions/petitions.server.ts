@@ -12,7 +12,7 @@ import { petitionCategories } from '../services/services.server'
 import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { renderMarkdown } from '../../lib/markdown.server'
-import { secretKey } from '../../lib/secrets.server'
+import { secretKey, secretKeyNow } from '../../lib/secrets.server'
 import { can, requiredLevel, type Principal } from '../accounts/policy'
 import { areaPoint } from '../geo/areas.server'
 import { areasContaining } from '../geo/lookup.server'
@@ -94,30 +94,8 @@ function signatureOfToken(token: string): number | null {
   return crypto.timingSafeEqual(Buffer.from(updatesToken(id)), Buffer.from(token)) ? id : null
 }
 
-/**
- * The secret key, synchronously (tokens are made inside renders and writes): SECRET_KEY, else the
- * one kept in settings, read on the raw connection. createPetition calls secretKey() first, so it
- * exists before any petition does.
- */
-const keys = new WeakMap<object, Buffer>()
-function keyNow(): Buffer {
-  const fromEnv = config().SECRET_KEY
-  if (fromEnv) return Buffer.from(fromEnv, 'utf8')
-  const target = database()
-  const known = keys.get(target)
-  if (known) return known
-  const read = () => target.sqlite.prepare(`select value from settings where key = 'secret_key'`).get() as { value: string } | undefined
-  let row = read()
-  if (!row) {
-    target.sqlite
-      .prepare(`insert into settings (key, value, updated_at) values ('secret_key', ?, ?) on conflict (key) do nothing`)
-      .run(JSON.stringify(crypto.randomBytes(32).toString('hex')), now())
-    row = read()!
-  }
-  const key = Buffer.from(JSON.parse(row.value) as string, 'utf8')
-  keys.set(target, key)
-  return key
-}
+// The secret key, synchronously (tokens are made inside renders and writes): lib/secrets.server.ts.
+const keyNow = () => secretKeyNow()
 
 /** The petition's row, or null. */
 export async function getPetition(id: number): Promise<PetitionRow | null> {

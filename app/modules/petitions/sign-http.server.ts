@@ -1,5 +1,5 @@
 import { json } from '@remix-run/node'
-import { getUser, requestMeta, type CurrentUser } from '../../lib/auth.server'
+import { getUser, requestMeta, type CurrentUser } from '../accounts/auth.server'
 import { fastPostBody } from '../../lib/fast-post.server'
 import { isHoneypotFilled } from '../../lib/honeypot'
 import { localeOf } from '../../lib/i18n.server'

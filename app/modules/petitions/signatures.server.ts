@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Database, SignatureStatus } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database, type PlazaDatabase } from '../../lib/db.server'
+import { writeSetting } from '../../lib/settings.server'
 import { translator } from '../../lib/i18n.server'
 import { isLocale, fallbackLocale, type Locale } from '../../lib/i18n'
 import { composeMail, queueMailPrepared, type ComposedMail } from '../../lib/mail/outbox.server'
@@ -203,12 +204,7 @@ export async function saveSignatureLists(actorId: number, input: SignatureListsI
   const { invalid } = parseSignatureLists(value)
   await database().write(async (trx) => {
     const before = await storedSignatureLists(trx)
-    const at = new Date().toISOString()
-    await trx
-      .insertInto('settings')
-      .values({ key: LISTS_SETTING, value: JSON.stringify(value), updated_at: at })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: at }))
-      .execute()
+    await writeSetting(trx, LISTS_SETTING, value)
     await recordAudit(trx, { actorId, action: 'petition.lists', targetKind: 'settings', targetId: 0, before, after: value })
   })
   forgetSignatureLists()
@@ -720,6 +716,17 @@ async function isOwnPetition(petition: SigningPetition, account: SigningAccount 
 // ------------------------------------------------------------------------------------------------
 
 export type ConfirmResult = { kind: 'confirmed'; petitionId: number } | { kind: 'invalid' }
+
+/** The petition's latest invalidations (moderators' page), newest first. */
+export async function recentInvalidations(petitionId: number, limit = 20) {
+  return database()
+    .db.selectFrom('petition_invalidations')
+    .select(['id', 'criteria', 'reason', 'signatures', 'created_at'])
+    .where('petition_id', '=', petitionId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute()
+}
 
 /**
  * The e-mailed link. Accepted → counted; held by the fraud rules → held (the person is thanked the

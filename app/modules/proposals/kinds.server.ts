@@ -2,6 +2,7 @@ import { database } from '../../lib/db.server'
 import { registerDataExporter } from '../accounts/accounts.server'
 import { registerDiscussable } from '../deliberation/deliberation.server'
 import { registerModeratedKind } from '../moderation/moderation.server'
+import { registerFollowable } from '../notifications/notify.server'
 import { hideProposal, proposalDataOf, restoreProposal } from './proposals.server'
 import { isPublicState } from './states'
 
@@ -34,4 +35,8 @@ export function registerProposalKinds() {
     },
   })
   registerDataExporter('proposals', proposalDataOf)
+  registerFollowable('proposal', async (db, id) => {
+    const row = await db.selectFrom('proposals').select('state').where('id', '=', id).executeTakeFirst()
+    return row !== undefined && isPublicState(row.state)
+  })
 }

@@ -574,6 +574,11 @@ export function councilCsv(f: CouncilFilter, chunk = csvChunk(f.sort)): Readable
 
 // ---------------------------------------------------------------- one report's triage page
 
+/** The department a report is routed to now (after a triage, to see whether it left the person's list). */
+export async function reportDepartmentId(id: number): Promise<number> {
+  return (await database().db.selectFrom('reports').select('department_id').where('id', '=', id).executeTakeFirstOrThrow()).department_id
+}
+
 /** Staff (and administrators) who may be assigned reports of a department. */
 export async function departmentMembers(departmentIds: number[]) {
   if (departmentIds.length === 0) return []

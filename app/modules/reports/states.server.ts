@@ -1,3 +1,5 @@
+import type { Transaction } from 'kysely'
+import type { Database } from '../../../db/schema'
 import type { PlazaDatabase } from '../../lib/db.server'
 import { defaultStates } from './states'
 
@@ -23,4 +25,18 @@ export async function ensureReportStates(database: PlazaDatabase): Promise<numbe
     const after = await trx.selectFrom('report_states').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
     return Number(after.n) - existing.size
   })
+}
+
+/** Renames a state (null: back to the translated default); services' state names call it inside their write. */
+export async function renameReportState(trx: Transaction<Database>, code: string, label: string | null): Promise<void> {
+  await trx.updateTable('report_states').set({ label }).where('code', '=', code).execute()
+}
+
+/**
+ * Forgets a department being deleted (services' deleteDepartment calls it inside its write): its
+ * response templates and its per-state report counts, which belong to reports.
+ */
+export async function forgetDepartment(trx: Transaction<Database>, departmentId: number): Promise<void> {
+  await trx.deleteFrom('response_templates').where('department_id', '=', departmentId).execute()
+  await trx.deleteFrom('report_state_counts').where('department_id', '=', departmentId).execute()
 }

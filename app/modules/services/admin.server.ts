@@ -1,6 +1,6 @@
 import { data } from '@remix-run/node'
 import type { TFunction } from 'i18next'
-import { requirePermission } from '../../lib/auth.server'
+import { requirePermission } from '../accounts/auth.server'
 import { translatorFor } from '../../lib/i18n.server'
 import { formFields, readForm } from '../../lib/forms.server'
 import type { Errors } from './services.server'

@@ -6,6 +6,7 @@ import { supportedLocales } from '../../lib/i18n'
 import { parseLocalized, serializeLocalized, type Localized } from '../../lib/localized'
 import { recordAudit } from '../moderation/moderation.server'
 import { forgetServicesCaches } from './services.server'
+import { renameReportState } from '../reports/states.server'
 
 /**
  * The services module's part of the configuration document (/admin/configuration): departments
@@ -200,7 +201,7 @@ export async function applyServicesSection(trx: Transaction<Database>, adminId: 
     else await trx.insertInto('category_routes').values({ category_id: category, department_id: departmentId.get(r.department)!, area_id: area }).execute()
   }
   for (const s of section.states) {
-    await trx.updateTable('report_states').set({ label: s.label ? serializeLocalized(s.label as Localized) : null }).where('code', '=', s.code).execute()
+    await renameReportState(trx, s.code, s.label ? serializeLocalized(s.label as Localized) : null)
   }
   for (const [table, items] of [
     ['proposal_categories', section.proposalCategories],
@@ -208,6 +209,7 @@ export async function applyServicesSection(trx: Transaction<Database>, adminId: 
   ] as const) {
     for (const p of items) {
       const values = { name: serializeLocalized(p.name as Localized), position: p.position, active: p.active ? 1 : 0 }
+      // writes: proposal_categories, petition_categories
       await trx.insertInto(table).values({ code: p.code, ...values }).onConflict((oc) => oc.column('code').doUpdateSet(values)).execute()
     }
   }

@@ -3,6 +3,7 @@ import { database } from '../../lib/db.server'
 import { makeUser, seededDatabase } from '../../../tests/support/fixtures'
 import { areaPoint } from '../geo/areas.server'
 import { categoriesServing, forgetRoutingRules, routeReport } from '../reports/routing.server'
+import { issueApiKey } from '../open311/open311.server'
 import { parseOptions } from './schema'
 import {
   deleteCategory,
@@ -53,6 +54,20 @@ describe('departments', () => {
     expect(await deleteDepartment(admin.id, spare.id)).toEqual({ ok: true, id: spare.id })
     expect((await listDepartments()).some((d) => d.slug === 'spare')).toBe(false)
     expect((await audits('department.delete')).some((a) => a.target_id === spare.id)).toBe(true)
+  })
+
+  it('deleting a department has each owner forget it: Open311 its keys (city-wide now), reports its templates', async () => {
+    const gone = await saveDepartment(admin.id, { slug: 'gone', name_en: 'Gone' })
+    if (!gone.ok) throw new Error('not saved')
+    const key = await issueApiKey(admin.id, { name: 'Gone key', departmentId: gone.id, mayUpdate: true })
+    if (key.kind !== 'ok') throw new Error('no key')
+    await database().write((trx) =>
+      trx.insertInto('response_templates').values({ department_id: gone.id, title: 'Thanks', text: 'Thank you', auto_state: null, created_at: new Date().toISOString() }).execute(),
+    )
+    expect(await deleteDepartment(admin.id, gone.id)).toEqual({ ok: true, id: gone.id })
+    const { db } = database()
+    expect(await db.selectFrom('api_keys').select(['department_id', 'revoked_at']).where('id', '=', key.id).executeTakeFirstOrThrow()).toEqual({ department_id: null, revoked_at: null })
+    expect(await db.selectFrom('response_templates').select('id').where('department_id', '=', gone.id).execute()).toEqual([])
   })
 })
 

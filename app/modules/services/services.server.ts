@@ -8,6 +8,7 @@ import { areasContaining, type AreaHit } from '../geo/lookup.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { forgetRoutingRules } from '../reports/routing.server'
 import { forgetReportStates } from '../reports/reports.server'
+import { forgetDepartment, renameReportState } from '../reports/states.server'
 import {
   categorySchema,
   departmentSchema,
@@ -53,6 +54,16 @@ function changed() {
 }
 /** Drops this process's cached rules, states and definitions (after a configuration import). */
 export const forgetServicesCaches = () => changed()
+/**
+ * Capabilities that keep a department id in their own tables (Open311's API keys) forget it here,
+ * inside the write that deletes the department: services cannot write their tables, nor import
+ * them (they import services).
+ */
+type DepartmentDeleted = (trx: Transaction<Database>, departmentId: number) => Promise<void>
+const departmentDeletedListeners: DepartmentDeleted[] = []
+export function onDepartmentDeleted(listener: DepartmentDeleted) {
+  if (!departmentDeletedListeners.includes(listener)) departmentDeletedListeners.push(listener)
+}
 export function resetServicesListenersForTests() {
   servicesChangedListeners = []
 }
@@ -133,9 +144,8 @@ export async function deleteDepartment(actorId: number, id: number): Promise<Res
     if (!before) return refused(404, 'form', 'services:errors.notFound')
     const uses = await departmentUses(trx, id)
     if (Object.values(uses).some((n) => n > 0)) return { ok: false as const, status: 409 as const, errors: { form: ['services:errors.departmentInUse'] }, uses }
-    await trx.deleteFrom('response_templates').where('department_id', '=', id).execute()
-    await trx.deleteFrom('report_state_counts').where('department_id', '=', id).execute()
-    await trx.updateTable('api_keys').set({ department_id: null }).where('department_id', '=', id).execute()
+    await forgetDepartment(trx, id)
+    for (const listener of departmentDeletedListeners) await listener(trx, id)
     await trx.deleteFrom('departments').where('id', '=', id).execute()
     await audit(trx, actorId, 'department.delete', 'department', id, before, null)
     changed()
@@ -477,7 +487,7 @@ export async function saveStateLabel(actorId: number, fields: Record<string, unk
     const before = await trx.selectFrom('report_states').selectAll().where('code', '=', code).executeTakeFirst()
     if (!before) return refused(404, 'code', 'services:errors.stateUnknown')
     const value = Object.keys(label).length ? serializeLocalized(label) : null
-    await trx.updateTable('report_states').set({ label: value }).where('code', '=', code).execute()
+    await renameReportState(trx, code, value)
     await audit(trx, actorId, 'state.label', 'report_state', before.position, before, { ...before, label: value })
     changed()
     return { ok: true as const, code }
@@ -512,12 +522,14 @@ export async function saveSimpleCategory(actorId: number, kind: SimpleCategoryKi
     if (clash && clash.id !== id) return refused(409, 'code', 'services:errors.codeTaken')
     const values = { code: input.code, name: serializeLocalized(input.name), position: input.position }
     if (id === undefined) {
+      // writes: proposal_categories, petition_categories
       const row = await trx.insertInto(table).values(values).returning('id').executeTakeFirstOrThrow()
       await audit(trx, actorId, `${kind}_category.create`, `${kind}_category`, row.id, null, values)
       return { ok: true as const, id: row.id }
     }
     const before = await trx.selectFrom(table).select(['code', 'name', 'position']).where('id', '=', id).executeTakeFirst()
     if (!before) return refused(404, 'form', 'services:errors.notFound')
+    // writes: proposal_categories, petition_categories
     await trx.updateTable(table).set(values).where('id', '=', id).execute()
     await audit(trx, actorId, `${kind}_category.update`, `${kind}_category`, id, before, values)
     return { ok: true as const, id }
@@ -532,6 +544,7 @@ export async function deleteSimpleCategory(actorId: number, kind: SimpleCategory
     if (!before) return refused(404, 'form', 'services:errors.notFound')
     const used = await trx.selectFrom(usersTable(kind)).select('id').where('category_id', '=', id).limit(1).executeTakeFirst()
     if (used) return refused(409, 'form', 'services:errors.categoryInUse')
+    // writes: proposal_categories, petition_categories
     await trx.deleteFrom(table).where('id', '=', id).execute()
     await audit(trx, actorId, `${kind}_category.delete`, `${kind}_category`, id, before, null)
     return { ok: true as const, id }

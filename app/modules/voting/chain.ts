@@ -132,3 +132,12 @@ export function normaliseReceipt(input: string): string | null {
   if (code.length !== 16 || [...code].some((c) => !ALPHABET.includes(c))) return null
   return group(code)
 }
+
+/**
+ * The part of a ballot the chain hashes: everything the published ballot list shows, so anyone can
+ * recompute each hash from it — and nothing that names the voter or marks it replaced.
+ * hash = SHA-256(prev_hash + "\n" + canonical JSON of { castAt, choices, process, receipt, weight }).
+ */
+export function hashedBallot(processId: number, receipt: string, choices: ChainValue, weight: number, castAt: string): ChainValue {
+  return { castAt, choices, process: processId, receipt, weight }
+}

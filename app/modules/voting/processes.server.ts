@@ -2,6 +2,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely'
 import type { Database, VotingMethod, VotingProcessState, VotingProcessesTable } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
+import { writeSetting } from '../../lib/settings.server'
 import { supportedLocales, type Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
 import { namesIn } from '../../lib/localized.server'
@@ -259,16 +260,46 @@ const clean = (value: string | undefined) => (value ?? '').replace(/\r\n/g, '\n'
 export const currencyPattern = /^[A-Z]{3}$/
 
 /**
+ * What the form's parts share while reading it: the fields, the first error per field, where each
+ * of the process's own error paths points in the form (fieldOf), the labels of ids and the ids taken.
+ */
+interface FormReader {
+  fields: FormValues
+  errors: ProcessErrors
+  fieldOf: Record<string, string>
+  labels: Record<string, string>
+  taken: Set<string>
+  fail(field: string, key: string): void
+  label(field: string, value: string): string
+}
+
+function formReader(fields: FormValues): FormReader {
+  const errors: ProcessErrors = {}
+  const fail = (field: string, key: string) => {
+    if (!errors[field]) errors[field] = key
+  }
+  return {
+    fields,
+    errors,
+    fieldOf: {},
+    labels: {},
+    taken: new Set<string>(),
+    fail,
+    label(field, value) {
+      if (value.length > LABEL_MAX) fail(field, 'votesAdmin:errors.labelTooLong')
+      return value
+    },
+  }
+}
+
+/**
  * The administrator's form → a ProcessInput. Checks what only the form can get wrong (a date that
  * is no date, a cost that is no amount, a label too long); the rules of the process itself are
  * checked by createProcess/updateProcess, which map their errors back through `fieldOf`.
  */
 export function processFromForm(fields: FormValues, context: FormContext): ParsedForm {
-  const errors: ProcessErrors = {}
-  const fieldOf: Record<string, string> = {}
-  const fail = (field: string, key: string) => {
-    if (!errors[field]) errors[field] = key
-  }
+  const r = formReader(fields)
+  const { errors, fieldOf, fail, labels } = r
 
   const method = fields.method as VotingMethod
   if (!(methods as readonly string[]).includes(method)) fail('method', 'votesAdmin:errors.method')
@@ -295,93 +326,133 @@ export function processFromForm(fields: FormValues, context: FormContext): Parse
   const currency = (fields.currency ?? '').trim().toUpperCase() || 'EUR'
   if (!currencyPattern.test(currency)) fail('currency', 'votesAdmin:errors.currency')
 
-  // ---- the method's spec
-  const labels: Record<string, string> = {}
-  const taken = new Set<string>()
   let spec: ProcessInput['spec'] = { method }
-  const label = (field: string, value: string) => {
-    if (value.length > LABEL_MAX) fail(field, 'votesAdmin:errors.labelTooLong')
-    return value
-  }
-  if (method === 'approval' || method === 'quadratic' || method === 'ranked') {
-    const options: string[] = []
-    const seen = new Map<string, number>()
-    const rows = rowsOf(fields, 'option', fields.optionRows, OPTION_ROWS, MAX_OPTIONS + OPTION_ROWS)
-    for (let row = 0; row < rows; row++) {
-      const text = label(`option.${row}`, clean(fields[`option.${row}`]).replace(/\s+/g, ' '))
-      if (!text) continue
-      const folded = text.toLocaleLowerCase()
-      if (seen.has(folded)) fail(`option.${row}`, 'votesAdmin:errors.duplicateLabel')
-      seen.set(folded, row)
-      const id = idFromLabel(text, taken, `option-${options.length + 1}`)
-      fieldOf[`options.${options.length}`] = `option.${row}`
-      options.push(id)
-      labels[id] = text
-    }
-    fieldOf.options = options.length < 2 ? 'option.0' : 'options'
-    if (method === 'quadratic') {
-      const credits = integerField(fields.credits)
-      if (credits === null || credits < 1 || credits > MAX_CREDITS) fail('credits', 'votesAdmin:errors.credits')
-      spec = { method, options, credits: credits ?? 0 }
-    } else {
-      const max = (fields.maxChoices ?? '').trim() === '' ? options.length : integerField(fields.maxChoices)
-      const min = (fields.minChoices ?? '').trim() === '' ? 0 : integerField(fields.minChoices)
-      if (max === null) fail('maxChoices', 'votesAdmin:errors.wholeNumber')
-      if (min === null) fail('minChoices', 'votesAdmin:errors.wholeNumber')
-      spec = { method, options, minChoices: min ?? 0, maxChoices: max ?? 0 }
-    }
-  } else if (method === 'budget') {
-    const pots: Array<{ id: string; areaId: number | null; budget: number; ballotLimit: number }> = []
-    const potKeys = [{ key: 'city', areaId: null as number | null, name: context.cityName }, ...context.districts.map((d) => ({ key: d.slug, areaId: d.id, name: d.name }))]
-    for (const pot of potKeys) {
-      const budgetText = (fields[`pot.${pot.key}.budget`] ?? '').trim()
-      const limitText = (fields[`pot.${pot.key}.limit`] ?? '').trim()
-      if (!budgetText && !limitText) continue
-      const budget = parseMoney(budgetText)
-      if (budget === null || budget < 1) fail(`pot.${pot.key}.budget`, 'votesAdmin:errors.money')
-      // A blank limit: a ballot may spend the whole pot (CONSUL's rule).
-      const limit = limitText ? parseMoney(limitText) : budget
-      if (limit === null || limit < 1) fail(`pot.${pot.key}.limit`, 'votesAdmin:errors.money')
-      else if (budget !== null && limit > budget) fail(`pot.${pot.key}.limit`, 'votesAdmin:errors.limitOverBudget')
-      const id = pot.key
-      taken.add(id)
-      fieldOf[`pots.${pots.length}`] = `pot.${pot.key}.budget`
-      fieldOf[`pots.${pots.length}.budget`] = `pot.${pot.key}.budget`
-      fieldOf[`pots.${pots.length}.ballotLimit`] = `pot.${pot.key}.limit`
-      pots.push({ id, areaId: pot.areaId, budget: budget ?? 0, ballotLimit: limit ?? 0 })
-      labels[id] = pot.name
-    }
-    fieldOf.pots = 'pots'
-    const limits = new Map(pots.map((p) => [p.id, p.ballotLimit]))
-    const projects: Array<{ id: string; pot: string; cost: number }> = []
-    const seen = new Set<string>()
-    const rows = rowsOf(fields, 'project', fields.projectRows, OPTION_ROWS, MAX_PROJECTS + OPTION_ROWS)
-    for (let row = 0; row < rows; row++) {
-      const text = label(`project.${row}.title`, clean(fields[`project.${row}.title`]).replace(/\s+/g, ' '))
-      const costText = (fields[`project.${row}.cost`] ?? '').trim()
-      if (!text && !costText) continue
-      if (!text) fail(`project.${row}.title`, 'votesAdmin:errors.projectTitle')
-      if (text && seen.has(text.toLocaleLowerCase())) fail(`project.${row}.title`, 'votesAdmin:errors.duplicateLabel')
-      seen.add(text.toLocaleLowerCase())
-      const cost = parseMoney(costText)
-      if (cost === null || cost < 1) fail(`project.${row}.cost`, 'votesAdmin:errors.money')
-      const pot = (fields[`project.${row}.pot`] ?? '').trim()
-      if (!limits.has(pot)) fail(`project.${row}.pot`, 'votesAdmin:errors.projectPot')
-      else if (cost !== null && cost > limits.get(pot)!) fail(`project.${row}.cost`, 'votesAdmin:errors.costOverLimit')
-      const id = idFromLabel(text, taken, `project-${projects.length + 1}`)
-      fieldOf[`projects.${projects.length}`] = `project.${row}.title`
-      fieldOf[`projects.${projects.length}.cost`] = `project.${row}.cost`
-      fieldOf[`projects.${projects.length}.pot`] = `project.${row}.pot`
-      projects.push({ id, pot, cost: cost ?? 0 })
-      labels[id] = text
-    }
-    fieldOf.projects = projects.length === 0 ? 'project.0.title' : 'projects'
-    const maxDistricts = (fields.maxDistricts ?? '').trim() === '' ? 1 : integerField(fields.maxDistricts)
-    if (maxDistricts === null) fail('maxDistricts', 'votesAdmin:errors.wholeNumber')
-    spec = { method, pots, projects, maxDistricts: maxDistricts ?? 1 }
-  }
+  if (method === 'approval' || method === 'quadratic' || method === 'ranked') spec = optionsSpecFromForm(r, method)
+  else if (method === 'budget') spec = budgetSpecFromForm(r, context)
+  const policy = policyFromForm(r)
 
-  // ---- the weight policy
+  const proposal = (fields.proposal ?? '').trim()
+  const proposalId = /^\d{1,12}$/.test(proposal) ? Number(proposal) : null
+
+  if (!(methods as readonly string[]).includes(method)) return { input: null, draft: null, errors, fieldOf }
+  const input: ProcessInput = {
+    title,
+    description,
+    eligibleAreaId,
+    residentsOnly: fields.residentsOnly === 'on',
+    liveResults: fields.liveResults === 'on',
+    category,
+    spec,
+    labels,
+    currency,
+    policy,
+    requiredLevel: level ?? 0,
+    delegation: fields.delegation === 'on',
+    opensAt: opensAt ?? '',
+    closesAt: closesAt ?? '',
+    proposalId,
+  }
+  return { input: Object.keys(errors).length > 0 ? null : input, draft: input, errors, fieldOf }
+}
+
+/** The options of an approval, quadratic or ranked vote, with their limits. */
+function optionsSpecFromForm(r: FormReader, method: 'approval' | 'quadratic' | 'ranked'): ProcessInput['spec'] {
+  const { fields, fieldOf, fail, labels, taken, label } = r
+  const options: string[] = []
+  const seen = new Map<string, number>()
+  const rows = rowsOf(fields, 'option', fields.optionRows, OPTION_ROWS, MAX_OPTIONS + OPTION_ROWS)
+  for (let row = 0; row < rows; row++) {
+    const text = label(`option.${row}`, clean(fields[`option.${row}`]).replace(/\s+/g, ' '))
+    if (!text) continue
+    const folded = text.toLocaleLowerCase()
+    if (seen.has(folded)) fail(`option.${row}`, 'votesAdmin:errors.duplicateLabel')
+    seen.set(folded, row)
+    const id = idFromLabel(text, taken, `option-${options.length + 1}`)
+    fieldOf[`options.${options.length}`] = `option.${row}`
+    options.push(id)
+    labels[id] = text
+  }
+  fieldOf.options = options.length < 2 ? 'option.0' : 'options'
+  if (method === 'quadratic') {
+    const credits = integerField(fields.credits)
+    if (credits === null || credits < 1 || credits > MAX_CREDITS) fail('credits', 'votesAdmin:errors.credits')
+    return { method, options, credits: credits ?? 0 }
+  } else {
+    const max = (fields.maxChoices ?? '').trim() === '' ? options.length : integerField(fields.maxChoices)
+    const min = (fields.minChoices ?? '').trim() === '' ? 0 : integerField(fields.minChoices)
+    if (max === null) fail('maxChoices', 'votesAdmin:errors.wholeNumber')
+    if (min === null) fail('minChoices', 'votesAdmin:errors.wholeNumber')
+    return { method, options, minChoices: min ?? 0, maxChoices: max ?? 0 }
+  }
+}
+
+/** A budget's pots (the city's and each district's) and its projects. */
+function budgetSpecFromForm(r: FormReader, context: FormContext): ProcessInput['spec'] {
+  const { fields, fail } = r
+  const pots = budgetPotsFromForm(r, context)
+  const projects = budgetProjectsFromForm(r, new Map(pots.map((p) => [p.id, p.ballotLimit])))
+  const maxDistricts = (fields.maxDistricts ?? '').trim() === '' ? 1 : integerField(fields.maxDistricts)
+  if (maxDistricts === null) fail('maxDistricts', 'votesAdmin:errors.wholeNumber')
+  return { method: 'budget', pots, projects, maxDistricts: maxDistricts ?? 1 }
+}
+
+function budgetPotsFromForm(r: FormReader, context: FormContext): Array<{ id: string; areaId: number | null; budget: number; ballotLimit: number }> {
+  const { fields, fieldOf, fail, labels, taken } = r
+  const pots: Array<{ id: string; areaId: number | null; budget: number; ballotLimit: number }> = []
+  const potKeys = [{ key: 'city', areaId: null as number | null, name: context.cityName }, ...context.districts.map((d) => ({ key: d.slug, areaId: d.id, name: d.name }))]
+  for (const pot of potKeys) {
+    const budgetText = (fields[`pot.${pot.key}.budget`] ?? '').trim()
+    const limitText = (fields[`pot.${pot.key}.limit`] ?? '').trim()
+    if (!budgetText && !limitText) continue
+    const budget = parseMoney(budgetText)
+    if (budget === null || budget < 1) fail(`pot.${pot.key}.budget`, 'votesAdmin:errors.money')
+    // A blank limit: a ballot may spend the whole pot (CONSUL's rule).
+    const limit = limitText ? parseMoney(limitText) : budget
+    if (limit === null || limit < 1) fail(`pot.${pot.key}.limit`, 'votesAdmin:errors.money')
+    else if (budget !== null && limit > budget) fail(`pot.${pot.key}.limit`, 'votesAdmin:errors.limitOverBudget')
+    const id = pot.key
+    taken.add(id)
+    fieldOf[`pots.${pots.length}`] = `pot.${pot.key}.budget`
+    fieldOf[`pots.${pots.length}.budget`] = `pot.${pot.key}.budget`
+    fieldOf[`pots.${pots.length}.ballotLimit`] = `pot.${pot.key}.limit`
+    pots.push({ id, areaId: pot.areaId, budget: budget ?? 0, ballotLimit: limit ?? 0 })
+    labels[id] = pot.name
+  }
+  fieldOf.pots = 'pots'
+  return pots
+}
+
+function budgetProjectsFromForm(r: FormReader, limits: Map<string, number>): Array<{ id: string; pot: string; cost: number }> {
+  const { fields, fieldOf, fail, labels, taken, label } = r
+  const projects: Array<{ id: string; pot: string; cost: number }> = []
+  const seen = new Set<string>()
+  const rows = rowsOf(fields, 'project', fields.projectRows, OPTION_ROWS, MAX_PROJECTS + OPTION_ROWS)
+  for (let row = 0; row < rows; row++) {
+    const text = label(`project.${row}.title`, clean(fields[`project.${row}.title`]).replace(/\s+/g, ' '))
+    const costText = (fields[`project.${row}.cost`] ?? '').trim()
+    if (!text && !costText) continue
+    if (!text) fail(`project.${row}.title`, 'votesAdmin:errors.projectTitle')
+    if (text && seen.has(text.toLocaleLowerCase())) fail(`project.${row}.title`, 'votesAdmin:errors.duplicateLabel')
+    seen.add(text.toLocaleLowerCase())
+    const cost = parseMoney(costText)
+    if (cost === null || cost < 1) fail(`project.${row}.cost`, 'votesAdmin:errors.money')
+    const pot = (fields[`project.${row}.pot`] ?? '').trim()
+    if (!limits.has(pot)) fail(`project.${row}.pot`, 'votesAdmin:errors.projectPot')
+    else if (cost !== null && cost > limits.get(pot)!) fail(`project.${row}.cost`, 'votesAdmin:errors.costOverLimit')
+    const id = idFromLabel(text, taken, `project-${projects.length + 1}`)
+    fieldOf[`projects.${projects.length}`] = `project.${row}.title`
+    fieldOf[`projects.${projects.length}.cost`] = `project.${row}.cost`
+    fieldOf[`projects.${projects.length}.pot`] = `project.${row}.pot`
+    projects.push({ id, pot, cost: cost ?? 0 })
+    labels[id] = text
+  }
+  fieldOf.projects = projects.length === 0 ? 'project.0.title' : 'projects'
+  return projects
+}
+
+/** The weight policy: a preset, or the custom rules and the default weight. */
+function policyFromForm(r: FormReader): WeightPolicy {
+  const { fields, fieldOf, fail } = r
   let policy: WeightPolicy = presetPolicy('equal')
   const preset = fields.policy as PolicyPreset
   if (preset === 'equal' || preset === 'brief' || preset === 'residents') policy = presetPolicy(preset)
@@ -412,29 +483,7 @@ export function processFromForm(fields: FormValues, context: FormContext): Parse
     fieldOf.default = 'policyDefault'
   } else fail('policy', 'votesAdmin:errors.policy')
   fieldOf[''] = 'policy'
-
-  const proposal = (fields.proposal ?? '').trim()
-  const proposalId = /^\d{1,12}$/.test(proposal) ? Number(proposal) : null
-
-  if (!(methods as readonly string[]).includes(method)) return { input: null, draft: null, errors, fieldOf }
-  const input: ProcessInput = {
-    title,
-    description,
-    eligibleAreaId,
-    residentsOnly: fields.residentsOnly === 'on',
-    liveResults: fields.liveResults === 'on',
-    category,
-    spec,
-    labels,
-    currency,
-    policy,
-    requiredLevel: level ?? 0,
-    delegation: fields.delegation === 'on',
-    opensAt: opensAt ?? '',
-    closesAt: closesAt ?? '',
-    proposalId,
-  }
-  return { input: Object.keys(errors).length > 0 ? null : input, draft: input, errors, fieldOf }
+  return policy
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -952,12 +1001,7 @@ export async function setThresholdBehaviour(admin: Admin, value: string): Promis
   return database().write(async (trx) => {
     const before = await thresholdBehaviour(trx)
     if (before === value) return { kind: 'ok' }
-    const at = now()
-    await trx
-      .insertInto('settings')
-      .values({ key: THRESHOLD_SETTING, value: JSON.stringify(value), updated_at: at })
-      .onConflict((oc) => oc.column('key').doUpdateSet({ value: JSON.stringify(value), updated_at: at }))
-      .execute()
+    await writeSetting(trx, THRESHOLD_SETTING, value)
     await recordAudit(trx, { actorId: admin.id, action: 'voting.settings', targetKind: 'setting', targetId: 0, before: { [THRESHOLD_SETTING]: before }, after: { [THRESHOLD_SETTING]: value } })
     return { kind: 'ok' }
   })

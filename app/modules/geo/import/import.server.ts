@@ -31,7 +31,7 @@ type Executor = Kysely<Database> | Transaction<Database>
 export const levelOfDepth = (depth: number): AreaLevel => (depth === 0 ? 'city' : depth === 1 ? 'district' : 'neighbourhood')
 
 /** The current areas; each geometry is parsed only when something reads it (a re-import of 10,000 areas reads few). */
-export async function loadExistingAreas(executor: Executor): Promise<Array<ExistingArea & { geometryText: string }>> {
+export async function loadExistingAreas(executor: Executor = database().db): Promise<Array<ExistingArea & { geometryText: string }>> {
   const rows = await executor.selectFrom('areas').select(['id', 'code', 'slug', 'name', 'depth', 'parent_id', 'level', 'geometry']).execute()
   return rows.map((r) => {
     let parsed: AreaGeometry | null = null

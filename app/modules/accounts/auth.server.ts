@@ -1,7 +1,7 @@
 import { redirect } from '@remix-run/node'
-import { userById, type AccountUser } from '../modules/accounts/accounts.server'
-import { can, type Permission } from '../modules/accounts/policy'
-import { readSessionToken, validateSessionToken } from '../modules/accounts/sessions.server'
+import { userById, type AccountUser } from './accounts.server'
+import { can, type Permission } from './policy'
+import { readSessionToken, validateSessionToken } from './sessions.server'
 
 /**
  * Who is asking. Every loader and action that needs a person starts with requireUser or

@@ -1,0 +1,116 @@
+import type { Database } from '../../db/schema'
+
+/**
+ * Who alone writes each table (ADR 114). An owner is a path under app/: a module folder
+ * ('modules/voting') or one infrastructure file of app/lib ('lib/settings.server.ts'). Every other
+ * file reads the table at most, and calls the owner's exported functions to change it.
+ * app/architecture/ownership.test.ts reads the code and fails on a write by anyone else.
+ *
+ * Typed against db/schema.ts: a new table without an owner does not compile. Where a table was
+ * created by another capability's migration, the owner is who writes it now (api_keys: created by
+ * 0008_reports, owned by Open311).
+ */
+export const tableOwners = {
+  // geography: areas, the import, the one map index
+  areas: 'modules/geo',
+  area_slug_redirects: 'modules/geo',
+  area_imports: 'modules/geo',
+  map_kinds: 'modules/geo',
+  map_items: 'modules/geo',
+  map_item_areas: 'modules/geo',
+  map_area_counts: 'modules/geo',
+  map_cells: 'modules/geo',
+  // infrastructure
+  settings: 'lib/settings.server.ts',
+  rate_limits: 'lib/rate-limit.server.ts',
+  outbox: 'lib/mail',
+  // accounts
+  users: 'modules/accounts',
+  user_roles: 'modules/accounts',
+  sessions: 'modules/accounts',
+  email_tokens: 'modules/accounts',
+  census_records: 'modules/accounts',
+  census_imports: 'modules/accounts',
+  // deliberation and moderation
+  comments: 'modules/deliberation',
+  comment_votes: 'modules/deliberation',
+  flags: 'modules/moderation',
+  moderation_queue: 'modules/moderation',
+  user_blocks: 'modules/moderation',
+  audit_log: 'modules/moderation',
+  // the city's services: departments, categories and their questions, routing rules
+  departments: 'modules/services',
+  report_categories: 'modules/services',
+  category_questions: 'modules/services',
+  category_routes: 'modules/services',
+  petition_categories: 'modules/services',
+  proposal_categories: 'modules/services',
+  // reports
+  report_states: 'modules/reports',
+  reports: 'modules/reports',
+  report_state_counts: 'modules/reports',
+  report_updates: 'modules/reports',
+  report_supports: 'modules/reports',
+  report_photos: 'modules/reports',
+  report_photo_variants: 'modules/reports',
+  response_templates: 'modules/reports',
+  report_alerts: 'modules/reports',
+  report_questionnaires: 'modules/reports',
+  api_keys: 'modules/open311',
+  // proposals and voting
+  proposals: 'modules/proposals',
+  proposal_tags: 'modules/proposals',
+  proposal_supports: 'modules/proposals',
+  proposal_images: 'modules/proposals',
+  proposal_image_variants: 'modules/proposals',
+  voting_processes: 'modules/voting',
+  ballots: 'modules/voting',
+  tallies: 'modules/voting',
+  delegations: 'modules/voting',
+  delegation_weights: 'modules/voting',
+  // letters to representatives
+  representative_levels: 'modules/letters',
+  representatives: 'modules/letters',
+  letters: 'modules/letters',
+  letter_deliveries: 'modules/letters',
+  mail_bounces: 'modules/letters',
+  // petitions
+  petitions: 'modules/petitions',
+  petition_invalidations: 'modules/petitions',
+  petition_signatures: 'modules/petitions',
+  petition_area_counts: 'modules/petitions',
+  petition_hourly_counts: 'modules/petitions',
+  petition_mailings: 'modules/petitions',
+  // following and notifications, embedding
+  subscriptions: 'modules/notifications',
+  notifications: 'modules/notifications',
+  embed_sites: 'modules/embed',
+  // the city's own setup and its configuration file
+  city_settings: 'modules/city',
+  site_identity: 'modules/city',
+  site_assets: 'modules/city',
+  site_pages: 'modules/city',
+  setup_tokens: 'modules/city',
+  staff_invitations: 'modules/city',
+  configuration_imports: 'modules/configuration',
+} as const satisfies Record<keyof Database, string>
+
+/** The owner of a table, or undefined for a name that is no table of db/schema.ts. */
+export const ownerOf = (table: string): string | undefined => (tableOwners as Record<string, string>)[table]
+
+/**
+ * Pairs of modules that still import each other, each with why and what removes it. The test fails
+ * on any other pair, and on an entry here that no longer holds (so the list stays true).
+ */
+export const knownCycles: Record<string, string> = {
+  'modules/city ↔ modules/moderation':
+    'city writes audit rows (recordAudit); moderation reads the council settings (citySettings). Settings could move to the settings table (app/lib) or be handed to moderation.',
+  'modules/geo ↔ modules/letters': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
+  'modules/geo ↔ modules/notifications': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
+  'modules/geo ↔ modules/petitions': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
+  'modules/geo ↔ modules/proposals': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
+  'modules/geo ↔ modules/reports': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
+  'modules/notifications ↔ modules/petitions': "only notifications/feeds.server.ts's petition feed reads petitions' public states; notify.server no longer imports petitions (registerFollowable).",
+  'modules/notifications ↔ modules/proposals': "only notifications/feeds.server.ts's proposal feed reads proposals' public states; notify.server no longer imports proposals (registerFollowable).",
+  'modules/notifications ↔ modules/reports': 'notifications/feeds*.ts use the feed writer in reports/feeds.server.ts, which moves to app/lib (issue 23, shared infrastructure).',
+}
