@@ -57,12 +57,15 @@ async function benchDatabase(): Promise<string> {
 }
 
 async function inProcess(file: string, seconds: number) {
-  process.env.DATABASE_PATH = file
-  const { database } = await import('../../app/lib/db.server')
+  const { openDatabase, useDatabase } = await import('../../app/lib/db.server')
   const { areasContaining, allAreaGeometries } = await import('../../app/modules/geo/lookup.server')
   const { geometryContains } = await import('../../app/modules/geo/geometry')
   const { rtreeCount } = await import('../../app/modules/geo/features.server')
-  const db = database()
+  // The bench database, opened here and made the process-wide one for what reads database()
+  // (rtreeCount). Setting DATABASE_PATH here came too late: this process had read its configuration
+  // already, so rtreeCount reached another, empty database ("no such table: map_items_rtree").
+  const db = openDatabase({ path: file, synchronous: 'NORMAL' })
+  const restore = useDatabase(db)
 
   // Raw R*Tree: how long the index alone takes to visit the same boxes.
   const rtree = async (box: [number, number, number, number]) => {
@@ -98,6 +101,7 @@ async function inProcess(file: string, seconds: number) {
   }
   const lookups = await rate((lat, lng) => areasContaining(lat, lng, db))
   const brute = await rate((lat, lng) => geometries.filter((g) => geometryContains(g.geometry, lng, lat)))
+  restore()
   await db.close()
   return { rtreeCity, rtreeStreet, lookups, brute }
 }

@@ -1,6 +1,6 @@
 import SQLite from 'better-sqlite3'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
@@ -211,8 +211,10 @@ describe('the lifecycle over HTTP', () => {
     expect(header('list-unsubscribe-post')).toMatch(/List-Unsubscribe=One-Click/)
     const unsubscribe = linkIn(mail, `/petitions/${id}/unsubscribe/`)
     expect(header('list-unsubscribe')).toContain(unsubscribe)
-    // Who said no to updates gets nothing.
-    await new Promise((r) => setTimeout(r, 500))
+    // Who said no to updates gets nothing: once the response mailing has gone through every signer,
+    // no mail to them is in the outbox (nor arrived).
+    await vi.waitFor(() => expect(read<{ n: number }>('select count(*) as n from petition_mailings where petition_id = ? and finished_at is null', id).n).toBe(0), { timeout: 15_000, interval: 50 })
+    expect(read<{ n: number }>("select count(*) as n from outbox where to_address = ? and subject like '%responded%'", b).n).toBe(0)
     expect(smtp.mails.some((m) => JSON.stringify(m.to).includes(b) && /responded/.test(m.subject ?? ''))).toBe(false)
     expect(await (await anonymous().get(`/petitions/${id}?t=${Date.now()}`)).text()).toContain('<strong>reopens</strong>')
     // The one-click unsubscribe: GET shows a button and changes nothing; POST stops the updates.

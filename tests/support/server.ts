@@ -3,6 +3,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
+import { cloneDatabase, sealTemplate, SEED_SETTINGS, templateFor, type Template } from './template-db'
 
 /**
  * Starts a real Plaza server process (the same `scripts/start.ts` as `npm start`, without the
@@ -30,15 +31,40 @@ export interface RunningPlaza {
   /** the server's process id (a crash test kills it with SIGKILL) */
   pid: number
   logs: Array<Record<string, unknown>>
+  /** The first log line that matches, once the server has written it (polled; fails after `timeoutMs`). */
+  waitForLog: (match: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>
   output: () => string
   stop: () => Promise<void>
 }
 
-/** How long a start may take: the `startTimeoutMs` option, else PLAZA_START_TIMEOUT_MS, else 60 s. */
-export function startDeadlineMs(option?: number): number {
+/** Room left between a start's deadline and vitest's own timeout, so that the failure is ours (with the server's log). */
+const DEADLINE_MARGIN_MS = 5_000
+const DEFAULT_START_MS = 60_000
+
+/**
+ * How long a start may take: the `startTimeoutMs` option, else PLAZA_START_TIMEOUT_MS, else what is
+ * left of the vitest test or hook that starts it (less a margin), else 60 s. A fixed deadline shorter
+ * than the hook's timeout failed starts on a loaded machine that the hook would have waited for.
+ */
+export async function startDeadlineMs(option?: number): Promise<number> {
   if (option !== undefined) return option
   const fromEnv = process.env.PLAZA_START_TIMEOUT_MS
-  return fromEnv && /^\d{1,7}$/.test(fromEnv) ? Number(fromEnv) : 60_000
+  if (fromEnv && /^\d{1,7}$/.test(fromEnv)) return Number(fromEnv)
+  const left = await timeLeftInVitest()
+  return left === null ? DEFAULT_START_MS : Math.max(1_000, left - DEADLINE_MARGIN_MS)
+}
+
+/**
+ * What is left of the running test's timeout, or a hook's (vitest.config.ts passes hookTimeout as
+ * PLAZA_HOOK_TIMEOUT_MS: the runner does not tell a hook its own), or null outside vitest.
+ */
+async function timeLeftInVitest(): Promise<number | null> {
+  if (!process.env.VITEST) return null
+  const { getCurrentTest } = await import('@vitest/runner')
+  const test = getCurrentTest()
+  if (test?.timeout) return test.timeout - (Date.now() - (test.result?.startTime ?? Date.now()))
+  const hook = process.env.PLAZA_HOOK_TIMEOUT_MS
+  return hook && /^\d{1,7}$/.test(hook) ? Number(hook) : null
 }
 
 /**
@@ -63,14 +89,29 @@ function track(pid: number | undefined) {
 }
 
 export interface StartOptions {
-  /** how long to wait for /healthz (default: PLAZA_START_TIMEOUT_MS, else 60 s) */
+  /** how long to wait for /healthz, a template's build included (default: see startDeadlineMs) */
   startTimeoutMs?: number
+  /**
+   * false: the server gets an empty database and seeds it itself (as `npm start` on a new
+   * installation). Default: a copy of the run's demo-city template, unless the test gave
+   * DATABASE_PATH or SEED_DEMO=false (tests/support/template-db.ts).
+   */
+  template?: boolean
+  /** Abandons the start (the process group is killed as on a missed deadline). */
+  signal?: AbortSignal
 }
 
 export async function startPlaza(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningPlaza> {
+  const limitMs = await startDeadlineMs(options.startTimeoutMs)
+  const deadline = Date.now() + limitMs
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-server-'))
   const databasePath = env.DATABASE_PATH ?? path.join(dir, 'plaza.sqlite')
+  const template = options.template === false || env.DATABASE_PATH ? null : templateFor({ ...process.env, NODE_ENV: 'test', ...env })
+  if (template) {
+    await ensureTemplate(template, env, deadline)
+    cloneDatabase(template, databasePath)
+  }
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
     env: {
@@ -108,8 +149,6 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
 
   const url = `http://127.0.0.1:${port}`
-  const limitMs = startDeadlineMs(options.startTimeoutMs)
-  const deadline = Date.now() + limitMs
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       // Whatever it started goes with it.
@@ -122,10 +161,11 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
+    if (Date.now() > deadline || options.signal?.aborted) {
       signalGroup(child.pid, 'SIGKILL')
       await exited
-      throw new Error(`Plaza did not start within ${limitMs / 1000} s (process group ${child.pid} killed):\n${text}`)
+      const why = options.signal?.aborted ? 'Plaza\'s start was abandoned' : `Plaza did not start within ${limitMs / 1000} s`
+      throw new Error(`${why} (process group ${child.pid} killed):\n${text}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -136,6 +176,15 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
     databasePath,
     pid: child.pid!,
     logs,
+    async waitForLog(match, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const line = logs.find(match)
+        if (line) return line
+        if (Date.now() > until) throw new Error(`no such log line within ${timeoutMs / 1000} s:\n${text}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
     output: () => text,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) signalGroup(child.pid, 'SIGTERM')
@@ -145,6 +194,45 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
       // A worker that outlived its primary (the primary was SIGKILLed by a crash test) goes too.
       signalGroup(child.pid, 'SIGKILL')
     },
+  }
+}
+
+/**
+ * Builds the template unless it exists: a real Plaza start on an empty database with the same seed
+ * settings (so the template is what `npm start` makes of one), stopped, then sealed. Files that need
+ * the same template at the same time wait for the first one's build instead of building it again.
+ */
+export async function ensureTemplate(template: Template, env: Record<string, string>, deadline: number): Promise<void> {
+  const sealed = `${template.location}.sha256`
+  const failed = `${template.location}.failed`
+  const wait = async () => {
+    while (!fs.existsSync(sealed)) {
+      if (fs.existsSync(failed)) throw new Error(`The demo-city template could not be built:\n${fs.readFileSync(failed, 'utf8')}`)
+      if (Date.now() > deadline) throw new Error(`The demo-city template ${template.location} was not ready in time (another test file builds it)`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  if (fs.existsSync(sealed)) return
+  let lock: number
+  try {
+    lock = fs.openSync(`${template.location}.lock`, 'wx')
+  } catch {
+    return wait()
+  }
+  try {
+    const building = `${template.location}.building`
+    const settings = Object.fromEntries(SEED_SETTINGS.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))
+    // No background jobs or mail: nothing but the seed writes to the template.
+    const plaza = await startPlaza({ ...settings, DATABASE_PATH: building, BACKGROUND_JOBS: 'false', MAIL_WORKER: 'false' }, { template: false, startTimeoutMs: Math.max(1_000, deadline - Date.now()) })
+    const seeded = plaza.logs.some((l) => l.msg === 'demo city seeded')
+    await plaza.stop()
+    if (!seeded) throw new Error(`Plaza did not seed the demo city into ${building}:\n${plaza.output()}`)
+    sealTemplate(building, template.location)
+  } catch (error) {
+    fs.writeFileSync(failed, String((error as Error).stack ?? error))
+    throw error
+  } finally {
+    fs.closeSync(lock)
   }
 }
 
