@@ -3,7 +3,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
-import { cloneDatabase, sealTemplate, SEED_SETTINGS, templateFor, type Template } from './template-db'
+import { buildOnce, cloneDatabase, SEED_SETTINGS, templateFor, type Template } from './template-db'
 
 /**
  * Starts a real Plaza server process (the same `scripts/start.ts` as `npm start`, without the
@@ -94,7 +94,7 @@ export interface StartOptions {
   /**
    * false: the server gets an empty database and seeds it itself (as `npm start` on a new
    * installation). Default: a copy of the run's demo-city template, unless the test gave
-   * DATABASE_PATH or SEED_DEMO=false (tests/support/template-db.ts).
+   * the DATABASE_PATH of an existing database or SEED_DEMO=false (tests/support/template-db.ts).
    */
   template?: boolean
   /** Abandons the start (the process group is killed as on a missed deadline). */
@@ -107,7 +107,10 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-server-'))
   const databasePath = env.DATABASE_PATH ?? path.join(dir, 'plaza.sqlite')
-  const template = options.template === false || env.DATABASE_PATH ? null : templateFor({ ...process.env, NODE_ENV: 'test', ...env })
+  // A database the test chose gets the city too when it does not exist yet (as a fresh start
+  // would seed it); an existing one (a restart, a city of the test's own) is left as it is.
+  const fresh = !env.DATABASE_PATH || !fs.existsSync(env.DATABASE_PATH)
+  const template = options.template === false || !fresh ? null : templateFor({ ...process.env, NODE_ENV: 'test', ...env })
   if (template) {
     await ensureTemplate(template, env, deadline)
     cloneDatabase(template, databasePath)
@@ -198,42 +201,18 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
 }
 
 /**
- * Builds the template unless it exists: a real Plaza start on an empty database with the same seed
- * settings (so the template is what `npm start` makes of one), stopped, then sealed. Files that need
- * the same template at the same time wait for the first one's build instead of building it again.
+ * Builds the demo-city template unless it exists: a real Plaza start on an empty database with the
+ * same seed settings (so the template is what `npm start` makes of one), stopped, then sealed.
  */
 export async function ensureTemplate(template: Template, env: Record<string, string>, deadline: number): Promise<void> {
-  const sealed = `${template.location}.sha256`
-  const failed = `${template.location}.failed`
-  const wait = async () => {
-    while (!fs.existsSync(sealed)) {
-      if (fs.existsSync(failed)) throw new Error(`The demo-city template could not be built:\n${fs.readFileSync(failed, 'utf8')}`)
-      if (Date.now() > deadline) throw new Error(`The demo-city template ${template.location} was not ready in time (another test file builds it)`)
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-  if (fs.existsSync(sealed)) return
-  let lock: number
-  try {
-    lock = fs.openSync(`${template.location}.lock`, 'wx')
-  } catch {
-    return wait()
-  }
-  try {
-    const building = `${template.location}.building`
+  await buildOnce(template, deadline, async (building) => {
     const settings = Object.fromEntries(SEED_SETTINGS.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))
     // No background jobs or mail: nothing but the seed writes to the template.
     const plaza = await startPlaza({ ...settings, DATABASE_PATH: building, BACKGROUND_JOBS: 'false', MAIL_WORKER: 'false' }, { template: false, startTimeoutMs: Math.max(1_000, deadline - Date.now()) })
     const seeded = plaza.logs.some((l) => l.msg === 'demo city seeded')
     await plaza.stop()
     if (!seeded) throw new Error(`Plaza did not seed the demo city into ${building}:\n${plaza.output()}`)
-    sealTemplate(building, template.location)
-  } catch (error) {
-    fs.writeFileSync(failed, String((error as Error).stack ?? error))
-    throw error
-  } finally {
-    fs.closeSync(lock)
-  }
+  })
 }
 
 /** Runs `scripts/start.ts` expecting it to stop at once (e.g. a bad configuration). */

@@ -44,6 +44,9 @@ export const SEED_SETTINGS = [
   'OPEN_DATA_LICENCE',
 ] as const
 
+/** The module tests' city (tests/support/fixtures.ts seededDatabase): the demo at 1 % of its content. */
+export const SMALL_CITY = { seed: 1, scale: 0.01 }
+
 export interface Template {
   /** the template database (an SQLite file here; a database name for PostgreSQL) */
   location: string
@@ -53,10 +56,10 @@ export interface Template {
 
 /**
  * The template for a server started with `env`, or null when that server must not get the demo
- * city from a template: no template directory (benchmarks, Playwright), SEED_DEMO=false, a database
- * the test chose itself (DATABASE_PATH), or a configuration Plaza refuses (the server says why).
+ * city from a template: no template directory (benchmarks, Playwright), SEED_DEMO=false, or a
+ * configuration Plaza refuses (the server says why). startPlaza also keeps an existing DATABASE_PATH.
  */
-export function templateFor(env: Record<string, string | undefined>): Template | null {
+export function templateFor(env: Record<string, string | undefined>, kind = 'demo'): Template | null {
   const dir = env[TEMPLATE_DIR_VARIABLE]
   if (!dir) return null
   let config: ReturnType<typeof loadConfig>
@@ -68,7 +71,7 @@ export function templateFor(env: Record<string, string | undefined>): Template |
   if (!config.SEED_DEMO) return null
   const settings = Object.fromEntries(SEED_SETTINGS.map((k) => [k, config[k] ?? null]))
   const key = crypto.createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12)
-  return { location: path.join(dir, `demo-${key}.sqlite`), key }
+  return { location: path.join(dir, `${kind}-${key}.sqlite`), key }
 }
 
 /**
@@ -82,6 +85,37 @@ export function cloneDatabase(template: Template, target: string): void {
   fs.copyFileSync(template.location, target)
   // The template is kept read-only as a guard; the copy is the server's to write.
   fs.chmodSync(target, 0o644)
+}
+
+/**
+ * Builds a template once per run: the first caller runs `build` into a scratch file and seals it;
+ * callers meanwhile (other test files, holding no lock) wait for it until `deadline`.
+ */
+export async function buildOnce(template: Template, deadline: number, build: (building: string) => Promise<void>): Promise<void> {
+  const sealed = `${template.location}.sha256`
+  const failed = `${template.location}.failed`
+  if (fs.existsSync(sealed)) return
+  let lock: number
+  try {
+    lock = fs.openSync(`${template.location}.lock`, 'wx')
+  } catch {
+    while (!fs.existsSync(sealed)) {
+      if (fs.existsSync(failed)) throw new Error(`The template ${template.location} could not be built:\n${fs.readFileSync(failed, 'utf8')}`)
+      if (Date.now() > deadline) throw new Error(`The template ${template.location} was not ready in time (another test file builds it)`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    return
+  }
+  try {
+    const building = `${template.location}.building`
+    await build(building)
+    sealTemplate(building, template.location)
+  } catch (error) {
+    fs.writeFileSync(failed, String((error as Error).stack ?? error))
+    throw error
+  } finally {
+    fs.closeSync(lock)
+  }
 }
 
 /**
