@@ -75,7 +75,7 @@ describe('another process holds the write lock', () => {
     const health = await fetch(`${plaza.url}/healthz`)
     expect(health.status).toBe(200)
     expect(plaza.logs.some((l) => l.msg === 'unhandled error in loader or action')).toBe(false)
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 })
 
 /** A small tmpfs for the database: a real full disk. Needs root (CI and these machines run as root). */
@@ -155,5 +155,5 @@ describe.skipIf(!disk)('a full disk', () => {
     const text = plaza.output()
     expect(text).not.toContain('cannot rollback')
     expect(plaza.logs.some((l) => l.msg === 'unhandled error in loader or action')).toBe(false)
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 })

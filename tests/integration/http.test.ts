@@ -143,7 +143,7 @@ describe('language', () => {
     } finally {
       await https.stop()
     }
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 
   it.each([
     ['en-GB,en;q=0.9', 'en', 'Welcome to Plaza'],

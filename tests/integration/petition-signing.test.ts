@@ -411,5 +411,5 @@ describe('durability', () => {
     } finally {
       await again.stop()
     }
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 })

@@ -167,7 +167,7 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
     if (Date.now() > deadline || options.signal?.aborted) {
       signalGroup(child.pid, 'SIGKILL')
       await exited
-      const why = options.signal?.aborted ? 'Plaza\'s start was abandoned' : `Plaza did not start within ${limitMs / 1000} s`
+      const why = options.signal?.aborted ? 'Plaza\'s start was abandoned' : `Plaza did not start within ${(limitMs / 1000).toFixed(limitMs % 1000 ? 1 : 0)} s`
       throw new Error(`${why} (process group ${child.pid} killed):\n${text}`)
     }
     await new Promise((r) => setTimeout(r, 100))
