@@ -73,6 +73,16 @@ describe('configuration errors name the variable, in one line, and never print a
 })
 
 describe('the test harness (tests/support/server.ts)', () => {
+  let inHook = 0
+  beforeAll(async () => {
+    inHook = await startDeadlineMs()
+  })
+
+  it.skipIf(process.env.PLAZA_START_TIMEOUT_MS)('gives a start in a hook the hook timeout (vitest.config.ts) less 5 s', () => {
+    expect(Number(process.env.PLAZA_HOOK_TIMEOUT_MS)).toBeGreaterThanOrEqual(60_000)
+    expect(inHook).toBe(Number(process.env.PLAZA_HOOK_TIMEOUT_MS) - 5_000)
+  })
+
   it('kills the whole process group when a start is given up: nothing the server started outlives the test', async () => {
     // The server listens on another port than the one polled, so it never looks ready; the start
     // is given up once both its workers answer there (what a missed deadline does, without the wait).
