@@ -45,6 +45,8 @@ describe('another process holds the write lock', () => {
     other.exec('begin immediate')
     try {
       const write = timed(() => visitor.post('/signup', { email: 'locked@example.org', displayName: 'Locked', password: PASSWORD }))
+      // The one timed pause left in these tests: nothing outside the server shows that its write has
+      // reached the lock (it hashes the password first), and the reads below must come while it waits.
       await new Promise((r) => setTimeout(r, 200))
       // While the write waits for the lock, this server still reads and answers (before: the busy
       // handler slept on the event loop and every request stalled, then renders were aborted as 500).
