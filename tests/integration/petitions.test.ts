@@ -234,7 +234,7 @@ describe('the lifecycle over HTTP', () => {
     // job's effect is checked through the page once it ran (or by the lists' state filter).
     write("update petitions set closes_at = '2000-01-01T00:00:00.000Z' where id = ?", id)
     const deadline = Date.now() + 90_000
-    while (read<{ state: string }>('select state from petitions where id = ?', id).state !== 'closed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500))
+    while (read<{ state: string }>('select state from petitions where id = ?', id).state !== 'closed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
     expect(read<{ state: string }>('select state from petitions where id = ?', id).state).toBe('closed')
     const res = await anonymous().post(`/petitions/${id}`, { intent: 'sign', name: 'Late', email: 'late@example.org', area: 'sant-roc' })
     expect(res.status).toBe(409)
