@@ -13,7 +13,8 @@ export default defineConfig({
     maxWorkers: 2,
     setupFiles: ['tests/support/setup.ts'],
     globalSetup: ['tests/support/global-setup.ts'],
-    testTimeout: 30_000,
+    // A property test of 100+ HTTP round trips takes seconds on a quiet machine, over 30 s on a loaded one.
+    testTimeout: 60_000,
     hookTimeout,
     env: { PLAZA_HOOK_TIMEOUT_MS: String(hookTimeout) },
   },
