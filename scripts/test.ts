@@ -1,6 +1,7 @@
 /**
  * `npm test`: build, then unit + integration tests (vitest), then browser tests (Playwright against
- * Debian's Chromium). Ends with one summary line: "tests: N passed, N failed, N skipped".
+ * Debian's Chromium). Ends with how long each part took, then one summary line (always the last):
+ * "tests: N passed, N failed, N skipped".
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -12,6 +13,19 @@ fs.mkdirSync(cache, { recursive: true })
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name)
 const run = (command: string, args: string[], env: Record<string, string> = {}) =>
   spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1
+const started = performance.now()
+let mark = started
+const took: string[] = []
+/** Records how long the part since the last mark took. */
+const lap = (part: string) => {
+  const now = performance.now()
+  took.push(`${part} ${duration(now - mark)}`)
+  mark = now
+}
+const duration = (ms: number) => {
+  const s = Math.round(ms / 1000)
+  return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`
+}
 
 if (!fs.existsSync('/usr/bin/chromium')) {
   console.error('Browser tests need Debian\'s Chromium at /usr/bin/chromium: apt-get install -y chromium')
@@ -19,7 +33,9 @@ if (!fs.existsSync('/usr/bin/chromium')) {
 }
 
 const build = run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/copy-map-worker.ts')]) || run(bin('remix'), ['build'])
+lap('build')
 if (build !== 0) {
+  console.log(`npm test took ${duration(performance.now() - started)} (${took.join(', ')})`)
   console.log('tests: 0 passed, 1 failed (the build failed)')
   process.exit(1)
 }
@@ -30,7 +46,9 @@ fs.rmSync(vitestJson, { force: true })
 fs.rmSync(playwrightJson, { force: true })
 
 const vitestStatus = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`])
+lap('vitest')
 const playwrightStatus = run(bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson })
+lap('playwright')
 
 let passed = 0
 let failed = 0
@@ -50,5 +68,6 @@ if (fs.existsSync(playwrightJson)) {
 
 // A runner that failed without reporting a failed test (a crash, a suite that did not load) still fails.
 if ((vitestStatus !== 0 || playwrightStatus !== 0) && failed === 0) failed = 1
-console.log(`\ntests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
+console.log(`\nnpm test took ${duration(performance.now() - started)} (${took.join(', ')})`)
+console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(failed > 0 ? 1 : 0)

@@ -68,9 +68,11 @@ test('the first administrator sets up the city, its identity, a setting, a page 
   await page.locator('#field-homeIntro_en').fill('Welcome to **Aldemar**: tell the council what to fix.')
   await page.getByRole('button', { name: 'Save identity' }).click()
   await expect(page.getByRole('status')).toContainText('Saved')
-  await page.waitForTimeout(5200) // other cached copies of the identity (a few seconds)
-  await page.goto(`${plaza.url}/`)
-  await expect(page.locator('.brand__name')).toHaveText('Aldemar Participates')
+  // The home page shows the new identity once every cached copy of it is gone (polled, not slept through).
+  await expect(async () => {
+    await page.goto(`${plaza.url}/`)
+    await expect(page.locator('.brand__name')).toHaveText('Aldemar Participates', { timeout: 1_000 })
+  }).toPass({ timeout: 15_000 })
   await expect(page.locator('.brand__logo')).toHaveAttribute('src', /^\/site\/logo\?v=/)
   expect(await page.evaluate(() => getComputedStyle(document.documentElement).getPropertyValue('--brand').trim())).toBe('#1d5c3a')
   expect(await page.locator('.site-header').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(29, 92, 58)')

@@ -192,7 +192,8 @@ test('a page of a site that is not on the list gets no widget: the browser refus
   })
   await page.goto(`${refused}/news`)
   const handle = await page.locator('#petition iframe').elementHandle({ timeout: 15_000 })
-  await page.waitForTimeout(1500)
+  // The browser's refusal is the answer to wait for (it says so on the console).
+  await expect.poll(() => refusals.join('\n'), { timeout: 15_000 }).toContain('frame-ancestors')
   const frame = await handle!.contentFrame()
   const text = frame ? await frame.evaluate(() => document.body?.innerText ?? '').catch(() => '') : ''
   expect(text).not.toContain('Signer cette pétition')

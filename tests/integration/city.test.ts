@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
@@ -170,11 +170,17 @@ describe('first run', () => {
   })
 
   it('offers only the enabled languages: French asked, Spanish (the default) given; the name shows in the header', async () => {
-    await new Promise((r) => setTimeout(r, 5200)) // identity cache of the other pages' process
     const french = new Visitor(empty.url, { 'accept-language': 'fr' })
-    const html = await (await french.get('/')).text()
+    // Polled until no cached copy of the identity (or of the anonymous page) from before is left.
+    const html = await vi.waitFor(
+      async () => {
+        const html = await (await french.get('/')).text()
+        expect(html).toContain('Aldemar')
+        return html
+      },
+      { timeout: 15_000, interval: 100 },
+    )
     expect(html).toContain('lang="es"')
-    expect(html).toContain('Aldemar')
     expect(html).not.toMatch(/<option[^>]*value="fr"/)
     const refused = await french.post('/language', { locale: 'fr', redirectTo: '/' })
     expect(refused.status).toBe(400)
@@ -309,10 +315,16 @@ describe('identity and pages', () => {
     expect(stored.body).toContain('<rect')
     for (const bad of ['onload', '<script', 'alert', 'foreignObject', 'javascript:', 'tracker.example', '<image', '<a ']) expect(stored.body).not.toContain(bad)
 
-    await new Promise((r) => setTimeout(r, 5200)) // a few seconds for every process's identity cache
     const spanish = new Visitor(demo.url, { 'accept-language': 'es' })
-    const home = await (await spanish.get('/')).text()
-    expect(home).toContain('Valmera Participa')
+    // Polled until no cached copy of the identity from before is left.
+    const home = await vi.waitFor(
+      async () => {
+        const home = await (await spanish.get('/')).text()
+        expect(home).toContain('Valmera Participa')
+        return home
+      },
+      { timeout: 15_000, interval: 100 },
+    )
     expect(home).toContain('Ciudad de Valmera')
     expect(home).toMatch(/--brand:#1d5c3a/)
     expect(home).toMatch(/<img src="\/site\/logo\?v=[0-9a-f]+"/)
@@ -369,9 +381,14 @@ describe('identity and pages', () => {
     // French has no text: the default language's (English) is shown, marked as such.
     const fr = await (await new Visitor(demo.url, { 'accept-language': 'fr' }).get('/pages/privacy')).text()
     expect(fr).toContain('lang="en"')
-    await new Promise((r) => setTimeout(r, 300))
-    const footer = await (await new Visitor(demo.url, { 'accept-language': 'es' }).get('/data')).text()
-    expect(footer).toContain('href="/pages/privacy"')
+    const footer = await vi.waitFor(
+      async () => {
+        const footer = await (await new Visitor(demo.url, { 'accept-language': 'es' }).get('/data')).text()
+        expect(footer).toContain('href="/pages/privacy"')
+        return footer
+      },
+      { timeout: 15_000, interval: 100 },
+    )
     expect(footer).not.toContain('href="/pages/terms"')
   })
 })

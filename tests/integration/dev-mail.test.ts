@@ -160,7 +160,7 @@ describe('a real installation (NODE_ENV=production, no demo) without MAIL_URL', 
     } finally {
       await real.stop()
     }
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 
   it('the demo site (production, the seeded demo city) shows it, with its banner, and says so at start-up', async () => {
     const demo = await startPlaza({ NODE_ENV: 'production' })
@@ -171,7 +171,7 @@ describe('a real installation (NODE_ENV=production, no demo) without MAIL_URL', 
     } finally {
       await demo.stop()
     }
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 })
 
 describe('a server with MAIL_URL', () => {
@@ -199,7 +199,7 @@ describe('a server with MAIL_URL', () => {
     } finally {
       await Promise.all([sending.stop(), smtp.close()])
     }
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 })
 
 describe('/dev/mail in a browser', () => {

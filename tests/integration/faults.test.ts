@@ -45,6 +45,8 @@ describe('another process holds the write lock', () => {
     other.exec('begin immediate')
     try {
       const write = timed(() => visitor.post('/signup', { email: 'locked@example.org', displayName: 'Locked', password: PASSWORD }))
+      // The one timed pause left in these tests: nothing outside the server shows that its write has
+      // reached the lock (it hashes the password first), and the reads below must come while it waits.
       await new Promise((r) => setTimeout(r, 200))
       // While the write waits for the lock, this server still reads and answers (before: the busy
       // handler slept on the event loop and every request stalled, then renders were aborted as 500).
@@ -75,7 +77,7 @@ describe('another process holds the write lock', () => {
     const health = await fetch(`${plaza.url}/healthz`)
     expect(health.status).toBe(200)
     expect(plaza.logs.some((l) => l.msg === 'unhandled error in loader or action')).toBe(false)
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 })
 
 /** A small tmpfs for the database: a real full disk. Needs root (CI and these machines run as root). */
@@ -155,5 +157,5 @@ describe.skipIf(!disk)('a full disk', () => {
     const text = plaza.output()
     expect(text).not.toContain('cannot rollback')
     expect(plaza.logs.some((l) => l.msg === 'unhandled error in loader or action')).toBe(false)
-  })
+  }, 90_000) // starts a Plaza of its own: as long as a hook may take
 })

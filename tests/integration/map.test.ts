@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { migrateOrThrow, openDatabase, type PlazaDatabase } from '../../app/lib/db.server'
 import { placeItem, registerKind } from '../../app/modules/geo/map-index.server'
 import { startPlaza, type RunningPlaza } from '../support/server'
@@ -45,8 +45,8 @@ describe('GET /api/map/features', () => {
         })
       }
     })
-    // The server caches the list of kinds for a few seconds.
-    await new Promise((r) => setTimeout(r, 5200))
+    // The server caches the list of kinds for a few seconds: polled until it knows the new one.
+    await vi.waitFor(async () => expect((await get(`/api/map/features?${CITY}&layers=test`)).status).toBe(200), { timeout: 15_000, interval: 100 })
   })
 
   it('answers GeoJSON clusters that CDNs may cache briefly', async () => {

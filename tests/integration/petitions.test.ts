@@ -1,6 +1,6 @@
 import SQLite from 'better-sqlite3'
 import fc from 'fast-check'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
@@ -211,8 +211,10 @@ describe('the lifecycle over HTTP', () => {
     expect(header('list-unsubscribe-post')).toMatch(/List-Unsubscribe=One-Click/)
     const unsubscribe = linkIn(mail, `/petitions/${id}/unsubscribe/`)
     expect(header('list-unsubscribe')).toContain(unsubscribe)
-    // Who said no to updates gets nothing.
-    await new Promise((r) => setTimeout(r, 500))
+    // Who said no to updates gets nothing: once the response mailing has gone through every signer,
+    // no mail to them is in the outbox (nor arrived).
+    await vi.waitFor(() => expect(read<{ n: number }>('select count(*) as n from petition_mailings where petition_id = ? and finished_at is null', id).n).toBe(0), { timeout: 15_000, interval: 50 })
+    expect(read<{ n: number }>("select count(*) as n from outbox where to_address = ? and subject like '%responded%'", b).n).toBe(0)
     expect(smtp.mails.some((m) => JSON.stringify(m.to).includes(b) && /responded/.test(m.subject ?? ''))).toBe(false)
     expect(await (await anonymous().get(`/petitions/${id}?t=${Date.now()}`)).text()).toContain('<strong>reopens</strong>')
     // The one-click unsubscribe: GET shows a button and changes nothing; POST stops the updates.
@@ -232,7 +234,7 @@ describe('the lifecycle over HTTP', () => {
     // job's effect is checked through the page once it ran (or by the lists' state filter).
     write("update petitions set closes_at = '2000-01-01T00:00:00.000Z' where id = ?", id)
     const deadline = Date.now() + 90_000
-    while (read<{ state: string }>('select state from petitions where id = ?', id).state !== 'closed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500))
+    while (read<{ state: string }>('select state from petitions where id = ?', id).state !== 'closed' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
     expect(read<{ state: string }>('select state from petitions where id = ?', id).state).toBe('closed')
     const res = await anonymous().post(`/petitions/${id}`, { intent: 'sign', name: 'Late', email: 'late@example.org', area: 'sant-roc' })
     expect(res.status).toBe(409)

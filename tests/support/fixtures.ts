@@ -1,13 +1,36 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { execFile } from 'node:child_process'
+import { promisify } from 'node:util'
 import { database, migrateOrThrow } from '../../app/lib/db.server'
 import { seedDemo } from '../../db/seed/index'
 import { registerCapabilities } from '../../app/modules/registry.server'
+import { buildOnce, cloneDatabase, SMALL_CITY, templateFor } from './template-db'
 
-/** A migrated, seeded database for module tests (DATABASE_PATH is a fresh file per test file). */
+/**
+ * A migrated, seeded database for module tests (DATABASE_PATH is a fresh file per test file): a
+ * copy of the run's small-city template when this file's database is not open yet, else seeded here.
+ */
 export async function seededDatabase() {
+  const copied = await copySmallCity()
   await migrateOrThrow(database())
-  await seedDemo(database(), { seed: 1, scale: 0.01 })
+  if (!copied) await seedDemo(database(), SMALL_CITY)
   registerCapabilities()
   return database()
+}
+
+async function copySmallCity(): Promise<boolean> {
+  const file = process.env.DATABASE_PATH
+  if (!file || file === ':memory:' || fs.existsSync(file)) return false
+  const template = templateFor(process.env, 'small')
+  if (!template) return false
+  // Seeded in a process of its own: nothing this test process caches comes from another database.
+  const script = path.join(import.meta.dirname, 'seed-small-city.ts')
+  await buildOnce(template, Date.now() + 120_000, async (building) => {
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', script, building], { env: { ...process.env, DATABASE_PATH: building } })
+  })
+  cloneDatabase(template, file)
+  return true
 }
 
 let counter = 0

@@ -1,8 +1,13 @@
 import fs from 'node:fs'
+import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
+import { changedTemplates, TEMPLATE_DIR_VARIABLE } from './template-db'
 
-/** Integration tests run the built server; build once if there is no build yet. */
+/**
+ * Once per vitest run: the build the integration tests serve (made if there is none), and the
+ * directory of the demo-city templates every Plaza they start is copied from (tests/support/template-db.ts).
+ */
 export default function setup() {
   const root = path.resolve(import.meta.dirname, '../..')
   // The map's web worker is served from public/ (the browser tests need it).
@@ -12,5 +17,17 @@ export default function setup() {
       cwd: root,
       stdio: 'inherit',
     })
+  }
+
+  // The workers inherit this variable. The first file that starts a Plaza builds the template there
+  // (the others wait for it), so a run of unit tests alone builds none.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-templates-'))
+  process.env[TEMPLATE_DIR_VARIABLE] = dir
+
+  return () => {
+    // A test's writes must never reach a template: every later copy would carry them.
+    const changed = changedTemplates(dir)
+    fs.rmSync(dir, { recursive: true, force: true })
+    if (changed.length) throw new Error(`A test wrote into the demo-city template: ${changed.join(', ')}`)
   }
 }

@@ -3,6 +3,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
+import { buildOnce, cloneDatabase, SEED_SETTINGS, templateFor, type Template } from './template-db'
 
 /**
  * Starts a real Plaza server process (the same `scripts/start.ts` as `npm start`, without the
@@ -30,15 +31,40 @@ export interface RunningPlaza {
   /** the server's process id (a crash test kills it with SIGKILL) */
   pid: number
   logs: Array<Record<string, unknown>>
+  /** The first log line that matches, once the server has written it (polled; fails after `timeoutMs`). */
+  waitForLog: (match: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>
   output: () => string
   stop: () => Promise<void>
 }
 
-/** How long a start may take: the `startTimeoutMs` option, else PLAZA_START_TIMEOUT_MS, else 60 s. */
-export function startDeadlineMs(option?: number): number {
+/** Room left between a start's deadline and vitest's own timeout, so that the failure is ours (with the server's log). */
+const DEADLINE_MARGIN_MS = 5_000
+const DEFAULT_START_MS = 60_000
+
+/**
+ * How long a start may take: the `startTimeoutMs` option, else PLAZA_START_TIMEOUT_MS, else what is
+ * left of the vitest test or hook that starts it (less a margin), else 60 s. A fixed deadline shorter
+ * than the hook's timeout failed starts on a loaded machine that the hook would have waited for.
+ */
+export async function startDeadlineMs(option?: number): Promise<number> {
   if (option !== undefined) return option
   const fromEnv = process.env.PLAZA_START_TIMEOUT_MS
-  return fromEnv && /^\d{1,7}$/.test(fromEnv) ? Number(fromEnv) : 60_000
+  if (fromEnv && /^\d{1,7}$/.test(fromEnv)) return Number(fromEnv)
+  const left = await timeLeftInVitest()
+  return left === null ? DEFAULT_START_MS : Math.max(1_000, left - DEADLINE_MARGIN_MS)
+}
+
+/**
+ * What is left of the running test's timeout, or a hook's (vitest.config.ts passes hookTimeout as
+ * PLAZA_HOOK_TIMEOUT_MS: the runner does not tell a hook its own), or null outside vitest.
+ */
+async function timeLeftInVitest(): Promise<number | null> {
+  if (!process.env.VITEST) return null
+  const { getCurrentTest } = await import('@vitest/runner')
+  const test = getCurrentTest()
+  if (test?.timeout) return test.timeout - (Date.now() - (test.result?.startTime ?? Date.now()))
+  const hook = process.env.PLAZA_HOOK_TIMEOUT_MS
+  return hook && /^\d{1,7}$/.test(hook) ? Number(hook) : null
 }
 
 /**
@@ -63,14 +89,32 @@ function track(pid: number | undefined) {
 }
 
 export interface StartOptions {
-  /** how long to wait for /healthz (default: PLAZA_START_TIMEOUT_MS, else 60 s) */
+  /** how long to wait for /healthz, a template's build included (default: see startDeadlineMs) */
   startTimeoutMs?: number
+  /**
+   * false: the server gets an empty database and seeds it itself (as `npm start` on a new
+   * installation). Default: a copy of the run's demo-city template, unless the test gave
+   * the DATABASE_PATH of an existing database or SEED_DEMO=false (tests/support/template-db.ts).
+   */
+  template?: boolean
+  /** Abandons the start (the process group is killed as on a missed deadline). */
+  signal?: AbortSignal
 }
 
 export async function startPlaza(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningPlaza> {
+  const limitMs = await startDeadlineMs(options.startTimeoutMs)
+  const deadline = Date.now() + limitMs
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-server-'))
   const databasePath = env.DATABASE_PATH ?? path.join(dir, 'plaza.sqlite')
+  // A database the test chose gets the city too when it does not exist yet (as a fresh start
+  // would seed it); an existing one (a restart, a city of the test's own) is left as it is.
+  const fresh = !env.DATABASE_PATH || !fs.existsSync(env.DATABASE_PATH)
+  const template = options.template === false || !fresh ? null : templateFor({ ...process.env, NODE_ENV: 'test', ...env })
+  if (template) {
+    await ensureTemplate(template, env, deadline)
+    cloneDatabase(template, databasePath)
+  }
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
     env: {
@@ -108,8 +152,6 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
 
   const url = `http://127.0.0.1:${port}`
-  const limitMs = startDeadlineMs(options.startTimeoutMs)
-  const deadline = Date.now() + limitMs
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       // Whatever it started goes with it.
@@ -122,10 +164,11 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
     } catch {
       // not listening yet
     }
-    if (Date.now() > deadline) {
+    if (Date.now() > deadline || options.signal?.aborted) {
       signalGroup(child.pid, 'SIGKILL')
       await exited
-      throw new Error(`Plaza did not start within ${limitMs / 1000} s (process group ${child.pid} killed):\n${text}`)
+      const why = options.signal?.aborted ? 'Plaza\'s start was abandoned' : `Plaza did not start within ${(limitMs / 1000).toFixed(limitMs % 1000 ? 1 : 0)} s`
+      throw new Error(`${why} (process group ${child.pid} killed):\n${text}`)
     }
     await new Promise((r) => setTimeout(r, 100))
   }
@@ -136,6 +179,15 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
     databasePath,
     pid: child.pid!,
     logs,
+    async waitForLog(match, timeoutMs = 10_000) {
+      const until = Date.now() + timeoutMs
+      for (;;) {
+        const line = logs.find(match)
+        if (line) return line
+        if (Date.now() > until) throw new Error(`no such log line within ${timeoutMs / 1000} s:\n${text}`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+    },
     output: () => text,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) signalGroup(child.pid, 'SIGTERM')
@@ -146,6 +198,21 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
       signalGroup(child.pid, 'SIGKILL')
     },
   }
+}
+
+/**
+ * Builds the demo-city template unless it exists: a real Plaza start on an empty database with the
+ * same seed settings (so the template is what `npm start` makes of one), stopped, then sealed.
+ */
+export async function ensureTemplate(template: Template, env: Record<string, string>, deadline: number): Promise<void> {
+  await buildOnce(template, deadline, async (building) => {
+    const settings = Object.fromEntries(SEED_SETTINGS.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))
+    // No background jobs or mail: nothing but the seed writes to the template.
+    const plaza = await startPlaza({ ...settings, DATABASE_PATH: building, BACKGROUND_JOBS: 'false', MAIL_WORKER: 'false' }, { template: false, startTimeoutMs: Math.max(1_000, deadline - Date.now()) })
+    const seeded = plaza.logs.some((l) => l.msg === 'demo city seeded')
+    await plaza.stop()
+    if (!seeded) throw new Error(`Plaza did not seed the demo city into ${building}:\n${plaza.output()}`)
+  })
 }
 
 /** Runs `scripts/start.ts` expecting it to stop at once (e.g. a bad configuration). */
