@@ -73,7 +73,7 @@ async function importAreas(page: Page, file: { name: string; mimeType: string; b
 }
 
 test('a city takes Plaza live: setup, geography, services, identity, staff; a citizen reports in Spanish to the right department', async ({ page, browser }) => {
-  test.setTimeout(150_000)
+  test.setTimeout(300_000)
   const line = plaza.logs.find((l) => typeof l.setupUrl === 'string')
   expect(line, 'the setup link is in the log').toBeTruthy()
   const setup = new URL(line!.setupUrl as string)
