@@ -1,12 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { LinksFunction } from '@remix-run/node'
 import type { ReportPriority } from '../../db/schema'
 import councilStyles from '../components/charts/charts.css'
 import { requirePermission } from '../lib/auth.server'
+import { useHydrated } from '../lib/hydrated'
 import { translatorFor } from '../lib/i18n.server'
 import { readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
@@ -184,10 +185,11 @@ export default function CouncilReports() {
   const d = useLoaderData<typeof loader>()
   const failed = useActionData<typeof action>() as ActionResult
   const { t } = useTranslation('council')
-  const [hydrated, setHydrated] = useState(false)
-  useEffect(() => setHydrated(true), [])
-  const [checked, setChecked] = useState<Set<string>>(() => new Set(failed?.values.ids ?? []))
-  useEffect(() => setChecked(new Set(failed?.values.ids ?? [])), [failed])
+  const hydrated = useHydrated()
+  // The reports ticked since the bulk form's last answer; a new answer (a refused change) brings back the ones it sent.
+  const [ticked, setTicked] = useState<{ answer: ActionResult; ids: Set<string> } | null>(null)
+  const checked = ticked && ticked.answer === failed ? ticked.ids : new Set(failed?.values.ids ?? [])
+  const setChecked = (ids: Set<string>) => setTicked({ answer: failed, ids })
   const toggleAll = (on: boolean) => setChecked(on ? new Set(d.items.map((i) => String(i.id))) : new Set())
   const q = d.query
   const byDistrict = d.areas.filter((a) => a.level === 'district')
@@ -445,14 +447,12 @@ export default function CouncilReports() {
                         id={`select-${r.id}`}
                         aria-label={`${selectBefore}${r.id}${selectAfter}`}
                         checked={checked.has(String(r.id))}
-                        onChange={(e) =>
-                          setChecked((prev) => {
-                            const next = new Set(prev)
-                            if (e.target.checked) next.add(String(r.id))
-                            else next.delete(String(r.id))
-                            return next
-                          })
-                        }
+                        onChange={(e) => {
+                          const next = new Set(checked)
+                          if (e.target.checked) next.add(String(r.id))
+                          else next.delete(String(r.id))
+                          setChecked(next)
+                        }}
                       />
                     </td>
                     <td>

@@ -604,8 +604,10 @@ function addContributions(into: TallyMap, contributions: Contribution[], weight:
     const dw = sign * (perWeight * weight + fixed * count)
     const dn = sign * heads * count
     const cell = into.get(key)
-    if (cell) (cell.weight += dw), (cell.ballots += dn)
-    else into.set(key, { weight: dw, ballots: dn })
+    if (cell) {
+      cell.weight += dw
+      cell.ballots += dn
+    } else into.set(key, { weight: dw, ballots: dn })
   }
 }
 
@@ -984,7 +986,10 @@ function applyDelegation(active: ActiveBallots, graph: DelegationGraph, scope: P
   // Only direct voters inside the graph can carry anything; leaving the others out keeps
   // resolution proportional to the delegations, not to a million ballots.
   const inGraph = new Set<number>()
-  for (const d of graph.delegations) inGraph.add(d.from), inGraph.add(d.to)
+  for (const d of graph.delegations) {
+    inGraph.add(d.from)
+    inGraph.add(d.to)
+  }
   const weights = new Map(graph.weights)
   const direct: number[] = []
   const at = new Map<number, number>()
@@ -998,8 +1003,13 @@ function applyDelegation(active: ActiveBallots, graph: DelegationGraph, scope: P
   for (const [delegator, castBy] of resolved.castBy) {
     const w = graph.weights.get(delegator) ?? 0
     summary.delegators += 1
-    if (castBy === null) (summary.lost += 1), (summary.lostWeight += w)
-    else (summary.reached += 1), (summary.carriedWeight += w)
+    if (castBy === null) {
+      summary.lost += 1
+      summary.lostWeight += w
+    } else {
+      summary.reached += 1
+      summary.carriedWeight += w
+    }
   }
   const weighted = active.ballots.slice()
   for (const [voter, carried] of resolved.carried) {
