@@ -39,18 +39,50 @@ tester.run('plaza/no-server-value-in-render', rule, {
   ],
   invalid: [
     // The bug of commit 0d20e81.
-    { filename: route, code: `import { MAX_PHOTOS } from '../modules/reports/photos.server'\nexport default function Page() { return <input data-max={MAX_PHOTOS} /> }`, errors: [error('MAX_PHOTOS', '../modules/reports/photos.server', 'the page component (default export)')] },
+    {
+      filename: route,
+      code: `import { MAX_PHOTOS } from '../modules/reports/photos.server'\nexport default function Page() { return <input data-max={MAX_PHOTOS} /> }`,
+      errors: [error('MAX_PHOTOS', '../modules/reports/photos.server', 'the page component (default export)')],
+    },
     // Read in the component's body, not only inside JSX; a renamed import; a `~/` path with extension.
-    { filename: route, code: `import { MAX_PHOTOS as max } from '~/modules/reports/photos.server.ts'\nexport default function Page() { const rows = Array.from({ length: max }); return <p>{rows.length}</p> }`, errors: [error('max', '~/modules/reports/photos.server.ts', 'the page component (default export)')] },
+    {
+      filename: route,
+      code: `import { MAX_PHOTOS as max } from '~/modules/reports/photos.server.ts'\nexport default function Page() { const rows = Array.from({ length: max }); return <p>{rows.length}</p> }`,
+      errors: [error('max', '~/modules/reports/photos.server.ts', 'the page component (default export)')],
+    },
     // A component exported by name, a component as a constant, a hook.
-    { filename: 'app/components/Form.tsx', code: `import { LIMIT } from '../lib/limits.server'\nexport function PhotoField() { return <p>{LIMIT}</p> }`, errors: [error('LIMIT', '../lib/limits.server', 'the component PhotoField')] },
-    { filename: 'app/components/Form.tsx', code: `import { LIMIT } from '../lib/limits.server'\nexport const PhotoField = () => <p>{LIMIT}</p>`, errors: [error('LIMIT', '../lib/limits.server', 'the component PhotoField')] },
-    { filename: 'app/components/Form.tsx', code: `import { LIMIT } from '../lib/limits.server'\nexport function useLimit() { return LIMIT }`, errors: [error('LIMIT', '../lib/limits.server', 'the hook useLimit')] },
+    {
+      filename: 'app/components/Form.tsx',
+      code: `import { LIMIT } from '../lib/limits.server'\nexport function PhotoField() { return <p>{LIMIT}</p> }`,
+      errors: [error('LIMIT', '../lib/limits.server', 'the component PhotoField')],
+    },
+    {
+      filename: 'app/components/Form.tsx',
+      code: `import { LIMIT } from '../lib/limits.server'\nexport const PhotoField = () => <p>{LIMIT}</p>`,
+      errors: [error('LIMIT', '../lib/limits.server', 'the component PhotoField')],
+    },
+    {
+      filename: 'app/components/Form.tsx',
+      code: `import { LIMIT } from '../lib/limits.server'\nexport function useLimit() { return LIMIT }`,
+      errors: [error('LIMIT', '../lib/limits.server', 'the hook useLimit')],
+    },
     // `export default Page` declared elsewhere; meta runs in the browser too; JSX in any function.
-    { filename: route, code: `import { ROWS } from './rows.server'\nfunction page() { return <p>{ROWS}</p> }\nexport default page`, errors: [error('ROWS', './rows.server', 'the page component page')] },
-    { filename: route, code: `import { TITLE } from './titles.server'\nexport const meta = () => [{ title: TITLE }]`, errors: [error('TITLE', './titles.server', 'the route export meta (it runs in the browser too)')] },
+    {
+      filename: route,
+      code: `import { ROWS } from './rows.server'\nfunction page() { return <p>{ROWS}</p> }\nexport default page`,
+      errors: [error('ROWS', './rows.server', 'the page component page')],
+    },
+    {
+      filename: route,
+      code: `import { TITLE } from './titles.server'\nexport const meta = () => [{ title: TITLE }]`,
+      errors: [error('TITLE', './titles.server', 'the route export meta (it runs in the browser too)')],
+    },
     { filename: route, code: `import { TITLE } from './titles.server'\nconst heading = () => <h1>{TITLE}</h1>`, errors: [error('TITLE', './titles.server', 'JSX')] },
     // A namespace import and a default import are values too.
-    { filename: route, code: `import * as photos from './photos.server'\nimport limits from './limits.server'\nexport default function Page() { return <p>{photos.MAX}{limits.MAX}</p> }`, errors: [error('photos', './photos.server', 'the page component (default export)'), error('limits', './limits.server', 'the page component (default export)')] },
+    {
+      filename: route,
+      code: `import * as photos from './photos.server'\nimport limits from './limits.server'\nexport default function Page() { return <p>{photos.MAX}{limits.MAX}</p> }`,
+      errors: [error('photos', './photos.server', 'the page component (default export)'), error('limits', './limits.server', 'the page component (default export)')],
+    },
   ],
 })

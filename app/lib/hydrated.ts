@@ -9,5 +9,9 @@ const never = () => () => {}
  * `useEffect(() => setHydrated(true), [])` without a state change inside an effect.
  */
 export function useHydrated(): boolean {
-  return useSyncExternalStore(never, () => true, () => false)
+  return useSyncExternalStore(
+    never,
+    () => true,
+    () => false,
+  )
 }
