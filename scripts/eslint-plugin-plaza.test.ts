@@ -1,9 +1,8 @@
-import { afterAll, describe, it } from 'vitest'
+import { describe, it } from 'vitest'
 import { RuleTester } from 'eslint'
 import tseslint from 'typescript-eslint'
 import plaza from './eslint-plugin-plaza.js'
 
-RuleTester.afterAll = afterAll
 RuleTester.describe = describe
 RuleTester.it = it
 RuleTester.itOnly = it.only
