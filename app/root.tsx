@@ -6,6 +6,7 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLocation,
   useMatches,
   useRouteError,
   useRouteLoaderData,
@@ -153,13 +154,14 @@ export function ErrorBoundary() {
   const error = useRouteError()
   const { t } = useTranslation()
   const { requestId, unavailable } = useRequestContext()
+  const here = useLocation()
   if (unavailable) {
     return (
       <section className="error-page">
         <h1>{t('errors.unavailableTitle')}</h1>
         <p>{t('errors.unavailableBody')}</p>
         <p>
-          <a href="">{t('errors.tryAgain')}</a>
+          <a href={here.pathname + here.search}>{t('errors.tryAgain')}</a>
         </p>
       </section>
     )

@@ -13,7 +13,7 @@
   var origin
   try {
     origin = new URL(script.src, window.location.href).origin
-  } catch (e) {
+  } catch (_e) {
     return
   }
   var seen = (window.__plazaWidgetOrigins = window.__plazaWidgetOrigins || {})

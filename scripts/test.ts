@@ -1,11 +1,13 @@
 /**
- * `npm test`: build, then unit + integration tests (vitest), then browser tests (Playwright against
- * Debian's Chromium). Ends with how long each part took, then one summary line (always the last):
- * "tests: N passed, N failed, N skipped".
+ * `npm test`: lint (ESLint and Prettier's check, scripts/lint.ts), build, then unit + integration
+ * tests (vitest), then browser tests (Playwright against Debian's Chromium). Ends with how long each
+ * part took, then one summary line (always the last): "tests: N passed, N failed, N skipped", where
+ * ESLint and Prettier count as one test each.
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
+import { lint, lintSummary } from './lint.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const cache = path.join(root, '.cache')
@@ -32,9 +34,17 @@ if (!fs.existsSync('/usr/bin/chromium')) {
   process.exit(1)
 }
 
+// Lint first: it takes seconds and its verdict is printed again beside the summary. The tests still run when it fails.
+const linted = await lint()
+const lintLines = lintSummary(linted)
+for (const line of lintLines) console.log(line)
+const lintChecks = [linted.eslint.errors === 0 && linted.eslint.warnings === 0, !linted.prettier.failed && linted.prettier.unformatted.length === 0]
+lap('lint')
+
 const build = run(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/copy-map-worker.ts')]) || run(bin('remix'), ['build'])
 lap('build')
 if (build !== 0) {
+  for (const line of lintLines) console.log(line)
   console.log(`npm test took ${duration(performance.now() - started)} (${took.join(', ')})`)
   console.log('tests: 0 passed, 1 failed (the build failed)')
   process.exit(1)
@@ -50,8 +60,8 @@ lap('vitest')
 const playwrightStatus = run(bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson })
 lap('playwright')
 
-let passed = 0
-let failed = 0
+let passed = lintChecks.filter((ok) => ok).length
+let failed = lintChecks.filter((ok) => !ok).length
 let skipped = 0
 if (fs.existsSync(vitestJson)) {
   const v = JSON.parse(fs.readFileSync(vitestJson, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }
@@ -67,7 +77,8 @@ if (fs.existsSync(playwrightJson)) {
 } else if (playwrightStatus !== 0) failed++
 
 // A runner that failed without reporting a failed test (a crash, a suite that did not load) still fails.
-if ((vitestStatus !== 0 || playwrightStatus !== 0) && failed === 0) failed = 1
+if ((vitestStatus !== 0 || playwrightStatus !== 0) && failed === lintChecks.filter((ok) => !ok).length) failed++
 console.log(`\nnpm test took ${duration(performance.now() - started)} (${took.join(', ')})`)
+for (const line of lintLines) console.log(line)
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
 process.exit(failed > 0 ? 1 : 0)

@@ -1,12 +1,13 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import { useEffect, useState } from 'react'
+import { useState, type Dispatch, type SetStateAction } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { LinksFunction } from '@remix-run/node'
 import type { ReportPriority } from '../../db/schema'
 import councilStyles from '../components/charts/charts.css'
 import { requirePermission } from '../modules/accounts/auth.server'
+import { useHydrated } from '../lib/hydrated'
 import { translatorFor } from '../lib/i18n.server'
 import { readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
@@ -185,10 +186,15 @@ export default function CouncilReports() {
   const d = useLoaderData<typeof loader>()
   const failed = useActionData<typeof action>() as ActionResult
   const { t } = useTranslation('council')
-  const [hydrated, setHydrated] = useState(false)
-  useEffect(() => setHydrated(true), [])
-  const [checked, setChecked] = useState<Set<string>>(() => new Set(failed?.values.ids ?? []))
-  useEffect(() => setChecked(new Set(failed?.values.ids ?? [])), [failed])
+  const hydrated = useHydrated()
+  // The reports ticked since the bulk form's last answer; a new answer (a refused change) brings back the ones it sent.
+  const [ticked, setTicked] = useState<{ answer: ActionResult; ids: Set<string> } | null>(null)
+  const checked = ticked && ticked.answer === failed ? ticked.ids : new Set(failed?.values.ids ?? [])
+  const setChecked: Dispatch<SetStateAction<Set<string>>> = (next) =>
+    setTicked((prev) => {
+      const current = prev && prev.answer === failed ? prev.ids : new Set(failed?.values.ids ?? [])
+      return { answer: failed, ids: typeof next === 'function' ? next(current) : next }
+    })
   const q = d.query
 
   return (

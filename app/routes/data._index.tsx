@@ -40,7 +40,7 @@ export default function OpenData() {
         {t('attribution', { site })}
       </p>
       <p>
-        <Trans t={t} i18nKey="package" components={[<a key="p" href="/data/datapackage.json" />]} />
+        <Trans t={t} i18nKey="package" components={[<a key="p" href="/data/datapackage.json">datapackage.json</a>]} />
       </p>
       {datasets.map((d) => (
         <section key={d.name} aria-labelledby={`dataset-${d.name}`} id={d.name}>

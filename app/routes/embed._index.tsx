@@ -1,10 +1,11 @@
 import { data, type ActionFunctionArgs, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import embedStyles from '../components/embed/embed.css'
 import { Field, FormMessage } from '../components/forms'
 import { requirePermission } from '../modules/accounts/auth.server'
+import { useHydrated } from '../lib/hydrated'
 import { config } from '../lib/config.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
@@ -97,9 +98,8 @@ export async function action({ request }: ActionFunctionArgs) {
 
 function CopyButton({ target, label }: { target: string; label: string }) {
   const { t } = useTranslation('embed')
-  const [scripted, setScripted] = useState(false)
+  const scripted = useHydrated()
   const [copied, setCopied] = useState(false)
-  useEffect(() => setScripted(true), [])
   if (!scripted) return null
   return (
     <button

@@ -318,7 +318,7 @@ export default function NewLetter() {
             <dt>{t('new.previewSubject')}</dt>
             <dd>{page.preview.subject}</dd>
           </dl>
-          <pre className="mail-preview" tabIndex={0}>
+          <pre className="mail-preview" role="region" aria-label={t('new.previewText')} tabIndex={0}>
             {page.preview.text}
           </pre>
           <Form method="post" className="stack" noValidate>

@@ -132,9 +132,9 @@ const DONE = ['saved', 'sponsoring', 'pending', 'flagged'] as const
 
 /** Refreshes the count from count.json every few seconds while the page is open (JavaScript on). */
 function useLiveCount(id: number, initial: number, live: boolean) {
-  const [count, setCount] = useState(initial)
+  // The latest count fetched for this petition; a new figure from the loader replaces it.
+  const [fetched, setFetched] = useState<{ id: number; initial: number; count: number } | null>(null)
   useEffect(() => {
-    setCount(initial)
     if (!live) return
     let stopped = false
     const tick = async () => {
@@ -142,7 +142,7 @@ function useLiveCount(id: number, initial: number, live: boolean) {
         const response = await fetch(`/petitions/${id}/count.json`, { headers: { Accept: 'application/json' } })
         if (response.ok) {
           const body = (await response.json()) as { count?: unknown }
-          if (!stopped && typeof body.count === 'number') setCount(body.count)
+          if (!stopped && typeof body.count === 'number') setFetched({ id, initial, count: body.count })
         }
       } catch {
         // offline for a moment: the next tick tries again
@@ -154,7 +154,7 @@ function useLiveCount(id: number, initial: number, live: boolean) {
       clearInterval(timer)
     }
   }, [id, initial, live])
-  return count
+  return fetched && fetched.id === id && fetched.initial === initial ? fetched.count : initial
 }
 
 export default function PetitionPage() {

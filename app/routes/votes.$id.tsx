@@ -194,6 +194,9 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return redirect(castLocation(id, result.replaced))
 }
 
+// One object for "no ballot yet": the ballot form keeps the person's changes while `values` stays the same object.
+const NO_VALUES: BallotFormValues = {}
+
 export default function VotePage() {
   const d = useLoaderData<typeof loader>()
   const answer = useActionData<typeof action>() as ActionResult | undefined
@@ -203,7 +206,7 @@ export default function VotePage() {
   const here = `/votes/${process.id}`
   const cast = search.get('cast')
   const castErrors = answer?.intent === 'cast' ? answer.errors : []
-  const formValues = answer?.intent === 'cast' ? answer.values : (viewer?.ballot?.values ?? {})
+  const formValues = answer?.intent === 'cast' ? answer.values : (viewer?.ballot?.values ?? NO_VALUES)
   const showForm = d.open && viewer?.eligible
   const closed = phase === 'closed' || phase === 'published'
   return (

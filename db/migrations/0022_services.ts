@@ -57,7 +57,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   const setting = await sql<{ value: string }>`select value from settings where key = 'open311.attributes'`.execute(db)
   const stored = setting.rows[0]?.value
   if (stored) {
-    let parsed: Record<string, unknown> = {}
+    let parsed: Record<string, unknown>
     try {
       parsed = JSON.parse(stored) as Record<string, unknown>
     } catch {

@@ -1,5 +1,4 @@
 import { sql } from 'kysely'
-import type { PlazaDatabase } from '../../app/lib/db.server'
 import { secretKey } from '../../app/lib/secrets.server'
 import { hashToken } from '../../app/modules/accounts/sessions.server'
 import { senderKeyOf } from '../../app/modules/letters/abuse.server'

@@ -1,5 +1,4 @@
 import sharp from 'sharp'
-import type { PlazaDatabase } from '../../app/lib/db.server'
 import type { SeedStep } from './index'
 import { mulberry32 } from './random'
 

@@ -218,7 +218,10 @@ async function seedProcesses(database: PlazaDatabase, options: SeedOptions): Pro
       const picks: string[] = []
       let spent = 0
       for (const p of [...cityProjects].sort(() => random() - 0.5)) {
-        if (spent + p.cost <= 80_000_000) (picks.push(p.id), (spent += p.cost))
+        if (spent + p.cost <= 80_000_000) {
+          picks.push(p.id)
+          spent += p.cost
+        }
       }
       await castBallot(voter, budget, { projects: picks }, { at: new Date(now - Math.floor(random() * 10 * DAY)) })
     }

@@ -8,7 +8,7 @@ import { load, printResults, startBare, startPlaza, target, type Verdict } from 
 export async function benchHome(seconds: number): Promise<Verdict[]> {
   const connections = 32
   const rows = []
-  let bareRps = 0
+  let bareRps: number
   let installed
   let rendered
   {

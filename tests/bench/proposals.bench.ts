@@ -97,7 +97,7 @@ export async function benchProposals(seconds: number): Promise<Verdict[]> {
   const plaza = await startPlaza({ PROPOSAL_THRESHOLD: '27000' })
   const databasePath = plaza.databasePath!
   let installed: { list: LoadResult; search: LoadResult; searchVaried: LoadResult }
-  let bytes = ''
+  let bytes: string
   try {
     const filled = fillProposals(databasePath)
     console.log(`\n  ${PROPOSALS.toLocaleString('en')} proposals inserted in ${filled.seconds.toFixed(1)} s (${filled.stats.map((s) => `${s.state} ${s.n}`).join(', ')})`)

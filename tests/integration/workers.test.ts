@@ -45,7 +45,7 @@ describe('a worker killed under load', () => {
     const loop = async () => {
       while (!stop) {
         const start = Date.now()
-        let ok = false
+        let ok: boolean
         try {
           const res = await fetch(`${plaza.url}/petitions?q=${start}`, { signal: AbortSignal.timeout(30_000) })
           await res.arrayBuffer()

@@ -1,5 +1,6 @@
-import { useEffect, useState } from 'react'
+import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { useHydrated } from '../../lib/hydrated'
 import { PlazaMap } from './PlazaMap'
 import type { BBox, MapClientConfig } from './types'
 
@@ -39,13 +40,12 @@ function parsePoint(lat?: string, lng?: string): Point | null {
 
 export function LocationPicker({ config, bounds, areas, defaults = {}, errors = {}, legend, id = 'location' }: LocationPickerProps) {
   const { t } = useTranslation('geo')
-  const [hydrated, setHydrated] = useState(false)
+  const hydrated = useHydrated()
   const [point, setPoint] = useState<Point | null>(parsePoint(defaults.lat, defaults.lng))
   const [typed, setTyped] = useState({ lat: defaults.lat ?? '', lng: defaults.lng ?? '' })
   const [status, setStatus] = useState<string | null>(null)
   const [query, setQuery] = useState('')
   const [results, setResults] = useState<Array<{ label: string; lat: number; lng: number }> | null>(null)
-  useEffect(() => setHydrated(true), [])
 
   const choose = (p: Point, how: string) => {
     setPoint(p)

@@ -34,6 +34,7 @@ export interface PlazaMapProps {
 }
 
 type Maplibre = typeof import('maplibre-gl')
+type Translate = (key: string, options?: Record<string, unknown>) => string
 
 let loading: Promise<Maplibre> | null = null
 function loadMaplibre(): Promise<Maplibre> {
@@ -107,6 +108,49 @@ export function featuresUrl(bounds: BBox, zoom: number, filter: FeatureFilter): 
   return `/api/map/features?${params}`
 }
 
+/** Replaces the markers drawn before with the answer's points and clusters (none when `answer` is null). */
+function drawMarkers(maplibre: Maplibre, map: MaplibreMap, answer: FeatureCollectionAnswer | null, markers: MutableRefObject<Marker[]>, layers: LayerInfo[] | undefined, t: Translate) {
+  for (const m of markers.current) m.remove()
+  markers.current = []
+  if (!answer) return
+  const colours = new Map((layers ?? []).map((l) => [l.kind, l.colour]))
+  const labels = new Map((layers ?? []).map((l) => [l.kind, l.label]))
+  for (const feature of answer.features) {
+    const el = document.createElement('div')
+    el.setAttribute('aria-hidden', 'true')
+    const [lng, lat] = feature.geometry.coordinates
+    if (feature.properties.cluster) {
+      const { count, expansionZoom } = feature.properties
+      el.className = 'map-cluster'
+      el.dataset.count = String(count)
+      el.textContent = count >= 10_000 ? `${Math.round(count / 1000)}k` : String(count)
+      const size = Math.round(28 + Math.min(28, Math.log10(count) * 9))
+      el.style.width = el.style.height = `${size}px`
+      el.addEventListener('click', (event) => {
+        event.stopPropagation()
+        map.easeTo({ center: [lng, lat], zoom: Math.max(expansionZoom, map.getZoom() + 1) })
+      })
+    } else {
+      const p = (feature as PointFeature).properties
+      el.className = 'map-point'
+      el.style.background = colours.get(p.kind) ?? '#0b5c8a'
+      el.addEventListener('click', (event) => {
+        event.stopPropagation()
+        const body = document.createElement('div')
+        body.className = 'map-popup'
+        const title = document.createElement(p.url ? 'a' : 'strong')
+        title.textContent = p.title
+        if (p.url && title instanceof HTMLAnchorElement) title.href = p.url
+        const meta = document.createElement('p')
+        meta.textContent = `${labels.get(p.kind) ?? p.kind} · ${t(`status.${p.status}`, { defaultValue: p.status })}`
+        body.append(title, meta)
+        new maplibre.Popup({ offset: 10, maxWidth: '260px' }).setLngLat([lng, lat]).setDOMContent(body).addTo(map)
+      })
+    }
+    markers.current.push(new maplibre.Marker({ element: el }).setLngLat([lng, lat]).addTo(map))
+  }
+}
+
 export function PlazaMap(props: PlazaMapProps) {
   const { t } = useTranslation('geo')
   const container = useRef<HTMLDivElement>(null)
@@ -116,24 +160,31 @@ export function PlazaMap(props: PlazaMapProps) {
   const pickMarker = useRef<Marker | null>(null)
   const [ready, setReady] = useState(false)
   const [failed, setFailed] = useState(false)
-  // The latest props, for map event handlers registered once.
+  // The latest props and translations, for the map's event handlers and effects that run once.
   const latest = useRef(props)
-  latest.current = props
-
+  const translate = useRef<Translate>(t)
   useEffect(() => {
+    latest.current = props
+    translate.current = t
+  })
+
+  // The map is created once per mount from the first props; the effects below apply later changes.
+  useEffect(() => {
+    const { bounds, config, label, mapRef } = latest.current
+    const t = translate.current
     let cancelled = false
     let map: MaplibreMap | null = null
     loadMaplibre()
       .then((maplibre) => {
         if (cancelled || !container.current) return
         libRef.current = maplibre
-        const [w, s, e, n] = props.bounds
+        const [w, s, e, n] = bounds
         map = new maplibre.Map({
           container: container.current,
-          style: baseStyle(props.config),
+          style: baseStyle(config),
           bounds: [w, s, e, n],
           fitBoundsOptions: { padding: 16 },
-          attributionControl: props.config.attribution || props.config.styleUrl ? { compact: true } : false,
+          attributionControl: config.attribution || config.styleUrl ? { compact: true } : false,
           dragRotate: false,
           pitchWithRotate: false,
           // Tests read the canvas' pixels; the cost is negligible for a 2D map.
@@ -142,13 +193,13 @@ export function PlazaMap(props: PlazaMapProps) {
             'NavigationControl.ZoomIn': t('map.zoomIn'),
             'NavigationControl.ZoomOut': t('map.zoomOut'),
             'NavigationControl.ResetBearing': t('map.resetBearing'),
-            'Map.Title': props.label,
+            'Map.Title': label,
           },
         })
         map.touchZoomRotate.disableRotation()
         map.addControl(new maplibre.NavigationControl({ showCompass: false }), 'top-right')
         mapLocal.current = map
-        if (props.mapRef) props.mapRef.current = map
+        if (mapRef) mapRef.current = map
         map.on('load', () => {
           if (!map) return
           addAreaLayers(map, latest.current.highlight)
@@ -179,10 +230,8 @@ export function PlazaMap(props: PlazaMapProps) {
       pickMarker.current = null
       map?.remove()
       mapLocal.current = null
-      if (props.mapRef) props.mapRef.current = null
+      if (mapRef) mapRef.current = null
     }
-    // The map is created once per mount; later prop changes are applied by the effects below.
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [])
 
   // Browse mode: the items in view, refreshed when the view or the filter changes.
@@ -190,7 +239,7 @@ export function PlazaMap(props: PlazaMapProps) {
   useEffect(() => {
     const map = mapLocal.current
     const maplibre = libRef.current
-    if (!ready || !map || !maplibre || !props.filter) return
+    if (!ready || !map || !maplibre || !latest.current.filter) return
     let controller: AbortController | null = null
     let timer: ReturnType<typeof setTimeout> | undefined
     const refresh = () => {
@@ -201,7 +250,7 @@ export function PlazaMap(props: PlazaMapProps) {
         controller?.abort()
         controller = new AbortController()
         if (filter.layers.length === 0) {
-          drawMarkers(maplibre, map, null)
+          drawMarkers(maplibre, map, null, markers, latest.current.layers, translate.current)
           latest.current.onFeatures?.(null)
           return
         }
@@ -216,7 +265,7 @@ export function PlazaMap(props: PlazaMapProps) {
           const res = await fetch(featuresUrl(bounds, map.getZoom(), filter), { signal: controller.signal })
           if (!res.ok) return
           const answer = (await res.json()) as FeatureCollectionAnswer
-          drawMarkers(maplibre, map, answer)
+          drawMarkers(maplibre, map, answer, markers, latest.current.layers, translate.current)
           latest.current.onFeatures?.(answer)
         } catch (error) {
           if ((error as Error).name !== 'AbortError') console.warn('map features:', error)
@@ -230,58 +279,16 @@ export function PlazaMap(props: PlazaMapProps) {
       controller?.abort()
       map.off('moveend', refresh)
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [ready, filterKey])
 
-  function drawMarkers(maplibre: Maplibre, map: MaplibreMap, answer: FeatureCollectionAnswer | null) {
-    for (const m of markers.current) m.remove()
-    markers.current = []
-    if (!answer) return
-    const colours = new Map((latest.current.layers ?? []).map((l) => [l.kind, l.colour]))
-    const labels = new Map((latest.current.layers ?? []).map((l) => [l.kind, l.label]))
-    for (const feature of answer.features) {
-      const el = document.createElement('div')
-      el.setAttribute('aria-hidden', 'true')
-      const [lng, lat] = feature.geometry.coordinates
-      if (feature.properties.cluster) {
-        const { count, expansionZoom } = feature.properties
-        el.className = 'map-cluster'
-        el.dataset.count = String(count)
-        el.textContent = count >= 10_000 ? `${Math.round(count / 1000)}k` : String(count)
-        const size = Math.round(28 + Math.min(28, Math.log10(count) * 9))
-        el.style.width = el.style.height = `${size}px`
-        el.addEventListener('click', (event) => {
-          event.stopPropagation()
-          map.easeTo({ center: [lng, lat], zoom: Math.max(expansionZoom, map.getZoom() + 1) })
-        })
-      } else {
-        const p = (feature as PointFeature).properties
-        el.className = 'map-point'
-        el.style.background = colours.get(p.kind) ?? '#0b5c8a'
-        el.addEventListener('click', (event) => {
-          event.stopPropagation()
-          const body = document.createElement('div')
-          body.className = 'map-popup'
-          const title = document.createElement(p.url ? 'a' : 'strong')
-          title.textContent = p.title
-          if (p.url && title instanceof HTMLAnchorElement) title.href = p.url
-          const meta = document.createElement('p')
-          meta.textContent = `${labels.get(p.kind) ?? p.kind} · ${t(`status.${p.status}`, { defaultValue: p.status })}`
-          body.append(title, meta)
-          new maplibre.Popup({ offset: 10, maxWidth: '260px' }).setLngLat([lng, lat]).setDOMContent(body).addTo(map)
-        })
-      }
-      markers.current.push(new maplibre.Marker({ element: el }).setLngLat([lng, lat]).addTo(map))
-    }
-  }
-
   // Pick mode: one draggable marker that follows the chosen point.
-  const pickValue = props.pick?.value
+  const pickLat = props.pick?.value?.lat
+  const pickLng = props.pick?.value?.lng
   useEffect(() => {
     const map = mapLocal.current
     const maplibre = libRef.current
     if (!ready || !map || !maplibre || !latest.current.pick) return
-    if (!pickValue) {
+    if (pickLat === undefined || pickLng === undefined) {
       pickMarker.current?.remove()
       pickMarker.current = null
       return
@@ -295,10 +302,10 @@ export function PlazaMap(props: PlazaMapProps) {
         const at = marker.getLngLat()
         latest.current.pick?.onPick({ lat: round(at.lat), lng: round(at.lng) })
       })
-      pickMarker.current = marker.setLngLat([pickValue.lng, pickValue.lat]).addTo(map)
-    } else pickMarker.current.setLngLat([pickValue.lng, pickValue.lat])
-    if (!map.getBounds().contains([pickValue.lng, pickValue.lat])) map.easeTo({ center: [pickValue.lng, pickValue.lat] })
-  }, [ready, pickValue?.lat, pickValue?.lng]) // eslint-disable-line react-hooks/exhaustive-deps
+      pickMarker.current = marker.setLngLat([pickLng, pickLat]).addTo(map)
+    } else pickMarker.current.setLngLat([pickLng, pickLat])
+    if (!map.getBounds().contains([pickLng, pickLat])) map.easeTo({ center: [pickLng, pickLat] })
+  }, [ready, pickLat, pickLng])
 
   return (
     <div className={`map-frame ${props.className ?? ''}`} data-map-state={failed ? 'failed' : ready ? 'ready' : 'loading'}>

@@ -184,8 +184,9 @@ export function SignaturesOverTime({ daily, locale }: { daily: Array<{ day: stri
   const id = `chart-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`
   const f = formatters(locale)
   if (daily.length === 0) return <p>{t('chart.empty')}</p>
-  let total = 0
-  const rows = daily.map((d) => ({ ...d, total: (total += d.signatures) }))
+  const rows: Array<{ day: string; signatures: number; total: number }> = []
+  for (const d of daily) rows.push({ ...d, total: (rows.at(-1)?.total ?? 0) + d.signatures })
+  const total = rows.at(-1)?.total ?? 0
   const dayLabel = (day: string) => new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' }).format(new Date(`${day}T00:00:00Z`))
   const width = 640
   const height = 220

@@ -5,7 +5,6 @@ process.env.PETITION_SPONSORS = '7'
 process.env.VERIFICATION_LEVELS = 'vote=3'
 
 const { database, migrateOrThrow } = await import('../../lib/db.server')
-const { makeUser } = await import('../../../tests/support/fixtures')
 const { citySettings, citySettingsNow, forgetCitySettings, saveCitySettings } = await import('./settings.server')
 const { completeSetup, issueSetupToken, setupTokenState } = await import('./setup.server')
 const { acceptInvitation, inviteStaff, invitationByToken, revokeInvitation } = await import('./invitations.server')

@@ -1,5 +1,4 @@
 import type { CurrentUser } from '../accounts/auth.server'
-import { config } from '../../lib/config.server'
 import { requiredLevel } from '../accounts/policy'
 import { activeBlock } from '../moderation/moderation.server'
 import { loadDiscussion, sortOrders, type DiscussionPage, type SortOrder } from './deliberation.server'

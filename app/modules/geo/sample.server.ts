@@ -54,8 +54,8 @@ export async function seedSampleItems(db: PlazaDatabase, options: { seed: number
       const r = random()
       const n = neighbourhoods[Math.min(neighbourhoods.length - 1, cumulative.findIndex((c) => c >= r))]!
       const [w, s, e, north] = n.bbox
-      let lng = 0
-      let lat = 0
+      let lng: number
+      let lat: number
       do {
         lng = w + (e - w) * random()
         lat = s + (north - s) * random()

@@ -154,7 +154,6 @@ function levelName(names: Record<string, string>, code: string, locale?: string)
   return (locale && names[locale]) || names.en || Object.values(names)[0] || code
 }
 
-type LevelRow = Database['representative_levels']
 function toLevel(row: { code: string; names: string; area_level: AreaLevel; position: number }, locale?: string): RepresentativeLevel {
   const names = parseNames(row.names)
   return { code: row.code, names, name: levelName(names, row.code, locale), areaLevel: row.area_level, position: row.position }

@@ -35,10 +35,8 @@ const ITEM_NAMES: Record<string, string> = {
 
 // XML 1.0 forbids most control characters even when escaped: text from people or clients may
 // carry them (a pasted form feed), and one would make the whole document unreadable.
-// eslint-disable-next-line no-control-regex
 const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
-// eslint-disable-next-line no-control-regex
 const SPECIAL = /[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/
 
 export function escapeXml(text: string): string {

@@ -21,8 +21,7 @@ const LISTS = new Set(['service', 'request', 'error', 'attribute', 'value', 'end
 const xml = new XMLParser({ parseTagValue: false, isArray: (name) => LISTS.has(name) })
 
 type Json = Record<string, unknown>
-// Parsed answers are whatever the server sent: the assertions are the types here.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed answer is whatever the server sent: the assertions are its types
 type Doc = any[] & { [key: string]: any }
 async function call(path: string, init: { method?: string; form?: Record<string, string> | URLSearchParams | FormData; headers?: Record<string, string> } = {}) {
   const body = init.form instanceof FormData ? init.form : init.form ? new URLSearchParams(init.form) : undefined

@@ -1,6 +1,5 @@
 import type { TFunction } from 'i18next'
 import { requireUser } from '../accounts/auth.server'
-import { config } from '../../lib/config.server'
 import { formFields, readForm } from '../../lib/forms.server'
 import { translatorFor } from '../../lib/i18n.server'
 import { requiredLevel } from '../accounts/policy'

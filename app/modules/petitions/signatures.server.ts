@@ -477,7 +477,7 @@ interface QueuedSignature {
 const MAX_BATCH = 500
 const queue: QueuedSignature[] = []
 let flushing = false
-let stats = { batches: 0, signatures: 0 }
+const stats = { batches: 0, signatures: 0 }
 /** Batches written and signatures in them (benchmarks, tests). */
 export const signingStats = () => ({ ...stats })
 

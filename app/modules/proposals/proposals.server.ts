@@ -1,6 +1,6 @@
 import { sql, type Transaction } from 'kysely'
 import type { Database, ProposalState } from '../../../db/schema'
-import { config, type Config } from '../../lib/config.server'
+import type { Config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import { renderMarkdown } from '../../lib/markdown.server'
 import { requiredLevel, type Principal } from '../accounts/policy'

@@ -20,7 +20,6 @@ import {
   triagePage,
   updateTemplate,
   weekStart,
-  type CouncilFilter,
 } from './council.server'
 import { mulberry32 } from '../../../db/seed/random'
 import { actorFromUser, confirmReport, fileReport, hideReport, reporterChange, reportTimeline, restoreReport, triageReport, type NewReport } from './reports.server'

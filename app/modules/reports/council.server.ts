@@ -51,8 +51,6 @@ const DAY = 86_400_000
 // Council pages show the names administrators enter in the city's default language.
 const councilNames = () => namesIn(cityDefaultLocale())
 
-const isAdmin = (viewer: Viewer) => viewer.roles.some((r) => r.role === 'admin')
-
 /**
  * Each state's name in the reader's language: an administrator's own label when there is one,
  * otherwise the translation of its code (council.json `states.<code>`, shared with public pages).

@@ -131,7 +131,10 @@ export function applyDelegation(active: ActiveBallots, graph: DelegationGraph, s
   // Only direct voters inside the graph can carry anything; leaving the others out keeps
   // resolution proportional to the delegations, not to a million ballots.
   const inGraph = new Set<number>()
-  for (const d of graph.delegations) inGraph.add(d.from), inGraph.add(d.to)
+  for (const d of graph.delegations) {
+    inGraph.add(d.from)
+    inGraph.add(d.to)
+  }
   const weights = new Map(graph.weights)
   const direct: number[] = []
   const at = new Map<number, number>()
@@ -145,8 +148,13 @@ export function applyDelegation(active: ActiveBallots, graph: DelegationGraph, s
   for (const [delegator, castBy] of resolved.castBy) {
     const w = graph.weights.get(delegator) ?? 0
     summary.delegators += 1
-    if (castBy === null) (summary.lost += 1), (summary.lostWeight += w)
-    else (summary.reached += 1), (summary.carriedWeight += w)
+    if (castBy === null) {
+      summary.lost += 1
+      summary.lostWeight += w
+    } else {
+      summary.reached += 1
+      summary.carriedWeight += w
+    }
   }
   const weighted = active.ballots.slice()
   for (const [voter, carried] of resolved.carried) {

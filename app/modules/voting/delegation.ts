@@ -101,7 +101,10 @@ export function resolveDelegations<Id>(input: {
   const nextRank = new Int32Array(n).fill(0x7fffffff)
   for (const [from, to, rank] of edges) {
     // ≤: of two delegations on one scope, the later counts.
-    if (rank <= nextRank[from]!) (next[from] = to), (nextRank[from] = rank)
+    if (rank <= nextRank[from]!) {
+      next[from] = to
+      nextRank[from] = rank
+    }
   }
   const isDirect = new Uint8Array(n)
   for (const i of direct) isDirect[i] = 1
@@ -130,7 +133,10 @@ export function resolveDelegations<Id>(input: {
       if (next[at]! < 0) break
       at = next[at]!
     }
-    for (const i of path) (target[i] = end), (state[i] = 2)
+    for (const i of path) {
+      target[i] = end
+      state[i] = 2
+    }
     path.length = 0
   }
 
@@ -191,7 +197,10 @@ export function wouldCycle<Id>(delegations: Iterable<Delegation<Id>>, from: Id, 
       const at = stack.pop()!
       for (const nextId of out.get(at) ?? []) {
         if (nextId === from) return true
-        if (!seen.has(nextId)) (seen.add(nextId), stack.push(nextId))
+        if (!seen.has(nextId)) {
+          seen.add(nextId)
+          stack.push(nextId)
+        }
       }
     }
   }

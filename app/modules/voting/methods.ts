@@ -400,9 +400,16 @@ export function countYesNo(ballots: readonly WeightedBallot<YesNoChoices>[]): Ye
     const ballot = ballots[i]!
     const w = weightOf(ballot, i)
     const answer = ballot.choices?.answer
-    if (answer === 'yes') (yesW += w), (yesN += 1)
-    else if (answer === 'no') (noW += w), (noN += 1)
-    else if (answer === 'abstain') (abstainW += w), (abstainN += 1)
+    if (answer === 'yes') {
+      yesW += w
+      yesN += 1
+    } else if (answer === 'no') {
+      noW += w
+      noN += 1
+    } else if (answer === 'abstain') {
+      abstainW += w
+      abstainN += 1
+    }
     else throw new CountError(i, `unknown answer ${String(answer)}`)
   }
   const turnoutWeight = assertExact(yesW + noW + abstainW, 'turnout weight')
@@ -454,7 +461,10 @@ export function countApproval(spec: Pick<ApprovalSpec, 'options'>, ballots: read
       weight[i]! += w
       heads[i]! += 1
     }
-    if (approved.length === 0) (blank.weight += w), (blank.ballots += 1)
+    if (approved.length === 0) {
+      blank.weight += w
+      blank.ballots += 1
+    }
     turnout += w
   }
   const options = spec.options

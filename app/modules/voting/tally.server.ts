@@ -95,8 +95,10 @@ export function addContributions(into: TallyMap, contributions: Contribution[], 
     const dw = sign * (perWeight * weight + fixed * count)
     const dn = sign * heads * count
     const cell = into.get(key)
-    if (cell) (cell.weight += dw), (cell.ballots += dn)
-    else into.set(key, { weight: dw, ballots: dn })
+    if (cell) {
+      cell.weight += dw
+      cell.ballots += dn
+    } else into.set(key, { weight: dw, ballots: dn })
   }
 }
 

@@ -1,6 +1,7 @@
-import { useEffect, useState, type FormEvent } from 'react'
+import { useState, type FormEvent } from 'react'
 import { Form } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { useHydrated } from '../../../lib/hydrated'
 import type { MethodSpec } from '../methods'
 import { labelOf, moneyFormatter, type BallotFormValues } from './ballot-form'
 
@@ -33,14 +34,19 @@ export function BallotForm({
   voterAreaIds: number[]
 }) {
   const { t } = useTranslation('votes')
-  const [live, setLive] = useState<BallotFormValues | null>(null)
-  // Only once hydrated: the live figures are an addition, never what the form relies on.
-  useEffect(() => setLive(values), [values])
+  // Only once hydrated: the live figures are an addition, never what the form relies on. They follow
+  // what the person changed since the form was given `values`, else `values` themselves.
+  const hydrated = useHydrated()
+  const [edited, setEdited] = useState<{ from: BallotFormValues; values: BallotFormValues } | null>(null)
+  const live = !hydrated ? null : edited && edited.from === values ? edited.values : values
   const onChange = (event: FormEvent<HTMLFormElement>) => {
     const form = new FormData(event.currentTarget)
-    setLive({
-      votes: Object.fromEntries(spec.method === 'quadratic' ? spec.options.map((o) => [o, String(form.get(`votes.${o}`) ?? '')]) : []),
-      projects: form.getAll('projects').map(String),
+    setEdited({
+      from: values,
+      values: {
+        votes: Object.fromEntries(spec.method === 'quadratic' ? spec.options.map((o) => [o, String(form.get(`votes.${o}`) ?? '')]) : []),
+        projects: form.getAll('projects').map(String),
+      },
     })
   }
   const errorId = 'ballot-errors'

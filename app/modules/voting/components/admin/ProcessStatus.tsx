@@ -120,7 +120,7 @@ function StatusSummary({ status: s }: { status: ProcessStatusView }) {
 
 /** The forms the process's state allows, the count to check before publishing, the exports once ended. */
 function StatusActions({ status: s, verification }: { status: ProcessStatusView; verification: unknown }) {
-  const { t, i18n } = useTranslation('votesAdmin')
+  const { t } = useTranslation('votesAdmin')
   const state = s.state
   const ended = state === 'closed' || state === 'published'
   return (
