@@ -11,11 +11,9 @@ import { registerCapabilities } from './modules/registry.server'
 
 registerCapabilities()
 
-// Answered by the HTTP layer before Remix (scripts/start.ts fastPosts), from this same build.
-export { castBallotFast } from './modules/voting/voting.server'
-export { signPetitionFast } from './modules/petitions/sign-http.server'
-export { petitionCountResponse, petitionCountAnswer } from './modules/petitions/count-http.server'
-export { petitionJsonResponse } from './modules/petitions/petitions.server'
+// The routes the HTTP layer answers before Remix, from this same build (ADR 117): the HTTP layer
+// reads them from the build's entry module, typed as PlazaServerBuild (app/lib/http.server.ts).
+export { earlyRoutes } from './early-routes.server'
 // /healthz asks the build's own database (the one every route writes through) whether it can write.
 export { databaseHealth } from './lib/health.server'
 

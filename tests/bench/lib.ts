@@ -19,7 +19,7 @@ export interface Server {
 }
 
 async function waitFor(url: string, child: ChildProcess, output: () => string) {
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + 180_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${output()}`)
     try {
@@ -68,7 +68,13 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Serv
   child.stdout!.on('data', (c: Buffer) => (out += c))
   child.stderr!.on('data', (c: Buffer) => (out += c))
   const url = `http://127.0.0.1:${port}`
-  await waitFor(`${url}/healthz`, child, () => out)
+  try {
+    await waitFor(`${url}/healthz`, child, () => out)
+  } catch (error) {
+    // A server that did not become ready is stopped (its workers with it), not left running.
+    await stopper(child)()
+    throw error
+  }
   return { url, databasePath, stop: stopper(child) }
 }
 
