@@ -21,7 +21,20 @@ const ABORT_DELAY = 5_000
 
 // React 18.3.1 can pad a 2 KB chunk with NUL bytes when a multi-byte character does not fit at its
 // end (react/react#31134). A page never contains NUL (HTML parsers turn it into U+FFFD): drop them.
-const withoutNul = (page: Buffer<ArrayBuffer>): Buffer<ArrayBuffer> => (page.includes(0) ? Buffer.from(Array.prototype.filter.call(page, (byte: number) => byte !== 0) as number[]) : page)
+// Cut with native searches and one copy (filtering byte by byte through a JS array cost 5% of a page).
+function withoutNul(page: Buffer<ArrayBuffer>): Buffer<ArrayBuffer> {
+  let at = page.indexOf(0)
+  if (at === -1) return page
+  const parts: Buffer<ArrayBuffer>[] = []
+  let from = 0
+  while (at !== -1) {
+    if (at > from) parts.push(page.subarray(from, at))
+    from = at + 1
+    at = page.indexOf(0, from)
+  }
+  parts.push(page.subarray(from))
+  return Buffer.concat(parts)
+}
 
 export default async function handleRequest(
   request: Request,
