@@ -11,11 +11,9 @@ import { registerCapabilities } from './modules/registry.server'
 
 registerCapabilities()
 
-// Answered by the HTTP layer before Remix (scripts/start.ts fastPosts), from this same build.
-export { castBallotFast } from './http/votes.server'
-export { signPetitionFast } from './modules/petitions/sign-http.server'
-export { petitionCountResponse, petitionCountAnswer } from './modules/petitions/count-http.server'
-export { petitionJsonResponse } from './modules/petitions/petitions.server'
+// The routes the HTTP layer answers before Remix, from this same build (ADR 117): the HTTP layer
+// reads them from the build's entry module, typed as PlazaServerBuild (app/lib/http.server.ts).
+export { earlyRoutes } from './early-routes.server'
 // /healthz asks the build's own database (the one every route writes through) whether it can write.
 export { databaseHealth } from './lib/health.server'
 // The sites allowed to frame widget pages, for the HTTP layer's Content-Security-Policy.
@@ -25,7 +23,20 @@ const ABORT_DELAY = 5_000
 
 // React 18.3.1 can pad a 2 KB chunk with NUL bytes when a multi-byte character does not fit at its
 // end (react/react#31134). A page never contains NUL (HTML parsers turn it into U+FFFD): drop them.
-const withoutNul = (page: Buffer<ArrayBuffer>): Buffer<ArrayBuffer> => (page.includes(0) ? Buffer.from(Array.prototype.filter.call(page, (byte: number) => byte !== 0) as number[]) : page)
+// Cut with native searches and one copy (filtering byte by byte through a JS array cost 5% of a page).
+function withoutNul(page: Buffer<ArrayBuffer>): Buffer<ArrayBuffer> {
+  let at = page.indexOf(0)
+  if (at === -1) return page
+  const parts: Buffer<ArrayBuffer>[] = []
+  let from = 0
+  while (at !== -1) {
+    if (at > from) parts.push(page.subarray(from, at))
+    from = at + 1
+    at = page.indexOf(0, from)
+  }
+  parts.push(page.subarray(from))
+  return Buffer.concat(parts)
+}
 
 export default async function handleRequest(
   request: Request,

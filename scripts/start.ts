@@ -151,31 +151,15 @@ if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
 async function serve() {
   // Rate-limit counters need no fsync: a separate connection with synchronous=NORMAL.
   const counters = openDatabase({ path: config.DATABASE_PATH, synchronous: 'NORMAL', busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
-  const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild
+  // The build's entry module is app/entry.server.tsx: typed by that module, so createHttpApp's
+  // PlazaServerBuild (the early routes, the health check) is checked against its real exports (ADR 117).
+  const build: ServerBuild & { entry: { module: typeof import('../app/entry.server') } } = await import(pathToFileURL(buildFile).href)
   const app = createHttpApp({
     config,
     build,
     logger: log,
     rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)),
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
-    health: (build.entry.module as unknown as { databaseHealth: () => Promise<{ ok: boolean; reason?: string }> }).databaseHealth,
-    widgetFrameAncestors: (build.entry.module as unknown as { frameAncestorsForWidgets: () => Promise<string[]> }).frameAncestorsForWidgets,
-    fastRoutes: {
-      '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse,
-      // /petitions/:id.json: Remix's $id segment cannot end in a literal ".json" for a document request.
-      '/petitions/:id.json': (build.entry.module as unknown as { petitionJsonResponse: (r: Request) => Promise<Response> }).petitionJsonResponse,
-    },
-    rawRoutes: {
-      // From the build: the count shares the server bundle's connection (ADR 060).
-      '/petitions/:id/count.json': (params) =>
-        (build.entry.module as unknown as { petitionCountAnswer: (id: string) => Promise<{ status: number; headers: Record<string, string>; body: string }> }).petitionCountAnswer(params.id ?? ''),
-    },
-    // From the server build itself, so the cast shares its write queue and connection with Remix.
-    fastPosts: {
-      '/votes/:id': (build.entry.module as unknown as { castBallotFast: (r: Request) => Promise<Response | null> }).castBallotFast,
-      // Signing a petition (ADR 060): the signing queue of the build, shared with the Remix route.
-      '/petitions/:id': (build.entry.module as unknown as { signPetitionFast: (r: Request) => Promise<Response | null> }).signPetitionFast,
-    },
   })
 
   const server = app.listen(config.PORT, config.HOST, () => {

@@ -7,6 +7,7 @@ import compression from 'compression'
 import type { Logger } from 'pino'
 import { Readable } from 'node:stream'
 import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from '@remix-run/node'
+import { EARLY_POST_MAX_BYTES, type EarlyRoute } from './early-routes'
 import type { Config } from './config.server'
 import { checkCrossSite } from './csrf.server'
 import { rememberFastPostBody } from './fast-post.server'
@@ -23,34 +24,32 @@ import { createPageCache, pageCacheKey, renderCachedBytes, type CachedPage, type
  * the database so that several app servers can share them.
  */
 
+/**
+ * What the HTTP layer reads from the server build's entry module (app/entry.server.tsx) besides
+ * Remix's own exports. scripts/start.ts types the build by that module, so a missing or mistyped
+ * export is a compile error there, not a cast that lies.
+ */
+export interface PlazaEntryExports {
+  /** Routes answered before Remix (app/early-routes.server.ts, ADR 117). */
+  earlyRoutes: readonly EarlyRoute[]
+  /** Readiness for /healthz: the build's database (the one every route writes through) can read and write. */
+  databaseHealth: () => Promise<{ ok: boolean; reason?: string }>
+  /** The frame-ancestors sources of widget pages: Plaza itself and the allowed sites (the embed module's list). */
+  frameAncestorsForWidgets?: () => Promise<string[]>
+}
+export type PlazaServerBuild = ServerBuild & { entry: { module: PlazaEntryExports } }
+
 export interface HttpAppOptions {
   config: Config
-  build: ServerBuild
+  build: PlazaServerBuild
   logger: Logger
   rateLimiter?: RateLimiter
   /** Anonymous page cache; absent = every page rendered for each request. */
   pageCache?: PageCache
-  /**
-   * Public, cookie-free GET endpoints answered before Remix with the same code the Remix route
-   * uses (path → Fetch handler): for hot machine APIs, Remix's per-request cost is most of theirs.
-   */
-  fastRoutes?: Record<string, (request: Request) => Promise<Response>>
-  /**
-   * Form posts answered before Remix when the handler can (a Response), else by Remix (null): the
-   * body is buffered first (at most FAST_POST_MAX bytes) so that Remix can read it again.
-   */
-  fastPosts?: Record<string, (request: Request) => Promise<Response | null>>
-  /**
-   * The hottest public GET answers (a viral petition's count.json): from route parameters straight
-   * to a small body, without building a Fetch Request or piping a web stream (ADR 060).
-   */
-  rawRoutes?: Record<string, (params: Record<string, string>) => Promise<{ status: number; headers: Record<string, string>; body: string }>>
   publicDir?: string
-  /** Readiness for /healthz (the server build's database can read and write); absent: always ready. */
-  health?: () => Promise<{ ok: boolean; reason?: string }>
   /**
    * The frame-ancestors sources of widget pages (/embed/…): Plaza itself and the allowed sites.
-   * Default: the embed module's cached list (app/modules/embed/allowed-origins.server.ts).
+   * Default: the build's `frameAncestorsForWidgets` (the embed module's cached list), else Plaza alone.
    */
   widgetFrameAncestors?: () => Promise<string[]>
 }
@@ -174,9 +173,9 @@ export function createHttpApp(options: HttpAppOptions) {
     .filter((u): u is string => Boolean(u))
     // A tile host template such as https://{s}.tile.example.org becomes https://*.tile.example.org.
     .map((u) => /^https?:\/\/[^/?#]+/.exec(u)![0].replace(/\{[^}]*\}/g, '*'))
-  // Widget pages may be framed by Plaza and the allowed sites (the embed module's list, handed in
-  // by scripts/start.ts: app/lib imports nothing from app/modules); every other page by no one.
-  const widgetFrameAncestors = options.widgetFrameAncestors ?? (async () => ["'self'"])
+  // Widget pages may be framed by Plaza and the allowed sites (the embed module's list, read from
+  // the build's entry module: app/lib imports nothing from app/modules); every other page by no one.
+  const widgetFrameAncestors = options.widgetFrameAncestors ?? options.build.entry.module.frameAncestorsForWidgets ?? (async () => ["'self'"])
   app.use((req, res, next) => {
     if (!isWidgetPath(req.path)) return next()
     widgetFrameAncestors()
@@ -237,11 +236,10 @@ export function createHttpApp(options: HttpAppOptions) {
 
   // Ready only while the database can be written: a load balancer stops sending traffic to a server
   // whose disk is full, and sends it again once a write succeeds (no restart needed).
+  const health = options.build.entry.module.databaseHealth
   app.get('/healthz', (_req, res, next) => {
     res.setHeader('Cache-Control', 'no-store')
-    if (!options.health) return void res.json({ ok: true })
-    options
-      .health()
+    health()
       .then((health) => {
         if (!health.ok) res.status(503).setHeader('Retry-After', '5')
         res.json(health)
@@ -278,37 +276,40 @@ export function createHttpApp(options: HttpAppOptions) {
     })
   }
 
-  for (const [route, handler] of Object.entries(options.rawRoutes ?? {})) {
-    app.get(route, (req, res, next) => {
-      handler(req.params as Record<string, string>)
-        .then((answer) => {
-          res.status(answer.status)
-          for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
-          res.end(answer.body)
-        })
-        .catch(next)
-    })
-  }
-
-  for (const [route, handler] of Object.entries(options.fastRoutes ?? {})) {
-    app.get(route, (req, res, next) => {
-      handler(toRemixRequest(req, res, publicOrigin))
-        .then((response) => sendRemixResponse(res, response))
-        .catch(next)
-    })
-  }
-
-  for (const [route, handler] of Object.entries(options.fastPosts ?? {})) {
-    app.post(route, (req, res, next) => {
-      if (Number(req.headers['content-length'] ?? Infinity) > FAST_POST_MAX) return next()
-      bufferBody(req)
-        .then(async (body) => {
-          res.locals.body = body
-          const response = await handler(toRemixRequest(req, res, publicOrigin))
-          return response ? sendRemixResponse(res, response) : next()
-        })
-        .catch(next)
-    })
+  // Routes answered before Remix, in the table's order (app/early-routes.server.ts, ADR 117).
+  for (const route of options.build.entry.module.earlyRoutes) {
+    if ('raw' in route) {
+      const answerRaw = route.raw
+      app.get(route.path, (req, res, next) => {
+        answerRaw(req.params)
+          .then((answer) => {
+            res.status(answer.status)
+            for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
+            res.end(answer.body)
+          })
+          .catch(next)
+      })
+    } else if (route.method === 'GET') {
+      const handle = route.handle
+      app.get(route.path, (req, res, next) => {
+        handle(toRemixRequest(req, res, publicOrigin), req.params)
+          .then((response) => (response ? sendRemixResponse(res, response) : next()))
+          .catch(next)
+      })
+    } else {
+      const handle = route.handle
+      app.post(route.path, (req, res, next) => {
+        // Only a small body is buffered (so that Remix can read it again when the handler declines).
+        if (Number(req.headers['content-length'] ?? Infinity) > EARLY_POST_MAX_BYTES) return next()
+        bufferBody(req)
+          .then(async (body) => {
+            res.locals.body = body
+            const response = await handle(toRemixRequest(req, res, publicOrigin), req.params)
+            return response ? sendRemixResponse(res, response) : next()
+          })
+          .catch(next)
+      })
+    }
   }
 
   const handleRemix = createRequestHandler(options.build, config.NODE_ENV)
@@ -389,7 +390,6 @@ function listPublicFiles(dir: string): Set<string> {
   return files
 }
 
-const FAST_POST_MAX = 64 * 1024
 function bufferBody(req: ExpressRequest): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []

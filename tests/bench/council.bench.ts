@@ -6,10 +6,12 @@ import { mulberry32 } from '../../db/seed/random'
  * Council triage list with 100,000 reports: `/council/reports` for the roads department's staff
  * (first page of the default filter, and a filtered, priority-sorted variant) and for an
  * administrator (every department), beside a bare node:http server answering the same bytes.
- * Target: p95 ≤ 100 ms.
+ * Staff are logged in, so every page is rendered (the page cache is for anonymous visitors).
+ * Target: p95 ≤ 50 ms at 16 connections (ADR 117; it was ≤ 100 ms at 8).
  */
 
 const PASSWORD = 'valmera-demo-2026'
+const CONNECTIONS = 16
 
 // Kinds of state and how often the synthetic city has them.
 const STATE_MIX: Array<[string, string, number]> = [
@@ -152,24 +154,24 @@ export async function benchCouncil(seconds: number): Promise<Verdict[]> {
     const bare = await startBare(page)
     const rows = []
     try {
-      rows.push(await load('bare node:http, same page', { url: `${bare.url}/`, connections: 8, seconds, warmupSeconds: 1 }))
+      rows.push(await load('bare node:http, same page', { url: `${bare.url}/`, connections: CONNECTIONS, seconds, warmupSeconds: 1 }))
     } finally {
       await bare.stop()
     }
     const measure = (label: string, p: { url: string; cookie: string }) =>
-      load(label, { url: p.url, connections: 8, seconds, warmupSeconds: 1, headers: { cookie: p.cookie, accept: 'text/html' } })
+      load(label, { url: p.url, connections: CONNECTIONS, seconds, warmupSeconds: 1, headers: { cookie: p.cookie, accept: 'text/html' } })
     const roadsDefault = await measure('roads staff, first page (open)', pages.roadsDefault)
     const roadsFiltered = await measure('roads staff, filtered + by priority', pages.roadsFiltered)
     const adminDefault = await measure('administrator, every department', pages.adminDefault)
     rows.push(roadsDefault, roadsFiltered, adminDefault)
-    printResults(`Council triage list — 100,000 reports; ${(page.length / 1024).toFixed(0)} KB first page; 8 connections`, rows)
+    printResults(`Council triage list — 100,000 reports; ${(page.length / 1024).toFixed(0)} KB first page; ${CONNECTIONS} connections; staff are logged in: rendered every time`, rows)
     const baseline = rows[0]!
     console.log(`  ratio Plaza/bare (req/s): roads ${(roadsDefault.rps / baseline.rps).toFixed(3)}, filtered ${(roadsFiltered.rps / baseline.rps).toFixed(3)}, admin ${(adminDefault.rps / baseline.rps).toFixed(3)}`)
-    const ok = (r: typeof roadsDefault) => r.p95 <= 100 && r.errors === 0 && r.non2xx === 0
+    const ok = (r: typeof roadsDefault) => r.p95 <= 50 && r.errors === 0 && r.non2xx === 0
     return [
-      target('/council/reports with 100,000 reports p95 ≤ 100 ms (roads, default)', ok(roadsDefault), `p95 ${roadsDefault.p95.toFixed(1)} ms (${roadsDefault.rps.toFixed(0)} req/s)`),
-      target('/council/reports filtered, sorted by priority p95 ≤ 100 ms', ok(roadsFiltered), `p95 ${roadsFiltered.p95.toFixed(1)} ms (${roadsFiltered.rps.toFixed(0)} req/s)`),
-      target('/council/reports as administrator p95 ≤ 100 ms', ok(adminDefault), `p95 ${adminDefault.p95.toFixed(1)} ms (${adminDefault.rps.toFixed(0)} req/s)`),
+      target('/council/reports with 100,000 reports p95 ≤ 50 ms (roads, default)', ok(roadsDefault), `p95 ${roadsDefault.p95.toFixed(1)} ms (${roadsDefault.rps.toFixed(0)} req/s)`),
+      target('/council/reports filtered, sorted by priority p95 ≤ 50 ms', ok(roadsFiltered), `p95 ${roadsFiltered.p95.toFixed(1)} ms (${roadsFiltered.rps.toFixed(0)} req/s)`),
+      target('/council/reports as administrator p95 ≤ 50 ms', ok(adminDefault), `p95 ${adminDefault.p95.toFixed(1)} ms (${adminDefault.rps.toFixed(0)} req/s)`),
     ]
   } finally {
     await plaza.stop()

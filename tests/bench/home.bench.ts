@@ -1,12 +1,13 @@
 import { load, printResults, startBare, startPlaza, target, type Verdict } from './lib'
 
 /**
- * Foundation: the home page at 32 connections, beside a bare node:http server answering the same
+ * Foundation: the home page at 16 connections, beside a bare node:http server answering the same
  * page. Measured as installed (anonymous page cache on) and with every request rendered
- * (PAGE_CACHE=false), so both figures are on record. Target: p95 ≤ 50 ms as installed.
+ * (PAGE_CACHE=false), so both figures are on record. Targets: p95 ≤ 50 ms as installed, and
+ * rendered every time (what a logged-in person gets; ADR 117).
  */
 export async function benchHome(seconds: number): Promise<Verdict[]> {
-  const connections = 32
+  const connections = 16
   const rows = []
   let bareRps: number
   let installed
@@ -44,9 +45,14 @@ export async function benchHome(seconds: number): Promise<Verdict[]> {
   )
   return [
     target(
-      'home page p95 ≤ 50 ms at 32 connections',
+      `home page p95 ≤ 50 ms at ${connections} connections (as installed)`,
       installed.p95 <= 50 && installed.errors === 0 && installed.non2xx === 0,
       `p95 ${installed.p95.toFixed(1)} ms as installed (${installed.rps.toFixed(0)} req/s); rendered every time p95 ${rendered.p95.toFixed(1)} ms`,
+    ),
+    target(
+      `home page rendered every time p95 ≤ 50 ms at ${connections} connections`,
+      rendered.p95 <= 50 && rendered.errors === 0 && rendered.non2xx === 0,
+      `p95 ${rendered.p95.toFixed(1)} ms (${rendered.rps.toFixed(0)} req/s, ${(rendered.rps / bareRps).toFixed(3)} of bare)`,
     ),
   ]
 }

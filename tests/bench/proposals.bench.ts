@@ -158,6 +158,7 @@ export async function benchProposals(seconds: number): Promise<Verdict[]> {
   const clean = (r: LoadResult) => r.errors === 0 && r.non2xx === 0
   return [
     target('/proposals with 30,000 proposals, p95 ≤ 50 ms (as installed)', installed.list.p95 <= 50 && clean(installed.list), `p95 ${installed.list.p95.toFixed(1)} ms; rendered every time ${rendered.list.p95.toFixed(1)} ms`),
+    target('/proposals with 30,000 proposals rendered every time, p95 ≤ 50 ms', rendered.list.p95 <= 50 && clean(rendered.list), `p95 ${rendered.list.p95.toFixed(1)} ms (${rendered.list.rps.toFixed(0)} req/s, ${ratio(rendered.list)} of bare)`),
     target('proposal search with 30,000 proposals, p95 ≤ 50 ms (as installed)', installed.search.p95 <= 50 && clean(installed.search), `p95 ${installed.search.p95.toFixed(1)} ms; varied searches ${installed.searchVaried.p95.toFixed(1)} ms; rendered every time ${rendered.search.p95.toFixed(1)} ms`),
   ]
 }

@@ -1,0 +1,38 @@
+/**
+ * The contract for routes answered by the HTTP layer before Remix (ADR 117). The table itself is
+ * app/early-routes.server.ts, part of the server build (so its handlers share the build's database
+ * connection and write queues with the Remix routes); app/lib/http.server.ts reads it from the
+ * build's entry module, typed by that module, without casts.
+ */
+
+/** The route's parameters, as Express matched them (`/votes/:id` → `{ id: '12' }`). */
+export type EarlyParams = Record<string, string>
+
+/**
+ * A Fetch handler: the Response, or null for "not mine" — Remix then answers the same request
+ * (a POST's body was buffered, so Remix can read it again). A handler that always answers never
+ * returns null.
+ */
+export type EarlyHandler = (request: Request, params: EarlyParams) => Promise<Response | null>
+
+/** A bare answer, for the hottest public GETs: no Fetch Request or web stream is built (ADR 060). */
+export interface RawAnswer {
+  status: number
+  headers: Record<string, string>
+  body: string
+}
+export type RawHandler = (params: EarlyParams) => Promise<RawAnswer>
+
+interface EarlyRouteBase {
+  /** An Express path pattern: `/votes/:id`, `/petitions/:id.json`. */
+  path: string
+  /** Why this route is answered before Remix (shown in the ADR and the table; keeps the list honest). */
+  why: string
+}
+
+export type EarlyRoute =
+  | (EarlyRouteBase & { method: 'GET' | 'POST'; handle: EarlyHandler })
+  | (EarlyRouteBase & { method: 'GET'; raw: RawHandler })
+
+/** Form posts larger than this go to Remix unbuffered (a fast post is a small urlencoded form). */
+export const EARLY_POST_MAX_BYTES = 64 * 1024
