@@ -407,7 +407,7 @@ export default function CouncilReports() {
         ) : (
           // A narrow screen scrolls the table, not the page (a focusable region, for keyboards).
           <div className="table-scroll" role="region" aria-label={t('list.caption', { page: d.page, pages: d.pages })} tabIndex={0}>
-            <table className="data-table council-table">
+            <table className="data-table council-table cards">
               <caption className="visually-hidden">{t('list.caption', { page: d.page, pages: d.pages })}</caption>
               <thead>
                 <tr>
@@ -461,16 +461,16 @@ export default function CouncilReports() {
                       {r.kind === 'unconfirmed' || r.kind === 'hidden' ? <span className={`badge badge--${r.kind}`}> {t(`kinds.${r.kind}`)}</span> : null}
                       {d.showDepartments ? <span className="council-row__department">{r.department}</span> : null}
                     </td>
-                    <td>{r.category}</td>
-                    <td>{r.area ?? '–'}</td>
-                    <td>{r.stateLabel}</td>
-                    <td>{priorityLabel[r.priority]}</td>
-                    <td>{r.assignee ?? unassigned}</td>
-                    <td>{r.supports}</td>
-                    <td>
+                    <td data-label={t('list.category')}>{r.category}</td>
+                    <td data-label={t('list.area')}>{r.area ?? '–'}</td>
+                    <td data-label={t('list.status')}>{r.stateLabel}</td>
+                    <td data-label={t('list.priority')}>{priorityLabel[r.priority]}</td>
+                    <td data-label={t('list.assignee')}>{r.assignee ?? unassigned}</td>
+                    <td data-label={t('list.supports')}>{r.supports}</td>
+                    <td data-label={t('list.filed')}>
                       <time dateTime={r.filedAt}>{r.filed}</time>
                     </td>
-                    <td>
+                    <td data-label={t('list.updated')}>
                       <time dateTime={r.updatedAt}>{r.updated}</time>
                     </td>
                   </tr>

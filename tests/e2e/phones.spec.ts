@@ -247,3 +247,26 @@ test('on a desktop the navigation is one line and the home page leads with the t
   await expect(page).toHaveURL(/\/reports\/new/)
   await context.close()
 })
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`reporting on a phone: the current step is marked and the pin shows after "Where" (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled, locale: 'en-GB', viewport: { width: 390, height: 844 } })
+    const page = await context.newPage()
+    await page.goto('/reports/new')
+    await expect(page.locator('.steps [aria-current="step"]')).toHaveText(/Where/)
+    if (javaScriptEnabled) {
+      // The picker's zoom buttons show MapLibre's icons on white, not the form buttons' dark fill.
+      const zoom = page.locator('.maplibregl-ctrl-zoom-in')
+      await expect(zoom).toBeVisible()
+      expect(await zoom.evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(255, 255, 255)')
+    }
+    // A place in the city where a report was filed, typed as coordinates (the no-JavaScript way).
+    await page.goto('/reports/new?lat=41.369075&lng=-1.492586')
+    await expect(page.locator('.steps [aria-current="step"]')).toHaveText(/What/)
+    await expect(page.getByRole('img', { name: /Map of the city with a pin at the chosen place/ })).toBeVisible()
+    const size = await page.locator('svg.pin-map').boundingBox()
+    expect(size!.width).toBeGreaterThan(200)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await context.close()
+  })
+}
