@@ -130,9 +130,12 @@ function AccountLinks({ user, path }: { user: HeaderUser | null; path: string })
 export function DemoBanner() {
   const { t } = useTranslation('accounts')
   return (
-    <p className="demo-banner">
-      {t('demo.banner')} <a href="/dev/mail">{t('demo.link')}</a>.
-    </p>
+    // A landmark of its own: it sits above the header, which stays one line on a phone.
+    <aside aria-label={t('demo.label')}>
+      <p className="demo-banner">
+        {t('demo.banner')} <a href="/dev/mail">{t('demo.link')}</a>.
+      </p>
+    </aside>
   )
 }
 
