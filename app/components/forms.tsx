@@ -40,7 +40,7 @@ export function Field({
       <label htmlFor={id}>{label}</label>
       {hint ? (
         <p className="field__hint" id={`${id}-hint`}>
-          {hint}
+          {withCodes(hint)}
         </p>
       ) : null}
       {error ? (
@@ -71,4 +71,10 @@ export function FormMessage({ tone, children }: { tone: 'error' | 'success' | 'i
       {children}
     </div>
   )
+}
+
+/** Text that names codes as written in a file (`document_number`, `threshold_reached`): each shown as code, not as words (issue 18). */
+export function withCodes(text: string): ReactNode {
+  const parts = text.split(/\b([a-z]+(?:_[a-z]+)+)\b/)
+  return parts.length === 1 ? text : parts.map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))
 }

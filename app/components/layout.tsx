@@ -1,5 +1,5 @@
-import type { ReactNode } from 'react'
-import { Form, Link, NavLink } from '@remix-run/react'
+import { useEffect, useRef, type ReactNode } from 'react'
+import { Form, Link, NavLink, useLocation } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import type { NavItem } from '../lib/capabilities'
 import { supportedLocales } from '../lib/i18n'
@@ -34,30 +34,49 @@ export function SiteHeader({
   banner?: ReactNode
 }) {
   const { t } = useTranslation()
+  const menu = useRef<HTMLDetailsElement>(null)
+  const { pathname, search } = useLocation()
+  // A page reached from the menu opens with the menu closed (the <details> element keeps its state across client navigation).
+  useEffect(() => {
+    if (menu.current) menu.current.open = false
+  }, [pathname, search])
   return (
-    <header className="site-header">
+    <>
       {banner}
-      <div className="site-header__inner">
-        <Link to="/" className="brand">
-          {logo ? <img src={logo} alt="" className="brand__logo" /> : null}
-          <span className="brand__name">{siteName || t('site.name')}</span>
-          {city ? <span className="brand__city">{city}</span> : null}
-        </Link>
-        <nav aria-label={t('nav.label')} className="site-nav">
-          <ul>
-            {navigation.map((item) => (
-              <li key={item.path}>
-                <NavLink to={item.path} end={item.path === '/'}>
-                  {t(item.labelKey)}
-                </NavLink>
-              </li>
-            ))}
-          </ul>
-        </nav>
-        <AccountLinks user={user} path={path} />
-        {languages && languages.length < 2 ? null : <LanguageSwitcher locale={locale} path={path} languages={languages} />}
-      </div>
-    </header>
+      <header className="site-header">
+        <div className="site-header__inner">
+          <Link to="/" className="brand">
+            {logo ? <img src={logo} alt="" className="brand__logo" /> : null}
+            <span className="brand__name">{siteName || t('site.name')}</span>
+            {city ? <span className="brand__city">{city}</span> : null}
+          </Link>
+          {/* A phone shows one line and a Menu button (a plain <details>: no JavaScript needed); a desktop shows everything (app.css). */}
+          <details className="site-menu" ref={menu}>
+            <summary className="site-menu__toggle">
+              <span className="site-menu__icon" aria-hidden="true" />
+              {t('nav.menu')}
+            </summary>
+            <div className="site-menu__panel">
+              <nav aria-label={t('nav.label')} className="site-nav">
+                <ul>
+                  {navigation.map((item) => (
+                    <li key={item.path}>
+                      <NavLink to={item.path} end={item.path === '/'}>
+                        {t(item.labelKey)}
+                      </NavLink>
+                    </li>
+                  ))}
+                </ul>
+              </nav>
+              <div className="site-tools">
+                <AccountLinks user={user} path={path} />
+                {languages && languages.length < 2 ? null : <LanguageSwitcher locale={locale} path={path} languages={languages} />}
+              </div>
+            </div>
+          </details>
+        </div>
+      </header>
+    </>
   )
 }
 
@@ -111,9 +130,12 @@ function AccountLinks({ user, path }: { user: HeaderUser | null; path: string })
 export function DemoBanner() {
   const { t } = useTranslation('accounts')
   return (
-    <p className="demo-banner">
-      {t('demo.banner')} <a href="/dev/mail">{t('demo.link')}</a>.
-    </p>
+    // A landmark of its own: it sits above the header, which stays one line on a phone.
+    <aside aria-label={t('demo.label')}>
+      <p className="demo-banner">
+        {t('demo.banner')} <a href="/dev/mail">{t('demo.link')}</a>.
+      </p>
+    </aside>
   )
 }
 

@@ -1,6 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { useLoaderData } from '@remix-run/react'
 import { Trans, useTranslation } from 'react-i18next'
+import { withCodes } from '../components/forms'
 import { config } from '../lib/config.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formatters } from '../lib/format'
@@ -58,7 +59,7 @@ export default function OpenData() {
             ))}
           </p>
           <p>{t(`geometry.${d.geometry}`)}</p>
-          <table>
+          <table className="cards">
             <caption>{t('columns', { dataset: d.title })}</caption>
             <thead>
               <tr>
@@ -74,7 +75,7 @@ export default function OpenData() {
                     <code>{c.name}</code>
                   </th>
                   <td>{t(`types.${c.type}`)}</td>
-                  <td>{c.description}</td>
+                  <td>{withCodes(c.description)}</td>
                 </tr>
               ))}
             </tbody>
@@ -84,3 +85,4 @@ export default function OpenData() {
     </div>
   )
 }
+

@@ -14,6 +14,10 @@ import { PlazaMap, type MapHandle } from '../components/map/PlazaMap'
 import { InViewList } from '../components/map/InViewList'
 import { ItemList } from '../components/map/ItemList'
 import { kindColour } from '../components/map/layers'
+import { cityDefaultLocale } from '../lib/localized.server'
+import { localize } from '../lib/localized'
+import { reportCategories } from '../modules/reports/reports.server'
+import { proposalCategories } from '../modules/proposals/proposals.server'
 import type { FeatureCollectionAnswer, FeatureFilter, LayerInfo } from '../components/map/types'
 
 export const links: LinksFunction = () => [
@@ -27,10 +31,24 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const filter = parseMapFilter(new URL(request.url).searchParams, kinds.map((k) => k.kind))
   const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
   const shown = filter.layers ?? kinds.map((k) => k.kind)
-  const [facets, items] = await Promise.all([
+  const [codes, items, reportCats, proposalCats] = await Promise.all([
     kinds.length ? mapFacets() : { statuses: [], categories: [] },
     latestItems({ kinds: shown, status: filter.status, category: filter.category, since: filter.since ?? undefined }, 50),
+    reportCategories(locale),
+    proposalCategories(),
   ])
+  // People read names, never codes (issue 18): categories by the names administrators gave them, states from the catalogs.
+  const names = new Map<string, string>([
+    ...proposalCats.map((c): [string, string] => [c.code, localize(c.name, locale, cityDefaultLocale())]),
+    ...reportCats.map((c): [string, string] => [c.code, c.name]),
+  ])
+  const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label, locale)
+  const facets = {
+    statuses: codes.statuses.map((code) => ({ code, label: t([`geo:status.${code}`, `proposals:states.${code}`, `petitions:states.${code}`], { defaultValue: code }) })).sort(byLabel),
+    categories: codes.categories
+      .map((code) => ({ code, label: names.get(code) || t([`geo:category.${code}`, `petitions:targets.${code}`], { defaultValue: code }) }))
+      .sort(byLabel),
+  }
   return {
     title: t('geo:map.title', { city: overview?.city.name ?? 'Plaza' }),
     locale,
@@ -111,9 +129,9 @@ export default function MapPage() {
                 <fieldset>
                   <legend>{t('filters.status')}</legend>
                   {data.facets.statuses.map((s) => (
-                    <label key={s} className="choice">
-                      <input type="checkbox" name="status" value={s} defaultChecked={data.filter.status.includes(s)} />
-                      {t(`status.${s}`, { defaultValue: s })}
+                    <label key={s.code} className="choice">
+                      <input type="checkbox" name="status" value={s.code} defaultChecked={data.filter.status.includes(s.code)} />
+                      {s.label}
                     </label>
                   ))}
                 </fieldset>
@@ -124,8 +142,8 @@ export default function MapPage() {
                   <select id="filter-category" name="category" defaultValue={data.filter.category[0] ?? ''}>
                     <option value="">{t('filters.anyCategory')}</option>
                     {data.facets.categories.map((c) => (
-                      <option key={c} value={c}>
-                        {t(`category.${c}`, { defaultValue: c })}
+                      <option key={c.code} value={c.code}>
+                        {c.label}
                       </option>
                     ))}
                   </select>

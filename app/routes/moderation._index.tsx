@@ -30,7 +30,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const { t } = await translatorFor(request)
   const fields = formFields(await readForm(request))
   const parsed = decisionSchema.safeParse(fields)
-  if (!parsed.success) return data({ queueId: Number(fields.queueId) || 0, error: t('moderation:errors.reason') }, { status: 400 })
+  // The reason is required: said next to the field, with what was typed kept (issue 18: Hide and Dismiss failed silently).
+  if (!parsed.success) return data({ queueId: Number(fields.queueId) || 0, reasonError: t('moderation:errors.reason'), reason: typeof fields.reason === 'string' ? fields.reason : '' }, { status: 400 })
   const { intent, queueId, reason } = parsed.data
   if (intent === 'block') {
     // The author comes from the queue item, never from the form.
@@ -51,7 +52,7 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function ModerationQueue() {
   const { queue, threshold, locale } = useLoaderData<typeof loader>()
-  const result = useActionData<typeof action>() as { queueId: number; error?: string; done?: string } | undefined
+  const result = useActionData<typeof action>() as { queueId: number; error?: string; reasonError?: string; done?: string; reason?: string } | undefined
   const { t } = useTranslation('moderation')
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
   return (
@@ -82,10 +83,23 @@ export default function ModerationQueue() {
               <Link to={item.url}>{t('open')}</Link>
             </p>
             {result?.queueId === item.id && result.error ? <FormMessage tone="error">{result.error}</FormMessage> : null}
-            <Form method="post" className="queue__decide">
+            <Form method="post" className="queue__decide" noValidate>
               <input type="hidden" name="queueId" value={item.id} />
               <label htmlFor={`reason-${item.id}`}>{t('reasonLabel')}</label>
-              <input id={`reason-${item.id}`} name="reason" type="text" required minLength={3} maxLength={500} />
+              {result?.queueId === item.id && result.reasonError ? (
+                <p className="field-error" id={`reason-${item.id}-error`}>
+                  {result.reasonError}
+                </p>
+              ) : null}
+              <input
+                id={`reason-${item.id}`}
+                name="reason"
+                type="text"
+                maxLength={500}
+                defaultValue={result?.queueId === item.id ? result.reason : undefined}
+                aria-invalid={result?.queueId === item.id && result.reasonError ? true : undefined}
+                aria-describedby={result?.queueId === item.id && result.reasonError ? `reason-${item.id}-error` : undefined}
+              />
               <div className="queue__buttons">
                 {item.why === 'premoderation' ? (
                   <button type="submit" name="intent" value="approve">

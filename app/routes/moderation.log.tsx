@@ -18,6 +18,8 @@ export default function ModerationLog() {
   const { entries, locale, page } = useLoaderData<typeof loader>()
   const { t } = useTranslation('moderation')
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' })
+  // What the entry is about, by name ("Vote #3"), never the table's code (voting_process).
+  const targetName = (kind: string, id: number) => `${t(`targetKinds.${kind}`, { defaultValue: kind.replace(/_/g, ' ') })} #${id}`
   return (
     <section className="page">
       <p>
@@ -25,7 +27,7 @@ export default function ModerationLog() {
       </p>
       <h1>{t('logTitle')}</h1>
       <p>{t('logIntro')}</p>
-      <table className="data-table">
+      <table className="data-table cards">
         <thead>
           <tr>
             <th scope="col">{t('when')}</th>
@@ -41,12 +43,12 @@ export default function ModerationLog() {
               <td>
                 <time dateTime={e.created_at}>{date.format(new Date(e.created_at))}</time>
               </td>
-              <td>{e.actor ?? t('system')}</td>
-              <td>{t(`actions.${e.action}`, { defaultValue: e.action })}</td>
-              <td>
-                {e.target_kind === 'comment' ? <Link to={`/comments/${e.target_id}`}>{`${e.target_kind} #${e.target_id}`}</Link> : `${e.target_kind} #${e.target_id}`}
+              <td data-label={t('who')}>{e.actor ?? t('system')}</td>
+              <td data-label={t('what')}>{t(`actions.${e.action}`, { defaultValue: e.action.replace(/_/g, ' ') })}</td>
+              <td data-label={t('target')}>
+                {e.target_kind === 'comment' ? <Link to={`/comments/${e.target_id}`}>{targetName(e.target_kind, e.target_id)}</Link> : targetName(e.target_kind, e.target_id)}
               </td>
-              <td>{e.reason}</td>
+              <td data-label={t('reason')}>{e.reason}</td>
             </tr>
           ))}
         </tbody>

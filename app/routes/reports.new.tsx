@@ -10,6 +10,7 @@ import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { isHoneypotFilled } from '../lib/honeypot'
 import { Field, FormMessage } from '../components/forms'
 import { HoneypotField } from '../components/HoneypotField'
+import { PinMap } from '../components/map/PinMap'
 import { LocationPicker } from '../components/map/LocationPicker'
 import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
@@ -248,6 +249,7 @@ export default function NewReport() {
           <p>
             {t('new.placeChosen', { place: location.place })} <Link to={`/reports/new?${query({}, refs)}`}>{t('new.changePlace')}</Link>
           </p>
+          {page.bounds ? <PinMap bounds={page.bounds} point={location} label={t('new.pinLabel', { place: location.place })} /> : null}
           <input type="hidden" name="lat" value={String(location.lat)} />
           <input type="hidden" name="lng" value={String(location.lng)} />
           {refs.map((r) => (
@@ -281,6 +283,7 @@ export default function NewReport() {
             {t('new.placeChosen', { place: location.place })} · {t('new.categoryChosen', { category: page.category.name })}{' '}
             <Link to={`/reports/new?${keep({})}`}>{t('new.changeCategory')}</Link>
           </p>
+          {page.bounds ? <PinMap bounds={page.bounds} point={location} label={t('new.pinLabel', { place: location.place })} /> : null}
           {similar.length ? (
             <section className="similar" aria-labelledby="similar-heading" data-testid="similar-reports">
               <h2 id="similar-heading">{t('new.similarHeading')}</h2>

@@ -311,7 +311,8 @@ describe('the report form widget', () => {
     const row = db().prepare(`select id, state_kind, reporter_email, source from reports where title = ?`).get('Widget pothole at the corner') as { id: number; state_kind: string; reporter_email: string; source: string }
     expect(row).toMatchObject({ state_kind: 'unconfirmed', reporter_email: 'widget.person@example.org', source: 'web' })
     const mail = await smtp.waitFor('widget.person@example.org')
-    const confirm = await fetch(`${plaza.url}${linkIn(mail, '/reports/confirm/')}`, { redirect: 'manual' })
+    // The link shows a button; the button POSTs (issue 18).
+    const confirm = await fetch(`${plaza.url}${linkIn(mail, '/reports/confirm/')}`, { method: 'POST', body: new URLSearchParams(), headers: { origin: plaza.url }, redirect: 'manual' })
     expect([200, 302, 303]).toContain(confirm.status)
     expect((db().prepare(`select state_kind from reports where id = ?`).get(row.id) as { state_kind: string }).state_kind).toBe('open')
     const roads = await as('roads')

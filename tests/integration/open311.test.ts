@@ -231,7 +231,7 @@ describe('posting service requests', () => {
     const pending = await get(`tokens/${token}.xml`)
     expect(pending.body.service_requests.request[0].service_request_id).toBeUndefined()
     const mail = await smtp.waitFor('open311-person@example.org', { subject: /Confirm/i })
-    const visit = await new Visitor(plaza.url).get(linkIn(mail, '/reports/confirm/'))
+    const visit = await new Visitor(plaza.url).post(linkIn(mail, '/reports/confirm/'), {})
     expect(visit.status).toBeLessThan(400)
     const done = await get(`tokens/${token}.json`)
     expect(done.body).toEqual([{ service_request_id: expect.stringMatching(/^\d+$/), token }])

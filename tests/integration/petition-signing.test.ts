@@ -82,15 +82,20 @@ describe('signing a petition', () => {
     expect(petition(id).pending_count).toBe(1)
 
     const mail = await smtp.waitFor(email, { subject: /Confirm your signature/ })
-    const confirm = await new Visitor(plaza.url, { 'accept-language': 'en' }).get(linkIn(mail, '/petitions/confirm/'))
+    // Opening the link (a mail scanner does) confirms nothing: it shows a button that POSTs (issue 18).
+    const opened = await new Visitor(plaza.url, { 'accept-language': 'en' }).get(linkIn(mail, '/petitions/confirm/'))
+    expect(opened.status).toBe(200)
+    expect(text(await opened.text())).toContain('Confirm my signature')
+    expect([petition(id).signature_count, petition(id).pending_count]).toEqual([0, 1])
+    const confirm = await new Visitor(plaza.url, { 'accept-language': 'en' }).post(linkIn(mail, '/petitions/confirm/'), {})
     expect(confirm.status).toBe(200)
     expect(text(await confirm.text())).toContain('your signature is confirmed')
     expect(rows(id)[0]).toMatchObject({ status: 'counted', area_id: neighbourhood.id, district_id: district.id, notify_updates: 1 })
     expect([petition(id).signature_count, petition(id).pending_count]).toEqual([1, 0])
     // again: the same thanks, counted once
-    expect((await new Visitor(plaza.url).get(linkIn(mail, '/petitions/confirm/'))).status).toBe(200)
+    expect((await new Visitor(plaza.url).post(linkIn(mail, '/petitions/confirm/'), {})).status).toBe(200)
     expect(petition(id).signature_count).toBe(1)
-    expect((await new Visitor(plaza.url).get('/petitions/confirm/nosuchtoken1234')).status).toBe(404)
+    expect((await new Visitor(plaza.url).post('/petitions/confirm/nosuchtoken1234', {})).status).toBe(404)
 
     // count.json reuses its answer for a second: polled until it counts the confirmed signature.
     const { count, body } = await vi.waitFor(
@@ -229,7 +234,7 @@ describe('signing a petition', () => {
     expect(stored.slice(0, 10).every((r) => r.decision === 'accept' && r.reason === 'ok')).toBe(true)
     expect(stored[10]).toMatchObject({ decision: 'hold', reason: 'ip-burst', ip, status: 'pending' })
     const mail = await smtp.waitFor(emails[10]!, { subject: /Confirm your signature/ })
-    const confirm = await new Visitor(plaza.url, { 'accept-language': 'en' }).get(linkIn(mail, '/petitions/confirm/'))
+    const confirm = await new Visitor(plaza.url, { 'accept-language': 'en' }).post(linkIn(mail, '/petitions/confirm/'), {})
     expect(text(await confirm.text())).toContain('your signature is confirmed') // the hold is not revealed
     expect(rows(id)[10]).toMatchObject({ status: 'held' })
     expect([petition(id).signature_count, petition(id).held_count, petition(id).pending_count]).toEqual([0, 1, 10])

@@ -80,7 +80,7 @@ async function signAndConfirm(id: number, options: { updates?: boolean } = {}) {
   expect(res.status).toBe(303)
   expect(res.headers.get('location')).toBe(`/petitions/${id}?signed=pending`)
   const mail = await smtp.waitFor(email, { subject: /Confirm your signature/ })
-  expect((await v.get(linkIn(mail, '/petitions/confirm/'))).status).toBe(200)
+  expect((await v.post(linkIn(mail, '/petitions/confirm/'), {})).status).toBe(200)
   return email
 }
 

@@ -174,7 +174,24 @@ export function PlazaMap(props: PlazaMapProps) {
     const t = translate.current
     let cancelled = false
     let map: MaplibreMap | null = null
-    loadMaplibre()
+    let observer: IntersectionObserver | null = null
+    // MapLibre (~500 KB of JavaScript) loads only once the map is on screen or about to be (issue 18:
+    // a phone that never scrolls to the home page's map never downloads it).
+    const onScreen = new Promise<void>((resolve) => {
+      if (typeof IntersectionObserver === 'undefined' || !container.current) return resolve()
+      observer = new IntersectionObserver(
+        (entries) => {
+          if (entries.some((e) => e.isIntersecting)) {
+            observer?.disconnect()
+            resolve()
+          }
+        },
+        { rootMargin: '200px' },
+      )
+      observer.observe(container.current)
+    })
+    onScreen
+      .then(() => (cancelled ? Promise.reject(new Error('unmounted')) : loadMaplibre()))
       .then((maplibre) => {
         if (cancelled || !container.current) return
         libRef.current = maplibre
@@ -220,11 +237,13 @@ export function PlazaMap(props: PlazaMapProps) {
         })
       })
       .catch((error: unknown) => {
+        if (cancelled) return
         console.warn('map could not start:', error)
-        if (!cancelled) setFailed(true)
+        setFailed(true)
       })
     return () => {
       cancelled = true
+      observer?.disconnect()
       for (const m of markers.current) m.remove()
       markers.current = []
       pickMarker.current = null

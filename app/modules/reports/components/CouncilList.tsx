@@ -226,11 +226,13 @@ export function CouncilTable({ d, hydrated, checked, setChecked }: TableProps) {
     select: t('list.selectOne', { id: '\u0001' }).split('\u0001') as [string, string?],
     unconfirmed: t('kinds.unconfirmed'),
     hidden: t('kinds.hidden'),
+    // On a phone each row is a card; a cell says what it is (app.css .cards).
+    label: Object.fromEntries(LABELLED.map((k) => [k, t(`list.${k}`)])) as Record<(typeof LABELLED)[number], string>,
   }
   const backQuery = `?back=${encodeURIComponent(d.qs)}`
   return (
     <div className="table-scroll" role="region" aria-label={t('list.caption', { page: d.page, pages: d.pages })} tabIndex={0}>
-      <table className="data-table council-table">
+      <table className="data-table council-table cards">
         <caption className="visually-hidden">{t('list.caption', { page: d.page, pages: d.pages })}</caption>
         <thead>
           <tr>
@@ -269,7 +271,9 @@ interface RowWords {
   select: [string, string?]
   unconfirmed: string
   hidden: string
+  label: Record<(typeof LABELLED)[number], string>
 }
+const LABELLED = ['category', 'area', 'status', 'priority', 'assignee', 'supports', 'filed', 'updated'] as const
 
 function CouncilRow({
   r,
@@ -313,16 +317,16 @@ function CouncilRow({
         {r.kind === 'unconfirmed' || r.kind === 'hidden' ? <span className={`badge badge--${r.kind}`}> {words[r.kind]}</span> : null}
         {showDepartment ? <span className="council-row__department">{r.department}</span> : null}
       </td>
-      <td>{r.category}</td>
-      <td>{r.area ?? '–'}</td>
-      <td>{r.stateLabel}</td>
-      <td>{words.priority[r.priority]}</td>
-      <td>{r.assignee ?? words.unassigned}</td>
-      <td>{r.supports}</td>
-      <td>
+      <td data-label={words.label.category}>{r.category}</td>
+      <td data-label={words.label.area}>{r.area ?? '–'}</td>
+      <td data-label={words.label.status}>{r.stateLabel}</td>
+      <td data-label={words.label.priority}>{words.priority[r.priority]}</td>
+      <td data-label={words.label.assignee}>{r.assignee ?? words.unassigned}</td>
+      <td data-label={words.label.supports}>{r.supports}</td>
+      <td data-label={words.label.filed}>
         <time dateTime={r.filedAt}>{r.filed}</time>
       </td>
-      <td>
+      <td data-label={words.label.updated}>
         <time dateTime={r.updatedAt}>{r.updated}</time>
       </td>
     </tr>
