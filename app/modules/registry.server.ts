@@ -11,6 +11,7 @@ import { registerLetterMail } from './letters/letters.server'
 import { registerCoreDatasets } from './opendata/sources.server'
 import { registerPetitionAndRepresentativeDatasets } from './opendata/sources-more.server'
 import { registerCityLanguages } from './city/register.server'
+import { registerDelivery } from './delivery/delivery.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -34,4 +35,5 @@ export function registerCapabilities() {
   registerCoreDatasets()
   registerPetitionAndRepresentativeDatasets()
   registerCityLanguages()
+  registerDelivery()
 }
