@@ -167,6 +167,8 @@ const schema = z.object({
   // Delivery of reports to outside bodies (app/modules/delivery, issue 19): how often due sends are
   // tried and bodies' Open311 back offices polled for updates; the port of the SMTP endpoint that
   // receives bodies' replies (unset: none) and the domain of the per-report reply addresses.
+  // Open311 requests and updates one api_key may post a minute (app/modules/open311).
+  OPEN311_POSTS_PER_MINUTE: wholeNumber(1, 10_000_000, 'posts a minute').default(600),
   DELIVERY_INTERVAL_MS: wholeNumber(100, 3_600_000, 'milliseconds').default(5000),
   DELIVERY_POLL_MS: wholeNumber(100, 86_400_000, 'milliseconds').default(60_000),
   // The first wait after a failed send; each further one is 4 times longer, at most 6 hours.

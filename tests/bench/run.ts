@@ -22,6 +22,7 @@ import { benchPetitions } from './petitions.bench'
 import { benchEmbed } from './embed.bench'
 import { benchFaults } from './faults.bench'
 import { benchSetup } from './setup.bench'
+import { benchDelivery } from './delivery.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -40,6 +41,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   embed: benchEmbed,
   faults: benchFaults,
   setup: benchSetup,
+  delivery: benchDelivery,
 }
 
 const { values, positionals } = parseArgs({

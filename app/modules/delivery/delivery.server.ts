@@ -271,9 +271,15 @@ type BodyReport = NonNullable<Awaited<ReturnType<typeof reportForBody>>>
 
 /** The per-report reply address: the body's answer to it becomes a public update. */
 export function replyAddress(token: string): string {
-  const domain = config().INBOUND_MAIL_DOMAIN ?? new URL(config().PUBLIC_URL).hostname
-  return `report-${token}@${domain}`
+  return `report-${token}@${replyDomain()}`
 }
+
+/** INBOUND_MAIL_DOMAIN, else PUBLIC_URL's host name (an address or bare name cannot take mail: a placeholder). */
+function replyDomain(): string {
+  const host = new URL(config().PUBLIC_URL).hostname
+  return config().INBOUND_MAIL_DOMAIN ?? (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(host) ? host : 'localhost.localdomain')
+}
+
 
 async function sendByEmail(d: Claimed, to: string, report: BodyReport): Promise<SendOutcome> {
   const locale = cityDefaultLocale() as Locale
@@ -518,8 +524,7 @@ export async function pollAllBodies(): Promise<{ applied: number; seen: number }
 export function replyTokenOf(address: string): string | null {
   const m = /^report-([a-z2-7]{20,64})@([^@\s]+)$/i.exec(address.trim())
   if (!m) return null
-  const domain = config().INBOUND_MAIL_DOMAIN ?? new URL(config().PUBLIC_URL).hostname
-  return m[2]!.toLowerCase() === domain.toLowerCase() ? m[1]!.toLowerCase() : null
+  return m[2]!.toLowerCase() === replyDomain().toLowerCase() ? m[1]!.toLowerCase() : null
 }
 
 export async function deliveryByReplyToken(token: string) {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { z } from 'zod'
+import { config } from '../../lib/config.server'
 import { isLocale } from '../../lib/i18n'
 import { localeOf } from '../../lib/i18n.server'
 import { cityDefaultLocale } from '../../lib/localized.server'
@@ -35,7 +36,9 @@ export const BASE_PATH = '/open311/v2/'
 const MAX_BODY_BYTES = 256 * 1024
 /** Requests a key may post per minute (requests and updates together): generous for any back office. */
 export const POSTS_PER_MINUTE = 600
-const postsPerKey = attemptCounter('open311:key', POSTS_PER_MINUTE, 60)
+// OPEN311_POSTS_PER_MINUTE raises it for a city that sends a whole backlog at once (issue 19).
+let postsCounter: ReturnType<typeof attemptCounter> | null = null
+const postsPerKey = () => (postsCounter ??= attemptCounter('open311:key', config().OPEN311_POSTS_PER_MINUTE, 60))
 
 const SHAPES = {
   discovery: { root: 'discovery' },
@@ -297,9 +300,9 @@ async function answerPostUncors(request: Request, resource: 'requests' | 'servic
   if (!key) return errorResponse(format, [{ code: 403, description: secret ? 'Invalid api_key received (unknown or revoked key)' : 'api_key was not provided: posting needs a key issued by this server' }])
   const jurisdiction = checkJurisdiction(fields.jurisdiction_id || query.jurisdiction_id)
   if (jurisdiction) return errorResponse(format, [jurisdiction])
-  const count = await postsPerKey.count(String(key.id))
+  const count = await postsPerKey().count(String(key.id))
   if (count.over) {
-    return errorResponse(format, [{ code: 429, description: `Too many requests with this api_key: at most ${POSTS_PER_MINUTE} a minute; retry in ${count.retryAfterSeconds} s` }], {
+    return errorResponse(format, [{ code: 429, description: `Too many requests with this api_key: at most ${config().OPEN311_POSTS_PER_MINUTE} a minute; retry in ${count.retryAfterSeconds} s` }], {
       'Retry-After': String(count.retryAfterSeconds),
     })
   }
