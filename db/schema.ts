@@ -412,6 +412,8 @@ export interface ReportsTable {
   closed_at: string | null
   updated_at: string
   questionnaire_due_at: string | null
+  /** A photo elsewhere that an Open311 client linked to (media_url), migration 0027. */
+  media_url: Generated<string | null>
 }
 
 export type ReportUpdateKind =
@@ -496,6 +498,10 @@ export interface ApiKeysTable {
   key_prefix: string
   department_id: number | null
   may_update: Generated<number>
+  /** The client checks its users' e-mail: a request with one gets its id at once (migration 0027). */
+  trusted: Generated<number>
+  /** A council-wide key's statuses change reports as staff would (else they are citizens' updates). */
+  may_change_state: Generated<number>
   created_by: number | null
   created_at: string
   last_used_at: string | null
@@ -1059,6 +1065,74 @@ export interface Database {
   map_area_counts: MapAreaCountsTable
   map_cells: MapCellsTable
   outbox: OutboxTable
+  open311_client_requests: Open311ClientRequestsTable
+  open311_client_updates: Open311ClientUpdatesTable
+  delivery_methods: DeliveryMethodsTable
+  report_deliveries: ReportDeliveriesTable
+  delivery_seen_updates: DeliverySeenUpdatesTable
+}
+
+/** A client's POST requests (app/modules/open311): a retry of the same one gets the same answer. */
+export interface Open311ClientRequestsTable {
+  id: Generated<number>
+  api_key_id: number
+  request_hash: string
+  report_id: number | null
+  /** JSON of the answer sent (the request item). */
+  answer: string | null
+  created_at: string
+}
+
+/** A client's update_id and the timeline row it became (app/modules/open311). */
+export interface Open311ClientUpdatesTable {
+  api_key_id: number
+  client_update_id: string
+  report_id: number
+  report_update_id: number | null
+  created_at: string
+}
+
+export type DeliveryMethod = 'plaza' | 'email' | 'open311'
+
+/** How a body (a department or an outside body) receives its reports (app/modules/delivery). */
+export interface DeliveryMethodsTable {
+  department_id: number
+  method: ColumnType<DeliveryMethod, DeliveryMethod | undefined, DeliveryMethod>
+  enabled: Generated<number>
+  email: string | null
+  endpoint: string | null
+  api_key: string | null
+  jurisdiction_id: string | null
+  /** JSON object: category code → the body's service_code. */
+  service_codes: Generated<string>
+  polled_until: string | null
+  updated_at: string
+}
+
+export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed'
+
+/** One report sent outside Plaza, a job with retries (app/modules/delivery). */
+export interface ReportDeliveriesTable {
+  report_id: number
+  department_id: number
+  method: DeliveryMethod
+  status: ColumnType<DeliveryStatus, DeliveryStatus | undefined, DeliveryStatus>
+  attempts: Generated<number>
+  next_attempt_at: string
+  claimed_until: string | null
+  claim_token: string | null
+  last_error: string | null
+  external_id: string | null
+  reply_token: string | null
+  created_at: string
+  sent_at: string | null
+}
+
+export interface DeliverySeenUpdatesTable {
+  department_id: number
+  external_update_id: string
+  report_id: number
+  created_at: string
 }
 
 export type Area = Selectable<AreasTable>

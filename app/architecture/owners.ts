@@ -93,6 +93,13 @@ export const tableOwners = {
   setup_tokens: 'modules/city',
   staff_invitations: 'modules/city',
   configuration_imports: 'modules/configuration',
+  // Open311 as a client of a body's back office (issue 19)
+  open311_client_requests: 'modules/open311',
+  open311_client_updates: 'modules/open311',
+  // delivery of reports to the bodies that act on them (issue 19)
+  delivery_methods: 'modules/delivery',
+  report_deliveries: 'modules/delivery',
+  delivery_seen_updates: 'modules/delivery',
 } as const satisfies Record<keyof Database, string>
 
 /** The owner of a table, or undefined for a name that is no table of db/schema.ts. */

@@ -164,6 +164,18 @@ const schema = z.object({
   BOUNCE_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   // The licence of the open data at /data (an SPDX identifier).
   OPEN_DATA_LICENCE: z.enum(['CC-BY-4.0', 'CC0-1.0', 'ODbL-1.0', 'OGL-UK-3.0'], { message: 'must be one of CC-BY-4.0, CC0-1.0, ODbL-1.0, OGL-UK-3.0' }).default('CC-BY-4.0'),
+  // Delivery of reports to outside bodies (app/modules/delivery, issue 19): how often due sends are
+  // tried and bodies' Open311 back offices polled for updates; the port of the SMTP endpoint that
+  // receives bodies' replies (unset: none) and the domain of the per-report reply addresses.
+  // Open311 requests and updates one api_key may post a minute (app/modules/open311).
+  OPEN311_POSTS_PER_MINUTE: wholeNumber(1, 10_000_000, 'posts a minute').default(600),
+  DELIVERY_INTERVAL_MS: wholeNumber(100, 3_600_000, 'milliseconds').default(5000),
+  DELIVERY_POLL_MS: wholeNumber(100, 86_400_000, 'milliseconds').default(60_000),
+  // The first wait after a failed send; each further one is 4 times longer, at most 6 hours.
+  DELIVERY_RETRY_MS: wholeNumber(10, 3_600_000, 'milliseconds').default(30_000),
+  INBOUND_SMTP_PORT: wholeNumber(1, 65535).optional(),
+  INBOUND_SMTP_HOST: hostSchema.default('127.0.0.1'),
+  INBOUND_MAIL_DOMAIN: z.string().trim().regex(/^[a-z0-9.-]+\.[a-z]{2,}$|^localhost$/i, 'must be a mail domain, e.g. reply.plaza.example.org').optional(),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),

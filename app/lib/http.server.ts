@@ -249,6 +249,9 @@ export function createHttpApp(options: HttpAppOptions) {
 
   const allowedOrigins = [publicOrigin, `http://${config.HOST}:${config.PORT}`]
   app.use((req, res, next) => {
+    // The Open311 API authenticates by api_key, never by cookies: a page on another site may post
+    // to it (CORS), and its answers are always the API's own format (open311-http.server.ts).
+    if (req.path.startsWith('/open311/v2/')) return next()
     const verdict = checkCrossSite({
       method: req.method,
       headers: req.headers as Record<string, string | undefined>,

@@ -8,6 +8,9 @@ import { closeExpiredPetitions, sendPetitionMailings } from './petitions/petitio
 import { registerLetterMail } from './letters/letters.server'
 import { startLetterJobs } from './letters/questionnaire.server'
 import { startDigestJob } from './notifications/digest.server'
+import { startDeliveryJobs } from './delivery/delivery.server'
+import { startInboundMail } from './delivery/inbound-mail.server'
+import { config } from '../lib/config.server'
 
 /**
  * Background work that runs beside the web servers (in the primary process; see scripts/start.ts).
@@ -50,6 +53,16 @@ export function startBackgroundJobs() {
   petitionTimer.unref()
   // Following: each address with daily subscriptions gets one digest a day (claimed per address).
   const stopDigests = startDigestJob()
+  // Delivery (issue 19): reports sent to bodies by e-mail or Open311, their updates polled, and
+  // their e-mailed replies received on Plaza's own SMTP endpoint when INBOUND_SMTP_PORT is set.
+  const stopDelivery = startDeliveryJobs()
+  const port = config().INBOUND_SMTP_PORT
+  const inbound = port
+    ? startInboundMail({ port, host: config().INBOUND_SMTP_HOST }).catch((error) => {
+        logger().error({ err: error }, 'the inbound SMTP endpoint could not start')
+        return null
+      })
+    : Promise.resolve(null)
   return {
     async stop() {
       for (const timer of [first, hourly, minute, quarter, soon]) clearTimeout(timer)
@@ -57,6 +70,8 @@ export function startBackgroundJobs() {
       await stopQuestionnaires()
       await stopLetters()
       stopDigests()
+      await stopDelivery()
+      await (await inbound)?.stop()
     },
   }
 }

@@ -12,6 +12,7 @@ import { registerCoreDatasets } from './opendata/sources.server'
 import { registerPetitionAndRepresentativeDatasets } from './opendata/sources-more.server'
 import { registerCityLanguages } from './city/register.server'
 import { registerOpen311 } from './open311/open311.server'
+import { registerDelivery } from './delivery/delivery.server'
 
 /**
  * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
@@ -36,4 +37,5 @@ export function registerCapabilities() {
   registerPetitionAndRepresentativeDatasets()
   registerCityLanguages()
   registerOpen311()
+  registerDelivery()
 }

@@ -52,6 +52,9 @@ export default function AdminHub() {
               <Link to="/admin/api-keys">{t('open311:admin.title')}</Link>
             </li>
             <li>
+              <Link to="/admin/delivery">{t('delivery:admin.title')}</Link>
+            </li>
+            <li>
               <Link to="/admin/representatives">{t('representatives:admin.hubLink')}</Link>
             </li>
             <li>

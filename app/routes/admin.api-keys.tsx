@@ -48,7 +48,13 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   const parsed = issueKeySchema.safeParse(fields)
   if (!parsed.success) return failure(400, translatedErrors(parsed.error, t), fields)
-  const result = await issueApiKey(admin.id, { name: parsed.data.name, departmentId: parsed.data.departmentId ?? null, mayUpdate: parsed.data.mayUpdate === 'on' })
+  const result = await issueApiKey(admin.id, {
+    name: parsed.data.name,
+    departmentId: parsed.data.departmentId ?? null,
+    mayUpdate: parsed.data.mayUpdate === 'on',
+    trusted: parsed.data.trusted === 'on',
+    mayChangeState: parsed.data.mayChangeState === 'on',
+  })
   if (result.kind === 'noSuchDepartment') return failure(400, { departmentId: [t('open311:errors.noSuchDepartment')] }, fields)
   return data<ActionResult>({ done: 'issued', name: parsed.data.name, secret: result.secret })
 }
@@ -89,6 +95,7 @@ export default function AdminApiKeys() {
               <th scope="col">{t('admin.prefix')}</th>
               <th scope="col">{t('admin.department')}</th>
               <th scope="col">{t('admin.mayUpdate')}</th>
+              <th scope="col">{t('admin.trusted')}</th>
               <th scope="col">{t('admin.created')}</th>
               <th scope="col">{t('admin.lastUsed')}</th>
               <th scope="col">{t('admin.status')}</th>
@@ -102,7 +109,8 @@ export default function AdminApiKeys() {
                   <code>{k.prefix}…</code>
                 </td>
                 <td>{k.department ?? t('admin.anyDepartment')}</td>
-                <td>{k.mayUpdate ? t('admin.yes') : t('admin.no')}</td>
+                <td>{k.mayUpdate ? (k.departmentId === null ? t(k.mayChangeState ? 'admin.updatesCouncil' : 'admin.updatesCitizen') : t('admin.yes')) : t('admin.no')}</td>
+                <td>{k.trusted ? t('admin.yes') : t('admin.no')}</td>
                 <td>{k.createdBy ? t('admin.createdBy', { date: when.format(new Date(k.createdAt)), name: k.createdBy }) : when.format(new Date(k.createdAt))}</td>
                 <td>{k.lastUsedAt ? when.format(new Date(k.lastUsedAt)) : t('admin.never')}</td>
                 <td>
@@ -149,6 +157,23 @@ export default function AdminApiKeys() {
         </label>
         <p className="field__hint" id="may-update-hint">
           {t('hints.mayUpdate')}
+        </p>
+        <label className="choice">
+          <input type="checkbox" name="mayChangeState" defaultChecked={values.mayChangeState === 'on'} aria-describedby="may-change-state-hint" /> {t('fields.mayChangeState')}
+        </label>
+        <p className="field__hint" id="may-change-state-hint">
+          {t('hints.mayChangeState')}
+        </p>
+        {errors.mayChangeState ? (
+          <p className="field-error" role="alert">
+            {errors.mayChangeState[0]}
+          </p>
+        ) : null}
+        <label className="choice">
+          <input type="checkbox" name="trusted" defaultChecked={values.trusted === 'on'} aria-describedby="trusted-hint" /> {t('fields.trusted')}
+        </label>
+        <p className="field__hint" id="trusted-hint">
+          {t('hints.trusted')}
         </p>
         <button type="submit">{t('admin.issue')}</button>
       </Form>

@@ -19,6 +19,7 @@ import { reportForViewer, reporterChange, reportStateLabels, reportTimeline, sup
 import { photosOf } from '../modules/reports/photos.server'
 import { reporterUpdateSchema } from '../modules/reports/schema'
 import { StateBadge, Timeline } from '../modules/reports/components/ReportParts'
+import { deliveryStatus } from '../modules/delivery/delivery.server'
 import { serviceAttributes } from '../modules/open311/open311.server'
 import { FlagForm } from '../components/FlagForm'
 import { FollowForm } from '../components/FollowForm'
@@ -45,12 +46,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [user, { t, locale }] = await Promise.all([getUser(request), translatorFor(request)])
   const report = await reportForViewer(id, user, locale)
   if (!report) throw new Response('Not Found', { status: 404 })
-  const [timeline, photos, states, discussion, definitions] = await Promise.all([
+  const [timeline, photos, states, discussion, definitions, delivery] = await Promise.all([
     reportTimeline(id, { locale }),
     photosOf(id),
     reportStateLabels(locale, (code) => t(`reports:states.${code}`)),
     report.stateKind === 'hidden' || report.stateKind === 'unconfirmed' ? null : discussionData(request, user, 'report', id),
     serviceAttributes(report.category.code, locale),
+    // Where it went when its body works outside Plaza (issue 19), as FixMyStreet shows "Sent to …".
+    deliveryStatus(id, locale),
   ])
   const answers = definitions.flatMap((a) => {
     const given = report.attributes[a.code]
@@ -65,6 +68,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     locale,
     report,
     timeline,
+    delivery,
     photos,
     answers,
     labels,
@@ -118,7 +122,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReportPage() {
-  const { report, timeline, photos, answers, labels, discussion, loggedIn, config, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
+  const { report, timeline, delivery, photos, answers, labels, discussion, loggedIn, config, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('reports')
@@ -237,6 +241,7 @@ export default function ReportPage() {
       </div>
       <section aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">{t('page.timeline')}</h2>
+        {delivery ? <DeliveryNote delivery={delivery} locale={locale} /> : null}
         <Timeline entries={timeline} labels={labels} locale={locale} />
       </section>
       {discussion ? <FollowForm targetKind="report" targetId={report.id} back={here} email={followEmail} /> : null}
@@ -245,5 +250,25 @@ export default function ReportPage() {
         <FlagForm action={here} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />
       ) : null}
     </div>
+  )
+}
+
+/** Where the report went when its body works outside Plaza (issue 19). */
+function DeliveryNote({ delivery, locale }: { delivery: { status: string; method: string; sentAt: string | null; externalId: string | null; body: string }; locale: string }) {
+  const { t } = useTranslation('delivery')
+  const method = t(`methods.${delivery.method}`)
+  const date = delivery.sentAt ? new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }).format(new Date(delivery.sentAt)) : ''
+  const text =
+    delivery.status === 'sent'
+      ? delivery.externalId
+        ? t('status.sentRef', { body: delivery.body, method, date, ref: delivery.externalId })
+        : t('status.sent', { body: delivery.body, method, date })
+      : delivery.status === 'failed'
+        ? t('status.failed', { body: delivery.body })
+        : t('status.pending', { body: delivery.body, method })
+  return (
+    <p className="report-page__delivery" data-testid="report-delivery">
+      {text}
+    </p>
   )
 }

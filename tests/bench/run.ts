@@ -23,6 +23,7 @@ import { benchEmbed } from './embed.bench'
 import { benchFaults } from './faults.bench'
 import { benchSetup } from './setup.bench'
 import { benchPhone } from './phone.bench'
+import { benchDelivery } from './delivery.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -42,6 +43,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   faults: benchFaults,
   setup: benchSetup,
   phone: benchPhone,
+  delivery: benchDelivery,
 }
 
 const { values, positionals } = parseArgs({

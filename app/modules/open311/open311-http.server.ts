@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto'
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { z } from 'zod'
+import { config } from '../../lib/config.server'
 import { isLocale } from '../../lib/i18n'
 import { localeOf } from '../../lib/i18n.server'
 import { cityDefaultLocale } from '../../lib/localized.server'
@@ -10,6 +12,7 @@ import {
   authenticateApiKey,
   checkJurisdiction,
   createServiceRequest,
+  createServiceRequestOnce,
   discovery,
   postServiceRequestUpdate,
   serviceDefinition,
@@ -33,7 +36,9 @@ export const BASE_PATH = '/open311/v2/'
 const MAX_BODY_BYTES = 256 * 1024
 /** Requests a key may post per minute (requests and updates together): generous for any back office. */
 export const POSTS_PER_MINUTE = 600
-const postsPerKey = attemptCounter('open311:key', POSTS_PER_MINUTE, 60)
+// OPEN311_POSTS_PER_MINUTE raises it for a city that sends a whole backlog at once (issue 19).
+let postsCounter: ReturnType<typeof attemptCounter> | null = null
+const postsPerKey = () => (postsCounter ??= attemptCounter('open311:key', config().OPEN311_POSTS_PER_MINUTE, 60))
 
 const SHAPES = {
   discovery: { root: 'discovery' },
@@ -143,7 +148,9 @@ export async function open311Response(request: Request): Promise<Response> {
   const r = route(url.pathname)
   const method = request.method.toUpperCase()
   const read = method === 'GET' || method === 'HEAD'
-  const headers = read ? CORS : {}
+  // Every answer, posts and errors included, is readable by a web page on another site: the API
+  // authenticates by api_key, never by the visitor's cookies (app/lib/http.server.ts lets it past CSRF).
+  const headers = CORS
   if (!r) return notFound('json', 'Not an Open311 address', headers)
   if (!isFormat(r.format)) return notFound('json', `Unknown format "${r.format.slice(0, 20)}": use .json or .xml`, headers)
   const format = r.format
@@ -154,7 +161,7 @@ export async function open311Response(request: Request): Promise<Response> {
     return new Response(null, { status: 204, headers: { ...CORS, 'Access-Control-Allow-Methods': postable ? 'GET, HEAD, POST' : 'GET, HEAD', 'Access-Control-Max-Age': '86400' } })
   }
   if (!read && !(method === 'POST' && postable)) {
-    return errorResponse(format, [{ code: 405, description: `${method} is not allowed here (use ${postable ? 'GET or POST' : 'GET'})` }], { Allow: postable ? 'GET, HEAD, POST' : 'GET, HEAD' })
+    return errorResponse(format, [{ code: 405, description: `${method} is not allowed here (use ${postable ? 'GET or POST' : 'GET'})` }], { ...CORS, Allow: postable ? 'GET, HEAD, POST' : 'GET, HEAD' })
   }
 
   if (read) {
@@ -216,7 +223,8 @@ async function answerGet(r: Exclude<Route, { resource: 'unknown' }>, format: For
     case 'servicerequestupdates': {
       const q = updatesQuery.safeParse(query)
       if (!q.success) return bad(issues(q.error))
-      const result = await serviceRequestUpdates(q.data)
+      // With its own key, a client sees the updates it posted under its own update_ids.
+      const result = await serviceRequestUpdates(q.data, new Date(), q.data.api_key ? await authenticateApiKey(q.data.api_key) : null)
       if (!result.ok) return bad(result.errors)
       return ok(SHAPES.updates, result.updates)
     }
@@ -267,7 +275,22 @@ async function readBody(request: Request): Promise<Body> {
   return { ok: true, fields, attributes }
 }
 
+/** Names a request by its parameters (the key aside), for recognising a client's retry. */
+function requestHash(fields: Record<string, string>, attributes: Record<string, string[]>): string {
+  const named = Object.entries(fields)
+    .filter(([k]) => k !== 'api_key')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  const answers = Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+  return createHash('sha256').update(JSON.stringify([named, answers])).digest('hex')
+}
+
 async function answerPost(request: Request, resource: 'requests' | 'servicerequestupdates', format: Format, query: Record<string, string>): Promise<Response> {
+  const answer = await answerPostUncors(request, resource, format, query)
+  for (const [k, v] of Object.entries(CORS)) answer.headers.set(k, v)
+  return answer
+}
+
+async function answerPostUncors(request: Request, resource: 'requests' | 'servicerequestupdates', format: Format, query: Record<string, string>): Promise<Response> {
   const body = await readBody(request)
   if (!body.ok) return errorResponse(format, [body.error])
   const fields = body.fields
@@ -277,9 +300,9 @@ async function answerPost(request: Request, resource: 'requests' | 'servicereque
   if (!key) return errorResponse(format, [{ code: 403, description: secret ? 'Invalid api_key received (unknown or revoked key)' : 'api_key was not provided: posting needs a key issued by this server' }])
   const jurisdiction = checkJurisdiction(fields.jurisdiction_id || query.jurisdiction_id)
   if (jurisdiction) return errorResponse(format, [jurisdiction])
-  const count = await postsPerKey.count(String(key.id))
+  const count = await postsPerKey().count(String(key.id))
   if (count.over) {
-    return errorResponse(format, [{ code: 429, description: `Too many requests with this api_key: at most ${POSTS_PER_MINUTE} a minute; retry in ${count.retryAfterSeconds} s` }], {
+    return errorResponse(format, [{ code: 429, description: `Too many requests with this api_key: at most ${config().OPEN311_POSTS_PER_MINUTE} a minute; retry in ${count.retryAfterSeconds} s` }], {
       'Retry-After': String(count.retryAfterSeconds),
     })
   }
@@ -288,7 +311,9 @@ async function answerPost(request: Request, resource: 'requests' | 'servicereque
   if (resource === 'requests') {
     const input = newServiceRequest.safeParse(fields)
     if (!input.success) return errorResponse(format, issues(input.error))
-    const result = await createServiceRequest(key, input.data, body.attributes, await localeOf(request))
+    const locale = await localeOf(request)
+    // A client's retry of the same request (it gave up waiting) gets the first answer.
+    const result = await createServiceRequestOnce(key, requestHash(fields, body.attributes), () => createServiceRequest(key, input.data, body.attributes, locale))
     if (!result.ok) return errorResponse(format, result.errors)
     return answer(SHAPES.requests, [result.request])
   }

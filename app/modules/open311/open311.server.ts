@@ -9,7 +9,7 @@ import { localize } from '../../lib/localized'
 import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
 import { cityProfile } from '../geo/areas.server'
 import { recordAudit } from '../moderation/moderation.server'
-import { fileReport, triageReport } from '../reports/reports.server'
+import { citizenUpdate, fileReport, triageReport } from '../reports/reports.server'
 import { categoriesServing } from '../reports/routing.server'
 import { isPublic, open311Status } from '../reports/states'
 import { onDepartmentDeleted, onServicesChanged, serviceQuestions, type Question } from '../services/services.server'
@@ -198,6 +198,7 @@ function requestRows() {
         sql<string | null>`(select u.text from report_updates u where u.report_id = r.id and u.public = 1 and u.text != '' and u.kind in ('state', 'update', 'questionnaire') order by u.id desc limit 1)`.as(
           'statusNotes',
         ),
+        'r.media_url as mediaUrl',
         sql<number | null>`case when r.photo_count > 0 then (select p.id from report_photos p where p.report_id = r.id and p.hidden = 0 order by p.position, p.id limit 1) end`.as('photoId'),
       ])
   )
@@ -236,7 +237,7 @@ function toServiceRequest(r: RequestRow, city: string | null, base = config().PU
     lat: r.lat,
     long: r.lng,
     // The photo route (app/routes/reports.photos.$id.$size.tsx) serves public photos to anyone.
-    media_url: r.photoId !== null ? `${base}/reports/photos/${r.photoId}/full.jpg` : null,
+    media_url: r.photoId !== null ? `${base}/reports/photos/${r.photoId}/full.jpg` : r.mediaUrl,
   }
 }
 export type ServiceRequest = ReturnType<typeof toServiceRequest>
@@ -382,6 +383,10 @@ export interface ApiKey {
   name: string
   departmentId: number | null
   mayUpdate: boolean
+  /** Its client checks its users' e-mail: a request with one is public at once. */
+  trusted: boolean
+  /** A council-wide key whose statuses change reports as staff would. */
+  mayChangeState: boolean
 }
 
 export type PostedRequest = { service_request_id: string; service_notice: string; account_id?: string } | { token: string; service_notice: string; account_id?: string }
@@ -389,7 +394,9 @@ export type PostedRequest = { service_request_id: string; service_notice: string
 /**
  * POST requests: files a report for the key's client. Without an e-mail the client vouches for it
  * and it is public at once (service_request_id); with one, the person confirms it by the e-mailed
- * link first (the token flow) — nobody else can make a report public in someone's name.
+ * link first (the token flow) — nobody else can make a report public in someone's name — unless
+ * the key is trusted: its client (FixMyStreet, a city app) has confirmed its users itself, and the
+ * service is `realtime`, so it gets the id at once and Plaza mails nobody.
  */
 export async function createServiceRequest(key: ApiKey, input: NewServiceRequest, attributes: Record<string, string[]>, locale: Locale): Promise<Result<{ request: PostedRequest }>> {
   const code = input.service_code!
@@ -417,9 +424,10 @@ export async function createServiceRequest(key: ApiKey, input: NewServiceRequest
       address: input.address_string ?? null,
       anonymous,
       attributes: checked.answers,
+      mediaUrl: input.media_url ?? null,
       locale,
     },
-    { kind: 'api', apiKeyId: key.id, email, name, confirmed: !email },
+    { kind: 'api', apiKeyId: key.id, email, name, confirmed: !email || key.trusted },
   )
   if (result.kind === 'outsideCity') return fail(400, `The location ${input.lat},${input.long} is outside the area this server covers.`)
   if (result.kind === 'notServedHere') return fail(400, `Service ${code} is not offered at ${input.lat},${input.long} (see services.json?lat=${input.lat}&long=${input.long}).`)
@@ -436,6 +444,55 @@ export async function createServiceRequest(key: ApiKey, input: NewServiceRequest
   }
   const department = await database().db.selectFrom('reports').innerJoin('departments as d', 'd.id', 'reports.department_id').select('d.name').where('reports.id', '=', result.id).executeTakeFirst()
   return { ok: true, request: { service_request_id: String(result.id), service_notice: `Sent to ${department ? localize(department.name, 'en', cityDefaultLocale()) : 'the responsible department'}.`, ...account } }
+}
+
+/** How long a client's retry of the same request gets the first answer instead of a new report. */
+export const REPEAT_WINDOW_MS = 24 * 3600_000
+/** A first attempt still being filed is waited for this long by its retry, then it is stale. */
+const IN_FLIGHT_MS = 60_000
+
+/**
+ * The same request from the same key (byte for byte the same parameters, within a day) is filed
+ * once: a client that gave up waiting and retries gets the first answer (the same
+ * service_request_id or token), and nobody is mailed twice. `requestHash` names the parameters.
+ */
+export async function createServiceRequestOnce(key: ApiKey, requestHash: string, file: () => Promise<Result<{ request: PostedRequest }>>): Promise<Result<{ request: PostedRequest }>> {
+  const db = database()
+  for (let waited = 0; ; waited += 100) {
+    const at = new Date()
+    const claim = await db.write(async (trx) => {
+      const row = await trx.selectFrom('open311_client_requests').select(['id', 'answer', 'created_at']).where('api_key_id', '=', key.id).where('request_hash', '=', requestHash).executeTakeFirst()
+      if (row) {
+        const age = at.getTime() - Date.parse(row.created_at)
+        if (row.answer && age < REPEAT_WINDOW_MS) return { kind: 'answered' as const, answer: JSON.parse(row.answer) as PostedRequest }
+        if (!row.answer && age < IN_FLIGHT_MS) return { kind: 'inFlight' as const }
+        // An old request (or one whose process died) is a new one now.
+        await trx.deleteFrom('open311_client_requests').where('id', '=', row.id).execute()
+      }
+      const mine = await trx.insertInto('open311_client_requests').values({ api_key_id: key.id, request_hash: requestHash, created_at: at.toISOString() }).returning('id').executeTakeFirstOrThrow()
+      return { kind: 'claimed' as const, id: mine.id }
+    })
+    if (claim.kind === 'answered') return { ok: true, request: claim.answer }
+    if (claim.kind === 'inFlight') {
+      if (waited >= 30_000) return fail(409, 'The same request is still being filed: retry in a minute to get its service_request_id.')
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      continue
+    }
+    let result: Result<{ request: PostedRequest }>
+    try {
+      result = await file()
+    } catch (error) {
+      await db.write((trx) => trx.deleteFrom('open311_client_requests').where('id', '=', claim.id).execute())
+      throw error
+    }
+    await db.write(async (trx) => {
+      if (!result.ok) return void (await trx.deleteFrom('open311_client_requests').where('id', '=', claim.id).execute())
+      const id = 'service_request_id' in result.request ? Number(result.request.service_request_id) : null
+      const reportId = id ?? (await trx.selectFrom('reports').select('id').where('open311_token', '=', (result.request as { token: string }).token).executeTakeFirst())?.id ?? null
+      await trx.updateTable('open311_client_requests').set({ answer: JSON.stringify(result.request), report_id: reportId }).where('id', '=', claim.id).execute()
+    })
+    return result
+  }
 }
 
 /** GET tokens/:token — the request's id once it is public (absent while it awaits confirmation). */
@@ -466,7 +523,7 @@ const EXTENDED_STATUS: Record<string, string> = {
  * GET servicerequestupdates: public status changes and updates of public reports, oldest first so a
  * client can continue from the last updated_datetime it saw; same span and limit as requests.
  */
-export async function serviceRequestUpdates(range: { start_date?: Date; end_date?: Date }, now = new Date()) {
+export async function serviceRequestUpdates(range: { start_date?: Date; end_date?: Date }, now = new Date(), reader: ApiKey | null = null) {
   let { start_date: start, end_date: end } = range
   if (!start && !end) end = now
   if (!start) start = new Date(end!.getTime() - MAX_SPAN_DAYS * DAY_MS)
@@ -477,7 +534,7 @@ export async function serviceRequestUpdates(range: { start_date?: Date; end_date
     .db.selectFrom('report_updates as u')
     .innerJoin('reports as r', 'r.id', 'u.report_id')
     .leftJoin('report_states as s', 's.code', 'u.to_state')
-    .select(['u.id', 'u.report_id as reportId', 'u.to_state as state', 's.kind', 'u.text', 'u.created_at as createdAt'])
+    .select(['u.id', 'u.report_id as reportId', 'u.to_state as state', 's.kind', 'u.text', 'u.details', 'u.created_at as createdAt'])
     .where('u.public', '=', 1)
     .where('u.kind', 'in', ['state', 'update', 'questionnaire'])
     .where('u.created_at', '>=', start.toISOString())
@@ -487,16 +544,32 @@ export async function serviceRequestUpdates(range: { start_date?: Date; end_date
     .orderBy('u.id')
     .limit(DEFAULT_LIMIT)
     .execute()
+  // A client reading with its key sees the updates it posted under its own update_id (so it
+  // recognises them and does not import its citizens' words back as the council's).
+  const own = new Map<number, string>()
+  if (reader && rows.length) {
+    const posted = await database()
+      .db.selectFrom('open311_client_updates')
+      .select(['report_update_id', 'client_update_id'])
+      .where('api_key_id', '=', reader.id)
+      .where('report_update_id', 'in', rows.map((u) => u.id))
+      .execute()
+    for (const p of posted) if (p.report_update_id !== null) own.set(p.report_update_id, p.client_update_id)
+  }
   return {
     ok: true as const,
-    updates: rows.map((u) => ({
-      update_id: String(u.id),
-      service_request_id: String(u.reportId),
-      status: (u.state && EXTENDED_STATUS[u.state]) || (u.kind === 'fixed' ? 'fixed' : u.kind === 'open' ? 'open' : 'closed'),
-      updated_datetime: w3cDatetime(u.createdAt),
-      description: u.text,
-      media_url: '',
-    })),
+    updates: rows.map((u) => {
+      const details = u.details ? (JSON.parse(u.details) as { mediaUrl?: unknown }) : null
+      return {
+        update_id: own.get(u.id) ?? String(u.id),
+        service_request_id: String(u.reportId),
+        status: (u.state && EXTENDED_STATUS[u.state]) || (u.kind === 'fixed' ? 'fixed' : u.kind === 'open' ? 'open' : 'closed'),
+        updated_datetime: w3cDatetime(u.createdAt),
+        description: u.text,
+        media_url: typeof details?.mediaUrl === 'string' ? details.mediaUrl : '',
+        ...(own.has(u.id) ? { posted_by_you: true } : {}),
+      }
+    }),
   }
 }
 
@@ -514,37 +587,96 @@ function stateFor(status: UpdateStatus, current: { kind: ReportStateKind }): str
     case 'UNABLE_TO_FIX':
     case 'NO_FURTHER_ACTION':
       return 'unable_to_fix'
+    case 'FOR_TRIAGE':
+      // Back to the start of triage (FixMyStreet's "for triage"), from any state.
+      return 'confirmed'
+    case 'CANCELLED':
+      return current.kind === 'closed' ? undefined : 'closed'
     default:
       return status.toLowerCase()
   }
 }
 
+/** What a citizen's status means coming from a client: "fixed", "open" again, or words only. */
+function citizenStateFor(status: UpdateStatus): 'fixed' | 'open' | undefined {
+  if (status === 'FIXED' || status === 'CLOSED') return 'fixed'
+  if (status === 'OPEN' || status === 'REOPEN') return 'open'
+  return undefined
+}
+
+type UpdateAnswer = { update_id: string; account_id?: string }
+
 /**
- * POST servicerequestupdates: a department's back office changes a report's status and/or posts a
- * public update, as its staff would (audited, on the timeline with source "open311"). The key must be
- * allowed to update and belong to the report's department. The client's update_id is echoed.
+ * POST servicerequestupdates (mySociety's extension). Two kinds of key post here:
+ * - a department's back office (a key bound to the department, or a council-wide key that may
+ *   change states): statuses and public updates as its staff would (audited, source "open311");
+ * - a council-wide client such as FixMyStreet: its citizen's update, under the name given, and a
+ *   citizen's CLOSED or FIXED marks the report "reported fixed" as a reporter may.
+ * The client's update_id is kept: the same one again is answered without a second row, and reads
+ * with the key show it under that id. An empty update of an unchanged status is accepted as done
+ * (a client would otherwise retry it forever); a photo alone (media_url) is an update.
  */
-export async function postServiceRequestUpdate(key: ApiKey, input: NewServiceRequestUpdate): Promise<Result<{ update: { update_id: string; account_id?: string } }>> {
-  if (!key.mayUpdate || key.departmentId === null) return fail(403, 'This api_key may not post service request updates (ask for a key with update rights for a department).')
+export async function postServiceRequestUpdate(key: ApiKey, input: NewServiceRequestUpdate): Promise<Result<{ update: UpdateAnswer }>> {
+  if (!key.mayUpdate) return fail(403, 'This api_key may not post service request updates (ask for a key with update rights).')
   const report = await database().db.selectFrom('reports').select(['id', 'state', 'state_kind', 'department_id']).where('id', '=', input.service_request_id).executeTakeFirst()
   // A report that is not public exists only for its own department.
   if (!report || (!isPublic(report.state_kind) && report.department_id !== key.departmentId)) return fail(404, `service_request_id ${input.service_request_id} was not found`)
-  if (report.department_id !== key.departmentId) return fail(403, `This api_key may not update service request ${report.id}: it belongs to another department.`)
+  if (key.departmentId !== null && report.department_id !== key.departmentId) return fail(403, `This api_key may not update service request ${report.id}: it belongs to another department.`)
+  const answer: UpdateAnswer = { update_id: input.update_id, ...(input.account_id ? { account_id: input.account_id } : {}) }
+
+  // Claimed first: the same update_id posted twice at once is stored once.
+  const at = new Date().toISOString()
+  const claimed = await database().write(async (trx) => {
+    const row = await trx
+      .insertInto('open311_client_updates')
+      .values({ api_key_id: key.id, client_update_id: input.update_id, report_id: report.id, report_update_id: null, created_at: at })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst()
+    return Number(row.numInsertedOrUpdatedRows ?? 0) > 0
+  })
+  if (!claimed) return { ok: true, update: answer }
+  const release = () => database().write((trx) => trx.deleteFrom('open311_client_updates').where('api_key_id', '=', key.id).where('client_update_id', '=', input.update_id).execute())
+  const remember = (updateId: number | null) =>
+    database().write((trx) =>
+      trx.updateTable('open311_client_updates').set({ report_update_id: updateId }).where('api_key_id', '=', key.id).where('client_update_id', '=', input.update_id).execute(),
+    )
+
+  let outcome: Result<{ updateId: number | null }>
+  try {
+    outcome = key.departmentId !== null || key.mayChangeState ? await backOfficeUpdate(key, report, input) : await clientCitizenUpdate(report, input)
+  } catch (error) {
+    await release()
+    throw error
+  }
+  if (!outcome.ok) {
+    await release()
+    return outcome
+  }
+  await remember(outcome.updateId)
+  return { ok: true, update: answer }
+}
+
+async function backOfficeUpdate(key: ApiKey, report: { id: number; state: string; state_kind: ReportStateKind; department_id: number }, input: NewServiceRequestUpdate): Promise<Result<{ updateId: number | null }>> {
   const state = stateFor(input.status, { kind: report.state_kind })
   const result = await triageReport(
-    { userId: null, departments: [key.departmentId], source: 'open311' },
+    { userId: null, departments: key.departmentId !== null ? [key.departmentId] : 'all', source: 'open311' },
     report.id,
-    { ...(state !== undefined && state !== report.state ? { state } : {}), ...(input.description ? { update: input.description } : {}) },
+    {
+      ...(state !== undefined && state !== report.state ? { state } : {}),
+      ...(input.description ? { update: input.description } : {}),
+      ...(input.media_url ? { mediaUrl: input.media_url } : {}),
+    },
   )
   switch (result.kind) {
     case 'ok':
-      return { ok: true, update: { update_id: input.update_id, ...(input.account_id ? { account_id: input.account_id } : {}) } }
+      return { ok: true, updateId: result.updateIds[0] ?? null }
+    case 'nothingToDo':
+      // Already so, and nothing said: done (a refusal would be retried by the client for ever).
+      return { ok: true, updateId: null }
     case 'notFound':
       return fail(404, `service_request_id ${input.service_request_id} was not found`)
     case 'forbidden':
       return fail(403, `This api_key may not update service request ${report.id}: it belongs to another department.`)
-    case 'nothingToDo':
-      return fail(400, `Nothing to change: service request ${report.id} already has status ${input.status} and the description is empty.`)
     case 'unknownState':
       return fail(400, `status ${input.status} has no matching state on this server`)
     case 'badTransition':
@@ -552,6 +684,15 @@ export async function postServiceRequestUpdate(key: ApiKey, input: NewServiceReq
     default:
       return fail(400, `The update could not be applied (${result.kind}).`)
   }
+}
+
+async function clientCitizenUpdate(report: { id: number }, input: NewServiceRequestUpdate): Promise<Result<{ updateId: number | null }>> {
+  const name = [input.first_name, input.last_name].filter(Boolean).join(' ').trim()
+  const to = citizenStateFor(input.status)
+  const result = await citizenUpdate(report.id, { name, text: input.description, mediaUrl: input.media_url ?? null, ...(to ? { to } : {}), source: 'open311' })
+  if (result.kind === 'notFound') return fail(404, `service_request_id ${input.service_request_id} was not found`)
+  if (result.kind === 'nothingToDo') return { ok: true, updateId: null }
+  return { ok: true, updateId: result.updateId }
 }
 
 // ---------------------------------------------------------------- API keys
@@ -569,14 +710,16 @@ export function generateApiKey(): { secret: string; hash: string; prefix: string
 
 export type IssueResult = { kind: 'ok'; id: number; secret: string; prefix: string } | { kind: 'noSuchDepartment' }
 
-export async function issueApiKey(adminId: number, input: { name: string; departmentId: number | null; mayUpdate: boolean }): Promise<IssueResult> {
+export async function issueApiKey(adminId: number, input: { name: string; departmentId: number | null; mayUpdate: boolean; trusted?: boolean; mayChangeState?: boolean }): Promise<IssueResult> {
   const key = generateApiKey()
   return database().write(async (trx) => {
     if (input.departmentId !== null) {
       const department = await trx.selectFrom('departments').select('id').where('id', '=', input.departmentId).executeTakeFirst()
       if (!department) return { kind: 'noSuchDepartment' as const }
     }
-    const mayUpdate = input.mayUpdate && input.departmentId !== null
+    const mayUpdate = input.mayUpdate
+    const trusted = input.trusted ?? false
+    const mayChangeState = mayUpdate && input.departmentId === null && (input.mayChangeState ?? false)
     const row = await trx
       .insertInto('api_keys')
       .values({
@@ -585,6 +728,8 @@ export async function issueApiKey(adminId: number, input: { name: string; depart
         key_prefix: key.prefix,
         department_id: input.departmentId,
         may_update: mayUpdate ? 1 : 0,
+        trusted: trusted ? 1 : 0,
+        may_change_state: mayChangeState ? 1 : 0,
         created_by: adminId,
         created_at: new Date().toISOString(),
       })
@@ -595,7 +740,7 @@ export async function issueApiKey(adminId: number, input: { name: string; depart
       action: 'api_key.issue',
       targetKind: 'api_key',
       targetId: row.id,
-      after: { name: input.name.trim(), prefix: key.prefix, departmentId: input.departmentId, mayUpdate },
+      after: { name: input.name.trim(), prefix: key.prefix, departmentId: input.departmentId, mayUpdate, trusted, mayChangeState },
     })
     return { kind: 'ok' as const, id: row.id, secret: key.secret, prefix: key.prefix }
   })
@@ -633,10 +778,13 @@ export async function listApiKeys(locale: string = cityDefaultLocale()) {
     .leftJoin('users as u', 'u.id', 'k.created_by')
     .select([
       'k.id',
+      'k.department_id as departmentId',
       'k.name',
       'k.key_prefix as prefix',
       'd.name as department',
       'k.may_update as mayUpdate',
+      'k.trusted',
+      'k.may_change_state as mayChangeState',
       'k.created_at as createdAt',
       'u.display_name as createdBy',
       'k.last_used_at as lastUsedAt',
@@ -656,7 +804,7 @@ export async function authenticateApiKey(secret: string | undefined | null): Pro
   if (!secret || !KEY_FORMAT.test(secret.trim())) return null
   const row = await database()
     .db.selectFrom('api_keys')
-    .select(['id', 'name', 'department_id', 'may_update', 'last_used_at'])
+    .select(['id', 'name', 'department_id', 'may_update', 'trusted', 'may_change_state', 'last_used_at'])
     .where('key_hash', '=', hashKey(secret.trim()))
     .where('revoked_at', 'is', null)
     .executeTakeFirst()
@@ -677,5 +825,5 @@ export async function authenticateApiKey(secret: string | undefined | null): Pro
         .execute(),
     )
   }
-  return { id: row.id, name: row.name, departmentId: row.department_id, mayUpdate: row.may_update === 1 }
+  return { id: row.id, name: row.name, departmentId: row.department_id, mayUpdate: row.may_update === 1, trusted: row.trusted === 1, mayChangeState: row.may_change_state === 1 }
 }

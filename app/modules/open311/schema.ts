@@ -12,6 +12,15 @@ const optional = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === 
 export const SERVICE_CODE = /^[a-z0-9][a-z0-9._-]{0,63}$/
 const MAX_LIST = 1000
 
+/** A link to a photo elsewhere: http(s) only (it is shown as a link to people). */
+const mediaUrl = optional(
+  z
+    .string()
+    .trim()
+    .max(2000, 'media_url may be at most 2,000 characters')
+    .refine((v) => /^https?:\/\/[^\s]+$/i.test(v), 'media_url must be an http or https address'),
+)
+
 /**
  * W3C datetime (https://www.w3.org/TR/NOTE-datetime) with a timezone, or a date alone (midnight UTC).
  * A "+01:00" offset sent unencoded in a query string arrives as " 01:00": it is read as "+".
@@ -107,7 +116,7 @@ export const newServiceRequest = z
     phone: person('phone', 50),
     // GeoReport v2: "free form text limited to 4,000 characters".
     description: optional(z.string().transform((v) => v.replace(/\r\n?/g, '\n').trim()).pipe(z.string().max(4000, 'description may be at most 4,000 characters'))),
-    media_url: optional(z.string().max(2000, 'media_url may be at most 2,000 characters')),
+    media_url: mediaUrl,
     // mySociety's extension: FALSE shows the reporter's name on the report's page (default: anonymous).
     public_anonymity_required: optional(z.enum(['TRUE', 'FALSE', 'true', 'false'], { message: 'public_anonymity_required must be TRUE or FALSE' })),
   })
@@ -132,6 +141,9 @@ export const updateStatuses = [
   'NOT_COUNCILS_RESPONSIBILITY',
   'UNABLE_TO_FIX',
   'NO_FURTHER_ACTION',
+  // FixMyStreet's own: back to triage, and withdrawn.
+  'FOR_TRIAGE',
+  'CANCELLED',
 ] as const
 export type UpdateStatus = (typeof updateStatuses)[number]
 
@@ -154,7 +166,7 @@ export const newServiceRequestUpdate = z.object({
   email: person('email', 254),
   first_name: person('first_name', 100),
   last_name: person('last_name', 100),
-  media_url: optional(z.string().max(2000)),
+  media_url: mediaUrl,
   account_id: person('account_id', 200),
 })
 export type NewServiceRequestUpdate = z.infer<typeof newServiceRequestUpdate>
@@ -191,7 +203,11 @@ export const issueKeySchema = z
       .max(100, 'open311:errors.nameTooLong'),
     departmentId: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
     mayUpdate: z.literal('on').optional(),
+    // The client checks its users' e-mail addresses itself: requests with one are public at once.
+    trusted: z.literal('on').optional(),
+    // A council-wide key whose statuses change reports as staff would (else they are citizens').
+    mayChangeState: z.literal('on').optional(),
   })
-  .refine((v) => !v.mayUpdate || v.departmentId !== undefined, { message: 'open311:errors.departmentRequired', path: ['departmentId'] })
+  .refine((v) => !v.mayChangeState || (v.mayUpdate && v.departmentId === undefined), { message: 'open311:errors.mayChangeStateCouncilWide', path: ['mayChangeState'] })
 
 export const revokeKeySchema = z.object({ keyId: z.coerce.number().int().positive() })

@@ -94,6 +94,8 @@ export interface NewReport {
   anonymous: boolean
   photoRefs?: string[]
   attributes?: Record<string, string | string[]>
+  /** A photo elsewhere (an Open311 client's media_url). */
+  mediaUrl?: string | null
   locale: Locale
   /** For demo data and imports: when it was filed. */
   createdAt?: string
@@ -142,6 +144,7 @@ export async function fileReport(input: NewReport, reporter: Reporter): Promise<
         source: reporter.kind === 'api' ? 'open311' : 'web',
         api_key_id: reporter.kind === 'api' ? reporter.apiKeyId : null,
         attributes: JSON.stringify(input.attributes ?? {}),
+        media_url: input.mediaUrl ?? null,
         confirm_token_hash: confirmToken ? hashToken(confirmToken) : null,
         open311_token: open311Token,
         locale: input.locale,
@@ -436,6 +439,9 @@ export async function reportTimeline(reportId: number, options: { includePrivate
   const rows = await q.orderBy('up.id').execute()
   return rows.map((r) => {
     const byReporter = r.authorId !== null && r.authorId === r.reporterId
+    const details = r.details ? (JSON.parse(r.details) as Record<string, unknown>) : null
+    // A citizen's update through another site (Open311 client) carries the name they gave.
+    const givenName = r.authorId === null && typeof details?.name === 'string' && details.name ? details.name : null
     return {
       id: r.id,
       kind: r.kind,
@@ -443,12 +449,12 @@ export async function reportTimeline(reportId: number, options: { includePrivate
       text: r.text,
       fromState: r.fromState,
       toState: r.toState,
-      details: r.details ? localizeDetails(r.kind, JSON.parse(r.details) as Record<string, unknown>, name) : null,
+      details: details ? localizeDetails(r.kind, details, name) : null,
       source: r.source,
       createdAt: r.createdAt,
       byReporter,
       // The reporter's choice to be anonymous covers their updates too.
-      authorName: byReporter && r.anonymous ? null : r.authorName,
+      authorName: byReporter && r.anonymous ? null : (r.authorName ?? givenName),
     }
   })
 }
@@ -513,7 +519,8 @@ async function addUpdate(
 export interface TriageActor {
   userId: number | null
   departments: number[] | 'all'
-  source: 'web' | 'open311'
+  /** 'email': a body's reply to the report's e-mail (app/modules/delivery). */
+  source: 'web' | 'open311' | 'email'
 }
 
 export const actorFromUser = (user: Viewer): TriageActor => ({
@@ -537,6 +544,8 @@ export interface TriageChanges {
   templateId?: number
   /** A private note for staff. */
   note?: string
+  /** A photo elsewhere shown with the public update (Open311 media_url); alone it is an update. */
+  mediaUrl?: string
 }
 
 export type TriageResult =
@@ -669,11 +678,12 @@ async function applyTriage(
         .executeTakeFirst()
       if (auto) updateText = auto.text
     }
+    const media = changes.mediaUrl ? { details: { mediaUrl: changes.mediaUrl } } : {}
     if (stateChanged) {
-      updateIds.push(await addUpdate(trx, { ...base, kind: 'state', public: true, text: updateText, fromState: r.state, toState: newState }))
+      updateIds.push(await addUpdate(trx, { ...base, kind: 'state', public: true, text: updateText, fromState: r.state, toState: newState, ...media }))
       publicResponse = true
-    } else if (updateText) {
-      updateIds.push(await addUpdate(trx, { ...base, kind: 'update', public: true, text: updateText, fromState: r.state, toState: r.state }))
+    } else if (updateText || changes.mediaUrl) {
+      updateIds.push(await addUpdate(trx, { ...base, kind: 'update', public: true, text: updateText, fromState: r.state, toState: r.state, ...media }))
       changed.push('update')
       publicResponse = true
     }
@@ -825,6 +835,43 @@ export async function reporterComment(reportId: number, who: { userId: number } 
     })
     await trx.updateTable('reports').set({ updated_at: now() }).where('id', '=', reportId).execute()
     return { kind: 'ok' as const }
+  })
+}
+
+export type CitizenUpdateResult = { kind: 'ok'; updateId: number; state: string } | { kind: 'notFound' } | { kind: 'nothingToDo' }
+
+/**
+ * A citizen's update that reaches Plaza through another site (an Open311 client such as
+ * FixMyStreet): their words and photo under the name they gave, on the public timeline. Their
+ * "fixed" marks an open report fixed and their "open" reopens a fixed or closed one, as a
+ * reporter may (states.ts); any other status is just words.
+ */
+export async function citizenUpdate(
+  reportId: number,
+  update: { name: string; text: string; mediaUrl?: string | null; to?: 'fixed' | 'open'; source: 'open311' | 'email' },
+): Promise<CitizenUpdateResult> {
+  const text = update.text.trim().slice(0, 4000)
+  return database().write(async (trx) => {
+    const r = await trx.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirst()
+    if (!r || !isPublic(r.state_kind)) return { kind: 'notFound' as const }
+    const to = update.to && canTransition(r.state_kind, update.to, 'reporter') ? update.to : undefined
+    if (!to && !text && !update.mediaUrl) return { kind: 'nothingToDo' as const }
+    const at = now()
+    const state = to === 'fixed' ? 'fixed' : to === 'open' ? 'confirmed' : r.state
+    if (to) {
+      await trx
+        .updateTable('reports')
+        .set({ state, state_kind: to, updated_at: at, ...timestampsFor(to, at, r), ...(to === 'open' ? { duplicate_of: null } : {}) })
+        .where('id', '=', reportId)
+        .execute()
+      await moveStateCount(trx, { departmentId: r.department_id, state: r.state }, { departmentId: r.department_id, state })
+      await updateItem(trx, MAP_KIND, reportId, { status: to })
+    } else {
+      await trx.updateTable('reports').set({ updated_at: at }).where('id', '=', reportId).execute()
+    }
+    const details = { name: update.name.trim().slice(0, 200), ...(update.mediaUrl ? { mediaUrl: update.mediaUrl } : {}), citizen: true }
+    const updateId = await addUpdate(trx, { reportId, authorId: null, kind: to ? 'state' : 'update', public: true, text, fromState: r.state, toState: state, details, source: update.source, at })
+    return { kind: 'ok' as const, updateId, state }
   })
 }
 

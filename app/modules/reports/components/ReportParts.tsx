@@ -61,7 +61,15 @@ export function Timeline({ entries, labels, locale }: { entries: TimelineEntry[]
           </p>
           <p className="timeline__meta">
             <time dateTime={e.createdAt}>{date.format(new Date(e.createdAt))}</time>
-            {e.authorName ? ` · ${e.authorName}` : e.byReporter ? ` · ${t('anonymous')}` : e.source === 'open311' ? ` · ${t('timeline.backOffice')}` : ''}
+            {e.authorName
+              ? ` · ${e.authorName}`
+              : e.byReporter
+                ? ` · ${t('anonymous')}`
+                : e.source === 'open311'
+                  ? ` · ${t('timeline.backOffice')}`
+                  : e.source === 'email'
+                    ? ` · ${t('timeline.byEmail')}`
+                    : ''}
           </p>
           {e.text
             ? e.text.split(/\n{2,}/).map((p, i) => (
@@ -70,6 +78,13 @@ export function Timeline({ entries, labels, locale }: { entries: TimelineEntry[]
                 </p>
               ))
             : null}
+          {typeof e.details?.mediaUrl === 'string' && /^https?:\/\//.test(e.details.mediaUrl) ? (
+            <p className="timeline__media">
+              <a href={e.details.mediaUrl} rel="nofollow noopener noreferrer ugc">
+                {t('timeline.photoLink')}
+              </a>
+            </p>
+          ) : null}
         </li>
       ))}
     </ol>

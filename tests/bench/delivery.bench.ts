@@ -1,0 +1,144 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import SQLite from 'better-sqlite3'
+import { root, startPlaza, target, type Verdict } from './lib'
+
+/**
+ * Delivery (issue 19): N reports (BENCH_DELIVERY_REPORTS, default 10,000) for the roads department
+ * are sent as an Open311 client to a second Plaza on 127.0.0.1 acting as its back office (a real
+ * GeoReport v2 server writing each request with its fsync), then each gets an update there and
+ * the city polls servicerequestupdates and applies them all; N/10 reports for the water company are
+ * sent by e-mail (queued in the outbox with their reply address). Checked: every report sent
+ * exactly once (N distinct ids there, no report twice).
+ * Targets: ≥ 100 reports/s by Open311; polling updates for N open reports ≤ 30 s.
+ */
+
+const FLAG = '--delivery-bench-child'
+const N = Number(process.env.BENCH_DELIVERY_REPORTS ?? 10_000)
+
+/** Runs in a child process with the city's database: the delivery job as Plaza runs it. */
+async function child(cityDb: string, officeUrl: string, officeDb: string, n: number) {
+  process.env.DATABASE_PATH = cityDb
+  process.env.LOG_LEVEL = 'silent'
+  process.env.DB_SYNCHRONOUS = 'NORMAL'
+  const { database } = await import('../../app/lib/db.server')
+  const { generateApiKey } = await import('../../app/modules/open311/open311.server')
+  const { sendDueDeliveries, pollBody } = await import('../../app/modules/delivery/delivery.server')
+  const db = database()
+  // The back office's key for the city: trusted (it confirms its reporters).
+  const key = generateApiKey()
+  const office = new SQLite(officeDb)
+  office.pragma('busy_timeout = 10000')
+  office.prepare(`insert into api_keys (name, key_hash, key_prefix, trusted, created_at) values ('City', ?, ?, 1, ?)`).run(key.hash, key.prefix, new Date().toISOString())
+  const officeBefore = (office.prepare(`select count(*) as n from reports`).get() as { n: number }).n
+  office.close()
+
+  const city = new SQLite(cityDb)
+  city.pragma('busy_timeout = 10000')
+  const dept = (slug: string) => (city.prepare('select id from departments where slug = ?').get(slug) as { id: number }).id
+  const roads = dept('roads')
+  const water = dept('water')
+  const at = new Date().toISOString()
+  city.prepare(`insert into delivery_methods (department_id, method, enabled, endpoint, api_key, updated_at) values (?, 'open311', 0, ?, ?, ?)`).run(roads, `${officeUrl}/open311/v2`, key.secret, at)
+  city.prepare(`insert into delivery_methods (department_id, method, enabled, email, updated_at) values (?, 'email', 0, 'reports@water.example', ?)`).run(water, at)
+  const template = (code: string) => city.prepare(`select r.* from reports r join report_categories c on c.id = r.category_id where c.code = ? and r.state_kind = 'open' limit 1`).get(code) as Record<string, unknown>
+  const copy = (row: Record<string, unknown>, count: number, tag: string, attributes: string) => {
+    const insert = city.prepare(
+      `insert into reports (category_id, department_id, state, state_kind, title, description, lat, lng, area_id, district_id, reporter_name, anonymous, source, attributes, locale, created_at, confirmed_at, updated_at)
+       values (?, ?, 'confirmed', 'open', ?, ?, ?, ?, ?, ?, 'Bench', 1, 'web', ?, 'en', ?, ?, ?)`,
+    )
+    const queue = city.prepare(`insert into report_deliveries (report_id, department_id, method, status, next_attempt_at, created_at) values (?, ?, ?, 'pending', ?, ?)`)
+    city.transaction(() => {
+      for (let i = 0; i < count; i++) {
+        const r = insert.run(row.category_id, row.department_id, `${tag} ${i}`, `${tag} number ${i}: a report of ordinary length.`, row.lat, row.lng, row.area_id, row.district_id, attributes, at, at, at)
+        queue.run(r.lastInsertRowid, row.department_id, tag === 'bench-open311' ? 'open311' : 'email', at, at)
+      }
+    })()
+  }
+  copy(template('pothole'), n, 'bench-open311', '{"depth":"deep"}')
+  copy(template('blocked-drain'), Math.ceil(n / 10), 'bench-email', '{}')
+
+  // E-mail: the body switched on, the run timed.
+  city.prepare('update delivery_methods set enabled = 1 where department_id = ?').run(water)
+  let t = performance.now()
+  const mailed = await sendDueDeliveries(1_000_000)
+  const mailSeconds = (performance.now() - t) / 1000
+  // Open311.
+  city.prepare('update delivery_methods set enabled = 1 where department_id = ?').run(roads)
+  t = performance.now()
+  const sent = await sendDueDeliveries(1_000_000)
+  const sendSeconds = (performance.now() - t) / 1000
+  const distinct = (city.prepare(`select count(distinct external_id) as n from report_deliveries where department_id = ? and status = 'sent'`).get(roads) as { n: number }).n
+
+  // The back office answers every report once: then an update on each, and the city polls.
+  const officeRw = new SQLite(officeDb)
+  officeRw.pragma('busy_timeout = 10000')
+  const filedThere = (officeRw.prepare(`select count(*) as n from reports`).get() as { n: number }).n - officeBefore
+  // Spread over the last N × 10 ms, as a day's work would be: GeoReport datetimes have whole seconds,
+  // and a client pages by them, so no more than a page may share one second.
+  const ids = (officeRw.prepare(`select id from reports where description like '%bench-open311 number %' order by id`).all() as Array<{ id: number }>).map((x) => x.id)
+  const first = Date.now() - ids.length * 10 - 2000
+  const addUpdate = officeRw.prepare(
+    `insert into report_updates (report_id, author_id, kind, public, text, from_state, to_state, source, created_at) values (?, null, 'state', 1, 'Inspected by the crew.', 'confirmed', 'investigating', 'web', ?)`,
+  )
+  officeRw.transaction(() => ids.forEach((id, i) => addUpdate.run(id, new Date(first + i * 10).toISOString())))()
+  officeRw.prepare(`update reports set state = 'investigating' where description like '%bench-open311 number %'`).run()
+  officeRw.close()
+  city.prepare('update delivery_methods set polled_until = ? where department_id = ?').run(new Date(first - 60_000).toISOString(), roads)
+  t = performance.now()
+  const polled = await pollBody(roads, new Date(Date.now() + 5000))
+  const pollSeconds = (performance.now() - t) / 1000
+  const moved = (city.prepare(`select count(*) as n from reports where title like 'bench-open311 %' and state = 'investigating'`).get() as { n: number }).n
+  city.close()
+  await db.close?.()
+  console.log(JSON.stringify({ mailed, mailSeconds, sent, sendSeconds, distinct, filedThere, polled, pollSeconds, moved }))
+}
+
+if (process.argv.includes(FLAG)) {
+  const at = process.argv.indexOf(FLAG)
+  await child(process.argv[at + 1]!, process.argv[at + 2]!, process.argv[at + 3]!, Number(process.argv[at + 4]))
+  process.exit(0)
+}
+
+export async function benchDelivery(): Promise<Verdict[]> {
+  console.log(`\nDelivery: ${N.toLocaleString('en')} reports to an Open311 back office (a second Plaza), ${Math.ceil(N / 10).toLocaleString('en')} by e-mail, then polling their updates`)
+  // The city's database (demo seed) and the back office, each a real Plaza; the city's jobs run in the bench's child.
+  // One after the other: each seeds its demo city on start.
+  const city = await startPlaza({ BACKGROUND_JOBS: 'false', WEB_CONCURRENCY: '1' })
+  const office = await startPlaza({ BACKGROUND_JOBS: 'false', OPEN311_POSTS_PER_MINUTE: '1000000' }).catch(async (error) => {
+    await city.stop()
+    throw error
+  })
+  try {
+    const out = await new Promise<string>((resolve, reject) => {
+      const c = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), FLAG, city.databasePath!, office.url, office.databasePath!, String(N)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      let text = ''
+      c.stdout.on('data', (d: Buffer) => (text += d))
+      c.stderr.on('data', (d: Buffer) => (text += d))
+      c.on('exit', (code) => (code === 0 ? resolve(text) : reject(new Error(`delivery bench child failed:\n${text}`))))
+    })
+    const r = JSON.parse(out.trim().split('\n').at(-1)!) as {
+      mailed: { sent: number; failed: number }
+      mailSeconds: number
+      sent: { sent: number; failed: number }
+      sendSeconds: number
+      distinct: number
+      filedThere: number
+      polled: { applied: number; seen: number }
+      pollSeconds: number
+      moved: number
+    }
+    const rate = r.sent.sent / r.sendSeconds
+    const mailRate = r.mailed.sent / r.mailSeconds
+    console.log(`  e-mail:  ${r.mailed.sent} queued with reply addresses in ${r.mailSeconds.toFixed(1)} s — ${mailRate.toFixed(0)} reports/s`)
+    console.log(`  Open311: ${r.sent.sent} sent (${r.sent.failed} failed) in ${r.sendSeconds.toFixed(1)} s — ${rate.toFixed(0)} reports/s; ${r.distinct} distinct ids kept, ${r.filedThere} reports filed there`)
+    console.log(`  polling: ${r.polled.seen} updates read, ${r.polled.applied} applied in ${r.pollSeconds.toFixed(1)} s; ${r.moved} reports now investigating`)
+    return [
+      target('delivery: Open311 reports/s', rate >= 100, `${rate.toFixed(0)} reports/s (target ≥ 100)`),
+      target('delivery: nothing sent twice', r.sent.sent === N && r.distinct === N && r.filedThere === N, `${r.sent.sent} sent, ${r.distinct} distinct ids, ${r.filedThere} filed by the back office (expected ${N} each)`),
+      target('delivery: polling updates', r.pollSeconds <= 30 && r.polled.applied === N && r.moved === N, `${r.polled.applied} of ${N} applied in ${r.pollSeconds.toFixed(1)} s (target ≤ 30 s)`),
+    ]
+  } finally {
+    await Promise.all([city.stop(), office.stop()])
+  }
+}
