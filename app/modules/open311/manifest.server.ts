@@ -1,0 +1,13 @@
+import { defineManifest } from '../manifest'
+
+/** The Open311 GeoReport v2 API. What it plugs into Plaza (docs/architecture.md). */
+export const manifest = defineManifest({
+  name: 'open311',
+  routes: ['/open311', '/admin/api-keys'],
+  permissions: ['admin:settings'],
+  jobs: [],
+  datasets: [],
+  feeds: [],
+  mapLayers: [],
+  followableKinds: [],
+})
