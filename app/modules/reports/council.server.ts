@@ -21,7 +21,7 @@ import {
   type TriageResult,
   type Viewer,
 } from './reports.server'
-import { categoriesServing, routeReport } from './routing.server'
+import { categoriesServing, routeReport } from './department-routing.server'
 import { canTransition, isPublic } from './states'
 import { csvHeader, csvRows, type CsvValue } from '../../lib/csv'
 import { pagedExport } from '../../lib/paged-export'
