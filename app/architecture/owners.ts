@@ -119,5 +119,4 @@ export const knownCycles: Record<string, string> = {
   'modules/geo ↔ modules/reports': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
   'modules/notifications ↔ modules/petitions': "only notifications/feeds.server.ts's petition feed reads petitions' public states; notify.server no longer imports petitions (registerFollowable).",
   'modules/notifications ↔ modules/proposals': "only notifications/feeds.server.ts's proposal feed reads proposals' public states; notify.server no longer imports proposals (registerFollowable).",
-  'modules/notifications ↔ modules/reports': 'notifications/feeds*.ts use the feed writer in reports/feeds.server.ts, which moves to app/lib (issue 23, shared infrastructure).',
 }

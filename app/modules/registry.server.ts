@@ -1,41 +1,55 @@
-import { registerCommentModeration } from './deliberation/deliberation.server'
-import { registerAreaDiscussions } from './deliberation/kinds.server'
-import { registerReportKinds } from './reports/kinds.server'
-import { registerReportAlerts } from './reports/alerts.server'
-import { registerProposalKinds } from './proposals/kinds.server'
-import { registerPetitionKinds } from './petitions/kinds.server'
-import { registerPetitionSignatures } from './petitions/signatures.server'
-import { registerProposalVoting } from './voting/processes.server'
-import { registerVoting } from './voting/voting.server'
-import { registerLetterMail } from './letters/letters.server'
-import { registerCoreDatasets } from './opendata/sources.server'
-import { registerPetitionAndRepresentativeDatasets } from './opendata/sources-more.server'
-import { registerCityLanguages } from './city/register.server'
-import { registerOpen311 } from './open311/open311.server'
-import { registerDelivery } from './delivery/delivery.server'
+import type { CapabilityManifest } from './manifest'
+import { manifest as accounts } from './accounts/manifest.server'
+import { manifest as city } from './city/manifest.server'
+import { manifest as configuration } from './configuration/manifest.server'
+import { manifest as deliberation } from './deliberation/manifest.server'
+import { manifest as delivery } from './delivery/manifest.server'
+import { manifest as embed } from './embed/manifest.server'
+import { manifest as geo } from './geo/manifest.server'
+import { manifest as letters } from './letters/manifest.server'
+import { manifest as moderation } from './moderation/manifest.server'
+import { manifest as notifications } from './notifications/manifest.server'
+import { manifest as open311 } from './open311/manifest.server'
+import { manifest as opendata } from './opendata/manifest.server'
+import { manifest as petitions } from './petitions/manifest.server'
+import { manifest as proposals } from './proposals/manifest.server'
+import { manifest as reports } from './reports/manifest.server'
+import { manifest as services } from './services/manifest.server'
+import { manifest as voting } from './voting/manifest.server'
 
 /**
- * Capabilities register what they take part in (discussions, moderation, …) here, once per process.
- * Called from entry.server.tsx at start; tests call it before using the modules. (Plain
- * side-effect imports would be dropped: the package is marked "sideEffects": false.)
+ * Every capability's manifest (app/modules/<name>/manifest.server.ts), in the order they plug in:
+ * discussions and moderation first, then the kinds that use them. The registry reads these and
+ * nothing else; adding a capability is one line here. (Plain side-effect imports would be
+ * dropped: the package is marked "sideEffects": false.)
  */
+export const manifests: readonly CapabilityManifest[] = [
+  deliberation,
+  reports,
+  proposals,
+  petitions,
+  voting,
+  letters,
+  opendata,
+  city,
+  accounts,
+  configuration,
+  embed,
+  geo,
+  moderation,
+  notifications,
+  open311,
+  services,
+  delivery,
+]
+
 let registered = false
+/**
+ * Plugs every capability in, once per process. Called from entry.server.tsx at start; tests call
+ * it before using the modules.
+ */
 export function registerCapabilities() {
   if (registered) return
   registered = true
-  registerAreaDiscussions()
-  registerCommentModeration()
-  registerReportKinds()
-  registerReportAlerts()
-  registerProposalKinds()
-  registerPetitionKinds()
-  registerPetitionSignatures()
-  registerProposalVoting()
-  registerVoting()
-  registerLetterMail()
-  registerCoreDatasets()
-  registerPetitionAndRepresentativeDatasets()
-  registerCityLanguages()
-  registerOpen311()
-  registerDelivery()
+  for (const manifest of manifests) manifest.register?.()
 }

@@ -9,7 +9,7 @@ import { areaNameById } from '../modules/geo/names.server'
 import { Field, FormMessage } from '../components/forms'
 import { resendConfirmation, updateProfile, userRoles } from '../modules/accounts/accounts.server'
 import { profileSchema } from '../modules/accounts/schema'
-import { parseForm, type FormFailure } from '../modules/accounts/routing.server'
+import { parseForm, type FormFailure } from '../modules/accounts/form.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request)

@@ -6,7 +6,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { Field } from '../components/forms'
 import { deleteAccount } from '../modules/accounts/accounts.server'
 import { deleteSchema } from '../modules/accounts/schema'
-import { fail, parseForm, redirectClearingSession, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, parseForm, redirectClearingSession, type FormFailure } from '../modules/accounts/form.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request)

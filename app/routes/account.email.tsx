@@ -6,7 +6,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { Field, FormMessage } from '../components/forms'
 import { requestEmailChange } from '../modules/accounts/accounts.server'
 import { emailChangeSchema } from '../modules/accounts/schema'
-import { fail, parseForm, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, parseForm, type FormFailure } from '../modules/accounts/form.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   await requireUser(request)

@@ -7,7 +7,7 @@ import { areaNameById } from '../modules/geo/names.server'
 import { Field, FormMessage } from '../components/forms'
 import { verifyResidence } from '../modules/accounts/census.server'
 import { verifySchema } from '../modules/accounts/schema'
-import { fail, parseForm, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, parseForm, type FormFailure } from '../modules/accounts/form.server'
 import { cityProfile } from '../modules/geo/areas.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {

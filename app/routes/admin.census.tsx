@@ -6,7 +6,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { readForm } from '../lib/forms.server'
 import { Field, FormMessage } from '../components/forms'
 import { censusSize, importCensus, type CensusReport } from '../modules/accounts/census.server'
-import { fail, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, type FormFailure } from '../modules/accounts/form.server'
 
 const MAX_BYTES = 50 * 1024 * 1024
 

@@ -6,7 +6,7 @@ import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
-import { fail, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, type FormFailure } from '../modules/accounts/form.server'
 import { applyConfiguration, stageConfiguration, stagedConfiguration, type ConfigurationProblem } from '../modules/configuration/configuration.server'
 import { describeProblem } from '../modules/geo/import/messages'
 

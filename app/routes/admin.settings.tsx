@@ -5,7 +5,7 @@ import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { Field, FormMessage, fieldIds } from '../components/forms'
-import { fail, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, type FormFailure } from '../modules/accounts/form.server'
 import { citySettings, saveCitySettings, savedSettingKeys } from '../modules/city/settings.server'
 import {
   civicActions,
@@ -17,7 +17,7 @@ import {
   settingsFromForm,
   settingsToForm,
 } from '../modules/city/settings-definitions'
-import { cityErrors } from '../modules/city/routing.server'
+import { cityErrors } from '../modules/city/form.server'
 
 /**
  * /admin/settings: what the council decides (thresholds, durations, verification levels, letter

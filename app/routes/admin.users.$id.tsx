@@ -10,7 +10,7 @@ import { deactivateStaff, grantStaffRole, reactivateStaff, revokeStaffRole } fro
 import { deactivateSchema } from '../modules/city/schema'
 import { namesIn } from '../lib/localized.server'
 import { grantRoleSchema, removeRoleSchema } from '../modules/accounts/schema'
-import { fail, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, type FormFailure } from '../modules/accounts/form.server'
 import { roles } from '../modules/accounts/policy'
 
 async function target(id: string | undefined) {

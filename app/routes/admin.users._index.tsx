@@ -6,11 +6,11 @@ import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { namesIn } from '../lib/localized.server'
 import { findUsers, listDepartments } from '../modules/accounts/accounts.server'
-import { fail, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, type FormFailure } from '../modules/accounts/form.server'
 import { inviteStaff, listInvitations, revokeInvitation } from '../modules/city/invitations.server'
 import { siteIdentity } from '../modules/city/identity.server'
 import { inviteSchema, revokeInvitationSchema } from '../modules/city/schema'
-import { cityErrors } from '../modules/city/routing.server'
+import { cityErrors } from '../modules/city/form.server'
 import { InviteForm, InvitationList, readInvitedRoles } from '../modules/city/components/Invitations'
 
 export async function loader({ request }: LoaderFunctionArgs) {

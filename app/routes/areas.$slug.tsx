@@ -16,7 +16,7 @@ import { ItemList } from '../components/map/ItemList'
 import { kindColour } from '../components/map/layers'
 import type { FeatureCollectionAnswer, LayerInfo } from '../components/map/types'
 import { getUser } from '../modules/accounts/auth.server'
-import { discussionData } from '../modules/deliberation/routing.server'
+import { discussionData } from '../modules/deliberation/page.server'
 import { Discussion } from '../modules/deliberation/components/Discussion'
 import { FollowForm } from '../components/FollowForm'
 

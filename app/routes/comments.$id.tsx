@@ -9,7 +9,7 @@ import { safeRedirectPath } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
 import { commentThread, deleteComment, editComment, mayTakePart, voteComment } from '../modules/deliberation/deliberation.server'
-import { viewerOf } from '../modules/deliberation/routing.server'
+import { viewerOf } from '../modules/deliberation/page.server'
 import { CommentItem } from '../modules/deliberation/components/Discussion'
 import { flagContent } from '../modules/moderation/moderation.server'
 

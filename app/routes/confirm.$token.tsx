@@ -6,7 +6,7 @@ import { logger } from '../lib/logger.server'
 import { Field, FormMessage } from '../components/forms'
 import { confirmEmail, resendConfirmation } from '../modules/accounts/accounts.server'
 import { emailOnlySchema } from '../modules/accounts/schema'
-import { parseForm, type FormFailure } from '../modules/accounts/routing.server'
+import { parseForm, type FormFailure } from '../modules/accounts/form.server'
 
 // Following the e-mailed link confirms the address (a mail scanner that follows it first only
 // proves what the link proves: that the mailbox received it).

@@ -10,7 +10,7 @@ import { formFields, readForm } from '../lib/forms.server'
 import { isHoneypotFilled } from '../lib/honeypot'
 import { FormMessage } from '../components/forms'
 import { discussableExists, isDiscussable, postComment } from '../modules/deliberation/deliberation.server'
-import { discussionData } from '../modules/deliberation/routing.server'
+import { discussionData } from '../modules/deliberation/page.server'
 import { Discussion } from '../modules/deliberation/components/Discussion'
 
 /**

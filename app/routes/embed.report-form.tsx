@@ -15,7 +15,7 @@ import { reportFormPlace } from '../modules/embed/widgets.server'
 import { checkAttributes, serviceAttributes } from '../modules/open311/open311.server'
 import { fileReport, guestFilings } from '../modules/reports/reports.server'
 import { pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
-import { categoriesServing } from '../modules/reports/routing.server'
+import { categoriesServing } from '../modules/reports/department-routing.server'
 import { MAX_PHOTOS, guestSchema, newReportSchema } from '../modules/reports/schema'
 
 /**

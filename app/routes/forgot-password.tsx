@@ -7,7 +7,7 @@ import { Field, FormMessage } from '../components/forms'
 import { HoneypotField } from '../components/HoneypotField'
 import { requestPasswordReset } from '../modules/accounts/accounts.server'
 import { emailOnlySchema } from '../modules/accounts/schema'
-import { parseForm, type FormFailure } from '../modules/accounts/routing.server'
+import { parseForm, type FormFailure } from '../modules/accounts/form.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t } = await translatorFor(request)

@@ -5,7 +5,7 @@ import { useTranslation } from 'react-i18next'
 import { requestMeta } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { Field, FormMessage } from '../components/forms'
-import { fail, parseForm, passwordMessage, redirectWithSession, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, parseForm, passwordMessage, redirectWithSession, type FormFailure } from '../modules/accounts/form.server'
 import { acceptInvitation, invitationByToken, type InvitationState } from '../modules/city/invitations.server'
 import { acceptSchema } from '../modules/city/schema'
 

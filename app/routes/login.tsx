@@ -8,7 +8,7 @@ import { safeRedirectPath } from '../lib/forms'
 import { Field, FormMessage } from '../components/forms'
 import { logIn } from '../modules/accounts/accounts.server'
 import { loginSchema } from '../modules/accounts/schema'
-import { fail, parseForm, redirectWithSession, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, parseForm, redirectWithSession, type FormFailure } from '../modules/accounts/form.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const redirectTo = safeRedirectPath(new URL(request.url).searchParams.get('redirectTo'), '/account')

@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next'
 import { getUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { logOut } from '../modules/accounts/accounts.server'
-import { redirectClearingSession } from '../modules/accounts/routing.server'
+import { redirectClearingSession } from '../modules/accounts/form.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t } = await translatorFor(request)

@@ -2,7 +2,7 @@ import type { LoaderFunctionArgs } from '@remix-run/node'
 import { getUser } from '../modules/accounts/auth.server'
 import { can } from '../modules/accounts/policy'
 import { imageVariant } from '../modules/proposals/images.server'
-import { imageResponse } from '../modules/reports/photos.server'
+import { imageResponse } from '../lib/images.server'
 
 /**
  * GET /proposals/images/:id/(full|medium|thumb).jpg[?key=KEY] — a proposal's image, re-encoded

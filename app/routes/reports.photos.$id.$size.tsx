@@ -1,7 +1,8 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { getUser } from '../modules/accounts/auth.server'
 import { can } from '../modules/accounts/policy'
-import { imageResponse, photoVariant } from '../modules/reports/photos.server'
+import { imageResponse } from '../lib/images.server'
+import { photoVariant } from '../modules/reports/photos.server'
 
 /**
  * GET /reports/photos/:id/(full|medium|thumb).jpg[?key=KEY] — a report photo, re-encoded without

@@ -1,6 +1,6 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
 import { representativePhoto } from '../modules/letters/representatives.server'
-import { imageResponse } from '../modules/reports/photos.server'
+import { imageResponse } from '../lib/images.server'
 
 /**
  * GET /representatives/photos/:id/(photo|thumb).jpg — a representative's portrait, re-encoded

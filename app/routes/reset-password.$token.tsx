@@ -6,7 +6,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { Field, FormMessage } from '../components/forms'
 import { checkResetToken, resetPassword } from '../modules/accounts/accounts.server'
 import { resetSchema } from '../modules/accounts/schema'
-import { fail, parseForm, passwordMessage, redirectWithSession, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, parseForm, passwordMessage, redirectWithSession, type FormFailure } from '../modules/accounts/form.server'
 
 // Showing the form uses nothing up; the token is spent only when the new password is saved.
 export async function loader({ request, params }: LoaderFunctionArgs) {

@@ -9,7 +9,7 @@ import { Field, FormMessage } from '../components/forms'
 import { HoneypotField } from '../components/HoneypotField'
 import { signUp } from '../modules/accounts/accounts.server'
 import { signupSchema } from '../modules/accounts/schema'
-import { fail, parseForm, passwordMessage, type FormFailure } from '../modules/accounts/routing.server'
+import { fail, parseForm, passwordMessage, type FormFailure } from '../modules/accounts/form.server'
 import { cityProfile } from '../modules/geo/areas.server'
 
 export async function loader({ request }: LoaderFunctionArgs) {

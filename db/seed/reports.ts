@@ -202,7 +202,7 @@ export const demoReportsStep: SeedStep = {
       return { created: 0 }
     }
     const { fileReport, triageReport, reporterChange, supportReport } = await import('../../app/modules/reports/reports.server')
-    const { forgetRoutingRules } = await import('../../app/modules/reports/routing.server')
+    const { forgetRoutingRules } = await import('../../app/modules/reports/department-routing.server')
     const { useDatabase } = await import('../../app/lib/db.server')
     // The reports module writes through database(): point it at the database being seeded.
     const restore = useDatabase(database)
@@ -215,7 +215,7 @@ export const demoReportsStep: SeedStep = {
     }
     async function seedReports() {
     const { areasContaining } = await import('../../app/modules/geo/lookup.server')
-    const { categoriesServing } = await import('../../app/modules/reports/routing.server')
+    const { categoriesServing } = await import('../../app/modules/reports/department-routing.server')
     const { mulberry32 } = await import('./random')
     const random = mulberry32(options.seed + 606)
     const city = await db.selectFrom('areas').select(['min_lng', 'min_lat', 'max_lng', 'max_lat']).where('level', '=', 'city').executeTakeFirst()

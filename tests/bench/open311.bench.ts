@@ -19,7 +19,7 @@ async function seedReports(file: string, count: number) {
   process.env.LOG_LEVEL = 'silent'
   const { database } = await import('../../app/lib/db.server')
   const { fileReport, triageReport } = await import('../../app/modules/reports/reports.server')
-  const { categoriesServing } = await import('../../app/modules/reports/routing.server')
+  const { categoriesServing } = await import('../../app/modules/reports/department-routing.server')
   const db = database()
   const points = await db.db.selectFrom('reports').select(['lat', 'lng']).execute()
   if (points.length === 0) throw new Error('no demo reports to take points from')

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto'
 import sanitizeHtml from 'sanitize-html'
-import sharp from 'sharp'
+import { renderPng } from '../../lib/images.server'
 
 /**
  * The logo and favicon an administrator uploads. An SVG is rebuilt from an allow-list of drawing
  * elements and presentation attributes (sanitize-html in XML mode): scripts, event handlers,
  * links, embedded images and foreign content (HTML inside the SVG) do not survive. Any other
- * image is decoded and re-encoded as PNG by sharp, so nothing but pixels is kept.
+ * image is decoded and re-encoded as PNG by the shared image pipeline (app/lib/images.server.ts),
+ * so nothing but pixels is kept.
  */
 
 export const MAX_ASSET_BYTES = 1024 * 1024
@@ -149,11 +150,7 @@ export async function prepareAsset(kind: 'logo' | 'favicon', bytes: Buffer): Pro
   }
   try {
     const size = kind === 'logo' ? 512 : 64
-    const body = await sharp(bytes, { limitInputPixels: 40_000_000 })
-      .rotate()
-      .resize(size, size, { fit: kind === 'logo' ? 'inside' : 'contain', withoutEnlargement: kind === 'logo', background: { r: 0, g: 0, b: 0, alpha: 0 } })
-      .png()
-      .toBuffer()
+    const body = await renderPng(bytes, size, kind === 'logo' ? 'inside' : 'contain')
     return { ok: true, contentType: 'image/png', body, etag: etagOf(body) }
   } catch {
     return { ok: false, problem: 'notImage' }

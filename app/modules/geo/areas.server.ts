@@ -6,6 +6,7 @@ import { districtColours } from './colours'
 import { forgetAreaGeometries } from './lookup.server'
 import { localize } from '../../lib/localized'
 import { cityDefaultLocale } from '../../lib/localized.server'
+import { escapeXml } from '../../lib/xml'
 
 /** Read side of the areas (city → districts → neighbourhoods). */
 
@@ -102,8 +103,6 @@ export function cityOverview(locale?: string): Promise<CityOverview | null> {
     return { city, districts, neighbourhoodCount: neighbourhoods.length, areaKm2: cityRow.area_m2 / 1e6, mapWidth: view.width, mapHeight: view.height }
   })
 }
-
-const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
 
 /**
  * The city, its districts (coloured as in the legends) and neighbourhood outlines as one SVG

@@ -1,4 +1,5 @@
 import { parse } from 'csv-parse/sync'
+import { csvRows } from '../../lib/csv'
 import type { Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
 import { database, nowIso } from '../../lib/db.server'
@@ -256,11 +257,11 @@ export async function applyImport(actorId: number, input: Buffer | string, optio
   })
 }
 
-/** The template administrators download: the header and two example rows. */
+/** The template administrators download: the header and two example rows (the shared CSV writer). */
 export function representativesCsvTemplate(): string {
-  return [
-    CSV_COLUMNS.join(','),
-    'Aina Ferrer,Neighbourhood councillor,Concejala de barrio,Conseillère de quartier,neighbourhood,el-molinar,Valmera Verda,aina.ferrer@council.valmera.example,2023-06-17,',
-    '"Puig, Marc",District councillor,Concejal de distrito,Conseiller de district,district,ribera-nord,Independent,marc.puig@council.valmera.example,2023-06-17,2027-06-16',
-  ].join('\r\n') + '\r\n'
+  return csvRows([
+    CSV_COLUMNS,
+    ['Aina Ferrer', 'Neighbourhood councillor', 'Concejala de barrio', 'Conseillère de quartier', 'neighbourhood', 'el-molinar', 'Valmera Verda', 'aina.ferrer@council.valmera.example', '2023-06-17', ''],
+    ['Puig, Marc', 'District councillor', 'Concejal de distrito', 'Conseiller de district', 'district', 'ribera-nord', 'Independent', 'marc.puig@council.valmera.example', '2023-06-17', '2027-06-16'],
+  ])
 }

@@ -1,6 +1,7 @@
 import type { TFunction } from 'i18next'
 import { redirect } from '@remix-run/node'
-import { photoErrorMessage, photoMaxBytes } from '../reports/photos.server'
+import { photoMaxBytes } from '../../lib/images.server'
+import { photoErrorMessage } from '../reports/photos.server'
 import { areaOptions } from '../geo/areas.server'
 import { database } from '../../lib/db.server'
 import { parseLocalized } from '../../lib/localized'

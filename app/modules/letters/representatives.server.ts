@@ -1,5 +1,4 @@
 import { sql, type Transaction } from 'kysely'
-import sharp from 'sharp'
 import type { AreaLevel, Database } from '../../../db/schema'
 import { database, nowIso } from '../../lib/db.server'
 import { localize } from '../../lib/localized'
@@ -8,7 +7,7 @@ import type { FieldErrors } from '../../lib/forms'
 import { areasContaining } from '../geo/lookup.server'
 import { resolveLocation } from '../geo/location.server'
 import { recordAudit } from '../moderation/moderation.server'
-import { prepareImage } from '../reports/photos.server'
+import { prepareImage, resizeJpeg } from '../../lib/images.server'
 import { responseRateFromCounts, type QuestionnaireAnswer, type ResponseRate } from './stats'
 import {
   bounceNoteSchema,
@@ -121,10 +120,7 @@ export async function preparePortrait(buffer: Buffer): Promise<PreparedPortrait>
   const medium = image.variants.find((v) => v.size === 'medium')!
   const thumb = image.variants.find((v) => v.size === 'thumb')!
   // The medium variant is already metadata-free; resizing it writes none either.
-  const photo = await sharp(medium.data)
-    .resize({ width: PHOTO_SIDE, height: PHOTO_SIDE, fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: 82 })
-    .toBuffer()
+  const photo = await resizeJpeg(medium.data, PHOTO_SIDE)
   return { kind: 'ok', photo, thumb: thumb.data }
 }
 

@@ -6,13 +6,12 @@ import { namesIn } from '../../lib/localized.server'
 import { cityProfile } from '../geo/areas.server'
 import { publicStates as petitionPublicStates } from '../petitions/states'
 import { publicStates as proposalPublicStates } from '../proposals/states'
-import { FEED_TYPES, type FeedFormat } from '../reports/feeds'
-import { FEED_SIZE, feedFile, renderAtom, renderRss, type Feed, type FeedEntry } from '../reports/feeds.server'
+import { FEED_SIZE, feedFile, feedRefusal as plain, feedResponse, type Feed, type FeedEntry, type FeedFormat } from '../../lib/feed'
 import { itemFeedPath, type ItemFeedKind, type ItemFeedScope } from './feeds'
 
 /**
  * Feeds of new proposals and new petitions (RSS 2.0 and Atom 1.0), written by the report feeds'
- * writers (app/modules/reports/feeds.server.ts renderRss/renderAtom): the newest 50 public ones of
+ * shared renderer (app/lib/feed.ts): the newest 50 public ones of
  * the city, an area (a district includes its neighbourhoods; the city's slug gives them all) or a
  * category. Only public content: proposals that are published (never drafts or hidden ones),
  * petitions that are open or closed (never drafts, those gathering sponsors, awaiting moderation,
@@ -26,7 +25,6 @@ import { itemFeedPath, type ItemFeedKind, type ItemFeedScope } from './feeds'
 type Area = { id: number; slug: string; name: string; level: AreaLevel }
 type Filter = { area?: Area; categoryId?: number }
 
-const plain = (status: number, text: string) => new Response(`${text}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } })
 const clip = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n - 1)}…` : s)
 
 async function childIds(area: Area): Promise<number[]> {
@@ -154,12 +152,5 @@ export async function itemFeedResponse(request: Request, feedKind: ItemFeedKind,
     })
   }
   const feed: Feed = { title, description, link: base + page, self: base + itemFeedPath(feedKind, scope, format), language: locale, author: city, entries }
-  return new Response(format === 'rss' ? renderRss(feed) : renderAtom(feed), {
-    headers: {
-      'Content-Type': `${FEED_TYPES[format]}; charset=utf-8`,
-      'Cache-Control': 'public, max-age=300',
-      Vary: 'Accept-Language',
-      'Plaza-Page-Cache': '30',
-    },
-  })
+  return feedResponse(feed, format)
 }

@@ -5,7 +5,7 @@
  * are the slug of the department they ask.
  */
 
-import { FEED_TYPES, type FeedFormat, type FeedLinkDescriptor } from '../reports/feeds'
+import { feedLinkDescriptors, type FeedFormat, type FeedLinkDescriptor } from '../../lib/feed'
 
 export type ItemFeedKind = 'proposals' | 'petitions'
 export type ItemFeedScope = { kind: 'all' } | { kind: 'area'; slug: string } | { kind: 'category'; code: string }
@@ -27,7 +27,5 @@ export function itemFeedLinks(feed: ItemFeedKind, filter: { area?: string | null
   if (filter.area) scopes.push({ kind: 'area', slug: filter.area })
   if (filter.category) scopes.push({ kind: 'category', code: filter.category })
   if (scopes.length === 0) scopes.push({ kind: 'all' })
-  return scopes.flatMap((scope) =>
-    (['rss', 'atom'] as const).map((format) => ({ tagName: 'link' as const, rel: 'alternate' as const, type: FEED_TYPES[format], title, href: itemFeedPath(feed, scope, format) })),
-  )
+  return feedLinkDescriptors(scopes, (scope, format) => itemFeedPath(feed, scope, format), title)
 }

@@ -5,6 +5,8 @@
  * The XML is schemaless, without namespace, UTF-8 with its declaration (spec, "Format Support").
  */
 
+import { escapeXmlText } from '../../lib/xml'
+
 export type Format = 'json' | 'xml'
 export const formats: readonly Format[] = ['json', 'xml']
 export const isFormat = (value: string): value is Format => value === 'json' || value === 'xml'
@@ -33,18 +35,6 @@ const ITEM_NAMES: Record<string, string> = {
   errors: 'error',
 }
 
-// XML 1.0 forbids most control characters even when escaped: text from people or clients may
-// carry them (a pasted form feed), and one would make the whole document unreadable.
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
-
-const SPECIAL = /[&<>\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/
-
-export function escapeXml(text: string): string {
-  // Most values (numbers, codes, dates) need nothing: test once instead of rewriting each.
-  if (!SPECIAL.test(text)) return text
-  return text.replace(INVALID_XML, '').replace(/[&<>]/g, (c) => (c === '&' ? '&amp;' : c === '<' ? '&lt;' : '&gt;'))
-}
-
 const NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/
 const checkedNames = new Set<string>()
 
@@ -69,7 +59,7 @@ function element(name: string, value: Value, out: string[], indent: string) {
     for (const [k, v] of Object.entries(value)) element(k, v as Value, out, `${indent}  `)
     out.push(`${indent}</${name}>`)
   } else {
-    out.push(`${indent}<${name}>${escapeXml(String(value))}</${name}>`)
+    out.push(`${indent}<${name}>${escapeXmlText(String(value))}</${name}>`)
   }
 }
 

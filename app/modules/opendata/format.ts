@@ -1,7 +1,9 @@
 /**
- * Writers of open data rows (pure): CSV (RFC 4180), JSON and GeoJSON (RFC 7946), one row at a time
- * so that a dataset of any size streams without being held in memory.
+ * Writers of open data rows (pure): CSV (RFC 4180, app/lib/csv.ts), JSON and GeoJSON (RFC 7946),
+ * a page at a time so that a dataset of any size streams without being held in memory.
  */
+
+import { CSV_CONTENT_TYPE, csvHeader as csvHeaderLine, csvRows } from '../../lib/csv'
 
 export type ColumnType = 'integer' | 'number' | 'string' | 'datetime' | 'date' | 'boolean' | 'url'
 
@@ -22,36 +24,16 @@ export type Format = (typeof formats)[number]
 export const isFormat = (v: unknown): v is Format => typeof v === 'string' && (formats as readonly string[]).includes(v)
 
 export const contentTypes: Record<Format, string> = {
-  csv: 'text/csv; charset=utf-8; header=present',
+  csv: CSV_CONTENT_TYPE,
   json: 'application/json; charset=utf-8',
   geojson: 'application/geo+json; charset=utf-8',
 }
 
-/**
- * One CSV cell. Text a spreadsheet would run as a formula (starting with = + - @, a tab or a
- * carriage return) gets a leading apostrophe (OWASP "CSV injection"): the files are opened in
- * spreadsheets by people, and the texts come from the public. JSON and GeoJSON keep every text
- * exactly as stored. Numbers stay numbers (a negative longitude is data).
- */
-export function csvCell(value: string | number | boolean | null | undefined): string {
-  if (value === null || value === undefined) return ''
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
-  if (typeof value === 'boolean') return value ? 'true' : 'false'
-  let text = value
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
+/** The header line (after a byte-order mark), written by the shared CSV writer with its formula guard. */
+export const csvHeader = (columns: readonly Column[]) => csvHeaderLine(columns.map((c) => c.name))
 
-export const csvHeader = (columns: readonly Column[]) => `\ufeff${columns.map((c) => csvCell(c.name)).join(',')}\r\n`
-
-export function csvLine(columns: readonly Column[], row: Row): string {
-  let out = ''
-  for (let i = 0; i < columns.length; i++) {
-    if (i) out += ','
-    out += csvCell(row[columns[i]!.name])
-  }
-  return `${out}\r\n`
-}
+/** Rows in the columns' order as CSV lines. JSON and GeoJSON keep every text exactly as stored. */
+export const csvLines = (columns: readonly Column[], rows: readonly Row[]): string => csvRows(rows.map((row) => columns.map((c) => row[c.name])))
 
 /** The row as a JSON object with the columns in their documented order. */
 export function jsonObject(columns: readonly Column[], row: Row): string {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { parse } from 'csv-parse/sync'
 import type { Dataset } from './datasets.server'
-import { csvCell } from './format'
+import { csvCell } from '../../lib/csv'
 import { datasetStream } from './stream.server'
 import { resultRows } from './results'
 

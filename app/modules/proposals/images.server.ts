@@ -1,14 +1,14 @@
-import crypto from 'node:crypto'
-import { unstable_parseMultipartFormData, type UploadHandler } from '@remix-run/node'
 import type { Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
 import { database, nowIso } from '../../lib/db.server'
-import { prepareImage, photoMaxBytes, UNREAD_BODY_HEADERS, type PhotoFailure } from '../reports/photos.server'
+import { photoMaxBytes, prepareImage, sameUploadKey as sameKey, UNREAD_BODY_HEADERS, type ImageRefusal } from '../../lib/images.server'
+import { readUploadForm } from '../../lib/uploads.server'
+import type { PhotoFailure } from '../reports/photos.server'
 import { isPublicState } from './states'
 
 /**
- * A proposal's image (one per proposal). As report photos (app/modules/reports/photos.server.ts,
- * whose inspectPhoto and limits this reuses): judged by its content, never its name; refused while
+ * A proposal's image (one per proposal), through the shared pipeline (app/lib/images.server.ts and
+ * uploads.server.ts), as report photos: judged by its content, never its name; refused while
  * streaming once over PHOTO_MAX_BYTES; decoded once and re-encoded as JPEG variants from the pixels
  * alone, so no byte of metadata (EXIF GPS, camera owner) is kept. An image is stored before its
  * proposal is saved and travels in the form as an "id.key" ref until a save attaches it; images
@@ -21,15 +21,10 @@ export const IMAGE_SIZES = ['full', 'medium', 'thumb'] as const
 export type ImageSize = (typeof IMAGE_SIZES)[number]
 export const isImageSize = (s: string): s is ImageSize => (IMAGE_SIZES as readonly string[]).includes(s)
 
-const TEXT_LIMIT = 1024 * 1024
 // Lists show 16:9 cards; the page shows the medium size, the link opens the full one.
 const THUMB = { width: 320, height: 180 } as const
 
-export type StoreResult =
-  | { kind: 'stored'; id: number; ref: string; width: number; height: number }
-  | { kind: 'notAnImage' }
-  | { kind: 'unsupported'; format: string }
-  | { kind: 'tooLarge' }
+export type StoreResult = { kind: 'stored'; id: number; ref: string; width: number; height: number } | ImageRefusal
 
 /** Stores an upload as a pending image (no proposal yet); the form carries the returned ref. */
 export async function storeProposalImage(buffer: Buffer): Promise<StoreResult> {
@@ -54,12 +49,6 @@ export async function storeProposalImage(buffer: Buffer): Promise<StoreResult> {
 
 const REF = /^(\d{1,15})\.([A-Za-z0-9_-]{16,64})$/
 export const isImageRef = (ref: unknown): ref is string => typeof ref === 'string' && REF.test(ref)
-
-function sameKey(given: string, stored: string): boolean {
-  const a = Buffer.from(given)
-  const b = Buffer.from(stored)
-  return a.length === b.length && crypto.timingSafeEqual(a, b)
-}
 
 export const imageUrl = (id: number, size: ImageSize) => `/proposals/images/${id}/${size}.jpg`
 
@@ -139,85 +128,17 @@ export type ProposalFormResult =
   | { kind: 'tooLarge'; fields: Record<string, string>; headers: typeof UNREAD_BODY_HEADERS }
   | { kind: 'malformed'; headers: typeof UNREAD_BODY_HEADERS }
 
-class BodyTooLarge extends Error {}
-
 /**
- * Reads the proposal form (multipart with an optional image, or urlencoded). The image is counted
- * as it streams and the read stops the moment it passes photoMaxBytes(); a declared length over
- * what the form can need is refused before reading. 'malformed' → 400, 'tooLarge' → 413, both
- * with `headers` (the connection is closed: the unread body would stall it).
+ * Reads the proposal form (multipart with an optional image, or urlencoded) with the shared upload
+ * reader: the image is counted as it streams and the read stops the moment it passes
+ * photoMaxBytes(). 'malformed' → 400, 'tooLarge' → 413, both with `headers`.
  */
 export async function readProposalForm(request: Request): Promise<ProposalFormResult> {
-  const maxBytes = photoMaxBytes()
-  const bodyLimit = maxBytes + TEXT_LIMIT
-  const declared = Number(request.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > bodyLimit) return { kind: 'tooLarge', fields: {}, headers: UNREAD_BODY_HEADERS }
-  const fields: Record<string, string> = Object.create(null)
-  const addField = (name: string, value: string) => {
-    if (!(name in fields)) fields[name] = value
-  }
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type === 'application/x-www-form-urlencoded') {
-    try {
-      const body = await readText(request.body, TEXT_LIMIT)
-      for (const [name, value] of new URLSearchParams(body)) addField(name, value)
-    } catch (error) {
-      if (error instanceof BodyTooLarge) return { kind: 'tooLarge', fields: {}, headers: UNREAD_BODY_HEADERS }
-      return { kind: 'malformed', headers: UNREAD_BODY_HEADERS }
-    }
-    return { kind: 'ok', fields, image: null }
-  }
-  if (type !== 'multipart/form-data') return { kind: 'malformed', headers: UNREAD_BODY_HEADERS }
-
-  let file: { name: string; data: Buffer } | null = null
-  let textBytes = 0
-  let totalBytes = 0
-  const decoder = new TextDecoder()
-  const handler: UploadHandler = async (part) => {
-    if (part.filename === undefined && part.name !== IMAGE_FIELD) {
-      const chunks: Uint8Array[] = []
-      for await (const chunk of part.data) {
-        textBytes += chunk.length
-        if (textBytes > TEXT_LIMIT) throw new BodyTooLarge()
-        chunks.push(chunk)
-      }
-      addField(part.name, decoder.decode(Buffer.concat(chunks)))
-      return null
-    }
-    // Only the first image is wanted; any other file is read through (and counted), not kept.
-    const wanted = part.name === IMAGE_FIELD && file === null
-    const chunks: Uint8Array[] = []
-    let size = 0
-    for await (const chunk of part.data) {
-      size += chunk.length
-      totalBytes += chunk.length
-      if (size > maxBytes || totalBytes > bodyLimit) throw new BodyTooLarge()
-      if (wanted) chunks.push(chunk)
-    }
-    // An empty file input still sends a part: no name, no bytes.
-    if (wanted && !(size === 0 && !part.filename)) file = { name: part.filename ?? '', data: Buffer.concat(chunks) }
-    return null
-  }
-  try {
-    await unstable_parseMultipartFormData(request, handler)
-  } catch (error) {
-    if (error instanceof BodyTooLarge) return { kind: 'tooLarge', fields, headers: UNREAD_BODY_HEADERS }
-    return { kind: 'malformed', headers: UNREAD_BODY_HEADERS }
-  }
-  const chosen = file as { name: string; data: Buffer } | null
-  return { kind: 'ok', fields, image: chosen ? { ...(await storeProposalImage(chosen.data)), name: chosen.name } : null }
-}
-
-async function readText(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
-  if (!body) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.length
-    if (size > limit) throw new BodyTooLarge()
-    chunks.push(chunk)
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks))
+  const form = await readUploadForm(request, { fileField: IMAGE_FIELD, maxFiles: 1, maxFileBytes: photoMaxBytes() })
+  if (form.kind !== 'ok') return form
+  // Only the first image is wanted; any other file was read through (and counted), not kept.
+  const chosen = form.files[0]
+  return { kind: 'ok', fields: form.fields, image: chosen && !('tooMany' in chosen) ? { ...(await storeProposalImage(chosen.data)), name: chosen.name } : null }
 }
 
 /** For photoErrorMessage (app/modules/reports/photos.server.ts): the same sentences as report photos. */

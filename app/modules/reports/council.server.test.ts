@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { csvCell, csvRow } from '../../lib/csv'
 import { database } from '../../lib/db.server'
 import { seededDatabase } from '../../../tests/support/fixtures'
 import { userById, type AccountUser } from '../accounts/accounts.server'
@@ -9,8 +10,6 @@ import {
   councilDashboard,
   councilReports,
   createTemplate,
-  csvCell,
-  csvRow,
   deleteTemplate,
   median,
   parseCouncilQuery,

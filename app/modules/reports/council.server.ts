@@ -21,8 +21,10 @@ import {
   type TriageResult,
   type Viewer,
 } from './reports.server'
-import { categoriesServing, routeReport } from './routing.server'
+import { categoriesServing, routeReport } from './department-routing.server'
 import { canTransition, isPublic } from './states'
+import { csvHeader, csvRows, type CsvValue } from '../../lib/csv'
+import { pagedExport } from '../../lib/paged-export'
 
 /**
  * Council triage (issue 6, "what council staff must be able to do"): the reports routed to a staff
@@ -492,23 +494,8 @@ export const CSV_COLUMNS = [
   'url',
 ] as const
 
-/**
- * One CSV cell (RFC 4180). Text that a spreadsheet would read as a formula (= + - @, or a leading
- * tab or carriage return) gets a leading apostrophe (OWASP "CSV injection"). Numbers are written
- * as numbers: a negative longitude is data, not a formula.
- */
-export function csvCell(value: string | number | null | undefined): string {
-  if (value === null || value === undefined) return ''
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : ''
-  let text = value
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`
-  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text
-}
-
-export const csvRow = (values: Array<string | number | null | undefined>) => `${values.map(csvCell).join(',')}\r\n`
-
-function csvLine(r: CouncilRow, base: string) {
-  return csvRow([
+function csvValues(r: CouncilRow, base: string): CsvValue[] {
+  return [
     r.id,
     r.title,
     r.categoryName,
@@ -527,7 +514,7 @@ function csvLine(r: CouncilRow, base: string) {
     r.lat,
     r.lng,
     `${base}/reports/${r.id}`,
-  ])
+  ]
 }
 
 /**
@@ -537,35 +524,22 @@ function csvLine(r: CouncilRow, base: string) {
 export const csvChunk = (sort: Sort) => (sort === 'newest' || sort === 'oldest' ? 1000 : 5000)
 
 /**
- * Every report the filter matches, in its order, as CSV text streamed in chunks: each chunk is
- * one keyset query (no OFFSET, no open cursor held between chunks, so other requests run in
- * between and memory stays flat for 100,000 rows). Starts with a UTF-8 BOM so that spreadsheets
- * read accented names right.
+ * Every report the filter matches, in its order, as CSV text streamed in chunks by the shared
+ * exporter (app/lib/paged-export.ts): each chunk is one keyset query (no OFFSET, no open cursor
+ * held between chunks, so other requests run in between and memory stays flat for 100,000 rows).
+ * Starts with a UTF-8 BOM so that spreadsheets read accented names right; the shared CSV writer
+ * neutralises formulas.
  */
 export function councilCsv(f: CouncilFilter, chunk = csvChunk(f.sort)): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder()
   const base = config().PUBLIC_URL
-  let after: unknown[] | undefined
-  let started = false
-  let done = false
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (!started) {
-          started = true
-          controller.enqueue(encoder.encode(`\ufeff${csvRow([...CSV_COLUMNS])}`))
-          return
-        }
-        if (done) return controller.close()
-        const ids = await matchingIds(f, { limit: chunk, after })
-        if (ids.length < chunk) done = true
-        if (ids.length === 0) return controller.close()
-        after = ids[ids.length - 1]!.key
-        const rows = await detailsOf(ids.map((r) => r.id))
-        controller.enqueue(encoder.encode(rows.map((r) => csvLine(r, base)).join('')))
-      } catch (error) {
-        controller.error(error)
-      }
+  return pagedExport<unknown[] | undefined>({
+    start: undefined,
+    head: () => csvHeader(CSV_COLUMNS),
+    async page(after) {
+      const ids = await matchingIds(f, { limit: chunk, after })
+      if (ids.length === 0) return { text: '', next: after, last: true }
+      const rows = await detailsOf(ids.map((r) => r.id))
+      return { text: csvRows(rows.map((r) => csvValues(r, base))), next: ids[ids.length - 1]!.key, last: ids.length < chunk }
     },
   })
 }

@@ -4,117 +4,19 @@ import { database } from '../../lib/db.server'
 import { translatorFor } from '../../lib/i18n.server'
 import { namesIn } from '../../lib/localized.server'
 import { cityProfile } from '../geo/areas.server'
-import { FEED_TYPES, reportFeedPath, type FeedFormat, type ReportFeedScope } from './feeds'
+import { FEED_SIZE, feedFile, feedRefusal as plain, feedResponse, type Feed, type FeedFormat } from '../../lib/feed'
+import { reportFeedPath, type ReportFeedScope } from './feeds'
 import { metresBetween, reportStates } from './reports.server'
 
 /**
  * Report feeds: RSS 2.0 (with atom:link rel=self and GeoRSS points) and Atom 1.0, the newest 50
  * public reports of the whole city, an area, a category, or within a radius of a point. Unconfirmed
- * and hidden reports never appear. The XML writers take plain entries, so other capabilities'
- * feeds (issue 10) can use them as they are.
+ * and hidden reports never appear. The XML is written by the shared renderer (app/lib/feed.ts).
  */
 
-export const FEED_SIZE = 50
 export const NEAR_DEFAULT_RADIUS_M = 1000
 export const NEAR_MAX_RADIUS_M = 5000
 const PUBLIC_KINDS = ['open', 'fixed', 'closed'] as const
-
-// ---------------------------------------------------------------- XML writers
-
-export interface FeedEntry {
-  /** Permanent address of the item's page (also its guid / Atom id). */
-  link: string
-  title: string
-  /** Plain text; escaped here. */
-  text: string
-  published: string
-  updated: string
-  categories: string[]
-  point?: { lat: number; lng: number }
-}
-
-export interface Feed {
-  title: string
-  description: string
-  /** The HTML page the feed follows. */
-  link: string
-  /** The feed's own address. */
-  self: string
-  language: string
-  author: string
-  entries: FeedEntry[]
-}
-
-const escapeXml = (s: string) =>
-  // Characters XML 1.0 forbids are dropped rather than breaking every reader.
-  s.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
-
-const newest = (feed: Feed) => feed.entries.reduce((max, e) => (e.updated > max ? e.updated : max), '') || new Date().toISOString()
-// RSS 2.0 dates are RFC 822 (with four-digit years, as RFC 1123 has them): "Tue, 03 Mar 2026 10:00:00 GMT".
-const rfc822 = (iso: string) => new Date(iso).toUTCString()
-
-export function renderRss(feed: Feed): string {
-  const items = feed.entries.map((e) =>
-    [
-      '<item>',
-      `<title>${escapeXml(e.title)}</title>`,
-      `<link>${escapeXml(e.link)}</link>`,
-      `<guid isPermaLink="true">${escapeXml(e.link)}</guid>`,
-      `<pubDate>${rfc822(e.published)}</pubDate>`,
-      `<description>${escapeXml(e.text)}</description>`,
-      ...e.categories.map((c) => `<category>${escapeXml(c)}</category>`),
-      ...(e.point ? [`<georss:point>${e.point.lat} ${e.point.lng}</georss:point>`] : []),
-      '</item>',
-    ].join(''),
-  )
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" xmlns:georss="http://www.georss.org/georss">',
-    '<channel>',
-    `<title>${escapeXml(feed.title)}</title>`,
-    `<link>${escapeXml(feed.link)}</link>`,
-    `<description>${escapeXml(feed.description)}</description>`,
-    `<language>${escapeXml(feed.language)}</language>`,
-    `<lastBuildDate>${rfc822(newest(feed))}</lastBuildDate>`,
-    `<atom:link href="${escapeXml(feed.self)}" rel="self" type="${FEED_TYPES.rss}"/>`,
-    '<ttl>5</ttl>',
-    ...items,
-    '</channel>',
-    '</rss>',
-    '',
-  ].join('\n')
-}
-
-export function renderAtom(feed: Feed): string {
-  const entries = feed.entries.map((e) =>
-    [
-      '<entry>',
-      `<title type="text">${escapeXml(e.title)}</title>`,
-      `<id>${escapeXml(e.link)}</id>`,
-      `<link rel="alternate" type="text/html" href="${escapeXml(e.link)}"/>`,
-      `<published>${e.published}</published>`,
-      `<updated>${e.updated}</updated>`,
-      `<summary type="text">${escapeXml(e.text)}</summary>`,
-      ...e.categories.map((c) => `<category term="${escapeXml(c)}"/>`),
-      ...(e.point ? [`<georss:point>${e.point.lat} ${e.point.lng}</georss:point>`] : []),
-      '</entry>',
-    ].join(''),
-  )
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:georss="http://www.georss.org/georss" xml:lang="${escapeXml(feed.language)}">`,
-    `<title type="text">${escapeXml(feed.title)}</title>`,
-    `<subtitle type="text">${escapeXml(feed.description)}</subtitle>`,
-    `<id>${escapeXml(feed.self)}</id>`,
-    `<updated>${newest(feed)}</updated>`,
-    `<link rel="self" type="${FEED_TYPES.atom}" href="${escapeXml(feed.self)}"/>`,
-    `<link rel="alternate" type="text/html" href="${escapeXml(feed.link)}"/>`,
-    `<author><name>${escapeXml(feed.author)}</name></author>`,
-    ...entries,
-    '</feed>',
-    '',
-  ].join('\n')
-}
 
 // ---------------------------------------------------------------- report entries
 
@@ -162,14 +64,6 @@ export async function reportFeedItems(filter: ReportFeedFilter, limit = FEED_SIZ
 }
 
 // ---------------------------------------------------------------- HTTP
-
-const plain = (status: number, text: string) => new Response(`${text}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } })
-
-/** Splits "sant-roc.rss" into its name and format; null for anything else. */
-export function feedFile(file: string | undefined): { name: string; format: FeedFormat } | null {
-  const m = /^([a-z0-9][a-z0-9-]{0,99})\.(rss|atom)$/.exec(file ?? '')
-  return m ? { name: m[1]!, format: m[2] as FeedFormat } : null
-}
 
 function parseNear(params: URLSearchParams): { ok: true; lat: number; lng: number; radiusM: number } | { ok: false; problem: string } {
   const number = (name: string) => {
@@ -278,14 +172,5 @@ export async function reportFeedResponse(request: Request, spec: FeedRequest): P
       }
     }),
   }
-  const body = format === 'rss' ? renderRss(feed) : renderAtom(feed)
-  return new Response(body, {
-    headers: {
-      'Content-Type': `${FEED_TYPES[format]}; charset=utf-8`,
-      'Cache-Control': 'public, max-age=300',
-      Vary: 'Accept-Language',
-      // Anonymous readers share one rendering for a few seconds (app/lib/page-cache.server.ts).
-      'Plaza-Page-Cache': '30',
-    },
-  })
+  return feedResponse(feed, format)
 }

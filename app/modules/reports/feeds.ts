@@ -3,18 +3,13 @@
  * and announce them with <link rel="alternate"> so feed readers find them.
  */
 
-export type FeedFormat = 'rss' | 'atom'
+import { feedLinkDescriptors, type FeedFormat, type FeedLinkDescriptor } from '../../lib/feed'
 
 export type ReportFeedScope =
   | { kind: 'all' }
   | { kind: 'area'; slug: string }
   | { kind: 'category'; code: string }
   | { kind: 'near'; lat: number; lng: number; radiusM: number }
-
-export const FEED_TYPES: Record<FeedFormat, string> = {
-  rss: 'application/rss+xml',
-  atom: 'application/atom+xml',
-}
 
 /** The path of a report feed, e.g. /feeds/reports/area/sant-roc.rss. */
 export function reportFeedPath(scope: ReportFeedScope, format: FeedFormat = 'rss'): string {
@@ -32,14 +27,6 @@ export function reportFeedPath(scope: ReportFeedScope, format: FeedFormat = 'rss
   }
 }
 
-export interface FeedLinkDescriptor {
-  tagName: 'link'
-  rel: 'alternate'
-  type: string
-  title: string
-  href: string
-}
-
 /**
  * <link rel="alternate"> descriptors for a page's `meta` export: the feed of the page's area, of
  * its category, or of all reports when neither is chosen; RSS first, then Atom.
@@ -53,7 +40,5 @@ export function reportFeedLinks(filter: { area?: string | null; category?: strin
   if (filter.area) scopes.push({ kind: 'area', slug: filter.area })
   if (filter.category) scopes.push({ kind: 'category', code: filter.category })
   if (scopes.length === 0) scopes.push({ kind: 'all' })
-  return scopes.flatMap((scope) =>
-    (['rss', 'atom'] as const).map((format) => ({ tagName: 'link' as const, rel: 'alternate' as const, type: FEED_TYPES[format], title, href: reportFeedPath(scope, format) })),
-  )
+  return feedLinkDescriptors(scopes, reportFeedPath, title)
 }

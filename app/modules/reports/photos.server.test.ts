@@ -6,6 +6,7 @@ import sharp from 'sharp'
 import exifr from 'exifr'
 import type { ReportStateKind } from '../../../db/schema'
 import { database, nowIso } from '../../lib/db.server'
+import { inspectImage as inspectPhoto, photoMaxBytes } from '../../lib/images.server'
 import { translator } from '../../lib/i18n.server'
 import { createSession, sessionSetCookie } from '../accounts/sessions.server'
 import { makeUser, seededDatabase } from '../../../tests/support/fixtures'
@@ -16,11 +17,9 @@ import {
   PHOTO_FIELD,
   attachPhotos,
   deleteAbandonedPhotos,
-  inspectPhoto,
   pendingPhotos,
   photoErrorKey,
   photoErrorMessage,
-  photoMaxBytes,
   photoVariant,
   photosOf,
   readReportForm,

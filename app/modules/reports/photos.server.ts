@@ -1,11 +1,8 @@
-import crypto from 'node:crypto'
-import sharp, { type Metadata, type Sharp } from 'sharp'
-// exifr's package has no "exports" map: Node loads its UMD build, where only the default export is certain.
-import exifr from 'exifr'
-import { unstable_parseMultipartFormData, type UploadHandler } from '@remix-run/node'
 import { sql, type Transaction } from 'kysely'
 import type { Database, ReportStateKind } from '../../../db/schema'
 import { database, nowIso } from '../../lib/db.server'
+import { MiB, photoMaxBytes, prepareImage, sameUploadKey as sameKey, UNREAD_BODY_HEADERS, type GpsPosition, type ImageRefusal } from '../../lib/images.server'
+import { readUploadForm } from '../../lib/uploads.server'
 import { isPublic } from './states'
 
 /**
@@ -13,7 +10,9 @@ import { isPublic } from './states'
  * its GPS position is read (to offer it for the pin) and then every byte of metadata is dropped:
  * what is stored and served are JPEG variants re-encoded from the pixels alone. A photo is stored
  * before its report exists and carries an "id.key" ref until the report attaches it; unattached
- * photos are deleted after a day (deleteAbandonedPhotos). See docs/decisions/040-sharp-for-photos.md.
+ * photos are deleted after a day (deleteAbandonedPhotos). The reading, checking and re-encoding is
+ * the shared pipeline's (app/lib/images.server.ts, uploads.server.ts); this module stores the
+ * result in its tables. See docs/decisions/040-sharp-for-photos.md and 115.
  */
 
 // The limit lives in schema.ts: pages read it while rendering, and a .server module is empty in the browser.
@@ -23,160 +22,15 @@ export { MAX_PHOTOS }
 export const PHOTO_FIELD = 'photo'
 export const PHOTO_REF_FIELD = 'photoRef'
 
-const MiB = 1024 * 1024
-export const DEFAULT_PHOTO_MAX_BYTES = 10 * MiB
-/** Text fields of a report form together; anything near this is not a person typing. */
-const TEXT_LIMIT = 1 * MiB
-// Decompression bombs: a 50 KB PNG can declare 100,000 × 100,000 pixels. 50 Mpx still admits the
-// 48–50 Mpx modes of current phones (8160 × 6120); a 200 Mpx photo is over the byte limit anyway.
-export const MAX_PIXELS = 50_000_000
-
-/** PHOTO_MAX_BYTES: the largest photo accepted, in bytes (default 10 MiB). */
-export function photoMaxBytes(): number {
-  const raw = process.env.PHOTO_MAX_BYTES?.trim()
-  const value = raw ? Number(raw) : NaN
-  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_PHOTO_MAX_BYTES
-}
-
 export const PHOTO_SIZES = ['full', 'medium', 'thumb'] as const
 export type PhotoSize = (typeof PHOTO_SIZES)[number]
 export const isPhotoSize = (s: string): s is PhotoSize => (PHOTO_SIZES as readonly string[]).includes(s)
 
-export type PhotoFormat = 'jpeg' | 'png' | 'webp' | 'avif' | 'heic'
-export interface GpsPosition {
-  lat: number
-  lng: number
-}
-
-export type Inspection =
-  | { kind: 'ok'; format: PhotoFormat; width: number; height: number; gps: GpsPosition | null }
-  | { kind: 'notAnImage' }
-  | { kind: 'unsupported'; format: string }
-
-export type StoreResult =
-  | { kind: 'stored'; id: number; key: string; ref: string; width: number; height: number; gps: GpsPosition | null }
-  | { kind: 'notAnImage' }
-  | { kind: 'unsupported'; format: string }
-  | { kind: 'tooLarge' }
-
 /** One file of a report form: stored, or why not (`name` is the file's name as the browser sent it). */
+export type StoreResult = { kind: 'stored'; id: number; key: string; ref: string; width: number; height: number; gps: GpsPosition | null } | ImageRefusal
+
 export type PhotoUpload = (StoreResult | { kind: 'tooMany' }) & { name: string }
-export type PhotoFailure = Exclude<PhotoUpload, { kind: 'stored' }> | { kind: 'tooLarge' } | Exclude<Inspection, { kind: 'ok' }>
-
-// The prebuilt libvips decodes AVIF (AV1) but usually not HEIC (HEVC is patent-encumbered);
-// sharp lists the suffixes its heif loader really reads.
-const heicDecodable = () => sharp.format.heif?.input.fileSuffix?.includes('.heic') ?? false
-
-/** What an upload really is, from its bytes, and where it was taken (EXIF GPS), if it says. */
-export async function inspectPhoto(buffer: Buffer): Promise<Inspection> {
-  if (buffer.length === 0) return { kind: 'notAnImage' }
-  let meta: Metadata
-  try {
-    // Only the header is read here, so no pixel limit yet: a bomb's size is storePhoto's to refuse.
-    meta = await sharp(buffer, { limitInputPixels: false }).metadata()
-  } catch {
-    return { kind: 'notAnImage' }
-  }
-  const format = photoFormat(meta)
-  if (!format) return { kind: 'unsupported', format: meta.format ?? 'unknown' }
-  if (format === 'heic' && !heicDecodable()) return { kind: 'unsupported', format }
-  const width = meta.autoOrient?.width ?? meta.width
-  const height = meta.autoOrient?.height ?? meta.height
-  if (!width || !height) return { kind: 'notAnImage' }
-  return { kind: 'ok', format, width, height, gps: await readGps(buffer) }
-}
-
-function photoFormat(meta: Metadata): PhotoFormat | null {
-  switch (meta.format) {
-    case 'jpeg':
-    case 'png':
-    case 'webp':
-      return meta.format
-    case 'heif':
-      return meta.compression === 'av1' ? 'avif' : 'heic'
-    default:
-      return null
-  }
-}
-
-async function readGps(buffer: Buffer): Promise<GpsPosition | null> {
-  try {
-    const gps = (await exifr.gps(buffer)) as { latitude?: unknown; longitude?: unknown } | undefined
-    const lat = Number(gps?.latitude)
-    const lng = Number(gps?.longitude)
-    if (!Number.isFinite(lat) || !Number.isFinite(lng) || Math.abs(lat) > 90 || Math.abs(lng) > 180) return null
-    // 0,0 is what cameras without a fix write, not a street in the city.
-    if (lat === 0 && lng === 0) return null
-    return { lat, lng }
-  } catch {
-    // Broken EXIF is common and harmless: the photo is still a photo, only without a position.
-    return null
-  }
-}
-
-const JPEG = { quality: 82, mozjpeg: false } as const
-const LONG_SIDE: Record<Exclude<PhotoSize, 'thumb'>, number> = { full: 1600, medium: 800 }
-const THUMB_SIDE = 240
-
-export interface Variant {
-  size: PhotoSize
-  width: number
-  height: number
-  data: Buffer
-}
-
-/**
- * Decodes once (upright per EXIF orientation, alpha on white, sRGB) and encodes each size from
- * those pixels. Nothing of the input's metadata is carried over: sharp writes none unless asked
- * (keepMetadata/withMetadata/keepExif), and this pipeline never asks. `thumb` is the thumbnail's
- * box (report photos: a 240 px square; proposal images: 16:9 cards).
- */
-async function renderVariants(buffer: Buffer, thumb: { width: number; height: number; position: 'centre' | 'attention' }): Promise<Variant[]> {
-  const { data, info } = await sharp(buffer, { limitInputPixels: MAX_PIXELS, failOn: 'error' })
-    .autoOrient()
-    .resize({ width: LONG_SIDE.full, height: LONG_SIDE.full, fit: 'inside', withoutEnlargement: true })
-    .flatten({ background: '#ffffff' })
-    .toColourspace('srgb')
-    .raw()
-    .toBuffer({ resolveWithObject: true })
-  const pixels = () => sharp(data, { raw: { width: info.width, height: info.height, channels: info.channels } })
-  const encode = async (size: PhotoSize, image: Sharp): Promise<Variant> => {
-    const out = await image.jpeg(JPEG).toBuffer({ resolveWithObject: true })
-    return { size, width: out.info.width, height: out.info.height, data: out.data }
-  }
-  return Promise.all([
-    encode('full', pixels()),
-    encode('medium', pixels().resize({ width: LONG_SIDE.medium, height: LONG_SIDE.medium, fit: 'inside', withoutEnlargement: true })),
-    encode('thumb', pixels().resize({ width: thumb.width, height: thumb.height, fit: 'cover', position: thumb.position })),
-  ])
-}
-
-export type PreparedImage = { kind: 'ok'; variants: Variant[]; width: number; height: number; key: string; gps: GpsPosition | null }
-
-/**
- * Checks an upload by its content and renders its metadata-free variants, with a random upload
- * key: the part report photos and proposal images share before each stores them in its own tables.
- */
-export async function prepareImage(
-  buffer: Buffer,
-  // Square thumbnails keep report lists and timelines on one grid.
-  thumb: { width: number; height: number; position: 'centre' | 'attention' } = { width: THUMB_SIDE, height: THUMB_SIDE, position: 'centre' },
-): Promise<PreparedImage | Exclude<StoreResult, { kind: 'stored' }>> {
-  if (buffer.length > photoMaxBytes()) return { kind: 'tooLarge' }
-  const inspection = await inspectPhoto(buffer)
-  if (inspection.kind !== 'ok') return inspection
-  if (inspection.width * inspection.height > MAX_PIXELS) return { kind: 'tooLarge' }
-  let variants: Variant[]
-  try {
-    variants = await renderVariants(buffer, thumb)
-  } catch (error) {
-    // The header said image, the pixels did not follow (truncated, corrupt, or over the pixel limit).
-    if (error instanceof Error && /pixel limit/i.test(error.message)) return { kind: 'tooLarge' }
-    return { kind: 'notAnImage' }
-  }
-  const full = variants.find((v) => v.size === 'full')!
-  return { kind: 'ok', variants, width: full.width, height: full.height, key: crypto.randomBytes(18).toString('base64url'), gps: inspection.gps }
-}
+export type PhotoFailure = Exclude<PhotoUpload, { kind: 'stored' }> | ImageRefusal
 
 /** Stores an upload as a pending photo (no report yet); the caller keeps the returned ref. */
 export async function storePhoto(buffer: Buffer): Promise<StoreResult> {
@@ -225,12 +79,6 @@ function validRefs<R extends { id: number; upload_key: string }>(parsed: ParsedR
     if (row && sameKey(r.key, row.upload_key) && !out.some((o) => o.id === r.id)) out.push({ ...r, row })
   }
   return out
-}
-
-function sameKey(given: string, stored: string): boolean {
-  const a = Buffer.from(given)
-  const b = Buffer.from(stored)
-  return a.length === b.length && crypto.timingSafeEqual(a, b)
 }
 
 export const photoUrl = (id: number, size: PhotoSize) => `/reports/photos/${id}/${size}.jpg`
@@ -401,109 +249,22 @@ export type ReportFormResult =
   | { kind: 'malformed'; headers: typeof UNREAD_BODY_HEADERS }
 
 /**
- * A refused form leaves the rest of its body unread on the connection. Kept alive, that
- * connection stalls: the browser keeps uploading into a server that no longer reads, and never
- * shows the answer (Chromium, measured). Closing it after the answer lets the browser show it.
- */
-export const UNREAD_BODY_HEADERS = { Connection: 'close' } as const
-
-class BodyTooLarge extends Error {}
-
-/**
- * Reads a report form (multipart/form-data with photos, or urlencoded without). Each file is
- * counted as it streams in and the read stops the moment one passes photoMaxBytes(), so an
- * oversized upload is refused without being read whole; a Content-Length over what a full form
- * can need is refused before reading anything. Files are stored (storePhoto) only once the whole
- * form has been read. 'malformed' is the sender's fault: answer 400 (t('errors.malformedForm')),
- * as readForm does; 'tooLarge' is a 413. Both answers must carry the result's `headers`.
+ * Reads a report form (multipart/form-data with photos, or urlencoded without) with the shared
+ * upload reader: each file counted as it streams in, refused the moment one passes photoMaxBytes().
+ * Files are stored (storePhoto) only once the whole form has been read. 'malformed' is the
+ * sender's fault: answer 400 (t('errors.malformedForm')), as readForm does; 'tooLarge' is a 413.
+ * Both answers must carry the result's `headers`.
  */
 export async function readReportForm(request: Request): Promise<ReportFormResult> {
   const maxBytes = photoMaxBytes()
-  const bodyLimit = MAX_PHOTOS * maxBytes + TEXT_LIMIT
-  const declared = Number(request.headers.get('content-length'))
-  if (Number.isFinite(declared) && declared > bodyLimit) return { kind: 'tooLarge', maxBytes, fields: {}, headers: UNREAD_BODY_HEADERS }
-
-  const fields: Record<string, string> = Object.create(null)
-  const photoRefs: string[] = []
-  const addField = (name: string, value: string) => {
-    if (!(name in fields)) fields[name] = value
-    if (name === PHOTO_REF_FIELD) photoRefs.push(value)
-  }
-
-  const type = (request.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase()
-  if (type === 'application/x-www-form-urlencoded') {
-    let body: string
-    try {
-      body = await readText(request.body, TEXT_LIMIT)
-    } catch (error) {
-      if (error instanceof BodyTooLarge) return { kind: 'tooLarge', maxBytes, fields: {}, headers: UNREAD_BODY_HEADERS }
-      return { kind: 'malformed', headers: UNREAD_BODY_HEADERS }
-    }
-    for (const [name, value] of new URLSearchParams(body)) addField(name, value)
-    return { kind: 'ok', fields, photoRefs, photos: [] }
-  }
-  if (type !== 'multipart/form-data') return { kind: 'malformed', headers: UNREAD_BODY_HEADERS }
-
-  const files: Array<{ name: string; data: Buffer } | { name: string; tooMany: true }> = []
-  let accepted = 0
-  let textBytes = 0
-  let totalBytes = 0
-  const decoder = new TextDecoder()
-  const handler: UploadHandler = async (part) => {
-    // A photo part is a file even without a filename (fetch's FormData drops an empty one).
-    if (part.filename === undefined && part.name !== PHOTO_FIELD) {
-      const chunks: Uint8Array[] = []
-      for await (const chunk of part.data) {
-        textBytes += chunk.length
-        if (textBytes > TEXT_LIMIT) throw new BodyTooLarge()
-        chunks.push(chunk)
-      }
-      addField(part.name, decoder.decode(Buffer.concat(chunks)))
-      return null
-    }
-    const wanted = part.name === PHOTO_FIELD && accepted < MAX_PHOTOS
-    const chunks: Uint8Array[] = []
-    let size = 0
-    // The parser buffers a part nobody reads, so even unwanted files are read through (and counted).
-    for await (const chunk of part.data) {
-      size += chunk.length
-      totalBytes += chunk.length
-      if (size > maxBytes || totalBytes > bodyLimit) throw new BodyTooLarge()
-      if (wanted) chunks.push(chunk)
-    }
-    const name = part.filename ?? ''
-    // A file input left empty still sends a part: no name, no bytes.
-    if (name === '' && size === 0) return null
-    if (part.name !== PHOTO_FIELD) return null
-    if (wanted) {
-      accepted++
-      files.push({ name, data: Buffer.concat(chunks) })
-    } else files.push({ name, tooMany: true })
-    return null
-  }
-  try {
-    await unstable_parseMultipartFormData(request, handler)
-  } catch (error) {
-    if (error instanceof BodyTooLarge) return { kind: 'tooLarge', maxBytes, fields, headers: UNREAD_BODY_HEADERS }
-    // Everything else comes from the parser or the body stream: a broken or cut-off form.
-    return { kind: 'malformed', headers: UNREAD_BODY_HEADERS }
-  }
+  const form = await readUploadForm(request, { fileField: PHOTO_FIELD, maxFiles: MAX_PHOTOS, maxFileBytes: maxBytes })
+  if (form.kind === 'malformed') return form
+  if (form.kind === 'tooLarge') return { ...form, maxBytes }
+  const photoRefs = form.values.filter(([name]) => name === PHOTO_REF_FIELD).map(([, value]) => value)
   const photos = await Promise.all(
-    files.map(async (file): Promise<PhotoUpload> => ('tooMany' in file ? { kind: 'tooMany', name: file.name } : { ...(await storePhoto(file.data)), name: file.name })),
+    form.files.map(async (file): Promise<PhotoUpload> => ('tooMany' in file ? { kind: 'tooMany', name: file.name } : { ...(await storePhoto(file.data)), name: file.name })),
   )
-  return { kind: 'ok', fields, photoRefs, photos }
-}
-
-async function readText(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
-  if (!body) return ''
-  const chunks: Uint8Array[] = []
-  let size = 0
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.length
-    if (size > limit) throw new BodyTooLarge()
-    chunks.push(chunk)
-  }
-  return new TextDecoder().decode(Buffer.concat(chunks))
+  return { kind: 'ok', fields: form.fields, photoRefs, photos }
 }
 
 /** The i18n key (namespace-qualified) that explains a refused photo. */
@@ -538,22 +299,3 @@ export function photoErrorMessage(t: Translate, result: PhotoFailure & { name?: 
   return result.name ? t('photos:numberedNamed', { n: position, name: result.name, message }) : t('photos:numbered', { n: position, message })
 }
 
-/** The HTTP answer for a stored image variant (report photos, proposal images), or a 404. */
-export function imageResponse(variant: { mime: string; data: Buffer; access: string } | null): Response {
-  if (!variant) {
-    return new Response('Not Found', {
-      status: 404,
-      headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' },
-    })
-  }
-  // A copy into a plain ArrayBuffer: the DOM's BodyInit type does not take a Node Buffer.
-  return new Response(new Uint8Array(variant.data), {
-    headers: {
-      'Content-Type': variant.mime,
-      'Content-Length': String(variant.data.byteLength),
-      // An hour, not "immutable": a photo hidden by a moderator must stop being served soon.
-      'Cache-Control': variant.access === 'public' ? 'public, max-age=3600' : 'private, no-store',
-      'X-Content-Type-Options': 'nosniff',
-    },
-  })
-}

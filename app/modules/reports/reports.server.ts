@@ -12,7 +12,7 @@ import type { AreaHit } from '../geo/lookup.server'
 import { moveItem, placeItem, updateItem } from '../geo/map-index.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { attachPhotos } from './photos.server'
-import { routeReport } from './routing.server'
+import { routeReport } from './department-routing.server'
 import { canTransition, isPublic } from './states'
 import { itemPublished, reportUpdated } from '../notifications/events.server'
 

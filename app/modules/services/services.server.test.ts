@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../../lib/db.server'
 import { makeUser, seededDatabase } from '../../../tests/support/fixtures'
 import { areaPoint } from '../geo/areas.server'
-import { categoriesServing, forgetRoutingRules, routeReport } from '../reports/routing.server'
+import { categoriesServing, forgetRoutingRules, routeReport } from '../reports/department-routing.server'
 import { issueApiKey } from '../open311/open311.server'
 import { parseOptions } from './schema'
 import {

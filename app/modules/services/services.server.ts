@@ -6,7 +6,7 @@ import { cityDefaultLocale } from '../../lib/localized.server'
 import { localize, parseLocalized, serializeLocalized, type Localized } from '../../lib/localized'
 import { areasContaining, type AreaHit } from '../geo/lookup.server'
 import { recordAudit } from '../moderation/moderation.server'
-import { forgetRoutingRules } from '../reports/routing.server'
+import { forgetRoutingRules } from '../reports/department-routing.server'
 import { forgetReportStates } from '../reports/reports.server'
 import { forgetDepartment, renameReportState } from '../reports/states.server'
 import {

@@ -1,7 +1,7 @@
 import { Form, Link } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import type { CommentView } from '../deliberation.server'
-import type { DiscussionData } from '../routing.server'
+import type { DiscussionData } from '../page.server'
 import { HoneypotField } from '../../../components/HoneypotField'
 import { formatters } from '../../../lib/format'
 

@@ -1,7 +1,6 @@
 import { bboxOf, type AreaGeometry, type Position } from '../geometry'
 import { fitViewport, svgPath } from '../svg'
-
-const escapeXml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!)
+import { escapeXml } from '../../../lib/xml'
 
 /**
  * The preview drawn without JavaScript: the current areas of the level above in grey, the file's

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../../lib/db.server'
 import { seededDatabase } from '../../../tests/support/fixtures'
 import { areaPoint } from '../geo/areas.server'
-import { categoriesServing, routeReport } from './routing.server'
+import { categoriesServing, routeReport } from './department-routing.server'
 
 const point = async (slug: string) => {
   const p = await areaPoint(slug)

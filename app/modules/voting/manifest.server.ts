@@ -1,0 +1,19 @@
+import { defineManifest } from '../manifest'
+import { registerProposalVoting } from './processes.server'
+import { registerVoting } from './voting.server'
+
+/** Voting processes, ballots, delegation, the ballot chain. What it plugs into Plaza (docs/architecture.md). */
+export const manifest = defineManifest({
+  name: 'voting',
+  routes: ['/votes', '/admin/votes', '/account/delegations'],
+  permissions: ['admin:access'],
+  jobs: ['opening and closing processes (advanceProcesses)'],
+  datasets: [],
+  feeds: [],
+  mapLayers: [],
+  followableKinds: ['vote'],
+  register() {
+    registerProposalVoting()
+    registerVoting()
+  },
+})
