@@ -25,5 +25,6 @@ import city from './city.json'
 import services from './services.json'
 import configuration from './configuration.json'
 import areasAdmin from './areasAdmin.json'
+import basemap from './basemap.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services, configuration, areasAdmin }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services, configuration, areasAdmin, basemap }

@@ -19,7 +19,7 @@ const pbfFile = path.join(dir, 'town.osm.pbf')
 writeOsmPbf(pbfFile, town.nodes, town.ways)
 
 function decode(data: Uint8Array) {
-  return new VectorTile(new Pbf(data))
+  return new VectorTile(new Pbf(data) as unknown as ConstructorParameters<typeof VectorTile>[0])
 }
 
 beforeAll(async () => {
