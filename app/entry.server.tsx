@@ -16,6 +16,7 @@ export { castBallotFast } from './modules/voting/voting.server'
 export { signPetitionFast } from './modules/petitions/sign-http.server'
 export { petitionCountResponse, petitionCountAnswer } from './modules/petitions/count-http.server'
 export { petitionJsonResponse } from './modules/petitions/petitions.server'
+export { addressSearchJson } from './modules/basemap/http.server'
 // /healthz asks the build's own database (the one every route writes through) whether it can write.
 export { databaseHealth } from './lib/health.server'
 

@@ -161,6 +161,8 @@ async function serve() {
     health: (build.entry.module as unknown as { databaseHealth: () => Promise<{ ok: boolean; reason?: string }> }).databaseHealth,
     fastRoutes: {
       '/api/map/features': (await import('../app/modules/geo/features-http.server')).featuresResponse,
+      // Address search as JSON (Accept: application/json); the HTML page is Remix's (issue 17).
+      '/search/address': (build.entry.module as unknown as { addressSearchJson: (r: Request) => Promise<Response | null> }).addressSearchJson,
       // /petitions/:id.json: Remix's $id segment cannot end in a literal ".json" for a document request.
       '/petitions/:id.json': (build.entry.module as unknown as { petitionJsonResponse: (r: Request) => Promise<Response> }).petitionJsonResponse,
     },

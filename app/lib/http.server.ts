@@ -34,7 +34,7 @@ export interface HttpAppOptions {
    * Public, cookie-free GET endpoints answered before Remix with the same code the Remix route
    * uses (path → Fetch handler): for hot machine APIs, Remix's per-request cost is most of theirs.
    */
-  fastRoutes?: Record<string, (request: Request) => Promise<Response>>
+  fastRoutes?: Record<string, (request: Request) => Promise<Response | null>>
   /**
    * Form posts answered before Remix when the handler can (a Response), else by Remix (null): the
    * body is buffered first (at most FAST_POST_MAX bytes) so that Remix can read it again.
@@ -293,7 +293,8 @@ export function createHttpApp(options: HttpAppOptions) {
   for (const [route, handler] of Object.entries(options.fastRoutes ?? {})) {
     app.get(route, (req, res, next) => {
       handler(toRemixRequest(req, res, publicOrigin))
-        .then((response) => sendRemixResponse(res, response))
+        // null: not for this handler (e.g. a page asked for as HTML), Remix answers.
+        .then((response) => (response ? sendRemixResponse(res, response) : next()))
         .catch(next)
     })
   }

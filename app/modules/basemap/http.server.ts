@@ -3,6 +3,7 @@ import path from 'node:path'
 import Pbf from 'pbf'
 import { basemapTile, currentBasemap } from './basemap.server'
 import { basemapStyle } from './style'
+import { searchAddress } from './search.server'
 
 /**
  * HTTP answers of the base map: tiles (immutable under their versioned URL), the style (short
@@ -65,4 +66,16 @@ export function glyphResponse(params: Record<string, string | undefined>, public
     pbf.writeStringField(2, `${range[1]}-${range[2]}`)
   }, null)
   return new Response(pbf.finish() as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': 'public, max-age=86400' } })
+}
+
+/**
+ * GET /search/address with `Accept: application/json`: the results as JSON, answered before Remix
+ * (scripts/start.ts fastRoutes); any other Accept gets null and Remix renders the HTML page.
+ */
+export async function addressSearchJson(request: Request): Promise<Response | null> {
+  if (!(request.headers.get('accept') ?? '').split(',')[0]?.includes('application/json')) return null
+  const q = new URL(request.url).searchParams.get('q') ?? ''
+  if (q.length > 200) return Response.json({ error: 'q: at most 200 characters' }, { status: 400 })
+  const results = await searchAddress(q)
+  return Response.json({ query: q.trim(), results }, { headers: { 'Cache-Control': 'public, max-age=60', Vary: 'Accept' } })
 }
