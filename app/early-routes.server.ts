@@ -1,4 +1,5 @@
 import type { EarlyRoute } from './lib/early-routes'
+import { addressSearchJson } from './modules/basemap/http.server'
 import { featuresResponse } from './modules/geo/features-http.server'
 import { petitionCountAnswer } from './modules/petitions/count-http.server'
 import { petitionJsonResponse } from './modules/petitions/petitions.server'
@@ -20,6 +21,13 @@ export const earlyRoutes: readonly EarlyRoute[] = [
     path: '/api/map/features',
     handle: featuresResponse,
     why: 'public, cookie-free map API polled on every pan (ADR 023)',
+  },
+  {
+    method: 'GET',
+    path: '/search/address',
+    // null (a browser asking for HTML) hands the request to the Remix page.
+    handle: (request) => addressSearchJson(request),
+    why: 'address suggestions as JSON while a person types (issue 17); the HTML page is Remix\'s',
   },
   {
     method: 'GET',

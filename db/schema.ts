@@ -993,6 +993,63 @@ export interface StaffInvitationsTable {
   created_at: string
 }
 
+/** One import of an OpenStreetMap extract into the base map (app/modules/basemap). */
+export interface BasemapImportsTable {
+  id: Generated<number>
+  file_name: string
+  format: string
+  status: 'running' | 'done' | 'failed'
+  stage: string | null
+  error: string | null
+  /** JSON: what was kept, per kind (streets, buildings, addresses, tiles, …). */
+  counts: Generated<string>
+  /** JSON [w, s, e, n] of the data. */
+  bbox: string | null
+  min_zoom: number
+  max_zoom: number
+  created_by: number | null
+  started_at: string
+  finished_at: string | null
+}
+
+export interface BasemapTilesTable {
+  version: number
+  z: number
+  x: number
+  y: number
+  data: Uint8Array
+  etag: string
+}
+
+export interface BasemapStreetsTable {
+  id: Generated<number>
+  version: number
+  kind: 'street' | 'place'
+  name: string
+  search: string
+  lat: number
+  lng: number
+}
+
+/** R*Tree over address points (SQLite virtual table): the nearest address to a point (reverse geocoding). */
+export interface BasemapAddressRtreeTable {
+  id: number
+  min_lng: number
+  max_lng: number
+  min_lat: number
+  max_lat: number
+}
+
+export interface BasemapAddressesTable {
+  id: Generated<number>
+  version: number
+  street_id: number
+  housenumber: string
+  number: number | null
+  lat: number
+  lng: number
+}
+
 export interface Database {
   areas: AreasTable
   area_slug_redirects: AreaSlugRedirectsTable
@@ -1055,6 +1112,11 @@ export interface Database {
   site_identity: SiteIdentityTable
   site_assets: SiteAssetsTable
   configuration_imports: ConfigurationImportsTable
+  basemap_imports: BasemapImportsTable
+  basemap_tiles: BasemapTilesTable
+  basemap_streets: BasemapStreetsTable
+  basemap_addresses: BasemapAddressesTable
+  basemap_address_rtree: BasemapAddressRtreeTable
   site_pages: SitePagesTable
   setup_tokens: SetupTokensTable
   staff_invitations: StaffInvitationsTable

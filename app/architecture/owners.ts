@@ -100,6 +100,12 @@ export const tableOwners = {
   delivery_methods: 'modules/delivery',
   report_deliveries: 'modules/delivery',
   delivery_seen_updates: 'modules/delivery',
+  // the city's own base map and address index (issue 17)
+  basemap_imports: 'modules/basemap',
+  basemap_streets: 'modules/basemap',
+  basemap_addresses: 'modules/basemap',
+  basemap_tiles: 'modules/basemap',
+  basemap_address_rtree: 'modules/basemap',
 } as const satisfies Record<keyof Database, string>
 
 /** The owner of a table, or undefined for a name that is no table of db/schema.ts. */

@@ -1,5 +1,6 @@
 import type { CapabilityManifest } from './manifest'
 import { manifest as accounts } from './accounts/manifest.server'
+import { manifest as basemap } from './basemap/manifest.server'
 import { manifest as city } from './city/manifest.server'
 import { manifest as configuration } from './configuration/manifest.server'
 import { manifest as deliberation } from './deliberation/manifest.server'
@@ -41,6 +42,7 @@ export const manifests: readonly CapabilityManifest[] = [
   open311,
   services,
   delivery,
+  basemap,
 ]
 
 let registered = false

@@ -20,6 +20,7 @@ import * as m0021 from './0021_area_import'
 import * as m0022 from './0022_services'
 import * as m0023 from './0023_city'
 import * as m0024 from './0024_configuration'
+import * as m0025 from './0025_basemap'
 import * as m0027 from './0027_delivery'
 
 /**
@@ -48,5 +49,6 @@ export const migrations: Record<string, Migration> = {
   '0022_services': m0022,
   '0023_city': m0023,
   '0024_configuration': m0024,
+  '0025_basemap': m0025,
   '0027_delivery': m0027,
 }

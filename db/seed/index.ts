@@ -1,6 +1,9 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { sql } from 'kysely'
 import type { PlazaDatabase } from '../../app/lib/db.server'
-import { bboxOf, areaSquareMetres } from '../../app/modules/geo/geometry'
+import { bboxOf, areaSquareMetres, type AreaGeometry } from '../../app/modules/geo/geometry'
 import { generateCity } from './city'
 import { accountsStep } from './accounts'
 import { demoReportsStep, reportsStep } from './reports'
@@ -83,8 +86,41 @@ const areasStep: SeedStep = {
   },
 }
 
+/** The demo city's streets, squares, parks and address points: written as an .osm.pbf and imported as a city's extract would be. */
+const streetsStep: SeedStep = {
+  name: 'streets',
+  size: () => 1,
+  async run(database, options, progress) {
+    const { currentBasemap, importBasemap } = await import('../../app/modules/basemap/basemap.server')
+    if (await currentBasemap(database)) {
+      progress(1)
+      return { created: 0 }
+    }
+    const { demoStreets } = await import('./streets')
+    const { writeOsmPbf } = await import('../../app/modules/basemap/osm-pbf-writer')
+    // The city's outline as the areas step stored it (generating the city again costs seconds).
+    const city = await database.db.selectFrom('areas').select('geometry').where('level', '=', 'city').executeTakeFirst()
+    if (!city) {
+      progress(1)
+      return { created: 0 }
+    }
+    const streets = demoStreets(JSON.parse(city.geometry) as AreaGeometry)
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-streets-'))
+    const file = path.join(dir, 'valmera.osm.pbf')
+    try {
+      writeOsmPbf(file, streets.nodes, streets.ways, streets.bbox)
+      const result = await importBasemap(file, { fileName: 'valmera.osm.pbf' }, database)
+      if (result.kind !== 'done') throw new Error(`demo streets: ${result.problem} ${result.detail}`)
+      progress(1)
+      return { created: result.counts.addresses }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  },
+}
+
 /** Steps in order; capabilities append theirs (each must be idempotent). */
-export const seedSteps: SeedStep[] = [areasStep, accountsStep, reportsStep, demoReportsStep, proposalsStep, votingStep]
+export const seedSteps: SeedStep[] = [areasStep, streetsStep, accountsStep, reportsStep, demoReportsStep, proposalsStep, votingStep]
 
 // Representatives before any letters step (letters are written to them).
 seedSteps.push(representativesStep)

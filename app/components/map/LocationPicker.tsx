@@ -1,12 +1,13 @@
-import { useState } from 'react'
+import { useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
+import { useLocation } from '@remix-run/react'
 import { useHydrated } from '../../lib/hydrated'
 import { PlazaMap } from './PlazaMap'
 import type { BBox, MapClientConfig } from './types'
 
 /**
  * A place for any form: click the map or drag the pin, "use my location", or search an address
- * (when a geocoder is configured). The chosen point travels in hidden `lat` and `lng` fields.
+ * (Plaza's own address search, or a configured Nominatim-style geocoder). The chosen point travels in hidden `lat` and `lng` fields.
  * Without JavaScript the same form offers a district/neighbourhood list (`area`) and typed
  * coordinates (`lat`, `lng`). The server resolves either with resolveLocation (geo module).
  */
@@ -46,11 +47,44 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
   const [status, setStatus] = useState<string | null>(null)
   const [query, setQuery] = useState('')
   const [results, setResults] = useState<Array<{ label: string; lat: number; lng: number }> | null>(null)
+  // The nearest address, kept with the point it answers for: a newer point shows nothing until its own answer.
+  const [nearest, setNearest] = useState<{ at: string; label: string } | null>(null)
+  const pointKey = point ? `${point.lat},${point.lng}` : null
+  const near = nearest && nearest.at === pointKey ? nearest.label : null
+  const { t: tb } = useTranslation('basemap')
+  const here = useLocation().pathname
+  const typing = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+
+  // "Near Carrer Major 12": the nearest address to the chosen point (Plaza's reverse geocoding).
+  useEffect(() => {
+    if (!pointKey || config.geocoderUrl) return
+    const [lat, lng] = pointKey.split(',')
+    const controller = new AbortController()
+    fetch(`/search/address/reverse?lat=${lat}&lng=${lng}`, { signal: controller.signal, headers: { accept: 'application/json' } })
+      .then((res) => (res.ok ? (res.json() as Promise<{ address: { label: string } | null }>) : null))
+      .then((answer) => setNearest(answer?.address ? { at: pointKey, label: answer.address.label } : null))
+      .catch(() => undefined)
+    return () => controller.abort()
+  }, [pointKey, config.geocoderUrl])
 
   const choose = (p: Point, how: string) => {
     setPoint(p)
     setTyped({ lat: String(p.lat), lng: String(p.lng) })
     setStatus(how)
+  }
+
+  // Plaza's own address search (no geocoder configured): suggestions as one types.
+  const plazaSearch = async (q: string, announce: boolean) => {
+    if (!q.trim()) return setResults(null)
+    if (announce) setStatus(t('picker.searching'))
+    try {
+      const res = await fetch(`/search/address?q=${encodeURIComponent(q.trim())}`, { headers: { accept: 'application/json' } })
+      const found = res.ok ? ((await res.json()) as { results: Array<{ label: string; lat: number; lng: number }> }).results : []
+      setResults(found)
+      if (announce) setStatus(found.length ? t('picker.searchResults', { count: found.length }) : t('picker.searchNone'))
+    } catch {
+      if (announce) setStatus(t('picker.searchFailed'))
+    }
   }
 
   const locate = () => {
@@ -64,7 +98,8 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
   }
 
   const search = async () => {
-    if (!config.geocoderUrl || !query.trim()) return
+    if (!config.geocoderUrl) return plazaSearch(query, true)
+    if (!query.trim()) return
     setStatus(t('picker.searching'))
     const [w, s, e, n] = bounds
     const url = new URL(config.geocoderUrl)
@@ -108,14 +143,20 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
             <button type="button" onClick={locate}>
               {t('picker.myLocation')}
             </button>
-            {config.geocoderUrl ? (
-              <span className="picker__search">
+            <span className="picker__search">
                 <label htmlFor={`${id}-search`}>{t('picker.searchLabel')}</label>
                 <input
                   id={`${id}-search`}
                   type="search"
                   value={query}
-                  onChange={(e) => setQuery(e.target.value)}
+                  placeholder={tb('search.label')}
+                  onChange={(e) => {
+                    const value = e.target.value
+                    setQuery(value)
+                    if (config.geocoderUrl) return
+                    clearTimeout(typing.current)
+                    typing.current = setTimeout(() => void plazaSearch(value, false), 200)
+                  }}
                   onKeyDown={(e) => {
                     if (e.key === 'Enter') {
                       e.preventDefault()
@@ -127,13 +168,18 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
                   {t('picker.search')}
                 </button>
               </span>
-            ) : null}
           </div>
           {results?.length ? (
             <ul className="picker__results">
               {results.map((r) => (
                 <li key={`${r.lat},${r.lng}`}>
-                  <button type="button" onClick={() => choose(r, t('picker.pointChosen'))}>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      choose(r, t('picker.pointChosen'))
+                      setResults(null)
+                    }}
+                  >
                     {r.label}
                   </button>
                 </li>
@@ -143,6 +189,7 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
           <p className="picker__status" aria-live="polite" data-testid="picker-status">
             {status ? `${status} ` : ''}
             {point ? t('picker.chosen', { latitude: point.lat, longitude: point.lng }) : t('picker.noneChosen')}
+            {point && near ? <span data-testid="picker-near">{` ${tb('search.near', { address: near })}`}</span> : null}
           </p>
           <input type="hidden" name="lat" value={point ? String(point.lat) : ''} />
           <input type="hidden" name="lng" value={point ? String(point.lng) : ''} />
@@ -150,6 +197,11 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
       ) : null}
       <div className="picker__fallback">
         {hydrated ? <p className="picker__or">{t('picker.orTypeOrChoose')}</p> : <p className="picker__or">{t('picker.noScriptHelp')}</p>}
+        {hydrated || config.geocoderUrl ? null : (
+          <p className="picker__address-search">
+            <a href={`/search/address?return=${encodeURIComponent(here)}`}>{tb('search.title')}</a>
+          </p>
+        )}
         <div className="picker__field">
           <label htmlFor={`${id}-area`}>{t('picker.areaLabel')}</label>
           <select id={`${id}-area`} name="area" defaultValue={defaults.area ?? ''} aria-describedby={describedBy('area')}>

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type MutableRefObject, type ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { Map as MaplibreMap, Marker, StyleSpecification } from 'maplibre-gl'
+import { BASEMAP_FIRST_LINE_LAYER } from '../../modules/basemap/style'
 import type { BBox, FeatureCollectionAnswer, FeatureFilter, LayerInfo, MapClientConfig, PointFeature } from './types'
 
 /**
@@ -47,7 +48,8 @@ function loadMaplibre(): Promise<Maplibre> {
 }
 
 function baseStyle(config: MapClientConfig): StyleSpecification | string {
-  if (config.styleUrl) return config.styleUrl
+  // Plaza's own style is a path (/styles/plaza.json); MapLibre wants a full URL.
+  if (config.styleUrl) return new URL(config.styleUrl, window.location.href).href
   const style: StyleSpecification = {
     version: 8,
     sources: {},
@@ -62,21 +64,24 @@ function baseStyle(config: MapClientConfig): StyleSpecification | string {
 
 function addAreaLayers(map: MaplibreMap, highlight: string | null | undefined) {
   map.addSource('plaza-areas', { type: 'geojson', data: new URL('/areas.geojson', window.location.href).href })
-  const translucent = map.getStyle().layers.some((l) => l.id === 'plaza-base') || Boolean(map.getStyle().sprite)
+  const layers = map.getStyle().layers
+  const translucent = layers.some((l) => l.id === 'plaza-base' || l.id.startsWith('basemap-')) || Boolean(map.getStyle().sprite)
+  // Over Plaza's own base map the areas' tints go under the roads and their names.
+  const fillsBefore = layers.some((l) => l.id === BASEMAP_FIRST_LINE_LAYER) ? BASEMAP_FIRST_LINE_LAYER : undefined
   map.addLayer({
     id: 'plaza-city',
     type: 'fill',
     source: 'plaza-areas',
     filter: ['==', ['get', 'level'], 'city'],
     paint: { 'fill-color': '#ffffff', 'fill-opacity': translucent ? 0.25 : 1 },
-  })
+  }, fillsBefore)
   map.addLayer({
     id: 'plaza-districts',
     type: 'fill',
     source: 'plaza-areas',
     filter: ['==', ['get', 'level'], 'district'],
-    paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': 0.35 },
-  })
+    paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': fillsBefore ? 0.2 : 0.35 },
+  }, fillsBefore)
   map.addLayer({
     id: 'plaza-neighbourhood-lines',
     type: 'line',

@@ -26,5 +26,6 @@ import services from './services.json'
 import configuration from './configuration.json'
 import areasAdmin from './areasAdmin.json'
 import delivery from './delivery.json'
+import basemap from './basemap.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services, configuration, areasAdmin, delivery }
+export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services, configuration, areasAdmin, delivery, basemap }

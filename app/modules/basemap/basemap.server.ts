@@ -1,0 +1,293 @@
+import { sql } from 'kysely'
+import { database as defaultDatabase, type PlazaDatabase } from '../../lib/db.server'
+import { recordAudit } from '../moderation/moderation.server'
+import { addressOf, centroid, classify, middle } from './classify'
+import { houseNumberValue, searchKey } from './normalize'
+import { BasemapReadError, readOsmFile, type OsmFeature, type Position, type ReadProblem } from './read.server'
+import { buildTiles, type TileFeature } from './tiles.server'
+
+/**
+ * The base map's import (issue 17): read an OSM extract, keep what a civic map needs, build the
+ * vector tiles and the address index, all under a new version; the previous version's rows are
+ * removed once the new one is complete, so maps and searches never see half an import.
+ * This module alone writes the basemap_* tables.
+ */
+
+export const DEFAULT_MIN_ZOOM = 10
+/** Deepest stored zoom; MapLibre draws 17–18 from these tiles (docs/decisions/118-basemap.md). */
+export const DEFAULT_MAX_ZOOM = 16
+
+export interface ImportCounts {
+  nodes: number
+  ways: number
+  roads: number
+  namedStreets: number
+  paths: number
+  buildings: number
+  parks: number
+  water: number
+  railways: number
+  places: number
+  addresses: number
+  tiles: number
+  bytes: number
+}
+
+export type ImportOutcome = { kind: 'done'; version: number; counts: ImportCounts; bbox: [number, number, number, number]; seconds: number } | { kind: 'failed'; version: number; problem: ReadProblem; detail: string }
+
+export interface ImportOptions {
+  fileName: string
+  actorId?: number | null
+  minZoom?: number
+  maxZoom?: number
+  /** An import row already made (the admin page starts one before the work). */
+  version?: number
+  onProgress?: (stage: string) => void
+}
+
+const now = () => new Date().toISOString()
+
+/** Starts an import row (status running) and returns its version. */
+export async function beginImport(fileName: string, format: string, actorId: number | null, db: PlazaDatabase = defaultDatabase(), zooms = { min: DEFAULT_MIN_ZOOM, max: DEFAULT_MAX_ZOOM }): Promise<number> {
+  return db.write(async (trx) => {
+    const row = await trx
+      .insertInto('basemap_imports')
+      .values({ file_name: fileName, format, status: 'running', stage: 'reading', min_zoom: zooms.min, max_zoom: zooms.max, created_by: actorId, started_at: now() })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    if (actorId) await recordAudit(trx, { actorId, action: 'basemap.import', targetKind: 'basemap_import', targetId: row.id, after: { fileName } })
+    return row.id
+  })
+}
+
+async function setStage(db: PlazaDatabase, version: number, stage: string, counts?: Partial<ImportCounts>) {
+  await db.write((trx) =>
+    trx
+      .updateTable('basemap_imports')
+      .set(counts ? { stage, counts: JSON.stringify(counts) } : { stage })
+      .where('id', '=', version)
+      .execute(),
+  )
+}
+
+interface StreetEntry {
+  name: string
+  kind: 'street' | 'place'
+  at: Position
+  weight: number
+}
+
+/** Imports `file` (.osm.pbf, .osm or GeoJSON) as the new base map. */
+export async function importBasemap(file: string, options: ImportOptions, db: PlazaDatabase = defaultDatabase()): Promise<ImportOutcome> {
+  const started = performance.now()
+  const minZoom = options.minZoom ?? DEFAULT_MIN_ZOOM
+  const maxZoom = options.maxZoom ?? DEFAULT_MAX_ZOOM
+  const version = options.version ?? (await beginImport(options.fileName, 'osm', options.actorId ?? null, db, { min: minZoom, max: maxZoom }))
+  const progress = async (stage: string, counts?: Partial<ImportCounts>) => {
+    options.onProgress?.(stage)
+    await setStage(db, version, stage, counts)
+  }
+  try {
+    const counts: ImportCounts = { nodes: 0, ways: 0, roads: 0, namedStreets: 0, paths: 0, buildings: 0, parks: 0, water: 0, railways: 0, places: 0, addresses: 0, tiles: 0, bytes: 0 }
+    const tileFeatures: TileFeature[] = []
+    const streets = new Map<string, StreetEntry>()
+    const addresses: Array<{ key: string; housenumber: string; at: Position }> = []
+    const bbox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity]
+    const extend = (p: Position) => {
+      if (p[0] < bbox[0]) bbox[0] = p[0]
+      if (p[1] < bbox[1]) bbox[1] = p[1]
+      if (p[0] > bbox[2]) bbox[2] = p[0]
+      if (p[1] > bbox[3]) bbox[3] = p[1]
+    }
+    const onFeature = (f: OsmFeature) => {
+      const kept = classify(f)
+      if (!kept.length) return
+      for (const c of kept) {
+        tileFeatures.push({ layer: c.layer, geometry: f.geometry, properties: c.properties })
+        if (c.layer === 'roads') {
+          if (c.properties.class === 'path') counts.paths++
+          else counts.roads++
+          const name = f.tags.name?.trim()
+          if (name && f.geometry.type === 'LineString') {
+            const key = searchKey(name)
+            const weight = f.geometry.coordinates.length
+            const known = streets.get(key)
+            if (!key) continue
+            if (!known || (known.kind === 'street' && weight > known.weight)) streets.set(key, { name, kind: 'street', at: middle(f.geometry.coordinates), weight })
+          }
+        } else if (c.layer === 'buildings') counts.buildings++
+        else if (c.layer === 'parks') counts.parks++
+        else if (c.layer === 'water' || c.layer === 'waterways') counts.water++
+        else if (c.layer === 'railways') counts.railways++
+        else if (c.layer === 'places') {
+          counts.places++
+          const name = String(c.properties.name)
+          const key = searchKey(name)
+          const at = f.geometry.type === 'Point' ? f.geometry.coordinates : f.geometry.type === 'Polygon' ? centroid(f.geometry.coordinates[0]!) : middle(f.geometry.coordinates)
+          if (key && !streets.has(key)) streets.set(key, { name, kind: 'place', at, weight: 0 })
+        } else if (c.layer === 'addresses') {
+          const a = addressOf(f)!
+          addresses.push({ key: searchKey(a.street), housenumber: a.housenumber, at: a.at })
+          if (!streets.has(searchKey(a.street))) streets.set(searchKey(a.street), { name: a.street, kind: 'street', at: a.at, weight: 0 })
+        }
+      }
+      const g = f.geometry
+      if (g.type === 'Point') extend(g.coordinates)
+      else if (g.type === 'LineString') g.coordinates.forEach(extend)
+      else g.coordinates[0]!.forEach(extend)
+    }
+    const summary = await readOsmFile(file, onFeature)
+    counts.nodes = summary.nodes
+    counts.ways = summary.ways
+    counts.addresses = addresses.length
+    counts.namedStreets = [...streets.values()].filter((s) => s.kind === 'street').length
+    await db.write((trx) => trx.updateTable('basemap_imports').set({ format: summary.format }).where('id', '=', version).execute())
+    if (tileFeatures.length === 0) throw new BasemapReadError('nothingUseful')
+
+    await progress('tiles', counts)
+    let batch: Array<{ version: number; z: number; x: number; y: number; data: Uint8Array; etag: string }> = []
+    const pending: Array<Promise<unknown>> = []
+    const flush = () => {
+      if (!batch.length) return
+      const rows = batch
+      batch = []
+      pending.push(db.write((trx) => trx.insertInto('basemap_tiles').values(rows).execute()))
+    }
+    counts.tiles = buildTiles(tileFeatures, bbox, minZoom, maxZoom, (tile) => {
+      counts.bytes += tile.data.length
+      batch.push({ version, ...tile })
+      if (batch.length >= 500) flush()
+    })
+    flush()
+    await Promise.all(pending)
+    tileFeatures.length = 0
+
+    await progress('addresses', counts)
+    const streetList = [...streets.entries()]
+    const ids = new Map<string, number>()
+    for (let i = 0; i < streetList.length; i += 2000) {
+      const slice = streetList.slice(i, i + 2000)
+      const rows = await db.write((trx) =>
+        trx
+          .insertInto('basemap_streets')
+          .values(slice.map(([key, s]) => ({ version, kind: s.kind, name: s.name, search: key, lng: s.at[0], lat: s.at[1] })))
+          .returning('id')
+          .execute(),
+      )
+      rows.forEach((r, j) => ids.set(slice[j]![0], r.id))
+    }
+    for (let i = 0; i < addresses.length; i += 2000) {
+      const slice = addresses.slice(i, i + 2000)
+      await db.write(async (trx) => {
+        const rows = await trx
+          .insertInto('basemap_addresses')
+          .values(slice.map((a) => ({ version, street_id: ids.get(a.key)!, housenumber: a.housenumber, number: houseNumberValue(a.housenumber), lng: a.at[0], lat: a.at[1] })))
+          .returning(['id', 'lng', 'lat'])
+          .execute()
+        await sql`INSERT INTO basemap_address_rtree (id, min_lng, max_lng, min_lat, max_lat) VALUES ${sql.join(rows.map((r) => sql`(${r.id}, ${r.lng}, ${r.lng}, ${r.lat}, ${r.lat})`))}`.execute(trx)
+      })
+    }
+
+    // The new version is complete: make it current, then remove the others.
+    await db.write(async (trx) => {
+      await trx
+        .updateTable('basemap_imports')
+        .set({ status: 'done', stage: null, counts: JSON.stringify(counts), bbox: JSON.stringify(bbox), finished_at: now() })
+        .where('id', '=', version)
+        .execute()
+    })
+    await removeOtherVersions(db, version)
+    return { kind: 'done', version, counts, bbox, seconds: (performance.now() - started) / 1000 }
+  } catch (error) {
+    const problem: ReadProblem = error instanceof BasemapReadError ? error.problem : 'badPbf'
+    if (!(error instanceof BasemapReadError)) console.warn('basemap import failed:', error)
+    const detail = error instanceof BasemapReadError ? error.message : 'unexpected'
+    await db.write((trx) => trx.updateTable('basemap_imports').set({ status: 'failed', stage: null, error: problem, finished_at: now() }).where('id', '=', version).execute())
+    await removeVersion(db, version)
+    return { kind: 'failed', version, problem, detail }
+  }
+}
+
+async function removeVersion(db: PlazaDatabase, version: number) {
+  await db.write(async (trx) => {
+    await sql`DELETE FROM basemap_address_rtree WHERE id IN (SELECT id FROM basemap_addresses WHERE version = ${version})`.execute(trx)
+    await trx.deleteFrom('basemap_addresses').where('version', '=', version).execute()
+    await trx.deleteFrom('basemap_streets').where('version', '=', version).execute()
+    await trx.deleteFrom('basemap_tiles').where('version', '=', version).execute()
+  })
+}
+
+async function removeOtherVersions(db: PlazaDatabase, keep: number) {
+  const versions = await db.db
+    .selectFrom('basemap_tiles')
+    .select('version')
+    .distinct()
+    .where('version', '!=', keep)
+    .execute()
+  const more = await db.db.selectFrom('basemap_streets').select('version').distinct().where('version', '!=', keep).execute()
+  for (const v of new Set([...versions, ...more].map((r) => r.version))) await removeVersion(db, v)
+}
+
+export interface BasemapImportRow {
+  id: number
+  fileName: string
+  format: string
+  status: 'running' | 'done' | 'failed'
+  stage: string | null
+  error: string | null
+  counts: Partial<ImportCounts>
+  bbox: [number, number, number, number] | null
+  minZoom: number
+  maxZoom: number
+  startedAt: string
+  finishedAt: string | null
+}
+
+const toRow = (r: {
+  id: number
+  file_name: string
+  format: string
+  status: 'running' | 'done' | 'failed'
+  stage: string | null
+  error: string | null
+  counts: string
+  bbox: string | null
+  min_zoom: number
+  max_zoom: number
+  started_at: string
+  finished_at: string | null
+}): BasemapImportRow => ({
+  id: r.id,
+  fileName: r.file_name,
+  format: r.format,
+  status: r.status,
+  stage: r.stage,
+  error: r.error,
+  counts: JSON.parse(r.counts) as Partial<ImportCounts>,
+  bbox: r.bbox ? (JSON.parse(r.bbox) as [number, number, number, number]) : null,
+  minZoom: r.min_zoom,
+  maxZoom: r.max_zoom,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+})
+
+/** The base map in use (the latest complete import), or null. */
+export async function currentBasemap(db: PlazaDatabase = defaultDatabase()): Promise<BasemapImportRow | null> {
+  const r = await db.db.selectFrom('basemap_imports').selectAll().where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst()
+  return r ? toRow(r) : null
+}
+
+export async function basemapImports(limit = 10, db: PlazaDatabase = defaultDatabase()): Promise<BasemapImportRow[]> {
+  return (await db.db.selectFrom('basemap_imports').selectAll().orderBy('id', 'desc').limit(limit).execute()).map(toRow)
+}
+
+export async function basemapImport(id: number, db: PlazaDatabase = defaultDatabase()): Promise<BasemapImportRow | null> {
+  const r = await db.db.selectFrom('basemap_imports').selectAll().where('id', '=', id).executeTakeFirst()
+  return r ? toRow(r) : null
+}
+
+/** One stored tile, or null (outside the data: an empty tile for the map). */
+export async function basemapTile(version: number, z: number, x: number, y: number, db: PlazaDatabase = defaultDatabase()): Promise<{ data: Uint8Array; etag: string } | null> {
+  const r = await db.db.selectFrom('basemap_tiles').select(['data', 'etag']).where('version', '=', version).where('z', '=', z).where('x', '=', x).where('y', '=', y).executeTakeFirst()
+  return r ?? null
+}

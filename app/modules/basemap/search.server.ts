@@ -1,0 +1,142 @@
+import { sql } from 'kysely'
+import { database as defaultDatabase, type PlazaDatabase } from '../../lib/db.server'
+import { parseQuery, similarity, trigrams } from './normalize'
+
+/**
+ * Address search and reverse geocoding over the imported streets, places and address points.
+ * Streets (thousands, even for a large city) are matched in memory by trigram similarity of their
+ * folded names, which absorbs accents, case, street-type abbreviations and typos; the house number
+ * is then an indexed look-up among that street's address points (a million of them cost nothing
+ * here). Reverse geocoding reads the R*Tree of address points around the point.
+ */
+
+export interface AddressResult {
+  kind: 'address' | 'street' | 'place'
+  label: string
+  street: string
+  housenumber: string | null
+  lat: number
+  lng: number
+}
+
+interface StreetIndexEntry {
+  id: number
+  name: string
+  kind: 'street' | 'place'
+  grams: Set<string>
+  /** The name without its street type ("major" for "c major"), for queries that leave it out. */
+  bareGrams: Set<string>
+  lat: number
+  lng: number
+}
+
+const TYPE_TOKENS = new Set(['c', 'av', 'pl', 'pg', 'rbla', 'ctra', 'tr', 'cami', 'ptge', 'parc'])
+let cached: { version: number; streets: StreetIndexEntry[]; at: number } | null = null
+const VERSION_RECHECK_MS = 2000
+
+async function currentVersion(db: PlazaDatabase): Promise<number | null> {
+  const r = await db.db.selectFrom('basemap_imports').select('id').where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst()
+  return r?.id ?? null
+}
+
+async function streetIndex(db: PlazaDatabase): Promise<StreetIndexEntry[]> {
+  const fresh = cached && performance.now() - cached.at < VERSION_RECHECK_MS
+  if (fresh) return cached!.streets
+  const version = await currentVersion(db)
+  if (version === null) {
+    cached = null
+    return []
+  }
+  if (cached?.version === version) {
+    cached.at = performance.now()
+    return cached.streets
+  }
+  const rows = await db.db.selectFrom('basemap_streets').select(['id', 'name', 'kind', 'search', 'lat', 'lng']).where('version', '=', version).execute()
+  const streets = rows.map((r) => {
+    const words = r.search.split(' ')
+    const bare = TYPE_TOKENS.has(words[0]!) && words.length > 1 ? words.slice(1).join(' ') : r.search
+    return { id: r.id, name: r.name, kind: r.kind, grams: trigrams(r.search), bareGrams: trigrams(bare), lat: r.lat, lng: r.lng }
+  })
+  cached = { version, streets, at: performance.now() }
+  return streets
+}
+
+/** Forget the cached street index (after an import in this process). */
+export function forgetStreetIndex() {
+  cached = null
+}
+
+const MIN_SIMILARITY = 0.35
+
+export async function searchAddress(query: string, limit = 8, db: PlazaDatabase = defaultDatabase()): Promise<AddressResult[]> {
+  const { words, number } = parseQuery(query.slice(0, 200))
+  if (!words.length) return []
+  const streets = await streetIndex(db)
+  if (!streets.length) return []
+  const q = trigrams(words.join(' '))
+  const scored: Array<{ s: StreetIndexEntry; score: number }> = []
+  for (const s of streets) {
+    const score = Math.max(similarity(q, s.grams), similarity(q, s.bareGrams) - 0.02)
+    if (score >= MIN_SIMILARITY) scored.push({ s, score })
+  }
+  scored.sort((a, b) => b.score - a.score || a.s.name.localeCompare(b.s.name))
+  const top = scored.slice(0, limit)
+  const results: AddressResult[] = []
+  if (number !== null) {
+    // The house number on the best streets: the exact number, else the nearest on the same side.
+    for (const { s } of top.slice(0, 3)) {
+      if (s.kind !== 'street') continue
+      const exact = await db.db.selectFrom('basemap_addresses').select(['housenumber', 'lat', 'lng', 'number']).where('street_id', '=', s.id).where('number', '=', number).orderBy('housenumber').limit(1).executeTakeFirst()
+      const found =
+        exact ??
+        (await db.db
+          .selectFrom('basemap_addresses')
+          .select(['housenumber', 'lat', 'lng', 'number'])
+          .where('street_id', '=', s.id)
+          .where(sql<boolean>`number % 2 = ${number % 2}`)
+          .orderBy(sql`abs(number - ${number})`)
+          .limit(1)
+          .executeTakeFirst())
+      if (found) results.push({ kind: 'address', label: `${s.name} ${found.housenumber}`, street: s.name, housenumber: found.housenumber, lat: found.lat, lng: found.lng })
+    }
+  }
+  for (const { s } of top) {
+    if (results.length >= limit) break
+    results.push({ kind: s.kind, label: s.name, street: s.name, housenumber: null, lat: s.lat, lng: s.lng })
+  }
+  return results
+}
+
+export interface NearestAddress {
+  label: string
+  street: string
+  housenumber: string
+  lat: number
+  lng: number
+  distanceM: number
+}
+
+const M_PER_DEG = 111_195
+
+/** The address point nearest to a point, within `maxMetres` (default 250 m), or null. */
+export async function nearestAddress(lat: number, lng: number, maxMetres = 250, db: PlazaDatabase = defaultDatabase()): Promise<NearestAddress | null> {
+  if (!Number.isFinite(lat) || !Number.isFinite(lng)) return null
+  const cos = Math.cos((lat * Math.PI) / 180)
+  for (let radius = Math.min(60, maxMetres); ; radius = Math.min(radius * 3, maxMetres)) {
+    const dLat = radius / M_PER_DEG
+    const dLng = radius / (M_PER_DEG * Math.max(cos, 0.01))
+    const rows = await sql<{ id: number; lat: number; lng: number; housenumber: string; name: string }>`
+      SELECT a.id, a.lat, a.lng, a.housenumber, s.name
+      FROM basemap_address_rtree r
+      JOIN basemap_addresses a ON a.id = r.id
+      JOIN basemap_streets s ON s.id = a.street_id
+      WHERE r.min_lng >= ${lng - dLng} AND r.max_lng <= ${lng + dLng} AND r.min_lat >= ${lat - dLat} AND r.max_lat <= ${lat + dLat}
+    `.execute(db.db)
+    let best: NearestAddress | null = null
+    for (const r of rows.rows) {
+      const d = Math.hypot((r.lat - lat) * M_PER_DEG, (r.lng - lng) * M_PER_DEG * cos)
+      if (d <= radius && (!best || d < best.distanceM)) best = { label: `${r.name} ${r.housenumber}`, street: r.name, housenumber: r.housenumber, lat: r.lat, lng: r.lng, distanceM: Math.round(d) }
+    }
+    if (best || radius >= maxMetres) return best
+  }
+}

@@ -1,0 +1,116 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { VectorTile } from '@mapbox/vector-tile'
+import Pbf from 'pbf'
+import { startPlaza, type RunningPlaza } from '../support/server'
+import { Visitor } from '../support/visitor'
+import { tileRange } from '../../app/modules/basemap/tiles.server'
+
+/**
+ * Plaza's own base map over real HTTP (issue 17): the style names versioned tile URLs on this
+ * site, tiles of the demo city decode to streets with names, glyphs come from Plaza, address
+ * search answers HTML and JSON, and /admin/basemap refuses everyone but administrators.
+ */
+
+let plaza: RunningPlaza
+beforeAll(async () => {
+  plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off', RATE_LIMIT_READ: 'off', BACKGROUND_JOBS: 'false' })
+})
+afterAll(async () => {
+  await plaza?.stop()
+})
+
+const PASSWORD = 'valmera-demo-2026'
+async function as(who: string) {
+  const v = new Visitor(plaza.url, { 'accept-language': 'en' })
+  if (who !== 'anonymous') expect((await v.post('/login', { email: `${who}@valmera.example`, password: PASSWORD })).status).toBe(302)
+  return v
+}
+
+describe('the base map', () => {
+  it('serves a style whose tiles and glyphs are on this site, and tiles with the demo streets', async () => {
+    const res = await fetch(`${plaza.url}/styles/plaza.json`)
+    expect(res.status).toBe(200)
+    const etag = res.headers.get('etag')!
+    const style = (await res.json()) as { glyphs: string; sources: { basemap: { tiles: string[]; attribution: string } }; layers: Array<{ id: string }> }
+    const origin = new URL(plaza.url).origin
+    expect(style.glyphs.startsWith(`${origin}/fonts/`)).toBe(true)
+    expect(style.sources.basemap.tiles[0]).toMatch(new RegExp(`^${origin}/tiles/\\d+/\\{z\\}/\\{x\\}/\\{y\\}\\.pbf$`))
+    expect(style.sources.basemap.attribution).toContain('OpenStreetMap')
+    expect(style.layers.map((l) => l.id)).toContain('basemap-road-labels')
+    expect((await fetch(`${plaza.url}/styles/plaza.json`, { headers: { 'if-none-match': etag } })).status).toBe(304)
+
+    // The tile over Carrer Major at the city centre (-1.52, 41.35).
+    const r = tileRange([-1.5195, 41.3502, -1.5195, 41.3502], 16)
+    const url = style.sources.basemap.tiles[0]!.replace('{z}', '16').replace('{x}', String(r.minX)).replace('{y}', String(r.minY))
+    const tile = await fetch(url)
+    expect(tile.status).toBe(200)
+    expect(tile.headers.get('content-type')).toBe('application/vnd.mapbox-vector-tile')
+    expect(tile.headers.get('cache-control')).toContain('immutable')
+    const vt = new VectorTile(new Pbf(new Uint8Array(await tile.arrayBuffer())) as unknown as ConstructorParameters<typeof VectorTile>[0])
+    const roads = vt.layers.roads!
+    const names = Array.from({ length: roads.length }, (_, i) => roads.feature(i).properties.name)
+    expect(names).toContain('Carrer Major')
+    expect((await fetch(url, { headers: { 'if-none-match': tile.headers.get('etag')! } })).status).toBe(304)
+    // Not a tile: 404; outside the data: an empty tile.
+    expect((await fetch(`${plaza.url}/tiles/1/16/99999999/1.pbf`)).status).toBe(404)
+    const empty = await fetch(url.replace(`/${r.minX}/`, '/0/'))
+    expect(empty.status).toBe(200)
+    expect((await empty.arrayBuffer()).byteLength).toBe(0)
+
+    const glyphs = await fetch(`${plaza.url}/fonts/NotoSans-Regular/0-255.pbf`)
+    expect(glyphs.status).toBe(200)
+    expect((await glyphs.arrayBuffer()).byteLength).toBeGreaterThan(10_000)
+    const missing = await fetch(`${plaza.url}/fonts/NotoSans-Regular/19968-20223.pbf`)
+    expect(missing.status).toBe(200)
+    expect((await fetch(`${plaza.url}/fonts/NotoSans-Regular/1-2.pbf`)).status).toBe(404)
+  })
+
+  it('finds addresses as JSON and as a page that works without JavaScript', async () => {
+    for (const q of ['c/ major 12', 'Carrer Mayor 12']) {
+      const res = await fetch(`${plaza.url}/search/address?q=${encodeURIComponent(q)}`, { headers: { accept: 'application/json' } })
+      expect(res.status).toBe(200)
+      const body = (await res.json()) as { results: Array<{ label: string; lat: number; lng: number }> }
+      expect(body.results[0]?.label, q).toBe('Carrer Major 12')
+    }
+    const street = (await (await fetch(`${plaza.url}/search/address?q=carrer+major`, { headers: { accept: 'application/json' } })).json()) as { results: Array<{ label: string }> }
+    expect(street.results[0]?.label).toBe('Carrer Major')
+
+    const v = await as('anonymous')
+    const page = await v.get('/search/address?q=c%2F+major+12&return=/reports/new')
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('Carrer Major 12')
+    expect(html).toMatch(/href="\/reports\/new\?lat=41\.\d+&amp;lng=-1\.\d+"/)
+    // A return address elsewhere is ignored.
+    expect(await (await v.get('/search/address?q=major&return=//evil.example/')).text()).not.toContain('evil.example/?lat')
+    const tooLong = await v.get(`/search/address?q=${'a'.repeat(300)}`)
+    expect(tooLong.status).toBe(400)
+    expect(await tooLong.text()).toContain('at most 200 characters')
+
+    const near = (await (await fetch(`${plaza.url}/search/address/reverse?lat=41.3502&lng=-1.5195`)).json()) as { address: { label: string } | null }
+    expect(near.address?.label).toMatch(/^Carrer Major \d+$/)
+    expect((await fetch(`${plaza.url}/search/address/reverse?lat=abc&lng=1`)).status).toBe(400)
+  })
+
+  it('lets only administrators see and use /admin/basemap', async () => {
+    expect((await (await as('anonymous')).get('/admin/basemap')).status).toBe(302)
+    for (const who of ['citizen', 'roads', 'moderator']) {
+      const v = await as(who)
+      expect((await v.get('/admin/basemap')).status, who).toBe(403)
+      const f = new FormData()
+      f.set('file', new Blob(['<osm></osm>']), 'x.osm')
+      expect((await v.post('/admin/basemap', f)).status, who).toBe(403)
+    }
+    const admin = await as('admin')
+    const page = await admin.get('/admin/basemap')
+    expect(page.status).toBe(200)
+    const html = await page.text()
+    expect(html).toContain('valmera.osm.pbf')
+    expect(html).toContain('address points')
+    const none = new FormData()
+    none.set('file', new Blob([]), '')
+    const refused = await admin.post('/admin/basemap', none)
+    expect(refused.status).toBe(400)
+    expect(await refused.text()).toContain('Choose a file to import')
+  })
+})
