@@ -27,7 +27,7 @@ export const earlyRoutes: readonly EarlyRoute[] = [
     path: '/search/address',
     // null (a browser asking for HTML) hands the request to the Remix page.
     handle: (request) => addressSearchJson(request),
-    why: 'address suggestions as JSON while a person types (issue 17); the HTML page is Remix\'s',
+    why: "address suggestions as JSON while a person types (issue 17); the HTML page is Remix's",
   },
   {
     method: 'GET',
@@ -46,7 +46,7 @@ export const earlyRoutes: readonly EarlyRoute[] = [
     method: 'POST',
     path: '/votes/:id',
     handle: castBallotFast,
-    why: 'casting a ballot at a vote\'s closing peak (ADR 051); refusals fall through to Remix',
+    why: "casting a ballot at a vote's closing peak (ADR 051); refusals fall through to Remix",
   },
   {
     method: 'POST',

@@ -38,13 +38,7 @@ function withoutNul(page: Buffer<ArrayBuffer>): Buffer<ArrayBuffer> {
   return Buffer.concat(parts)
 }
 
-export default async function handleRequest(
-  request: Request,
-  responseStatusCode: number,
-  responseHeaders: Headers,
-  remixContext: EntryContext,
-  loadContext: AppLoadContext,
-) {
+export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext, loadContext: AppLoadContext) {
   const i18n = i18nInstance(await localeOf(request))
   const nonce = loadContext.cspNonce
   // A loader or action met a database fault (handleError below): "try again", not "we broke".

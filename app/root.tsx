@@ -1,16 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs } from '@remix-run/node'
-import {
-  isRouteErrorResponse,
-  Links,
-  Meta,
-  Outlet,
-  Scripts,
-  ScrollRestoration,
-  useLocation,
-  useMatches,
-  useRouteError,
-  useRouteLoaderData,
-} from '@remix-run/react'
+import { isRouteErrorResponse, Links, Meta, Outlet, Scripts, ScrollRestoration, useLocation, useMatches, useRouteError, useRouteLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { useChangeLanguage } from 'remix-i18next/react'
 import stylesUrl from './styles/app.css'
@@ -51,9 +40,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     pages,
     navigation,
     path: url.pathname + url.search,
-    user: user
-      ? { name: user.displayName, council: can(user, 'council:access'), admin: can(user, 'admin:access'), moderation: can(user, 'moderation:access') }
-      : null,
+    user: user ? { name: user.displayName, council: can(user, 'council:access'), admin: can(user, 'admin:access'), moderation: can(user, 'moderation:access') } : null,
     // The demo banner leads to /dev/mail: shown exactly where that page exists.
     devMail: mail.enabled,
   }

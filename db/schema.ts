@@ -416,19 +416,7 @@ export interface ReportsTable {
   media_url: Generated<string | null>
 }
 
-export type ReportUpdateKind =
-  | 'created'
-  | 'confirmed'
-  | 'state'
-  | 'update'
-  | 'note'
-  | 'category'
-  | 'priority'
-  | 'assign'
-  | 'location'
-  | 'duplicate'
-  | 'questionnaire'
-  | 'photo'
+export type ReportUpdateKind = 'created' | 'confirmed' | 'state' | 'update' | 'note' | 'category' | 'priority' | 'assign' | 'location' | 'duplicate' | 'questionnaire' | 'photo'
 
 /**
  * How many reports each department has in each state, kept exact by reports.server.ts in the

@@ -6,7 +6,7 @@
  * height with postMessage ({ type: 'plaza:resize', widget, height }); only messages from that
  * Plaza origin and from that frame are believed. Attributes: docs/embed.md. No dependencies.
  */
-(function () {
+;(function () {
   'use strict'
   var script = document.currentScript
   if (!script || !script.src) return

@@ -67,10 +67,14 @@ try {
     levelName: values['level-name'],
     defaultLocale: config.DEFAULT_LOCALE,
   }
-  console.log(`${path.basename(file)}: ${read.features.length} features, ${read.format}, ${read.crs}; name ${options.nameProp}, code ${options.codeProp}${options.parentProp ? `, parent ${options.parentProp}` : ''}`)
+  console.log(
+    `${path.basename(file)}: ${read.features.length} features, ${read.format}, ${read.crs}; name ${options.nameProp}, code ${options.codeProp}${options.parentProp ? `, parent ${options.parentProp}` : ''}`,
+  )
   await migrateOrThrow(database())
   const started = performance.now()
-  const result = values['dry-run'] ? { kind: 'preview' as const, ...(await previewImport(read.features, read.properties, options)) } : await commitImport({ features: read.features, properties: read.properties, options, actorId: null, fileName: path.basename(file) })
+  const result = values['dry-run']
+    ? { kind: 'preview' as const, ...(await previewImport(read.features, read.properties, options)) }
+    : await commitImport({ features: read.features, properties: read.properties, options, actorId: null, fileName: path.basename(file) })
   if (result.kind === 'imported') {
     console.log(t('areasAdmin:imported', { created: result.created, updated: result.updated, renamed: result.renamed, removed: result.removed }))
     for (const [kind, n] of Object.entries(result.moved)) if (n) console.log(`  ${t(`areasAdmin:moved.${kind}`)}: ${n}`)
@@ -78,7 +82,11 @@ try {
     for (const p of result.problems) console.log(describeProblem(t, p, config.DEFAULT_LOCALE))
     if (result.kind === 'preview') {
       const counts = result.changes.reduce<Record<string, number>>((acc, c) => ((acc[c.kind] = (acc[c.kind] ?? 0) + 1), acc), {})
-      console.log(`dry run: ${result.problems.length} problems; ${Object.entries(counts).map(([k, n]) => `${k} ${n}`).join(', ')}; nothing written`)
+      console.log(
+        `dry run: ${result.problems.length} problems; ${Object.entries(counts)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')}; nothing written`,
+      )
     } else console.log(t('areasAdmin:refused'))
   }
   console.log(`(${((performance.now() - started) / 1000).toFixed(1)} s)`)

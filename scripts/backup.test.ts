@@ -33,9 +33,12 @@ function sourceDatabase(rows: number) {
 function steadyWriter(file: string) {
   const child = spawn(
     process.execPath,
-    ['-e', `const S = require('better-sqlite3'); const d = new S(${JSON.stringify(file)}); d.pragma('busy_timeout = 5000');
+    [
+      '-e',
+      `const S = require('better-sqlite3'); const d = new S(${JSON.stringify(file)}); d.pragma('busy_timeout = 5000');
       const s = d.prepare('insert into signatures (name) values (?)');
-      setInterval(() => { for (let i = 0; i < 5; i++) s.run('during backup') }, 20)`],
+      setInterval(() => { for (let i = 0; i < 5; i++) s.run('during backup') }, 20)`,
+    ],
     { cwd: root, stdio: 'ignore' },
   )
   children.push(child)

@@ -34,26 +34,34 @@ fs.mkdirSync(out, { recursive: true })
 for (const start of RANGES) {
   const end = start + 255
   const pbf = new Pbf()
-  pbf.writeMessage(1, () => {
-    pbf.writeStringField(1, FONTSTACK)
-    pbf.writeStringField(2, `${start}-${end}`)
-    for (let id = start; id <= end; id++) {
-      // Control characters and unassigned code points have no glyph.
-      if (id < 32 || (id >= 127 && id < 160)) continue
-      const char = String.fromCodePoint(id)
-      const g = sdf.draw(char)
-      if (g.glyphAdvance === 0) continue
-      pbf.writeMessage(3, () => {
-        pbf.writeVarintField(1, id)
-        if (g.glyphWidth > 0 && g.glyphHeight > 0) pbf.writeBytesField(2, Uint8Array.from(g.data))
-        pbf.writeVarintField(3, g.glyphWidth)
-        pbf.writeVarintField(4, g.glyphHeight)
-        pbf.writeSVarintField(5, g.glyphLeft)
-        pbf.writeSVarintField(6, g.glyphTop - 27)
-        pbf.writeVarintField(7, Math.round(g.glyphAdvance))
-      }, null)
-    }
-  }, null)
+  pbf.writeMessage(
+    1,
+    () => {
+      pbf.writeStringField(1, FONTSTACK)
+      pbf.writeStringField(2, `${start}-${end}`)
+      for (let id = start; id <= end; id++) {
+        // Control characters and unassigned code points have no glyph.
+        if (id < 32 || (id >= 127 && id < 160)) continue
+        const char = String.fromCodePoint(id)
+        const g = sdf.draw(char)
+        if (g.glyphAdvance === 0) continue
+        pbf.writeMessage(
+          3,
+          () => {
+            pbf.writeVarintField(1, id)
+            if (g.glyphWidth > 0 && g.glyphHeight > 0) pbf.writeBytesField(2, Uint8Array.from(g.data))
+            pbf.writeVarintField(3, g.glyphWidth)
+            pbf.writeVarintField(4, g.glyphHeight)
+            pbf.writeSVarintField(5, g.glyphLeft)
+            pbf.writeSVarintField(6, g.glyphTop - 27)
+            pbf.writeVarintField(7, Math.round(g.glyphAdvance))
+          },
+          null,
+        )
+      }
+    },
+    null,
+  )
   const file = path.join(out, `${start}-${end}.pbf`)
   fs.writeFileSync(file, pbf.finish())
   console.log(`${path.relative(root, file)}: ${fs.statSync(file).size} bytes`)

@@ -44,7 +44,9 @@ describe('the Node version', () => {
 
   it('the lowest Node that package.json accepts satisfies the runtime dependencies too', () => {
     const lowest = semver.minVersion(pkg.engines.node)!.version
-    const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; engines?: { node?: string } }> }
+    const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version?: string; dev?: boolean; optional?: boolean; engines?: { node?: string } }>
+    }
     const violations = Object.entries(lock.packages)
       .filter(([key, p]) => key && !p.dev && !p.optional && typeof p.engines?.node === 'string')
       .filter(([, p]) => !semver.satisfies(lowest, p.engines!.node!))

@@ -21,9 +21,7 @@ try {
   if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`--seed must be a whole number (got "${values.seed}")`)
   const database = openDatabase({ path: config.DATABASE_PATH, synchronous: 'NORMAL' })
   await migrateOrThrow(database)
-  const bar = process.stdout.isTTY
-    ? new cliProgress.SingleBar({ format: 'Seeding {bar} {percentage}% | {value}/{total} | {step}' }, cliProgress.Presets.shades_classic)
-    : null
+  const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'Seeding {bar} {percentage}% | {value}/{total} | {step}' }, cliProgress.Presets.shades_classic) : null
   let started = false
   const report = await seedDemo(database, {
     seed,

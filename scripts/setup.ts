@@ -42,10 +42,7 @@ try {
     process.exit(2)
   }
   const languageList = (values.languages ?? 'en,es,fr').split(',').map((l) => l.trim())
-  const languages = normaliseLanguages(
-    languageList,
-    values['default-language'] ?? (languageList.includes(config.DEFAULT_LOCALE) ? config.DEFAULT_LOCALE : languageList[0]!)
-  )
+  const languages = normaliseLanguages(languageList, values['default-language'] ?? (languageList.includes(config.DEFAULT_LOCALE) ? config.DEFAULT_LOCALE : languageList[0]!))
   if (!languages) {
     console.error('--languages must list some of en, es, fr, and --default-language must be one of them')
     process.exit(2)
@@ -60,7 +57,7 @@ try {
       `${field}: ${issue.message
         .replace(/^[a-z]+:errors\./, '')
         .replace(/([A-Z])/g, ' $1')
-        .toLowerCase()}`
+        .toLowerCase()}`,
     )
     process.exit(2)
   }
@@ -76,11 +73,7 @@ try {
     const result = await completeSetup(null, { ...input, password })
     if (result.kind === 'ok') console.log(`Plaza is set up for ${input.cityName}. Log in at ${config.PUBLIC_URL}/login as ${input.email}.`)
     else if (result.kind === 'weakPassword')
-      console.error(
-        `The password is too ${
-          result.problem === 'tooShort' ? 'short (at least 10 characters)' : result.problem === 'tooLong' ? 'long' : 'common: choose another'
-        }.`
-      )
+      console.error(`The password is too ${result.problem === 'tooShort' ? 'short (at least 10 characters)' : result.problem === 'tooLong' ? 'long' : 'common: choose another'}.`)
     else if (result.kind === 'emailTaken') console.error(`${input.email} already has an account.`)
     else console.error('Plaza is already set up: an administrator exists. Use /admin to change the settings.')
     await database().close()

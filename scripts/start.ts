@@ -43,11 +43,7 @@ if (cluster.isPrimary) {
 
 if (cluster.isPrimary && !process.argv.includes('--no-build')) {
   const built = fs.existsSync(buildFile) ? fs.statSync(buildFile).mtimeMs : 0
-  const sources = Math.max(
-    ...['app', 'db'].map((d) => newestSource(path.join(root, d))),
-    fs.statSync(path.join(root, 'remix.config.js')).mtimeMs,
-    fs.statSync(path.join(root, 'package.json')).mtimeMs,
-  )
+  const sources = Math.max(...['app', 'db'].map((d) => newestSource(path.join(root, d))), fs.statSync(path.join(root, 'remix.config.js')).mtimeMs, fs.statSync(path.join(root, 'package.json')).mtimeMs)
   if (sources > built) {
     console.log('Building Plaza…')
     execFileSync(process.execPath, [path.join(root, 'node_modules/@remix-run/dev/dist/cli.js'), 'build'], {
@@ -83,7 +79,10 @@ if (cluster.isPrimary) {
   const setupToken = await firstRunToken(database)
   if (setupToken) {
     const setupUrl = `${config.PUBLIC_URL}/setup?token=${setupToken}`
-    log.warn({ setupUrl, validHours: SETUP_TOKEN_HOURS }, `Plaza has no administrator yet. Open ${setupUrl} within ${SETUP_TOKEN_HOURS} hours to set it up (or run: npm run setup -- --admin EMAIL --city NAME)`)
+    log.warn(
+      { setupUrl, validHours: SETUP_TOKEN_HOURS },
+      `Plaza has no administrator yet. Open ${setupUrl} within ${SETUP_TOKEN_HOURS} hours to set it up (or run: npm run setup -- --admin EMAIL --city NAME)`,
+    )
   }
   await database.close()
   if (!config.SECRET_KEY && config.NODE_ENV === 'production') {
@@ -92,10 +91,7 @@ if (cluster.isPrimary) {
 }
 
 // The primary delivers the outbox (with forked workers it serves no HTTP). docs/decisions/030-mail-outbox.md
-const mailWorker =
-  cluster.isPrimary && config.MAIL_URL && config.MAIL_WORKER
-    ? (await import('../app/lib/mail/worker.server')).startMailWorker({ intervalMs: 5000 })
-    : undefined
+const mailWorker = cluster.isPrimary && config.MAIL_URL && config.MAIL_WORKER ? (await import('../app/lib/mail/worker.server')).startMailWorker({ intervalMs: 5000 }) : undefined
 if (mailWorker) for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => void mailWorker.stop())
 
 // Background jobs run in the primary too: report questionnaires four weeks on, and deleting photos

@@ -32,7 +32,9 @@ const w = (milli: number) => formatWeight(milli, 'en')
 function resultLines(result: MethodResult): string[] {
   switch (result.method) {
     case 'yesno':
-      return [`yes ${w(result.yes.weight)} (${result.yes.ballots} ballots), no ${w(result.no.weight)} (${result.no.ballots}), abstain ${w(result.abstain.weight)} (${result.abstain.ballots}); majority: ${result.majority}`]
+      return [
+        `yes ${w(result.yes.weight)} (${result.yes.ballots} ballots), no ${w(result.no.weight)} (${result.no.ballots}), abstain ${w(result.abstain.weight)} (${result.abstain.ballots}); majority: ${result.majority}`,
+      ]
     case 'approval':
       return result.options.map((o) => `${o.rank}. ${o.option}: ${w(o.weight)} (${o.ballots} ballots)`)
     case 'quadratic':
@@ -85,6 +87,6 @@ try {
   await database().close()
   process.exit(verification.ok ? 0 : 1)
 } catch (error) {
-  console.error(error instanceof ConfigError ? error.message : (error as Error).stack ?? String(error))
+  console.error(error instanceof ConfigError ? error.message : ((error as Error).stack ?? String(error)))
   process.exit(1)
 }

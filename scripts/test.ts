@@ -13,8 +13,7 @@ const root = path.resolve(import.meta.dirname, '..')
 const cache = path.join(root, '.cache')
 fs.mkdirSync(cache, { recursive: true })
 const bin = (name: string) => path.join(root, 'node_modules', '.bin', name)
-const run = (command: string, args: string[], env: Record<string, string> = {}) =>
-  spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1
+const run = (command: string, args: string[], env: Record<string, string> = {}) => spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1
 const started = performance.now()
 let mark = started
 const took: string[] = []
@@ -30,7 +29,7 @@ const duration = (ms: number) => {
 }
 
 if (!fs.existsSync('/usr/bin/chromium')) {
-  console.error('Browser tests need Debian\'s Chromium at /usr/bin/chromium: apt-get install -y chromium')
+  console.error("Browser tests need Debian's Chromium at /usr/bin/chromium: apt-get install -y chromium")
   process.exit(1)
 }
 

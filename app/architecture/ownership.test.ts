@@ -53,7 +53,7 @@ describe('table ownership', () => {
         'await trx.updateTable(t).set(values).execute()',
         "const s = 'please update your profile'",
         'await sql`delete from ${table} where id = 1`',
-      ].join('\n')
+      ].join('\n'),
     )
     const found = scanFile(dir, file).writes.map((w) => [w.line, w.how, w.table])
     fs.rmSync(dir, { recursive: true })
@@ -84,7 +84,7 @@ describe('dependencies', () => {
     expect(pairs.filter((c) => !(c in knownCycles))).toEqual([])
     expect(
       Object.keys(knownCycles).filter((c) => !pairs.includes(c)),
-      'a known pair that is gone: remove it from owners.ts'
+      'a known pair that is gone: remove it from owners.ts',
     ).toEqual([])
   })
 })

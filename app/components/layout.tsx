@@ -140,17 +140,7 @@ export function DemoBanner() {
 }
 
 /** Works without JavaScript: a plain POST to /language that sets a cookie and comes back here. */
-export function LanguageSwitcher({
-  locale,
-  path,
-  id = 'header-language',
-  languages = supportedLocales,
-}: {
-  locale: string
-  path: string
-  id?: string
-  languages?: readonly string[]
-}) {
+export function LanguageSwitcher({ locale, path, id = 'header-language', languages = supportedLocales }: { locale: string; path: string; id?: string; languages?: readonly string[] }) {
   const { t } = useTranslation()
   return (
     <Form method="post" action="/language" className="language-switcher" reloadDocument>

@@ -138,9 +138,7 @@ describe('loadConfig', () => {
   })
 
   it('refuses a response threshold above the debate threshold, naming both variables', () => {
-    expect(() => loadConfig({ PETITION_RESPONSE_THRESHOLD: '20000' })).toThrow(
-      /^Invalid configuration: PETITION_RESPONSE_THRESHOLD must not be above PETITION_DEBATE_THRESHOLD \(20000 > 10000\)/,
-    )
+    expect(() => loadConfig({ PETITION_RESPONSE_THRESHOLD: '20000' })).toThrow(/^Invalid configuration: PETITION_RESPONSE_THRESHOLD must not be above PETITION_DEBATE_THRESHOLD \(20000 > 10000\)/)
     expect(() => loadConfig({ PETITION_RESPONSE_THRESHOLD: '500', PETITION_DEBATE_THRESHOLD: '400' })).toThrow(/PETITION_DEBATE_THRESHOLD/)
     expect(loadConfig({ PETITION_RESPONSE_THRESHOLD: '500', PETITION_DEBATE_THRESHOLD: '500' }).PETITION_DEBATE_THRESHOLD).toBe(500)
   })
@@ -200,7 +198,11 @@ describe('checkDatabasePath', () => {
 
   it.each([
     ['a directory', () => dir, /^Invalid configuration: DATABASE_PATH is a directory/],
-    ['not SQLite', () => (fs.writeFileSync(path.join(dir, 'notes.txt'), 'just some text, not a database'), path.join(dir, 'notes.txt')), /^Invalid configuration: DATABASE_PATH is not a SQLite database/],
+    [
+      'not SQLite',
+      () => (fs.writeFileSync(path.join(dir, 'notes.txt'), 'just some text, not a database'), path.join(dir, 'notes.txt')),
+      /^Invalid configuration: DATABASE_PATH is not a SQLite database/,
+    ],
     ['a read-only place', () => '/sys/plaza.sqlite', /^Invalid configuration: DATABASE_PATH is in a directory Plaza cannot write to/],
     ['under a file', () => path.join(dir, 'notes.txt', 'plaza.sqlite'), /^Invalid configuration: DATABASE_PATH is in a directory that cannot be created/],
   ])('refuses %s in one line naming DATABASE_PATH', (_what, make, message) => {

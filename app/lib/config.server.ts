@@ -20,9 +20,7 @@ const rateRule = z
   })
   .refine((v) => v === null || (v.points > 0 && v.seconds > 0), 'points and seconds must be positive')
 
-const booleanish = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes')
+const booleanish = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes')
 
 // Numbers are written in decimal digits only: Number() would also read "0x50" (80), "1e3" or " ".
 // One message for every way a value can be wrong, giving the range, so the operator knows what fits.
@@ -52,7 +50,10 @@ const hostName = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9](
 const hostSchema = z
   .string()
   .trim()
-  .refine((h) => net.isIP(h) !== 0 || h.toLowerCase() === 'localhost' || (hostName.test(h) && !/^[\d.]+$/.test(h)), 'must be an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::) or a full host name (e.g. localhost or plaza.example.org)')
+  .refine(
+    (h) => net.isIP(h) !== 0 || h.toLowerCase() === 'localhost' || (hostName.test(h) && !/^[\d.]+$/.test(h)),
+    'must be an IP address (e.g. 127.0.0.1, 0.0.0.0 or ::) or a full host name (e.g. localhost or plaza.example.org)',
+  )
 
 const proposalThreshold = z
   .string()
@@ -127,7 +128,10 @@ const schema = z.object({
   VERIFICATION_LEVELS: z
     .string()
     .trim()
-    .regex(/^((comment|propose|report|support|sign|vote)=[0-3])(,(comment|propose|report|support|sign|vote)=[0-3])*$/, 'must look like "comment=1,support=2,sign=2,vote=2" (actions: comment, propose, report, support, sign, vote; levels 0–3)')
+    .regex(
+      /^((comment|propose|report|support|sign|vote)=[0-3])(,(comment|propose|report|support|sign|vote)=[0-3])*$/,
+      'must look like "comment=1,support=2,sign=2,vote=2" (actions: comment, propose, report, support, sign, vote; levels 0–3)',
+    )
     .transform((v) => Object.fromEntries(v.split(',').map((pair) => [pair.split('=')[0]!, Number(pair.split('=')[1])])) as Record<string, number>)
     .optional(),
   // Moderation: flags from different people that hide an item pending review (0 = never).
@@ -175,7 +179,11 @@ const schema = z.object({
   DELIVERY_RETRY_MS: wholeNumber(10, 3_600_000, 'milliseconds').default(30_000),
   INBOUND_SMTP_PORT: wholeNumber(1, 65535).optional(),
   INBOUND_SMTP_HOST: hostSchema.default('127.0.0.1'),
-  INBOUND_MAIL_DOMAIN: z.string().trim().regex(/^[a-z0-9.-]+\.[a-z]{2,}$|^localhost$/i, 'must be a mail domain, e.g. reply.plaza.example.org').optional(),
+  INBOUND_MAIL_DOMAIN: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9.-]+\.[a-z]{2,}$|^localhost$/i, 'must be a mail domain, e.g. reply.plaza.example.org')
+    .optional(),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),

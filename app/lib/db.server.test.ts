@@ -35,10 +35,7 @@ describe('migrations', () => {
     const applied = await migrateOrThrow(database)
     expect(applied[0]).toBe('0001_foundation')
     expect(applied).toEqual(Object.keys(migrations).sort())
-    const tables = database.sqlite
-      .prepare(`select name from sqlite_master where type in ('table') and name not like 'sqlite_%' order by name`)
-      .pluck()
-      .all() as string[]
+    const tables = database.sqlite.prepare(`select name from sqlite_master where type in ('table') and name not like 'sqlite_%' order by name`).pluck().all() as string[]
     expect(tables).toEqual(expect.arrayContaining(['areas', 'areas_rtree', 'settings', 'rate_limits', 'kysely_migration']))
     expect(await migrateOrThrow(database)).toEqual([])
   })
@@ -47,10 +44,7 @@ describe('migrations', () => {
     const database = freshDatabase()
     await migrateOrThrow(database)
     await database.write((trx) =>
-      trx
-        .insertInto('areas')
-        .values({ slug: 'a', name: 'A', level: 'city', parent_id: null, geometry: '{}', min_lng: 1, min_lat: 2, max_lng: 3, max_lat: 4, area_m2: 1 })
-        .execute(),
+      trx.insertInto('areas').values({ slug: 'a', name: 'A', level: 'city', parent_id: null, geometry: '{}', min_lng: 1, min_lat: 2, max_lng: 3, max_lat: 4, area_m2: 1 }).execute(),
     )
     const hit = await sql<{ id: number }>`select id from areas_rtree where min_lng <= 2 and max_lng >= 2 and min_lat <= 3 and max_lat >= 3`.execute(database.db)
     expect(hit.rows).toHaveLength(1)
@@ -64,10 +58,7 @@ describe('migrations', () => {
     await migrateOrThrow(database)
     await expect(
       database.write((trx) =>
-        trx
-          .insertInto('areas')
-          .values({ slug: 'x', name: 'X', level: 'district', parent_id: 999, geometry: '{}', min_lng: 0, min_lat: 0, max_lng: 0, max_lat: 0, area_m2: 0 })
-          .execute(),
+        trx.insertInto('areas').values({ slug: 'x', name: 'X', level: 'district', parent_id: 999, geometry: '{}', min_lng: 0, min_lat: 0, max_lng: 0, max_lat: 0, area_m2: 0 }).execute(),
       ),
     ).rejects.toThrow(/FOREIGN KEY/)
   })
@@ -81,7 +72,15 @@ describe('write (the single write path)', () => {
     await migrateOrThrow(database)
     const before = database.stats()
     const results = await Promise.all(
-      Array.from({ length: 100 }, (_, i) => database.write((trx) => trx.insertInto('settings').values(setting(`k${i}`)).execute().then(() => i))),
+      Array.from({ length: 100 }, (_, i) =>
+        database.write((trx) =>
+          trx
+            .insertInto('settings')
+            .values(setting(`k${i}`))
+            .execute()
+            .then(() => i),
+        ),
+      ),
     )
     expect(results).toEqual(Array.from({ length: 100 }, (_, i) => i))
     const after = database.stats()
@@ -113,12 +112,21 @@ describe('write (the single write path)', () => {
     const database = freshDatabase({ maxBatch: 10 })
     await migrateOrThrow(database)
     const before = database.stats().batches
-    await Promise.all(Array.from({ length: 50 }, (_, i) => database.write((trx) => trx.insertInto('settings').values(setting(`m${i}`)).execute())))
+    await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        database.write((trx) =>
+          trx
+            .insertInto('settings')
+            .values(setting(`m${i}`))
+            .execute(),
+        ),
+      ),
+    )
     expect(database.stats().batches - before).toBeGreaterThanOrEqual(5)
   })
 })
 
-describe('write under another process\'s lock and faults (issue 15)', () => {
+describe("write under another process's lock and faults (issue 15)", () => {
   const setting = (key: string, value = '"v"') => ({ key, value, updated_at: new Date().toISOString() })
   /** A second connection to the same file: another server process. */
   const other = (database: PlazaDatabase) => {
@@ -143,7 +151,11 @@ describe('write under another process\'s lock and faults (issue 15)', () => {
       } catch (error) {
         otherWrote = (error as { code?: string }).code?.startsWith('SQLITE_BUSY') ? false : undefined
       }
-      await trx.updateTable('settings').set({ value: String(Number(row.value) + 1) }).where('key', '=', 'n').execute()
+      await trx
+        .updateTable('settings')
+        .set({ value: String(Number(row.value) + 1) })
+        .where('key', '=', 'n')
+        .execute()
       return 'done'
     })
     expect(result).toBe('done')

@@ -273,7 +273,10 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
       // The commit itself failed (disk full, I/O error): nothing in the batch is durable.
       // Always through Kysely, which holds the connection until the transaction ends (the driver
       // skips the ROLLBACK itself when SQLite already rolled back).
-      await trx.rollback().execute().catch(() => undefined)
+      await trx
+        .rollback()
+        .execute()
+        .catch(() => undefined)
       const fault = asFault(error)
       for (const item of batch) item.reject(fault)
       return

@@ -30,9 +30,7 @@ interface EarlyRouteBase {
   why: string
 }
 
-export type EarlyRoute =
-  | (EarlyRouteBase & { method: 'GET' | 'POST'; handle: EarlyHandler })
-  | (EarlyRouteBase & { method: 'GET'; raw: RawHandler })
+export type EarlyRoute = (EarlyRouteBase & { method: 'GET' | 'POST'; handle: EarlyHandler }) | (EarlyRouteBase & { method: 'GET'; raw: RawHandler })
 
 /** Form posts larger than this go to Remix unbuffered (a fast post is a small urlencoded form). */
 export const EARLY_POST_MAX_BYTES = 64 * 1024

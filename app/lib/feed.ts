@@ -28,9 +28,7 @@ export interface FeedLinkDescriptor {
 
 /** <link rel="alternate"> descriptors, RSS first then Atom, for each scope's path. */
 export function feedLinkDescriptors<S>(scopes: readonly S[], path: (scope: S, format: FeedFormat) => string, title: string): FeedLinkDescriptor[] {
-  return scopes.flatMap((scope) =>
-    (['rss', 'atom'] as const).map((format) => ({ tagName: 'link' as const, rel: 'alternate' as const, type: FEED_TYPES[format], title, href: path(scope, format) })),
-  )
+  return scopes.flatMap((scope) => (['rss', 'atom'] as const).map((format) => ({ tagName: 'link' as const, rel: 'alternate' as const, type: FEED_TYPES[format], title, href: path(scope, format) })))
 }
 
 /** Splits "sant-roc.rss" into its name and format; null for anything else. */
@@ -148,5 +146,4 @@ export function feedResponse(feed: Feed, format: FeedFormat): Response {
 }
 
 /** A feed route's plain-text refusal (400 bad parameters, 404 unknown area or category). */
-export const feedRefusal = (status: number, text: string) =>
-  new Response(`${text}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } })
+export const feedRefusal = (status: number, text: string) => new Response(`${text}\n`, { status, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } })

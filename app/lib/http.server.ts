@@ -107,15 +107,7 @@ function toFetchRequest(req: ExpressRequest, origin: string): Request {
   return new Request(new URL(req.originalUrl, origin), { headers })
 }
 
-async function refuse(
-  req: ExpressRequest,
-  res: ExpressResponse,
-  origin: string,
-  status: number,
-  titleKey: string,
-  bodyKey: string,
-  values: Record<string, unknown> = {},
-) {
+async function refuse(req: ExpressRequest, res: ExpressResponse, origin: string, status: number, titleKey: string, bodyKey: string, values: Record<string, unknown> = {}) {
   const { locale, t } = await translatorFor(toFetchRequest(req, origin))
   const title = t(titleKey)
   const body = t(bodyKey, values)
@@ -139,8 +131,7 @@ export function createHttpApp(options: HttpAppOptions) {
   // Request id: in the X-Request-Id header, every log line, and the 500 page.
   app.use((req, res, next) => {
     const incoming = req.get('x-request-id')
-    res.locals.requestId =
-      config.TRUST_PROXY > 0 && incoming && /^[\w.-]{8,128}$/.test(incoming) ? incoming : crypto.randomUUID()
+    res.locals.requestId = config.TRUST_PROXY > 0 && incoming && /^[\w.-]{8,128}$/.test(incoming) ? incoming : crypto.randomUUID()
     res.locals.cspNonce = nonce()
     res.setHeader('X-Request-Id', res.locals.requestId)
     next()
@@ -191,8 +182,7 @@ export function createHttpApp(options: HttpAppOptions) {
   const list = (values: string[]) => values.join(' ')
   const cspBefore = "default-src 'self';script-src 'self' 'nonce-"
   const cspAfterScript = "' 'strict-dynamic';style-src 'self' 'nonce-"
-  const cspAfterStyle =
-    `';img-src ${list(["'self'", 'data:', 'blob:', ...mapOrigins])};font-src 'self';connect-src ${list(["'self'", ...mapOrigins])};` + "worker-src 'self' blob:;frame-ancestors "
+  const cspAfterStyle = `';img-src ${list(["'self'", 'data:', 'blob:', ...mapOrigins])};font-src 'self';connect-src ${list(["'self'", ...mapOrigins])};` + "worker-src 'self' blob:;frame-ancestors "
   const cspEnd = `;form-action 'self';base-uri 'none';object-src 'none'${https ? ';upgrade-insecure-requests' : ''}`
   const staticHeaders: Array<[string, string]> = [
     ['Cross-Origin-Opener-Policy', 'same-origin'],
@@ -357,9 +347,7 @@ export function createHttpApp(options: HttpAppOptions) {
     }
     req.log.error({ err: error }, 'unhandled error')
     if (res.headersSent) return res.end()
-    void refuse(req, res, publicOrigin, 500, 'errors.serverErrorTitle', 'errors.serverErrorBody').catch(() =>
-      res.status(500).end(),
-    )
+    void refuse(req, res, publicOrigin, 500, 'errors.serverErrorTitle', 'errors.serverErrorBody').catch(() => res.status(500).end())
   })
 
   return app
@@ -384,7 +372,10 @@ function listPublicFiles(dir: string): Set<string> {
   try {
     for (const entry of fs.readdirSync(dir, { recursive: true, withFileTypes: true })) {
       if (!entry.isFile()) continue
-      const rel = path.relative(dir, path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name)).split(path.sep).join('/')
+      const rel = path
+        .relative(dir, path.join(entry.parentPath ?? (entry as unknown as { path: string }).path, entry.name))
+        .split(path.sep)
+        .join('/')
       if (!rel.startsWith('build/')) files.add(`/${rel}`)
     }
   } catch {

@@ -12,16 +12,12 @@ import { catalogs, supportedLocales } from './i18n'
 const PLURAL = /_(zero|one|two|few|many|other)$/
 
 function flatten(object: object, prefix = ''): string[] {
-  return Object.entries(object).flatMap(([key, value]) =>
-    typeof value === 'object' && value !== null ? flatten(value as object, `${prefix}${key}.`) : [`${prefix}${key}`],
-  )
+  return Object.entries(object).flatMap(([key, value]) => (typeof value === 'object' && value !== null ? flatten(value as object, `${prefix}${key}.`) : [`${prefix}${key}`]))
 }
 
 // Keys as "namespace:key", plural suffixes folded.
 const keysOf = (locale: (typeof supportedLocales)[number]) =>
-  new Set(
-    Object.entries(catalogs[locale]).flatMap(([ns, catalog]) => flatten(catalog as object).map((k) => `${ns}:${k.replace(PLURAL, '')}`)),
-  )
+  new Set(Object.entries(catalogs[locale]).flatMap(([ns, catalog]) => flatten(catalog as object).map((k) => `${ns}:${k.replace(PLURAL, '')}`)))
 const namespaces = Object.keys(catalogs.en)
 /** A key as code writes it ("key" in some namespace, or "ns:key"). */
 const known = (keys: Set<string>, key: string) => (key.includes(':') ? keys.has(key) : namespaces.some((ns) => keys.has(`${ns}:${key}`)))
@@ -50,8 +46,14 @@ describe('i18n catalogs', () => {
   it.each(supportedLocales.filter((l) => l !== 'en'))('%s has exactly the keys of en', (locale) => {
     const en = keysOf('en')
     const other = keysOf(locale)
-    expect([...en].filter((k) => !other.has(k)), `missing from ${locale}`).toEqual([])
-    expect([...other].filter((k) => !en.has(k)), `in ${locale} but not in en`).toEqual([])
+    expect(
+      [...en].filter((k) => !other.has(k)),
+      `missing from ${locale}`,
+    ).toEqual([])
+    expect(
+      [...other].filter((k) => !en.has(k)),
+      `in ${locale} but not in en`,
+    ).toEqual([])
   })
 
   it('has no empty translations', () => {
@@ -77,8 +79,7 @@ describe('i18n catalogs', () => {
       const visit = (node: ts.Node) => {
         if (
           ts.isCallExpression(node) &&
-          ((ts.isIdentifier(node.expression) && node.expression.text === 't') ||
-            (ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 't'))
+          ((ts.isIdentifier(node.expression) && node.expression.text === 't') || (ts.isPropertyAccessExpression(node.expression) && node.expression.name.text === 't'))
         ) {
           const first = node.arguments[0]
           if (first && ts.isStringLiteralLike(first) && !known(en, first.text)) missing.push(`${file}: ${first.text}`)

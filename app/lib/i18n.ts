@@ -11,8 +11,7 @@ export const supportedLocales = ['en', 'es', 'fr'] as const
 export type Locale = (typeof supportedLocales)[number]
 export const fallbackLocale: Locale = 'en'
 
-export const isLocale = (value: unknown): value is Locale =>
-  typeof value === 'string' && (supportedLocales as readonly string[]).includes(value)
+export const isLocale = (value: unknown): value is Locale => typeof value === 'string' && (supportedLocales as readonly string[]).includes(value)
 
 export const catalogs = { en, es, fr } as const
 export type Namespace = keyof typeof en

@@ -31,10 +31,7 @@ export interface GpsPosition {
   lng: number
 }
 
-export type Inspection =
-  | { kind: 'ok'; format: PhotoFormat; width: number; height: number; gps: GpsPosition | null }
-  | { kind: 'notAnImage' }
-  | { kind: 'unsupported'; format: string }
+export type Inspection = { kind: 'ok'; format: PhotoFormat; width: number; height: number; gps: GpsPosition | null } | { kind: 'notAnImage' } | { kind: 'unsupported'; format: string }
 
 export type ImageFormat = PhotoFormat
 export type ImageSize = 'full' | 'medium' | 'thumb'

@@ -66,7 +66,10 @@ export function readLocalizedField(entries: Record<string, unknown>, field: stri
 
 /** A zod schema for a localized value that must have `required` (usually the default language). */
 export function localizedSchema(options: { required?: Locale; max?: number } = {}) {
-  const text = z.string().trim().max(options.max ?? 200)
+  const text = z
+    .string()
+    .trim()
+    .max(options.max ?? 200)
   const shape = Object.fromEntries(supportedLocales.map((l) => [l, text.optional()])) as Record<Locale, z.ZodOptional<z.ZodString>>
   return z.object(shape).refine((v) => (options.required ? Boolean(v[options.required]?.trim()) : Object.values(v).some((x) => x?.trim())), {
     message: 'required',

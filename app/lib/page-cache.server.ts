@@ -95,11 +95,7 @@ export function createPageCache(options: { maxEntries?: number; maxSeconds?: num
      * Builds the entry for a rendered page when its route opted in: status 200, no Set-Cookie.
      * Returns null when the page must not be cached.
      */
-    prepare(
-      response: { status: number; headers: Headers },
-      body: string,
-      secrets: { nonce: string; requestId: string },
-    ): CachedPage | null {
+    prepare(response: { status: number; headers: Headers }, body: string, secrets: { nonce: string; requestId: string }): CachedPage | null {
       const seconds = Number(response.headers.get(PAGE_CACHE_HEADER))
       if (response.status !== 200 || !(seconds > 0) || response.headers.has('set-cookie')) return null
       const headers: Array<[string, string]> = []

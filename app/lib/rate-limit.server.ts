@@ -29,7 +29,10 @@ const isWrite = (method: string) => !['GET', 'HEAD', 'OPTIONS'].includes(method.
  * suffix of client navigations, so none of these may start a fresh budget.
  */
 export function routeKey(pathname: string): string {
-  let key = pathname.toLowerCase().replace(/\.data$/, '').replace(/\/+$/, '')
+  let key = pathname
+    .toLowerCase()
+    .replace(/\.data$/, '')
+    .replace(/\/+$/, '')
   if (key === '' || key === '/_root') key = '/'
   return key
 }

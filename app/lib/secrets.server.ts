@@ -51,5 +51,8 @@ export function secretKeyNow(target: PlazaDatabase = database()): Buffer {
 }
 
 export async function keyedHash(purpose: string, value: string, target?: PlazaDatabase): Promise<string> {
-  return crypto.createHmac('sha256', await secretKey(target)).update(`${purpose}\u0000${value}`).digest('hex')
+  return crypto
+    .createHmac('sha256', await secretKey(target))
+    .update(`${purpose}\u0000${value}`)
+    .digest('hex')
 }

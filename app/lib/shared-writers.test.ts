@@ -55,7 +55,15 @@ describe('feed (app/lib/feed.ts)', () => {
     language: 'en',
     author: 'Valmera "City"',
     entries: [
-      { link: 'https://plaza.example/reports/1', title: '=HYPERLINK("x") <b>', text: 'Text\u000b with & control', published: '2026-03-03T10:00:00.000Z', updated: '2026-03-04T10:00:00.000Z', categories: ['Roads & paths'], point: { lat: 39.5, lng: -0.4 } },
+      {
+        link: 'https://plaza.example/reports/1',
+        title: '=HYPERLINK("x") <b>',
+        text: 'Text\u000b with & control',
+        published: '2026-03-03T10:00:00.000Z',
+        updated: '2026-03-04T10:00:00.000Z',
+        categories: ['Roads & paths'],
+        point: { lat: 39.5, lng: -0.4 },
+      },
       { link: 'https://plaza.example/reports/2', title: 'Second', text: 'No point', published: '2026-03-01T10:00:00.000Z', updated: '2026-03-01T10:00:00.000Z', categories: [] },
     ],
   }

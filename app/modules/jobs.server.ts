@@ -34,8 +34,7 @@ export function startBackgroundJobs() {
       .then((r) => (r.opened.length || r.closed.length ? logger().info({ votes: r }, 'voting processes advanced') : undefined))
       .catch((error) => logger().error({ err: error }, 'advancing voting processes failed'))
   // Proposals: "hot" decays with time; proposals past their months are archived.
-  const proposals = () =>
-    Promise.all([refreshHotScores(), archiveExpiredProposals()]).catch((error) => logger().error({ err: error }, 'proposal upkeep failed'))
+  const proposals = () => Promise.all([refreshHotScores(), archiveExpiredProposals()]).catch((error) => logger().error({ err: error }, 'proposal upkeep failed'))
   const minute = setInterval(advance, 60_000)
   const quarter = setInterval(proposals, 15 * 60_000)
   const soon = setTimeout(() => void advance().then(proposals), 5_000)

@@ -9,18 +9,35 @@ import { manifests, registerCapabilities } from './registry.server'
 const modulesDir = path.join(__dirname)
 const routeFiles = fs.readdirSync(path.join(__dirname, '..', 'routes'))
 // "admin.votes.$id.tsx" → "/admin/votes/$id"; "[.csv]" escapes a dot into the path.
-const routePaths = routeFiles.map((f) => `/${f.replace(/\.(tsx|ts)$/, '').replace(/\[\.([a-z]+)\]/g, '\u0000$1').replace(/_\./g, '.').replace(/\./g, '/').replace(/\u0000/g, '.').replace(/_index$/, '')}`)
+const routePaths = routeFiles.map(
+  (f) =>
+    `/${f
+      .replace(/\.(tsx|ts)$/, '')
+      .replace(/\[\.([a-z]+)\]/g, '\u0000$1')
+      .replace(/_\./g, '.')
+      .replace(/\./g, '/')
+      .replace(/\u0000/g, '.')
+      .replace(/_index$/, '')}`,
+)
 
 describe('capability manifests', () => {
   it('one manifest per module folder, each named after its folder', () => {
-    const folders = fs.readdirSync(modulesDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort()
+    const folders = fs
+      .readdirSync(modulesDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort()
     expect(manifests.map((m) => m.name).sort()).toEqual(folders)
     for (const folder of folders) expect(fs.existsSync(path.join(modulesDir, folder, 'manifest.server.ts')), folder).toBe(true)
   })
 
   it('declares only routes that exist, permissions that exist and followable kinds that exist, each kind once', () => {
     for (const m of manifests) {
-      for (const prefix of m.routes) expect(routePaths.some((r) => r === prefix || r.startsWith(`${prefix}/`) || r.startsWith(`${prefix}.`)), `${m.name}: ${prefix}`).toBe(true)
+      for (const prefix of m.routes)
+        expect(
+          routePaths.some((r) => r === prefix || r.startsWith(`${prefix}/`) || r.startsWith(`${prefix}.`)),
+          `${m.name}: ${prefix}`,
+        ).toBe(true)
       for (const p of m.permissions) expect(permissions, `${m.name}: ${p}`).toContain(p)
     }
     const followable = manifests.flatMap((m) => m.followableKinds)
@@ -32,6 +49,10 @@ describe('capability manifests', () => {
   it('registering reads the manifests: the datasets they declare are the datasets served, and a second call is a no-op', () => {
     registerCapabilities()
     registerCapabilities()
-    expect(datasets().map((d) => d.name).sort()).toEqual(manifests.flatMap((m) => m.datasets).sort())
+    expect(
+      datasets()
+        .map((d) => d.name)
+        .sort(),
+    ).toEqual(manifests.flatMap((m) => m.datasets).sort())
   })
 })

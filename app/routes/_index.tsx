@@ -41,10 +41,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
 // The home page is public: anonymous visitors may get a copy up to 5 seconds old (page cache).
 export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [
-  { title: data?.title ?? 'Plaza' },
-  { name: 'description', content: 'Plaza' },
-]
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Plaza' }, { name: 'description', content: 'Plaza' }]
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: maplibreStyles },
@@ -156,15 +153,7 @@ export default function Home() {
               label={t('geo:map.mapLabel')}
               filter={map.layers.length ? { layers: map.layers.map((l) => l.kind) } : null}
               layers={map.layers}
-              fallback={
-                <img
-                  className="area-map"
-                  src="/areas.svg"
-                  width={overview.mapWidth}
-                  height={overview.mapHeight}
-                  alt={t('home.mapTitle', { city: city.name })}
-                />
-              }
+              fallback={<img className="area-map" src="/areas.svg" width={overview.mapWidth} height={overview.mapHeight} alt={t('home.mapTitle', { city: city.name })} />}
             />
           ) : null}
           <figcaption>

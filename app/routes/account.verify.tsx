@@ -58,7 +58,15 @@ export default function VerifyResidence() {
       {result?.errors?.form ? <FormMessage tone="error">{result.errors.form[0]}</FormMessage> : null}
       <Form method="post" noValidate className="stack">
         <Field name="document" label={t('fields.document')} hint={t('hints.document')} autoComplete="off" defaultValue={result?.values?.document} error={result?.errors?.document?.[0]} />
-        <Field name="birthDate" type="date" label={t('fields.birthDate')} hint={t('hints.birthDate')} autoComplete="bday" defaultValue={result?.values?.birthDate} error={result?.errors?.birthDate?.[0]} />
+        <Field
+          name="birthDate"
+          type="date"
+          label={t('fields.birthDate')}
+          hint={t('hints.birthDate')}
+          autoComplete="bday"
+          defaultValue={result?.values?.birthDate}
+          error={result?.errors?.birthDate?.[0]}
+        />
         <button type="submit">{t('verify.submit')}</button>
       </Form>
     </section>

@@ -74,7 +74,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const parsed = optionsSchema.safeParse(fields)
   if (!parsed.success) {
     const errors: Record<string, string> = {}
-    for (const issue of parsed.error.issues) errors[String(issue.path[0])] = t(issue.path[0] === 'tolerance' ? 'areasAdmin:errors.tolerance' : issue.path[0] === 'depth' ? 'areasAdmin:errors.depth' : 'areasAdmin:errors.property')
+    for (const issue of parsed.error.issues)
+      errors[String(issue.path[0])] = t(issue.path[0] === 'tolerance' ? 'areasAdmin:errors.tolerance' : issue.path[0] === 'depth' ? 'areasAdmin:errors.depth' : 'areasAdmin:errors.property')
     return { ...base, staged: { file, fields, errors, preview: null } }
   }
   const options = toOptions(parsed.data)
@@ -92,9 +93,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
       preview: {
         problems: preview.problems.slice(0, 1000).map((p) => describeProblem(t, p, locale)),
         problemCount: preview.problems.length,
-        changes: preview.changes.filter((c) => c.kind !== 'unchanged').slice(0, 500).map((c) =>
-          t(`areasAdmin:changes.${c.kind === 'removed' && !c.successor ? 'removedNone' : c.kind}`, { name: c.name, code: c.code, oldName: c.oldName ?? '', successor: c.successor ?? '' }),
-        ),
+        changes: preview.changes
+          .filter((c) => c.kind !== 'unchanged')
+          .slice(0, 500)
+          .map((c) => t(`areasAdmin:changes.${c.kind === 'removed' && !c.successor ? 'removedNone' : c.kind}`, { name: c.name, code: c.code, oldName: c.oldName ?? '', successor: c.successor ?? '' })),
         unchanged: preview.changes.filter((c) => c.kind === 'unchanged').length,
         svg,
       },
@@ -130,7 +132,9 @@ export async function action({ request }: ActionFunctionArgs) {
   }
   return {
     imported: t('areasAdmin:imported', { created: result.created, updated: result.updated, renamed: result.renamed, removed: result.removed }),
-    moved: Object.entries(result.moved).filter(([, n]) => n > 0).map(([kind, n]) => ({ label: t(`areasAdmin:moved.${kind}`), n })),
+    moved: Object.entries(result.moved)
+      .filter(([, n]) => n > 0)
+      .map(([kind, n]) => ({ label: t(`areasAdmin:moved.${kind}`), n })),
   }
 }
 
@@ -179,7 +183,9 @@ export default function AdminAreas() {
       {result?.imported ? (
         <section aria-labelledby="areas-imported">
           <FormMessage tone="success">
-            <span id="areas-imported" data-testid="areas-imported">{result.imported}</span>
+            <span id="areas-imported" data-testid="areas-imported">
+              {result.imported}
+            </span>
           </FormMessage>
           {result.moved?.length ? (
             <>
@@ -210,7 +216,14 @@ export default function AdminAreas() {
         <Form method="post" encType="multipart/form-data" className="stack">
           <input type="hidden" name="intent" value="upload" />
           <Field name="file" label={t('fields.file')} hint={t('fields.fileHint')} error={result?.errors?.file}>
-            <input id="field-file" name="file" type="file" accept=".geojson,.json,.topojson,.zip" aria-describedby={`field-file-hint${result?.errors?.file ? ' field-file-error' : ''}`} aria-invalid={result?.errors?.file ? true : undefined} />
+            <input
+              id="field-file"
+              name="file"
+              type="file"
+              accept=".geojson,.json,.topojson,.zip"
+              aria-describedby={`field-file-hint${result?.errors?.file ? ' field-file-error' : ''}`}
+              aria-invalid={result?.errors?.file ? true : undefined}
+            />
           </Field>
           <Field name="depth" label={t('fields.depth')}>
             <select id="field-depth" name="depth" defaultValue="1">

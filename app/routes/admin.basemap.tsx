@@ -72,7 +72,12 @@ export default function AdminBasemap() {
         <h2 id="basemap-current">{t('admin.current')}</h2>
         {current ? (
           <>
-            <p>{t('admin.done', { file: current.fileName, date: new Date(current.finishedAt ?? current.startedAt).toLocaleString(i18n.language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) })}</p>
+            <p>
+              {t('admin.done', {
+                file: current.fileName,
+                date: new Date(current.finishedAt ?? current.startedAt).toLocaleString(i18n.language, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }),
+              })}
+            </p>
             <ul data-testid="basemap-counts">
               {COUNT_KEYS.map((k) => (
                 <li key={k}>
@@ -90,7 +95,14 @@ export default function AdminBasemap() {
       <Form method="post" encType="multipart/form-data" className="stack">
         <div className="field">
           <label htmlFor="basemap-file">{t('admin.file')}</label>
-          <input id="basemap-file" name="file" type="file" accept=".pbf,.osm,.xml,.geojson,.json" aria-describedby={`basemap-file-help${fileError ? ' basemap-file-error' : ''}`} aria-invalid={fileError ? true : undefined} />
+          <input
+            id="basemap-file"
+            name="file"
+            type="file"
+            accept=".pbf,.osm,.xml,.geojson,.json"
+            aria-describedby={`basemap-file-help${fileError ? ' basemap-file-error' : ''}`}
+            aria-invalid={fileError ? true : undefined}
+          />
           <p id="basemap-file-help" className="hint">
             {t('admin.fileHelp')}
           </p>

@@ -139,7 +139,14 @@ export default function AdminConfiguration() {
       <Form method="post" encType="multipart/form-data" reloadDocument className="stack">
         <div className="field">
           <label htmlFor="configuration-file">{t('file')}</label>
-          <input id="configuration-file" name="file" type="file" accept="application/json,.json" aria-describedby={errors.file ? 'configuration-file-error' : undefined} aria-invalid={errors.file ? true : undefined} />
+          <input
+            id="configuration-file"
+            name="file"
+            type="file"
+            accept="application/json,.json"
+            aria-describedby={errors.file ? 'configuration-file-error' : undefined}
+            aria-invalid={errors.file ? true : undefined}
+          />
           {errors.file ? (
             <ul id="configuration-file-error" className="field-error">
               {errors.file.map((m) => (

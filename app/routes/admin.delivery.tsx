@@ -143,13 +143,35 @@ export default function AdminDelivery() {
               <input type="checkbox" name="enabled" defaultChecked={mine ? v.enabled === 'on' : b.enabled} /> {t('fields.enabled')}
             </label>
             <Field name={id('email')} label={t('fields.email')} hint={t('hints.email')} error={e.email?.[0]}>
-              <input id={`field-${id('email')}`} name="email" type="email" defaultValue={v.email ?? b.email ?? ''} autoComplete="off" aria-invalid={e.email ? true : undefined} aria-describedby={`field-${id('email')}-hint${e.email ? ` field-${id('email')}-error` : ''}`} />
+              <input
+                id={`field-${id('email')}`}
+                name="email"
+                type="email"
+                defaultValue={v.email ?? b.email ?? ''}
+                autoComplete="off"
+                aria-invalid={e.email ? true : undefined}
+                aria-describedby={`field-${id('email')}-hint${e.email ? ` field-${id('email')}-error` : ''}`}
+              />
             </Field>
             <Field name={id('endpoint')} label={t('fields.endpoint')} hint={t('hints.endpoint')} error={e.endpoint?.[0]}>
-              <input id={`field-${id('endpoint')}`} name="endpoint" type="url" defaultValue={v.endpoint ?? b.endpoint ?? ''} aria-invalid={e.endpoint ? true : undefined} aria-describedby={`field-${id('endpoint')}-hint${e.endpoint ? ` field-${id('endpoint')}-error` : ''}`} />
+              <input
+                id={`field-${id('endpoint')}`}
+                name="endpoint"
+                type="url"
+                defaultValue={v.endpoint ?? b.endpoint ?? ''}
+                aria-invalid={e.endpoint ? true : undefined}
+                aria-describedby={`field-${id('endpoint')}-hint${e.endpoint ? ` field-${id('endpoint')}-error` : ''}`}
+              />
             </Field>
             <Field name={id('apiKey')} label={t('fields.apiKey')} hint={b.hasApiKey ? t('admin.keySet') : undefined} error={e.apiKey?.[0]}>
-              <input id={`field-${id('apiKey')}`} name="apiKey" type="password" autoComplete="off" aria-invalid={e.apiKey ? true : undefined} aria-describedby={[b.hasApiKey ? `field-${id('apiKey')}-hint` : '', e.apiKey ? `field-${id('apiKey')}-error` : ''].filter(Boolean).join(' ') || undefined} />
+              <input
+                id={`field-${id('apiKey')}`}
+                name="apiKey"
+                type="password"
+                autoComplete="off"
+                aria-invalid={e.apiKey ? true : undefined}
+                aria-describedby={[b.hasApiKey ? `field-${id('apiKey')}-hint` : '', e.apiKey ? `field-${id('apiKey')}-error` : ''].filter(Boolean).join(' ') || undefined}
+              />
             </Field>
             <Field name={id('jurisdictionId')} label={t('fields.jurisdictionId')} error={e.jurisdictionId?.[0]}>
               <input id={`field-${id('jurisdictionId')}`} name="jurisdictionId" defaultValue={v.jurisdictionId ?? b.jurisdictionId ?? ''} aria-invalid={e.jurisdictionId ? true : undefined} />
@@ -159,7 +181,12 @@ export default function AdminDelivery() {
                 id={`field-${id('serviceCodes')}`}
                 name="serviceCodes"
                 rows={3}
-                defaultValue={v.serviceCodes ?? Object.entries(b.serviceCodes).map(([k, c]) => `${k} = ${c}`).join('\n')}
+                defaultValue={
+                  v.serviceCodes ??
+                  Object.entries(b.serviceCodes)
+                    .map(([k, c]) => `${k} = ${c}`)
+                    .join('\n')
+                }
                 aria-invalid={e.serviceCodes ? true : undefined}
                 aria-describedby={`field-${id('serviceCodes')}-hint${e.serviceCodes ? ` field-${id('serviceCodes')}-error` : ''}`}
               />

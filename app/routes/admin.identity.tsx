@@ -83,8 +83,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const file = form.get(kind)
     if (fields[kind === 'logo' ? 'removeLogo' : 'removeFavicon'] === 'on') assets[kind] = 'remove'
     else if (file instanceof File && file.size > 0) {
-      const prepared =
-        file.size > MAX_ASSET_BYTES ? ({ ok: false, problem: 'tooLarge' } as const) : await prepareAsset(kind, Buffer.from(await file.arrayBuffer()))
+      const prepared = file.size > MAX_ASSET_BYTES ? ({ ok: false, problem: 'tooLarge' } as const) : await prepareAsset(kind, Buffer.from(await file.arrayBuffer()))
       if (prepared.ok) assets[kind] = prepared
       else errors[kind] = [t(`city:errors.asset.${prepared.problem}`, { max: '1 MB' })]
     }
@@ -99,7 +98,7 @@ export async function action({ request }: ActionFunctionArgs) {
       languages: languages.languages,
       defaultLocale: languages.defaultLocale,
     },
-    assets
+    assets,
   )
   return { done: true as const }
 }
@@ -123,14 +122,7 @@ export default function AdminIdentity() {
           </p>
         ) : null}
         <Field name={name} label={t(`fields.${name}`)} hint={t(`hints.${name}`)} error={e[name]?.[0]}>
-          <input
-            id={id}
-            name={name}
-            type="file"
-            accept="image/svg+xml,image/png,image/jpeg,image/webp,image/gif"
-            aria-describedby={described}
-            aria-invalid={e[name] ? true : undefined}
-          />
+          <input id={id} name={name} type="file" accept="image/svg+xml,image/png,image/jpeg,image/webp,image/gif" aria-describedby={described} aria-invalid={e[name] ? true : undefined} />
         </Field>
         {current ? (
           <label className="choice">
@@ -153,23 +145,10 @@ export default function AdminIdentity() {
       <Form method="post" encType="multipart/form-data" noValidate className="stack" reloadDocument>
         <LocalizedFields name="siteName" label={t('fields.siteName')} hint={t('hints.siteName')} values={v} errors={e} languages={supportedLocales} />
         <LocalizedFields name="cityName" label={t('fields.cityName')} values={v} errors={e} languages={supportedLocales} />
-        <Field
-          name="primaryColour"
-          label={t('fields.primaryColour')}
-          hint={t('hints.primaryColour', { example: DEFAULT_PRIMARY })}
-          defaultValue={v.primaryColour}
-          error={e.primaryColour?.[0]}
-        />
+        <Field name="primaryColour" label={t('fields.primaryColour')} hint={t('hints.primaryColour', { example: DEFAULT_PRIMARY })} defaultValue={v.primaryColour} error={e.primaryColour?.[0]} />
         {file('logo', logo)}
         {file('favicon', favicon)}
-        <Field
-          name="contactEmail"
-          type="email"
-          label={t('fields.contactEmail')}
-          hint={t('hints.contactEmail')}
-          defaultValue={v.contactEmail}
-          error={e.contactEmail?.[0]}
-        />
+        <Field name="contactEmail" type="email" label={t('fields.contactEmail')} hint={t('hints.contactEmail')} defaultValue={v.contactEmail} error={e.contactEmail?.[0]} />
         <LanguageChoice enabled={enabled} defaultLocale={v.defaultLocale ?? 'en'} error={e.languages?.[0]} />
         <LocalizedFields name="homeIntro" label={t('fields.homeIntro')} hint={t('hints.homeIntro')} values={v} errors={e} languages={languages} multiline />
         <button type="submit">{t('identity.submit')}</button>

@@ -57,9 +57,7 @@ export default function ReviewLetter() {
       {result?.kind === 'done' ? <FormMessage tone="success">{result.intent === 'release' ? t('admin.released') : t('admin.rejected')}</FormMessage> : null}
       <dl>
         <dt>{t('admin.sender')}</dt>
-        <dd>
-          {`${letter.senderName} <${letter.senderEmail}>`}
-        </dd>
+        <dd>{`${letter.senderName} <${letter.senderEmail}>`}</dd>
         <dt>{t('admin.written')}</dt>
         <dd>{date(letter.createdAt)}</dd>
         <dt>{t('status.letterStatus')}</dt>

@@ -69,16 +69,7 @@ export default function AdminPage() {
       {result?.errors?.form ? <FormMessage tone="error">{result.errors.form[0]}</FormMessage> : null}
       <Form method="post" noValidate className="stack">
         <LocalizedFields name="title" label={t('fields.pageTitle')} values={v} errors={result?.errors} languages={languages} />
-        <LocalizedFields
-          name="body"
-          label={t('fields.pageBody')}
-          hint={t('hints.markdown')}
-          values={v}
-          errors={result?.errors}
-          languages={languages}
-          multiline
-          rows={14}
-        />
+        <LocalizedFields name="body" label={t('fields.pageBody')} hint={t('hints.markdown')} values={v} errors={result?.errors} languages={languages} multiline rows={14} />
         <button type="submit">{t('pages.submit')}</button>
       </Form>
     </section>

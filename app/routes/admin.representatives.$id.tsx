@@ -73,7 +73,13 @@ export default function EditRepresentative() {
       </p>
       <h1>{title}</h1>
       {done ? <FormMessage tone="success">{t(`admin.${done}`)}</FormMessage> : null}
-      <RepresentativeForm options={options} values={result?.values?.name !== undefined ? result.values : values} errors={errors} submitLabel={t('admin.save')} photo={{ thumbUrl: rep.thumbUrl, name: rep.name }} />
+      <RepresentativeForm
+        options={options}
+        values={result?.values?.name !== undefined ? result.values : values}
+        errors={errors}
+        submitLabel={t('admin.save')}
+        photo={{ thumbUrl: rep.thumbUrl, name: rep.name }}
+      />
 
       <section aria-labelledby="bounce-heading">
         <h2 id="bounce-heading">{t('admin.bounceHeading')}</h2>

@@ -23,7 +23,16 @@ export async function loader({ request }: LoaderFunctionArgs) {
   return { title: t('representatives:import.title'), columns: CSV_COLUMNS.join(', '), maxRows: CSV_MAX_ROWS }
 }
 
-type Outcome = { errors?: Record<string, string>; mode?: 'check' | 'apply'; plan?: ImportPlan & { messages: Record<number, string[]> }; fatal?: string; applied?: boolean; created?: number; updated?: number; onlyIfNoErrors?: boolean }
+type Outcome = {
+  errors?: Record<string, string>
+  mode?: 'check' | 'apply'
+  plan?: ImportPlan & { messages: Record<number, string[]> }
+  fatal?: string
+  applied?: boolean
+  created?: number
+  updated?: number
+  onlyIfNoErrors?: boolean
+}
 
 export async function action({ request }: ActionFunctionArgs) {
   const admin = await requirePermission(request, 'admin:settings')

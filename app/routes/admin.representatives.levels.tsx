@@ -25,7 +25,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const existing = typeof fields.existing === 'string' && fields.existing ? fields.existing.slice(0, 40) : undefined
   if (fields.intent === 'delete' && existing) {
     const result = await deleteLevel(admin.id, existing)
-    if (!result.ok) return data({ target: existing, values: fields, errors: { form: t(`representatives:levels.${result.reason}`) } as Record<string, string> }, { status: result.reason === 'inUse' ? 409 : 404 })
+    if (!result.ok)
+      return data({ target: existing, values: fields, errors: { form: t(`representatives:levels.${result.reason}`) } as Record<string, string> }, { status: result.reason === 'inUse' ? 409 : 404 })
     return redirect('/admin/representatives/levels?done=deleted')
   }
   const result = await saveLevel(admin.id, fields, existing)
@@ -49,7 +50,13 @@ function LevelForm({ prefix, values, errors, existing }: { prefix: string; value
       {existing ? <input type="hidden" name="existing" value={existing} /> : null}
       {existing ? null : (
         <Field name={field('code')} label={t('levels.code')} hint={t('levels.codeHint')} error={errors.code}>
-          <input id={`field-${field('code')}`} name="code" defaultValue={values.code ?? ''} aria-describedby={fieldIds(field('code'), { hint: 'x', error: errors.code }).described} aria-invalid={errors.code ? true : undefined} />
+          <input
+            id={`field-${field('code')}`}
+            name="code"
+            defaultValue={values.code ?? ''}
+            aria-describedby={fieldIds(field('code'), { hint: 'x', error: errors.code }).described}
+            aria-invalid={errors.code ? true : undefined}
+          />
         </Field>
       )}
       {(['nameEn', 'nameEs', 'nameFr'] as const).map((n) => (
@@ -68,7 +75,13 @@ function LevelForm({ prefix, values, errors, existing }: { prefix: string; value
         </select>
       </Field>
       <Field name={field('position')} label={t('levels.position')} error={errors.position}>
-        <input id={`field-${field('position')}`} name="position" inputMode="numeric" defaultValue={values.position ?? '0'} aria-describedby={fieldIds(field('position'), { error: errors.position }).described} />
+        <input
+          id={`field-${field('position')}`}
+          name="position"
+          inputMode="numeric"
+          defaultValue={values.position ?? '0'}
+          aria-describedby={fieldIds(field('position'), { error: errors.position }).described}
+        />
       </Field>
       <button type="submit">{existing ? t('levels.save') : t('levels.add')}</button>
     </Form>

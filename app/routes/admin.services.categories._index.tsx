@@ -51,7 +51,12 @@ export default function AdminCategories() {
       </ul>
       <section aria-labelledby="category-new">
         <h2 id="category-new">{t('categories.new')}</h2>
-        <CategoryForm prefix="new" values={result ? (result.values as Record<string, string>) : { active: 'on', position: String(categories.length) }} errors={result ? (result.errors as Record<string, string>) : {}} defaultLocale={defaultLocale} />
+        <CategoryForm
+          prefix="new"
+          values={result ? (result.values as Record<string, string>) : { active: 'on', position: String(categories.length) }}
+          errors={result ? (result.errors as Record<string, string>) : {}}
+          defaultLocale={defaultLocale}
+        />
       </section>
     </section>
   )

@@ -170,7 +170,12 @@ export default function AdminRouting() {
             </select>
           </Field>
           <Field name="rule-department" label={t('routing.department')} error={rule.errors.departmentId}>
-            <select id="field-rule-department" name="departmentId" defaultValue={rule.values.departmentId ?? ''} aria-describedby={rule.errors.departmentId ? 'field-rule-department-error' : undefined}>
+            <select
+              id="field-rule-department"
+              name="departmentId"
+              defaultValue={rule.values.departmentId ?? ''}
+              aria-describedby={rule.errors.departmentId ? 'field-rule-department-error' : undefined}
+            >
               <option value="">{t('routing.noDepartment')}</option>
               {matrix.departments.map((d) => (
                 <option key={d.id} value={d.id}>

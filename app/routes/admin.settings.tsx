@@ -7,16 +7,7 @@ import { formFields, readForm } from '../lib/forms.server'
 import { Field, FormMessage, fieldIds } from '../components/forms'
 import { fail, type FormFailure } from '../modules/accounts/form.server'
 import { citySettings, saveCitySettings, savedSettingKeys } from '../modules/city/settings.server'
-import {
-  civicActions,
-  levelField,
-  licences,
-  settingDefinitions,
-  settingGroups,
-  settingsFormSchema,
-  settingsFromForm,
-  settingsToForm,
-} from '../modules/city/settings-definitions'
+import { civicActions, levelField, licences, settingDefinitions, settingGroups, settingsFormSchema, settingsFromForm, settingsToForm } from '../modules/city/settings-definitions'
 import { cityErrors } from '../modules/city/form.server'
 
 /**
@@ -45,10 +36,7 @@ export async function action({ request }: ActionFunctionArgs) {
 
 export default function AdminSettings() {
   const { values, saved } = useLoaderData<typeof loader>()
-  const result = useActionData<typeof action>() as
-    | (FormFailure & { done?: undefined })
-    | { done: true; changed: string[]; errors?: undefined; values?: undefined }
-    | undefined
+  const result = useActionData<typeof action>() as (FormFailure & { done?: undefined }) | { done: true; changed: string[]; errors?: undefined; values?: undefined } | undefined
   const { t } = useTranslation('city')
   const e = result?.errors ?? {}
   const v = result?.values ?? values
@@ -60,9 +48,7 @@ export default function AdminSettings() {
       </p>
       <h1>{t('settings.title')}</h1>
       <p>{t('settings.intro')}</p>
-      {result?.done ? (
-        <FormMessage tone="success">{result.changed.length ? t('settings.saved', { count: result.changed.length }) : t('settings.unchanged')}</FormMessage>
-      ) : null}
+      {result?.done ? <FormMessage tone="success">{result.changed.length ? t('settings.saved', { count: result.changed.length }) : t('settings.unchanged')}</FormMessage> : null}
       {e.form ? <FormMessage tone="error">{e.form[0]}</FormMessage> : null}
       <Form method="post" noValidate className="stack">
         {settingGroups.map((group) => (
@@ -110,17 +96,7 @@ export default function AdminSettings() {
                     </Field>
                   )
                 }
-                return (
-                  <Field
-                    key={key}
-                    name={key}
-                    label={label}
-                    hint={hint}
-                    defaultValue={v[key]}
-                    error={e[key]?.[0]}
-                    inputMode={spec.kind === 'int' ? 'numeric' : 'text'}
-                  />
-                )
+                return <Field key={key} name={key} label={label} hint={hint} defaultValue={v[key]} error={e[key]?.[0]} inputMode={spec.kind === 'int' ? 'numeric' : 'text'} />
               })}
           </fieldset>
         ))}

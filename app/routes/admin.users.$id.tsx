@@ -73,7 +73,8 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 export default function AdminUser() {
   const { user, roles: held, departments } = useLoaderData<typeof loader>()
-  const result = useActionData<typeof action>() as (FormFailure & { done?: undefined }) | { done: 'granted' | 'removed' | 'deactivated' | 'reactivated'; errors?: undefined; values?: undefined } | undefined
+  const result = useActionData<typeof action>() as
+    (FormFailure & { done?: undefined }) | { done: 'granted' | 'removed' | 'deactivated' | 'reactivated'; errors?: undefined; values?: undefined } | undefined
   const { t } = useTranslation('accounts')
   return (
     <section className="page narrow">

@@ -53,10 +53,7 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 export default function AdminUsers() {
   const { q, users, locale, departments, invitations, languages, defaultLocale } = useLoaderData<typeof loader>()
-  const result = useActionData<typeof action>() as
-    | (FormFailure & { done?: undefined })
-    | { done: 'invited' | 'revoked'; email?: string; errors?: undefined; values?: undefined }
-    | undefined
+  const result = useActionData<typeof action>() as (FormFailure & { done?: undefined }) | { done: 'invited' | 'revoked'; email?: string; errors?: undefined; values?: undefined } | undefined
   const { t } = useTranslation('accounts')
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium' })
   return (
@@ -90,9 +87,7 @@ export default function AdminUsers() {
                   </td>
                   <td>{u.email}</td>
                   <td>{t(`account.levels.${u.verification_level}`)}</td>
-                  <td>
-                    {u.roles.map((r) => (r.department ? `${t(`roles.${r.role}`)} (${r.department})` : t(`roles.${r.role}`))).join(', ') || t('admin.none')}
-                  </td>
+                  <td>{u.roles.map((r) => (r.department ? `${t(`roles.${r.role}`)} (${r.department})` : t(`roles.${r.role}`))).join(', ') || t('admin.none')}</td>
                   <td>{date.format(new Date(u.created_at))}</td>
                 </tr>
               ))}

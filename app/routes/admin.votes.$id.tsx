@@ -89,14 +89,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 }
 
 /** The page of an existing process: its form while editable, and its status with what the loader formats. */
-async function editView(
-  id: number,
-  url: URL,
-  form: ProcessFormChoices,
-  choices: Awaited<ReturnType<typeof formChoices>>,
-  t: Awaited<ReturnType<typeof translatorFor>>['t'],
-  locale: string,
-) {
+async function editView(id: number, url: URL, form: ProcessFormChoices, choices: Awaited<ReturnType<typeof formChoices>>, t: Awaited<ReturnType<typeof translatorFor>>['t'], locale: string) {
   const f = formatters(locale)
   const utc = (iso: string | null) => (iso ? `${f.dateTime.format(new Date(iso))} UTC` : '–')
   const askedMethod = url.searchParams.get('method')
@@ -110,7 +103,10 @@ async function editView(
   }
   const stored = readSpec(row.spec)
   const policy = JSON.parse(row.weight_policy) as Parameters<typeof describePolicy>[0]
-  const area = row.eligible_area_id === null ? null : (choices.areas.find((a) => a.id === row.eligible_area_id)?.name ?? choices.areas.flatMap((a) => a.neighbourhoods).find((n) => n.id === row.eligible_area_id)?.name ?? null)
+  const area =
+    row.eligible_area_id === null
+      ? null
+      : (choices.areas.find((a) => a.id === row.eligible_area_id)?.name ?? choices.areas.flatMap((a) => a.neighbourhoods).find((n) => n.id === row.eligible_area_id)?.name ?? null)
   const warnings = policyWarnings(policy, row.required_level)
   let preview: unknown = null
   let previewError = false
@@ -158,10 +154,7 @@ async function editView(
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
-type ActionResult =
-  | { kind: 'form'; errors: Record<string, string>; values: FormValues; message: string | null }
-  | { kind: 'verify'; verification: unknown }
-  | { kind: 'refused'; message: string }
+type ActionResult = { kind: 'form'; errors: Record<string, string>; values: FormValues; message: string | null } | { kind: 'verify'; verification: unknown } | { kind: 'refused'; message: string }
 
 /** One more batch of blank rows for each repeated field. */
 function withMoreRows(values: FormValues): FormValues {
@@ -194,7 +187,15 @@ export async function action({ request, params }: ActionFunctionArgs) {
       case 'wrongState':
         return refuse(409, `votesAdmin:errors.wrongState.${result.state}`)
       case 'invalid':
-        return data<ActionResult>({ kind: 'refused', message: Object.values(result.errors).map((key) => t(key)).join(' ') }, { status: 400 })
+        return data<ActionResult>(
+          {
+            kind: 'refused',
+            message: Object.values(result.errors)
+              .map((key) => t(key))
+              .join(' '),
+          },
+          { status: 400 },
+        )
     }
   }
 
@@ -265,7 +266,9 @@ export default function AdminVote() {
       {d.status ? <ProcessStatus status={d.status} verification={result?.kind === 'verify' ? result.verification : undefined} /> : null}
 
       {d.mode === 'new' && !method ? <MethodChooser /> : null}
-      {values && method ? <ProcessForm key={`${method}-${values.optionRows}-${values.projectRows}-${values.ruleRows}`} values={values} errors={formResult?.errors ?? {}} form={d.form} isNew={d.mode === 'new'} /> : null}
+      {values && method ? (
+        <ProcessForm key={`${method}-${values.optionRows}-${values.projectRows}-${values.ruleRows}`} values={values} errors={formResult?.errors ?? {}} form={d.form} isNew={d.mode === 'new'} />
+      ) : null}
     </section>
   )
 }

@@ -38,7 +38,14 @@ async function choicesFor(request: Request, city: { slug: string; name: string; 
   const params = new URL(request.url).searchParams
   const sent = { lat: params.get('lat') ?? '', lng: params.get('lng') ?? '', area: params.get('area') ?? '' }
   if (params.get('whole') === 'city' && city) {
-    return { sent, point: null, errors: null, choices: [{ value: `area:${city.slug}`, scope: { kind: 'area', areaId: city.id, slug: city.slug, name: city.name, level: 'city' }, feed: reportFeedPath({ kind: 'area', slug: city.slug }) }] as Choice[] }
+    return {
+      sent,
+      point: null,
+      errors: null,
+      choices: [
+        { value: `area:${city.slug}`, scope: { kind: 'area', areaId: city.id, slug: city.slug, name: city.name, level: 'city' }, feed: reportFeedPath({ kind: 'area', slug: city.slug }) },
+      ] as Choice[],
+    }
   }
   if (!params.has('lat') && !params.has('lng') && !params.has('area')) return { sent, point: null, errors: null, choices: null }
   const resolved = await resolveLocation(sent)
@@ -47,7 +54,9 @@ async function choicesFor(request: Request, city: { slug: string; name: string; 
   const choices: Choice[] = [
     ...ALERT_RADII.map((radiusM) => ({ value: `radius:${radiusM}`, scope: { kind: 'radius' as const, lat, lng, radiusM }, feed: reportFeedPath({ kind: 'near', lat, lng, radiusM }) })),
     // Most specific first: the neighbourhood, its district, the whole city.
-    ...[...areas].reverse().map((a) => ({ value: `area:${a.slug}`, scope: { kind: 'area' as const, areaId: a.id, slug: a.slug, name: a.name, level: a.level }, feed: reportFeedPath({ kind: 'area', slug: a.slug }) })),
+    ...[...areas]
+      .reverse()
+      .map((a) => ({ value: `area:${a.slug}`, scope: { kind: 'area' as const, areaId: a.id, slug: a.slug, name: a.name, level: a.level }, feed: reportFeedPath({ kind: 'area', slug: a.slug }) })),
   ]
   return { sent, point: { lat, lng }, errors: null, choices }
 }
@@ -231,7 +240,16 @@ export default function AlertsPage() {
                 ))}
               </ul>
             </fieldset>
-            <Field name="email" type="email" label={t('options.email')} hint={d.loggedIn ? undefined : t('options.emailHint')} autoComplete="email" required defaultValue={result?.values?.email ?? d.email} error={e.email} />
+            <Field
+              name="email"
+              type="email"
+              label={t('options.email')}
+              hint={d.loggedIn ? undefined : t('options.emailHint')}
+              autoComplete="email"
+              required
+              defaultValue={result?.values?.email ?? d.email}
+              error={e.email}
+            />
             <button type="submit">{t('options.submit')}</button>
           </Form>
           <p>

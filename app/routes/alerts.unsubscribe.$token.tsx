@@ -47,9 +47,7 @@ export default function Unsubscribe() {
     <section className="page narrow">
       <h1>{stopped ? t('unsubscribe.doneTitle') : title}</h1>
       {state === 'invalid' ? <p>{t('unsubscribe.invalidBody')}</p> : null}
-      {stopped && scope ? (
-        <p role="status">{t('unsubscribe.doneBody', { scope: describe(t as never, scope), email })}</p>
-      ) : null}
+      {stopped && scope ? <p role="status">{t('unsubscribe.doneBody', { scope: describe(t as never, scope), email })}</p> : null}
       {state === 'active' && !stopped && scope ? (
         <Form method="post" className="stack">
           <p>{t('unsubscribe.question', { scope: describe(t as never, scope), email })}</p>

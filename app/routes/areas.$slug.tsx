@@ -98,12 +98,7 @@ export default function AreaPage() {
             mapRef={mapRef}
             className="area-page__map"
             fallback={
-              <svg
-                className="map-fallback"
-                viewBox={`0 0 ${area.svg.width} ${area.svg.height}`}
-                role="img"
-                aria-label={t('area.outlineAlt', { name: area.name })}
-              >
+              <svg className="map-fallback" viewBox={`0 0 ${area.svg.width} ${area.svg.height}`} role="img" aria-label={t('area.outlineAlt', { name: area.name })}>
                 <rect width="100%" height="100%" fill="#dceaf4" />
                 <path d={area.svg.context} fill="#ffffff" stroke="#33414d" strokeWidth="1" fillRule="evenodd" />
                 <path d={area.svg.outline} fill={area.colour} fillOpacity="0.55" stroke="#084466" strokeWidth="2.5" fillRule="evenodd" />
@@ -152,11 +147,7 @@ export default function AreaPage() {
       {layers.length ? (
         <section aria-labelledby="area-items-heading">
           <h2 id="area-items-heading">{t('area.latest')}</h2>
-          {items.length === 0 ? (
-            <p>{t('area.noItems')}</p>
-          ) : (
-            <ItemList items={items} labels={labels} />
-          )}
+          {items.length === 0 ? <p>{t('area.noItems')}</p> : <ItemList items={items} labels={labels} />}
           {answer ? <InViewList answer={answer} labels={labels} mapRef={mapRef} locale={locale} /> : null}
         </section>
       ) : (

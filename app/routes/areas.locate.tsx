@@ -86,14 +86,7 @@ export default function LocatePage() {
       ) : null}
       {bounds ? (
         <Form method="get" className="stack locate-form" noValidate>
-          <LocationPicker
-            config={config}
-            bounds={bounds}
-            areas={areas}
-            defaults={sent}
-            errors={errors ?? {}}
-            legend={t('locate.legend')}
-          />
+          <LocationPicker config={config} bounds={bounds} areas={areas} defaults={sent} errors={errors ?? {}} legend={t('locate.legend')} />
           <button type="submit">{t('locate.submit')}</button>
         </Form>
       ) : (

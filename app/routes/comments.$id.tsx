@@ -41,7 +41,11 @@ const intentSchema = z.discriminatedUnion('intent', [
     body: z.string().trim().min(1, 'deliberation:errors.bodyRequired').max(10_000, 'deliberation:errors.bodyTooLong'),
     stance: z.enum(['for', 'neutral', 'against'], { message: 'deliberation:errors.stance' }),
   }),
-  z.object({ intent: z.literal('flag'), reason: z.enum(['spam', 'offensive', 'off_topic', 'personal_data', 'other'], { message: 'deliberation:errors.reason' }), note: z.string().max(1000).optional() }),
+  z.object({
+    intent: z.literal('flag'),
+    reason: z.enum(['spam', 'offensive', 'off_topic', 'personal_data', 'other'], { message: 'deliberation:errors.reason' }),
+    note: z.string().max(1000).optional(),
+  }),
 ])
 
 export async function action({ request, params }: ActionFunctionArgs) {

@@ -52,7 +52,8 @@ export default function CouncilDashboard() {
   const { t } = useTranslation('council')
   const number = new Intl.NumberFormat(d.locale, { maximumFractionDigits: 1 })
   // Under two days in hours, then in days: "5.5 h", "3.2 days".
-  const duration = (hours: number | null) => (hours === null ? t('dashboard.none') : hours < 48 ? t('dashboard.hours', { n: number.format(hours) }) : t('dashboard.days', { n: number.format(hours / 24) }))
+  const duration = (hours: number | null) =>
+    hours === null ? t('dashboard.none') : hours < 48 ? t('dashboard.hours', { n: number.format(hours) }) : t('dashboard.days', { n: number.format(hours / 24) })
   const db = d.dashboard
   const tableLabels = { summary: t('dashboard.showNumbers'), total: t('dashboard.total') }
   // The weekly lines in days once any median passes two days, so the axis reads in round days.

@@ -138,7 +138,14 @@ export default function CouncilPetition() {
         {p.responseReachedAt ? (
           <Form method="post" className="stack">
             <Field name="response" label={t('council.responseLabel')} hint={t('council.markdownHint')} error={errors.response}>
-              <textarea id="field-response" name="response" rows={10} defaultValue={values.response} aria-invalid={errors.response ? true : undefined} aria-describedby={['field-response-hint', described('response')].filter(Boolean).join(' ')} />
+              <textarea
+                id="field-response"
+                name="response"
+                rows={10}
+                defaultValue={values.response}
+                aria-invalid={errors.response ? true : undefined}
+                aria-describedby={['field-response-hint', described('response')].filter(Boolean).join(' ')}
+              />
             </Field>
             {preview?.field === 'response' ? <div className="markdown" data-testid="response-preview" dangerouslySetInnerHTML={{ __html: preview.html }} /> : null}
             <div className="button-row">
@@ -169,7 +176,14 @@ export default function CouncilPetition() {
             </Form>
             <Form method="post" className="stack">
               <Field name="outcome" label={t('council.outcomeLabel')} hint={t('council.markdownHint')} error={errors.outcome}>
-                <textarea id="field-outcome" name="outcome" rows={8} defaultValue={values.outcome} aria-invalid={errors.outcome ? true : undefined} aria-describedby={['field-outcome-hint', described('outcome')].filter(Boolean).join(' ')} />
+                <textarea
+                  id="field-outcome"
+                  name="outcome"
+                  rows={8}
+                  defaultValue={values.outcome}
+                  aria-invalid={errors.outcome ? true : undefined}
+                  aria-describedby={['field-outcome-hint', described('outcome')].filter(Boolean).join(' ')}
+                />
               </Field>
               {preview?.field === 'outcome' ? <div className="markdown" dangerouslySetInnerHTML={{ __html: preview.html }} /> : null}
               <div className="button-row">

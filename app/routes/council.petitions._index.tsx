@@ -53,7 +53,13 @@ export default function CouncilPetitions() {
               <td>
                 {[
                   r.respondedAt ? t('council.responded') : t('awaitingResponse'),
-                  r.debateReachedAt ? (r.debatedAt ? t('council.debated') : r.debateScheduledFor ? t('council.debateOn', { date: f.date.format(new Date(`${r.debateScheduledFor}T00:00:00Z`)) }) : t('council.debateDue')) : null,
+                  r.debateReachedAt
+                    ? r.debatedAt
+                      ? t('council.debated')
+                      : r.debateScheduledFor
+                        ? t('council.debateOn', { date: f.date.format(new Date(`${r.debateScheduledFor}T00:00:00Z`)) })
+                        : t('council.debateDue')
+                    : null,
                 ]
                   .filter(Boolean)
                   .join(' · ')}

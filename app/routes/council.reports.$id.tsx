@@ -58,9 +58,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   for (const tpl of [...templates].sort((a, b) => Number(a.departmentId === null) - Number(b.departmentId === null))) {
     if (tpl.autoState && !auto.has(tpl.autoState)) auto.set(tpl.autoState, { title: tpl.title, state: labels[tpl.autoState] ?? tpl.autoState })
   }
-  const saved = (url.searchParams.get('saved') ?? '')
-    .split(',')
-    .filter((s) => /^(state|category|priority|assignee|location|duplicate|update|note)$/.test(s))
+  const saved = (url.searchParams.get('saved') ?? '').split(',').filter((s) => /^(state|category|priority|assignee|location|duplicate|update|note)$/.test(s))
   return {
     title: t('council:report.title', { id }),
     report: {
@@ -159,9 +157,7 @@ export default function TriageReport() {
         {t('report.summary', { state: r.stateLabel, category: r.category.name, department: r.department.name })}
         {r.stateKind === 'unconfirmed' || r.stateKind === 'hidden' ? <span className={`badge badge--${r.stateKind}`}>{t(`kinds.${r.stateKind}`)}</span> : null}
       </p>
-      {d.saved.length && !result ? (
-        <FormMessage tone="success">{t('report.saved', { what: d.saved.map((s) => t(`report.changed.${s}`)).join(', ') })}</FormMessage>
-      ) : null}
+      {d.saved.length && !result ? <FormMessage tone="success">{t('report.saved', { what: d.saved.map((s) => t(`report.changed.${s}`)).join(', ') })}</FormMessage> : null}
       {result?.nothing ? <FormMessage tone="info">{t('report.nothing')}</FormMessage> : null}
       {hasErrors ? (
         <FormMessage tone="error">

@@ -9,17 +9,7 @@ import { translatorFor } from '../lib/i18n.server'
 import { formFields, readForm } from '../lib/forms.server'
 import { translatedErrors } from '../lib/forms'
 import { Field, FormMessage } from '../components/forms'
-import {
-  TEXT_MAX,
-  councilScope,
-  createTemplate,
-  deleteTemplate,
-  mayManageTemplate,
-  stateLabels,
-  templatesFor,
-  updateTemplate,
-  type TemplateInput,
-} from '../modules/reports/council.server'
+import { TEXT_MAX, councilScope, createTemplate, deleteTemplate, mayManageTemplate, stateLabels, templatesFor, updateTemplate, type TemplateInput } from '../modules/reports/council.server'
 import { actorFromUser, reportStates } from '../modules/reports/reports.server'
 
 /**
@@ -35,7 +25,10 @@ const templateSchema = z.object({
   text: z.string().trim().min(1, 'council:templates.errors.text').max(TEXT_MAX, 'council:templates.errors.textLong'),
   // 'all': every department; otherwise a department's id.
   department: z.string().regex(/^(all|\d{1,12})$/, 'council:templates.errors.department'),
-  autoState: z.string().max(64, 'council:templates.errors.autoState').regex(/^[a-z0-9_-]*$/, 'council:templates.errors.autoState'),
+  autoState: z
+    .string()
+    .max(64, 'council:templates.errors.autoState')
+    .regex(/^[a-z0-9_-]*$/, 'council:templates.errors.autoState'),
 })
 
 const idOf = (value: string | null | undefined) => (value && /^\d{1,12}$/.test(value) ? Number(value) : null)
@@ -70,7 +63,13 @@ export async function action({ request }: ActionFunctionArgs) {
   const actor = actorFromUser(user)
   const intent = fields.intent
   const id = idOf(fields.id)
-  const values = { title: (fields.title ?? '').slice(0, 10_000), text: (fields.text ?? '').slice(0, 20_000), department: fields.department ?? '', autoState: fields.autoState ?? '', id: fields.id ?? '' }
+  const values = {
+    title: (fields.title ?? '').slice(0, 10_000),
+    text: (fields.text ?? '').slice(0, 20_000),
+    department: fields.department ?? '',
+    autoState: fields.autoState ?? '',
+    id: fields.id ?? '',
+  }
   const fail = (status: number, errors: Record<string, string[] | undefined>) => data({ errors, values }, { status })
 
   if (intent === 'delete') {

@@ -14,9 +14,7 @@ import { citySettings } from '../modules/city/settings.server'
 /** /data — the open data catalogue: every public dataset, its columns and the licence. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
-  const list = await Promise.all(
-    datasets().map(async (d) => ({ name: d.name, geometry: d.geometry, rows: await d.count(), ...describe(d, t) })),
-  )
+  const list = await Promise.all(datasets().map(async (d) => ({ name: d.name, geometry: d.geometry, rows: await d.count(), ...describe(d, t) })))
   return { title: t('opendata:title'), locale, datasets: list, licence: licences[(await citySettings()).OPEN_DATA_LICENCE], site: new URL(config().PUBLIC_URL).host }
 }
 
@@ -41,7 +39,15 @@ export default function OpenData() {
         {t('attribution', { site })}
       </p>
       <p>
-        <Trans t={t} i18nKey="package" components={[<a key="p" href="/data/datapackage.json">datapackage.json</a>]} />
+        <Trans
+          t={t}
+          i18nKey="package"
+          components={[
+            <a key="p" href="/data/datapackage.json">
+              datapackage.json
+            </a>,
+          ]}
+        />
       </p>
       {datasets.map((d) => (
         <section key={d.name} aria-labelledby={`dataset-${d.name}`} id={d.name}>
@@ -85,4 +91,3 @@ export default function OpenData() {
     </div>
   )
 }
-

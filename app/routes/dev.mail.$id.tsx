@@ -15,7 +15,10 @@ import devMailStyles from '../lib/mail/dev-mail.css'
  * escaped source, never rendered: it is content Plaza sends to others, not a page of this site.
  */
 
-const idSchema = z.string().regex(/^[1-9]\d{0,14}$/).transform(Number)
+const idSchema = z
+  .string()
+  .regex(/^[1-9]\d{0,14}$/)
+  .transform(Number)
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: devMailStyles }]
 export const handle = { i18n: 'mail' }
@@ -131,7 +134,15 @@ export default function DevMailMessage() {
       </dl>
       <h2>{t('dev.textBody')}</h2>
       <pre className="dev-mail__body" data-testid="mail-text">
-        {linkify(mail.text).map((piece, i) => ('url' in piece ? <a key={i} href={piece.url}>{piece.url}</a> : piece.text))}
+        {linkify(mail.text).map((piece, i) =>
+          'url' in piece ? (
+            <a key={i} href={piece.url}>
+              {piece.url}
+            </a>
+          ) : (
+            piece.text
+          ),
+        )}
       </pre>
       {mail.html ? (
         <details>

@@ -28,7 +28,12 @@ const target = (params: { kind?: string; id?: string }) => {
 export const postSchema = z.object({
   body: z.string().trim().min(1, 'deliberation:errors.bodyRequired').max(10_000, 'deliberation:errors.bodyTooLong'),
   stance: z.enum(['for', 'neutral', 'against'], { message: 'deliberation:errors.stance' }).default('neutral'),
-  parentId: z.coerce.number().int().positive().optional().or(z.literal('').transform(() => undefined)),
+  parentId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   returnTo: z.string().max(2000).optional(),
 })
 

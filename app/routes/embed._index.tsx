@@ -45,15 +45,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const params = new URL(request.url).searchParams
   const kind = isWidgetKind(params.get('widget')) ? (params.get('widget') as WidgetSpec['kind']) : 'petition'
   const spec = parseWidgetOptions(kind, params)
-  const [sites, areas, petitions, proposals] = await Promise.all([
-    listEmbedSites(),
-    areaOptions(locale),
-    listPetitions({ state: 'open', pageSize: 100 }),
-    listProposals({ pageSize: 100 }),
-  ])
+  const [sites, areas, petitions, proposals] = await Promise.all([listEmbedSites(), areaOptions(locale), listPetitions({ state: 'open', pageSize: 100 }), listProposals({ pageSize: 100 })])
   if (kind === 'petition' && !spec.id && petitions.items[0] && !params.has('widget')) spec.id = petitions.items[0].id
-  const missing =
-    (kind === 'petition' || kind === 'proposal') && !spec.id ? 'needItem' : (kind === 'map' || kind === 'report-form') && !spec.area && spec.lat === undefined ? 'needArea' : null
+  const missing = (kind === 'petition' || kind === 'proposal') && !spec.id ? 'needItem' : (kind === 'map' || kind === 'report-form') && !spec.area && spec.lat === undefined ? 'needArea' : null
   const title = missing ? null : await widgetTitle(spec, t)
   const origin = new URL(config().PUBLIC_URL).origin
   return {
@@ -66,9 +60,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     proposals: proposals.items.map((p) => ({ id: p.id, title: p.title })),
     spec,
     problem: missing ?? (title ? null : 'unavailable'),
-    preview: title
-      ? { path: widgetPath(spec), title, height: DEFAULT_HEIGHTS[spec.kind], script: scriptSnippet(spec, origin, title), iframe: iframeSnippet(spec, origin, title) }
-      : null,
+    preview: title ? { path: widgetPath(spec), title, height: DEFAULT_HEIGHTS[spec.kind], script: scriptSnippet(spec, origin, title), iframe: iframeSnippet(spec, origin, title) } : null,
   }
 }
 
@@ -113,11 +105,12 @@ function CopyButton({ target, label }: { target: string; label: string }) {
           setCopied(true)
           setTimeout(() => setCopied(false), 2000)
         }
-        if (navigator.clipboard) void navigator.clipboard.writeText(field.value).then(done, () => {
-          field.select()
-          document.execCommand('copy')
-          done()
-        })
+        if (navigator.clipboard)
+          void navigator.clipboard.writeText(field.value).then(done, () => {
+            field.select()
+            document.execCommand('copy')
+            done()
+          })
         else {
           field.select()
           document.execCommand('copy')
@@ -217,15 +210,7 @@ export default function EmbedAdmin() {
           <h3>{t('admin.builder.preview')}</h3>
           {preview ? (
             <>
-              <iframe
-                key={preview.path}
-                src={preview.path}
-                title={preview.title}
-                height={preview.height}
-                scrolling="no"
-                data-testid="builder-preview"
-                id="builder-preview"
-              />
+              <iframe key={preview.path} src={preview.path} title={preview.title} height={preview.height} scrolling="no" data-testid="builder-preview" id="builder-preview" />
               <div className="field">
                 <label htmlFor="snippet-script">{t('admin.builder.scriptSnippet')}</label>
                 <p className="field__hint" id="snippet-script-hint">

@@ -58,7 +58,13 @@ export default function MapWidget() {
         layers={layers}
         className="widget__map"
         fallback={
-          <svg className="map-fallback widget__fallback" viewBox={`0 0 ${area.svg.width} ${area.svg.height}`} role="img" aria-label={t('map.pictureAlt', { place: area.name, count: widget.total })} data-testid="map-fallback">
+          <svg
+            className="map-fallback widget__fallback"
+            viewBox={`0 0 ${area.svg.width} ${area.svg.height}`}
+            role="img"
+            aria-label={t('map.pictureAlt', { place: area.name, count: widget.total })}
+            data-testid="map-fallback"
+          >
             <rect width="100%" height="100%" fill="#dceaf4" />
             <path d={area.svg.context} fill="#ffffff" stroke="#33414d" strokeWidth="1" fillRule="evenodd" />
             <path d={area.svg.outline} fill={area.colour} fillOpacity="0.55" stroke="#084466" strokeWidth="2.5" fillRule="evenodd" />

@@ -46,9 +46,7 @@ async function formData(request: Request, values: Record<string, string>, refs: 
   const categories = await categoriesServing(point.lat, point.lng, locale)
   const chosen = categories.find((c) => c.code === values.category)
   const attributes = chosen ? await serviceAttributes(chosen.code, locale) : []
-  const questions = attributes
-    .filter((a) => a.variable)
-    .map((a) => ({ code: a.code, question: a.description, required: a.required, type: a.datatype, values: a.values ?? [] }))
+  const questions = attributes.filter((a) => a.variable).map((a) => ({ code: a.code, question: a.description, required: a.required, type: a.datatype, values: a.values ?? [] }))
   const photos = refs.length ? await pendingPhotos(refs) : []
   return { action: widgetPath(spec), placeName: place.name, categories: categories.map((c) => ({ code: c.code, name: c.name })), questions, photos, values, locale }
 }

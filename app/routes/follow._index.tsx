@@ -26,9 +26,15 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const id = Number(params.get('id'))
   const target = isFollowKind(kind) && Number.isSafeInteger(id) ? await followTarget(kind, id) : null
   // Without a target (also when the page is shown again after a refused post) the form is not shown.
-  if (!target) return data({ title: t('notifications:page.title'), target: null, values: null, error: t('notifications:errors.notFound') }, { status: params.has('kind') || params.has('id') ? 404 : 200 })
+  if (!target)
+    return data({ title: t('notifications:page.title'), target: null, values: null, error: t('notifications:errors.notFound') }, { status: params.has('kind') || params.has('id') ? 404 : 200 })
   const user = await getUser(request)
-  return { title: t('notifications:page.title'), target: { title: target.title, url: target.url }, values: { targetKind: target.kind, targetId: target.id, back: target.url, email: user?.email ?? '', mode: 'immediate' } as Values, error: null }
+  return {
+    title: t('notifications:page.title'),
+    target: { title: target.title, url: target.url },
+    values: { targetKind: target.kind, targetId: target.id, back: target.url, email: user?.email ?? '', mode: 'immediate' } as Values,
+    error: null,
+  }
 }
 
 // A refusal's Retry-After reaches the browser (Remix keeps only the headers a route passes on).

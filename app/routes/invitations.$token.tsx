@@ -57,23 +57,8 @@ export default function AcceptInvitation() {
       <p>{t('accept.intro', { email })}</p>
       {e.form ? <FormMessage tone="error">{e.form[0]}</FormMessage> : null}
       <Form method="post" noValidate className="stack">
-        <Field
-          name="displayName"
-          label={t('accounts:fields.displayName')}
-          autoComplete="name"
-          required
-          defaultValue={failure?.values.displayName}
-          error={e.displayName?.[0]}
-        />
-        <Field
-          name="password"
-          type="password"
-          label={t('accounts:fields.password')}
-          hint={t('accounts:hints.password')}
-          autoComplete="new-password"
-          required
-          error={e.password?.[0]}
-        />
+        <Field name="displayName" label={t('accounts:fields.displayName')} autoComplete="name" required defaultValue={failure?.values.displayName} error={e.displayName?.[0]} />
+        <Field name="password" type="password" label={t('accounts:fields.password')} hint={t('accounts:hints.password')} autoComplete="new-password" required error={e.password?.[0]} />
         <button type="submit">{t('accept.submit')}</button>
       </Form>
     </section>

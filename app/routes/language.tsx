@@ -31,7 +31,7 @@ export async function action({ request }: ActionFunctionArgs) {
         errors: { locale: [t('common:language.invalid')] } as FieldErrors,
         submitted: parsed.data.locale,
       },
-      { status: 400 }
+      { status: 400 },
     )
   }
   if (!parsed.success) {

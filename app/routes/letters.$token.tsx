@@ -65,9 +65,7 @@ export default function LetterStatus() {
         {letter.deliveries.map((d) => (
           <li key={d.id} data-status={d.status}>
             <Link to={`/representatives/${d.representative.id}`}>{d.representative.name}</Link> · {n(d.representative.role)}:{' '}
-            <strong>
-              {d.status === 'sent' ? t('status.sent', { date: date(d.sentAt) }) : letter.status === 'expired' && d.status === 'waiting' ? t('status.expired') : t(`status.${d.status}`)}
-            </strong>
+            <strong>{d.status === 'sent' ? t('status.sent', { date: date(d.sentAt) }) : letter.status === 'expired' && d.status === 'waiting' ? t('status.expired') : t(`status.${d.status}`)}</strong>
             {d.status === 'failed' && d.failureReason ? <> — {t('status.failedReason', { reason: d.failureReason })}</> : null}
             {d.answer ? <> — {t('status.answer', { answer: t(`answers.${d.answer}`) })}</> : null}
           </li>

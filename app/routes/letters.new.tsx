@@ -17,15 +17,7 @@ import { LocationPicker } from '../components/map/LocationPicker'
 import { areaOptions, areaPoint, cityBounds, cityProfile } from '../modules/geo/areas.server'
 import { mapClientConfig } from '../modules/geo/config.server'
 import { resolveLocation } from '../modules/geo/location.server'
-import {
-  BODY_MAX,
-  MAX_RECIPIENTS,
-  areaSlugOf,
-  chosenRecipients,
-  letterFieldsSchema,
-  letterToRepresentative,
-  writeLetter,
-} from '../modules/letters/letters.server'
+import { BODY_MAX, MAX_RECIPIENTS, areaSlugOf, chosenRecipients, letterFieldsSchema, letterToRepresentative, writeLetter } from '../modules/letters/letters.server'
 import { getRepresentative, representativesFor, type Place, type RepresentativeGroup } from '../modules/letters/representatives.server'
 import { groupKey } from '../modules/letters/groups'
 
@@ -67,7 +59,10 @@ async function placeOf(values: Values): Promise<{ ok: true; value: ResolvedPlace
   const resolved = await resolveLocation(values)
   if (!resolved.ok) return resolved
   const { lat, lng, areas } = resolved.location
-  const label = areas.filter((a) => a.level !== 'city').map((a) => a.name).join(', ')
+  const label = areas
+    .filter((a) => a.level !== 'city')
+    .map((a) => a.name)
+    .join(', ')
   return { ok: true, value: { place: { lat, lng }, label, fields: { lat: String(lat), lng: String(lng) } } }
 }
 
@@ -163,7 +158,13 @@ export async function action({ request }: ActionFunctionArgs) {
 
   if (intent !== 'send') {
     const first = picked.recipients[0]!
-    const mail = letterToRepresentative(first.name, { senderName: parsed.data.name, senderEmail: parsed.data.email, senderAddress: parsed.data.address, subject: parsed.data.subject, body: parsed.data.body })
+    const mail = letterToRepresentative(first.name, {
+      senderName: parsed.data.name,
+      senderEmail: parsed.data.email,
+      senderAddress: parsed.data.address,
+      subject: parsed.data.subject,
+      body: parsed.data.body,
+    })
     const preview = { to: `${first.name} <${first.email.replace(/^(.).*(@.*)$/, '$1…$2')}>`, from: config().MAIL_FROM, replyTo: mail.replyTo, subject: mail.subject, text: mail.text, name: first.name }
     return data({ ...page, values: { ...page.values, ...parsed.data }, step: 'preview' as const, preview })
   }
@@ -261,8 +262,7 @@ export default function NewLetter() {
                         </span>
                       ) : (
                         <label className="choice">
-                          <input type="checkbox" name="rep" value={String(m.id)} defaultChecked={chosenIds.has(m.id)} />{' '}
-                          <span className="rep-choice__name">{m.name}</span> · {n(m.role)}
+                          <input type="checkbox" name="rep" value={String(m.id)} defaultChecked={chosenIds.has(m.id)} /> <span className="rep-choice__name">{m.name}</span> · {n(m.role)}
                           {m.party ? ` · ${m.party}` : ''}
                         </label>
                       )}
@@ -342,7 +342,25 @@ export default function NewLetter() {
   )
 }
 
-function TextArea({ name, label, hint, rows, value, error, maxLength, autoComplete }: { name: string; label: string; hint: string; rows: number; value?: string; error?: string; maxLength?: number; autoComplete?: string }) {
+function TextArea({
+  name,
+  label,
+  hint,
+  rows,
+  value,
+  error,
+  maxLength,
+  autoComplete,
+}: {
+  name: string
+  label: string
+  hint: string
+  rows: number
+  value?: string
+  error?: string
+  maxLength?: number
+  autoComplete?: string
+}) {
   const { id, described } = fieldIds(name, { hint, error })
   return (
     <Field name={name} label={label} hint={hint} error={error}>

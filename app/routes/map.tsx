@@ -28,7 +28,10 @@ export const links: LinksFunction = () => [
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
   const [kinds, bounds, overview] = await Promise.all([listKinds(), cityBounds(), cityOverview(locale)])
-  const filter = parseMapFilter(new URL(request.url).searchParams, kinds.map((k) => k.kind))
+  const filter = parseMapFilter(
+    new URL(request.url).searchParams,
+    kinds.map((k) => k.kind),
+  )
   const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
   const shown = filter.layers ?? kinds.map((k) => k.kind)
   const [codes, items, reportCats, proposalCats] = await Promise.all([
@@ -45,9 +48,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label, locale)
   const facets = {
     statuses: codes.statuses.map((code) => ({ code, label: t([`geo:status.${code}`, `proposals:states.${code}`, `petitions:states.${code}`], { defaultValue: code }) })).sort(byLabel),
-    categories: codes.categories
-      .map((code) => ({ code, label: names.get(code) || t([`geo:category.${code}`, `petitions:targets.${code}`], { defaultValue: code }) }))
-      .sort(byLabel),
+    categories: codes.categories.map((code) => ({ code, label: names.get(code) || t([`geo:category.${code}`, `petitions:targets.${code}`], { defaultValue: code }) })).sort(byLabel),
   }
   return {
     title: t('geo:map.title', { city: overview?.city.name ?? 'Plaza' }),
@@ -161,11 +162,7 @@ export default function MapPage() {
           ) : data.layers.length ? (
             <section aria-labelledby="latest-heading">
               <h2 id="latest-heading">{t('list.latest')}</h2>
-              {data.items.length === 0 ? (
-                <p>{t('list.empty')}</p>
-              ) : (
-                <ItemList items={data.items} labels={labels} />
-              )}
+              {data.items.length === 0 ? <p>{t('list.empty')}</p> : <ItemList items={data.items} labels={labels} />}
               <p className="map-list__count">{t('list.showing', { count: data.items.length, shown: integer.format(data.items.length) })}</p>
             </section>
           ) : null}

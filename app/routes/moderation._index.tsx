@@ -31,7 +31,8 @@ export async function action({ request }: ActionFunctionArgs) {
   const fields = formFields(await readForm(request))
   const parsed = decisionSchema.safeParse(fields)
   // The reason is required: said next to the field, with what was typed kept (issue 18: Hide and Dismiss failed silently).
-  if (!parsed.success) return data({ queueId: Number(fields.queueId) || 0, reasonError: t('moderation:errors.reason'), reason: typeof fields.reason === 'string' ? fields.reason : '' }, { status: 400 })
+  if (!parsed.success)
+    return data({ queueId: Number(fields.queueId) || 0, reasonError: t('moderation:errors.reason'), reason: typeof fields.reason === 'string' ? fields.reason : '' }, { status: 400 })
   const { intent, queueId, reason } = parsed.data
   if (intent === 'block') {
     // The author comes from the queue item, never from the form.
@@ -60,8 +61,7 @@ export default function ModerationQueue() {
       <h1>{t('queueTitle')}</h1>
       <p>{t('queueIntro', { threshold })}</p>
       <p>
-        <Link to="/moderation/log">{t('logTitle')}</Link> · <Link to="/moderation/blocks">{t('blocksTitle')}</Link> ·{' '}
-        <Link to="/moderation/petitions">{t('petitions:moderation.title')}</Link>
+        <Link to="/moderation/log">{t('logTitle')}</Link> · <Link to="/moderation/blocks">{t('blocksTitle')}</Link> · <Link to="/moderation/petitions">{t('petitions:moderation.title')}</Link>
       </p>
       {result?.done ? <FormMessage tone="success">{result.done}</FormMessage> : null}
       {queue.length === 0 ? <p>{t('empty')}</p> : null}

@@ -114,7 +114,13 @@ export default function ModerationPetitions() {
                         {mine.errors.reason}
                       </p>
                     ) : null}
-                    <select id={`reason-${p.id}`} name="reason" defaultValue={mine?.values.reason ?? ''} aria-invalid={mine?.errors.reason ? true : undefined} aria-describedby={mine?.errors.reason ? `reason-${p.id}-error` : undefined}>
+                    <select
+                      id={`reason-${p.id}`}
+                      name="reason"
+                      defaultValue={mine?.values.reason ?? ''}
+                      aria-invalid={mine?.errors.reason ? true : undefined}
+                      aria-describedby={mine?.errors.reason ? `reason-${p.id}-error` : undefined}
+                    >
                       <option value="">{t('form.choose')}</option>
                       {rejectionReasons.map((r) => (
                         <option key={r} value={r}>
@@ -130,7 +136,14 @@ export default function ModerationPetitions() {
                         {mine.errors.details}
                       </p>
                     ) : null}
-                    <textarea id={`details-${p.id}`} name="details" rows={3} defaultValue={mine?.values.details ?? ''} aria-invalid={mine?.errors.details ? true : undefined} aria-describedby={mine?.errors.details ? `details-${p.id}-error` : undefined} />
+                    <textarea
+                      id={`details-${p.id}`}
+                      name="details"
+                      rows={3}
+                      defaultValue={mine?.values.details ?? ''}
+                      aria-invalid={mine?.errors.details ? true : undefined}
+                      aria-describedby={mine?.errors.details ? `details-${p.id}-error` : undefined}
+                    />
                   </div>
                   <button type="submit" name="intent" value="reject" className="danger">
                     {t('moderation.reject')}

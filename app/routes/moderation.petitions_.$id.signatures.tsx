@@ -34,11 +34,7 @@ async function petitionOr404(id: string | undefined) {
 export async function loader({ request, params }: LoaderFunctionArgs) {
   await requirePermission(request, 'content:moderate')
   const petition = await petitionOr404(params.id)
-  const [{ t, locale }, overview, invalidations] = await Promise.all([
-    translatorFor(request),
-    signatureOverview(petition.id),
-    recentInvalidations(petition.id),
-  ])
+  const [{ t, locale }, overview, invalidations] = await Promise.all([translatorFor(request), signatureOverview(petition.id), recentInvalidations(petition.id)])
   return { title: t('signatures:moderation.title', { title: petition.title }), locale, petition: { id: petition.id, title: petition.title }, overview, invalidations }
 }
 
@@ -61,7 +57,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const intent = text(form, 'intent')
 
   if (intent === 'accept' || intent === 'reject') {
-    const ids = form.getAll('id').map(Number).filter((n) => Number.isSafeInteger(n) && n > 0)
+    const ids = form
+      .getAll('id')
+      .map(Number)
+      .filter((n) => Number.isSafeInteger(n) && n > 0)
     const reason = text(form, 'reviewReason')
     if (ids.length === 0) return data({ review: { error: t('signatures:moderation.errors.ids') } }, { status: 400 })
     if (intent === 'reject' && (reason.length < 3 || reason.length > 500)) return data({ review: { error: t('signatures:moderation.errors.reason') } }, { status: 400 })

@@ -30,7 +30,12 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requirePermission(request, 'content:moderate')
   const fields = formFields(await readForm(request))
-  const { lists } = await saveSignatureLists(user.id, { allowIps: fields.allowIps ?? '', blockIps: fields.blockIps ?? '', allowDomains: fields.allowDomains ?? '', blockDomains: fields.blockDomains ?? '' })
+  const { lists } = await saveSignatureLists(user.id, {
+    allowIps: fields.allowIps ?? '',
+    blockIps: fields.blockIps ?? '',
+    allowDomains: fields.allowDomains ?? '',
+    blockDomains: fields.blockDomains ?? '',
+  })
   return { saved: true, lists, invalid: invalidByList(lists) }
 }
 

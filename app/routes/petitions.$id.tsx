@@ -167,7 +167,8 @@ export default function PetitionPage() {
   const done = DONE.find((d) => d === params.get('done'))
   const published = isPublicState(p.state)
   const count = useLiveCount(p.id, p.signatures, p.state === 'open')
-  const targetName = p.target.kind === 'council' ? t('targets.council') : p.target.kind === 'representative' ? `${p.target.name ?? ''}${p.target.role ? ` (${n(p.target.role)})` : ''}` : n(p.target.name)
+  const targetName =
+    p.target.kind === 'council' ? t('targets.council') : p.target.kind === 'representative' ? `${p.target.name ?? ''}${p.target.role ? ` (${n(p.target.role)})` : ''}` : n(p.target.name)
   return (
     <article className="page petition-page" aria-labelledby="petition-title">
       <p>
@@ -278,16 +279,7 @@ export default function PetitionPage() {
 
       {/* Closed: the form's place says so (and a late signature's refusal lands here). */}
       {published ? (
-        <SignForm
-          petition={signing}
-          user={user}
-          errors={acted?.errors}
-          values={acted?.values}
-          signed={params.get('signed')}
-          areas={sign.areas}
-          map={sign.map}
-          areaName={p.area?.name ?? null}
-        />
+        <SignForm petition={signing} user={user} errors={acted?.errors} values={acted?.values} signed={params.get('signed')} areas={sign.areas} map={sign.map} areaName={p.area?.name ?? null} />
       ) : null}
 
       {p.response ? (

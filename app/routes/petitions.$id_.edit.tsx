@@ -89,7 +89,17 @@ export default function EditPetition() {
           <p>{refusal}</p>
         </div>
       ) : (
-        <PetitionForm values={page.values} errors={page.errors} targets={page.targets} categories={page.categories} areas={page.areas} map={page.map} previewHtml={page.previewHtml} sponsors={page.sponsors} city={page.city} />
+        <PetitionForm
+          values={page.values}
+          errors={page.errors}
+          targets={page.targets}
+          categories={page.categories}
+          areas={page.areas}
+          map={page.map}
+          previewHtml={page.previewHtml}
+          sponsors={page.sponsors}
+          city={page.city}
+        />
       )}
     </div>
   )

@@ -22,7 +22,16 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [petition, user, { t }, form] = await Promise.all([sponsorPetition(params), getUser(request), translatorFor(request), signFormData()])
   return {
     title: t('signatures:sponsor.title', { title: petition.title }),
-    petition: { id: petition.id, state: petition.state, area_id: petition.area_id, title: petition.title, action: petition.action, backgroundHtml: petition.background_html, sponsorsRequired: petition.sponsors_required, sponsorCount: petition.sponsor_count },
+    petition: {
+      id: petition.id,
+      state: petition.state,
+      area_id: petition.area_id,
+      title: petition.title,
+      action: petition.action,
+      backgroundHtml: petition.background_html,
+      sponsorsRequired: petition.sponsors_required,
+      sponsorCount: petition.sponsor_count,
+    },
     token: params.token!,
     user: user ? { displayName: user.displayName, email: user.email } : null,
     // The creator shares this link; they cannot sponsor their own petition (signPetition refuses).

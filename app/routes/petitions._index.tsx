@@ -54,7 +54,14 @@ export default function PetitionsList() {
   const { t } = useTranslation('petitions')
   const query = (changes: Record<string, string | number>) => {
     const q = new URLSearchParams()
-    const all = { q: data.filter.q, state: data.filter.state === 'open' ? '' : data.filter.state, sort: data.filter.sort === 'signatures' ? '' : data.filter.sort, category: data.filter.category, page: data.page, ...changes }
+    const all = {
+      q: data.filter.q,
+      state: data.filter.state === 'open' ? '' : data.filter.state,
+      sort: data.filter.sort === 'signatures' ? '' : data.filter.sort,
+      category: data.filter.category,
+      page: data.page,
+      ...changes,
+    }
     for (const [k, v] of Object.entries(all)) if (v !== '' && !(k === 'page' && v === 1)) q.set(k, String(v))
     const s = q.toString()
     return s ? `/petitions?${s}` : '/petitions'

@@ -56,7 +56,17 @@ export default function NewPetition() {
       {page.allowed ? (
         <>
           <p>{page.sponsors > 0 ? t('new.intro', { count: page.sponsors }) : t('new.introNoSponsors')}</p>
-          <PetitionForm values={page.values} errors={page.errors} targets={page.targets} categories={page.categories} areas={page.areas} map={page.map} previewHtml={page.previewHtml} sponsors={page.sponsors} city={page.city} />
+          <PetitionForm
+            values={page.values}
+            errors={page.errors}
+            targets={page.targets}
+            categories={page.categories}
+            areas={page.areas}
+            map={page.map}
+            previewHtml={page.previewHtml}
+            sponsors={page.sponsors}
+            city={page.city}
+          />
         </>
       ) : (
         <div className="notice notice--info" role="status" data-testid="petition-level">

@@ -40,7 +40,12 @@ async function draftOf(request: Request, id: number) {
   return { user, draft }
 }
 
-async function pageData(request: Request, id: number, imageId: number | null, form: { values: FormValues; errors: Record<string, string>; previewHtml: string | null; image: PendingImageView | null }) {
+async function pageData(
+  request: Request,
+  id: number,
+  imageId: number | null,
+  form: { values: FormValues; errors: Record<string, string>; previewHtml: string | null; image: PendingImageView | null },
+) {
   const areaLocale = await localeOf(request)
   const [{ t }, categories, areas, bounds, city] = await Promise.all([translatorFor(request), proposalCategories(), areaOptions(areaLocale), cityBounds(), cityProfile()])
   return {

@@ -95,7 +95,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
 export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
 // Feed readers find the feeds of this list (issue 10).
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }, ...itemFeedLinks('proposals', { area: data?.filter.area, category: data?.filter.category }, data?.title ?? '')]
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.title ?? ''} · Plaza` },
+  ...itemFeedLinks('proposals', { area: data?.filter.area, category: data?.filter.category }, data?.title ?? ''),
+]
 
 export default function ProposalsList() {
   const data = useLoaderData<typeof loader>()

@@ -158,13 +158,14 @@ export default function ReportPage() {
             </div>
             <div>
               <dt>{t('page.place')}</dt>
-              <dd>{report.area ? <Link to={`/areas/${report.area.slug}`}>{report.area.name}</Link> : t('page.noArea')}{report.districtName && report.area?.name !== report.districtName ? `, ${report.districtName}` : ''}</dd>
+              <dd>
+                {report.area ? <Link to={`/areas/${report.area.slug}`}>{report.area.name}</Link> : t('page.noArea')}
+                {report.districtName && report.area?.name !== report.districtName ? `, ${report.districtName}` : ''}
+              </dd>
             </div>
             <div>
               <dt>{t('page.reported')}</dt>
-              <dd>
-                {t('page.reportedBy', { name: report.reporterName ?? t('anonymous'), date: date.format(new Date(report.createdAt)) })}
-              </dd>
+              <dd>{t('page.reportedBy', { name: report.reporterName ?? t('anonymous'), date: date.format(new Date(report.createdAt)) })}</dd>
             </div>
             <div>
               <dt>{t('page.supports')}</dt>
@@ -195,7 +196,13 @@ export default function ReportPage() {
               {photos.map((p, i) => (
                 <li key={p.id}>
                   <a href={p.fullUrl}>
-                    <img src={p.url} alt={t('page.photoAlt', { n: i + 1, title: report.title })} width={p.width > p.height ? 400 : Math.round((400 * p.width) / p.height)} height={p.width > p.height ? Math.round((400 * p.height) / p.width) : 400} loading="lazy" />
+                    <img
+                      src={p.url}
+                      alt={t('page.photoAlt', { n: i + 1, title: report.title })}
+                      width={p.width > p.height ? 400 : Math.round((400 * p.width) / p.height)}
+                      height={p.width > p.height ? Math.round((400 * p.height) / p.width) : 400}
+                      loading="lazy"
+                    />
                   </a>
                 </li>
               ))}
@@ -229,13 +236,7 @@ export default function ReportPage() {
           </div>
         </div>
         <div>
-          <PlazaMap
-            config={config}
-            bounds={bounds}
-            label={t('page.mapLabel', { title: report.title })}
-            filter={{ layers: ['reports'] }}
-            className="report-page__map"
-          />
+          <PlazaMap config={config} bounds={bounds} label={t('page.mapLabel', { title: report.title })} filter={{ layers: ['reports'] }} className="report-page__map" />
           <p className="report-page__coordinates">{t('page.coordinates', { latitude: report.lat, longitude: report.lng })}</p>
         </div>
       </div>

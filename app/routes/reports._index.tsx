@@ -39,12 +39,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const page = filter.page ?? 1
   const { items, total } = await listPublicReports(
     {
-    areaId: filter.area ? (area?.id ?? -1) : undefined,
-    categoryCode: category?.code,
-    kind: filter.status,
-    maxAgeDays: filter.age ? Number(filter.age) : undefined,
-    page,
-    pageSize: PAGE_SIZE,
+      areaId: filter.area ? (area?.id ?? -1) : undefined,
+      categoryCode: category?.code,
+      kind: filter.status,
+      maxAgeDays: filter.age ? Number(filter.age) : undefined,
+      page,
+      pageSize: PAGE_SIZE,
     },
     locale,
   )
@@ -141,7 +141,8 @@ export default function ReportsList() {
               <li key={r.id} className="report-list__item">
                 <Link to={`/reports/${r.id}`}>{r.title}</Link>
                 <p className="report-list__meta">
-                  <StateBadge kind={r.stateKind} label={data.labels[r.state] ?? r.state} /> · {r.categoryName} · {r.areaName ?? ''} · <time dateTime={r.createdAt}>{date.format(new Date(r.createdAt))}</time>
+                  <StateBadge kind={r.stateKind} label={data.labels[r.state] ?? r.state} /> · {r.categoryName} · {r.areaName ?? ''} ·{' '}
+                  <time dateTime={r.createdAt}>{date.format(new Date(r.createdAt))}</time>
                   {r.supports ? ` · ${t('supports', { count: r.supports })}` : ''}
                 </p>
               </li>
@@ -149,8 +150,7 @@ export default function ReportsList() {
           </ul>
           {data.pages > 1 ? (
             <nav aria-label={t('list.pages')} className="pager">
-              {data.page > 1 ? <Link to={pageLink(data.page - 1)}>{t('list.previous')}</Link> : null}{' '}
-              <span>{t('list.pageOf', { page: data.page, pages: data.pages })}</span>{' '}
+              {data.page > 1 ? <Link to={pageLink(data.page - 1)}>{t('list.previous')}</Link> : null} <span>{t('list.pageOf', { page: data.page, pages: data.pages })}</span>{' '}
               {data.page < data.pages ? <Link to={pageLink(data.page + 1)}>{t('list.next')}</Link> : null}
             </nav>
           ) : null}

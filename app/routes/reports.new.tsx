@@ -65,7 +65,15 @@ async function pageData(request: Request, values: Record<string, string>, refs: 
     return { ...base, step: 'where' as const, errors, location: null, categories: [], similar: [] }
   }
   const { lat, lng, areas: hits } = resolved.location
-  const location = { lat, lng, place: hits.filter((a) => a.level !== 'city').map((a) => a.name).join(', ') || cityName }
+  const location = {
+    lat,
+    lng,
+    place:
+      hits
+        .filter((a) => a.level !== 'city')
+        .map((a) => a.name)
+        .join(', ') || cityName,
+  }
   const categories = await categoriesServing(lat, lng, locale)
   const chosen = categories.find((c) => c.code === values.category)
   if (!chosen) {
@@ -133,7 +141,17 @@ export async function action({ request }: ActionFunctionArgs) {
     return redirect(`/reports/new?${query({ lat: String(round(first.gps.lat)), lng: String(round(first.gps.lng)), gps: '1' }, refs)}`)
   }
 
-  const values: Record<string, string> = { lat: fields.lat ?? '', lng: fields.lng ?? '', area: '', category: fields.category ?? '', title: fields.title ?? '', description: fields.description ?? '', anonymous: fields.anonymous ?? '', name: fields.name ?? '', email: fields.email ?? '' }
+  const values: Record<string, string> = {
+    lat: fields.lat ?? '',
+    lng: fields.lng ?? '',
+    area: '',
+    category: fields.category ?? '',
+    title: fields.title ?? '',
+    description: fields.description ?? '',
+    anonymous: fields.anonymous ?? '',
+    name: fields.name ?? '',
+    email: fields.email ?? '',
+  }
   for (const [k, v] of Object.entries(fields)) if (/^attribute\[[a-z0-9_.-]{1,64}\]$/i.test(k)) values[k] = v.slice(0, 4000)
   const errors: FieldErrors = {}
   const parsed = newReportSchema.safeParse(fields)
@@ -280,8 +298,7 @@ export default function NewReport() {
       {page.step === 'details' && location && 'category' in page && page.category ? (
         <div className="report-new__details">
           <p>
-            {t('new.placeChosen', { place: location.place })} · {t('new.categoryChosen', { category: page.category.name })}{' '}
-            <Link to={`/reports/new?${keep({})}`}>{t('new.changeCategory')}</Link>
+            {t('new.placeChosen', { place: location.place })} · {t('new.categoryChosen', { category: page.category.name })} <Link to={`/reports/new?${keep({})}`}>{t('new.changeCategory')}</Link>
           </p>
           {page.bounds ? <PinMap bounds={page.bounds} point={location} label={t('new.pinLabel', { place: location.place })} /> : null}
           {similar.length ? (

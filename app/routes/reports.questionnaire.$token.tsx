@@ -67,9 +67,7 @@ export default function Questionnaire() {
     return (
       <section className="page narrow">
         <h1>{t('questionnaire.thanksTitle')}</h1>
-        <FormMessage tone="success">
-          {result.changed === 'fixed' ? t('questionnaire.nowFixed') : result.changed === 'open' ? t('questionnaire.reopened') : t('questionnaire.recorded')}
-        </FormMessage>
+        <FormMessage tone="success">{result.changed === 'fixed' ? t('questionnaire.nowFixed') : result.changed === 'open' ? t('questionnaire.reopened') : t('questionnaire.recorded')}</FormMessage>
         {back}
       </section>
     )

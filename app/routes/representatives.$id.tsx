@@ -51,7 +51,11 @@ export default function RepresentativePage() {
         <Link to="/representatives">{t('profile.back')}</Link>
       </p>
       <h1>{profile.name}</h1>
-      {profile.status === 'former' ? <p className="notice notice--info" data-testid="former">{t('profile.former')}</p> : null}
+      {profile.status === 'former' ? (
+        <p className="notice notice--info" data-testid="former">
+          {t('profile.former')}
+        </p>
+      ) : null}
       {profile.status === 'future' && profile.activeFrom ? <p className="notice notice--info">{t('profile.future', { date: day(profile.activeFrom) })}</p> : null}
       <div className="rep-profile">
         {profile.photoUrl ? <img className="rep-profile__photo" src={profile.photoUrl} alt={t('member.photoAlt', { name: profile.name })} /> : null}

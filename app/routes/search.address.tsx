@@ -39,7 +39,17 @@ export async function loader({ request }: LoaderFunctionArgs) {
   if (!parsed.success) {
     const error = t('basemap:search.tooLong')
     if (wantsJson) return Response.json({ error }, { status: 400 })
-    return data({ title: t('basemap:search.title'), query: String(params.q ?? '').slice(0, 200), back: undefined as string | undefined, results: [] as Array<AddressResult & { href: string }>, error, hasMap: true }, { status: 400 })
+    return data(
+      {
+        title: t('basemap:search.title'),
+        query: String(params.q ?? '').slice(0, 200),
+        back: undefined as string | undefined,
+        results: [] as Array<AddressResult & { href: string }>,
+        error,
+        hasMap: true,
+      },
+      { status: 400 },
+    )
   }
   const { q, return: back } = parsed.data
   const results = q ? (await searchAddress(q)).map((r) => ({ ...r, href: backLink(back, r.lat, r.lng) })) : []
@@ -68,7 +78,16 @@ export default function AddressSearchPage() {
       <Form method="get" className="address-search__form" role="search">
         <label htmlFor="address-q">{t('search.label')}</label>
         <div className="address-search__row">
-          <input id="address-q" name="q" type="search" defaultValue={query} maxLength={200} autoComplete="street-address" aria-invalid={error ? true : undefined} aria-describedby={error ? 'address-q-error' : undefined} />
+          <input
+            id="address-q"
+            name="q"
+            type="search"
+            defaultValue={query}
+            maxLength={200}
+            autoComplete="street-address"
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? 'address-q-error' : undefined}
+          />
           {back ? <input type="hidden" name="return" value={back} /> : null}
           <button type="submit">{t('search.submit')}</button>
         </div>

@@ -53,16 +53,12 @@ export async function action({ request }: ActionFunctionArgs) {
       ...languages,
       languages: languages.languages,
     },
-    requestMeta(request)
+    requestMeta(request),
   )
   if (result.kind === 'weakPassword') return fail(400, { password: [passwordMessage(result.problem, t)] }, fields)
   if (result.kind === 'emailTaken') return fail(409, { email: [t('accounts:errors.emailTaken')] }, fields)
   if (result.kind !== 'ok')
-    return fail(
-      refusalStatus[result.kind === 'refused' ? 'closed' : result.kind],
-      { form: [t(`city:setup.refused.${result.kind === 'refused' ? 'closed' : result.kind}`)] },
-      fields
-    )
+    return fail(refusalStatus[result.kind === 'refused' ? 'closed' : result.kind], { form: [t(`city:setup.refused.${result.kind === 'refused' ? 'closed' : result.kind}`)] }, fields)
   return redirectWithSession('/admin?welcome=1', result.sessionToken)
 }
 
@@ -95,23 +91,8 @@ export default function Setup() {
         <LanguageChoice enabled={enabled} defaultLocale={v.defaultLocale ?? locale} error={e.languages?.[0]} />
         <h2>{t('setup.adminHeading')}</h2>
         <Field name="email" type="email" label={t('accounts:fields.email')} autoComplete="email" required defaultValue={v.email} error={e.email?.[0]} />
-        <Field
-          name="displayName"
-          label={t('accounts:fields.displayName')}
-          autoComplete="name"
-          required
-          defaultValue={v.displayName}
-          error={e.displayName?.[0]}
-        />
-        <Field
-          name="password"
-          type="password"
-          label={t('accounts:fields.password')}
-          hint={t('accounts:hints.password')}
-          autoComplete="new-password"
-          required
-          error={e.password?.[0]}
-        />
+        <Field name="displayName" label={t('accounts:fields.displayName')} autoComplete="name" required defaultValue={v.displayName} error={e.displayName?.[0]} />
+        <Field name="password" type="password" label={t('accounts:fields.password')} hint={t('accounts:hints.password')} autoComplete="new-password" required error={e.password?.[0]} />
         <button type="submit">{t('setup.submit')}</button>
       </Form>
     </section>

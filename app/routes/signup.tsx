@@ -60,7 +60,15 @@ export default function SignUp() {
         <HoneypotField />
         <input type="hidden" name="redirectTo" value={redirectTo} />
         <Field name="email" type="email" label={t('fields.email')} autoComplete="email" required defaultValue={failure?.values.email} error={e.email?.[0]} />
-        <Field name="displayName" label={t('fields.displayName')} hint={t('hints.displayName')} autoComplete="nickname" required defaultValue={failure?.values.displayName} error={e.displayName?.[0]} />
+        <Field
+          name="displayName"
+          label={t('fields.displayName')}
+          hint={t('hints.displayName')}
+          autoComplete="nickname"
+          required
+          defaultValue={failure?.values.displayName}
+          error={e.displayName?.[0]}
+        />
         <Field name="password" type="password" label={t('fields.password')} hint={t('hints.password')} autoComplete="new-password" required error={e.password?.[0]} />
         <button type="submit">{t('signup.submit')}</button>
       </Form>

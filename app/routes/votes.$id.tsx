@@ -13,18 +13,7 @@ import { FormMessage } from '../components/forms'
 import { formatWeight } from '../modules/voting/arithmetic'
 import { describePolicy } from '../modules/voting/weights'
 import type { MethodResult } from '../modules/voting/methods'
-import {
-  areaNames,
-  castBallot,
-  categoryNames,
-  checkReceipt,
-  homeAreasOf,
-  liveTally,
-  processForVoter,
-  processSpec,
-  publishedCount,
-  type CastRefusal,
-} from '../modules/voting/voting.server'
+import { areaNames, castBallot, categoryNames, checkReceipt, homeAreasOf, liveTally, processForVoter, processSpec, publishedCount, type CastRefusal } from '../modules/voting/voting.server'
 import { castLocation, formValuesOf, moneyFormatter, parseBallotForm, type BallotFormValues } from '../modules/voting/components/ballot-form'
 import { describeChoices, durationWords, levelName, refusalMessage, scopeLabel } from '../modules/voting/components/messages'
 import { BallotForm } from '../modules/voting/components/BallotForm'
@@ -149,9 +138,7 @@ export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
-type ActionResult =
-  | { intent: 'cast'; errors: string[]; values: BallotFormValues }
-  | { intent: 'receipt'; tone: 'success' | 'info' | 'error'; message: string; receipt: string }
+type ActionResult = { intent: 'cast'; errors: string[]; values: BallotFormValues } | { intent: 'receipt'; tone: 'success' | 'info' | 'error'; message: string; receipt: string }
 
 const refusalStatus = (refusals: CastRefusal[]) => {
   const code = refusals[0]?.code
@@ -364,7 +351,9 @@ export default function VotePage() {
               ) : null}
               {viewer.delegation ? (
                 <p data-testid="delegation-note">
-                  {viewer.ballot ? t('viewer.overrides', { name: viewer.delegation.toName, scope: viewer.delegation.scope }) : t('viewer.delegatesTo', { name: viewer.delegation.toName, scope: viewer.delegation.scope })}{' '}
+                  {viewer.ballot
+                    ? t('viewer.overrides', { name: viewer.delegation.toName, scope: viewer.delegation.scope })
+                    : t('viewer.delegatesTo', { name: viewer.delegation.toName, scope: viewer.delegation.scope })}{' '}
                   <Link to="/account/delegations">{t('viewer.manageDelegations')}</Link>
                 </p>
               ) : null}

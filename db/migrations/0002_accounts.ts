@@ -28,7 +28,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('email_confirmed_at', 'text')
     .addColumn('display_name', 'text', (c) => c.notNull())
     .addColumn('password_hash', 'text')
-    .addColumn('verification_level', 'integer', (c) => c.notNull().defaultTo(0).check(sql`verification_level between 0 and 3`))
+    .addColumn('verification_level', 'integer', (c) =>
+      c
+        .notNull()
+        .defaultTo(0)
+        .check(sql`verification_level between 0 and 3`),
+    )
     .addColumn('home_area_id', 'integer', (c) => c.references('areas.id').onDelete('set null'))
     // One census record verifies one account only: enforced by the database.
     .addColumn('census_record_id', 'integer', (c) => c.unique().references('census_records.id').onDelete('set null'))

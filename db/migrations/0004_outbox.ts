@@ -19,7 +19,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     // JSON object of extra headers (List-Unsubscribe, …).
     .addColumn('headers', 'text', (c) => c.notNull().defaultTo('{}'))
     .addColumn('status', 'text', (c) =>
-      c.notNull().defaultTo('pending').check(sql`status in ('pending', 'sending', 'sent', 'failed')`),
+      c
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'sending', 'sent', 'failed')`),
     )
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     // When the row may next be claimed: a retry's time, or the end of a sender's lease.

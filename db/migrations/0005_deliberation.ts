@@ -14,9 +14,19 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('body_md', 'text', (c) => c.notNull())
     // Rendered once on write by renderMarkdown (sanitised); pages never render user Markdown again.
     .addColumn('body_html', 'text', (c) => c.notNull())
-    .addColumn('stance', 'text', (c) => c.notNull().defaultTo('neutral').check(sql`stance in ('for', 'neutral', 'against')`))
+    .addColumn('stance', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('neutral')
+        .check(sql`stance in ('for', 'neutral', 'against')`),
+    )
     // visible | pending (pre-moderation) | hidden (moderation)
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('visible').check(sql`status in ('visible', 'pending', 'hidden')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('visible')
+        .check(sql`status in ('visible', 'pending', 'hidden')`),
+    )
     .addColumn('helpful', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('unhelpful', 'integer', (c) => c.notNull().defaultTo(0))
     // Wilson score lower bound of helpful / (helpful + unhelpful) at 95%: the "best" order.

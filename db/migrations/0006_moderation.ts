@@ -27,7 +27,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('flags', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('reasons', 'text', (c) => c.notNull().defaultTo('{}'))
     // open: waiting for a moderator; closed once a moderator decided.
-    .addColumn('state', 'text', (c) => c.notNull().defaultTo('open').check(sql`state in ('open', 'closed')`))
+    .addColumn('state', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('open')
+        .check(sql`state in ('open', 'closed')`),
+    )
     .addColumn('why', 'text', (c) => c.notNull().check(sql`why in ('flags', 'auto_hidden', 'premoderation')`))
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())

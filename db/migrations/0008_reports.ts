@@ -24,7 +24,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('reporter_email', 'text')
     .addColumn('reporter_name', 'text', (c) => c.notNull())
     .addColumn('anonymous', 'integer', (c) => c.notNull().defaultTo(0))
-    .addColumn('priority', 'text', (c) => c.notNull().defaultTo('normal').check(sql`priority in ('low', 'normal', 'high', 'urgent')`))
+    .addColumn('priority', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('normal')
+        .check(sql`priority in ('low', 'normal', 'high', 'urgent')`),
+    )
     .addColumn('assignee_id', 'integer', (c) => c.references('users.id'))
     .addColumn('duplicate_of', 'integer', (c) => c.references('reports.id'))
     .addColumn('supports', 'integer', (c) => c.notNull().defaultTo(0))

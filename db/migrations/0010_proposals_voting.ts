@@ -16,9 +16,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('author_id', 'integer', (c) => c.references('users.id'))
     // draft → published (collecting supports) → threshold_reached → voting → answered; or archived
     // (time ran out), or hidden (moderation).
-    .addColumn('state', 'text', (c) =>
-      c.notNull().check(sql`state in ('draft', 'published', 'threshold_reached', 'voting', 'answered', 'archived', 'hidden')`),
-    )
+    .addColumn('state', 'text', (c) => c.notNull().check(sql`state in ('draft', 'published', 'threshold_reached', 'voting', 'answered', 'archived', 'hidden')`))
     .addColumn('title', 'text', (c) => c.notNull())
     .addColumn('summary', 'text', (c) => c.notNull())
     .addColumn('body_md', 'text', (c) => c.notNull())

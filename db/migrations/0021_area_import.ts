@@ -7,9 +7,15 @@ import { type Kysely, sql } from 'kysely'
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('areas').addColumn('code', 'text').execute()
   // {"en": "…", "es": "…"}; `name` stays the default language's value.
-  await db.schema.alterTable('areas').addColumn('names', 'text', (c) => c.notNull().defaultTo('{}')).execute()
+  await db.schema
+    .alterTable('areas')
+    .addColumn('names', 'text', (c) => c.notNull().defaultTo('{}'))
+    .execute()
   // 0 city (the boundary), 1 district, 2 neighbourhood, 3+ further levels.
-  await db.schema.alterTable('areas').addColumn('depth', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+  await db.schema
+    .alterTable('areas')
+    .addColumn('depth', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
   // The administrator's name of a level beyond the first three ('block', 'sector'…); null for the three.
   await db.schema.alterTable('areas').addColumn('level_name', 'text').execute()
   // A simplified copy for drawing (SVG, the map's outlines); point-in-area uses `geometry`.

@@ -9,9 +9,15 @@ import { type Kysely, sql } from 'kysely'
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('departments').addColumn('email', 'text').execute()
   await db.schema.alterTable('departments').addColumn('phone', 'text').execute()
-  await db.schema.alterTable('departments').addColumn('active', 'integer', (c) => c.notNull().defaultTo(1)).execute()
+  await db.schema
+    .alterTable('departments')
+    .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute()
   await db.schema.alterTable('report_categories').addColumn('colour', 'text').execute()
-  await db.schema.alterTable('proposal_categories').addColumn('active', 'integer', (c) => c.notNull().defaultTo(1)).execute()
+  await db.schema
+    .alterTable('proposal_categories')
+    .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
+    .execute()
 
   // The questions a category asks when a report is filed (GeoReport v2 "attributes").
   await db.schema
@@ -40,11 +46,16 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('position', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('active', 'integer', (c) => c.notNull().defaultTo(1))
     .execute()
-  await db.schema.alterTable('petitions').addColumn('category_id', 'integer', (c) => c.references('petition_categories.id').onDelete('set null')).execute()
+  await db.schema
+    .alterTable('petitions')
+    .addColumn('category_id', 'integer', (c) => c.references('petition_categories.id').onDelete('set null'))
+    .execute()
 
   // Plain names become the English value of a localized one.
   const toJson = (table: string, column: string) =>
-    sql`update ${sql.table(table)} set ${sql.ref(column)} = json_object('en', ${sql.ref(column)}) where ${sql.ref(column)} is not null and ${sql.ref(column)} != '' and substr(${sql.ref(column)}, 1, 1) != '{'`.execute(db)
+    sql`update ${sql.table(table)} set ${sql.ref(column)} = json_object('en', ${sql.ref(column)}) where ${sql.ref(column)} is not null and ${sql.ref(column)} != '' and substr(${sql.ref(column)}, 1, 1) != '{'`.execute(
+      db,
+    )
   await toJson('departments', 'name')
   await toJson('report_categories', 'name')
   await toJson('report_categories', 'description')
@@ -72,7 +83,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       for (const [i, raw] of list.entries()) {
         const a = raw as { code?: unknown; datatype?: unknown; required?: unknown; description?: unknown; datatype_description?: unknown; order?: unknown; values?: unknown }
         if (typeof a.code !== 'string' || typeof a.datatype !== 'string' || typeof a.description !== 'string') continue
-        const options = Array.isArray(a.values) ? a.values.flatMap((v: { key?: unknown; name?: unknown }) => (typeof v.key === 'string' && typeof v.name === 'string' ? [{ key: v.key, name: { en: v.name } }] : [])) : []
+        const options = Array.isArray(a.values)
+          ? a.values.flatMap((v: { key?: unknown; name?: unknown }) => (typeof v.key === 'string' && typeof v.name === 'string' ? [{ key: v.key, name: { en: v.name } }] : []))
+          : []
         await sql`insert or ignore into category_questions (category_id, code, datatype, required, description, hint, options, position, updated_at)
           values (${categoryId}, ${a.code}, ${a.datatype}, ${a.required ? 1 : 0}, ${JSON.stringify({ en: a.description })},
                   ${JSON.stringify(typeof a.datatype_description === 'string' ? { en: a.datatype_description } : {})}, ${JSON.stringify(options)},

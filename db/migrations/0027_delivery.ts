@@ -7,10 +7,16 @@ import { type Kysely, sql } from 'kysely'
 export async function up(db: Kysely<unknown>): Promise<void> {
   // --- open311: what a client key may do
   // trusted: the client checks its own users' e-mail, so a request with one gets its id at once.
-  await db.schema.alterTable('api_keys').addColumn('trusted', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+  await db.schema
+    .alterTable('api_keys')
+    .addColumn('trusted', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
   // A council-wide key (no department) posts its users' updates as citizens' updates; with
   // may_change_state its statuses change reports as staff would.
-  await db.schema.alterTable('api_keys').addColumn('may_change_state', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+  await db.schema
+    .alterTable('api_keys')
+    .addColumn('may_change_state', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
   // --- reports: the photo a client linked to (Open311 media_url), kept and shown. Written by app/modules/reports.
   await db.schema.alterTable('reports').addColumn('media_url', 'text').execute()
 
@@ -41,7 +47,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('delivery_methods')
     .addColumn('department_id', 'integer', (c) => c.primaryKey().references('departments.id').onDelete('cascade'))
-    .addColumn('method', 'text', (c) => c.notNull().defaultTo('plaza').check(sql`method in ('plaza', 'email', 'open311')`))
+    .addColumn('method', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('plaza')
+        .check(sql`method in ('plaza', 'email', 'open311')`),
+    )
     // Per-body switch: off keeps reports waiting (listed as unsent) until it is on again.
     .addColumn('enabled', 'integer', (c) => c.notNull().defaultTo(1))
     .addColumn('email', 'text')
@@ -60,7 +71,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('report_id', 'integer', (c) => c.primaryKey().references('reports.id').onDelete('cascade'))
     .addColumn('department_id', 'integer', (c) => c.notNull().references('departments.id').onDelete('cascade'))
     .addColumn('method', 'text', (c) => c.notNull())
-    .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending').check(sql`status in ('pending', 'sending', 'sent', 'failed')`))
+    .addColumn('status', 'text', (c) =>
+      c
+        .notNull()
+        .defaultTo('pending')
+        .check(sql`status in ('pending', 'sending', 'sent', 'failed')`),
+    )
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('next_attempt_at', 'text', (c) => c.notNull())
     .addColumn('claimed_until', 'text')

@@ -37,7 +37,6 @@ export const demoCensus = [
   { document: 'VAL000003', birthDate: '1992-06-05' },
 ]
 
-
 const count = async (database: PlazaDatabase, table: 'departments' | 'census_records') =>
   Number((await sql<{ n: number }>`select count(*) as n from ${sql.table(table)}`.execute(database.db)).rows[0]!.n)
 
@@ -49,7 +48,11 @@ export const accountsStep: SeedStep = {
     const stamp = new Date().toISOString()
     if ((await count(database, 'departments')) === 0) {
       await database.write(async (trx) => {
-        for (const d of demoDepartments) await trx.insertInto('departments').values({ ...d, name: JSON.stringify(d.name), created_at: stamp }).execute()
+        for (const d of demoDepartments)
+          await trx
+            .insertInto('departments')
+            .values({ ...d, name: JSON.stringify(d.name), created_at: stamp })
+            .execute()
       })
       created += demoDepartments.length
     }
@@ -93,7 +96,11 @@ export const accountsStep: SeedStep = {
       const censusIds = new Map<string, { id: number; areaId: number }>()
       for (const u of missing) {
         if (!u.census) continue
-        const record = await database.db.selectFrom('census_records').select(['id', 'area_id']).where('document_hash', '=', await documentHash(u.census, database)).executeTakeFirst()
+        const record = await database.db
+          .selectFrom('census_records')
+          .select(['id', 'area_id'])
+          .where('document_hash', '=', await documentHash(u.census, database))
+          .executeTakeFirst()
         if (record) censusIds.set(u.email, { id: record.id, areaId: record.area_id })
       }
       await database.write(async (trx) => {

@@ -1,15 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import polygonClipping from 'polygon-clipping'
 import { generateCity, type DemoArea, type DemoCity } from './city'
-import {
-  areaSquareMetres,
-  bboxOf,
-  isClosedRing,
-  polygonsOf,
-  ringSignedAreaSquareMetres,
-  type AreaGeometry,
-  type Position,
-} from '../../app/modules/geo/geometry'
+import { areaSquareMetres, bboxOf, isClosedRing, polygonsOf, ringSignedAreaSquareMetres, type AreaGeometry, type Position } from '../../app/modules/geo/geometry'
 
 const CENTRE: Position = [-1.52, 41.35]
 const M_PER_DEG_LAT = (6_371_008.8 * Math.PI) / 180
@@ -22,8 +14,7 @@ const pcArea = (coordinates: Position[][][]): number => (coordinates.length ? ar
 const tolerance = (area: number): number => Math.max(1, area * 1e-6)
 
 const byLevel = (city: DemoCity, level: DemoArea['level']): DemoArea[] => city.areas.filter((a) => a.level === level)
-const childrenOf = (city: DemoCity, parent: DemoArea): DemoArea[] =>
-  city.areas.filter((a) => a.parentSlug === parent.slug)
+const childrenOf = (city: DemoCity, parent: DemoArea): DemoArea[] => city.areas.filter((a) => a.parentSlug === parent.slug)
 const hasHole = (a: DemoArea): boolean => polygonsOf(a.geometry).some((p) => p.length > 1)
 
 /** Even-odd point-in-geometry test over every ring (so holes count as outside). */
@@ -36,8 +27,7 @@ function inRing([x, y]: Position, ring: Position[]): boolean {
   }
   return inside
 }
-const inGeometry = (p: Position, g: AreaGeometry): boolean =>
-  polygonsOf(g).some((poly) => poly.reduce((acc, ring) => (inRing(p, ring) ? !acc : acc), false))
+const inGeometry = (p: Position, g: AreaGeometry): boolean => polygonsOf(g).some((poly) => poly.reduce((acc, ring) => (inRing(p, ring) ? !acc : acc), false))
 
 /**
  * Points in the river: along a meridian, the gaps between stretches of city land whose
@@ -57,8 +47,7 @@ function riverPoints(city: AreaGeometry, lng: number): { point: Position; widthM
   const gaps: { point: Position; widthM: number }[] = []
   for (let i = 1; i + 1 < crossings.length; i += 2) {
     const point: Position = [lng, (crossings[i]! + crossings[i + 1]!) / 2]
-    if (rings.every((r) => !inRing(point, r)))
-      gaps.push({ point, widthM: (crossings[i + 1]! - crossings[i]!) * M_PER_DEG_LAT })
+    if (rings.every((r) => !inRing(point, r))) gaps.push({ point, widthM: (crossings[i + 1]! - crossings[i]!) * M_PER_DEG_LAT })
   }
   return gaps
 }
@@ -84,24 +73,21 @@ describe('generateCity', () => {
     for (const a of city.areas) expect(a.slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/)
   })
 
-  it.each([1, 2, 7, 42])(
-    'seed %i: has 1 city, 8 districts, 35–45 neighbourhoods, each with a parent of the right level',
-    (seed) => {
-      const c = generateCity(seed)
-      expect(byLevel(c, 'city')).toHaveLength(1)
-      expect(byLevel(c, 'district')).toHaveLength(8)
-      const hoods = byLevel(c, 'neighbourhood')
-      expect(hoods.length).toBeGreaterThanOrEqual(35)
-      expect(hoods.length).toBeLessThanOrEqual(45)
-      const bySlug = new Map(c.areas.map((a) => [a.slug, a]))
-      expect(bySlug.size).toBe(c.areas.length)
-      for (const d of byLevel(c, 'district')) {
-        expect(d.parentSlug).toBe('valmera')
-        expect(childrenOf(c, d).length).toBeGreaterThanOrEqual(3)
-      }
-      for (const h of hoods) expect(bySlug.get(h.parentSlug ?? '')?.level).toBe('district')
+  it.each([1, 2, 7, 42])('seed %i: has 1 city, 8 districts, 35–45 neighbourhoods, each with a parent of the right level', (seed) => {
+    const c = generateCity(seed)
+    expect(byLevel(c, 'city')).toHaveLength(1)
+    expect(byLevel(c, 'district')).toHaveLength(8)
+    const hoods = byLevel(c, 'neighbourhood')
+    expect(hoods.length).toBeGreaterThanOrEqual(35)
+    expect(hoods.length).toBeLessThanOrEqual(45)
+    const bySlug = new Map(c.areas.map((a) => [a.slug, a]))
+    expect(bySlug.size).toBe(c.areas.length)
+    for (const d of byLevel(c, 'district')) {
+      expect(d.parentSlug).toBe('valmera')
+      expect(childrenOf(c, d).length).toBeGreaterThanOrEqual(3)
     }
-  )
+    for (const h of hoods) expect(bySlug.get(h.parentSlug ?? '')?.level).toBe('district')
+  })
 
   it.each([1, 2, 7, 42])('seed %i: is valid RFC 7946 geometry, rounded to 6 decimals, around the centre', (seed) => {
     const c = generateCity(seed)
@@ -232,9 +218,7 @@ describe('generateCity', () => {
       .map(key)
       .find((p) => cityPolygons.includes(p))
     expect(island).toBeDefined()
-    const islandHoods = childrenOf(city, islandDistricts[0]!).filter((h) =>
-      polygonsOf(h.geometry).map(key).includes(island!)
-    )
+    const islandHoods = childrenOf(city, islandDistricts[0]!).filter((h) => polygonsOf(h.geometry).map(key).includes(island!))
     expect(islandHoods).toHaveLength(1)
     expect(islandHoods[0]!.geometry.type).toBe('MultiPolygon')
   })

@@ -116,7 +116,6 @@ const NEIGHBOURHOOD_NAMES = [
 // ---------------------------------------------------------------------------------------------
 // Small utilities
 
-
 type Rand = () => number
 const between = (rand: Rand, lo: number, hi: number): number => lo + (hi - lo) * rand()
 
@@ -200,8 +199,7 @@ function bboxOfPolys(polys: PcMultiPolygon): BBox {
   return b
 }
 
-const bboxesTouch = (a: BBox, b: BBox, pad: number): boolean =>
-  a[0] - pad <= b[2] && b[0] - pad <= a[2] && a[1] - pad <= b[3] && b[1] - pad <= a[3]
+const bboxesTouch = (a: BBox, b: BBox, pad: number): boolean => a[0] - pad <= b[2] && b[0] - pad <= a[2] && a[1] - pad <= b[3] && b[1] - pad <= a[3]
 
 /** Even-odd point-in-polygons test (holes included, since every ring is tested). */
 function contains(polys: PcMultiPolygon, [x, y]: Pair): boolean {
@@ -342,14 +340,7 @@ function makeLake(rand: Rand, [cx, cy]: Pair, radius: number): PcRing {
 // Voronoi tiling
 
 /** Rejection-samples `count` sites inside `region`, spread at least ~`minDist` apart. */
-function sampleSites(
-  rand: Rand,
-  region: PcMultiPolygon,
-  count: number,
-  minDist: number,
-  fixed: Pair[] = [],
-  keepAway?: { centre: Pair; radius: number }
-): Pair[] {
+function sampleSites(rand: Rand, region: PcMultiPolygon, count: number, minDist: number, fixed: Pair[] = [], keepAway?: { centre: Pair; radius: number }): Pair[] {
   const [x0, y0, x1, y1] = bboxOfPolys(region)
   const sites: Pair[] = [...fixed]
   let d = minDist
@@ -420,12 +411,7 @@ function tile(region: PcMultiPolygon, sites: Pair[], bounds: BBox): Tile[] {
       const m = main.get(p.owner)
       if (!m || p.area > m.area) main.set(p.owner, p)
     }
-    const orphans = pieces
-      .filter(
-        (p) =>
-          !p.kept && ((totals.get(p.owner) ?? 0) < MIN_AREA_M2 || (main.get(p.owner) !== p && p.area < MIN_AREA_M2))
-      )
-      .sort((a, b) => a.area - b.area)
+    const orphans = pieces.filter((p) => !p.kept && ((totals.get(p.owner) ?? 0) < MIN_AREA_M2 || (main.get(p.owner) !== p && p.area < MIN_AREA_M2))).sort((a, b) => a.area - b.area)
     const orphan = orphans[0]
     if (!orphan) break
 
@@ -469,8 +455,7 @@ function tile(region: PcMultiPolygon, sites: Pair[], bounds: BBox): Tile[] {
 }
 
 /** Clipping can leave microscopic holes along dissolved borders; real holes are far larger. */
-const dropTinyHoles = (polys: PcMultiPolygon): PcMultiPolygon =>
-  polys.map((poly) => poly.filter((ring, i) => i === 0 || Math.abs(ringMoments(ring).area) > 1))
+const dropTinyHoles = (polys: PcMultiPolygon): PcMultiPolygon => polys.map((poly) => poly.filter((ring, i) => i === 0 || Math.abs(ringMoments(ring).area) > 1))
 
 // ---------------------------------------------------------------------------------------------
 // Snapping, noding and GeoJSON output
@@ -509,8 +494,8 @@ function nodeAll(geoms: PcMultiPolygon[]): PcMultiPolygon[] {
           if (out[out.length - 1] !== p) out.push(p)
         }
         return out
-      })
-    )
+      }),
+    ),
   )
 
   // Spatial index of the distinct vertices.
@@ -540,14 +525,8 @@ function nodeAll(geoms: PcMultiPolygon[]): PcMultiPolygon[] {
           const len2 = dx * dx + dy * dy
           if (len2 === 0) continue
           const hits: { t: number; p: Pair }[] = []
-          const [ix0, ix1] = [
-            Math.floor((Math.min(a[0], b[0]) - TOL) / CELL),
-            Math.floor((Math.max(a[0], b[0]) + TOL) / CELL),
-          ]
-          const [iy0, iy1] = [
-            Math.floor((Math.min(a[1], b[1]) - TOL) / CELL),
-            Math.floor((Math.max(a[1], b[1]) + TOL) / CELL),
-          ]
+          const [ix0, ix1] = [Math.floor((Math.min(a[0], b[0]) - TOL) / CELL), Math.floor((Math.max(a[0], b[0]) + TOL) / CELL)]
+          const [iy0, iy1] = [Math.floor((Math.min(a[1], b[1]) - TOL) / CELL), Math.floor((Math.max(a[1], b[1]) + TOL) / CELL)]
           for (let ix = ix0; ix <= ix1; ix++) {
             for (let iy = iy0; iy <= iy1; iy++) {
               for (const p of index.get(key(ix, iy)) ?? []) {
@@ -565,16 +544,13 @@ function nodeAll(geoms: PcMultiPolygon[]): PcMultiPolygon[] {
         const last = ring[ring.length - 1]
         if (last) out.push(last)
         return out
-      })
-    )
+      }),
+    ),
   )
 }
 
 const round6 = (v: number): number => Math.round(v * 1e6) / 1e6
-const toPosition = ([x, y]: Pair): Position => [
-  round6(DEMO_CITY_CENTRE[0] + x / M_PER_DEG_LNG),
-  round6(DEMO_CITY_CENTRE[1] + y / M_PER_DEG_LAT),
-]
+const toPosition = ([x, y]: Pair): Position => [round6(DEMO_CITY_CENTRE[0] + x / M_PER_DEG_LNG), round6(DEMO_CITY_CENTRE[1] + y / M_PER_DEG_LAT)]
 
 /** Twice the signed planar area in degree units (only the sign and degeneracy matter here). */
 function signedArea2(ring: Position[]): number {
@@ -599,7 +575,7 @@ function toGeoJsonRing(ring: Pair[], outer: boolean): Position[] | null {
   const same = (p: Position, q: Position): boolean => p[0] === q[0] && p[1] === q[1]
   // Open the ring, then remove repeats across the seam and A-B-A spikes until stable.
   while (pts.length > 1 && same(pts[0]!, pts[pts.length - 1]!)) pts.pop()
-  for (let changed = true; changed && pts.length >= 3; ) {
+  for (let changed = true; changed && pts.length >= 3;) {
     changed = false
     for (let i = 0; i < pts.length && pts.length >= 3; i++) {
       const prev = pts[(i + pts.length - 1) % pts.length]!
@@ -657,10 +633,7 @@ export function generateCity(seed = 1): DemoCity {
   const banks = [bankOf(true), bankOf(false)]
   const islandPolys: PcMultiPolygon = [[river.island]]
   const bankAreas = banks.map((b) => areaOf([b]))
-  const northCount = Math.max(
-    3,
-    Math.min(5, Math.round((DISTRICT_COUNT * bankAreas[0]!) / (bankAreas[0]! + bankAreas[1]!)))
-  )
+  const northCount = Math.max(3, Math.min(5, Math.round((DISTRICT_COUNT * bankAreas[0]!) / (bankAreas[0]! + bankAreas[1]!))))
   const districtCounts = [northCount, DISTRICT_COUNT - northCount]
 
   // 2. District sites per bank (sampled, then Lloyd-relaxed).
@@ -705,9 +678,7 @@ export function generateCity(seed = 1): DemoCity {
       })
     }
   })
-  const islandDistrict = [...districts].sort(
-    (a, b) => dist(a.site, [islandCentre.cx, islandCentre.cy]) - dist(b.site, [islandCentre.cx, islandCentre.cy])
-  )[0]!
+  const islandDistrict = [...districts].sort((a, b) => dist(a.site, [islandCentre.cx, islandCentre.cy]) - dist(b.site, [islandCentre.cx, islandCentre.cy]))[0]!
   islandDistrict.hasIsland = true
 
   // Names: the island district is the old town; the others west→east on each bank.
@@ -765,9 +736,7 @@ export function generateCity(seed = 1): DemoCity {
       island: false,
     }))
     if (d.hasIsland) {
-      const nearest = [...hoods].sort(
-        (a, b) => dist(a.site, [islandCentre.cx, islandCentre.cy]) - dist(b.site, [islandCentre.cx, islandCentre.cy])
-      )[0]!
+      const nearest = [...hoods].sort((a, b) => dist(a.site, [islandCentre.cx, islandCentre.cy]) - dist(b.site, [islandCentre.cx, islandCentre.cy]))[0]!
       nearest.polys = [...nearest.polys, ...islandPolys]
       nearest.island = true
     }

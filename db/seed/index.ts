@@ -39,7 +39,10 @@ const areasStep: SeedStep = {
   name: 'areas',
   size: () => 1,
   async run(database, options, progress) {
-    const existing = await database.db.selectFrom('areas').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    const existing = await database.db
+      .selectFrom('areas')
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow()
     if (existing.n > 0) {
       progress(1)
       return { created: 0 }
@@ -171,6 +174,9 @@ export async function seedDemo(database: PlazaDatabase, options: SeedOptions) {
 
 /** True when nothing has been seeded yet (a fresh database). */
 export async function isEmpty(database: PlazaDatabase): Promise<boolean> {
-  const row = await database.db.selectFrom('areas').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+  const row = await database.db
+    .selectFrom('areas')
+    .select(sql<number>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow()
   return row.n === 0
 }

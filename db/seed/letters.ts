@@ -16,7 +16,16 @@ import { mulberry32 } from './random'
  * letters exist. Runs after the representatives step.
  */
 
-const SUBJECTS = ['Bus shelter on my street', 'Street lighting in the park', 'Noise from the night market', 'Cycle lane on the avenue', 'Library opening hours', 'Trees on the promenade', 'Crossing near the school', 'Rubbish collection on Sundays']
+const SUBJECTS = [
+  'Bus shelter on my street',
+  'Street lighting in the park',
+  'Noise from the night market',
+  'Cycle lane on the avenue',
+  'Library opening hours',
+  'Trees on the promenade',
+  'Crossing near the school',
+  'Rubbish collection on Sundays',
+]
 const OPENINGS = [
   'I am writing as a resident about a problem that affects many of my neighbours.',
   'I live nearby and would like to bring something to your attention.',
@@ -44,7 +53,10 @@ export const lettersStep: SeedStep = {
   name: 'letters',
   size: () => 1,
   async run(database, options, progress) {
-    const existing = await database.db.selectFrom('letters').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    const existing = await database.db
+      .selectFrom('letters')
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow()
     const reps = await database.db
       .selectFrom('representatives')
       .select(['id', 'email', 'area_id', 'email_bounced_at', 'active_until'])
@@ -66,9 +78,15 @@ export const lettersStep: SeedStep = {
     let created = 0
     await database.write(async (trx) => {
       const insertLetter = async (i: number, kind: 'sent' | 'failed' | 'queued' | 'waiting' | 'frozen' | 'rejected' | 'campaign', repIds: number[]) => {
-        const createdAt = new Date(now - (kind === 'waiting' ? 0.2 : kind === 'queued' ? 0.01 : kind === 'frozen' || kind === 'rejected' ? 2 + random() * 3 : kind === 'campaign' ? 3 + random() * 7 : 3 + random() * 55) * DAY)
+        const createdAt = new Date(
+          now - (kind === 'waiting' ? 0.2 : kind === 'queued' ? 0.01 : kind === 'frozen' || kind === 'rejected' ? 2 + random() * 3 : kind === 'campaign' ? 3 + random() * 7 : 3 + random() * 55) * DAY,
+        )
         const name = pick(NAMES)
-        const email = `${name.toLowerCase().normalize('NFKD').replace(/\p{M}+/gu, '').replace(/[^a-z]+/g, '.')}.${i}@example.org`
+        const email = `${name
+          .toLowerCase()
+          .normalize('NFKD')
+          .replace(/\p{M}+/gu, '')
+          .replace(/[^a-z]+/g, '.')}.${i}@example.org`
         const body = kind === 'campaign' || kind === 'frozen' || kind === 'rejected' ? CAMPAIGN : `${pick(OPENINGS)}\n\n${pick(MIDDLES)}\n\n${pick(CLOSINGS)}`
         const confirmed = kind !== 'waiting'
         const old = now - createdAt.getTime() > 28 * DAY
@@ -104,7 +122,11 @@ export const lettersStep: SeedStep = {
           })
           .returning('id')
           .executeTakeFirstOrThrow()
-        await trx.updateTable('letters').set({ token_hash: hashToken(deriveLetterToken(key, row.id)) }).where('id', '=', row.id).execute()
+        await trx
+          .updateTable('letters')
+          .set({ token_hash: hashToken(deriveLetterToken(key, row.id)) })
+          .where('id', '=', row.id)
+          .execute()
         for (const repId of repIds) {
           const rep = reps.find((r) => r.id === repId)!
           const sentAt = new Date(createdAt.getTime() + 900_000)

@@ -209,7 +209,11 @@ async function seedPetitions(database: PlazaDatabase, seed: number, scale: numbe
   const { recountPetition } = await import('../../app/modules/petitions/signatures.server')
   const random = mulberry32(seed + 808)
   const city = await db.selectFrom('areas').select(['min_lng', 'min_lat', 'max_lng', 'max_lat']).where('level', '=', 'city').executeTakeFirst()
-  const users = await db.selectFrom('users').select(['id', 'email']).where('email', 'in', ['citizen@valmera.example', 'resident@valmera.example', 'moderator@valmera.example', 'roads@valmera.example']).execute()
+  const users = await db
+    .selectFrom('users')
+    .select(['id', 'email'])
+    .where('email', 'in', ['citizen@valmera.example', 'resident@valmera.example', 'moderator@valmera.example', 'roads@valmera.example'])
+    .execute()
   const user = (name: string) => users.find((u) => u.email === `${name}@valmera.example`)?.id ?? null
   if (!city || !user('citizen') || !user('resident')) return 0
   const department = await db.selectFrom('departments').select('id').orderBy('id').executeTakeFirst()
@@ -227,7 +231,11 @@ async function seedPetitions(database: PlazaDatabase, seed: number, scale: numbe
         { code: 'services', name: { en: 'Public services', es: 'Servicios públicos', fr: 'Services publics' } },
         { code: 'culture', name: { en: 'Culture and heritage', es: 'Cultura y patrimonio', fr: 'Culture et patrimoine' } },
       ]
-      for (const [position, c] of categories.entries()) await trx.insertInto('petition_categories').values({ code: c.code, name: JSON.stringify(c.name), position }).execute()
+      for (const [position, c] of categories.entries())
+        await trx
+          .insertInto('petition_categories')
+          .values({ code: c.code, name: JSON.stringify(c.name), position })
+          .execute()
     }
     // Places where signers live: random points inside the city, with their neighbourhood and district.
     const homes: Array<{ lat: number; lng: number; areaId: number | null; districtId: number | null }> = []

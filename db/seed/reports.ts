@@ -41,7 +41,10 @@ const categories: Array<{ code: string; name: Names; group: keyof typeof GROUPS;
 ]
 
 /** The demo city's questions (the Open311 service definitions): what a council would ask for these categories. */
-export const demoQuestions: Record<string, Array<{ code: string; datatype: 'string' | 'singlevaluelist'; required: boolean; description: Names; hint?: Names; options?: Array<{ key: string; name: Names }> }>> = {
+export const demoQuestions: Record<
+  string,
+  Array<{ code: string; datatype: 'string' | 'singlevaluelist'; required: boolean; description: Names; hint?: Names; options?: Array<{ key: string; name: Names }> }>
+> = {
   pothole: [
     {
       code: 'depth',
@@ -97,7 +100,11 @@ export const reportsStep: SeedStep = {
     const created = await write(async (trx) => {
       let count = 0
       for (const [position, state] of defaultStates.entries()) {
-        await trx.insertInto('report_states').values({ code: state.code, kind: state.kind, label: null, position }).onConflict((oc) => oc.column('code').doNothing()).execute()
+        await trx
+          .insertInto('report_states')
+          .values({ code: state.code, kind: state.kind, label: null, position })
+          .onConflict((oc) => oc.column('code').doNothing())
+          .execute()
       }
       const at = new Date().toISOString()
       for (const [position, c] of categories.entries()) {
@@ -108,10 +115,16 @@ export const reportsStep: SeedStep = {
           .executeTakeFirstOrThrow()
         const departmentId = departments.get(c.department)!
         for (const area of c.areas ?? [null]) {
-          await trx.insertInto('category_routes').values({ category_id: row.id, department_id: departmentId, area_id: area ? areas.get(area)! : null }).execute()
+          await trx
+            .insertInto('category_routes')
+            .values({ category_id: row.id, department_id: departmentId, area_id: area ? areas.get(area)! : null })
+            .execute()
         }
         for (const e of c.exceptions ?? []) {
-          await trx.insertInto('category_routes').values({ category_id: row.id, department_id: departments.get(e.department)!, area_id: areas.get(e.area)! }).execute()
+          await trx
+            .insertInto('category_routes')
+            .values({ category_id: row.id, department_id: departments.get(e.department)!, area_id: areas.get(e.area)! })
+            .execute()
         }
         // The category's questions (its Open311 service definition, e.g. a pothole's depth).
         for (const [i, q] of (demoQuestions[c.code] ?? []).entries()) {
@@ -214,90 +227,106 @@ export const demoReportsStep: SeedStep = {
       forgetRoutingRules()
     }
     async function seedReports() {
-    const { areasContaining } = await import('../../app/modules/geo/lookup.server')
-    const { categoriesServing } = await import('../../app/modules/reports/department-routing.server')
-    const { mulberry32 } = await import('./random')
-    const random = mulberry32(options.seed + 606)
-    const city = await db.selectFrom('areas').select(['min_lng', 'min_lat', 'max_lng', 'max_lat']).where('level', '=', 'city').executeTakeFirst()
-    const users = await db.selectFrom('users').select(['id', 'email', 'display_name']).where('email', 'is not', null).execute()
-    const staff = await db.selectFrom('user_roles').select(['user_id', 'department_id']).where('role', '=', 'staff').execute()
-    const admin = await db.selectFrom('user_roles').select('user_id').where('role', '=', 'admin').executeTakeFirst()
-    if (!city || users.length === 0) {
-      progress(1)
-      return { created: 0 }
-    }
-    const citizens = users.filter((u) => /resident|citizen/.test(u.email ?? ''))
-    const departmentsTemplates = await db.selectFrom('response_templates').select('id').limit(1).executeTakeFirst()
-    if (!departmentsTemplates) {
-      await database.write(async (trx) => {
-        const at = new Date().toISOString()
-        await trx
-          .insertInto('response_templates')
-          .values([
-            { department_id: null, title: 'Inspection booked', text: demoReplies.investigating!, auto_state: 'investigating', created_at: at },
-            { department_id: null, title: 'Repair scheduled', text: demoReplies.action_scheduled!, auto_state: 'action_scheduled', created_at: at },
-            { department_id: null, title: 'Repaired', text: demoReplies.fixed!, auto_state: 'fixed', created_at: at },
-            { department_id: null, title: 'Private land', text: demoReplies.not_responsible!, auto_state: null, created_at: at },
-          ])
-          .execute()
-      })
-    }
-    const day = 86_400_000
-    const now = Date.now()
-    const iso = (ms: number) => new Date(ms).toISOString()
-    let created = 0
-    // Tests seed at scale 0.01: one report keeps them quick and still runs this step.
-    const target = Math.max(1, Math.round(60 * Math.min(options.scale, 1)))
-    for (let attempt = 0; created < target && attempt < target * 20; attempt++) {
-      const lng = city.min_lng + random() * (city.max_lng - city.min_lng)
-      const lat = city.min_lat + random() * (city.max_lat - city.min_lat)
-      if ((await areasContaining(lat, lng)).length < 2) continue
-      const served = await categoriesServing(lat, lng)
-      if (served.length === 0) continue
-      const category = served[Math.floor(random() * served.length)]!
-      const texts = demoTexts[category.code] ?? [[localize(category.name, 'en'), `${localize(category.name, 'en')}: please have a look.`]]
-      const [title, description] = texts[Math.floor(random() * texts.length)]!
-      const reporter = citizens[Math.floor(random() * citizens.length)] ?? users[0]!
-      const ageDays = Math.floor(random() ** 2 * 120)
-      const filedAt = now - ageDays * day - Math.floor(random() * day)
-      const result = await fileReport(
-        { categoryCode: category.code, title, description, lat: Math.round(lat * 1e6) / 1e6, lng: Math.round(lng * 1e6) / 1e6, anonymous: random() < 0.2, locale: 'en', createdAt: iso(filedAt) },
-        { kind: 'user', userId: reporter.id, name: reporter.display_name },
-      )
-      if (result.kind !== 'filed') continue
-      created++
-      const report = await db.selectFrom('reports').select(['department_id']).where('id', '=', result.id).executeTakeFirstOrThrow()
-      const member = staff.find((s) => s.department_id === report.department_id)?.user_id ?? admin?.user_id ?? null
-      const actor = { userId: member, departments: 'all' as const, source: 'web' as const }
-      // A path through the lifecycle; older reports have gone further.
-      const roll = random()
-      const path =
-        ageDays < 3 ? [] : ageDays < 20 ? (roll < 0.5 ? ['investigating'] : ['investigating', 'action_scheduled']) : roll < 0.55 ? ['investigating', 'action_scheduled', 'fixed'] : roll < 0.7 ? ['investigating', 'in_progress'] : roll < 0.85 ? ['not_responsible'] : ['investigating', 'closed']
-      let at = filedAt
-      for (const state of path) {
-        at = Math.min(now - 60_000, at + (0.5 + random() * 6) * day)
-        const changed = await triageReport(actor, result.id, { state, update: demoReplies[state] })
-        if (changed.kind !== 'ok') break
+      const { areasContaining } = await import('../../app/modules/geo/lookup.server')
+      const { categoriesServing } = await import('../../app/modules/reports/department-routing.server')
+      const { mulberry32 } = await import('./random')
+      const random = mulberry32(options.seed + 606)
+      const city = await db.selectFrom('areas').select(['min_lng', 'min_lat', 'max_lng', 'max_lat']).where('level', '=', 'city').executeTakeFirst()
+      const users = await db.selectFrom('users').select(['id', 'email', 'display_name']).where('email', 'is not', null).execute()
+      const staff = await db.selectFrom('user_roles').select(['user_id', 'department_id']).where('role', '=', 'staff').execute()
+      const admin = await db.selectFrom('user_roles').select('user_id').where('role', '=', 'admin').executeTakeFirst()
+      if (!city || users.length === 0) {
+        progress(1)
+        return { created: 0 }
+      }
+      const citizens = users.filter((u) => /resident|citizen/.test(u.email ?? ''))
+      const departmentsTemplates = await db.selectFrom('response_templates').select('id').limit(1).executeTakeFirst()
+      if (!departmentsTemplates) {
         await database.write(async (trx) => {
-          await trx.updateTable('report_updates').set({ created_at: iso(at) }).where('id', 'in', changed.updateIds).execute()
-          const r = await trx.selectFrom('reports').select(['first_response_at', 'fixed_at', 'closed_at']).where('id', '=', result.id).executeTakeFirstOrThrow()
+          const at = new Date().toISOString()
           await trx
-            .updateTable('reports')
-            .set({
-              updated_at: iso(at),
-              first_response_at: path.indexOf(state) === 0 ? iso(at) : r.first_response_at,
-              fixed_at: r.fixed_at ? iso(at) : null,
-              closed_at: r.closed_at ? iso(at) : null,
-            })
-            .where('id', '=', result.id)
+            .insertInto('response_templates')
+            .values([
+              { department_id: null, title: 'Inspection booked', text: demoReplies.investigating!, auto_state: 'investigating', created_at: at },
+              { department_id: null, title: 'Repair scheduled', text: demoReplies.action_scheduled!, auto_state: 'action_scheduled', created_at: at },
+              { department_id: null, title: 'Repaired', text: demoReplies.fixed!, auto_state: 'fixed', created_at: at },
+              { department_id: null, title: 'Private land', text: demoReplies.not_responsible!, auto_state: null, created_at: at },
+            ])
             .execute()
         })
       }
-      if (path.length === 0 && random() < 0.3) await reporterChange(result.id, { userId: reporter.id }, 'fixed', 'Someone fixed it this morning.')
-      for (const supporter of citizens) if (supporter.id !== reporter.id && random() < 0.25) await supportReport(supporter.id, result.id)
-    }
-    progress(1)
-    return { created }
+      const day = 86_400_000
+      const now = Date.now()
+      const iso = (ms: number) => new Date(ms).toISOString()
+      let created = 0
+      // Tests seed at scale 0.01: one report keeps them quick and still runs this step.
+      const target = Math.max(1, Math.round(60 * Math.min(options.scale, 1)))
+      for (let attempt = 0; created < target && attempt < target * 20; attempt++) {
+        const lng = city.min_lng + random() * (city.max_lng - city.min_lng)
+        const lat = city.min_lat + random() * (city.max_lat - city.min_lat)
+        if ((await areasContaining(lat, lng)).length < 2) continue
+        const served = await categoriesServing(lat, lng)
+        if (served.length === 0) continue
+        const category = served[Math.floor(random() * served.length)]!
+        const texts = demoTexts[category.code] ?? [[localize(category.name, 'en'), `${localize(category.name, 'en')}: please have a look.`]]
+        const [title, description] = texts[Math.floor(random() * texts.length)]!
+        const reporter = citizens[Math.floor(random() * citizens.length)] ?? users[0]!
+        const ageDays = Math.floor(random() ** 2 * 120)
+        const filedAt = now - ageDays * day - Math.floor(random() * day)
+        const result = await fileReport(
+          { categoryCode: category.code, title, description, lat: Math.round(lat * 1e6) / 1e6, lng: Math.round(lng * 1e6) / 1e6, anonymous: random() < 0.2, locale: 'en', createdAt: iso(filedAt) },
+          { kind: 'user', userId: reporter.id, name: reporter.display_name },
+        )
+        if (result.kind !== 'filed') continue
+        created++
+        const report = await db.selectFrom('reports').select(['department_id']).where('id', '=', result.id).executeTakeFirstOrThrow()
+        const member = staff.find((s) => s.department_id === report.department_id)?.user_id ?? admin?.user_id ?? null
+        const actor = { userId: member, departments: 'all' as const, source: 'web' as const }
+        // A path through the lifecycle; older reports have gone further.
+        const roll = random()
+        const path =
+          ageDays < 3
+            ? []
+            : ageDays < 20
+              ? roll < 0.5
+                ? ['investigating']
+                : ['investigating', 'action_scheduled']
+              : roll < 0.55
+                ? ['investigating', 'action_scheduled', 'fixed']
+                : roll < 0.7
+                  ? ['investigating', 'in_progress']
+                  : roll < 0.85
+                    ? ['not_responsible']
+                    : ['investigating', 'closed']
+        let at = filedAt
+        for (const state of path) {
+          at = Math.min(now - 60_000, at + (0.5 + random() * 6) * day)
+          const changed = await triageReport(actor, result.id, { state, update: demoReplies[state] })
+          if (changed.kind !== 'ok') break
+          await database.write(async (trx) => {
+            await trx
+              .updateTable('report_updates')
+              .set({ created_at: iso(at) })
+              .where('id', 'in', changed.updateIds)
+              .execute()
+            const r = await trx.selectFrom('reports').select(['first_response_at', 'fixed_at', 'closed_at']).where('id', '=', result.id).executeTakeFirstOrThrow()
+            await trx
+              .updateTable('reports')
+              .set({
+                updated_at: iso(at),
+                first_response_at: path.indexOf(state) === 0 ? iso(at) : r.first_response_at,
+                fixed_at: r.fixed_at ? iso(at) : null,
+                closed_at: r.closed_at ? iso(at) : null,
+              })
+              .where('id', '=', result.id)
+              .execute()
+          })
+        }
+        if (path.length === 0 && random() < 0.3) await reporterChange(result.id, { userId: reporter.id }, 'fixed', 'Someone fixed it this morning.')
+        for (const supporter of citizens) if (supporter.id !== reporter.id && random() < 0.25) await supportReport(supporter.id, result.id)
+      }
+      progress(1)
+      return { created }
     }
   },
 }

@@ -20,12 +20,70 @@ const LEVELS = [
 ] as const
 
 const FIRST = [
-  'Aina', 'Marc', 'Laia', 'Jordi', 'Núria', 'Pau', 'Marta', 'Oriol', 'Carla', 'Sergi', 'Elena', 'Xavier', 'Clara', 'Joan', 'Irene', 'Pere',
-  'Lucía', 'Andreu', 'Sara', 'Miquel', 'Rosa', 'Albert', 'Mireia', 'Daniel', 'Paula', 'Tomàs', 'Judit', 'Hugo', 'Berta', 'Álvaro', 'Noelia', 'Isaac',
+  'Aina',
+  'Marc',
+  'Laia',
+  'Jordi',
+  'Núria',
+  'Pau',
+  'Marta',
+  'Oriol',
+  'Carla',
+  'Sergi',
+  'Elena',
+  'Xavier',
+  'Clara',
+  'Joan',
+  'Irene',
+  'Pere',
+  'Lucía',
+  'Andreu',
+  'Sara',
+  'Miquel',
+  'Rosa',
+  'Albert',
+  'Mireia',
+  'Daniel',
+  'Paula',
+  'Tomàs',
+  'Judit',
+  'Hugo',
+  'Berta',
+  'Álvaro',
+  'Noelia',
+  'Isaac',
 ]
 const LAST = [
-  'Ferrer', 'Puig', 'Vidal', 'Soler', 'Roca', 'Serra', 'Font', 'Casals', 'Pujol', 'Mas', 'Vila', 'Costa', 'Riera', 'Bosch', 'Camps', 'Prat',
-  'Navarro', 'Herrera', 'Molina', 'Ortega', 'Delgado', 'Marín', 'Iglesias', 'Romero', 'Garrido', 'Lozano', 'Sanz', 'Castell', 'Galí', 'Miró',
+  'Ferrer',
+  'Puig',
+  'Vidal',
+  'Soler',
+  'Roca',
+  'Serra',
+  'Font',
+  'Casals',
+  'Pujol',
+  'Mas',
+  'Vila',
+  'Costa',
+  'Riera',
+  'Bosch',
+  'Camps',
+  'Prat',
+  'Navarro',
+  'Herrera',
+  'Molina',
+  'Ortega',
+  'Delgado',
+  'Marín',
+  'Iglesias',
+  'Romero',
+  'Garrido',
+  'Lozano',
+  'Sanz',
+  'Castell',
+  'Galí',
+  'Miró',
 ]
 const PARTIES = ['Valmera Verda', 'Progrés Ciutadà', 'Unió de la Ribera', 'Moviment Lume', 'Independent']
 const COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#56B4E9', '#E69F00']
@@ -129,7 +187,10 @@ export const representativesStep: SeedStep = {
     const created = await database.write(async (trx) => {
       const now = new Date().toISOString()
       for (const level of LEVELS) {
-        await trx.insertInto('representative_levels').values({ code: level.code, names: JSON.stringify(level.names), area_level: level.area_level, position: level.position, created_at: now }).execute()
+        await trx
+          .insertInto('representative_levels')
+          .values({ code: level.code, names: JSON.stringify(level.names), area_level: level.area_level, position: level.position, created_at: now })
+          .execute()
       }
       const mailboxes = new Set<string>()
       for (const [i, p] of people.entries()) {

@@ -123,14 +123,23 @@ async function seedProcesses(database: PlazaDatabase, options: SeedOptions): Pro
     .where('verification_level', '>=', 2)
     .where('deleted_at', 'is', null)
     .where('home_area_id', 'is not', null)
-    .where('email', 'not in', demoUsers.map((u) => u.email))
+    .where(
+      'email',
+      'not in',
+      demoUsers.map((u) => u.email),
+    )
     .orderBy('id')
     .limit(20)
     .execute()
   let created = 0
 
   // 1. The past yes/no, first: the clock is moved over its dates before the others exist.
-  const past = await db.selectFrom('proposals').select(['id', 'title', 'summary', 'district_id']).where('state', 'in', ['answered', 'threshold_reached']).orderBy('threshold_reached_at').executeTakeFirst()
+  const past = await db
+    .selectFrom('proposals')
+    .select(['id', 'title', 'summary', 'district_id'])
+    .where('state', 'in', ['answered', 'threshold_reached'])
+    .orderBy('threshold_reached_at')
+    .executeTakeFirst()
   const opened = now - 60 * DAY
   const closed = now - 46 * DAY
   const yesno = await make(
@@ -179,7 +188,13 @@ async function seedProcesses(database: PlazaDatabase, options: SeedOptions): Pro
     maxDistricts: '1',
     projectRows: String(projects.length),
     ...pots,
-    ...Object.fromEntries(projects.flatMap((p, i) => [[`project.${i}.title`, p.title], [`project.${i}.cost`, p.cost], [`project.${i}.pot`, p.pot]])),
+    ...Object.fromEntries(
+      projects.flatMap((p, i) => [
+        [`project.${i}.title`, p.title],
+        [`project.${i}.cost`, p.cost],
+        [`project.${i}.pot`, p.pot],
+      ]),
+    ),
   })
   created++
 

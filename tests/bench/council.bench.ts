@@ -56,9 +56,14 @@ export function fillReports(databasePath: string, count = 100_000, seed = 7) {
   const random = mulberry32(seed)
   const categories = db.prepare('select id from report_categories order by id').all() as Array<{ id: number }>
   const routes = db.prepare('select category_id, department_id, area_id from category_routes').all() as Array<{ category_id: number; department_id: number; area_id: number | null }>
-  const neighbourhoods = db
-    .prepare(`select id, parent_id, min_lng, min_lat, max_lng, max_lat from areas where level = 'neighbourhood' order by id`)
-    .all() as Array<{ id: number; parent_id: number; min_lng: number; min_lat: number; max_lng: number; max_lat: number }>
+  const neighbourhoods = db.prepare(`select id, parent_id, min_lng, min_lat, max_lng, max_lat from areas where level = 'neighbourhood' order by id`).all() as Array<{
+    id: number
+    parent_id: number
+    min_lng: number
+    min_lat: number
+    max_lng: number
+    max_lat: number
+  }>
   const staff = db.prepare(`select user_id, department_id from user_roles where role = 'staff'`).all() as Array<{ user_id: number; department_id: number }>
   const now = Date.now()
   const span = 730 * 86_400_000
@@ -166,7 +171,9 @@ export async function benchCouncil(seconds: number): Promise<Verdict[]> {
     rows.push(roadsDefault, roadsFiltered, adminDefault)
     printResults(`Council triage list — 100,000 reports; ${(page.length / 1024).toFixed(0)} KB first page; ${CONNECTIONS} connections; staff are logged in: rendered every time`, rows)
     const baseline = rows[0]!
-    console.log(`  ratio Plaza/bare (req/s): roads ${(roadsDefault.rps / baseline.rps).toFixed(3)}, filtered ${(roadsFiltered.rps / baseline.rps).toFixed(3)}, admin ${(adminDefault.rps / baseline.rps).toFixed(3)}`)
+    console.log(
+      `  ratio Plaza/bare (req/s): roads ${(roadsDefault.rps / baseline.rps).toFixed(3)}, filtered ${(roadsFiltered.rps / baseline.rps).toFixed(3)}, admin ${(adminDefault.rps / baseline.rps).toFixed(3)}`,
+    )
     const ok = (r: typeof roadsDefault) => r.p95 <= 50 && r.errors === 0 && r.non2xx === 0
     return [
       target('/council/reports with 100,000 reports p95 ≤ 50 ms (roads, default)', ok(roadsDefault), `p95 ${roadsDefault.p95.toFixed(1)} ms (${roadsDefault.rps.toFixed(0)} req/s)`),

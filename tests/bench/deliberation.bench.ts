@@ -13,8 +13,6 @@ import { wilsonLowerBound as wilson } from '../../app/modules/deliberation/wilso
  * comments over HTTP by many people at once. Targets: page p95 ≤ 100 ms; posting ≥ 300/s.
  */
 
-
-
 /** 1,000 people with sessions, and 5,000 comments (1,000 threads with replies to depth 5) on one area. */
 
 export function fillDiscussion(databasePath: string) {
@@ -47,8 +45,20 @@ export function fillDiscussion(databasePath: string) {
       const down = Math.floor(random() * 6)
       const text = `Comment ${i}: the square needs ${['shade', 'benches', 'a fountain', 'less traffic'][i % 4]}. ${'More detail about the proposal and why it matters to the neighbourhood. '.repeat(1 + (i % 3))}`
       const id = Number(
-        insert.run(areaId, usable?.id ?? null, usable ? usable.root : null, usable ? usable.depth + 1 : 0, users[i % users.length], text, `<p>${text}</p>`, stances[i % 3], up, down, wilson(up, down), stamp)
-          .lastInsertRowid,
+        insert.run(
+          areaId,
+          usable?.id ?? null,
+          usable ? usable.root : null,
+          usable ? usable.depth + 1 : 0,
+          users[i % users.length],
+          text,
+          `<p>${text}</p>`,
+          stances[i % 3],
+          up,
+          down,
+          wilson(up, down),
+          stamp,
+        ).lastInsertRowid,
       )
       if (usable) bump.run(usable.id)
       all.push({ id, depth: usable ? usable.depth + 1 : 0, root: usable ? usable.root : id })

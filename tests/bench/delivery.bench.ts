@@ -41,7 +41,8 @@ async function child(cityDb: string, officeUrl: string, officeDb: string, n: num
   const at = new Date().toISOString()
   city.prepare(`insert into delivery_methods (department_id, method, enabled, endpoint, api_key, updated_at) values (?, 'open311', 0, ?, ?, ?)`).run(roads, `${officeUrl}/open311/v2`, key.secret, at)
   city.prepare(`insert into delivery_methods (department_id, method, enabled, email, updated_at) values (?, 'email', 0, 'reports@water.example', ?)`).run(water, at)
-  const template = (code: string) => city.prepare(`select r.* from reports r join report_categories c on c.id = r.category_id where c.code = ? and r.state_kind = 'open' limit 1`).get(code) as Record<string, unknown>
+  const template = (code: string) =>
+    city.prepare(`select r.* from reports r join report_categories c on c.id = r.category_id where c.code = ? and r.state_kind = 'open' limit 1`).get(code) as Record<string, unknown>
   const copy = (row: Record<string, unknown>, count: number, tag: string, attributes: string) => {
     const insert = city.prepare(
       `insert into reports (category_id, department_id, state, state_kind, title, description, lat, lng, area_id, district_id, reporter_name, anonymous, source, attributes, locale, created_at, confirmed_at, updated_at)
@@ -50,7 +51,20 @@ async function child(cityDb: string, officeUrl: string, officeDb: string, n: num
     const queue = city.prepare(`insert into report_deliveries (report_id, department_id, method, status, next_attempt_at, created_at) values (?, ?, ?, 'pending', ?, ?)`)
     city.transaction(() => {
       for (let i = 0; i < count; i++) {
-        const r = insert.run(row.category_id, row.department_id, `${tag} ${i}`, `${tag} number ${i}: a report of ordinary length.`, row.lat, row.lng, row.area_id, row.district_id, attributes, at, at, at)
+        const r = insert.run(
+          row.category_id,
+          row.department_id,
+          `${tag} ${i}`,
+          `${tag} number ${i}: a report of ordinary length.`,
+          row.lat,
+          row.lng,
+          row.area_id,
+          row.district_id,
+          attributes,
+          at,
+          at,
+          at,
+        )
         queue.run(r.lastInsertRowid, row.department_id, tag === 'bench-open311' ? 'open311' : 'email', at, at)
       }
     })()
@@ -111,7 +125,10 @@ export async function benchDelivery(): Promise<Verdict[]> {
   })
   try {
     const out = await new Promise<string>((resolve, reject) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), FLAG, city.databasePath!, office.url, office.databasePath!, String(N)], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+      const c = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), FLAG, city.databasePath!, office.url, office.databasePath!, String(N)], {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let text = ''
       c.stdout.on('data', (d: Buffer) => (text += d))
       c.stderr.on('data', (d: Buffer) => (text += d))
@@ -131,11 +148,17 @@ export async function benchDelivery(): Promise<Verdict[]> {
     const rate = r.sent.sent / r.sendSeconds
     const mailRate = r.mailed.sent / r.mailSeconds
     console.log(`  e-mail:  ${r.mailed.sent} queued with reply addresses in ${r.mailSeconds.toFixed(1)} s — ${mailRate.toFixed(0)} reports/s`)
-    console.log(`  Open311: ${r.sent.sent} sent (${r.sent.failed} failed) in ${r.sendSeconds.toFixed(1)} s — ${rate.toFixed(0)} reports/s; ${r.distinct} distinct ids kept, ${r.filedThere} reports filed there`)
+    console.log(
+      `  Open311: ${r.sent.sent} sent (${r.sent.failed} failed) in ${r.sendSeconds.toFixed(1)} s — ${rate.toFixed(0)} reports/s; ${r.distinct} distinct ids kept, ${r.filedThere} reports filed there`,
+    )
     console.log(`  polling: ${r.polled.seen} updates read, ${r.polled.applied} applied in ${r.pollSeconds.toFixed(1)} s; ${r.moved} reports now investigating`)
     return [
       target('delivery: Open311 reports/s', rate >= 100, `${rate.toFixed(0)} reports/s (target ≥ 100)`),
-      target('delivery: nothing sent twice', r.sent.sent === N && r.distinct === N && r.filedThere === N, `${r.sent.sent} sent, ${r.distinct} distinct ids, ${r.filedThere} filed by the back office (expected ${N} each)`),
+      target(
+        'delivery: nothing sent twice',
+        r.sent.sent === N && r.distinct === N && r.filedThere === N,
+        `${r.sent.sent} sent, ${r.distinct} distinct ids, ${r.filedThere} filed by the back office (expected ${N} each)`,
+      ),
       target('delivery: polling updates', r.pollSeconds <= 30 && r.polled.applied === N && r.moved === N, `${r.polled.applied} of ${N} applied in ${r.pollSeconds.toFixed(1)} s (target ≤ 30 s)`),
     ]
   } finally {

@@ -265,10 +265,14 @@ async function benchConfirmations(): Promise<Verdict[]> {
     // Signatures to confirm, each with its mail in the outbox.
     let n = 0
     let refused = 0
-    await loops(16, () => n >= CLICKS, async () => {
-      const i = ++n
-      if ((await sign(server, id, areas, i, 'click')).status !== 303) refused++
-    })
+    await loops(
+      16,
+      () => n >= CLICKS,
+      async () => {
+        const i = ++n
+        if ((await sign(server, id, areas, i, 'click')).status !== 303) refused++
+      },
+    )
     const { links } = confirmationLinks(databasePath)
 
     // Click them all while 16 other connections keep signing the same petition.
@@ -280,15 +284,23 @@ async function benchConfirmations(): Promise<Verdict[]> {
     const clicks: Array<Answer & { posted: boolean }> = []
     const startedAt = performance.now()
     await Promise.all([
-      loops(16, () => !clicking, async () => {
-        const i = ++s
-        const a = await sign(server, id, areas, i, 'load')
-        if (a.status === 303) signed++
-        else if (isServerError(a)) signErrors++
-      }),
-      loops(16, () => next >= links.length, async () => {
-        clicks.push(await clickConfirmation(server, links[next++]!))
-      }).then(() => (clicking = false)),
+      loops(
+        16,
+        () => !clicking,
+        async () => {
+          const i = ++s
+          const a = await sign(server, id, areas, i, 'load')
+          if (a.status === 303) signed++
+          else if (isServerError(a)) signErrors++
+        },
+      ),
+      loops(
+        16,
+        () => next >= links.length,
+        async () => {
+          clicks.push(await clickConfirmation(server, links[next++]!))
+        },
+      ).then(() => (clicking = false)),
     ])
     const seconds = (performance.now() - startedAt) / 1000
     await sleep(500)
@@ -303,8 +315,12 @@ async function benchConfirmations(): Promise<Verdict[]> {
     for (const c of errors) byStatus.set(c.status ? String(c.status) : (c.error ?? 'closed'), (byStatus.get(c.status ? String(c.status) : (c.error ?? 'closed')) ?? 0) + 1)
     console.log(`\nFaults 1 — confirmation clicks while others sign (two workers, synchronous=FULL)`)
     console.log(`  ${n} signatures made to confirm (${refused} not 303), ${links.length} confirmation links read from the outbox`)
-    console.log(`  clicks: ${clicks.length} (${clicks.filter((c) => c.posted).length} by a POST button) in ${f1(seconds)} s = ${f0(clicks.length / seconds)} clicks/s; p50 ${f1(percentile(latencies, 50))} ms, p95 ${f1(percentile(latencies, 95))} ms, max ${f1(latencies.at(-1) ?? NaN)} ms`)
-    console.log(`  errors (5xx or no answer): ${errors.length}${byStatus.size ? ` (${[...byStatus].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}; other answers (not 200/302/303): ${other.length}; still pending after their click: ${stillPending}`)
+    console.log(
+      `  clicks: ${clicks.length} (${clicks.filter((c) => c.posted).length} by a POST button) in ${f1(seconds)} s = ${f0(clicks.length / seconds)} clicks/s; p50 ${f1(percentile(latencies, 50))} ms, p95 ${f1(percentile(latencies, 95))} ms, max ${f1(latencies.at(-1) ?? NaN)} ms`,
+    )
+    console.log(
+      `  errors (5xx or no answer): ${errors.length}${byStatus.size ? ` (${[...byStatus].map(([k, v]) => `${k}: ${v}`).join(', ')})` : ''}; other answers (not 200/302/303): ${other.length}; still pending after their click: ${stillPending}`,
+    )
     console.log(`  meanwhile signing: ${signed} signatures (${f0(signed / seconds)}/s), ${signErrors} errors`)
     return [
       target(
@@ -353,12 +369,16 @@ async function benchBackup(): Promise<Verdict[]> {
     const acks: Array<{ email: string; at: number }> = []
     let errors = 0
     let n = 0
-    const load = loops(32, () => !signing, async () => {
-      const i = ++n
-      const a = await sign(server, id, areas, i, 'backup')
-      if (a.status === 303) acks.push({ email: `backup${i}@example.net`, at: Date.now() })
-      else if (isServerError(a)) errors++
-    })
+    const load = loops(
+      32,
+      () => !signing,
+      async () => {
+        const i = ++n
+        const a = await sign(server, id, areas, i, 'backup')
+        if (a.status === 303) acks.push({ email: `backup${i}@example.net`, at: Date.now() })
+        else if (isServerError(a)) errors++
+      },
+    )
     await sleep(3000)
     const warmRate = acks.length / 3
     const startedAt = Date.now()
@@ -386,9 +406,18 @@ async function benchBackup(): Promise<Verdict[]> {
     const leftovers = fs.existsSync(path.dirname(copy)) ? fs.readdirSync(path.dirname(copy)).filter((f) => f !== 'copy.sqlite') : []
     console.log(`\nFaults 2 — npm run backup while signing (two workers, synchronous=FULL)`)
     console.log(`  signing before the backup: ${f0(warmRate)}/s; during the backup: ${during} signatures in ${((endedAt - startedAt) / 1000).toFixed(2)} s = ${f0(rate)}/s; signing errors: ${errors}`)
-    console.log(`  backup: exit ${backup.code} after ${((endedAt - startedAt) / 1000).toFixed(2)} s as a command (the copy itself ${reported ?? '?'} ms by its own account); other files left beside it: ${leftovers.length ? leftovers.join(', ') : 'none'}`)
+    console.log(
+      `  backup: exit ${backup.code} after ${((endedAt - startedAt) / 1000).toFixed(2)} s as a command (the copy itself ${reported ?? '?'} ms by its own account); other files left beside it: ${leftovers.length ? leftovers.join(', ') : 'none'}`,
+    )
     console.log(`  the copy: integrity_check ${integrity}; ${inCopy} signatures; acknowledged before the backup started: ${before.length}, missing from the copy: ${missing}`)
-    if (backup.code !== 0) console.log(backup.output.trim().split('\n').map((l) => `    ${l}`).join('\n'))
+    if (backup.code !== 0)
+      console.log(
+        backup.output
+          .trim()
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      )
     return [
       target(
         'backup while signing ≥ 200/s: finishes, integrity ok, every signature acknowledged before it is in the copy',
@@ -415,12 +444,16 @@ async function benchWorkerKill(): Promise<Verdict[]> {
     const outcomes: Array<{ start: number; end: number; ok: boolean; kind: string; status: number }> = []
     let stopAt = Date.now() + 60_000
     let n = 0
-    const load = loops(16, () => Date.now() >= stopAt, async (loop) => {
-      const start = Date.now()
-      const write = loop % 2 === 1
-      const a = write ? await sign(server, id, areas, ++n, 'kill') : await request(`${server.url}/petitions/${id}?q=${start}`, { headers: { 'accept-language': 'en' } })
-      outcomes.push({ start, end: Date.now(), ok: write ? a.status === 303 : a.status === 200, kind: write ? 'sign' : 'read', status: a.status })
-    })
+    const load = loops(
+      16,
+      () => Date.now() >= stopAt,
+      async (loop) => {
+        const start = Date.now()
+        const write = loop % 2 === 1
+        const a = write ? await sign(server, id, areas, ++n, 'kill') : await request(`${server.url}/petitions/${id}?q=${start}`, { headers: { 'accept-language': 'en' } })
+        outcomes.push({ start, end: Date.now(), ok: write ? a.status === 303 : a.status === 200, kind: write ? 'sign' : 'read', status: a.status })
+      },
+    )
     await sleep(2000)
     const before = workersOf(server.pid)
     const victim = before[0]!
@@ -441,7 +474,9 @@ async function benchWorkerKill(): Promise<Verdict[]> {
     const after = outcomes.filter((o) => o.start > killedAt + 200)
     const failed = outcomes.filter((o) => !o.ok)
     console.log(`\nFaults 3 — SIGKILL of one of two workers under load (8 connections reading, 8 signing)`)
-    console.log(`  requests: ${outcomes.length} (${outcomes.filter((o) => o.kind === 'sign').length} signing), not answered with success: ${failed.length} (${failed.map((o) => `${o.kind} ${o.status || 'closed'}`).join(', ') || 'none'})`)
+    console.log(
+      `  requests: ${outcomes.length} (${outcomes.filter((o) => o.kind === 'sign').length} signing), not answered with success: ${failed.length} (${failed.map((o) => `${o.kind} ${o.status || 'closed'}`).join(', ') || 'none'})`,
+    )
     console.log(`  longest wait for an answer or a close: ${longest} ms; started after the kill: ${after.length}, of which served: ${after.filter((o) => o.ok).length}`)
     console.log(`  worker ${victim} killed; replacement ready after ${f0(replacedMs)} ms (workers now ${workersOf(server.pid).join(', ')}); /healthz ${health.status}`)
     return [
@@ -502,22 +537,34 @@ async function benchFullDisk(): Promise<Verdict[]> {
     loadRunning = true
     let n = 0
     const load = Promise.all([
-      loops(8, () => !loadRunning, async () => {
-        const i = ++n
-        const a = await sign(s, id, areas, i, 'disk')
-        // Counted in the phase its answer arrived in (the disk's state when the write ended).
-        writes.push({ phase, a })
-        if (a.status === 303) acknowledged.push(`disk${i}@example.net`)
-      }),
-      loops(4, () => !loadRunning, async () => {
-        const a = await request(`${s.url}/petitions/${id}`, { headers: { 'accept-language': 'en' } })
-        reads.push({ phase, a })
-      }),
-      loops(1, () => !loadRunning, async () => {
-        const { status } = await request(`${s.url}/healthz`)
-        health.push({ phase, status })
-        await sleep(250)
-      }),
+      loops(
+        8,
+        () => !loadRunning,
+        async () => {
+          const i = ++n
+          const a = await sign(s, id, areas, i, 'disk')
+          // Counted in the phase its answer arrived in (the disk's state when the write ended).
+          writes.push({ phase, a })
+          if (a.status === 303) acknowledged.push(`disk${i}@example.net`)
+        },
+      ),
+      loops(
+        4,
+        () => !loadRunning,
+        async () => {
+          const a = await request(`${s.url}/petitions/${id}`, { headers: { 'accept-language': 'en' } })
+          reads.push({ phase, a })
+        },
+      ),
+      loops(
+        1,
+        () => !loadRunning,
+        async () => {
+          const { status } = await request(`${s.url}/healthz`)
+          health.push({ phase, status })
+          await sleep(250)
+        },
+      ),
     ])
     await sleep(2000)
 
@@ -582,15 +629,30 @@ async function benchFullDisk(): Promise<Verdict[]> {
     const afterWrites503 = count(writes, 'after', (w) => w.a.status === 503)
     console.log(`\nFaults 4 — a filled disk (${megabytes} MB tmpfs, two workers) under signing and reading`)
     for (const p of ['before', 'full', 'recovering', 'after']) {
-      console.log(`  ${p.padEnd(10)} writes {${statuses(writes, p)}}  reads {${statuses(reads, p)}}  /healthz {${[...new Set(health.filter((h) => h.phase === p).map((h) => h.status))].map((st) => `${st}: ${count(health, p, (h) => h.status === st)}`).join(', ') || 'none'}}`)
+      console.log(
+        `  ${p.padEnd(10)} writes {${statuses(writes, p)}}  reads {${statuses(reads, p)}}  /healthz {${[...new Set(health.filter((h) => h.phase === p).map((h) => h.status))].map((st) => `${st}: ${count(health, p, (h) => h.status === st)}`).join(', ') || 'none'}}`,
+      )
     }
-    console.log(`  full for ${(fullFor / 1000).toFixed(1)} s (first 503 after ${first503 ? ((first503 - filledAt) / 1000).toFixed(1) : '–'} s); 503 without Retry-After: ${withoutRetryAfter}; 500s: ${serverErrors}; connections closed: ${closed}`)
-    console.log(`  file deleted: /healthz 200 after ${f0(recoveredMs)} ms; then writes 303: ${afterWrites303}, 503: ${afterWrites503}; same processes throughout: ${pidsBefore === pidsAfter ? 'yes' : `no (${pidsBefore} → ${pidsAfter})`}`)
+    console.log(
+      `  full for ${(fullFor / 1000).toFixed(1)} s (first 503 after ${first503 ? ((first503 - filledAt) / 1000).toFixed(1) : '–'} s); 503 without Retry-After: ${withoutRetryAfter}; 500s: ${serverErrors}; connections closed: ${closed}`,
+    )
+    console.log(
+      `  file deleted: /healthz 200 after ${f0(recoveredMs)} ms; then writes 303: ${afterWrites303}, 503: ${afterWrites503}; same processes throughout: ${pidsBefore === pidsAfter ? 'yes' : `no (${pidsBefore} → ${pidsAfter})`}`,
+    )
     console.log(`  acknowledged (303) signatures: ${acknowledged.length}, in the database: ${acknowledged.length - lost}, lost: ${lost}`)
     return [
       target(
         'a filled disk: writes 503 + Retry-After, reads 200, /healthz 503; freed: /healthz 200 and writes again without restart; 0 lost',
-        refused.length > 0 && withoutRetryAfter === 0 && serverErrors === 0 && closed === 0 && fullReadsNot200 === 0 && fullHealth503 > 0 && Number.isFinite(recoveredMs) && afterWrites303 > 0 && pidsBefore === pidsAfter && lost === 0,
+        refused.length > 0 &&
+          withoutRetryAfter === 0 &&
+          serverErrors === 0 &&
+          closed === 0 &&
+          fullReadsNot200 === 0 &&
+          fullHealth503 > 0 &&
+          Number.isFinite(recoveredMs) &&
+          afterWrites303 > 0 &&
+          pidsBefore === pidsAfter &&
+          lost === 0,
         `${refused.length} writes 503 (${withoutRetryAfter} without Retry-After), reads during full ${count(reads, 'full', (r) => r.a.status === 200)} × 200 / ${fullReadsNot200} other, /healthz during full 503 × ${fullHealth503} / 200 × ${fullHealth200}, recovered in ${f0(recoveredMs)} ms, ${afterWrites303} writes after, ${lost} of ${acknowledged.length} lost`,
       ),
     ]
@@ -614,7 +676,11 @@ async function benchFullDisk(): Promise<Verdict[]> {
 async function crashUnderLoad(server: Killable, ms: number, connections: number, send: (i: number) => Promise<void>) {
   let stop = false
   let n = 0
-  const load = loops(connections, () => stop, () => send(++n))
+  const load = loops(
+    connections,
+    () => stop,
+    () => send(++n),
+  )
   await sleep(ms)
   await server.kill()
   stop = true
@@ -657,8 +723,21 @@ async function benchCrashBallots(): Promise<Verdict[]> {
     console.log(`\nFaults 5b — SIGKILL to every server process while casting ballots`)
     console.log(`  acknowledged: ${acknowledged.length}, cut off by the kill: ${cutOff}, refused otherwise: ${refused}; stored after restart: ${stored.size}; acknowledged but missing: ${lost}`)
     console.log(`  npm run tally:verify after the restart: exit ${verify.code}`)
-    if (verify.code !== 0) console.log(verify.output.trim().split('\n').map((l) => `    ${l}`).join('\n'))
-    return [target('crash: every acknowledged ballot survives SIGKILL, tally:verify agrees', acknowledged.length > 0 && lost === 0 && verify.code === 0, `${acknowledged.length} acknowledged, ${lost} lost, tally:verify exit ${verify.code}`)]
+    if (verify.code !== 0)
+      console.log(
+        verify.output
+          .trim()
+          .split('\n')
+          .map((l) => `    ${l}`)
+          .join('\n'),
+      )
+    return [
+      target(
+        'crash: every acknowledged ballot survives SIGKILL, tally:verify agrees',
+        acknowledged.length > 0 && lost === 0 && verify.code === 0,
+        `${acknowledged.length} acknowledged, ${lost} lost, tally:verify exit ${verify.code}`,
+      ),
+    ]
   } finally {
     await again.stop()
   }
@@ -676,7 +755,15 @@ async function benchCrashReports(): Promise<Verdict[]> {
     await crashUnderLoad(server, 3000, 32, async (i) => {
       const p = points[i % points.length]!
       const title = `Crash pothole ${i}`
-      const body = new URLSearchParams({ intent: 'file', lat: String(p.lat), lng: String(p.lng), category: 'pothole', 'attribute[depth]': 'deep', title, description: 'A pothole filed by the crash test, deep enough to matter.' }).toString()
+      const body = new URLSearchParams({
+        intent: 'file',
+        lat: String(p.lat),
+        lng: String(p.lng),
+        category: 'pothole',
+        'attribute[depth]': 'deep',
+        title,
+        description: 'A pothole filed by the crash test, deep enough to matter.',
+      }).toString()
       const a = await post(server, '/reports/new', body, { cookie: people.cookies[i % people.cookies.length]! })
       if (a.status === 0) cutOff++
       else if ((a.status === 302 || a.status === 303) && a.location && /^\/reports\/(\d+\?filed=1|new\?sent=1)/.test(a.location)) acknowledged.push(title)
@@ -693,8 +780,16 @@ async function benchCrashReports(): Promise<Verdict[]> {
     db.close()
     const lost = acknowledged.filter((t) => !stored.has(t)).length
     console.log(`\nFaults 5c — SIGKILL to every server process while filing reports`)
-    console.log(`  acknowledged: ${acknowledged.length}, cut off by the kill: ${cutOff}, refused otherwise: ${refused}; stored after restart: ${stored.size} (on the map: ${onMap}); acknowledged but missing: ${lost}`)
-    return [target('crash: every acknowledged report survives SIGKILL', acknowledged.length > 0 && lost === 0 && onMap === stored.size, `${acknowledged.length} acknowledged, ${lost} lost, ${onMap}/${stored.size} on the map`)]
+    console.log(
+      `  acknowledged: ${acknowledged.length}, cut off by the kill: ${cutOff}, refused otherwise: ${refused}; stored after restart: ${stored.size} (on the map: ${onMap}); acknowledged but missing: ${lost}`,
+    )
+    return [
+      target(
+        'crash: every acknowledged report survives SIGKILL',
+        acknowledged.length > 0 && lost === 0 && onMap === stored.size,
+        `${acknowledged.length} acknowledged, ${lost} lost, ${onMap}/${stored.size} on the map`,
+      ),
+    ]
   } finally {
     await again.stop()
   }
@@ -730,30 +825,42 @@ async function benchSoak(): Promise<Verdict[]> {
     const slots = ['read', 'sign', 'read', 'ballot', 'read', 'sign', 'read', 'report', 'read', 'confirm'] as const
     let n = 0
     const endAt = Date.now() + minutes * 60_000
-    const load = loops(6, () => Date.now() >= endAt, async () => {
-      const i = ++n
-      const slot = slots[i % slots.length]!
-      if (slot === 'read') tally('read', await request(`${server.url}${pages[i % pages.length]}`, { headers: { 'accept-language': ['en', 'es', 'fr'][i % 3]! } }), (s) => s === 200)
-      else if (slot === 'sign') tally('sign', await sign(server, id, areas, i, 'soak'), (s) => s === 303)
-      else if (slot === 'ballot') {
-        const body = new URLSearchParams([['intent', 'cast'], ...choices[i % choices.length]!.map((c) => ['approved', c])]).toString()
-        tally('ballot', await post(server, `/votes/${processId}`, body, { cookie: people.cookies[i % people.cookies.length]! }), (s) => s === 302 || s === 303)
-      } else if (slot === 'report') {
-        const p = points[i % points.length]!
-        const body = new URLSearchParams({ intent: 'file', lat: String(p.lat), lng: String(p.lng), category: 'pothole', 'attribute[depth]': 'deep', title: `Soak pothole ${i}`, description: 'A pothole filed by the soak, deep enough to matter.' }).toString()
-        tally('report', await post(server, '/reports/new', body, { cookie: people.cookies[i % people.cookies.length]! }), (s) => s === 302 || s === 303)
-      } else {
-        if (links.length === 0) {
-          const fresh = confirmationLinks(databasePath, lastMail)
-          lastMail = fresh.lastId
-          links.push(...fresh.links)
+    const load = loops(
+      6,
+      () => Date.now() >= endAt,
+      async () => {
+        const i = ++n
+        const slot = slots[i % slots.length]!
+        if (slot === 'read') tally('read', await request(`${server.url}${pages[i % pages.length]}`, { headers: { 'accept-language': ['en', 'es', 'fr'][i % 3]! } }), (s) => s === 200)
+        else if (slot === 'sign') tally('sign', await sign(server, id, areas, i, 'soak'), (s) => s === 303)
+        else if (slot === 'ballot') {
+          const body = new URLSearchParams([['intent', 'cast'], ...choices[i % choices.length]!.map((c) => ['approved', c])]).toString()
+          tally('ballot', await post(server, `/votes/${processId}`, body, { cookie: people.cookies[i % people.cookies.length]! }), (s) => s === 302 || s === 303)
+        } else if (slot === 'report') {
+          const p = points[i % points.length]!
+          const body = new URLSearchParams({
+            intent: 'file',
+            lat: String(p.lat),
+            lng: String(p.lng),
+            category: 'pothole',
+            'attribute[depth]': 'deep',
+            title: `Soak pothole ${i}`,
+            description: 'A pothole filed by the soak, deep enough to matter.',
+          }).toString()
+          tally('report', await post(server, '/reports/new', body, { cookie: people.cookies[i % people.cookies.length]! }), (s) => s === 302 || s === 303)
+        } else {
+          if (links.length === 0) {
+            const fresh = confirmationLinks(databasePath, lastMail)
+            lastMail = fresh.lastId
+            links.push(...fresh.links)
+          }
+          const link = links.shift()
+          if (link) tally('confirm', await clickConfirmation(server, link), (s) => s === 200 || s === 302 || s === 303)
         }
-        const link = links.shift()
-        if (link) tally('confirm', await clickConfirmation(server, link), (s) => s === 200 || s === 302 || s === 303)
-      }
-      // Bounded rate: a pause after every request keeps the soak steady rather than saturating.
-      await sleep(40)
-    })
+        // Bounded rate: a pause after every request keeps the soak steady rather than saturating.
+        await sleep(40)
+      },
+    )
     // RSS of each worker, read every 5 s and averaged per minute: one reading a minute would mostly
     // measure where the garbage collector happened to be (a worker's RSS swings by 100 MB and more).
     const samples: Array<Map<number, number>> = []
@@ -791,10 +898,16 @@ async function benchSoak(): Promise<Verdict[]> {
     const total = [...counts.values()].reduce((sum, c) => sum + c.n, 0)
     const errors = [...counts.values()].reduce((sum, c) => sum + c.errors, 0)
     console.log(`  requests: ${total} (${f0(total / (minutes * 60))}/s): ${[...counts].map(([k, c]) => `${k} ${c.n} (${c.errors} errors, ${c.other} unexpected)`).join('; ')}`)
-    console.log(`  RSS over the last ${window.length} minute(s) (minute ${samples.length - window.length + 1} → ${samples.length}): ${growth.map((g) => `worker ${g.pid} ${f1(g.from)} → ${f1(g.to)} MB (${g.pct >= 0 ? '+' : ''}${g.pct.toFixed(1)} %)`).join(', ')}; max ${max.toFixed(1)} %${replaced ? `; ${replaced} worker(s) not present at the window's start` : ''}`)
+    console.log(
+      `  RSS over the last ${window.length} minute(s) (minute ${samples.length - window.length + 1} → ${samples.length}): ${growth.map((g) => `worker ${g.pid} ${f1(g.from)} → ${f1(g.to)} MB (${g.pct >= 0 ? '+' : ''}${g.pct.toFixed(1)} %)`).join(', ')}; max ${max.toFixed(1)} %${replaced ? `; ${replaced} worker(s) not present at the window's start` : ''}`,
+    )
     if (window.length < 10) console.log(`  (a soak of ${minutes} min has no ten-minute window: the comparison spans the whole soak, warm-up included)`)
     return [
-      target(`soak ${minutes} min: RSS of each worker grows < 5 % over the last ten minutes`, growth.length === 2 && replaced === 0 && max < 5, `max ${max.toFixed(1)} % (${growth.map((g) => `${g.pct.toFixed(1)} %`).join(', ')})`),
+      target(
+        `soak ${minutes} min: RSS of each worker grows < 5 % over the last ten minutes`,
+        growth.length === 2 && replaced === 0 && max < 5,
+        `max ${max.toFixed(1)} % (${growth.map((g) => `${g.pct.toFixed(1)} %`).join(', ')})`,
+      ),
       target(`soak ${minutes} min: no 5xx and no connection errors`, errors === 0 && total > 0, `${errors} errors of ${total} requests`),
     ]
   } finally {

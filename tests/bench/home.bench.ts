@@ -40,9 +40,7 @@ export async function benchHome(seconds: number): Promise<Verdict[]> {
     }
   }
   printResults(`Home page — ${connections} connections, ${seconds} s each, ${process.env.WEB_CONCURRENCY ?? 'default'} worker processes`, rows)
-  console.log(
-    `  ratio Plaza/bare requests/s: ${(installed.rps / bareRps).toFixed(3)} as installed, ${(rendered.rps / bareRps).toFixed(3)} rendered every time`,
-  )
+  console.log(`  ratio Plaza/bare requests/s: ${(installed.rps / bareRps).toFixed(3)} as installed, ${(rendered.rps / bareRps).toFixed(3)} rendered every time`)
   return [
     target(
       `home page p95 ≤ 50 ms at ${connections} connections (as installed)`,

@@ -78,7 +78,9 @@ export async function benchLetters(): Promise<Verdict[]> {
     const t0 = performance.now()
     await index.rebuild()
     const rebuildMs = performance.now() - t0
-    console.log(`  rebuild from the database: ${(rebuildMs / 1000).toFixed(2)} s, ${index.size.toLocaleString('en')} letters in the index, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`)
+    console.log(
+      `  rebuild from the database: ${(rebuildMs / 1000).toFixed(2)} s, ${index.size.toLocaleString('en')} letters in the index, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(0)} MB`,
+    )
 
     const letters = Array.from({ length: QUERIES }, (_, i) => (i % 10 === 0 ? variant(campaigns[i % CAMPAIGNS]!, r) : text(r)))
     const baseline: number[] = []
@@ -101,7 +103,10 @@ export async function benchLetters(): Promise<Verdict[]> {
     baseline.sort((a, b) => a - b)
     const p95 = percentile(times, 95)
     console.log('  what                                   p50 ms   p95 ms   p99 ms    max ms')
-    const row = (label: string, xs: number[]) => console.log(`  ${label.padEnd(38)} ${percentile(xs, 50).toFixed(3).padStart(7)}  ${percentile(xs, 95).toFixed(3).padStart(7)}  ${percentile(xs, 99).toFixed(3).padStart(7)}  ${xs[xs.length - 1]!.toFixed(3).padStart(8)}`)
+    const row = (label: string, xs: number[]) =>
+      console.log(
+        `  ${label.padEnd(38)} ${percentile(xs, 50).toFixed(3).padStart(7)}  ${percentile(xs, 95).toFixed(3).padStart(7)}  ${percentile(xs, 99).toFixed(3).padStart(7)}  ${xs[xs.length - 1]!.toFixed(3).padStart(8)}`,
+      )
     row('baseline: SHA-256 of the text', baseline)
     row('signature + query + decision', times)
     console.log(`  ${frozen} of ${QUERIES} new letters held as campaign copies (expected ${QUERIES / 10}); p95 is ${(p95 / percentile(baseline, 95)).toFixed(0)}× the baseline`)

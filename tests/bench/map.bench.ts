@@ -87,7 +87,7 @@ async function inProcess(file: string, seconds: number) {
   // areasContaining against brute force over every polygon.
   const [w, s, e, n] = [-1.5886, 41.3009, -1.4503, 41.3964]
   let seed = 7
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   const points = Array.from({ length: 20_000 }, () => [s + (n - s) * random(), w + (e - w) * random()] as const)
   const geometries = await allAreaGeometries(db)
   const rate = async (fn: (lat: number, lng: number) => unknown) => {
@@ -138,7 +138,9 @@ export async function benchMap(seconds: number): Promise<Verdict[]> {
   console.log(
     `  raw R*Tree count of the same box, in process: whole city ${raw.rtreeCity.n} points p50 ${raw.rtreeCity.p50.toFixed(1)} ms p95 ${raw.rtreeCity.p95.toFixed(1)} ms; street ${raw.rtreeStreet.n} points p50 ${raw.rtreeStreet.p50.toFixed(2)} ms p95 ${raw.rtreeStreet.p95.toFixed(2)} ms`,
   )
-  console.log(`  areasContaining: ${raw.lookups.toFixed(0)} lookups/s (R*Tree + exact test); brute force over every polygon: ${raw.brute.toFixed(0)} lookups/s; ratio ${(raw.lookups / raw.brute).toFixed(2)}`)
+  console.log(
+    `  areasContaining: ${raw.lookups.toFixed(0)} lookups/s (R*Tree + exact test); brute force over every polygon: ${raw.brute.toFixed(0)} lookups/s; ratio ${(raw.lookups / raw.brute).toFixed(2)}`,
+  )
   return [
     target(
       'map features p95 ≤ 20 ms, whole city, 16 connections',

@@ -107,7 +107,14 @@ export async function benchOpen311(seconds: number): Promise<Verdict[]> {
     const gzipped = await load('requests.json, gzip, as installed', { url: json, connections, seconds, warmupSeconds: 1, headers: { 'accept-encoding': 'gzip' } })
     const plazaXml = await load('requests.xml, as installed', { url: xml, connections, seconds, warmupSeconds: 1 })
     const computedXml = await load('requests.xml, computed every time', { url: xml, connections, seconds, warmupSeconds: 1, headers: fresh })
-    printResults(`Open311 GET requests, 1,000 items — ${connections} connections, ${seconds} s each, ${(body.length / 1024).toFixed(0)} KB of JSON`, [baseline, plazaJson, computedJson, gzipped, plazaXml, computedXml])
+    printResults(`Open311 GET requests, 1,000 items — ${connections} connections, ${seconds} s each, ${(body.length / 1024).toFixed(0)} KB of JSON`, [
+      baseline,
+      plazaJson,
+      computedJson,
+      gzipped,
+      plazaXml,
+      computedXml,
+    ])
     console.log(`  ratio Plaza/bare requests/s: ${(plazaJson.rps / baseline.rps).toFixed(3)} as installed, ${(computedJson.rps / baseline.rps).toFixed(3)} computed every time (JSON)`)
     return [
       target(

@@ -51,8 +51,10 @@ export async function benchOpendata(): Promise<Verdict[]> {
     let baselineRows = 0
     let bytes = 0
     for (const r of db
-      .prepare(`select id, title, description, category_id, department_id, state, state_kind, area_id, district_id, lat, lng, supports, created_at, first_response_at, fixed_at, closed_at, updated_at
-        from reports where state_kind in ('open', 'fixed', 'closed') order by id`)
+      .prepare(
+        `select id, title, description, category_id, department_id, state, state_kind, area_id, district_id, lat, lng, supports, created_at, first_response_at, fixed_at, closed_at, updated_at
+        from reports where state_kind in ('open', 'fixed', 'closed') order by id`,
+      )
       .iterate() as Iterable<Record<string, unknown>>) {
       bytes += Object.values(r).join(',').length
       baselineRows++
@@ -96,17 +98,36 @@ export async function benchOpendata(): Promise<Verdict[]> {
 
     console.log(`\n  Open data — /data/reports.csv, ${ROWS.toLocaleString('en')} reports, one server process (${pids.length} processes watched)`)
     console.log(`  rows received                 ${rows.toLocaleString('en')} (expected ${expected.toLocaleString('en')}; gzip: ${gzip.rows.toLocaleString('en')})`)
-    console.log(`  uncompressed (curl)           ${plain.rate.toFixed(0)} rows/s — ${(plain.received / 1048576).toFixed(1)} MB in ${plain.seconds.toFixed(2)} s, first byte after ${plain.firstByte.toFixed(0)} ms`)
-    console.log(`  gzip (browsers)               ${gzip.rate.toFixed(0)} rows/s — ${gzip.seconds.toFixed(2)} s${gzip.gzip ? '' : ' (not compressed!)'}, first byte after ${gzip.firstByte.toFixed(0)} ms`)
+    console.log(
+      `  uncompressed (curl)           ${plain.rate.toFixed(0)} rows/s — ${(plain.received / 1048576).toFixed(1)} MB in ${plain.seconds.toFixed(2)} s, first byte after ${plain.firstByte.toFixed(0)} ms`,
+    )
+    console.log(
+      `  gzip (browsers)               ${gzip.rate.toFixed(0)} rows/s — ${gzip.seconds.toFixed(2)} s${gzip.gzip ? '' : ' (not compressed!)'}, first byte after ${gzip.firstByte.toFixed(0)} ms`,
+    )
     console.log(`  baseline (SQLite → text here) ${baselineRate.toFixed(0)} rows/s (${(bytes / 1048576).toFixed(0)} MB); ratio ${(rate / baselineRate).toFixed(3)}`)
-    console.log(`  serving process memory (RSS)  ${idle.toFixed(0)} MB before, ${peak.toFixed(0)} MB at the peak (others: ${pids.filter((p) => p !== served).map((p) => `${peaks.get(p)!.toFixed(0)} MB`).join(', ') || 'none'})`)
+    console.log(
+      `  serving process memory (RSS)  ${idle.toFixed(0)} MB before, ${peak.toFixed(0)} MB at the peak (others: ${
+        pids
+          .filter((p) => p !== served)
+          .map((p) => `${peaks.get(p)!.toFixed(0)} MB`)
+          .join(', ') || 'none'
+      })`,
+    )
     return [
-      target('/data/reports.csv streams 1,000,000 reports at ≥ 50,000 rows/s', rows === expected && rate >= 50_000, `${rate.toFixed(0)} rows/s, ${rows === expected ? 'every row' : `${rows} of ${expected} rows`}`),
+      target(
+        '/data/reports.csv streams 1,000,000 reports at ≥ 50,000 rows/s',
+        rows === expected && rate >= 50_000,
+        `${rate.toFixed(0)} rows/s, ${rows === expected ? 'every row' : `${rows} of ${expected} rows`}`,
+      ),
       target('… and as gzip at ≥ 50,000 rows/s', gzip.rows === expected && gzip.rate >= 50_000, `${gzip.rate.toFixed(0)} rows/s`),
       // The export's own memory: what the serving process holds beyond its idle size (a whole
       // Plaza process with React, the server build, image and database libraries idles near
       // 180 MB here; a million rows held in memory would be over 1 GB).
-      target('exporting them takes under 200 MB of memory (serving process RSS peak − idle)', peak - idle < 200, `+${(peak - idle).toFixed(0)} MB (RSS ${idle.toFixed(0)} MB idle, ${peak.toFixed(0)} MB at the peak)`),
+      target(
+        'exporting them takes under 200 MB of memory (serving process RSS peak − idle)',
+        peak - idle < 200,
+        `+${(peak - idle).toFixed(0)} MB (RSS ${idle.toFixed(0)} MB idle, ${peak.toFixed(0)} MB at the peak)`,
+      ),
     ]
   } finally {
     await plaza.stop()

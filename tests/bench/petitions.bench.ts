@@ -51,7 +51,9 @@ function rawInserts(seconds: number): { single: number; batched: number } {
     area_id integer, district_id integer, ip text, ip_key text, notify_updates integer not null, confirm_token_hash text, locale text, created_at text not null)`)
   db.exec(`create unique index s_email on petition_signatures (petition_id, email_key); create index s_ip on petition_signatures (petition_id, ip_key, created_at);
     create index s_status on petition_signatures (petition_id, status, created_at)`)
-  const insert = db.prepare(`insert into petition_signatures (${SIGNATURE_COLUMNS}) values (1, 'pending', 'ok', 'accept', 0, 'Marta Vidal', ?, ?, 'example.net', null, null, null, 12, 3, ?, ?, 1, ?, 'en', ?)`)
+  const insert = db.prepare(
+    `insert into petition_signatures (${SIGNATURE_COLUMNS}) values (1, 'pending', 'ok', 'accept', 0, 'Marta Vidal', ?, ?, 'example.net', null, null, null, 12, 3, ?, ?, 1, ?, 'en', ?)`,
+  )
   const hash = 'a'.repeat(64)
   let n = 0
   const row = () => {
@@ -130,11 +132,20 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
     printResults('Petitions — signing while the page and count.json are read (sign answers 303, counted as non-2xx)', [signing, page, count])
     const perSecond = stored / seconds
     const reads = page.rps + count.rps
-    console.log(`  signatures stored: ${stored} (${perSecond.toFixed(0)}/s), confirmation mails queued: ${mails}, not pending (held/blocked): ${held}, count mismatches: ${mismatches.length ? mismatches.join('; ') : 'none'}`)
+    console.log(
+      `  signatures stored: ${stored} (${perSecond.toFixed(0)}/s), confirmation mails queued: ${mails}, not pending (held/blocked): ${held}, count mismatches: ${mismatches.length ? mismatches.join('; ') : 'none'}`,
+    )
     console.log(`  reads: ${reads.toFixed(0)} req/s (page ${page.rps.toFixed(0)}, count.json ${count.rps.toFixed(0)})`)
     const requests = signing.requests + page.requests + count.requests
-    console.log(`  server CPU: ${cpu.toFixed(1)} s for ${requests} requests (${((cpu * 1000) / requests).toFixed(2)} ms each, all kinds together); the machine's load average: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`)
-    console.log(`  raw SQLite inserts of signature rows (FULL): ${raw.single.toFixed(0)}/s one transaction each, ${raw.batched.toFixed(0)}/s 100 per transaction; ratio Plaza/raw ${(perSecond / raw.single).toFixed(2)} and ${(perSecond / raw.batched).toFixed(3)}`)
+    console.log(
+      `  server CPU: ${cpu.toFixed(1)} s for ${requests} requests (${((cpu * 1000) / requests).toFixed(2)} ms each, all kinds together); the machine's load average: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    )
+    console.log(
+      `  raw SQLite inserts of signature rows (FULL): ${raw.single.toFixed(0)}/s one transaction each, ${raw.batched.toFixed(0)}/s 100 per transaction; ratio Plaza/raw ${(perSecond / raw.single).toFixed(2)} and ${(perSecond / raw.batched).toFixed(3)}`,
+    )
     return [
       target(
         'signing over HTTP ≥ 1,000/s while page + count.json ≥ 2,000 req/s, counts exact',
@@ -172,7 +183,19 @@ export async function startKillable(databasePath: string, env: Record<string, st
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
     detached: true,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DATABASE_PATH: databasePath, RATE_LIMIT_READ: 'off', RATE_LIMIT_WRITE: 'off', TRUST_PROXY: '1', DB_SYNCHRONOUS: 'FULL', ...env },
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_PATH: databasePath,
+      RATE_LIMIT_READ: 'off',
+      RATE_LIMIT_WRITE: 'off',
+      TRUST_PROXY: '1',
+      DB_SYNCHRONOUS: 'FULL',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout!.on('data', (c: Buffer) => (out += c))
@@ -257,9 +280,17 @@ export async function benchCrash(seconds: number): Promise<Verdict[]> {
     const mismatches = await countMismatches(db, id)
     await db.destroy()
     console.log(`\nPetitions — SIGKILL to every server process while signing`)
-    console.log(`  answered ${answered} (303: ${acknowledged.length}), cut off by the kill: ${failed}; stored after restart: ${stored.size} (the extra ones committed without their answer reaching the client)`)
+    console.log(
+      `  answered ${answered} (303: ${acknowledged.length}), cut off by the kill: ${failed}; stored after restart: ${stored.size} (the extra ones committed without their answer reaching the client)`,
+    )
     console.log(`  acknowledged but missing: ${lost.length}; count mismatches: ${mismatches.length ? mismatches.join('; ') : 'none'}`)
-    return [target('crash: every acknowledged signature survives SIGKILL, counts equal the rows', acknowledged.length > 0 && lost.length === 0 && mismatches.length === 0, `${acknowledged.length} acknowledged, ${lost.length} lost, ${mismatches.length} count mismatches`)]
+    return [
+      target(
+        'crash: every acknowledged signature survives SIGKILL, counts equal the rows',
+        acknowledged.length > 0 && lost.length === 0 && mismatches.length === 0,
+        `${acknowledged.length} acknowledged, ${lost.length} lost, ${mismatches.length} count mismatches`,
+      ),
+    ]
   } finally {
     await again.stop()
   }

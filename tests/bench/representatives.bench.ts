@@ -32,7 +32,18 @@ export async function benchRepresentatives(seconds: number): Promise<Verdict[]> 
         const area = areas[i % areas.length]!
         await trx
           .insertInto('representatives')
-          .values({ name: `Bench Person ${i}`, role: 'Councillor', level: levelOf[area.level], area_id: area.id, party: null, email: `bench${i}@example.org`, active_from: i % 7 === 0 ? '2030-01-01' : null, active_until: null, created_at: now, updated_at: now })
+          .values({
+            name: `Bench Person ${i}`,
+            role: 'Councillor',
+            level: levelOf[area.level],
+            area_id: area.id,
+            party: null,
+            email: `bench${i}@example.org`,
+            active_from: i % 7 === 0 ? '2030-01-01' : null,
+            active_until: null,
+            created_at: now,
+            updated_at: now,
+          })
           .execute()
       }
     })
@@ -41,7 +52,7 @@ export async function benchRepresentatives(seconds: number): Promise<Verdict[]> 
     const w = city.max_lng - city.min_lng
     const h = city.max_lat - city.min_lat
     let seed = 42
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
     const points = Array.from({ length: POINTS }, () => ({ lat: city.min_lat - 0.1 * h + random() * 1.2 * h, lng: city.min_lng - 0.1 * w + random() * 1.2 * w }))
     for (const p of points.slice(0, 200)) await representativesFor(p)
     const baseline: number[] = []
@@ -68,7 +79,12 @@ export async function benchRepresentatives(seconds: number): Promise<Verdict[]> 
     const server = await startPlaza()
     try {
       const cached = await load('/representatives (anonymous, cached)', { url: `${server.url}/representatives`, connections: 10, seconds: Math.max(3, seconds / 2), headers: { accept: 'text/html' } })
-      const fresh = await load('/representatives?area=… (find mine)', { url: `${server.url}/representatives?area=el-molinar`, connections: 10, seconds: Math.max(3, seconds / 2), headers: { accept: 'text/html', cookie: 'bench=1' } })
+      const fresh = await load('/representatives?area=… (find mine)', {
+        url: `${server.url}/representatives?area=el-molinar`,
+        connections: 10,
+        seconds: Math.max(3, seconds / 2),
+        headers: { accept: 'text/html', cookie: 'bench=1' },
+      })
       printResults('The /representatives page over HTTP (for information)', [cached, fresh])
     } finally {
       await server.stop()

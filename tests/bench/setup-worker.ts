@@ -73,13 +73,22 @@ await db.write((trx) => registerKind(trx, { kind: 'sample', urlPattern: null, la
 const rows = await db.db.selectFrom('areas').select(['id', 'level', 'depth', 'geometry']).execute()
 const locator = new AreaLocator(rows.map((r) => ({ id: r.id, level: r.level, depth: r.depth, geometry: JSON.parse(r.geometry) as AreaGeometry })))
 let seed = 42
-const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
 const point = () => ({ lng: bbox[0] + random() * (bbox[2] - bbox[0]), lat: bbox[1] + random() * (bbox[3] - bbox[1]) })
 for (let done = 0; done < items; done += 50_000) {
   const batch: BulkItem[] = []
   for (let i = 0; i < 50_000 && done + i < items; i++) {
     const p = point()
-    batch.push({ kind: 'sample', itemId: done + i + 1, lat: p.lat, lng: p.lng, status: 'open', title: 'Sample', areaIds: locator.locate(p.lat, p.lng).map((a) => a.id), createdAt: '2026-11-01T00:00:00.000Z' })
+    batch.push({
+      kind: 'sample',
+      itemId: done + i + 1,
+      lat: p.lat,
+      lng: p.lng,
+      status: 'open',
+      title: 'Sample',
+      areaIds: locator.locate(p.lat, p.lng).map((a) => a.id),
+      createdAt: '2026-11-01T00:00:00.000Z',
+    })
   }
   await bulkInsertItems(db, batch)
 }

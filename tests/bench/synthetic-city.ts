@@ -31,7 +31,15 @@ export function syntheticCity(options: { districts: number; perSide: number; edg
   const cache = new Map<string, P[]>()
   const between = (i0: number, j0: number, i1: number, j1: number): P[] => {
     const forward = i0 < i1 || (i0 === i1 && j0 < j1)
-    const [a, b] = forward ? [[i0, j0], [i1, j1]] : [[i1, j1], [i0, j0]]
+    const [a, b] = forward
+      ? [
+          [i0, j0],
+          [i1, j1],
+        ]
+      : [
+          [i1, j1],
+          [i0, j0],
+        ]
     const key = `${a[0]},${a[1]},${b[0]},${b[1]}`
     let pts = cache.get(key)
     if (!pts) {
@@ -73,14 +81,18 @@ export function syntheticCity(options: { districts: number; perSide: number; edg
   for (let dj = 0; dj < D; dj++) {
     for (let di = 0; di < D; di++) {
       const code = `D${dj * D + di + 1}`
-      districtFeatures.push(JSON.stringify({ type: 'Feature', properties: { name: `District ${dj * D + di + 1}`, code }, geometry: { type: 'Polygon', coordinates: [ring(di * N, dj * N, (di + 1) * N, (dj + 1) * N)] } }))
+      districtFeatures.push(
+        JSON.stringify({ type: 'Feature', properties: { name: `District ${dj * D + di + 1}`, code }, geometry: { type: 'Polygon', coordinates: [ring(di * N, dj * N, (di + 1) * N, (dj + 1) * N)] } }),
+      )
       for (let nj = 0; nj < N; nj++) {
         for (let ni = 0; ni < N; ni++) {
           const i = di * N + ni
           const j = dj * N + nj
           const r = ring(i, j, i + 1, j + 1)
           vertices += r.length
-          neighbourhoodFeatures.push(JSON.stringify({ type: 'Feature', properties: { name: `Neighbourhood ${i}-${j}`, code: `N${i}-${j}`, district: code }, geometry: { type: 'Polygon', coordinates: [r] } }))
+          neighbourhoodFeatures.push(
+            JSON.stringify({ type: 'Feature', properties: { name: `Neighbourhood ${i}-${j}`, code: `N${i}-${j}`, district: code }, geometry: { type: 'Polygon', coordinates: [r] } }),
+          )
         }
       }
     }

@@ -222,7 +222,9 @@ async function benchVerify(): Promise<Verdict[]> {
     console.log(`\nVoting — tally:verify of ${count.toLocaleString('en')} ballots (approval, 5% re-cast)`)
     console.log(`  setup (generating the chain into SQLite, not measured): ${setup.toFixed(1)} s`)
     console.log(`  raw scan of the same rows: ${scan.seconds.toFixed(2)} s`)
-    console.log(`  npm run tally:verify, whole command: ${verify.seconds.toFixed(2)} s (the verification itself ${inner ?? '?'} s); exit ${verify.code}; ratio to the raw scan ${(verify.seconds / scan.seconds).toFixed(1)}×`)
+    console.log(
+      `  npm run tally:verify, whole command: ${verify.seconds.toFixed(2)} s (the verification itself ${inner ?? '?'} s); exit ${verify.code}; ratio to the raw scan ${(verify.seconds / scan.seconds).toFixed(1)}×`,
+    )
     if (verify.code !== 0) console.log(verify.output)
     return [target('tally:verify of 1,000,000 ballots ≤ 10 s', verify.code === 0 && verify.seconds <= 10, `${verify.seconds.toFixed(2)} s, exit ${verify.code}`)]
   } finally {

@@ -25,7 +25,10 @@ test('sign up → confirm from /dev/mail → log in → verify residence → log
 
   // The demo keeps e-mails in the outbox; the banner leads there.
   await page.getByRole('link', { name: 'outbox' }).click()
-  await page.getByRole('row', { name: new RegExp(email) }).getByRole('link', { name: /Confirm your e-mail address/ }).click()
+  await page
+    .getByRole('row', { name: new RegExp(email) })
+    .getByRole('link', { name: /Confirm your e-mail address/ })
+    .click()
   await page.getByRole('link', { name: /\/confirm\// }).click()
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Your e-mail address is confirmed')
 

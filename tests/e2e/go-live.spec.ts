@@ -41,7 +41,10 @@ async function checkPage(page: Page) {
   const wide = await page.evaluate(() =>
     document.documentElement.scrollWidth <= 320
       ? []
-      : [...document.querySelectorAll('body *')].filter((el) => el.getBoundingClientRect().right > 321).slice(0, 5).map((el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)} px)`),
+      : [...document.querySelectorAll('body *')]
+          .filter((el) => el.getBoundingClientRect().right > 321)
+          .slice(0, 5)
+          .map((el) => `${el.tagName.toLowerCase()}.${el.className} (${Math.round(el.getBoundingClientRect().right)} px)`),
   )
   expect(wide, `${page.url()} fits 320 px`).toEqual([])
   await page.setViewportSize({ width: 1280, height: 800 })
@@ -148,9 +151,37 @@ test('a city takes Plaza live: setup, geography, services, identity, staff; a ci
 
   // Three categories, each with a question.
   const categories = [
-    { code: 'pothole', en: 'Pothole', es: 'Bache', fr: 'Nid-de-poule', group: { en: 'Streets', es: 'Calles', fr: 'Rues' }, q: { code: 'depth', datatype: 'singlevaluelist', en: 'How deep is it?', es: '¿Qué profundidad tiene?', fr: 'Quelle profondeur ?', options: 'shallow | Shallow | Poco profundo | Peu profond\ndeep | Deep | Profundo | Profond' } },
-    { code: 'fallen-tree', en: 'Fallen tree', es: 'Árbol caído', fr: 'Arbre tombé', group: { en: 'Parks', es: 'Parques', fr: 'Parcs' }, q: { code: 'blocking', datatype: 'singlevaluelist', en: 'Does it block the way?', es: '¿Corta el paso?', fr: 'Bloque-t-il le passage ?', options: 'yes | Yes | Sí | Oui\nno | No | No | Non' } },
-    { code: 'graffiti', en: 'Graffiti', es: 'Pintada', fr: 'Tag', group: null, q: { code: 'surface', datatype: 'string', en: 'On what surface?', es: '¿Sobre qué superficie?', fr: 'Sur quelle surface ?', options: '' } },
+    {
+      code: 'pothole',
+      en: 'Pothole',
+      es: 'Bache',
+      fr: 'Nid-de-poule',
+      group: { en: 'Streets', es: 'Calles', fr: 'Rues' },
+      q: {
+        code: 'depth',
+        datatype: 'singlevaluelist',
+        en: 'How deep is it?',
+        es: '¿Qué profundidad tiene?',
+        fr: 'Quelle profondeur ?',
+        options: 'shallow | Shallow | Poco profundo | Peu profond\ndeep | Deep | Profundo | Profond',
+      },
+    },
+    {
+      code: 'fallen-tree',
+      en: 'Fallen tree',
+      es: 'Árbol caído',
+      fr: 'Arbre tombé',
+      group: { en: 'Parks', es: 'Parques', fr: 'Parcs' },
+      q: { code: 'blocking', datatype: 'singlevaluelist', en: 'Does it block the way?', es: '¿Corta el paso?', fr: 'Bloque-t-il le passage ?', options: 'yes | Yes | Sí | Oui\nno | No | No | Non' },
+    },
+    {
+      code: 'graffiti',
+      en: 'Graffiti',
+      es: 'Pintada',
+      fr: 'Tag',
+      group: null,
+      q: { code: 'surface', datatype: 'string', en: 'On what surface?', es: '¿Sobre qué superficie?', fr: 'Sur quelle surface ?', options: '' },
+    },
   ]
   for (const c of categories) {
     await page.goto(`${plaza.url}/admin/services/categories`)
@@ -203,7 +234,11 @@ test('a city takes Plaza live: setup, geography, services, identity, staff; a ci
   // The matrix: one column per area (the whole city first), a dash where no rule of its own.
   const columns = (await page.locator('.data-table thead th').allTextContents()).slice(1)
   expect(columns).toHaveLength(12) // the city, 3 districts, 8 neighbourhoods
-  const cell = (area: string) => page.getByRole('row', { name: /^Graffiti/ }).getByRole('cell').nth(columns.indexOf(area))
+  const cell = (area: string) =>
+    page
+      .getByRole('row', { name: /^Graffiti/ })
+      .getByRole('cell')
+      .nth(columns.indexOf(area))
   await expect(cell('Whole city')).toHaveText('Roads and streets')
   await expect(cell('Turó')).toHaveText('Parks and walls')
   await expect(cell('Port')).toHaveText('–')
@@ -232,7 +267,11 @@ test('a city takes Plaza live: setup, geography, services, identity, staff; a ci
   await expect(page.getByRole('status')).toContainText('Invitation sent to pau@riberia.example')
   await checkPage(page)
   await page.goto(`${plaza.url}/dev/mail`)
-  await page.getByRole('row', { name: /pau@riberia\.example/ }).getByRole('link').first().click()
+  await page
+    .getByRole('row', { name: /pau@riberia\.example/ })
+    .getByRole('link')
+    .first()
+    .click()
   const invitation = await page.locator('a[href*="/invitations/"]').first().getAttribute('href')
   expect(invitation).toBeTruthy()
   const staffContext = await browser.newContext({ locale: 'en-GB' })
@@ -275,7 +314,11 @@ test('a city takes Plaza live: setup, geography, services, identity, staff; a ci
   await citizen.getByRole('button', { name: 'Crear cuenta' }).click()
   await expect(citizen.getByRole('heading', { level: 1 })).toHaveText('Revisa tu correo')
   await citizen.goto(`${plaza.url}/dev/mail`)
-  await citizen.getByRole('row', { name: new RegExp(email) }).getByRole('link').first().click()
+  await citizen
+    .getByRole('row', { name: new RegExp(email) })
+    .getByRole('link')
+    .first()
+    .click()
   await citizen.getByRole('link', { name: /\/confirm\// }).click()
   await expect(citizen.locator('html')).toHaveAttribute('lang', 'es')
   await citizen.goto(`${plaza.url}/login`)

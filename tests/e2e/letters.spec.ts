@@ -54,7 +54,10 @@ test('find → write → preview → send → confirm from /dev/mail → status'
   const statusUrl = page.url().replace(/\?.*$/, '')
 
   await page.goto('/dev/mail')
-  await page.getByRole('row', { name: new RegExp(email) }).getByRole('link', { name: /Confirm your letter/ }).click()
+  await page
+    .getByRole('row', { name: new RegExp(email) })
+    .getByRole('link', { name: /Confirm your letter/ })
+    .click()
   await page.getByRole('link', { name: /\/letters\/confirm\// }).click()
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Send your letter')
   await expectAccessible(page)

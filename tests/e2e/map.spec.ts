@@ -90,10 +90,7 @@ test.describe('the map page', () => {
     // The 300 sample items and the demo city's reports (and any filed by other tests).
     await expect(page.getByTestId('in-view-summary')).toContainText(/^3[6-9]\d items in view/)
     // .demo-banner belongs to the accounts capability (outside any landmark): checked by its own tests.
-    const results = await new AxeBuilder({ page })
-      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
-      .exclude('.demo-banner')
-      .analyze()
+    const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).exclude('.demo-banner').analyze()
     expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
     expect(errors).toEqual([])
   })

@@ -75,7 +75,10 @@ test('create a petition, gather a sponsor, a moderator publishes it, a logged-ou
 
   // Confirms from the e-mail (shown at /dev/mail in the demo).
   await visitor.goto('/dev/mail')
-  await visitor.getByRole('link', { name: `Confirm your signature: ${title}` }).first().click()
+  await visitor
+    .getByRole('link', { name: `Confirm your signature: ${title}` })
+    .first()
+    .click()
   await expect(visitor.getByText(email).first()).toBeVisible()
   const confirm = await visitor.locator('a[href*="/petitions/confirm/"]').first().getAttribute('href')
   await visitor.goto(new URL(confirm!, 'http://x').pathname)

@@ -19,7 +19,11 @@ async function login(page: Page, email: string) {
 }
 
 /** The form that holds the element with this id; its (first) submit button. */
-const submitOf = (page: Page, fieldId: string) => page.locator('form', { has: page.locator(`#${fieldId}`) }).locator('button[type="submit"]').first()
+const submitOf = (page: Page, fieldId: string) =>
+  page
+    .locator('form', { has: page.locator(`#${fieldId}`) })
+    .locator('button[type="submit"]')
+    .first()
 
 const PAGES = [
   '/admin/services',

@@ -15,7 +15,7 @@ afterAll(() => plaza?.stop())
 const page = async (path: string, lang: string) => (await fetch(plaza.url + path, { headers: { 'accept-language': lang } })).text()
 
 describe('area names per language', () => {
-  it('shows a district in the reader\'s language on the areas list, its page, the home page and the area choices', async () => {
+  it("shows a district in the reader's language on the areas list, its page, the home page and the area choices", async () => {
     expect(await page('/areas', 'es')).toContain('Ribera Norte')
     expect(await page('/areas', 'fr')).toContain('Rive Nord')
     expect(await page('/areas', 'en')).toContain('Ribera Nord')

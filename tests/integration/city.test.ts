@@ -47,7 +47,7 @@ function sql(plaza: RunningPlaza, query: string, ...params: unknown[]) {
   try {
     return db.prepare(query).all(...params) as Array<Record<string, unknown>>
   } catch (error) {
-    if (error instanceof TypeError) return db.prepare(query).run(...params), []
+    if (error instanceof TypeError) return (db.prepare(query).run(...params), [])
     throw error
   } finally {
     db.close()
@@ -422,7 +422,7 @@ describe('staff', () => {
     expect(invitee.loggedIn).toBe(true)
     const roles = sql(
       demo,
-      "select u.verification_level as level, r.role, r.department_id as dep from users u join user_roles r on r.user_id = u.id where u.email = 'nuria@valmera.example' order by r.role"
+      "select u.verification_level as level, r.role, r.department_id as dep from users u join user_roles r on r.user_id = u.id where u.email = 'nuria@valmera.example' order by r.role",
     )
     expect(roles).toEqual([
       { level: 1, role: 'moderator', dep: null },
@@ -483,9 +483,7 @@ describe('staff', () => {
       expect((await v.post('/admin/users/1', { intent: 'deactivate' })).status).toBe(403)
     }
     const anonymous = new Visitor(demo.url)
-    expect(
-      (await anonymous.post('/admin/users', { intent: 'invite', email: 'x@example.org', locale: 'en', role_admin: 'on' })).headers.get('location')
-    ).toMatch(/^\/login/)
+    expect((await anonymous.post('/admin/users', { intent: 'invite', email: 'x@example.org', locale: 'en', role_admin: 'on' })).headers.get('location')).toMatch(/^\/login/)
     expect(sql(demo, "select count(*) as n from staff_invitations where email = 'x@example.org'")[0]!.n).toBe(0)
   })
 })

@@ -30,7 +30,12 @@ describe('configuration export and import', () => {
     expect(res.status).toBe(200)
     expect(res.headers.get('content-disposition')).toMatch(/attachment; filename="plaza-configuration-\d{4}-\d\d-\d\d\.json"/)
     const text = await res.text()
-    const doc = JSON.parse(text) as { format: string; version: number; services: { departments: Array<{ slug: string; name: Record<string, string> }>; categories: Array<{ code: string; questions: unknown[] }>; routes: unknown[] }; city: { settings: Record<string, unknown> } }
+    const doc = JSON.parse(text) as {
+      format: string
+      version: number
+      services: { departments: Array<{ slug: string; name: Record<string, string> }>; categories: Array<{ code: string; questions: unknown[] }>; routes: unknown[] }
+      city: { settings: Record<string, unknown> }
+    }
     expect(doc.format).toBe('plaza-configuration')
     expect(doc.version).toBe(1)
     expect(doc.services.departments.length).toBeGreaterThan(2)
@@ -51,7 +56,11 @@ describe('configuration export and import', () => {
   it('previews the changes of an uploaded document, applies them in one go, and refuses a second apply', async () => {
     const admin = await as('admin@valmera.example')
     const doc = (await (await admin.get('/admin/configuration.json')).json()) as {
-      services: { departments: Array<Record<string, unknown>>; categories: Array<{ code: string; name: Record<string, string> }>; routes: Array<{ category: string; department: string; area: string | null }> }
+      services: {
+        departments: Array<Record<string, unknown>>
+        categories: Array<{ code: string; name: Record<string, string> }>
+        routes: Array<{ category: string; department: string; area: string | null }>
+      }
       city: { settings: Record<string, unknown> }
     }
     doc.services.departments.push({ slug: 'water-company', name: { en: 'Lume Water Company', es: 'Aguas del Lume', fr: 'Eaux de la Lume' }, email: 'reports@water.example.org', phone: null })
@@ -80,7 +89,9 @@ describe('configuration export and import', () => {
     expect(JSON.parse(db.prepare(`select name from report_categories where code = ?`).pluck().get(category.code) as string).es).toBe('Nombre importado')
     expect(
       db
-        .prepare(`select d.slug from category_routes r join departments d on d.id = r.department_id join report_categories c on c.id = r.category_id join areas a on a.id = r.area_id where c.code = ? and a.slug = 'ribera-nord'`)
+        .prepare(
+          `select d.slug from category_routes r join departments d on d.id = r.department_id join report_categories c on c.id = r.category_id join areas a on a.id = r.area_id where c.code = ? and a.slug = 'ribera-nord'`,
+        )
         .pluck()
         .get(category.code),
     ).toBe('water-company')
@@ -101,7 +112,10 @@ describe('configuration export and import', () => {
     const other = await upload(admin, JSON.stringify({ format: 'something-else' }))
     expect(other.status).toBe(400)
     expect(await other.text()).toContain('This is not a Plaza configuration file.')
-    const doc = (await (await admin.get('/admin/configuration.json')).json()) as { services: { routes: Array<{ category: string; department: string; area: string | null }> }; city: { settings: Record<string, unknown> } }
+    const doc = (await (await admin.get('/admin/configuration.json')).json()) as {
+      services: { routes: Array<{ category: string; department: string; area: string | null }> }
+      city: { settings: Record<string, unknown> }
+    }
     doc.services.routes.push({ category: 'pothole', department: 'no-such-department', area: null })
     doc.city.settings.PETITION_RESPONSE_THRESHOLD = 50_000
     doc.city.settings.PETITION_DEBATE_THRESHOLD = 10_000
@@ -115,7 +129,7 @@ describe('configuration export and import', () => {
     expect(await empty.text()).toContain('Choose a configuration file to upload.')
   })
 
-  it('imports a geography with the rest: a renamed district is listed and applied; a broken one is refused with the geo check\'s message', async () => {
+  it("imports a geography with the rest: a renamed district is listed and applied; a broken one is refused with the geo check's message", async () => {
     const admin = await as('admin@valmera.example')
     type Doc = { areas: Array<{ depth: number; areas: Array<{ code: string; names: Record<string, string>; parent: string | null; geometry: { type: string; coordinates: unknown } }> }> }
     const doc = (await (await admin.get('/admin/configuration.json')).json()) as Doc

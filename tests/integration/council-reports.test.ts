@@ -192,7 +192,10 @@ describe('triage over HTTP', () => {
     expect(res.headers.get('content-type')).toContain('text/csv')
     expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="reports-council-all-\d{4}-\d{2}-\d{2}\.csv"$/)
     const text = await res.text()
-    const lines = text.replace(/^\ufeff/, '').trimEnd().split('\r\n')
+    const lines = text
+      .replace(/^\ufeff/, '')
+      .trimEnd()
+      .split('\r\n')
     expect(lines[0]).toBe('id,title,category,department,state,kind,priority,area,district,created,confirmed,first_response,fixed,closed,supports,lat,lng,url')
     const total = one<{ n: number }>('select count(*) as n from reports where department_id = ?', department('roads')).n
     // Titles have no line breaks in the demo city: one line per report.
@@ -203,7 +206,13 @@ describe('triage over HTTP', () => {
 
   it('keeps response templates per department', async () => {
     const roads = await as('roads')
-    const created = await roads.post('/council/templates', { intent: 'create', title: 'Crew booked', text: 'A crew is booked for this repair.', department: String(department('roads')), autoState: '' })
+    const created = await roads.post('/council/templates', {
+      intent: 'create',
+      title: 'Crew booked',
+      text: 'A crew is booked for this repair.',
+      department: String(department('roads')),
+      autoState: '',
+    })
     expect(created.status).toBe(302)
     expect(created.headers.get('location')).toBe('/council/templates?saved=created')
     const foreign = await roads.post('/council/templates', { intent: 'create', title: 'Not mine', text: 'x', department: String(department('street-lighting')), autoState: '' })

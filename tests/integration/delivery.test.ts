@@ -54,7 +54,8 @@ async function until<T>(what: string, probe: () => T | undefined | null | false 
   for (;;) {
     const value = await probe()
     if (value) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; deliveries: ${JSON.stringify(new SQLite(city.databasePath, { readonly: true }).prepare('select * from report_deliveries').all())}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}; deliveries: ${JSON.stringify(new SQLite(city.databasePath, { readonly: true }).prepare('select * from report_deliveries').all())}`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }
@@ -127,10 +128,17 @@ describe('/admin/delivery', () => {
 
   it('explains a missing endpoint next to the field and keeps what was typed', async () => {
     const admin = await as(city, 'admin')
-    const res = await admin.post('/admin/delivery', { intent: 'method', departmentId: departmentId(city, 'roads'), method: 'open311', enabled: 'on', jurisdictionId: 'roads.example', serviceCodes: 'pothole = PH01\nnot a line' })
+    const res = await admin.post('/admin/delivery', {
+      intent: 'method',
+      departmentId: departmentId(city, 'roads'),
+      method: 'open311',
+      enabled: 'on',
+      jurisdictionId: 'roads.example',
+      serviceCodes: 'pothole = PH01\nnot a line',
+    })
     expect(res.status).toBe(400)
     const html = await res.text()
-    expect(html).toContain("Enter the body&#x27;s Open311 endpoint.")
+    expect(html).toContain('Enter the body&#x27;s Open311 endpoint.')
     expect(html).toContain('Write one &quot;category = service_code&quot; per line.')
     expect(html).toContain('value="roads.example"')
   })
@@ -142,14 +150,25 @@ describe('delivery as an Open311 client to a second Plaza', () => {
   beforeAll(async () => {
     const officeKey = await issueKey(office, { name: 'Valmera city Plaza', trusted: 'on' })
     const admin = await as(city, 'admin')
-    const res = await admin.post('/admin/delivery', { intent: 'method', departmentId: departmentId(city, 'roads'), method: 'open311', enabled: 'on', endpoint: `${office.url}/open311/v2`, apiKey: officeKey, serviceCodes: '' })
+    const res = await admin.post('/admin/delivery', {
+      intent: 'method',
+      departmentId: departmentId(city, 'roads'),
+      method: 'open311',
+      enabled: 'on',
+      endpoint: `${office.url}/open311/v2`,
+      apiKey: officeKey,
+      serviceCodes: '',
+    })
     expect(res.status).toBe(200)
     expect(await res.text()).toContain('Saved how Roads and pavements receives reports.')
   })
 
   it('POSTs the report to the back office and keeps its id', async () => {
     reportId = await fileReport('pothole', 'Pothole by the school gate', { 'attribute[depth]': 'deep', email: 'parent@example.org', first_name: 'Marta' })
-    const sent = await until('the delivery', () => one<{ status: string; external_id: string | null } | undefined>(city, 'select status, external_id from report_deliveries where report_id = ?', reportId)?.external_id)
+    const sent = await until(
+      'the delivery',
+      () => one<{ status: string; external_id: string | null } | undefined>(city, 'select status, external_id from report_deliveries where report_id = ?', reportId)?.external_id,
+    )
     externalId = sent
     const there = (await (await fetch(`${office.url}/open311/v2/requests/${externalId}.json`)).json()) as Array<Record<string, unknown>>
     expect(there[0]).toMatchObject({ service_code: 'pothole', status: 'open' })
@@ -165,7 +184,14 @@ describe('delivery as an Open311 client to a second Plaza', () => {
     const staff = await issueKey(office, { name: 'Roads CRM', departmentId: departmentId(office, 'roads'), mayUpdate: 'on' })
     const res = await fetch(`${office.url}/open311/v2/servicerequestupdates.json`, {
       method: 'POST',
-      body: new URLSearchParams({ api_key: staff, service_request_id: externalId, update_id: 'crm-77', status: 'ACTION_SCHEDULED', updated_datetime: new Date().toISOString(), description: 'Crew booked for Monday.' }),
+      body: new URLSearchParams({
+        api_key: staff,
+        service_request_id: externalId,
+        update_id: 'crm-77',
+        status: 'ACTION_SCHEDULED',
+        updated_datetime: new Date().toISOString(),
+        description: 'Crew booked for Monday.',
+      }),
     })
     expect(res.status).toBe(200)
     await until('the update in the city', () => one<{ state: string }>(city, 'select state from reports where id = ?', reportId).state === 'action_scheduled')
@@ -182,7 +208,14 @@ describe('delivery by e-mail, with replies through Plaza’s SMTP endpoint', () 
   let replyTo: string
   beforeAll(async () => {
     const admin = await as(city, 'admin')
-    const res = await admin.post('/admin/delivery', { intent: 'method', departmentId: departmentId(city, 'water'), method: 'email', enabled: 'on', email: 'reports@water-company.example', serviceCodes: '' })
+    const res = await admin.post('/admin/delivery', {
+      intent: 'method',
+      departmentId: departmentId(city, 'water'),
+      method: 'email',
+      enabled: 'on',
+      email: 'reports@water-company.example',
+      serviceCodes: '',
+    })
     expect(res.status).toBe(200)
   })
 
@@ -205,7 +238,10 @@ describe('delivery by e-mail, with replies through Plaza’s SMTP endpoint', () 
       subject: `Re: Report ${reportId}`,
       text: 'Cleared this afternoon, thank you.\n\nOn Mon, 7 Dec 2026, Plaza wrote:\n> Drain blocked with leaves',
     })
-    await until('the reply in the timeline', () => one<{ n: number }>(city, `select count(*) as n from report_updates where report_id = ? and source = 'email' and text = 'Cleared this afternoon, thank you.'`, reportId).n === 1)
+    await until(
+      'the reply in the timeline',
+      () => one<{ n: number }>(city, `select count(*) as n from report_updates where report_id = ? and source = 'email' and text = 'Cleared this afternoon, thank you.'`, reportId).n === 1,
+    )
     const page = await (await fetch(`${city.url}/reports/${reportId}?reply`, { headers: { 'accept-language': 'en' } })).text()
     expect(page).toContain('Cleared this afternoon, thank you.')
     expect(page).not.toContain('&gt; Drain blocked')
@@ -219,7 +255,19 @@ describe('a body whose server fails', () => {
   it('is retried with back-off and listed as unsent until it answers, then sent once', async () => {
     const admin = await as(city, 'admin')
     flakyFailUntil = 1_000_000
-    expect((await admin.post('/admin/delivery', { intent: 'method', departmentId: departmentId(city, 'parks'), method: 'open311', enabled: 'on', endpoint: flakyUrl, apiKey: 'their-key', serviceCodes: 'fallen-tree = TREE' })).status).toBe(200)
+    expect(
+      (
+        await admin.post('/admin/delivery', {
+          intent: 'method',
+          departmentId: departmentId(city, 'parks'),
+          method: 'open311',
+          enabled: 'on',
+          endpoint: flakyUrl,
+          apiKey: 'their-key',
+          serviceCodes: 'fallen-tree = TREE',
+        })
+      ).status,
+    ).toBe(200)
     const reportId = await fileReport('fallen-tree', 'A fallen tree blocks the path')
     await until('two failed attempts', () => one<{ attempts: number }>(city, 'select attempts from report_deliveries where report_id = ?', reportId).attempts >= 2)
     const row = one<{ status: string; last_error: string; next_attempt_at: string }>(city, 'select status, last_error, next_attempt_at from report_deliveries where report_id = ?', reportId)
@@ -236,7 +284,10 @@ describe('a body whose server fails', () => {
     // An administrator need not wait: "Send again" tries at once.
     const resend = await admin.post('/admin/delivery', { intent: 'resend', reportId: String(reportId) })
     expect(resend.status).toBe(200)
-    const sent = await until('the delivery', () => one<{ status: string; external_id: string | null }>(city, 'select status, external_id from report_deliveries where report_id = ?', reportId).status === 'sent')
+    const sent = await until(
+      'the delivery',
+      () => one<{ status: string; external_id: string | null }>(city, 'select status, external_id from report_deliveries where report_id = ?', reportId).status === 'sent',
+    )
     expect(sent).toBe(true)
     const successes = flakyCalls - flakyFailUntil
     expect(successes).toBe(1)

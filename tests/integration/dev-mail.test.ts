@@ -52,8 +52,7 @@ beforeAll(async () => {
 })
 afterAll(() => Promise.all([plaza?.stop(), hidden?.stop()]))
 
-const get = (base: RunningPlaza, path: string, headers: Record<string, string> = {}) =>
-  fetch(base.url + path, { headers: { 'accept-language': 'en', ...headers }, redirect: 'manual' })
+const get = (base: RunningPlaza, path: string, headers: Record<string, string> = {}) => fetch(base.url + path, { headers: { 'accept-language': 'en', ...headers }, redirect: 'manual' })
 
 describe('/dev/mail', () => {
   it('lists the outbox newest first, with a note that nothing is sent without MAIL_URL', async () => {
@@ -165,7 +164,9 @@ describe('a real installation (NODE_ENV=production, no demo) without MAIL_URL', 
   it('the demo site (production, the seeded demo city) shows it, with its banner, and says so at start-up', async () => {
     const demo = await startPlaza({ NODE_ENV: 'production' })
     try {
-      expect(demo.logs.map((l) => String(l.msg))).toContainEqual(expect.stringMatching(/^This is the demo site: e-mails, with their confirmation and password-reset links, are shown to anyone at \/dev\/mail/))
+      expect(demo.logs.map((l) => String(l.msg))).toContainEqual(
+        expect.stringMatching(/^This is the demo site: e-mails, with their confirmation and password-reset links, are shown to anyone at \/dev\/mail/),
+      )
       expect((await get(demo, '/dev/mail')).status).toBe(200)
       expect(await (await get(demo, '/signup')).text()).toContain('href="/dev/mail"')
     } finally {
@@ -179,9 +180,7 @@ describe('a server with MAIL_URL', () => {
     const smtp = await startSmtpTestServer()
     const sending = await startPlaza({ MAIL_URL: smtp.url, MAIL_FROM: 'Plaza Valmera <plaza@valmera.example>', DEV_MAIL: 'true' })
     try {
-      const [id] = await queue(sending.databasePath, [
-        { kind: 'account.confirm', to: 'bo@example.org', subject: 'Delivered by the server', text: 'Hello https://valmera.example/x' },
-      ])
+      const [id] = await queue(sending.databasePath, [{ kind: 'account.confirm', to: 'bo@example.org', subject: 'Delivered by the server', text: 'Hello https://valmera.example/x' }])
       // The worker polls the outbox (every 5 s) — the mail arrives at the SMTP server.
       const [received] = await smtp.waitFor(1, 30_000)
       expect(received!.subject).toBe('Delivered by the server')

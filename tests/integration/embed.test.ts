@@ -83,7 +83,12 @@ describe('frame-ancestors per route', () => {
     expect(remove.status).toBe(200)
     expect(frameAncestors(await fetch(`${plaza.url}/embed/reports?area=sant-roc`))).toBe("'self' http://127.0.0.1:8081")
     // Audited: who, what, before/after.
-    const audit = db().prepare(`select action, actor_id, before, after from audit_log where target_kind = 'embed_site' order by id`).all() as Array<{ action: string; actor_id: number; before: string | null; after: string | null }>
+    const audit = db().prepare(`select action, actor_id, before, after from audit_log where target_kind = 'embed_site' order by id`).all() as Array<{
+      action: string
+      actor_id: number
+      before: string | null
+      after: string | null
+    }>
     expect(audit.map((a) => a.action)).toEqual(['embed.site.add', 'embed.site.add', 'embed.site.remove'])
     expect(JSON.parse(audit[2]!.before!)).toMatchObject({ origin: 'https://news.valmera.example' })
     expect(audit.every((a) => a.actor_id > 0)).toBe(true)
@@ -148,17 +153,26 @@ describe('the /embed admin page', () => {
   it('never answers 500 and never stores a bad origin, whatever is posted (fuzzed)', async () => {
     const admin = await as('admin')
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string({ maxLength: 80 }), fc.webUrl(), fc.constantFrom('https://', 'http://[::1', 'https://a..b', 'https://x.example;a', 'data:text/html,x')), fc.string({ maxLength: 50 }), async (origin, note) => {
-        const res = await admin.post('/embed', { intent: 'add', origin, note })
-        expect([200, 400, 409]).toContain(res.status)
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.string({ maxLength: 80 }), fc.webUrl(), fc.constantFrom('https://', 'http://[::1', 'https://a..b', 'https://x.example;a', 'data:text/html,x')),
+        fc.string({ maxLength: 50 }),
+        async (origin, note) => {
+          const res = await admin.post('/embed', { intent: 'add', origin, note })
+          expect([200, 400, 409]).toContain(res.status)
+        },
+      ),
       { numRuns: 60 },
     )
     const stored = db().prepare(`select origin from embed_sites`).all() as Array<{ origin: string }>
     for (const { origin } of stored) expect(origin).toMatch(/^https?:\/\/[a-z0-9.[\]:-]+$/)
     // The CSP stays one well-formed header whatever was stored.
     const csp = (await fetch(`${plaza.url}/embed/reports`)).headers.get('content-security-policy')!
-    expect(frameAncestors(new Response(null, { headers: { 'content-security-policy': csp } }))!.split(' ').slice(1).every((s) => /^https?:\/\/[^\s;,']+$/.test(s))).toBe(true)
+    expect(
+      frameAncestors(new Response(null, { headers: { 'content-security-policy': csp } }))!
+        .split(' ')
+        .slice(1)
+        .every((s) => /^https?:\/\/[^\s;,']+$/.test(s)),
+    ).toBe(true)
   })
 })
 
@@ -176,7 +190,7 @@ describe('widget pages', () => {
     expect(html).toContain("type: 'plaza:resize'")
     const again = await fetch(`${plaza.url}/embed/petitions/${ids.openPetition}?lang=es`)
     expect(again.headers.get('x-plaza-cache')).toBe('hit')
-    expect((await (await fetch(`${plaza.url}/embed/petitions/${ids.openPetition}?lang=fr`)).text())).toContain('Signer cette pétition')
+    expect(await (await fetch(`${plaza.url}/embed/petitions/${ids.openPetition}?lang=fr`)).text()).toContain('Signer cette pétition')
   })
 
   it('shows a proposal with its supports, the latest reports of an area and the map with its picture', async () => {
@@ -287,7 +301,14 @@ describe('the report form widget', () => {
     const visitor = new Visitor(plaza.url, { 'accept-language': 'en' })
     const form = () => {
       const f = new FormData()
-      for (const [k, v] of Object.entries({ category: 'pothole', title: 'Widget pothole at the corner', description: 'Reported from the city website widget.', name: 'Widget Person', email: 'widget.person@example.org' })) f.append(k, v)
+      for (const [k, v] of Object.entries({
+        category: 'pothole',
+        title: 'Widget pothole at the corner',
+        description: 'Reported from the city website widget.',
+        name: 'Widget Person',
+        email: 'widget.person@example.org',
+      }))
+        f.append(k, v)
       return f
     }
     // The category asks a question: the form comes back with it, everything typed kept.
@@ -308,7 +329,12 @@ describe('the report form widget', () => {
     expect(status).toBe(302)
     const sent = await (await fetch(`${plaza.url}/embed/report-form?area=sant-roc&lang=en&sent=1`)).text()
     expect(sent).toContain('Check your e-mail')
-    const row = db().prepare(`select id, state_kind, reporter_email, source from reports where title = ?`).get('Widget pothole at the corner') as { id: number; state_kind: string; reporter_email: string; source: string }
+    const row = db().prepare(`select id, state_kind, reporter_email, source from reports where title = ?`).get('Widget pothole at the corner') as {
+      id: number
+      state_kind: string
+      reporter_email: string
+      source: string
+    }
     expect(row).toMatchObject({ state_kind: 'unconfirmed', reporter_email: 'widget.person@example.org', source: 'web' })
     const mail = await smtp.waitFor('widget.person@example.org')
     // The link shows a button; the button POSTs (issue 18).
@@ -322,22 +348,38 @@ describe('the report form widget', () => {
   it('passes the CSRF check only from Plaza itself (the frame document), and keeps bad input as a 400', async () => {
     const foreign = await fetch(`${plaza.url}/embed/report-form?area=sant-roc`, { method: 'POST', body: new URLSearchParams({ title: 'x' }), headers: { origin: 'https://news.valmera.example' } })
     expect(foreign.status).toBe(403)
-    const bad = await new Visitor(plaza.url, { 'accept-language': 'en' }).post('/embed/report-form?area=sant-roc', { category: 'pothole', title: 'ab', description: 'short', name: '', email: 'not-an-email' })
+    const bad = await new Visitor(plaza.url, { 'accept-language': 'en' }).post('/embed/report-form?area=sant-roc', {
+      category: 'pothole',
+      title: 'ab',
+      description: 'short',
+      name: '',
+      email: 'not-an-email',
+    })
     expect(bad.status).toBe(400)
     const html = await bad.text()
     expect(html).toContain('field-email-error')
     expect(html).toContain('value="ab"')
-    const spam = await new Visitor(plaza.url).post('/embed/report-form?area=sant-roc', { category: 'pothole', title: 'Spam title', description: 'Spam description here', name: 'Bot', email: 'bot@example.org', website_url: 'http://spam' })
+    const spam = await new Visitor(plaza.url).post('/embed/report-form?area=sant-roc', {
+      category: 'pothole',
+      title: 'Spam title',
+      description: 'Spam description here',
+      name: 'Bot',
+      email: 'bot@example.org',
+      website_url: 'http://spam',
+    })
     expect(spam.status).toBe(400)
   })
 
   it('never answers 500 to any input (fuzzed)', async () => {
     const v = new Visitor(plaza.url)
     await fc.assert(
-      fc.asyncProperty(fc.dictionary(fc.constantFrom('category', 'title', 'description', 'name', 'email', 'address', 'photoRef', 'attribute[depth]'), fc.string({ maxLength: 300 })), async (fields) => {
-        const res = await v.post('/embed/report-form?area=sant-roc', fields)
-        expect(res.status).toBeLessThan(500)
-      }),
+      fc.asyncProperty(
+        fc.dictionary(fc.constantFrom('category', 'title', 'description', 'name', 'email', 'address', 'photoRef', 'attribute[depth]'), fc.string({ maxLength: 300 })),
+        async (fields) => {
+          const res = await v.post('/embed/report-form?area=sant-roc', fields)
+          expect(res.status).toBeLessThan(500)
+        },
+      ),
       { numRuns: 40 },
     )
   })

@@ -118,7 +118,12 @@ beforeAll(async () => {
   const at = new Date().toISOString()
   await database().write(async (trx) => {
     // Four published proposals: one public in the neighbourhood with the category, one draft, one hidden, one elsewhere.
-    const set = (id: number, title: string, values: Record<string, unknown>) => trx.updateTable('proposals').set({ title, published_at: at, ...values }).where('id', '=', id).execute()
+    const set = (id: number, title: string, values: Record<string, unknown>) =>
+      trx
+        .updateTable('proposals')
+        .set({ title, published_at: at, ...values })
+        .where('id', '=', id)
+        .execute()
     ;[ids.publicProposal, ids.draftProposal, ids.hiddenProposal, ids.otherProposal] = proposals.map((p) => p.id) as [number, number, number, number]
     await set(ids.publicProposal, `${tag} proposal <public> & “quoted”`, { area_id: hood.id, district_id: district.id, category_id: cat.id })
     await set(ids.draftProposal, `${tag} proposal draft`, { state: 'draft', area_id: hood.id, district_id: district.id, category_id: cat.id })
@@ -126,12 +131,21 @@ beforeAll(async () => {
     await set(ids.otherProposal, `${tag} proposal elsewhere`, { area_id: otherHood.id, district_id: o.parent_id, category_id: null })
     // Petitions: one open in the neighbourhood to the department, one hidden, one elsewhere; the demo's non-public ones get a tag too.
     ;[ids.openPetition, ids.hiddenPetition, ids.otherPetition] = open.map((p) => p.id) as [number, number, number]
-    const setP = (id: number, title: string, values: Record<string, unknown>) => trx.updateTable('petitions').set({ title, opened_at: at, ...values }).where('id', '=', id).execute()
+    const setP = (id: number, title: string, values: Record<string, unknown>) =>
+      trx
+        .updateTable('petitions')
+        .set({ title, opened_at: at, ...values })
+        .where('id', '=', id)
+        .execute()
     await setP(ids.openPetition, `${tag} petition open`, { area_id: hood.id, target_kind: 'department', target_department_id: dep.id })
     await setP(ids.hiddenPetition, `${tag} petition hidden`, { state: 'hidden', area_id: hood.id, target_kind: 'department', target_department_id: dep.id })
     await setP(ids.otherPetition, `${tag} petition elsewhere`, { area_id: otherHood.id, target_kind: 'department', target_department_id: other.id })
     for (const p of petitions.filter((x) => !['open', 'closed', 'hidden'].includes(x.state))) {
-      await trx.updateTable('petitions').set({ title: `${tag} petition ${p.state} ${p.id}`, area_id: hood.id, target_kind: 'department', target_department_id: dep.id }).where('id', '=', p.id).execute()
+      await trx
+        .updateTable('petitions')
+        .set({ title: `${tag} petition ${p.state} ${p.id}`, area_id: hood.id, target_kind: 'department', target_department_id: dep.id })
+        .where('id', '=', p.id)
+        .execute()
       excluded.push(`${tag} petition ${p.state} ${p.id}`)
     }
   })

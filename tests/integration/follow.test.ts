@@ -240,7 +240,7 @@ describe('following by e-mail', () => {
     // Someone else's id: 404, nothing changes.
     expect((await citizen.post('/account/subscriptions', { id: ids[0]!, intent: 'stop' })).status).toBe(404)
     expect((await citizen.post('/account/subscriptions', { id: ids[0]!, intent: 'mode', mode: 'daily' })).status).toBe(404)
-    const mode = async () => (await db().selectFrom('subscriptions').select(['mode', 'unsubscribed_at']).where('id', '=', Number(ids[0])).executeTakeFirstOrThrow())
+    const mode = async () => await db().selectFrom('subscriptions').select(['mode', 'unsubscribed_at']).where('id', '=', Number(ids[0])).executeTakeFirstOrThrow()
     expect(await mode()).toEqual({ mode: 'immediate', unsubscribed_at: null })
     expect((await resident.post('/account/subscriptions', { id: ids[0]!, intent: 'mode', mode: 'daily' })).status).toBe(200)
     expect((await mode()).mode).toBe('daily')
@@ -267,7 +267,11 @@ describe('following by e-mail', () => {
       }),
       { numRuns: 120 },
     )
-    for (const [type, payload] of [['multipart/form-data; boundary=x', 'garbage'], ['application/x-www-form-urlencoded', '%E0%A4%A'], ['application/json', '{"email":1}']] as const) {
+    for (const [type, payload] of [
+      ['multipart/form-data; boundary=x', 'garbage'],
+      ['application/x-www-form-urlencoded', '%E0%A4%A'],
+      ['application/json', '{"email":1}'],
+    ] as const) {
       const res = await fetch(`${plaza.url}/follow`, { method: 'POST', body: payload, headers: { origin: plaza.url, 'content-type': type }, redirect: 'manual' })
       expect(res.status, type).toBeLessThan(500)
       const unsub = await fetch(`${plaza.url}/follow/unsubscribe/s1.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`, { method: 'POST', body: payload, headers: { 'content-type': type } })
@@ -275,30 +279,34 @@ describe('following by e-mail', () => {
     }
   }, 120_000)
 
-  it.each([['AREA'], ['/follow?kind=vote&id=VOTE'], ['UNSUBSCRIBE'], ['/follow/confirm/nosuchtokenaaaaaaaaaaaa'], ['/account/subscriptions']])('%s passes axe', async (which) => {
-    browser ??= await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-    })
-    let target = which.replace('VOTE', String(t.vote))
-    if (which === 'AREA') target = `/areas/${areaSlug}?followed=pending`
-    if (which === 'UNSUBSCRIBE') {
-      const row = await db().selectFrom('subscriptions').select('id').where('confirmed_at', 'is not', null).orderBy('id').executeTakeFirstOrThrow()
-      target = `/follow/unsubscribe/${unsubscribeToken(await secretKey(), row.id)}`
-    }
-    const context = await browser.newContext({ locale: 'en-GB' })
-    if (which === '/account/subscriptions') {
-      const v = await login('resident')
-      await v.post('/follow', followFields('vote', 'resident@valmera.example', 'daily'))
-      await context.addCookies([...v.cookies].map(([name, value]) => ({ name, value, url: plaza.url })))
-    }
-    const page = await context.newPage()
-    const res = await page.goto(plaza.url + target)
-    expect(res?.status(), target).toBeLessThan(which.includes('confirm') ? 500 : 400)
-    if (which === '/account/subscriptions') expect(await page.locator('[data-subscription]').count()).toBeGreaterThan(0)
-    else if (!which.includes('confirm')) expect(await page.locator('form').count()).toBeGreaterThan(0)
-    const results = await new AxeBuilder({ page }).exclude('.demo-banner').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
-    expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
-    await context.close()
-  }, 60_000)
+  it.each([['AREA'], ['/follow?kind=vote&id=VOTE'], ['UNSUBSCRIBE'], ['/follow/confirm/nosuchtokenaaaaaaaaaaaa'], ['/account/subscriptions']])(
+    '%s passes axe',
+    async (which) => {
+      browser ??= await chromium.launch({
+        executablePath: '/usr/bin/chromium',
+        args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+      })
+      let target = which.replace('VOTE', String(t.vote))
+      if (which === 'AREA') target = `/areas/${areaSlug}?followed=pending`
+      if (which === 'UNSUBSCRIBE') {
+        const row = await db().selectFrom('subscriptions').select('id').where('confirmed_at', 'is not', null).orderBy('id').executeTakeFirstOrThrow()
+        target = `/follow/unsubscribe/${unsubscribeToken(await secretKey(), row.id)}`
+      }
+      const context = await browser.newContext({ locale: 'en-GB' })
+      if (which === '/account/subscriptions') {
+        const v = await login('resident')
+        await v.post('/follow', followFields('vote', 'resident@valmera.example', 'daily'))
+        await context.addCookies([...v.cookies].map(([name, value]) => ({ name, value, url: plaza.url })))
+      }
+      const page = await context.newPage()
+      const res = await page.goto(plaza.url + target)
+      expect(res?.status(), target).toBeLessThan(which.includes('confirm') ? 500 : 400)
+      if (which === '/account/subscriptions') expect(await page.locator('[data-subscription]').count()).toBeGreaterThan(0)
+      else if (!which.includes('confirm')) expect(await page.locator('form').count()).toBeGreaterThan(0)
+      const results = await new AxeBuilder({ page }).exclude('.demo-banner').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
+      expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
+      await context.close()
+    },
+    60_000,
+  )
 })

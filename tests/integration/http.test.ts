@@ -20,7 +20,7 @@ const post = (path: string, body: Record<string, string>, headers: Record<string
   })
 
 describe('start-up', () => {
-  it('serves the demo city from a copy of the run\'s template, without migrating or seeding it again', async () => {
+  it("serves the demo city from a copy of the run's template, without migrating or seeding it again", async () => {
     const res = await get('/')
     expect(res.status).toBe(200)
     const html = await res.text()
@@ -36,7 +36,12 @@ describe('start-up', () => {
   it('stops with one line naming a bad variable', async () => {
     const { code, output } = await runStartExpectingExit({ PORT: 'eighty' })
     expect(code).toBe(1)
-    expect(output.trim().split('\n').filter((l) => !l.includes('npm warn'))).toEqual(['Invalid configuration: PORT must be a whole number from 1 to 65535 (got "eighty")'])
+    expect(
+      output
+        .trim()
+        .split('\n')
+        .filter((l) => !l.includes('npm warn')),
+    ).toEqual(['Invalid configuration: PORT must be a whole number from 1 to 65535 (got "eighty")'])
   })
 })
 
@@ -44,7 +49,11 @@ describe('configuration errors name the variable, in one line, and never print a
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-config-'))
   const notSqlite = path.join(dir, 'notes.sqlite')
   fs.writeFileSync(notSqlite, 'these are notes, not a database')
-  const lines = (output: string) => output.trim().split('\n').filter((l) => l.trim() !== '' && !l.includes('npm warn'))
+  const lines = (output: string) =>
+    output
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.includes('npm warn'))
 
   it.each([
     [{ SECRET_KEY: 'my-short-secret' }, /^Invalid configuration: SECRET_KEY must be at least 32 characters/, 'my-short-secret'],
@@ -89,8 +98,11 @@ describe('the test harness (tests/support/server.ts)', () => {
     const elsewhere = await freePort()
     const giveUp = new AbortController()
     const serving = (async () => {
-      for (let answered = 0; answered < 2 && !giveUp.signal.aborted; ) {
-        const ok = await fetch(`http://127.0.0.1:${elsewhere}/healthz`, { headers: { connection: 'close' } }).then((r) => r.ok, () => false)
+      for (let answered = 0; answered < 2 && !giveUp.signal.aborted;) {
+        const ok = await fetch(`http://127.0.0.1:${elsewhere}/healthz`, { headers: { connection: 'close' } }).then(
+          (r) => r.ok,
+          () => false,
+        )
         answered = ok ? answered + 1 : 0
         await new Promise((r) => setTimeout(r, 100))
       }

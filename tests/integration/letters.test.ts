@@ -53,12 +53,26 @@ const unique = () => Math.random().toString(36).slice(2, 9)
 const letterBody = (n: string) => `The bus stop at the corner of my street (${n}) has had no shelter for a year. Older neighbours wait in the rain. Could the council put it back, and tell us when?`
 
 function letterForm(fields: Record<string, string>, repIds: number[]) {
-  const form = new URLSearchParams({ area: 'ribera-nord', name: 'Ana Ruiz', email: `ana.${unique()}@example.org`, address: 'Carrer Major 12, 08001 Valmera', subject: 'Bus shelter', body: letterBody(unique()), intent: 'send', ...fields })
+  const form = new URLSearchParams({
+    area: 'ribera-nord',
+    name: 'Ana Ruiz',
+    email: `ana.${unique()}@example.org`,
+    address: 'Carrer Major 12, 08001 Valmera',
+    subject: 'Bus shelter',
+    body: letterBody(unique()),
+    intent: 'send',
+    ...fields,
+  })
   for (const id of repIds) form.append('rep', String(id))
   return form
 }
 async function post(v: Visitor, path: string, form: URLSearchParams) {
-  return fetch(plaza.url + path, { method: 'POST', body: form, redirect: 'manual', headers: { ...v.headers, origin: plaza.url, accept: 'text/html', ...(v.cookies.size ? { cookie: v.cookieHeader() } : {}) } })
+  return fetch(plaza.url + path, {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+    headers: { ...v.headers, origin: plaza.url, accept: 'text/html', ...(v.cookies.size ? { cookie: v.cookieHeader() } : {}) },
+  })
 }
 const mailTo = (to: string, subject?: RegExp) => async () => {
   for (let i = 0; i < 200; i++) {
@@ -210,7 +224,8 @@ describe('abuse checks over HTTP', () => {
   })
 
   it('holds a campaign letter (telling the sender, suggesting a petition), lets a different one pass; an administrator releases or rejects', async () => {
-    const text = 'Residents of Valmera demand that the council stop the felling of the plane trees on the river promenade immediately, commission an independent study of their health, and publish it before any decision is taken about them.'
+    const text =
+      'Residents of Valmera demand that the council stop the felling of the plane trees on the river promenade immediately, commission an independent study of their health, and publish it before any decision is taken about them.'
     const statuses: string[] = []
     for (let i = 0; i < 5; i++) {
       const email = `tree.${i}.${unique()}@example.org`

@@ -4,17 +4,7 @@ import { database, migrateOrThrow } from '../../app/lib/db.server'
 import { seedDemo } from '../../db/seed/index'
 import { areasContaining, forgetAreaGeometries } from '../../app/modules/geo/lookup.server'
 import { interiorPoint, polygonsOf, type AreaGeometry, type Position } from '../../app/modules/geo/geometry'
-import {
-  areaCounts,
-  forgetKinds,
-  moveItem,
-  placeItem,
-  rebuildMapSummaries,
-  registerKind,
-  removeItem,
-  setItemVisible,
-  updateItem,
-} from '../../app/modules/geo/map-index.server'
+import { areaCounts, forgetKinds, moveItem, placeItem, rebuildMapSummaries, registerKind, removeItem, setItemVisible, updateItem } from '../../app/modules/geo/map-index.server'
 import { mapFeatures, parseFeaturesQuery, type FeaturesQuery } from '../../app/modules/geo/features.server'
 import { resolveLocation } from '../../app/modules/geo/location.server'
 
@@ -67,7 +57,11 @@ describe('areasContaining', () => {
   it('puts every point of every shared border in exactly one neighbourhood', async () => {
     const neighbourhoods = areas.filter((a) => a.level === 'neighbourhood')
     const edges = new Map<string, string>()
-    const key = (a: Position, b: Position) => [a, b].map((p) => p.join(',')).sort().join('|')
+    const key = (a: Position, b: Position) =>
+      [a, b]
+        .map((p) => p.join(','))
+        .sort()
+        .join('|')
     let shared = 0
     for (const n of neighbourhoods) {
       for (const polygon of polygonsOf(n.geometry)) {
@@ -134,7 +128,7 @@ describe('resolveLocation (the picker’s server side)', () => {
 function cityPoints(count: number): Array<{ lat: number; lng: number }> {
   const [w, s, e, n] = [-1.58, 41.31, -1.46, 41.39]
   let seed = 42
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31)
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31
   return Array.from({ length: count }, () => ({ lng: w + (e - w) * random(), lat: s + (n - s) * random() }))
 }
 
@@ -188,9 +182,7 @@ describe('the map index', () => {
   })
 
   it('refuses an impossible point', async () => {
-    await expect(db().write((trx) => placeItem(trx, { kind: 'test', itemId: 10_000, lat: 91, lng: 0, status: 'open', title: 'x' }))).rejects.toThrow(
-      /invalid point/,
-    )
+    await expect(db().write((trx) => placeItem(trx, { kind: 'test', itemId: 10_000, lat: 91, lng: 0, status: 'open', title: 'x' }))).rejects.toThrow(/invalid point/)
   })
 
   it('counts items per area, hidden ones excluded', async () => {
@@ -238,9 +230,7 @@ describe('the map index', () => {
     const answer = await mapFeatures(query({ bbox: '-1.6,41.29,-1.44,41.41', zoom: '12', ...filter }), kinds)
     const [w, s, e, n] = answer.bbox
     const expected = db()
-      .sqlite.prepare(
-        `select count(*) as n from map_items i where visible = 1 and kind in ('test', 'other') and lng >= ? and lng < ? and lat > ? and lat <= ? and ${condition}`,
-      )
+      .sqlite.prepare(`select count(*) as n from map_items i where visible = 1 and kind in ('test', 'other') and lng >= ? and lng < ? and lat > ? and lat <= ? and ${condition}`)
       .get(w, e, s, n, ...values) as { n: number }
     const sum = answer.features.reduce((acc, f) => acc + (f.properties.cluster ? f.properties.count : 1), 0)
     expect(sum).toBe(expected.n)

@@ -25,9 +25,23 @@ beforeAll(async () => {
   smtp = await startSmtpSink()
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
   const database = new SQLite(plaza.databasePath)
-  database
-    .prepare(`insert into settings (key, value, updated_at) values ('open311.attributes', ?, ?) on conflict (key) do nothing`)
-    .run(JSON.stringify({ pothole: [{ code: 'depth', datatype: 'singlevaluelist', required: true, description: 'How deep is the pothole?', values: [{ key: 'shallow', name: 'Shallow' }, { key: 'deep', name: 'Deep' }] }] }), new Date().toISOString())
+  database.prepare(`insert into settings (key, value, updated_at) values ('open311.attributes', ?, ?) on conflict (key) do nothing`).run(
+    JSON.stringify({
+      pothole: [
+        {
+          code: 'depth',
+          datatype: 'singlevaluelist',
+          required: true,
+          description: 'How deep is the pothole?',
+          values: [
+            { key: 'shallow', name: 'Shallow' },
+            { key: 'deep', name: 'Deep' },
+          ],
+        },
+      ],
+    }),
+    new Date().toISOString(),
+  )
   database.close()
   const html = await (await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)).text()
   point = { lat: /name="lat" value="([^"]+)"/.exec(html)![1]!, long: /name="lng" value="([^"]+)"/.exec(html)![1]! }
@@ -147,7 +161,15 @@ describe('a FixMyStreet client', () => {
       id = r.body[0].service_request_id
     })
     const update = (fields: Record<string, string>) =>
-      post('servicerequestupdates.xml', { api_key: fms, service_request_id: id, updated_datetime: new Date().toISOString(), first_name: 'Rosa', last_name: 'Vidal', email: 'resident@example.org', ...fields })
+      post('servicerequestupdates.xml', {
+        api_key: fms,
+        service_request_id: id,
+        updated_datetime: new Date().toISOString(),
+        first_name: 'Rosa',
+        last_name: 'Vidal',
+        email: 'resident@example.org',
+        ...fields,
+      })
 
     it('stores a citizen update under the name given, once per update_id, and echoes the update_id back', async () => {
       const a = await update({ update_id: 'fms-901', status: 'OPEN', description: 'Still flooded this morning.' })

@@ -25,9 +25,23 @@ beforeAll(async () => {
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
   // The service definitions live in settings (seeded by the demo seed once it calls seedOpen311Attributes).
   const database = new SQLite(plaza.databasePath)
-  database
-    .prepare(`insert into settings (key, value, updated_at) values ('open311.attributes', ?, ?) on conflict (key) do nothing`)
-    .run(JSON.stringify({ pothole: [{ code: 'depth', datatype: 'singlevaluelist', required: true, description: 'How deep is the pothole?', values: [{ key: 'shallow', name: 'Shallow' }, { key: 'deep', name: 'Deep' }] }] }), new Date().toISOString())
+  database.prepare(`insert into settings (key, value, updated_at) values ('open311.attributes', ?, ?) on conflict (key) do nothing`).run(
+    JSON.stringify({
+      pothole: [
+        {
+          code: 'depth',
+          datatype: 'singlevaluelist',
+          required: true,
+          description: 'How deep is the pothole?',
+          values: [
+            { key: 'shallow', name: 'Shallow' },
+            { key: 'deep', name: 'Deep' },
+          ],
+        },
+      ],
+    }),
+    new Date().toISOString(),
+  )
   database.close()
   const html = await (await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)).text()
   point = { lat: /name="lat" value="([^"]+)"/.exec(html)![1]!, long: /name="lng" value="([^"]+)"/.exec(html)![1]! }
@@ -199,7 +213,13 @@ describe('posting service requests', () => {
     expect(r.body[0].service_notice).toBe('Sent to Roads and pavements.')
     const json = await get(`requests/${id}.json`)
     expect(json.body).toHaveLength(1)
-    expect(json.body[0]).toMatchObject({ service_request_id: id, status: 'open', service_code: 'pothole', agency_responsible: 'Roads and pavements', description: 'Deep pothole by the fountain.\nCars swerve around it.' })
+    expect(json.body[0]).toMatchObject({
+      service_request_id: id,
+      status: 'open',
+      service_code: 'pothole',
+      agency_responsible: 'Roads and pavements',
+      description: 'Deep pothole by the fountain.\nCars swerve around it.',
+    })
     const x = await get(`requests/${id}.xml`)
     expect(x.body.service_requests.request[0].service_request_id).toBe(id)
     const listed = await get(`requests.json?service_request_id=${id}`)

@@ -57,10 +57,15 @@ afterAll(async () => {
 describe('open data', () => {
   it('lists every dataset with its row count, columns, formats and licence, and passes axe', async () => {
     const { body } = await text('/data')
-    for (const title of ['Street reports', 'Proposals', 'Voting results', 'Anonymised ballots', 'Petitions', 'Petition signatures by area', 'Representatives and their response rates']) expect(body).toContain(title)
+    for (const title of ['Street reports', 'Proposals', 'Voting results', 'Anonymised ballots', 'Petitions', 'Petition signatures by area', 'Representatives and their response rates'])
+      expect(body).toContain(title)
     for (const f of ['reports.csv', 'reports.json', 'reports.geojson', 'ballots.csv', 'datapackage.json']) expect(body).toContain(`/data/${f}`)
     expect(body).toContain('https://creativecommons.org/licenses/by/4.0/')
-    const publicReports = await database().db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).where('state_kind', 'in', ['open', 'fixed', 'closed']).executeTakeFirstOrThrow()
+    const publicReports = await database()
+      .db.selectFrom('reports')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('state_kind', 'in', ['open', 'fixed', 'closed'])
+      .executeTakeFirstOrThrow()
     expect(body).toContain(`${Number(publicReports.n)} rows`)
 
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] })
@@ -90,7 +95,12 @@ describe('open data', () => {
   })
 
   it('streams reports as JSON (texts exact) and as valid GeoJSON points', async () => {
-    const json = JSON.parse((await text('/data/reports.json')).body) as { dataset: string; licence: { id: string }; columns: Array<{ name: string; description: string }>; rows: Array<Record<string, unknown>> }
+    const json = JSON.parse((await text('/data/reports.json')).body) as {
+      dataset: string
+      licence: { id: string }
+      columns: Array<{ name: string; description: string }>
+      rows: Array<Record<string, unknown>>
+    }
     expect(json.dataset).toBe('reports')
     expect(json.licence.id).toBe('CC-BY-4.0')
     expect(json.columns.every((c) => c.description.length > 5)).toBe(true)
@@ -160,7 +170,9 @@ describe('open data', () => {
     expect(others.length).toBeGreaterThan(0)
     for (const o of others) expect(rows.some((r) => Number(r.id) === o.id)).toBe(false)
 
-    const geo = JSON.parse((await text('/data/petition-signatures-by-area.geojson')).body) as { features: Array<{ geometry: { type: string }; properties: { petition_id: number; area: string; signatures: number } }> }
+    const geo = JSON.parse((await text('/data/petition-signatures-by-area.geojson')).body) as {
+      features: Array<{ geometry: { type: string }; properties: { petition_id: number; area: string; signatures: number } }>
+    }
     const counts = await database()
       .db.selectFrom('petition_area_counts as c')
       .innerJoin('petitions as p', 'p.id', 'c.petition_id')
@@ -205,7 +217,10 @@ describe('open data', () => {
   })
 
   it('describes everything in a Frictionless data package', async () => {
-    const pkg = JSON.parse((await text('/data/datapackage.json')).body) as { licenses: Array<{ name: string }>; resources: Array<{ name: string; path: string; schema: { fields: Array<{ name: string; type: string; description: string }> } }> }
+    const pkg = JSON.parse((await text('/data/datapackage.json')).body) as {
+      licenses: Array<{ name: string }>
+      resources: Array<{ name: string; path: string; schema: { fields: Array<{ name: string; type: string; description: string }> } }>
+    }
     expect(pkg.licenses[0]!.name).toBe('CC-BY-4.0')
     const reports = pkg.resources.find((r) => r.name === 'reports')!
     expect(reports.path).toBe(`${plaza.url}/data/reports.csv`)

@@ -39,7 +39,14 @@ afterAll(async () => {
 })
 
 const PASSWORD = 'valmera-demo-2026'
-const text = (html: string) => html.replace(/\u0000/g, '').replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/\s+/g, ' ')
+const text = (html: string) =>
+  html
+    .replace(/\u0000/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ')
 
 async function as(who: string) {
   const v = new Visitor(plaza.url, { 'accept-language': 'en' })
@@ -65,7 +72,11 @@ const nextEmail = () => `signer${++emailN}.${Date.now()}@example.net`
 
 function sign(petitionId: number, fields: Record<string, string> = {}, o: { visitor?: Visitor; ip?: string } = {}) {
   const v = o.visitor ?? new Visitor(plaza.url, { 'accept-language': 'en' })
-  return v.post(`/petitions/${petitionId}`, { intent: 'sign', name: 'Marta Vidal', email: nextEmail(), area: neighbourhood.slug, updates: 'on', website_url: '', ...fields }, { 'x-forwarded-for': o.ip ?? nextIp() })
+  return v.post(
+    `/petitions/${petitionId}`,
+    { intent: 'sign', name: 'Marta Vidal', email: nextEmail(), area: neighbourhood.slug, updates: 'on', website_url: '', ...fields },
+    { 'x-forwarded-for': o.ip ?? nextIp() },
+  )
 }
 const rows = (petitionId: number) => sqlite.prepare('select * from petition_signatures where petition_id = ? order by id').all(petitionId) as Array<Record<string, unknown>>
 const petition = (id: number) => sqlite.prepare('select * from petitions where id = ?').get(id) as Record<string, number | string | null>
@@ -160,7 +171,11 @@ describe('signing a petition', () => {
     const own = await author.post(link, { intent: 'sign', name: 'Me Again', email: 'sock-puppet@example.org', area: neighbourhood.slug, website_url: '' }, { 'x-forwarded-for': nextIp() })
     expect(own.status).toBe(403)
     // Logged out with the creator's address: still the creator.
-    const anonymous = await new Visitor(plaza.url, { 'accept-language': 'en' }).post(link, { intent: 'sign', name: 'Me', email: 'Resident@Valmera.example', area: neighbourhood.slug, website_url: '' }, { 'x-forwarded-for': nextIp() })
+    const anonymous = await new Visitor(plaza.url, { 'accept-language': 'en' }).post(
+      link,
+      { intent: 'sign', name: 'Me', email: 'Resident@Valmera.example', area: neighbourhood.slug, website_url: '' },
+      { 'x-forwarded-for': nextIp() },
+    )
     expect(anonymous.status).toBe(403)
     const citizen = await as('citizen')
     const sponsored = await citizen.post(link, { intent: 'sign', name: 'Carla', email: 'fake-sponsor-1@example.org', area: neighbourhood.slug, website_url: '' }, { 'x-forwarded-for': nextIp() })
@@ -270,7 +285,9 @@ describe('signing a petition', () => {
     for (let i = 0; i < 2; i++) await sign(id, { email: `p${i}@burner.example` })
     for (let i = 0; i < 4; i++) await sign(id)
     // two of the plain ones are an hour old
-    sqlite.prepare(`update petition_signatures set created_at = ? where id in (select id from petition_signatures where petition_id = ? order by id desc limit 2)`).run(new Date(Date.now() - 3600_000).toISOString(), id)
+    sqlite
+      .prepare(`update petition_signatures set created_at = ? where id in (select id from petition_signatures where petition_id = ? order by id desc limit 2)`)
+      .run(new Date(Date.now() - 3600_000).toISOString(), id)
     const moderator = await as('moderator')
     const path = `/moderation/petitions/${id}/signatures`
     const page = await moderator.get(path)
@@ -298,7 +315,9 @@ describe('signing a petition', () => {
     const badIp = await moderator.post(path, { intent: 'preview', ip: 'nonsense', reason: '' })
     expect(badIp.status).toBe(400)
 
-    const byStatus = Object.fromEntries((sqlite.prepare('select status, count(*) as n from petition_signatures where petition_id = ? group by status').all(id) as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]))
+    const byStatus = Object.fromEntries(
+      (sqlite.prepare('select status, count(*) as n from petition_signatures where petition_id = ? group by status').all(id) as Array<{ status: string; n: number }>).map((r) => [r.status, r.n]),
+    )
     expect(byStatus).toEqual({ counted: 1, pending: 2, invalidated: 7 })
     expect([petition(id).signature_count, petition(id).pending_count]).toEqual([1, 2])
     const invalidations = sqlite.prepare('select signatures, reason from petition_invalidations where petition_id = ? order by id').all(id)
@@ -328,7 +347,9 @@ describe('signing a petition', () => {
 
   it('200 concurrent signatures: every 303 stored once, the counts equal a GROUP BY of the rows', async () => {
     const id = makePetition()
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => sign(id, i % 25 === 0 ? { email: `same${i % 50}@example.net` } : { area: i % 2 ? neighbourhood.slug : otherNeighbourhood.slug })))
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => sign(id, i % 25 === 0 ? { email: `same${i % 50}@example.net` } : { area: i % 2 ? neighbourhood.slug : otherNeighbourhood.slug })),
+    )
     const ok = results.filter((r) => r.status === 303).length
     expect(results.every((r) => r.status === 303 || r.status === 409)).toBe(true)
     expect(ok).toBe(200 - 6) // 8 share 2 addresses
@@ -340,7 +361,11 @@ describe('signing a petition', () => {
 
   it('the sign form survives any input: a redirect or a 4xx, never a 500', async () => {
     const id = makePetition()
-    const field = fc.oneof(fc.string({ maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 80 }), fc.constantFrom('', ' ', 'a@b.c', 'x@gmail.com', '0', '-91', '1e400', 'NaN', '<script>', '\u0000', neighbourhood.slug, '999999'))
+    const field = fc.oneof(
+      fc.string({ maxLength: 300 }),
+      fc.string({ unit: 'grapheme', maxLength: 80 }),
+      fc.constantFrom('', ' ', 'a@b.c', 'x@gmail.com', '0', '-91', '1e400', 'NaN', '<script>', '\u0000', neighbourhood.slug, '999999'),
+    )
     const body = fc.dictionary(fc.constantFrom('intent', 'name', 'email', 'lat', 'lng', 'area', 'updates', 'sponsor', 'website_url', '__proto__'), field, { maxKeys: 9 })
     await fc.assert(
       fc.asyncProperty(body, async (fields) => {

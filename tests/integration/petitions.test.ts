@@ -176,7 +176,12 @@ describe('the lifecycle over HTTP', () => {
     expect(json.headers.get('access-control-allow-origin')).toBe('*')
     expect(json.headers.get('cache-control')).toMatch(/^public, max-age=\d+/)
     expect(json.headers.get('content-type')).toContain('application/json')
-    const body = (await json.json()) as { state: string; signature_count: number; thresholds: { response: number; debate: number }; signatures_by_district: Array<{ slug: string; name: string; signatures: number }> }
+    const body = (await json.json()) as {
+      state: string
+      signature_count: number
+      thresholds: { response: number; debate: number }
+      signatures_by_district: Array<{ slug: string; name: string; signatures: number }>
+    }
     expect(body).toMatchObject({ state: 'open', signature_count: 1, thresholds: { response: 3, debate: 4 } })
     expect(body.signatures_by_district).toEqual([expect.objectContaining({ slug: 'sant-roc', signatures: 1 })])
     expect((await anonymous().get('/petitions/999999.json')).status).toBe(404)
@@ -221,7 +226,11 @@ describe('the lifecycle over HTTP', () => {
     const page = await anonymous().get(unsubscribe)
     expect(page.status).toBe(200)
     expect(read<{ n: number }>('select notify_updates as n from petition_signatures where email = ?', a).n).toBe(1)
-    const oneClick = await fetch(`${plaza.url}${unsubscribe}`, { method: 'POST', body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }), headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const oneClick = await fetch(`${plaza.url}${unsubscribe}`, {
+      method: 'POST',
+      body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    })
     expect(oneClick.status).toBe(200)
     expect(read<{ n: number }>('select notify_updates as n from petition_signatures where email = ?', a).n).toBe(0)
     expect((await anonymous().get(`/petitions/${id}/unsubscribe/1-${'a'.repeat(32)}`)).status).toBe(404)
@@ -239,7 +248,11 @@ describe('the lifecycle over HTTP', () => {
     const res = await anonymous().post(`/petitions/${id}`, { intent: 'sign', name: 'Late', email: 'late@example.org', area: 'sant-roc' })
     expect(res.status).toBe(409)
     expect(await res.text()).toContain('This petition is closed: it no longer takes signatures.')
-    expect(await anonymous().get(`/petitions?state=closed`).then((r) => r.text())).toContain(`/petitions/${id}"`)
+    expect(
+      await anonymous()
+        .get(`/petitions?state=closed`)
+        .then((r) => r.text()),
+    ).toContain(`/petitions/${id}"`)
   }, 120_000)
 })
 
@@ -286,7 +299,11 @@ describe('lists and search', () => {
 })
 
 describe('form fuzzing', () => {
-  const field = fc.oneof(fc.string(), fc.string({ unit: 'grapheme', maxLength: 400 }), fc.constantFrom('', 'council', 'department', 'representative', '999999', '-1', '<script>', '\u0000', 'sant-roc', '1e309', 'NaN'))
+  const field = fc.oneof(
+    fc.string(),
+    fc.string({ unit: 'grapheme', maxLength: 400 }),
+    fc.constantFrom('', 'council', 'department', 'representative', '999999', '-1', '<script>', '\u0000', 'sant-roc', '1e309', 'NaN'),
+  )
   const keys = fc.constantFrom('intent', 'title', 'action', 'background', 'target', 'department', 'representative', 'restriction', 'lat', 'lng', 'area', 'noPlace', 'website_url', '__proto__')
 
   it('/petitions/new answers a redirect or a 4xx (never a 500) to any body', async () => {

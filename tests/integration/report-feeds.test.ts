@@ -291,7 +291,11 @@ describe('local alerts', () => {
   it('answers unknown confirmation and unsubscribe links with 404', async () => {
     expect((await get('/alerts/confirm/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404)
     expect((await get('/alerts/unsubscribe/not-a-token')).status).toBe(404)
-    const post = await fetch(`${plaza.url}/alerts/unsubscribe/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'List-Unsubscribe=One-Click' })
+    const post = await fetch(`${plaza.url}/alerts/unsubscribe/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    })
     expect(post.status).toBe(404)
   })
 })
@@ -302,7 +306,16 @@ describe('the questionnaire page', () => {
     const user = await makeUser(1)
     const { email } = await database().db.selectFrom('users').select('email').where('id', '=', user.id).executeTakeFirstOrThrow()
     const filed = await fileReport(
-      { categoryCode: 'pothole', title: 'Questionnaire test pothole', description: 'Deep.', lat: hood.point.lat, lng: hood.point.lng, anonymous: false, locale: 'en', createdAt: new Date(Date.now() - 30 * 86_400_000).toISOString() },
+      {
+        categoryCode: 'pothole',
+        title: 'Questionnaire test pothole',
+        description: 'Deep.',
+        lat: hood.point.lat,
+        lng: hood.point.lng,
+        anonymous: false,
+        locale: 'en',
+        createdAt: new Date(Date.now() - 30 * 86_400_000).toISOString(),
+      },
       { kind: 'user', userId: user.id, name: 'Quinn' },
     )
     if (filed.kind !== 'filed') throw new Error(filed.kind)

@@ -34,7 +34,16 @@ async function as(who: string) {
 
 function reportForm(fields: Record<string, string>, photos: Array<{ name: string; type: string; data: Buffer }> = []) {
   const form = new FormData()
-  const all = { intent: 'file', lat: point.lat, lng: point.lng, category: 'pothole', 'attribute[depth]': 'deep', title: 'Pothole by the fountain', description: 'A deep pothole next to the fountain.', ...fields }
+  const all = {
+    intent: 'file',
+    lat: point.lat,
+    lng: point.lng,
+    category: 'pothole',
+    'attribute[depth]': 'deep',
+    title: 'Pothole by the fountain',
+    description: 'A deep pothole next to the fountain.',
+    ...fields,
+  }
   for (const [k, v] of Object.entries(all)) form.append(k, v)
   for (const p of photos) form.append('photo', new Blob([new Uint8Array(p.data)], { type: p.type }), p.name)
   return form

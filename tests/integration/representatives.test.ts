@@ -43,7 +43,13 @@ async function as(who: string) {
   if (who !== 'anonymous') expect((await v.post('/login', { email: `${who}@valmera.example`, password: PASSWORD })).status).toBe(302)
   return v
 }
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 function errorNextTo(html: string, name: string): string | null {
   const id = `field-${name}`
   const p = new RegExp(`<p class="field-error" id="${id}-error">([^<]*)</p>`).exec(html)
@@ -82,7 +88,10 @@ describe('the public pages', () => {
     for (const d of districts) {
       for (const ring of rings(JSON.parse(d.geometry) as Geometry)) {
         for (let i = 0; i + 1 < ring.length && !border; i++) {
-          const key = [ring[i]!, ring[i + 1]!].map((p) => p.join(',')).sort().join('|')
+          const key = [ring[i]!, ring[i + 1]!]
+            .map((p) => p.join(','))
+            .sort()
+            .join('|')
           const other = edges.get(key)
           if (other && other !== d.slug) border = { lng: (ring[i]![0]! + ring[i + 1]![0]!) / 2, lat: (ring[i]![1]! + ring[i + 1]![1]!) / 2, sides: [other, d.slug] }
           else edges.set(key, d.slug)
@@ -181,7 +190,18 @@ describe('administration', () => {
 
   it('shows each error next to its field and keeps what was typed; then creates, audits, filters', async () => {
     const admin = await as('admin')
-    const bad = await admin.post('/admin/representatives/new', { intent: 'save', name: 'Queralt Sala', role_en: '', role_es: ' ', level: 'neighbourhood', area: 'ribera-nord', email: 'nope', party: 'Moviment Lume', activeFrom: '2024-05-01', activeUntil: '2024-04-01' })
+    const bad = await admin.post('/admin/representatives/new', {
+      intent: 'save',
+      name: 'Queralt Sala',
+      role_en: '',
+      role_es: ' ',
+      level: 'neighbourhood',
+      area: 'ribera-nord',
+      email: 'nope',
+      party: 'Moviment Lume',
+      activeFrom: '2024-05-01',
+      activeUntil: '2024-04-01',
+    })
     expect(bad.status).toBe(400)
     const html = await bad.text()
     expect(errorNextTo(html, 'role_en')).toBe('Enter the role.')
@@ -191,7 +211,19 @@ describe('administration', () => {
     expect(html).toContain('value="Queralt Sala"')
     expect(html).toContain('value="Moviment Lume"')
 
-    const created = await admin.post('/admin/representatives/new', { intent: 'save', name: 'Queralt Sala', role_en: 'Neighbourhood councillor', role_es: 'Concejala de barrio', role_fr: '', level: 'neighbourhood', area: 'el-molinar', email: 'queralt.sala@council.valmera.example', party: 'Moviment Lume', activeFrom: '2024-05-01', activeUntil: '' })
+    const created = await admin.post('/admin/representatives/new', {
+      intent: 'save',
+      name: 'Queralt Sala',
+      role_en: 'Neighbourhood councillor',
+      role_es: 'Concejala de barrio',
+      role_fr: '',
+      level: 'neighbourhood',
+      area: 'el-molinar',
+      email: 'queralt.sala@council.valmera.example',
+      party: 'Moviment Lume',
+      activeFrom: '2024-05-01',
+      activeUntil: '',
+    })
     expect(created.status).toBe(302)
     const id = Number(/\/admin\/representatives\/(\d+)\?done=created/.exec(created.headers.get('location') ?? '')![1])
     expect(one<{ action: string }>("select action from audit_log where target_kind = 'representative' and target_id = ? order by id", id).action).toBe('representative.create')
@@ -229,7 +261,20 @@ describe('administration', () => {
     const form = () => {
       const f = new FormData()
       const role = JSON.parse(rep.role) as Record<string, string>
-      for (const [k, v] of Object.entries({ intent: 'save', name: rep.name, role_en: role.en ?? '', role_es: role.es ?? '', role_fr: role.fr ?? '', level: rep.level, area: rep.slug, email: rep.email, party: '', activeFrom: '', activeUntil: '' })) f.set(k, v)
+      for (const [k, v] of Object.entries({
+        intent: 'save',
+        name: rep.name,
+        role_en: role.en ?? '',
+        role_es: role.es ?? '',
+        role_fr: role.fr ?? '',
+        level: rep.level,
+        area: rep.slug,
+        email: rep.email,
+        party: '',
+        activeFrom: '',
+        activeUntil: '',
+      }))
+        f.set(k, v)
       return f
     }
     const bad = form()
@@ -291,7 +336,11 @@ describe('administration', () => {
 
     expect(decode(await (await send('apply', false)).text())).toContain('Imported: 1 added, 1 updated.')
     expect(one<{ n: number }>("select count(*) as n from representatives where email = 'nil.roure@council.valmera.example'").n).toBe(1)
-    expect(JSON.parse(one<{ role: string }>("select role from representatives where email = 'nil.roure@council.valmera.example'").role)).toEqual({ en: 'Neighbourhood councillor', es: 'Concejal de barrio', fr: 'Conseiller de quartier' })
+    expect(JSON.parse(one<{ role: string }>("select role from representatives where email = 'nil.roure@council.valmera.example'").role)).toEqual({
+      en: 'Neighbourhood councillor',
+      es: 'Concejal de barrio',
+      fr: 'Conseiller de quartier',
+    })
     expect(one<{ party: string }>('select party from representatives where email = ?', existing.email).party).toBe('Nou Partit')
     expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'representative.import'").n).toBe(1)
 
@@ -313,12 +362,32 @@ describe('administration', () => {
     const nasty = ['', ' ', '\u0000', 'a'.repeat(5000), '<script>x</script>', '../../etc', '9'.repeat(30), '-1', '2024-02-30', '💥', "'; drop table representatives; --"]
     for (let i = 0; i < 40; i++) {
       const pick = () => nasty[Math.floor(Math.random() * nasty.length)]!
-      const fields = { intent: ['save', 'bounce', 'clearBounce', 'other'][i % 4]!, name: pick(), role: pick(), level: pick(), area: pick(), party: pick(), email: pick(), activeFrom: pick(), activeUntil: pick(), note: pick() }
+      const fields = {
+        intent: ['save', 'bounce', 'clearBounce', 'other'][i % 4]!,
+        name: pick(),
+        role: pick(),
+        level: pick(),
+        area: pick(),
+        party: pick(),
+        email: pick(),
+        activeFrom: pick(),
+        activeUntil: pick(),
+        note: pick(),
+      }
       for (const path of ['/admin/representatives/new', `/admin/representatives/${rep.id}`]) {
         const res = await admin.post(path, fields)
         expect(res.status, `${path} ${JSON.stringify(fields).slice(0, 200)}`).toBeLessThan(500)
       }
-      const levels = await admin.post('/admin/representatives/levels', { code: pick(), nameEn: pick(), nameEs: pick(), nameFr: pick(), areaLevel: pick(), position: pick(), existing: i % 3 ? '' : pick(), intent: i % 5 ? 'save' : 'delete' })
+      const levels = await admin.post('/admin/representatives/levels', {
+        code: pick(),
+        nameEn: pick(),
+        nameEs: pick(),
+        nameFr: pick(),
+        areaLevel: pick(),
+        position: pick(),
+        existing: i % 3 ? '' : pick(),
+        intent: i % 5 ? 'save' : 'delete',
+      })
       expect(levels.status).toBeLessThan(500)
       const find = await admin.get(`/representatives?lat=${encodeURIComponent(pick())}&lng=${encodeURIComponent(pick())}&area=${encodeURIComponent(pick())}`)
       expect(find.status).toBeLessThan(500)

@@ -32,7 +32,16 @@ async function as(who: string, lng = 'en') {
   return v
 }
 
-const PAGES = ['/admin/services', '/admin/services/departments', '/admin/services/categories', '/admin/services/categories/1', '/admin/services/routing', '/admin/services/states', '/admin/services/topics/proposal', '/admin/services/topics/petition']
+const PAGES = [
+  '/admin/services',
+  '/admin/services/departments',
+  '/admin/services/categories',
+  '/admin/services/categories/1',
+  '/admin/services/routing',
+  '/admin/services/states',
+  '/admin/services/topics/proposal',
+  '/admin/services/topics/petition',
+]
 const POSTS = ['/admin/services/departments', '/admin/services/categories', '/admin/services/categories/1', '/admin/services/routing', '/admin/services/states', '/admin/services/topics/petition']
 
 describe('who may use /admin/services', () => {
@@ -65,7 +74,13 @@ describe('who may use /admin/services', () => {
     expect(JSON.parse(row.name)).toEqual({ en: 'Gardens', es: 'Jardines', fr: 'Jardins' })
     expect(one('select action from audit_log where action = ? and target_id = ?', 'department.create', row.id)).toBeTruthy()
     // The tester, over HTTP: a pothole in Sant Roc goes to the roads department.
-    const tested = await admin.post('/admin/services/routing', { intent: 'test', category: 'pothole', lat: '', lng: '', area: String(one<{ id: number }>("select id from areas where slug = 'sant-roc'")!.id) })
+    const tested = await admin.post('/admin/services/routing', {
+      intent: 'test',
+      category: 'pothole',
+      lat: '',
+      lng: '',
+      area: String(one<{ id: number }>("select id from areas where slug = 'sant-roc'")!.id),
+    })
     expect(tested.status).toBe(200)
     expect(await tested.text()).toContain('Roads and pavements gets a “Pothole” report here.')
     const missing = await admin.post('/admin/services/routing', { intent: 'test', category: 'pothole', lat: '', lng: '', area: '' })
@@ -75,14 +90,31 @@ describe('who may use /admin/services', () => {
 
 // Seeded names in English that must not show on Spanish or French pages (nor a raw JSON value).
 // (Report titles are what people wrote, e.g. "Potholes after the rain": the category name is checked where names stand alone.)
-const ENGLISH = ['>Pothole<', '"Pothole"', '· Pothole', 'Pothole ·', 'Roads and pavements', 'Street light not working', 'Overflowing bin', 'Waste and cleaning', 'Urbanism and public space', 'Mobility and transport', 'District councillor', 'Neighbourhood councillor', 'How deep is the pothole', '{"en"', '{&quot;en&quot;']
+const ENGLISH = [
+  '>Pothole<',
+  '"Pothole"',
+  '· Pothole',
+  'Pothole ·',
+  'Roads and pavements',
+  'Street light not working',
+  'Overflowing bin',
+  'Waste and cleaning',
+  'Urbanism and public space',
+  'Mobility and transport',
+  'District councillor',
+  'Neighbourhood councillor',
+  'How deep is the pothole',
+  '{"en"',
+  '{&quot;en&quot;',
+]
 
 describe('public pages in every language', () => {
   for (const lng of ['es', 'fr'] as const) {
     it(`shows the city's names in ${lng}, none left in English`, async () => {
       const visitor = await as('anonymous', lng)
-      const report = one<{ id: number }>("select r.id from reports r join report_categories c on c.id = r.category_id where r.state_kind = 'open' and c.code = 'pothole' order by r.id limit 1")
-        ?? one<{ id: number }>("select id from reports where state_kind = 'open' order by id limit 1")!
+      const report =
+        one<{ id: number }>("select r.id from reports r join report_categories c on c.id = r.category_id where r.state_kind = 'open' and c.code = 'pothole' order by r.id limit 1") ??
+        one<{ id: number }>("select id from reports where state_kind = 'open' order by id limit 1")!
       const point = one<{ lat: number; lng: number }>('select lat, lng from reports where id = ?', report.id)!
       const pages = [
         '/reports',
@@ -118,7 +150,17 @@ describe('petition categories on the petition form and list', () => {
     const form = await (await citizen.get('/petitions/new')).text()
     expect(form).toContain('id="field-category"')
     expect(form).toContain(`>${spanish}<`)
-    const fields = { intent: 'draft', title: 'Shade over the market square', action: 'Put up shade sails over the market square.', background: '', target: 'council', restriction: '', lat: '', lng: '', area: '' }
+    const fields = {
+      intent: 'draft',
+      title: 'Shade over the market square',
+      action: 'Put up shade sails over the market square.',
+      background: '',
+      target: 'council',
+      restriction: '',
+      lat: '',
+      lng: '',
+      area: '',
+    }
     const bad = await citizen.post('/petitions/new', { ...fields, category: 'no-such-topic' })
     expect(bad.status).toBe(400)
     const badHtml = await bad.text()

@@ -31,11 +31,7 @@ const query = (file: string, sql: string) => {
 describe('npm run setup', () => {
   it('creates the administrator with a password from stdin, the city and its languages; a second run is refused', () => {
     const db = fresh()
-    const first = setup(
-      db,
-      ['--admin', 'Clerk@Aldemar.example', '--city', 'Aldemar', '--languages', 'en,es', '--default-language', 'es', '--password-stdin'],
-      'aldemar council 2026\n'
-    )
+    const first = setup(db, ['--admin', 'Clerk@Aldemar.example', '--city', 'Aldemar', '--languages', 'en,es', '--default-language', 'es', '--password-stdin'], 'aldemar council 2026\n')
     expect(first.out).toContain('Plaza is set up for Aldemar')
     expect(first.code).toBe(0)
     expect(query(db, 'select u.email, r.role from users u join user_roles r on r.user_id = u.id')).toEqual([{ email: 'clerk@aldemar.example', role: 'admin' }])

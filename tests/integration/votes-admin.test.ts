@@ -47,7 +47,13 @@ async function as(who: string) {
 
 const DAY = 86_400_000
 const local = (ms: number) => new Date(ms).toISOString().slice(0, 16)
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#x27;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#x27;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&')
 /** Names of the form fields a page offers (inputs, selects, textareas). */
 const fieldNames = (html: string) => new Set([...html.matchAll(/<(?:input|select|textarea)[^>]*\sname="([^"]+)"/g)].map((m) => decode(m[1]!)))
 /** The error shown next to a field: the paragraph its input's aria-describedby names. */
@@ -133,7 +139,19 @@ describe('creating every method without JavaScript', () => {
       yesno: {},
       approval: { 'option.0': 'Library hours', 'option.1': 'Pool hours', 'option.2': 'Sports hall hours', maxChoices: '2' },
       quadratic: { 'option.0': 'Shade trees', 'option.1': 'Benches', 'option.2': 'Lighting', credits: '9' },
-      budget: { 'pot.city.budget': '500000', 'pot.city.limit': '200000', 'pot.ribera-nord.budget': '100000', 'project.0.title': 'Playground', 'project.0.cost': '150000', 'project.0.pot': 'city', 'project.1.title': 'River steps', 'project.1.cost': '80000', 'project.1.pot': 'ribera-nord', currency: 'EUR', maxDistricts: '1' },
+      budget: {
+        'pot.city.budget': '500000',
+        'pot.city.limit': '200000',
+        'pot.ribera-nord.budget': '100000',
+        'project.0.title': 'Playground',
+        'project.0.cost': '150000',
+        'project.0.pot': 'city',
+        'project.1.title': 'River steps',
+        'project.1.cost': '80000',
+        'project.1.pot': 'ribera-nord',
+        currency: 'EUR',
+        maxDistricts: '1',
+      },
       ranked: { 'option.0': 'North route', 'option.1': 'South route', 'option.2': 'No tram', maxChoices: '', minChoices: '' },
     }
     for (const [method, extra] of Object.entries(cases)) {
@@ -192,18 +210,39 @@ describe('bad input', () => {
     const admin = await as('admin')
     const count = one<{ n: number }>('select count(*) as n from voting_processes').n
     const cases: Array<[string, Record<string, string>, Record<string, string>]> = [
-      ['yesno', { title: 'x', closesAt: local(Date.now() - DAY), opensAt: local(Date.now() - 2 * DAY) }, { title: 'Enter a title of at least 3 characters.', closesAt: 'The closing time must be in the future.' }],
+      [
+        'yesno',
+        { title: 'x', closesAt: local(Date.now() - DAY), opensAt: local(Date.now() - 2 * DAY) },
+        { title: 'Enter a title of at least 3 characters.', closesAt: 'The closing time must be in the future.' },
+      ],
       ['yesno', { opensAt: 'next week' }, { opensAt: 'Enter a date and time, e.g. 2027-03-01 09:00.' }],
       ['approval', { 'option.0': 'Only one', maxChoices: '1' }, { 'option.0': 'A vote needs at least two options.' }],
       ['approval', { 'option.0': 'Same', 'option.1': 'same', maxChoices: '1' }, { 'option.1': 'This name is already used above: give each item its own name.' }],
       ['quadratic', { 'option.0': 'A', 'option.1': 'B', credits: 'many' }, { credits: 'Enter a whole number of credits, at least 1.' }],
       [
         'budget',
-        { 'pot.city.budget': '100000', 'pot.city.limit': '200000', 'project.0.title': 'Too dear', 'project.0.cost': '300000', 'project.0.pot': 'city', 'project.1.title': 'Nowhere', 'project.1.cost': '10', 'project.1.pot': 'sant-roc' },
-        { 'pot.city.limit': "A ballot cannot spend more than the pot's budget.", 'project.0.cost': 'This project costs more than one ballot may spend in its pot: nobody could choose it.', 'project.1.pot': 'Choose a pot with a budget.' },
+        {
+          'pot.city.budget': '100000',
+          'pot.city.limit': '200000',
+          'project.0.title': 'Too dear',
+          'project.0.cost': '300000',
+          'project.0.pot': 'city',
+          'project.1.title': 'Nowhere',
+          'project.1.cost': '10',
+          'project.1.pot': 'sant-roc',
+        },
+        {
+          'pot.city.limit': "A ballot cannot spend more than the pot's budget.",
+          'project.0.cost': 'This project costs more than one ballot may spend in its pot: nobody could choose it.',
+          'project.1.pot': 'Choose a pot with a budget.',
+        },
       ],
       ['ranked', { 'option.0': 'A', 'option.1': 'B', minChoices: '3' }, { maxChoices: 'The most choices allowed must be at least 1, no more than the number of options and no less than the fewest.' }],
-      ['yesno', { policy: 'custom', 'rule.0.weight': '0.0001', 'rule.1.weight': '1', 'rule.1.residence': 'underwater' }, { 'rule.0.weight': 'A weight is a number from 0 to 100 with at most three decimals.', 'rule.1.residence': 'Choose inside the area, outside it, or anywhere.' }],
+      [
+        'yesno',
+        { policy: 'custom', 'rule.0.weight': '0.0001', 'rule.1.weight': '1', 'rule.1.residence': 'underwater' },
+        { 'rule.0.weight': 'A weight is a number from 0 to 100 with at most three decimals.', 'rule.1.residence': 'Choose inside the area, outside it, or anywhere.' },
+      ],
     ]
     for (const [method, extra, expected] of cases) {
       const fields = base(method, { description: 'A long description that must survive the error.\n\nSecond paragraph.', ...extra })
@@ -214,7 +253,13 @@ describe('bad input', () => {
       for (const [field, message] of Object.entries(expected)) expect(errorNextTo(html, field), `${method} ${field}`).toBe(message)
       // Everything typed is back in the form.
       for (const [name, value] of Object.entries(fields)) {
-        if (['intent', 'description', 'method', 'area', 'category', 'requiredLevel', 'policy', 'delegation'].includes(name) || name.endsWith('.pot') || name.endsWith('.residence') || name.endsWith('.minLevel')) continue
+        if (
+          ['intent', 'description', 'method', 'area', 'category', 'requiredLevel', 'policy', 'delegation'].includes(name) ||
+          name.endsWith('.pot') ||
+          name.endsWith('.residence') ||
+          name.endsWith('.minLevel')
+        )
+          continue
         expect(valueOf(html, name), `${method}: ${name} kept`).toBe(value)
       }
       expect(decode(html)).toContain('A long description that must survive the error.\n\nSecond paragraph.')
@@ -225,10 +270,68 @@ describe('bad input', () => {
 
   it('never answers a 5xx to a fuzzed form, and creates only what is valid', async () => {
     const admin = await as('admin')
-    const names = ['title', 'description', 'method', 'area', 'category', 'requiredLevel', 'opensAt', 'closesAt', 'policy', 'credits', 'maxChoices', 'minChoices', 'option.0', 'option.1', 'option.99999', 'pot.city.budget', 'pot.city.limit', 'project.0.title', 'project.0.cost', 'project.0.pot', 'rule.0.weight', 'rule.0.minLevel', 'rule.0.residence', 'policyDefault', 'optionRows', 'projectRows', 'ruleRows', 'intent', 'proposal', 'currency', 'maxDistricts', '__proto__', 'constructor']
+    const names = [
+      'title',
+      'description',
+      'method',
+      'area',
+      'category',
+      'requiredLevel',
+      'opensAt',
+      'closesAt',
+      'policy',
+      'credits',
+      'maxChoices',
+      'minChoices',
+      'option.0',
+      'option.1',
+      'option.99999',
+      'pot.city.budget',
+      'pot.city.limit',
+      'project.0.title',
+      'project.0.cost',
+      'project.0.pot',
+      'rule.0.weight',
+      'rule.0.minLevel',
+      'rule.0.residence',
+      'policyDefault',
+      'optionRows',
+      'projectRows',
+      'ruleRows',
+      'intent',
+      'proposal',
+      'currency',
+      'maxDistricts',
+      '__proto__',
+      'constructor',
+    ]
     const value = fc.oneof(
       fc.string({ maxLength: 40 }),
-      fc.constantFrom('', '0', '-1', '1e9', '9999999999999999', 'yesno', 'approval', 'quadratic', 'budget', 'ranked', 'custom', 'brief', 'city', 'rows', 'save', 'method', '2030-01-01T10:00', '2000-02-30T10:00', 'NaN', '1,5', '1.500.000', '\u0000', '<script>'),
+      fc.constantFrom(
+        '',
+        '0',
+        '-1',
+        '1e9',
+        '9999999999999999',
+        'yesno',
+        'approval',
+        'quadratic',
+        'budget',
+        'ranked',
+        'custom',
+        'brief',
+        'city',
+        'rows',
+        'save',
+        'method',
+        '2030-01-01T10:00',
+        '2000-02-30T10:00',
+        'NaN',
+        '1,5',
+        '1.500.000',
+        '\u0000',
+        '<script>',
+      ),
     )
     await fc.assert(
       fc.asyncProperty(fc.dictionary(fc.constantFrom(...names), value, { maxKeys: 14 }), async (fields) => {
@@ -244,7 +347,10 @@ describe('bad input', () => {
 describe('running a process from its page', () => {
   it('schedules, closes now, shows the count, publishes, verifies, and links the ballots', async () => {
     const admin = await as('admin')
-    const res = await admin.post('/admin/votes/new?method=approval', base('approval', { 'option.0': 'Morning market', 'option.1': 'Evening market', maxChoices: '1', policy: 'equal', opensAt: local(Date.now() + DAY) }))
+    const res = await admin.post(
+      '/admin/votes/new?method=approval',
+      base('approval', { 'option.0': 'Morning market', 'option.1': 'Evening market', maxChoices: '1', policy: 'equal', opensAt: local(Date.now() + DAY) }),
+    )
     const id = Number(/\/admin\/votes\/(\d+)/.exec(res.headers.get('location')!)![1])
     const scheduled = await admin.post(`/admin/votes/${id}`, { intent: 'schedule' })
     expect(scheduled.headers.get('location')).toBe(`/admin/votes/${id}?done=scheduled`)

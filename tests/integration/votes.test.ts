@@ -17,7 +17,8 @@ beforeAll(async () => {
   db = new SQLite(plaza.databasePath)
   db.pragma('busy_timeout = 10000')
   residentHome = (db.prepare(`select home_area_id from users where email = 'resident@valmera.example'`).get() as { home_area_id: number }).home_area_id
-  otherArea = (db.prepare(`select id from areas where level = 'district' and id != (select coalesce(parent_id, id) from areas where id = ?) order by slug limit 1`).get(residentHome) as { id: number }).id
+  otherArea = (db.prepare(`select id from areas where level = 'district' and id != (select coalesce(parent_id, id) from areas where id = ?) order by slug limit 1`).get(residentHome) as { id: number })
+    .id
 })
 afterAll(async () => {
   db?.close()
@@ -34,7 +35,10 @@ async function as(who: string) {
   return v
 }
 
-function makeProcess(spec: MethodSpec & Record<string, unknown>, o: { state?: string; opensAt?: string; closesAt?: string; level?: number; area?: number | null; residentsOnly?: boolean; policy?: object; title?: string } = {}) {
+function makeProcess(
+  spec: MethodSpec & Record<string, unknown>,
+  o: { state?: string; opensAt?: string; closesAt?: string; level?: number; area?: number | null; residentsOnly?: boolean; policy?: object; title?: string } = {},
+) {
   const at = iso(0)
   const row = db
     .prepare(
@@ -47,7 +51,15 @@ function makeProcess(spec: MethodSpec & Record<string, unknown>, o: { state?: st
       o.residentsOnly ? 1 : 0,
       spec.method,
       JSON.stringify(spec),
-      JSON.stringify(o.policy ?? { rules: [{ minLevel: 2, residence: 'inside', weight: 1000 }, { minLevel: 1, weight: 500 }], default: 0 }),
+      JSON.stringify(
+        o.policy ?? {
+          rules: [
+            { minLevel: 2, residence: 'inside', weight: 1000 },
+            { minLevel: 1, weight: 500 },
+          ],
+          default: 0,
+        },
+      ),
       o.level ?? 1,
       o.state ?? 'open',
       o.opensAt ?? iso(-HOUR),
@@ -66,7 +78,14 @@ const fields = (entries: Array<[string, string]>) => {
 const receiptIn = (html: string) => /data-testid="receipt">([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})</.exec(html)?.[1]
 // NUL bytes: React 18.3's renderToPipeableStream pads a 2,048-byte chunk with zeros when a multibyte
 // character does not fit at its end (react/react#31134); browsers drop them, so does this reading.
-const text = (html: string) => html.replace(/\u0000/g, '').replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/&#x27;|&#39;/g, "'").replace(/&quot;/g, '"').replace(/\s+/g, ' ')
+const text = (html: string) =>
+  html
+    .replace(/\u0000/g, '')
+    .replace(/<[^>]+>/g, ' ')
+    .replace(/&amp;/g, '&')
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/\s+/g, ' ')
 const activeBallots = (id: number) => (db.prepare('select count(*) as n from ballots where process_id = ? and replaced_at is null').get(id) as { n: number }).n
 
 describe('/votes', () => {
@@ -148,12 +167,27 @@ describe('casting without JavaScript', () => {
     const page = text(await (await v.get(`/votes/${id}`)).text())
     expect(page).toContain('Choose up to 2 options')
     expect(page).toContain('Bike lanes')
-    const refused = await v.post(`/votes/${id}`, fields([['intent', 'cast'], ['approved', 'parks'], ['approved', 'bikes'], ['approved', 'library']]))
+    const refused = await v.post(
+      `/votes/${id}`,
+      fields([
+        ['intent', 'cast'],
+        ['approved', 'parks'],
+        ['approved', 'bikes'],
+        ['approved', 'library'],
+      ]),
+    )
     expect(refused.status).toBe(400)
     const html = await refused.text()
     expect(text(html)).toContain('Your ballot was not cast: You chose 3; this vote allows at most 2.')
     expect(html).toMatch(/checked="" value="library"/)
-    const ok = await v.post(`/votes/${id}`, fields([['intent', 'cast'], ['approved', 'parks'], ['approved', 'library']]))
+    const ok = await v.post(
+      `/votes/${id}`,
+      fields([
+        ['intent', 'cast'],
+        ['approved', 'parks'],
+        ['approved', 'library'],
+      ]),
+    )
     expect(ok.status).toBe(302)
     expect(/data-testid="your-ballot">More parks, A library</.test(await (await v.get(`/votes/${id}`)).text())).toBe(true)
   })
@@ -193,10 +227,27 @@ describe('casting without JavaScript', () => {
     const page = text(raw)
     expect(page).toContain('City-wide budget — spend up to €3,000.00')
     expect(page).toContain('Open-air pool (€2,000.00)')
-    const over = await v.post(`/votes/${id}`, fields([['intent', 'cast'], ['projects', 'pool'], ['projects', 'square']]))
+    const over = await v.post(
+      `/votes/${id}`,
+      fields([
+        ['intent', 'cast'],
+        ['projects', 'pool'],
+        ['projects', 'square'],
+      ]),
+    )
     expect(over.status).toBe(400)
     expect(text(await over.text())).toContain('Your projects in City-wide budget cost €3,500.00, more than the €3,000.00 you can spend there.')
-    expect((await v.post(`/votes/${id}`, fields([['intent', 'cast'], ['projects', 'square']]))).status).toBe(302)
+    expect(
+      (
+        await v.post(
+          `/votes/${id}`,
+          fields([
+            ['intent', 'cast'],
+            ['projects', 'square'],
+          ]),
+        )
+      ).status,
+    ).toBe(302)
   })
 
   it('ranked: a rank per option; duplicate ranks are refused', async () => {
@@ -314,7 +365,10 @@ describe('after the close', () => {
 
     // Published: the results and the policy that produced them.
     const active = db.prepare('select choices, weight from ballots where process_id = ? and replaced_at is null order by id').all(id) as Array<{ choices: string; weight: number }>
-    const result = countBallots(spec, active.map((b) => ({ choices: JSON.parse(b.choices), weight: b.weight })))
+    const result = countBallots(
+      spec,
+      active.map((b) => ({ choices: JSON.parse(b.choices), weight: b.weight })),
+    )
     const count = {
       result,
       direct: { ballots: 2, weight: 1500 },
@@ -336,7 +390,10 @@ describe('after the close', () => {
       { choices: { ranking: ['a', 'b', 'c'] }, weight: 2000 },
       { choices: { ranking: ['b', 'c', 'a'] }, weight: 1000 },
     ])
-    db.prepare('update voting_processes set results = ? where id = ?').run(JSON.stringify({ count: { result, direct: { ballots: 2, weight: 3000 }, delegation: { delegators: 0 }, turnout: { represented: 2, weight: 3000, eligibleAccounts: 2 } } }), id)
+    db.prepare('update voting_processes set results = ? where id = ?').run(
+      JSON.stringify({ count: { result, direct: { ballots: 2, weight: 3000 }, delegation: { delegators: 0 }, turnout: { represented: 2, weight: 3000, eligibleAccounts: 2 } } }),
+      id,
+    )
     const page = await (await fetch(`${plaza.url}/votes/${id}`, { headers: { 'accept-language': 'en' } })).text()
     expect(text(page)).toContain('Winner: Alpha')
     expect(text(page)).toContain('Pairwise preferences d')
@@ -388,11 +445,22 @@ describe('fuzzing the ballot form', () => {
       makeProcess({ method: 'yesno' }),
       makeProcess({ method: 'approval', options: ['a', 'b'], maxChoices: 1, minChoices: 0 }),
       makeProcess({ method: 'quadratic', options: ['a', 'b'], credits: 16 }),
-      makeProcess({ method: 'budget', pots: [{ id: 'p', areaId: otherArea, budget: 100, ballotLimit: 100 }], projects: [{ id: 'a', pot: 'p', cost: 60 }, { id: 'b', pot: 'p', cost: 60 }], maxDistricts: 1 }),
+      makeProcess({
+        method: 'budget',
+        pots: [{ id: 'p', areaId: otherArea, budget: 100, ballotLimit: 100 }],
+        projects: [
+          { id: 'a', pot: 'p', cost: 60 },
+          { id: 'b', pot: 'p', cost: 60 },
+        ],
+        maxDistricts: 1,
+      }),
       makeProcess({ method: 'ranked', options: ['a', 'b', 'c'], maxChoices: 2, minChoices: 0 }),
     ]
     const v = await as('resident')
-    const value = fc.oneof(fc.constantFrom('a', 'b', 'c', 'yes', 'no', 'abstain', '1', '2', '3', '0', '-1', '1e3', '99999999999', '', ' ', '__proto__', 'cast', 'receipt', '%00', '\u0000'), fc.string({ maxLength: 30 }))
+    const value = fc.oneof(
+      fc.constantFrom('a', 'b', 'c', 'yes', 'no', 'abstain', '1', '2', '3', '0', '-1', '1e3', '99999999999', '', ' ', '__proto__', 'cast', 'receipt', '%00', '\u0000'),
+      fc.string({ maxLength: 30 }),
+    )
     const key = fc.constantFrom('intent', 'answer', 'approved', 'projects', 'votes.a', 'votes.b', 'rank.a', 'rank.b', 'rank.c', 'receipt', '__proto__', 'constructor', 'votes.__proto__')
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...ids), fc.array(fc.tuple(key, value), { maxLength: 8 }), async (id, entries) => {

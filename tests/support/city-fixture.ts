@@ -53,10 +53,22 @@ export const riberiaNeighbourhoods: RiberiaArea[] = [
   { code: 'D1-1', name: 'La Marina', names: { en: 'La Marina', es: 'La Marina', fr: 'La Marina' }, parentCode: 'D1', ring: ring([0, 0], [2000, 0], [2000, 2000], [0, 2000]) },
   { code: 'D1-2', name: 'Les Drassanes', names: { en: 'The Shipyards', es: 'Las Atarazanas', fr: 'Les Chantiers' }, parentCode: 'D1', ring: ring([0, 2000], [2000, 2000], [2000, 4000], [0, 4000]) },
   { code: 'D2-1', name: 'Sant Pere', names: { en: 'Sant Pere', es: 'San Pedro', fr: 'Saint-Pierre' }, parentCode: 'D2', ring: ring([2000, 0], [4000, 0], [4000, 1000], [4000, 1300], [2000, 1300]) },
-  { code: 'D2-2', name: 'Plaça Major', names: { en: 'Main Square', es: 'Plaza Mayor', fr: 'Grand-Place' }, parentCode: 'D2', ring: ring([2000, 1300], [4000, 1300], [4000, 2500], [4000, 2700], [2000, 2700], [2000, 2000]) },
+  {
+    code: 'D2-2',
+    name: 'Plaça Major',
+    names: { en: 'Main Square', es: 'Plaza Mayor', fr: 'Grand-Place' },
+    parentCode: 'D2',
+    ring: ring([2000, 1300], [4000, 1300], [4000, 2500], [4000, 2700], [2000, 2700], [2000, 2000]),
+  },
   { code: 'D2-3', name: 'El Call', names: { en: 'El Call', es: 'El Call', fr: 'El Call' }, parentCode: 'D2', ring: ring([2000, 2700], [4000, 2700], [4000, 4000], [2000, 4000]) },
   { code: 'D3-1', name: 'Les Vinyes', names: { en: 'The Vineyards', es: 'Las Viñas', fr: 'Les Vignes' }, parentCode: 'D3', ring: ring([4000, 0], [6000, 0], [6000, 1000], [4000, 1000]) },
-  { code: 'D3-2', name: 'Font del Turó', names: { en: 'Hill Spring', es: 'Fuente de la Colina', fr: 'Source de la Colline' }, parentCode: 'D3', ring: ring([4000, 1000], [6000, 1000], [6000, 2500], [4000, 2500], [4000, 1300]) },
+  {
+    code: 'D3-2',
+    name: 'Font del Turó',
+    names: { en: 'Hill Spring', es: 'Fuente de la Colina', fr: 'Source de la Colline' },
+    parentCode: 'D3',
+    ring: ring([4000, 1000], [6000, 1000], [6000, 2500], [4000, 2500], [4000, 1300]),
+  },
   { code: 'D3-3', name: 'Mirador', names: { en: 'Lookout', es: 'Mirador', fr: 'Belvédère' }, parentCode: 'D3', ring: ring([4000, 2500], [6000, 2500], [6000, 4000], [4000, 4000], [4000, 2700]) },
 ]
 

@@ -167,7 +167,7 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
     if (Date.now() > deadline || options.signal?.aborted) {
       signalGroup(child.pid, 'SIGKILL')
       await exited
-      const why = options.signal?.aborted ? 'Plaza\'s start was abandoned' : `Plaza did not start within ${(limitMs / 1000).toFixed(limitMs % 1000 ? 1 : 0)} s`
+      const why = options.signal?.aborted ? "Plaza's start was abandoned" : `Plaza did not start within ${(limitMs / 1000).toFixed(limitMs % 1000 ? 1 : 0)} s`
       throw new Error(`${why} (process group ${child.pid} killed):\n${text}`)
     }
     await new Promise((r) => setTimeout(r, 100))
@@ -208,7 +208,10 @@ export async function ensureTemplate(template: Template, env: Record<string, str
   await buildOnce(template, deadline, async (building) => {
     const settings = Object.fromEntries(SEED_SETTINGS.filter((k) => env[k] !== undefined).map((k) => [k, env[k]!]))
     // No background jobs or mail: nothing but the seed writes to the template.
-    const plaza = await startPlaza({ ...settings, DATABASE_PATH: building, BACKGROUND_JOBS: 'false', MAIL_WORKER: 'false' }, { template: false, startTimeoutMs: Math.max(1_000, deadline - Date.now()) })
+    const plaza = await startPlaza(
+      { ...settings, DATABASE_PATH: building, BACKGROUND_JOBS: 'false', MAIL_WORKER: 'false' },
+      { template: false, startTimeoutMs: Math.max(1_000, deadline - Date.now()) },
+    )
     const seeded = plaza.logs.some((l) => l.msg === 'demo city seeded')
     await plaza.stop()
     if (!seeded) throw new Error(`Plaza did not seed the demo city into ${building}:\n${plaza.output()}`)

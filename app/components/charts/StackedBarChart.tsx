@@ -43,10 +43,7 @@ export function StackedBarChart({
         summary: labels.summary,
         caption: title,
         head: [labels.series, ...xLabels, labels.total],
-        rows: [
-          ...series.map((s) => [s.label, ...xLabels.map((_, i) => s.values[i] ?? 0), s.values.reduce((a, b) => a + b, 0)]),
-          [labels.total, ...totals, totals.reduce((a, b) => a + b, 0)],
-        ],
+        rows: [...series.map((s) => [s.label, ...xLabels.map((_, i) => s.values[i] ?? 0), s.values.reduce((a, b) => a + b, 0)]), [labels.total, ...totals, totals.reduce((a, b) => a + b, 0)]],
       }}
     >
       {ticks.map((tick) => (

@@ -8,17 +8,7 @@ import type { FeatureCollectionAnswer } from './types'
  * What the map shows, as a list that keyboards and screen readers can use: each cluster is a
  * button that zooms the map to it, each item a link to its page.
  */
-export function InViewList({
-  answer,
-  labels,
-  mapRef,
-  locale,
-}: {
-  answer: FeatureCollectionAnswer | null
-  labels: Map<string, string>
-  mapRef: MutableRefObject<MapHandle | null>
-  locale: string
-}) {
+export function InViewList({ answer, labels, mapRef, locale }: { answer: FeatureCollectionAnswer | null; labels: Map<string, string>; mapRef: MutableRefObject<MapHandle | null>; locale: string }) {
   const { t } = useTranslation('geo')
   const { integer } = formatters(locale)
   const features = answer?.features ?? []

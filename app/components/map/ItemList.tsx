@@ -1,13 +1,7 @@
 import { useTranslation } from 'react-i18next'
 
 /** A list of located items with their layer and status (the map page and area pages). */
-export function ItemList({
-  items,
-  labels,
-}: {
-  items: Array<{ kind: string; itemId: number; title: string; status: string; url: string | null }>
-  labels: Map<string, string>
-}) {
+export function ItemList({ items, labels }: { items: Array<{ kind: string; itemId: number; title: string; status: string; url: string | null }>; labels: Map<string, string> }) {
   const { t } = useTranslation('geo')
   return (
     <ul className="map-list">

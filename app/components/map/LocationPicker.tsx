@@ -132,42 +132,36 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
       {hydrated ? (
         <>
           <p className="picker__help">{t('picker.help')}</p>
-          <PlazaMap
-            config={config}
-            bounds={bounds}
-            label={t('picker.mapLabel')}
-            pick={{ value: point, onPick: (p) => choose(p, t('picker.pointChosen')) }}
-            className="picker__map"
-          />
+          <PlazaMap config={config} bounds={bounds} label={t('picker.mapLabel')} pick={{ value: point, onPick: (p) => choose(p, t('picker.pointChosen')) }} className="picker__map" />
           <div className="picker__tools">
             <button type="button" onClick={locate}>
               {t('picker.myLocation')}
             </button>
             <span className="picker__search">
-                <label htmlFor={`${id}-search`}>{t('picker.searchLabel')}</label>
-                <input
-                  id={`${id}-search`}
-                  type="search"
-                  value={query}
-                  placeholder={tb('search.label')}
-                  onChange={(e) => {
-                    const value = e.target.value
-                    setQuery(value)
-                    if (config.geocoderUrl) return
-                    clearTimeout(typing.current)
-                    typing.current = setTimeout(() => void plazaSearch(value, false), 200)
-                  }}
-                  onKeyDown={(e) => {
-                    if (e.key === 'Enter') {
-                      e.preventDefault()
-                      void search()
-                    }
-                  }}
-                />
-                <button type="button" onClick={() => void search()}>
-                  {t('picker.search')}
-                </button>
-              </span>
+              <label htmlFor={`${id}-search`}>{t('picker.searchLabel')}</label>
+              <input
+                id={`${id}-search`}
+                type="search"
+                value={query}
+                placeholder={tb('search.label')}
+                onChange={(e) => {
+                  const value = e.target.value
+                  setQuery(value)
+                  if (config.geocoderUrl) return
+                  clearTimeout(typing.current)
+                  typing.current = setTimeout(() => void plazaSearch(value, false), 200)
+                }}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter') {
+                    e.preventDefault()
+                    void search()
+                  }
+                }}
+              />
+              <button type="button" onClick={() => void search()}>
+                {t('picker.search')}
+              </button>
+            </span>
           </div>
           {results?.length ? (
             <ul className="picker__results">

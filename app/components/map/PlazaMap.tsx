@@ -68,20 +68,26 @@ function addAreaLayers(map: MaplibreMap, highlight: string | null | undefined) {
   const translucent = layers.some((l) => l.id === 'plaza-base' || l.id.startsWith('basemap-')) || Boolean(map.getStyle().sprite)
   // Over Plaza's own base map the areas' tints go under the roads and their names.
   const fillsBefore = layers.some((l) => l.id === BASEMAP_FIRST_LINE_LAYER) ? BASEMAP_FIRST_LINE_LAYER : undefined
-  map.addLayer({
-    id: 'plaza-city',
-    type: 'fill',
-    source: 'plaza-areas',
-    filter: ['==', ['get', 'level'], 'city'],
-    paint: { 'fill-color': '#ffffff', 'fill-opacity': translucent ? 0.25 : 1 },
-  }, fillsBefore)
-  map.addLayer({
-    id: 'plaza-districts',
-    type: 'fill',
-    source: 'plaza-areas',
-    filter: ['==', ['get', 'level'], 'district'],
-    paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': fillsBefore ? 0.2 : 0.35 },
-  }, fillsBefore)
+  map.addLayer(
+    {
+      id: 'plaza-city',
+      type: 'fill',
+      source: 'plaza-areas',
+      filter: ['==', ['get', 'level'], 'city'],
+      paint: { 'fill-color': '#ffffff', 'fill-opacity': translucent ? 0.25 : 1 },
+    },
+    fillsBefore,
+  )
+  map.addLayer(
+    {
+      id: 'plaza-districts',
+      type: 'fill',
+      source: 'plaza-areas',
+      filter: ['==', ['get', 'level'], 'district'],
+      paint: { 'fill-color': ['get', 'colour'], 'fill-opacity': fillsBefore ? 0.2 : 0.35 },
+    },
+    fillsBefore,
+  )
   map.addLayer({
     id: 'plaza-neighbourhood-lines',
     type: 'line',
@@ -279,12 +285,7 @@ export function PlazaMap(props: PlazaMapProps) {
           return
         }
         const b = map.getBounds()
-        const bounds: BBox = [
-          Math.max(-180, b.getWest()),
-          Math.max(-85, b.getSouth()),
-          Math.min(180, b.getEast()),
-          Math.min(85, b.getNorth()),
-        ]
+        const bounds: BBox = [Math.max(-180, b.getWest()), Math.max(-85, b.getSouth()), Math.min(180, b.getEast()), Math.min(85, b.getNorth())]
         try {
           const res = await fetch(featuresUrl(bounds, map.getZoom(), filter), { signal: controller.signal })
           if (!res.ok) return

@@ -8,7 +8,19 @@ import type { BBox, MapClientConfig } from '../map/types'
 import { AreaOptions } from '../AreaSelect'
 
 export interface PetitionFormProps {
-  values: { title: string; action: string; background: string; target: string; department: string; representative: string; restriction: string; category: string; lat: string; lng: string; area: string }
+  values: {
+    title: string
+    action: string
+    background: string
+    target: string
+    department: string
+    representative: string
+    restriction: string
+    category: string
+    lat: string
+    lng: string
+    area: string
+  }
   errors: Record<string, string>
   targets: { departments: Array<{ id: number; name: string }>; representatives: Array<{ id: number; name: string; role: string }> }
   /** The administrator's petition categories (names already in the reader's language); none: no field. */
@@ -60,9 +72,16 @@ export function PetitionForm({ values, errors, targets, categories = [], areas, 
         </div>
         {targets.departments.length ? (
           <div className="field">
-            <input type="radio" id="target-department" name="target" value="department" defaultChecked={values.target === 'department'} /> <label htmlFor="target-department">{t('targets.department')}</label>
+            <input type="radio" id="target-department" name="target" value="department" defaultChecked={values.target === 'department'} />{' '}
+            <label htmlFor="target-department">{t('targets.department')}</label>
             <Field name="department" label={t('fields.department')} error={errors.department}>
-              <select id="field-department" name="department" defaultValue={values.department} aria-invalid={errors.department ? true : undefined} aria-describedby={errors.department ? 'field-department-error' : undefined}>
+              <select
+                id="field-department"
+                name="department"
+                defaultValue={values.department}
+                aria-invalid={errors.department ? true : undefined}
+                aria-describedby={errors.department ? 'field-department-error' : undefined}
+              >
                 <option value="">{t('form.choose')}</option>
                 {targets.departments.map((d) => (
                   <option key={d.id} value={d.id}>
@@ -75,9 +94,16 @@ export function PetitionForm({ values, errors, targets, categories = [], areas, 
         ) : null}
         {targets.representatives.length ? (
           <div className="field">
-            <input type="radio" id="target-representative" name="target" value="representative" defaultChecked={values.target === 'representative'} /> <label htmlFor="target-representative">{t('targets.representative')}</label>
+            <input type="radio" id="target-representative" name="target" value="representative" defaultChecked={values.target === 'representative'} />{' '}
+            <label htmlFor="target-representative">{t('targets.representative')}</label>
             <Field name="representative" label={t('fields.representative')} error={errors.representative}>
-              <select id="field-representative" name="representative" defaultValue={values.representative} aria-invalid={errors.representative ? true : undefined} aria-describedby={errors.representative ? 'field-representative-error' : undefined}>
+              <select
+                id="field-representative"
+                name="representative"
+                defaultValue={values.representative}
+                aria-invalid={errors.representative ? true : undefined}
+                aria-describedby={errors.representative ? 'field-representative-error' : undefined}
+              >
                 <option value="">{t('form.choose')}</option>
                 {targets.representatives.map((r) => (
                   <option key={r.id} value={r.id}>

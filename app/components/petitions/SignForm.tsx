@@ -88,7 +88,15 @@ export function SignForm({ petition, user, errors = {}, values, signed, sponsorT
           <Field name="email" type="email" inputMode="email" label={t('form.email')} hint={t('form.emailHint')} autoComplete="email" required defaultValue={v.email ?? ''} error={error('email')} />
         )}
         {map ? (
-          <LocationPicker config={map.config} bounds={map.bounds} areas={areas} defaults={{ lat: v.lat, lng: v.lng, area: v.area }} errors={locationErrors} legend={t('form.where')} id="sign-location" />
+          <LocationPicker
+            config={map.config}
+            bounds={map.bounds}
+            areas={areas}
+            defaults={{ lat: v.lat, lng: v.lng, area: v.area }}
+            errors={locationErrors}
+            legend={t('form.where')}
+            id="sign-location"
+          />
         ) : (
           <fieldset className="sign-form__where">
             <legend>{t('form.where')}</legend>
@@ -105,7 +113,13 @@ export function SignForm({ petition, user, errors = {}, values, signed, sponsorT
                     {locationErrors.area}
                   </p>
                 ) : null}
-                <select id="sign-area" name="area" defaultValue={v.area ?? ''} aria-invalid={locationErrors.area ? true : undefined} aria-describedby={locationErrors.area ? 'sign-area-error' : undefined}>
+                <select
+                  id="sign-area"
+                  name="area"
+                  defaultValue={v.area ?? ''}
+                  aria-invalid={locationErrors.area ? true : undefined}
+                  aria-describedby={locationErrors.area ? 'sign-area-error' : undefined}
+                >
                   <option value="">{t('form.areaChoose')}</option>
                   <AreaOptions areas={areas} wholeDistrict={(name) => t('form.wholeDistrict', { name })} />
                 </select>

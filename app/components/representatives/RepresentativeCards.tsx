@@ -63,7 +63,11 @@ export function MemberCard({ member }: { member: MemberView }) {
   const n = useNames()
   return (
     <li className="rep-card" data-testid={`representative-${member.id}`}>
-      {member.thumbUrl ? <img className="rep-card__photo" src={member.thumbUrl} alt={t('member.photoAlt', { name: member.name })} width={48} height={48} /> : <span className="rep-card__photo rep-card__photo--none" aria-hidden="true" />}
+      {member.thumbUrl ? (
+        <img className="rep-card__photo" src={member.thumbUrl} alt={t('member.photoAlt', { name: member.name })} width={48} height={48} />
+      ) : (
+        <span className="rep-card__photo rep-card__photo--none" aria-hidden="true" />
+      )}
       <div className="rep-card__text">
         <Link to={`/representatives/${member.id}`} className="rep-card__name">
           {member.name}
@@ -84,7 +88,12 @@ export function RepresentativeGroups({ groups, headingLevel = 3, writeLinks = fa
   return (
     <div className="rep-groups">
       {groups.map((group) => (
-        <section key={`${group.level.code}-${group.area.id}`} className="rep-group" aria-labelledby={`group-${group.level.code}-${group.area.id}`} data-testid={`group-${group.level.code}-${group.area.slug}`}>
+        <section
+          key={`${group.level.code}-${group.area.id}`}
+          className="rep-group"
+          aria-labelledby={`group-${group.level.code}-${group.area.id}`}
+          data-testid={`group-${group.level.code}-${group.area.slug}`}
+        >
           <Heading id={`group-${group.level.code}-${group.area.id}`}>
             {group.level.name} · {group.area.name}
           </Heading>

@@ -49,12 +49,9 @@ describe('composeMail', () => {
     expect(mail.html).toContain(`href="${config().PUBLIC_URL}/petitions/4"`)
   })
 
-  it.each(['javascript:alert(1)', 'data:text/html,<b>x</b>', '//evil.example/x', 'petitions/4', 'mailto:a@example.org'])(
-    'refuses the link %s',
-    (url) => {
-      expect(() => composeMail({ locale: 'en', subject: 'S', paragraphs: ['P'], action: { label: 'Open', url } })).toThrow(ZodError)
-    },
-  )
+  it.each(['javascript:alert(1)', 'data:text/html,<b>x</b>', '//evil.example/x', 'petitions/4', 'mailto:a@example.org'])('refuses the link %s', (url) => {
+    expect(() => composeMail({ locale: 'en', subject: 'S', paragraphs: ['P'], action: { label: 'Open', url } })).toThrow(ZodError)
+  })
 
   it.each([
     ['a subject on two lines', { subject: 'One\nBcc: x@example.org' }],

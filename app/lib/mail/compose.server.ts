@@ -45,8 +45,7 @@ export interface ComposedMail {
   html: string
 }
 
-export const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
+export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 // A paragraph's own line breaks are kept.
 const paragraph = (s: string, style = '') => `<p style="margin:0 0 16px;${style}">${escapeHtml(s).replace(/\r?\n/g, '<br>')}</p>`
 

@@ -3,21 +3,13 @@ import { linkify } from './linkify'
 
 describe('linkify', () => {
   it('turns http(s) addresses into links and keeps the text around them', () => {
-    expect(linkify('Confirm: https://plaza.example.org/confirm/abc?x=1&y=2. Thanks!')).toEqual([
-      { text: 'Confirm: ' },
-      { url: 'https://plaza.example.org/confirm/abc?x=1&y=2' },
-      { text: '. Thanks!' },
-    ])
+    expect(linkify('Confirm: https://plaza.example.org/confirm/abc?x=1&y=2. Thanks!')).toEqual([{ text: 'Confirm: ' }, { url: 'https://plaza.example.org/confirm/abc?x=1&y=2' }, { text: '. Thanks!' }])
   })
 
   it('finds several links, one per line, with nothing lost', () => {
     const text = 'a http://x.example/1\nb https://y.example/2,\n(see https://en.wikipedia.org/wiki/Plaza_(square))'
     const pieces = linkify(text)
-    expect(pieces.filter((p) => 'url' in p)).toEqual([
-      { url: 'http://x.example/1' },
-      { url: 'https://y.example/2' },
-      { url: 'https://en.wikipedia.org/wiki/Plaza_(square)' },
-    ])
+    expect(pieces.filter((p) => 'url' in p)).toEqual([{ url: 'http://x.example/1' }, { url: 'https://y.example/2' }, { url: 'https://en.wikipedia.org/wiki/Plaza_(square)' }])
     expect(pieces.map((p) => ('url' in p ? p.url : p.text)).join('')).toBe(text)
   })
 

@@ -4,19 +4,7 @@ import { ZodError } from 'zod'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { config } from '../config.server'
 import { database, migrateOrThrow, openDatabase, type PlazaDatabase } from '../db.server'
-import {
-  claimDueMail,
-  composeMail,
-  deliverDueMail,
-  MAX_ATTEMPTS,
-  mailStatus,
-  nextAttemptAfter,
-  onMailOutcome,
-  queueMail,
-  queueMailPrepared,
-  type MailOutcome,
-  type QueuedMail,
-} from './outbox.server'
+import { claimDueMail, composeMail, deliverDueMail, MAX_ATTEMPTS, mailStatus, nextAttemptAfter, onMailOutcome, queueMail, queueMailPrepared, type MailOutcome, type QueuedMail } from './outbox.server'
 import { classifyFailure, createSmtpTransport } from './transport.server'
 import { startMailWorker } from './worker.server'
 import { startSmtpTestServer, type SmtpTestServer, type SmtpTestServerOptions } from './smtp-test-server'
@@ -76,7 +64,10 @@ describe('queueMail', () => {
         throw new Error('the signature could not be saved')
       }),
     ).rejects.toThrow('the signature could not be saved')
-    const count = await database().db.selectFrom('outbox').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const count = await database()
+      .db.selectFrom('outbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     expect(count.n).toBe(0)
   })
 
@@ -94,7 +85,7 @@ describe('queueMail', () => {
     expect(await database().db.selectFrom('outbox').select('id').execute()).toEqual([])
   })
 
-  it('writes the same row through the prepared statement, in the caller\'s write, and refuses the same bad mail', async () => {
+  it("writes the same row through the prepared statement, in the caller's write, and refuses the same bad mail", async () => {
     const id = await queue(mail({ headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
     await database().write(async () => {
       queueMailPrepared(database().sqlite, mail({ headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
@@ -106,7 +97,9 @@ describe('queueMail', () => {
     const pick = (r: (typeof rows)[number]) => [r.kind, r.to_address, r.reply_to, r.subject, r.text_body, r.html_body, r.headers, r.status, r.attempts]
     expect(pick(rows[1]!)).toEqual(pick(await row(id)))
     expect(rows[2]!.to_address).toBe('eva@example.org')
-    await expect(database().write(async () => queueMailPrepared(database().sqlite, mail({ to: 'not-an-address', headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } })))).rejects.toBeInstanceOf(ZodError)
+    await expect(
+      database().write(async () => queueMailPrepared(database().sqlite, mail({ to: 'not-an-address', headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))),
+    ).rejects.toBeInstanceOf(ZodError)
     await expect(database().write(async () => queueMailPrepared(database().sqlite, mail({ subject: 'Hello\r\nBcc: everyone@example.org' })))).rejects.toBeInstanceOf(ZodError)
     await expect(
       database().write(async () => {
@@ -369,16 +362,21 @@ describe('onMailOutcome', () => {
     })
     try {
       let refuse = true
-      const { server, transport } = await smtp({ rcpt: (address) => (address.startsWith('gone') ? { code: 550, message: '5.1.1 No such mailbox' } : refuse && address.startsWith('busy') ? { code: 451, message: '4.3.0 Try later' } : undefined) })
+      const { server, transport } = await smtp({
+        rcpt: (address) =>
+          address.startsWith('gone') ? { code: 550, message: '5.1.1 No such mailbox' } : refuse && address.startsWith('busy') ? { code: 451, message: '4.3.0 Try later' } : undefined,
+      })
       const sent = await queue(mail({ kind: 'letters.deliver', to: 'rep@example.org' }))
       const gone = await queue(mail({ kind: 'letters.deliver', to: 'gone@example.org' }))
       const busy = await queue(mail({ kind: 'letters.deliver', to: 'busy@example.org' }))
       const other = await queue(mail({ kind: 'lettersx.other', to: 'x@example.org' }))
       expect(await deliverDueMail({ transport, now: fixed(0) })).toEqual({ sent: 2, retried: 1, failed: 1 })
-      expect(heard.map((h) => [h.id, h.outcome.status]).sort()).toEqual([
-        [gone, 'failed'],
-        [sent, 'sent'],
-      ].sort())
+      expect(heard.map((h) => [h.id, h.outcome.status]).sort()).toEqual(
+        [
+          [gone, 'failed'],
+          [sent, 'sent'],
+        ].sort(),
+      )
       const failed = heard.find((h) => h.id === gone)!.outcome
       expect(failed.status === 'failed' && failed.reason).toContain('No such mailbox')
       expect((await row(sent)).headers).toBe('{"X-Heard":"yes"}')

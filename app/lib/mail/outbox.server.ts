@@ -29,10 +29,7 @@ export const DEFAULT_LEASE_MS = 10 * 60_000
 const SEND_MARGIN_MS = 3 * 60_000
 
 // Header names Plaza sets itself, or that would change who receives the mail.
-const RESERVED_HEADERS = new Set([
-  'from', 'to', 'cc', 'bcc', 'reply-to', 'subject', 'date', 'message-id', 'sender', 'return-path',
-  'mime-version', 'content-type', 'content-transfer-encoding',
-])
+const RESERVED_HEADERS = new Set(['from', 'to', 'cc', 'bcc', 'reply-to', 'subject', 'date', 'message-id', 'sender', 'return-path', 'mime-version', 'content-type', 'content-transfer-encoding'])
 
 const singleLine = (max: number) =>
   z
@@ -49,7 +46,10 @@ const namedAddress = z
   .refine((v) => z.email().safeParse(v.slice(v.lastIndexOf('<') + 1, -1)).success, 'must contain a valid address')
 
 export const mailSchema = z.object({
-  kind: z.string().regex(/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/, 'must look like "account.confirm"').max(64),
+  kind: z
+    .string()
+    .regex(/^[a-z][a-z0-9_-]*(\.[a-z0-9_-]+)*$/, 'must look like "account.confirm"')
+    .max(64),
   to: z.email().max(254),
   // A bare address, or a quoted display name and an address ('"Ana Ruiz" <ana@example.org>', for letters).
   replyTo: z.union([z.email().max(254), namedAddress]).optional(),
@@ -148,22 +148,12 @@ export interface ClaimedMail extends OutboxRow {
  * same row (SQLite serialises writers; on PostgreSQL this becomes `FOR UPDATE SKIP LOCKED`).
  * Each claim counts as an attempt, so a mail that kills its sender is not retried forever.
  */
-export async function claimDueMail(
-  limit: number,
-  now: Date = new Date(),
-  options: { database?: PlazaDatabase; leaseMs?: number } = {},
-): Promise<ClaimedMail[]> {
+export async function claimDueMail(limit: number, now: Date = new Date(), options: { database?: PlazaDatabase; leaseMs?: number } = {}): Promise<ClaimedMail[]> {
   const db = options.database ?? database()
   const n = z.number().int().min(1).max(1000).parse(limit)
   const at = now.toISOString()
   // A cheap read first: an idle sender polls without taking the write lock.
-  const due = await db.db
-    .selectFrom('outbox')
-    .select('id')
-    .where('status', 'in', ['pending', 'sending'])
-    .where('next_attempt_at', '<=', at)
-    .limit(1)
-    .executeTakeFirst()
+  const due = await db.db.selectFrom('outbox').select('id').where('status', 'in', ['pending', 'sending']).where('next_attempt_at', '<=', at).limit(1).executeTakeFirst()
   if (!due) return []
   const token = crypto.randomUUID()
   const until = new Date(now.getTime() + (options.leaseMs ?? DEFAULT_LEASE_MS)).toISOString()
@@ -178,18 +168,7 @@ export async function claimDueMail(
         next_attempt_at: until,
         attempts: eb('attempts', '+', 1),
       }))
-      .where(
-        'id',
-        'in',
-        trx
-          .selectFrom('outbox')
-          .select('id')
-          .where('status', 'in', ['pending', 'sending'])
-          .where('next_attempt_at', '<=', at)
-          .orderBy('next_attempt_at')
-          .orderBy('id')
-          .limit(n),
-      )
+      .where('id', 'in', trx.selectFrom('outbox').select('id').where('status', 'in', ['pending', 'sending']).where('next_attempt_at', '<=', at).orderBy('next_attempt_at').orderBy('id').limit(n))
       .returningAll()
       .execute(),
   )
@@ -262,13 +241,18 @@ export async function deliverDueMail(options: DeliverOptions): Promise<DeliveryR
         messageId: messageIdFor(mail, from),
       })
       const sentAt = clock().toISOString()
-      await finish(db, mail, {
-        status: 'sent',
-        sent_at: sentAt,
-        message_id: info.messageId ?? messageIdFor(mail, from),
-        last_error: null,
-        next_attempt_at: sentAt,
-      }, options.log)
+      await finish(
+        db,
+        mail,
+        {
+          status: 'sent',
+          sent_at: sentAt,
+          message_id: info.messageId ?? messageIdFor(mail, from),
+          last_error: null,
+          next_attempt_at: sentAt,
+        },
+        options.log,
+      )
       report.sent++
     } catch (error) {
       const failure = classifyFailure(error)
@@ -327,9 +311,7 @@ async function finish(db: PlazaDatabase, mail: ClaimedMail, outcome: Outcome, lo
       .executeTakeFirst()
     if (!row || handlers.length === 0) return
     const heard: MailOutcome =
-      outcome.status === 'sent'
-        ? { status: 'sent', at: outcome.sent_at ?? outcome.next_attempt_at }
-        : { status: 'failed', at: outcome.next_attempt_at, reason: outcome.last_error ?? 'failed' }
+      outcome.status === 'sent' ? { status: 'sent', at: outcome.sent_at ?? outcome.next_attempt_at } : { status: 'failed', at: outcome.next_attempt_at, reason: outcome.last_error ?? 'failed' }
     for (let i = 0; i < handlers.length; i++) {
       const savepoint = sql.raw(`mail_outcome_${i}`)
       await sql`savepoint ${savepoint}`.execute(trx)

@@ -28,4 +28,33 @@ import areasAdmin from './areasAdmin.json'
 import delivery from './delivery.json'
 import basemap from './basemap.json'
 
-export default { common, deliberation, moderation, accounts, mail, geo, reports, council, open311, alerts, photos, voting, proposals, votesAdmin, votes, opendata, signatures, letters, representatives, petitions, notifications, embed, city, services, configuration, areasAdmin, delivery, basemap }
+export default {
+  common,
+  deliberation,
+  moderation,
+  accounts,
+  mail,
+  geo,
+  reports,
+  council,
+  open311,
+  alerts,
+  photos,
+  voting,
+  proposals,
+  votesAdmin,
+  votes,
+  opendata,
+  signatures,
+  letters,
+  representatives,
+  petitions,
+  notifications,
+  embed,
+  city,
+  services,
+  configuration,
+  areasAdmin,
+  delivery,
+  basemap,
+}

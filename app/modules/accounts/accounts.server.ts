@@ -68,13 +68,7 @@ async function issueToken(trx: Transaction<Database>, userId: number, purpose: E
 
 type MailKind = 'confirm' | 'reset' | 'changeEmail' | 'passwordChanged' | 'emailChanged' | 'signupAttempt'
 
-async function queueAccountMail(
-  trx: Transaction<Database>,
-  kind: MailKind,
-  to: string,
-  locale: Locale,
-  values: { name: string; url?: string },
-) {
+async function queueAccountMail(trx: Transaction<Database>, kind: MailKind, to: string, locale: Locale, values: { name: string; url?: string }) {
   const t = translator(locale)
   const mail = composeMail({
     locale,
@@ -154,12 +148,7 @@ export type TokenResult<T = object> = ({ kind: 'ok' } & T) | { kind: 'invalid' }
 
 async function findToken(token: string, purpose: EmailTokenPurpose) {
   if (!/^[a-z2-7]{32}$/.test(token)) return null
-  return database()
-    .db.selectFrom('email_tokens')
-    .selectAll()
-    .where('token_hash', '=', hashToken(token))
-    .where('purpose', '=', purpose)
-    .executeTakeFirst()
+  return database().db.selectFrom('email_tokens').selectAll().where('token_hash', '=', hashToken(token)).where('purpose', '=', purpose).executeTakeFirst()
 }
 
 function tokenState(row: { used_at: string | null; expires_at: number } | undefined | null) {
@@ -194,9 +183,7 @@ export async function confirmEmail(token: string): Promise<TokenResult<{ userId:
 export async function resendConfirmation(target: { userId: number } | { email: string }): Promise<void> {
   const { db } = database()
   const user = await (
-    'userId' in target
-      ? db.selectFrom('users').selectAll().where('id', '=', target.userId)
-      : db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(target.email))
+    'userId' in target ? db.selectFrom('users').selectAll().where('id', '=', target.userId) : db.selectFrom('users').selectAll().where('email', '=', normaliseEmail(target.email))
   ).executeTakeFirst()
   // Same outcome whether or not the address has an account (no enumeration).
   if (!user || !user.email || user.email_confirmed_at || user.deleted_at) return
@@ -220,11 +207,7 @@ export async function logIn(input: { email: string; password: string }, meta: Se
   // limit (each sees its own place in the count); a success gives the point back.
   const [account, byIp] = await Promise.all([accountFailures.count(email), ipFailures.count(meta.ip)])
   if (account.over || byIp.over) return { kind: 'throttled', retryAfterSeconds: Math.max(account.retryAfterSeconds, byIp.retryAfterSeconds) }
-  const user = await database()
-    .db.selectFrom('users')
-    .select(['id', 'password_hash', 'deleted_at', 'deactivated_at'])
-    .where('email', '=', email)
-    .executeTakeFirst()
+  const user = await database().db.selectFrom('users').select(['id', 'password_hash', 'deleted_at', 'deactivated_at']).where('email', '=', email).executeTakeFirst()
   let ok = false
   if (user?.password_hash && !user.deleted_at && !user.deactivated_at) ok = await verifyPassword(user.password_hash, input.password)
   else await spendVerificationTime(input.password)
@@ -366,9 +349,7 @@ export async function confirmEmailChange(token: string): Promise<TokenResult | {
 // ---------------------------------------------------------------- profile, deletion, export
 
 export async function updateProfile(userId: number, input: { displayName: string; locale: Locale | null }) {
-  await database().write((trx) =>
-    trx.updateTable('users').set({ display_name: input.displayName.trim(), locale: input.locale, updated_at: now() }).where('id', '=', userId).execute(),
-  )
+  await database().write((trx) => trx.updateTable('users').set({ display_name: input.displayName.trim(), locale: input.locale, updated_at: now() }).where('id', '=', userId).execute())
 }
 
 /**
@@ -410,9 +391,7 @@ export function registerDataExporter(name: string, exporter: DataExporter) {
 export async function exportUserData(userId: number) {
   const { db } = database()
   const user = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirstOrThrow()
-  const area = user.home_area_id
-    ? await db.selectFrom('areas').select(['slug', 'name']).where('id', '=', user.home_area_id).executeTakeFirst()
-    : undefined
+  const area = user.home_area_id ? await db.selectFrom('areas').select(['slug', 'name']).where('id', '=', user.home_area_id).executeTakeFirst() : undefined
   const roles = await db
     .selectFrom('user_roles')
     .leftJoin('departments', 'departments.id', 'user_roles.department_id')
@@ -446,7 +425,10 @@ export async function exportUserData(userId: number) {
 // ---------------------------------------------------------------- administration
 
 export async function findUsers(query: string, limit = 50) {
-  const q = `%${query.trim().toLowerCase().replace(/[%_]/g, (c) => `\\${c}`)}%`
+  const q = `%${query
+    .trim()
+    .toLowerCase()
+    .replace(/[%_]/g, (c) => `\\${c}`)}%`
   const { db } = database()
   let select = db
     .selectFrom('users')
@@ -464,7 +446,11 @@ export async function findUsers(query: string, limit = 50) {
         .selectFrom('user_roles')
         .leftJoin('departments', 'departments.id', 'user_roles.department_id')
         .select(['user_roles.user_id', 'user_roles.role', 'departments.name as department'])
-        .where('user_id', 'in', users.map((u) => u.id))
+        .where(
+          'user_id',
+          'in',
+          users.map((u) => u.id),
+        )
         .execute()
     : []
   return users.map((u) => ({ ...u, roles: roles.filter((r) => r.user_id === u.id) }))
@@ -546,11 +532,7 @@ export async function countAdministrators(db = database().db): Promise<number> {
   return Number(row.n)
 }
 
-export type NewStaffAccountResult =
-  | { kind: 'ok'; userId: number; sessionToken: string }
-  | { kind: 'emailTaken' }
-  | { kind: 'weakPassword'; problem: PasswordProblem }
-  | { kind: 'refused' }
+export type NewStaffAccountResult = { kind: 'ok'; userId: number; sessionToken: string } | { kind: 'emailTaken' } | { kind: 'weakPassword'; problem: PasswordProblem } | { kind: 'refused' }
 
 class Refused extends Error {}
 
@@ -641,10 +623,6 @@ export async function reactivateAccount(userId: number, within?: WithinWrite): P
 
 /** An account for the administrators' page, deactivated ones included (userById hides them). */
 export async function accountForAdmin(userId: number) {
-  const row = await database()
-    .db.selectFrom('users')
-    .select(['id', 'email', 'display_name', 'verification_level', 'deactivated_at', 'deleted_at'])
-    .where('id', '=', userId)
-    .executeTakeFirst()
+  const row = await database().db.selectFrom('users').select(['id', 'email', 'display_name', 'verification_level', 'deactivated_at', 'deleted_at']).where('id', '=', userId).executeTakeFirst()
   return row && !row.deleted_at ? row : null
 }

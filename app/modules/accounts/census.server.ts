@@ -18,13 +18,7 @@ export function isValidBirthDate(value: string, today = new Date()): boolean {
   const m = DATE.exec(value)
   if (!m) return false
   const date = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])))
-  return (
-    date.getUTCFullYear() === Number(m[1]) &&
-    date.getUTCMonth() === Number(m[2]) - 1 &&
-    date.getUTCDate() === Number(m[3]) &&
-    date <= today &&
-    Number(m[1]) >= 1890
-  )
+  return date.getUTCFullYear() === Number(m[1]) && date.getUTCMonth() === Number(m[2]) - 1 && date.getUTCDate() === Number(m[3]) && date <= today && Number(m[1]) >= 1890
 }
 
 export type RejectionReason = 'missingDocument' | 'badDate' | 'unknownArea' | 'duplicateDocument' | 'badColumns'
@@ -60,9 +54,17 @@ export async function importCensus(source: Readable | string, options: { importe
       let updated = 0
       let unchanged = 0
       const existing = new Map(
-        (await trx.selectFrom('census_records').select(['document_hash', 'birth_date', 'area_id']).where('document_hash', 'in', rows.map((r) => r.hash)).execute()).map(
-          (r) => [r.document_hash, r],
-        ),
+        (
+          await trx
+            .selectFrom('census_records')
+            .select(['document_hash', 'birth_date', 'area_id'])
+            .where(
+              'document_hash',
+              'in',
+              rows.map((r) => r.hash),
+            )
+            .execute()
+        ).map((r) => [r.document_hash, r]),
       )
       const stamp = new Date().toISOString()
       for (const row of rows) {
@@ -133,7 +135,10 @@ export async function importCensus(source: Readable | string, options: { importe
 }
 
 export async function censusSize(): Promise<number> {
-  const row = await database().db.selectFrom('census_records').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+  const row = await database()
+    .db.selectFrom('census_records')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow()
   return Number(row.n)
 }
 
@@ -143,12 +148,7 @@ const ipAttempts = attemptCounter('verify:ip', 20, 3600)
 // Staff check documents they are shown: 60 checks an hour each is plenty, and stops trawling the census.
 const staffChecks = attemptCounter('verify:staff', 60, 3600)
 
-export type VerificationResult =
-  | { kind: 'ok'; areaId: number }
-  | { kind: 'noMatch' }
-  | { kind: 'alreadyUsed' }
-  | { kind: 'throttled'; retryAfterSeconds: number }
-  | { kind: 'needsEmail' }
+export type VerificationResult = { kind: 'ok'; areaId: number } | { kind: 'noMatch' } | { kind: 'alreadyUsed' } | { kind: 'throttled'; retryAfterSeconds: number } | { kind: 'needsEmail' }
 
 async function matchCensus(document: string, birthDate: string) {
   const record = await database()

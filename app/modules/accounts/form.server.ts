@@ -17,8 +17,7 @@ export interface FormFailure {
 }
 
 /** The visitor's input minus passwords, to fill the form again after an error. */
-export const echo = (fields: Record<string, string>) =>
-  Object.fromEntries(Object.entries(fields).filter(([k]) => !SECRET_FIELDS.has(k) && k !== 'website_url'))
+export const echo = (fields: Record<string, string>) => Object.fromEntries(Object.entries(fields).filter(([k]) => !SECRET_FIELDS.has(k) && k !== 'website_url'))
 
 export function fail(status: number, errors: FieldErrors, fields: Record<string, string> = {}) {
   return data<FormFailure>({ errors, values: echo(fields) }, { status })

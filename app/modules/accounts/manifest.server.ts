@@ -3,7 +3,21 @@ import { defineManifest } from '../manifest'
 /** Accounts, sessions, roles and permissions, the census. What it plugs into Plaza (docs/architecture.md). */
 export const manifest = defineManifest({
   name: 'accounts',
-  routes: ['/login', '/logout', '/signup', '/confirm', '/confirm-email-change', '/forgot-password', '/reset-password', '/account', '/account/data.json', '/account/delete', '/admin/users', '/admin/census', '/council/verify'],
+  routes: [
+    '/login',
+    '/logout',
+    '/signup',
+    '/confirm',
+    '/confirm-email-change',
+    '/forgot-password',
+    '/reset-password',
+    '/account',
+    '/account/data.json',
+    '/account/delete',
+    '/admin/users',
+    '/admin/census',
+    '/council/verify',
+  ],
   permissions: ['user:verify', 'admin:users', 'admin:census'],
   jobs: [],
   datasets: [],

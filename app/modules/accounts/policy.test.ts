@@ -25,7 +25,14 @@ describe('permissions', () => {
   })
 
   it('limits staff to their departments; administrators see all', () => {
-    expect(staffDepartments(person([{ role: 'staff', departmentId: 3 }, { role: 'staff', departmentId: 5 }]))).toEqual([3, 5])
+    expect(
+      staffDepartments(
+        person([
+          { role: 'staff', departmentId: 3 },
+          { role: 'staff', departmentId: 5 },
+        ]),
+      ),
+    ).toEqual([3, 5])
     expect(staffDepartments(person([{ role: 'admin', departmentId: null }]))).toBe('all')
     expect(staffDepartments(person([{ role: 'moderator', departmentId: null }]))).toEqual([])
   })

@@ -23,12 +23,20 @@ export const passwordChangeSchema = z.object({ currentPassword: password, newPas
 export const deleteSchema = z.object({ password })
 export const verifySchema = z.object({
   document: z.string({ message: 'accounts:errors.documentRequired' }).trim().min(1, 'accounts:errors.documentRequired').max(40, 'accounts:errors.documentRequired'),
-  birthDate: z.string({ message: 'accounts:errors.birthDateInvalid' }).trim().regex(/^\d{4}-\d{2}-\d{2}$/, 'accounts:errors.birthDateInvalid'),
+  birthDate: z
+    .string({ message: 'accounts:errors.birthDateInvalid' })
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'accounts:errors.birthDateInvalid'),
 })
 export const inPersonSchema = verifySchema.extend({ email })
 export const grantRoleSchema = z.object({
   intent: z.literal('grant'),
   role: z.enum(['staff', 'moderator', 'admin'], { message: 'accounts:errors.roleInvalid' }),
-  departmentId: z.coerce.number().int().positive().optional().or(z.literal('').transform(() => undefined)),
+  departmentId: z.coerce
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
 })
 export const removeRoleSchema = z.object({ intent: z.literal('remove'), roleId: z.coerce.number().int().positive() })

@@ -81,7 +81,13 @@ export async function validateSessionToken(token: string): Promise<{ sessionId: 
     return null
   }
   if (row.expires_at - now < (SESSION_DAYS / 2) * DAY) {
-    await housekeeping((trx) => trx.updateTable('sessions').set({ expires_at: now + SESSION_DAYS * DAY }).where('id', '=', id).execute())
+    await housekeeping((trx) =>
+      trx
+        .updateTable('sessions')
+        .set({ expires_at: now + SESSION_DAYS * DAY })
+        .where('id', '=', id)
+        .execute(),
+    )
   }
   return { sessionId: id, userId: row.user_id }
 }

@@ -28,7 +28,7 @@ beforeAll(async () => {
 
 describe('normalising addresses', () => {
   it('folds accents, case and street-type words in four languages', () => {
-    expect(searchKey('Plaça de l\'Església')).toBe('pl esglesia')
+    expect(searchKey("Plaça de l'Església")).toBe('pl esglesia')
     expect(searchKey('c/ Major')).toBe('c major')
     expect(searchKey('C/Major')).toBe('c major')
     expect(searchKey('Calle Mayor')).toBe('c mayor')
@@ -117,7 +117,17 @@ describe('importing an OpenStreetMap extract', () => {
       JSON.stringify({
         type: 'FeatureCollection',
         features: [
-          { type: 'Feature', properties: { highway: 'residential', name: 'Rue de la Paix' }, geometry: { type: 'LineString', coordinates: [[2.33, 48.87], [2.332, 48.869]] } },
+          {
+            type: 'Feature',
+            properties: { highway: 'residential', name: 'Rue de la Paix' },
+            geometry: {
+              type: 'LineString',
+              coordinates: [
+                [2.33, 48.87],
+                [2.332, 48.869],
+              ],
+            },
+          },
           { type: 'Feature', properties: { tags: { 'addr:street': 'Rue de la Paix', 'addr:housenumber': '5' } }, geometry: { type: 'Point', coordinates: [2.331, 48.8696] } },
         ],
       }),

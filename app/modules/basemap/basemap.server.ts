@@ -33,7 +33,8 @@ export interface ImportCounts {
   bytes: number
 }
 
-export type ImportOutcome = { kind: 'done'; version: number; counts: ImportCounts; bbox: [number, number, number, number]; seconds: number } | { kind: 'failed'; version: number; problem: ReadProblem; detail: string }
+export type ImportOutcome =
+  { kind: 'done'; version: number; counts: ImportCounts; bbox: [number, number, number, number]; seconds: number } | { kind: 'failed'; version: number; problem: ReadProblem; detail: string }
 
 export interface ImportOptions {
   fileName: string
@@ -48,7 +49,13 @@ export interface ImportOptions {
 const now = () => new Date().toISOString()
 
 /** Starts an import row (status running) and returns its version. */
-export async function beginImport(fileName: string, format: string, actorId: number | null, db: PlazaDatabase = defaultDatabase(), zooms = { min: DEFAULT_MIN_ZOOM, max: DEFAULT_MAX_ZOOM }): Promise<number> {
+export async function beginImport(
+  fileName: string,
+  format: string,
+  actorId: number | null,
+  db: PlazaDatabase = defaultDatabase(),
+  zooms = { min: DEFAULT_MIN_ZOOM, max: DEFAULT_MAX_ZOOM },
+): Promise<number> {
   return db.write(async (trx) => {
     const row = await trx
       .insertInto('basemap_imports')
@@ -218,12 +225,7 @@ async function removeVersion(db: PlazaDatabase, version: number) {
 }
 
 async function removeOtherVersions(db: PlazaDatabase, keep: number) {
-  const versions = await db.db
-    .selectFrom('basemap_tiles')
-    .select('version')
-    .distinct()
-    .where('version', '!=', keep)
-    .execute()
+  const versions = await db.db.selectFrom('basemap_tiles').select('version').distinct().where('version', '!=', keep).execute()
   const more = await db.db.selectFrom('basemap_streets').select('version').distinct().where('version', '!=', keep).execute()
   for (const v of new Set([...versions, ...more].map((r) => r.version))) await removeVersion(db, v)
 }

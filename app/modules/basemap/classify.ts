@@ -46,7 +46,15 @@ export function classify(f: OsmFeature): Classified[] {
   const name = t.name
   if (type === 'Polygon') {
     if (t.natural === 'water' || t.waterway === 'riverbank' || t.landuse === 'reservoir' || t.water) out.push({ layer: 'water', properties: {} })
-    else if (t.leisure === 'park' || t.leisure === 'garden' || t.leisure === 'playground' || t.landuse === 'grass' || t.landuse === 'recreation_ground' || t.landuse === 'forest' || t.natural === 'wood') {
+    else if (
+      t.leisure === 'park' ||
+      t.leisure === 'garden' ||
+      t.leisure === 'playground' ||
+      t.landuse === 'grass' ||
+      t.landuse === 'recreation_ground' ||
+      t.landuse === 'forest' ||
+      t.natural === 'wood'
+    ) {
       out.push({ layer: 'parks', properties: name ? { name } : {} })
       if (name) out.push({ layer: 'places', properties: { name, class: 'park' } })
     } else if (t.building) out.push({ layer: 'buildings', properties: {} })
@@ -57,7 +65,8 @@ export function classify(f: OsmFeature): Classified[] {
   } else if (type === 'LineString') {
     const roadClass = t.highway ? ROAD_CLASS[t.highway] : undefined
     if (roadClass) out.push({ layer: 'roads', properties: name ? { class: roadClass, name } : { class: roadClass } })
-    else if (t.railway === 'rail' || t.railway === 'light_rail' || t.railway === 'tram' || t.railway === 'subway' || t.railway === 'narrow_gauge') out.push({ layer: 'railways', properties: { class: t.railway } })
+    else if (t.railway === 'rail' || t.railway === 'light_rail' || t.railway === 'tram' || t.railway === 'subway' || t.railway === 'narrow_gauge')
+      out.push({ layer: 'railways', properties: { class: t.railway } })
     else if (t.waterway === 'river' || t.waterway === 'stream' || t.waterway === 'canal') out.push({ layer: 'waterways', properties: name ? { class: t.waterway, name } : { class: t.waterway } })
   } else if (type === 'Point') {
     if (name && (t.place === 'square' || t.leisure === 'park')) out.push({ layer: 'places', properties: { name, class: t.place === 'square' ? 'square' : 'park' } })

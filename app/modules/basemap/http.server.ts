@@ -58,13 +58,18 @@ export function glyphResponse(params: Record<string, string | undefined>, public
   // The first font of the stack that has this range.
   for (const font of stack.split(',')) {
     const file = path.join(publicDir, 'fonts', font.trim(), `${range[1]}-${range[2]}.pbf`)
-    if (/^[\w -]+$/.test(font.trim()) && fs.existsSync(file)) return new Response(fs.readFileSync(file), { headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': 'public, max-age=86400' } })
+    if (/^[\w -]+$/.test(font.trim()) && fs.existsSync(file))
+      return new Response(fs.readFileSync(file), { headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': 'public, max-age=86400' } })
   }
   const pbf = new Pbf()
-  pbf.writeMessage(1, () => {
-    pbf.writeStringField(1, stack)
-    pbf.writeStringField(2, `${range[1]}-${range[2]}`)
-  }, null)
+  pbf.writeMessage(
+    1,
+    () => {
+      pbf.writeStringField(1, stack)
+      pbf.writeStringField(2, `${range[1]}-${range[2]}`)
+    },
+    null,
+  )
   return new Response(pbf.finish() as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': 'public, max-age=86400' } })
 }
 

@@ -41,13 +41,17 @@ function blob(type: 'OSMHeader' | 'OSMData', payload: Uint8Array): Buffer {
 function headerBlock(bbox: [number, number, number, number] | null): Uint8Array {
   const p = new Pbf()
   if (bbox) {
-    p.writeMessage(1, (b: [number, number, number, number], pbf: Pbf) => {
-      // left, right, top, bottom in nanodegrees
-      pbf.writeSVarintField(1, Math.round(b[0] * 1e9))
-      pbf.writeSVarintField(2, Math.round(b[2] * 1e9))
-      pbf.writeSVarintField(3, Math.round(b[3] * 1e9))
-      pbf.writeSVarintField(4, Math.round(b[1] * 1e9))
-    }, bbox)
+    p.writeMessage(
+      1,
+      (b: [number, number, number, number], pbf: Pbf) => {
+        // left, right, top, bottom in nanodegrees
+        pbf.writeSVarintField(1, Math.round(b[0] * 1e9))
+        pbf.writeSVarintField(2, Math.round(b[2] * 1e9))
+        pbf.writeSVarintField(3, Math.round(b[3] * 1e9))
+        pbf.writeSVarintField(4, Math.round(b[1] * 1e9))
+      },
+      bbox,
+    )
   }
   p.writeStringField(4, 'OsmSchema-V0.6')
   p.writeStringField(4, 'DenseNodes')
@@ -74,10 +78,14 @@ function primitiveBlock(strings: Strings, writeGroup: (pbf: Pbf) => void): Uint8
   writeGroup(group)
   const groupBytes = group.finish()
   const p = new Pbf()
-  p.writeMessage(1, (list: string[], pbf: Pbf) => {
-    const encoder = new TextEncoder()
-    for (const s of list) pbf.writeBytesField(1, encoder.encode(s))
-  }, strings.list)
+  p.writeMessage(
+    1,
+    (list: string[], pbf: Pbf) => {
+      const encoder = new TextEncoder()
+      for (const s of list) pbf.writeBytesField(1, encoder.encode(s))
+    },
+    strings.list,
+  )
   p.writeBytesField(2, groupBytes)
   return p.finish()
 }
@@ -104,12 +112,16 @@ function denseBlock(nodes: OsmNode[]): Uint8Array {
     kv.push(0)
   }
   return primitiveBlock(strings, (group) => {
-    group.writeMessage(2, (_: unknown, pbf: Pbf) => {
-      pbf.writePackedSVarint(1, ids)
-      pbf.writePackedSVarint(8, lats)
-      pbf.writePackedSVarint(9, lons)
-      pbf.writePackedVarint(10, kv)
-    }, null)
+    group.writeMessage(
+      2,
+      (_: unknown, pbf: Pbf) => {
+        pbf.writePackedSVarint(1, ids)
+        pbf.writePackedSVarint(8, lats)
+        pbf.writePackedSVarint(9, lons)
+        pbf.writePackedVarint(10, kv)
+      },
+      null,
+    )
   })
 }
 
@@ -121,20 +133,24 @@ function wayBlock(ways: OsmWay[]): Uint8Array {
   })
   return primitiveBlock(strings, (group) => {
     for (const w of encoded) {
-      group.writeMessage(3, (way: typeof w, pbf: Pbf) => {
-        pbf.writeVarintField(1, way.id)
-        if (way.keys.length) pbf.writePackedVarint(2, way.keys)
-        if (way.vals.length) pbf.writePackedVarint(3, way.vals)
-        let last = 0
-        pbf.writePackedSVarint(
-          8,
-          way.refs.map((r) => {
-            const d = r - last
-            last = r
-            return d
-          }),
-        )
-      }, w)
+      group.writeMessage(
+        3,
+        (way: typeof w, pbf: Pbf) => {
+          pbf.writeVarintField(1, way.id)
+          if (way.keys.length) pbf.writePackedVarint(2, way.keys)
+          if (way.vals.length) pbf.writePackedVarint(3, way.vals)
+          let last = 0
+          pbf.writePackedSVarint(
+            8,
+            way.refs.map((r) => {
+              const d = r - last
+              last = r
+              return d
+            }),
+          )
+        },
+        w,
+      )
     }
   })
 }
@@ -179,7 +195,10 @@ export function writeOsmPbf(file: string, nodes: Iterable<OsmNode>, ways: Iterab
 /** The same data as OSM XML (the format JOSM and the OSM API write). */
 export function osmXml(nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
-  const tags = (t?: Record<string, string>) => Object.entries(t ?? {}).map(([k, v]) => `    <tag k="${esc(k)}" v="${esc(v)}"/>\n`).join('')
+  const tags = (t?: Record<string, string>) =>
+    Object.entries(t ?? {})
+      .map(([k, v]) => `    <tag k="${esc(k)}" v="${esc(v)}"/>\n`)
+      .join('')
   const out = ['<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="plaza-basemap">\n']
   for (const n of nodes) {
     const t = tags(n.tags)

@@ -11,10 +11,7 @@ import { createOSMStream } from 'osm-pbf-parser-node'
 
 export type Tags = Record<string, string>
 export type Position = [number, number]
-export type OsmGeometry =
-  | { type: 'Point'; coordinates: Position }
-  | { type: 'LineString'; coordinates: Position[] }
-  | { type: 'Polygon'; coordinates: Position[][] }
+export type OsmGeometry = { type: 'Point'; coordinates: Position } | { type: 'LineString'; coordinates: Position[] } | { type: 'Polygon'; coordinates: Position[][] }
 
 export interface OsmFeature {
   geometry: OsmGeometry
@@ -39,7 +36,10 @@ export function sniffFormat(head: Uint8Array): OsmFormat {
   if (head.length === 0) throw new BasemapReadError('empty')
   // PBF: a 4-byte big-endian length, then a BlobHeader whose first field is the string "OSMHeader".
   if (head.length > 16 && head[0] === 0 && head[4] === 0x0a && Buffer.from(head.subarray(6, 15)).toString('latin1') === 'OSMHeader') return 'pbf'
-  const text = Buffer.from(head.subarray(0, 512)).toString('utf8').replace(/^\uFEFF/, '').trimStart()
+  const text = Buffer.from(head.subarray(0, 512))
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart()
   if (text.startsWith('<')) return 'xml'
   if (text.startsWith('{')) return 'geojson'
   throw new BasemapReadError('unknownFormat')
@@ -117,9 +117,7 @@ function isArea(tags: Tags): boolean {
 /** Whether the import keeps anything from an element with these tags (the rest is skipped early). */
 export function interesting(tags: Tags | undefined): boolean {
   if (!tags) return false
-  return Boolean(
-    tags.highway || tags.building || tags.leisure || tags.landuse || tags.natural || tags.waterway || tags.railway || tags['addr:housenumber'] || tags.place || tags.water,
-  )
+  return Boolean(tags.highway || tags.building || tags.leisure || tags.landuse || tags.natural || tags.waterway || tags.railway || tags['addr:housenumber'] || tags.place || tags.water)
 }
 
 interface RawWay {

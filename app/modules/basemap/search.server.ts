@@ -86,7 +86,14 @@ export async function searchAddress(query: string, limit = 8, db: PlazaDatabase 
     // The house number on the best streets: the exact number, else the nearest on the same side.
     for (const { s } of top.slice(0, 3)) {
       if (s.kind !== 'street') continue
-      const exact = await db.db.selectFrom('basemap_addresses').select(['housenumber', 'lat', 'lng', 'number']).where('street_id', '=', s.id).where('number', '=', number).orderBy('housenumber').limit(1).executeTakeFirst()
+      const exact = await db.db
+        .selectFrom('basemap_addresses')
+        .select(['housenumber', 'lat', 'lng', 'number'])
+        .where('street_id', '=', s.id)
+        .where('number', '=', number)
+        .orderBy('housenumber')
+        .limit(1)
+        .executeTakeFirst()
       const found =
         exact ??
         (await db.db

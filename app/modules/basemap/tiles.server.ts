@@ -46,13 +46,7 @@ export function tileRange(bbox: [number, number, number, number], z: number) {
 }
 
 /** Every non-empty tile from minZoom to maxZoom, handed to `onTile` as it is made (no list of all in memory). */
-export function buildTiles(
-  features: TileFeature[],
-  bbox: [number, number, number, number],
-  minZoom: number,
-  maxZoom: number,
-  onTile: (tile: BuiltTile) => void,
-): number {
+export function buildTiles(features: TileFeature[], bbox: [number, number, number, number], minZoom: number, maxZoom: number, onTile: (tile: BuiltTile) => void): number {
   const byLayer = new Map<string, GeoJSON.Feature[]>()
   for (const f of features) {
     let list = byLayer.get(f.layer)

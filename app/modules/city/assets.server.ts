@@ -96,22 +96,7 @@ const SVG_OPTIONS: sanitizeHtml.IOptions = {
   parser: { xmlMode: true, lowerCaseTags: false, lowerCaseAttributeNames: false, decodeEntities: true },
   disallowedTagsMode: 'discard',
   // The content of what is dropped is dropped with it (a script's text, an HTML island).
-  nonTextTags: [
-    'script',
-    'style',
-    'foreignObject',
-    'iframe',
-    'noscript',
-    'textarea',
-    'image',
-    'use',
-    'animate',
-    'set',
-    'animateTransform',
-    'animateMotion',
-    'handler',
-    'listener',
-  ],
+  nonTextTags: ['script', 'style', 'foreignObject', 'iframe', 'noscript', 'textarea', 'image', 'use', 'animate', 'set', 'animateTransform', 'animateMotion', 'handler', 'listener'],
   transformTags: {
     '*': (tagName, attribs) => ({
       tagName,
@@ -136,8 +121,7 @@ export function sanitizeSvg(text: string): string | null {
   return clean.includes('xmlns="http://www.w3.org/2000/svg"') ? clean : clean.replace(/^<svg/, '<svg xmlns="http://www.w3.org/2000/svg"')
 }
 
-const looksLikeSvg = (bytes: Buffer) =>
-  /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[\s\S]*?>\s*)?<svg[\s>]/i.test(bytes.subarray(0, 4096).toString('utf8'))
+const looksLikeSvg = (bytes: Buffer) => /^\s*(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE[\s\S]*?>\s*)?<svg[\s>]/i.test(bytes.subarray(0, 4096).toString('utf8'))
 
 /** Prepares an uploaded logo (at most 512 px) or favicon (64 px square). */
 export async function prepareAsset(kind: 'logo' | 'favicon', bytes: Buffer): Promise<AssetResult> {

@@ -50,7 +50,7 @@ describe('first run', () => {
           languages: ['en'],
           defaultLocale: 'en',
         })
-      ).kind
+      ).kind,
     ).toBe('closed')
   })
 
@@ -74,10 +74,7 @@ describe('council settings', () => {
     // Saving the same values again changes nothing and audits nothing.
     expect(await saveCitySettings(adminId, after)).toEqual([])
     const audit = await database().db.selectFrom('audit_log').select(['action', 'before', 'after']).where('action', '=', 'settings.change').execute()
-    expect(audit.map((a) => JSON.parse(a.after!))).toEqual([
-      { PETITION_SPONSORS: 0 },
-      { VERIFICATION_LEVELS: { comment: 1, propose: 1, report: 0, support: 2, sign: 1, vote: 3 } },
-    ])
+    expect(audit.map((a) => JSON.parse(a.after!))).toEqual([{ PETITION_SPONSORS: 0 }, { VERIFICATION_LEVELS: { comment: 1, propose: 1, report: 0, support: 2, sign: 1, vote: 3 } }])
   })
 
   it('are seen by another process within the cache’s few seconds (here: after forgetting)', async () => {
@@ -91,11 +88,7 @@ describe('council settings', () => {
 describe('staff invitations', () => {
   it('are accepted once, with the invited roles, at level 1; revoked ones are refused', async () => {
     const dept = await database().write((trx) =>
-      trx
-        .insertInto('departments')
-        .values({ slug: 'parks', name: '{"en":"Parks"}', created_at: new Date().toISOString() })
-        .returning('id')
-        .executeTakeFirstOrThrow()
+      trx.insertInto('departments').values({ slug: 'parks', name: '{"en":"Parks"}', created_at: new Date().toISOString() }).returning('id').executeTakeFirstOrThrow(),
     )
     const invited = await inviteStaff(adminId, {
       email: 'Pat@Town.example',
@@ -107,11 +100,7 @@ describe('staff invitations', () => {
     })
     expect(invited.kind).toBe('ok')
     const token = invited.kind === 'ok' ? invited.token : ''
-    const mail = await database()
-      .db.selectFrom('outbox')
-      .select(['to_address', 'subject', 'text_body'])
-      .where('kind', '=', 'city.invitation')
-      .executeTakeFirstOrThrow()
+    const mail = await database().db.selectFrom('outbox').select(['to_address', 'subject', 'text_body']).where('kind', '=', 'city.invitation').executeTakeFirstOrThrow()
     expect(mail.to_address).toBe('pat@town.example')
     expect(mail.subject).toContain('Le invitan')
     expect(mail.text_body).toContain(`/invitations/${token}`)
@@ -119,11 +108,7 @@ describe('staff invitations', () => {
     const accepted = await acceptInvitation(token, { displayName: 'Pat', password: 'parks and gardens' })
     expect(accepted.kind).toBe('ok')
     expect((await acceptInvitation(token, { displayName: 'Pat', password: 'parks and gardens' })).kind).toBe('used')
-    const user = await database()
-      .db.selectFrom('users')
-      .select(['verification_level', 'email_confirmed_at'])
-      .where('email', '=', 'pat@town.example')
-      .executeTakeFirstOrThrow()
+    const user = await database().db.selectFrom('users').select(['verification_level', 'email_confirmed_at']).where('email', '=', 'pat@town.example').executeTakeFirstOrThrow()
     expect(user.verification_level).toBe(1)
     expect(user.email_confirmed_at).not.toBeNull()
 

@@ -25,7 +25,10 @@ export const citySectionSchema = z.object({
     siteName: localized,
     cityName: localized,
     homeIntro: localized,
-    primaryColour: z.string().regex(/^#[0-9a-f]{6}$/i).nullable(),
+    primaryColour: z
+      .string()
+      .regex(/^#[0-9a-f]{6}$/i)
+      .nullable(),
     contactEmail: z.email().nullable(),
     languages: z.array(z.enum(supportedLocales)).min(1),
     defaultLocale: z.enum(supportedLocales),
@@ -69,7 +72,9 @@ export async function exportCitySection(): Promise<CitySection> {
 export type SectionCheck = { problems: Array<{ path: string; message: string }> }
 
 /** Validates what the schema cannot: the settings by the admin form's own rules, the assets by content. */
-export async function checkCitySection(section: CitySection): Promise<SectionCheck & { settings?: CitySettings; assets: Record<'logo' | 'favicon', { contentType: string; body: Buffer; etag: string } | null> }> {
+export async function checkCitySection(
+  section: CitySection,
+): Promise<SectionCheck & { settings?: CitySettings; assets: Record<'logo' | 'favicon', { contentType: string; body: Buffer; etag: string } | null> }> {
   const problems: SectionCheck['problems'] = []
   let settings: CitySettings | undefined
   const known = new Set<string>(settingDefinitions.map((d) => d.key))
@@ -136,12 +141,20 @@ export async function applyCitySection(
     const a = checked.assets[kind]
     if (a) {
       const values = { content_type: a.contentType, body: a.body, etag: a.etag, updated_at: at }
-      await trx.insertInto('site_assets').values({ kind, ...values }).onConflict((oc) => oc.column('kind').doUpdateSet(values)).execute()
+      await trx
+        .insertInto('site_assets')
+        .values({ kind, ...values })
+        .onConflict((oc) => oc.column('kind').doUpdateSet(values))
+        .execute()
     } else await trx.deleteFrom('site_assets').where('kind', '=', kind).execute()
   }
   for (const page of section.pages) {
     const values = { title: serializeLocalized(page.title as Localized), body: serializeLocalized(page.body as Localized), updated_by: adminId, updated_at: at }
-    await trx.insertInto('site_pages').values({ slug: page.slug, ...values }).onConflict((oc) => oc.column('slug').doUpdateSet(values)).execute()
+    await trx
+      .insertInto('site_pages')
+      .values({ slug: page.slug, ...values })
+      .onConflict((oc) => oc.column('slug').doUpdateSet(values))
+      .execute()
   }
   if (checked.settings) {
     for (const { key } of settingDefinitions) {
@@ -154,7 +167,14 @@ export async function applyCitySection(
         .execute()
     }
   }
-  await recordAudit(trx, { actorId: adminId, action: 'configuration.city', targetKind: 'settings', targetId: 0, before: null, after: { pages: section.pages.length, settings: Object.keys(section.settings).length } })
+  await recordAudit(trx, {
+    actorId: adminId,
+    action: 'configuration.city',
+    targetKind: 'settings',
+    targetId: 0,
+    before: null,
+    after: { pages: section.pages.length, settings: Object.keys(section.settings).length },
+  })
 }
 
 /** After the import's transaction committed: this process drops its cached identity and settings. */

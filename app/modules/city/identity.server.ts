@@ -151,7 +151,7 @@ export async function writeIdentity(trx: Trx, input: IdentityInput) {
 export async function saveIdentity(
   adminId: number,
   input: IdentityInput,
-  assets: { logo?: { contentType: string; body: Buffer; etag: string } | 'remove'; favicon?: { contentType: string; body: Buffer; etag: string } | 'remove' }
+  assets: { logo?: { contentType: string; body: Buffer; etag: string } | 'remove'; favicon?: { contentType: string; body: Buffer; etag: string } | 'remove' },
 ) {
   const before = await loadIdentity()
   const at = new Date().toISOString()
@@ -178,8 +178,8 @@ export async function saveIdentity(
       before: summary({ ...before, logo: before.logo?.etag ?? null, favicon: before.favicon?.etag ?? null }),
       after: summary({
         ...input,
-        logo: assets.logo === 'remove' ? null : assets.logo?.etag ?? before.logo?.etag ?? null,
-        favicon: assets.favicon === 'remove' ? null : assets.favicon?.etag ?? before.favicon?.etag ?? null,
+        logo: assets.logo === 'remove' ? null : (assets.logo?.etag ?? before.logo?.etag ?? null),
+        favicon: assets.favicon === 'remove' ? null : (assets.favicon?.etag ?? before.favicon?.etag ?? null),
       }),
     })
   })
@@ -217,7 +217,7 @@ export async function publishedPages(): Promise<LegalPage[]> {
 export async function sitePage(slug: LegalPage, locale: Locale): Promise<{ title: string | null; html: string; language: Locale } | null> {
   const [pages, identity] = await Promise.all([sitePages(), siteIdentity()])
   const page = pages.find((p) => p.slug === slug)!
-  const language = page.body[locale] ? locale : page.body[identity.defaultLocale] ? identity.defaultLocale : supportedLocales.find((l) => page.body[l]) ?? null
+  const language = page.body[locale] ? locale : page.body[identity.defaultLocale] ? identity.defaultLocale : (supportedLocales.find((l) => page.body[l]) ?? null)
   if (!language) return null
   return { title: localize(page.title, language, identity.defaultLocale) || null, html: renderMarkdown(page.body[language]!), language }
 }

@@ -60,13 +60,7 @@ export async function inviteStaff(adminId: number | null, input: { email: string
   const url = `${config().PUBLIC_URL}/invitations/${token}`
   const at = new Date().toISOString()
   const id = await database().write(async (trx) => {
-    await trx
-      .updateTable('staff_invitations')
-      .set({ revoked_at: at })
-      .where('email', '=', email)
-      .where('accepted_at', 'is', null)
-      .where('revoked_at', 'is', null)
-      .execute()
+    await trx.updateTable('staff_invitations').set({ revoked_at: at }).where('email', '=', email).where('accepted_at', 'is', null).where('revoked_at', 'is', null).execute()
     const row = await trx
       .insertInto('staff_invitations')
       .values({
@@ -86,10 +80,7 @@ export async function inviteStaff(adminId: number | null, input: { email: string
     const mail = composeMail({
       locale: input.locale,
       subject: t('city:invitations.mail.subject', { site }),
-      paragraphs: [
-        t('city:invitations.mail.body', { site, roles: roles.map((r) => t(`accounts:roles.${r.role}`)).join(', ') }),
-        t('city:invitations.mail.expiry', { days: INVITATION_DAYS }),
-      ],
+      paragraphs: [t('city:invitations.mail.body', { site, roles: roles.map((r) => t(`accounts:roles.${r.role}`)).join(', ') }), t('city:invitations.mail.expiry', { days: INVITATION_DAYS })],
       action: { label: t('city:invitations.mail.action'), url },
     })
     await queueMail(trx, { kind: 'city.invitation', to: email, ...mail })
@@ -176,7 +167,7 @@ export async function acceptInvitation(token: string, input: { displayName: stri
         after: { userId, roles: parseRoles(row.roles) },
       })
       return true
-    }
+    },
   )
   if (result.kind === 'refused') return { kind: stateOf(await findInvitation(token)) as Exclude<InvitationState, 'ok'> }
   return result

@@ -36,13 +36,7 @@ export interface CitySettings {
 }
 export type CitySettingKey = keyof CitySettings
 
-type Spec =
-  | { kind: 'int'; min: number; max: number }
-  | { kind: 'decimal'; min: number; max: number }
-  | { kind: 'bool' }
-  | { kind: 'threshold' }
-  | { kind: 'levels' }
-  | { kind: 'licence' }
+type Spec = { kind: 'int'; min: number; max: number } | { kind: 'decimal'; min: number; max: number } | { kind: 'bool' } | { kind: 'threshold' } | { kind: 'levels' } | { kind: 'licence' }
 
 export const settingGroups = ['proposals', 'petitions', 'verification', 'letters', 'moderation', 'opendata'] as const
 export type SettingGroup = (typeof settingGroups)[number]
@@ -102,10 +96,7 @@ const thresholdField = z
   .string('city:errors.threshold')
   .trim()
   .regex(/^(\d{1,9}|\d{1,3}([.,]\d{1,4})?\s?%)$/, 'city:errors.threshold')
-  .transform(
-    (v): ProposalThreshold =>
-      v.endsWith('%') ? { kind: 'percent', percent: Number(v.slice(0, -1).trim().replace(',', '.')) } : { kind: 'supports', supports: Number(v) }
-  )
+  .transform((v): ProposalThreshold => (v.endsWith('%') ? { kind: 'percent', percent: Number(v.slice(0, -1).trim().replace(',', '.')) } : { kind: 'supports', supports: Number(v) }))
   .refine((v) => (v.kind === 'percent' ? v.percent > 0 && v.percent <= 100 : v.supports >= 1), 'city:errors.threshold')
 
 const boolField = z.enum(['true', 'false'], 'city:errors.choose').transform((v) => v === 'true')

@@ -81,12 +81,7 @@ export async function completeSetup(token: string | null, input: SetupInput, met
     async (trx, userId) => {
       // Two tabs racing: only the first use of the token (and the first administrator) counts.
       if (token !== null) {
-        const used = await trx
-          .updateTable('setup_tokens')
-          .set({ used_at: new Date().toISOString() })
-          .where('token_hash', '=', hashToken(token))
-          .where('used_at', 'is', null)
-          .executeTakeFirst()
+        const used = await trx.updateTable('setup_tokens').set({ used_at: new Date().toISOString() }).where('token_hash', '=', hashToken(token)).where('used_at', 'is', null).executeTakeFirst()
         if (Number(used.numUpdatedRows) !== 1) return false
       }
       const admins = await trx
@@ -115,7 +110,7 @@ export async function completeSetup(token: string | null, input: SetupInput, met
         after: { city: input.cityName, languages: input.languages, defaultLocale: input.defaultLocale, via: token ? 'link' : 'command' },
       })
       return true
-    }
+    },
   )
   forgetSiteIdentity()
   if (result.kind === 'refused') return { kind: 'closed' }
@@ -126,9 +121,7 @@ export async function completeSetup(token: string | null, input: SetupInput, met
  * `npm run setup` without a password: the city's identity is written and the administrator gets
  * an invitation (the link is printed, and mailed through the outbox when mail is configured).
  */
-export async function setupWithInvitation(
-  input: Omit<SetupInput, 'password' | 'displayName'>
-): Promise<{ kind: 'ok'; url: string } | { kind: 'closed' } | { kind: 'accountExists' }> {
+export async function setupWithInvitation(input: Omit<SetupInput, 'password' | 'displayName'>): Promise<{ kind: 'ok'; url: string } | { kind: 'closed' } | { kind: 'accountExists' }> {
   if ((await countAdministrators()) > 0) return { kind: 'closed' }
   const { inviteStaff } = await import('./invitations.server')
   await database().write((trx) =>
@@ -140,7 +133,7 @@ export async function setupWithInvitation(
       contactEmail: null,
       languages: input.languages,
       defaultLocale: input.defaultLocale,
-    })
+    }),
   )
   forgetSiteIdentity()
   const invited = await inviteStaff(null, { email: input.email, roles: [{ role: 'admin', departmentId: null }], locale: input.defaultLocale })

@@ -15,7 +15,7 @@ export function grantStaffRole(adminId: number, userId: number, role: Role, depa
       targetKind: 'user',
       targetId: userId,
       after: { role, departmentId: role === 'staff' ? departmentId : null },
-    })
+    }),
   )
 }
 
@@ -27,7 +27,7 @@ export function revokeStaffRole(adminId: number, roleId: number) {
       targetKind: 'user',
       targetId: removed.userId,
       before: { role: removed.role, departmentId: removed.departmentId },
-    })
+    }),
   )
 }
 
@@ -41,7 +41,7 @@ export function deactivateStaff(adminId: number, userId: number, reason: string 
       before: { active: true },
       after: { active: false },
       reason,
-    })
+    }),
   )
 }
 
@@ -54,6 +54,6 @@ export function reactivateStaff(adminId: number, userId: number) {
       targetId: userId,
       before: { active: false },
       after: { active: true },
-    })
+    }),
   )
 }

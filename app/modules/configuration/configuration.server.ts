@@ -25,7 +25,11 @@ export async function exportConfiguration(): Promise<ConfigurationDocument> {
  * Writes the geography level by level through the geo module's own import (areas matched by code;
  * every located item's areas recomputed), inside the caller's transaction. Problems stop it.
  */
-async function writeAreas(trx: Transaction<Database>, actorId: number | null, levels: AreasSection): Promise<{ problems: ConfigurationProblem[]; outcomes: Array<{ depth: number; outcome: ImportOutcome }> }> {
+async function writeAreas(
+  trx: Transaction<Database>,
+  actorId: number | null,
+  levels: AreasSection,
+): Promise<{ problems: ConfigurationProblem[]; outcomes: Array<{ depth: number; outcome: ImportOutcome }> }> {
   const outcomes: Array<{ depth: number; outcome: ImportOutcome }> = []
   for (const level of [...levels].sort((a, b) => a.depth - b.depth)) {
     const features = level.areas.map((a) => ({
@@ -104,8 +108,7 @@ export interface ConfigurationChange {
 }
 
 type Checked =
-  | { ok: true; document: ConfigurationDocument; checkedCity: Awaited<ReturnType<typeof checkCitySection>>; areaChanges: ConfigurationChange[] }
-  | { ok: false; problems: ConfigurationProblem[] }
+  { ok: true; document: ConfigurationDocument; checkedCity: Awaited<ReturnType<typeof checkCitySection>>; areaChanges: ConfigurationChange[] } | { ok: false; problems: ConfigurationProblem[] }
 
 async function check(text: string): Promise<Checked> {
   let raw: unknown
@@ -145,7 +148,10 @@ export async function stageConfiguration(adminId: number, text: string, fileName
   if (!checked.ok) return { kind: 'invalid', problems: checked.problems }
   const token = generateToken()
   await database().write((trx) =>
-    trx.insertInto('configuration_imports').values({ token_hash: hashToken(token), document: text, file_name: fileName.slice(0, 200), created_by: adminId, created_at: new Date().toISOString() }).execute(),
+    trx
+      .insertInto('configuration_imports')
+      .values({ token_hash: hashToken(token), document: text, file_name: fileName.slice(0, 200), created_by: adminId, created_at: new Date().toISOString() })
+      .execute(),
   )
   return { kind: 'staged', token, changes: [...checked.areaChanges, ...(await configurationChanges(checked.document))] }
 }

@@ -163,7 +163,13 @@ describe('votes, edits and deletion', () => {
     expect(row.stance).toBe('for')
     const other = await makeUser()
     expect((await editComment(other.id, id, { body: 'mine now', stance: 'neutral' })).kind).toBe('notFound')
-    await database().write((trx) => trx.updateTable('comments').set({ created_at: new Date(Date.now() - 16 * 60_000).toISOString() }).where('id', '=', id).execute())
+    await database().write((trx) =>
+      trx
+        .updateTable('comments')
+        .set({ created_at: new Date(Date.now() - 16 * 60_000).toISOString() })
+        .where('id', '=', id)
+        .execute(),
+    )
     expect(await editComment(a.id, id, { body: 'late', stance: 'neutral' })).toEqual({ kind: 'tooLate' })
   })
 

@@ -68,10 +68,7 @@ async function mayTakePart(author: Author): Promise<{ kind: 'blocked'; reason: s
   return null
 }
 
-export async function postComment(
-  author: Author,
-  input: { targetKind: string; targetId: number; parentId?: number | null; body: string; stance: Stance },
-): Promise<PostResult> {
+export async function postComment(author: Author, input: { targetKind: string; targetId: number; parentId?: number | null; body: string; stance: Stance }): Promise<PostResult> {
   const refusal = await mayTakePart(author)
   if (refusal) return refusal
   const target = discussables.get(input.targetKind)
@@ -96,8 +93,7 @@ export async function postComment(
   const html = renderMarkdown(input.body)
   // Pre-moderation: someone with no visible comment yet waits for a moderator.
   const held =
-    (await citySettings()).PREMODERATION &&
-    !(await database().db.selectFrom('comments').select('id').where('author_id', '=', author.id).where('status', '=', 'visible').limit(1).executeTakeFirst())
+    (await citySettings()).PREMODERATION && !(await database().db.selectFrom('comments').select('id').where('author_id', '=', author.id).where('status', '=', 'visible').limit(1).executeTakeFirst())
   const url = await target.url(input.targetId)
   const commentId = await database().write(async (trx) => {
     const row = await trx
@@ -120,11 +116,19 @@ export async function postComment(
       .returning('id')
       .executeTakeFirstOrThrow()
     if (parent) {
-      await trx.updateTable('comments').set((eb) => ({ replies: eb('replies', '+', 1) })).where('id', '=', parent.id).execute()
+      await trx
+        .updateTable('comments')
+        .set((eb) => ({ replies: eb('replies', '+', 1) }))
+        .where('id', '=', parent.id)
+        .execute()
       // Every ancestor counts one more descendant ("most discussed").
       let ancestor: number | null = parent.id
       while (ancestor !== null) {
-        await trx.updateTable('comments').set((eb) => ({ descendants: eb('descendants', '+', 1) })).where('id', '=', ancestor).execute()
+        await trx
+          .updateTable('comments')
+          .set((eb) => ({ descendants: eb('descendants', '+', 1) }))
+          .where('id', '=', ancestor)
+          .execute()
         const up: { parent_id: number | null } | undefined = await trx.selectFrom('comments').select('parent_id').where('id', '=', ancestor).executeTakeFirst()
         ancestor = up?.parent_id ?? null
       }
@@ -157,7 +161,11 @@ export async function editComment(
   if (!editable(comment)) return { kind: 'tooLate' }
   if (countLinks(input.body) > NEW_ACCOUNT_LINKS && (await accountAgeDays(userId)) < NEW_ACCOUNT_DAYS) return { kind: 'tooManyLinks', max: NEW_ACCOUNT_LINKS }
   await database().write((trx) =>
-    trx.updateTable('comments').set({ body_md: input.body, body_html: renderMarkdown(input.body), stance: input.stance, edited_at: now() }).where('id', '=', commentId).execute(),
+    trx
+      .updateTable('comments')
+      .set({ body_md: input.body, body_html: renderMarkdown(input.body), stance: input.stance, edited_at: now() })
+      .where('id', '=', commentId)
+      .execute(),
   )
   return { kind: 'ok' }
 }
@@ -197,7 +205,11 @@ export async function voteComment(
       .executeTakeFirstOrThrow()
     const helpful = Number(tally.up ?? 0)
     const unhelpful = Number(tally.down ?? 0)
-    await trx.updateTable('comments').set({ helpful, unhelpful, score: wilsonLowerBound(helpful, unhelpful) }).where('id', '=', commentId).execute()
+    await trx
+      .updateTable('comments')
+      .set({ helpful, unhelpful, score: wilsonLowerBound(helpful, unhelpful) })
+      .where('id', '=', commentId)
+      .execute()
     return { helpful, unhelpful }
   })
   return { kind: 'ok', ...counts }
@@ -313,10 +325,10 @@ async function attachReplies(roots: CommentView[], sort: SortOrder, viewerId: nu
     if (!ids.length) break
     // A window function keeps the first SHOWN_REPLIES children of each parent in the chosen order.
     const rows = statement(
-        `select * from (select ${SELECT}, row_number() over (partition by c.parent_id order by ${ORDER_SQL[sort].replace(/(\w+) (asc|desc)/g, 'c.$1 $2')}) as rank
+      `select * from (select ${SELECT}, row_number() over (partition by c.parent_id order by ${ORDER_SQL[sort].replace(/(\w+) (asc|desc)/g, 'c.$1 $2')}) as rank
          from comments c join users u on u.id = c.author_id where c.parent_id in (${ids.map(() => '?').join(',')})
          and (c.status = 'visible' or c.author_id = ?)) where rank <= ? order by rank`,
-      ).all(...ids, viewerId ?? -1, SHOWN_REPLIES) as Row[]
+    ).all(...ids, viewerId ?? -1, SHOWN_REPLIES) as Row[]
     const myVotes = await votes(rows.map((r) => r.id))
     const byId = new Map(frontier.map((c) => [c.id, c]))
     const next: CommentView[] = []
@@ -357,19 +369,19 @@ export async function loadDiscussion(
   const sort = options.sort ?? 'best'
   const viewerId = options.viewerId ?? null
   const stats = statement(
-      // Stances of every visible comment, replies included (a reply "against" is an argument too).
-      `select count(*) as total, sum(stance = 'for') as f, sum(stance = 'against') as a, sum(stance = 'neutral') as n,
+    // Stances of every visible comment, replies included (a reply "against" is an argument too).
+    `select count(*) as total, sum(stance = 'for') as f, sum(stance = 'against') as a, sum(stance = 'neutral') as n,
        sum(parent_id is null) as top from comments where target_kind = ? and target_id = ? and status = 'visible'`,
-    ).get(targetKind, targetId) as { total: number; f: number | null; a: number | null; n: number | null; top: number | null }
+  ).get(targetKind, targetId) as { total: number; f: number | null; a: number | null; n: number | null; top: number | null }
   const top = stats.top ?? 0
   const pages = Math.max(1, Math.ceil(top / PAGE_SIZE))
   const page = Math.min(Math.max(1, options.page ?? 1), pages)
   const votes = votesOf(viewerId)
   const topLevel = (where: string, params: unknown[], limit: number, offset: number) =>
     statement(
-        `select ${SELECT} from comments c join users u on u.id = c.author_id where c.target_kind = ? and c.target_id = ? and c.parent_id is null
+      `select ${SELECT} from comments c join users u on u.id = c.author_id where c.target_kind = ? and c.target_id = ? and c.parent_id is null
          and (c.status = 'visible' or c.author_id = ?) ${where} order by ${ORDER_SQL[sort].replace(/(\w+) (asc|desc)/g, 'c.$1 $2')} limit ? offset ?`,
-      ).all(targetKind, targetId, viewerId ?? -1, ...params, limit, offset) as Row[]
+    ).all(targetKind, targetId, viewerId ?? -1, ...params, limit, offset) as Row[]
 
   let comments: CommentView[] = []
   let args = { for: [] as CommentView[], against: [] as CommentView[] }
@@ -401,8 +413,7 @@ export async function loadDiscussion(
 export async function commentThread(commentId: number, options: { sort?: SortOrder; viewerId?: number | null } = {}) {
   const viewerId = options.viewerId ?? null
   const row = statement(`select ${SELECT}, c.target_kind, c.target_id from comments c join users u on u.id = c.author_id where c.id = ?`).get(commentId) as
-    | (Row & { target_kind: string; target_id: number })
-    | undefined
+    (Row & { target_kind: string; target_id: number }) | undefined
   if (!row || (row.status !== 'visible' && row.author_id !== viewerId)) return null
   const votes = votesOf(viewerId)
   const root = toView(row, viewerId, await votes([row.id]))
@@ -415,23 +426,23 @@ export async function commentThread(commentId: number, options: { sort?: SortOrd
 
 export const registerCommentModeration = () =>
   registerModeratedKind('comment', {
-  async describe(trx, id) {
-    const db = trx ?? database().db
-    const row = await db.selectFrom('comments').select(['author_id', 'body_md', 'status', 'target_kind', 'target_id']).where('id', '=', id).executeTakeFirst()
-    if (!row) return null
-    const target = discussables.get(row.target_kind)
-    const base = target ? await target.url(row.target_id) : '/'
-    // The whole current text: what a moderator approves is exactly what will be shown.
-    return { authorId: row.author_id, excerpt: row.body_md, url: `${base}#comment-${id}`, hidden: row.status !== 'visible' }
-  },
-  async hide(trx: Transaction<Database>, id: number) {
-    await trx.updateTable('comments').set({ status: 'hidden' }).where('id', '=', id).execute()
-  },
-  async restore(trx: Transaction<Database>, id: number) {
-    await trx.updateTable('comments').set({ status: 'visible' }).where('id', '=', id).execute()
-  },
-  async hideAllBy(trx: Transaction<Database>, authorId: number) {
-    const result = await trx.updateTable('comments').set({ status: 'hidden' }).where('author_id', '=', authorId).where('status', '=', 'visible').executeTakeFirst()
-    return Number(result.numUpdatedRows)
-  },
-})
+    async describe(trx, id) {
+      const db = trx ?? database().db
+      const row = await db.selectFrom('comments').select(['author_id', 'body_md', 'status', 'target_kind', 'target_id']).where('id', '=', id).executeTakeFirst()
+      if (!row) return null
+      const target = discussables.get(row.target_kind)
+      const base = target ? await target.url(row.target_id) : '/'
+      // The whole current text: what a moderator approves is exactly what will be shown.
+      return { authorId: row.author_id, excerpt: row.body_md, url: `${base}#comment-${id}`, hidden: row.status !== 'visible' }
+    },
+    async hide(trx: Transaction<Database>, id: number) {
+      await trx.updateTable('comments').set({ status: 'hidden' }).where('id', '=', id).execute()
+    },
+    async restore(trx: Transaction<Database>, id: number) {
+      await trx.updateTable('comments').set({ status: 'visible' }).where('id', '=', id).execute()
+    },
+    async hideAllBy(trx: Transaction<Database>, authorId: number) {
+      const result = await trx.updateTable('comments').set({ status: 'hidden' }).where('author_id', '=', authorId).where('status', '=', 'visible').executeTakeFirst()
+      return Number(result.numUpdatedRows)
+    },
+  })

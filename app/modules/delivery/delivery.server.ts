@@ -207,7 +207,16 @@ async function finish(d: Claimed, outcome: SendOutcome, extra?: (trx: Transactio
     const mine = trx.updateTable('report_deliveries').where('report_id', '=', d.report_id).where('claim_token', '=', d.claim_token)
     if (outcome.ok) {
       const done = await mine
-        .set({ status: 'sent', sent_at: at.toISOString(), external_id: outcome.externalId, attempts: d.attempts + 1, last_error: null, claim_token: null, claimed_until: null, ...(outcome.replyToken ? { reply_token: outcome.replyToken } : {}) })
+        .set({
+          status: 'sent',
+          sent_at: at.toISOString(),
+          external_id: outcome.externalId,
+          attempts: d.attempts + 1,
+          last_error: null,
+          claim_token: null,
+          claimed_until: null,
+          ...(outcome.replyToken ? { reply_token: outcome.replyToken } : {}),
+        })
         .executeTakeFirst()
       if (Number(done.numUpdatedRows) > 0 && extra) await extra(trx)
     } else {
@@ -279,7 +288,6 @@ function replyDomain(): string {
   const host = new URL(config().PUBLIC_URL).hostname
   return config().INBOUND_MAIL_DOMAIN ?? (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(host) ? host : 'localhost.localdomain')
 }
-
 
 async function sendByEmail(d: Claimed, to: string, report: BodyReport): Promise<SendOutcome> {
   const locale = cityDefaultLocale() as Locale
@@ -436,7 +444,10 @@ export async function pollBody(departmentId: number, until = new Date()): Promis
   for (let pages = 0; pages < 100; pages++) {
     const q = new URLSearchParams({ api_key: method.api_key ?? '', start_date: start.toISOString(), end_date: until.toISOString() })
     if (method.jurisdiction_id) q.set('jurisdiction_id', method.jurisdiction_id)
-    const res = await fetch(`${method.endpoint}/servicerequestupdates.json?${q}`, { signal: AbortSignal.timeout(30_000), headers: { 'Cache-Control': 'no-cache', 'User-Agent': 'Plaza delivery (Open311 client)' } })
+    const res = await fetch(`${method.endpoint}/servicerequestupdates.json?${q}`, {
+      signal: AbortSignal.timeout(30_000),
+      headers: { 'Cache-Control': 'no-cache', 'User-Agent': 'Plaza delivery (Open311 client)' },
+    })
     if (!res.ok) throw new Error(`servicerequestupdates answered HTTP ${res.status}`)
     const updates = (await res.json()) as RemoteUpdate[]
     if (!Array.isArray(updates)) throw new Error('servicerequestupdates did not answer a list')
@@ -452,15 +463,21 @@ export async function pollBody(departmentId: number, until = new Date()): Promis
 }
 
 async function applyUpdates(departmentId: number, updates: RemoteUpdate[]): Promise<number> {
-  const valid = updates.filter((u): u is RemoteUpdate & { update_id: string | number; service_request_id: string | number } =>
-    (typeof u.update_id === 'string' || typeof u.update_id === 'number') && (typeof u.service_request_id === 'string' || typeof u.service_request_id === 'number'),
+  const valid = updates.filter(
+    (u): u is RemoteUpdate & { update_id: string | number; service_request_id: string | number } =>
+      (typeof u.update_id === 'string' || typeof u.update_id === 'number') && (typeof u.service_request_id === 'string' || typeof u.service_request_id === 'number'),
   )
   if (valid.length === 0) return 0
   const db = database().db
   const externals = [...new Set(valid.map((u) => String(u.service_request_id)))]
   const ours = new Map<string, number>()
   for (let i = 0; i < externals.length; i += 500) {
-    const rows = await db.selectFrom('report_deliveries').select(['report_id', 'external_id']).where('department_id', '=', departmentId).where('external_id', 'in', externals.slice(i, i + 500)).execute()
+    const rows = await db
+      .selectFrom('report_deliveries')
+      .select(['report_id', 'external_id'])
+      .where('department_id', '=', departmentId)
+      .where('external_id', 'in', externals.slice(i, i + 500))
+      .execute()
     for (const r of rows) ours.set(r.external_id!, r.report_id)
   }
   const mine = valid.filter((u) => ours.has(String(u.service_request_id)))
@@ -468,7 +485,12 @@ async function applyUpdates(departmentId: number, updates: RemoteUpdate[]): Prom
   const seen = new Set<string>()
   const ids = mine.map((u) => String(u.update_id))
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await db.selectFrom('delivery_seen_updates').select('external_update_id').where('department_id', '=', departmentId).where('external_update_id', 'in', ids.slice(i, i + 500)).execute()
+    const rows = await db
+      .selectFrom('delivery_seen_updates')
+      .select('external_update_id')
+      .where('department_id', '=', departmentId)
+      .where('external_update_id', 'in', ids.slice(i, i + 500))
+      .execute()
     for (const r of rows) seen.add(r.external_update_id)
   }
   let applied = 0
@@ -585,7 +607,17 @@ export async function unsentDeliveries(locale: string = cityDefaultLocale(), lim
     .db.selectFrom('report_deliveries as x')
     .innerJoin('reports as r', 'r.id', 'x.report_id')
     .innerJoin('departments as d', 'd.id', 'x.department_id')
-    .select(['x.report_id as reportId', 'r.title', 'd.name as body', 'x.method', 'x.status', 'x.attempts', 'x.last_error as lastError', 'x.next_attempt_at as nextAttemptAt', 'x.created_at as createdAt'])
+    .select([
+      'x.report_id as reportId',
+      'r.title',
+      'd.name as body',
+      'x.method',
+      'x.status',
+      'x.attempts',
+      'x.last_error as lastError',
+      'x.next_attempt_at as nextAttemptAt',
+      'x.created_at as createdAt',
+    ])
     .where('x.status', 'in', ['pending', 'sending', 'failed'])
     .orderBy('x.created_at')
     .limit(limit)

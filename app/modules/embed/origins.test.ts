@@ -35,9 +35,9 @@ describe('normaliseOrigin', () => {
   })
 
   it('never accepts anything a CSP source list could be extended with (fuzzed)', () => {
-    const alphabet = "ahtps:/.x-_;, '\"*?#@[]0123456789\t\n\u00e9\u0000<>"
+    const alphabet = 'ahtps:/.x-_;, \'"*?#@[]0123456789\t\n\u00e9\u0000<>'
     let seed = 7
-    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff)
+    const random = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff
     for (let i = 0; i < 5000; i++) {
       let s = Math.random() < 0.5 ? 'https://' : ''
       const n = Math.floor(random() * 30)

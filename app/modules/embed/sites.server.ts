@@ -40,11 +40,7 @@ export async function addEmbedSite(actorId: number, input: { origin: string; not
   const result = await database().write(async (trx) => {
     const existing = await trx.selectFrom('embed_sites').select('id').where('origin', '=', parsed.origin).executeTakeFirst()
     if (existing) return { kind: 'duplicate' as const, origin: parsed.origin }
-    const row = await trx
-      .insertInto('embed_sites')
-      .values({ origin: parsed.origin, note, created_by: actorId, created_at: nowIso() })
-      .returning('id')
-      .executeTakeFirstOrThrow()
+    const row = await trx.insertInto('embed_sites').values({ origin: parsed.origin, note, created_by: actorId, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow()
     await recordAudit(trx, { actorId, action: 'embed.site.add', targetKind: 'embed_site', targetId: row.id, after: { origin: parsed.origin, note } })
     return { kind: 'added' as const, site: { id: row.id, origin: parsed.origin } }
   })
@@ -66,6 +62,5 @@ export async function removeEmbedSite(actorId: number, id: number): Promise<Remo
   if (result.kind === 'removed') forgetEmbedOrigins()
   return result
 }
-
 
 export { embedOrigins, forgetEmbedOrigins } from './allowed-origins.server'

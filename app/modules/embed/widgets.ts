@@ -135,9 +135,7 @@ export function placeholderAttributes(spec: WidgetSpec): Array<[string, string]>
 
 /** The two-line snippet: the script, then the placeholder it replaces with the widget's frame. */
 export function scriptSnippet(spec: WidgetSpec, origin: string, title?: string): string {
-  const attrs = [...placeholderAttributes(spec), ...(title ? [['data-title', title] as [string, string]] : [])]
-    .map(([k, v]) => `${k}="${escapeAttr(v)}"`)
-    .join(' ')
+  const attrs = [...placeholderAttributes(spec), ...(title ? [['data-title', title] as [string, string]] : [])].map(([k, v]) => `${k}="${escapeAttr(v)}"`).join(' ')
   return `<script src="${origin}/widget.js" async></script>\n<div ${attrs}></div>`
 }
 

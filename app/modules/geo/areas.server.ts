@@ -149,9 +149,7 @@ export function areaOptions(locale?: string): Promise<AreaOption[]> {
   return cached(`${'options'}:${locale ?? ''}`, async () => {
     const rows = await loadAreas(locale)
     const slugById = new Map(rows.map((r) => [r.id, r.slug]))
-    return rows
-      .filter((r) => r.level !== 'city')
-      .map((r) => ({ slug: r.slug, name: r.name, level: r.level, parentSlug: r.parent_id ? (slugById.get(r.parent_id) ?? null) : null }))
+    return rows.filter((r) => r.level !== 'city').map((r) => ({ slug: r.slug, name: r.name, level: r.level, parentSlug: r.parent_id ? (slugById.get(r.parent_id) ?? null) : null }))
   })
 }
 
@@ -240,7 +238,9 @@ export function areaPoint(slug: string): Promise<{ id: number; lat: number; lng:
 }
 
 /** Districts with their neighbourhoods (ids for counts), in name order. */
-export function areaTree(locale?: string): Promise<Array<{ id: number; slug: string; name: string; areaKm2: number; neighbourhoods: Array<{ id: number; slug: string; name: string; areaKm2: number }> }>> {
+export function areaTree(
+  locale?: string,
+): Promise<Array<{ id: number; slug: string; name: string; areaKm2: number; neighbourhoods: Array<{ id: number; slug: string; name: string; areaKm2: number }> }>> {
   return cached(`${'tree'}:${locale ?? ''}`, async () => {
     const rows = await loadAreas(locale)
     return rows
@@ -257,11 +257,6 @@ export function areaTree(locale?: string): Promise<Array<{ id: number; slug: str
 
 /** The current slug of an area that was renamed or merged (a re-import), for a permanent redirect. */
 export async function renamedAreaSlug(oldSlug: string): Promise<string | null> {
-  const row = await database()
-    .db.selectFrom('area_slug_redirects as r')
-    .innerJoin('areas as a', 'a.id', 'r.area_id')
-    .select('a.slug')
-    .where('r.old_slug', '=', oldSlug)
-    .executeTakeFirst()
+  const row = await database().db.selectFrom('area_slug_redirects as r').innerJoin('areas as a', 'a.id', 'r.area_id').select('a.slug').where('r.old_slug', '=', oldSlug).executeTakeFirst()
   return row?.slug ?? null
 }

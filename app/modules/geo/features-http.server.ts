@@ -21,8 +21,7 @@ async function badRequest(request: Request, key: string, field: string, values: 
 const RECENT_MS = 5_000
 const recent = new Map<string, { body: string; expires: number }>()
 
-const answer = (body: string) =>
-  new Response(body, { headers: { 'Content-Type': 'application/geo+json; charset=utf-8', 'Cache-Control': CACHE, Vary: 'Accept-Encoding' } })
+const answer = (body: string) => new Response(body, { headers: { 'Content-Type': 'application/geo+json; charset=utf-8', 'Cache-Control': CACHE, Vary: 'Accept-Encoding' } })
 
 export async function featuresResponse(request: Request): Promise<Response> {
   const url = new URL(request.url)

@@ -32,7 +32,14 @@ const list = z
   .string()
   .trim()
   .max(400)
-  .transform((v) => [...new Set(v.split(',').map((s) => s.trim()).filter(Boolean))])
+  .transform((v) => [
+    ...new Set(
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+  ])
   .refine((v) => v.every((s) => token.test(s)), 'listFormat')
   .optional()
 
@@ -151,12 +158,7 @@ export async function mapFeatures(query: FeaturesQuery, kindNames: string[], kin
   const mx1 = (cx1 + 1) * 2 ** shift - 1
   const my0 = cy0 * 2 ** shift
   const my1 = (cy1 + 1) * 2 ** shift - 1
-  const covered: BBox = [
-    round6(lngOfMercatorX(mx0)),
-    round6(latOfMercatorY(my1 + 1)),
-    round6(lngOfMercatorX(mx1 + 1)),
-    round6(latOfMercatorY(my0)),
-  ]
+  const covered: BBox = [round6(lngOfMercatorX(mx0)), round6(latOfMercatorY(my1 + 1)), round6(lngOfMercatorX(mx1 + 1)), round6(latOfMercatorY(my0))]
   const empty = (): MapFeatureCollection => ({ type: 'FeatureCollection', bbox: covered, features: [], plaza: { level, total: 0, clustered: false, truncated: false } })
   if (kindNames.length === 0) return empty()
 
@@ -232,23 +234,21 @@ export async function mapFeatures(query: FeaturesQuery, kindNames: string[], kin
     }>`select i.kind, i.item_id, i.lng, i.lat, i.title, i.status, i.category, i.created_at
       ${itemsInBox(boxDegrees, box, kindNames, query)}
       order by i.id limit ${limit}`.execute(db)
-    return items.map(
-      (i): MapFeature<PointProperties> => ({
-        type: 'Feature',
-        id: `${i.kind}:${i.item_id}`,
-        geometry: { type: 'Point', coordinates: [i.lng, i.lat] },
-        properties: {
-          cluster: false,
-          kind: i.kind,
-          itemId: i.item_id,
-          title: i.title,
-          status: i.status,
-          category: i.category,
-          createdAt: i.created_at,
-          url: itemUrl(byKind.get(i.kind), i.item_id),
-        },
-      }),
-    )
+    return items.map((i): MapFeature<PointProperties> => ({
+      type: 'Feature',
+      id: `${i.kind}:${i.item_id}`,
+      geometry: { type: 'Point', coordinates: [i.lng, i.lat] },
+      properties: {
+        cluster: false,
+        kind: i.kind,
+        itemId: i.item_id,
+        title: i.title,
+        status: i.status,
+        category: i.category,
+        createdAt: i.created_at,
+        url: itemUrl(byKind.get(i.kind), i.item_id),
+      },
+    }))
   }
 
   // Beyond the deepest level cells cannot split further: show points, at most a bounded number.
@@ -261,10 +261,7 @@ export async function mapFeatures(query: FeaturesQuery, kindNames: string[], kin
   const features: MapFeature[] = []
   for (const cell of cells.values()) {
     if (cell.n === 1) {
-      const [point] = await pointsOf(
-        { mx0: cell.cx * 2 ** shift, mx1: (cell.cx + 1) * 2 ** shift - 1, my0: cell.cy * 2 ** shift, my1: (cell.cy + 1) * 2 ** shift - 1 },
-        1,
-      )
+      const [point] = await pointsOf({ mx0: cell.cx * 2 ** shift, mx1: (cell.cx + 1) * 2 ** shift - 1, my0: cell.cy * 2 ** shift, my1: (cell.cy + 1) * 2 ** shift - 1 }, 1)
       if (point) {
         features.push(point)
         continue
@@ -286,12 +283,7 @@ export async function mapFeatures(query: FeaturesQuery, kindNames: string[], kin
  * R*Tree stores 32-bit floats, so its box is slightly widened and the exact Mercator cell range
  * decides.
  */
-function itemsInBox(
-  [w, s, e, n]: BBox,
-  box: { mx0: number; mx1: number; my0: number; my1: number },
-  kinds: string[],
-  filter: Pick<FeaturesQuery, 'status' | 'category' | 'since'>,
-) {
+function itemsInBox([w, s, e, n]: BBox, box: { mx0: number; mx1: number; my0: number; my1: number }, kinds: string[], filter: Pick<FeaturesQuery, 'status' | 'category' | 'since'>) {
   const pad = 1e-6
   const list = (values: string[]) => sql.join(values.map((v) => sql`${v}`))
   return sql`from map_items_rtree r cross join map_items i on i.id = r.id

@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  bboxProblem,
-  geometryContains,
-  interiorPoint,
-  latOfMercatorY,
-  lngOfMercatorX,
-  mercatorX,
-  mercatorY,
-  type AreaGeometry,
-  type Position,
-} from './geometry'
+import { bboxProblem, geometryContains, interiorPoint, latOfMercatorY, lngOfMercatorX, mercatorX, mercatorY, type AreaGeometry, type Position } from './geometry'
 
 const square = (x0: number, y0: number, x1: number, y1: number): Position[] => [
   [x0, y0],
@@ -55,8 +45,20 @@ describe('point in polygon', () => {
   })
 
   it('gives a point on a slanted shared edge to exactly one side, whatever the rounding', () => {
-    const a = poly([[0, 0], [3, 1], [0, 2], [0, 0]])
-    const b = poly([[3, 1], [0, 0], [4, 0], [4, 2], [0, 2], [3, 1]])
+    const a = poly([
+      [0, 0],
+      [3, 1],
+      [0, 2],
+      [0, 0],
+    ])
+    const b = poly([
+      [3, 1],
+      [0, 0],
+      [4, 0],
+      [4, 2],
+      [0, 2],
+      [3, 1],
+    ])
     for (let i = 1; i < 100; i++) {
       const t = i / 100
       const x = 3 * t
@@ -72,7 +74,17 @@ describe('point in polygon', () => {
 
   it('finds an inside point of a shape whose centre is outside it', () => {
     // A "C": its bounding-box centre is in the gap.
-    const c = poly([[0, 0], [3, 0], [3, 1], [1, 1], [1, 2], [3, 2], [3, 3], [0, 3], [0, 0]])
+    const c = poly([
+      [0, 0],
+      [3, 0],
+      [3, 1],
+      [1, 1],
+      [1, 2],
+      [3, 2],
+      [3, 3],
+      [0, 3],
+      [0, 0],
+    ])
     expect(geometryContains(c, 1.5, 1.5)).toBe(false)
     const [x, y] = interiorPoint(c)
     expect(geometryContains(c, x, y)).toBe(true)
@@ -96,7 +108,12 @@ describe('bounding boxes', () => {
 
 describe('Web Mercator integer coordinates', () => {
   it('round-trips to within a cell of 2^-24 of the world', () => {
-    for (const [lng, lat] of [[-1.52, 41.35], [0, 0], [179.9, -80], [-179.9, 84]] as const) {
+    for (const [lng, lat] of [
+      [-1.52, 41.35],
+      [0, 0],
+      [179.9, -80],
+      [-179.9, 84],
+    ] as const) {
       expect(Math.abs(lngOfMercatorX(mercatorX(lng)) - lng)).toBeLessThan(360 / 2 ** 24)
       expect(Math.abs(latOfMercatorY(mercatorY(lat)) - lat)).toBeLessThan(1e-4)
     }

@@ -43,9 +43,7 @@ export const locationFieldsSchema = z.object({
 export type LocationFields = { lat?: string; lng?: string; area?: string }
 
 /** Field errors carry i18n keys (geo:…); the route translates them. */
-export async function resolveLocation(
-  fields: Record<string, unknown>,
-): Promise<{ ok: true; location: ResolvedLocation } | { ok: false; errors: FieldErrors }> {
+export async function resolveLocation(fields: Record<string, unknown>): Promise<{ ok: true; location: ResolvedLocation } | { ok: false; errors: FieldErrors }> {
   const parsed = locationFieldsSchema.safeParse({
     lat: typeof fields.lat === 'string' ? fields.lat : undefined,
     lng: typeof fields.lng === 'string' ? fields.lng : undefined,

@@ -71,9 +71,7 @@ export async function areasContaining(lat: number, lng: number, db: PlazaDatabas
   if (!Number.isFinite(lat) || !Number.isFinite(lng)) return []
   let statement = statements.get(db.sqlite)
   if (!statement) {
-    statement = db.sqlite
-      .prepare('select id from areas_rtree where min_lng <= ? and max_lng >= ? and min_lat <= ? and max_lat >= ?')
-      .pluck()
+    statement = db.sqlite.prepare('select id from areas_rtree where min_lng <= ? and max_lng >= ? and min_lat <= ? and max_lat >= ?').pluck()
     statements.set(db.sqlite, statement)
   }
   const candidates = statement.all(lng, lng, lat, lat) as number[]

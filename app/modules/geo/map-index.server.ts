@@ -48,9 +48,7 @@ export async function registerKind(executor: Executor, kind: MapKind): Promise<v
   await executor
     .insertInto('map_kinds')
     .values({ kind: kind.kind, url_pattern: kind.urlPattern, label_key: kind.labelKey, position: kind.position ?? 0 })
-    .onConflict((oc) =>
-      oc.column('kind').doUpdateSet({ url_pattern: kind.urlPattern, label_key: kind.labelKey, position: kind.position ?? 0 }),
-    )
+    .onConflict((oc) => oc.column('kind').doUpdateSet({ url_pattern: kind.urlPattern, label_key: kind.labelKey, position: kind.position ?? 0 }))
     .execute()
   forgetKinds()
 }
@@ -69,8 +67,7 @@ export async function listKinds(executor: Executor = database().db): Promise<Map
   return kinds
 }
 
-export const itemUrl = (kind: MapKind | undefined, itemId: number) =>
-  kind?.urlPattern ? kind.urlPattern.replace('{id}', String(itemId)) : null
+export const itemUrl = (kind: MapKind | undefined, itemId: number) => (kind?.urlPattern ? kind.urlPattern.replace('{id}', String(itemId)) : null)
 
 export interface PlaceItemInput {
   kind: string
@@ -126,18 +123,10 @@ async function contribute(trx: Executor, c: Contribution, sign: 1 | -1) {
 }
 
 async function currentRow(trx: Executor, kind: string, itemId: number) {
-  return trx
-    .selectFrom('map_items')
-    .select(['id', 'lng', 'lat', 'mx', 'my', 'status', 'category', 'visible', 'area_ids'])
-    .where('kind', '=', kind)
-    .where('item_id', '=', itemId)
-    .executeTakeFirst()
+  return trx.selectFrom('map_items').select(['id', 'lng', 'lat', 'mx', 'my', 'status', 'category', 'visible', 'area_ids']).where('kind', '=', kind).where('item_id', '=', itemId).executeTakeFirst()
 }
 
-const contributionOf = (
-  kind: string,
-  row: { mx: number; my: number; lng: number; lat: number; status: string; category: string | null; visible: number; area_ids: string },
-) => ({
+const contributionOf = (kind: string, row: { mx: number; my: number; lng: number; lat: number; status: string; category: string | null; visible: number; area_ids: string }) => ({
   kind,
   mx: row.mx,
   my: row.my,
@@ -185,7 +174,10 @@ export async function placeItem(trx: Transaction<Database>, input: PlaceItemInpu
   }
   const inserted = await trx.insertInto('map_items').values(row).returning('id').executeTakeFirstOrThrow()
   if (areas.length) {
-    await trx.insertInto('map_item_areas').values(areas.map((a) => ({ area_id: a.id, map_item_id: inserted.id }))).execute()
+    await trx
+      .insertInto('map_item_areas')
+      .values(areas.map((a) => ({ area_id: a.id, map_item_id: inserted.id })))
+      .execute()
   }
   await contribute(trx, contributionOf(input.kind, row), 1)
   return { id: inserted.id, kind: input.kind, itemId: input.itemId, lat: input.lat, lng: input.lng, areas }
@@ -242,7 +234,11 @@ export async function moveItem(trx: Transaction<Database>, kind: string, itemId:
     .where('id', '=', existing.id)
     .execute()
   await trx.deleteFrom('map_item_areas').where('map_item_id', '=', existing.id).execute()
-  if (areas.length) await trx.insertInto('map_item_areas').values(areas.map((a) => ({ area_id: a.id, map_item_id: existing.id }))).execute()
+  if (areas.length)
+    await trx
+      .insertInto('map_item_areas')
+      .values(areas.map((a) => ({ area_id: a.id, map_item_id: existing.id })))
+      .execute()
   await contribute(trx, after, 1)
   return areas
 }
@@ -257,8 +253,7 @@ export async function removeItem(trx: Transaction<Database>, kind: string, itemI
 }
 
 /** Hides (moderation) or shows an item; returns false when it is not on the map. */
-export const setItemVisible = (trx: Transaction<Database>, kind: string, itemId: number, visible: boolean) =>
-  updateItem(trx, kind, itemId, { visible })
+export const setItemVisible = (trx: Transaction<Database>, kind: string, itemId: number, visible: boolean) => updateItem(trx, kind, itemId, { visible })
 
 export interface BulkItem extends PlaceItemInput {
   /** Known areas (e.g. sampled inside a neighbourhood); computed when absent. */
@@ -354,14 +349,7 @@ const listed = (kinds: MapKind[]) => {
 
 /** Visible items per kind and status in an area (from the maintained counts). */
 export async function areaCounts(areaId: number): Promise<Array<{ kind: string; status: string; n: number }>> {
-  return database()
-    .db.selectFrom('map_area_counts')
-    .select(['kind', 'status', 'n'])
-    .where('area_id', '=', areaId)
-    .where('n', '>', 0)
-    .orderBy('kind')
-    .orderBy('status')
-    .execute()
+  return database().db.selectFrom('map_area_counts').select(['kind', 'status', 'n']).where('area_id', '=', areaId).where('n', '>', 0).orderBy('kind').orderBy('status').execute()
 }
 
 /** The newest visible items placed in an area, of registered kinds. */
@@ -374,7 +362,11 @@ export async function itemsInArea(areaId: number, limit = 20): Promise<ListedIte
     .select(['i.kind', 'i.item_id', 'i.title', 'i.status', 'i.category', 'i.created_at', 'i.lat', 'i.lng'])
     .where('a.area_id', '=', areaId)
     .where('i.visible', '=', 1)
-    .where('i.kind', 'in', kinds.map((k) => k.kind))
+    .where(
+      'i.kind',
+      'in',
+      kinds.map((k) => k.kind),
+    )
     .orderBy('a.map_item_id', 'desc')
     .limit(limit)
     .execute()
@@ -410,14 +402,7 @@ export async function mapFacets(): Promise<{ statuses: string[]; categories: str
   if (facetsCache && Date.now() - facetsCache.at < 60_000) return facetsCache.value
   const { db } = database()
   const statuses = await db.selectFrom('map_area_counts').select('status').distinct().where('n', '>', 0).orderBy('status').execute()
-  const categories = await db
-    .selectFrom('map_items')
-    .select('category')
-    .distinct()
-    .where('category', 'is not', null)
-    .orderBy('category')
-    .limit(100)
-    .execute()
+  const categories = await db.selectFrom('map_items').select('category').distinct().where('category', 'is not', null).orderBy('category').limit(100).execute()
   const value = { statuses: statuses.map((r) => r.status), categories: categories.map((r) => r.category!).filter(Boolean) }
   facetsCache = { at: Date.now(), value }
   return value
@@ -430,7 +415,11 @@ export async function itemTotalsByArea(): Promise<Map<number, number>> {
   const rows = await database()
     .db.selectFrom('map_area_counts')
     .select(['area_id', sql<number>`sum(n)`.as('n')])
-    .where('kind', 'in', kinds.map((k) => k.kind))
+    .where(
+      'kind',
+      'in',
+      kinds.map((k) => k.kind),
+    )
     .groupBy('area_id')
     .execute()
   return new Map(rows.map((r) => [r.area_id, r.n]))
@@ -473,9 +462,7 @@ export function relocateMapItems(r: AreaRelocation): number {
       }
     }
   }
-  const adjust = r.sqlite.prepare(
-    'insert into map_area_counts (area_id, kind, status, n) values (?, ?, ?, ?) on conflict (area_id, kind, status) do update set n = n + excluded.n',
-  )
+  const adjust = r.sqlite.prepare('insert into map_area_counts (area_id, kind, status, n) values (?, ?, ?, ?) on conflict (area_id, kind, status) do update set n = n + excluded.n')
   const dropEmpty = r.sqlite.prepare('delete from map_area_counts where area_id = ? and kind = ? and status = ? and n <= 0')
   for (const d of deltas.values()) {
     if (d.n === 0) continue

@@ -22,7 +22,7 @@ describe('preparedContains', () => {
   it('answers as geometryContains everywhere, borders included', () => {
     const test = preparedContains(geometry)
     let seed = 7
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648)
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648
     let inside = 0
     for (let i = 0; i < 20_000; i++) {
       const lng = 1.98 + random() * 0.5

@@ -18,14 +18,17 @@ const CATEGORIES = ['roads', 'lighting', 'waste', 'parks', 'water', 'noise']
 
 export const sampleItemCount = (scale: number) => (scale > 1 ? Math.round(scale * SAMPLE_ITEMS_PER_SCALE) : 0)
 
-
 /** Units of progress: one per batch, plus one for the summaries. */
 export const sampleSteps = (scale: number) => (sampleItemCount(scale) ? Math.ceil(sampleItemCount(scale) / BATCH) + 1 : 0)
 
 export async function seedSampleItems(db: PlazaDatabase, options: { seed: number; scale: number }, progress: (units: number) => void): Promise<number> {
   const total = sampleItemCount(options.scale)
   if (total === 0) return 0
-  const existing = await db.db.selectFrom('map_items').select(sql<number>`count(*)`.as('n')).where('kind', '=', SAMPLE_KIND).executeTakeFirstOrThrow()
+  const existing = await db.db
+    .selectFrom('map_items')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('kind', '=', SAMPLE_KIND)
+    .executeTakeFirstOrThrow()
   if (existing.n > 0) {
     progress(sampleSteps(options.scale))
     return 0
@@ -52,7 +55,13 @@ export async function seedSampleItems(db: PlazaDatabase, options: { seed: number
     const end = Math.min(total, made + BATCH)
     for (let i = made; i < end; i++) {
       const r = random()
-      const n = neighbourhoods[Math.min(neighbourhoods.length - 1, cumulative.findIndex((c) => c >= r))]!
+      const n =
+        neighbourhoods[
+          Math.min(
+            neighbourhoods.length - 1,
+            cumulative.findIndex((c) => c >= r),
+          )
+        ]!
       const [w, s, e, north] = n.bbox
       let lng: number
       let lat: number

@@ -67,7 +67,12 @@ export function svgPath(geometry: AreaGeometry, view: Viewport, tolerance = 0.6)
       // A ring simplified below a triangle is smaller than a pixel: not drawn.
       if (points.length < 4) continue
       // The last position repeats the first; "Z" closes the ring.
-      parts.push(`M${points.slice(0, -1).map(([x, y]) => `${x.toFixed(1)} ${y.toFixed(1)}`).join('L')}Z`)
+      parts.push(
+        `M${points
+          .slice(0, -1)
+          .map(([x, y]) => `${x.toFixed(1)} ${y.toFixed(1)}`)
+          .join('L')}Z`,
+      )
     }
   }
   return parts.join('')

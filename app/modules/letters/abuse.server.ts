@@ -33,11 +33,7 @@ export type LimitDecision = { kind: 'ok' } | { kind: 'sender' | 'ip'; retryAfter
  * Whether one more letter from this sender and this IP is allowed at `now`. Runs on the caller's
  * transaction (inside the write that stores the letter) or on the database.
  */
-export async function checkLetterLimits(
-  executor: Transaction<Database> | Kysely<Database>,
-  keys: { senderKey: string; ipKey: string | null },
-  now: Date = new Date(),
-): Promise<LimitDecision> {
+export async function checkLetterLimits(executor: Transaction<Database> | Kysely<Database>, keys: { senderKey: string; ipKey: string | null }, now: Date = new Date()): Promise<LimitDecision> {
   const { LETTER_LIMIT_SENDER: perSender, LETTER_LIMIT_IP: perIp } = config()
   const rules: Array<{ kind: 'sender' | 'ip'; column: 'sender_key' | 'ip_key'; key: string | null; rule: { points: number; seconds: number } | null }> = [
     { kind: 'sender', column: 'sender_key', key: keys.senderKey, rule: perSender },
@@ -46,14 +42,7 @@ export async function checkLetterLimits(
   for (const { kind, column, key, rule } of rules) {
     if (!rule || !key) continue
     const since = new Date(now.getTime() - rule.seconds * 1000).toISOString()
-    const rows = await executor
-      .selectFrom('letters')
-      .select('created_at')
-      .where(column, '=', key)
-      .where('created_at', '>', since)
-      .orderBy('created_at')
-      .limit(rule.points)
-      .execute()
+    const rows = await executor.selectFrom('letters').select('created_at').where(column, '=', key).where('created_at', '>', since).orderBy('created_at').limit(rule.points).execute()
     if (rows.length >= rule.points) {
       // The oldest letter in the window leaves it first.
       const frees = Date.parse(rows[0]!.created_at) + rule.seconds * 1000
@@ -124,7 +113,10 @@ export class LetterSimilarity {
       if (rows.length < 5000) break
       lastId = rows[rows.length - 1]!.id
     }
-    const max = await this.db().db.selectFrom('letters').select((eb) => eb.fn.max('id').as('max')).executeTakeFirst()
+    const max = await this.db()
+      .db.selectFrom('letters')
+      .select((eb) => eb.fn.max('id').as('max'))
+      .executeTakeFirst()
     this.index = next
     this.lastId = Math.max(lastId, Number(max?.max ?? 0))
     this.builtAt = this.refreshedAt = Date.now()

@@ -23,7 +23,11 @@ export interface BounceReport {
   outboxId: number | null
 }
 
-const clean = (v: string, max: number) => v.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, max)
+const clean = (v: string, max: number) =>
+  v
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, max)
 const STATUS_RE = /^[245]\.\d{1,3}\.\d{1,3}$/
 
 // ---------------------------------------------------------------- RFC 3464
@@ -31,7 +35,10 @@ const STATUS_RE = /^[245]\.\d{1,3}\.\d{1,3}$/
 /** Header-style fields of a block (continuation lines unfolded), names lower-cased. */
 function fields(block: string): Map<string, string> {
   const out = new Map<string, string>()
-  const lines = block.replace(/\r\n?/g, '\n').replace(/\n[ \t]+/g, ' ').split('\n')
+  const lines = block
+    .replace(/\r\n?/g, '\n')
+    .replace(/\n[ \t]+/g, ' ')
+    .split('\n')
   for (const line of lines) {
     const m = /^([A-Za-z][A-Za-z0-9-]*)\s*:\s*(.*)$/.exec(line)
     if (m && !out.has(m[1]!.toLowerCase())) out.set(m[1]!.toLowerCase(), m[2]!.trim())
@@ -120,10 +127,7 @@ export async function recordBounces(reports: BounceReport[], source: 'endpoint' 
       const mail = r.outboxId ? await trx.selectFrom('outbox').select(['id', 'to_address', 'kind']).where('id', '=', r.outboxId).executeTakeFirst() : undefined
       const delivery = mail ? await trx.selectFrom('letter_deliveries').select(['id', 'status', 'representative_id']).where('outbox_id', '=', mail.id).executeTakeFirst() : undefined
       // Without a delivery, a representative whose address it is (a bounce of an older mail).
-      const representativeId =
-        delivery?.representative_id ??
-        (await trx.selectFrom('representatives').select('id').where('email', '=', r.recipient).orderBy('id').executeTakeFirst())?.id ??
-        null
+      const representativeId = delivery?.representative_id ?? (await trx.selectFrom('representatives').select('id').where('email', '=', r.recipient).orderBy('id').executeTakeFirst())?.id ?? null
       await trx
         .insertInto('mail_bounces')
         .values({ outbox_id: mail?.id ?? null, recipient: r.recipient, action, status: r.status, diagnostic: r.diagnostic, source, representative_id: representativeId, received_at: at })

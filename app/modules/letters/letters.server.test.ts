@@ -98,7 +98,15 @@ describe('writing and confirming', () => {
     expect(await confirmLetter(token)).toEqual({ kind: 'invalid' })
     const ds = await deliveries(r.letterId)
     expect(ds.map((d) => d.status)).toEqual(['queued', 'queued'])
-    const mails = await database().db.selectFrom('outbox').selectAll().where('id', 'in', ds.map((d) => d.outbox_id!)).execute()
+    const mails = await database()
+      .db.selectFrom('outbox')
+      .selectAll()
+      .where(
+        'id',
+        'in',
+        ds.map((d) => d.outbox_id!),
+      )
+      .execute()
     expect(mails.map((m) => m.to_address).sort()).toEqual(recipients.map((x) => x.email).sort())
     const letter = await database().db.selectFrom('letters').selectAll().where('id', '=', r.letterId).executeTakeFirstOrThrow()
     for (const m of mails) {
@@ -193,7 +201,12 @@ describe('the campaign check', () => {
     const sender = await database().db.selectFrom('letters').select('sender_email').where('id', '=', b).executeTakeFirstOrThrow()
     expect((await outbox('letters.rejected')).find((m) => m.to_address === sender.sender_email)!.text_body).toContain('Please start a petition instead.')
     const audits = await database().db.selectFrom('audit_log').select(['action', 'target_id']).where('target_kind', '=', 'letter').execute()
-    expect(audits).toEqual(expect.arrayContaining([{ action: 'letter.release', target_id: a }, { action: 'letter.reject', target_id: b }]))
+    expect(audits).toEqual(
+      expect.arrayContaining([
+        { action: 'letter.release', target_id: a },
+        { action: 'letter.reject', target_id: b },
+      ]),
+    )
     expect(audits.filter((x) => x.target_id === a || x.target_id === b)).toHaveLength(2)
   })
 })
@@ -358,7 +371,9 @@ describe('bounces', () => {
       { recipient: 'rep@council.example', action: 'failed', status: '5.1.1', diagnostic: '550 5.1.1 <Rep@Council.example>: Recipient address rejected: User unknown', outboxId: 42 },
     ])
     expect(parseDeliveryStatus('nothing here')).toEqual([])
-    expect(parseJsonBounces({ recipient: 'a@b.example', status: '5.2.2', diagnostic: 'full', outbox_id: 7 })).toEqual([{ recipient: 'a@b.example', action: 'failed', status: '5.2.2', diagnostic: 'full', outboxId: 7 }])
+    expect(parseJsonBounces({ recipient: 'a@b.example', status: '5.2.2', diagnostic: 'full', outbox_id: 7 })).toEqual([
+      { recipient: 'a@b.example', action: 'failed', status: '5.2.2', diagnostic: 'full', outboxId: 7 },
+    ])
     expect(parseJsonBounces({ recipient: 'a@b.example', status: '4.2.2' })?.[0]?.action).toBe('delayed')
     expect(parseJsonBounces({ recipient: 'nope', status: '5.1.1' })).toBeNull()
     expect(parseJsonBounces({ recipient: 'a@b.example', status: 'failed' })).toBeNull()

@@ -65,27 +65,32 @@ const singleLine = (max: number, required: string, tooLong: string) =>
 
 export const letterFieldsSchema = z.object({
   name: singleLine(NAME_MAX, 'letters:errors.name', 'letters:errors.nameLong'),
-  email: z
-    .string({ message: 'letters:errors.email' })
-    .trim()
-    .max(254, 'letters:errors.email')
-    .pipe(z.email('letters:errors.email')),
+  email: z.string({ message: 'letters:errors.email' }).trim().max(254, 'letters:errors.email').pipe(z.email('letters:errors.email')),
   address: z
     .string({ message: 'letters:errors.address' })
-    .transform((v) => v.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0009\u000b-\u001f\u007f]+/g, ' ').trim())
+    .transform((v) =>
+      v
+        .replace(/\r\n?/g, '\n')
+        .replace(/[\u0000-\u0009\u000b-\u001f\u007f]+/g, ' ')
+        .trim(),
+    )
     .pipe(z.string().min(5, 'letters:errors.address').max(ADDRESS_MAX, 'letters:errors.addressLong')),
   subject: singleLine(SUBJECT_MAX, 'letters:errors.subject', 'letters:errors.subjectLong'),
   body: z
     .string({ message: 'letters:errors.body' })
-    .transform((v) => v.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]+/g, '').trim())
+    .transform((v) =>
+      v
+        .replace(/\r\n?/g, '\n')
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f]+/g, '')
+        .trim(),
+    )
     .pipe(z.string().min(20, 'letters:errors.bodyShort').max(BODY_MAX, 'letters:errors.bodyLong')),
 })
 export type LetterFields = z.output<typeof letterFieldsSchema>
 
 // ---------------------------------------------------------------- tokens
 
-const derived = (key: Buffer, purpose: string, id: number) =>
-  encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', key).update(`${purpose}\u0000${id}`).digest().subarray(0, 20))
+const derived = (key: Buffer, purpose: string, id: number) => encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', key).update(`${purpose}\u0000${id}`).digest().subarray(0, 20))
 
 /** The sender's status page token of a letter. */
 export async function letterToken(letterId: number): Promise<string> {
@@ -110,7 +115,12 @@ export interface LetterContent {
 }
 
 /** A display name safe inside a quoted header phrase. */
-const headerName = (name: string) => name.replace(/["\\<>\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 160) || 'Constituent'
+const headerName = (name: string) =>
+  name
+    .replace(/["\\<>\u0000-\u001f\u007f]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim()
+    .slice(0, 160) || 'Constituent'
 export const replyToOf = (name: string, email: string) => `"${headerName(name)}" <${email}>`
 
 /**
@@ -216,7 +226,6 @@ export async function chosenRecipients(place: Place, ids: readonly number[], all
   return { ok: true, recipients }
 }
 
-
 // ---------------------------------------------------------------- writing
 
 export interface WriteLetterInput extends LetterFields {
@@ -227,10 +236,7 @@ export interface WriteLetterInput extends LetterFields {
   ip: string
 }
 
-export type WriteLetterResult =
-  | { kind: 'written'; letterId: number; statusToken: string }
-  | { kind: 'limited'; which: 'sender' | 'ip'; retryAfterSeconds: number }
-  | { kind: 'self'; names: string[] }
+export type WriteLetterResult = { kind: 'written'; letterId: number; statusToken: string } | { kind: 'limited'; which: 'sender' | 'ip'; retryAfterSeconds: number } | { kind: 'self'; names: string[] }
 
 /**
  * Stores the letter 'unconfirmed' with a 'waiting' delivery per recipient and queues the
@@ -283,7 +289,11 @@ export async function writeLetter(input: WriteLetterInput, now: Date = new Date(
       .returning('id')
       .executeTakeFirstOrThrow()
     const statusToken = deriveLetterToken(key, row.id)
-    await trx.updateTable('letters').set({ token_hash: hashToken(statusToken) }).where('id', '=', row.id).execute()
+    await trx
+      .updateTable('letters')
+      .set({ token_hash: hashToken(statusToken) })
+      .where('id', '=', row.id)
+      .execute()
     await trx
       .insertInto('letter_deliveries')
       .values(input.recipients.map((r) => ({ letter_id: row.id, representative_id: r.id, status: 'waiting' as const })))
@@ -309,11 +319,7 @@ export interface PendingLetter {
 /** The unconfirmed letter a confirmation link names (for the page that asks to confirm). */
 export async function pendingLetter(confirmToken: string): Promise<PendingLetter | null> {
   if (!TOKEN_RE.test(confirmToken)) return null
-  const letter = await database()
-    .db.selectFrom('letters')
-    .select(['id', 'subject', 'sender_name', 'created_at', 'status'])
-    .where('confirm_token_hash', '=', hashToken(confirmToken))
-    .executeTakeFirst()
+  const letter = await database().db.selectFrom('letters').select(['id', 'subject', 'sender_name', 'created_at', 'status']).where('confirm_token_hash', '=', hashToken(confirmToken)).executeTakeFirst()
   if (!letter || letter.status !== 'unconfirmed') return null
   const recipients = await database()
     .db.selectFrom('letter_deliveries as d')
@@ -334,11 +340,7 @@ export type ConfirmResult = { kind: 'queued' | 'frozen'; statusToken: string } |
  */
 export async function confirmLetter(confirmToken: string, now: Date = new Date()): Promise<ConfirmResult> {
   if (!TOKEN_RE.test(confirmToken)) return { kind: 'invalid' }
-  const letter = await database()
-    .db.selectFrom('letters')
-    .selectAll()
-    .where('confirm_token_hash', '=', hashToken(confirmToken))
-    .executeTakeFirst()
+  const letter = await database().db.selectFrom('letters').selectAll().where('confirm_token_hash', '=', hashToken(confirmToken)).executeTakeFirst()
   if (!letter || letter.status !== 'unconfirmed' || letter.body === null) return { kind: 'invalid' }
   const key = await tokenKey()
   const statusToken = deriveLetterToken(key, letter.id)
@@ -425,12 +427,7 @@ export async function applyDeliveryOutcome(trx: Transaction<Database>, mail: Pic
   if (!delivery || delivery.status !== 'queued') return
   if (outcome.status === 'sent') {
     const due = new Date(Date.parse(outcome.at) + QUESTIONNAIRE_AFTER_DAYS * DAY).toISOString()
-    await trx
-      .updateTable('letter_deliveries')
-      .set({ status: 'sent', sent_at: outcome.at, questionnaire_due_at: due })
-      .where('id', '=', delivery.id)
-      .where('status', '=', 'queued')
-      .execute()
+    await trx.updateTable('letter_deliveries').set({ status: 'sent', sent_at: outcome.at, questionnaire_due_at: due }).where('id', '=', delivery.id).where('status', '=', 'queued').execute()
     return
   }
   await failDelivery(trx, delivery.id, outcome.reason, outcome.at, ['queued'])
@@ -441,7 +438,11 @@ export async function applyDeliveryOutcome(trx: Transaction<Database>, mail: Pic
  * mail telling the sender. Returns whether it changed the delivery.
  */
 export async function failDelivery(trx: Transaction<Database>, deliveryId: number, reason: string, at: string, from: LetterDeliveryStatus[]): Promise<boolean> {
-  const cleanReason = reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 1000) || 'failed'
+  const cleanReason =
+    reason
+      .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+      .trim()
+      .slice(0, 1000) || 'failed'
   const changed = await trx
     .updateTable('letter_deliveries')
     .set({ status: 'failed', failed_at: at, failure_reason: cleanReason, questionnaire_due_at: null })
@@ -599,7 +600,11 @@ export async function frozenLetters(limit = 100): Promise<FrozenLetterSummary[]>
       'l.confirmed_at',
       'l.frozen_reason',
       'l.frozen_details',
-      eb.selectFrom('letter_deliveries as d').select((e) => e.fn.countAll<number>().as('n')).whereRef('d.letter_id', '=', 'l.id').as('recipients'),
+      eb
+        .selectFrom('letter_deliveries as d')
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .whereRef('d.letter_id', '=', 'l.id')
+        .as('recipients'),
     ])
     .where('l.status', '=', 'frozen')
     .orderBy('l.created_at')

@@ -86,7 +86,15 @@ export async function sendDueLetterQuestionnaires(now: Date = new Date(), limit 
       due: reminder ? d.reminder_due_at! : d.questionnaire_due_at!,
       tokenHash: hashToken(token),
       to: d.sender_email,
-      mail: questionnaireMail(localeOf(d.locale), { name: d.sender_name, representative: d.representative, subject: d.subject, sentAt: d.sent_at ?? at, token, statusToken: deriveLetterToken(key, d.letter_id), reminder }),
+      mail: questionnaireMail(localeOf(d.locale), {
+        name: d.sender_name,
+        representative: d.representative,
+        subject: d.subject,
+        sentAt: d.sent_at ?? at,
+        token,
+        statusToken: deriveLetterToken(key, d.letter_id),
+        reminder,
+      }),
     }
   }
   const asks = first.map((d) => prepare(d, false))

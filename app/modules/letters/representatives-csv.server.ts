@@ -142,11 +142,7 @@ interface ExistingRow {
 const matchKey = (email: string, level: string, areaId: number) => `${email.toLowerCase()}\u0000${level}\u0000${areaId}`
 
 async function existingRows(executor: Pick<Transaction<Database>, 'selectFrom'>): Promise<Map<string, ExistingRow>> {
-  const rows = await executor
-    .selectFrom('representatives')
-    .select(['id', 'name', 'role', 'level', 'area_id', 'party', 'email', 'active_from', 'active_until'])
-    .orderBy('id', 'desc')
-    .execute()
+  const rows = await executor.selectFrom('representatives').select(['id', 'name', 'role', 'level', 'area_id', 'party', 'email', 'active_from', 'active_until']).orderBy('id', 'desc').execute()
   // Newest first, so the oldest matching representative is the one the map keeps (and updates).
   return new Map(rows.map((r) => [matchKey(r.email, r.level, r.area_id), r]))
 }
@@ -261,7 +257,18 @@ export async function applyImport(actorId: number, input: Buffer | string, optio
 export function representativesCsvTemplate(): string {
   return csvRows([
     CSV_COLUMNS,
-    ['Aina Ferrer', 'Neighbourhood councillor', 'Concejala de barrio', 'Conseillère de quartier', 'neighbourhood', 'el-molinar', 'Valmera Verda', 'aina.ferrer@council.valmera.example', '2023-06-17', ''],
+    [
+      'Aina Ferrer',
+      'Neighbourhood councillor',
+      'Concejala de barrio',
+      'Conseillère de quartier',
+      'neighbourhood',
+      'el-molinar',
+      'Valmera Verda',
+      'aina.ferrer@council.valmera.example',
+      '2023-06-17',
+      '',
+    ],
     ['Puig, Marc', 'District councillor', 'Concejal de distrito', 'Conseiller de district', 'district', 'ribera-nord', 'Independent', 'marc.puig@council.valmera.example', '2023-06-17', '2027-06-16'],
   ])
 }

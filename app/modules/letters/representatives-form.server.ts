@@ -56,11 +56,7 @@ export interface AreaChoice {
 
 /** What the representative form offers: levels (with their area level) and every area, city first. */
 export async function representativeFormOptions(locale: string) {
-  const [levels, areas, city] = await Promise.all([
-    listLevels(locale),
-    areaOptions(),
-    database().db.selectFrom('areas').select(['slug', 'name']).where('level', '=', 'city').executeTakeFirst(),
-  ])
+  const [levels, areas, city] = await Promise.all([listLevels(locale), areaOptions(), database().db.selectFrom('areas').select(['slug', 'name']).where('level', '=', 'city').executeTakeFirst()])
   const choices: AreaChoice[] = [...(city ? [{ slug: city.slug, name: city.name, level: 'city' as const, parentSlug: null }] : []), ...areas]
   return { levels: levels.map((l) => ({ code: l.code, name: l.name, areaLevel: l.areaLevel })), areas: choices }
 }
@@ -118,8 +114,28 @@ function translate(errors: Record<string, string[] | undefined>, t: TFunction): 
 }
 
 /** The edit form's values for a stored representative (its area as a slug). */
-export async function representativeFormValues(rep: { name: string; role: string; level: string; areaId: number; party: string | null; email: string; activeFrom: string | null; activeUntil: string | null }) {
+export async function representativeFormValues(rep: {
+  name: string
+  role: string
+  level: string
+  areaId: number
+  party: string | null
+  email: string
+  activeFrom: string | null
+  activeUntil: string | null
+}) {
   const area = await database().db.selectFrom('areas').select('slug').where('id', '=', rep.areaId).executeTakeFirst()
   const role = parseLocalized(rep.role)
-  return { name: rep.name, role_en: role.en ?? '', role_es: role.es ?? '', role_fr: role.fr ?? '', level: rep.level, area: area?.slug ?? '', party: rep.party ?? '', email: rep.email, activeFrom: rep.activeFrom ?? '', activeUntil: rep.activeUntil ?? '' }
+  return {
+    name: rep.name,
+    role_en: role.en ?? '',
+    role_es: role.es ?? '',
+    role_fr: role.fr ?? '',
+    level: rep.level,
+    area: area?.slug ?? '',
+    party: rep.party ?? '',
+    email: rep.email,
+    activeFrom: rep.activeFrom ?? '',
+    activeUntil: rep.activeUntil ?? '',
+  }
 }

@@ -28,11 +28,7 @@ const text = (max: number, key: string, required: boolean) =>
   z
     .string()
     .transform((v) => v.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim())
-    .pipe(
-      required
-        ? z.string().min(1, `representatives:errors.${key}Required`).max(max, `representatives:errors.${key}TooLong`)
-        : z.string().max(max, `representatives:errors.${key}TooLong`),
-    )
+    .pipe(required ? z.string().min(1, `representatives:errors.${key}Required`).max(max, `representatives:errors.${key}TooLong`) : z.string().max(max, `representatives:errors.${key}TooLong`))
 
 const optionalDate = (key: string) =>
   z
@@ -72,12 +68,7 @@ export const representativeInputSchema = z
     /** An area id or slug; the server resolves it. */
     area: z.string().trim().max(100, 'representatives:errors.areaUnknown').min(1, 'representatives:errors.areaRequired'),
     party: text(PARTY_MAX, 'party', false).transform((v) => (v === '' ? null : v)),
-    email: z
-      .string()
-      .trim()
-      .min(1, 'representatives:errors.emailRequired')
-      .max(EMAIL_MAX, 'representatives:errors.emailInvalid')
-      .pipe(z.email('representatives:errors.emailInvalid')),
+    email: z.string().trim().min(1, 'representatives:errors.emailRequired').max(EMAIL_MAX, 'representatives:errors.emailInvalid').pipe(z.email('representatives:errors.emailInvalid')),
     activeFrom: optionalDate('activeFrom'),
     activeUntil: optionalDate('activeUntil'),
   })

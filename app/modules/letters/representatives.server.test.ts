@@ -44,7 +44,11 @@ const point = (slug: string) => {
 /** Midpoints of edges shared by two areas of a level: points exactly on their border. */
 function borderPoints(level: string): Array<{ lat: number; lng: number; sides: [string, string]; vertex: boolean }> {
   const edges = new Map<string, string>()
-  const key = (a: Position, b: Position) => [a, b].map((p) => p.join(',')).sort().join('|')
+  const key = (a: Position, b: Position) =>
+    [a, b]
+      .map((p) => p.join(','))
+      .sort()
+      .join('|')
   const out: Array<{ lat: number; lng: number; sides: [string, string]; vertex: boolean }> = []
   for (const a of areas.filter((x) => x.level === level)) {
     for (const polygon of polygonsOf(a.geometry)) {
@@ -134,7 +138,14 @@ describe('representativesFor', () => {
     expect((await representativeProfile(former.id))!.status).toBe('former')
 
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)
-    const future = await saveRepresentative(admin, { name: 'Future Person', role: 'District councillor', level: 'district', area: district.slug, email: 'future@council.valmera.example', activeFrom: tomorrow })
+    const future = await saveRepresentative(admin, {
+      name: 'Future Person',
+      role: 'District councillor',
+      level: 'district',
+      area: district.slug,
+      email: 'future@council.valmera.example',
+      activeFrom: tomorrow,
+    })
     expect(future.ok).toBe(true)
     const now = await representativesFor({ areaId: district.id })
     expect(now[0]!.members.map((m) => m.name)).not.toContain('Future Person')
@@ -181,7 +192,10 @@ async function answers(representativeId: number, list: Array<'yes' | 'no' | 'not
         })
         .returning('id')
         .executeTakeFirstOrThrow()
-      await trx.insertInto('letter_deliveries').values({ letter_id: letter.id, representative_id: representativeId, status: 'sent', answer, answered_at: answer ? nowIso() : null }).execute()
+      await trx
+        .insertInto('letter_deliveries')
+        .values({ letter_id: letter.id, representative_id: representativeId, status: 'sent', answer, answered_at: answer ? nowIso() : null })
+        .execute()
     }
   })
 }
@@ -211,7 +225,16 @@ describe('responseRates', () => {
 })
 
 describe('administration', () => {
-  const valid = { name: 'Queralt Sala', role: 'Neighbourhood councillor', level: 'neighbourhood', area: 'el-molinar', party: 'Independent', email: 'queralt.sala@council.valmera.example', activeFrom: '2023-06-17', activeUntil: '' }
+  const valid = {
+    name: 'Queralt Sala',
+    role: 'Neighbourhood councillor',
+    level: 'neighbourhood',
+    area: 'el-molinar',
+    party: 'Independent',
+    email: 'queralt.sala@council.valmera.example',
+    activeFrom: '2023-06-17',
+    activeUntil: '',
+  }
 
   it('refuses each bad field with its own message', async () => {
     const bad = await saveRepresentative(admin, { ...valid, name: '  ', role: '', email: 'not-an-email', activeFrom: '2023-02-30', party: 'p'.repeat(81) })
@@ -295,7 +318,11 @@ describe('portraits', () => {
     const stored = await representativePhoto(created.id, 'thumb')
     expect(stored!.data.equals(portrait.thumb)).toBe(true)
     expect((await representativeProfile(created.id))!.thumbUrl).toMatch(new RegExp(`^/representatives/photos/${created.id}/thumb\\.jpg\\?v=`))
-    await saveRepresentative(admin, { name: 'Photo Person', role: 'Mayor', level: 'mayor', area: 'valmera', email: 'photo@council.valmera.example', activeUntil: '2020-01-01' }, { id: created.id, removePhoto: true })
+    await saveRepresentative(
+      admin,
+      { name: 'Photo Person', role: 'Mayor', level: 'mayor', area: 'valmera', email: 'photo@council.valmera.example', activeUntil: '2020-01-01' },
+      { id: created.id, removePhoto: true },
+    )
     expect(await representativePhoto(created.id, 'photo')).toBeNull()
   })
 })

@@ -9,14 +9,7 @@ import { resolveLocation } from '../geo/location.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { prepareImage, resizeJpeg } from '../../lib/images.server'
 import { responseRateFromCounts, type QuestionnaireAnswer, type ResponseRate } from './stats'
-import {
-  bounceNoteSchema,
-  levelInputSchema,
-  representativeFields,
-  representativeInputSchema,
-  type LevelInput,
-  type RepresentativeInput,
-} from './representatives-schema'
+import { bounceNoteSchema, levelInputSchema, representativeFields, representativeInputSchema, type LevelInput, type RepresentativeInput } from './representatives-schema'
 
 /**
  * Representatives (issue 9): the levels a city configures, the people at each level for an area,
@@ -183,16 +176,30 @@ export async function saveLevel(actorId: number, fields: Record<string, unknown>
     if (existing && !before) return { ok: false as const, errors: { form: ['representatives:errors.levelGone'] } }
     if (before && before.area_level !== input.areaLevel) {
       // Members are validated against the level's area level: changing it would orphan them.
-      const members = await trx.selectFrom('representatives').select(sql<number>`count(*)`.as('n')).where('level', '=', input.code).executeTakeFirstOrThrow()
+      const members = await trx
+        .selectFrom('representatives')
+        .select(sql<number>`count(*)`.as('n'))
+        .where('level', '=', input.code)
+        .executeTakeFirstOrThrow()
       if (members.n > 0) return { ok: false as const, errors: { areaLevel: ['representatives:errors.areaLevelInUse'] } }
     }
     const after = { code: input.code, names, area_level: input.areaLevel, position: input.position }
     if (before) {
       await trx.updateTable('representative_levels').set({ names, area_level: input.areaLevel, position: input.position }).where('code', '=', input.code).execute()
     } else {
-      await trx.insertInto('representative_levels').values({ ...after, created_at: nowIso() }).execute()
+      await trx
+        .insertInto('representative_levels')
+        .values({ ...after, created_at: nowIso() })
+        .execute()
     }
-    await recordAudit(trx, { actorId, action: before ? 'representative_level.update' : 'representative_level.create', targetKind: 'representative_level', targetId: 0, before: before ?? undefined, after })
+    await recordAudit(trx, {
+      actorId,
+      action: before ? 'representative_level.update' : 'representative_level.create',
+      targetKind: 'representative_level',
+      targetId: 0,
+      before: before ?? undefined,
+      after,
+    })
     return { ok: true as const, code: input.code }
   })
 }
@@ -202,7 +209,11 @@ export async function deleteLevel(actorId: number, code: string): Promise<{ ok: 
   return database().write(async (trx) => {
     const before = await trx.selectFrom('representative_levels').selectAll().where('code', '=', code).executeTakeFirst()
     if (!before) return { ok: false as const, reason: 'notFound' as const }
-    const members = await trx.selectFrom('representatives').select(sql<number>`count(*)`.as('n')).where('level', '=', code).executeTakeFirstOrThrow()
+    const members = await trx
+      .selectFrom('representatives')
+      .select(sql<number>`count(*)`.as('n'))
+      .where('level', '=', code)
+      .executeTakeFirstOrThrow()
     if (members.n > 0) return { ok: false as const, reason: 'inUse' as const }
     await trx.deleteFrom('representative_levels').where('code', '=', code).execute()
     await recordAudit(trx, { actorId, action: 'representative_level.delete', targetKind: 'representative_level', targetId: 0, before })
@@ -390,7 +401,10 @@ export async function markRepresentativeBounced(trx: Transaction<Database>, id: 
   const before = await trx.selectFrom('representatives').select(['email_bounced_at', 'bounce_note']).where('id', '=', id).executeTakeFirst()
   if (!before) return
   const now = nowIso()
-  const cleanNote = note.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 500)
+  const cleanNote = note
+    .replace(/[\u0000-\u001f\u007f]+/g, ' ')
+    .trim()
+    .slice(0, 500)
   await trx
     .updateTable('representatives')
     .set({ email_bounced_at: before.email_bounced_at ?? now, bounce_note: cleanNote || null, updated_at: now })
@@ -489,11 +503,7 @@ export async function representativeDirectory(options: { at?: Date; locale?: str
   const collator = new Intl.Collator(options.locale ?? 'en')
   return [...groups.values()]
     .sort(
-      (a, b) =>
-        a.position - b.position ||
-        a.level.code.localeCompare(b.level.code) ||
-        AREA_LEVEL_ORDER[a.area.level] - AREA_LEVEL_ORDER[b.area.level] ||
-        collator.compare(a.area.name, b.area.name),
+      (a, b) => a.position - b.position || a.level.code.localeCompare(b.level.code) || AREA_LEVEL_ORDER[a.area.level] - AREA_LEVEL_ORDER[b.area.level] || collator.compare(a.area.name, b.area.name),
     )
     .map(({ position: _position, ...group }) => ({ ...group, members: group.members.sort((a, b) => collator.compare(a.name, b.name) || a.id - b.id) }))
 }
@@ -517,15 +527,9 @@ export interface AdminRepresentativeRow extends Representative {
 export const ADMIN_PAGE_SIZE = 100
 
 /** The administrators' list, filtered, by level position, area and name; `total` before the page. */
-export async function listRepresentatives(
-  filters: AdminFilters = {},
-  options: { locale?: string; at?: Date; page?: number } = {},
-): Promise<{ rows: AdminRepresentativeRow[]; total: number }> {
+export async function listRepresentatives(filters: AdminFilters = {}, options: { locale?: string; at?: Date; page?: number } = {}): Promise<{ rows: AdminRepresentativeRow[]; total: number }> {
   const day = isoDay(options.at)
-  let query = database()
-    .db.selectFrom('representatives as r')
-    .innerJoin('representative_levels as l', 'l.code', 'r.level')
-    .innerJoin('areas as a', 'a.id', 'r.area_id')
+  let query = database().db.selectFrom('representatives as r').innerJoin('representative_levels as l', 'l.code', 'r.level').innerJoin('areas as a', 'a.id', 'r.area_id')
   if (filters.level) query = query.where('r.level', '=', filters.level)
   if (filters.areaId !== undefined) query = query.where('r.area_id', '=', filters.areaId)
   if (filters.bounced !== undefined) query = query.where('r.email_bounced_at', filters.bounced ? 'is not' : 'is', null)
@@ -661,7 +665,14 @@ export async function saveRepresentative(
       .where('id', '=', options.id)
       .execute()
     const photoChange = options.portrait ? 'replaced' : options.removePhoto ? 'removed' : undefined
-    await recordAudit(trx, { actorId, action: 'representative.update', targetKind: 'representative', targetId: options.id, before: auditView(before), after: { ...values, ...(photoChange ? { photo: photoChange } : {}) } })
+    await recordAudit(trx, {
+      actorId,
+      action: 'representative.update',
+      targetKind: 'representative',
+      targetId: options.id,
+      before: auditView(before),
+      after: { ...values, ...(photoChange ? { photo: photoChange } : {}) },
+    })
     return { ok: true as const, id: options.id }
   })
 }

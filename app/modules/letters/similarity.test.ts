@@ -32,10 +32,7 @@ Jane Doe, 14 Canal Road`
 
 const renamed = campaign.replace('Councillor Smith', 'Councillor Okafor').replace('Jane Doe, 14 Canal Road', 'Pedro Álvarez, 3 Orchard Lane')
 
-const withSentence = campaign.replace(
-  'in lost opportunities and isolation.',
-  'in lost opportunities and isolation. My own daughter learnt to read in that library during the holidays.',
-)
+const withSentence = campaign.replace('in lost opportunities and isolation.', 'in lost opportunities and isolation. My own daughter learnt to read in that library during the holidays.')
 
 const unrelated = `Dear Mayor,
 

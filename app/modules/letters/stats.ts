@@ -69,10 +69,7 @@ export function responseRate(answers: Iterable<QuestionnaireAnswer>, minAnswers:
 }
 
 /** The same from counts, as a GROUP BY answer query returns them. */
-export function responseRateFromCounts(
-  counts: Partial<Record<QuestionnaireAnswer, number>>,
-  minAnswers: number = MIN_ANSWERS_FOR_RATE,
-): ResponseRate {
+export function responseRateFromCounts(counts: Partial<Record<QuestionnaireAnswer, number>>, minAnswers: number = MIN_ANSWERS_FOR_RATE): ResponseRate {
   const byAnswer: Record<QuestionnaireAnswer, number> = {
     yes: counts.yes ?? 0,
     no: counts.no ?? 0,

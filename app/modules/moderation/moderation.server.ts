@@ -53,13 +53,7 @@ export async function recordAudit(
 // ---------------------------------------------------------------- blocks
 
 export async function activeBlock(userId: number): Promise<{ reason: string; since: string } | null> {
-  const row = await database()
-    .db.selectFrom('user_blocks')
-    .select(['reason', 'created_at'])
-    .where('user_id', '=', userId)
-    .where('lifted_at', 'is', null)
-    .orderBy('id', 'desc')
-    .executeTakeFirst()
+  const row = await database().db.selectFrom('user_blocks').select(['reason', 'created_at']).where('user_id', '=', userId).where('lifted_at', 'is', null).orderBy('id', 'desc').executeTakeFirst()
   return row ? { reason: row.reason, since: row.created_at } : null
 }
 
@@ -79,7 +73,11 @@ async function notifyAuthor(trx: Transaction<Database>, userId: number | null, k
   await queueMail(trx, { kind: `moderation.${kind}`, to: user.email, ...mail })
 }
 
-export async function blockUser(moderatorId: number, userId: number, reason: string): Promise<{ kind: 'ok'; hidden: number } | { kind: 'alreadyBlocked' } | { kind: 'noSuchUser' } | { kind: 'self' } | { kind: 'hasRole' }> {
+export async function blockUser(
+  moderatorId: number,
+  userId: number,
+  reason: string,
+): Promise<{ kind: 'ok'; hidden: number } | { kind: 'alreadyBlocked' } | { kind: 'noSuchUser' } | { kind: 'self' } | { kind: 'hasRole' }> {
   if (moderatorId === userId) return { kind: 'self' }
   const user = await database().db.selectFrom('users').select(['id', 'deleted_at']).where('id', '=', userId).executeTakeFirst()
   if (!user || user.deleted_at) return { kind: 'noSuchUser' }
@@ -121,20 +119,43 @@ export async function listBlocks() {
 
 export type FlagResult = { kind: 'ok'; autoHidden: boolean } | { kind: 'alreadyFlagged' } | { kind: 'notFound' } | { kind: 'ownContent' }
 
-async function upsertQueue(trx: Transaction<Database>, targetKind: string, targetId: number, item: { authorId: number | null; excerpt: string; url: string }, why: 'flags' | 'premoderation', reason?: FlagReason) {
+async function upsertQueue(
+  trx: Transaction<Database>,
+  targetKind: string,
+  targetId: number,
+  item: { authorId: number | null; excerpt: string; url: string },
+  why: 'flags' | 'premoderation',
+  reason?: FlagReason,
+) {
   const existing = await trx.selectFrom('moderation_queue').selectAll().where('target_kind', '=', targetKind).where('target_id', '=', targetId).executeTakeFirst()
   const reasons = existing ? (JSON.parse(existing.reasons) as Record<string, number>) : {}
   if (reason) reasons[reason] = (reasons[reason] ?? 0) + 1
   if (!existing) {
     await trx
       .insertInto('moderation_queue')
-      .values({ target_kind: targetKind, target_id: targetId, author_id: item.authorId, excerpt: item.excerpt.slice(0, 500), url: item.url, flags: reason ? 1 : 0, reasons: JSON.stringify(reasons), state: 'open', why, created_at: now(), updated_at: now() })
+      .values({
+        target_kind: targetKind,
+        target_id: targetId,
+        author_id: item.authorId,
+        excerpt: item.excerpt.slice(0, 500),
+        url: item.url,
+        flags: reason ? 1 : 0,
+        reasons: JSON.stringify(reasons),
+        state: 'open',
+        why,
+        created_at: now(),
+        updated_at: now(),
+      })
       .execute()
     return reason ? 1 : 0
   }
   const flags = existing.flags + (reason ? 1 : 0)
   // A closed item that is flagged again comes back to the queue.
-  await trx.updateTable('moderation_queue').set({ flags, reasons: JSON.stringify(reasons), state: 'open', updated_at: now() }).where('id', '=', existing.id).execute()
+  await trx
+    .updateTable('moderation_queue')
+    .set({ flags, reasons: JSON.stringify(reasons), state: 'open', updated_at: now() })
+    .where('id', '=', existing.id)
+    .execute()
   return flags
 }
 
@@ -150,7 +171,15 @@ export async function flagContent(reporterId: number, input: { targetKind: strin
     return await database().write(async (trx) => {
       await trx
         .insertInto('flags')
-        .values({ target_kind: input.targetKind, target_id: input.targetId, reporter_id: reporterId, reason: input.reason, note: input.note?.slice(0, 1000) ?? null, created_at: now(), resolved_at: null })
+        .values({
+          target_kind: input.targetKind,
+          target_id: input.targetId,
+          reporter_id: reporterId,
+          reason: input.reason,
+          note: input.note?.slice(0, 1000) ?? null,
+          created_at: now(),
+          resolved_at: null,
+        })
         .execute()
       // Flags since the last decision count (a restored item needs fresh flags to hide again).
       const open = await trx
@@ -165,7 +194,15 @@ export async function flagContent(reporterId: number, input: { targetKind: strin
       if (threshold > 0 && Number(open.n) >= threshold && !item.hidden) {
         await handlers.hide(trx, input.targetId)
         await trx.updateTable('moderation_queue').set({ why: 'auto_hidden' }).where('target_kind', '=', input.targetKind).where('target_id', '=', input.targetId).execute()
-        await recordAudit(trx, { actorId: null, action: 'auto_hide', targetKind: input.targetKind, targetId: input.targetId, before: { hidden: false }, after: { hidden: true }, reason: `${open.n} flags` })
+        await recordAudit(trx, {
+          actorId: null,
+          action: 'auto_hide',
+          targetKind: input.targetKind,
+          targetId: input.targetId,
+          before: { hidden: false },
+          after: { hidden: true },
+          reason: `${open.n} flags`,
+        })
         // The author hears of it at once, in their language; a moderator will review it.
         await notifyAuthor(trx, item.authorId, 'hidden', { key: 'moderation:mail.autoHiddenReason' }, item.url)
         autoHidden = true
@@ -245,7 +282,17 @@ export async function auditLog(options: { limit?: number; offset?: number; targe
   let query = database()
     .db.selectFrom('audit_log')
     .leftJoin('users', 'users.id', 'audit_log.actor_id')
-    .select(['audit_log.id', 'audit_log.action', 'audit_log.target_kind', 'audit_log.target_id', 'audit_log.before', 'audit_log.after', 'audit_log.reason', 'audit_log.created_at', 'users.display_name as actor'])
+    .select([
+      'audit_log.id',
+      'audit_log.action',
+      'audit_log.target_kind',
+      'audit_log.target_id',
+      'audit_log.before',
+      'audit_log.after',
+      'audit_log.reason',
+      'audit_log.created_at',
+      'users.display_name as actor',
+    ])
     .orderBy('audit_log.id', 'desc')
     .limit(options.limit ?? 100)
     .offset(options.offset ?? 0)

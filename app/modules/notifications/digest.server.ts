@@ -68,15 +68,36 @@ export async function sendDigests(at: Date = new Date()): Promise<number> {
         const waiting = await trx
           .selectFrom('notifications')
           .select(['id', 'title', 'text', 'url', 'created_at'])
-          .where('subscription_id', 'in', subs.map((s) => s.id))
+          .where(
+            'subscription_id',
+            'in',
+            subs.map((s) => s.id),
+          )
           .where('sent_at', 'is', null)
           .orderBy('id')
           .execute()
         if (waiting.length === 0) continue
         if (!last && waiting[0]!.created_at > cutoff) continue
-        const marked = await trx.updateTable('notifications').set({ sent_at: stamp }).where('id', 'in', waiting.map((n) => n.id)).where('sent_at', 'is', null).executeTakeFirst()
+        const marked = await trx
+          .updateTable('notifications')
+          .set({ sent_at: stamp })
+          .where(
+            'id',
+            'in',
+            waiting.map((n) => n.id),
+          )
+          .where('sent_at', 'is', null)
+          .executeTakeFirst()
         if (Number(marked.numUpdatedRows) !== waiting.length) continue
-        await trx.updateTable('subscriptions').set({ last_digest_at: stamp }).where('id', 'in', subs.map((s) => s.id)).execute()
+        await trx
+          .updateTable('subscriptions')
+          .set({ last_digest_at: stamp })
+          .where(
+            'id',
+            'in',
+            subs.map((s) => s.id),
+          )
+          .execute()
 
         const first = subs[0]!
         const locale = localeOf(first.locale)

@@ -112,7 +112,15 @@ export async function petitionEvent(trx: Trx, id: number, event: PetitionEvent, 
   const p = await trx.selectFrom('petitions').select(['title', 'signature_count', 'response_md', 'debate_scheduled_for', 'debate_outcome_md']).where('id', '=', id).executeTakeFirst()
   if (!p) return 0
   const text =
-    event === 'response' ? clip(p.response_md ?? '') : event === 'debate_outcome' ? clip(p.debate_outcome_md ?? '') : event === 'debate_scheduled' ? (p.debate_scheduled_for ?? '') : event.endsWith('threshold') || event === 'closed' ? { key: 'events.petition.count', values: { count: p.signature_count } } : ''
+    event === 'response'
+      ? clip(p.response_md ?? '')
+      : event === 'debate_outcome'
+        ? clip(p.debate_outcome_md ?? '')
+        : event === 'debate_scheduled'
+          ? (p.debate_scheduled_for ?? '')
+          : event.endsWith('threshold') || event === 'closed'
+            ? { key: 'events.petition.count', values: { count: p.signature_count } }
+            : ''
   return notify(trx, {
     targetKind: 'petition',
     targetId: id,

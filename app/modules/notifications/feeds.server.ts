@@ -40,7 +40,21 @@ export async function proposalFeedItems(filter: Filter, limit = FEED_SIZE) {
     .leftJoin('proposal_categories as c', 'c.id', 'p.category_id')
     .leftJoin('areas as n', 'n.id', 'p.area_id')
     .leftJoin('areas as d', 'd.id', 'p.district_id')
-    .select(['p.id', 'p.title', 'p.summary', 'p.state', 'p.supports', 'p.lat', 'p.lng', 'p.published_at', 'p.created_at', 'p.updated_at', 'c.name as categoryName', 'n.name as areaName', 'd.name as districtName'])
+    .select([
+      'p.id',
+      'p.title',
+      'p.summary',
+      'p.state',
+      'p.supports',
+      'p.lat',
+      'p.lng',
+      'p.published_at',
+      'p.created_at',
+      'p.updated_at',
+      'c.name as categoryName',
+      'n.name as areaName',
+      'd.name as districtName',
+    ])
     .where('p.state', 'in', proposalPublicStates)
     .where('p.published_at', 'is not', null)
   if (filter.area?.level === 'neighbourhood') q = q.where('p.area_id', '=', filter.area.id)
@@ -55,7 +69,21 @@ export async function petitionFeedItems(filter: Filter, limit = FEED_SIZE) {
     .db.selectFrom('petitions as p')
     .leftJoin('departments as dep', 'dep.id', 'p.target_department_id')
     .leftJoin('areas as a', 'a.id', 'p.area_id')
-    .select(['p.id', 'p.title', 'p.action', 'p.state', 'p.signature_count', 'p.lat', 'p.lng', 'p.opened_at', 'p.created_at', 'p.updated_at', 'p.target_kind', 'dep.name as departmentName', 'a.name as areaName'])
+    .select([
+      'p.id',
+      'p.title',
+      'p.action',
+      'p.state',
+      'p.signature_count',
+      'p.lat',
+      'p.lng',
+      'p.opened_at',
+      'p.created_at',
+      'p.updated_at',
+      'p.target_kind',
+      'dep.name as departmentName',
+      'a.name as areaName',
+    ])
     .where('p.state', 'in', petitionPublicStates)
     .where('p.opened_at', 'is not', null)
   if (filter.area && filter.area.level !== 'city') q = q.where('p.area_id', 'in', await childIds(filter.area))

@@ -65,9 +65,40 @@ beforeAll(async () => {
   const author = await account(2)
   const at = new Date().toISOString()
   const made = await database().write(async (trx) => {
-    const base = { author_id: author.id, title: 'Secret plan', summary: 's', body_md: 'b', body_html: '<p>b</p>', category_id: null, lat: null, lng: null, area_id: null, district_id: null, image_id: null, created_at: at, updated_at: at, published_at: null, expires_at: null, threshold_reached_at: null, archived_at: null, process_id: null, answer_md: null, answer_html: null, answered_at: null, answered_by: null }
-    const h = await trx.insertInto('proposals').values({ ...base, state: 'hidden', published_at: at }).returning('id').executeTakeFirstOrThrow()
-    const dr = await trx.insertInto('proposals').values({ ...base, state: 'draft' }).returning('id').executeTakeFirstOrThrow()
+    const base = {
+      author_id: author.id,
+      title: 'Secret plan',
+      summary: 's',
+      body_md: 'b',
+      body_html: '<p>b</p>',
+      category_id: null,
+      lat: null,
+      lng: null,
+      area_id: null,
+      district_id: null,
+      image_id: null,
+      created_at: at,
+      updated_at: at,
+      published_at: null,
+      expires_at: null,
+      threshold_reached_at: null,
+      archived_at: null,
+      process_id: null,
+      answer_md: null,
+      answer_html: null,
+      answered_at: null,
+      answered_by: null,
+    }
+    const h = await trx
+      .insertInto('proposals')
+      .values({ ...base, state: 'hidden', published_at: at })
+      .returning('id')
+      .executeTakeFirstOrThrow()
+    const dr = await trx
+      .insertInto('proposals')
+      .values({ ...base, state: 'draft' })
+      .returning('id')
+      .executeTakeFirstOrThrow()
     return [h.id, dr.id]
   })
   ;[hiddenProposal, draftProposal] = made as [number, number]
@@ -135,7 +166,13 @@ describe('following', () => {
   })
 
   it('follows each kind of public target and refuses hidden, draft and unknown ones', async () => {
-    for (const [kind, id] of [['report', report], ['proposal', proposal], ['petition', petition], ['vote', vote], ['area', district.id]] as const) {
+    for (const [kind, id] of [
+      ['report', report],
+      ['proposal', proposal],
+      ['petition', petition],
+      ['vote', vote],
+      ['area', district.id],
+    ] as const) {
       expect(await followTarget(kind, id), kind).not.toBeNull()
       expect((await follow({ email: address(kind), targetKind: kind, targetId: id, mode: 'immediate', locale: 'en' })).kind, kind).toBe('pending')
     }
@@ -149,7 +186,14 @@ describe('following', () => {
 
   it('limits confirmation mails per address and follows per IP', async () => {
     const email = address('flood')
-    const kinds = [['report', report], ['proposal', proposal], ['petition', petition], ['vote', vote], ['area', district.id], ['area', neighbourhood.id]] as const
+    const kinds = [
+      ['report', report],
+      ['proposal', proposal],
+      ['petition', petition],
+      ['vote', vote],
+      ['area', district.id],
+      ['area', neighbourhood.id],
+    ] as const
     const results = []
     for (const [kind, id] of kinds) results.push((await follow({ email, targetKind: kind, targetId: id, mode: 'immediate', locale: 'en' })).kind)
     expect(results.slice(0, 5)).toEqual(['pending', 'pending', 'pending', 'pending', 'pending'])

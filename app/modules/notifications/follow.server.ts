@@ -126,13 +126,7 @@ export async function follow(input: FollowInput): Promise<FollowResult> {
 
   return database().write(async (trx) => {
     const at = now()
-    const existing = await trx
-      .selectFrom('subscriptions')
-      .selectAll()
-      .where('email_key', '=', address)
-      .where('target_kind', '=', kind)
-      .where('target_id', '=', target.id)
-      .executeTakeFirst()
+    const existing = await trx.selectFrom('subscriptions').selectAll().where('email_key', '=', address).where('target_kind', '=', kind).where('target_id', '=', target.id).executeTakeFirst()
     const active = existing && existing.confirmed_at && !existing.unsubscribed_at
     if (own) {
       if (existing) {
@@ -186,12 +180,19 @@ export async function follow(input: FollowInput): Promise<FollowResult> {
       return { kind: 'pending' as const }
     } else {
       // Unconfirmed, or stopped earlier: a new confirmation (the old link no longer works).
-      await trx.updateTable('subscriptions').set({ mode, locale: input.locale, confirm_token_hash: hashToken(confirmToken!) }).where('id', '=', existing.id).execute()
+      await trx
+        .updateTable('subscriptions')
+        .set({ mode, locale: input.locale, confirm_token_hash: hashToken(confirmToken!) })
+        .where('id', '=', existing.id)
+        .execute()
     }
     const mail = composeMail({
       locale: input.locale,
       subject: t('notifications:mail.confirm.subject', { title: target.title }),
-      paragraphs: [t('notifications:mail.confirm.body', { title: target.title, what: t(`notifications:kinds.${kind}`), mode: t(`notifications:modes.${mode}`) }), t('notifications:mail.confirm.ignore')],
+      paragraphs: [
+        t('notifications:mail.confirm.body', { title: target.title, what: t(`notifications:kinds.${kind}`), mode: t(`notifications:modes.${mode}`) }),
+        t('notifications:mail.confirm.ignore'),
+      ],
       action: { label: t('notifications:mail.confirm.action'), url: link(`/follow/confirm/${confirmToken}`) },
     })
     await queueMail(trx, { kind: 'follow.confirm', to: address, ...mail })

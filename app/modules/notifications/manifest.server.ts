@@ -7,7 +7,14 @@ export const manifest = defineManifest({
   permissions: [],
   jobs: ['daily digests (startDigestJob)'],
   datasets: [],
-  feeds: ['/feeds/proposals.rss', '/feeds/proposals/area/<slug>.rss', '/feeds/proposals/category/<code>.rss', '/feeds/petitions.rss', '/feeds/petitions/area/<slug>.rss', '/feeds/petitions/category/<code>.rss'],
+  feeds: [
+    '/feeds/proposals.rss',
+    '/feeds/proposals/area/<slug>.rss',
+    '/feeds/proposals/category/<code>.rss',
+    '/feeds/petitions.rss',
+    '/feeds/petitions/area/<slug>.rss',
+    '/feeds/petitions/category/<code>.rss',
+  ],
   mapLayers: [],
   followableKinds: [],
 })

@@ -32,8 +32,7 @@ const link = (path: string) => `${config().PUBLIC_URL}${path}`
  * purpose ‖ id) cut to 160 bits, with the id in the clear so the link names its row. Whoever reads
  * the database cannot make one without the key.
  */
-const mac = (key: Buffer, purpose: 's' | 'd', id: number) =>
-  encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', key).update(`follow-${purpose}\u0000${id}`).digest().subarray(0, 20))
+const mac = (key: Buffer, purpose: 's' | 'd', id: number) => encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', key).update(`follow-${purpose}\u0000${id}`).digest().subarray(0, 20))
 
 export const unsubscribeToken = (key: Buffer, subscriptionId: number) => `s${subscriptionId}.${mac(key, 's', subscriptionId)}`
 /** One link that stops every daily subscription of the address of this subscription (digest mails). */
@@ -183,11 +182,7 @@ const say = (locale: Locale, words: Words | undefined) => {
  */
 export async function notify(trx: Transaction<Database>, e: FollowEvent): Promise<number> {
   const live = () =>
-    trx
-      .selectFrom('subscriptions')
-      .select(['id', 'email', 'email_key', 'user_id', 'mode', 'locale', 'target_kind'])
-      .where('confirmed_at', 'is not', null)
-      .where('unsubscribed_at', 'is', null)
+    trx.selectFrom('subscriptions').select(['id', 'email', 'email_key', 'user_id', 'mode', 'locale', 'target_kind']).where('confirmed_at', 'is not', null).where('unsubscribed_at', 'is', null)
   let q = live().where('target_kind', '=', e.targetKind).where('target_id', '=', e.targetId)
   const areaIds = e.areaIds?.length ? await withAncestors(trx, e.areaIds) : []
   if (areaIds.length && e.targetKind !== 'area') q = q.unionAll(live().where('target_kind', '=', 'area').where('target_id', 'in', areaIds))

@@ -106,10 +106,15 @@ export function respond(format: Format, shape: DocumentShape, body: Value, init:
  * what does not exist, 403 for a missing or wrong api_key, 400 for any other bad request.
  */
 export function errorResponse(format: Format, errors: ApiError[], headers: Record<string, string> = {}) {
-  return respond(format, { root: 'errors', item: 'error' }, errors.map((e) => ({ code: e.code, description: e.description })), {
-    status: errors[0]?.code ?? 400,
-    headers: { 'Cache-Control': 'no-store', ...headers },
-  })
+  return respond(
+    format,
+    { root: 'errors', item: 'error' },
+    errors.map((e) => ({ code: e.code, description: e.description })),
+    {
+      status: errors[0]?.code ?? 400,
+      headers: { 'Cache-Control': 'no-store', ...headers },
+    },
+  )
 }
 
 /** W3C datetime with its offset, in UTC, from a stored ISO-8601 timestamp (e.g. 2026-11-22T10:00:00+00:00). */

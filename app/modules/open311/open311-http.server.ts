@@ -161,7 +161,10 @@ export async function open311Response(request: Request): Promise<Response> {
     return new Response(null, { status: 204, headers: { ...CORS, 'Access-Control-Allow-Methods': postable ? 'GET, HEAD, POST' : 'GET, HEAD', 'Access-Control-Max-Age': '86400' } })
   }
   if (!read && !(method === 'POST' && postable)) {
-    return errorResponse(format, [{ code: 405, description: `${method} is not allowed here (use ${postable ? 'GET or POST' : 'GET'})` }], { ...CORS, Allow: postable ? 'GET, HEAD, POST' : 'GET, HEAD' })
+    return errorResponse(format, [{ code: 405, description: `${method} is not allowed here (use ${postable ? 'GET or POST' : 'GET'})` }], {
+      ...CORS,
+      Allow: postable ? 'GET, HEAD, POST' : 'GET, HEAD',
+    })
   }
 
   if (read) {
@@ -281,7 +284,9 @@ function requestHash(fields: Record<string, string>, attributes: Record<string, 
     .filter(([k]) => k !== 'api_key')
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
   const answers = Object.entries(attributes).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-  return createHash('sha256').update(JSON.stringify([named, answers])).digest('hex')
+  return createHash('sha256')
+    .update(JSON.stringify([named, answers]))
+    .digest('hex')
 }
 
 async function answerPost(request: Request, resource: 'requests' | 'servicerequestupdates', format: Format, query: Record<string, string>): Promise<Response> {
@@ -297,7 +302,8 @@ async function answerPostUncors(request: Request, resource: 'requests' | 'servic
   const secret = fields.api_key || query.api_key
   const key: ApiKey | null = await authenticateApiKey(secret)
   // GeoReport v2: 403 for a missing or wrong api_key.
-  if (!key) return errorResponse(format, [{ code: 403, description: secret ? 'Invalid api_key received (unknown or revoked key)' : 'api_key was not provided: posting needs a key issued by this server' }])
+  if (!key)
+    return errorResponse(format, [{ code: 403, description: secret ? 'Invalid api_key received (unknown or revoked key)' : 'api_key was not provided: posting needs a key issued by this server' }])
   const jurisdiction = checkJurisdiction(fields.jurisdiction_id || query.jurisdiction_id)
   if (jurisdiction) return errorResponse(format, [jurisdiction])
   const count = await postsPerKey().count(String(key.id))

@@ -401,12 +401,27 @@ describe('POST requests', () => {
   it('checks each datatype (pure check)', () => {
     const defs = [
       { code: 'n', datatype: 'number' as const, required: false, variable: true, description: 'n', datatype_description: null, order: 1 },
-      { code: 'm', datatype: 'multivaluelist' as const, required: false, variable: true, description: 'm', datatype_description: null, order: 2, values: [{ key: 'a', name: 'A' }, { key: 'b', name: 'B' }] },
+      {
+        code: 'm',
+        datatype: 'multivaluelist' as const,
+        required: false,
+        variable: true,
+        description: 'm',
+        datatype_description: null,
+        order: 2,
+        values: [
+          { key: 'a', name: 'A' },
+          { key: 'b', name: 'B' },
+        ],
+      },
       { code: 's', datatype: 'string' as const, required: false, variable: true, description: 's', datatype_description: null, order: 3 },
       { code: 'd', datatype: 'datetime' as const, required: false, variable: true, description: 'd', datatype_description: null, order: 4 },
       { code: 'info', datatype: 'text' as const, required: true, variable: false, description: 'read me', datatype_description: null, order: 5 },
     ]
-    expect(checkAttributes('x', defs, { n: ['12.5'], m: ['a', 'b', 'a'], s: ['one line'], d: ['2026-01-01T10:00:00Z'] })).toEqual({ errors: [], answers: { n: '12.5', m: ['a', 'b'], s: 'one line', d: '2026-01-01T10:00:00Z' } })
+    expect(checkAttributes('x', defs, { n: ['12.5'], m: ['a', 'b', 'a'], s: ['one line'], d: ['2026-01-01T10:00:00Z'] })).toEqual({
+      errors: [],
+      answers: { n: '12.5', m: ['a', 'b'], s: 'one line', d: '2026-01-01T10:00:00Z' },
+    })
     const bad = checkAttributes('x', defs, { n: ['twelve'], m: ['c'], s: ['two\nlines'], d: ['soon'] })
     expect(bad.errors.map((e) => e.description)).toEqual([
       'attribute[n] must be a number',
@@ -465,12 +480,26 @@ describe('servicerequestupdates', () => {
   })
 
   it('lets the department’s back office change the status; GET requests and the timeline show it', async () => {
-    const r = await post('servicerequestupdates.json', { api_key: roadsKey, service_request_id: String(id), update_id: 'crm-881', status: 'IN_PROGRESS', updated_datetime: new Date().toISOString(), description: 'Crew on its way.' })
+    const r = await post('servicerequestupdates.json', {
+      api_key: roadsKey,
+      service_request_id: String(id),
+      update_id: 'crm-881',
+      status: 'IN_PROGRESS',
+      updated_datetime: new Date().toISOString(),
+      description: 'Crew on its way.',
+    })
     expect(r.status, r.text).toBe(200)
     expect(r.body).toEqual([{ update_id: 'crm-881' }])
     const report = await database().db.selectFrom('reports').select(['state']).where('id', '=', id).executeTakeFirstOrThrow()
     expect(report.state).toBe('in_progress')
-    const closed = await post('servicerequestupdates.xml', { api_key: roadsKey, service_request_id: String(id), update_id: 'crm-882', status: 'fixed', updated_datetime: '2026-01-01T10:00:00Z', description: '' })
+    const closed = await post('servicerequestupdates.xml', {
+      api_key: roadsKey,
+      service_request_id: String(id),
+      update_id: 'crm-882',
+      status: 'fixed',
+      updated_datetime: '2026-01-01T10:00:00Z',
+      description: '',
+    })
     expect(closed.body.service_request_updates.request_update[0].update_id).toBe('crm-882')
     // With no words of its own, a fixed report gets the department's automatic template (seeded).
     const template = await database().db.selectFrom('report_updates').select('text').where('report_id', '=', id).where('to_state', '=', 'fixed').executeTakeFirstOrThrow()
@@ -494,7 +523,14 @@ describe('servicerequestupdates', () => {
       ['in_progress', 'Crew on its way.'],
       ['fixed', texts[1]!.text],
     ])
-    expect(mine[0]).toEqual({ update_id: expect.stringMatching(/^\d+$/), service_request_id: String(id), status: 'in_progress', updated_datetime: expect.stringMatching(/\+00:00$/), description: 'Crew on its way.', media_url: '' })
+    expect(mine[0]).toEqual({
+      update_id: expect.stringMatching(/^\d+$/),
+      service_request_id: String(id),
+      status: 'in_progress',
+      updated_datetime: expect.stringMatching(/\+00:00$/),
+      description: 'Crew on its way.',
+      media_url: '',
+    })
     const x = await get(`servicerequestupdates.xml?start_date=${daysAgo(0.01)}`)
     expect(x.body.service_request_updates.request_update.filter((u: Json) => u.service_request_id === String(id))).toHaveLength(2)
   })
@@ -561,7 +597,31 @@ describe('whatever a client sends', () => {
     fc.string({ unit: 'grapheme', maxLength: 100 }),
     fc.constantFrom('', ' ', '0', '-1', '1e309', 'NaN', '41.36', '-1.52', 'pothole', 'open,closed', '2026-01-01T00:00:00Z', '<&>', '\u0000', '%ZZ', 'plz_x', ',,,'),
   )
-  const names = ['api_key', 'service_code', 'lat', 'long', 'address_string', 'address_id', 'email', 'description', 'first_name', 'attribute[depth]', 'attribute[depth][]', 'attribute[]', 'status', 'update_id', 'service_request_id', 'updated_datetime', 'start_date', 'end_date', 'page', 'page_size', 'jurisdiction_id', '__proto__', 'constructor']
+  const names = [
+    'api_key',
+    'service_code',
+    'lat',
+    'long',
+    'address_string',
+    'address_id',
+    'email',
+    'description',
+    'first_name',
+    'attribute[depth]',
+    'attribute[depth][]',
+    'attribute[]',
+    'status',
+    'update_id',
+    'service_request_id',
+    'updated_datetime',
+    'start_date',
+    'end_date',
+    'page',
+    'page_size',
+    'jurisdiction_id',
+    '__proto__',
+    'constructor',
+  ]
   const fields = fc.dictionary(fc.constantFrom(...names), text, { maxKeys: 8 })
 
   it('answers GETs with 200, 400 or 404 — never a 500, always in the asked format', async () => {
@@ -624,7 +684,14 @@ describe('API keys', () => {
     expect(es.find((s) => s.service_code === 'pothole')).toMatchObject({ service_name: 'Bache', group: 'Vías públicas', metadata: true })
     expect((await services(undefined, 'fr')).find((s) => s.service_code === 'pothole')).toMatchObject({ service_name: 'Nid-de-poule', group: 'Voirie' })
     const [depth] = await serviceAttributes('pothole', 'es')
-    expect(depth).toMatchObject({ code: 'depth', description: '¿Qué profundidad tiene el bache?', values: [{ key: 'shallow', name: 'Poco profundo (menos de 5 cm)' }, { key: 'deep', name: 'Profundo (5 cm o más)' }] })
+    expect(depth).toMatchObject({
+      code: 'depth',
+      description: '¿Qué profundidad tiene el bache?',
+      values: [
+        { key: 'shallow', name: 'Poco profundo (menos de 5 cm)' },
+        { key: 'deep', name: 'Profundo (5 cm o más)' },
+      ],
+    })
     expect((await serviceAttributes('pothole'))[0]!.description).toBe('How deep is the pothole?')
     const { status, body } = await get('services/pothole.json?locale=fr')
     expect(status).toBe(200)

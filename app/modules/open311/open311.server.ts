@@ -15,14 +15,7 @@ import { isPublic, open311Status } from '../reports/states'
 import { onDepartmentDeleted, onServicesChanged, serviceQuestions, type Question } from '../services/services.server'
 import type { ApiError } from './format.server'
 import { w3cDatetime } from './format.server'
-import {
-  parseW3cDatetime,
-  type AttributeDefinition,
-  type NewServiceRequest,
-  type NewServiceRequestUpdate,
-  type ServiceRequestsQuery,
-  type UpdateStatus,
-} from './schema'
+import { parseW3cDatetime, type AttributeDefinition, type NewServiceRequest, type NewServiceRequestUpdate, type ServiceRequestsQuery, type UpdateStatus } from './schema'
 
 /**
  * Open311 GeoReport v2 (http://wiki.open311.org/GeoReport_v2) over Plaza's reports: services are the
@@ -56,7 +49,10 @@ export function jurisdictionId(): string {
 /** An absent jurisdiction_id is fine (one jurisdiction); another one is not found (404). */
 export function checkJurisdiction(value: string | undefined): ApiError | null {
   if (!value) return null
-  const v = value.trim().toLowerCase().replace(/^www\./, '')
+  const v = value
+    .trim()
+    .toLowerCase()
+    .replace(/^www\./, '')
   const host = new URL(config().PUBLIC_URL).host.toLowerCase().replace(/^www\./, '')
   return v === jurisdictionId() || v === host ? null : { code: 404, description: `jurisdiction_id ${value} was not found (this server serves ${jurisdictionId()})` }
 }
@@ -117,13 +113,7 @@ export async function discovery() {
 }
 
 async function activeCategories() {
-  return database()
-    .db.selectFrom('report_categories')
-    .select(['id', 'code', 'name', 'description', 'group_name', 'keywords'])
-    .where('active', '=', 1)
-    .orderBy('position')
-    .orderBy('name')
-    .execute()
+  return database().db.selectFrom('report_categories').select(['id', 'code', 'name', 'description', 'group_name', 'keywords']).where('active', '=', 1).orderBy('position').orderBy('name').execute()
 }
 
 /** GET services: active categories; with a point, only those that serve it (none outside the city). */
@@ -170,38 +160,38 @@ export async function serviceDefinition(code: string, locale: string = cityDefau
 // ---------------------------------------------------------------- service requests (reading)
 
 function requestRows() {
-  return (
-    database()
-      .db.selectFrom('reports as r')
-      .innerJoin('report_categories as c', 'c.id', 'r.category_id')
-      .innerJoin('departments as d', 'd.id', 'r.department_id')
-      .leftJoin('areas as a', 'a.id', 'r.area_id')
-      .leftJoin('areas as dist', 'dist.id', 'r.district_id')
-      .select([
-        'r.id',
-        'r.state_kind as kind',
-        'r.title',
-        'r.description',
-        'r.lat',
-        'r.lng',
-        'r.address',
-        'r.created_at as createdAt',
-        'r.updated_at as updatedAt',
-        'r.fixed_at as fixedAt',
-        'r.closed_at as closedAt',
-        'c.code as serviceCode',
-        'c.name as serviceName',
-        'd.name as agency',
-        'a.name as areaName',
-        'dist.name as districtName',
-        // The latest public words on the report: why its status is what it is.
-        sql<string | null>`(select u.text from report_updates u where u.report_id = r.id and u.public = 1 and u.text != '' and u.kind in ('state', 'update', 'questionnaire') order by u.id desc limit 1)`.as(
-          'statusNotes',
-        ),
-        'r.media_url as mediaUrl',
-        sql<number | null>`case when r.photo_count > 0 then (select p.id from report_photos p where p.report_id = r.id and p.hidden = 0 order by p.position, p.id limit 1) end`.as('photoId'),
-      ])
-  )
+  return database()
+    .db.selectFrom('reports as r')
+    .innerJoin('report_categories as c', 'c.id', 'r.category_id')
+    .innerJoin('departments as d', 'd.id', 'r.department_id')
+    .leftJoin('areas as a', 'a.id', 'r.area_id')
+    .leftJoin('areas as dist', 'dist.id', 'r.district_id')
+    .select([
+      'r.id',
+      'r.state_kind as kind',
+      'r.title',
+      'r.description',
+      'r.lat',
+      'r.lng',
+      'r.address',
+      'r.created_at as createdAt',
+      'r.updated_at as updatedAt',
+      'r.fixed_at as fixedAt',
+      'r.closed_at as closedAt',
+      'c.code as serviceCode',
+      'c.name as serviceName',
+      'd.name as agency',
+      'a.name as areaName',
+      'dist.name as districtName',
+      // The latest public words on the report: why its status is what it is.
+      sql<
+        string | null
+      >`(select u.text from report_updates u where u.report_id = r.id and u.public = 1 and u.text != '' and u.kind in ('state', 'update', 'questionnaire') order by u.id desc limit 1)`.as(
+        'statusNotes',
+      ),
+      'r.media_url as mediaUrl',
+      sql<number | null>`case when r.photo_count > 0 then (select p.id from report_photos p where p.report_id = r.id and p.hidden = 0 order by p.position, p.id limit 1) end`.as('photoId'),
+    ])
 }
 type RequestRow = Awaited<ReturnType<ReturnType<typeof requestRows>['execute']>>[number]
 
@@ -370,7 +360,11 @@ export function checkAttributes(serviceCode: string, definitions: AttributeDefin
 
 /** The report's title: the description's first line (at most 80 characters), or the service's name. */
 export function titleFrom(description: string | undefined, serviceName: string): string {
-  const line = (description ?? '').split('\n').find((l) => l.trim())?.trim() ?? ''
+  const line =
+    (description ?? '')
+      .split('\n')
+      .find((l) => l.trim())
+      ?.trim() ?? ''
   if (line.length < 3) return serviceName
   if (line.length <= 80) return line
   const cut = line.slice(0, 79)
@@ -443,7 +437,10 @@ export async function createServiceRequest(key: ApiKey, input: NewServiceRequest
     }
   }
   const department = await database().db.selectFrom('reports').innerJoin('departments as d', 'd.id', 'reports.department_id').select('d.name').where('reports.id', '=', result.id).executeTakeFirst()
-  return { ok: true, request: { service_request_id: String(result.id), service_notice: `Sent to ${department ? localize(department.name, 'en', cityDefaultLocale()) : 'the responsible department'}.`, ...account } }
+  return {
+    ok: true,
+    request: { service_request_id: String(result.id), service_notice: `Sent to ${department ? localize(department.name, 'en', cityDefaultLocale()) : 'the responsible department'}.`, ...account },
+  }
 }
 
 /** How long a client's retry of the same request gets the first answer instead of a new report. */
@@ -488,8 +485,21 @@ export async function createServiceRequestOnce(key: ApiKey, requestHash: string,
     await db.write(async (trx) => {
       if (!result.ok) return void (await trx.deleteFrom('open311_client_requests').where('id', '=', claim.id).execute())
       const id = 'service_request_id' in result.request ? Number(result.request.service_request_id) : null
-      const reportId = id ?? (await trx.selectFrom('reports').select('id').where('open311_token', '=', (result.request as { token: string }).token).executeTakeFirst())?.id ?? null
-      await trx.updateTable('open311_client_requests').set({ answer: JSON.stringify(result.request), report_id: reportId }).where('id', '=', claim.id).execute()
+      const reportId =
+        id ??
+        (
+          await trx
+            .selectFrom('reports')
+            .select('id')
+            .where('open311_token', '=', (result.request as { token: string }).token)
+            .executeTakeFirst()
+        )?.id ??
+        null
+      await trx
+        .updateTable('open311_client_requests')
+        .set({ answer: JSON.stringify(result.request), report_id: reportId })
+        .where('id', '=', claim.id)
+        .execute()
     })
     return result
   }
@@ -552,7 +562,11 @@ export async function serviceRequestUpdates(range: { start_date?: Date; end_date
       .db.selectFrom('open311_client_updates')
       .select(['report_update_id', 'client_update_id'])
       .where('api_key_id', '=', reader.id)
-      .where('report_update_id', 'in', rows.map((u) => u.id))
+      .where(
+        'report_update_id',
+        'in',
+        rows.map((u) => u.id),
+      )
       .execute()
     for (const p of posted) if (p.report_update_id !== null) own.set(p.report_update_id, p.client_update_id)
   }
@@ -637,9 +651,7 @@ export async function postServiceRequestUpdate(key: ApiKey, input: NewServiceReq
   if (!claimed) return { ok: true, update: answer }
   const release = () => database().write((trx) => trx.deleteFrom('open311_client_updates').where('api_key_id', '=', key.id).where('client_update_id', '=', input.update_id).execute())
   const remember = (updateId: number | null) =>
-    database().write((trx) =>
-      trx.updateTable('open311_client_updates').set({ report_update_id: updateId }).where('api_key_id', '=', key.id).where('client_update_id', '=', input.update_id).execute(),
-    )
+    database().write((trx) => trx.updateTable('open311_client_updates').set({ report_update_id: updateId }).where('api_key_id', '=', key.id).where('client_update_id', '=', input.update_id).execute())
 
   let outcome: Result<{ updateId: number | null }>
   try {
@@ -656,17 +668,17 @@ export async function postServiceRequestUpdate(key: ApiKey, input: NewServiceReq
   return { ok: true, update: answer }
 }
 
-async function backOfficeUpdate(key: ApiKey, report: { id: number; state: string; state_kind: ReportStateKind; department_id: number }, input: NewServiceRequestUpdate): Promise<Result<{ updateId: number | null }>> {
+async function backOfficeUpdate(
+  key: ApiKey,
+  report: { id: number; state: string; state_kind: ReportStateKind; department_id: number },
+  input: NewServiceRequestUpdate,
+): Promise<Result<{ updateId: number | null }>> {
   const state = stateFor(input.status, { kind: report.state_kind })
-  const result = await triageReport(
-    { userId: null, departments: key.departmentId !== null ? [key.departmentId] : 'all', source: 'open311' },
-    report.id,
-    {
-      ...(state !== undefined && state !== report.state ? { state } : {}),
-      ...(input.description ? { update: input.description } : {}),
-      ...(input.media_url ? { mediaUrl: input.media_url } : {}),
-    },
-  )
+  const result = await triageReport({ userId: null, departments: key.departmentId !== null ? [key.departmentId] : 'all', source: 'open311' }, report.id, {
+    ...(state !== undefined && state !== report.state ? { state } : {}),
+    ...(input.description ? { update: input.description } : {}),
+    ...(input.media_url ? { mediaUrl: input.media_url } : {}),
+  })
   switch (result.kind) {
     case 'ok':
       return { ok: true, updateId: result.updateIds[0] ?? null }

@@ -55,10 +55,18 @@ const datetime = (field: string) =>
 const commaList = <T extends z.ZodType<unknown, string>>(field: string, item: T, what: string) =>
   z
     .string()
-    .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(item, { message: `${field} must be a comma-separated list of ${what}` }).max(MAX_LIST, `${field} may list at most ${MAX_LIST} values`))
 
-const requestId = z.string().regex(/^\d{1,15}$/, 'service_request_id must be a comma-separated list of request ids (numbers)').transform(Number)
+const requestId = z
+  .string()
+  .regex(/^\d{1,15}$/, 'service_request_id must be a comma-separated list of request ids (numbers)')
+  .transform(Number)
 
 /** GET requests.{format} — every filter of the spec, plus the common page/page_size extension. */
 export const serviceRequestsQuery = z.object({
@@ -69,7 +77,9 @@ export const serviceRequestsQuery = z.object({
   end_date: optional(datetime('end_date')),
   status: optional(commaList('status', z.enum(['open', 'closed']), 'statuses (open, closed)')),
   page: optional(z.coerce.number({ message: 'page must be a number from 1' }).int('page must be a whole number').min(1, 'page must be 1 or more').max(1000, 'page may be at most 1000')),
-  page_size: optional(z.coerce.number({ message: 'page_size must be a number' }).int('page_size must be a whole number').min(1, 'page_size must be 1 or more').max(1000, 'page_size may be at most 1000')),
+  page_size: optional(
+    z.coerce.number({ message: 'page_size must be a number' }).int('page_size must be a whole number').min(1, 'page_size must be 1 or more').max(1000, 'page_size may be at most 1000'),
+  ),
 })
 export type ServiceRequestsQuery = z.infer<typeof serviceRequestsQuery>
 
@@ -115,7 +125,12 @@ export const newServiceRequest = z
     last_name: person('last_name', 100),
     phone: person('phone', 50),
     // GeoReport v2: "free form text limited to 4,000 characters".
-    description: optional(z.string().transform((v) => v.replace(/\r\n?/g, '\n').trim()).pipe(z.string().max(4000, 'description may be at most 4,000 characters'))),
+    description: optional(
+      z
+        .string()
+        .transform((v) => v.replace(/\r\n?/g, '\n').trim())
+        .pipe(z.string().max(4000, 'description may be at most 4,000 characters')),
+    ),
     media_url: mediaUrl,
     // mySociety's extension: FALSE shows the reporter's name on the report's page (default: anonymous).
     public_anonymity_required: optional(z.enum(['TRUE', 'FALSE', 'true', 'false'], { message: 'public_anonymity_required must be TRUE or FALSE' })),
@@ -150,7 +165,11 @@ export type UpdateStatus = (typeof updateStatuses)[number]
 /** POST servicerequestupdates.{format} (mySociety's extension, as FixMyStreet sends it). */
 export const newServiceRequestUpdate = z.object({
   jurisdiction_id: optional(z.string()),
-  service_request_id: z.string({ message: 'service_request_id was not provided' }).trim().regex(/^\d{1,15}$/, 'service_request_id must be a request id (a number)').transform(Number),
+  service_request_id: z
+    .string({ message: 'service_request_id was not provided' })
+    .trim()
+    .regex(/^\d{1,15}$/, 'service_request_id must be a request id (a number)')
+    .transform(Number),
   update_id: z.string({ message: 'update_id was not provided' }).trim().min(1, 'update_id was not provided').max(100, 'update_id may be at most 100 characters'),
   status: z
     .string({ message: 'status was not provided' })
@@ -196,11 +215,7 @@ export const attributeDefinitions = z.record(z.string(), z.array(z.unknown()))
 
 export const issueKeySchema = z
   .object({
-    name: z
-      .string('open311:errors.nameRequired')
-      .trim()
-      .min(1, 'open311:errors.nameRequired')
-      .max(100, 'open311:errors.nameTooLong'),
+    name: z.string('open311:errors.nameRequired').trim().min(1, 'open311:errors.nameRequired').max(100, 'open311:errors.nameTooLong'),
     departmentId: z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().positive().optional()),
     mayUpdate: z.literal('on').optional(),
     // The client checks its users' e-mail addresses itself: requests with one are public at once.

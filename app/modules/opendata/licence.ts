@@ -11,4 +11,3 @@ export const licences = {
 } as const
 export type LicenceId = keyof typeof licences
 export const licenceIds = Object.keys(licences) as LicenceId[]
-

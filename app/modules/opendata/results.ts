@@ -36,9 +36,7 @@ export function resultRows(result: MethodResult): ResultRow[] {
     case 'quadratic':
       return result.options.map((o) => ({ pot: null, option: o.option, votes: milli(o.votes), ballots: o.ballots, rank: o.rank, outcome: null, cost: null }))
     case 'budget':
-      return result.pots.flatMap((pot) =>
-        pot.projects.map((p) => ({ pot: pot.pot, option: p.project, votes: milli(p.votes), ballots: p.ballots, rank: p.position, outcome: p.outcome, cost: p.cost })),
-      )
+      return result.pots.flatMap((pot) => pot.projects.map((p) => ({ pot: pot.pot, option: p.project, votes: milli(p.votes), ballots: p.ballots, rank: p.position, outcome: p.outcome, cost: p.cost })))
     case 'ranked': {
       const level = new Map<string, number>()
       result.ranking.forEach((options, i) => options.forEach((o) => level.set(o, i + 1)))

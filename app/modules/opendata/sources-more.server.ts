@@ -47,9 +47,26 @@ export function registerPetitionAndRepresentativeDatasets() {
         .leftJoin('departments as d', 'd.id', 'p.target_department_id')
         .leftJoin('areas as a', 'a.id', 'p.area_id')
         .select([
-          'p.id', 'p.title', 'p.action', 'p.state', 'p.target_kind', 'd.slug as department', 'p.target_representative_id', 'a.slug as area',
-          'p.signature_count', 'p.response_threshold', 'p.debate_threshold', 'p.opened_at', 'p.closes_at', 'p.closed_at',
-          'p.response_threshold_reached_at', 'p.responded_at', 'p.debate_threshold_reached_at', 'p.debated_at', 'p.lat', 'p.lng',
+          'p.id',
+          'p.title',
+          'p.action',
+          'p.state',
+          'p.target_kind',
+          'd.slug as department',
+          'p.target_representative_id',
+          'a.slug as area',
+          'p.signature_count',
+          'p.response_threshold',
+          'p.debate_threshold',
+          'p.opened_at',
+          'p.closes_at',
+          'p.closed_at',
+          'p.response_threshold_reached_at',
+          'p.responded_at',
+          'p.debate_threshold_reached_at',
+          'p.debated_at',
+          'p.lat',
+          'p.lng',
         ])
         .where('p.id', '>', Number.isFinite(after) ? after : 0)
         .where(sql<string>`+p.state`, 'in', [...publicPetitionStates])
@@ -85,7 +102,11 @@ export function registerPetitionAndRepresentativeDatasets() {
       }))
     },
     async count() {
-      const r = await database().db.selectFrom('petitions').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', [...publicPetitionStates]).executeTakeFirst()
+      const r = await database()
+        .db.selectFrom('petitions')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', 'in', [...publicPetitionStates])
+        .executeTakeFirst()
       return Number(r?.n ?? 0)
     },
   })
@@ -202,7 +223,10 @@ export function registerPetitionAndRepresentativeDatasets() {
       })
     },
     async count() {
-      const r = await database().db.selectFrom('representatives').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst()
+      const r = await database()
+        .db.selectFrom('representatives')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirst()
       return Number(r?.n ?? 0)
     },
   })

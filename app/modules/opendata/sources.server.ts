@@ -72,8 +72,24 @@ export function registerCoreDatasets() {
         .leftJoin('areas as n', 'n.id', 'r.area_id')
         .leftJoin('areas as a', 'a.id', 'r.district_id')
         .select([
-          'r.id', 'r.title', 'r.description', 'c.code as category', 'c.name as category_name', 'd.slug as department', 'r.state_kind as status', 'r.state',
-          'n.slug as neighbourhood', 'a.slug as district', 'r.lat', 'r.lng', 'r.supports', 'r.created_at', 'r.first_response_at', 'r.fixed_at', 'r.closed_at', 'r.updated_at',
+          'r.id',
+          'r.title',
+          'r.description',
+          'c.code as category',
+          'c.name as category_name',
+          'd.slug as department',
+          'r.state_kind as status',
+          'r.state',
+          'n.slug as neighbourhood',
+          'a.slug as district',
+          'r.lat',
+          'r.lng',
+          'r.supports',
+          'r.created_at',
+          'r.first_response_at',
+          'r.fixed_at',
+          'r.closed_at',
+          'r.updated_at',
           sql<string>`${`${base()}/reports/`} || r.id`.as('url'),
         ])
         .where('r.id', '>', Number.isFinite(after) ? after : 0)
@@ -91,7 +107,11 @@ export function registerCoreDatasets() {
       })
     },
     async count() {
-      const r = await database().db.selectFrom('reports').select((eb) => eb.fn.countAll<number>().as('n')).where('state_kind', 'in', ['open', 'fixed', 'closed']).executeTakeFirst()
+      const r = await database()
+        .db.selectFrom('reports')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state_kind', 'in', ['open', 'fixed', 'closed'])
+        .executeTakeFirst()
       return Number(r?.n ?? 0)
     },
   })
@@ -122,7 +142,24 @@ export function registerCoreDatasets() {
       const [areas, cats] = await Promise.all([areaSlugs(), proposalCategories()])
       const rows = await database()
         .db.selectFrom('proposals')
-        .select(['id', 'title', 'summary', 'category_id', 'tags', 'state', 'supports', 'area_id', 'district_id', 'lat', 'lng', 'published_at', 'expires_at', 'threshold_reached_at', 'answered_at', 'process_id'])
+        .select([
+          'id',
+          'title',
+          'summary',
+          'category_id',
+          'tags',
+          'state',
+          'supports',
+          'area_id',
+          'district_id',
+          'lat',
+          'lng',
+          'published_at',
+          'expires_at',
+          'threshold_reached_at',
+          'answered_at',
+          'process_id',
+        ])
         .where('id', '>', Number.isFinite(after) ? after : 0)
         .where(sql<string>`+state`, 'in', [...publicStates])
         .orderBy('id')
@@ -154,7 +191,11 @@ export function registerCoreDatasets() {
       }))
     },
     async count() {
-      const r = await database().db.selectFrom('proposals').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', [...publicStates]).executeTakeFirst()
+      const r = await database()
+        .db.selectFrom('proposals')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('state', 'in', [...publicStates])
+        .executeTakeFirst()
       return Number(r?.n ?? 0)
     },
   })

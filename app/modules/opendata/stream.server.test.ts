@@ -59,7 +59,10 @@ describe('datasetStream', () => {
       expect(json.columns).toHaveLength(columns.length)
       if (n > 5) expect(json.rows[5]).toEqual({ id: 16, title: '=SUM(A5), "quoted"\nline', lat: 39.4005, lng: -0.37, ok: false })
 
-      const geo = JSON.parse(await read(datasetStream(fake(n), 'geojson', meta, 7))) as { type: string; features: Array<{ type: string; id: number; geometry: { type: string; coordinates: number[] } | null; properties: Record<string, unknown> }> }
+      const geo = JSON.parse(await read(datasetStream(fake(n), 'geojson', meta, 7))) as {
+        type: string
+        features: Array<{ type: string; id: number; geometry: { type: string; coordinates: number[] } | null; properties: Record<string, unknown> }>
+      }
       expect(geo.type).toBe('FeatureCollection')
       expect(geo.features).toHaveLength(n)
       geo.features.forEach((f, i) => {

@@ -39,7 +39,11 @@ export function datasetStream(dataset: Dataset, format: Format, meta: StreamMeta
     async page(after) {
       const rows = await dataset.page(after, pageRows)
       let out = ''
-      if (format === 'csv') out = csvLines(cols, rows.map((r) => r.row))
+      if (format === 'csv')
+        out = csvLines(
+          cols,
+          rows.map((r) => r.row),
+        )
       else {
         for (const r of rows) {
           out += wrote ? ',\n' : '\n'

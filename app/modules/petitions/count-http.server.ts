@@ -26,11 +26,7 @@ export async function petitionCountAnswer(idText: string): Promise<{ status: num
   let answer = answers.get(id)
   if (!answer || now - answer.at > REUSE_MS) {
     const row = id
-      ? await database()
-          .db.selectFrom('petitions')
-          .select(['id', 'state', 'signature_count', 'response_threshold', 'debate_threshold'])
-          .where('id', '=', id)
-          .executeTakeFirst()
+      ? await database().db.selectFrom('petitions').select(['id', 'state', 'signature_count', 'response_threshold', 'debate_threshold']).where('id', '=', id).executeTakeFirst()
       : undefined
     answer =
       row && PUBLIC_STATES.has(row.state)

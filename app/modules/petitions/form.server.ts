@@ -37,7 +37,19 @@ export interface PetitionFormValues {
   area: string
 }
 
-export const emptyPetitionValues: PetitionFormValues = { title: '', action: '', background: '', target: 'council', department: '', representative: '', restriction: '', category: '', lat: '', lng: '', area: '' }
+export const emptyPetitionValues: PetitionFormValues = {
+  title: '',
+  action: '',
+  background: '',
+  target: 'council',
+  department: '',
+  representative: '',
+  restriction: '',
+  category: '',
+  lat: '',
+  lng: '',
+  area: '',
+}
 
 export type PetitionSubmission =
   | { kind: 'render'; status: number; values: PetitionFormValues; errors: Record<string, string>; previewHtml: string | null }
@@ -138,4 +150,3 @@ export async function petitionFormPage(request: Request, form: { values: Petitio
     ...form,
   }
 }
-

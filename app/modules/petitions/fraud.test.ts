@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import {
-  DEFAULT_SIGNATURE_LIMITS,
-  decideSignature,
-  normaliseIp,
-  parseDomainList,
-  parseIpList,
-  parseSignatureLists,
-  rateLimitKey,
-  type SignatureContext,
-} from './fraud'
+import { DEFAULT_SIGNATURE_LIMITS, decideSignature, normaliseIp, parseDomainList, parseIpList, parseSignatureLists, rateLimitKey, type SignatureContext } from './fraud'
 
 describe('normaliseIp and rateLimitKey', () => {
   it('turns IPv4-mapped IPv6 into IPv4 in both notations', () => {

@@ -8,15 +8,7 @@ import { normaliseEmailDomain } from './email'
 
 export type SignatureDecision = 'accept' | 'hold' | 'block'
 
-export type SignatureReason =
-  | 'ip-blocked'
-  | 'domain-blocked'
-  | 'ip-allowed'
-  | 'domain-allowed'
-  | 'ip-unknown'
-  | 'ip-burst'
-  | 'ip-sustained'
-  | 'ok'
+export type SignatureReason = 'ip-blocked' | 'domain-blocked' | 'ip-allowed' | 'domain-allowed' | 'ip-unknown' | 'ip-burst' | 'ip-sustained' | 'ok'
 
 export interface SignatureLimits {
   /** earlier signatures from one IP to one petition in the last `burstSeconds` that still count */
@@ -107,7 +99,10 @@ export function rateLimitKey(ip: string): string | null {
   if (parsed === null) return null
   if (parsed.family === 'ipv4') return parsed.address
   const g = ipv6Groups(parsed.address)
-  return `${g.slice(0, 4).map((x) => x.toString(16)).join(':')}::/64`
+  return `${g
+    .slice(0, 4)
+    .map((x) => x.toString(16))
+    .join(':')}::/64`
 }
 
 function addIpEntry(list: BlockList, entry: string): boolean {

@@ -109,7 +109,11 @@ async function openPetition(overrides: Partial<PetitionInput> = {}) {
 
 describe('the demo seed', () => {
   it('has petitions in every state, counts rebuilt from their signatures', async () => {
-    const rows = await database().db.selectFrom('petitions').select(['id', 'state', 'title', 'signature_count', 'response_threshold_reached_at', 'responded_at', 'debated_at']).where('author_id', 'in', (eb) => eb.selectFrom('users').select('id').where('email', 'like', '%@valmera.example')).execute()
+    const rows = await database()
+      .db.selectFrom('petitions')
+      .select(['id', 'state', 'title', 'signature_count', 'response_threshold_reached_at', 'responded_at', 'debated_at'])
+      .where('author_id', 'in', (eb) => eb.selectFrom('users').select('id').where('email', 'like', '%@valmera.example'))
+      .execute()
     expect(new Set(rows.map((r) => r.state))).toEqual(new Set(['draft', 'sponsoring', 'pending', 'open', 'closed', 'rejected']))
     expect(rows.some((r) => r.response_threshold_reached_at && !r.responded_at)).toBe(true)
     expect(rows.some((r) => r.responded_at)).toBe(true)
@@ -143,10 +147,20 @@ describe('states (pure)', () => {
   it('sorts counts into the choropleth classes', () => {
     expect(choroplethClasses(0)).toEqual([{ index: 0, from: 0, to: 0 }])
     const classes = choroplethClasses(100)
-    expect(classes.map((c) => [c.from, c.to])).toEqual([[0, 0], [1, 25], [26, 50], [51, 75], [76, 100]])
+    expect(classes.map((c) => [c.from, c.to])).toEqual([
+      [0, 0],
+      [1, 25],
+      [26, 50],
+      [51, 75],
+      [76, 100],
+    ])
     expect([0, 1, 25, 26, 100].map((n) => classOf(n, classes))).toEqual([0, 1, 1, 2, 4])
     // Fewer distinct counts than classes: no empty or overlapping class.
-    expect(choroplethClasses(2).map((c) => [c.from, c.to])).toEqual([[0, 0], [1, 1], [2, 2]])
+    expect(choroplethClasses(2).map((c) => [c.from, c.to])).toEqual([
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ])
   })
 })
 
@@ -185,7 +199,10 @@ describe('drafting', () => {
   it('refuses bad input with field keys, and an unverified author', async () => {
     const long = await createPetition(author, input({ title: 'x'.repeat(101), action: '', background: 'y'.repeat(5001) }), { gather: false })
     expect(long).toEqual({ kind: 'invalid', errors: { title: 'petitions:errors.titleTooLong', action: 'petitions:errors.actionRequired', background: 'petitions:errors.backgroundTooLong' } })
-    expect(await createPetition(author, input({ target: 'department', departmentId: 99999 }), { gather: false })).toEqual({ kind: 'invalid', errors: { department: 'petitions:errors.departmentRequired' } })
+    expect(await createPetition(author, input({ target: 'department', departmentId: 99999 }), { gather: false })).toEqual({
+      kind: 'invalid',
+      errors: { department: 'petitions:errors.departmentRequired' },
+    })
     expect(await createPetition(author, input({ areaSlug: 'atlantis' }), { gather: false })).toEqual({ kind: 'invalid', errors: { restriction: 'petitions:errors.areaUnknown' } })
     expect(await createPetition(author, input({ location: { lat: 0, lng: 0 } }), { gather: false })).toEqual({ kind: 'outsideCity' })
     const unverified = await person(0)
@@ -226,7 +243,10 @@ describe('the lifecycle', () => {
     expect(opened.state).toBe('open')
     expect(opened.closes_at).toBe(addMonths(opened.opened_at!, 6))
     expect([opened.response_threshold, opened.debate_threshold]).toEqual([3, 4])
-    expect(await database().db.selectFrom('map_items').select(['status', 'visible']).where('kind', '=', 'petitions').where('item_id', '=', id).executeTakeFirst()).toEqual({ status: 'open', visible: 1 })
+    expect(await database().db.selectFrom('map_items').select(['status', 'visible']).where('kind', '=', 'petitions').where('item_id', '=', id).executeTakeFirst()).toEqual({
+      status: 'open',
+      visible: 1,
+    })
     expect(await outbox('petition.published')).toEqual(expect.arrayContaining([expect.objectContaining({ subject: expect.stringContaining('Benches along the riverbank walk') })]))
     expect(await database().db.selectFrom('audit_log').select('action').where('target_kind', '=', 'petition').where('target_id', '=', id).execute()).toEqual([{ action: 'petition.publish' }])
 

@@ -237,9 +237,7 @@ function fresh(c: CitySettings) {
 /** The move out of draft, inside a write: to sponsoring, or to pending when no sponsor is needed. */
 function submission(at: string, c: CitySettings) {
   const sponsors = c.PETITION_SPONSORS
-  return sponsors === 0
-    ? { state: 'pending' as const, sponsors_required: 0, submitted_at: at, updated_at: at }
-    : { state: 'sponsoring' as const, sponsors_required: sponsors, updated_at: at }
+  return sponsors === 0 ? { state: 'pending' as const, sponsors_required: 0, submitted_at: at, updated_at: at } : { state: 'sponsoring' as const, sponsors_required: sponsors, updated_at: at }
 }
 
 /** A new petition, saved as a draft (only its author sees it) or sent to gather sponsors at once. */
@@ -252,7 +250,14 @@ export async function createPetition(author: Principal, input: PetitionInput, op
   return database().write(async (trx) => {
     const row = await trx
       .insertInto('petitions')
-      .values({ ...prepared.values, ...fresh(c), author_id: author.id, locale: options.locale ?? null, created_at: at, ...(options.gather ? submission(at, c) : { state: 'draft' as const, updated_at: at }) })
+      .values({
+        ...prepared.values,
+        ...fresh(c),
+        author_id: author.id,
+        locale: options.locale ?? null,
+        created_at: at,
+        ...(options.gather ? submission(at, c) : { state: 'draft' as const, updated_at: at }),
+      })
       .returning(['id', 'state'])
       .executeTakeFirstOrThrow()
     return { kind: 'saved' as const, id: row.id, state: row.state }
@@ -270,7 +275,12 @@ export async function updatePetitionDraft(author: Principal, id: number, input: 
     if (p.state !== 'draft') return { kind: 'notDraft' as const }
     const at = now()
     const moved = options.gather ? submission(at, c) : { updated_at: at }
-    await trx.updateTable('petitions').set({ ...prepared.values, ...moved }).where('id', '=', id).where('state', '=', 'draft').execute()
+    await trx
+      .updateTable('petitions')
+      .set({ ...prepared.values, ...moved })
+      .where('id', '=', id)
+      .where('state', '=', 'draft')
+      .execute()
     return { kind: 'saved' as const, id, state: 'state' in moved ? moved.state : ('draft' as const) }
   })
 }
@@ -312,7 +322,21 @@ export async function draftForEditing(id: number, authorId: number) {
     .db.selectFrom('petitions as p')
     .leftJoin('areas as a', 'a.id', 'p.area_id')
     .leftJoin('petition_categories as c', 'c.id', 'p.category_id')
-    .select(['p.id', 'p.state', 'p.author_id', 'p.title', 'p.action', 'p.background_md', 'p.target_kind', 'p.target_department_id', 'p.target_representative_id', 'p.lat', 'p.lng', 'a.slug as areaSlug', 'c.code as categoryCode'])
+    .select([
+      'p.id',
+      'p.state',
+      'p.author_id',
+      'p.title',
+      'p.action',
+      'p.background_md',
+      'p.target_kind',
+      'p.target_department_id',
+      'p.target_representative_id',
+      'p.lat',
+      'p.lng',
+      'a.slug as areaSlug',
+      'c.code as categoryCode',
+    ])
     .where('p.id', '=', id)
     .executeTakeFirst()
   if (!row || row.author_id !== authorId || row.state !== 'draft') return null
@@ -394,7 +418,15 @@ export async function rejectPetition(moderator: Principal, id: number, reason: R
       .where('id', '=', id)
       .where('state', '=', 'pending')
       .execute()
-    await recordAudit(trx, { actorId: moderator.id, action: 'petition.reject', targetKind: 'petition', targetId: id, before: { state: p.state }, after: { state: 'rejected', reason }, reason: words || reason })
+    await recordAudit(trx, {
+      actorId: moderator.id,
+      action: 'petition.reject',
+      targetKind: 'petition',
+      targetId: id,
+      before: { state: p.state },
+      after: { state: 'rejected', reason },
+      reason: words || reason,
+    })
     await mailAuthor(trx, { ...p, rejection_reason: reason, rejection_details: words || null }, 'rejected')
     return { kind: 'ok' as const }
   })
@@ -459,7 +491,13 @@ export async function closeExpiredPetitions(at: Date = new Date()): Promise<numb
   return database().write(async (trx) => {
     const closed: number[] = []
     for (const { id } of due) {
-      const r = await trx.updateTable('petitions').set({ state: 'closed', closed_at: stamp, updated_at: stamp }).where('id', '=', id).where('state', '=', 'open').where('closes_at', '<=', stamp).executeTakeFirst()
+      const r = await trx
+        .updateTable('petitions')
+        .set({ state: 'closed', closed_at: stamp, updated_at: stamp })
+        .where('id', '=', id)
+        .where('state', '=', 'open')
+        .where('closes_at', '<=', stamp)
+        .executeTakeFirst()
       if (!r.numUpdatedRows) continue
       await updateItem(trx, MAP_KIND, id, { status: 'closed' })
       await petitionEvent(trx, id, 'closed')
@@ -777,14 +815,34 @@ export async function listPetitions(filter: PetitionFilter): Promise<{ items: Pe
       ? ids.select('petitions.id').orderBy('petitions.opened_at', 'desc').orderBy('petitions.id', 'desc')
       : ids.select('petitions.id').orderBy('petitions.signature_count', 'desc').orderBy('petitions.id', 'desc')
   const [rows, total] = await Promise.all([
-    ordered.limit(pageSize).offset((page - 1) * pageSize).execute(),
+    ordered
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute(),
     ids.select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
   ])
   const items = rows.length
     ? await db
         .selectFrom('petitions')
-        .select(['id', 'title', 'action', 'state', 'signature_count', 'response_threshold', 'debate_threshold', 'opened_at', 'closes_at', 'response_threshold_reached_at', 'responded_at', 'debated_at'])
-        .where('id', 'in', rows.map((r) => r.id))
+        .select([
+          'id',
+          'title',
+          'action',
+          'state',
+          'signature_count',
+          'response_threshold',
+          'debate_threshold',
+          'opened_at',
+          'closes_at',
+          'response_threshold_reached_at',
+          'responded_at',
+          'debated_at',
+        ])
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
         .execute()
     : []
   const byId = new Map(items.map((r) => [r.id, r]))
@@ -881,7 +939,15 @@ export async function petitionForViewer(id: number, viewer: Principal | null) {
     .leftJoin('representatives as r', 'r.id', 'p.target_representative_id')
     .leftJoin('users as u', 'u.id', 'p.author_id')
     .selectAll('p')
-    .select(['a.name as areaName', 'a.slug as areaSlug', 'd.name as departmentName', 'r.name as representativeName', 'r.role as representativeRole', 'u.display_name as authorName', 'u.deleted_at as authorDeletedAt'])
+    .select([
+      'a.name as areaName',
+      'a.slug as areaSlug',
+      'd.name as departmentName',
+      'r.name as representativeName',
+      'r.role as representativeRole',
+      'u.display_name as authorName',
+      'u.deleted_at as authorDeletedAt',
+    ])
     .where('p.id', '=', id)
     .executeTakeFirst()
   if (!row || !mayView(viewer, row)) return null
@@ -1041,7 +1107,11 @@ export async function awaitingResponseCount(): Promise<number> {
 
 /** How many petitions wait for moderation (the moderation hub's line). */
 export async function pendingPetitionCount(): Promise<number> {
-  const row = await database().db.selectFrom('petitions').select(sql<number>`count(*)`.as('n')).where('state', '=', 'pending').executeTakeFirstOrThrow()
+  const row = await database()
+    .db.selectFrom('petitions')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('state', '=', 'pending')
+    .executeTakeFirstOrThrow()
   return Number(row.n)
 }
 

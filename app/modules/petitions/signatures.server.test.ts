@@ -31,7 +31,9 @@ let ipCounter = 0
 // Every signer its own address unless a test says otherwise (the per-IP limits are per petition).
 const freshIp = () => `10.${(++ipCounter >> 16) & 255}.${(ipCounter >> 8) & 255}.${ipCounter & 255}`
 
-async function makePetition(overrides: Partial<{ state: string; area_id: number | null; closes_at: string | null; sponsors_required: number; response_threshold: number; debate_threshold: number }> = {}) {
+async function makePetition(
+  overrides: Partial<{ state: string; area_id: number | null; closes_at: string | null; sponsors_required: number; response_threshold: number; debate_threshold: number }> = {},
+) {
   const at = new Date().toISOString()
   return database().write(async (trx) => {
     const row = await trx
@@ -71,7 +73,13 @@ async function petitionRow(id: number) {
 /** Replaces a pending signature's token by one we know (the real one is only in the mail). */
 async function knownToken(signatureId: number) {
   const token = generateToken()
-  await database().write((trx) => trx.updateTable('petition_signatures').set({ confirm_token_hash: hashToken(token) }).where('id', '=', signatureId).execute())
+  await database().write((trx) =>
+    trx
+      .updateTable('petition_signatures')
+      .set({ confirm_token_hash: hashToken(token) })
+      .where('id', '=', signatureId)
+      .execute(),
+  )
   return token
 }
 
@@ -94,7 +102,16 @@ describe('signing', () => {
     expect(result.kind).toBe('pending')
     if (result.kind !== 'pending') return
     const row = await rowOf(result.id)
-    expect(row).toMatchObject({ status: 'pending', decision: 'accept', reason: 'ok', email: 'Confirm.Me@Example.org', email_key: 'confirm.me@example.org', area_id: neighbourhood.id, district_id: district.id, notify_updates: 1 })
+    expect(row).toMatchObject({
+      status: 'pending',
+      decision: 'accept',
+      reason: 'ok',
+      email: 'Confirm.Me@Example.org',
+      email_key: 'confirm.me@example.org',
+      area_id: neighbourhood.id,
+      district_id: district.id,
+      notify_updates: 1,
+    })
     const mail = await database().db.selectFrom('outbox').select(['to_address', 'subject', 'text_body']).where('kind', '=', 'petition.confirm').orderBy('id', 'desc').executeTakeFirstOrThrow()
     expect(mail.to_address).toBe('Confirm.Me@Example.org')
     expect(mail.text_body).toMatch(/\/petitions\/confirm\/[a-z0-9]+/)
@@ -323,7 +340,15 @@ describe('fraud defences', () => {
     const counted = await database().db.selectFrom('petition_signatures').select('id').where('petition_id', '=', id).where('status', '=', 'counted').orderBy('id').limit(2).execute()
     const past = new Date(Date.now() - 3600_000).toISOString()
     await database().write(async (trx) => {
-      await trx.updateTable('petition_signatures').set({ created_at: past, confirmed_at: past }).where('id', 'in', counted.map((c) => c.id)).execute()
+      await trx
+        .updateTable('petition_signatures')
+        .set({ created_at: past, confirmed_at: past })
+        .where(
+          'id',
+          'in',
+          counted.map((c) => c.id),
+        )
+        .execute()
       await recountPetition(trx, id)
     })
     const window = { from: new Date(Date.now() - 2 * 3600_000).toISOString(), to: new Date(Date.now() - 1800_000).toISOString() }
@@ -403,14 +428,12 @@ describe('the write path', () => {
   })
 })
 
-describe('a person\'s data', () => {
+describe("a person's data", () => {
   it('the data export lists the signatures given while logged in', async () => {
     const id = await makePetition()
     const person = await makeUser(2)
     await signPetition(id, input({ email: 'typed@example.org' }), signer({ account: person }))
-    expect(await signatureDataOf(person.id)).toEqual([
-      expect.objectContaining({ petitionId: id, status: 'counted', email: person.email, sponsor: 0, updates: 1 }),
-    ])
+    expect(await signatureDataOf(person.id)).toEqual([expect.objectContaining({ petitionId: id, status: 'counted', email: person.email, sponsor: 0, updates: 1 })])
   })
 })
 

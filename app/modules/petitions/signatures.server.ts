@@ -48,11 +48,7 @@ export interface SigningPetition {
 }
 
 async function signingPetition(executor: Kysely<Database> | Transaction<Database>, id: number): Promise<SigningPetition | undefined> {
-  return executor
-    .selectFrom('petitions')
-    .select(['id', 'state', 'area_id', 'closes_at', 'locale', 'title', 'author_id'])
-    .where('id', '=', id)
-    .executeTakeFirst()
+  return executor.selectFrom('petitions').select(['id', 'state', 'area_id', 'closes_at', 'locale', 'title', 'author_id']).where('id', '=', id).executeTakeFirst()
 }
 
 // The check before queueing may use a petition read up to a second ago: the batch reads it again
@@ -252,7 +248,10 @@ class CountDeltas {
   move(petitionId: number, row: CountedRow, from: SignatureStatus | null, to: SignatureStatus | null) {
     if (from === to) return
     const p = this.petition(petitionId)
-    for (const [status, sign] of [[from, -1], [to, 1]] as const) {
+    for (const [status, sign] of [
+      [from, -1],
+      [to, 1],
+    ] as const) {
       if (status === 'pending') p.pending += sign
       else if (status === 'held') p.held += sign
       else if (status === 'counted') {
@@ -590,7 +589,14 @@ function hotStatements(sqlite: PlazaDatabase['sqlite']): HotStatements {
   return statements
 }
 
-async function writeOne(trx: Transaction<Database>, statements: HotStatements, item: QueuedSignature, lists: SignatureLists, limits: ReturnType<typeof signatureLimits>, deltas: CountDeltas): Promise<SignResult> {
+async function writeOne(
+  trx: Transaction<Database>,
+  statements: HotStatements,
+  item: QueuedSignature,
+  lists: SignatureLists,
+  limits: ReturnType<typeof signatureLimits>,
+  deltas: CountDeltas,
+): Promise<SignResult> {
   // One signature per person: an account that changed its address has still signed (checked in
   // the write, so two posts at once cannot both pass).
   if (item.userId !== null && statements.byAccount.get(item.petitionId, item.userId) !== undefined) return { kind: 'duplicate' }
@@ -606,8 +612,27 @@ async function writeOne(trx: Transaction<Database>, statements: HotStatements, i
   const confirmedAt = item.trusted && decision !== 'block' ? item.at : null
   const r = item.residence
   const inserted = statements.insert.get(
-    item.petitionId, status, reason, decision, item.sponsor ? 1 : 0, item.name, item.email, item.emailKey, item.emailDomain, item.userId,
-    r.lat, r.lng, r.areaId, r.districtId, item.ip, item.ipKey, item.updates ? 1 : 0, status === 'pending' ? item.tokenHash : null, item.locale, item.at, confirmedAt,
+    item.petitionId,
+    status,
+    reason,
+    decision,
+    item.sponsor ? 1 : 0,
+    item.name,
+    item.email,
+    item.emailKey,
+    item.emailDomain,
+    item.userId,
+    r.lat,
+    r.lng,
+    r.areaId,
+    r.districtId,
+    item.ip,
+    item.ipKey,
+    item.updates ? 1 : 0,
+    status === 'pending' ? item.tokenHash : null,
+    item.locale,
+    item.at,
+    confirmedAt,
   ) as { id: number } | undefined
   if (!inserted) return { kind: 'duplicate' }
   // The batch's own connection (the write's), through a prepared statement: see queueMailPrepared.
@@ -745,12 +770,7 @@ export async function confirmSignature(token: string): Promise<ConfirmResult> {
     if (row.status !== 'pending') return { kind: 'confirmed' as const, petitionId: row.petition_id }
     const at = new Date().toISOString()
     const to: SignatureStatus = row.decision === 'accept' ? 'counted' : row.decision === 'hold' ? 'held' : 'blocked'
-    const changed = await trx
-      .updateTable('petition_signatures')
-      .set({ status: to, confirmed_at: at })
-      .where('id', '=', row.id)
-      .where('status', '=', 'pending')
-      .executeTakeFirst()
+    const changed = await trx.updateTable('petition_signatures').set({ status: to, confirmed_at: at }).where('id', '=', row.id).where('status', '=', 'pending').executeTakeFirst()
     if (Number(changed.numUpdatedRows) === 1) {
       const deltas = new CountDeltas()
       deltas.move(row.petition_id, { ...row, confirmed_at: at }, 'pending', to)
@@ -821,7 +841,11 @@ export async function reviewHeldSignatures(actorId: number, petitionId: number, 
           ? { status: 'counted', reviewed_by: actorId, reason: 'reviewed' }
           : { status: 'invalidated', reviewed_by: actorId, invalidated_at: at, reason: reason.slice(0, 500) || 'reviewed' },
       )
-      .where('id', 'in', rows.map((r) => r.id))
+      .where(
+        'id',
+        'in',
+        rows.map((r) => r.id),
+      )
       .where('status', '=', 'held')
       .execute()
     const deltas = new CountDeltas()
@@ -895,12 +919,23 @@ export async function invalidateSignatures(actorId: number, petitionId: number, 
       await trx
         .updateTable('petition_signatures')
         .set({ status: 'invalidated', invalidation_id: invalidation.id, invalidated_at: at, reviewed_by: actorId })
-        .where('id', 'in', chunk.map((r) => r.id))
+        .where(
+          'id',
+          'in',
+          chunk.map((r) => r.id),
+        )
         .execute()
     }
     for (const r of rows) deltas.move(petitionId, r, r.status, 'invalidated')
     await deltas.apply(trx, at)
-    await recordAudit(trx, { actorId, action: 'petition.signatures.invalidate', targetKind: 'petition', targetId: petitionId, after: { invalidation: invalidation.id, criteria, signatures: rows.length }, reason })
+    await recordAudit(trx, {
+      actorId,
+      action: 'petition.signatures.invalidate',
+      targetKind: 'petition',
+      targetId: petitionId,
+      after: { invalidation: invalidation.id, criteria, signatures: rows.length },
+      reason,
+    })
     return { id: invalidation.id, count: rows.length }
   })
 }
@@ -918,7 +953,18 @@ export async function signatureDataOf(userId: number) {
   return database()
     .db.selectFrom('petition_signatures as s')
     .innerJoin('petitions as p', 'p.id', 's.petition_id')
-    .select(['s.petition_id as petitionId', 'p.title', 's.status', 's.sponsor', 's.name', 's.email', 's.area_id as areaId', 's.notify_updates as updates', 's.created_at as signedAt', 's.confirmed_at as confirmedAt'])
+    .select([
+      's.petition_id as petitionId',
+      'p.title',
+      's.status',
+      's.sponsor',
+      's.name',
+      's.email',
+      's.area_id as areaId',
+      's.notify_updates as updates',
+      's.created_at as signedAt',
+      's.confirmed_at as confirmedAt',
+    ])
     .where('s.user_id', '=', userId)
     .orderBy('s.id')
     .execute()

@@ -34,7 +34,16 @@ export interface PendingImageView {
 }
 
 export type Submission =
-  | { kind: 'render'; status: number; intent: FormIntent; values: FormValues; errors: Record<string, string>; previewHtml: string | null; image: PendingImageView | null; headers?: Record<string, string> }
+  | {
+      kind: 'render'
+      status: number
+      intent: FormIntent
+      values: FormValues
+      errors: Record<string, string>
+      previewHtml: string | null
+      image: PendingImageView | null
+      headers?: Record<string, string>
+    }
   | { kind: 'save'; intent: 'draft' | 'publish'; input: ProposalInput; values: FormValues; image: PendingImageView | null }
   | { kind: 'delete' }
 

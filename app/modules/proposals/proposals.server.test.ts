@@ -82,7 +82,10 @@ describe('the seed', () => {
   it('makes the six categories and, at test scale, two published proposals (and is idempotent)', async () => {
     const categories = await database().db.selectFrom('proposal_categories').select('code').orderBy('position').execute()
     expect(categories.map((c) => c.code)).toEqual(['urbanism', 'mobility', 'environment', 'culture', 'social', 'economy'])
-    const before = await database().db.selectFrom('proposals').select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow()
+    const before = await database()
+      .db.selectFrom('proposals')
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow()
     expect(before.n).toBeGreaterThanOrEqual(2)
     expect((await proposalsStep.run(database(), { seed: 1, scale: 0.01 }, () => {})).created).toBe(0)
   })
@@ -343,7 +346,7 @@ describe('archiving', () => {
     expect(result.thresholdReached).toBeGreaterThanOrEqual(1)
     expect((await row(old.id)).state).toBe('archived')
     expect((await row(old.id)).archived_at).not.toBeNull()
-    expect((await mapItem(old.id))).toMatchObject({ status: 'archived', visible: 1 })
+    expect(await mapItem(old.id)).toMatchObject({ status: 'archived', visible: 1 })
     expect((await row(recent.id)).state).toBe('published')
     expect((await row(enough.id)).state).toBe('threshold_reached')
     // Archived proposals leave the default list but stay findable.
@@ -390,7 +393,23 @@ describe('the vote and the council’s answer', () => {
     const processId = await database().write(async (trx) => {
       const process = await trx
         .insertInto('voting_processes')
-        .values({ title: 'Vote', description_md: '', description_html: '', proposal_id: id, eligible_area_id: null, category: null, method: 'yesno', spec: '{"method":"yesno"}', weight_policy: '{}', state: 'open', opens_at: at, closes_at: at, created_by: null, created_at: at, updated_at: at })
+        .values({
+          title: 'Vote',
+          description_md: '',
+          description_html: '',
+          proposal_id: id,
+          eligible_area_id: null,
+          category: null,
+          method: 'yesno',
+          spec: '{"method":"yesno"}',
+          weight_policy: '{}',
+          state: 'open',
+          opens_at: at,
+          closes_at: at,
+          created_by: null,
+          created_at: at,
+          updated_at: at,
+        })
         .returning('id')
         .executeTakeFirstOrThrow()
       expect(await attachProcess(trx, id, process.id)).toEqual({ kind: 'ok' })

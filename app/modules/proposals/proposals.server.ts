@@ -205,7 +205,11 @@ async function prepare(author: Principal, input: ProposalInput) {
 /** Inside a write: tags, image and map entry of a saved proposal, in step with its row. */
 async function syncSaved(trx: Transaction<Database>, id: number, state: ProposalState, prepared: Prepared, input: ProposalInput, createdAt: string) {
   await trx.deleteFrom('proposal_tags').where('proposal_id', '=', id).execute()
-  if (input.tags.length) await trx.insertInto('proposal_tags').values(input.tags.map((tag) => ({ proposal_id: id, tag }))).execute()
+  if (input.tags.length)
+    await trx
+      .insertInto('proposal_tags')
+      .values(input.tags.map((tag) => ({ proposal_id: id, tag })))
+      .execute()
   if (input.imageRef) {
     const imageId = await attachImage(trx, id, input.imageRef)
     if (imageId !== null) await trx.updateTable('proposals').set({ image_id: imageId }).where('id', '=', id).execute()
@@ -298,7 +302,11 @@ export async function publishProposal(author: Principal, id: number): Promise<Pu
     if (!p || p.author_id !== author.id) return { kind: 'notFound' as const }
     if (!canTransition(p.state, 'published', 'author')) return { kind: 'notDraft' as const }
     const at = now()
-    await trx.updateTable('proposals').set({ ...publishing(at, settings.PROPOSAL_MONTHS), updated_at: at }).where('id', '=', id).execute()
+    await trx
+      .updateTable('proposals')
+      .set({ ...publishing(at, settings.PROPOSAL_MONTHS), updated_at: at })
+      .where('id', '=', id)
+      .execute()
     await updateItem(trx, MAP_KIND, id, { status: 'published', visible: true })
     await itemPublished(trx, 'proposal', id)
     return { kind: 'published' as const }
@@ -320,12 +328,7 @@ export async function deleteDraft(author: Principal, id: number): Promise<{ kind
 
 // ---------------------------------------------------------------- supports
 
-export type SupportResult =
-  | { kind: 'ok'; supports: number; thresholdReached: boolean }
-  | { kind: 'already' }
-  | { kind: 'notFound' }
-  | { kind: 'notOpen' }
-  | { kind: 'needsLevel'; level: number }
+export type SupportResult = { kind: 'ok'; supports: number; thresholdReached: boolean } | { kind: 'already' } | { kind: 'notFound' } | { kind: 'notOpen' } | { kind: 'needsLevel'; level: number }
 
 async function recentSupportWeight(trx: Transaction<Database>, proposalId: number, at: number) {
   const rows = await trx.selectFrom('proposal_supports').select('created_at').where('proposal_id', '=', proposalId).where('created_at', '>=', hotWindowStart(at)).execute()
@@ -348,7 +351,11 @@ export async function supportProposal(userId: number, proposalId: number, option
     if (refusal?.kind === 'notOpen') return { kind: 'notOpen' as const }
     if (refusal) return { kind: 'needsLevel' as const, level }
     const at = options.at ?? now()
-    const inserted = await trx.insertInto('proposal_supports').values({ proposal_id: proposalId, user_id: userId, created_at: at }).onConflict((oc) => oc.doNothing()).executeTakeFirst()
+    const inserted = await trx
+      .insertInto('proposal_supports')
+      .values({ proposal_id: proposalId, user_id: userId, created_at: at })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst()
     if (!inserted.numInsertedOrUpdatedRows) return { kind: 'already' as const }
     const supports = p.supports + 1
     const nowMs = Date.now()
@@ -456,11 +463,7 @@ export async function answerProposal(user: Principal, proposalId: number, markdo
       return { kind: 'notAnswerable' as const, state: p.state, voteOpen: p.state === 'voting' }
     }
     const at = now()
-    await trx
-      .updateTable('proposals')
-      .set({ state: 'answered', answer_md: text, answer_html: html, answered_at: at, answered_by: user.id, updated_at: at })
-      .where('id', '=', proposalId)
-      .execute()
+    await trx.updateTable('proposals').set({ state: 'answered', answer_md: text, answer_html: html, answered_at: at, answered_by: user.id, updated_at: at }).where('id', '=', proposalId).execute()
     await updateItem(trx, MAP_KIND, proposalId, { status: 'answered' })
     await recordAudit(trx, {
       actorId: user.id,
@@ -487,11 +490,7 @@ export async function hideProposal(trx: Transaction<Database>, id: number) {
 
 /** Restore: back to the state the proposal's own dates say (states.ts restoredState). */
 export async function restoreProposal(trx: Transaction<Database>, id: number) {
-  const p = await trx
-    .selectFrom('proposals')
-    .select(['state', 'answered_at', 'process_id', 'threshold_reached_at', 'archived_at', 'expires_at'])
-    .where('id', '=', id)
-    .executeTakeFirst()
+  const p = await trx.selectFrom('proposals').select(['state', 'answered_at', 'process_id', 'threshold_reached_at', 'archived_at', 'expires_at']).where('id', '=', id).executeTakeFirst()
   if (!p || p.state !== 'hidden') return
   const at = now()
   const state = restoredState(p, at)
@@ -537,8 +536,7 @@ export interface ProposalSummary {
   located: boolean
 }
 
-const statesOf = (filter: StateFilter | undefined): readonly ProposalState[] =>
-  filter === 'all' ? publicStates : !filter || filter === 'active' ? activeStates : [filter]
+const statesOf = (filter: StateFilter | undefined): readonly ProposalState[] => (filter === 'all' ? publicStates : !filter || filter === 'active' ? activeStates : [filter])
 
 /**
  * Public proposals, filtered, searched and sorted, one page at a time, with the total. Ids come
@@ -570,18 +568,32 @@ export async function listProposals(filter: ProposalFilter): Promise<{ items: Pr
   }
   // FTS5 (contentless): the matching rowids are proposal ids; bm25 weighs title, summary, body, tags.
   const found = match
-    ? ids.innerJoin(sql<{ id: number; rank: number }>`(select rowid as id, bm25(proposals_fts, 10.0, 4.0, 1.0, 6.0) as rank from proposals_fts where proposals_fts match ${match})`.as('f'), 'f.id', 'proposals.id')
+    ? ids.innerJoin(
+        sql<{ id: number; rank: number }>`(select rowid as id, bm25(proposals_fts, 10.0, 4.0, 1.0, 6.0) as rank from proposals_fts where proposals_fts match ${match})`.as('f'),
+        'f.id',
+        'proposals.id',
+      )
     : null
 
   let ordered
-  if (found && sort === 'relevance') ordered = found.select('proposals.id').orderBy(sql`f.rank`).orderBy('proposals.id', 'desc')
+  if (found && sort === 'relevance')
+    ordered = found
+      .select('proposals.id')
+      .orderBy(sql`f.rank`)
+      .orderBy('proposals.id', 'desc')
   else {
     const base = found ?? ids
     const column = sort === 'most' ? 'proposals.supports' : sort === 'newest' ? 'proposals.published_at' : 'proposals.hot_score'
     ordered = base.select('proposals.id').orderBy(column, 'desc').orderBy('proposals.id', 'desc')
   }
   const counted = (found ?? ids).select(sql<number>`count(*)`.as('n'))
-  const [pageIds, total] = await Promise.all([ordered.limit(pageSize).offset((page - 1) * pageSize).execute(), counted.executeTakeFirstOrThrow()])
+  const [pageIds, total] = await Promise.all([
+    ordered
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute(),
+    counted.executeTakeFirstOrThrow(),
+  ])
   const items = await summaries(pageIds.map((r) => r.id))
   return { items, total: Number(total.n), page, pages: Math.max(1, Math.ceil(Number(total.n) / pageSize)), sort }
 }
@@ -661,7 +673,14 @@ export async function popularTags(limit = 15): Promise<Array<{ tag: string; n: n
 
 /** A person's drafts, newest first (only they see them). */
 export async function draftsOf(userId: number) {
-  return database().db.selectFrom('proposals').select(['id', 'title', 'updated_at as updatedAt']).where('author_id', '=', userId).where('state', '=', 'draft').orderBy('updated_at', 'desc').limit(50).execute()
+  return database()
+    .db.selectFrom('proposals')
+    .select(['id', 'title', 'updated_at as updatedAt'])
+    .where('author_id', '=', userId)
+    .where('state', '=', 'draft')
+    .orderBy('updated_at', 'desc')
+    .limit(50)
+    .execute()
 }
 
 // ---------------------------------------------------------------- reading: one proposal
@@ -770,7 +789,11 @@ export async function councilProposals() {
     ? await database()
         .db.selectFrom('voting_processes')
         .select(['id', 'proposal_id', 'state', 'closes_at'])
-        .where('proposal_id', 'in', rows.map((r) => r.id))
+        .where(
+          'proposal_id',
+          'in',
+          rows.map((r) => r.id),
+        )
         .orderBy('id', 'asc')
         .execute()
     : []
@@ -823,7 +846,12 @@ export async function awaitingAnswerCount(): Promise<number> {
 export async function proposalDataOf(userId: number) {
   const { db } = database()
   const [proposals, supports] = await Promise.all([
-    db.selectFrom('proposals').select(['id', 'title', 'summary', 'body_md as body', 'state', 'tags', 'lat', 'lng', 'created_at', 'published_at']).where('author_id', '=', userId).orderBy('id').execute(),
+    db
+      .selectFrom('proposals')
+      .select(['id', 'title', 'summary', 'body_md as body', 'state', 'tags', 'lat', 'lng', 'created_at', 'published_at'])
+      .where('author_id', '=', userId)
+      .orderBy('id')
+      .execute(),
     db.selectFrom('proposal_supports').select(['proposal_id', 'created_at']).where('user_id', '=', userId).orderBy('created_at').execute(),
   ])
   return { proposals, supports }

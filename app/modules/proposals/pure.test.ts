@@ -40,7 +40,12 @@ describe('the form and the list query', () => {
     expect(ok).toEqual({ title: 'Plant trees', summary: 'Shade for the river walk.', body: 'Line the banks\nwith trees.', category: 'environment', tags: ['trees'] })
     const bad = proposalFormSchema.safeParse({ title: 'x', summary: 's'.repeat(201), body: '', category: 'Not A Code!' })
     const messages = Object.fromEntries(bad.error!.issues.map((i) => [i.path[0], i.message]))
-    expect(messages).toEqual({ title: 'proposals:errors.titleRequired', summary: 'proposals:errors.summaryTooLong', body: 'proposals:errors.bodyRequired', category: 'proposals:errors.categoryRequired' })
+    expect(messages).toEqual({
+      title: 'proposals:errors.titleRequired',
+      summary: 'proposals:errors.summaryTooLong',
+      body: 'proposals:errors.bodyRequired',
+      category: 'proposals:errors.categoryRequired',
+    })
   })
 
   it('drops anything odd in the query string instead of failing', () => {

@@ -68,7 +68,7 @@ export type ProposalForm = z.infer<typeof proposalFormSchema>
 /** What a submit button of the proposal form asks for. */
 export const formIntents = ['preview', 'draft', 'publish'] as const
 export type FormIntent = (typeof formIntents)[number]
-export const formIntent = (value: unknown): FormIntent => (formIntents as readonly unknown[]).includes(value) ? (value as FormIntent) : 'preview'
+export const formIntent = (value: unknown): FormIntent => ((formIntents as readonly unknown[]).includes(value) ? (value as FormIntent) : 'preview')
 
 export const SORTS = ['hot', 'most', 'newest', 'relevance'] as const
 export type ProposalSort = (typeof SORTS)[number]

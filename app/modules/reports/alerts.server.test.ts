@@ -34,8 +34,7 @@ async function file(point: { lat: number; lng: number }, overrides: Partial<NewR
   return result.id
 }
 
-const mailsTo = (email: string, kind = 'report.alert') =>
-  database().db.selectFrom('outbox').selectAll().where('to_address', '=', email).where('kind', '=', kind).orderBy('id').execute()
+const mailsTo = (email: string, kind = 'report.alert') => database().db.selectFrom('outbox').selectAll().where('to_address', '=', email).where('kind', '=', kind).orderBy('id').execute()
 
 async function tokenMailedTo(email: string) {
   const mails = await mailsTo(email, 'report.alert-confirm')

@@ -45,8 +45,7 @@ const link = (path: string) => `${config().PUBLIC_URL}${path}`
 // ---------------------------------------------------------------- tokens
 
 const TOKEN_RE = /^[a-z2-7]{32}$/
-const tokenFor = (key: Buffer, alertId: number) =>
-  encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', key).update(`report-alert\u0000${alertId}`).digest().subarray(0, 20))
+const tokenFor = (key: Buffer, alertId: number) => encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', key).update(`report-alert\u0000${alertId}`).digest().subarray(0, 20))
 
 /**
  * The key inside a write (secretKey() would need its own write to create it, which cannot run inside
@@ -74,9 +73,7 @@ export function unsubscribeHeaders(token: string): Record<string, string> {
 
 // ---------------------------------------------------------------- what an alert covers
 
-export type AlertScope =
-  | { kind: 'radius'; lat: number; lng: number; radiusM: number }
-  | { kind: 'area'; areaId: number; slug: string; name: string; level: AreaLevel }
+export type AlertScope = { kind: 'radius'; lat: number; lng: number; radiusM: number } | { kind: 'area'; areaId: number; slug: string; name: string; level: AreaLevel }
 
 export interface AlertView {
   id: number
@@ -224,11 +221,7 @@ export async function subscribeAlert(input: AlertSubscription): Promise<Subscrib
 
   return database().write(async (trx) => {
     const at = now()
-    let same = trx
-      .selectFrom('report_alerts')
-      .select(['id', 'confirmed_at'])
-      .where('email', '=', address)
-      .where('cancelled_at', 'is', null)
+    let same = trx.selectFrom('report_alerts').select(['id', 'confirmed_at']).where('email', '=', address).where('cancelled_at', 'is', null)
     same =
       scope.kind === 'area'
         ? same.where('area_id', '=', scope.areaId)
@@ -270,10 +263,18 @@ export async function subscribeAlert(input: AlertSubscription): Promise<Subscrib
     }
     const token = tokenFor(key, alertId)
     if (ownAddress) {
-      await trx.updateTable('report_alerts').set({ token_hash: hashToken(token), confirmed_at: at, user_id: account!.id }).where('id', '=', alertId).execute()
+      await trx
+        .updateTable('report_alerts')
+        .set({ token_hash: hashToken(token), confirmed_at: at, user_id: account!.id })
+        .where('id', '=', alertId)
+        .execute()
       return { kind: 'active' as const, alertId }
     }
-    await trx.updateTable('report_alerts').set({ token_hash: hashToken(token), locale: input.locale }).where('id', '=', alertId).execute()
+    await trx
+      .updateTable('report_alerts')
+      .set({ token_hash: hashToken(token), locale: input.locale })
+      .where('id', '=', alertId)
+      .execute()
     const mail = composeMail({
       locale: input.locale,
       subject: t('alerts:mail.confirm.subject'),
@@ -339,14 +340,23 @@ const ownAddresses = (owner: AlertOwner) => (owner.email && owner.emailConfirmed
 
 /** The logged-in person's alerts that are not cancelled, newest first (for /alerts). */
 export async function alertsOf(owner: AlertOwner): Promise<AlertView[]> {
-  const rows = await alertQuery().where((eb) => eb.or([eb('ra.user_id', '=', owner.id), eb('ra.email', 'in', ownAddresses(owner))])).where('ra.cancelled_at', 'is', null).orderBy('ra.id', 'desc').limit(100).execute()
+  const rows = await alertQuery()
+    .where((eb) => eb.or([eb('ra.user_id', '=', owner.id), eb('ra.email', 'in', ownAddresses(owner))]))
+    .where('ra.cancelled_at', 'is', null)
+    .orderBy('ra.id', 'desc')
+    .limit(100)
+    .execute()
   return rows.map(viewOf)
 }
 
 /** The "stop" button beside one of the person's own alerts. */
 export async function cancelOwnAlert(owner: AlertOwner, alertId: number): Promise<{ kind: 'ok' } | { kind: 'notFound' }> {
   return database().write(async (trx) => {
-    const row = await alertQuery(trx).where('ra.id', '=', alertId).where((eb) => eb.or([eb('ra.user_id', '=', owner.id), eb('ra.email', 'in', ownAddresses(owner))])).where('ra.cancelled_at', 'is', null).executeTakeFirst()
+    const row = await alertQuery(trx)
+      .where('ra.id', '=', alertId)
+      .where((eb) => eb.or([eb('ra.user_id', '=', owner.id), eb('ra.email', 'in', ownAddresses(owner))]))
+      .where('ra.cancelled_at', 'is', null)
+      .executeTakeFirst()
     if (!row) return { kind: 'notFound' as const }
     await trx.updateTable('report_alerts').set({ cancelled_at: now() }).where('id', '=', alertId).execute()
     return { kind: 'ok' as const }
@@ -410,10 +420,7 @@ export async function queueReportAlerts(trx: Transaction<Database>, report: Publ
       const mail = composeMail({
         locale,
         subject: scope.kind === 'radius' ? t('alerts:mail.alert.subjectNear', { title: report.title }) : t('alerts:mail.alert.subjectArea', { title: report.title, area: scope.name }),
-        paragraphs: [
-          t('alerts:mail.alert.body', { title: report.title, category: namesIn(locale)(category?.name) }),
-          t('alerts:mail.alert.why', { scope: describeScope(t, scope) }),
-        ],
+        paragraphs: [t('alerts:mail.alert.body', { title: report.title, category: namesIn(locale)(category?.name) }), t('alerts:mail.alert.why', { scope: describeScope(t, scope) })],
         action: { label: t('alerts:mail.alert.action'), url: link(`/reports/${report.id}`) },
         footer: t('alerts:mail.alert.footer', { url: link(alertUnsubscribePath(token)), all: link('/alerts') }),
       })

@@ -51,8 +51,7 @@ async function file(categoryCode: string, slug: string, extra: Partial<NewReport
 const query = async (viewer: AccountUser, params: Record<string, string> = {}, now?: number) => parseCouncilQuery(new URLSearchParams(params), viewer, now)
 // Only the reports these tests filed (the demo seed may add its own).
 const mine = new Set<number>()
-const ids = async (viewer: AccountUser, params: Record<string, string> = {}) =>
-  (await councilReports((await query(viewer, params)).filter)).items.map((r) => r.id).filter((id) => mine.has(id))
+const ids = async (viewer: AccountUser, params: Record<string, string> = {}) => (await councilReports((await query(viewer, params)).filter)).items.map((r) => r.id).filter((id) => mine.has(id))
 const reportRow = (id: number) => database().db.selectFrom('reports').selectAll().where('id', '=', id).executeTakeFirstOrThrow()
 const updatesOf = (id: number) => database().db.selectFrom('report_updates').selectAll().where('report_id', '=', id).orderBy('id').execute()
 
@@ -98,12 +97,29 @@ const r = {} as Record<'oldPothole' | 'pothole' | 'pavement' | 'southLight' | 'l
 let northNeighbourhood: string
 beforeAll(async () => {
   await seededDatabase()
-  ;[roads, lighting, admin, citizen] = (await Promise.all(['roads', 'lighting', 'admin', 'citizen'].map((n) => userByEmail(`${n}@valmera.example`)))) as [AccountUser, AccountUser, AccountUser, AccountUser]
+  ;[roads, lighting, admin, citizen] = (await Promise.all(['roads', 'lighting', 'admin', 'citizen'].map((n) => userByEmail(`${n}@valmera.example`)))) as [
+    AccountUser,
+    AccountUser,
+    AccountUser,
+    AccountUser,
+  ]
   roadsId = roads.roles.find((x) => x.role === 'staff')!.departmentId!
   lightingId = lighting.roles.find((x) => x.role === 'staff')!.departmentId!
-  const north = await database().db.selectFrom('areas as n').innerJoin('areas as d', 'd.id', 'n.parent_id').select('n.slug').where('d.slug', '=', 'ribera-nord').orderBy('n.id').executeTakeFirstOrThrow()
+  const north = await database()
+    .db.selectFrom('areas as n')
+    .innerJoin('areas as d', 'd.id', 'n.parent_id')
+    .select('n.slug')
+    .where('d.slug', '=', 'ribera-nord')
+    .orderBy('n.id')
+    .executeTakeFirstOrThrow()
   northNeighbourhood = north.slug
-  const southNeighbourhood = await database().db.selectFrom('areas as n').innerJoin('areas as d', 'd.id', 'n.parent_id').select('n.slug').where('d.slug', '=', 'ribera-sud').orderBy('n.id').executeTakeFirstOrThrow()
+  const southNeighbourhood = await database()
+    .db.selectFrom('areas as n')
+    .innerJoin('areas as d', 'd.id', 'n.parent_id')
+    .select('n.slug')
+    .where('d.slug', '=', 'ribera-sud')
+    .orderBy('n.id')
+    .executeTakeFirstOrThrow()
   const old = new Date(Date.now() - 60 * DAY).toISOString()
   r.oldPothole = await file('pothole', 'sant-roc', { createdAt: old, title: 'Old pothole' })
   r.pothole = await file('pothole', northNeighbourhood, { title: '=HYPERLINK("http://evil.example","click")' })
@@ -214,7 +230,10 @@ describe('CSV export', () => {
       const rows = parseCsv(text.slice(1))
       const listed = (await councilReports(filter)).items.map((x) => String(x.id))
       expect(listed.length).toBeLessThan(50)
-      expect(rows.slice(1).map((row) => row[0]), sort).toEqual(listed)
+      expect(
+        rows.slice(1).map((row) => row[0]),
+        sort,
+      ).toEqual(listed)
     }
     const { filter } = await query(roads, { status: 'all' })
     const rows = parseCsv((await readAll(councilCsv(filter))).slice(1))
@@ -366,9 +385,10 @@ describe('response templates', () => {
 describe('counts per department and state (report_state_counts)', () => {
   const counted = async () =>
     Object.fromEntries(
-      (await database().db.selectFrom('report_state_counts').select(['department_id', 'state', 'n']).where('n', '!=', 0).orderBy('department_id').orderBy('state').execute()).map(
-        (c) => [`${c.department_id}:${c.state}`, c.n],
-      ),
+      (await database().db.selectFrom('report_state_counts').select(['department_id', 'state', 'n']).where('n', '!=', 0).orderBy('department_id').orderBy('state').execute()).map((c) => [
+        `${c.department_id}:${c.state}`,
+        c.n,
+      ]),
     )
   const grouped = async () =>
     Object.fromEntries(
@@ -435,7 +455,10 @@ describe('counts per department and state (report_state_counts)', () => {
     for (const viewer of [roads, lighting, admin]) {
       const { filter } = await query(viewer, { status: 'all' })
       const counts = await councilReports(filter)
-      let q = database().db.selectFrom('reports').select(['state', database().db.fn.countAll<number>().as('n')]).groupBy('state')
+      let q = database()
+        .db.selectFrom('reports')
+        .select(['state', database().db.fn.countAll<number>().as('n')])
+        .groupBy('state')
       if (filter.departmentIds) q = q.where('department_id', 'in', filter.departmentIds)
       const expected = Object.fromEntries((await q.execute()).map((row) => [row.state, Number(row.n)]))
       expect(Object.fromEntries(counts.counts.filter((c) => c.n > 0).map((c) => [c.state, c.n]))).toEqual(expected)
@@ -449,7 +472,10 @@ describe('counts per department and state (report_state_counts)', () => {
       for (const params of [{ priority: 'urgent' }, { priority: 'high', age: '30', assignee: 'none' }, { assignee: 'none' }, { age: 'older30' }] as Array<Record<string, string>>) {
         const { filter } = await query(viewer, { status: 'all', sort: 'priority', ...params })
         const page = await councilReports(filter)
-        let q = database().db.selectFrom('reports').select(['state', database().db.fn.countAll<number>().as('n')]).groupBy('state')
+        let q = database()
+          .db.selectFrom('reports')
+          .select(['state', database().db.fn.countAll<number>().as('n')])
+          .groupBy('state')
         if (filter.departmentIds) q = q.where('department_id', 'in', filter.departmentIds)
         if (params.priority) q = q.where('priority', '=', params.priority as 'urgent')
         if (params.assignee) q = q.where('assignee_id', 'is', null)

@@ -84,7 +84,15 @@ export async function councilScope(viewer: Viewer): Promise<{ all: boolean; depa
 export async function scopeCategories(departmentIds: number[] | null) {
   let q = database().db.selectFrom('report_categories as c').select(['c.id', 'c.code', 'c.name']).orderBy('c.position').orderBy('c.name')
   if (departmentIds) {
-    q = q.where((eb) => eb.exists(eb.selectFrom('category_routes as r').select('r.id').whereRef('r.category_id', '=', 'c.id').where('r.department_id', 'in', departmentIds.length ? departmentIds : [-1])))
+    q = q.where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('category_routes as r')
+          .select('r.id')
+          .whereRef('r.category_id', '=', 'c.id')
+          .where('r.department_id', 'in', departmentIds.length ? departmentIds : [-1]),
+      ),
+    )
   }
   const name = councilNames()
   return (await q.execute()).map((c) => ({ ...c, name: name(c.name) }))
@@ -289,15 +297,32 @@ type SortKey = { expr: Expression<unknown> | 'reports.created_at' | 'reports.id'
 function sortKeys(sort: Sort): SortKey[] {
   switch (sort) {
     case 'oldest':
-      return [{ expr: 'reports.created_at', dir: 'asc' }, { expr: 'reports.id', dir: 'asc' }]
+      return [
+        { expr: 'reports.created_at', dir: 'asc' },
+        { expr: 'reports.id', dir: 'asc' },
+      ]
     case 'priority':
-      return [{ expr: urgency, dir: 'desc' }, { expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+      return [
+        { expr: urgency, dir: 'desc' },
+        { expr: 'reports.created_at', dir: 'desc' },
+        { expr: 'reports.id', dir: 'desc' },
+      ]
     case 'supports':
-      return [{ expr: 'reports.supports', dir: 'desc' }, { expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+      return [
+        { expr: 'reports.supports', dir: 'desc' },
+        { expr: 'reports.created_at', dir: 'desc' },
+        { expr: 'reports.id', dir: 'desc' },
+      ]
     case 'updated':
-      return [{ expr: 'reports.updated_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+      return [
+        { expr: 'reports.updated_at', dir: 'desc' },
+        { expr: 'reports.id', dir: 'desc' },
+      ]
     default:
-      return [{ expr: 'reports.created_at', dir: 'desc' }, { expr: 'reports.id', dir: 'desc' }]
+      return [
+        { expr: 'reports.created_at', dir: 'desc' },
+        { expr: 'reports.id', dir: 'desc' },
+      ]
   }
 }
 
@@ -418,8 +443,7 @@ export interface StateCount {
 }
 
 /** Does the filter narrow the reports beyond departments (and the status, which counts ignore)? */
-const narrowed = (f: CouncilFilter) =>
-  f.categoryId !== null || f.area !== null || f.createdFrom !== null || f.createdBefore !== null || f.priority !== null || f.assignee !== null
+const narrowed = (f: CouncilFilter) => f.categoryId !== null || f.area !== null || f.createdFrom !== null || f.createdBefore !== null || f.priority !== null || f.assignee !== null
 
 /**
  * Counts per state of everything the filter matches apart from its status (so each state can be
@@ -466,7 +490,10 @@ export async function councilReports(f: CouncilFilter) {
 /** Open reports of the viewer's departments (the council hub's figure). */
 export async function openReportCount(viewer: Viewer): Promise<number> {
   const actor = actorFromUser(viewer)
-  let q = database().db.selectFrom('reports').select(sql<number>`count(*)`.as('n')).where('state_kind', '=', 'open')
+  let q = database()
+    .db.selectFrom('reports')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('state_kind', '=', 'open')
   if (actor.departments !== 'all') q = q.where('department_id', 'in', actor.departments.length ? actor.departments : [-1])
   return Number((await q.executeTakeFirstOrThrow()).n)
 }
@@ -597,14 +624,15 @@ export async function templatesFor(departmentIds: number[] | 'all'): Promise<Tem
     .select(['t.id', 't.title', 't.text', 't.department_id as departmentId', 'd.name as departmentName', 't.auto_state as autoState', 't.created_at as createdAt'])
   if (departmentIds !== 'all') q = q.where((eb) => eb.or([eb('t.department_id', 'is', null), eb('t.department_id', 'in', departmentIds.length ? departmentIds : [-1])]))
   const name = councilNames()
-  const rows = await q.orderBy(sql`t.department_id is not null`).orderBy('d.name').orderBy('t.title').execute()
+  const rows = await q
+    .orderBy(sql`t.department_id is not null`)
+    .orderBy('d.name')
+    .orderBy('t.title')
+    .execute()
   return rows.map((r) => ({ ...r, departmentName: r.departmentName === null ? null : name(r.departmentName) }))
 }
 
-export type TriagePage =
-  | { kind: 'notFound' }
-  | { kind: 'forbidden'; department: string }
-  | { kind: 'ok'; data: Awaited<ReturnType<typeof loadTriage>> }
+export type TriagePage = { kind: 'notFound' } | { kind: 'forbidden'; department: string } | { kind: 'ok'; data: Awaited<ReturnType<typeof loadTriage>> }
 
 /** Everything the triage page shows, or why it may not be shown to this viewer. */
 export async function triagePage(id: number, viewer: Viewer): Promise<TriagePage> {
@@ -862,7 +890,13 @@ export async function bulkChange(viewer: Viewer, reportIds: number[], change: { 
       else skip('badAssignee')
     }
   }
-  const result = allowed.length ? await bulkTriage(actorFromUser(viewer), allowed.map((r) => r.id), change) : { changed: 0, results: {} as Record<string, number> }
+  const result = allowed.length
+    ? await bulkTriage(
+        actorFromUser(viewer),
+        allowed.map((r) => r.id),
+        change,
+      )
+    : { changed: 0, results: {} as Record<string, number> }
   for (const [kind, n] of Object.entries(result.results)) {
     if (kind === 'ok') continue
     skip((['forbidden', 'notFound', 'badTransition', 'badAssignee', 'nothingToDo'] as string[]).includes(kind) ? (kind as BulkSkip) : 'other', n)
@@ -881,16 +915,9 @@ export interface TemplateInput {
   autoState: string | null
 }
 
-export type TemplateResult =
-  | { kind: 'ok'; id: number }
-  | { kind: 'notFound' }
-  | { kind: 'forbidden' }
-  | { kind: 'unknownState' }
-  | { kind: 'badState' }
-  | { kind: 'autoTaken'; title: string }
+export type TemplateResult = { kind: 'ok'; id: number } | { kind: 'notFound' } | { kind: 'forbidden' } | { kind: 'unknownState' } | { kind: 'badState' } | { kind: 'autoTaken'; title: string }
 
-const mayManage = (actor: TriageActor, departmentId: number | null) =>
-  actor.departments === 'all' || (departmentId !== null && actor.departments.includes(departmentId))
+const mayManage = (actor: TriageActor, departmentId: number | null) => actor.departments === 'all' || (departmentId !== null && actor.departments.includes(departmentId))
 
 async function checkTemplate(actor: TriageActor, input: TemplateInput): Promise<TemplateResult | null> {
   if (!mayManage(actor, input.departmentId)) return { kind: 'forbidden' }
@@ -941,11 +968,7 @@ export async function updateTemplate(actor: TriageActor, id: number, input: Temp
     if (!mayManage(actor, before.department_id)) return { kind: 'forbidden' as const }
     const taken = await autoConflict(trx, input, id)
     if (taken) return { kind: 'autoTaken' as const, title: taken.title }
-    await trx
-      .updateTable('response_templates')
-      .set({ department_id: input.departmentId, title: input.title, text: input.text, auto_state: input.autoState })
-      .where('id', '=', id)
-      .execute()
+    await trx.updateTable('response_templates').set({ department_id: input.departmentId, title: input.title, text: input.text, auto_state: input.autoState }).where('id', '=', id).execute()
     await recordAudit(trx, {
       actorId: actor.userId,
       action: 'template.update',

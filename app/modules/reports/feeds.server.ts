@@ -56,10 +56,18 @@ export async function reportFeedItems(filter: ReportFeedFilter, limit = FEED_SIZ
   if (near) {
     const dLat = near.radiusM / 111_320
     const dLng = near.radiusM / (111_320 * Math.max(Math.cos((near.lat * Math.PI) / 180), 0.01))
-    q = q.where('r.lat', '>=', near.lat - dLat).where('r.lat', '<=', near.lat + dLat).where('r.lng', '>=', near.lng - dLng).where('r.lng', '<=', near.lng + dLng)
+    q = q
+      .where('r.lat', '>=', near.lat - dLat)
+      .where('r.lat', '<=', near.lat + dLat)
+      .where('r.lng', '>=', near.lng - dLng)
+      .where('r.lng', '<=', near.lng + dLng)
   }
   // The bounding box's corners lie beyond the radius: read a little more, then keep the circle.
-  const rows = await q.orderBy('r.created_at', 'desc').orderBy('r.id', 'desc').limit(near ? limit * 2 : limit).execute()
+  const rows = await q
+    .orderBy('r.created_at', 'desc')
+    .orderBy('r.id', 'desc')
+    .limit(near ? limit * 2 : limit)
+    .execute()
   return (near ? rows.filter((r) => metresBetween(near.lat, near.lng, r.lat, r.lng) <= near.radiusM) : rows).slice(0, limit)
 }
 
@@ -81,11 +89,7 @@ function parseNear(params: URLSearchParams): { ok: true; lat: number; lng: numbe
   return { ok: true, lat, lng, radiusM: radius }
 }
 
-export type FeedRequest =
-  | { kind: 'all'; format: FeedFormat }
-  | { kind: 'near'; format: FeedFormat }
-  | { kind: 'area'; file: string | undefined }
-  | { kind: 'category'; file: string | undefined }
+export type FeedRequest = { kind: 'all'; format: FeedFormat } | { kind: 'near'; format: FeedFormat } | { kind: 'area'; file: string | undefined } | { kind: 'category'; file: string | undefined }
 
 /**
  * The whole answer for a report feed route: 400 (plain text) for bad parameters, 404 for an

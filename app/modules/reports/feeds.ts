@@ -5,11 +5,7 @@
 
 import { feedLinkDescriptors, type FeedFormat, type FeedLinkDescriptor } from '../../lib/feed'
 
-export type ReportFeedScope =
-  | { kind: 'all' }
-  | { kind: 'area'; slug: string }
-  | { kind: 'category'; code: string }
-  | { kind: 'near'; lat: number; lng: number; radiusM: number }
+export type ReportFeedScope = { kind: 'all' } | { kind: 'area'; slug: string } | { kind: 'category'; code: string } | { kind: 'near'; lat: number; lng: number; radiusM: number }
 
 /** The path of a report feed, e.g. /feeds/reports/area/sant-roc.rss. */
 export function reportFeedPath(scope: ReportFeedScope, format: FeedFormat = 'rss'): string {

@@ -12,19 +12,7 @@ import { createSession, sessionSetCookie } from '../accounts/sessions.server'
 import { makeUser, seededDatabase } from '../../../tests/support/fixtures'
 import { startPlaza, type RunningPlaza } from '../../../tests/support/server'
 import { loader } from '../../routes/reports.photos.$id.$size'
-import {
-  MAX_PHOTOS,
-  PHOTO_FIELD,
-  attachPhotos,
-  deleteAbandonedPhotos,
-  pendingPhotos,
-  photoErrorKey,
-  photoErrorMessage,
-  photoVariant,
-  photosOf,
-  readReportForm,
-  storePhoto,
-} from './photos.server'
+import { MAX_PHOTOS, PHOTO_FIELD, attachPhotos, deleteAbandonedPhotos, pendingPhotos, photoErrorKey, photoErrorMessage, photoVariant, photosOf, readReportForm, storePhoto } from './photos.server'
 
 beforeAll(async () => {
   await seededDatabase()
@@ -70,16 +58,10 @@ function pngBomb(): Buffer {
   ihdr.writeUInt32BE(100_000, 0)
   ihdr.writeUInt32BE(100_000, 4)
   ihdr.set([8, 2, 0, 0, 0], 8) // 8-bit RGB
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(Buffer.alloc(64))),
-    chunk('IEND', Buffer.alloc(0)),
-  ])
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', zlib.deflateSync(Buffer.alloc(64))), chunk('IEND', Buffer.alloc(0))])
 }
 
-const variantsOf = (photoId: number) =>
-  database().db.selectFrom('report_photo_variants').selectAll().where('photo_id', '=', photoId).orderBy('size').execute()
+const variantsOf = (photoId: number) => database().db.selectFrom('report_photo_variants').selectAll().where('photo_id', '=', photoId).orderBy('size').execute()
 
 async function stored(buffer: Buffer) {
   const result = await storePhoto(buffer)
@@ -254,9 +236,7 @@ describe('readReportForm', () => {
     expect(photoErrorMessage(translator('en'), refused, 2)).toBe('Photo 2 (x.jpg): This file is not an image. Please choose a photo (JPEG, PNG or WebP).')
     expect(photoErrorMessage(translator('es'), refused, 2)).toBe('Foto 2 (x.jpg): Este archivo no es una imagen. Elige una foto (JPEG, PNG o WebP).')
     expect(photoErrorMessage(translator('fr'), { kind: 'tooLarge' })).toBe('Cette photo est trop lourde : chaque photo peut faire au plus 10 Mo.')
-    expect(photoErrorMessage(translator('en'), { kind: 'unsupported', format: 'gif' })).toBe(
-      'GIF files cannot be used here. Please choose a JPEG, PNG or WebP photo.',
-    )
+    expect(photoErrorMessage(translator('en'), { kind: 'unsupported', format: 'gif' })).toBe('GIF files cannot be used here. Please choose a JPEG, PNG or WebP photo.')
   })
 
   it('skips the empty part a browser sends for a file input with nothing chosen', async () => {
@@ -291,8 +271,7 @@ describe('readReportForm', () => {
     const total = 8 * 1024 * 1024
     const chunk = new Uint8Array(64 * 1024).fill(0xab)
     const head = new TextEncoder().encode(
-      '--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\nPothole\r\n' +
-        '--XyZ\r\nContent-Disposition: form-data; name="photo"; filename="huge.jpg"\r\nContent-Type: image/jpeg\r\n\r\n',
+      '--XyZ\r\nContent-Disposition: form-data; name="title"\r\n\r\nPothole\r\n' + '--XyZ\r\nContent-Disposition: form-data; name="photo"; filename="huge.jpg"\r\nContent-Type: image/jpeg\r\n\r\n',
     )
     const tail = new TextEncoder().encode('\r\n--XyZ--\r\n')
     let pulled = 0
@@ -407,9 +386,19 @@ describe('pending, attached and hidden photos', () => {
   it(`never attaches more than ${MAX_PHOTOS} photos to a report`, async () => {
     const reportId = await makeReport()
     const first = await Promise.all([solid('png'), solid('png')].map(async (p) => stored(await p)))
-    expect(await attach(reportId, first.map((p) => p.ref))).toBe(2)
+    expect(
+      await attach(
+        reportId,
+        first.map((p) => p.ref),
+      ),
+    ).toBe(2)
     const more = await Promise.all([solid('png'), solid('png')].map(async (p) => stored(await p)))
-    expect(await attach(reportId, more.map((p) => p.ref))).toBe(1)
+    expect(
+      await attach(
+        reportId,
+        more.map((p) => p.ref),
+      ),
+    ).toBe(1)
     const positions = await database().db.selectFrom('report_photos').select(['id', 'position']).where('report_id', '=', reportId).orderBy('position').execute()
     expect(positions).toEqual([
       { id: first[0]!.id, position: 0 },
@@ -435,7 +424,10 @@ describe('pending, attached and hidden photos', () => {
       [hidden.id, true],
     ])
 
-    for (const [state, kind] of [['unconfirmed', 'unconfirmed'], ['hidden', 'hidden']] as const) {
+    for (const [state, kind] of [
+      ['unconfirmed', 'unconfirmed'],
+      ['hidden', 'hidden'],
+    ] as const) {
       const other = await stored(await solid('png'))
       const otherReport = await makeReport(state, kind)
       await attach(otherReport, [other.ref])

@@ -100,7 +100,11 @@ export async function pendingPhotos(refs: readonly string[]): Promise<PendingPho
   const rows = await database()
     .db.selectFrom('report_photos')
     .select(['id', 'upload_key', 'width', 'height'])
-    .where('id', 'in', parsed.map((r) => r.id))
+    .where(
+      'id',
+      'in',
+      parsed.map((r) => r.id),
+    )
     .where('report_id', 'is', null)
     .execute()
   return validRefs(parsed, rows)
@@ -119,7 +123,11 @@ export async function attachPhotos(trx: Transaction<Database>, reportId: number,
   const rows = await trx
     .selectFrom('report_photos')
     .select(['id', 'upload_key'])
-    .where('id', 'in', parsed.map((r) => r.id))
+    .where(
+      'id',
+      'in',
+      parsed.map((r) => r.id),
+    )
     .where('report_id', 'is', null)
     .execute()
   const valid = validRefs(parsed, rows)
@@ -164,10 +172,7 @@ export interface ReportPhoto {
 
 /** A report's photos in order; hidden ones only when asked (staff and moderators). */
 export async function photosOf(reportId: number, options: { includeHidden?: boolean } = {}): Promise<ReportPhoto[]> {
-  let query = database()
-    .db.selectFrom('report_photos')
-    .select(['id', 'width', 'height', 'hidden'])
-    .where('report_id', '=', reportId)
+  let query = database().db.selectFrom('report_photos').select(['id', 'width', 'height', 'hidden']).where('report_id', '=', reportId)
   if (!options.includeHidden) query = query.where('hidden', '=', 0)
   const rows = await query.orderBy('position').orderBy('id').execute()
   return rows.map((r) => ({
@@ -197,11 +202,7 @@ export interface PhotoVariant {
  * One size of a photo, or null when this viewer may not see it: a pending photo needs its key;
  * an attached one needs to be visible on a public report, unless the viewer is staff.
  */
-export async function photoVariant(
-  id: number,
-  size: string,
-  options: { key?: string | null; staff?: boolean } = {},
-): Promise<PhotoVariant | null> {
+export async function photoVariant(id: number, size: string, options: { key?: string | null; staff?: boolean } = {}): Promise<PhotoVariant | null> {
   if (!Number.isSafeInteger(id) || id <= 0 || !isPhotoSize(size)) return null
   const row = await database()
     .db.selectFrom('report_photos as p')
@@ -298,4 +299,3 @@ export function photoErrorMessage(t: Translate, result: PhotoFailure & { name?: 
   if (position === undefined) return message
   return result.name ? t('photos:numberedNamed', { n: position, name: result.name, message }) : t('photos:numbered', { n: position, message })
 }
-

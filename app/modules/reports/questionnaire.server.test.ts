@@ -145,7 +145,7 @@ describe('answering', () => {
     const answers = await Promise.all([answerQuestionnaire(token, { fixed: true }), answerQuestionnaire(token, { fixed: false, comment: 'changed my mind' })])
     expect(answers.map((a) => a.kind).sort()).toEqual(['already', 'ok'])
     expect(await answerQuestionnaire(token, { fixed: false })).toEqual({ kind: 'already', reportId: id })
-    expect((await questionnairesOf(id))).toHaveLength(1)
+    expect(await questionnairesOf(id)).toHaveLength(1)
     expect((await questionnaireByToken(token))?.answeredAt).not.toBeNull()
   })
 

@@ -82,10 +82,7 @@ export async function sendDueQuestionnaires(now = new Date(), limit = 100): Prom
       locale,
       subject: t('alerts:questionnaire.mail.subject', { title: r.title }),
       greeting: t('alerts:questionnaire.mail.greeting', { name }),
-      paragraphs: [
-        t('alerts:questionnaire.mail.body', { title: r.title, department: namesIn(locale)(r.department), date: formatDate(r.confirmedAt, locale) }),
-        t('alerts:questionnaire.mail.why'),
-      ],
+      paragraphs: [t('alerts:questionnaire.mail.body', { title: r.title, department: namesIn(locale)(r.department), date: formatDate(r.confirmedAt, locale) }), t('alerts:questionnaire.mail.why')],
       action: { label: t('alerts:questionnaire.mail.action'), url: link(questionnairePath(token)) },
     })
     return { id: r.id, dueAt: r.dueAt!, ask: { to, tokenHash: hashToken(token), mail } }
@@ -95,13 +92,7 @@ export async function sendDueQuestionnaires(now = new Date(), limit = 100): Prom
     const at = new Date().toISOString()
     const run: QuestionnaireRun = { seen: due.length, sent: 0, skipped: 0 }
     for (const p of prepared) {
-      const claimed = await trx
-        .updateTable('reports')
-        .set({ questionnaire_due_at: null })
-        .where('id', '=', p.id)
-        .where('questionnaire_due_at', '=', p.dueAt)
-        .returning('state_kind')
-        .executeTakeFirst()
+      const claimed = await trx.updateTable('reports').set({ questionnaire_due_at: null }).where('id', '=', p.id).where('questionnaire_due_at', '=', p.dueAt).returning('state_kind').executeTakeFirst()
       // Another run claimed it first.
       if (!claimed) continue
       // The state is read again here: the report may have been closed since the read above.
@@ -153,10 +144,7 @@ export const answerSchema = z.object({
   comment: z.string().trim().max(COMMENT_MAX, 'alerts:questionnaire.errors.comment').optional().default(''),
 })
 
-export type AnswerResult =
-  | { kind: 'ok'; reportId: number; changed: 'fixed' | 'open' | null }
-  | { kind: 'already'; reportId: number }
-  | { kind: 'invalid' }
+export type AnswerResult = { kind: 'ok'; reportId: number; changed: 'fixed' | 'open' | null } | { kind: 'already'; reportId: number } | { kind: 'invalid' }
 
 /**
  * Records the answer, once (the conditional update decides between two clicks), then moves the

@@ -216,7 +216,10 @@ describe('triage', () => {
 
   it('applies a response template automatically on a status change when staff write nothing', async () => {
     await database().write((trx) =>
-      trx.insertInto('response_templates').values({ department_id: roads, title: 'Scheduled', text: 'We will repair it within two weeks.', auto_state: 'action_scheduled', created_at: new Date().toISOString() }).execute(),
+      trx
+        .insertInto('response_templates')
+        .values({ department_id: roads, title: 'Scheduled', text: 'We will repair it within two weeks.', auto_state: 'action_scheduled', created_at: new Date().toISOString() })
+        .execute(),
     )
     const { id } = await fileAsUser()
     await triageReport(actorFromUser(staff.roads!), id, { state: 'action_scheduled' })
@@ -264,7 +267,7 @@ describe('public lists', () => {
     expect(inArea.items.map((r) => r.id)).toEqual([shown.id])
     expect(inArea.total).toBe(1)
     // A district's list includes its neighbourhoods' reports.
-    const district = (await database().db.selectFrom('areas').select(['id', 'level', 'parent_id']).where('id', '=', area.id).executeTakeFirstOrThrow())
+    const district = await database().db.selectFrom('areas').select(['id', 'level', 'parent_id']).where('id', '=', area.id).executeTakeFirstOrThrow()
     const parentId = district.level === 'district' ? district.id : district.parent_id!
     expect((await listPublicReports({ areaId: parentId, categoryCode: 'fallen-tree' })).items.map((r) => r.id)).toContain(shown.id)
     expect((await listPublicReports({ categoryCode: 'fallen-tree', kind: 'fixed' })).items.map((r) => r.id)).not.toContain(shown.id)

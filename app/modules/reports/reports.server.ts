@@ -101,10 +101,7 @@ export interface NewReport {
   createdAt?: string
 }
 
-export type FileResult =
-  | { kind: 'filed'; id: number; confirmed: boolean; open311Token: string | null }
-  | { kind: 'outsideCity' }
-  | { kind: 'notServedHere' }
+export type FileResult = { kind: 'filed'; id: number; confirmed: boolean; open311Token: string | null } | { kind: 'outsideCity' } | { kind: 'notServedHere' }
 
 const mostSpecific = (areas: AreaHit[]) => ({
   areaId: areas.find((a) => a.level === 'neighbourhood')?.id ?? areas.find((a) => a.level === 'district')?.id ?? null,
@@ -196,9 +193,7 @@ export async function confirmReport(token: string): Promise<ConfirmResult> {
     const report = await trx.selectFrom('reports').select(['id', 'department_id', 'state', 'state_kind', 'reporter_email']).where('confirm_token_hash', '=', tokenHash).executeTakeFirst()
     if (!report || report.state_kind !== 'unconfirmed') return { kind: 'invalid' as const }
     const at = now()
-    const account = report.reporter_email
-      ? await trx.selectFrom('users').select('id').where('email', '=', report.reporter_email).where('deleted_at', 'is', null).executeTakeFirst()
-      : undefined
+    const account = report.reporter_email ? await trx.selectFrom('users').select('id').where('email', '=', report.reporter_email).where('deleted_at', 'is', null).executeTakeFirst() : undefined
     await trx
       .updateTable('reports')
       .set({
@@ -286,7 +281,11 @@ export async function listPublicReports(filter: PublicReportFilter, locale: stri
   const page = Math.max(filter.page ?? 1, 1)
   let areaIds: number[] | null = null
   if (filter.areaId !== undefined) {
-    const rows = await database().db.selectFrom('areas').select('id').where((eb) => eb.or([eb('id', '=', filter.areaId!), eb('parent_id', '=', filter.areaId!)])).execute()
+    const rows = await database()
+      .db.selectFrom('areas')
+      .select('id')
+      .where((eb) => eb.or([eb('id', '=', filter.areaId!), eb('parent_id', '=', filter.areaId!)]))
+      .execute()
     const all = await database().db.selectFrom('areas').select(['id', 'level']).where('id', '=', filter.areaId).executeTakeFirst()
     // The whole city: no area condition at all.
     areaIds = all?.level === 'city' ? null : rows.map((r) => r.id)
@@ -297,8 +296,16 @@ export async function listPublicReports(filter: PublicReportFilter, locale: stri
   if (filter.categoryCode) base = base.where('c.code', '=', filter.categoryCode)
   if (filter.maxAgeDays) base = base.where('reports.created_at', '>=', new Date(Date.now() - filter.maxAgeDays * 86_400_000).toISOString())
   const [items, total] = await Promise.all([
-    base.orderBy('reports.created_at', 'desc').orderBy('reports.id', 'desc').limit(pageSize).offset((page - 1) * pageSize).execute(),
-    base.clearSelect().select(sql<number>`count(*)`.as('n')).executeTakeFirstOrThrow(),
+    base
+      .orderBy('reports.created_at', 'desc')
+      .orderBy('reports.id', 'desc')
+      .limit(pageSize)
+      .offset((page - 1) * pageSize)
+      .execute(),
+    base
+      .clearSelect()
+      .select(sql<number>`count(*)`.as('n'))
+      .executeTakeFirstOrThrow(),
   ])
   return { items: items.map((r) => localizeSummary(r, locale)), total: total.n }
 }
@@ -335,8 +342,7 @@ export interface Viewer {
 }
 
 const isAdmin = (v: Viewer | null) => Boolean(v?.roles.some((r) => r.role === 'admin'))
-export const mayTriage = (v: Viewer | null, departmentId: number) =>
-  isAdmin(v) || Boolean(v?.roles.some((r) => r.role === 'staff' && r.departmentId === departmentId))
+export const mayTriage = (v: Viewer | null, departmentId: number) => isAdmin(v) || Boolean(v?.roles.some((r) => r.role === 'staff' && r.departmentId === departmentId))
 
 /** One report as its page shows it; null when it does not exist or the viewer may not see it. */
 export async function reportForViewer(id: number, viewer: Viewer | null, locale: string = cityDefaultLocale()) {
@@ -368,9 +374,7 @@ export async function reportForViewer(id: number, viewer: Viewer | null, locale:
   const isReporter = viewer !== null && row.reporter_id === viewer.id
   const staff = mayTriage(viewer, row.department_id)
   if (!isPublic(row.state_kind) && !isReporter && !staff) return null
-  const supported = viewer
-    ? Boolean(await database().db.selectFrom('report_supports').select('user_id').where('report_id', '=', id).where('user_id', '=', viewer.id).executeTakeFirst())
-    : false
+  const supported = viewer ? Boolean(await database().db.selectFrom('report_supports').select('user_id').where('report_id', '=', id).where('user_id', '=', viewer.id).executeTakeFirst()) : false
   const shownName = row.anonymous ? null : row.reporter_id ? (row.reporterDeletedAt ? null : row.reporterAccountName) : row.reporter_name
   return {
     id: row.id,
@@ -481,7 +485,11 @@ export async function supportReport(userId: number, reportId: number): Promise<S
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst()
     if (!inserted.numInsertedOrUpdatedRows) return { kind: 'already' as const }
-    await trx.updateTable('reports').set({ supports: sql`supports + 1` }).where('id', '=', reportId).execute()
+    await trx
+      .updateTable('reports')
+      .set({ supports: sql`supports + 1` })
+      .where('id', '=', reportId)
+      .execute()
     return { kind: 'ok' as const, supports: report.supports + 1 }
   })
 }
@@ -490,7 +498,18 @@ export async function supportReport(userId: number, reportId: number): Promise<S
 
 async function addUpdate(
   trx: Transaction<Database>,
-  u: { reportId: number; authorId: number | null; kind: ReportUpdateKind; public: boolean; text?: string; fromState?: string | null; toState?: string | null; details?: unknown; source?: string; at?: string },
+  u: {
+    reportId: number
+    authorId: number | null
+    kind: ReportUpdateKind
+    public: boolean
+    text?: string
+    fromState?: string | null
+    toState?: string | null
+    details?: unknown
+    source?: string
+    at?: string
+  },
 ) {
   const row = await trx
     .insertInto('report_updates')
@@ -575,7 +594,12 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
   const states = await reportStates()
   if (changes.state !== undefined && !states.has(changes.state)) return { kind: 'unknownState' }
   // Routing needs area lookups (reads): done before the write, checked again inside it.
-  const current = await database().db.selectFrom('reports').innerJoin('report_categories as c', 'c.id', 'reports.category_id').select(['reports.lat', 'reports.lng', 'c.code', 'reports.department_id']).where('reports.id', '=', reportId).executeTakeFirst()
+  const current = await database()
+    .db.selectFrom('reports')
+    .innerJoin('report_categories as c', 'c.id', 'reports.category_id')
+    .select(['reports.lat', 'reports.lng', 'c.code', 'reports.department_id'])
+    .where('reports.id', '=', reportId)
+    .executeTakeFirst()
   if (!current) return { kind: 'notFound' }
   if (!actorMay(actor, current.department_id)) return { kind: 'forbidden' }
   const point = changes.location ?? { lat: current.lat, lng: current.lng }
@@ -747,14 +771,26 @@ async function applyTriage(
     if (changed.length === 0) throw new TriageRefusal('nothingToDo')
     if (publicResponse && !r.first_response_at) set.first_response_at = at
     set.updated_at = at
-    await trx.updateTable('reports').set(set as never).where('id', '=', reportId).execute()
+    await trx
+      .updateTable('reports')
+      .set(set as never)
+      .where('id', '=', reportId)
+      .execute()
     await moveStateCount(
       trx,
       { departmentId: r.department_id, state: r.state },
       { departmentId: (set.department_id as number | undefined) ?? r.department_id, state: (set.state as string | undefined) ?? r.state },
     )
     if (changed.some((c) => c !== 'note')) {
-      await recordAudit(trx, { actorId: actor.userId, action: `report.${actor.source === 'open311' ? 'open311-update' : 'triage'}`, targetKind: 'report', targetId: reportId, before, after, reason: note || null })
+      await recordAudit(trx, {
+        actorId: actor.userId,
+        action: `report.${actor.source === 'open311' ? 'open311-update' : 'triage'}`,
+        targetKind: 'report',
+        targetId: reportId,
+        before,
+        after,
+        reason: note || null,
+      })
     } else {
       await recordAudit(trx, { actorId: actor.userId, action: 'report.note', targetKind: 'report', targetId: reportId, reason: null })
     }
@@ -780,12 +816,7 @@ export type ReporterChangeResult = { kind: 'ok' } | { kind: 'notFound' } | { kin
  * The reporter marks their report fixed, or reopens it (a fixed or closed one), on its page
  * (`userId`) or through the questionnaire's link (`questionnaire`).
  */
-export async function reporterChange(
-  reportId: number,
-  who: { userId: number } | { questionnaire: true },
-  to: 'fixed' | 'open',
-  text = '',
-): Promise<ReporterChangeResult> {
+export async function reporterChange(reportId: number, who: { userId: number } | { questionnaire: true }, to: 'fixed' | 'open', text = ''): Promise<ReporterChangeResult> {
   return database().write(async (trx) => {
     const r = await trx.selectFrom('reports').selectAll().where('id', '=', reportId).executeTakeFirst()
     if (!r) return { kind: 'notFound' as const }
@@ -939,6 +970,12 @@ export function addDays(iso: string, days: number) {
 /** Categories for filters and forms (active ones, in order). */
 export async function reportCategories(locale: string = cityDefaultLocale()) {
   const name = namesIn(locale)
-  const rows = await database().db.selectFrom('report_categories').select(['id', 'code', 'name', 'group_name as group', 'description', 'colour']).where('active', '=', 1).orderBy('position').orderBy('name').execute()
+  const rows = await database()
+    .db.selectFrom('report_categories')
+    .select(['id', 'code', 'name', 'group_name as group', 'description', 'colour'])
+    .where('active', '=', 1)
+    .orderBy('position')
+    .orderBy('name')
+    .execute()
   return rows.map((r) => ({ ...r, name: name(r.name), group: r.group === null ? null : name(r.group) || null, description: name(r.description) }))
 }

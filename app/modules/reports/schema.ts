@@ -41,7 +41,12 @@ export const guestSchema = z.object({
 })
 
 export const reportFilterSchema = z.object({
-  area: z.string().trim().regex(/^[a-z0-9-]{1,100}$/).optional().catch(undefined),
+  area: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9-]{1,100}$/)
+    .optional()
+    .catch(undefined),
   category: z.string().trim().regex(CATEGORY_CODE).optional().catch(undefined),
   status: z.enum(['open', 'fixed', 'closed']).optional().catch(undefined),
   age: z.enum(['7', '30', '90', '365']).optional().catch(undefined),

@@ -16,7 +16,13 @@ describe('ensureReportStates', () => {
     const rows = await db.db.selectFrom('report_states').selectAll().orderBy('position').execute()
     expect(rows.map((r) => [r.code, r.kind])).toEqual(defaultStates.map((s) => [s.code, s.kind]))
     // An administrator's name survives; a state removed by hand comes back.
-    await db.write((trx) => trx.updateTable('report_states').set({ label: JSON.stringify({ en: 'Being looked at' }) }).where('code', '=', 'investigating').execute())
+    await db.write((trx) =>
+      trx
+        .updateTable('report_states')
+        .set({ label: JSON.stringify({ en: 'Being looked at' }) })
+        .where('code', '=', 'investigating')
+        .execute(),
+    )
     await db.write((trx) => trx.deleteFrom('report_states').where('code', '=', 'hidden').execute())
     expect(await ensureReportStates(db)).toBe(1)
     expect(await ensureReportStates(db)).toBe(0)

@@ -22,7 +22,10 @@ export async function ensureReportStates(database: PlazaDatabase): Promise<numbe
         .onConflict((oc) => oc.column('code').doNothing())
         .execute()
     }
-    const after = await trx.selectFrom('report_states').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    const after = await trx
+      .selectFrom('report_states')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow()
     return Number(after.n) - existing.size
   })
 }

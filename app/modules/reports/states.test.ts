@@ -4,7 +4,20 @@ import { canTransition, defaultStates, isPublic, open311Status } from './states'
 describe('report states', () => {
   it('has FixMyStreet’s set, each with a kind', () => {
     expect(defaultStates.map((s) => s.code)).toEqual(
-      expect.arrayContaining(['unconfirmed', 'confirmed', 'investigating', 'action_scheduled', 'in_progress', 'fixed', 'closed', 'duplicate', 'not_responsible', 'unable_to_fix', 'internal_referral', 'hidden']),
+      expect.arrayContaining([
+        'unconfirmed',
+        'confirmed',
+        'investigating',
+        'action_scheduled',
+        'in_progress',
+        'fixed',
+        'closed',
+        'duplicate',
+        'not_responsible',
+        'unable_to_fix',
+        'internal_referral',
+        'hidden',
+      ]),
     )
   })
 

@@ -27,7 +27,10 @@ export const servicesSectionSchema = z.object({
       name: localized,
       description: localized,
       group: localized,
-      colour: z.string().regex(/^#[0-9a-f]{6}$/i).nullable(),
+      colour: z
+        .string()
+        .regex(/^#[0-9a-f]{6}$/i)
+        .nullable(),
       keywords: z.string().max(2000),
       position: z.number().int(),
       active: z.boolean(),
@@ -92,7 +95,15 @@ export async function exportServicesSection(): Promise<ServicesSection> {
       active: c.active === 1,
       questions: questions
         .filter((q) => q.category_id === c.id)
-        .map((q) => ({ code: q.code, datatype: q.datatype, required: q.required === 1, description: parseLocalized(q.description), hint: parseLocalized(q.hint), options: parseOptions(q.options), position: q.position })),
+        .map((q) => ({
+          code: q.code,
+          datatype: q.datatype,
+          required: q.required === 1,
+          description: parseLocalized(q.description),
+          hint: parseLocalized(q.hint),
+          options: parseOptions(q.options),
+          position: q.position,
+        })),
     })),
     routes: routes.map((r) => ({ category: r.category, department: r.department, area: r.area ?? null })),
     states: states.map((s) => ({ code: s.code, label: s.label ? parseLocalized(s.label) : null })),
@@ -156,7 +167,11 @@ export async function applyServicesSection(trx: Transaction<Database>, adminId: 
   const at = new Date().toISOString()
   for (const d of section.departments) {
     const values = { name: serializeLocalized(d.name as Localized), email: d.email, phone: d.phone }
-    await trx.insertInto('departments').values({ slug: d.slug, ...values, created_at: at }).onConflict((oc) => oc.column('slug').doUpdateSet(values)).execute()
+    await trx
+      .insertInto('departments')
+      .values({ slug: d.slug, ...values, created_at: at })
+      .onConflict((oc) => oc.column('slug').doUpdateSet(values))
+      .execute()
   }
   for (const c of section.categories) {
     const values = {
@@ -168,7 +183,12 @@ export async function applyServicesSection(trx: Transaction<Database>, adminId: 
       position: c.position,
       active: c.active ? 1 : 0,
     }
-    const row = await trx.insertInto('report_categories').values({ code: c.code, ...values }).onConflict((oc) => oc.column('code').doUpdateSet(values)).returning('id').executeTakeFirstOrThrow()
+    const row = await trx
+      .insertInto('report_categories')
+      .values({ code: c.code, ...values })
+      .onConflict((oc) => oc.column('code').doUpdateSet(values))
+      .returning('id')
+      .executeTakeFirstOrThrow()
     // A category's questions are its Open311 service definition: replaced whole.
     await trx.deleteFrom('category_questions').where('category_id', '=', row.id).execute()
     for (const q of c.questions) {
@@ -197,8 +217,17 @@ export async function applyServicesSection(trx: Transaction<Database>, adminId: 
     let existing = trx.selectFrom('category_routes').select('id').where('category_id', '=', category)
     existing = area === null ? existing.where('area_id', 'is', null) : existing.where('area_id', '=', area)
     const found = await existing.executeTakeFirst()
-    if (found) await trx.updateTable('category_routes').set({ department_id: departmentId.get(r.department)! }).where('id', '=', found.id).execute()
-    else await trx.insertInto('category_routes').values({ category_id: category, department_id: departmentId.get(r.department)!, area_id: area }).execute()
+    if (found)
+      await trx
+        .updateTable('category_routes')
+        .set({ department_id: departmentId.get(r.department)! })
+        .where('id', '=', found.id)
+        .execute()
+    else
+      await trx
+        .insertInto('category_routes')
+        .values({ category_id: category, department_id: departmentId.get(r.department)!, area_id: area })
+        .execute()
   }
   for (const s of section.states) {
     await renameReportState(trx, s.code, s.label ? serializeLocalized(s.label as Localized) : null)
@@ -210,7 +239,11 @@ export async function applyServicesSection(trx: Transaction<Database>, adminId: 
     for (const p of items) {
       const values = { name: serializeLocalized(p.name as Localized), position: p.position, active: p.active ? 1 : 0 }
       // writes: proposal_categories, petition_categories
-      await trx.insertInto(table).values({ code: p.code, ...values }).onConflict((oc) => oc.column('code').doUpdateSet(values)).execute()
+      await trx
+        .insertInto(table)
+        .values({ code: p.code, ...values })
+        .onConflict((oc) => oc.column('code').doUpdateSet(values))
+        .execute()
     }
   }
   await recordAudit(trx, {

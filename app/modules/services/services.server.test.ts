@@ -85,8 +85,18 @@ describe('categories, questions and routing', () => {
     })
     expect(q.ok).toBe(true)
     const category = (await getCategory(made.id))!
-    expect(category.questions[0]).toMatchObject({ code: 'surface', required: true, options: [{ key: 'wall', name: { en: 'Wall', es: 'Pared', fr: 'Mur' } }, { key: 'sign', name: { en: 'Sign', es: 'Señal', fr: 'Panneau' } }] })
-    expect(await saveQuestion(admin.id, made.id, { code: 'kind', datatype: 'multivaluelist', description_en: 'Which?', options: '' })).toMatchObject({ ok: false, errors: { options: ['services:errors.optionsRequired'] } })
+    expect(category.questions[0]).toMatchObject({
+      code: 'surface',
+      required: true,
+      options: [
+        { key: 'wall', name: { en: 'Wall', es: 'Pared', fr: 'Mur' } },
+        { key: 'sign', name: { en: 'Sign', es: 'Señal', fr: 'Panneau' } },
+      ],
+    })
+    expect(await saveQuestion(admin.id, made.id, { code: 'kind', datatype: 'multivaluelist', description_en: 'Which?', options: '' })).toMatchObject({
+      ok: false,
+      errors: { options: ['services:errors.optionsRequired'] },
+    })
 
     const departments = new Map((await listDepartments()).map((d) => [d.slug, d.id]))
     const matrix = await routingMatrix()
@@ -118,7 +128,13 @@ describe('categories, questions and routing', () => {
   })
 
   it('reads the options of a list question one per line and refuses broken lines', () => {
-    expect(parseOptions('a | A | Á\n\nb | B')).toEqual({ options: [{ key: 'a', name: { en: 'A', es: 'Á' } }, { key: 'b', name: { en: 'B' } }], problem: null })
+    expect(parseOptions('a | A | Á\n\nb | B')).toEqual({
+      options: [
+        { key: 'a', name: { en: 'A', es: 'Á' } },
+        { key: 'b', name: { en: 'B' } },
+      ],
+      problem: null,
+    })
     expect(parseOptions('a | A\na | again').problem).toBe('services:errors.optionKeyDuplicate')
     expect(parseOptions('a').problem).toBe('services:errors.optionNameMissing')
     expect(parseOptions('bad key | X').problem).toBe('services:errors.optionKeyInvalid')

@@ -9,15 +9,7 @@ import { recordAudit } from '../moderation/moderation.server'
 import { forgetRoutingRules } from '../reports/department-routing.server'
 import { forgetReportStates } from '../reports/reports.server'
 import { forgetDepartment, renameReportState } from '../reports/states.server'
-import {
-  categorySchema,
-  departmentSchema,
-  questionSchema,
-  routeSchema,
-  simpleCategorySchema,
-  stateLabelSchema,
-  type QuestionOption,
-} from './schema'
+import { categorySchema, departmentSchema, questionSchema, routeSchema, simpleCategorySchema, stateLabelSchema, type QuestionOption } from './schema'
 
 /**
  * A city's services (issue 16 part 3): departments, report categories with their questions (the
@@ -112,7 +104,11 @@ export async function saveDepartment(actorId: number, fields: Record<string, unk
     if (clash && clash.id !== id) return refused(409, 'slug', 'services:errors.slugTaken')
     const values = { slug: input.slug, name: serializeLocalized(input.name), email: input.email, phone: input.phone }
     if (id === undefined) {
-      const row = await trx.insertInto('departments').values({ ...values, created_at: now() }).returning('id').executeTakeFirstOrThrow()
+      const row = await trx
+        .insertInto('departments')
+        .values({ ...values, created_at: now() })
+        .returning('id')
+        .executeTakeFirstOrThrow()
       await audit(trx, actorId, 'department.create', 'department', row.id, null, values)
       changed()
       return { ok: true as const, id: row.id }
@@ -130,10 +126,34 @@ export async function saveDepartment(actorId: number, fields: Record<string, unk
 async function departmentUses(trx: Transaction<Database>, id: number) {
   const count = async (q: Promise<{ n: number | string | bigint } | undefined>) => Number((await q)?.n ?? 0)
   return {
-    routes: await count(trx.selectFrom('category_routes').select((eb) => eb.fn.countAll().as('n')).where('department_id', '=', id).executeTakeFirst() as never),
-    reports: await count(trx.selectFrom('reports').select((eb) => eb.fn.countAll().as('n')).where('department_id', '=', id).executeTakeFirst() as never),
-    staff: await count(trx.selectFrom('user_roles').select((eb) => eb.fn.countAll().as('n')).where('department_id', '=', id).executeTakeFirst() as never),
-    petitions: await count(trx.selectFrom('petitions').select((eb) => eb.fn.countAll().as('n')).where('target_department_id', '=', id).executeTakeFirst() as never),
+    routes: await count(
+      trx
+        .selectFrom('category_routes')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('department_id', '=', id)
+        .executeTakeFirst() as never,
+    ),
+    reports: await count(
+      trx
+        .selectFrom('reports')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('department_id', '=', id)
+        .executeTakeFirst() as never,
+    ),
+    staff: await count(
+      trx
+        .selectFrom('user_roles')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('department_id', '=', id)
+        .executeTakeFirst() as never,
+    ),
+    petitions: await count(
+      trx
+        .selectFrom('petitions')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('target_department_id', '=', id)
+        .executeTakeFirst() as never,
+    ),
   }
 }
 
@@ -330,7 +350,11 @@ export async function saveQuestion(actorId: number, categoryId: number, fields: 
       updated_at: now(),
     }
     if (questionId === undefined) {
-      const row = await trx.insertInto('category_questions').values({ ...values, category_id: categoryId }).returning('id').executeTakeFirstOrThrow()
+      const row = await trx
+        .insertInto('category_questions')
+        .values({ ...values, category_id: categoryId })
+        .returning('id')
+        .executeTakeFirstOrThrow()
       await audit(trx, actorId, 'category.question.create', 'report_category', categoryId, null, values)
       changed()
       return { ok: true as const, id: row.id }
@@ -554,8 +578,17 @@ export async function deleteSimpleCategory(actorId: number, kind: SimpleCategory
 /** Counts for the overview page. */
 export async function servicesOverview() {
   const db = database().db
-  const count = async (table: 'departments' | 'report_categories' | 'category_routes' | 'report_states' | 'response_templates' | 'proposal_categories' | 'petition_categories' | 'representative_levels') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0)
+  const count = async (
+    table: 'departments' | 'report_categories' | 'category_routes' | 'report_states' | 'response_templates' | 'proposal_categories' | 'petition_categories' | 'representative_levels',
+  ) =>
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst()
+      )?.n ?? 0,
+    )
   return {
     departments: await count('departments'),
     categories: await count('report_categories'),

@@ -44,11 +44,11 @@ function statementsFor(sqlite: SQLiteDatabase): CastStatements {
       open: sqlite.prepare(`update voting_processes set ballots = ballots + 1 where id = ? and state in ('open', 'scheduled') returning chain_head`),
       replace: sqlite.prepare(`update ballots set replaced_at = ? where process_id = ? and voter_id = ? and replaced_at is null returning choices, weight`),
       insert: sqlite.prepare(
-        `insert into ballots (process_id, voter_id, receipt, choices, weight, level, resides_inside, cast_at, prev_hash, hash, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)`
+        `insert into ballots (process_id, voter_id, receipt, choices, weight, level, resides_inside, cast_at, prev_hash, hash, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)`,
       ),
       head: sqlite.prepare(`update voting_processes set chain_head = ? where id = ?`),
       tally: sqlite.prepare(
-        `insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?) on conflict (process_id, key) do update set weight = weight + excluded.weight, ballots = ballots + excluded.ballots`
+        `insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?) on conflict (process_id, key) do update set weight = weight + excluded.weight, ballots = ballots + excluded.ballots`,
       ),
     } as CastStatements
     castStatements.set(sqlite, s)

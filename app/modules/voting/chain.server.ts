@@ -140,7 +140,7 @@ async function checkResults(
   active: ActiveBallots,
   recount: TallyMap,
   at: Date,
-  problems: string[]
+  problems: string[],
 ): Promise<{ result: MethodResult | null; summary: DelegationSummary }> {
   let result: MethodResult | null = null
   let summary: DelegationSummary = { enabled: process.delegation, source: 'none', delegators: 0, reached: 0, carriedWeight: 0, lost: 0, lostWeight: 0, delegates: 0 }

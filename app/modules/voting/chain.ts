@@ -60,7 +60,10 @@ export function ballotHash(previousHash: string, ballot: ChainValue): string {
   return hashLink(previousHash, ballot)
 }
 
-const hashLink = (previousHash: string, ballot: ChainValue) => createHash('sha256').update(`${previousHash}\n${canonicalJson(ballot)}`).digest('hex')
+const hashLink = (previousHash: string, ballot: ChainValue) =>
+  createHash('sha256')
+    .update(`${previousHash}\n${canonicalJson(ballot)}`)
+    .digest('hex')
 
 export interface ChainLink {
   previousHash: string

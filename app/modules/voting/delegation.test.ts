@@ -15,7 +15,12 @@ describe('resolveDelegations', () => {
     })
     expect(result.carried).toEqual(new Map([['C', 2500]]))
     expect(result.delegators).toEqual(new Map([['C', 2]]))
-    expect(result.castBy).toEqual(new Map([['A', 'C'], ['B', 'C']]))
+    expect(result.castBy).toEqual(
+      new Map([
+        ['A', 'C'],
+        ['B', 'C'],
+      ]),
+    )
   })
 
   it('lets a direct ballot override a delegation: B votes, B carries A, C only itself', () => {
@@ -25,7 +30,12 @@ describe('resolveDelegations', () => {
       directVoters: ['B', 'C'],
       weights: weights({ A: 1000, B: 500, C: 1000 }),
     })
-    expect(result.carried).toEqual(new Map([['B', 1500], ['C', 1000]]))
+    expect(result.carried).toEqual(
+      new Map([
+        ['B', 1500],
+        ['C', 1000],
+      ]),
+    )
     expect(result.castBy).toEqual(new Map([['A', 'B']]))
   })
 
@@ -37,7 +47,15 @@ describe('resolveDelegations', () => {
       weights: weights({ A: 1000, B: 1000, C: 1000, D: 1000, E: 1000, F: 1000, S: 1000 }),
     })
     expect(result.carried).toEqual(new Map([['C', 1000]]))
-    expect(result.castBy).toEqual(new Map([['A', null], ['B', null], ['D', null], ['E', null], ['S', null]]))
+    expect(result.castBy).toEqual(
+      new Map([
+        ['A', null],
+        ['B', null],
+        ['D', null],
+        ['E', null],
+        ['S', null],
+      ]),
+    )
   })
 
   it('breaks a cycle at a member who votes', () => {
@@ -48,7 +66,12 @@ describe('resolveDelegations', () => {
       weights: weights({ A: 250, B: 1000, C: 500 }),
     })
     expect(result.carried).toEqual(new Map([['B', 1750]]))
-    expect(result.castBy).toEqual(new Map([['A', 'B'], ['C', 'B']]))
+    expect(result.castBy).toEqual(
+      new Map([
+        ['A', 'B'],
+        ['C', 'B'],
+      ]),
+    )
   })
 
   it('follows the most specific applicable delegation: category, then the smallest area, then all', () => {
@@ -58,8 +81,7 @@ describe('resolveDelegations', () => {
       { from: 'V', to: 'District', scope: 'area:3' },
       { from: 'V', to: 'Parks', scope: 'category:parks' },
     ]
-    const castFor = (process: ProcessScope) =>
-      resolveDelegations({ delegations, process, directVoters: ['All', 'City', 'District', 'Parks'], weights: weights({ V: 1000 }) }).castBy.get('V')
+    const castFor = (process: ProcessScope) => resolveDelegations({ delegations, process, directVoters: ['All', 'City', 'District', 'Parks'], weights: weights({ V: 1000 }) }).castBy.get('V')
     expect(castFor({ areas: [3, 1], category: 'parks' })).toBe('Parks')
     expect(castFor({ areas: [3, 1], category: 'roads' })).toBe('District')
     expect(castFor({ areas: [5, 1], category: 'roads' })).toBe('City')
@@ -121,7 +143,14 @@ describe('wouldCycle', () => {
   it('never lets a cycle it refuses reach the count', () => {
     // Delegations added one by one through wouldCycle leave no cycle, so no weight is lost to one.
     const stored: Delegation<string>[] = []
-    const wishes: Array<[string, string]> = [['A', 'B'], ['B', 'C'], ['C', 'A'], ['C', 'D'], ['D', 'B'], ['E', 'A']]
+    const wishes: Array<[string, string]> = [
+      ['A', 'B'],
+      ['B', 'C'],
+      ['C', 'A'],
+      ['C', 'D'],
+      ['D', 'B'],
+      ['E', 'A'],
+    ]
     for (const [from, to] of wishes) if (!wouldCycle(stored, from, to, 'all')) stored.push(all(from, to))
     expect(stored.map((d) => `${d.from}${d.to}`)).toEqual(['AB', 'BC', 'CD', 'EA'])
     const result = resolveDelegations({ delegations: stored, process: everywhere, directVoters: ['D'], weights: weights({ A: 1, B: 1, C: 1, D: 1, E: 1 }) })

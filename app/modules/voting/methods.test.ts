@@ -357,9 +357,12 @@ describe('counting stored ballots', () => {
   it('dispatches on the method and stops loudly at a ballot it cannot count', () => {
     const approval = spec<ApprovalSpec>({ method: 'approval', options: ['a', 'b'], maxChoices: 1 })
     expect(countBallots(approval, [{ choices: { approved: ['a'] }, weight: 1000 }]).method).toBe('approval')
-    expect(() => countBallots(approval, [{ choices: { approved: ['a'] }, weight: 1000 }, { choices: { approved: ['zz'] }, weight: 1000 }])).toThrow(
-      new CountError(1, 'unknown option zz'),
-    )
+    expect(() =>
+      countBallots(approval, [
+        { choices: { approved: ['a'] }, weight: 1000 },
+        { choices: { approved: ['zz'] }, weight: 1000 },
+      ]),
+    ).toThrow(new CountError(1, 'unknown option zz'))
     expect(() => countBallots({ method: 'yesno' }, [{ choices: { answer: 'yes' }, weight: 0.5 }])).toThrow(CountError)
     expect(() => countBallots({ method: 'yesno' }, [{ choices: { answer: 'perhaps' }, weight: 1000 }])).toThrow(CountError)
   })

@@ -34,11 +34,7 @@ export const MAX_CREDITS = 1_000_000
 
 const optionId = z.string('voting:spec.invalid').regex(OPTION_ID, 'voting:spec.invalid')
 const unique = (ids: readonly string[]) => new Set(ids).size === ids.length
-const optionList = z
-  .array(optionId, 'voting:spec.invalid')
-  .min(2, 'voting:spec.tooFewOptions')
-  .max(MAX_OPTIONS, 'voting:spec.tooManyOptions')
-  .refine(unique, 'voting:spec.duplicateId')
+const optionList = z.array(optionId, 'voting:spec.invalid').min(2, 'voting:spec.tooFewOptions').max(MAX_OPTIONS, 'voting:spec.tooManyOptions').refine(unique, 'voting:spec.duplicateId')
 const count = z.int('voting:spec.invalid').min(0, 'voting:spec.invalid')
 const money = z.int('voting:spec.amount').min(1, 'voting:spec.amount').max(MAX_MONEY, 'voting:spec.amount')
 
@@ -81,10 +77,7 @@ export const budgetSpecSchema = z
   .object({
     method: z.literal('budget'),
     pots: z
-      .array(
-        z.object({ id: optionId, areaId: z.int('voting:spec.invalid').positive('voting:spec.invalid').nullable(), budget: money, ballotLimit: money }),
-        'voting:spec.invalid',
-      )
+      .array(z.object({ id: optionId, areaId: z.int('voting:spec.invalid').positive('voting:spec.invalid').nullable(), budget: money, ballotLimit: money }), 'voting:spec.invalid')
       .min(1, 'voting:spec.invalid')
       .max(MAX_OPTIONS, 'voting:spec.invalid')
       .refine((pots) => unique(pots.map((p) => p.id)), 'voting:spec.duplicateId'),
@@ -102,13 +95,7 @@ export const budgetSpecSchema = z
     })
   })
 
-export const methodSpecSchema = z.discriminatedUnion('method', [
-  yesNoSpecSchema,
-  approvalSpecSchema,
-  quadraticSpecSchema,
-  budgetSpecSchema,
-  rankedSpecSchema,
-])
+export const methodSpecSchema = z.discriminatedUnion('method', [yesNoSpecSchema, approvalSpecSchema, quadraticSpecSchema, budgetSpecSchema, rankedSpecSchema])
 
 export type MethodSpec = z.output<typeof methodSpecSchema>
 export type YesNoSpec = z.output<typeof yesNoSpecSchema>
@@ -195,8 +182,7 @@ export interface BallotContext {
 
 // A refusal travels inside zod as a custom issue: message = its i18n key, params = the refusal.
 type RefusalContext = { addIssue: (issue: { code: 'custom'; message: string; params: Refusal; path?: PropertyKey[] }) => void }
-const refuse = (ctx: RefusalContext, refusal: Refusal, path?: PropertyKey[]) =>
-  ctx.addIssue({ code: 'custom', message: refusalKey(refusal.code), params: refusal, ...(path ? { path } : {}) })
+const refuse = (ctx: RefusalContext, refusal: Refusal, path?: PropertyKey[]) => ctx.addIssue({ code: 'custom', message: refusalKey(refusal.code), params: refusal, ...(path ? { path } : {}) })
 
 // Beyond this a list is not a ballot but an attempt to make the server work.
 const MAX_LIST = 10_000
@@ -395,7 +381,12 @@ export interface YesNoResult {
 }
 
 export function countYesNo(ballots: readonly WeightedBallot<YesNoChoices>[]): YesNoResult {
-  let yesW = 0, noW = 0, abstainW = 0, yesN = 0, noN = 0, abstainN = 0
+  let yesW = 0,
+    noW = 0,
+    abstainW = 0,
+    yesN = 0,
+    noN = 0,
+    abstainN = 0
   for (let i = 0; i < ballots.length; i++) {
     const ballot = ballots[i]!
     const w = weightOf(ballot, i)
@@ -409,8 +400,7 @@ export function countYesNo(ballots: readonly WeightedBallot<YesNoChoices>[]): Ye
     } else if (answer === 'abstain') {
       abstainW += w
       abstainN += 1
-    }
-    else throw new CountError(i, `unknown answer ${String(answer)}`)
+    } else throw new CountError(i, `unknown answer ${String(answer)}`)
   }
   const turnoutWeight = assertExact(yesW + noW + abstainW, 'turnout weight')
   return {
@@ -467,9 +457,7 @@ export function countApproval(spec: Pick<ApprovalSpec, 'options'>, ballots: read
     }
     turnout += w
   }
-  const options = spec.options
-    .map((option, i) => ({ option, weight: assertExact(weight[i]!, option), ballots: heads[i]! }))
-    .sort((a, b) => b.weight - a.weight)
+  const options = spec.options.map((option, i) => ({ option, weight: assertExact(weight[i]!, option), ballots: heads[i]! })).sort((a, b) => b.weight - a.weight)
   return {
     method: 'approval',
     options: withRanks(options, (a, b) => a.weight === b.weight),
@@ -524,9 +512,7 @@ export function countQuadratic(spec: Pick<QuadraticSpec, 'options' | 'credits'>,
     }
     turnout += w
   }
-  const options = spec.options
-    .map((option, i) => ({ option, votes: assertExact(votes[i]!, option), rawVotes: raw[i]!, ballots: heads[i]! }))
-    .sort((a, b) => b.votes - a.votes)
+  const options = spec.options.map((option, i) => ({ option, votes: assertExact(votes[i]!, option), rawVotes: raw[i]!, ballots: heads[i]! })).sort((a, b) => b.votes - a.votes)
   return {
     method: 'quadratic',
     options: withRanks(options, (a, b) => a.votes === b.votes),

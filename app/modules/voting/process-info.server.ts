@@ -181,7 +181,7 @@ export function toInfo(row: ProcessRow, areas: AreaIndex): ProcessInfo {
     descriptionHtml: row.description_html,
     proposalId: row.proposal_id,
     eligibleAreaId: row.eligible_area_id,
-    eligibleAreaName: row.eligible_area_id === null ? null : areas.byId.get(row.eligible_area_id)?.name ?? null,
+    eligibleAreaName: row.eligible_area_id === null ? null : (areas.byId.get(row.eligible_area_id)?.name ?? null),
     residentsOnly: row.residents_only === 1,
     category: row.category,
     method: row.method,

@@ -56,7 +56,11 @@ beforeAll(async () => {
   admin = { id: row.id, roles: [{ role: 'admin', departmentId: null }] }
   // A category for delegation scopes and for the proposals these tests file.
   await database().write(async (trx) => {
-    await trx.insertInto('proposal_categories').values({ code: 'mobility', name: 'Mobility', position: 0 }).onConflict((oc) => oc.doNothing()).execute()
+    await trx
+      .insertInto('proposal_categories')
+      .values({ code: 'mobility', name: 'Mobility', position: 0 })
+      .onConflict((oc) => oc.doNothing())
+      .execute()
   })
   registerProposalVoting()
 })
@@ -79,7 +83,16 @@ function form(method: string, extra: FormValues = {}): FormValues {
     ...(method === 'quadratic' ? { credits: '9' } : {}),
     ...(method === 'approval' ? { maxChoices: '2' } : {}),
     ...(method === 'budget'
-      ? { 'pot.city.budget': '1000000', 'pot.city.limit': '400000', 'project.0.title': 'Solar roofs on schools', 'project.0.cost': '350000', 'project.0.pot': 'city', 'project.1.title': 'Bike parking', 'project.1.cost': '40,000', 'project.1.pot': 'city' }
+      ? {
+          'pot.city.budget': '1000000',
+          'pot.city.limit': '400000',
+          'project.0.title': 'Solar roofs on schools',
+          'project.0.cost': '350000',
+          'project.0.pot': 'city',
+          'project.1.title': 'Bike parking',
+          'project.1.cost': '40,000',
+          'project.1.pot': 'city',
+        }
       : {}),
     ...extra,
   }
@@ -248,7 +261,9 @@ describe('the form, method by method', () => {
       expect(presetOf(policy)).toBe(preset)
       expect(policy.rules.map((r: { weight: number }) => r.weight)).toEqual(policyPresets[preset].rules.map((r) => r.weight))
     }
-    const id = await created(form('yesno', { policy: 'custom', 'rule.0.minLevel': '3', 'rule.0.residence': 'inside', 'rule.0.weight': '2', 'rule.2.minLevel': '1', 'rule.2.weight': '0,5', policyDefault: '0' }))
+    const id = await created(
+      form('yesno', { policy: 'custom', 'rule.0.minLevel': '3', 'rule.0.residence': 'inside', 'rule.0.weight': '2', 'rule.2.minLevel': '1', 'rule.2.weight': '0,5', policyDefault: '0' }),
+    )
     expect(JSON.parse((await row(id)).weight_policy)).toEqual({
       rules: [
         { minLevel: 3, residence: 'inside', weight: 2000 },
@@ -490,7 +505,16 @@ describe('the proposal → vote chain', () => {
       expect(p.state).toBe('voting')
       const r = await row(p.process_id!)
       const dates = autoVoteDates()
-      expect(r).toMatchObject({ proposal_id: id, method: 'yesno', state: 'scheduled', eligible_area_id: district, category: 'mobility', opens_at: dates.opensAt, closes_at: dates.closesAt, created_by: null })
+      expect(r).toMatchObject({
+        proposal_id: id,
+        method: 'yesno',
+        state: 'scheduled',
+        eligible_area_id: district,
+        category: 'mobility',
+        opens_at: dates.opensAt,
+        closes_at: dates.closesAt,
+        created_by: null,
+      })
       expect(Date.parse(r.closes_at) - Date.parse(r.opens_at)).toBe(14 * DAY)
       expect(presetOf(JSON.parse(r.weight_policy))).toBe('brief')
       expect(r.description_md).toContain(`/proposals/${id}`)

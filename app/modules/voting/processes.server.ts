@@ -564,7 +564,8 @@ async function checkProcess(db: Executor, input: ProcessInput, at: string, field
   let policy: WeightPolicy | null = null
   const parsedPolicy = weightPolicySchema.safeParse(input.policy)
   if (!parsedPolicy.success) {
-    for (const issue of parsedPolicy.error.issues) fail(issue.path.length ? field(issue.path, 'policy') : fieldOf[''] ?? 'policy', issue.message.includes(':') ? issue.message : 'voting:policy.errors.weight')
+    for (const issue of parsedPolicy.error.issues)
+      fail(issue.path.length ? field(issue.path, 'policy') : (fieldOf[''] ?? 'policy'), issue.message.includes(':') ? issue.message : 'voting:policy.errors.weight')
   } else policy = parsedPolicy.data
 
   if (!input.opensAt || Number.isNaN(Date.parse(input.opensAt))) fail('opensAt', 'votesAdmin:errors.dateTime')
@@ -578,12 +579,18 @@ async function checkProcess(db: Executor, input: ProcessInput, at: string, field
 
 const storedSpec = (spec: MethodSpec, input: ProcessInput) => {
   const ids = new Set(spec.method === 'budget' ? [...spec.pots.map((p) => p.id), ...spec.projects.map((p) => p.id)] : spec.method === 'yesno' ? [] : spec.options)
-  const labels = Object.fromEntries(Object.entries(input.labels).filter(([id]) => ids.has(id)).map(([id, text]) => [id, text.trim()]))
+  const labels = Object.fromEntries(
+    Object.entries(input.labels)
+      .filter(([id]) => ids.has(id))
+      .map(([id, text]) => [id, text.trim()]),
+  )
   return JSON.stringify({ ...spec, labels, currency: input.currency, liveResults: input.liveResults === true })
 }
 
 /** What an audit row keeps of a process. */
-function auditView(row: Pick<ProcessRow, 'title' | 'method' | 'state' | 'opens_at' | 'closes_at' | 'eligible_area_id' | 'residents_only' | 'required_level' | 'delegation' | 'category' | 'spec' | 'weight_policy'>) {
+function auditView(
+  row: Pick<ProcessRow, 'title' | 'method' | 'state' | 'opens_at' | 'closes_at' | 'eligible_area_id' | 'residents_only' | 'required_level' | 'delegation' | 'category' | 'spec' | 'weight_policy'>,
+) {
   return {
     title: row.title,
     method: row.method,

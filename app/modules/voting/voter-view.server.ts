@@ -48,7 +48,7 @@ export async function listProcesses(at: Date = new Date()): Promise<Record<'open
       phase,
       opensAt: r.opens_at,
       closesAt: r.closes_at,
-      eligibleAreaName: r.eligible_area_id === null ? null : areas.byId.get(r.eligible_area_id)?.name ?? null,
+      eligibleAreaName: r.eligible_area_id === null ? null : (areas.byId.get(r.eligible_area_id)?.name ?? null),
       ballots: r.ballots ?? 0,
     }
     out[phase === 'published' ? 'closed' : phase].push(summary)

@@ -176,7 +176,15 @@ describe('refusals', () => {
     expect(over).toEqual({ kind: 'refused', refusals: [{ code: 'overCredits', credits: 9, used: 13 }] })
     cast(await castBallot(voter, quadratic, { votes: { a: 2, b: 2 } }))
     const budget = await makeProcess({
-      spec: { method: 'budget', pots: [{ id: 'city', areaId: null, budget: 1000, ballotLimit: 1000 }], projects: [{ id: 'p', pot: 'city', cost: 600 }, { id: 'q', pot: 'city', cost: 500 }], maxDistricts: 1 },
+      spec: {
+        method: 'budget',
+        pots: [{ id: 'city', areaId: null, budget: 1000, ballotLimit: 1000 }],
+        projects: [
+          { id: 'p', pot: 'city', cost: 600 },
+          { id: 'q', pot: 'city', cost: 500 },
+        ],
+        maxDistricts: 1,
+      },
     })
     expect(await castBallot(voter, budget, { projects: ['p', 'q'] })).toEqual({ kind: 'refused', refusals: [{ code: 'overBudget', pot: 'city', limit: 1000, total: 1100 }] })
     expect(refusal(await castBallot(voter, budget, { projects: ['zzz'] }))).toEqual(['unknownOption'])
@@ -190,7 +198,10 @@ describe('refusals', () => {
         { id: 'here', areaId: district.id, budget: 1000, ballotLimit: 1000 },
         { id: 'there', areaId: elsewhere, budget: 1000, ballotLimit: 1000 },
       ],
-      projects: [{ id: 'h', pot: 'here', cost: 100 }, { id: 't', pot: 'there', cost: 100 }],
+      projects: [
+        { id: 'h', pot: 'here', cost: 100 },
+        { id: 't', pot: 'there', cost: 100 },
+      ],
       maxDistricts: 1,
     }
     const id = await makeProcess({ spec })
@@ -298,7 +309,7 @@ describe('tallies equal a recount after many random casts', () => {
     { method: 'ranked', options, maxChoices: 5, minChoices: 0 },
   ]
   const ballotFor = (spec: MethodSpec, next: () => number): unknown => {
-    const pick = <T,>(list: T[], k: number) => [...list].sort(() => next() - 0.5).slice(0, k)
+    const pick = <T>(list: T[], k: number) => [...list].sort(() => next() - 0.5).slice(0, k)
     switch (spec.method) {
       case 'yesno':
         return { answer: ['yes', 'no', 'abstain'][Math.floor(next() * 3)] }
@@ -328,7 +339,12 @@ describe('tallies equal a recount after many random casts', () => {
     expect(verification.problems).toEqual([])
     // The live tally is the count of the active ballots at their own weights.
     const active = (await ballotsOf(id)).filter((b) => b.replaced_at === null)
-    expect(await liveTally(id)).toEqual(countBallots(spec, active.map((b) => ({ choices: JSON.parse(b.choices), weight: b.weight }))))
+    expect(await liveTally(id)).toEqual(
+      countBallots(
+        spec,
+        active.map((b) => ({ choices: JSON.parse(b.choices), weight: b.weight })),
+      ),
+    )
     expect(resultFromTallies(spec, await tallyRows(id))).toEqual(verification.figures.result)
   })
 })
@@ -409,7 +425,13 @@ describe('delegation', () => {
   })
 
   it('follows the most specific scope: category before area before everything', async () => {
-    await database().write((trx) => trx.insertInto('proposal_categories').values({ code: 'parks', name: 'Parks', position: 0 }).onConflict((oc) => oc.doNothing()).execute())
+    await database().write((trx) =>
+      trx
+        .insertInto('proposal_categories')
+        .values({ code: 'parks', name: 'Parks', position: 0 })
+        .onConflict((oc) => oc.doNothing())
+        .execute(),
+    )
     const id = await makeProcess({ area: neighbourhood, category: 'parks', policy: flat })
     const voter = await person(2)
     const [x, y, z] = [await person(2), await person(2), await person(2)]

@@ -66,8 +66,23 @@ describe('weightPolicySchema', () => {
   it('finds rules no voter can reach', () => {
     expect(unreachableRules(brief)).toEqual([])
     expect(unreachableRules({ rules: [{ weight: 1000 }, { minLevel: 2, weight: 500 }] })).toEqual([1])
-    expect(unreachableRules({ rules: [{ residence: 'inside', weight: 1000 }, { residence: 'outside', weight: 500 }, { minLevel: 3, weight: 2000 }] })).toEqual([2])
-    expect(unreachableRules({ rules: [{ minLevel: 2, weight: 1000 }, { minLevel: 1, residence: 'inside', weight: 500 }] })).toEqual([])
+    expect(
+      unreachableRules({
+        rules: [
+          { residence: 'inside', weight: 1000 },
+          { residence: 'outside', weight: 500 },
+          { minLevel: 3, weight: 2000 },
+        ],
+      }),
+    ).toEqual([2])
+    expect(
+      unreachableRules({
+        rules: [
+          { minLevel: 2, weight: 1000 },
+          { minLevel: 1, residence: 'inside', weight: 500 },
+        ],
+      }),
+    ).toEqual([])
   })
 
   it('reads weights as people write them', () => {

@@ -125,10 +125,7 @@ export function describePolicy(policy: WeightPolicy, t: Translate, options: Desc
     if (shadowed(policy.rules, i)) return
     const level = rule.minLevel ?? 0
     const keys = WHO[rule.residence ?? 'any']
-    const who =
-      level > 0
-        ? t(keys.level, { area, level, levelName: t(LEVEL_NAME[level] ?? 'voting:policy.level.3') })
-        : t(keys.any, { area })
+    const who = level > 0 ? t(keys.level, { area, level, levelName: t(LEVEL_NAME[level] ?? 'voting:policy.level.3') }) : t(keys.any, { area })
     lines.push(rule.weight > 0 ? t('voting:policy.rule', { who, weight: weight(rule.weight) }) : t('voting:policy.excluded', { who }))
   })
   const noLevel = new Set(policy.rules.filter((rule) => (rule.minLevel ?? 0) === 0).map((rule) => rule.residence ?? 'any'))

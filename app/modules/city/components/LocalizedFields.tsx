@@ -39,15 +39,7 @@ export function LocalizedFields({
         const { id, described } = fieldIds(field, { error })
         return (
           <Field key={l} name={field} label={fieldLabel} error={error}>
-            <textarea
-              id={id}
-              name={field}
-              rows={rows}
-              defaultValue={values[field] ?? ''}
-              lang={l}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={described}
-            />
+            <textarea id={id} name={field} rows={rows} defaultValue={values[field] ?? ''} lang={l} aria-invalid={error ? true : undefined} aria-describedby={described} />
           </Field>
         )
       })}

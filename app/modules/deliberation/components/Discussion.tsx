@@ -45,9 +45,21 @@ export function Discussion({ data, locale, title }: { data: DiscussionData; loca
         </nav>
       </div>
 
-      {data.notice === 'posted_visible' ? <p className="notice notice--success" role="status">{t('posted_ok')}</p> : null}
-      {data.notice === 'posted_pending' ? <p className="notice notice--info" role="status">{t('pendingNotice')}</p> : null}
-      {data.notice === 'flagged' ? <p className="notice notice--success" role="status">{t('flag.done')}</p> : null}
+      {data.notice === 'posted_visible' ? (
+        <p className="notice notice--success" role="status">
+          {t('posted_ok')}
+        </p>
+      ) : null}
+      {data.notice === 'posted_pending' ? (
+        <p className="notice notice--info" role="status">
+          {t('pendingNotice')}
+        </p>
+      ) : null}
+      {data.notice === 'flagged' ? (
+        <p className="notice notice--success" role="status">
+          {t('flag.done')}
+        </p>
+      ) : null}
       <CommentForm data={data} />
 
       {discussion.view === 'arguments' ? (
@@ -141,11 +153,7 @@ export function CommentItem({ comment, data, locale }: { comment: CommentView; d
           {comment.stance !== 'neutral' ? <span className={`stance stance--${comment.stance}`}>{t(`stances.${comment.stance}`)}</span> : null}
           {comment.editedAt ? <em className="comment__edited"> ({t('edited')})</em> : null}
         </p>
-        {comment.deleted ? (
-          <p className="comment__gone">{t('deleted')}</p>
-        ) : comment.status === 'hidden' ? (
-          <p className="comment__gone">{comment.mine ? t('yourHidden') : t('hidden')}</p>
-        ) : null}
+        {comment.deleted ? <p className="comment__gone">{t('deleted')}</p> : comment.status === 'hidden' ? <p className="comment__gone">{comment.mine ? t('yourHidden') : t('hidden')}</p> : null}
         {comment.status === 'pending' ? <p className="notice notice--info">{t('pending')}</p> : null}
         {comment.html ? <div className="comment__body" dangerouslySetInnerHTML={{ __html: comment.html }} /> : null}
         {!comment.deleted && comment.status === 'visible' ? (

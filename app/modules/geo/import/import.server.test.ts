@@ -2,15 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { strToU8, zipSync } from 'fflate'
 import { database, migrateOrThrow } from '../../../lib/db.server'
 import { translator } from '../../../lib/i18n.server'
-import {
-  riberiaDistricts,
-  riberiaFiles,
-  riberiaGeoJson,
-  riberiaGeoJsonProjected,
-  riberiaNeighbourhoods,
-  riberiaPoint,
-  type RiberiaArea,
-} from '../../../../tests/support/city-fixture'
+import { riberiaDistricts, riberiaFiles, riberiaGeoJson, riberiaGeoJsonProjected, riberiaNeighbourhoods, riberiaPoint, type RiberiaArea } from '../../../../tests/support/city-fixture'
 import { areasContaining } from '../lookup.server'
 import { placeItem, registerKind } from '../map-index.server'
 import { commitImport, previewImport } from './import.server'
@@ -64,7 +56,7 @@ describe('reading files', () => {
     expect(pa).toEqual(pb)
   })
 
-  it("reprojects a GeoJSON naming its CRS in a crs member", async () => {
+  it('reprojects a GeoJSON naming its CRS in a crs member', async () => {
     const r = await read(riberiaGeoJsonProjected(riberiaDistricts))
     expect(r.crs).toBe('EPSG:25831')
     const [lng, lat] = (r.features[0]!.geometry as { coordinates: number[][][] }).coordinates[0]![0]!
@@ -76,7 +68,15 @@ describe('reading files', () => {
   it('reads TopoJSON', async () => {
     const topo = {
       type: 'Topology',
-      arcs: [[[2.1, 41.4], [2.11, 41.4], [2.11, 41.41], [2.1, 41.41], [2.1, 41.4]]],
+      arcs: [
+        [
+          [2.1, 41.4],
+          [2.11, 41.4],
+          [2.11, 41.41],
+          [2.1, 41.41],
+          [2.1, 41.4],
+        ],
+      ],
       objects: { barris: { type: 'GeometryCollection', geometries: [{ type: 'Polygon', arcs: [[0]], properties: { NOM: 'Topo', CODI: 'T1' } }] } },
     }
     const r = await read(JSON.stringify(topo), 'barris.topojson')
@@ -159,7 +159,13 @@ describe('the preview lists every problem, naming the feature and the property',
     const { messages } = await problemsOf((f) => {
       const ring = ringOf(f[6]!)
       const [x, y] = ring[0] as [number, number]
-      ;(f[6]!.geometry as { coordinates: number[][][] }).coordinates.push([[x - 0.001, y + 0.001], [x + 0.001, y + 0.001], [x + 0.001, y + 0.002], [x - 0.001, y + 0.002], [x - 0.001, y + 0.001]])
+      ;(f[6]!.geometry as { coordinates: number[][][] }).coordinates.push([
+        [x - 0.001, y + 0.001],
+        [x + 0.001, y + 0.001],
+        [x + 0.001, y + 0.002],
+        [x - 0.001, y + 0.002],
+        [x - 0.001, y + 0.001],
+      ])
     })
     expect(messages.some((m) => m.startsWith('Feature 7 (NOM “Font del Turó”, CODI “D3-2”): rings 1 and 2 cross at'))).toBe(true)
   })
@@ -177,7 +183,7 @@ describe('the preview lists every problem, naming the feature and the property',
     })
     expect(messages).toContain('Feature 1 (NOM “—”, CODI “D1-1”) has no value in NOM, the name property.')
     expect(messages).toContain('Feature 2 (NOM “Les Drassanes”, CODI “—”) has no value in CODI, the code property.')
-    expect(messages).toContain('Feature 3 (NOM “Sant Pere”, CODI “D2-1”) has no value in DISTRICTE, the parent\'s code property.')
+    expect(messages).toContain("Feature 3 (NOM “Sant Pere”, CODI “D2-1”) has no value in DISTRICTE, the parent's code property.")
   })
 
   it('duplicate codes and names', async () => {
@@ -235,7 +241,7 @@ describe('the preview lists every problem, naming the feature and the property',
 
   it('properties the file does not have', async () => {
     const { messages } = await problemsOf(() => undefined, { ...NEIGHBOURHOODS, codeProp: 'CODE' })
-    expect(messages).toEqual(['No feature has a property “CODE”. The file\'s properties: CODI, NOM, NOM_ES, NOM_FR, DISTRICTE.'])
+    expect(messages).toEqual(["No feature has a property “CODE”. The file's properties: CODI, NOM, NOM_ES, NOM_FR, DISTRICTE."])
   })
 
   it('fixes winding order silently', async () => {

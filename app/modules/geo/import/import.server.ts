@@ -62,8 +62,7 @@ export interface AreaChange {
 
 /** Problems only the plan finds (what removing an area would leave behind). */
 export type PlanProblem =
-  | { kind: 'removedWithChildren'; code: string; name: string; children: number }
-  | { kind: 'removedStillUsed'; code: string; name: string; representatives: number; census: number }
+  { kind: 'removedWithChildren'; code: string; name: string; children: number } | { kind: 'removedStillUsed'; code: string; name: string; representatives: number; census: number }
 
 type LoadedArea = ExistingArea & { geometryText: string }
 
@@ -221,13 +220,28 @@ export async function writeImport(trx: Transaction<Database>, input: CommitInput
     // The city: the union of the districts, when asked.
     let cityId = existing.find((a) => a.depth === 0)?.id ?? null
     if (depth === 1 && options.boundaryFromUnion && p.boundary) {
-      if (cityId !== null) await trx.updateTable('areas').set(columns({ geometry: p.boundary })).where('id', '=', cityId).execute()
+      if (cityId !== null)
+        await trx
+          .updateTable('areas')
+          .set(columns({ geometry: p.boundary }))
+          .where('id', '=', cityId)
+          .execute()
       else {
         const profile = await trx.selectFrom('settings').select('value').where('key', '=', 'city').executeTakeFirst()
         const name = profile ? ((JSON.parse(profile.value) as { name?: string }).name ?? 'City') : 'City'
         const row = await trx
           .insertInto('areas')
-          .values({ slug: slugify(name), name, names: serializeLocalized({ [options.defaultLocale ?? 'en']: name }), code: 'city', level: 'city', depth: 0, parent_id: null, level_name: null, ...columns({ geometry: p.boundary }) })
+          .values({
+            slug: slugify(name),
+            name,
+            names: serializeLocalized({ [options.defaultLocale ?? 'en']: name }),
+            code: 'city',
+            level: 'city',
+            depth: 0,
+            parent_id: null,
+            level_name: null,
+            ...columns({ geometry: p.boundary }),
+          })
           .returning('id')
           .executeTakeFirstOrThrow()
         cityId = row.id
@@ -254,7 +268,12 @@ export async function writeImport(trx: Transaction<Database>, input: CommitInput
       taken.add(slug)
       slugFor.set(a.code, slug)
     }
-    for (const old of p.keep.values()) await trx.updateTable('areas').set({ slug: `~import-${old.id}` }).where('id', '=', old.id).execute()
+    for (const old of p.keep.values())
+      await trx
+        .updateTable('areas')
+        .set({ slug: `~import-${old.id}` })
+        .where('id', '=', old.id)
+        .execute()
 
     const ids = new Map<string, number>()
     let created = 0
@@ -380,7 +399,12 @@ export async function exportAreaLevels(db: PlazaDatabase = database()) {
   for (const r of rows) {
     const level = levels.get(r.depth) ?? { depth: r.depth, levelName: r.level_name, areas: [] }
     const names = JSON.parse(r.names || '{}') as Record<string, string>
-    level.areas.push({ code: r.code ?? r.slug, names: Object.keys(names).length ? names : { en: r.name }, parent: r.parent_id === null ? null : (codeOf.get(r.parent_id) ?? null), geometry: JSON.parse(r.geometry) as unknown })
+    level.areas.push({
+      code: r.code ?? r.slug,
+      names: Object.keys(names).length ? names : { en: r.name },
+      parent: r.parent_id === null ? null : (codeOf.get(r.parent_id) ?? null),
+      geometry: JSON.parse(r.geometry) as unknown,
+    })
     levels.set(r.depth, level)
   }
   return [...levels.values()]
@@ -398,10 +422,22 @@ export async function stageImport(bytes: Uint8Array, fileName: string, actorId: 
   const at = new Date().toISOString()
   await db.write(async (trx) => {
     // Staged imports older than a day are dropped; they are only a step between two pages.
-    await trx.deleteFrom('area_imports').where('created_at', '<', new Date(Date.now() - 86_400_000).toISOString()).execute()
+    await trx
+      .deleteFrom('area_imports')
+      .where('created_at', '<', new Date(Date.now() - 86_400_000).toISOString())
+      .execute()
     await trx
       .insertInto('area_imports')
-      .values({ token, file_name: fileName.slice(0, 200), format: read.format, crs: read.crs, features: JSON.stringify({ properties: read.properties, features: read.features }), created_by: actorId, created_at: at, committed_at: null })
+      .values({
+        token,
+        file_name: fileName.slice(0, 200),
+        format: read.format,
+        crs: read.crs,
+        features: JSON.stringify({ properties: read.properties, features: read.features }),
+        created_by: actorId,
+        created_at: at,
+        committed_at: null,
+      })
       .execute()
   })
   return { kind: 'staged', token }

@@ -18,9 +18,13 @@ export function previewSvg(context: AreaGeometry[], features: Array<{ name: stri
   const padX = (box[2] - box[0]) * 0.03 || 0.001
   const padY = (box[3] - box[1]) * 0.03 || 0.001
   const view = fitViewport([box[0] - padX, box[1] - padY, box[2] + padX, box[3] + padY], width)
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${view.width} ${view.height}" width="100%" preserveAspectRatio="xMidYMid meet">`, `<rect width="100%" height="100%" fill="#f4f6f8"/>`]
+  const parts = [
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${view.width} ${view.height}" width="100%" preserveAspectRatio="xMidYMid meet">`,
+    `<rect width="100%" height="100%" fill="#f4f6f8"/>`,
+  ]
   for (const g of context) parts.push(`<path d="${svgPath(g, view)}" fill="#e3e7eb" stroke="#6b7885" stroke-width="1.5" fill-rule="evenodd"/>`)
-  for (const f of features) parts.push(`<path d="${svgPath(f.geometry, view)}" fill="#2a6f97" fill-opacity="0.25" stroke="#1b4965" stroke-width="0.8" fill-rule="evenodd"><title>${escapeXml(f.name)}</title></path>`)
+  for (const f of features)
+    parts.push(`<path d="${svgPath(f.geometry, view)}" fill="#2a6f97" fill-opacity="0.25" stroke="#1b4965" stroke-width="0.8" fill-rule="evenodd"><title>${escapeXml(f.name)}</title></path>`)
   const [w, s, e, n] = view.bbox
   for (const [lng, lat] of marks) {
     const x = ((lng - w) / (e - w)) * view.width

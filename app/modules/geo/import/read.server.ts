@@ -27,9 +27,7 @@ export type ReadProblem =
   | { kind: 'unknownCrs'; crs: string }
   | { kind: 'noFeatures' }
 
-export type ReadResult =
-  | { ok: true; format: ImportFormat; crs: string; features: RawFeature[]; properties: string[] }
-  | { ok: false; problem: ReadProblem }
+export type ReadResult = { ok: true; format: ImportFormat; crs: string; features: RawFeature[]; properties: string[] } | { ok: false; problem: ReadProblem }
 
 const WGS84 = 'EPSG:4326'
 
@@ -45,8 +43,7 @@ function definitionOf(code: number): string | null {
   const others: Record<number, string> = {
     2154: '+proj=lcc +lat_0=46.5 +lon_0=3 +lat_1=49 +lat_2=44 +x_0=700000 +y_0=6600000 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs',
     3035: '+proj=laea +lat_0=52 +lon_0=10 +x_0=4321000 +y_0=3210000 +ellps=GRS80 +towgs84=0,0,0,0,0,0,0 +units=m +no_defs',
-    27700:
-      '+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs',
+    27700: '+proj=tmerc +lat_0=49 +lon_0=-2 +k=0.9996012717 +x_0=400000 +y_0=-100000 +ellps=airy +towgs84=446.448,-125.157,542.06,0.15,0.247,0.842,-20.489 +units=m +no_defs',
     28992:
       '+proj=sterea +lat_0=52.1561605555556 +lon_0=5.38763888888889 +k=0.9999079 +x_0=155000 +y_0=463000 +ellps=bessel +towgs84=565.4171,50.3319,465.5524,1.9342,-1.6677,9.1019,4.0725 +units=m +no_defs',
     31370:

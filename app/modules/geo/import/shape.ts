@@ -93,9 +93,7 @@ export function rewindPolygon(rings: Position[][]): Position[][] {
 }
 
 export function rewind(g: AreaGeometry): AreaGeometry {
-  return g.type === 'Polygon'
-    ? { type: 'Polygon', coordinates: rewindPolygon(g.coordinates) }
-    : { type: 'MultiPolygon', coordinates: g.coordinates.map(rewindPolygon) }
+  return g.type === 'Polygon' ? { type: 'Polygon', coordinates: rewindPolygon(g.coordinates) } : { type: 'MultiPolygon', coordinates: g.coordinates.map(rewindPolygon) }
 }
 
 /** Douglas–Peucker on one closed ring, keeping at least 4 positions. */

@@ -97,7 +97,13 @@ const text = (v: unknown): string => (v === null || v === undefined ? '' : typeo
 const isPosition = (p: unknown): p is Position =>
   Array.isArray(p) && p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]) && Math.abs(p[0] as number) <= 180 && Math.abs(p[1] as number) <= 90
 
-const formatPosition = (p: unknown) => (Array.isArray(p) ? `[${p.slice(0, 2).map((v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : String(v))).join(', ')}]` : String(p))
+const formatPosition = (p: unknown) =>
+  Array.isArray(p)
+    ? `[${p
+        .slice(0, 2)
+        .map((v) => (typeof v === 'number' ? Math.round(v * 1e6) / 1e6 : String(v)))
+        .join(', ')}]`
+    : String(p)
 
 function toClip(g: AreaGeometry): ClipMultiPolygon {
   return polygonsOf(g) as unknown as ClipMultiPolygon
@@ -118,7 +124,6 @@ function pieces(m: ClipMultiPolygon, toleranceM2: number): Array<{ m2: number; a
   return out
 }
 const roundPosition = (p: Position): Position => [Math.round(p[0] * 1e6) / 1e6, Math.round(p[1] * 1e6) / 1e6]
-
 
 /**
  * The rings' directed edges summed as a 1-chain (edge with its lower vertex first → +1 or −1).
@@ -391,15 +396,16 @@ export function validateFeatures(features: RawFeature[], properties: string[], o
         }
       }
       // Gaps: the parent minus its children.
-      if (!incomplete.has(key)) for (const gap of pieces(polygonClipping.difference(parentClip, union), tolerance)) {
-        // The siblings around the gap: those whose box touches the gap's (with a metre or so to spare).
-        const pad = 1e-5
-        const near = siblings.filter((s) => {
-          const [w, so, e, n] = bboxOf(s.geometry)
-          return w - pad <= gap.box[2] && e + pad >= gap.box[0] && so - pad <= gap.box[3] && n + pad >= gap.box[1]
-        })
-        problems.push({ kind: 'gap', parent: parent.name, m2: gap.m2, at: gap.at, near: near.slice(0, 4).map((s) => s.ref) })
-      }
+      if (!incomplete.has(key))
+        for (const gap of pieces(polygonClipping.difference(parentClip, union), tolerance)) {
+          // The siblings around the gap: those whose box touches the gap's (with a metre or so to spare).
+          const pad = 1e-5
+          const near = siblings.filter((s) => {
+            const [w, so, e, n] = bboxOf(s.geometry)
+            return w - pad <= gap.box[2] && e + pad >= gap.box[0] && so - pad <= gap.box[3] && n + pad >= gap.box[1]
+          })
+          problems.push({ kind: 'gap', parent: parent.name, m2: gap.m2, at: gap.at, near: near.slice(0, 4).map((s) => s.ref) })
+        }
     }
     // Overlaps: only when the children add up to more than their union is each pair measured.
     if (childrenM2 - unionM2 > tolerance) {

@@ -177,7 +177,7 @@ function HandlingFieldset({ d, e, v }: FormProps) {
                   </option>
                 ))}
             </optgroup>
-          ) : null
+          ) : null,
         )}
       </Select>
       <Select name="priority" label={t('list.priority')} value={v('priority', r.priority)} error={e.priority}>

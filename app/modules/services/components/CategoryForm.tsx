@@ -27,7 +27,19 @@ export function CategoryForm({ prefix, id, values, errors, defaultLocale }: { pr
 }
 
 /** A question's form: code, type, required, the question and its hint per language, the choices. */
-export function QuestionForm({ prefix, questionId, values, errors, defaultLocale }: { prefix: string; questionId?: number; values: Record<string, string>; errors: Record<string, string>; defaultLocale: string }) {
+export function QuestionForm({
+  prefix,
+  questionId,
+  values,
+  errors,
+  defaultLocale,
+}: {
+  prefix: string
+  questionId?: number
+  values: Record<string, string>
+  errors: Record<string, string>
+  defaultLocale: string
+}) {
   const { t } = useTranslation('services')
   const datatype = `${prefix}-datatype`
   const options = `${prefix}-options`
@@ -38,7 +50,13 @@ export function QuestionForm({ prefix, questionId, values, errors, defaultLocale
       {questionId ? <input type="hidden" name="questionId" value={questionId} /> : null}
       <TextInput prefix={prefix} name="code" label={t('categories.questionCode')} hint={t('categories.questionCodeHint')} values={values} errors={errors} />
       <Field name={datatype} label={t('categories.datatype')} error={errors.datatype}>
-        <select id={`field-${datatype}`} name="datatype" defaultValue={values.datatype ?? 'string'} aria-invalid={errors.datatype ? true : undefined} aria-describedby={errors.datatype ? `field-${datatype}-error` : undefined}>
+        <select
+          id={`field-${datatype}`}
+          name="datatype"
+          defaultValue={values.datatype ?? 'string'}
+          aria-invalid={errors.datatype ? true : undefined}
+          aria-describedby={errors.datatype ? `field-${datatype}-error` : undefined}
+        >
           {DATATYPES.map((d) => (
             <option key={d} value={d}>
               {t(`categories.datatypes.${d}`)}
@@ -47,7 +65,8 @@ export function QuestionForm({ prefix, questionId, values, errors, defaultLocale
         </select>
       </Field>
       <div className="field">
-        <input type="checkbox" id={`field-${prefix}-required`} name="required" defaultChecked={values.required === 'on'} /> <label htmlFor={`field-${prefix}-required`}>{t('categories.required')}</label>
+        <input type="checkbox" id={`field-${prefix}-required`} name="required" defaultChecked={values.required === 'on'} />{' '}
+        <label htmlFor={`field-${prefix}-required`}>{t('categories.required')}</label>
       </div>
       <LocalizedInputs prefix={prefix} field="description" label={t('categories.question')} values={values} errors={errors} defaultLocale={defaultLocale} />
       <LocalizedInputs prefix={prefix} field="hint" label={t('categories.hint')} values={values} errors={errors} defaultLocale="" />

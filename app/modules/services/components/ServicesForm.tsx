@@ -34,11 +34,33 @@ export function LocalizedInputs({
         const error = errors[name]
         const described = [locale === defaultLocale ? `field-${id}-hint` : null, error ? `field-${id}-error` : null].filter(Boolean).join(' ') || undefined
         return (
-          <Field key={locale} name={id} label={t('inLanguage', { field: label, language: t(`languages.${locale}`) })} error={error} hint={locale === defaultLocale ? t('defaultRequired', { language: t(`languages.${locale}`) }) : undefined}>
+          <Field
+            key={locale}
+            name={id}
+            label={t('inLanguage', { field: label, language: t(`languages.${locale}`) })}
+            error={error}
+            hint={locale === defaultLocale ? t('defaultRequired', { language: t(`languages.${locale}`) }) : undefined}
+          >
             {multiline ? (
-              <textarea id={`field-${id}`} name={name} rows={2} defaultValue={values[name] ?? ''} aria-invalid={error ? true : undefined} aria-describedby={described} required={locale === defaultLocale} />
+              <textarea
+                id={`field-${id}`}
+                name={name}
+                rows={2}
+                defaultValue={values[name] ?? ''}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={described}
+                required={locale === defaultLocale}
+              />
             ) : (
-              <input id={`field-${id}`} name={name} defaultValue={values[name] ?? ''} aria-invalid={error ? true : undefined} aria-describedby={described} required={locale === defaultLocale && field === 'name'} lang={locale} />
+              <input
+                id={`field-${id}`}
+                name={name}
+                defaultValue={values[name] ?? ''}
+                aria-invalid={error ? true : undefined}
+                aria-describedby={described}
+                required={locale === defaultLocale && field === 'name'}
+                lang={locale}
+              />
             )}
           </Field>
         )
@@ -48,7 +70,23 @@ export function LocalizedInputs({
 }
 
 /** A text input with its label, hint and error. */
-export function TextInput({ prefix, name, label, hint, values, errors, type = 'text' }: { prefix: string; name: string; label: string; hint?: string; values: Record<string, string>; errors: Record<string, string>; type?: string }) {
+export function TextInput({
+  prefix,
+  name,
+  label,
+  hint,
+  values,
+  errors,
+  type = 'text',
+}: {
+  prefix: string
+  name: string
+  label: string
+  hint?: string
+  values: Record<string, string>
+  errors: Record<string, string>
+  type?: string
+}) {
   const id = `${prefix}-${name}`
   const error = errors[name]
   const described = [hint ? `field-${id}-hint` : null, error ? `field-${id}-error` : null].filter(Boolean).join(' ') || undefined

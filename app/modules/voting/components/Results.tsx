@@ -54,9 +54,7 @@ export function Results({
             </tbody>
           </table>
           <p className="results__headline">
-            {result.yesShare.denominator > 0
-              ? t('results.yesno.yesShare', { share: formatPercent(result.yesShare, locale), byHead: formatPercent(result.yesShareByHead, locale) ?? '–' })
-              : null}{' '}
+            {result.yesShare.denominator > 0 ? t('results.yesno.yesShare', { share: formatPercent(result.yesShare, locale), byHead: formatPercent(result.yesShareByHead, locale) ?? '–' }) : null}{' '}
             <strong>{t(`results.yesno.majority.${result.majority}`)}</strong>
           </p>
         </div>
@@ -80,7 +78,12 @@ export function Results({
           <BarChart
             title={t('results.quadratic.title')}
             description={t('results.quadratic.description')}
-            items={result.options.map((o) => ({ label: `${o.rank}. ${label(o.option)}`, value: o.votes / 1000, display: w(o.votes), note: t('results.quadratic.note', { raw: n.format(o.rawVotes), ballots: n.format(o.ballots) }) }))}
+            items={result.options.map((o) => ({
+              label: `${o.rank}. ${label(o.option)}`,
+              value: o.votes / 1000,
+              display: w(o.votes),
+              note: t('results.quadratic.note', { raw: n.format(o.rawVotes), ballots: n.format(o.ballots) }),
+            }))}
             labels={{ summary: t('results.showNumbers'), item: t('results.option'), value: t('results.quadratic.votes'), note: t('results.quadratic.rawAndBallots') }}
           />
           <p>{t('results.quadratic.credits', { spent: n.format(result.creditsSpent), available: n.format(result.creditsAvailable) })}</p>

@@ -138,7 +138,7 @@ function AboutFieldset({ kit, form }: { kit: FormKit; form: ProcessFormChoices }
             </option>
           ))}
         </select>,
-        t('form.categoryHint')
+        t('form.categoryHint'),
       )}
     </fieldset>
   )
@@ -165,7 +165,7 @@ function WhoFieldset({ kit, form }: { kit: FormKit; form: ProcessFormChoices }) 
             </optgroup>
           ))}
         </select>,
-        t('form.areaHint')
+        t('form.areaHint'),
       )}
       <label className="choice">
         <input type="checkbox" name="residentsOnly" defaultChecked={v('residentsOnly') === 'on'} aria-describedby="residents-only-hint" /> {t('form.residentsOnly')}
@@ -183,7 +183,7 @@ function WhoFieldset({ kit, form }: { kit: FormKit; form: ProcessFormChoices }) 
             </option>
           ))}
         </select>,
-        t('form.requiredLevelHint')
+        t('form.requiredLevelHint'),
       )}
       <label className="choice">
         <input type="checkbox" name="delegation" defaultChecked={v('delegation') === 'on'} aria-describedby="delegation-hint" /> {t('form.delegation')}
@@ -212,12 +212,12 @@ function DatesFieldset({ kit }: { kit: FormKit }) {
       {field(
         'opensAt',
         t('form.opensAt'),
-        <input {...attrs('opensAt')} type="datetime-local" defaultValue={v('opensAt')} aria-describedby={['dates-hint', errors.opensAt ? `${idOf('opensAt')}-error` : ''].join(' ').trim()} />
+        <input {...attrs('opensAt')} type="datetime-local" defaultValue={v('opensAt')} aria-describedby={['dates-hint', errors.opensAt ? `${idOf('opensAt')}-error` : ''].join(' ').trim()} />,
       )}
       {field(
         'closesAt',
         t('form.closesAt'),
-        <input {...attrs('closesAt')} type="datetime-local" defaultValue={v('closesAt')} aria-describedby={['dates-hint', errors.closesAt ? `${idOf('closesAt')}-error` : ''].join(' ').trim()} />
+        <input {...attrs('closesAt')} type="datetime-local" defaultValue={v('closesAt')} aria-describedby={['dates-hint', errors.closesAt ? `${idOf('closesAt')}-error` : ''].join(' ').trim()} />,
       )}
     </fieldset>
   )
@@ -238,7 +238,7 @@ function MethodFieldset({ kit, method, optionRows, projectRows, pots }: { kit: F
             </option>
           ))}
         </select>,
-        t(`methodHint.${method}`)
+        t(`methodHint.${method}`),
       )}
       <button type="submit" name="intent" value="method" className="secondary">
         {t('form.showMethod')}
@@ -277,7 +277,7 @@ function OptionRows({ kit, method, optionRows }: { kit: FormKit; method: VotingM
             'maxChoices',
             method === 'approval' ? t('form.maxApprovals') : t('form.maxRanked'),
             <input {...attrs('maxChoices', true)} type="text" inputMode="numeric" defaultValue={v('maxChoices')} size={5} />,
-            t('form.maxChoicesHint')
+            t('form.maxChoicesHint'),
           )}
           {field('minChoices', t('form.minChoices'), <input {...attrs('minChoices', true)} type="text" inputMode="numeric" defaultValue={v('minChoices')} size={5} />, t('form.minChoicesHint'))}
         </>
@@ -323,7 +323,7 @@ function BudgetTables({ kit, projectRows, pots }: { kit: FormKit; projectRows: n
         'maxDistricts',
         t('form.maxDistricts'),
         <input {...attrs('maxDistricts', true)} type="text" inputMode="numeric" defaultValue={v('maxDistricts') || '1'} size={4} />,
-        t('form.maxDistrictsHint')
+        t('form.maxDistrictsHint'),
       )}
       <h3 id="projects-heading">{t('form.projects')}</h3>
       <p className="field__hint">{t('form.projectsHint')}</p>
