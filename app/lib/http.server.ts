@@ -423,11 +423,20 @@ function toRemixRequest(req: ExpressRequest, res: ExpressResponse, origin: strin
   return new Request(origin + req.originalUrl, init)
 }
 
+/** The largest unread request body read to its end after an early answer (a refusal). */
+const DRAIN_MAX_BYTES = 1024 * 1024
+
 async function sendRemixResponse(res: ExpressResponse, response: Response, text?: string) {
   res.status(response.status)
-  // A refused upload leaves the rest of its body unread: keeping the connection alive would leave
-  // the browser waiting to send it, and the answer would never show. Close it instead.
-  if (!res.req.complete) res.setHeader('Connection', 'close')
+  // A refused post leaves the rest of its body unread. A small one is read and thrown away, so the
+  // client that is still sending it gets the answer (closing at once made it fail with EPIPE). A
+  // large one is not waited for: keeping the connection alive would leave the browser waiting to
+  // send it and the answer would never show, so the connection closes.
+  if (!res.req.complete) {
+    const length = Number(res.req.headers['content-length'])
+    if (Number.isFinite(length) && length <= DRAIN_MAX_BYTES) res.req.resume()
+    else res.setHeader('Connection', 'close')
+  }
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie' && name !== 'plaza-page-cache') res.setHeader(name, value)
   })

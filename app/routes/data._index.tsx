@@ -11,6 +11,9 @@ import { formats } from '../modules/opendata/format'
 import { licences } from '../modules/opendata/licence'
 import { citySettings } from '../modules/city/settings.server'
 
+/** The Frictionless Data package descriptor: a file name, the same in every language. */
+const PACKAGE_FILE = 'datapackage.json'
+
 /** /data — the open data catalogue: every public dataset, its columns and the licence. */
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
@@ -43,8 +46,8 @@ export default function OpenData() {
           t={t}
           i18nKey="package"
           components={[
-            <a key="p" href="/data/datapackage.json">
-              datapackage.json
+            <a key="p" href={`/data/${PACKAGE_FILE}`}>
+              {PACKAGE_FILE}
             </a>,
           ]}
         />

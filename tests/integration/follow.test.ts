@@ -7,6 +7,7 @@ import { sendDigests, DIGEST_INTERVAL_MS } from '../../app/modules/notifications
 import { notify, unsubscribeToken } from '../../app/modules/notifications/notify.server'
 import { secretKey } from '../../app/lib/secrets.server'
 import { answerProposal } from '../../app/modules/proposals/proposals.server'
+import { registerCapabilities } from '../../app/modules/registry.server'
 import { triageReport } from '../../app/modules/reports/reports.server'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
@@ -52,6 +53,8 @@ const followFields = (kind: keyof typeof t, email: string, mode = 'immediate', b
 })
 
 beforeAll(async () => {
+  // notify() runs in this process too: the capabilities plug in here as they do at a server's start.
+  registerCapabilities()
   smtp = await startSmtpSink()
   plaza = await startPlaza({ DATABASE_PATH: process.env.DATABASE_PATH!, MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off', TRUST_PROXY: '1', BACKGROUND_JOBS: 'false' })
   t.report = (await db().selectFrom('reports').select('id').where('state_kind', 'in', ['open', 'fixed', 'closed']).orderBy('id').executeTakeFirstOrThrow()).id

@@ -30,7 +30,8 @@ import { parseServiceCodes, type DeliveryMethodInput } from './schema'
 
 /** A claim keeps other senders away this long (a send times out well before). */
 const LEASE_MS = 2 * 60_000
-const SEND_TIMEOUT_MS = 10_000
+// Long enough for a slow back office: a send that times out after the body received it is sent again.
+const SEND_TIMEOUT_MS = 30_000
 /** The longest wait between two attempts. */
 const MAX_BACKOFF_MS = 6 * 3600_000
 /** Sends in flight at once per run (each an HTTP request or a queued mail). */
