@@ -79,6 +79,11 @@ beforeAll(async () => {
     let body = ''
     req.on('data', (c) => (body += c))
     req.on('end', () => {
+      // Polls for updates (GET servicerequestupdates.json) are not sends: only POSTs are counted.
+      if (req.method !== 'POST') {
+        res.writeHead(500, { 'Content-Type': 'text/plain' }).end('Internal Server Error')
+        return
+      }
       flakyCalls++
       flakyTimes.push(Date.now())
       if (flakyCalls <= flakyFailUntil) {
