@@ -125,33 +125,9 @@ function StatusActions({ status: s, verification }: { status: ProcessStatusView;
   const ended = state === 'closed' || state === 'published'
   return (
     <div className="stack">
-      {state === 'draft' ? (
-        <Form method="post">
-          <p className="field__hint" id="schedule-hint">
-            {t('actions.scheduleHint')}
-          </p>
-          <button type="submit" name="intent" value="schedule" aria-describedby="schedule-hint">
-            {t('actions.schedule')}
-          </button>
-        </Form>
-      ) : null}
-      {state === 'scheduled' && !s.opensPassed ? (
-        <Form method="post">
-          <button type="submit" name="intent" value="unschedule" className="secondary">
-            {t('actions.unschedule')}
-          </button>
-        </Form>
-      ) : null}
-      {state === 'open' || (state === 'scheduled' && s.opensPassed) ? (
-        <Form method="post">
-          <p className="field__hint" id="close-hint">
-            {t('actions.closeHint')}
-          </p>
-          <button type="submit" name="intent" value="close" aria-describedby="close-hint">
-            {t('actions.close')}
-          </button>
-        </Form>
-      ) : null}
+      {state === 'draft' ? <IntentForm intent="schedule" label={t('actions.schedule')} hint={t('actions.scheduleHint')} /> : null}
+      {state === 'scheduled' && !s.opensPassed ? <IntentForm intent="unschedule" label={t('actions.unschedule')} secondary /> : null}
+      {state === 'open' || (state === 'scheduled' && s.opensPassed) ? <IntentForm intent="close" label={t('actions.close')} hint={t('actions.closeHint')} /> : null}
       <StatusResults status={s} />
       {state === 'open' || ended ? (
         <Form method="post">
@@ -229,5 +205,22 @@ function StatusResults({ status: s }: { status: ProcessStatusView }) {
         </section>
       ) : null}
     </>
+  )
+}
+
+/** A form of one button that posts its intent, with the hint that says what it does. */
+function IntentForm({ intent, label, hint, secondary }: { intent: string; label: string; hint?: string; secondary?: boolean }) {
+  const hintId = hint ? `${intent}-hint` : undefined
+  return (
+    <Form method="post">
+      {hint ? (
+        <p className="field__hint" id={hintId}>
+          {hint}
+        </p>
+      ) : null}
+      <button type="submit" name="intent" value={intent} aria-describedby={hintId} className={secondary ? 'secondary' : undefined}>
+        {label}
+      </button>
+    </Form>
   )
 }
