@@ -35,6 +35,28 @@ async function waitFor(url: string, child: ChildProcess, output: () => string) {
   }
 }
 
+/**
+ * Every process a benchmark starts, so that none outlives it: when the run is interrupted (Ctrl-C,
+ * SIGTERM from a CI timeout) or ends by an error, they are killed with it.
+ */
+const children = new Set<ChildProcess>()
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child)
+  child.once('exit', () => children.delete(child))
+  return child
+}
+const killAll = () => {
+  // SIGTERM: a Plaza primary then stops its own workers.
+  for (const child of children) child.kill('SIGTERM')
+}
+process.once('exit', killAll)
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => {
+    killAll()
+    process.exit(128 + (signal === 'SIGINT' ? 2 : signal === 'SIGTERM' ? 15 : 1))
+  })
+}
+
 function stopper(child: ChildProcess) {
   return async () => {
     if (child.exitCode !== null) return
@@ -53,21 +75,23 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Serv
   let out = ''
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is given to the server's processes.
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(port),
-      DATABASE_PATH: databasePath,
-      RATE_LIMIT_READ: 'off',
-      RATE_LIMIT_WRITE: 'off',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = track(
+    spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
+      cwd: root,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        HOST: '127.0.0.1',
+        PORT: String(port),
+        DATABASE_PATH: databasePath,
+        RATE_LIMIT_READ: 'off',
+        RATE_LIMIT_WRITE: 'off',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  )
   child.stdout!.on('data', (c: Buffer) => (out += c))
   child.stderr!.on('data', (c: Buffer) => (out += c))
   const url = `http://127.0.0.1:${port}`
@@ -93,7 +117,7 @@ export async function startBare(body: string): Promise<Server> {
     http.createServer((req, res) => { res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length }); res.end(body) })
       .listen(${port}, '127.0.0.1');`
   let out = ''
-  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = track(spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'pipe'] }))
   child.stderr!.on('data', (c: Buffer) => (out += c))
   const url = `http://127.0.0.1:${port}`
   await waitFor(url, child, () => out)
