@@ -46,7 +46,9 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   delivery: benchDelivery,
 }
 
+// `npm run bench -- petitions -- --seconds 5` passes a literal `--`, which would end the options: it is dropped.
 const { values, positionals } = parseArgs({
+  args: process.argv.slice(2).filter((arg) => arg !== '--'),
   options: { seconds: { type: 'string', default: '10' }, 'soak-minutes': { type: 'string' } },
   allowPositionals: true,
 })
