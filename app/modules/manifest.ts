@@ -1,4 +1,5 @@
 import type { Permission } from './accounts/policy'
+import type { AreaRelocator } from './geo/relocation'
 import type { FollowKind } from './notifications/follow'
 
 /**
@@ -25,6 +26,12 @@ export interface CapabilityManifest {
   mapLayers: readonly string[]
   /** Kinds of things people can follow that it owns (app/modules/notifications/follow.ts). */
   followableKinds: readonly FollowKind[]
+  /**
+   * Recomputes the item → area links of its tables inside a geography import's transaction and
+   * says how many moved (app/modules/geo/relocation.ts). Every capability storing an area id of
+   * a located thing declares one.
+   */
+  relocateAreas?: AreaRelocator
   /** Called once per process, at start (entry.server.tsx) and by tests, before the modules are used. */
   register?: () => void
 }

@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { relocateRepresentativeAreas } from './relocate-areas.server'
 import { registerLetterMail } from './letters.server'
 
 /** Letters to representatives, the representatives directory. What it plugs into Plaza (docs/architecture.md). */
@@ -10,6 +11,10 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: [],
   mapLayers: [],
+  relocateAreas: (r) => {
+    const moved = relocateRepresentativeAreas(r)
+    return { representatives: moved.representatives, letters: moved.letters }
+  },
   followableKinds: [],
   register() {
     registerLetterMail()

@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { relocateReportAreas } from './relocate-areas.server'
 import { registerReportKinds } from './kinds.server'
 import { registerReportAlerts } from './alerts.server'
 
@@ -11,6 +12,10 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: ['/feeds/reports.rss', '/feeds/reports/area/<slug>.rss', '/feeds/reports/category/<code>.rss', '/feeds/reports/near.rss'],
   mapLayers: ['reports'],
+  relocateAreas: (r) => {
+    const moved = relocateReportAreas(r)
+    return { reports: moved.reports, reportAlerts: moved.alerts, routingRules: moved.routes }
+  },
   followableKinds: ['report'],
   register() {
     registerReportKinds()

@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { relocateVotingAreas } from './relocate-areas.server'
 import { registerProposalVoting } from './processes.server'
 import { registerVoting } from './voting.server'
 
@@ -11,6 +12,10 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: [],
   mapLayers: [],
+  relocateAreas: (r) => {
+    const moved = relocateVotingAreas(r)
+    return { votingProcesses: moved.processes, delegations: moved.delegations }
+  },
   followableKinds: ['vote'],
   register() {
     registerProposalVoting()
