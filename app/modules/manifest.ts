@@ -1,3 +1,4 @@
+import type { BackgroundJob } from '../lib/jobs.server'
 import type { Permission } from './accounts/policy'
 import type { AreaRelocator } from './geo/relocation'
 import type { FollowKind } from './notifications/follow'
@@ -16,8 +17,8 @@ export interface CapabilityManifest {
   routes: readonly string[]
   /** Permissions its routes check with requirePermission (app/modules/accounts/policy.ts). */
   permissions: readonly Permission[]
-  /** Background jobs it runs beside the web servers (started in app/modules/jobs.server.ts). */
-  jobs: readonly string[]
+  /** Background jobs it runs beside the web servers, each {name, start(ctx)} (app/lib/jobs.server.ts; started by app/modules/jobs.server.ts). */
+  jobs: readonly BackgroundJob[]
   /** Open-data datasets it registers (/data/<name>.csv|json|geojson). */
   datasets: readonly string[]
   /** Feed paths it publishes (RSS and Atom, app/lib/feed.ts). */

@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { letterJobs } from './jobs.server'
 import { relocateRepresentativeAreas } from './relocate-areas.server'
 import { registerLetterMail } from './letters.server'
 
@@ -7,7 +8,7 @@ export const manifest = defineManifest({
   name: 'letters',
   routes: ['/letters', '/representatives', '/mail/bounces', '/admin/representatives', '/admin/letters'],
   permissions: ['admin:settings'],
-  jobs: ['letter questionnaires, reconciling and retention (startLetterJobs)'],
+  jobs: letterJobs,
   datasets: [],
   feeds: [],
   mapLayers: [],

@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { notificationJobs } from './jobs.server'
 import { relocateAreaSubscriptions } from './relocate-areas.server'
 
 /** Following, e-mail digests, the shared proposal and petition feed (each kind serves its own). What it plugs into Plaza (docs/architecture.md). */
@@ -6,7 +7,7 @@ export const manifest = defineManifest({
   name: 'notifications',
   routes: ['/follow', '/account/subscriptions'],
   permissions: [],
-  jobs: ['daily digests (startDigestJob)'],
+  jobs: notificationJobs,
   datasets: [],
   feeds: [],
   mapLayers: [],

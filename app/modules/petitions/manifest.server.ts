@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { petitionJobs } from './jobs.server'
 import { relocatePetitionAreas } from './relocate-areas.server'
 import { registerPetitionKinds } from './kinds.server'
 import { registerPetitionSignatures } from './signatures.server'
@@ -8,7 +9,7 @@ export const manifest = defineManifest({
   name: 'petitions',
   routes: ['/petitions', '/council/petitions', '/moderation/petitions', '/feeds/petitions'],
   permissions: ['petition:respond', 'content:moderate'],
-  jobs: ['closing expired petitions and signers’ mailings (closeExpiredPetitions, sendPetitionMailings)'],
+  jobs: petitionJobs,
   datasets: [],
   feeds: ['/feeds/petitions.rss', '/feeds/petitions/area/<slug>.rss', '/feeds/petitions/category/<code>.rss'],
   mapLayers: ['petitions'],

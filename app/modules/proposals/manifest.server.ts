@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { proposalJobs } from './jobs.server'
 import { relocateProposalAreas } from './relocate-areas.server'
 import { registerProposalKinds } from './kinds.server'
 
@@ -7,7 +8,7 @@ export const manifest = defineManifest({
   name: 'proposals',
   routes: ['/proposals', '/council/proposals', '/feeds/proposals'],
   permissions: ['proposal:respond'],
-  jobs: ['hot scores and archiving (refreshHotScores, archiveExpiredProposals)', 'abandoned images (deleteAbandonedProposalImages)'],
+  jobs: proposalJobs,
   datasets: [],
   feeds: ['/feeds/proposals.rss', '/feeds/proposals/area/<slug>.rss', '/feeds/proposals/category/<code>.rss'],
   mapLayers: ['proposals'],

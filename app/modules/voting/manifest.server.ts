@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { votingJobs } from './jobs.server'
 import { relocateVotingAreas } from './relocate-areas.server'
 import { registerProposalVoting } from './processes.server'
 import { registerVoting } from './voting.server'
@@ -8,7 +9,7 @@ export const manifest = defineManifest({
   name: 'voting',
   routes: ['/votes', '/admin/votes', '/account/delegations'],
   permissions: ['admin:access'],
-  jobs: ['opening and closing processes (advanceProcesses)'],
+  jobs: votingJobs,
   datasets: [],
   feeds: [],
   mapLayers: [],
