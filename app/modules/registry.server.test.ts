@@ -67,10 +67,6 @@ describe('capability manifests', () => {
     expect(names.length).toBeGreaterThanOrEqual(9)
     const logged: unknown[] = []
     const log = { debug: (o: unknown) => logged.push(o), info: () => undefined, error: () => undefined } as unknown as JobContext['log']
-      ? C extends { log: infer L }
-        ? L
-        : never
-      : never
     const jobs = startBackgroundJobs({ log, config: config() })
     expect(jobs.jobs).toEqual(names)
     expect(logged).toEqual([{ jobs: names }])
