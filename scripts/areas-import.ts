@@ -16,6 +16,7 @@ import { commitImport, guessProperties, previewImport } from '../app/modules/geo
 import { describeProblem, describeReadProblem } from '../app/modules/geo/import/messages'
 import { readGeographyFile } from '../app/modules/geo/import/read.server'
 import type { ImportOptions } from '../app/modules/geo/import/validate'
+import { registerCapabilities } from '../app/modules/registry.server'
 
 const usage = `Usage: npm run areas:import FILE -- [--level boundary|district|neighbourhood|N] [--name-prop P] [--code-prop P]
        [--parent-prop P] [--name-es-prop P] [--name-fr-prop P] [--name-en-prop P] [--tolerance M2]
@@ -71,6 +72,7 @@ try {
     `${path.basename(file)}: ${read.features.length} features, ${read.format}, ${read.crs}; name ${options.nameProp}, code ${options.codeProp}${options.parentProp ? `, parent ${options.parentProp}` : ''}`,
   )
   await migrateOrThrow(database())
+  registerCapabilities()
   const started = performance.now()
   const result = values['dry-run']
     ? { kind: 'preview' as const, ...(await previewImport(read.features, read.properties, options)) }

@@ -110,19 +110,3 @@ export const tableOwners = {
 
 /** The owner of a table, or undefined for a name that is no table of db/schema.ts. */
 export const ownerOf = (table: string): string | undefined => (tableOwners as Record<string, string>)[table]
-
-/**
- * Pairs of modules that still import each other, each with why and what removes it. The test fails
- * on any other pair, and on an entry here that no longer holds (so the list stays true).
- */
-export const knownCycles: Record<string, string> = {
-  'modules/city ↔ modules/moderation':
-    'city writes audit rows (recordAudit); moderation reads the council settings (citySettings). Settings could move to the settings table (app/lib) or be handed to moderation.',
-  'modules/geo ↔ modules/letters': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
-  'modules/geo ↔ modules/notifications': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
-  'modules/geo ↔ modules/petitions': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
-  'modules/geo ↔ modules/proposals': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
-  'modules/geo ↔ modules/reports': "geo's import calls each capability's relocate-areas function by name; to become registrations (module manifests).",
-  'modules/notifications ↔ modules/petitions': "only notifications/feeds.server.ts's petition feed reads petitions' public states; notify.server no longer imports petitions (registerFollowable).",
-  'modules/notifications ↔ modules/proposals': "only notifications/feeds.server.ts's proposal feed reads proposals' public states; notify.server no longer imports proposals (registerFollowable).",
-}

@@ -166,11 +166,64 @@ export function moduleEdges(scan: Scan): Map<string, Set<string>> {
 }
 
 /**
- * Pairs of modules that import each other, sorted. (The graph as a whole has longer cycles through
- * the shared capabilities; a pair is the cycle a change can introduce without noticing.)
+ * The import cycles between modules (values, not types): each strongly connected group of two or
+ * more modules, its members sorted, with one cycle through them as a path a person can follow
+ * (a → b → … → a). Empty when the modules form layers, which they must (ownership.test.ts).
  */
-export function mutualImports(edges: Map<string, Set<string>>): Array<[string, string]> {
-  const pairs: Array<[string, string]> = []
-  for (const [a, targets] of edges) for (const b of targets) if (a < b && edges.get(b)?.has(a)) pairs.push([a, b])
-  return pairs.sort((x, y) => `${x[0]} ${x[1]}`.localeCompare(`${y[0]} ${y[1]}`))
+export function moduleCycles(edges: Map<string, Set<string>>): Array<{ modules: string[]; path: string[] }> {
+  const nodes = [...new Set([...edges.keys(), ...[...edges.values()].flatMap((s) => [...s])])].sort()
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: string[] = []
+  const onStack = new Set<string>()
+  const groups: string[][] = []
+  let next = 0
+  // Tarjan's algorithm (the graph has a few dozen modules: recursion is fine).
+  const visit = (v: string) => {
+    index.set(v, next)
+    low.set(v, next++)
+    stack.push(v)
+    onStack.add(v)
+    for (const w of edges.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w)
+        low.set(v, Math.min(low.get(v)!, low.get(w)!))
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!))
+    }
+    if (low.get(v) !== index.get(v)) return
+    const group: string[] = []
+    let w: string
+    do {
+      w = stack.pop()!
+      onStack.delete(w)
+      group.push(w)
+    } while (w !== v)
+    if (group.length > 1) groups.push(group.sort())
+  }
+  for (const v of nodes) if (!index.has(v)) visit(v)
+  return groups.map((modules) => ({ modules, path: cycleThrough(modules, edges) }))
+}
+
+/** One cycle from the first module of a strongly connected group back to it (breadth first: a shortest one). */
+function cycleThrough(modules: string[], edges: Map<string, Set<string>>): string[] {
+  const inside = new Set(modules)
+  const start = modules[0]!
+  const from = new Map<string, string>()
+  const queue = [start]
+  while (queue.length) {
+    const v = queue.shift()!
+    for (const w of [...(edges.get(v) ?? [])].sort()) {
+      if (!inside.has(w)) continue
+      if (w === start) {
+        const path = [start]
+        for (let x: string | undefined = v; x !== undefined && x !== start; x = from.get(x)) path.splice(1, 0, x)
+        return [...path, start]
+      }
+      if (!from.has(w)) {
+        from.set(w, v)
+        queue.push(w)
+      }
+    }
+  }
+  return modules
 }

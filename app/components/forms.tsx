@@ -1,3 +1,4 @@
+import { Form } from '@remix-run/react'
 import type { ReactNode } from 'react'
 
 /**
@@ -77,4 +78,21 @@ export function FormMessage({ tone, children }: { tone: 'error' | 'success' | 'i
 export function withCodes(text: string): ReactNode {
   const parts = text.split(/\b([a-z]+(?:_[a-z]+)+)\b/)
   return parts.length === 1 ? text : parts.map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part))
+}
+
+/**
+ * A one-button POST form acting on one row of a list (revoke a key, resend a delivery, remove a
+ * site): the intent and the row's id as hidden fields, and a secondary button whose accessible
+ * name says which row. Works without JavaScript.
+ */
+export function RowActionForm({ intent, field, value, label, accessibleName }: { intent: string; field: string; value: string | number; label: string; accessibleName: string }) {
+  return (
+    <Form method="post">
+      <input type="hidden" name="intent" value={intent} />
+      <input type="hidden" name={field} value={value} />
+      <button type="submit" className="secondary" aria-label={accessibleName}>
+        {label}
+      </button>
+    </Form>
+  )
 }

@@ -1,4 +1,5 @@
 import { getUser } from '../modules/accounts/auth.server'
+import { CSV_CONTENT_TYPE } from '../lib/csv'
 import { translatorFor } from '../lib/i18n.server'
 import { castLocation, parseBallotForm } from '../modules/voting/components/ballot-form'
 import { ballotList, castBallot, processSpec } from '../modules/voting/voting.server'
@@ -60,7 +61,7 @@ export async function publishedBallotList(request: Request, idParam: string | un
   }
   return new Response(list.stream, {
     headers: {
-      'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8; header=present' : 'application/json; charset=utf-8',
+      'Content-Type': format === 'csv' ? CSV_CONTENT_TYPE : 'application/json; charset=utf-8',
       'Content-Disposition': `${format === 'csv' ? 'attachment' : 'inline'}; filename="vote-${id}-ballots.${format}"`,
       'Cache-Control': 'public, max-age=60',
       'X-Content-Type-Options': 'nosniff',

@@ -1,4 +1,6 @@
+import type { BackgroundJob } from '../lib/jobs.server'
 import type { Permission } from './accounts/policy'
+import type { AreaRelocator } from './geo/relocation'
 import type { FollowKind } from './notifications/follow'
 
 /**
@@ -15,8 +17,8 @@ export interface CapabilityManifest {
   routes: readonly string[]
   /** Permissions its routes check with requirePermission (app/modules/accounts/policy.ts). */
   permissions: readonly Permission[]
-  /** Background jobs it runs beside the web servers (started in app/modules/jobs.server.ts). */
-  jobs: readonly string[]
+  /** Background jobs it runs beside the web servers, each {name, start(ctx)} (app/lib/jobs.server.ts; started by app/modules/jobs.server.ts). */
+  jobs: readonly BackgroundJob[]
   /** Open-data datasets it registers (/data/<name>.csv|json|geojson). */
   datasets: readonly string[]
   /** Feed paths it publishes (RSS and Atom, app/lib/feed.ts). */
@@ -25,6 +27,12 @@ export interface CapabilityManifest {
   mapLayers: readonly string[]
   /** Kinds of things people can follow that it owns (app/modules/notifications/follow.ts). */
   followableKinds: readonly FollowKind[]
+  /**
+   * Recomputes the item → area links of its tables inside a geography import's transaction and
+   * says how many moved (app/modules/geo/relocation.ts). Every capability storing an area id of
+   * a located thing declares one.
+   */
+  relocateAreas?: AreaRelocator
   /** Called once per process, at start (entry.server.tsx) and by tests, before the modules are used. */
   register?: () => void
 }

@@ -5,6 +5,10 @@ import { permissions } from './accounts/policy'
 import { FOLLOW_KINDS } from './notifications/follow'
 import { datasets } from './opendata/datasets.server'
 import { manifests, registerCapabilities } from './registry.server'
+import { startBackgroundJobs } from './jobs.server'
+import { seededDatabase } from '../../tests/support/fixtures'
+import { config } from '../lib/config.server'
+import type { JobContext } from '../lib/jobs.server'
 
 const modulesDir = path.join(__dirname)
 const routeFiles = fs.readdirSync(path.join(__dirname, '..', 'routes'))
@@ -54,5 +58,18 @@ describe('capability manifests', () => {
         .map((d) => d.name)
         .sort(),
     ).toEqual(manifests.flatMap((m) => m.datasets).sort())
+  })
+
+  it("the background jobs are the manifests' jobs: each named once, all started and stopped", async () => {
+    await seededDatabase()
+    const names = manifests.flatMap((m) => m.jobs.map((j) => j.name))
+    expect(new Set(names).size).toBe(names.length)
+    expect(names.length).toBeGreaterThanOrEqual(9)
+    const logged: unknown[] = []
+    const log = { debug: (o: unknown) => logged.push(o), info: () => undefined, error: () => undefined } as unknown as JobContext['log']
+    const jobs = startBackgroundJobs({ log, config: config() })
+    expect(jobs.jobs).toEqual(names)
+    expect(logged).toEqual([{ jobs: names }])
+    await jobs.stop()
   })
 })

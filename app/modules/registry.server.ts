@@ -1,4 +1,5 @@
 import type { CapabilityManifest } from './manifest'
+import { registerAreaRelocator } from './geo/relocation'
 import { manifest as accounts } from './accounts/manifest.server'
 import { manifest as basemap } from './basemap/manifest.server'
 import { manifest as city } from './city/manifest.server'
@@ -53,5 +54,8 @@ let registered = false
 export function registerCapabilities() {
   if (registered) return
   registered = true
-  for (const manifest of manifests) manifest.register?.()
+  for (const manifest of manifests) {
+    if (manifest.relocateAreas) registerAreaRelocator(manifest.name, manifest.relocateAreas)
+    manifest.register?.()
+  }
 }

@@ -1,7 +1,7 @@
 import { data, type ActionFunctionArgs, type HeadersFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { Field, FormMessage } from '../components/forms'
+import { Field, FormMessage, RowActionForm } from '../components/forms'
 import { requirePermission } from '../modules/accounts/auth.server'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
@@ -117,13 +117,7 @@ export default function AdminApiKeys() {
                   {k.revokedAt ? (
                     t('admin.revokedOn', { date: when.format(new Date(k.revokedAt)) })
                   ) : (
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="revoke" />
-                      <input type="hidden" name="keyId" value={k.id} />
-                      <button type="submit" className="secondary" aria-label={t('admin.revokeNamed', { name: k.name })}>
-                        {t('admin.revoke')}
-                      </button>
-                    </Form>
+                    <RowActionForm intent="revoke" field="keyId" value={k.id} label={t('admin.revoke')} accessibleName={t('admin.revokeNamed', { name: k.name })} />
                   )}
                 </td>
               </tr>

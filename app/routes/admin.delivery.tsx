@@ -1,7 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { Field, FormMessage } from '../components/forms'
+import { Field, FormMessage, RowActionForm } from '../components/forms'
 import { requirePermission } from '../modules/accounts/auth.server'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
@@ -102,13 +102,7 @@ export default function AdminDelivery() {
                   <td>{u.lastError ?? ''}</td>
                   <td>{u.status === 'failed' ? '' : when.format(new Date(u.nextAttemptAt))}</td>
                   <td>
-                    <Form method="post">
-                      <input type="hidden" name="intent" value="resend" />
-                      <input type="hidden" name="reportId" value={u.reportId} />
-                      <button type="submit" className="secondary" aria-label={t('admin.resendNamed', { id: u.reportId })}>
-                        {t('admin.resend')}
-                      </button>
-                    </Form>
+                    <RowActionForm intent="resend" field="reportId" value={u.reportId} label={t('admin.resend')} accessibleName={t('admin.resendNamed', { id: u.reportId })} />
                   </td>
                 </tr>
               ))}

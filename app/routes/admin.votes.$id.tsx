@@ -3,33 +3,25 @@ import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import type { VotingMethod } from '../../db/schema'
 import chartStyles from '../components/charts/charts.css'
-import { MethodChooser, ProcessForm, type ProcessFormChoices } from '../modules/voting/components/admin/ProcessForm'
+import { MethodChooser, ProcessForm } from '../modules/voting/components/admin/ProcessForm'
 import { ProcessStatus } from '../modules/voting/components/admin/ProcessStatus'
 import { FormMessage } from '../components/forms'
 import { requirePermission } from '../modules/accounts/auth.server'
-import { formatters } from '../lib/format'
 import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
 import { methods } from '../modules/voting/methods'
 import { DESCRIPTION_MAX, LABEL_MAX, OPTION_ROWS, RULE_ROWS, TITLE_MAX } from '../modules/voting/limits'
-import { describePolicy } from '../modules/voting/weights'
+import { adminProcessView } from '../modules/voting/admin-view.server'
 import {
   cancelProcess,
   closeProcessNow,
   formChoices,
   formContext,
-  inputOf,
-  isEditable,
   newProcessValues,
-  policyWarnings,
-  previewResults,
-  processRow,
   publishResults,
-  readSpec,
   scheduleProcess,
   submitProcessForm,
   unscheduleProcess,
-  valuesOf,
   verifyTally,
   type CommandResult,
   type FormValues,
@@ -85,71 +77,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     }
   }
 
-  return editView(id, url, form, choices, t, locale)
-}
-
-/** The page of an existing process: its form while editable, and its status with what the loader formats. */
-async function editView(id: number, url: URL, form: ProcessFormChoices, choices: Awaited<ReturnType<typeof formChoices>>, t: Awaited<ReturnType<typeof translatorFor>>['t'], locale: string) {
-  const f = formatters(locale)
-  const utc = (iso: string | null) => (iso ? `${f.dateTime.format(new Date(iso))} UTC` : '–')
-  const askedMethod = url.searchParams.get('method')
-  const row = await processRow(id)
-  if (!row) throw new Response('Not Found', { status: 404 })
-  const editable = isEditable(row)
-  let values: FormValues | null = null
-  if (editable) {
-    values = valuesOf(inputOf(row))
-    if (isMethod(askedMethod)) values.method = askedMethod
-  }
-  const stored = readSpec(row.spec)
-  const policy = JSON.parse(row.weight_policy) as Parameters<typeof describePolicy>[0]
-  const area =
-    row.eligible_area_id === null
-      ? null
-      : (choices.areas.find((a) => a.id === row.eligible_area_id)?.name ?? choices.areas.flatMap((a) => a.neighbourhoods).find((n) => n.id === row.eligible_area_id)?.name ?? null)
-  const warnings = policyWarnings(policy, row.required_level)
-  let preview: unknown = null
-  let previewError = false
-  if (row.state === 'closed') {
-    try {
-      preview = await previewResults(id)
-    } catch {
-      previewError = true
-    }
-  }
-  const published = row.results ? (JSON.parse(row.results) as { count?: unknown }) : null
-  return {
-    mode: 'edit' as const,
-    title: row.title,
-    method: (values?.method as VotingMethod | undefined) ?? row.method,
-    values,
-    form,
-    saved: url.searchParams.get('done'),
-    status: {
-      id: row.id,
-      state: row.state,
-      editable,
-      method: row.method,
-      proposalId: row.proposal_id,
-      ballots: f.integer.format(row.ballots),
-      opensText: utc(row.opens_at),
-      closesText: utc(row.closes_at),
-      publishedText: utc(row.published_at),
-      opensPassed: row.opens_at <= new Date().toISOString(),
-      areaName: area,
-      residentsOnly: Boolean(row.residents_only),
-      requiredLevel: row.required_level,
-      delegation: Boolean(row.delegation),
-      descriptionHtml: row.description_html,
-      policyLines: describePolicy(policy, (key, v) => t(key, v ?? {}) as string, { areaName: area ?? undefined, locale }),
-      warnings: [...new Set([...warnings.unreachable, ...warnings.belowLevel])].map((i) => i + 1),
-      labels: stored.labels,
-      currency: stored.currency,
-      preview,
-      previewError,
-      published: published?.count ?? null,
-    },
-  }
+  const view = await adminProcessView(id, { method: isMethod(askedMethod) ? askedMethod : null, done: url.searchParams.get('done') }, form, choices, t, locale)
+  if (!view) throw new Response('Not Found', { status: 404 })
+  return view
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]

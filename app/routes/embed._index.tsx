@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import embedStyles from '../components/embed/embed.css'
-import { Field, FormMessage } from '../components/forms'
+import { Field, FormMessage, RowActionForm } from '../components/forms'
 import { requirePermission } from '../modules/accounts/auth.server'
 import { useHydrated } from '../lib/hydrated'
 import { config } from '../lib/config.server'
@@ -261,13 +261,7 @@ export default function EmbedAdmin() {
                 <td>{s.note}</td>
                 <td>{s.createdBy ? t('admin.sites.addedBy', { date: when.format(new Date(s.createdAt)), name: s.createdBy }) : when.format(new Date(s.createdAt))}</td>
                 <td>
-                  <Form method="post">
-                    <input type="hidden" name="intent" value="remove" />
-                    <input type="hidden" name="siteId" value={s.id} />
-                    <button type="submit" className="secondary" aria-label={t('admin.sites.removeNamed', { origin: s.origin })}>
-                      {t('admin.sites.remove')}
-                    </button>
-                  </Form>
+                  <RowActionForm intent="remove" field="siteId" value={s.id} label={t('admin.sites.remove')} accessibleName={t('admin.sites.removeNamed', { origin: s.origin })} />
                 </td>
               </tr>
             ))}

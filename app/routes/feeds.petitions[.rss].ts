@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs } from '@remix-run/node'
-import { itemFeedResponse } from '../modules/notifications/feeds.server'
+import { petitionFeedResponse } from '../modules/petitions/feeds.server'
 
 /** GET /feeds/petitions.rss — the newest public petitions of the whole city. */
-export const loader = ({ request }: LoaderFunctionArgs) => itemFeedResponse(request, 'petitions', { kind: 'all', format: 'rss' })
+export const loader = ({ request }: LoaderFunctionArgs) => petitionFeedResponse(request, { kind: 'all', format: 'rss' })

@@ -11,6 +11,7 @@ import { openDatabase } from '../../app/lib/db.server'
 import { commitImport } from '../../app/modules/geo/import/import.server'
 import { readGeographyFile } from '../../app/modules/geo/import/read.server'
 import type { ImportOptions } from '../../app/modules/geo/import/validate'
+import { registerCapabilities } from '../../app/modules/registry.server'
 import { areasContaining } from '../../app/modules/geo/lookup.server'
 import { bulkInsertItems, rebuildMapSummaries, registerKind, type BulkItem } from '../../app/modules/geo/map-index.server'
 import { AreaLocator } from '../../app/modules/geo/relocation'
@@ -40,6 +41,7 @@ if (phase === 'generate') {
 }
 if (phase === 'import') for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true })
 const db = openDatabase({ path: file, synchronous: 'NORMAL' })
+registerCapabilities()
 await db.migrate()
 
 const districtsOptions: ImportOptions = { depth: 1, nameProp: 'name', codeProp: 'code', toleranceM2: 100, boundaryFromUnion: true }

@@ -1,8 +1,9 @@
 import SQLite from 'better-sqlite3'
 import { XMLParser } from 'fast-xml-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startPlaza, type RunningPlaza } from '../support/server'
-import { startSmtpSink, type SmtpSink } from '../support/smtp'
+import { startOpen311Plaza, type Open311Plaza } from '../support/open311'
+import type { RunningPlaza } from '../support/server'
+import type { SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
 
 /**
@@ -21,34 +22,13 @@ const xml = new XMLParser({ parseTagValue: false, isArray: (name) => ['service',
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed Open311 XML of many shapes, read field by field in assertions
 type Doc = any
 
+let setup: Open311Plaza | undefined
 beforeAll(async () => {
-  smtp = await startSmtpSink()
-  plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
-  const database = new SQLite(plaza.databasePath)
-  database.prepare(`insert into settings (key, value, updated_at) values ('open311.attributes', ?, ?) on conflict (key) do nothing`).run(
-    JSON.stringify({
-      pothole: [
-        {
-          code: 'depth',
-          datatype: 'singlevaluelist',
-          required: true,
-          description: 'How deep is the pothole?',
-          values: [
-            { key: 'shallow', name: 'Shallow' },
-            { key: 'deep', name: 'Deep' },
-          ],
-        },
-      ],
-    }),
-    new Date().toISOString(),
-  )
-  database.close()
-  const html = await (await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)).text()
-  point = { lat: /name="lat" value="([^"]+)"/.exec(html)![1]!, long: /name="lng" value="([^"]+)"/.exec(html)![1]! }
+  setup = await startOpen311Plaza()
+  ;({ plaza, smtp, point } = setup)
 })
 afterAll(async () => {
-  await plaza?.stop()
-  await smtp?.stop()
+  await setup?.stop()
 })
 
 const db = () => new SQLite(plaza.databasePath, { readonly: true })

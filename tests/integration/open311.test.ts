@@ -1,8 +1,9 @@
 import SQLite from 'better-sqlite3'
 import { XMLParser } from 'fast-xml-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startPlaza, type RunningPlaza } from '../support/server'
-import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
+import { startOpen311Plaza, type Open311Plaza } from '../support/open311'
+import type { RunningPlaza } from '../support/server'
+import { linkIn, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
 
 /**
@@ -20,35 +21,13 @@ const xml = new XMLParser({ parseTagValue: false, isArray: (name) => LISTS.has(n
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed answer is whatever the server sent: the assertions are its types
 type Doc = any[] & { [key: string]: any }
 
+let setup: Open311Plaza | undefined
 beforeAll(async () => {
-  smtp = await startSmtpSink()
-  plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
-  // The service definitions live in settings (seeded by the demo seed once it calls seedOpen311Attributes).
-  const database = new SQLite(plaza.databasePath)
-  database.prepare(`insert into settings (key, value, updated_at) values ('open311.attributes', ?, ?) on conflict (key) do nothing`).run(
-    JSON.stringify({
-      pothole: [
-        {
-          code: 'depth',
-          datatype: 'singlevaluelist',
-          required: true,
-          description: 'How deep is the pothole?',
-          values: [
-            { key: 'shallow', name: 'Shallow' },
-            { key: 'deep', name: 'Deep' },
-          ],
-        },
-      ],
-    }),
-    new Date().toISOString(),
-  )
-  database.close()
-  const html = await (await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)).text()
-  point = { lat: /name="lat" value="([^"]+)"/.exec(html)![1]!, long: /name="lng" value="([^"]+)"/.exec(html)![1]! }
+  setup = await startOpen311Plaza()
+  ;({ plaza, smtp, point } = setup)
 })
 afterAll(async () => {
-  await plaza?.stop()
-  await smtp?.stop()
+  await setup?.stop()
 })
 
 const db = () => new SQLite(plaza.databasePath, { readonly: true })

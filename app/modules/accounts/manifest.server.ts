@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { relocateResidenceAreas } from './relocate-areas.server'
 
 /** Accounts, sessions, roles and permissions, the census. What it plugs into Plaza (docs/architecture.md). */
 export const manifest = defineManifest({
@@ -23,5 +24,9 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: [],
   mapLayers: [],
+  relocateAreas: (r) => {
+    const moved = relocateResidenceAreas(r)
+    return { census: moved.census, homeAreas: moved.homes }
+  },
   followableKinds: [],
 })

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import { deflateSync } from 'node:zlib'
 import Pbf from 'pbf'
+import { escapeXml } from '../../lib/xml'
 
 /**
  * Writes OpenStreetMap PBF files (https://wiki.openstreetmap.org/wiki/PBF_Format): the format
@@ -194,10 +195,9 @@ export function writeOsmPbf(file: string, nodes: Iterable<OsmNode>, ways: Iterab
 
 /** The same data as OSM XML (the format JOSM and the OSM API write). */
 export function osmXml(nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>): string {
-  const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
   const tags = (t?: Record<string, string>) =>
     Object.entries(t ?? {})
-      .map(([k, v]) => `    <tag k="${esc(k)}" v="${esc(v)}"/>\n`)
+      .map(([k, v]) => `    <tag k="${escapeXml(k)}" v="${escapeXml(v)}"/>\n`)
       .join('')
   const out = ['<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="plaza-basemap">\n']
   for (const n of nodes) {

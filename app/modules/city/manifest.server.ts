@@ -1,5 +1,5 @@
 import { defineManifest } from '../manifest'
-import { registerCityLanguages } from './register.server'
+import { registerCityLanguages, registerModerationSettings } from './register.server'
 
 /** The city's own setup: first run, settings, identity, legal pages, staff invitations. What it plugs into Plaza (docs/architecture.md). */
 export const manifest = defineManifest({
@@ -13,5 +13,6 @@ export const manifest = defineManifest({
   followableKinds: [],
   register() {
     registerCityLanguages()
+    registerModerationSettings()
   },
 })

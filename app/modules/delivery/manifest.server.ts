@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { deliveryJobs } from './jobs.server'
 import { registerDelivery } from './delivery.server'
 
 /** Delivery of reports to the bodies that act on them: e-mail, Open311 client, replies by mail (issue 19). */
@@ -6,7 +7,7 @@ export const manifest = defineManifest({
   name: 'delivery',
   routes: ['/admin/delivery'],
   permissions: ['admin:settings'],
-  jobs: ['sending queued deliveries and polling bodies for updates (startDeliveryJobs)', 'the inbound SMTP endpoint for replies (startInboundMail)'],
+  jobs: deliveryJobs,
   datasets: [],
   feeds: [],
   mapLayers: [],

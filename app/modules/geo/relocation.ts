@@ -21,6 +21,24 @@ export interface AreaRelocation {
   at: string
 }
 
+/**
+ * A capability's part in a geography import: recomputes the item → area links of the tables it
+ * owns (it alone writes them) and says how many moved, by names the import reports
+ * (areasAdmin:moved.<name>). Declared in the module's manifest (`relocateAreas`); the registry
+ * hands it to geo, so geo imports no capability.
+ */
+export type AreaRelocator = (relocation: AreaRelocation) => Record<string, number>
+
+const relocators = new Map<string, AreaRelocator>()
+
+/** Called by the registry for each manifest with `relocateAreas` (app/modules/registry.server.ts). */
+export function registerAreaRelocator(capability: string, relocate: AreaRelocator) {
+  relocators.set(capability, relocate)
+}
+
+/** The registered relocators, in registration order (the manifests' order). */
+export const areaRelocators = (): ReadonlyMap<string, AreaRelocator> => relocators
+
 export interface LocatedArea {
   id: number
   level: AreaLevel

@@ -1,4 +1,6 @@
 import { defineManifest } from '../manifest'
+import { letterJobs } from './jobs.server'
+import { relocateRepresentativeAreas } from './relocate-areas.server'
 import { registerLetterMail } from './letters.server'
 
 /** Letters to representatives, the representatives directory. What it plugs into Plaza (docs/architecture.md). */
@@ -6,10 +8,14 @@ export const manifest = defineManifest({
   name: 'letters',
   routes: ['/letters', '/representatives', '/mail/bounces', '/admin/representatives', '/admin/letters'],
   permissions: ['admin:settings'],
-  jobs: ['letter questionnaires, reconciling and retention (startLetterJobs)'],
+  jobs: letterJobs,
   datasets: [],
   feeds: [],
   mapLayers: [],
+  relocateAreas: (r) => {
+    const moved = relocateRepresentativeAreas(r)
+    return { representatives: moved.representatives, letters: moved.letters }
+  },
   followableKinds: [],
   register() {
     registerLetterMail()

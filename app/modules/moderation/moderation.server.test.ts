@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../../lib/db.server'
 import { areaId, makeUser, seededDatabase } from '../../../tests/support/fixtures'
+import { citySettings, saveCitySettings } from '../city/settings.server'
 import { loadDiscussion, postComment } from '../deliberation/deliberation.server'
 import { activeBlock, auditLog, blockUser, decide, flagContent, moderationQueue, unblockUser } from './moderation.server'
 
@@ -20,6 +21,19 @@ async function comment(body = 'A comment people may not like.') {
 const status = async (id: number) => (await database().db.selectFrom('comments').select('status').where('id', '=', id).executeTakeFirstOrThrow()).status
 
 describe('flags', () => {
+  it('hides at the threshold the council saved (handed in by the city module, which moderation does not import)', async () => {
+    const admin = await makeUser(3)
+    const before = await citySettings()
+    await saveCitySettings(admin.id, { ...before, MODERATION_AUTO_HIDE: 1 })
+    try {
+      const { id } = await comment()
+      expect(await flagContent((await makeUser()).id, { targetKind: 'comment', targetId: id, reason: 'spam' })).toEqual({ kind: 'ok', autoHidden: true })
+      expect(await status(id)).toBe('hidden')
+    } finally {
+      await saveCitySettings(admin.id, before)
+    }
+  })
+
   it('counts one flag per person, refuses flagging one’s own, and hides at three flags pending review', async () => {
     const { author, id } = await comment()
     const [a, b, c] = [await makeUser(), await makeUser(), await makeUser()]

@@ -5,13 +5,24 @@ import { database } from '../../lib/db.server'
 import { translator } from '../../lib/i18n.server'
 import { isLocale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
-import { citySettings } from '../city/settings.server'
 
 /**
  * Moderation, shared by every kind of content: flags, the queue, hide/restore, blocking users,
  * and the audit log (used by staff actions too). A content kind takes part by registering how to
  * describe, hide and restore its items; moderation never writes another capability's tables.
  */
+
+/**
+ * How many flags hide an item until a moderator looks: the council's setting (/admin/settings),
+ * handed in by the city module at start (app/modules/city/register.server.ts) so that moderation,
+ * which every capability imports for recordAudit, imports none of them. Until then: the
+ * environment's value.
+ */
+let autoHideThreshold: () => Promise<number> = async () => config().MODERATION_AUTO_HIDE
+
+export function registerAutoHideThreshold(read: () => Promise<number>) {
+  autoHideThreshold = read
+}
 
 export interface ModeratedKind {
   /** Author, a short excerpt and the item's URL; null when the item does not exist. */
@@ -166,7 +177,7 @@ export async function flagContent(reporterId: number, input: { targetKind: strin
   // Hidden or held items cannot be reported (and answer as if they did not exist).
   if (!item || item.hidden) return { kind: 'notFound' }
   if (item.authorId === reporterId) return { kind: 'ownContent' }
-  const threshold = (await citySettings()).MODERATION_AUTO_HIDE
+  const threshold = await autoHideThreshold()
   try {
     return await database().write(async (trx) => {
       await trx

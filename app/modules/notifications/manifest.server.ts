@@ -1,20 +1,16 @@
 import { defineManifest } from '../manifest'
+import { notificationJobs } from './jobs.server'
+import { relocateAreaSubscriptions } from './relocate-areas.server'
 
-/** Following, e-mail digests, proposal and petition feeds. What it plugs into Plaza (docs/architecture.md). */
+/** Following, e-mail digests, the shared proposal and petition feed (each kind serves its own). What it plugs into Plaza (docs/architecture.md). */
 export const manifest = defineManifest({
   name: 'notifications',
-  routes: ['/follow', '/account/subscriptions', '/feeds/proposals', '/feeds/petitions'],
+  routes: ['/follow', '/account/subscriptions'],
   permissions: [],
-  jobs: ['daily digests (startDigestJob)'],
+  jobs: notificationJobs,
   datasets: [],
-  feeds: [
-    '/feeds/proposals.rss',
-    '/feeds/proposals/area/<slug>.rss',
-    '/feeds/proposals/category/<code>.rss',
-    '/feeds/petitions.rss',
-    '/feeds/petitions/area/<slug>.rss',
-    '/feeds/petitions/category/<code>.rss',
-  ],
+  feeds: [],
   mapLayers: [],
+  relocateAreas: (r) => ({ subscriptions: relocateAreaSubscriptions(r) }),
   followableKinds: [],
 })

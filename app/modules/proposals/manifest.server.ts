@@ -1,15 +1,18 @@
 import { defineManifest } from '../manifest'
+import { proposalJobs } from './jobs.server'
+import { relocateProposalAreas } from './relocate-areas.server'
 import { registerProposalKinds } from './kinds.server'
 
 /** Proposals, supports, images. What it plugs into Plaza (docs/architecture.md). */
 export const manifest = defineManifest({
   name: 'proposals',
-  routes: ['/proposals', '/council/proposals'],
+  routes: ['/proposals', '/council/proposals', '/feeds/proposals'],
   permissions: ['proposal:respond'],
-  jobs: ['hot scores and archiving (refreshHotScores, archiveExpiredProposals)', 'abandoned images (deleteAbandonedProposalImages)'],
+  jobs: proposalJobs,
   datasets: [],
-  feeds: [],
+  feeds: ['/feeds/proposals.rss', '/feeds/proposals/area/<slug>.rss', '/feeds/proposals/category/<code>.rss'],
   mapLayers: ['proposals'],
+  relocateAreas: (r) => ({ proposals: relocateProposalAreas(r) }),
   followableKinds: ['proposal'],
   register() {
     registerProposalKinds()

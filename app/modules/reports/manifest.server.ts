@@ -1,4 +1,6 @@
 import { defineManifest } from '../manifest'
+import { reportJobs } from './jobs.server'
+import { relocateReportAreas } from './relocate-areas.server'
 import { registerReportKinds } from './kinds.server'
 import { registerReportAlerts } from './alerts.server'
 
@@ -7,10 +9,14 @@ export const manifest = defineManifest({
   name: 'reports',
   routes: ['/reports', '/council', '/council/reports', '/council/dashboard', '/council/templates', '/alerts', '/feeds/reports'],
   permissions: ['council:access', 'report:triage'],
-  jobs: ['questionnaires (startQuestionnaireJob)', 'abandoned photos (deleteAbandonedPhotos)'],
+  jobs: reportJobs,
   datasets: [],
   feeds: ['/feeds/reports.rss', '/feeds/reports/area/<slug>.rss', '/feeds/reports/category/<code>.rss', '/feeds/reports/near.rss'],
   mapLayers: ['reports'],
+  relocateAreas: (r) => {
+    const moved = relocateReportAreas(r)
+    return { reports: moved.reports, reportAlerts: moved.alerts, routingRules: moved.routes }
+  },
   followableKinds: ['report'],
   register() {
     registerReportKinds()

@@ -1,5 +1,7 @@
 import type { VotingMethod } from '../../../db/schema'
+import { csvHeader, csvRows } from '../../lib/csv'
 import { database } from '../../lib/db.server'
+import { pagedExport } from '../../lib/paged-export'
 import { processForVoter } from './voter-view.server'
 
 /**
@@ -35,61 +37,63 @@ export async function publishedBallots(processId: number, afterId: number, limit
 }
 
 const LIST_PAGE = 5000
-const csvField = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value)
+
+/** The ballot list's CSV columns, in file order (LF line ends, no byte-order mark: read by programs). */
+export const BALLOT_CSV_COLUMNS = ['receipt', 'cast_at', 'weight', 'choices', 'counted', 'prev_hash', 'hash'] as const
+const CSV_FORMAT = { bom: false, newline: '\n' } as const
+
+const csvValues = (r: PublishedBallot) => [r.receipt, r.castAt, r.weight, r.choices, r.counted, r.prevHash, r.hash]
+
+function jsonBallot(r: PublishedBallot): string {
+  let choices: unknown
+  try {
+    choices = JSON.parse(r.choices)
+  } catch {
+    choices = r.choices
+  }
+  return JSON.stringify({ receipt: r.receipt, castAt: r.castAt, weight: r.weight, choices, counted: r.counted, prevHash: r.prevHash, hash: r.hash })
+}
+
+function jsonHead(process: { id: number; title: string; method: VotingMethod; chainHead: string }): string {
+  return (
+    `{"process":${process.id},"title":${JSON.stringify(process.title)},"method":${JSON.stringify(process.method)},"chainHead":${JSON.stringify(process.chainHead)},` +
+    `"weightUnit":"thousandths: 1000 is one full vote",` +
+    `"hash":"SHA-256 (hex) of prev_hash, a newline and the canonical JSON (keys sorted, no spaces) of {castAt, choices, process, receipt, weight}; the first prev_hash is 64 zeros",` +
+    `"ballots":[`
+  )
+}
 
 /**
- * The published ballot list as a stream, in chain order, a page of rows at a time: CSV, or JSON with
- * what a person needs to recompute every hash. Anonymised: receipt, choices, weight (thousandths,
- * as hashed), time, whether it counts (false: replaced by the same voter's later ballot) and the
- * two hashes — never who cast it.
+ * The published ballot list as a stream (app/lib/paged-export.ts), in chain order, a page of rows
+ * at a time: CSV (app/lib/csv.ts), or JSON with what a person needs to recompute every hash.
+ * Anonymised: receipt, choices, weight (thousandths, as hashed), time, whether it counts (false:
+ * replaced by the same voter's later ballot) and the two hashes — never who cast it.
  */
-export function ballotListStream(process: { id: number; title: string; method: VotingMethod; chainHead: string }, format: 'csv' | 'json'): ReadableStream<Uint8Array> {
-  const encoder = new TextEncoder()
-  let after = 0
-  let first = true
+export function ballotListStream(process: { id: number; title: string; method: VotingMethod; chainHead: string }, format: 'csv' | 'json', pageSize = LIST_PAGE): ReadableStream<Uint8Array> {
+  if (format === 'csv') {
+    return pagedExport({
+      start: 0,
+      head: () => csvHeader(BALLOT_CSV_COLUMNS, CSV_FORMAT),
+      page: async (after) => {
+        const { rows, lastId } = await publishedBallots(process.id, after, pageSize)
+        return { text: csvRows(rows.map(csvValues), CSV_FORMAT.newline), next: lastId, last: rows.length < pageSize }
+      },
+    })
+  }
   let wrote = false
-  let done = false
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        if (done) return controller.close()
-        const { rows, lastId } = await publishedBallots(process.id, after, LIST_PAGE)
-        after = lastId
-        let out = ''
-        if (first) {
-          first = false
-          out +=
-            format === 'csv'
-              ? 'receipt,cast_at,weight,choices,counted,prev_hash,hash\n'
-              : `{"process":${process.id},"title":${JSON.stringify(process.title)},"method":${JSON.stringify(process.method)},"chainHead":${JSON.stringify(process.chainHead)},` +
-                `"weightUnit":"thousandths: 1000 is one full vote",` +
-                `"hash":"SHA-256 (hex) of prev_hash, a newline and the canonical JSON (keys sorted, no spaces) of {castAt, choices, process, receipt, weight}; the first prev_hash is 64 zeros",` +
-                `"ballots":[`
-        }
-        for (const r of rows) {
-          if (format === 'csv') {
-            out += `${r.receipt},${r.castAt},${r.weight},${csvField(r.choices)},${r.counted},${r.prevHash},${r.hash}\n`
-          } else {
-            let choices: unknown
-            try {
-              choices = JSON.parse(r.choices)
-            } catch {
-              choices = r.choices
-            }
-            out += `${wrote ? ',' : ''}\n${JSON.stringify({ receipt: r.receipt, castAt: r.castAt, weight: r.weight, choices, counted: r.counted, prevHash: r.prevHash, hash: r.hash })}`
-            wrote = true
-          }
-        }
-        if (rows.length < LIST_PAGE) {
-          done = true
-          if (format === 'json') out += '\n]}\n'
-        }
-        if (out) controller.enqueue(encoder.encode(out))
-        if (done) controller.close()
-      } catch (error) {
-        controller.error(error)
+  return pagedExport({
+    start: 0,
+    head: () => jsonHead(process),
+    page: async (after) => {
+      const { rows, lastId } = await publishedBallots(process.id, after, pageSize)
+      let text = ''
+      for (const r of rows) {
+        text += `${wrote ? ',' : ''}\n${jsonBallot(r)}`
+        wrote = true
       }
+      return { text, next: lastId, last: rows.length < pageSize }
     },
+    tail: () => '\n]}\n',
   })
 }
 

@@ -1,4 +1,6 @@
 import { defineManifest } from '../manifest'
+import { votingJobs } from './jobs.server'
+import { relocateVotingAreas } from './relocate-areas.server'
 import { registerProposalVoting } from './processes.server'
 import { registerVoting } from './voting.server'
 
@@ -7,10 +9,14 @@ export const manifest = defineManifest({
   name: 'voting',
   routes: ['/votes', '/admin/votes', '/account/delegations'],
   permissions: ['admin:access'],
-  jobs: ['opening and closing processes (advanceProcesses)'],
+  jobs: votingJobs,
   datasets: [],
   feeds: [],
   mapLayers: [],
+  relocateAreas: (r) => {
+    const moved = relocateVotingAreas(r)
+    return { votingProcesses: moved.processes, delegations: moved.delegations }
+  },
   followableKinds: ['vote'],
   register() {
     registerProposalVoting()

@@ -9,6 +9,7 @@ import { commitImport, previewImport } from './import.server'
 import { describeProblem, describeReadProblem } from './messages'
 import { readGeographyFile, type RawFeature } from './read.server'
 import type { ImportOptions } from './validate'
+import { registerCapabilities } from '../../registry.server'
 
 const t = translator('en')
 const bytes = (s: string) => new TextEncoder().encode(s)
@@ -34,6 +35,8 @@ const ringOf = (f: { geometry: unknown }) => (f.geometry as { coordinates: numbe
 
 beforeAll(async () => {
   await migrateOrThrow(database())
+  // Every capability's relocateAreas (its manifest) moves its own items in the import.
+  registerCapabilities()
 })
 
 describe('reading files', () => {
@@ -326,6 +329,23 @@ describe('commit and re-import', () => {
     if (result.kind !== 'imported') return
     expect(result).toMatchObject({ created: 0, updated: 8, renamed: 1, removed: 0 })
     expect(result.moved.map).toBe(1)
+    // Every capability with area links moved its own items (their manifests' relocateAreas), in the manifests' order.
+    expect(Object.keys(result.moved)).toEqual([
+      'map',
+      'reports',
+      'reportAlerts',
+      'routingRules',
+      'proposals',
+      'signatures',
+      'petitions',
+      'votingProcesses',
+      'delegations',
+      'representatives',
+      'letters',
+      'census',
+      'homeAreas',
+      'subscriptions',
+    ])
     expect(await idOf('D1-1')).toBe(marinaId)
     expect(await idOf('D1-2')).toBe(drassanesId)
     const item = await database().db.selectFrom('map_items').select('area_ids').where('kind', '=', 'test-items').where('item_id', '=', 1).executeTakeFirstOrThrow()

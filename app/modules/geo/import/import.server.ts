@@ -3,18 +3,11 @@ import type { Kysely, Transaction } from 'kysely'
 import type { AreaLevel, Database } from '../../../../db/schema'
 import { database, type PlazaDatabase } from '../../../lib/db.server'
 import { serializeLocalized } from '../../../lib/localized'
-import { relocateResidenceAreas } from '../../accounts/relocate-areas.server'
-import { relocateRepresentativeAreas } from '../../letters/relocate-areas.server'
 import { recordAudit } from '../../moderation/moderation.server'
-import { relocateAreaSubscriptions } from '../../notifications/relocate-areas.server'
-import { relocatePetitionAreas } from '../../petitions/relocate-areas.server'
-import { relocateProposalAreas } from '../../proposals/relocate-areas.server'
-import { relocateReportAreas } from '../../reports/relocate-areas.server'
-import { relocateVotingAreas } from '../../voting/relocate-areas.server'
 import { forgetCachedAreas } from '../areas.server'
 import { areaSquareMetres, bboxOf, interiorPoint, type AreaGeometry } from '../geometry'
 import { relocateMapItems } from '../map-index.server'
-import { AreaLocator, type AreaRelocation } from '../relocation'
+import { AreaLocator, areaRelocators, type AreaRelocation } from '../relocation'
 import { readGeographyFile, type RawFeature, type ReadProblem } from './read.server'
 import { simplify, vertexCount } from './shape'
 import { validateFeatures, type ExistingArea, type ImportOptions, type ImportProblem, type PreparedArea } from './validate'
@@ -23,7 +16,8 @@ import { validateFeatures, type ExistingArea, type ImportOptions, type ImportPro
  * A geography import, from file to committed areas: read (read.server.ts), check (validate.ts),
  * plan against the current geography (matched by code: kept, renamed, reshaped, new, removed),
  * then commit in ONE write transaction that also recomputes the areas of every located item of
- * every capability (each through its own relocate function) and reports what moved.
+ * every capability (each through the relocate function its manifest declares, app/modules/geo/relocation.ts)
+ * and reports what moved.
  */
 
 type Executor = Kysely<Database> | Transaction<Database>
@@ -208,6 +202,8 @@ export async function commitImport(input: CommitInput, db: PlazaDatabase = datab
  * problems; the caller then rolls back whatever else it wrote. The caller forgets cached areas.
  */
 export async function writeImport(trx: Transaction<Database>, input: CommitInput, sqlite: PlazaDatabase['sqlite']): Promise<CommitResult> {
+  // Without the capabilities' relocators an import would leave every item in its old area.
+  if (areaRelocators().size === 0) throw new Error('No capability is registered: call registerCapabilities() (app/modules/registry.server.ts) before importing a geography')
   const { options } = input
   const depth = options.depth
   const level = levelOfDepth(depth)
@@ -341,26 +337,9 @@ export async function writeImport(trx: Transaction<Database>, input: CommitInput
       await trx.updateTable('areas').set({ parent_id: parent }).where('id', '=', child.id).execute()
     }
 
-    const moved: Record<string, number> = {}
-    moved.map = relocateMapItems(relocation)
-    const reports = relocateReportAreas(relocation)
-    moved.reports = reports.reports
-    moved.reportAlerts = reports.alerts
-    moved.routingRules = reports.routes
-    moved.proposals = relocateProposalAreas(relocation)
-    const petitions = relocatePetitionAreas(relocation)
-    moved.signatures = petitions.signatures
-    moved.petitions = petitions.petitions
-    const letters = relocateRepresentativeAreas(relocation)
-    moved.representatives = letters.representatives
-    moved.letters = letters.letters
-    const residence = relocateResidenceAreas(relocation)
-    moved.census = residence.census
-    moved.homeAreas = residence.homes
-    const voting = relocateVotingAreas(relocation)
-    moved.votingProcesses = voting.processes
-    moved.delegations = voting.delegations
-    moved.subscriptions = relocateAreaSubscriptions(relocation)
+    // The map index (geo's own), then every capability that stores item → area links (their manifests' relocateAreas).
+    const moved: Record<string, number> = { map: relocateMapItems(relocation) }
+    for (const relocate of areaRelocators().values()) Object.assign(moved, relocate(relocation))
 
     for (const old of p.removed) {
       const next = successors.get(old.id) ?? null
