@@ -82,7 +82,7 @@ export async function compileServer(): Promise<void> {
     serverOutput,
     [
       '// Plaza production server: written by scripts/build.ts (npm run build). Run from the installation folder: node build/server.js',
-      "// React and other packages choose their production builds from NODE_ENV when first loaded: set it before any loads.",
+      '// React and other packages choose their production builds from NODE_ENV when first loaded: set it before any loads.',
       "process.env.NODE_ENV ??= 'production'",
       "await import('./server-main.js')",
       '',

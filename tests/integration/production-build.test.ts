@@ -63,7 +63,8 @@ beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-prod-'))
   port = await freePort()
   const env: Record<string, string> = {}
-  for (const [key, value] of Object.entries(process.env)) if (value !== undefined && !['NODE_OPTIONS', 'NODE_ENV', 'VITEST', 'TSX_TSCONFIG_PATH'].includes(key) && !key.startsWith('VITEST_')) env[key] = value
+  for (const [key, value] of Object.entries(process.env))
+    if (value !== undefined && !['NODE_OPTIONS', 'NODE_ENV', 'VITEST', 'TSX_TSCONFIG_PATH'].includes(key) && !key.startsWith('VITEST_')) env[key] = value
   // No node_modules/.bin on PATH: nothing can reach for tsx (or remix) by name.
   env.PATH = (process.env.PATH ?? '')
     .split(path.delimiter)
