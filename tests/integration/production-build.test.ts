@@ -72,7 +72,17 @@ beforeAll(async () => {
     .join(path.delimiter)
   child = spawn(process.execPath, ['--import', writeNoTypeScriptHook(), 'build/server.js'], {
     cwd: root,
-    env: { ...env, HOST: '127.0.0.1', PORT: String(port), DATABASE_PATH: path.join(dir, 'plaza.sqlite'), SEED_DEMO: 'false', WEB_CONCURRENCY: '2', LOG_LEVEL: 'info', MAIL_WORKER: 'false' },
+    // NODE_ENV left out on purpose: the compiled server defaults it to production.
+    env: {
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      DATABASE_PATH: path.join(dir, 'plaza.sqlite'),
+      SEED_DEMO: 'false',
+      WEB_CONCURRENCY: '2',
+      LOG_LEVEL: 'info',
+      MAIL_WORKER: 'false',
+    } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()))
