@@ -82,7 +82,7 @@ beforeAll(async () => {
       WEB_CONCURRENCY: '2',
       LOG_LEVEL: 'info',
       MAIL_WORKER: 'false',
-    } as NodeJS.ProcessEnv,
+    } as Record<string, string> as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   child.stdout?.on('data', (c: Buffer) => (output += c.toString()))
