@@ -89,6 +89,40 @@ export async function localeOf(request: Request): Promise<Locale> {
 
 const instances = new Map<Locale, I18n>()
 
+/** Options that only say where to look a key up (what react-i18next's `t` and getFixedT pass): the answer depends on nothing else. */
+const LOOKUP_OPTIONS = new Set(['lng', 'lngs', 'ns', 'keyPrefix'])
+const MEMO_MAX = 20_000
+
+/**
+ * The same key in the same namespace always reads the same text: the catalogs are loaded once and never
+ * change on the server. i18next still resolves every call again (namespaces, fallbacks, nesting and
+ * interpolation checks) — about a tenth of a rendered list page's CPU (docs/performance.md). Lookups
+ * without interpolation values, counts, context or defaults are answered from a map per instance; any
+ * other call goes to i18next as before.
+ */
+function memoizePlainLookups(instance: I18n) {
+  const translate = instance.t.bind(instance) as (key: unknown, options?: unknown) => unknown
+  const memo = new Map<string, unknown>()
+  instance.t = ((key: unknown, options?: unknown) => {
+    if (typeof key !== 'string' || (options !== undefined && (typeof options !== 'object' || options === null))) return translate(key, options)
+    let id = key
+    if (options) {
+      for (const [name, value] of Object.entries(options)) {
+        if (value === undefined) continue
+        if (!LOOKUP_OPTIONS.has(name)) return translate(key, options)
+        id += `\u0000${name}=${Array.isArray(value) ? value.join(',') : String(value)}`
+      }
+    }
+    if (memo.has(id)) return memo.get(id)
+    const text = translate(key, options)
+    if (typeof text === 'string') {
+      if (memo.size >= MEMO_MAX) memo.clear()
+      memo.set(id, text)
+    }
+    return text
+  }) as I18n['t']
+}
+
 /**
  * One initialised i18next instance per language, shared by all requests: its language never
  * changes on the server, and creating one per request cost more than rendering the page.
@@ -98,6 +132,7 @@ export function i18nInstance(locale: Locale): I18n {
   if (!instance) {
     instance = createInstance()
     void instance.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: catalogs, initImmediate: false })
+    memoizePlainLookups(instance)
     instances.set(locale, instance)
   }
   return instance

@@ -125,7 +125,7 @@ export function fillReports(databasePath: string, count = 100_000, seed = 7) {
   db.close()
 }
 
-async function login(url: string, email: string): Promise<string> {
+export async function login(url: string, email: string): Promise<string> {
   const res = await fetch(`${url}/login`, {
     method: 'POST',
     body: new URLSearchParams({ email, password: PASSWORD }),

@@ -247,7 +247,7 @@ export async function createProposal(author: Principal, input: ProposalInput, op
   if (prepared.kind !== 'ok') return prepared
   const at = options.at ?? now()
   const months = (await citySettings()).PROPOSAL_MONTHS
-  return database().write(async (trx) => {
+  return writeProposals(async (trx) => {
     const row = await trx
       .insertInto('proposals')
       .values({
@@ -271,7 +271,7 @@ export async function updateDraft(author: Principal, id: number, input: Proposal
   const prepared = await prepare(author, input)
   if (prepared.kind !== 'ok') return prepared
   const months = (await citySettings()).PROPOSAL_MONTHS
-  return database().write(async (trx) => {
+  return writeProposals(async (trx) => {
     const p = await trx.selectFrom('proposals').select(['author_id', 'state', 'created_at']).where('id', '=', id).executeTakeFirst()
     if (!p || p.author_id !== author.id) return { kind: 'notFound' as const }
     if (p.state !== 'draft') return { kind: 'notDraft' as const }
@@ -297,7 +297,7 @@ export async function publishProposal(author: Principal, id: number): Promise<Pu
   if (author.verificationLevel < level) return { kind: 'needsLevel', level }
   const block = await activeBlock(author.id)
   if (block) return { kind: 'blocked', reason: block.reason }
-  return database().write(async (trx) => {
+  return writeProposals(async (trx) => {
     const p = await trx.selectFrom('proposals').select(['author_id', 'state']).where('id', '=', id).executeTakeFirst()
     if (!p || p.author_id !== author.id) return { kind: 'notFound' as const }
     if (!canTransition(p.state, 'published', 'author')) return { kind: 'notDraft' as const }
@@ -315,7 +315,7 @@ export async function publishProposal(author: Principal, id: number): Promise<Pu
 
 /** The author throws their draft away (a published proposal stays: people supported it). */
 export async function deleteDraft(author: Principal, id: number): Promise<{ kind: 'deleted' } | { kind: 'notFound' } | { kind: 'notDraft' }> {
-  return database().write(async (trx) => {
+  return writeProposals(async (trx) => {
     const p = await trx.selectFrom('proposals').select(['author_id', 'state']).where('id', '=', id).executeTakeFirst()
     if (!p || p.author_id !== author.id) return { kind: 'notFound' as const }
     if (p.state !== 'draft') return { kind: 'notDraft' as const }
@@ -343,7 +343,7 @@ async function recentSupportWeight(trx: Transaction<Database>, proposalId: numbe
  */
 export async function supportProposal(userId: number, proposalId: number, options: { at?: string } = {}): Promise<SupportResult> {
   const [threshold, level] = [await supportThreshold(), requiredLevel('support', (await citySettings()).VERIFICATION_LEVELS)]
-  return database().write(async (trx) => {
+  return writeProposals(async (trx) => {
     const p = await trx.selectFrom('proposals').select(['state', 'author_id', 'supports', 'published_at']).where('id', '=', proposalId).executeTakeFirst()
     if (!p || !isPublicState(p.state)) return { kind: 'notFound' as const }
     const user = await trx.selectFrom('users').select(['id', 'verification_level', 'deleted_at']).where('id', '=', userId).executeTakeFirst()
@@ -380,7 +380,7 @@ export async function hasSupported(userId: number, proposalId: number): Promise<
  * Returns how many changed.
  */
 export async function refreshHotScores(at: number = Date.now()): Promise<number> {
-  return database().write(async (trx) => {
+  return writeProposals(async (trx) => {
     const proposals = await trx.selectFrom('proposals').select(['id', 'published_at', 'hot_score']).where('state', 'in', publicStates).execute()
     const recent = await trx.selectFrom('proposal_supports').select(['proposal_id', 'created_at']).where('created_at', '>=', hotWindowStart(at)).execute()
     const weights = new Map<number, number>()
@@ -405,7 +405,7 @@ export async function refreshHotScores(at: number = Date.now()): Promise<number>
 export async function archiveExpiredProposals(at: Date = new Date()): Promise<{ archived: number; thresholdReached: number }> {
   const threshold = await supportThreshold()
   const stamp = at.toISOString()
-  return database().write(async (trx) => {
+  return writeProposals(async (trx) => {
     const due = await trx.selectFrom('proposals').select(['id', 'supports']).where('state', '=', 'published').where('expires_at', '<=', stamp).execute()
     let archived = 0
     let reached = 0
@@ -455,7 +455,7 @@ export async function answerProposal(user: Principal, proposalId: number, markdo
   if (!text) return { kind: 'empty' }
   if (text.length > ANSWER_MAX) return { kind: 'tooLong' }
   const html = renderMarkdown(text)
-  return database().write(async (trx) => {
+  return writeProposals(async (trx) => {
     const p = await trx.selectFrom('proposals').select(['state', 'answer_md', 'process_id']).where('id', '=', proposalId).executeTakeFirst()
     if (!p || !isPublicState(p.state)) return { kind: 'notFound' as const }
     const vote = await trx.selectFrom('voting_processes').select('state').where('proposal_id', '=', proposalId).orderBy('id', 'desc').executeTakeFirst()
@@ -536,6 +536,32 @@ export interface ProposalSummary {
   located: boolean
 }
 
+/**
+ * How many proposals a filter matches, kept per process for a moment: counting 15,000 active proposals was
+ * half the list's SQL and a third of its loader (docs/performance.md). The rows of the page are always read
+ * fresh; only the total ("15,012 proposals", the number of pages) may lag a write by up to TOTAL_TTL_MS.
+ */
+const TOTAL_TTL_MS = 2_000
+const TOTAL_KEYS_MAX = 500
+const totals = new Map<string, { n: number; until: number }>()
+async function cachedTotal(key: string, count: () => Promise<number>): Promise<number> {
+  const at = Date.now()
+  const hit = totals.get(key)
+  if (hit && hit.until > at) return hit.n
+  const n = await count()
+  if (totals.size >= TOTAL_KEYS_MAX) totals.clear()
+  totals.set(key, { n, until: at + TOTAL_TTL_MS })
+  return n
+}
+
+/** Every write of this module, dropping the cached totals (before, and after the commit). */
+function writeProposals<T>(work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  totals.clear()
+  return database()
+    .write(work)
+    .finally(() => totals.clear())
+}
+
 const statesOf = (filter: StateFilter | undefined): readonly ProposalState[] => (filter === 'all' ? publicStates : !filter || filter === 'active' ? activeStates : [filter])
 
 /**
@@ -587,15 +613,16 @@ export async function listProposals(filter: ProposalFilter): Promise<{ items: Pr
     ordered = base.select('proposals.id').orderBy(column, 'desc').orderBy('proposals.id', 'desc')
   }
   const counted = (found ?? ids).select(sql<number>`count(*)`.as('n'))
+  const totalKey = JSON.stringify([filter.state ?? '', filter.area?.id ?? 0, categoryId ?? 0, filter.tag ?? '', match ?? ''])
   const [pageIds, total] = await Promise.all([
     ordered
       .limit(pageSize)
       .offset((page - 1) * pageSize)
       .execute(),
-    counted.executeTakeFirstOrThrow(),
+    cachedTotal(totalKey, async () => Number((await counted.executeTakeFirstOrThrow()).n)),
   ])
   const items = await summaries(pageIds.map((r) => r.id))
-  return { items, total: Number(total.n), page, pages: Math.max(1, Math.ceil(Number(total.n) / pageSize)), sort }
+  return { items, total, page, pages: Math.max(1, Math.ceil(total / pageSize)), sort }
 }
 
 /** The rows of some proposals, in the order of `ids`. */

@@ -1,0 +1,84 @@
+/**
+ * `npx tsx tests/bench/render-cpu.ts --db PATH [--builds build/index.js,build/index-before.js] [--requests N]`:
+ * CPU time per rendered request, in process (Remix's request handler on a production build, no HTTP, no
+ * other process), so that two builds can be compared on a busy machine: CPU time, unlike throughput, hardly
+ * depends on what else runs. Each build is measured in its own child process, pages in turn, the builds
+ * alternated three times; the median of the rounds is printed. The council page is read as the roads staff
+ * member (a session made directly in the database). docs/performance.md records the figures.
+ */
+import path from 'node:path'
+import { execFileSync } from 'node:child_process'
+import { parseArgs } from 'node:util'
+import { pathToFileURL } from 'node:url'
+
+const { values } = parseArgs({
+  options: { db: { type: 'string' }, builds: { type: 'string', default: 'build/index.js' }, requests: { type: 'string', default: '150' }, child: { type: 'string' }, cookie: { type: 'string' } },
+})
+const root = path.resolve(import.meta.dirname, '../..')
+const pages = [
+  { name: '/', path: '/' },
+  { name: '/proposals', path: '/proposals' },
+  { name: '/council/reports', path: '/council/reports', staff: true },
+]
+
+if (values.child) {
+  // One build in this process.
+  const { createRequestHandler } = await import('@remix-run/node')
+  const build = await import(pathToFileURL(path.resolve(root, values.child)).href)
+  const handle = createRequestHandler(build, 'production')
+  const n = Number(values.requests)
+  const out: Record<string, number> = {}
+  for (const page of pages) {
+    const request = () => new Request(`http://127.0.0.1:3000${page.path}`, { headers: { accept: 'text/html', 'accept-language': 'en', ...(page.staff ? { cookie: values.cookie ?? '' } : {}) } })
+    const once = async () => {
+      const response = await handle(request(), { requestId: 'bench', cspNonce: 'bench' })
+      if (response.status !== 200) throw new Error(`${page.path} answered ${response.status}`)
+      await response.text()
+    }
+    for (let i = 0; i < 40; i++) await once()
+    const before = process.cpuUsage()
+    for (let i = 0; i < n; i++) await once()
+    const used = process.cpuUsage(before)
+    out[page.name] = (used.user + used.system) / 1000 / n
+  }
+  console.log(JSON.stringify(out))
+  process.exit(0)
+}
+
+if (!values.db) throw new Error('--db PATH (a database with the demo city, 30,000 proposals and 100,000 reports: tests/bench/render-profile.ts makes one)')
+// A session of the roads staff member: logged in once through a real server on the same database.
+const { startPlaza } = await import('./lib')
+const { login } = await import('./council.bench')
+const server = await startPlaza({ DATABASE_PATH: values.db, WEB_CONCURRENCY: '1', BACKGROUND_JOBS: 'false' })
+let cookie: string
+try {
+  cookie = await login(server.url, 'roads@valmera.example')
+} finally {
+  await server.stop()
+}
+const builds = values.builds.split(',')
+const rounds: Record<string, Array<Record<string, number>>> = {}
+for (let round = 0; round < 3; round++) {
+  for (const build of builds) {
+    const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'tests/bench/render-cpu.ts'), '--child', build, '--requests', values.requests, '--cookie', cookie], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: 'production', DATABASE_PATH: values.db, LOG_LEVEL: 'silent', BACKGROUND_JOBS: 'false' },
+      encoding: 'utf8',
+    })
+    ;(rounds[build] ??= []).push(JSON.parse(output.trim().split('\n').at(-1)!))
+  }
+}
+const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+console.log(`CPU per rendered request (ms, median of 3 rounds of ${values.requests}):`)
+console.log(['page'.padEnd(18), ...builds.map((b) => b.padStart(24))].join(''))
+for (const page of pages)
+  console.log(
+    [
+      page.name.padEnd(18),
+      ...builds.map((b) =>
+        median(rounds[b]!.map((r) => r[page.name]!))
+          .toFixed(2)
+          .padStart(24),
+      ),
+    ].join(''),
+  )
