@@ -870,3 +870,56 @@ export function startDeliveryJobs(): () => Promise<void> {
     await closeDeliveryConnections()
   }
 }
+
+// ---------------------------------------------------------------- staff: where one report went
+
+export interface DeliveryDetail {
+  body: string
+  method: DeliveryMethod
+  status: string
+  /** The body's address or back office (never its key). */
+  destination: string | null
+  queuedAt: string
+  sentAt: string | null
+  externalId: string | null
+  attempts: number
+  lastError: string | null
+  /** When it is tried again (pending and failed ones). */
+  nextAttemptAt: string | null
+}
+
+/** For the triage page: to whom, how, when, the body's reference, and any failure with its next try. */
+export async function deliveryDetail(reportId: number, locale: string = cityDefaultLocale()): Promise<DeliveryDetail | null> {
+  const row = await database()
+    .db.selectFrom('report_deliveries as x')
+    .innerJoin('departments as d', 'd.id', 'x.department_id')
+    .leftJoin('delivery_methods as m', 'm.department_id', 'x.department_id')
+    .select([
+      'd.name as body',
+      'x.method',
+      'x.status',
+      'm.email',
+      'm.endpoint',
+      'x.created_at as queuedAt',
+      'x.sent_at as sentAt',
+      'x.external_id as externalId',
+      'x.attempts',
+      'x.last_error as lastError',
+      'x.next_attempt_at as nextAttemptAt',
+    ])
+    .where('x.report_id', '=', reportId)
+    .executeTakeFirst()
+  if (!row) return null
+  return {
+    body: namesIn(locale)(row.body),
+    method: row.method,
+    status: row.status,
+    destination: row.method === 'email' ? (row.email ?? null) : row.method === 'open311' ? (row.endpoint ?? null) : null,
+    queuedAt: row.queuedAt,
+    sentAt: row.sentAt,
+    externalId: row.externalId,
+    attempts: Number(row.attempts),
+    lastError: row.lastError,
+    nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt : null,
+  }
+}
