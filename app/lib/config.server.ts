@@ -181,7 +181,7 @@ const schema = z.object({
   // attempt without an answer is looked for there before it is posted again), and the sends in
   // flight to one body at once (its keep-alive connections).
   DELIVERY_SEND_TIMEOUT_MS: wholeNumber(100, 300_000, 'milliseconds').default(30_000),
-  DELIVERY_CONCURRENCY: wholeNumber(1, 256, 'requests').default(32),
+  DELIVERY_CONCURRENCY: wholeNumber(1, 256, 'requests').default(16),
   INBOUND_SMTP_PORT: wholeNumber(1, 65535).optional(),
   INBOUND_SMTP_HOST: hostSchema.default('127.0.0.1'),
   INBOUND_MAIL_DOMAIN: z
