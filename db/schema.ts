@@ -506,6 +506,8 @@ export interface ReportAlertsTable {
   area_id: number | null
   token_hash: string
   locale: string | null
+  /** 1: also mail the public updates to the reports it covers (issue 19). */
+  include_updates: Generated<number>
   created_at: string
   confirmed_at: string | null
   cancelled_at: string | null

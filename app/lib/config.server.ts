@@ -177,6 +177,11 @@ const schema = z.object({
   DELIVERY_POLL_MS: wholeNumber(100, 86_400_000, 'milliseconds').default(60_000),
   // The first wait after a failed send; each further one is 4 times longer, at most 6 hours.
   DELIVERY_RETRY_MS: wholeNumber(10, 3_600_000, 'milliseconds').default(30_000),
+  // How long a body's server may take to answer one request (long enough for a slow back office: an
+  // attempt without an answer is looked for there before it is posted again), and the sends in
+  // flight to one body at once (its keep-alive connections).
+  DELIVERY_SEND_TIMEOUT_MS: wholeNumber(100, 300_000, 'milliseconds').default(30_000),
+  DELIVERY_CONCURRENCY: wholeNumber(1, 256, 'requests').default(16),
   INBOUND_SMTP_PORT: wholeNumber(1, 65535).optional(),
   INBOUND_SMTP_HOST: hostSchema.default('127.0.0.1'),
   INBOUND_MAIL_DOMAIN: z

@@ -108,7 +108,7 @@ export async function action({ request }: ActionFunctionArgs) {
   const { t, locale } = await translatorFor(request)
   const form = await readForm(request)
   const fields = formFields(form)
-  const values = { email: fields.email ?? '', choice: fields.choice ?? '' }
+  const values = { email: fields.email ?? '', choice: fields.choice ?? '', updates: fields.updates === 'on' ? 'on' : '' }
   const fail = (status: number, errors: Record<string, string>, headers?: HeadersInit) => data<ActionResult>({ errors, values }, { status, headers })
 
   if (fields.intent === 'cancel') {
@@ -133,7 +133,7 @@ export async function action({ request }: ActionFunctionArgs) {
     if (!area) return fail(400, { choice: t('alerts:errors.area') })
     where = { areaId: area.id }
   }
-  const result = await subscribeAlert({ email: fields.email ?? '', userId: user?.id ?? null, locale, ip: requestMeta(request).ip, ...where })
+  const result = await subscribeAlert({ email: fields.email ?? '', userId: user?.id ?? null, includeUpdates: fields.updates === 'on', locale, ip: requestMeta(request).ip, ...where })
   switch (result.kind) {
     case 'invalid':
       return fail(400, translate(result.errors, t))
@@ -190,7 +190,8 @@ export default function AlertsPage() {
             {d.mine.map((a) => (
               <li key={a.id}>
                 <span>
-                  {scope(a.scope)} · {a.email} · {a.confirmed ? t('mine.since', { date: date.format(new Date(a.createdAt)) }) : t('mine.unconfirmed')}
+                  {scope(a.scope)}
+                  {a.includeUpdates ? ` (${t('options.withUpdates')})` : ''} · {a.email} · {a.confirmed ? t('mine.since', { date: date.format(new Date(a.createdAt)) }) : t('mine.unconfirmed')}
                 </span>
                 <Form method="post" className="inline-form">
                   <input type="hidden" name="intent" value="cancel" />
@@ -240,6 +241,10 @@ export default function AlertsPage() {
                 ))}
               </ul>
             </fieldset>
+            <label className="choice">
+              <input type="checkbox" name="updates" defaultChecked={result?.values ? result.values.updates === 'on' : false} />
+              {t('options.updates')}
+            </label>
             <Field
               name="email"
               type="email"

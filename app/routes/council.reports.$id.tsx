@@ -14,6 +14,7 @@ import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.serve
 import { mapClientConfig } from '../modules/geo/config.server'
 import { TEXT_MAX, reportDepartmentId, stateLabels, submitTriage, triagePage, type TriageErrors, type TriageForm } from '../modules/reports/council.server'
 import { mayTriage, priorities } from '../modules/reports/reports.server'
+import { deliveryDetail } from '../modules/delivery/delivery.server'
 
 /**
  * /council/reports/:id — triage one report: everything the public sees, the reporter's contact,
@@ -49,7 +50,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   if (page.kind === 'forbidden') throw data({ department: page.department }, { status: 403 })
   const { t, locale } = await translatorFor(request)
   const url = new URL(request.url)
-  const [labels, areas, bounds] = await Promise.all([stateLabels(t), areaOptions(locale), cityBounds()])
+  const [labels, areas, bounds, delivery] = await Promise.all([stateLabels(t), areaOptions(locale), cityBounds(), deliveryDetail(id, locale)])
   const { report, timeline, audit, templates } = page.data
   const when = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
   const at = (iso: string | null) => (iso ? `${when.format(new Date(iso))} UTC` : null)
@@ -84,7 +85,54 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     priorities: [...priorities],
     back: backQuery(url.searchParams.get('back')),
     saved,
+    // Where the report went (issue 19): null when its body works inside Plaza.
+    delivery: delivery
+      ? {
+          ...delivery,
+          queuedAt: at(delivery.queuedAt),
+          sentAt: at(delivery.sentAt),
+          nextAttemptAt: at(delivery.nextAttemptAt),
+        }
+      : null,
+    isAdmin: user.roles.some((r) => r.role === 'admin'),
   }
+}
+
+function DeliveryPanel({ d }: { d: { delivery: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['delivery']>; isAdmin: boolean } }) {
+  const { t } = useTranslation('delivery')
+  const x = d.delivery
+  const rows: Array<[string, string | null]> = [
+    [t('staff.to'), x.body],
+    [t('staff.how'), t(`methods.${x.method}`)],
+    [t('staff.where'), x.destination],
+    [t('staff.status'), t(`statuses.${x.status}`)],
+    [t('staff.queued'), x.queuedAt],
+    [t('staff.sent'), x.sentAt],
+    [t('staff.ref'), x.externalId],
+    [t('staff.attempts'), String(x.attempts)],
+    [t('staff.error'), x.lastError],
+    [t('staff.next'), x.nextAttemptAt],
+  ]
+  return (
+    <section aria-labelledby="report-delivery" className="council-report__delivery" data-testid="staff-delivery">
+      <h2 id="report-delivery">{t('staff.heading')}</h2>
+      <dl className="summary">
+        {rows
+          .filter((row): row is [string, string] => Boolean(row[1]))
+          .map(([term, value]) => (
+            <div key={term}>
+              <dt>{term}</dt>
+              <dd style={{ overflowWrap: 'anywhere' }}>{value}</dd>
+            </div>
+          ))}
+      </dl>
+      {d.isAdmin ? (
+        <p>
+          <Link to="/admin/delivery">{t('staff.manage')}</Link>
+        </p>
+      ) : null}
+    </section>
+  )
 }
 
 /** "state: confirmed → fixed; priority: normal → high" from an audit row's JSON. */
@@ -173,6 +221,7 @@ export default function TriageReport() {
         </div>
 
         <aside>
+          {d.delivery ? <DeliveryPanel d={{ delivery: d.delivery, isAdmin: d.isAdmin }} /> : null}
           <ReportTimeline d={d} />
           <ReportAudit d={d} />
         </aside>

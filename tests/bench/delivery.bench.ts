@@ -83,6 +83,12 @@ async function child(cityDb: string, officeUrl: string, officeDb: string, n: num
   const sent = await sendDueDeliveries(1_000_000)
   const sendSeconds = (performance.now() - t) / 1000
   const distinct = (city.prepare(`select count(distinct external_id) as n from report_deliveries where department_id = ? and status = 'sent'`).get(roads) as { n: number }).n
+  // What went wrong on the way (each failed attempt's last words, grouped), shown with the figures.
+  const errors = city
+    .prepare(
+      `select status, substr(coalesce(last_error, ''), 1, 120) as error, count(*) as n from report_deliveries where department_id = ? and (status != 'sent' or attempts > 1) group by 1, 2 order by 3 desc limit 5`,
+    )
+    .all(roads)
 
   // The back office answers every report once: then an update on each, and the city polls.
   const officeRw = new SQLite(officeDb)
@@ -105,7 +111,7 @@ async function child(cityDb: string, officeUrl: string, officeDb: string, n: num
   const moved = (city.prepare(`select count(*) as n from reports where title like 'bench-open311 %' and state = 'investigating'`).get() as { n: number }).n
   city.close()
   await db.close?.()
-  console.log(JSON.stringify({ mailed, mailSeconds, sent, sendSeconds, distinct, filedThere, polled, pollSeconds, moved }))
+  console.log(JSON.stringify({ mailed, mailSeconds, sent, sendSeconds, distinct, filedThere, polled, pollSeconds, moved, errors }))
 }
 
 if (process.argv.includes(FLAG)) {
@@ -144,6 +150,7 @@ export async function benchDelivery(): Promise<Verdict[]> {
       polled: { applied: number; seen: number }
       pollSeconds: number
       moved: number
+      errors: Array<{ status: string; error: string; n: number }>
     }
     const rate = r.sent.sent / r.sendSeconds
     const mailRate = r.mailed.sent / r.mailSeconds
@@ -151,6 +158,7 @@ export async function benchDelivery(): Promise<Verdict[]> {
     console.log(
       `  Open311: ${r.sent.sent} sent (${r.sent.failed} failed) in ${r.sendSeconds.toFixed(1)} s — ${rate.toFixed(0)} reports/s; ${r.distinct} distinct ids kept, ${r.filedThere} reports filed there`,
     )
+    for (const e of r.errors) console.log(`  retried or unsent: ${e.n} ${e.status}: ${e.error || '(sent on a later attempt)'}`)
     console.log(`  polling: ${r.polled.seen} updates read, ${r.polled.applied} applied in ${r.pollSeconds.toFixed(1)} s; ${r.moved} reports now investigating`)
     return [
       target('delivery: Open311 reports/s', rate >= 100, `${rate.toFixed(0)} reports/s (target ≥ 100)`),

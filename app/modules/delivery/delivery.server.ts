@@ -1,5 +1,6 @@
 import crypto from 'node:crypto'
 import { sql, type Transaction } from 'kysely'
+import { Pool } from 'undici'
 import type { Database, DeliveryMethod } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
@@ -30,12 +31,12 @@ import { parseServiceCodes, type DeliveryMethodInput } from './schema'
 
 /** A claim keeps other senders away this long (a send times out well before). */
 const LEASE_MS = 2 * 60_000
-// Long enough for a slow back office: a send that times out after the body received it is sent again.
-const SEND_TIMEOUT_MS = 30_000
 /** The longest wait between two attempts. */
 const MAX_BACKOFF_MS = 6 * 3600_000
-/** Sends in flight at once per run (each an HTTP request or a queued mail). */
-const CONCURRENCY = 16
+/** Deliveries claimed at once by a run. */
+const BATCH = 500
+/** Outcomes written to one commit. */
+const BATCH_WRITE = 100
 const now = () => new Date().toISOString()
 
 /** Wait before the next attempt after `attempts` failed ones: 1, 4, 16… times the base, at most 6 h. */
@@ -180,8 +181,22 @@ const wake = () => {
 
 // ---------------------------------------------------------------- sending
 
-type Claimed = { report_id: number; department_id: number; method: DeliveryMethod; attempts: number; claim_token: string; reply_token: string | null }
+type Claimed = {
+  report_id: number
+  department_id: number
+  method: DeliveryMethod
+  attempts: number
+  claim_token: string
+  reply_token: string | null
+  last_error: string | null
+  created_at: string
+}
 type SendOutcome = { ok: true; externalId: string | null; replyToken?: string } | { ok: false; error: string; permanent: boolean }
+type Finished = { d: Claimed; outcome: SendOutcome; extra?: (trx: Transaction<Database>) => Promise<void> }
+type Method = NonNullable<Awaited<ReturnType<typeof methodOf>>>
+
+/** An attempt whose answer never came: the body may have filed it, so it is looked for before posting again. */
+const NO_ANSWER = 'No answer from'
 
 /** Claims up to `limit` due deliveries whose body is switched on (a lease, one UPDATE … RETURNING). */
 async function claimDue(limit: number): Promise<Claimed[]> {
@@ -197,87 +212,145 @@ async function claimDue(limit: number): Promise<Claimed[]> {
            or (x.status = 'sending' and x.claimed_until < ${at.toISOString()})
         order by x.next_attempt_at
         limit ${limit})
-      returning report_id, department_id, method, attempts, claim_token, reply_token`.execute(trx)
+      returning report_id, department_id, method, attempts, claim_token, reply_token, last_error, created_at`.execute(trx)
     return rows.rows
   })
 }
 
-async function finish(d: Claimed, outcome: SendOutcome, extra?: (trx: Transaction<Database>) => Promise<void>) {
+/**
+ * Writes the outcomes of many sends in one transaction (one commit for up to a few hundred: the
+ * database's fsync, not the network, was the limit at one commit per report). A row is written only
+ * while this run still holds its claim, and a mail is queued only with the row that marks it sent.
+ */
+async function finishMany(done: Finished[]) {
+  if (done.length === 0) return
   const at = new Date()
   await database().write(async (trx) => {
-    const mine = trx.updateTable('report_deliveries').where('report_id', '=', d.report_id).where('claim_token', '=', d.claim_token)
-    if (outcome.ok) {
-      const done = await mine
-        .set({
-          status: 'sent',
-          sent_at: at.toISOString(),
-          external_id: outcome.externalId,
-          attempts: d.attempts + 1,
-          last_error: null,
-          claim_token: null,
-          claimed_until: null,
-          ...(outcome.replyToken ? { reply_token: outcome.replyToken } : {}),
-        })
-        .executeTakeFirst()
-      if (Number(done.numUpdatedRows) > 0 && extra) await extra(trx)
-    } else {
-      const attempts = d.attempts + 1
-      await mine
-        .set({
-          status: outcome.permanent ? 'failed' : 'pending',
-          attempts,
-          last_error: outcome.error.slice(0, 1000),
-          next_attempt_at: new Date(at.getTime() + backoffMs(attempts)).toISOString(),
-          claim_token: null,
-          claimed_until: null,
-        })
-        .execute()
+    for (const { d, outcome, extra } of done) {
+      const mine = trx.updateTable('report_deliveries').where('report_id', '=', d.report_id).where('claim_token', '=', d.claim_token)
+      if (outcome.ok) {
+        const updated = await mine
+          .set({
+            status: 'sent',
+            sent_at: at.toISOString(),
+            external_id: outcome.externalId,
+            attempts: d.attempts + 1,
+            last_error: null,
+            claim_token: null,
+            claimed_until: null,
+            ...(outcome.replyToken ? { reply_token: outcome.replyToken } : {}),
+          })
+          .executeTakeFirst()
+        if (Number(updated.numUpdatedRows) > 0 && extra) await extra(trx)
+      } else {
+        const attempts = d.attempts + 1
+        await mine
+          .set({
+            status: outcome.permanent ? 'failed' : 'pending',
+            attempts,
+            last_error: outcome.error.slice(0, 1000),
+            next_attempt_at: new Date(at.getTime() + backoffMs(attempts)).toISOString(),
+            claim_token: null,
+            claimed_until: null,
+          })
+          .execute()
+      }
     }
   })
+}
+
+/** Outcomes gathered while sends run, written every BATCH_WRITE of them (and at the end). */
+function outcomeWriter() {
+  let pending: Finished[] = []
+  let writing: Promise<void> = Promise.resolve()
+  const flush = () => {
+    const rows = pending
+    pending = []
+    writing = writing.then(() => finishMany(rows))
+    return writing
+  }
+  return {
+    add(f: Finished) {
+      pending.push(f)
+      if (pending.length >= BATCH_WRITE) void flush().catch((error) => logger().error({ err: error }, 'writing delivery outcomes failed'))
+    },
+    async done() {
+      await flush()
+    },
+  }
 }
 
 async function methodOf(departmentId: number) {
   return database().db.selectFrom('delivery_methods').selectAll().where('department_id', '=', departmentId).executeTakeFirst()
 }
 
-async function reportForBody(reportId: number) {
+/** The reports of a batch as their bodies receive them (one query for the reports, one for photos, one for accounts). */
+async function reportsForBody(reportIds: number[]) {
   const db = database().db
-  const r = await db
-    .selectFrom('reports as r')
-    .innerJoin('report_categories as c', 'c.id', 'r.category_id')
-    .leftJoin('areas as a', 'a.id', 'r.area_id')
-    .select([
-      'r.id',
-      'r.title',
-      'r.description',
-      'r.lat',
-      'r.lng',
-      'r.address',
-      'r.reporter_name as reporterName',
-      'r.reporter_email as reporterEmail',
-      'r.reporter_id as reporterId',
-      'r.attributes',
-      'r.media_url as mediaUrl',
-      'r.created_at as createdAt',
-      'c.code as categoryCode',
-      'c.name as categoryName',
-      'a.name as areaName',
-    ])
-    .where('r.id', '=', reportId)
-    .executeTakeFirst()
-  if (!r) return null
-  const photos = await db.selectFrom('report_photos').select('id').where('report_id', '=', reportId).where('hidden', '=', 0).orderBy('position').orderBy('id').execute()
-  const account = r.reporterId === null ? null : await db.selectFrom('users').select(['email', 'display_name']).where('id', '=', r.reporterId).executeTakeFirst()
+  const out = new Map<number, BodyReport>()
   const base = config().PUBLIC_URL
-  return {
-    ...r,
-    reporterEmail: r.reporterEmail ?? account?.email ?? null,
-    reporterName: r.reporterName || account?.display_name || '',
-    link: `${base}/reports/${r.id}`,
-    photoUrls: [...photos.map((p) => `${base}/reports/photos/${p.id}/full.jpg`), ...(r.mediaUrl ? [r.mediaUrl] : [])],
+  for (let i = 0; i < reportIds.length; i += 500) {
+    const ids = reportIds.slice(i, i + 500)
+    const rows = await db
+      .selectFrom('reports as r')
+      .innerJoin('report_categories as c', 'c.id', 'r.category_id')
+      .leftJoin('areas as a', 'a.id', 'r.area_id')
+      .leftJoin('users as u', 'u.id', 'r.reporter_id')
+      .select([
+        'r.id',
+        'r.title',
+        'r.description',
+        'r.lat',
+        'r.lng',
+        'r.address',
+        'r.reporter_name as reporterName',
+        'r.reporter_email as reporterEmail',
+        'r.attributes',
+        'r.media_url as mediaUrl',
+        'r.photo_count as photoCount',
+        'r.created_at as createdAt',
+        'c.code as categoryCode',
+        'c.name as categoryName',
+        'a.name as areaName',
+        'u.email as accountEmail',
+        'u.display_name as accountName',
+      ])
+      .where('r.id', 'in', ids)
+      .execute()
+    const withPhotos = rows.filter((r) => Number(r.photoCount) > 0).map((r) => r.id)
+    const photos = withPhotos.length
+      ? await db.selectFrom('report_photos').select(['id', 'report_id']).where('report_id', 'in', withPhotos).where('hidden', '=', 0).orderBy('position').orderBy('id').execute()
+      : []
+    for (const { accountEmail, accountName, photoCount: _photos, ...r } of rows) {
+      out.set(r.id, {
+        ...r,
+        reporterEmail: r.reporterEmail ?? accountEmail ?? null,
+        reporterName: r.reporterName || accountName || '',
+        link: `${base}/reports/${r.id}`,
+        photoUrls: [...photos.filter((p) => p.report_id === r.id).map((p) => `${base}/reports/photos/${p.id}/full.jpg`), ...(r.mediaUrl ? [r.mediaUrl] : [])],
+      })
+    }
   }
+  return out
 }
-type BodyReport = NonNullable<Awaited<ReturnType<typeof reportForBody>>>
+type BodyReport = {
+  id: number
+  title: string
+  description: string
+  lat: number
+  lng: number
+  address: string | null
+  reporterName: string
+  reporterEmail: string | null
+  attributes: string
+  mediaUrl: string | null
+  createdAt: string
+  categoryCode: string
+  categoryName: string
+  areaName: string | null
+  link: string
+  photoUrls: string[]
+}
 
 /** The per-report reply address: the body's answer to it becomes a public update. */
 export function replyAddress(token: string): string {
@@ -290,7 +363,7 @@ function replyDomain(): string {
   return config().INBOUND_MAIL_DOMAIN ?? (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(host) ? host : 'localhost.localdomain')
 }
 
-async function sendByEmail(d: Claimed, to: string, report: BodyReport): Promise<SendOutcome> {
+function sendByEmail(d: Claimed, to: string, report: BodyReport): Finished {
   const locale = cityDefaultLocale() as Locale
   const t = translator(locale)
   const name = namesIn(locale)
@@ -312,17 +385,104 @@ async function sendByEmail(d: Claimed, to: string, report: BodyReport): Promise<
     action: { label: t('delivery:mail.open'), url: report.link },
   })
   // The outbox sends it (and retries a mail server that is down): queued in the same commit that marks it sent.
-  await finish(d, { ok: true, externalId: null, replyToken: token }, async (trx) => {
-    await queueMail(trx, { kind: 'delivery.report', to, replyTo: replyAddress(token), ...mail, headers: { 'X-Plaza-Report': String(report.id) } })
-  })
-  return { ok: true, externalId: null }
+  return {
+    d,
+    outcome: { ok: true, externalId: null, replyToken: token },
+    extra: async (trx) => {
+      await queueMail(trx, { kind: 'delivery.report', to, replyTo: replyAddress(token), ...mail, headers: { 'X-Plaza-Report': String(report.id) } })
+    },
+  }
 }
 
-async function sendByOpen311(method: NonNullable<Awaited<ReturnType<typeof methodOf>>>, report: BodyReport): Promise<SendOutcome> {
+// ---- HTTP to back offices: one keep-alive pool per origin (undici), at most PER_BODY connections.
+
+const pools = new Map<string, Pool>()
+function poolFor(origin: string): Pool {
+  let pool = pools.get(origin)
+  if (!pool) {
+    pool = new Pool(origin, { connections: config().DELIVERY_CONCURRENCY, keepAliveTimeout: 30_000, pipelining: 1 })
+    pools.set(origin, pool)
+  }
+  return pool
+}
+/** Closes the keep-alive connections (the job's stop, a test's end). */
+export async function closeDeliveryConnections() {
+  const all = [...pools.values()]
+  pools.clear()
+  await Promise.all(all.map((p) => p.close().catch(() => undefined)))
+}
+
+async function http(url: string, init: { method: 'GET' | 'POST'; body?: string }): Promise<{ status: number; text: string }> {
+  const u = new URL(url)
+  const timeout = config().DELIVERY_SEND_TIMEOUT_MS
+  const res = await poolFor(u.origin).request({
+    path: `${u.pathname}${u.search}`,
+    method: init.method,
+    headers: {
+      'user-agent': 'Plaza delivery (Open311 client)',
+      ...(init.body !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      ...(init.method === 'GET' ? { 'cache-control': 'no-cache' } : {}),
+    },
+    body: init.body,
+    headersTimeout: timeout,
+    bodyTimeout: timeout,
+    signal: AbortSignal.timeout(timeout),
+  })
+  return { status: res.statusCode, text: await res.body.text() }
+}
+
+const parseJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * After an attempt that got no answer, the body may have filed the request all the same: before
+ * posting again, its requests.json for the service since the report was queued is searched for
+ * the one whose description carries this report's link (each POST sends it). Found: that is the
+ * id, nothing is posted. The body cannot be asked (down, 5xx): nothing is posted, and the next
+ * attempt asks again. A body whose server does not list requests (404, 400, 501): posted again.
+ */
+async function findEarlierRequest(method: Method, serviceCode: string, report: BodyReport, since: string): Promise<{ found: string } | { notFound: true } | { error: string }> {
+  const start = new Date(Math.max(Date.parse(since) - 10 * 60_000, Date.now() - 89 * 86_400_000))
+  const end = new Date(Date.now() + 10 * 60_000)
+  const marker = new RegExp(`${report.link.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![0-9])`)
+  for (let page = 1; page <= 10; page++) {
+    const q = new URLSearchParams({ api_key: method.api_key ?? '', service_code: serviceCode, start_date: start.toISOString(), end_date: end.toISOString(), page: String(page), page_size: '1000' })
+    if (method.jurisdiction_id) q.set('jurisdiction_id', method.jurisdiction_id)
+    let res: { status: number; text: string }
+    try {
+      res = await http(`${method.endpoint}/requests.json?${q}`, { method: 'GET' })
+    } catch (error) {
+      return { error: `${NO_ANSWER} ${method.endpoint} when looking for an earlier attempt: ${(error as Error).message}` }
+    }
+    if ([400, 404, 405, 501].includes(res.status)) return { notFound: true }
+    if (res.status < 200 || res.status >= 300) return { error: `${NO_ANSWER} ${method.endpoint} when looking for an earlier attempt: HTTP ${res.status}` }
+    const list = parseJson(res.text)
+    if (!Array.isArray(list)) return { notFound: true }
+    for (const r of list as Array<Record<string, unknown>>) {
+      const id = r.service_request_id
+      if ((typeof id === 'string' || typeof id === 'number') && typeof r.description === 'string' && marker.test(r.description)) return { found: String(id) }
+    }
+    if (list.length < 1000) break
+  }
+  return { notFound: true }
+}
+
+async function sendByOpen311(d: Claimed, method: Method, report: BodyReport): Promise<SendOutcome> {
   const codes = JSON.parse(method.service_codes) as Record<string, string>
+  const serviceCode = codes[report.categoryCode] ?? report.categoryCode
+  if (d.last_error?.startsWith(NO_ANSWER)) {
+    const earlier = await findEarlierRequest(method, serviceCode, report, d.created_at)
+    if ('found' in earlier) return { ok: true, externalId: earlier.found }
+    if ('error' in earlier) return { ok: false, error: earlier.error, permanent: false }
+  }
   const form = new URLSearchParams({
     api_key: method.api_key ?? '',
-    service_code: codes[report.categoryCode] ?? report.categoryCode,
+    service_code: serviceCode,
     lat: String(report.lat),
     long: String(report.lng),
     description: `${report.title}\n\n${report.description}\n\n${report.link}`.replace(/\n{3,}/g, '\n\n').slice(0, 4000),
@@ -337,67 +497,75 @@ async function sendByOpen311(method: NonNullable<Awaited<ReturnType<typeof metho
     if (Array.isArray(value)) for (const v of value) form.append(`attribute[${code}][]`, v)
     else form.set(`attribute[${code}]`, value)
   }
-  let res: Response
+  let res: { status: number; text: string }
   try {
-    res = await fetch(`${method.endpoint}/requests.json`, { method: 'POST', body: form, signal: AbortSignal.timeout(SEND_TIMEOUT_MS), headers: { 'User-Agent': 'Plaza delivery (Open311 client)' } })
+    res = await http(`${method.endpoint}/requests.json`, { method: 'POST', body: form.toString() })
   } catch (error) {
-    return { ok: false, error: `No answer from ${method.endpoint}: ${(error as Error).message}`, permanent: false }
+    return { ok: false, error: `${NO_ANSWER} ${method.endpoint}: ${(error as Error).message}`, permanent: false }
   }
-  const text = await res.text()
-  let body: unknown
-  try {
-    body = JSON.parse(text)
-  } catch {
-    body = null
-  }
+  const body = parseJson(res.text)
   const first = Array.isArray(body) ? (body[0] as Record<string, unknown> | undefined) : undefined
-  if (!res.ok) {
-    const said = typeof first?.description === 'string' ? first.description : text.slice(0, 200)
+  if (res.status < 200 || res.status >= 300) {
+    const said = typeof first?.description === 'string' ? first.description : res.text.slice(0, 200)
     // A refusal (4xx but 408/429) will not change by waiting: an administrator looks and resends.
     const permanent = res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429
     return { ok: false, error: `HTTP ${res.status}: ${said}`, permanent }
   }
   if (first && typeof first.service_request_id === 'string' && first.service_request_id) return { ok: true, externalId: first.service_request_id }
   if (first && typeof first.service_request_id === 'number') return { ok: true, externalId: String(first.service_request_id) }
-  return { ok: false, error: `The body answered without a service_request_id: ${text.slice(0, 200)}`, permanent: true }
+  return { ok: false, error: `The body answered without a service_request_id: ${res.text.slice(0, 200)}`, permanent: true }
 }
 
-async function sendOne(d: Claimed): Promise<'sent' | 'failed'> {
-  const method = await methodOf(d.department_id)
-  const report = await reportForBody(d.report_id)
-  let outcome: SendOutcome
-  if (!method || !report || method.method === 'plaza') outcome = { ok: false, error: 'The body no longer receives reports outside Plaza', permanent: true }
-  else if (method.method === 'email') {
-    if (!method.email) outcome = { ok: false, error: 'The body has no e-mail address', permanent: true }
-    else return (await sendByEmail(d, method.email, report)).ok ? 'sent' : 'failed'
-  } else outcome = await sendByOpen311(method, report)
-  await finish(d, outcome)
+async function sendOne(d: Claimed, method: Method | undefined, report: BodyReport | undefined): Promise<Finished> {
+  if (!method || !report || method.method === 'plaza') return { d, outcome: { ok: false, error: 'The body no longer receives reports outside Plaza', permanent: true } }
+  if (method.method === 'email') {
+    if (!method.email) return { d, outcome: { ok: false, error: 'The body has no e-mail address', permanent: true } }
+    return sendByEmail(d, method.email, report)
+  }
+  const outcome = await sendByOpen311(d, method, report)
   if (!outcome.ok) logger().warn({ report: d.report_id, department: d.department_id, error: outcome.error }, 'report delivery failed')
-  return outcome.ok ? 'sent' : 'failed'
+  return { d, outcome }
 }
 
-/** One run: claims due deliveries in batches and sends them, CONCURRENCY at a time. */
+/**
+ * One run: claims due deliveries BATCH at a time; each body gets at most DELIVERY_CONCURRENCY
+ * sends in flight (its own keep-alive connections), the bodies side by side; the outcomes are
+ * written BATCH_WRITE to a commit.
+ */
 export async function sendDueDeliveries(max = 10_000): Promise<{ sent: number; failed: number }> {
   let sent = 0
   let failed = 0
+  const perBody = config().DELIVERY_CONCURRENCY
   while (sent + failed < max) {
-    const batch = await claimDue(Math.min(CONCURRENCY * 8, max - sent - failed))
+    const batch = await claimDue(Math.min(BATCH, max - sent - failed))
     if (batch.length === 0) break
-    let next = 0
+    const departments = [...new Set(batch.map((d) => d.department_id))]
+    const methods = new Map((await database().db.selectFrom('delivery_methods').selectAll().where('department_id', 'in', departments).execute()).map((m) => [m.department_id, m] as const))
+    const reports = await reportsForBody(batch.map((d) => d.report_id))
+    const writer = outcomeWriter()
     await Promise.all(
-      Array.from({ length: Math.min(CONCURRENCY, batch.length) }, async () => {
-        while (next < batch.length) {
-          const d = batch[next++]!
-          try {
-            if ((await sendOne(d)) === 'sent') sent++
-            else failed++
-          } catch (error) {
-            failed++
-            await finish(d, { ok: false, error: `Plaza could not send it: ${(error as Error).message}`, permanent: false }).catch(() => undefined)
-          }
-        }
+      departments.map(async (department) => {
+        const queue = batch.filter((d) => d.department_id === department)
+        let next = 0
+        await Promise.all(
+          Array.from({ length: Math.min(perBody, queue.length) }, async () => {
+            while (next < queue.length) {
+              const d = queue[next++]!
+              let done: Finished
+              try {
+                done = await sendOne(d, methods.get(department), reports.get(d.report_id))
+              } catch (error) {
+                done = { d, outcome: { ok: false, error: `Plaza could not send it: ${(error as Error).message}`, permanent: false } }
+              }
+              if (done.outcome.ok) sent++
+              else failed++
+              writer.add(done)
+            }
+          }),
+        )
       }),
     )
+    await writer.done()
   }
   return { sent, failed }
 }
@@ -699,5 +867,59 @@ export function startDeliveryJobs(): () => Promise<void> {
     clearInterval(poll)
     clearTimeout(first)
     await Promise.all([running, polling])
+    await closeDeliveryConnections()
+  }
+}
+
+// ---------------------------------------------------------------- staff: where one report went
+
+export interface DeliveryDetail {
+  body: string
+  method: DeliveryMethod
+  status: string
+  /** The body's address or back office (never its key). */
+  destination: string | null
+  queuedAt: string
+  sentAt: string | null
+  externalId: string | null
+  attempts: number
+  lastError: string | null
+  /** When it is tried again (pending and failed ones). */
+  nextAttemptAt: string | null
+}
+
+/** For the triage page: to whom, how, when, the body's reference, and any failure with its next try. */
+export async function deliveryDetail(reportId: number, locale: string = cityDefaultLocale()): Promise<DeliveryDetail | null> {
+  const row = await database()
+    .db.selectFrom('report_deliveries as x')
+    .innerJoin('departments as d', 'd.id', 'x.department_id')
+    .leftJoin('delivery_methods as m', 'm.department_id', 'x.department_id')
+    .select([
+      'd.name as body',
+      'x.method',
+      'x.status',
+      'm.email',
+      'm.endpoint',
+      'x.created_at as queuedAt',
+      'x.sent_at as sentAt',
+      'x.external_id as externalId',
+      'x.attempts',
+      'x.last_error as lastError',
+      'x.next_attempt_at as nextAttemptAt',
+    ])
+    .where('x.report_id', '=', reportId)
+    .executeTakeFirst()
+  if (!row) return null
+  return {
+    body: namesIn(locale)(row.body),
+    method: row.method,
+    status: row.status,
+    destination: row.method === 'email' ? (row.email ?? null) : row.method === 'open311' ? (row.endpoint ?? null) : null,
+    queuedAt: row.queuedAt,
+    sentAt: row.sentAt,
+    externalId: row.externalId,
+    attempts: Number(row.attempts),
+    lastError: row.lastError,
+    nextAttemptAt: row.status === 'pending' ? row.nextAttemptAt : null,
   }
 }

@@ -3,6 +3,7 @@ import type { Database } from '../../../db/schema'
 import type { Locale } from '../../lib/i18n'
 import { translator } from '../../lib/i18n.server'
 import { namesIn } from '../../lib/localized.server'
+import { followOwnReport } from './follow.server'
 import { notify } from './notify.server'
 
 /**
@@ -61,7 +62,7 @@ export async function itemPublished(trx: Trx, kind: 'report' | 'proposal' | 'pet
     ;[title, areaIds, actor, text] = [p.title, [p.area_id], p.author_id, p.action]
   }
   const path = kind === 'report' ? `/reports/${id}` : kind === 'proposal' ? `/proposals/${id}` : `/petitions/${id}`
-  return notify(trx, {
+  const told = await notify(trx, {
     targetKind: kind,
     targetId: id,
     event: `area.${kind}`,
@@ -72,6 +73,9 @@ export async function itemPublished(trx: Trx, kind: 'report' | 'proposal' | 'pet
     actorUserId: actor,
     actorEmail,
   })
+  // The reporter hears of every change to their report from now on (issue 19).
+  if (kind === 'report') await followOwnReport(trx, id)
+  return told
 }
 
 export type ProposalEvent = 'threshold' | 'voting' | 'answered'

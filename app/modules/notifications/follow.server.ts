@@ -1,4 +1,5 @@
-import { sql } from 'kysely'
+import { sql, type Transaction } from 'kysely'
+import type { Database } from '../../../db/schema'
 import { z } from 'zod'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
@@ -10,7 +11,7 @@ import { attemptCounter } from '../../lib/rate-limit.server'
 import { secretKey } from '../../lib/secrets.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { CONFIRM_TOKEN_RE, FOLLOW_KINDS, FOLLOW_MODES, targetPath, type FollowKind, type FollowMode } from './follow'
-import { keyIn, readUnsubscribeToken, targetIsPublic, unsubscribeHeaders, unsubscribePath, unsubscribeToken } from './notify.server'
+import { keyIn, localeOf, readUnsubscribeToken, targetIsPublic, unsubscribeHeaders, unsubscribePath, unsubscribeToken } from './notify.server'
 
 /**
  * Following anything by e-mail: a report, proposal, petition, voting process or area, with mail at
@@ -355,4 +356,45 @@ export async function changeOwnSubscription(owner: Owner, id: number, change: { 
     }
     return { kind: 'ok' as const }
   })
+}
+
+// ---------------------------------------------------------------- the reporter follows their own report
+
+/**
+ * Called inside the write that makes a report public (FixMyStreet-style, issue 19 part 3): the
+ * reporter follows their report at once, so every status change, public update and reply from the
+ * body that received it reaches them by e-mail, each mail with a one-click unsubscribe. The address
+ * is the account's confirmed one, or the guest's (confirmed by the link that published the report,
+ * or vouched for by a trusted Open311 client). Someone who stopped following it earlier is left so.
+ */
+export async function followOwnReport(trx: Transaction<Database>, reportId: number): Promise<boolean> {
+  const r = await trx
+    .selectFrom('reports as r')
+    .leftJoin('users as u', 'u.id', 'r.reporter_id')
+    .select(['r.reporter_id as userId', 'r.reporter_email as guest', 'r.locale', 'u.email as account', 'u.email_confirmed_at as confirmedAt', 'u.deleted_at as deletedAt'])
+    .where('r.id', '=', reportId)
+    .executeTakeFirst()
+  if (!r || r.deletedAt) return false
+  const email = emailSchema.safeParse(r.account && r.confirmedAt ? r.account : (r.guest ?? ''))
+  if (!email.success) return false
+  const at = now()
+  const inserted = await trx
+    .insertInto('subscriptions')
+    .values({
+      email: email.data,
+      email_key: email.data,
+      user_id: r.account && r.confirmedAt ? r.userId : null,
+      target_kind: 'report',
+      target_id: reportId,
+      mode: 'immediate',
+      locale: localeOf(r.locale),
+      confirm_token_hash: null,
+      confirmed_at: at,
+      unsubscribed_at: null,
+      last_digest_at: null,
+      created_at: at,
+    })
+    .onConflict((oc) => oc.columns(['email_key', 'target_kind', 'target_id']).doNothing())
+    .executeTakeFirst()
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0
 }

@@ -14,7 +14,7 @@ import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { attemptCounter } from '../../lib/rate-limit.server'
 import { secretKey } from '../../lib/secrets.server'
 import { hashToken } from '../accounts/sessions.server'
-import { metresBetween, onReportPublished, type ReportPublishedListener } from './reports.server'
+import { metresBetween, onReportPublished, onReportUpdated, type ReportPublishedListener, type ReportUpdatedListener } from './reports.server'
 
 /**
  * Local alerts (FixMyStreet's "local alerts"): an e-mail for every new public report within a radius
@@ -79,6 +79,8 @@ export interface AlertView {
   id: number
   email: string
   scope: AlertScope
+  /** Also the updates to the reports it covers. */
+  includeUpdates: boolean
   confirmed: boolean
   cancelled: boolean
   createdAt: string
@@ -91,6 +93,7 @@ type AlertRow = {
   lng: number | null
   radius_m: number | null
   area_id: number | null
+  include_updates: number
   confirmed_at: string | null
   cancelled_at: string | null
   created_at: string
@@ -109,6 +112,7 @@ const viewOf = (r: AlertRow): AlertView => ({
   id: r.id,
   email: r.email,
   scope: scopeOf(r),
+  includeUpdates: r.include_updates === 1,
   confirmed: r.confirmed_at !== null,
   cancelled: r.cancelled_at !== null,
   createdAt: r.created_at,
@@ -125,6 +129,7 @@ function alertQuery(executor: Pick<Transaction<Database>, 'selectFrom'> = databa
       'ra.lng',
       'ra.radius_m',
       'ra.area_id',
+      'ra.include_updates',
       'ra.confirmed_at',
       'ra.cancelled_at',
       'ra.created_at',
@@ -162,6 +167,8 @@ export interface AlertSubscription {
   lng?: number
   radiusM?: number
   areaId?: number
+  /** Also the public updates to the reports it covers (FixMyStreet issue 766). */
+  includeUpdates?: boolean
   locale: Locale
   /** The client's address, for the per-IP limit. */
   ip?: string
@@ -227,7 +234,12 @@ export async function subscribeAlert(input: AlertSubscription): Promise<Subscrib
         ? same.where('area_id', '=', scope.areaId)
         : same.where('area_id', 'is', null).where('lat', '=', scope.lat).where('lng', '=', scope.lng).where('radius_m', '=', scope.radiusM)
     const existing = await same.executeTakeFirst()
-    if (existing?.confirmed_at) return { kind: 'active' as const, alertId: existing.id }
+    const includeUpdates = input.includeUpdates ? 1 : 0
+    if (existing?.confirmed_at) {
+      // The owner changes whether it brings updates; anyone else cannot change someone's alert.
+      if (ownAddress) await trx.updateTable('report_alerts').set({ include_updates: includeUpdates }).where('id', '=', existing.id).execute()
+      return { kind: 'active' as const, alertId: existing.id }
+    }
 
     let alertId: number
     if (existing) {
@@ -250,6 +262,7 @@ export async function subscribeAlert(input: AlertSubscription): Promise<Subscrib
           lng: scope.kind === 'radius' ? scope.lng : null,
           radius_m: scope.kind === 'radius' ? scope.radiusM : null,
           area_id: scope.kind === 'area' ? scope.areaId : null,
+          include_updates: includeUpdates,
           // Replaced below: the token is derived from the id, which the insert gives.
           token_hash: `new:${crypto.randomUUID()}`,
           locale: input.locale,
@@ -272,7 +285,7 @@ export async function subscribeAlert(input: AlertSubscription): Promise<Subscrib
     }
     await trx
       .updateTable('report_alerts')
-      .set({ token_hash: hashToken(token), locale: input.locale })
+      .set({ token_hash: hashToken(token), locale: input.locale, include_updates: includeUpdates })
       .where('id', '=', alertId)
       .execute()
     const mail = composeMail({
@@ -435,6 +448,91 @@ export async function queueReportAlerts(trx: Transaction<Database>, report: Publ
   return queued
 }
 
+type UpdatedReport = Parameters<ReportUpdatedListener>[1]
+type ReportUpdate = Parameters<ReportUpdatedListener>[2]
+
+/** Confirmed alerts covering a point and areas (area alerts by index, radius alerts by a box, then the distance). */
+async function alertsCovering(trx: Transaction<Database>, report: { lat: number; lng: number; areaIds: number[] }, onlyWithUpdates: boolean) {
+  const dLat = MAX_RADIUS_M / 111_320
+  const dLng = MAX_RADIUS_M / (111_320 * Math.max(Math.cos((report.lat * Math.PI) / 180), 0.01))
+  const live = () => {
+    const q = alertQuery(trx).where('ra.confirmed_at', 'is not', null).where('ra.cancelled_at', 'is', null)
+    return onlyWithUpdates ? q.where('ra.include_updates', '=', 1) : q
+  }
+  const candidates = await live()
+    .where('ra.area_id', 'in', report.areaIds.length ? report.areaIds : [-1])
+    .unionAll(
+      live()
+        .where(sql<boolean>`+${sql.ref('ra.area_id')} is null`)
+        .where('ra.lat', '>=', report.lat - dLat)
+        .where('ra.lat', '<=', report.lat + dLat)
+        .where('ra.lng', '>=', report.lng - dLng)
+        .where('ra.lng', '<=', report.lng + dLng),
+    )
+    .execute()
+  return candidates.filter((a) => a.area_id !== null || metresBetween(report.lat, report.lng, a.lat!, a.lng!) <= a.radius_m!).sort((a, b) => a.id - b.id)
+}
+
+/**
+ * A public update or status change on a public report: one mail per address whose confirmed
+ * alerts cover the report and asked for updates (FixMyStreet issue 766). Not to whoever made the
+ * update, nor to an address that follows the report itself (it hears through following, so never
+ * twice); the reporter follows their report, so is left out here too.
+ */
+export async function queueAlertUpdates(trx: Transaction<Database>, report: UpdatedReport, update: ReportUpdate): Promise<number> {
+  const candidates = await alertsCovering(trx, report, true)
+  if (candidates.length === 0) return 0
+  const r = await trx
+    .selectFrom('reports as r')
+    .leftJoin('users as u', 'u.id', 'r.reporter_id')
+    .select(['r.state_kind', 'r.reporter_email as guest', 'u.email as account'])
+    .where('r.id', '=', report.id)
+    .executeTakeFirst()
+  if (!r || !['open', 'fixed', 'closed'].includes(r.state_kind)) return 0
+  const author = update.authorId === null ? undefined : await trx.selectFrom('users').select('email').where('id', '=', update.authorId).executeTakeFirst()
+  const followers = await trx
+    .selectFrom('subscriptions')
+    .select('email_key')
+    .where('target_kind', '=', 'report')
+    .where('target_id', '=', report.id)
+    .where('confirmed_at', 'is not', null)
+    .where('unsubscribed_at', 'is', null)
+    .execute()
+  const skip = new Set([r.guest, r.account, author?.email, ...followers.map((f) => f.email_key)].filter((e): e is string => Boolean(e)).map((e) => e.toLowerCase()))
+  const byAddress = new Map<string, AlertRow>()
+  for (const alert of candidates) if (!skip.has(alert.email) && !byAddress.has(alert.email)) byAddress.set(alert.email, alert)
+  if (byAddress.size === 0) return 0
+  const key = await keyIn(trx)
+  const toState = update.toState && update.toState !== update.fromState ? update.toState : null
+  const state = toState ? await trx.selectFrom('report_states').select('label').where('code', '=', toState).executeTakeFirst() : undefined
+  let queued = 0
+  for (const alert of byAddress.values()) {
+    const locale = (['en', 'es', 'fr'] as const).find((l) => l === alert.locale) ?? config().DEFAULT_LOCALE
+    const t = translator(locale)
+    const token = tokenFor(key, alert.id)
+    const stateName = toState ? (state?.label && namesIn(locale)(state.label)) || (t(`reports:states.${toState}`, { defaultValue: toState }) as string) : ''
+    try {
+      const mail = composeMail({
+        locale,
+        subject: t('alerts:mail.update.subject', { title: report.title }).slice(0, 250),
+        paragraphs: [
+          ...(stateName ? [t('alerts:mail.update.state', { title: report.title, state: stateName })] : [t('alerts:mail.update.body', { title: report.title })]),
+          ...(update.text ? [update.text.length > 600 ? `${update.text.slice(0, 599)}…` : update.text] : []),
+          t('alerts:mail.update.why', { scope: describeScope(t, scopeOf(alert)) }),
+        ],
+        action: { label: t('alerts:mail.alert.action'), url: link(`/reports/${report.id}`) },
+        footer: t('alerts:mail.alert.footer', { url: link(alertUnsubscribePath(token)), all: link('/alerts') }),
+      })
+      await queueMail(trx, { kind: 'report.alert-update', to: alert.email, ...mail, headers: unsubscribeHeaders(token) })
+      queued++
+    } catch (error) {
+      if (!(error instanceof z.ZodError)) throw error
+      logger().warn({ alertId: alert.id, err: error }, 'report alert update not queued')
+    }
+  }
+  return queued
+}
+
 let registered = false
 /** Alerts listen for reports becoming public (call once per process, from the capability registry). */
 export function registerReportAlerts() {
@@ -442,5 +540,8 @@ export function registerReportAlerts() {
   registered = true
   onReportPublished(async (trx, report) => {
     await queueReportAlerts(trx, report)
+  })
+  onReportUpdated(async (trx, report, update) => {
+    await queueAlertUpdates(trx, report, update)
   })
 }

@@ -66,14 +66,32 @@ const publishedListeners: ReportPublishedListener[] = []
 export function onReportPublished(listener: ReportPublishedListener) {
   publishedListeners.push(listener)
 }
+async function publishedReport(trx: Transaction<Database>, id: number) {
+  const r = await trx.selectFrom('reports').select(['id', 'lat', 'lng', 'title', 'category_id', 'area_id', 'district_id']).where('id', '=', id).executeTakeFirstOrThrow()
+  const item = await trx.selectFrom('map_items').select('area_ids').where('kind', '=', MAP_KIND).where('item_id', '=', id).executeTakeFirst()
+  const areaIds = item ? (JSON.parse(item.area_ids) as number[]) : [r.area_id, r.district_id].filter((x): x is number => x !== null)
+  return { id: r.id, lat: r.lat, lng: r.lng, areaIds, title: r.title, categoryId: r.category_id }
+}
 async function published(trx: Transaction<Database>, id: number) {
   // Followers of the report's areas (issue 10).
   await itemPublished(trx, 'report', id)
   if (publishedListeners.length === 0) return
-  const r = await trx.selectFrom('reports').select(['id', 'lat', 'lng', 'title', 'category_id', 'area_id', 'district_id']).where('id', '=', id).executeTakeFirstOrThrow()
-  const item = await trx.selectFrom('map_items').select('area_ids').where('kind', '=', MAP_KIND).where('item_id', '=', id).executeTakeFirst()
-  const areaIds = item ? (JSON.parse(item.area_ids) as number[]) : [r.area_id, r.district_id].filter((x): x is number => x !== null)
-  for (const listener of publishedListeners) await listener(trx, { id: r.id, lat: r.lat, lng: r.lng, areaIds, title: r.title, categoryId: r.category_id })
+  const report = await publishedReport(trx, id)
+  for (const listener of publishedListeners) await listener(trx, report)
+}
+
+/**
+ * Called inside the write that adds a public update or status change to a public report (area
+ * and radius alerts that asked for updates listen here, issue 19).
+ */
+export type ReportUpdatedListener = (
+  trx: Transaction<Database>,
+  report: Parameters<ReportPublishedListener>[1],
+  update: { authorId: number | null; text: string; fromState: string | null; toState: string | null },
+) => Promise<void>
+const updatedListeners: ReportUpdatedListener[] = []
+export function onReportUpdated(listener: ReportUpdatedListener) {
+  updatedListeners.push(listener)
 }
 
 // ---------------------------------------------------------------- filing
@@ -529,6 +547,10 @@ async function addUpdate(
     .executeTakeFirstOrThrow()
   // The report's followers hear of every public update (issue 10).
   if (u.public) await reportUpdated(trx, { reportId: u.reportId, authorId: u.authorId, text: u.text, fromState: u.fromState, toState: u.toState })
+  if (u.public && updatedListeners.length && (u.text || (u.toState && u.toState !== u.fromState))) {
+    const report = await publishedReport(trx, u.reportId)
+    for (const listener of updatedListeners) await listener(trx, report, { authorId: u.authorId, text: u.text ?? '', fromState: u.fromState ?? null, toState: u.toState ?? null })
+  }
   return row.id
 }
 
