@@ -279,7 +279,16 @@ export default function PetitionPage() {
 
       {/* Closed: the form's place says so (and a late signature's refusal lands here). */}
       {published ? (
-        <SignForm petition={signing} user={user} errors={acted?.errors} values={acted?.values} signed={params.get('signed')} areas={sign.areas} map={sign.map} areaName={p.area?.name ?? null} />
+        <SignForm
+          petition={signing}
+          user={user}
+          errors={acted?.errors}
+          values={acted?.values ?? (params.get('lat') ? { lat: params.get('lat') ?? '', lng: params.get('lng') ?? '' } : undefined)}
+          signed={params.get('signed')}
+          areas={sign.areas}
+          map={sign.map}
+          areaName={p.area?.name ?? null}
+        />
       ) : null}
 
       {p.response ? (
