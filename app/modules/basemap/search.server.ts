@@ -35,7 +35,8 @@ let cached: { version: number; streets: StreetIndexEntry[]; at: number } | null 
 const VERSION_RECHECK_MS = 2000
 
 async function currentVersion(db: PlazaDatabase): Promise<number | null> {
-  const r = await db.db.selectFrom('basemap_imports').select('id').where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst()
+  // The latest import with an address index (a tile archive has none: the one before it answers).
+  const r = await db.db.selectFrom('basemap_imports').select('id').where('status', '=', 'done').where('format', 'not in', ['pmtiles', 'mbtiles']).orderBy('id', 'desc').limit(1).executeTakeFirst()
   return r?.id ?? null
 }
 
