@@ -114,6 +114,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
         <main id="main" tabIndex={-1}>
           {children}
         </main>
+        {/* The address search inside other forms gives its fields to this one (components/map/AddressSearch.tsx). */}
+        <form id="plaza-address-search" action="/search/address" method="get" hidden />
         <SiteFooter pages={data?.pages ?? []} contactEmail={data?.brand?.contactEmail ?? null} />
         <ScrollRestoration nonce={cspNonce} />
         <Scripts nonce={cspNonce} />

@@ -10,7 +10,7 @@ const file = args.find((a) => !a.startsWith('--'))
 const maxZoomAt = args.indexOf('--max-zoom')
 const maxZoom = maxZoomAt >= 0 ? Number(args[maxZoomAt + 1]) : undefined
 if (!file || (maxZoom !== undefined && !(maxZoom >= 10 && maxZoom <= 18))) {
-  console.error('Usage: npm run basemap:import -- FILE.osm.pbf [--max-zoom 10..18]')
+  console.error('Usage: npm run basemap:import -- FILE.osm.pbf|FILE.pmtiles|FILE.mbtiles [--max-zoom 10..18]')
   process.exit(2)
 }
 await migrateOrThrow(database())

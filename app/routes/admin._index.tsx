@@ -55,6 +55,9 @@ export default function AdminHub() {
               <Link to="/admin/delivery">{t('delivery:admin.title')}</Link>
             </li>
             <li>
+              <Link to="/admin/basemap">{t('basemap:admin.title')}</Link>
+            </li>
+            <li>
               <Link to="/admin/representatives">{t('representatives:admin.hubLink')}</Link>
             </li>
             <li>

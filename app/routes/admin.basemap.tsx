@@ -99,7 +99,7 @@ export default function AdminBasemap() {
             id="basemap-file"
             name="file"
             type="file"
-            accept=".pbf,.osm,.xml,.geojson,.json"
+            accept=".pbf,.osm,.xml,.geojson,.json,.pmtiles,.mbtiles"
             aria-describedby={`basemap-file-help${fileError ? ' basemap-file-error' : ''}`}
             aria-invalid={fileError ? true : undefined}
           />

@@ -17,6 +17,8 @@ import { kindColour } from '../components/map/layers'
 import { cityDefaultLocale } from '../lib/localized.server'
 import { localize } from '../lib/localized'
 import { reportCategories } from '../modules/reports/reports.server'
+import { nearestAddress } from '../modules/basemap/search.server'
+import { AddressSearch } from '../components/map/AddressSearch'
 import { proposalCategories } from '../modules/proposals/proposals.server'
 import type { FeatureCollectionAnswer, FeatureFilter, LayerInfo } from '../components/map/types'
 
@@ -34,9 +36,12 @@ export async function loader({ request }: LoaderFunctionArgs) {
   )
   const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
   const shown = filter.layers ?? kinds.map((k) => k.kind)
+  // A place chosen with the address search (/search/address?return=/map): the map and the list around it.
+  const focus = focusPoint(new URL(request.url).searchParams, bounds)
+  const near = focus ? await nearestAddress(focus.lat, focus.lng) : null
   const [codes, items, reportCats, proposalCats] = await Promise.all([
     kinds.length ? mapFacets() : { statuses: [], categories: [] },
-    latestItems({ kinds: shown, status: filter.status, category: filter.category, since: filter.since ?? undefined }, 50),
+    latestItems({ kinds: shown, status: filter.status, category: filter.category, since: filter.since ?? undefined, within: focus?.box }, 50),
     reportCategories(locale),
     proposalCategories(),
   ])
@@ -54,12 +59,25 @@ export async function loader({ request }: LoaderFunctionArgs) {
     title: t('geo:map.title', { city: overview?.city.name ?? 'Plaza' }),
     locale,
     config: mapClientConfig(),
-    bounds,
+    bounds: focus?.box ?? bounds,
+    focus: focus ? { lat: focus.lat, lng: focus.lng, label: near?.label ?? null } : null,
     layers,
     filter: { ...filter, layers: shown },
     facets,
     items,
   }
+}
+
+/** About 300 m either side of the point, when the point is a number inside the city's box. */
+function focusPoint(params: URLSearchParams, city: [number, number, number, number] | null) {
+  const lat = Number(params.get('lat') ?? NaN)
+  const lng = Number(params.get('lng') ?? NaN)
+  if (!city || !Number.isFinite(lat) || !Number.isFinite(lng)) return null
+  const [w, s, e, n] = city
+  if (lng < w || lng > e || lat < s || lat > n) return null
+  const dLat = 0.0027
+  const dLng = dLat / Math.max(Math.cos((lat * Math.PI) / 180), 0.01)
+  return { lat, lng, box: [lng - dLng, lat - dLat, lng + dLng, lat + dLat] as [number, number, number, number] }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
@@ -70,6 +88,7 @@ export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 export default function MapPage() {
   const data = useLoaderData<typeof loader>()
   const { t } = useTranslation('geo')
+  const { t: tb } = useTranslation('basemap')
   const submit = useSubmit()
   const mapRef = useRef<MapHandle | null>(null)
   const [answer, setAnswer] = useState<FeatureCollectionAnswer | null>(null)
@@ -93,6 +112,19 @@ export default function MapPage() {
       {data.layers.length === 0 ? <p className="map-note">{t('map.nothingYet')}</p> : null}
       <div className="map-page__grid">
         <div className="map-page__main">
+          {data.bounds ? (
+            <AddressSearch
+              returnTo="/map"
+              className="map-page__address"
+              onChoose={(choice) => mapRef.current?.flyTo({ center: [choice.lng, choice.lat], zoom: Math.max(mapRef.current.getZoom(), 17) })}
+            />
+          ) : null}
+          {data.focus ? (
+            <p className="map-page__near" data-testid="map-near">
+              {data.focus.label ? tb('search.near', { address: data.focus.label }) : t('map.nearPoint', { latitude: data.focus.lat, longitude: data.focus.lng })}{' '}
+              <Link to="/map">{t('map.wholeCity')}</Link>
+            </p>
+          ) : null}
           {data.bounds ? (
             <PlazaMap
               config={data.config}

@@ -14,6 +14,8 @@ import { formatters } from '../lib/format'
 import { FormMessage } from '../components/forms'
 import { FlagForm } from '../components/FlagForm'
 import { SignForm } from '../components/petitions/SignForm'
+import { NearLine } from '../components/map/NearLine'
+import { nearLabel } from '../modules/basemap/search.server'
 import { Choropleth, dailySeries, PetitionProgress, PetitionStateBadge, SignaturesOverTime } from '../components/petitions/PetitionParts'
 import { discussionData } from '../modules/deliberation/page.server'
 import { Discussion } from '../modules/deliberation/components/Discussion'
@@ -66,6 +68,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     title: petition.title,
     locale,
     petition: view,
+    near: published ? await nearLabel(row.lat, row.lng) : null,
     signing: { id: row.id, state: row.state, area_id: row.area_id, closes_at: row.closes_at },
     user: user ? { displayName: user.displayName, email: user.email } : null,
     shapes,
@@ -158,7 +161,7 @@ function useLiveCount(id: number, initial: number, live: boolean) {
 }
 
 export default function PetitionPage() {
-  const { petition: p, signing, user, shapes, sign, discussion, daily, locale, flagReasons, loggedIn } = useLoaderData<typeof loader>() as Exclude<Awaited<ReturnType<typeof loader>>, Response>
+  const { petition: p, near, signing, user, shapes, sign, discussion, daily, locale, flagReasons, loggedIn } = useLoaderData<typeof loader>() as Exclude<Awaited<ReturnType<typeof loader>>, Response>
   const acted = useActionData<typeof action>() as { message?: string; errors?: Record<string, string>; values?: Record<string, string> } | undefined
   const [params] = useSearchParams()
   const { t } = useTranslation('petitions')
@@ -182,6 +185,7 @@ export default function PetitionPage() {
         </p>
         <h1 id="petition-title">{p.title}</h1>
         <p className="petition-page__action">{p.action}</p>
+        <NearLine address={near} />
         <p className="petition-page__meta">
           {t('page.target', { target: targetName })}
           {p.area ? (
@@ -279,7 +283,16 @@ export default function PetitionPage() {
 
       {/* Closed: the form's place says so (and a late signature's refusal lands here). */}
       {published ? (
-        <SignForm petition={signing} user={user} errors={acted?.errors} values={acted?.values} signed={params.get('signed')} areas={sign.areas} map={sign.map} areaName={p.area?.name ?? null} />
+        <SignForm
+          petition={signing}
+          user={user}
+          errors={acted?.errors}
+          values={acted?.values ?? (params.get('lat') ? { lat: params.get('lat') ?? '', lng: params.get('lng') ?? '' } : undefined)}
+          signed={params.get('signed')}
+          areas={sign.areas}
+          map={sign.map}
+          areaName={p.area?.name ?? null}
+        />
       ) : null}
 
       {p.response ? (

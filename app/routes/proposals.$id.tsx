@@ -23,6 +23,8 @@ import { supportRefusal } from '../modules/proposals/policy'
 import { isPublicState } from '../modules/proposals/states'
 import { StateBadge, SupportProgress } from '../modules/proposals/components/ProposalParts'
 import { FlagForm } from '../components/FlagForm'
+import { NearLine } from '../components/map/NearLine'
+import { nearLabel } from '../modules/basemap/search.server'
 import { FollowForm } from '../components/FollowForm'
 import { citySettings } from '../modules/city/settings.server'
 
@@ -58,6 +60,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     title: proposal.title,
     locale,
     proposal,
+    near: proposal.place ? await nearLabel(proposal.place.lat, proposal.place.lng) : null,
     discussion,
     loggedIn: Boolean(user),
     followEmail: user?.email ?? '',
@@ -123,7 +126,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const DONE = ['supported', 'alreadySupported', 'thresholdReached', 'published', 'saved', 'flagged', 'answered'] as const
 
 export default function ProposalPage() {
-  const { proposal: p, discussion, loggedIn, support, supportLevel, mapConfig, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
+  const { proposal: p, near, discussion, loggedIn, support, supportLevel, mapConfig, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('proposals')
@@ -284,6 +287,7 @@ export default function ProposalPage() {
           {p.place && bounds ? (
             <>
               <PlazaMap config={mapConfig} bounds={bounds} label={t('page.mapLabel', { title: p.title })} filter={{ layers: ['proposals'] }} className="proposal-page__map" />
+              <NearLine address={near} />
               <p className="proposal-page__coordinates">{t('page.coordinates', { latitude: p.place.lat, longitude: p.place.lng })}</p>
             </>
           ) : null}

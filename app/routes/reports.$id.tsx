@@ -10,6 +10,8 @@ import { translatedErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
 import { PlazaMap } from '../components/map/PlazaMap'
+import { NearLine } from '../components/map/NearLine'
+import { nearLabel } from '../modules/basemap/search.server'
 import { mapClientConfig } from '../modules/geo/config.server'
 import { discussionData } from '../modules/deliberation/page.server'
 import { Discussion } from '../modules/deliberation/components/Discussion'
@@ -46,7 +48,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const [user, { t, locale }] = await Promise.all([getUser(request), translatorFor(request)])
   const report = await reportForViewer(id, user, locale)
   if (!report) throw new Response('Not Found', { status: 404 })
-  const [timeline, photos, states, discussion, definitions, delivery] = await Promise.all([
+  const [timeline, photos, states, discussion, definitions, delivery, near] = await Promise.all([
     reportTimeline(id, { locale }),
     photosOf(id),
     reportStateLabels(locale, (code) => t(`reports:states.${code}`)),
@@ -54,6 +56,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     serviceAttributes(report.category.code, locale),
     // Where it went when its body works outside Plaza (issue 19), as FixMyStreet shows "Sent to …".
     deliveryStatus(id, locale),
+    nearLabel(report.lat, report.lng, report.address),
   ])
   const answers = definitions.flatMap((a) => {
     const given = report.attributes[a.code]
@@ -67,6 +70,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     title: report.title,
     locale,
     report,
+    near,
     timeline,
     delivery,
     photos,
@@ -122,7 +126,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function ReportPage() {
-  const { report, timeline, delivery, photos, answers, labels, discussion, loggedIn, config, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
+  const { report, near, timeline, delivery, photos, answers, labels, discussion, loggedIn, config, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('reports')
@@ -237,6 +241,7 @@ export default function ReportPage() {
         </div>
         <div>
           <PlazaMap config={config} bounds={bounds} label={t('page.mapLabel', { title: report.title })} filter={{ layers: ['reports'] }} className="report-page__map" />
+          <NearLine address={near} />
           <p className="report-page__coordinates">{t('page.coordinates', { latitude: report.lat, longitude: report.lng })}</p>
         </div>
       </div>

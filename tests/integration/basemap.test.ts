@@ -113,4 +113,26 @@ describe('the base map', () => {
     expect(refused.status).toBe(400)
     expect(await refused.text()).toContain('Choose a file to import')
   })
+
+  it('shows "Near <address>" on located report, proposal and petition pages and in the report feed', async () => {
+    // Open311 names each report's nearest address; the report's page and the feed say the same.
+    const listed = (await (await fetch(`${plaza.url}/open311/v2/requests.json?page_size=20`)).json()) as Array<{ service_request_id: string; address: string | null; lat: number; long: number }>
+    const located = listed.find((r) => r.address && /^[^,]+ \d+\w*, /.test(r.address))
+    expect(located, 'a demo report near an address').toBeTruthy()
+    const label = located!.address!.split(', ')[0]!
+    const page = await (await fetch(`${plaza.url}/reports/${located!.service_request_id}`, { headers: { 'accept-language': 'en' } })).text()
+    expect(page).toContain(`Near ${label}`)
+    const feed = await (await fetch(`${plaza.url}/feeds/reports.rss`, { headers: { 'accept-language': 'en' } })).text()
+    expect(feed).toMatch(/Near [^<·]+ \d+/)
+    const proposals = await (await fetch(`${plaza.url}/proposals`)).text()
+    const proposalIds = [...proposals.matchAll(/href="\/proposals\/(\d+)"/g)].map((m) => m[1])
+    let shown = 0
+    for (const id of proposalIds.slice(0, 10)) if ((await (await fetch(`${plaza.url}/proposals/${id}`)).text()).includes('data-testid="near-line"')) shown++
+    expect(shown).toBeGreaterThan(0)
+    const petitions = await (await fetch(`${plaza.url}/petitions`)).text()
+    const petitionIds = [...petitions.matchAll(/href="\/petitions\/(\d+)"/g)].map((m) => m[1])
+    let petitionShown = 0
+    for (const id of petitionIds.slice(0, 10)) if ((await (await fetch(`${plaza.url}/petitions/${id}`)).text()).includes('data-testid="near-line"')) petitionShown++
+    expect(petitionShown).toBeGreaterThan(0)
+  })
 })

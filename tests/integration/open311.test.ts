@@ -174,14 +174,31 @@ describe('posting service requests', () => {
     expect((await post('requests.json', { ...base(), service_code: 'Pot Hole' })).res.status).toBe(400)
     expect((await post('requests.json', { ...base(), service_code: 'sinkhole' })).res.status).toBe(404)
     const { lat: _a, long: _b, ...noPlace } = base()
-    const address = await post('requests.json', { ...noPlace, address_string: 'Plaça Major 1' })
+    const address = await post('requests.json', { ...noPlace, address_string: 'Carrer Inexistent 1' })
     expect(address.res.status).toBe(400)
-    expect(address.body[0].description).toContain('this server has no geocoder')
+    expect(address.body[0].description).toContain("address_string was not found among this city's addresses")
     const { 'attribute[depth]': _c, ...noDepth } = base()
     const attribute = await post('requests.json', noDepth)
     expect(attribute.res.status).toBe(400)
     expect(attribute.body).toEqual([{ code: 400, description: 'attribute[depth] is required for service pothole (How deep is the pothole?)' }])
     expect((await post('requests.json', { ...base(), 'attribute[depth]': 'very' })).res.status).toBe(400)
+  })
+
+  it('places address_string alone on the one address it names, and "address" names the nearest address (issue 17)', async () => {
+    const { lat: _a, long: _b, ...noPlace } = base()
+    const r = await post('requests.json', { ...noPlace, address_string: 'c/ Major 12' })
+    expect(r.res.status).toBe(200)
+    const placed = (await get(`requests/${r.body[0].service_request_id}.json`)).body[0]
+    expect(placed.address).toMatch(/^Carrer Major 12, /)
+    expect(placed.lat).toBeGreaterThan(41)
+    // Posted with lat and long only: the address is the nearest one.
+    const byPoint = await post('requests.json', { ...base(), lat: String(placed.lat + 0.00001), long: String(placed.long) })
+    expect(byPoint.res.status).toBe(200)
+    expect((await get(`requests/${byPoint.body[0].service_request_id}.json`)).body[0].address).toMatch(/^Carrer Major 12, /)
+    // A street without a number is not one address.
+    const street = await post('requests.json', { ...noPlace, address_string: 'Carrer Major' })
+    expect(street.res.status).toBe(400)
+    expect(street.body[0].description).toContain('send lat and long')
   })
 
   it('files a request without e-mail: its id at once, readable in both formats, without the reporter', async () => {

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next'
 import { useLocation } from '@remix-run/react'
 import { useHydrated } from '../../lib/hydrated'
 import { PlazaMap } from './PlazaMap'
+import { NestedAddressSearch } from './AddressSearch'
 import type { BBox, MapClientConfig } from './types'
 
 /**
@@ -191,11 +192,7 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
       ) : null}
       <div className="picker__fallback">
         {hydrated ? <p className="picker__or">{t('picker.orTypeOrChoose')}</p> : <p className="picker__or">{t('picker.noScriptHelp')}</p>}
-        {hydrated || config.geocoderUrl ? null : (
-          <p className="picker__address-search">
-            <a href={`/search/address?return=${encodeURIComponent(here)}`}>{tb('search.title')}</a>
-          </p>
-        )}
+        {hydrated || config.geocoderUrl ? null : <NestedAddressSearch id={id} returnTo={here} />}
         <div className="picker__field">
           <label htmlFor={`${id}-area`}>{t('picker.areaLabel')}</label>
           <select id={`${id}-area`} name="area" defaultValue={defaults.area ?? ''} aria-describedby={describedBy('area')}>

@@ -1,10 +1,14 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import { sql } from 'kysely'
+import { config } from '../../lib/config.server'
 import { database as defaultDatabase, type PlazaDatabase } from '../../lib/db.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { addressOf, centroid, classify, middle } from './classify'
 import { houseNumberValue, searchKey } from './normalize'
 import { BasemapReadError, readOsmFile, type OsmFeature, type Position, type ReadProblem } from './read.server'
 import { buildTiles, type TileFeature } from './tiles.server'
+import { ArchiveError, archiveFormat, archivePath, archiveTile, closeArchives, openArchive, type ArchiveFormat } from './archive.server'
 
 /**
  * The base map's import (issue 17): read an OSM extract, keep what a civic map needs, build the
@@ -84,8 +88,22 @@ interface StreetEntry {
   weight: number
 }
 
-/** Imports `file` (.osm.pbf, .osm or GeoJSON) as the new base map. */
+function fileHead(file: string): Uint8Array {
+  try {
+    const head = Buffer.alloc(16)
+    const fd = fs.openSync(file, 'r')
+    const length = fs.readSync(fd, head, 0, 16, 0)
+    fs.closeSync(fd)
+    return head.subarray(0, length)
+  } catch {
+    return new Uint8Array(0)
+  }
+}
+
+/** Imports `file` (.osm.pbf, .osm or GeoJSON; or a PMTiles/MBTiles archive of vector tiles) as the new base map. */
 export async function importBasemap(file: string, options: ImportOptions, db: PlazaDatabase = defaultDatabase()): Promise<ImportOutcome> {
+  const archive = archiveFormat(fileHead(file))
+  if (archive) return importArchive(file, archive, options, db)
   const started = performance.now()
   const minZoom = options.minZoom ?? DEFAULT_MIN_ZOOM
   const maxZoom = options.maxZoom ?? DEFAULT_MAX_ZOOM
@@ -204,6 +222,8 @@ export async function importBasemap(file: string, options: ImportOptions, db: Pl
         .execute()
     })
     await removeOtherVersions(db, version)
+    removeArchiveFiles(null)
+    await auditOutcome(db, options.actorId, version, 'basemap.import.done', { fileName: options.fileName, counts })
     return { kind: 'done', version, counts, bbox, seconds: (performance.now() - started) / 1000 }
   } catch (error) {
     const problem: ReadProblem = error instanceof BasemapReadError ? error.problem : 'badPbf'
@@ -211,9 +231,79 @@ export async function importBasemap(file: string, options: ImportOptions, db: Pl
     const detail = error instanceof BasemapReadError ? error.message : 'unexpected'
     await db.write((trx) => trx.updateTable('basemap_imports').set({ status: 'failed', stage: null, error: problem, finished_at: now() }).where('id', '=', version).execute())
     await removeVersion(db, version)
+    await auditOutcome(db, options.actorId, version, 'basemap.import.failed', { fileName: options.fileName, problem })
     return { kind: 'failed', version, problem, detail }
   }
 }
+
+/** An administrator's import leaves an audit row when it starts (beginImport) and when it ends. */
+async function auditOutcome(db: PlazaDatabase, actorId: number | null | undefined, version: number, action: string, after: Record<string, unknown>) {
+  if (!actorId) return
+  await db.write((trx) => recordAudit(trx, { actorId, action, targetKind: 'basemap_import', targetId: version, after }))
+}
+
+const ARCHIVES: ArchiveFormat[] = ['pmtiles', 'mbtiles']
+const archiveFileOf = (version: number, format: ArchiveFormat) => archivePath(config().DATABASE_PATH, version, format)
+
+/** Removes stored archive files except `keep`. */
+function removeArchiveFiles(keep: string | null) {
+  closeArchives(keep ?? undefined)
+  const dir = path.dirname(archiveFileOf(0, 'pmtiles'))
+  if (!fs.existsSync(dir)) return
+  for (const name of fs.readdirSync(dir)) {
+    const file = path.join(dir, name)
+    if (file !== keep && /^\d+\.(pmtiles|mbtiles)$/.test(name)) fs.rmSync(file, { force: true })
+  }
+}
+
+/**
+ * A city's own PMTiles or MBTiles file as the map's tiles: checked with its reader, copied beside
+ * the database and served instead of built tiles. The address index of the last OSM import stays.
+ */
+async function importArchive(file: string, format: ArchiveFormat, options: ImportOptions, db: PlazaDatabase): Promise<ImportOutcome> {
+  const started = performance.now()
+  const version = options.version ?? (await beginImport(options.fileName, format, options.actorId ?? null, db))
+  await db.write((trx) => trx.updateTable('basemap_imports').set({ format, stage: 'tiles' }).where('id', '=', version).execute())
+  const target = archiveFileOf(version, format)
+  try {
+    let info
+    const reader = openArchive(file, format)
+    try {
+      info = await reader.info()
+    } catch (error) {
+      throw error instanceof ArchiveError ? error : new ArchiveError('badArchive')
+    } finally {
+      reader.close()
+    }
+    fs.mkdirSync(path.dirname(target), { recursive: true })
+    fs.copyFileSync(file, target)
+    const counts: Partial<ImportCounts> = { tiles: info.tiles ?? 0, bytes: fs.statSync(target).size }
+    const bbox = info.bbox ?? [-180, -85, 180, 85]
+    await db.write((trx) =>
+      trx
+        .updateTable('basemap_imports')
+        .set({ status: 'done', stage: null, counts: JSON.stringify(counts), bbox: JSON.stringify(bbox), min_zoom: info.minZoom, max_zoom: info.maxZoom, finished_at: now() })
+        .where('id', '=', version)
+        .execute(),
+    )
+    // Built tiles of earlier imports are no longer drawn; their streets and addresses still answer searches.
+    await db.write((trx) => trx.deleteFrom('basemap_tiles').where('version', '!=', version).execute())
+    removeArchiveFiles(target)
+    archiveFormats.clear()
+    await auditOutcome(db, options.actorId, version, 'basemap.import.done', { fileName: options.fileName, format, counts })
+    return { kind: 'done', version, counts: counts as ImportCounts, bbox: bbox as [number, number, number, number], seconds: (performance.now() - started) / 1000 }
+  } catch (error) {
+    fs.rmSync(target, { force: true })
+    const problem: ReadProblem = error instanceof ArchiveError && error.problem === 'notVector' ? 'notVectorArchive' : 'badArchive'
+    if (!(error instanceof ArchiveError)) console.warn('basemap archive import failed:', error)
+    await db.write((trx) => trx.updateTable('basemap_imports').set({ status: 'failed', stage: null, error: problem, finished_at: now() }).where('id', '=', version).execute())
+    await auditOutcome(db, options.actorId, version, 'basemap.import.failed', { fileName: options.fileName, problem })
+    return { kind: 'failed', version, problem, detail: problem }
+  }
+}
+
+/** The format of each import version whose tiles are asked for (built tiles or an archive). */
+const archiveFormats = new Map<number, ArchiveFormat | null>()
 
 async function removeVersion(db: PlazaDatabase, version: number) {
   await db.write(async (trx) => {
@@ -290,6 +380,17 @@ export async function basemapImport(id: number, db: PlazaDatabase = defaultDatab
 
 /** One stored tile, or null (outside the data: an empty tile for the map). */
 export async function basemapTile(version: number, z: number, x: number, y: number, db: PlazaDatabase = defaultDatabase()): Promise<{ data: Uint8Array; etag: string } | null> {
+  let format = archiveFormats.get(version)
+  if (format === undefined) {
+    const row = await db.db.selectFrom('basemap_imports').select(['format', 'status']).where('id', '=', version).executeTakeFirst()
+    format = row && ARCHIVES.includes(row.format as ArchiveFormat) ? (row.format as ArchiveFormat) : null
+    if (row?.status !== 'running') archiveFormats.set(version, format)
+  }
+  if (format) {
+    const data = await archiveTile(archiveFileOf(version, format), format, z, x, y)
+    // The URL carries the version: a tile under it never changes.
+    return data ? { data, etag: `"a${version}-${z}-${x}-${y}"` } : null
+  }
   const r = await db.db.selectFrom('basemap_tiles').select(['data', 'etag']).where('version', '=', version).where('z', '=', z).where('x', '=', x).where('y', '=', y).executeTakeFirst()
   return r ?? null
 }

@@ -18,7 +18,7 @@ export interface OsmFeature {
   tags: Tags
 }
 
-export type ReadProblem = 'empty' | 'unknownFormat' | 'badPbf' | 'badXml' | 'badGeojson' | 'nothingUseful'
+export type ReadProblem = 'empty' | 'unknownFormat' | 'badPbf' | 'badXml' | 'badGeojson' | 'nothingUseful' | 'badArchive' | 'notVectorArchive'
 
 export class BasemapReadError extends Error {
   constructor(

@@ -35,7 +35,8 @@ let cached: { version: number; streets: StreetIndexEntry[]; at: number } | null 
 const VERSION_RECHECK_MS = 2000
 
 async function currentVersion(db: PlazaDatabase): Promise<number | null> {
-  const r = await db.db.selectFrom('basemap_imports').select('id').where('status', '=', 'done').orderBy('id', 'desc').limit(1).executeTakeFirst()
+  // The latest import with an address index (a tile archive has none: the one before it answers).
+  const r = await db.db.selectFrom('basemap_imports').select('id').where('status', '=', 'done').where('format', 'not in', ['pmtiles', 'mbtiles']).orderBy('id', 'desc').limit(1).executeTakeFirst()
   return r?.id ?? null
 }
 
@@ -126,7 +127,7 @@ export interface NearestAddress {
 const M_PER_DEG = 111_195
 
 /** The address point nearest to a point, within `maxMetres` (default 250 m), or null. */
-export async function nearestAddress(lat: number, lng: number, maxMetres = 250, db: PlazaDatabase = defaultDatabase()): Promise<NearestAddress | null> {
+export async function nearestAddress(lat: number, lng: number, maxMetres = 250, db: Pick<PlazaDatabase, 'db'> = defaultDatabase()): Promise<NearestAddress | null> {
   if (!Number.isFinite(lat) || !Number.isFinite(lng)) return null
   const cos = Math.cos((lat * Math.PI) / 180)
   for (let radius = Math.min(60, maxMetres); ; radius = Math.min(radius * 3, maxMetres)) {
@@ -146,4 +147,51 @@ export async function nearestAddress(lat: number, lng: number, maxMetres = 250, 
     }
     if (best || radius >= maxMetres) return best
   }
+}
+
+/**
+ * "Near Carrer Major 12": the address a located item shows on its page, in lists, feeds, e-mails and
+ * Open311. The address a person gave wins; else the nearest address point (null without a base map).
+ */
+export async function nearLabel(lat: number | null | undefined, lng: number | null | undefined, given?: string | null, db: Pick<PlazaDatabase, 'db'> = defaultDatabase()): Promise<string | null> {
+  if (given?.trim()) return given.trim()
+  if (lat === null || lat === undefined || lng === null || lng === undefined) return null
+  return (await nearestAddress(lat, lng, 250, db))?.label ?? null
+}
+
+/** nearLabel for many items at once (a feed, an Open311 list), keyed by their position in `points`. */
+export async function nearLabels(points: Array<{ lat: number | null; lng: number | null; address?: string | null }>, db: PlazaDatabase = defaultDatabase()): Promise<Array<string | null>> {
+  if (!(await currentVersion(db))) return points.map((p) => p.address?.trim() || null)
+  const out: Array<string | null> = []
+  for (const p of points) out.push(await nearLabel(p.lat, p.lng, p.address, db))
+  return out
+}
+
+export type GeocodeOutcome = { kind: 'one'; result: AddressResult } | { kind: 'none' } | { kind: 'many'; labels: string[] }
+
+/**
+ * One address for a free-text address (Open311 `address_string` without lat/long): the streets
+ * that match about as well as the best one must give exactly one address with that house number.
+ * A street or place without a number is not one address.
+ */
+export async function geocodeOne(query: string, db: PlazaDatabase = defaultDatabase()): Promise<GeocodeOutcome> {
+  const { words, number } = parseQuery(query.slice(0, 200))
+  if (!words.length || number === null) return { kind: 'none' }
+  const streets = await streetIndex(db)
+  const q = trigrams(words.join(' '))
+  const scored = streets
+    .filter((s) => s.kind === 'street')
+    .map((s) => ({ s, score: Math.max(similarity(q, s.grams), similarity(q, s.bareGrams) - 0.02) }))
+    .filter((x) => x.score >= 0.5)
+    .sort((a, b) => b.score - a.score)
+  if (!scored.length) return { kind: 'none' }
+  const close = scored.filter((x) => x.score >= scored[0]!.score - 0.05)
+  const found: AddressResult[] = []
+  for (const { s } of close.slice(0, 5)) {
+    const rows = await db.db.selectFrom('basemap_addresses').select(['housenumber', 'lat', 'lng']).where('street_id', '=', s.id).where('number', '=', number).limit(2).execute()
+    for (const r of rows) found.push({ kind: 'address', label: `${s.name} ${r.housenumber}`, street: s.name, housenumber: r.housenumber, lat: r.lat, lng: r.lng })
+  }
+  const plain = found.filter((f) => f.housenumber === String(number))
+  if (found.length === 1 || plain.length === 1) return { kind: 'one', result: found.length === 1 ? found[0]! : plain[0]! }
+  return found.length ? { kind: 'many', labels: found.map((f) => f.label) } : { kind: 'none' }
 }

@@ -378,6 +378,8 @@ export interface ItemFilter {
   status?: string[]
   category?: string[]
   since?: string
+  /** Only items inside this box [west, south, east, north] (the list near a searched address). */
+  within?: [number, number, number, number]
 }
 
 /** The newest visible items matching a filter (the map page's list without JavaScript). */
@@ -392,6 +394,10 @@ export async function latestItems(filter: ItemFilter, limit = 50): Promise<Liste
   if (filter.status?.length) q = q.where('i.status', 'in', filter.status)
   if (filter.category?.length) q = q.where('i.category', 'in', filter.category)
   if (filter.since) q = q.where('i.created_at', '>=', `${filter.since}T00:00:00.000Z`)
+  if (filter.within) {
+    const [w, s, e, n] = filter.within
+    q = q.where('i.lng', '>=', w).where('i.lng', '<=', e).where('i.lat', '>=', s).where('i.lat', '<=', n)
+  }
   const rows = await q.orderBy('i.id', 'desc').limit(limit).execute()
   return rows.map(listed(kinds))
 }

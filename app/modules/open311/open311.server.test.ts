@@ -367,12 +367,12 @@ describe('POST requests', () => {
     expect(unknown.body.errors.error[0].description).toContain('service_code no-such-service was not found')
   })
 
-  it('needs lat and long (no geocoder, no address repository), inside the city and where the service is offered', async () => {
+  it('needs lat and long or an address_string that is one address (no address repository), inside the city and where the service is offered', async () => {
     const { lat: _a, long: _b, ...noPlace } = valid()
-    expect((await post('requests.json', noPlace)).body).toEqual([{ code: 400, description: 'A location is required: send lat and long (WGS84).' }])
-    const address = await post('requests.json', { ...noPlace, address_string: '12 Carrer Major' })
+    expect((await post('requests.json', noPlace)).body).toEqual([{ code: 400, description: 'A location is required: send lat and long (WGS84), or an address_string with a street and house number.' }])
+    const address = await post('requests.json', { ...noPlace, address_string: '12 Carrer Inexistent' })
     expect(address.status).toBe(400)
-    expect(address.body[0].description).toContain('no geocoder')
+    expect(address.body[0].description).toContain('address_string was not found')
     expect((await post('requests.json', { ...noPlace, address_id: '545483' })).body[0].description).toContain('no address repository')
     expect((await post('requests.json', { ...valid(), long: '' })).body[0].description).toBe('lat and long must be sent together')
     expect((await post('requests.json', { ...valid(), lat: 'north' })).body[0].description).toContain('lat must be a decimal number')

@@ -8,6 +8,7 @@ import type { Locale } from '../../lib/i18n'
 import { localize } from '../../lib/localized'
 import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
 import { cityProfile } from '../geo/areas.server'
+import { geocodeOne, nearLabel, nearLabels } from '../basemap/search.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { citizenUpdate, fileReport, triageReport } from '../reports/reports.server'
 import { categoriesServing } from '../reports/department-routing.server'
@@ -202,11 +203,11 @@ function fullDescription(r: RequestRow, serviceName: string): string | null {
   return r.description.startsWith(title) ? r.description : `${r.title}\n\n${r.description}`
 }
 
-function toServiceRequest(r: RequestRow, city: string | null, base = config().PUBLIC_URL, locale: string = cityDefaultLocale()) {
+function toServiceRequest(r: RequestRow, city: string | null, base = config().PUBLIC_URL, locale: string = cityDefaultLocale(), near: string | null = null) {
   const name = namesIn(locale)
   const serviceName = name(r.serviceName)
-  // From most specific to most general (spec): street address, neighbourhood, district, city.
-  const address = [...new Set([r.address, name(r.areaName), name(r.districtName), city].filter((x): x is string => Boolean(x)))].join(', ')
+  // From most specific to most general (spec): street address (given, else the nearest one), neighbourhood, district, city.
+  const address = [...new Set([r.address ?? near, name(r.areaName), name(r.districtName), city].filter((x): x is string => Boolean(x)))].join(', ')
   const closedAt = r.kind === 'fixed' ? r.fixedAt : r.kind === 'closed' ? r.closedAt : null
   return {
     service_request_id: String(r.id),
@@ -232,6 +233,12 @@ function toServiceRequest(r: RequestRow, city: string | null, base = config().PU
 }
 export type ServiceRequest = ReturnType<typeof toServiceRequest>
 
+/** The requests with "address" naming the nearest address when the reporter gave none (issue 17). */
+async function withNear(rows: RequestRow[], city: string | null, base: string, locale: string): Promise<ServiceRequest[]> {
+  const near = await nearLabels(rows)
+  return rows.map((r, i) => toServiceRequest(r, city, base, locale, near[i]))
+}
+
 const newestFirst = (a: RequestRow, b: RequestRow) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.id - a.id)
 
 /**
@@ -246,7 +253,7 @@ export async function serviceRequests(query: ServiceRequestsQuery, now = new Dat
     const ids = [...new Set(query.service_request_id)]
     if (ids.length === 0) return { ok: true, requests: [] }
     const rows = await requestRows().where('r.id', 'in', ids).where('r.state_kind', 'in', PUBLIC_KINDS).execute()
-    return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city, base, locale)) }
+    return { ok: true, requests: await withNear(rows.sort(newestFirst), city, base, locale) }
   }
   let start = query.start_date
   let end = query.end_date
@@ -296,13 +303,13 @@ export async function serviceRequests(query: ServiceRequestsQuery, now = new Dat
       page.map((r) => r.id),
     )
     .execute()
-  return { ok: true, requests: rows.sort(newestFirst).map((r) => toServiceRequest(r, city, base, locale)) }
+  return { ok: true, requests: await withNear(rows.sort(newestFirst), city, base, locale) }
 }
 
 /** GET requests/:id — only a public report (never an unconfirmed or hidden one). */
 export async function serviceRequest(id: number, locale: string = cityDefaultLocale()): Promise<ServiceRequest | null> {
   const row = await requestRows().where('r.id', '=', id).where('r.state_kind', 'in', PUBLIC_KINDS).executeTakeFirst()
-  return row ? toServiceRequest(row, (await cityProfile())?.name ?? null, config().PUBLIC_URL, locale) : null
+  return row ? toServiceRequest(row, (await cityProfile())?.name ?? null, config().PUBLIC_URL, locale, await nearLabel(row.lat, row.lng, row.address)) : null
 }
 
 // ---------------------------------------------------------------- service requests (posting)
@@ -396,10 +403,16 @@ export async function createServiceRequest(key: ApiKey, input: NewServiceRequest
   const code = input.service_code!
   const category = await database().db.selectFrom('report_categories').select(['code', 'name']).where('code', '=', code).where('active', '=', 1).executeTakeFirst()
   if (!category) return fail(404, `service_code ${code} was not found (see services.json)`)
+  if ((input.lat === undefined || input.long === undefined) && input.address_string && !input.address_id) {
+    // address_string alone: placed when Plaza's own address search resolves it to one address (issue 17).
+    const found = await geocodeOne(input.address_string)
+    if (found.kind === 'many') return fail(400, `address_string matches several addresses (${found.labels.slice(0, 5).join('; ')}): send lat and long (WGS84), or a fuller address.`)
+    if (found.kind === 'none') return fail(400, "address_string was not found among this city's addresses (street and house number): send lat and long (WGS84).")
+    input = { ...input, lat: found.result.lat, long: found.result.lng, address_string: found.result.label }
+  }
   if (input.lat === undefined || input.long === undefined) {
     if (input.address_id) return fail(400, 'address_id cannot be used on this server: it has no address repository. Send lat and long (WGS84).')
-    if (input.address_string) return fail(400, 'address_string alone cannot be placed: this server has no geocoder. Send lat and long (WGS84); address_string may accompany them.')
-    return fail(400, 'A location is required: send lat and long (WGS84).')
+    return fail(400, 'A location is required: send lat and long (WGS84), or an address_string with a street and house number.')
   }
   const checked = checkAttributes(code, await serviceAttributes(code), attributes)
   if (checked.errors.length) return { ok: false, errors: checked.errors }

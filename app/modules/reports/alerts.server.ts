@@ -7,6 +7,7 @@ import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
 import type { FieldErrors } from '../../lib/forms'
 import type { Locale } from '../../lib/i18n'
+import { nearLabel } from '../basemap/search.server'
 import { translator } from '../../lib/i18n.server'
 import { namesIn } from '../../lib/localized.server'
 import { logger } from '../../lib/logger.server'
@@ -423,6 +424,8 @@ export async function queueReportAlerts(trx: Transaction<Database>, report: Publ
 
   const key = await keyIn(trx)
   const category = await trx.selectFrom('report_categories').select('name').where('id', '=', report.categoryId).executeTakeFirst()
+  // "Near Carrer Major 12" (issue 17), read inside this transaction.
+  const near = await nearLabel(report.lat, report.lng, null, { db: trx })
   let queued = 0
   for (const alert of byAddress.values()) {
     const locale = (['en', 'es', 'fr'] as const).find((l) => l === alert.locale) ?? config().DEFAULT_LOCALE
@@ -433,7 +436,11 @@ export async function queueReportAlerts(trx: Transaction<Database>, report: Publ
       const mail = composeMail({
         locale,
         subject: scope.kind === 'radius' ? t('alerts:mail.alert.subjectNear', { title: report.title }) : t('alerts:mail.alert.subjectArea', { title: report.title, area: scope.name }),
-        paragraphs: [t('alerts:mail.alert.body', { title: report.title, category: namesIn(locale)(category?.name) }), t('alerts:mail.alert.why', { scope: describeScope(t, scope) })],
+        paragraphs: [
+          t('alerts:mail.alert.body', { title: report.title, category: namesIn(locale)(category?.name) }),
+          ...(near ? [t('basemap:search.near', { address: near })] : []),
+          t('alerts:mail.alert.why', { scope: describeScope(t, scope) }),
+        ],
         action: { label: t('alerts:mail.alert.action'), url: link(`/reports/${report.id}`) },
         footer: t('alerts:mail.alert.footer', { url: link(alertUnsubscribePath(token)), all: link('/alerts') }),
       })

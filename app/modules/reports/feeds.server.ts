@@ -4,6 +4,7 @@ import { database } from '../../lib/db.server'
 import { translatorFor } from '../../lib/i18n.server'
 import { namesIn } from '../../lib/localized.server'
 import { cityProfile } from '../geo/areas.server'
+import { nearLabels } from '../basemap/search.server'
 import { FEED_SIZE, feedFile, feedRefusal as plain, feedResponse, type Feed, type FeedFormat } from '../../lib/feed'
 import { reportFeedPath, type ReportFeedScope } from './feeds'
 import { metresBetween, reportStates } from './reports.server'
@@ -41,6 +42,7 @@ export async function reportFeedItems(filter: ReportFeedFilter, limit = FEED_SIZ
       'r.state_kind as stateKind',
       'r.lat',
       'r.lng',
+      'r.address',
       'r.created_at as createdAt',
       'r.confirmed_at as confirmedAt',
       'r.updated_at as updatedAt',
@@ -146,6 +148,7 @@ export async function reportFeedResponse(request: Request, spec: FeedRequest): P
   }
 
   const [items, states] = await Promise.all([reportFeedItems(filter), reportStates()])
+  const near = await nearLabels(items)
   const statusOf = (code: string, kind: string) => {
     const own = states.get(code)?.label
     return (own && name(own)) || t(`reports:states.${code}`, { defaultValue: t(`alerts:feed.kind.${kind}`) })
@@ -157,9 +160,10 @@ export async function reportFeedResponse(request: Request, spec: FeedRequest): P
     self: base + reportFeedPath(scope, format),
     language: locale,
     author: city,
-    entries: items.map((r) => {
+    entries: items.map((r, i) => {
       const area = [r.areaName, r.districtName].filter((x, i, all): x is string => Boolean(x) && all.indexOf(x) === i).join(', ')
       const facts = [
+        ...(near[i] ? [t('basemap:search.near', { address: near[i] })] : []),
         t('alerts:feed.item.category', { category: name(r.categoryName) }),
         ...(area ? [t('alerts:feed.item.area', { area })] : []),
         t('alerts:feed.item.status', { status: statusOf(r.state, r.stateKind) }),
