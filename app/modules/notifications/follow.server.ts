@@ -243,7 +243,19 @@ const viewOf = (r: SubscriptionRow): SubscriptionView => ({
 
 export type ConfirmFollowResult = { kind: 'ok'; subscription: SubscriptionView; unsubscribePath: string } | { kind: 'invalid' }
 
-/** The link in the confirmation mail. Used once: the token is forgotten when it works. */
+/**
+ * What a confirmation link would start, changing nothing (its page shows this with a button; only
+ * the button's POST confirms, so a mail scanner that opens the link follows nothing). Null for a
+ * link that does not work (unknown, used, or its target no longer public).
+ */
+export async function pendingFollow(token: string): Promise<SubscriptionView | null> {
+  if (!CONFIRM_TOKEN_RE.test(token)) return null
+  const row = await subscriptionQuery().where('s.confirm_token_hash', '=', hashToken(token)).executeTakeFirst()
+  if (!row || !(await targetIsPublic(database().db, row.target_kind, row.target_id))) return null
+  return viewOf(row)
+}
+
+/** The link in the confirmation mail (its page's button POSTs). Used once: the token is forgotten when it works. */
 export async function confirmFollow(token: string): Promise<ConfirmFollowResult> {
   if (!CONFIRM_TOKEN_RE.test(token)) return { kind: 'invalid' }
   const tokenHash = hashToken(token)
