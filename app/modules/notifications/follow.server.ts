@@ -200,6 +200,40 @@ export async function follow(input: FollowInput): Promise<FollowResult> {
   })
 }
 
+/**
+ * The author of what they just created follows it (issue 18: a report, petition or proposal you
+ * file is followed unless you untick the box). Only for a logged-in person with a confirmed
+ * address — that address is theirs, so no confirmation mail; a draft is followed too (events are
+ * sent only once it is public). An earlier "stop" for the same item is respected.
+ */
+export async function followAsAuthor(input: { user: { id: number; email: string | null; emailConfirmed: boolean }; targetKind: FollowKind; targetId: number; locale: Locale }): Promise<boolean> {
+  if (!input.user.email || !input.user.emailConfirmed) return false
+  const address = input.user.email.trim().toLowerCase()
+  return database().write(async (trx) => {
+    const at = now()
+    const inserted = await trx
+      .insertInto('subscriptions')
+      .values({
+        email: address,
+        email_key: address,
+        user_id: input.user.id,
+        target_kind: input.targetKind,
+        target_id: input.targetId,
+        mode: 'immediate',
+        locale: input.locale,
+        confirm_token_hash: null,
+        confirmed_at: at,
+        unsubscribed_at: null,
+        last_digest_at: null,
+        created_at: at,
+      })
+      .onConflict((oc) => oc.columns(['email_key', 'target_kind', 'target_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    return inserted !== undefined
+  })
+}
+
 // ---------------------------------------------------------------- confirming
 
 export interface SubscriptionView {
