@@ -91,6 +91,12 @@ export default function Account() {
         </p>
       ) : null}
 
+      <p>
+        <Link to="/account/activity" className="button">
+          {t('activity.link')}
+        </Link>
+      </p>
+
       <h2>{t('account.profileTitle')}</h2>
       {result?.done === 'saved' ? <FormMessage tone="success">{t('account.saved')}</FormMessage> : null}
       <Form method="post" noValidate className="stack">

@@ -1,26 +1,41 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
+import { readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
 import { logger } from '../lib/logger.server'
 import { Field, FormMessage } from '../components/forms'
-import { confirmEmail, resendConfirmation } from '../modules/accounts/accounts.server'
+import { confirmEmail, emailTokenState, resendConfirmation } from '../modules/accounts/accounts.server'
 import { emailOnlySchema } from '../modules/accounts/schema'
 import { parseForm, type FormFailure } from '../modules/accounts/form.server'
 
-// Following the e-mailed link confirms the address (a mail scanner that follows it first only
-// proves what the link proves: that the mailbox received it).
+/**
+ * /confirm/:token — the link in the sign-up mail. Opening it (GET) only says what the link would do
+ * and shows one button: mail scanners open links, and a link they open must confirm nothing
+ * (issue 18). The button POSTs `intent=confirm`; a link that no longer works offers a new one.
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { t } = await translatorFor(request)
-  const result = await confirmEmail(params.token ?? '')
-  const state = result.kind
-  return { state, title: t(`accounts:confirm.${state}Title`) }
+  const state = await emailTokenState(params.token ?? '', 'confirm_email')
+  const title = state === 'ok' ? t('accounts:confirm.askTitle') : t(`accounts:confirm.${state}Title`)
+  return data({ state, title }, { headers: { 'Cache-Control': 'no-store' } })
 }
 
-export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }]
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title} · Plaza` }, { name: 'robots', content: 'noindex' }]
 
-export async function action({ request }: ActionFunctionArgs) {
+type ActionResult =
+  | (FormFailure & { resent?: undefined; confirmed?: undefined })
+  | { resent: true; errors?: undefined; confirmed?: undefined }
+  | { confirmed: 'ok' | 'invalid' | 'expired' | 'used'; resent?: undefined; errors?: undefined }
+
+export async function action({ request, params }: ActionFunctionArgs) {
   const { t } = await translatorFor(request)
+  const intent = (await readForm(request.clone())).get('intent')
+  if (intent === 'confirm') {
+    const result = await confirmEmail(params.token ?? '')
+    return data({ confirmed: result.kind }, { status: result.kind === 'ok' ? 200 : result.kind === 'invalid' ? 404 : 410, headers: { 'Cache-Control': 'no-store' } })
+  }
   const form = await parseForm(request, emailOnlySchema, t)
   if (!form.ok) return form.response
   // Done after answering, so the answer takes as long for any address (no enumeration by timing).
@@ -29,17 +44,30 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function Confirm() {
-  const { state } = useLoaderData<typeof loader>()
-  const result = useActionData<typeof action>() as (FormFailure & { resent?: undefined }) | { resent: true; errors?: undefined } | undefined
+  const loaded = useLoaderData<typeof loader>()
+  const result = useActionData<typeof action>() as ActionResult | undefined
   const { t } = useTranslation('accounts')
-  if (state === 'ok') {
+  const state = result?.confirmed ?? loaded.state
+  if (state === 'ok' && result?.confirmed === 'ok') {
     return (
       <section className="page narrow">
         <h1>{t('confirm.okTitle')}</h1>
-        <p>{t('confirm.okBody')}</p>
+        <FormMessage tone="success">{t('confirm.okBody')}</FormMessage>
         <p>
           <Link to="/account">{t('confirm.continue')}</Link>
         </p>
+      </section>
+    )
+  }
+  if (state === 'ok') {
+    return (
+      <section className="page narrow">
+        <h1>{t('confirm.askTitle')}</h1>
+        <p>{t('confirm.askBody')}</p>
+        <Form method="post">
+          <input type="hidden" name="intent" value="confirm" />
+          <button type="submit">{t('confirm.askSubmit')}</button>
+        </Form>
       </section>
     )
   }

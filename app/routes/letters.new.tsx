@@ -18,6 +18,7 @@ import { areaOptions, areaPoint, cityBounds, cityProfile } from '../modules/geo/
 import { mapClientConfig } from '../modules/geo/config.server'
 import { resolveLocation } from '../modules/geo/location.server'
 import { BODY_MAX, MAX_RECIPIENTS, areaSlugOf, chosenRecipients, letterFieldsSchema, letterToRepresentative, writeLetter } from '../modules/letters/letters.server'
+import { knownSender } from '../modules/letters/mine.server'
 import { getRepresentative, representativesFor, type Place, type RepresentativeGroup } from '../modules/letters/representatives.server'
 import { groupKey } from '../modules/letters/groups'
 
@@ -83,8 +84,27 @@ async function pageData(request: Request, values: Values, chosen: { ids: number[
   const areaLocale = await localeOf(request)
   const [{ t, locale }, user, areas, bounds, city] = await Promise.all([translatorFor(request), getUser(request), areaOptions(areaLocale), cityBounds(), cityProfile()])
   const cityName = city?.name ?? 'Plaza'
-  const prefill = { name: values.name ?? user?.displayName ?? '', email: values.email ?? user?.email ?? '', address: values.address ?? '', subject: values.subject ?? '', body: values.body ?? '' }
-  const base = { title: t('letters:new.title'), city: cityName, areas, bounds, config: mapClientConfig(), values: { ...values, ...prefill }, bodyMax: BODY_MAX }
+  // A verified resident does not retype what Plaza knows (issue 18): the address of their last
+  // letter, and their home district in the place picker. Both stay editable.
+  const known = user && user.verificationLevel >= 2 ? await knownSender(user.id, user.homeAreaId) : null
+  const prefill = {
+    name: values.name ?? user?.displayName ?? '',
+    email: values.email ?? user?.email ?? '',
+    address: values.address ?? known?.address ?? '',
+    subject: values.subject ?? '',
+    body: values.body ?? '',
+  }
+  const where = !values.lat && !values.lng && !values.area && known?.areaSlug ? { area: known.areaSlug } : {}
+  const base = {
+    title: t('letters:new.title'),
+    city: cityName,
+    areas,
+    bounds,
+    config: mapClientConfig(),
+    values: { ...values, ...prefill },
+    whereDefaults: { ...values, ...prefill, ...where },
+    bodyMax: BODY_MAX,
+  }
   const resolved = await placeOf(values)
   const empty = { groups: [] as RepresentativeGroup[], place: null, chosenIds: [] as number[], recipients: [] as Array<{ id: number; name: string; role: string }> }
   if (!resolved) return { ...base, ...empty, step: 'where' as const, errors: {} as Errors }
@@ -223,7 +243,7 @@ export default function NewLetter() {
       {page.step === 'where' && page.bounds ? (
         <Form method="get" className="stack" noValidate>
           <p>{t('new.whereHint')}</p>
-          <LocationPicker config={page.config} bounds={page.bounds} areas={page.areas} defaults={values} errors={errors} legend={t('new.whereLegend', { city })} />
+          <LocationPicker config={page.config} bounds={page.bounds} areas={page.areas} defaults={page.whereDefaults} errors={errors} legend={t('new.whereLegend', { city })} />
           <button type="submit">{t('new.continue')}</button>
         </Form>
       ) : null}

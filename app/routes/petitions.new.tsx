@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import petitionStyles from '../components/petitions/petitions.css'
+import { followAsAuthor } from '../modules/notifications/follow.server'
 import { requireUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { emptyPetitionValues, petitionFormPage, petitionSaveErrors, readPetitionSubmission } from '../modules/petitions/form.server'
@@ -37,6 +38,7 @@ export async function action({ request }: ActionFunctionArgs) {
   if (submission.kind === 'delete') return redirect('/petitions')
   if (submission.kind === 'render') return data(await petitionFormPage(request, submission), { status: submission.status })
   const result = await createPetition(user, submission.input, { gather: submission.intent === 'gather', locale })
+  if (result.kind === 'saved' && submission.values.follow === 'on') await followAsAuthor({ user, targetKind: 'petition', targetId: result.id, locale })
   if (result.kind === 'saved') return redirect(`/petitions/${result.id}?done=${result.state === 'draft' ? 'saved' : result.state}`)
   const refused = petitionSaveErrors(result, t)
   return data(await petitionFormPage(request, { values: submission.values, errors: refused.errors, previewHtml: null }), { status: refused.status })
@@ -66,6 +68,7 @@ export default function NewPetition() {
             previewHtml={page.previewHtml}
             sponsors={page.sponsors}
             city={page.city}
+            offerFollow={page.canFollow}
           />
         </>
       ) : (

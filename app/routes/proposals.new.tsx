@@ -5,6 +5,7 @@ import { useTranslation } from 'react-i18next'
 import mapStyles from '../styles/map.css'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
+import { followAsAuthor } from '../modules/notifications/follow.server'
 import { requireUser } from '../modules/accounts/auth.server'
 import { translatorFor, localeOf } from '../lib/i18n.server'
 import { requiredLevel } from '../modules/accounts/policy'
@@ -36,6 +37,7 @@ async function pageData(request: Request, form: { values: FormValues; errors: Re
   return {
     title: t('proposals:new.title'),
     allowed: user.verificationLevel >= level,
+    canFollow: Boolean(user.email && user.emailConfirmed),
     level,
     categories: categories.map((c) => ({ code: c.code, name: c.name })),
     map: bounds ? { config: mapClientConfig(), bounds, areas } : null,
@@ -52,13 +54,14 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 
 export async function action({ request }: ActionFunctionArgs) {
   const user = await requireUser(request)
-  const { t } = await translatorFor(request)
+  const { t, locale } = await translatorFor(request)
   const submission = await readSubmission(request, t)
   if (submission.kind === 'delete') return redirect('/proposals')
   if (submission.kind === 'render') {
     return data(await pageData(request, submission), { status: submission.status, headers: submission.headers })
   }
   const result = await createProposal(user, submission.input, { publish: submission.intent === 'publish' })
+  if (result.kind === 'saved' && submission.values.follow === 'on') await followAsAuthor({ user, targetKind: 'proposal', targetId: result.id, locale })
   if (result.kind === 'saved') return redirect(`/proposals/${result.id}?done=${result.state === 'draft' ? 'saved' : 'published'}`)
   const refused = saveErrors(result, t)
   return data(await pageData(request, { values: submission.values, errors: refused.errors, previewHtml: null, image: submission.image }), { status: refused.status })
@@ -88,6 +91,7 @@ export default function NewProposal() {
             currentImage={null}
             editing={false}
             city={page.city}
+            offerFollow={page.canFollow}
           />
         </>
       ) : (

@@ -320,6 +320,8 @@ test('a city takes Plaza live: setup, geography, services, identity, staff; a ci
     .first()
     .click()
   await citizen.getByRole('link', { name: /\/confirm\// }).click()
+  await citizen.getByRole('button', { name: 'Confirmar mi dirección' }).click()
+  await expect(citizen.getByRole('heading', { level: 1 })).toHaveText('Tu correo electrónico está confirmado')
   await expect(citizen.locator('html')).toHaveAttribute('lang', 'es')
   await citizen.goto(`${plaza.url}/login`)
   await citizen.getByLabel('Correo electrónico').fill(email)

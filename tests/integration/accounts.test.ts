@@ -44,7 +44,7 @@ async function signedUp(email: string) {
 async function confirmed(email: string) {
   await signUp(email)
   const mail = await smtp.waitFor(email, { subject: /Confirm your e-mail/ })
-  await new Visitor(plaza.url).get(linkIn(mail, '/confirm/'))
+  await new Visitor(plaza.url).post(linkIn(mail, '/confirm/'), { intent: 'confirm' })
   return logIn(email)
 }
 
@@ -58,8 +58,16 @@ describe('sign-up and confirmation (real SMTP)', () => {
     const mail = await smtp.waitFor('ana.garcia@example.org', { subject: /Confirm your e-mail/ })
     expect(mail.from?.text).toMatch(/Plaza/)
     const link = linkIn(mail, '/confirm/')
-    expect(await (await v.get(link)).text()).toContain('Your e-mail address is confirmed')
+    // Opening the link (a mail scanner does) confirms nothing: one button that POSTs (issue 18).
+    const opened = await (await new Visitor(plaza.url).get(link)).text()
+    expect(opened).toContain('Confirm my address')
+    expect(opened).toMatch(/<form method="post"/)
+    expect(await level(v)).toBe('Unverified')
+    const pressed = await v.post(link, { intent: 'confirm' })
+    expect(pressed.status).toBe(200)
+    expect(await pressed.text()).toContain('Your e-mail address is confirmed')
     expect(await level(v)).toBe('E-mail confirmed')
+    expect((await new Visitor(plaza.url).post(link, { intent: 'confirm' })).status).toBe(410)
     const again = await (await new Visitor(plaza.url).get(link)).text()
     expect(again).toContain('This link was already used')
     expect(again).toContain('Send a new link')
@@ -114,11 +122,15 @@ describe('sign-up and confirmation (real SMTP)', () => {
     expect(await res.text()).toContain('a new link is on its way')
     const second = await smtp.waitFor('late@example.org', { subject: /Confirm/, after: count })
     expect(linkIn(second, '/confirm/')).not.toBe(linkIn(first, '/confirm/'))
-    expect(await (await v.get(linkIn(second, '/confirm/'))).text()).toContain('Your e-mail address is confirmed')
+    expect(await (await v.get(linkIn(second, '/confirm/'))).text()).toContain('Confirm my address')
+    expect(await (await v.post(linkIn(second, '/confirm/'), { intent: 'confirm' })).text()).toContain('Your e-mail address is confirmed')
   })
 
   it('shows a clear page for a link that is not ours', async () => {
     expect(await (await new Visitor(plaza.url).get('/confirm/nonsense')).text()).toContain('This link does not work')
+    const pressed = await new Visitor(plaza.url).post('/confirm/nonsense', { intent: 'confirm' })
+    expect(pressed.status).toBe(404)
+    expect(await pressed.text()).toContain('This link does not work')
   })
 })
 
@@ -239,7 +251,12 @@ describe('e-mail change, deletion and data', () => {
     expect(await res.text()).toContain('We sent a link to new@example.org')
     const mail = await smtp.waitFor('new@example.org', { subject: /Confirm your new e-mail/ })
     await smtp.waitFor('old@example.org', { subject: /change of e-mail address was requested/ })
-    expect(await (await v.get(linkIn(mail, '/confirm-email-change/'))).text()).toContain('Your e-mail address has changed')
+    const link = linkIn(mail, '/confirm-email-change/')
+    // Opening the link changes nothing (mail scanners open links); its button does.
+    expect(await (await new Visitor(plaza.url).get(link)).text()).toContain('Change my address')
+    expect((await new Visitor(plaza.url).post('/login', { email: 'old@example.org', password: PASSWORD })).status).toBe(302)
+    expect(await (await v.post(link, {})).text()).toContain('Your e-mail address has changed')
+    expect((await v.post(link, {})).status).toBe(410)
     expect((await new Visitor(plaza.url).post('/login', { email: 'new@example.org', password: PASSWORD })).status).toBe(302)
     expect((await new Visitor(plaza.url).post('/login', { email: 'old@example.org', password: PASSWORD })).status).toBe(401)
   })

@@ -94,7 +94,12 @@ describe('following by e-mail', () => {
     const confirm = await smtp.waitFor(email, { subject: /^Confirm: follow/ })
     // The confirmation is the one mail without an unsubscribe header (nothing to unsubscribe from yet).
     expect(headerLine(confirm, 'list-unsubscribe')).toBeNull()
-    const confirmed = await v.get(linkIn(confirm, '/follow/confirm/'))
+    // Opening the link (a mail scanner does) starts nothing: one button that POSTs (issue 18).
+    const opened = await v.get(linkIn(confirm, '/follow/confirm/'))
+    expect(opened.status).toBe(200)
+    expect(await opened.text()).toContain('Start following')
+    expect(await db().selectFrom('subscriptions').select('confirmed_at').where('email', '=', email).executeTakeFirstOrThrow()).toEqual({ confirmed_at: null })
+    const confirmed = await v.post(linkIn(confirm, '/follow/confirm/'), {})
     expect(confirmed.status).toBe(200)
     expect(await confirmed.text()).toContain('You are following')
 
@@ -206,7 +211,7 @@ describe('following by e-mail', () => {
       const after = smtp.mails.length
       await v.post('/follow', followFields(kind, email, 'daily'))
       const mail = await smtp.waitFor(email, { subject: /Confirm: follow/, after })
-      expect((await v.get(linkIn(mail, '/follow/confirm/'))).status).toBe(200)
+      expect((await v.post(linkIn(mail, '/follow/confirm/'), {})).status).toBe(200)
     }
     const start = Date.now()
     await database().write(async (trx) => {

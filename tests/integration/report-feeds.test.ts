@@ -209,7 +209,12 @@ describe('local alerts', () => {
 
     const confirmation = await smtp.waitFor(email, { subject: /Confirm your alert/ })
     const confirmPath = linkIn(confirmation, '/alerts/confirm/')
-    const confirmed = await visitor.get(confirmPath)
+    // Opening the link (a mail scanner does) starts nothing: one button that POSTs (issue 18).
+    const opened = await visitor.get(confirmPath)
+    expect(opened.status).toBe(200)
+    expect(await opened.text()).toContain('Start the alert')
+    expect(await database().db.selectFrom('report_alerts').select('confirmed_at').where('email', '=', email).executeTakeFirstOrThrow()).toEqual({ confirmed_at: null })
+    const confirmed = await visitor.post(confirmPath, {})
     expect(confirmed.status).toBe(200)
     expect(await confirmed.text()).toContain('Your alert is on')
 

@@ -8,6 +8,8 @@ import type { BBox, MapClientConfig } from '../map/types'
 import { AreaOptions } from '../AreaSelect'
 
 export interface PetitionFormProps {
+  /** A box, ticked unless unticked, to follow the new petition by e-mail (new form, confirmed address). */
+  offerFollow?: boolean
   values: {
     title: string
     action: string
@@ -20,6 +22,7 @@ export interface PetitionFormProps {
     lat: string
     lng: string
     area: string
+    follow?: string
   }
   errors: Record<string, string>
   targets: { departments: Array<{ id: number; name: string }>; representatives: Array<{ id: number; name: string; role: string }> }
@@ -37,7 +40,8 @@ export interface PetitionFormProps {
  * next to their fields; "Preview" renders the background's Markdown on the server (no JavaScript
  * needed); "Save as draft" keeps it private; "Gather sponsors" sends it on.
  */
-export function PetitionForm({ values, errors, targets, categories = [], areas, map, previewHtml, sponsors, city }: PetitionFormProps) {
+export function PetitionForm({ values, errors, targets, categories = [], areas, map, previewHtml, sponsors, city, offerFollow }: PetitionFormProps) {
+  const { t: tf } = useTranslation('notifications')
   const { t } = useTranslation('petitions')
   const n = useNames()
   const described = (name: string, hint = true) => [hint ? `field-${name}-hint` : null, errors[name] ? `field-${name}-error` : null].filter(Boolean).join(' ') || undefined
@@ -145,6 +149,11 @@ export function PetitionForm({ values, errors, targets, categories = [], areas, 
         </>
       ) : null}
       {errors.location ? <p className="field-error">{errors.location}</p> : null}
+      {offerFollow ? (
+        <label className="choice">
+          <input type="checkbox" name="follow" defaultChecked={values.follow !== 'off'} /> {tf('author.follow')}
+        </label>
+      ) : null}
       <div className="button-row">
         <button type="submit" name="intent" value="preview" className="secondary">
           {t('form.preview')}

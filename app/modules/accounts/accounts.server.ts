@@ -158,6 +158,15 @@ function tokenState(row: { used_at: string | null; expires_at: number } | undefi
   return 'ok' as const
 }
 
+/**
+ * What an e-mailed confirmation link would do, changing nothing: its page shows this with a
+ * button, and only the button's POST uses the token (a mail scanner that opens the link confirms
+ * nothing, issue 18).
+ */
+export async function emailTokenState(token: string, purpose: 'confirm_email' | 'change_email'): Promise<'ok' | 'invalid' | 'expired' | 'used'> {
+  return tokenState(await findToken(token, purpose))
+}
+
 export async function confirmEmail(token: string): Promise<TokenResult<{ userId: number }>> {
   const row = await findToken(token, 'confirm_email')
   const state = tokenState(row)

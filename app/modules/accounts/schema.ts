@@ -40,3 +40,7 @@ export const grantRoleSchema = z.object({
     .or(z.literal('').transform(() => undefined)),
 })
 export const removeRoleSchema = z.object({ intent: z.literal('remove'), roleId: z.coerce.number().int().positive() })
+
+/** What /account/activity lists, one kind at a time (issue 18). */
+export const ACTIVITY_KINDS = ['reports', 'petitions', 'proposals', 'letters', 'signatures', 'supports'] as const
+export type ActivityKind = (typeof ACTIVITY_KINDS)[number]

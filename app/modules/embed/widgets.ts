@@ -39,8 +39,10 @@ export interface WidgetSpec {
  */
 export const DEFAULT_HEIGHTS: Record<WidgetKind, number> = {
   map: 460,
-  petition: 300,
-  proposal: 280,
+  // A plain iframe keeps this height: enough for the petition or proposal card at phone width
+  // (at 300 / 280 px its button and count were cut off, issue 18).
+  petition: 460,
+  proposal: 440,
   reports: 420,
   'report-form': 760,
 }

@@ -201,6 +201,40 @@ export async function follow(input: FollowInput): Promise<FollowResult> {
   })
 }
 
+/**
+ * The author of what they just created follows it (issue 18: a report, petition or proposal you
+ * file is followed unless you untick the box). Only for a logged-in person with a confirmed
+ * address — that address is theirs, so no confirmation mail; a draft is followed too (events are
+ * sent only once it is public). An earlier "stop" for the same item is respected.
+ */
+export async function followAsAuthor(input: { user: { id: number; email: string | null; emailConfirmed: boolean }; targetKind: FollowKind; targetId: number; locale: Locale }): Promise<boolean> {
+  if (!input.user.email || !input.user.emailConfirmed) return false
+  const address = input.user.email.trim().toLowerCase()
+  return database().write(async (trx) => {
+    const at = now()
+    const inserted = await trx
+      .insertInto('subscriptions')
+      .values({
+        email: address,
+        email_key: address,
+        user_id: input.user.id,
+        target_kind: input.targetKind,
+        target_id: input.targetId,
+        mode: 'immediate',
+        locale: input.locale,
+        confirm_token_hash: null,
+        confirmed_at: at,
+        unsubscribed_at: null,
+        last_digest_at: null,
+        created_at: at,
+      })
+      .onConflict((oc) => oc.columns(['email_key', 'target_kind', 'target_id']).doNothing())
+      .returning('id')
+      .executeTakeFirst()
+    return inserted !== undefined
+  })
+}
+
 // ---------------------------------------------------------------- confirming
 
 export interface SubscriptionView {
@@ -244,7 +278,19 @@ const viewOf = (r: SubscriptionRow): SubscriptionView => ({
 
 export type ConfirmFollowResult = { kind: 'ok'; subscription: SubscriptionView; unsubscribePath: string } | { kind: 'invalid' }
 
-/** The link in the confirmation mail. Used once: the token is forgotten when it works. */
+/**
+ * What a confirmation link would start, changing nothing (its page shows this with a button; only
+ * the button's POST confirms, so a mail scanner that opens the link follows nothing). Null for a
+ * link that does not work (unknown, used, or its target no longer public).
+ */
+export async function pendingFollow(token: string): Promise<SubscriptionView | null> {
+  if (!CONFIRM_TOKEN_RE.test(token)) return null
+  const row = await subscriptionQuery().where('s.confirm_token_hash', '=', hashToken(token)).executeTakeFirst()
+  if (!row || !(await targetIsPublic(database().db, row.target_kind, row.target_id))) return null
+  return viewOf(row)
+}
+
+/** The link in the confirmation mail (its page's button POSTs). Used once: the token is forgotten when it works. */
 export async function confirmFollow(token: string): Promise<ConfirmFollowResult> {
   if (!CONFIRM_TOKEN_RE.test(token)) return { kind: 'invalid' }
   const tokenHash = hashToken(token)

@@ -35,6 +35,8 @@ export interface PetitionFormValues {
   lng: string
   /** The location picker's no-JS area choice for the place. */
   area: string
+  /** The new form's "follow" box: 'on' unless the person unticked it (issue 18). */
+  follow?: string
 }
 
 export const emptyPetitionValues: PetitionFormValues = {
@@ -49,6 +51,7 @@ export const emptyPetitionValues: PetitionFormValues = {
   lat: '',
   lng: '',
   area: '',
+  follow: 'on',
 }
 
 export type PetitionSubmission =
@@ -74,6 +77,8 @@ export async function readPetitionSubmission(request: Request, t: TFunction): Pr
     lat: pick('lat', 40),
     lng: pick('lng', 40),
     area: pick('area', 100),
+    // An unticked box sends nothing.
+    follow: fields.follow === 'on' ? 'on' : 'off',
   }
   const errors: Record<string, string> = {}
   const location = await readOptionalPlace(fields, values, errors, t)
@@ -140,6 +145,7 @@ export async function petitionFormPage(request: Request, form: { values: Petitio
   return {
     title: t('petitions:new.title'),
     allowed: user.verificationLevel >= level,
+    canFollow: Boolean(user.email && user.emailConfirmed),
     level,
     targets,
     categories,

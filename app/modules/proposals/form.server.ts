@@ -24,9 +24,11 @@ export interface FormValues {
   lat: string
   lng: string
   area: string
+  /** The new form's "follow" box: 'on' unless the person unticked it (issue 18). */
+  follow?: string
 }
 
-export const emptyValues: FormValues = { title: '', summary: '', body: '', category: '', tags: '', lat: '', lng: '', area: '' }
+export const emptyValues: FormValues = { title: '', summary: '', body: '', category: '', tags: '', lat: '', lng: '', area: '', follow: 'on' }
 
 export interface PendingImageView {
   ref: string
@@ -64,6 +66,8 @@ export async function readSubmission(request: Request, t: TFunction): Promise<Su
     lat: pick(fields, 'lat', 40),
     lng: pick(fields, 'lng', 40),
     area: pick(fields, 'area', 100),
+    // An unticked box sends nothing.
+    follow: fields.follow === 'on' ? 'on' : 'off',
   }
   const errors: Record<string, string> = {}
 

@@ -304,7 +304,7 @@ export async function subscribeAlert(input: AlertSubscription): Promise<Subscrib
 
 export type ConfirmAlertResult = { kind: 'ok' | 'already'; alert: AlertView; unsubscribePath: string } | { kind: 'cancelled' } | { kind: 'invalid' }
 
-/** The link in the confirmation e-mail (GET: a scanner that follows it proves only what the link proves). */
+/** The link in the confirmation e-mail, from its page's button (a GET shows the button and changes nothing, issue 18). */
 export async function confirmAlert(token: string): Promise<ConfirmAlertResult> {
   if (!TOKEN_RE.test(token)) return { kind: 'invalid' }
   const tokenHash = hashToken(token)

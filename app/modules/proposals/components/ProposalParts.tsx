@@ -91,7 +91,9 @@ export function ProposalCard({ p, locale, threshold }: { p: CardData; locale: st
 }
 
 export interface ProposalFormProps {
-  values: { title: string; summary: string; body: string; category: string; tags: string; lat: string; lng: string; area: string }
+  values: { title: string; summary: string; body: string; category: string; tags: string; lat: string; lng: string; area: string; follow?: string }
+  /** A box, ticked unless unticked, to follow the new proposal by e-mail (new form, confirmed address). */
+  offerFollow?: boolean
   errors: Record<string, string>
   categories: Array<{ code: string; name: string }>
   map: { config: MapClientConfig; bounds: BBox; areas: PickerArea[] } | null
@@ -110,7 +112,8 @@ export interface ProposalFormProps {
  * next to their fields; "Preview" renders the Markdown on the server (no JavaScript needed),
  * "Save as draft" keeps it private, "Publish" makes it public.
  */
-export function ProposalForm({ values, errors, categories, map, previewHtml, pendingImage, currentImage, editing, city }: ProposalFormProps) {
+export function ProposalForm({ values, errors, categories, map, previewHtml, pendingImage, currentImage, editing, city, offerFollow }: ProposalFormProps) {
+  const { t: tf } = useTranslation('notifications')
   const { t } = useTranslation('proposals')
   const n = useNames()
   const described = (name: string, hint = true) => [hint ? `field-${name}-hint` : null, errors[name] ? `field-${name}-error` : null].filter(Boolean).join(' ') || undefined
@@ -171,6 +174,11 @@ export function ProposalForm({ values, errors, categories, map, previewHtml, pen
       <Field name="image" label={pendingImage || currentImage ? t('fields.imageReplace') : t('fields.image')} hint={t('hints.image')} error={errors.image}>
         <input id="field-image" name="image" type="file" accept="image/jpeg,image/png,image/webp,image/avif" aria-invalid={errors.image ? true : undefined} aria-describedby={described('image')} />
       </Field>
+      {offerFollow ? (
+        <label className="choice">
+          <input type="checkbox" name="follow" defaultChecked={values.follow !== 'off'} /> {tf('author.follow')}
+        </label>
+      ) : null}
       <div className="proposal-form__buttons">
         <button type="submit" name="intent" value="preview" className="secondary">
           {t('form.preview')}
