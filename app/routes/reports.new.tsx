@@ -17,7 +17,6 @@ import { mapClientConfig } from '../modules/geo/config.server'
 import { resolveLocation } from '../modules/geo/location.server'
 import { categoriesServing } from '../modules/reports/department-routing.server'
 import { fileReport, guestFilings, similarReports } from '../modules/reports/reports.server'
-import { followAsAuthor } from '../modules/notifications/follow.server'
 import { pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
 import { MAX_PHOTOS, guestSchema, newReportSchema, CATEGORY_CODE } from '../modules/reports/schema'
 import { checkAttributes, serviceAttributes } from '../modules/open311/open311.server'
@@ -53,7 +52,7 @@ async function pageData(request: Request, values: Record<string, string>, refs: 
     areas,
     bounds,
     config: mapClientConfig(),
-    user: user ? { name: user.displayName, canFollow: Boolean(user.email && user.emailConfirmed) } : null,
+    user: user ? { name: user.displayName } : null,
     photos,
     values,
   }
@@ -148,8 +147,6 @@ export async function action({ request }: ActionFunctionArgs) {
     area: '',
     category: fields.category ?? '',
     title: fields.title ?? '',
-    // The follow box is ticked unless the person unticked it (an unticked box sends nothing).
-    follow: fields.follow ?? 'off',
     description: fields.description ?? '',
     anonymous: fields.anonymous ?? '',
     name: fields.name ?? '',
@@ -189,7 +186,7 @@ export async function action({ request }: ActionFunctionArgs) {
       },
       user ? { kind: 'user', userId: user.id, name: user.displayName } : { kind: 'guest', email: guest!.data!.email, name: guest!.data!.name },
     )
-    if (result.kind === 'filed' && user && fields.follow === 'on') await followAsAuthor({ user, targetKind: 'report', targetId: result.id, locale })
+    // No follow box here: the reporter follows their report once it is public (followOwnReport, issue 19 part 3) and one click in any mail stops it.
     if (result.kind === 'filed') return redirect(result.confirmed ? `/reports/${result.id}?filed=1` : '/reports/new?sent=1')
     if (result.kind === 'outsideCity') errors.location = [t('reports:errors.outsideCity')]
     else errors.category = [t('reports:errors.categoryNotHere')]
@@ -415,11 +412,6 @@ export default function NewReport() {
               <input type="checkbox" name="anonymous" defaultChecked={values.anonymous === 'on'} /> {t('fields.anonymous')}
             </label>
             <p className="field__hint">{user ? t('hints.anonymousUser', { name: user.name }) : t('hints.anonymousGuest')}</p>
-            {user?.canFollow ? (
-              <label className="choice">
-                <input type="checkbox" name="follow" defaultChecked={(values as Record<string, string | undefined>).follow !== 'off'} /> {t('notifications:author.follow')}
-              </label>
-            ) : null}
             <button type="submit">{t('new.submit')}</button>
           </Form>
         </div>
