@@ -11,6 +11,7 @@ import { startDigestJob } from './notifications/digest.server'
 import { startDeliveryJobs } from './delivery/delivery.server'
 import { startInboundMail } from './delivery/inbound-mail.server'
 import { config } from '../lib/config.server'
+import { startPhaseJob } from './processes/processes.server'
 
 /**
  * Background work that runs beside the web servers (in the primary process; see scripts/start.ts).
@@ -52,6 +53,8 @@ export function startBackgroundJobs() {
   petitionTimer.unref()
   // Following: each address with daily subscriptions gets one digest a day (claimed per address).
   const stopDigests = startDigestJob()
+  // Participatory processes (issue 21): a phase that starts is mailed to the process's followers.
+  const stopPhases = startPhaseJob()
   // Delivery (issue 19): reports sent to bodies by e-mail or Open311, their updates polled, and
   // their e-mailed replies received on Plaza's own SMTP endpoint when INBOUND_SMTP_PORT is set.
   const stopDelivery = startDeliveryJobs()
@@ -69,6 +72,7 @@ export function startBackgroundJobs() {
       await stopQuestionnaires()
       await stopLetters()
       stopDigests()
+      stopPhases()
       await stopDelivery()
       await (await inbound)?.stop()
     },
