@@ -110,7 +110,6 @@ export default function ProcessPage() {
         <Link to="/processes">{t('list.back')}</Link>
       </p>
       <h1>{d.title}</h1>
-      {/* eslint-disable-next-line react/no-danger -- renderMarkdown's output is sanitised HTML */}
       <div className="prose" dangerouslySetInnerHTML={{ __html: d.descriptionHtml }} />
       {result?.message ? <FormMessage tone="success">{result.message}</FormMessage> : null}
       {errors.form ? <FormMessage tone="error">{errors.form}</FormMessage> : null}

@@ -77,7 +77,7 @@ export type CommandResult<T = object> = ({ kind: 'ok' } & T) | { kind: 'forbidde
 export async function createResultFrom(staff: Staff, sourceKind: 'proposal' | 'petition', sourceId: number, at: Date = new Date()): Promise<CommandResult<{ id: number }>> {
   if (!mayUpdateResults(staff)) return { kind: 'forbidden' }
   return database().write(async (trx) => {
-    let source: { title: string; description: string; areaId: number | null; lat: number | null; lng: number | null; voteId: number | null } | null = null
+    let source: { title: string; description: string; areaId: number | null; lat: number | null; lng: number | null; voteId: number | null }
     if (sourceKind === 'proposal') {
       const p = await trx.selectFrom('proposals').select(['title', 'summary', 'area_id', 'lat', 'lng', 'state', 'answer_md', 'process_id']).where('id', '=', sourceId).executeTakeFirst()
       if (!p) return { kind: 'notFound' }
