@@ -25,6 +25,8 @@ import { StateBadge, SupportProgress } from '../modules/proposals/components/Pro
 import { FlagForm } from '../components/FlagForm'
 import { FollowForm } from '../components/FollowForm'
 import { citySettings } from '../modules/city/settings.server'
+import { ideaPath } from '../modules/processes/path.server'
+import { IdeaPathView } from '../modules/processes/components/parts'
 
 /**
  * /proposals/:id — a proposal as the public reads it: summary, text, author, category, tags,
@@ -58,6 +60,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     title: proposal.title,
     locale,
     proposal,
+    // "What happened to my idea" (issue 21): its path to the result it became.
+    ideaPath: isPublicState(proposal.state) ? await ideaPath('proposal', id) : null,
     discussion,
     loggedIn: Boolean(user),
     followEmail: user?.email ?? '',
@@ -123,7 +127,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const DONE = ['supported', 'alreadySupported', 'thresholdReached', 'published', 'saved', 'flagged', 'answered'] as const
 
 export default function ProposalPage() {
-  const { proposal: p, discussion, loggedIn, support, supportLevel, mapConfig, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
+  const { proposal: p, discussion, loggedIn, support, supportLevel, mapConfig, bounds, locale, flagReasons, followEmail, ideaPath: path } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('proposals')
@@ -304,6 +308,7 @@ export default function ProposalPage() {
         </p>
       ) : null}
       {isPublicState(p.state) ? <FollowForm targetKind="proposal" targetId={p.id} back={here} email={followEmail} /> : null}
+      {path ? <IdeaPathView path={path} /> : null}
       {discussion ? <Discussion data={discussion} locale={locale} title={t('page.discussion')} /> : null}
       {loggedIn && !p.viewer.isAuthor && isPublicState(p.state) ? (
         <FlagForm action={here} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />

@@ -75,7 +75,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute()
-  await sql`create index process_projects_list on process_projects (process_id, state, supports desc, id)`.execute(db)
+  // The process page: projects by supports (keyset), and the count per state.
+  await sql`create index process_projects_list on process_projects (process_id, supports desc, id)`.execute(db)
+  await sql`create index process_projects_state on process_projects (process_id, state)`.execute(db)
 
   await db.schema
     .createTable('process_project_supports')
@@ -118,8 +120,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addUniqueConstraint('results_source', ['source_kind', 'source_id'])
     .execute()
-  await sql`create index results_list on results (status, updated_at desc, id)`.execute(db)
-  await sql`create index results_area on results (area_id, status)`.execute(db)
+  // /results: newest change first (keyset), and by status.
+  await sql`create index results_list on results (updated_at desc, id desc)`.execute(db)
+  await sql`create index results_status on results (status, updated_at desc, id desc)`.execute(db)
+  // Covers the summary per area.
+  await sql`create index results_area on results (area_id, status, progress, budget, spent)`.execute(db)
   await sql`create index results_process on results (process_id, status)`.execute(db)
 
   await db.schema

@@ -223,37 +223,56 @@ export interface AreaSummary {
   spent: number
 }
 
+const summaryCache = new Map<string, { at: number; rows: Array<Omit<AreaSummary, 'areaName'>> }>()
+/** Summaries are kept 10 s per filter (a page shows them on every visit; results change rarely). */
+const SUMMARY_MS = 10_000
+
 /** A progress summary per area (for the same filters, without the area one). */
 export async function summaryByArea(filter: Omit<ResultFilter, 'areaId'>, locale: string): Promise<AreaSummary[]> {
-  let q = database()
-    .db.selectFrom('results as r')
-    .leftJoin('areas as a', 'a.id', 'r.area_id')
-    .select((eb) => [
-      'r.area_id',
-      'a.name',
-      eb.fn.countAll<number>().as('n'),
-      eb.fn.sum<number>(eb.case().when('r.status', '=', 'done').then(1).else(0).end()).as('done'),
-      eb.fn.sum<number>('r.progress').as('progress'),
-      eb.fn.sum<number>('r.budget').as('budget'),
-      eb.fn.sum<number>('r.spent').as('spent'),
-    ])
-    .where('r.status', '!=', 'cancelled')
-  if (filter.processId) q = q.where('r.process_id', '=', filter.processId)
-  if (filter.status) q = q.where('r.status', '=', filter.status)
-  const rows = await q.groupBy(['r.area_id', 'a.name']).execute()
+  const key = `${filter.processId ?? ''}|${filter.status ?? ''}`
+  let cached = summaryCache.get(key)
+  if (!cached || Date.now() - cached.at > SUMMARY_MS) {
+    // Over results alone (one index scan), names added after: no join per row.
+    let q = database()
+      .db.selectFrom('results as r')
+      .select((eb) => [
+        'r.area_id',
+        eb.fn.countAll<number>().as('n'),
+        eb.fn.sum<number>(eb.case().when('r.status', '=', 'done').then(1).else(0).end()).as('done'),
+        eb.fn.sum<number>('r.progress').as('progress'),
+        eb.fn.sum<number>('r.budget').as('budget'),
+        eb.fn.sum<number>('r.spent').as('spent'),
+      ])
+      .where('r.status', '!=', 'cancelled')
+    if (filter.processId) q = q.where('r.process_id', '=', filter.processId)
+    if (filter.status) q = q.where('r.status', '=', filter.status)
+    const rows = await q.groupBy('r.area_id').execute()
+    cached = {
+      at: Date.now(),
+      rows: rows.map((r) => ({
+        areaId: r.area_id,
+        results: Number(r.n),
+        done: Number(r.done ?? 0),
+        progress: Number(r.n) ? Math.round(Number(r.progress ?? 0) / Number(r.n)) : 0,
+        budget: Number(r.budget ?? 0),
+        spent: Number(r.spent ?? 0),
+      })),
+    }
+    summaryCache.set(key, cached)
+  }
+  const ids = cached.rows.map((r) => r.areaId).filter((id): id is number => id !== null)
+  const names = ids.length ? await database().db.selectFrom('areas').select(['id', 'name']).where('id', 'in', ids).execute() : []
   const fallback = cityDefaultLocale()
-  return rows
-    .map((r) => ({
-      areaId: r.area_id,
-      areaName: r.name ? localize(r.name, locale, fallback) : null,
-      results: Number(r.n),
-      done: Number(r.done ?? 0),
-      progress: Number(r.n) ? Math.round(Number(r.progress ?? 0) / Number(r.n)) : 0,
-      budget: Number(r.budget ?? 0),
-      spent: Number(r.spent ?? 0),
-    }))
+  return cached.rows
+    .map((r) => {
+      const name = names.find((n) => n.id === r.areaId)?.name
+      return { ...r, areaName: name ? localize(name, locale, fallback) : null }
+    })
     .sort((a, b) => (a.areaName ?? '').localeCompare(b.areaName ?? ''))
 }
+
+/** Tests: forget the kept summaries. */
+export const forgetResultSummaries = () => summaryCache.clear()
 
 export interface ResultView {
   id: number
