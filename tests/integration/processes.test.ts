@@ -137,4 +137,15 @@ describe('a participatory process over HTTP', () => {
     expect(await feed.text()).toContain('<rss')
     expect((await (await as('resident')).post('/results/1', { intent: 'update', status: 'done', progress: '100' })).status).toBe(403)
   })
+
+  it('a proposal and a petition page show their path ("what happened to my idea")', async () => {
+    const anonymous = await as('anonymous')
+    const proposal = one<{ id: number }>(`select id from proposals where state in ('published', 'answered', 'voting') order by id limit 1`)
+    const petition = one<{ id: number }>(`select id from petitions where state in ('open', 'closed') order by id limit 1`)
+    for (const page of [`/proposals/${proposal.id}`, `/petitions/${petition.id}`]) {
+      const res = await anonymous.get(page)
+      expect(res.status).toBe(200)
+      expect(await res.text()).toContain('What happened to this idea')
+    }
+  })
 })
