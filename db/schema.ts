@@ -1122,6 +1122,156 @@ export interface Database {
   delivery_methods: DeliveryMethodsTable
   report_deliveries: ReportDeliveriesTable
   delivery_seen_updates: DeliverySeenUpdatesTable
+  participatory_processes: ParticipatoryProcessesTable
+  process_phases: ProcessPhasesTable
+  process_follows: ProcessFollowsTable
+  process_projects: ProcessProjectsTable
+  process_project_supports: ProcessProjectSupportsTable
+  process_images: ProcessImagesTable
+  results: ResultsTable
+  result_milestones: ResultMilestonesTable
+  result_changes: ResultChangesTable
+  process_surveys: ProcessSurveysTable
+  survey_responses: SurveyResponsesTable
+}
+
+// --- participatory processes and accountability (issue 21, app/modules/processes)
+
+export interface ParticipatoryProcessesTable {
+  id: Generated<number>
+  slug: string
+  /** Localized JSON. */
+  title: string
+  /** Localized JSON (Markdown per language). */
+  description: Generated<string>
+  area_id: number | null
+  image_id: number | null
+  published: Generated<number>
+  budget_vote_id: number | null
+  city_budget: Generated<number>
+  /** JSON {"<areaId>": cents}. */
+  district_budgets: Generated<string>
+  currency: Generated<string>
+  announced_phase_id: number | null
+  created_by: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface ProcessPhasesTable {
+  id: Generated<number>
+  process_id: number
+  position: number
+  /** Localized JSON. */
+  title: string
+  description: Generated<string>
+  starts_at: string
+  ends_at: string
+  /** JSON: PhaseComponents (app/modules/processes/phases.ts). */
+  components: Generated<string>
+}
+
+export interface ProcessFollowsTable {
+  process_id: number
+  user_id: number
+  created_at: string
+}
+
+export type ProjectState = 'submitted' | 'feasible' | 'unfeasible' | 'selected' | 'not_selected' | 'withdrawn'
+export interface ProcessProjectsTable {
+  id: Generated<number>
+  process_id: number
+  author_id: number | null
+  title: string
+  description: string
+  estimated_cost: number
+  area_id: number | null
+  lat: number | null
+  lng: number | null
+  image_id: number | null
+  state: ProjectState
+  supports: Generated<number>
+  feasibility_reason: string | null
+  final_cost: number | null
+  reviewed_by: number | null
+  reviewed_at: string | null
+  votes: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface ProcessProjectSupportsTable {
+  project_id: number
+  user_id: number
+  created_at: string
+}
+
+export interface ProcessImagesTable {
+  id: Generated<number>
+  owner_kind: 'process' | 'project' | 'milestone'
+  owner_id: number | null
+  size: string
+  mime: string
+  data: Buffer
+  created_at: string
+}
+
+export type ResultStatus = 'planned' | 'in_progress' | 'done' | 'cancelled'
+export type ResultSourceKind = 'project' | 'proposal' | 'petition'
+export interface ResultsTable {
+  id: Generated<number>
+  process_id: number | null
+  source_kind: ResultSourceKind
+  source_id: number
+  vote_id: number | null
+  title: string
+  description: Generated<string>
+  area_id: number | null
+  lat: number | null
+  lng: number | null
+  status: ResultStatus
+  progress: Generated<number>
+  budget: Generated<number>
+  spent: Generated<number>
+  created_at: string
+  updated_at: string
+}
+
+export interface ResultMilestonesTable {
+  id: Generated<number>
+  result_id: number
+  happened_on: string
+  text: string
+  image_id: number | null
+  created_by: number | null
+  created_at: string
+}
+
+export interface ResultChangesTable {
+  id: Generated<number>
+  result_id: number
+  changed_by: number | null
+  changed_at: string
+  before: string | null
+  after: string
+}
+
+export interface ProcessSurveysTable {
+  id: Generated<number>
+  process_id: number
+  title: string
+  questions: string
+  required_level: Generated<number>
+  created_at: string
+}
+
+export interface SurveyResponsesTable {
+  id: Generated<number>
+  survey_id: number
+  user_id: number | null
+  answers: string
+  text_state: Generated<'none' | 'pending' | 'published' | 'rejected'>
+  created_at: string
 }
 
 /** A client's POST requests (app/modules/open311): a retry of the same one gets the same answer. */

@@ -106,6 +106,18 @@ export const tableOwners = {
   basemap_addresses: 'modules/basemap',
   basemap_tiles: 'modules/basemap',
   basemap_address_rtree: 'modules/basemap',
+  // participatory processes, the budget cycle, accountability and surveys (issue 21)
+  participatory_processes: 'modules/processes',
+  process_phases: 'modules/processes',
+  process_follows: 'modules/processes',
+  process_projects: 'modules/processes',
+  process_project_supports: 'modules/processes',
+  process_images: 'modules/processes',
+  results: 'modules/processes',
+  result_milestones: 'modules/processes',
+  result_changes: 'modules/processes',
+  process_surveys: 'modules/processes',
+  survey_responses: 'modules/processes',
 } as const satisfies Record<keyof Database, string>
 
 /** The owner of a table, or undefined for a name that is no table of db/schema.ts. */

@@ -14,6 +14,7 @@ import { manifest as notifications } from './notifications/manifest.server'
 import { manifest as open311 } from './open311/manifest.server'
 import { manifest as opendata } from './opendata/manifest.server'
 import { manifest as petitions } from './petitions/manifest.server'
+import { manifest as processes } from './processes/manifest.server'
 import { manifest as proposals } from './proposals/manifest.server'
 import { manifest as reports } from './reports/manifest.server'
 import { manifest as services } from './services/manifest.server'
@@ -44,6 +45,7 @@ export const manifests: readonly CapabilityManifest[] = [
   services,
   delivery,
   basemap,
+  processes,
 ]
 
 let registered = false

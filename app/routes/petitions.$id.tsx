@@ -27,6 +27,8 @@ import { signAction } from '../modules/petitions/sign-http.server'
 import { signFormData } from '../modules/petitions/signatures.server'
 import { isPublicState } from '../modules/petitions/states'
 import { FollowForm } from '../components/FollowForm'
+import { ideaPath } from '../modules/processes/path.server'
+import { IdeaPathView } from '../modules/processes/components/parts'
 
 /**
  * /petitions/:id — a petition as the public reads it: what it asks, of whom, its background, the
@@ -69,6 +71,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     locale,
     petition: view,
     near: published ? await nearLabel(row.lat, row.lng) : null,
+    // "What happened to my idea" (issue 21): its path to the result it became.
+    ideaPath: published ? await ideaPath('petition', id) : null,
     signing: { id: row.id, state: row.state, area_id: row.area_id, closes_at: row.closes_at },
     user: user ? { displayName: user.displayName, email: user.email } : null,
     shapes,
@@ -161,7 +165,20 @@ function useLiveCount(id: number, initial: number, live: boolean) {
 }
 
 export default function PetitionPage() {
-  const { petition: p, near, signing, user, shapes, sign, discussion, daily, locale, flagReasons, loggedIn } = useLoaderData<typeof loader>() as Exclude<Awaited<ReturnType<typeof loader>>, Response>
+  const {
+    petition: p,
+    near,
+    signing,
+    user,
+    shapes,
+    sign,
+    discussion,
+    daily,
+    locale,
+    flagReasons,
+    loggedIn,
+    ideaPath: path,
+  } = useLoaderData<typeof loader>() as Exclude<Awaited<ReturnType<typeof loader>>, Response>
   const acted = useActionData<typeof action>() as { message?: string; errors?: Record<string, string>; values?: Record<string, string> } | undefined
   const [params] = useSearchParams()
   const { t } = useTranslation('petitions')
@@ -341,6 +358,7 @@ export default function PetitionPage() {
       ) : null}
 
       {published ? <FollowForm targetKind="petition" targetId={p.id} back={`/petitions/${p.id}`} email={user?.email ?? ''} /> : null}
+      {path ? <IdeaPathView path={path} /> : null}
       {discussion ? <Discussion data={discussion} locale={locale} title={t('page.discussion')} /> : null}
       {published && loggedIn ? (
         <FlagForm action={`/petitions/${p.id}`} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />

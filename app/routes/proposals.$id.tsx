@@ -27,6 +27,8 @@ import { NearLine } from '../components/map/NearLine'
 import { nearLabel } from '../modules/basemap/search.server'
 import { FollowForm } from '../components/FollowForm'
 import { citySettings } from '../modules/city/settings.server'
+import { ideaPath } from '../modules/processes/path.server'
+import { IdeaPathView } from '../modules/processes/components/parts'
 
 /**
  * /proposals/:id — a proposal as the public reads it: summary, text, author, category, tags,
@@ -61,6 +63,8 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     locale,
     proposal,
     near: proposal.place ? await nearLabel(proposal.place.lat, proposal.place.lng) : null,
+    // "What happened to my idea" (issue 21): its path to the result it became.
+    ideaPath: isPublicState(proposal.state) ? await ideaPath('proposal', id) : null,
     discussion,
     loggedIn: Boolean(user),
     followEmail: user?.email ?? '',
@@ -126,7 +130,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 const DONE = ['supported', 'alreadySupported', 'thresholdReached', 'published', 'saved', 'flagged', 'answered'] as const
 
 export default function ProposalPage() {
-  const { proposal: p, near, discussion, loggedIn, support, supportLevel, mapConfig, bounds, locale, flagReasons, followEmail } = useLoaderData<typeof loader>()
+  const { proposal: p, near, discussion, loggedIn, support, supportLevel, mapConfig, bounds, locale, flagReasons, followEmail, ideaPath: path } = useLoaderData<typeof loader>()
   const failure = useActionData<typeof action>()
   const [search] = useSearchParams()
   const { t } = useTranslation('proposals')
@@ -308,6 +312,7 @@ export default function ProposalPage() {
         </p>
       ) : null}
       {isPublicState(p.state) ? <FollowForm targetKind="proposal" targetId={p.id} back={here} email={followEmail} /> : null}
+      {path ? <IdeaPathView path={path} /> : null}
       {discussion ? <Discussion data={discussion} locale={locale} title={t('page.discussion')} /> : null}
       {loggedIn && !p.viewer.isAuthor && isPublicState(p.state) ? (
         <FlagForm action={here} reasons={flagReasons} labels={{ summary: t('page.flag'), reason: t('page.flagReason'), note: t('page.flagNote'), submit: t('page.flagSubmit') }} />

@@ -22,6 +22,7 @@ import * as m0023 from './0023_city'
 import * as m0024 from './0024_configuration'
 import * as m0025 from './0025_basemap'
 import * as m0027 from './0027_delivery'
+import * as m0028 from './0028_processes'
 import * as m0030 from './0030_alert_updates'
 
 /**
@@ -52,5 +53,6 @@ export const migrations: Record<string, Migration> = {
   '0024_configuration': m0024,
   '0025_basemap': m0025,
   '0027_delivery': m0027,
+  '0028_processes': m0028,
   '0030_alert_updates': m0030,
 }

@@ -1,0 +1,229 @@
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data, redirect } from '@remix-run/node'
+import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { Field, FormMessage } from '../components/forms'
+import { formatters } from '../lib/format'
+import { formFields, readForm } from '../lib/forms.server'
+import { translatorFor } from '../lib/i18n.server'
+import { localize } from '../lib/localized'
+import { cityDefaultLocale } from '../lib/localized.server'
+import { renderMarkdown } from '../lib/markdown.server'
+import { getUser, requireUser } from '../modules/accounts/auth.server'
+import { processNow } from '../modules/processes/clock.server'
+import { formatMoney, PROJECT_DESCRIPTION_MAX, PROJECT_TITLE_MAX } from '../modules/processes/phases'
+import { districtOptions, isFollowing, processRecord, setFollowing, timeline } from '../modules/processes/processes.server'
+import { projectCounts, projectsOf, ruleOpenIn, submitProject, supportProject } from '../modules/processes/projects.server'
+import { Timeline } from '../modules/processes/components/parts'
+import styles from '../modules/processes/components/processes.css'
+
+/**
+ * /processes/:slug — a participatory process: its description, its phases as a timeline with the
+ * current one marked, and what the current phase turns on: submitting a project, supporting
+ * projects, the ballot, the results. Following it mails each phase change. Plain POST forms.
+ */
+export const links: LinksFunction = () => [{ rel: 'stylesheet', href: styles }]
+
+const AFTER_RE = /^(\d{1,9})\.(\d{1,12})$/
+
+async function load(slug: string | undefined) {
+  const p = slug ? await processRecord({ slug }) : null
+  if (!p || !p.published) throw new Response('Not Found', { status: 404 })
+  return p
+}
+
+export async function loader({ request, params }: LoaderFunctionArgs) {
+  const p = await load(params.slug)
+  const [user, { locale }] = await Promise.all([getUser(request), translatorFor(request)])
+  const at = processNow()
+  const url = new URL(request.url)
+  const afterMatch = AFTER_RE.exec(url.searchParams.get('after') ?? '')
+  const after = afterMatch ? { supports: Number(afterMatch[1]), id: Number(afterMatch[2]) } : null
+  const [projects, counts, following] = await Promise.all([projectsOf(p.id, { after }), projectCounts(p.id), user ? isFollowing(p.id, user.id) : false])
+  const fallback = cityDefaultLocale()
+  return {
+    title: localize(p.title, locale, fallback),
+    descriptionHtml: renderMarkdown(localize(p.description, locale, fallback)),
+    slug: p.slug,
+    currency: p.currency,
+    cityBudget: p.cityBudget,
+    districts: await districtOptions(p, locale),
+    budgetVoteId: p.budgetVoteId,
+    timeline: timeline(p, locale, at),
+    open: { submit: ruleOpenIn(p, 'submit', at), supports: ruleOpenIn(p, 'supports', at), vote: ruleOpenIn(p, 'vote', at), accountability: ruleOpenIn(p, 'accountability', at) },
+    projects: projects.items,
+    next: projects.next ? `${projects.next.supports}.${projects.next.id}` : null,
+    counts,
+    signedIn: Boolean(user),
+    following,
+  }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
+
+export async function action({ request, params }: ActionFunctionArgs) {
+  const p = await load(params.slug)
+  const user = await requireUser(request)
+  const { t, locale } = await translatorFor(request)
+  const fields = formFields(await readForm(request))
+  const at = processNow()
+  const refusal = (r: { kind: 'closed'; opensAt: string | null } | { kind: 'levelTooLow'; required: number } | { kind: 'notFound' } | { kind: 'notSupportable' }) => {
+    if (r.kind === 'closed') return r.opensAt ? t('processes:refusals.closedUntil', { date: formatters(locale).dateTime.format(new Date(r.opensAt)) }) : t('processes:refusals.closed')
+    if (r.kind === 'levelTooLow') return t('processes:refusals.level', { level: r.required })
+    if (r.kind === 'notSupportable') return t('processes:refusals.notSupportable')
+    return t('common:errors.notFoundTitle')
+  }
+  switch (fields.intent) {
+    case 'follow':
+    case 'unfollow':
+      await setFollowing(user, p.id, fields.intent === 'follow', at)
+      return data({ intent: fields.intent, message: t(fields.intent === 'follow' ? 'processes:follow.done' : 'processes:follow.stopped'), errors: {}, values: {} })
+    case 'submit': {
+      const r = await submitProject(user, p.id, fields, at)
+      if (r.kind === 'ok') return redirect(`/processes/projects/${r.id}?submitted=1`)
+      if (r.kind === 'invalid')
+        return data({ intent: 'submit', message: null, errors: Object.fromEntries(Object.entries(r.errors).map(([k, v]) => [k, t(`processes:${v}`)])), values: fields }, { status: 400 })
+      return data({ intent: 'submit', message: null, errors: { form: refusal(r) }, values: fields }, { status: r.kind === 'notFound' ? 404 : r.kind === 'levelTooLow' ? 403 : 409 })
+    }
+    case 'support': {
+      const id = Number(fields.project)
+      if (!Number.isSafeInteger(id)) return data({ intent: 'support', message: null, errors: { form: t('common:errors.malformedForm') }, values: {} }, { status: 400 })
+      const r = await supportProject(user, id, at)
+      if (r.kind === 'ok') return data({ intent: 'support', message: t('processes:projects.supported'), errors: {}, values: {} })
+      return data({ intent: 'support', message: null, errors: { form: refusal(r) }, values: {} }, { status: r.kind === 'notFound' ? 404 : r.kind === 'levelTooLow' ? 403 : 409 })
+    }
+    default:
+      return data({ intent: 'none', message: null, errors: { form: t('common:errors.malformedForm') }, values: {} }, { status: 400 })
+  }
+}
+
+export default function ProcessPage() {
+  const d = useLoaderData<typeof loader>()
+  const result = useActionData<typeof action>()
+  const { t, i18n } = useTranslation('processes')
+  const money = (cents: number) => formatMoney(cents, d.currency, i18n.language)
+  const errors: Record<string, string> = result?.errors ?? {}
+  const values: Record<string, string> = (result?.values as Record<string, string> | undefined) ?? {}
+  return (
+    <article className="page">
+      <p>
+        <Link to="/processes">{t('list.back')}</Link>
+      </p>
+      <h1>{d.title}</h1>
+      <div className="prose" dangerouslySetInnerHTML={{ __html: d.descriptionHtml }} />
+      {result?.message ? <FormMessage tone="success">{result.message}</FormMessage> : null}
+      {errors.form ? <FormMessage tone="error">{errors.form}</FormMessage> : null}
+      <h2>{t('page.phases')}</h2>
+      <p data-testid="current-phase">{d.timeline.current ? t('page.current', { phase: d.timeline.current.title }) : t('page.noCurrent')}</p>
+      <Timeline entries={d.timeline.entries} />
+      {d.signedIn ? (
+        <Form method="post">
+          <input type="hidden" name="intent" value={d.following ? 'unfollow' : 'follow'} />
+          <button type="submit" className="secondary">
+            {d.following ? t('follow.stop') : t('follow.start')}
+          </button>
+        </Form>
+      ) : (
+        <p>
+          <Link to={`/login?redirectTo=${encodeURIComponent(`/processes/${d.slug}`)}`}>{t('follow.login')}</Link>
+        </p>
+      )}
+      {d.cityBudget ? <p>{t('page.budget', { amount: money(d.cityBudget) })}</p> : null}
+      {d.budgetVoteId ? (
+        <p>
+          <Link to={`/votes/${d.budgetVoteId}`} data-testid="ballot-link">
+            {d.open.vote ? t('page.voteNow') : t('page.ballot')}
+          </Link>
+        </p>
+      ) : null}
+      {d.open.accountability || d.counts.selected ? (
+        <p>
+          <Link to={`/results?process=${d.slug}`}>{t('page.results')}</Link>
+        </p>
+      ) : null}
+
+      {d.open.submit ? (
+        <section aria-labelledby="submit-title">
+          <h2 id="submit-title">{t('submit.title')}</h2>
+          {d.signedIn ? (
+            <Form method="post" className="stack" data-testid="submit-form">
+              <input type="hidden" name="intent" value="submit" />
+              <Field name="title" label={t('submit.fields.title')} error={errors.title} defaultValue={values.title} required />
+              <Field name="description" label={t('submit.fields.description')} error={errors.description}>
+                <textarea
+                  id="field-description"
+                  name="description"
+                  rows={6}
+                  maxLength={PROJECT_DESCRIPTION_MAX}
+                  defaultValue={values.description}
+                  aria-invalid={errors.description ? true : undefined}
+                  aria-describedby={errors.description ? 'field-description-error' : undefined}
+                />
+              </Field>
+              <Field
+                name="estimatedCost"
+                label={t('submit.fields.cost', { currency: d.currency })}
+                hint={t('submit.fields.costHint')}
+                error={errors.estimatedCost}
+                defaultValue={values.estimatedCost}
+                inputMode="numeric"
+              />
+              {d.districts.length ? (
+                <Field name="areaId" label={t('submit.fields.area')} hint={t('submit.fields.areaHint')} error={errors.areaId}>
+                  <select id="field-areaId" name="areaId" defaultValue={values.areaId ?? ''} aria-invalid={errors.areaId ? true : undefined} aria-describedby="field-areaId-hint">
+                    <option value="">{t('submit.fields.wholeCity')}</option>
+                    {d.districts.map((a) => (
+                      <option key={a.id} value={a.id}>
+                        {a.name}
+                      </option>
+                    ))}
+                  </select>
+                </Field>
+              ) : null}
+              <Field name="lat" label={t('submit.fields.lat')} hint={t('submit.fields.placeHint')} error={errors.lat} defaultValue={values.lat} />
+              <Field name="lng" label={t('submit.fields.lng')} error={errors.lng} defaultValue={values.lng} />
+              <p className="field__hint">{t('submit.titleMax', { max: PROJECT_TITLE_MAX })}</p>
+              <div className="actions">
+                <button type="submit">{t('submit.send')}</button>
+              </div>
+            </Form>
+          ) : (
+            <p>
+              <Link to={`/login?redirectTo=${encodeURIComponent(`/processes/${d.slug}`)}`}>{t('submit.login')}</Link>
+            </p>
+          )}
+        </section>
+      ) : null}
+
+      <section aria-labelledby="projects-title">
+        <h2 id="projects-title">{t('projects.title')}</h2>
+        <p>{t('projects.counts', { submitted: d.counts.submitted ?? 0, feasible: d.counts.feasible ?? 0, unfeasible: d.counts.unfeasible ?? 0, selected: d.counts.selected ?? 0 })}</p>
+        {d.projects.length === 0 ? (
+          <p>{t('projects.none')}</p>
+        ) : (
+          <ul className="project-list" data-testid="projects">
+            {d.projects.map((j) => (
+              <li key={j.id}>
+                <Link to={`/processes/projects/${j.id}`}>{j.title}</Link> — {t(`states.${j.state}`)} · {money(j.finalCost ?? j.estimatedCost)} · {t('projects.supports', { count: j.supports })}
+                {d.open.supports && d.signedIn && (j.state === 'submitted' || j.state === 'feasible') ? (
+                  <Form method="post" className="inline-form">
+                    <input type="hidden" name="intent" value="support" />
+                    <input type="hidden" name="project" value={j.id} />
+                    <button type="submit" className="secondary" aria-label={t('projects.supportThis', { title: j.title })}>
+                      {t('projects.support')}
+                    </button>
+                  </Form>
+                ) : null}
+              </li>
+            ))}
+          </ul>
+        )}
+        {d.next ? (
+          <p>
+            <Link to={`/processes/${d.slug}?after=${d.next}`}>{t('projects.more')}</Link>
+          </p>
+        ) : null}
+      </section>
+    </article>
+  )
+}

@@ -1,0 +1,156 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { Form, Link, useLoaderData } from '@remix-run/react'
+import { useTranslation } from 'react-i18next'
+import { translatorFor } from '../lib/i18n.server'
+import { formatMoney, RESULT_STATUSES } from '../modules/processes/phases'
+import { areaChoices, listProcesses, processRecord } from '../modules/processes/processes.server'
+import { listResults, summaryByArea } from '../modules/processes/results.server'
+import type { ResultStatus } from '../../db/schema'
+import { Progress } from '../modules/processes/components/parts'
+import styles from '../modules/processes/components/processes.css'
+
+/**
+ * /results — accountability: every result (winning projects, accepted proposals, petitions with a
+ * committed response) with its status and progress, filtered by area, process and status (a plain
+ * GET form), a progress summary per area, and links to the dataset and the feed.
+ */
+export const links: LinksFunction = () => [
+  { rel: 'stylesheet', href: styles },
+  { rel: 'alternate', type: 'application/rss+xml', href: '/feeds/results.rss', title: 'Results' },
+]
+
+const AFTER_RE = /^(\d{4}-\d{2}-\d{2}T[\d:.]+Z)_(\d{1,12})$/
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const { t, locale } = await translatorFor(request)
+  const url = new URL(request.url)
+  const areaRaw = url.searchParams.get('area') ?? ''
+  const statusRaw = url.searchParams.get('status') ?? ''
+  const processSlug = url.searchParams.get('process') ?? ''
+  const areaId = /^\d{1,9}$/.test(areaRaw) ? Number(areaRaw) : null
+  const status = (RESULT_STATUSES as readonly string[]).includes(statusRaw) ? (statusRaw as ResultStatus) : null
+  const process = processSlug ? await processRecord({ slug: processSlug }) : null
+  const processId = process?.published ? process.id : null
+  const afterMatch = AFTER_RE.exec(url.searchParams.get('after') ?? '')
+  const after = afterMatch ? { updatedAt: afterMatch[1]!, id: Number(afterMatch[2]) } : null
+  const [page, summary, areas, processes] = await Promise.all([
+    listResults({ areaId, processId, status }, locale, after),
+    summaryByArea({ processId, status }, locale),
+    areaChoices(locale),
+    listProcesses(locale),
+  ])
+  const next = page.next
+    ? new URLSearchParams({
+        ...(areaId ? { area: String(areaId) } : {}),
+        ...(status ? { status } : {}),
+        ...(processId ? { process: processSlug } : {}),
+        after: `${page.next.updatedAt}_${page.next.id}`,
+      }).toString()
+    : null
+  return {
+    title: t('processes:results.title'),
+    results: page.items,
+    next,
+    summary,
+    areas,
+    processes: processes.map((p) => ({ slug: p.slug, title: p.title })),
+    filter: { area: areaId ? String(areaId) : '', status: status ?? '', process: processId ? processSlug : '' },
+  }
+}
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
+
+export default function Results() {
+  const d = useLoaderData<typeof loader>()
+  const { t, i18n } = useTranslation('processes')
+  const money = (cents: number) => formatMoney(cents, 'EUR', i18n.language)
+  return (
+    <section className="page">
+      <h1>{t('results.title')}</h1>
+      <p>{t('results.intro')}</p>
+      <Form method="get" className="stack" aria-label={t('results.filters')}>
+        <label htmlFor="filter-area">{t('results.area')}</label>
+        <select id="filter-area" name="area" defaultValue={d.filter.area}>
+          <option value="">{t('results.any')}</option>
+          {d.areas.map((a) => (
+            <option key={a.id} value={a.id}>
+              {a.name}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="filter-process">{t('results.process')}</label>
+        <select id="filter-process" name="process" defaultValue={d.filter.process}>
+          <option value="">{t('results.any')}</option>
+          {d.processes.map((p) => (
+            <option key={p.slug} value={p.slug}>
+              {p.title}
+            </option>
+          ))}
+        </select>
+        <label htmlFor="filter-status">{t('results.status')}</label>
+        <select id="filter-status" name="status" defaultValue={d.filter.status}>
+          <option value="">{t('results.any')}</option>
+          {RESULT_STATUSES.map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}`)}
+            </option>
+          ))}
+        </select>
+        <div className="actions">
+          <button type="submit">{t('results.apply')}</button>
+        </div>
+      </Form>
+      <h2>{t('results.summary')}</h2>
+      {d.summary.length === 0 ? (
+        <p>{t('results.none')}</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="processes-table" data-testid="area-summary">
+            <thead>
+              <tr>
+                <th scope="col">{t('results.area')}</th>
+                <th scope="col">{t('results.count')}</th>
+                <th scope="col">{t('results.done')}</th>
+                <th scope="col">{t('results.progress')}</th>
+                <th scope="col">{t('results.spentOf')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.summary.map((s) => (
+                <tr key={s.areaId ?? 0}>
+                  <th scope="row">{s.areaName ?? t('results.wholeCity')}</th>
+                  <td>{s.results}</td>
+                  <td>{s.done}</td>
+                  <td>{s.progress}%</td>
+                  <td>
+                    {money(s.spent)} / {money(s.budget)}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <h2>{t('results.list')}</h2>
+      <ul className="result-list" data-testid="results">
+        {d.results.map((r) => (
+          <li key={r.id}>
+            <Link to={`/results/${r.id}`}>{r.title}</Link>
+            <br />
+            {t(`status.${r.status}`)} · <Progress value={r.progress} label={t('results.progressOf', { title: r.title })} />
+            {r.areaName ? ` · ${r.areaName}` : ''}
+            {r.processTitle ? ` · ${r.processTitle}` : ''}
+          </li>
+        ))}
+      </ul>
+      {d.next ? (
+        <p>
+          <Link to={`/results?${d.next}`}>{t('results.more')}</Link>
+        </p>
+      ) : null}
+      <p>
+        <a href="/data/results.csv">{t('results.dataset')}</a> · <a href="/feeds/results.rss">{t('results.feed')}</a>
+      </p>
+    </section>
+  )
+}
