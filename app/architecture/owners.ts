@@ -106,6 +106,15 @@ export const tableOwners = {
   basemap_addresses: 'modules/basemap',
   basemap_tiles: 'modules/basemap',
   basemap_address_rtree: 'modules/basemap',
+  // freedom-of-information requests (issue 22)
+  foi_bodies: 'modules/foi',
+  foi_holidays: 'modules/foi',
+  foi_requests: 'modules/foi',
+  foi_messages: 'modules/foi',
+  foi_attachments: 'modules/foi',
+  foi_suggestions: 'modules/foi',
+  // the shared inbound mail endpoint's holding pen (issue 22)
+  inbound_held_mail: 'lib/mail',
 } as const satisfies Record<keyof Database, string>
 
 /** The owner of a table, or undefined for a name that is no table of db/schema.ts. */

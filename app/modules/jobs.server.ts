@@ -9,7 +9,9 @@ import { registerLetterMail } from './letters/letters.server'
 import { startLetterJobs } from './letters/questionnaire.server'
 import { startDigestJob } from './notifications/digest.server'
 import { startDeliveryJobs } from './delivery/delivery.server'
-import { startInboundMail } from './delivery/inbound-mail.server'
+import { registerDeliveryInbound } from './delivery/inbound-mail.server'
+import { registerFoiInbound } from './foi/inbound.server'
+import { startInboundMail } from '../lib/mail/inbound.server'
 import { config } from '../lib/config.server'
 
 /**
@@ -55,6 +57,9 @@ export function startBackgroundJobs() {
   // Delivery (issue 19): reports sent to bodies by e-mail or Open311, their updates polled, and
   // their e-mailed replies received on Plaza's own SMTP endpoint when INBOUND_SMTP_PORT is set.
   const stopDelivery = startDeliveryJobs()
+  // One inbound SMTP endpoint for every module (ADR 125): each registers its address prefix.
+  registerDeliveryInbound()
+  registerFoiInbound()
   const port = config().INBOUND_SMTP_PORT
   const inbound = port
     ? startInboundMail({ port, host: config().INBOUND_SMTP_HOST }).catch((error) => {

@@ -22,6 +22,7 @@ import * as m0023 from './0023_city'
 import * as m0024 from './0024_configuration'
 import * as m0025 from './0025_basemap'
 import * as m0027 from './0027_delivery'
+import * as m0029 from './0029_foi'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -51,4 +52,5 @@ export const migrations: Record<string, Migration> = {
   '0024_configuration': m0024,
   '0025_basemap': m0025,
   '0027_delivery': m0027,
+  '0029_foi': m0029,
 }

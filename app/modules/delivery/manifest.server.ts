@@ -6,7 +6,7 @@ export const manifest = defineManifest({
   name: 'delivery',
   routes: ['/admin/delivery'],
   permissions: ['admin:settings'],
-  jobs: ['sending queued deliveries and polling bodies for updates (startDeliveryJobs)', 'the inbound SMTP endpoint for replies (startInboundMail)'],
+  jobs: ['sending queued deliveries and polling bodies for updates (startDeliveryJobs)', 'replies to reports on the shared inbound SMTP endpoint (registerDeliveryInbound)'],
   datasets: [],
   feeds: [],
   mapLayers: [],

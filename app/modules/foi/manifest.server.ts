@@ -1,0 +1,13 @@
+import { defineManifest } from '../manifest'
+
+/** Freedom-of-information requests in public (issue 22): bodies, requests, answers by e-mail, deadlines, statistics. */
+export const manifest = defineManifest({
+  name: 'foi',
+  routes: ['/information-requests', '/bodies', '/admin/bodies', '/admin/information-requests'],
+  permissions: ['admin:settings'],
+  jobs: ['answers on the shared inbound SMTP endpoint (registerFoiInbound)'],
+  datasets: [],
+  feeds: [],
+  mapLayers: [],
+  followableKinds: [],
+})
