@@ -27,6 +27,7 @@ import configuration from './configuration.json'
 import areasAdmin from './areasAdmin.json'
 import delivery from './delivery.json'
 import basemap from './basemap.json'
+import foi from './foi.json'
 
 export default {
   common,
@@ -57,4 +58,5 @@ export default {
   areasAdmin,
   delivery,
   basemap,
+  foi,
 }

@@ -6,7 +6,7 @@ import { translator } from '../../lib/i18n.server'
 import { isLocale, type Locale } from '../../lib/i18n'
 import { localize } from '../../lib/localized'
 import { cityDefaultLocale } from '../../lib/localized.server'
-import { inboundAddress } from '../../lib/mail/inbound.server'
+import { heldMail, inboundAddress, resolveHeldMail } from '../../lib/mail/inbound.server'
 import { queueMail } from '../../lib/mail/outbox.server'
 import { generateToken } from '../accounts/sessions.server'
 import { recordAudit } from '../moderation/moderation.server'
@@ -696,4 +696,16 @@ export async function takeDown(actorId: number, requestId: number, note: string 
 export async function publicRequests(limit: number, locale: string) {
   const rows = await searchRequests({ q: '', status: '', bodyId: null, page: 1 }, locale)
   return rows.items.slice(0, limit)
+}
+
+// ---------------------------------------------------------------- the holding pen
+
+/** Mail the inbound endpoint could not place (reports' and requests' alike), for administrators. */
+export const heldInboundMail = heldMail
+
+/** An administrator has dealt with a held message; audited. */
+export async function resolveHeld(actorId: number, id: number): Promise<boolean> {
+  const ok = await resolveHeldMail(id)
+  if (ok) await database().write((trx) => recordAudit(trx, { actorId, action: 'inbound.held.resolve', targetKind: 'inbound_held_mail', targetId: id }))
+  return ok
 }
