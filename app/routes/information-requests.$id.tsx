@@ -179,7 +179,7 @@ export default function InformationRequest() {
                   ) : (
                     <a href={`/information-requests/${page.id}/files/${a.id}`}>{a.filename}</a>
                   )}{' '}
-                  · {Math.max(1, Math.round(a.size / 1024))} KB
+                  · {t('request.size', { kb: Math.max(1, Math.round(a.size / 1024)) })}
                 </p>
                 {a.text ? (
                   <details open>
