@@ -227,9 +227,8 @@ async function plan(trx: Pick<Transaction<Database>, 'selectFrom'>, bytes: Buffe
   const valid: Array<{ line: number; row: ValidRow }> = []
   const locale = cityDefaultLocale()
   // info.lines is the line where the record ends; records are one line each unless quoted.
-  let line = 1
   for (const { record, info } of records) {
-    line = info.lines
+    const line = info.lines
     const get = (c: string) => (record[columns.indexOf(c)] ?? '').trim()
     const problems: BodyRowProblem[] = []
     const slug = get('slug').toLowerCase()

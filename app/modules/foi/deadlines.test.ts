@@ -37,7 +37,15 @@ describe('statutory deadlines', () => {
   })
 
   it('letters carry the request and the law', () => {
-    const values = { body: 'Ayuntamiento', title: 'Farolas', request: 'El presupuesto de farolas.', requester: 'Ana', sentOn: '2026-01-02', dueOn: '2026-02-02', url: 'https://plaza.example/information-requests/1' }
+    const values = {
+      body: 'Ayuntamiento',
+      title: 'Farolas',
+      request: 'El presupuesto de farolas.',
+      requester: 'Ana',
+      sentOn: '2026-01-02',
+      dueOn: '2026-02-02',
+      url: 'https://plaza.example/information-requests/1',
+    }
     expect(LAWS.es_19_2013.letters.request(values)).toContain('Ley 19/2013')
     expect(LAWS.es_19_2013.letters.request(values)).toContain('El presupuesto de farolas.')
     expect(LAWS.de_ifg.letters.reminder(values)).toContain('2026-02-02')
