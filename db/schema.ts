@@ -1126,6 +1126,7 @@ export interface Database {
   foi_messages: FoiMessagesTable
   foi_attachments: FoiAttachmentsTable
   foi_suggestions: FoiSuggestionsTable
+  foi_search_terms: FoiSearchTermsTable
   inbound_held_mail: InboundHeldMailTable
 }
 
@@ -1269,6 +1270,12 @@ export interface FoiAttachmentsTable {
   redacted_text: string | null
   hidden: Generated<number>
   created_at: string
+}
+
+/** The folded words of a request's public text (app/modules/foi/search.ts). */
+export interface FoiSearchTermsTable {
+  term: string
+  request_id: number
 }
 
 export interface FoiSuggestionsTable {

@@ -113,6 +113,7 @@ export const tableOwners = {
   foi_messages: 'modules/foi',
   foi_attachments: 'modules/foi',
   foi_suggestions: 'modules/foi',
+  foi_search_terms: 'modules/foi',
   // the shared inbound mail endpoint's holding pen (issue 22)
   inbound_held_mail: 'lib/mail',
 } as const satisfies Record<keyof Database, string>

@@ -93,6 +93,15 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
   await sql`create index foi_attachments_message on foi_attachments (message_id)`.execute(db)
   await sql`create index foi_attachments_request on foi_attachments (request_id)`.execute(db)
+  // The words of a request's public text (title, letters, answers, documents): a plain inverted
+  // index in an ordinary table, so search is the same SQL on SQLite and PostgreSQL (ADR 125).
+  await db.schema
+    .createTable('foi_search_terms')
+    .addColumn('term', 'text', (c) => c.notNull())
+    .addColumn('request_id', 'integer', (c) => c.notNull().references('foi_requests.id').onDelete('cascade'))
+    .addPrimaryKeyConstraint('foi_search_terms_pk', ['term', 'request_id'])
+    .execute()
+  await sql`create index foi_search_terms_request on foi_search_terms (request_id)`.execute(db)
   // Classifications anyone suggests; the requester's own classification changes the status.
   await db.schema
     .createTable('foi_suggestions')

@@ -215,6 +215,9 @@ describe('a request and its answer by e-mail', () => {
     const adminPage = await (await admin.get(`/information-requests/${id}`)).text()
     expect(adminPage).toMatch(/data-testid="foi-original"[^>]*>[^<]*Jane Officer/)
     expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.message.redact' and target_id = ?", messageId).n).toBe(1)
+    // The removed words no longer find it; the others still do.
+    expect(await (await fetch(`${city.url}/information-requests?q=officer`)).text()).not.toContain('Streetlight budget 2026')
+    expect(await (await fetch(`${city.url}/information-requests?q=luminaires`)).text()).toContain('Streetlight budget 2026')
   })
 
   it('only its requester classifies it', async () => {

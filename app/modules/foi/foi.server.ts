@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
-import type { FoiStatus } from '../../../db/schema'
+import { sql, type Transaction } from 'kysely'
+import type { Database, FoiStatus } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database, nowIso } from '../../lib/db.server'
 import { translator } from '../../lib/i18n.server'
@@ -15,6 +15,7 @@ import { dueDate, isoDate } from './deadlines'
 import { LAWS, isLawId, type LawId, type LetterValues } from './laws'
 import { DEFAULT_DAILY_LIMIT, type DisplayStatus, type RequestInput } from './schema'
 import { displayStatus, isClosed } from './states'
+import { MAX_TERMS_PER_REQUEST, queryTerms, termsOf } from './search'
 
 /**
  * Freedom-of-information requests (issue 22): asking a body, the letters out, the answers in,
@@ -25,6 +26,34 @@ import { displayStatus, isClosed } from './states'
 export const REQUEST_PREFIX = 'request-'
 export const requestAddress = (token: string) => inboundAddress(REQUEST_PREFIX, token)
 const today = () => isoDate(new Date())
+
+// ---------------------------------------------------------------- the search index
+
+/** Adds the terms of `texts` to a request's entries in foi_search_terms. */
+async function indexTexts(trx: Transaction<Database>, requestId: number, texts: string[]) {
+  const terms = termsOf(texts)
+  for (let i = 0; i < terms.length; i += 2000) {
+    await trx
+      .insertInto('foi_search_terms')
+      .values(terms.slice(i, i + 2000).map((term) => ({ term, request_id: requestId })))
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+  }
+}
+
+/** Rebuilds a request's terms from its public text (after a redaction: the removed words must not find it). */
+async function reindexRequest(trx: Transaction<Database>, requestId: number) {
+  await trx.deleteFrom('foi_search_terms').where('request_id', '=', requestId).execute()
+  const r = await trx.selectFrom('foi_requests').select('title').where('id', '=', requestId).executeTakeFirst()
+  if (!r) return
+  const messages = await trx.selectFrom('foi_messages').select(['subject', 'text', 'redacted_text']).where('request_id', '=', requestId).execute()
+  const files = await trx.selectFrom('foi_attachments').select(['filename', 'text', 'redacted_text']).where('request_id', '=', requestId).execute()
+  await indexTexts(
+    trx,
+    requestId,
+    [r.title, ...messages.flatMap((m) => [m.subject, m.redacted_text ?? m.text]), ...files.flatMap((f) => [f.filename, f.redacted_text ?? f.text ?? ''])].slice(0, MAX_TERMS_PER_REQUEST),
+  )
+}
 
 // ---------------------------------------------------------------- holidays
 
@@ -137,6 +166,7 @@ export async function sendRequest(requester: Requester, input: RequestInput): Pr
     const text = LAWS[law].letters.request({ body: bodyName, title: input.title, request: input.text, requester: requester.displayName, sentOn, dueOn, url: publicUrl(row.id) })
     const subject = `${SUBJECTS[law]} - ${input.title}`.slice(0, 250)
     await trx.insertInto('foi_messages').values({ request_id: row.id, direction: 'out', kind: 'request', subject, text, created_at: now }).execute()
+    await indexTexts(trx, row.id, [input.title, subject, text])
     await queueMail(trx, {
       kind: 'foi.request',
       to: body.email!,
@@ -189,6 +219,7 @@ export async function sendFollowUp(requester: Requester, requestId: number, kind
     const subject = `Re: ${SUBJECTS[law]} - ${r.title}`.slice(0, 250)
     const now = nowIso()
     await trx.insertInto('foi_messages').values({ request_id: r.id, direction: 'out', kind, subject, text, created_at: now }).execute()
+    await indexTexts(trx, r.id, [subject, text])
     const update: { last_message_at: string; status?: FoiStatus; awaiting_classification?: number } = { last_message_at: now }
     if (kind === 'internal_review') Object.assign(update, { status: 'internal_review', awaiting_classification: 0 })
     await trx.updateTable('foi_requests').set(update).where('id', '=', r.id).execute()
@@ -376,15 +407,12 @@ export const PAGE_SIZE = 20
 
 /**
  * Requests, newest first, matching words in their title, their letters and answers, or the text of
- * their documents (public text: the redacted one where there is one). Portable SQL (LIKE over
- * lower-cased text, every word must match somewhere); taken-down requests are left out.
+ * their documents (public text: the redacted one where there is one), through the inverted index
+ * foi_search_terms — ordinary tables and B-tree lookups, the same SQL on SQLite and PostgreSQL.
+ * Taken-down requests are left out.
  */
 export async function searchRequests(search: RequestSearch, locale: string): Promise<{ items: RequestSummary[]; more: boolean }> {
-  const words = search.q
-    .toLowerCase()
-    .split(/\s+/)
-    .filter((w) => w.length > 0)
-    .slice(0, 6)
+  const terms = queryTerms(search.q)
   const day = today()
   let q = database()
     .db.selectFrom('foi_requests as r')
@@ -398,28 +426,14 @@ export async function searchRequests(search: RequestSearch, locale: string): Pro
   else if (search.status === 'long_overdue') q = q.where('r.status', 'in', open).where('r.long_overdue_on', '<', day)
   else if (search.status === 'awaiting' || search.status === 'internal_review') q = q.where('r.status', '=', search.status).where('r.due_on', '>=', day)
   else if (search.status) q = q.where('r.status', '=', search.status)
-  for (const word of words) {
-    const pattern = `%${word.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
-    q = q.where((eb) =>
-      eb.or([
-        eb(sql`lower(r.title)`, 'like', sql`${pattern} escape '\\'`),
-        eb.exists(
-          eb
-            .selectFrom('foi_messages as m')
-            .select('m.id')
-            .whereRef('m.request_id', '=', 'r.id')
-            .where(sql`lower(coalesce(m.redacted_text, m.text))`, 'like', sql`${pattern} escape '\\'`),
-        ),
-        eb.exists(
-          eb
-            .selectFrom('foi_attachments as f')
-            .select('f.id')
-            .whereRef('f.request_id', '=', 'r.id')
-            .where(sql`lower(coalesce(f.redacted_text, f.text))`, 'like', sql`${pattern} escape '\\'`),
-        ),
-      ]),
-    )
-  }
+  terms.forEach((term, i) => {
+    // Every word must be among the request's terms; the last one also as the start of a word (people are still typing it).
+    const prefix = i === terms.length - 1 && term.length >= 2
+    q = q.where('r.id', 'in', (eb) => {
+      const matches = eb.selectFrom('foi_search_terms').select('request_id')
+      return prefix ? matches.where('term', '>=', term).where('term', '<', `${term}\u{10ffff}`) : matches.where('term', '=', term)
+    })
+  })
   const rows = await q
     .orderBy('r.sent_at', 'desc')
     .orderBy('r.id', 'desc')
@@ -516,6 +530,7 @@ export async function receiveAnswer(token: string, answer: IncomingAnswer): Prom
         .execute()
     }
     await trx.updateTable('foi_requests').set({ awaiting_classification: 1, last_message_at: now }).where('id', '=', r.id).execute()
+    await indexTexts(trx, r.id, [answer.subject, answer.text, ...answer.attachments.flatMap((a) => [a.filename, a.text ?? ''])])
     if (r.email) {
       const locale: Locale = isLocale(r.locale) ? r.locale : (cityDefaultLocale() as Locale)
       const t = translator(locale)
@@ -666,6 +681,7 @@ export async function redact(actor: Viewer, requestId: number, target: 'message'
         after: { redacted: next, hidden: hideFile || next !== null },
       })
     }
+    await reindexRequest(trx, requestId)
     return { kind: 'ok' }
   })
 }
