@@ -24,6 +24,7 @@ import { benchFaults } from './faults.bench'
 import { benchSetup } from './setup.bench'
 import { benchPhone } from './phone.bench'
 import { benchDelivery } from './delivery.bench'
+import { benchFoi } from './foi.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -44,6 +45,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   setup: benchSetup,
   phone: benchPhone,
   delivery: benchDelivery,
+  foi: benchFoi,
 }
 
 const { values, positionals } = parseArgs({
