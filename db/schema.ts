@@ -1272,6 +1272,14 @@ export interface SurveyResponsesTable {
   answers: string
   text_state: Generated<'none' | 'pending' | 'published' | 'rejected'>
   created_at: string
+  foi_bodies: FoiBodiesTable
+  foi_holidays: FoiHolidaysTable
+  foi_requests: FoiRequestsTable
+  foi_messages: FoiMessagesTable
+  foi_attachments: FoiAttachmentsTable
+  foi_suggestions: FoiSuggestionsTable
+  foi_search_terms: FoiSearchTermsTable
+  inbound_held_mail: InboundHeldMailTable
 }
 
 /** A client's POST requests (app/modules/open311): a retry of the same one gets the same answer. */
@@ -1340,3 +1348,107 @@ export interface DeliverySeenUpdatesTable {
 export type Area = Selectable<AreasTable>
 export type NewArea = Insertable<AreasTable>
 export type User = Selectable<UsersTable>
+
+// ---------------------------------------------------------------- freedom of information (issue 22)
+
+/** A public body requests are sent to (app/modules/foi); department_id links the city's own departments. */
+export interface FoiBodiesTable {
+  id: Generated<number>
+  slug: string
+  /** Localized JSON `{"en":…,"es":…,"fr":…}`. */
+  name: string
+  email: string | null
+  area_id: number | null
+  category: string | null
+  parent_id: number | null
+  department_id: number | null
+  /** A law of app/modules/foi/laws.ts. */
+  law: string
+  active: Generated<number>
+  created_at: string
+  updated_at: string
+}
+
+export interface FoiHolidaysTable {
+  /** YYYY-MM-DD */
+  date: string
+  name: string
+}
+
+export type FoiStatus = 'awaiting' | 'successful' | 'partially_successful' | 'refused' | 'not_held' | 'internal_review' | 'withdrawn'
+
+export interface FoiRequestsTable {
+  id: Generated<number>
+  token: string
+  user_id: number
+  body_id: number
+  law: string
+  title: string
+  status: ColumnType<FoiStatus, FoiStatus | undefined, FoiStatus>
+  awaiting_classification: Generated<number>
+  sent_at: string
+  /** YYYY-MM-DD */
+  due_on: string
+  long_overdue_on: string
+  last_message_at: string
+  hidden: Generated<number>
+  takedown_note: string | null
+  created_at: string
+}
+
+export interface FoiMessagesTable {
+  id: Generated<number>
+  request_id: number
+  direction: 'out' | 'in'
+  /** request | reminder | internal_review | answer */
+  kind: string
+  subject: string
+  text: string
+  redacted_text: string | null
+  from_address: string | null
+  message_id: string | null
+  created_at: string
+}
+
+export interface FoiAttachmentsTable {
+  id: Generated<number>
+  message_id: number
+  request_id: number
+  filename: string
+  mime: string
+  size: number
+  data: Buffer
+  text: string | null
+  redacted_text: string | null
+  hidden: Generated<number>
+  created_at: string
+}
+
+/** The folded words of a request's public text (app/modules/foi/search.ts). */
+export interface FoiSearchTermsTable {
+  term: string
+  request_id: number
+}
+
+export interface FoiSuggestionsTable {
+  id: Generated<number>
+  request_id: number
+  user_id: number | null
+  status: string
+  created_at: string
+}
+
+/** Mail the inbound endpoint could not place (unknown or closed address), for an administrator (app/lib/mail/inbound.server.ts). */
+export interface InboundHeldMailTable {
+  id: Generated<number>
+  recipient: string
+  from_address: string | null
+  subject: string
+  text: string
+  attachments: Generated<number>
+  size: number
+  /** unknown | closed */
+  reason: string
+  received_at: string
+  resolved_at: string | null
+}

@@ -118,6 +118,16 @@ export const tableOwners = {
   result_changes: 'modules/processes',
   process_surveys: 'modules/processes',
   survey_responses: 'modules/processes',
+  // freedom-of-information requests (issue 22)
+  foi_bodies: 'modules/foi',
+  foi_holidays: 'modules/foi',
+  foi_requests: 'modules/foi',
+  foi_messages: 'modules/foi',
+  foi_attachments: 'modules/foi',
+  foi_suggestions: 'modules/foi',
+  foi_search_terms: 'modules/foi',
+  // the shared inbound mail endpoint's holding pen (issue 22)
+  inbound_held_mail: 'lib/mail',
 } as const satisfies Record<keyof Database, string>
 
 /** The owner of a table, or undefined for a name that is no table of db/schema.ts. */

@@ -1,6 +1,7 @@
 import { config } from '../lib/config.server'
 import type { JobContext } from '../lib/jobs.server'
 import { logger } from '../lib/logger.server'
+import { startInboundMail } from '../lib/mail/inbound.server'
 import { manifests } from './registry.server'
 
 /**
@@ -8,9 +9,21 @@ import { manifests } from './registry.server'
  * every job every capability's manifest lists (`jobs`, app/lib/jobs.server.ts), started in the
  * manifests' order and stopped in the same order. Each job claims its rows in the database, so
  * several servers running them never do one twice.
+ *
+ * Then the one inbound SMTP endpoint (app/lib/mail/inbound.server.ts, ADR 125) when
+ * INBOUND_SMTP_PORT is set: the modules' jobs have registered their address prefixes on it
+ * (delivery `report-`, foi `request-`).
  */
 export function startBackgroundJobs(ctx: JobContext = { log: logger(), config: config() }) {
   const running = manifests.flatMap((manifest) => manifest.jobs.map((job) => ({ name: job.name, stop: job.start(ctx) })))
+  const port = ctx.config.INBOUND_SMTP_PORT
+  if (port) {
+    const inbound = startInboundMail({ port, host: ctx.config.INBOUND_SMTP_HOST }).catch((error) => {
+      ctx.log.error({ err: error }, 'the inbound SMTP endpoint could not start')
+      return null
+    })
+    running.push({ name: 'mail: the inbound SMTP endpoint', stop: async () => void (await (await inbound)?.stop()) })
+  }
   ctx.log.debug({ jobs: running.map((j) => j.name) }, 'background jobs started')
   return {
     jobs: running.map((j) => j.name),

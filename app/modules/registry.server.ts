@@ -7,6 +7,7 @@ import { manifest as configuration } from './configuration/manifest.server'
 import { manifest as deliberation } from './deliberation/manifest.server'
 import { manifest as delivery } from './delivery/manifest.server'
 import { manifest as embed } from './embed/manifest.server'
+import { manifest as foi } from './foi/manifest.server'
 import { manifest as geo } from './geo/manifest.server'
 import { manifest as letters } from './letters/manifest.server'
 import { manifest as moderation } from './moderation/manifest.server'
@@ -46,6 +47,7 @@ export const manifests: readonly CapabilityManifest[] = [
   delivery,
   basemap,
   processes,
+  foi,
 ]
 
 let registered = false

@@ -23,6 +23,7 @@ import * as m0024 from './0024_configuration'
 import * as m0025 from './0025_basemap'
 import * as m0027 from './0027_delivery'
 import * as m0028 from './0028_processes'
+import * as m0029 from './0029_foi'
 import * as m0030 from './0030_alert_updates'
 
 /**
@@ -54,5 +55,6 @@ export const migrations: Record<string, Migration> = {
   '0025_basemap': m0025,
   '0027_delivery': m0027,
   '0028_processes': m0028,
+  '0029_foi': m0029,
   '0030_alert_updates': m0030,
 }

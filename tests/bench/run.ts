@@ -25,6 +25,7 @@ import { benchSetup } from './setup.bench'
 import { benchPhone } from './phone.bench'
 import { benchDelivery } from './delivery.bench'
 import { benchProcesses } from './processes.bench'
+import { benchFoi } from './foi.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -46,6 +47,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   phone: benchPhone,
   delivery: benchDelivery,
   processes: benchProcesses,
+  foi: benchFoi,
 }
 
 // `npm run bench -- petitions -- --seconds 5` passes a literal `--`, which would end the options: it is dropped.

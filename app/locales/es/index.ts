@@ -28,6 +28,7 @@ import areasAdmin from './areasAdmin.json'
 import delivery from './delivery.json'
 import basemap from './basemap.json'
 import processes from './processes.json'
+import foi from './foi.json'
 
 export default {
   common,
@@ -59,4 +60,5 @@ export default {
   delivery,
   basemap,
   processes,
+  foi,
 }

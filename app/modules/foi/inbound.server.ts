@@ -1,0 +1,33 @@
+import { registerInboundHandler, type InboundMail } from '../../lib/mail/inbound.server'
+import { logger } from '../../lib/logger.server'
+import { REQUEST_PREFIX, receiveAnswer } from './foi.server'
+import { pdfText } from './pdf-text.server'
+
+/**
+ * Answers to information requests arrive on Plaza's shared inbound SMTP endpoint (ADR 125) at
+ * request-<token>@INBOUND_MAIL_DOMAIN. mailparser has already read the message; here PDFs get their
+ * text (outside the write, so the database is never held while a document is read) and the answer
+ * is stored on its request. An unknown or closed request's mail goes to the holding pen.
+ */
+
+const isPdf = (a: InboundMail['attachments'][number]) => a.contentType === 'application/pdf' || /\.pdf$/i.test(a.filename) || a.content.subarray(0, 5).toString('latin1') === '%PDF-'
+const isText = (a: InboundMail['attachments'][number]) => a.contentType.startsWith('text/plain')
+
+export async function handleAnswerMail(mail: InboundMail) {
+  const attachments = []
+  for (const a of mail.attachments) {
+    let text: string | null = null
+    if (isPdf(a)) text = await pdfText(a.content)
+    else if (isText(a)) text = a.content.toString('utf8').slice(0, 1_000_000)
+    attachments.push({ filename: a.filename, mime: a.contentType, data: a.content, text })
+  }
+  const result = await receiveAnswer(mail.token, { from: mail.from, subject: mail.subject, text: mail.text, messageId: mail.messageId, attachments })
+  logger().info({ answer: result.kind, request: result.kind === 'ok' ? result.requestId : undefined }, 'answer to an information request received')
+  if (result.kind === 'unknown') return { kind: 'hold', reason: 'unknown' } as const
+  if (result.kind === 'closed') return { kind: 'hold', reason: 'closed' } as const
+  return { kind: 'accepted' } as const
+}
+
+export function registerFoiInbound() {
+  return registerInboundHandler(REQUEST_PREFIX, handleAnswerMail)
+}
