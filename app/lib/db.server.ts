@@ -249,13 +249,10 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
   const db = new Kysely<Database>({ dialect: new PlazaSqliteDialect(reader, lockWaitMs) })
   const writer = reader === sqlite ? db : new Kysely<Database>({ dialect: new PlazaSqliteDialect(sqlite, lockWaitMs) })
   const queue = groupCommit(writer, () => sqlite.inTransaction, options.maxBatch ?? 256)
-  return {
+  return withoutHandle('postgresPool', 'No PostgreSQL pool on SQLite', {
     engine: 'sqlite',
     db,
     sqlite,
-    get postgresPool(): pg.Pool {
-      throw new Error('No PostgreSQL pool on SQLite')
-    },
     write: queue.write,
     async migrate() {
       const migrator = new Migrator({ db: writer, provider: { getMigrations: async () => migrations } })
@@ -267,7 +264,20 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
     },
     stats: queue.stats,
     fault: queue.fault,
-  }
+  })
+}
+
+/**
+ * The other engine's handle: a getter that says why there is none. Not enumerable, so that
+ * `{ ...database() }` (tests wrapping a database) does not call it.
+ */
+function withoutHandle<K extends 'sqlite' | 'postgresPool'>(key: K, message: string, database: Omit<PlazaDatabase, K>): PlazaDatabase {
+  return Object.defineProperty(database, key, {
+    enumerable: false,
+    get() {
+      throw new Error(message)
+    },
+  }) as PlazaDatabase
 }
 
 /**
@@ -293,12 +303,9 @@ function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }) })
   const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: writePool }) })
   const queue = groupCommit(writer, () => true, options.maxBatch ?? 256)
-  return {
+  return withoutHandle('sqlite', 'No SQLite handle on PostgreSQL: use the query builder or app/lib/db/statements.ts', {
     engine: 'postgres',
     db,
-    get sqlite(): SQLite.Database {
-      throw new Error('No SQLite handle on PostgreSQL: use the query builder (app/lib/db/)')
-    },
     postgresPool: readPool,
     write: queue.write,
     async migrate() {
@@ -311,7 +318,7 @@ function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
     },
     stats: queue.stats,
     fault: queue.fault,
-  }
+  })
 }
 
 /**
