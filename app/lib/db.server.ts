@@ -309,6 +309,9 @@ function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
     postgresPool: readPool,
     write: queue.write,
     async migrate() {
+      // SQLite sums booleans (1/0); so does PostgreSQL with this aggregate (`sum(status = 'counted')`).
+      await sql`create or replace function plaza_sum_bool(bigint, boolean) returns bigint language sql immutable as $$ select $1 + case when $2 then 1 else 0 end $$`.execute(writer)
+      await sql`create or replace aggregate sum(boolean) (sfunc = plaza_sum_bool, stype = bigint, initcond = '0')`.execute(writer)
       const migrator = new Migrator({ db: writer.withPlugin(new PostgresSchemaPlugin()), provider: { getMigrations: async () => migrations } })
       return migrator.migrateToLatest()
     },
