@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { engineOf } from '../../app/lib/db/dialect'
-import { createPostgresBoxView } from '../../app/lib/db/spatial'
+import { createPostgresBoxView } from '../postgres-ddl'
 
 // Forward-only: never edit a migration that has shipped; add the next number instead.
 export async function up(db: Kysely<unknown>): Promise<void> {

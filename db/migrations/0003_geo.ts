@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { engineOf } from '../../app/lib/db/dialect'
-import { createPostgresBoxView } from '../../app/lib/db/spatial'
+import { createPostgresBoxView } from '../postgres-ddl'
 
 /**
  * The one map: a spatial index of every located item of every capability (reports, proposals,

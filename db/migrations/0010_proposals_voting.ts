@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { engineOf } from '../../app/lib/db/dialect'
-import { createPostgresSearchIndex } from '../../app/lib/db/search'
+import { createPostgresSearchIndex } from '../postgres-ddl'
 
 // Proposals with supports, and the weighted voting engine (issue 7).
 export async function up(db: Kysely<unknown>): Promise<void> {

@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { engineOf } from '../../app/lib/db/dialect'
-import { createPostgresSearchIndex } from '../../app/lib/db/search'
+import { createPostgresSearchIndex } from '../postgres-ddl'
 
 // Petitions (issue 8): petitions and their lifecycle, signatures (every one kept with its status
 // and reason), counts per area and per hour kept exact in the signing writes, and staff's bulk

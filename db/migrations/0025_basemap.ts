@@ -1,6 +1,6 @@
 import { sql, type Kysely } from 'kysely'
 import { engineOf } from '../../app/lib/db/dialect'
-import { createPostgresBoxTable } from '../../app/lib/db/spatial'
+import { createPostgresBoxTable } from '../postgres-ddl'
 
 /**
  * The self-hosted base map (issue 17, docs/basemap.md): imports of an OpenStreetMap extract, the
