@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util'
 import cliProgress from 'cli-progress'
 import { ConfigError, loadConfig } from '../app/lib/config.server'
-import { migrateOrThrow, openDatabase } from '../app/lib/db.server'
+import { databaseOptions, migrateOrThrow, openDatabase } from '../app/lib/db.server'
 import { seedDemo } from '../db/seed/index'
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '1' }, seed: { type: 'string' } } })
@@ -19,7 +19,7 @@ try {
   const config = loadConfig()
   const seed = values.seed === undefined ? config.SEED : Number(values.seed)
   if (!Number.isInteger(seed) || seed < 0) throw new ConfigError(`--seed must be a whole number (got "${values.seed}")`)
-  const database = openDatabase({ path: config.DATABASE_PATH, synchronous: 'NORMAL' })
+  const database = openDatabase(databaseOptions(config, { synchronous: 'NORMAL' }))
   await migrateOrThrow(database)
   const bar = process.stdout.isTTY ? new cliProgress.SingleBar({ format: 'Seeding {bar} {percentage}% | {value}/{total} | {step}' }, cliProgress.Presets.shades_classic) : null
   let started = false

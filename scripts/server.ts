@@ -17,7 +17,7 @@ import { checkDatabasePath, ConfigError, loadConfig } from '../app/lib/config.se
 let config: ReturnType<typeof loadConfig>
 try {
   config = loadConfig()
-  checkDatabasePath(config.DATABASE_PATH)
+  if (!config.DATABASE_URL) checkDatabasePath(config.DATABASE_PATH)
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message)
@@ -37,7 +37,7 @@ if (!fs.existsSync(buildFile)) {
   process.exit(1)
 }
 
-const { openDatabase, migrateOrThrow } = await import('../app/lib/db.server')
+const { databaseOptions, openDatabase, migrateOrThrow } = await import('../app/lib/db.server')
 const { logger: getLogger } = await import('../app/lib/logger.server')
 const { createHttpApp, createPageCache, createRateLimiter, rateRules } = await import('../app/lib/http.server')
 const { seedDemo, isEmpty } = await import('../db/seed/index')
@@ -46,7 +46,7 @@ const log = getLogger()
 
 if (cluster.isPrimary) {
   // The primary prepares the database once, then serves alone or forks workers that share the port.
-  const database = openDatabase({ path: config.DATABASE_PATH, synchronous: config.DB_SYNCHRONOUS, busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
+  const database = openDatabase(databaseOptions(config))
   const applied = await migrateOrThrow(database)
   if (applied.length) log.info({ migrations: applied }, 'database migrated')
   if (config.SEED_DEMO && (await isEmpty(database))) {
@@ -129,7 +129,7 @@ if (cluster.isPrimary && config.WEB_CONCURRENCY > 1) {
 
 async function serve() {
   // Rate-limit counters need no fsync: a separate connection with synchronous=NORMAL.
-  const counters = openDatabase({ path: config.DATABASE_PATH, synchronous: 'NORMAL', busyTimeoutMs: config.DB_BUSY_TIMEOUT_MS })
+  const counters = openDatabase(databaseOptions(config, { synchronous: 'NORMAL', poolSize: 2 }))
   // The build's entry module is app/entry.server.tsx: typed by that module, so createHttpApp's
   // PlazaServerBuild (the early routes, the health check) is checked against its real exports (ADR 117).
   const build: ServerBuild & { entry: { module: typeof import('../app/entry.server') } } = await import(pathToFileURL(buildFile).href)
@@ -137,7 +137,7 @@ async function serve() {
     config,
     build,
     logger: log,
-    rateLimiter: createRateLimiter(counters.sqlite, rateRules(config)),
+    rateLimiter: createRateLimiter(counters, rateRules(config)),
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
   })
 

@@ -12,7 +12,8 @@ import { checkDatabasePath, ConfigError, loadConfig } from '../app/lib/config.se
 
 // A bad setting stops here, before a build (scripts/server.ts checks again: it is also run alone).
 try {
-  checkDatabasePath(loadConfig().DATABASE_PATH)
+  const config = loadConfig()
+  if (!config.DATABASE_URL) checkDatabasePath(config.DATABASE_PATH)
 } catch (error) {
   if (error instanceof ConfigError) {
     console.error(error.message)

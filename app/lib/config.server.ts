@@ -73,6 +73,13 @@ const schema = z.object({
   // Server processes sharing the port; they are stateless, so any number works (default: one per core).
   WEB_CONCURRENCY: wholeNumber(1, 64, 'server processes').default(Math.max(1, Math.min(os.availableParallelism(), 8))),
   DATABASE_PATH: z.string().trim().min(1, 'must not be empty').default('data/plaza.sqlite'),
+  // postgres://user:password@host:5432/plaza selects PostgreSQL (ADR 119); unset: SQLite at DATABASE_PATH.
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .regex(/^postgres(ql)?:\/\/\S+$/i, 'must be a postgres:// URL, e.g. postgres://plaza:secret@127.0.0.1:5432/plaza')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
   // FULL: every acknowledged commit is on disk (an fsync per commit; group commit amortises it).
   DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
   DB_BUSY_TIMEOUT_MS: wholeNumber(0, 60_000, 'milliseconds').default(5000),

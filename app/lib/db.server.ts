@@ -1,14 +1,17 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { CompiledQuery, Kysely, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteStatement, type Transaction } from 'kysely'
+import pg from 'pg'
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, SqliteDriver, sql, type DatabaseConnection, type Driver, type SqliteDatabase, type SqliteStatement, type Transaction } from 'kysely'
 import { Migrator, type MigrationResultSet } from 'kysely'
 import type { Database } from '../../db/schema'
 import { migrations } from '../../db/migrations/index'
-import { config } from './config.server'
+import { config, type Config } from './config.server'
+import { isPostgresUrl, PostgresSchemaPlugin, type Engine } from './db/dialect'
 
 /**
- * The database: Kysely over better-sqlite3 in WAL mode.
+ * The database: Kysely over better-sqlite3 in WAL mode (the default), or over PostgreSQL (node-postgres)
+ * when DATABASE_URL is a postgres:// URL (ADR 119).
  *
  * Reads use `db` directly. Every write goes through `write(fn)`, the single write path: writes are
  * queued and each turn of the queue commits all pending writes in ONE transaction, each in its own
@@ -56,12 +59,33 @@ export function databaseFault(error: unknown): DatabaseUnavailableError | null {
     // Node's own file errors while SQLite opened or grew the file.
     const errno = (error as { code?: unknown } | null)?.code
     if (errno === 'ENOSPC') return new DatabaseUnavailableError('full', 'ENOSPC', { cause: error })
-    return null
+    return postgresFault(error)
   }
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return new DatabaseUnavailableError('busy', code, { cause: error })
   if (code === 'SQLITE_FULL') return new DatabaseUnavailableError('full', code, { cause: error })
   if (code.startsWith('SQLITE_IOERR') || code === 'SQLITE_CANTOPEN' || code === 'SQLITE_PROTOCOL') return new DatabaseUnavailableError('io', code, { cause: error })
   if (code.startsWith('SQLITE_READONLY')) return new DatabaseUnavailableError('readonly', code, { cause: error })
+  return null
+}
+
+/** SQLSTATE classes and connection errors of PostgreSQL that are faults of the server, not of the write. */
+function postgresFault(error: unknown): DatabaseUnavailableError | null {
+  const code = (error as { code?: unknown } | null)?.code
+  const message = (error as Error | null)?.message ?? ''
+  if (typeof code !== 'string') {
+    // node-postgres' own errors when the server goes away mid-query carry no code.
+    if (/Connection terminated|connection timeout|Client has encountered a connection error|Cannot use a pool after calling end/i.test(message))
+      return new DatabaseUnavailableError('io', 'PG_CONNECTION', { cause: error })
+    return null
+  }
+  if (['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOENT'].includes(code)) return new DatabaseUnavailableError('io', code, { cause: error })
+  if (!/^[0-9A-Z]{5}$/.test(code)) return null
+  // 40001 serialization failure, 40P01 deadlock, 55P03 lock timeout, 57014 statement timeout: try again soon.
+  if (code === '40001' || code === '40P01' || code === '55P03' || code === '57014') return new DatabaseUnavailableError('busy', `PG_${code}`, { cause: error })
+  if (code === '53100') return new DatabaseUnavailableError('full', `PG_${code}`, { cause: error })
+  // 53xxx insufficient resources (too many connections, out of memory), 57P0x shutdown / cannot connect now, 08xxx connection.
+  if (code.startsWith('53') || code.startsWith('57P') || code.startsWith('08') || code === '58030') return new DatabaseUnavailableError('io', `PG_${code}`, { cause: error })
+  if (code === '25006') return new DatabaseUnavailableError('readonly', `PG_${code}`, { cause: error })
   return null
 }
 
@@ -161,7 +185,12 @@ class PlazaSqliteDialect extends SqliteDialect {
 }
 
 export interface DatabaseOptions {
+  /** The SQLite file (ignored when `url` selects PostgreSQL). */
   path: string
+  /** postgres://… selects PostgreSQL. */
+  url?: string
+  /** PostgreSQL: connections for reads (writes use one more, for the group commit). */
+  poolSize?: number
   synchronous?: 'FULL' | 'NORMAL'
   busyTimeoutMs?: number
   /** Largest number of writes committed together. */
@@ -169,12 +198,16 @@ export interface DatabaseOptions {
 }
 
 export interface PlazaDatabase {
+  engine: Engine
   db: Kysely<Database>
   /**
-   * The raw write connection, for hot paths inside `write` that run prepared statements on the
-   * write's own transaction, and the few libraries that need a handle (rate limiter).
+   * SQLite only: the raw write connection, for hot paths inside `write` that run prepared statements
+   * on the write's own transaction, and the few libraries that need a handle (rate limiter).
+   * Throws on PostgreSQL.
    */
-  sqlite: SQLite.Database
+  readonly sqlite: SQLite.Database
+  /** PostgreSQL only: the read pool, for libraries that take one (rate limiter). Throws on SQLite. */
+  readonly postgresPool: pg.Pool
   write<T>(fn: WriteFn<T>): Promise<T>
   migrate(): Promise<MigrationResultSet>
   close(): Promise<void>
@@ -204,6 +237,7 @@ function openConnection(file: string, options: DatabaseOptions, lockWaitMs: numb
 }
 
 export function openDatabase(options: DatabaseOptions): PlazaDatabase {
+  if (isPostgresUrl(options.url)) return openPostgres(options.url, options)
   if (options.path !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(options.path)), { recursive: true })
   const lockWaitMs = Math.trunc(options.busyTimeoutMs ?? 5000)
   // Two connections: writes (write(), the raw `sqlite` handle) and reads (`db`). Kysely holds a
@@ -214,15 +248,96 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
   const reader = options.path === ':memory:' ? sqlite : openConnection(options.path, options, lockWaitMs)
   const db = new Kysely<Database>({ dialect: new PlazaSqliteDialect(reader, lockWaitMs) })
   const writer = reader === sqlite ? db : new Kysely<Database>({ dialect: new PlazaSqliteDialect(sqlite, lockWaitMs) })
+  const queue = groupCommit(writer, () => sqlite.inTransaction, options.maxBatch ?? 256)
+  return withoutHandle('postgresPool', 'No PostgreSQL pool on SQLite', {
+    engine: 'sqlite',
+    db,
+    sqlite,
+    write: queue.write,
+    async migrate() {
+      const migrator = new Migrator({ db: writer, provider: { getMigrations: async () => migrations } })
+      return migrator.migrateToLatest()
+    },
+    async close() {
+      await db.destroy()
+      if (writer !== db) await writer.destroy()
+    },
+    stats: queue.stats,
+    fault: queue.fault,
+  })
+}
+
+/**
+ * The other engine's handle: a getter that says why there is none. Not enumerable, so that
+ * `{ ...database() }` (tests wrapping a database) does not call it.
+ */
+function withoutHandle<K extends 'sqlite' | 'postgresPool'>(key: K, message: string, database: Omit<PlazaDatabase, K>): PlazaDatabase {
+  return Object.defineProperty(database, key, {
+    enumerable: false,
+    get() {
+      throw new Error(message)
+    },
+  }) as PlazaDatabase
+}
+
+/**
+ * PostgreSQL: a pool of connections for reads (`db`), and ONE connection for the writes, committed
+ * in groups exactly as on SQLite (a transaction per batch, a savepoint per write, acknowledged after
+ * COMMIT). 64-bit integers (ids, counts) and numerics are read as numbers, as SQLite gives them.
+ */
+function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
+  const lockWaitMs = Math.trunc(options.busyTimeoutMs ?? 5000)
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+      if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (value: string) => Number(value)
+      return pg.types.getTypeParser(oid, format)
+    }) as typeof pg.types.getTypeParser,
+  }
+  // A write waits at most DB_BUSY_TIMEOUT_MS for a row lock (then 55P03 → 503 busy).
+  const connection = { connectionString: url, types, options: `-c lock_timeout=${lockWaitMs}`, connectionTimeoutMillis: Math.max(lockWaitMs, 1000) }
+  const readPool = new pg.Pool({ ...connection, max: options.poolSize ?? 5 })
+  const writePool = new pg.Pool({ ...connection, max: 1 })
+  // An idle connection the server closed (restart, failover) is replaced on next use; not a crash.
+  readPool.on('error', () => undefined)
+  writePool.on('error', () => undefined)
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }) })
+  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: writePool }) })
+  const queue = groupCommit(writer, () => true, options.maxBatch ?? 256)
+  return withoutHandle('sqlite', 'No SQLite handle on PostgreSQL: use the query builder or app/lib/db/statements.ts', {
+    engine: 'postgres',
+    db,
+    postgresPool: readPool,
+    write: queue.write,
+    async migrate() {
+      // SQLite sums booleans (1/0); so does PostgreSQL with this aggregate (`sum(status = 'counted')`).
+      await sql`create or replace function plaza_sum_bool(bigint, boolean) returns bigint language sql immutable as $$ select $1 + case when $2 then 1 else 0 end $$`.execute(writer)
+      await sql`create or replace aggregate sum(boolean) (sfunc = plaza_sum_bool, stype = bigint, initcond = '0')`.execute(writer)
+      const migrator = new Migrator({ db: writer.withPlugin(new PostgresSchemaPlugin()), provider: { getMigrations: async () => migrations } })
+      return migrator.migrateToLatest()
+    },
+    async close() {
+      await db.destroy()
+      await writer.destroy()
+    },
+    stats: queue.stats,
+    fault: queue.fault,
+  })
+}
+
+/**
+ * The write queue (group commit) over a Kysely whose driver holds one connection for a transaction.
+ * `inTransaction` says whether the engine still has the batch's transaction open after a write
+ * failed (SQLite rolls it back by itself on a full disk or an I/O error).
+ */
+function groupCommit(writer: Kysely<Database>, inTransaction: () => boolean, maxBatch: number) {
   let lastFault: { error: DatabaseUnavailableError; at: number } | null = null
-  /** A fault, as callers see it: typed, with the SQLite error as its cause. */
+  /** A fault, as callers see it: typed, with the engine's error as its cause. */
   const asFault = (error: unknown): unknown => {
     const fault = databaseFault(error)
     if (!fault) return error
     lastFault = { error: fault, at: Date.now() }
     return fault
   }
-  const maxBatch = options.maxBatch ?? 256
   const pending: PendingWrite[] = []
   let draining = false
   let writes = 0
@@ -262,7 +377,7 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
         } catch (error) {
           // A full disk or an I/O error can make SQLite roll the whole transaction back: then
           // nothing of the batch is left to commit, and the batch fails with that error.
-          if (!sqlite.inTransaction || databaseFault(error)) throw error
+          if (!inTransaction() || databaseFault(error)) throw error
           await sql`rollback to savepoint ${savepoint}`.execute(trx)
           await sql`release savepoint ${savepoint}`.execute(trx)
           outcomes.push({ ok: false, error })
@@ -302,22 +417,12 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
   }
 
   return {
-    db,
-    sqlite,
     write<T>(fn: WriteFn<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         pending.push({ fn: fn as WriteFn<unknown>, resolve: resolve as (v: unknown) => void, reject })
         // Let the other requests of this event-loop turn enqueue before the batch starts.
         if (pending.length === 1 && !draining) setImmediate(drain)
       })
-    },
-    async migrate() {
-      const migrator = new Migrator({ db: writer, provider: { getMigrations: async () => migrations } })
-      return migrator.migrateToLatest()
-    },
-    async close() {
-      await db.destroy()
-      if (writer !== db) await writer.destroy()
     },
     stats: () => ({ writes, batches }),
     fault: () => lastFault,
@@ -335,13 +440,18 @@ export async function migrateOrThrow(database: PlazaDatabase): Promise<string[]>
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }
 
+/** The options for openDatabase from the configuration: DATABASE_URL (PostgreSQL) or DATABASE_PATH. */
+export function databaseOptions(c: Pick<Config, 'DATABASE_PATH' | 'DATABASE_URL' | 'DB_SYNCHRONOUS' | 'DB_BUSY_TIMEOUT_MS'>, overrides: Partial<DatabaseOptions> = {}): DatabaseOptions {
+  return { path: c.DATABASE_PATH, url: c.DATABASE_URL, synchronous: c.DB_SYNCHRONOUS, busyTimeoutMs: c.DB_BUSY_TIMEOUT_MS, ...overrides }
+}
+
 let shared: PlazaDatabase | undefined
 
 /** The process-wide database opened from the configuration. */
 export function database(): PlazaDatabase {
   if (!shared) {
     const c = config()
-    shared = openDatabase({ path: c.DATABASE_PATH, synchronous: c.DB_SYNCHRONOUS, busyTimeoutMs: c.DB_BUSY_TIMEOUT_MS })
+    shared = openDatabase(databaseOptions(c))
   }
   return shared
 }
@@ -367,7 +477,7 @@ let counters: PlazaDatabase | undefined
 export function countersDatabase(): PlazaDatabase {
   if (!counters) {
     const c = config()
-    counters = openDatabase({ path: c.DATABASE_PATH, synchronous: 'NORMAL', busyTimeoutMs: c.DB_BUSY_TIMEOUT_MS })
+    counters = openDatabase(databaseOptions(c, { synchronous: 'NORMAL', poolSize: 2 }))
   }
   return counters
 }

@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { sql } from 'kysely'
 import { config } from './config.server'
 import { database } from './db.server'
 import { touchSetting } from './settings.server'
@@ -17,13 +18,14 @@ const FREE_BYTES_TO_RECOVER = 16 * 1024 * 1024
 export async function databaseHealth(): Promise<{ ok: boolean; reason?: string }> {
   const plaza = database()
   try {
-    plaza.sqlite.prepare('select 1').get()
+    if (plaza.engine === 'sqlite') plaza.sqlite.prepare('select 1').get()
+    else await sql`select 1`.execute(plaza.db)
   } catch {
     return { ok: false, reason: 'database-unreadable' }
   }
   const fault = plaza.fault()
   if (!fault) return { ok: true }
-  if (fault.error.reason === 'full' && freeBytes() < FREE_BYTES_TO_RECOVER) return { ok: false, reason: 'database-full' }
+  if (fault.error.reason === 'full' && plaza.engine === 'sqlite' && freeBytes() < FREE_BYTES_TO_RECOVER) return { ok: false, reason: 'database-full' }
   try {
     // A real commit: it appends to the WAL, so it fails while the disk is full or the lock is held.
     await plaza.write((trx) => touchSetting(trx, 'health-probe'))

@@ -1,6 +1,5 @@
-import type SQLite from 'better-sqlite3'
-import { RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible'
-import { countersDatabase } from './db.server'
+import { type IRateLimiterStoreOptions, RateLimiterPostgres, RateLimiterRes, RateLimiterSQLite } from 'rate-limiter-flexible'
+import { countersDatabase, type PlazaDatabase } from './db.server'
 
 /**
  * Rate limits per client IP and per route, counted in the database (table `rate_limits`) so that
@@ -37,22 +36,16 @@ export function routeKey(pathname: string): string {
   return key
 }
 
-export function createRateLimiter(sqlite: SQLite.Database, rules: RateRule[]) {
-  const limiters = new Map<string, RateLimiterSQLite>()
-  for (const rule of rules) {
-    limiters.set(
-      rule.name,
-      new RateLimiterSQLite({
-        storeClient: sqlite,
-        storeType: 'better-sqlite3',
-        tableName: 'rate_limits',
-        tableCreated: true,
-        keyPrefix: `rl:${rule.name}`,
-        points: rule.points,
-        duration: rule.seconds,
-      }),
-    )
-  }
+/** A counter in table `rate_limits` of either engine (the table has the layout both limiters expect). */
+function storeLimiter(database: PlazaDatabase, options: Omit<IRateLimiterStoreOptions, 'storeClient' | 'storeType' | 'tableName' | 'tableCreated'>) {
+  if (database.engine === 'postgres')
+    return new RateLimiterPostgres({ ...options, storeClient: database.postgresPool, storeType: 'pool', tableName: 'rate_limits', tableCreated: true, clearExpiredByTimeout: false })
+  return new RateLimiterSQLite({ ...options, storeClient: database.sqlite, storeType: 'better-sqlite3', tableName: 'rate_limits', tableCreated: true })
+}
+
+export function createRateLimiter(database: PlazaDatabase, rules: RateRule[]) {
+  const limiters = new Map<string, RateLimiterSQLite | RateLimiterPostgres>()
+  for (const rule of rules) limiters.set(rule.name, storeLimiter(database, { keyPrefix: `rl:${rule.name}`, points: rule.points, duration: rule.seconds }))
 
   return {
     rules,
@@ -81,17 +74,8 @@ export type RateLimiter = ReturnType<typeof createRateLimiter>
  * table, on the counters connection (synchronous=NORMAL, never inside a `write` batch).
  */
 export function attemptCounter(keyPrefix: string, points: number, seconds: number) {
-  let limiter: RateLimiterSQLite | undefined
-  const store = () =>
-    (limiter ??= new RateLimiterSQLite({
-      storeClient: countersDatabase().sqlite,
-      storeType: 'better-sqlite3',
-      tableName: 'rate_limits',
-      tableCreated: true,
-      keyPrefix,
-      points,
-      duration: seconds,
-    }))
+  let limiter: RateLimiterSQLite | RateLimiterPostgres | undefined
+  const store = () => (limiter ??= storeLimiter(countersDatabase(), { keyPrefix, points, duration: seconds }))
   const wait = (res: RateLimiterRes) => Math.max(1, Math.ceil(res.msBeforeNext / 1000))
   return {
     points,

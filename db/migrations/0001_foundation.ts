@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely'
+import { engineOf } from '../../app/lib/db/dialect'
+import { createPostgresBoxView } from '../postgres-ddl'
 
 // Forward-only: never edit a migration that has shipped; add the next number instead.
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -22,14 +24,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // SQLite-specific: an R*Tree over area bounding boxes, kept in step by triggers.
   // (On PostgreSQL this becomes a GiST index; see docs/architecture.md, "Growing past one machine".)
-  await sql`create virtual table areas_rtree using rtree(id, min_lng, max_lng, min_lat, max_lat)`.execute(db)
-  await sql`create trigger areas_rtree_insert after insert on areas begin
+  if (engineOf(db) === 'postgres') await createPostgresBoxView(db, 'areas_rtree', 'areas', { minLng: 'min_lng', maxLng: 'max_lng', minLat: 'min_lat', maxLat: 'max_lat' })
+  else {
+    await sql`create virtual table areas_rtree using rtree(id, min_lng, max_lng, min_lat, max_lat)`.execute(db)
+    await sql`create trigger areas_rtree_insert after insert on areas begin
     insert into areas_rtree values (new.id, new.min_lng, new.max_lng, new.min_lat, new.max_lat); end`.execute(db)
-  await sql`create trigger areas_rtree_update after update of min_lng, max_lng, min_lat, max_lat on areas begin
+    await sql`create trigger areas_rtree_update after update of min_lng, max_lng, min_lat, max_lat on areas begin
     update areas_rtree set min_lng = new.min_lng, max_lng = new.max_lng, min_lat = new.min_lat, max_lat = new.max_lat
     where id = new.id; end`.execute(db)
-  await sql`create trigger areas_rtree_delete after delete on areas begin
+    await sql`create trigger areas_rtree_delete after delete on areas begin
     delete from areas_rtree where id = old.id; end`.execute(db)
+  }
 
   await db.schema
     .createTable('settings')

@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely'
+import { engineOf } from '../../app/lib/db/dialect'
+import { createPostgresBoxView } from '../postgres-ddl'
 
 /**
  * The one map: a spatial index of every located item of every capability (reports, proposals,
@@ -41,14 +43,17 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('map_items_created').on('map_items').columns(['created_at']).execute()
 
   // SQLite-specific: an R*Tree of the points (PostgreSQL: a GiST index), kept in step by triggers.
-  await sql`create virtual table map_items_rtree using rtree(id, min_lng, max_lng, min_lat, max_lat)`.execute(db)
-  await sql`create trigger map_items_rtree_insert after insert on map_items begin
+  if (engineOf(db) === 'postgres') await createPostgresBoxView(db, 'map_items_rtree', 'map_items', { minLng: 'lng', maxLng: 'lng', minLat: 'lat', maxLat: 'lat' })
+  else {
+    await sql`create virtual table map_items_rtree using rtree(id, min_lng, max_lng, min_lat, max_lat)`.execute(db)
+    await sql`create trigger map_items_rtree_insert after insert on map_items begin
     insert into map_items_rtree values (new.id, new.lng, new.lng, new.lat, new.lat); end`.execute(db)
-  await sql`create trigger map_items_rtree_update after update of lng, lat on map_items begin
+    await sql`create trigger map_items_rtree_update after update of lng, lat on map_items begin
     update map_items_rtree set min_lng = new.lng, max_lng = new.lng, min_lat = new.lat, max_lat = new.lat
     where id = new.id; end`.execute(db)
-  await sql`create trigger map_items_rtree_delete after delete on map_items begin
+    await sql`create trigger map_items_rtree_delete after delete on map_items begin
     delete from map_items_rtree where id = old.id; end`.execute(db)
+  }
 
   // Which items each area contains (newest first by id), for area pages.
   await db.schema

@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely'
+import { engineOf } from '../../app/lib/db/dialect'
+import { createPostgresSearchIndex } from '../postgres-ddl'
 
 // Proposals with supports, and the weighted voting engine (issue 7).
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -92,17 +94,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute()
 
   // Full-text search over proposals (SQLite FTS5, external content kept in step by triggers).
-  await sql`create virtual table proposals_fts using fts5(title, summary, body, tags, content='', tokenize='unicode61 remove_diacritics 2')`.execute(db)
-  await sql`create trigger proposals_fts_insert after insert on proposals begin
+  if (engineOf(db) === 'postgres')
+    await createPostgresSearchIndex(db, 'proposals_fts', 'proposals', [
+      { column: 'title', weight: 'A' },
+      { column: 'summary', weight: 'C' },
+      { column: 'body_md', weight: 'D' },
+      { column: 'tags', weight: 'B' },
+    ])
+  else {
+    await sql`create virtual table proposals_fts using fts5(title, summary, body, tags, content='', tokenize='unicode61 remove_diacritics 2')`.execute(db)
+    await sql`create trigger proposals_fts_insert after insert on proposals begin
     insert into proposals_fts (rowid, title, summary, body, tags) values (new.id, new.title, new.summary, new.body_md, new.tags);
   end`.execute(db)
-  await sql`create trigger proposals_fts_delete after delete on proposals begin
+    await sql`create trigger proposals_fts_delete after delete on proposals begin
     insert into proposals_fts (proposals_fts, rowid, title, summary, body, tags) values ('delete', old.id, old.title, old.summary, old.body_md, old.tags);
   end`.execute(db)
-  await sql`create trigger proposals_fts_update after update of title, summary, body_md, tags on proposals begin
+    await sql`create trigger proposals_fts_update after update of title, summary, body_md, tags on proposals begin
     insert into proposals_fts (proposals_fts, rowid, title, summary, body, tags) values ('delete', old.id, old.title, old.summary, old.body_md, old.tags);
     insert into proposals_fts (rowid, title, summary, body, tags) values (new.id, new.title, new.summary, new.body_md, new.tags);
   end`.execute(db)
+  }
 
   await db.schema
     .createTable('voting_processes')

@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely'
+import { engineOf } from '../../app/lib/db/dialect'
+import { createPostgresSearchIndex } from '../postgres-ddl'
 
 // Petitions (issue 8): petitions and their lifecycle, signatures (every one kept with its status
 // and reason), counts per area and per hour kept exact in the signing writes, and staff's bulk
@@ -67,17 +69,25 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index petitions_awaiting on petitions (response_threshold_reached_at) where response_threshold_reached_at is not null and responded_at is null`.execute(db)
   await sql`create unique index petitions_sponsor_token on petitions (sponsor_token_hash) where sponsor_token_hash is not null`.execute(db)
 
-  await sql`create virtual table petitions_fts using fts5(title, action, background, content='', tokenize='unicode61 remove_diacritics 2')`.execute(db)
-  await sql`create trigger petitions_fts_insert after insert on petitions begin
+  if (engineOf(db) === 'postgres')
+    await createPostgresSearchIndex(db, 'petitions_fts', 'petitions', [
+      { column: 'title', weight: 'A' },
+      { column: 'action', weight: 'B' },
+      { column: 'background_md', weight: 'C' },
+    ])
+  else {
+    await sql`create virtual table petitions_fts using fts5(title, action, background, content='', tokenize='unicode61 remove_diacritics 2')`.execute(db)
+    await sql`create trigger petitions_fts_insert after insert on petitions begin
     insert into petitions_fts (rowid, title, action, background) values (new.id, new.title, new.action, new.background_md);
   end`.execute(db)
-  await sql`create trigger petitions_fts_delete after delete on petitions begin
+    await sql`create trigger petitions_fts_delete after delete on petitions begin
     insert into petitions_fts (petitions_fts, rowid, title, action, background) values ('delete', old.id, old.title, old.action, old.background_md);
   end`.execute(db)
-  await sql`create trigger petitions_fts_update after update of title, action, background_md on petitions begin
+    await sql`create trigger petitions_fts_update after update of title, action, background_md on petitions begin
     insert into petitions_fts (petitions_fts, rowid, title, action, background) values ('delete', old.id, old.title, old.action, old.background_md);
     insert into petitions_fts (rowid, title, action, background) values (new.id, new.title, new.action, new.background_md);
   end`.execute(db)
+  }
 
   // Staff's bulk invalidations: the criteria, who, why and how many.
   await db.schema

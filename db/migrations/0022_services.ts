@@ -86,10 +86,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         const options = Array.isArray(a.values)
           ? a.values.flatMap((v: { key?: unknown; name?: unknown }) => (typeof v.key === 'string' && typeof v.name === 'string' ? [{ key: v.key, name: { en: v.name } }] : []))
           : []
-        await sql`insert or ignore into category_questions (category_id, code, datatype, required, description, hint, options, position, updated_at)
+        await sql`insert into category_questions (category_id, code, datatype, required, description, hint, options, position, updated_at)
           values (${categoryId}, ${a.code}, ${a.datatype}, ${a.required ? 1 : 0}, ${JSON.stringify({ en: a.description })},
                   ${JSON.stringify(typeof a.datatype_description === 'string' ? { en: a.datatype_description } : {})}, ${JSON.stringify(options)},
-                  ${typeof a.order === 'number' ? a.order : i + 1}, ${at})`.execute(db)
+                  ${typeof a.order === 'number' ? a.order : i + 1}, ${at})
+          on conflict do nothing`.execute(db)
       }
     }
     await sql`delete from settings where key = 'open311.attributes'`.execute(db)

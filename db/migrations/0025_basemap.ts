@@ -1,4 +1,6 @@
 import { sql, type Kysely } from 'kysely'
+import { engineOf } from '../../app/lib/db/dialect'
+import { createPostgresBoxTable } from '../postgres-ddl'
 
 /**
  * The self-hosted base map (issue 17, docs/basemap.md): imports of an OpenStreetMap extract, the
@@ -60,5 +62,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.createIndex('basemap_addresses_street').on('basemap_addresses').columns(['street_id', 'number']).execute()
   await db.schema.createIndex('basemap_addresses_version').on('basemap_addresses').columns(['version']).execute()
   // Reverse geocoding: the address points in a small box around a point.
-  await sql`CREATE VIRTUAL TABLE basemap_address_rtree USING rtree(id, min_lng, max_lng, min_lat, max_lat)`.execute(db)
+  if (engineOf(db) === 'postgres') await createPostgresBoxTable(db, 'basemap_address_rtree')
+  else await sql`CREATE VIRTUAL TABLE basemap_address_rtree USING rtree(id, min_lng, max_lng, min_lat, max_lat)`.execute(db)
 }

@@ -4,6 +4,7 @@ import { ZodError } from 'zod'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { config } from '../config.server'
 import { database, migrateOrThrow, openDatabase, type PlazaDatabase } from '../db.server'
+import { statements } from '../db/statements'
 import { claimDueMail, composeMail, deliverDueMail, MAX_ATTEMPTS, mailStatus, nextAttemptAfter, onMailOutcome, queueMail, queueMailPrepared, type MailOutcome, type QueuedMail } from './outbox.server'
 import { classifyFailure, createSmtpTransport } from './transport.server'
 import { startMailWorker } from './worker.server'
@@ -87,10 +88,10 @@ describe('queueMail', () => {
 
   it("writes the same row through the prepared statement, in the caller's write, and refuses the same bad mail", async () => {
     const id = await queue(mail({ headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
-    await database().write(async () => {
-      queueMailPrepared(database().sqlite, mail({ headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
+    await database().write(async (trx) => {
+      await queueMailPrepared(statements(database(), trx), mail({ headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
       // The same shape again: only the address (and the rest's sizes) are checked now.
-      queueMailPrepared(database().sqlite, mail({ to: 'eva@example.org', headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
+      await queueMailPrepared(statements(database(), trx), mail({ to: 'eva@example.org', headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))
     })
     const rows = await database().db.selectFrom('outbox').selectAll().orderBy('id').execute()
     expect(rows).toHaveLength(3)
@@ -98,12 +99,12 @@ describe('queueMail', () => {
     expect(pick(rows[1]!)).toEqual(pick(await row(id)))
     expect(rows[2]!.to_address).toBe('eva@example.org')
     await expect(
-      database().write(async () => queueMailPrepared(database().sqlite, mail({ to: 'not-an-address', headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))),
+      database().write(async (trx) => queueMailPrepared(statements(database(), trx), mail({ to: 'not-an-address', headers: { 'List-Unsubscribe': '<https://plaza.example.org/u/1>' } }))),
     ).rejects.toBeInstanceOf(ZodError)
-    await expect(database().write(async () => queueMailPrepared(database().sqlite, mail({ subject: 'Hello\r\nBcc: everyone@example.org' })))).rejects.toBeInstanceOf(ZodError)
+    await expect(database().write(async (trx) => queueMailPrepared(statements(database(), trx), mail({ subject: 'Hello\r\nBcc: everyone@example.org' })))).rejects.toBeInstanceOf(ZodError)
     await expect(
-      database().write(async () => {
-        queueMailPrepared(database().sqlite, mail())
+      database().write(async (trx) => {
+        await queueMailPrepared(statements(database(), trx), mail())
         throw new Error('the signature could not be saved')
       }),
     ).rejects.toThrow('the signature could not be saved')

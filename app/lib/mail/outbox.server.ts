@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Database, OutboxStatus, OutboxTable } from '../../../db/schema'
 import { config } from '../config.server'
 import { database, type PlazaDatabase } from '../db.server'
+import type { Statements } from '../db/statements'
 import { classifyFailure, type MailTransport } from './transport.server'
 
 export { composeMail, type ComposeInput, type ComposedMail } from './compose.server'
@@ -111,12 +112,13 @@ export async function queueMail(trx: Transaction<Database>, mail: QueuedMail): P
  * queueMail for the hottest writers (a petition's signing batch): the same row through a statement
  * prepared once per connection, with the mail checked by the same schema the first time a given
  * kind/subject/headers shape is seen and only its address afterwards. Must run inside
- * `database().write` on that write's connection (`database().sqlite`), like queueMail.
+ * `database().write`, through the write's statements (app/lib/db/statements.ts), like queueMail.
  */
-const preparedInserts = new WeakMap<object, { run(...params: unknown[]): unknown }>()
+const OUTBOX_INSERT = `insert into outbox (kind, to_address, reply_to, subject, text_body, html_body, headers, status, attempts, next_attempt_at, created_at)
+      values (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`
 const checkedShapes = new Set<string>()
 const addressSchema = z.email().max(254)
-export function queueMailPrepared(sqlite: { prepare(sql: string): { run(...params: unknown[]): unknown } }, mail: QueuedMail): void {
+export async function queueMailPrepared(run: Pick<Statements, 'run'>, mail: QueuedMail): Promise<void> {
   const shape = `${mail.kind}\n${mail.subject}\n${JSON.stringify(mail.headers ?? {})}`
   if (!checkedShapes.has(shape)) {
     mailSchema.parse(mail)
@@ -126,14 +128,8 @@ export function queueMailPrepared(sqlite: { prepare(sql: string): { run(...param
     if (mail.replyTo !== undefined) mailSchema.shape.replyTo.parse(mail.replyTo)
     if (!mail.text || mail.text.length > 200_000 || (mail.html !== undefined && mail.html.length > 500_000)) mailSchema.parse(mail)
   }
-  let insert = preparedInserts.get(sqlite)
-  if (!insert) {
-    insert = sqlite.prepare(`insert into outbox (kind, to_address, reply_to, subject, text_body, html_body, headers, status, attempts, next_attempt_at, created_at)
-      values (?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)`)
-    preparedInserts.set(sqlite, insert)
-  }
   const now = new Date().toISOString()
-  insert.run(mail.kind, mail.to, mail.replyTo ?? null, mail.subject.trim(), mail.text, mail.html ?? null, JSON.stringify(mail.headers ?? {}), now, now)
+  await run.run(OUTBOX_INSERT, mail.kind, mail.to, mail.replyTo ?? null, mail.subject.trim(), mail.text, mail.html ?? null, JSON.stringify(mail.headers ?? {}), now, now)
   if (listeners.size) setImmediate(() => listeners.forEach((wake) => wake()))
 }
 

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { AreaLevel, Database } from '../../../db/schema'
 import { database, type PlazaDatabase } from '../../lib/db.server'
+import { statements } from '../../lib/db/statements'
 import { preparedContains, type AreaGeometry } from './geometry'
 
 /**
@@ -60,21 +61,16 @@ function exact(byId: Map<number, ParsedArea>, candidates: number[], lat: number,
   return hits.sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level])
 }
 
-const statements = new WeakMap<object, { all(...args: number[]): unknown[] }>()
-
 /**
  * The areas containing (lat, lng), city first, then district, then neighbourhood; [] outside
- * every area. The R*Tree query is a prepared statement on the raw connection: this runs on every
- * located write and every location a person picks, so it skips the query builder.
+ * every area. The R*Tree query (PostgreSQL: the areas_rtree view) is a prepared statement through
+ * the statements adapter: this runs on every located write and every location a person picks, so
+ * it skips the query builder.
  */
 export async function areasContaining(lat: number, lng: number, db: PlazaDatabase = database()): Promise<AreaHit[]> {
   if (!Number.isFinite(lat) || !Number.isFinite(lng)) return []
-  let statement = statements.get(db.sqlite)
-  if (!statement) {
-    statement = db.sqlite.prepare('select id from areas_rtree where min_lng <= ? and max_lng >= ? and min_lat <= ? and max_lat >= ?').pluck()
-    statements.set(db.sqlite, statement)
-  }
-  const candidates = statement.all(lng, lng, lat, lat) as number[]
+  const rows = await statements(db, db.db).all<{ id: number }>('select id from areas_rtree where min_lng <= ? and max_lng >= ? and min_lat <= ? and max_lat >= ?', lng, lng, lat, lat)
+  const candidates = rows.map((r) => r.id)
   if (candidates.length === 0) return []
   let byId = fresh()
   if (!byId || candidates.some((id) => !byId!.has(id))) byId = await loadGeometries(db.db)

@@ -2,6 +2,7 @@ import type { AreaRelocation } from './relocation'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
 import { database, type PlazaDatabase } from '../../lib/db.server'
+import { statements } from '../../lib/db/statements'
 import { mercatorX, mercatorY } from './geometry'
 import { areasContainingIn, type AreaHit } from './lookup.server'
 
@@ -110,15 +111,15 @@ async function contribute(trx: Executor, c: Contribution, sign: 1 | -1) {
   await sql`insert into map_cells (level, cx, cy, kind, status, category, n, sum_lng, sum_lat)
     with recursive levels(l) as (select 0 union all select l + 1 from levels where l < ${MAX_LEVEL}),
       combos(s, c) as (values (${c.status}, ${c.category ?? ''}), (${c.status}, ${ALL}), (${ALL}, ${c.category ?? ''}), (${ALL}, ${ALL}))
-    select l, ${c.mx} >> (21 - l), ${c.my} >> (21 - l), ${c.kind}, s, c, ${sign}, ${sign * c.lng}, ${sign * c.lat}
+    select l, cast(${c.mx} as bigint) >> (21 - l), cast(${c.my} as bigint) >> (21 - l), ${c.kind}, s, c, cast(${sign} as bigint), cast(${sign * c.lng} as double precision), cast(${sign * c.lat} as double precision)
     from levels, combos where true
     on conflict (level, cx, cy, kind, status, category) do update
-    set n = n + excluded.n, sum_lng = sum_lng + excluded.sum_lng, sum_lat = sum_lat + excluded.sum_lat`.execute(trx)
+    set n = map_cells.n + excluded.n, sum_lng = map_cells.sum_lng + excluded.sum_lng, sum_lat = map_cells.sum_lat + excluded.sum_lat`.execute(trx)
   if (c.areaIds.length === 0) return
   await trx
     .insertInto('map_area_counts')
     .values(c.areaIds.map((areaId) => ({ area_id: areaId, kind: c.kind, status: c.status, n: sign })))
-    .onConflict((oc) => oc.columns(['area_id', 'kind', 'status']).doUpdateSet({ n: sql`n + excluded.n` }))
+    .onConflict((oc) => oc.columns(['area_id', 'kind', 'status']).doUpdateSet({ n: sql`map_area_counts.n + excluded.n` }))
     .execute()
 }
 
@@ -266,14 +267,12 @@ export interface BulkItem extends PlaceItemInput {
  * of the write path, summaries left stale; call rebuildMapSummaries afterwards.
  */
 export async function bulkInsertItems(db: PlazaDatabase, items: BulkItem[]): Promise<void> {
-  await db.write(async () => {
-    const insertItem = db.sqlite.prepare(
-      `insert into map_items (kind, item_id, lng, lat, mx, my, area_ids, status, category, title, created_at, visible)
-       values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    )
-    const insertArea = db.sqlite.prepare('insert into map_item_areas (area_id, map_item_id) values (?, ?)')
+  await db.write(async (trx) => {
+    const run = statements(db, trx)
     for (const it of items) {
-      const { lastInsertRowid } = insertItem.run(
+      const inserted = await run.get<{ id: number }>(
+        `insert into map_items (kind, item_id, lng, lat, mx, my, area_ids, status, category, title, created_at, visible)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id`,
         it.kind,
         it.itemId,
         it.lng,
@@ -287,7 +286,7 @@ export async function bulkInsertItems(db: PlazaDatabase, items: BulkItem[]): Pro
         it.createdAt,
         it.visible === false ? 0 : 1,
       )
-      for (const areaId of it.areaIds) insertArea.run(areaId, lastInsertRowid)
+      for (const areaId of it.areaIds) await run.run('insert into map_item_areas (area_id, map_item_id) values (?, ?)', areaId, inserted!.id)
     }
   })
 }
@@ -468,7 +467,7 @@ export function relocateMapItems(r: AreaRelocation): number {
       }
     }
   }
-  const adjust = r.sqlite.prepare('insert into map_area_counts (area_id, kind, status, n) values (?, ?, ?, ?) on conflict (area_id, kind, status) do update set n = n + excluded.n')
+  const adjust = r.sqlite.prepare('insert into map_area_counts (area_id, kind, status, n) values (?, ?, ?, ?) on conflict (area_id, kind, status) do update set n = map_area_counts.n + excluded.n')
   const dropEmpty = r.sqlite.prepare('delete from map_area_counts where area_id = ? and kind = ? and status = ? and n <= 0')
   for (const d of deltas.values()) {
     if (d.n === 0) continue

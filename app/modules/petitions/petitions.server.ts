@@ -18,7 +18,9 @@ import { areaPoint } from '../geo/areas.server'
 import { areasContaining } from '../geo/lookup.server'
 import { placeItem, updateItem } from '../geo/map-index.server'
 import { activeBlock, recordAudit } from '../moderation/moderation.server'
-import { ftsQuery } from '../proposals/search'
+import { ftsQuery, searchTerms } from '../proposals/search'
+import { engineOf } from '../../lib/db/dialect'
+import { searchIds } from '../../lib/db/search'
 import { itemPublished, petitionEvent } from '../notifications/events.server'
 import {
   ACTION_MAX,
@@ -809,7 +811,7 @@ export async function listPetitions(filter: PetitionFilter): Promise<{ items: Pe
       ids = ids.where('petitions.state', 'in', ['open', 'closed'])
   }
   if (filter.category) ids = ids.where('petitions.category_id', 'in', db.selectFrom('petition_categories').select('id').where('code', '=', filter.category))
-  if (match) ids = ids.where('petitions.id', 'in', sql<number>`(select rowid from petitions_fts where petitions_fts match ${match})`)
+  if (match) ids = ids.where('petitions.id', 'in', searchIds(engineOf(db), 'petitions_fts', match, searchTerms(filter.q ?? '')))
   const ordered =
     filter.sort === 'newest'
       ? ids.select('petitions.id').orderBy('petitions.opened_at', 'desc').orderBy('petitions.id', 'desc')

@@ -1,9 +1,9 @@
-import type SQLite from 'better-sqlite3'
 import { sql, type Kysely, type Transaction } from 'kysely'
 import { z } from 'zod'
 import type { Database, SignatureStatus } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database, type PlazaDatabase } from '../../lib/db.server'
+import { statements, type Statements } from '../../lib/db/statements'
 import { writeSetting } from '../../lib/settings.server'
 import { translator } from '../../lib/i18n.server'
 import { isLocale, fallbackLocale, type Locale } from '../../lib/i18n'
@@ -293,13 +293,13 @@ class CountDeltas {
       if (n === 0) continue
       const [petitionId, areaId] = key.split(':').map(Number) as [number, number]
       await sql`insert into petition_area_counts (petition_id, area_id, signatures) values (${petitionId}, ${areaId}, ${n})
-        on conflict (petition_id, area_id) do update set signatures = signatures + excluded.signatures`.execute(trx)
+        on conflict (petition_id, area_id) do update set signatures = petition_area_counts.signatures + excluded.signatures`.execute(trx)
     }
     for (const [key, n] of this.hours) {
       if (n === 0) continue
       const colon = key.indexOf(':')
       await sql`insert into petition_hourly_counts (petition_id, hour, signatures) values (${Number(key.slice(0, colon))}, ${key.slice(colon + 1)}, ${n})
-        on conflict (petition_id, hour) do update set signatures = signatures + excluded.signatures`.execute(trx)
+        on conflict (petition_id, hour) do update set signatures = petition_hourly_counts.signatures + excluded.signatures`.execute(trx)
     }
   }
 }
@@ -515,7 +515,7 @@ async function flush() {
 
 async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[]): Promise<Array<SignResult | Error>> {
   const petitionIds = [...new Set(batch.map((b) => b.petitionId))]
-  const statements = hotStatements(database().sqlite)
+  const run = statements(database(), trx)
   // The write holds SQLite's write lock from its first statement (BEGIN IMMEDIATE): what it reads
   // below is the latest commit, and no other process can write before this batch commits.
   const petitions = new Map<number, SigningPetition>()
@@ -540,14 +540,14 @@ async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[]):
       continue
     }
     // Each signature in its own savepoint: one that fails takes back only itself.
-    statements.savepoint.run()
+    await run.run(HOT_SQL.savepoint)
     try {
       // writeOne changes the deltas only after its last statement: a failure leaves them as they were.
-      results.push(await writeOne(trx, statements, item, lists, limits, deltas))
-      statements.release.run()
+      results.push(await writeOne(run, item, lists, limits, deltas))
+      await run.run(HOT_SQL.release)
     } catch (error) {
-      statements.rollback.run()
-      statements.release.run()
+      await run.run(HOT_SQL.rollback)
+      await run.run(HOT_SQL.release)
       results.push(error instanceof Error ? error : new Error(String(error)))
     }
   }
@@ -555,63 +555,40 @@ async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[]):
   return results
 }
 
-// The statements every signature runs, prepared once per connection. They run on the raw
-// connection the write's transaction holds (one connection: the same transaction), because
-// preparing them anew per signature through the query builder was a third of a signature's CPU.
-// SQLite-specific, like the savepoints of db.server.ts; a PostgreSQL port would use the builder.
-interface HotStatements {
-  savepoint: SQLiteStatement
-  release: SQLiteStatement
-  rollback: SQLiteStatement
-  recent: SQLiteStatement
-  byAccount: SQLiteStatement
-  insert: SQLiteStatement
-}
-type SQLiteStatement = SQLite.Statement<unknown[]>
-const hot = new WeakMap<object, HotStatements>()
-function hotStatements(sqlite: PlazaDatabase['sqlite']): HotStatements {
-  let statements = hot.get(sqlite)
-  if (!statements) {
-    statements = {
-      savepoint: sqlite.prepare('savepoint signature'),
-      release: sqlite.prepare('release savepoint signature'),
-      rollback: sqlite.prepare('rollback to savepoint signature'),
-      recent: sqlite.prepare(`select coalesce(sum(created_at > ?), 0) as burst, count(*) as hour from petition_signatures
-        where petition_id = ? and ip_key = ? and created_at > ?`),
-      byAccount: sqlite.prepare('select 1 from petition_signatures where petition_id = ? and user_id = ? limit 1'),
-      insert: sqlite.prepare(`insert into petition_signatures (petition_id, status, reason, decision, sponsor, name, email, email_key, email_domain, user_id,
+// The statements every signature runs, through the statements adapter (app/lib/db/statements.ts):
+// on SQLite prepared once per connection and run on the raw connection the write's transaction
+// holds (one connection: the same transaction), because preparing them anew per signature through
+// the query builder was a third of a signature's CPU; on PostgreSQL on the write's transaction.
+const HOT_SQL = {
+  savepoint: 'savepoint signature',
+  release: 'release savepoint signature',
+  rollback: 'rollback to savepoint signature',
+  recent: `select coalesce(sum(case when created_at > ? then 1 else 0 end), 0) as burst, count(*) as hour from petition_signatures
+        where petition_id = ? and ip_key = ? and created_at > ?`,
+  byAccount: 'select 1 as found from petition_signatures where petition_id = ? and user_id = ? limit 1',
+  insert: `insert into petition_signatures (petition_id, status, reason, decision, sponsor, name, email, email_key, email_domain, user_id,
           lat, lng, area_id, district_id, ip, ip_key, notify_updates, confirm_token_hash, locale, created_at, confirmed_at)
         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-        on conflict (petition_id, email_key) do nothing returning id`),
-    }
-    hot.set(sqlite, statements)
-  }
-  return statements
+        on conflict (petition_id, email_key) do nothing returning id`,
 }
 
-async function writeOne(
-  trx: Transaction<Database>,
-  statements: HotStatements,
-  item: QueuedSignature,
-  lists: SignatureLists,
-  limits: ReturnType<typeof signatureLimits>,
-  deltas: CountDeltas,
-): Promise<SignResult> {
+async function writeOne(run: Statements, item: QueuedSignature, lists: SignatureLists, limits: ReturnType<typeof signatureLimits>, deltas: CountDeltas): Promise<SignResult> {
   // One signature per person: an account that changed its address has still signed (checked in
   // the write, so two posts at once cannot both pass).
-  if (item.userId !== null && statements.byAccount.get(item.petitionId, item.userId) !== undefined) return { kind: 'duplicate' }
+  if (item.userId !== null && (await run.get(HOT_SQL.byAccount, item.petitionId, item.userId)) !== undefined) return { kind: 'duplicate' }
   let recent = { ipBurst: 0, ipSustained: 0 }
   if (item.ipKey !== null) {
     const minuteAgo = new Date(Date.parse(item.at) - limits.burstSeconds * 1000).toISOString()
     const hourAgo = new Date(Date.parse(item.at) - limits.sustainedSeconds * 1000).toISOString()
-    const row = statements.recent.get(minuteAgo, item.petitionId, item.ipKey, hourAgo) as { burst: number; hour: number } | undefined
+    const row = await run.get<{ burst: number; hour: number }>(HOT_SQL.recent, minuteAgo, item.petitionId, item.ipKey, hourAgo)
     recent = { ipBurst: Number(row?.burst ?? 0), ipSustained: Number(row?.hour ?? 0) }
   }
   const { decision, reason } = decideSignature({ ip: item.ip, emailDomain: item.emailDomain, lists, recentCounts: recent, limits })
   const status: SignatureStatus = decision === 'block' ? 'blocked' : item.trusted ? (decision === 'accept' ? 'counted' : 'held') : 'pending'
   const confirmedAt = item.trusted && decision !== 'block' ? item.at : null
   const r = item.residence
-  const inserted = statements.insert.get(
+  const inserted = await run.get<{ id: number }>(
+    HOT_SQL.insert,
     item.petitionId,
     status,
     reason,
@@ -633,10 +610,10 @@ async function writeOne(
     item.locale,
     item.at,
     confirmedAt,
-  ) as { id: number } | undefined
+  )
   if (!inserted) return { kind: 'duplicate' }
   // The batch's own connection (the write's), through a prepared statement: see queueMailPrepared.
-  if (status === 'pending' && item.mail) queueMailPrepared(database().sqlite, { kind: 'petition.confirm', to: item.email, ...item.mail })
+  if (status === 'pending' && item.mail) await queueMailPrepared(run, { kind: 'petition.confirm', to: item.email, ...item.mail })
   deltas.signed(item.petitionId, item.at)
   deltas.move(item.petitionId, { sponsor: item.sponsor ? 1 : 0, area_id: r.areaId, district_id: r.districtId, confirmed_at: confirmedAt, created_at: item.at }, null, status)
   return status === 'blocked' ? { kind: 'blocked', id: inserted.id } : { kind: status as 'pending' | 'counted' | 'held', id: inserted.id }

@@ -11,7 +11,9 @@ import { hotScore, hotWindowStart, recentWeight } from './hot'
 import { attachImage, detachImages } from './images.server'
 import { answerable, mayAnswer, mayView, supportRefusal } from './policy'
 import { ANSWER_MAX, type ProposalSort, type StateFilter } from './schema'
-import { ftsQuery } from './search'
+import { ftsQuery, searchTerms } from './search'
+import { engineOf } from '../../lib/db/dialect'
+import { searchMatches } from '../../lib/db/search'
 import { activeStates, addMonths, canTransition, daysUntil, isPublicState, publicStates, restoredState, visibleOnMap } from './states'
 import { itemPublished, proposalEvent } from '../notifications/events.server'
 import { citySettings } from '../city/settings.server'
@@ -592,14 +594,8 @@ export async function listProposals(filter: ProposalFilter): Promise<{ items: Pr
     const tag = filter.tag
     ids = ids.where('proposals.id', 'in', (eb) => eb.selectFrom('proposal_tags').select('proposal_id').where('tag', '=', tag))
   }
-  // FTS5 (contentless): the matching rowids are proposal ids; bm25 weighs title, summary, body, tags.
-  const found = match
-    ? ids.innerJoin(
-        sql<{ id: number; rank: number }>`(select rowid as id, bm25(proposals_fts, 10.0, 4.0, 1.0, 6.0) as rank from proposals_fts where proposals_fts match ${match})`.as('f'),
-        'f.id',
-        'proposals.id',
-      )
-    : null
+  // The search index (app/lib/db/search.ts): matching proposal ids, ranked by weights on title, summary, body, tags.
+  const found = match ? ids.innerJoin(searchMatches(engineOf(db), 'proposals_fts', match, searchTerms(filter.q ?? ''), '10.0, 4.0, 1.0, 6.0').as('f'), 'f.id', 'proposals.id') : null
 
   let ordered
   if (found && sort === 'relevance')

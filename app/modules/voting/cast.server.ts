@@ -1,5 +1,5 @@
-import type { Database as SQLiteDatabase, Statement } from 'better-sqlite3'
 import { database } from '../../lib/db.server'
+import { statements } from '../../lib/db/statements'
 import type { MilliWeight } from './arithmetic'
 import { ballotHash, canonicalJson, hashedBallot, receiptCode, type ChainValue } from './chain'
 import { validateBallot, type Choices, type Refusal } from './methods'
@@ -21,39 +21,20 @@ export type CastRefusal = { code: 'notOpen'; when: 'before' | 'after'; opensAt: 
 export type CastResult = { kind: 'cast'; receipt: string; ballotId: number; weight: MilliWeight; replaced: boolean } | { kind: 'refused'; refusals: CastRefusal[] } | { kind: 'notFound' }
 
 /**
- * The cast's five statements, prepared once per connection. They run on the write connection
- * inside write(fn), so inside its transaction (and savepoint), exactly as `trx` would run them;
- * Kysely prepares every statement anew, which at a thousand casts a second costs more than the
- * statements themselves. The only dialect-specific SQL of this module: a PostgreSQL port
- * replaces these five with the same statements through `trx`.
+ * The cast's five statements, through the statements adapter (app/lib/db/statements.ts): on SQLite
+ * prepared once per connection and run on the write connection inside write(fn), so inside its
+ * transaction (and savepoint), exactly as `trx` would run them — Kysely prepares every statement
+ * anew, which at a thousand casts a second costs more than the statements themselves; on PostgreSQL
+ * the same SQL runs on the write's transaction.
  */
-interface CastStatements {
-  open: Statement<[number], { chain_head: string }>
-  replace: Statement<[string, number, number], { choices: string; weight: number }>
-  insert: Statement<[number, number, string, string, number, number, number, string, string, string]>
-  head: Statement<[string, number]>
-  tally: Statement<[number, string, number, number]>
-}
-const castStatements = new WeakMap<SQLiteDatabase, CastStatements>()
-function statementsFor(sqlite: SQLiteDatabase): CastStatements {
-  let s = castStatements.get(sqlite)
-  if (!s) {
-    s = {
-      // First a write, so the transaction holds the write lock before it reads the chain head; it
-      // also re-checks the state an administrator may have just changed.
-      open: sqlite.prepare(`update voting_processes set ballots = ballots + 1 where id = ? and state in ('open', 'scheduled') returning chain_head`),
-      replace: sqlite.prepare(`update ballots set replaced_at = ? where process_id = ? and voter_id = ? and replaced_at is null returning choices, weight`),
-      insert: sqlite.prepare(
-        `insert into ballots (process_id, voter_id, receipt, choices, weight, level, resides_inside, cast_at, prev_hash, hash, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null)`,
-      ),
-      head: sqlite.prepare(`update voting_processes set chain_head = ? where id = ?`),
-      tally: sqlite.prepare(
-        `insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?) on conflict (process_id, key) do update set weight = weight + excluded.weight, ballots = ballots + excluded.ballots`,
-      ),
-    } as CastStatements
-    castStatements.set(sqlite, s)
-  }
-  return s
+const CAST_SQL = {
+  // First a write, so the transaction holds the write lock (PostgreSQL: the row lock) before it
+  // reads the chain head; it also re-checks the state an administrator may have just changed.
+  open: `update voting_processes set ballots = ballots + 1 where id = ? and state in ('open', 'scheduled') returning chain_head`,
+  replace: `update ballots set replaced_at = ? where process_id = ? and voter_id = ? and replaced_at is null returning choices, weight`,
+  insert: `insert into ballots (process_id, voter_id, receipt, choices, weight, level, resides_inside, cast_at, prev_hash, hash, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null) returning id`,
+  head: `update voting_processes set chain_head = ? where id = ?`,
+  tally: `insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?) on conflict (process_id, key) do update set weight = tallies.weight + excluded.weight, ballots = tallies.ballots + excluded.ballots`,
 }
 
 /**
@@ -68,7 +49,8 @@ function statementsFor(sqlite: SQLiteDatabase): CastStatements {
  */
 export async function castBallot(user: { id: number; verificationLevel?: number; homeAreaId?: number | null }, processId: number, input: unknown, options: { at?: Date } = {}): Promise<CastResult> {
   const at = options.at ?? new Date()
-  const { db, write, sqlite } = database()
+  const plaza = database()
+  const { db, write } = plaza
   const known = user.verificationLevel !== undefined && user.homeAreaId !== undefined
   const [row, areas, facts] = await Promise.all([castingRow(processId), areaIndex(), known ? { id: user.id, level: user.verificationLevel!, homeAreaId: user.homeAreaId! } : voterFacts(db, user.id)])
   if (!row || row.state === 'draft' || row.state === 'cancelled') return { kind: 'notFound' }
@@ -89,19 +71,18 @@ export async function castBallot(user: { id: number; verificationLevel?: number;
   const weight = who.weight
   const hashed = hashedBallot(processId, receipt, choices as unknown as ChainValue, weight, castAt)
   const added = tallyContributions(process.spec, choices)
-  const statements = statementsFor(sqlite)
-
-  return write(async () => {
-    const head = statements.open.get(processId)
+  return write(async (trx) => {
+    const run = statements(plaza, trx)
+    const head = await run.get<{ chain_head: string }>(CAST_SQL.open, processId)
     if (!head) return { kind: 'refused' as const, refusals: [{ code: 'notOpen' as const, when: 'after' as const, opensAt: process.opensAt, closesAt: process.closesAt }] }
-    const previous = statements.replace.all(castAt, processId, user.id)
+    const previous = await run.all<{ choices: string; weight: number }>(CAST_SQL.replace, castAt, processId, user.id)
     const hash = ballotHash(head.chain_head, hashed)
-    const inserted = statements.insert.run(processId, user.id, receipt, choicesText, weight, who.level, who.residesInside ? 1 : 0, castAt, head.chain_head, hash)
-    statements.head.run(hash, processId)
+    const inserted = (await run.get<{ id: number }>(CAST_SQL.insert, processId, user.id, receipt, choicesText, weight, who.level, who.residesInside ? 1 : 0, castAt, head.chain_head, hash))!
+    await run.run(CAST_SQL.head, hash, processId)
     const delta: TallyMap = new Map()
     addContributions(delta, added, weight, 1, 1)
     for (const old of previous) addContributions(delta, tallyContributions(process.spec, JSON.parse(old.choices)), old.weight, 1, -1)
-    for (const [key, d] of delta) if (d.weight !== 0 || d.ballots !== 0) statements.tally.run(processId, key, d.weight, d.ballots)
-    return { kind: 'cast' as const, receipt, ballotId: Number(inserted.lastInsertRowid), weight, replaced: previous.length > 0 }
+    for (const [key, d] of delta) if (d.weight !== 0 || d.ballots !== 0) await run.run(CAST_SQL.tally, processId, key, d.weight, d.ballots)
+    return { kind: 'cast' as const, receipt, ballotId: inserted.id, weight, replaced: previous.length > 0 }
   })
 }

@@ -62,7 +62,7 @@ const chainBreaks = (head: string) => ({
  * One pass over every ballot (re-cast ones too) in id order: the hash chain against the stored
  * head and length, and the active ballots gathered for the recount.
  */
-function readChain(processId: number, row: { chain_head: string; ballots: number }, problems: string[]): ChainPass {
+async function readChain(processId: number, row: { chain_head: string; ballots: number }, problems: string[]): Promise<ChainPass> {
   const cache = new ChoicesCache()
   const pass: ChainPass = { ids: [], active: { voters: [], ballots: [] }, groups: [], directWeight: 0 }
   const take = (r: unknown[]) => {
@@ -84,7 +84,7 @@ function readChain(processId: number, row: { chain_head: string; ballots: number
   }
 
   // verifyChain stops at the first broken link; the rest still has to be counted.
-  const rows = ballotRows(processId, false)
+  const rows = await ballotRows(processId, false)
   const links: Iterable<ChainLink> = {
     [Symbol.iterator]: () => ({
       next: (): IteratorResult<ChainLink> => {
@@ -174,7 +174,7 @@ export async function verifyProcess(processId: number, at: Date = new Date()): P
   const process = toInfo(row, areas)
   const stored = await tallyRows(processId, db)
   const problems: string[] = []
-  const pass = readChain(processId, row, problems)
+  const pass = await readChain(processId, row, problems)
   const recount = checkTallies(process.spec, stored, pass.groups, problems)
   const { result, summary } = await checkResults(process, areas, pass.active, recount, at, problems)
   return {

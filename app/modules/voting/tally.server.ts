@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { Database, VotingMethod } from '../../../db/schema'
 import { database } from '../../lib/db.server'
+import { statements } from '../../lib/db/statements'
 import type { MilliWeight } from './arithmetic'
 import { canonicalJson, type ChainValue } from './chain'
 import { applyDelegation, delegationGraph, type ActiveBallots, type DelegationSummary } from './delegation.server'
@@ -226,13 +227,19 @@ async function eligibleAccounts(db: Kysely<Database>, process: ProcessInfo, area
   return Number((await query.executeTakeFirstOrThrow()).n)
 }
 
-/** Reads ballots in chain order with better-sqlite3 directly: a million rows stream in about a second. */
-export function ballotRows(processId: number, activeOnly: boolean): IterableIterator<unknown[]> {
-  const sqlite = database().sqlite
-  const statement = sqlite
-    .prepare(`select id, voter_id, receipt, choices, weight, cast_at, prev_hash, hash, replaced_at from ballots where process_id = ?${activeOnly ? ' and replaced_at is null' : ''} order by id`)
-    .raw(true)
-  return statement.iterate(processId) as IterableIterator<unknown[]>
+/**
+ * Ballots in chain order as value arrays. SQLite: streamed by better-sqlite3 directly (a million
+ * rows in about a second). PostgreSQL: read in one query (TODO issue 20: keyset pages for
+ * processes of millions of ballots).
+ */
+export async function ballotRows(processId: number, activeOnly: boolean): Promise<IterableIterator<unknown[]>> {
+  const plaza = database()
+  const text = `select id, voter_id, receipt, choices, weight, cast_at, prev_hash, hash, replaced_at from ballots where process_id = ?${activeOnly ? ' and replaced_at is null' : ''} order by id`
+  if (plaza.engine === 'postgres') {
+    const rows = await statements(plaza, plaza.db).all<Record<string, unknown>>(text, processId)
+    return rows.map((row) => Object.values(row))[Symbol.iterator]()
+  }
+  return plaza.sqlite.prepare(text).raw(true).iterate(processId) as IterableIterator<unknown[]>
 }
 
 /**
@@ -281,7 +288,7 @@ export async function countProcess(processId: number, at: Date = new Date()): Pr
   const cache = new ChoicesCache()
   const active: ActiveBallots = { voters: [], ballots: [] }
   let directWeight = 0
-  for (const r of ballotRows(processId, true)) {
+  for (const r of await ballotRows(processId, true)) {
     const weight = r[4] as number
     active.voters.push(r[1] as number)
     active.ballots.push({ choices: cache.get(r[3] as string), weight })

@@ -1,0 +1,94 @@
+import {
+  ColumnDefinitionNode,
+  DataTypeNode,
+  type Kysely,
+  type KyselyPlugin,
+  OperationNodeTransformer,
+  PostgresAdapter,
+  type PluginTransformQueryArgs,
+  type PluginTransformResultArgs,
+  type QueryResult,
+  RawNode,
+  type RootOperationNode,
+  type CreateTableNode,
+  type UnknownRow,
+} from 'kysely'
+
+/**
+ * The SQL dialect layer (ADR 119): which engine a Kysely instance talks to, and the translation of
+ * the migrations' SQLite schema to PostgreSQL.
+ *
+ * The migrations are written once, in the SQLite terms they shipped with (SQLite's schema must stay
+ * byte-identical for existing installations). On PostgreSQL the migrator runs them through
+ * `PostgresSchemaPlugin`, which maps the column types and defaults to their PostgreSQL equivalents;
+ * what has no mechanical equivalent (R*Tree, FTS5, triggers) is branched in the migration itself
+ * with `engineOf(db)` and the helpers of ./spatial.ts and ./search.ts.
+ */
+
+export type Engine = 'sqlite' | 'postgres'
+
+/** The engine a Kysely instance (or a transaction of it) runs on. */
+export function engineOf(db: Pick<Kysely<unknown>, 'getExecutor'>): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+/** A `DATABASE_URL` that selects PostgreSQL (postgres:// or postgresql://). */
+export const isPostgresUrl = (url: string | undefined): url is string => !!url && /^postgres(ql)?:\/\//i.test(url)
+
+/** SQLite column types → PostgreSQL. Integers are 64-bit on SQLite; so they are here (int8, read as numbers). */
+const TYPES: Record<string, string> = {
+  integer: 'bigint',
+  real: 'double precision',
+  blob: 'bytea',
+}
+
+/** SQLite functions and clauses in raw SQL fragments of the migrations → PostgreSQL. */
+const RAW_REWRITES: Array<[RegExp, string]> = [
+  [/strftime\('%Y-%m-%dT%H:%M:%fZ',\s*'now'\)/g, `to_char(now() at time zone 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`],
+  [/\bjson_object\(/g, 'json_build_object('],
+  [/\)\s*WITHOUT ROWID\s*$/i, ')'],
+  [/\bBLOB\b/g, 'bytea'],
+  [/\bINTEGER\b/g, 'bigint'],
+  [/\bREAL\b/g, 'double precision'],
+]
+
+class SchemaTransformer extends OperationNodeTransformer {
+  protected override transformCreateTable(node: CreateTableNode): CreateTableNode {
+    const next = super.transformCreateTable(node)
+    // `without rowid` (and any other table option) is SQLite's storage choice, not schema.
+    return next.endModifiers ? { ...next, endModifiers: undefined } : next
+  }
+  protected override transformColumnDefinition(node: ColumnDefinitionNode): ColumnDefinitionNode {
+    const next = super.transformColumnDefinition(node)
+    if (next.autoIncrement && DataTypeNode.is(next.dataType)) {
+      return ColumnDefinitionNode.cloneWith({ ...next, dataType: DataTypeNode.create('bigserial') }, { autoIncrement: false })
+    }
+    return next
+  }
+  protected override transformDataType(node: DataTypeNode): DataTypeNode {
+    const mapped = TYPES[node.dataType]
+    return mapped ? DataTypeNode.create(mapped as 'bigint') : node
+  }
+  protected override transformRaw(node: RawNode): RawNode {
+    const next = super.transformRaw(node)
+    let changed = false
+    const fragments = next.sqlFragments.map((fragment) => {
+      let out = fragment
+      for (const [pattern, replacement] of RAW_REWRITES) out = out.replace(pattern, replacement)
+      if (out !== fragment) changed = true
+      return out
+    })
+    return changed ? RawNode.create(fragments, next.parameters) : next
+  }
+}
+
+/** Applied to the migrator's Kysely on PostgreSQL only. */
+export class PostgresSchemaPlugin implements KyselyPlugin {
+  readonly #transformer = new SchemaTransformer()
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return this.#transformer.transformNode(args.node)
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result
+  }
+}

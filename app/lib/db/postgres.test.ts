@@ -1,0 +1,132 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { postgresBinaries, startPostgres, type TestPostgres } from '../../../tests/support/postgres'
+import { DatabaseUnavailableError, migrateOrThrow, openDatabase, type PlazaDatabase } from '../db.server'
+import { engineOf } from './dialect'
+import { searchMatches } from './search'
+
+// PostgreSQL as the second engine (ADR 119): the same migrations, group commit and faults as on SQLite.
+// Skipped where no PostgreSQL is installed (CI installs Debian's postgresql).
+const available = postgresBinaries() !== null
+
+describe.skipIf(!available)('PostgreSQL engine', () => {
+  let server: TestPostgres
+  let database: PlazaDatabase
+  let sqliteDatabase: PlazaDatabase
+  let dir: string
+
+  beforeAll(async () => {
+    server = await startPostgres()
+    const url = await server.createDatabase('engine_test')
+    database = openDatabase({ path: '', url })
+    await migrateOrThrow(database)
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-engine-'))
+    sqliteDatabase = openDatabase({ path: path.join(dir, 'plaza.sqlite'), synchronous: 'NORMAL' })
+    await migrateOrThrow(sqliteDatabase)
+  }, 120_000)
+
+  afterAll(async () => {
+    await database?.close()
+    await sqliteDatabase?.close()
+    await server?.stop()
+    if (dir) fs.rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('selects PostgreSQL from a postgres:// URL and SQLite otherwise', () => {
+    expect(database.engine).toBe('postgres')
+    expect(engineOf(database.db)).toBe('postgres')
+    expect(sqliteDatabase.engine).toBe('sqlite')
+    expect(engineOf(sqliteDatabase.db)).toBe('sqlite')
+    expect(() => database.sqlite).toThrow(/No SQLite handle/)
+  })
+
+  it('makes the same tables and columns on both engines', async () => {
+    const sqliteTables = await sql<{ name: string }>`select name from sqlite_master where type in ('table', 'view')
+      and name not like 'sqlite_%' and name not like 'kysely_%' and name not like '%_fts_%' and name not like '%_rtree_%' order by name`.execute(sqliteDatabase.db)
+    const columns = async (table: string) => (await sql<{ name: string }>`select name from pragma_table_info(${table}) order by name`.execute(sqliteDatabase.db)).rows.map((r) => r.name)
+    const sqliteSchema: Record<string, string[]> = {}
+    for (const { name } of sqliteTables.rows) sqliteSchema[name] = await columns(name)
+    // FTS5 tables have no id column of their own (rowid); R*Trees have the five box columns.
+    for (const fts of ['proposals_fts', 'petitions_fts']) sqliteSchema[fts] = ['document', 'id']
+
+    const pgColumns = await sql<{ table_name: string; column_name: string }>`select table_name, column_name from information_schema.columns
+      where table_schema = 'public' and table_name not like 'kysely_%' order by table_name, column_name`.execute(database.db)
+    const pgSchema: Record<string, string[]> = {}
+    for (const row of pgColumns.rows) (pgSchema[row.table_name] ??= []).push(row.column_name)
+    expect(Object.keys(pgSchema).length).toBeGreaterThan(60)
+    expect(pgSchema).toEqual(sqliteSchema)
+  })
+
+  it('reads ids and counts as numbers', async () => {
+    const { id } = await database.write((trx) =>
+      trx
+        .insertInto('areas')
+        .values({ slug: 'centre', name: 'Centre', level: 'city', geometry: '{}', min_lng: -3.8, min_lat: 40.3, max_lng: -3.6, max_lat: 40.5, area_m2: 1 })
+        .returning('id')
+        .executeTakeFirstOrThrow(),
+    )
+    expect(typeof id).toBe('number')
+    const row = await database.db
+      .selectFrom('areas')
+      .select([(eb) => eb.fn.countAll<number>().as('n'), sql<number>`max(min_lng)`.as('lng')])
+      .executeTakeFirstOrThrow()
+    expect(row).toEqual({ n: 1, lng: -3.8 })
+    const created = await database.db.selectFrom('areas').select('created_at').executeTakeFirstOrThrow()
+    expect(created.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+  })
+
+  it('finds areas by point through the spatial index names', async () => {
+    const hit = await sql<{ id: number }>`select id from areas_rtree where min_lng <= ${-3.7} and max_lng >= ${-3.7} and min_lat <= ${40.4} and max_lat >= ${40.4}`.execute(database.db)
+    const miss = await sql<{ id: number }>`select id from areas_rtree where min_lng <= ${2} and max_lng >= ${2} and min_lat <= ${40.4} and max_lat >= ${40.4}`.execute(database.db)
+    expect(hit.rows).toHaveLength(1)
+    expect(miss.rows).toHaveLength(0)
+  })
+
+  it('commits concurrent writes in groups, a failing write rolling back alone', async () => {
+    const before = database.stats()
+    const results = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, i) =>
+        database.write(async (trx) => {
+          await trx
+            .insertInto('settings')
+            .values({ key: `k${i % 39}`, value: String(i), updated_at: new Date().toISOString() })
+            .execute()
+          return i
+        }),
+      ),
+    )
+    // k0 is written twice (i = 0 and i = 39): the second insert fails alone.
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1)
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(39)
+    const after = database.stats()
+    expect(after.writes - before.writes).toBe(39)
+    expect(after.batches - before.batches).toBeLessThan(10)
+    const n = await database.db
+      .selectFrom('settings')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('key', 'like', 'k%')
+      .executeTakeFirstOrThrow()
+    expect(n.n).toBe(39)
+  })
+
+  it('folds accents for search as FTS5 remove_diacritics does', async () => {
+    const folded = await sql<{ v: string }>`select plaza_fold(${'Árboles en la Plaza Mayor'}) as v`.execute(database.db)
+    expect(folded.rows[0]!.v).toBe('arboles en la plaza mayor')
+  })
+
+  it('says the database is unavailable (503) when PostgreSQL is gone', async () => {
+    const other = openDatabase({ path: '', url: server.url('no_such_database_here').replace(/\?host=.*/, '?host=/nonexistent-socket-dir') })
+    await expect(other.write((trx) => trx.selectFrom('settings').selectAll().execute())).rejects.toBeInstanceOf(DatabaseUnavailableError)
+    expect(other.fault()?.error.reason).toBe('io')
+    await other.close()
+  })
+
+  it('builds the search query for each engine', () => {
+    const compiled = searchMatches('postgres', 'proposals_fts', '"arbol" "grand"*', ['arbol', 'grand'], '10.0, 4.0, 1.0, 6.0').compile(database.db)
+    expect(compiled.sql).toContain('to_tsquery')
+    expect(compiled.parameters).toContain("'arbol' & 'grand':*")
+  })
+})
