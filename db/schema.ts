@@ -1133,6 +1133,14 @@ export interface Database {
   result_changes: ResultChangesTable
   process_surveys: ProcessSurveysTable
   survey_responses: SurveyResponsesTable
+  foi_bodies: FoiBodiesTable
+  foi_holidays: FoiHolidaysTable
+  foi_requests: FoiRequestsTable
+  foi_messages: FoiMessagesTable
+  foi_attachments: FoiAttachmentsTable
+  foi_suggestions: FoiSuggestionsTable
+  foi_search_terms: FoiSearchTermsTable
+  inbound_held_mail: InboundHeldMailTable
 }
 
 // --- participatory processes and accountability (issue 21, app/modules/processes)
@@ -1272,14 +1280,6 @@ export interface SurveyResponsesTable {
   answers: string
   text_state: Generated<'none' | 'pending' | 'published' | 'rejected'>
   created_at: string
-  foi_bodies: FoiBodiesTable
-  foi_holidays: FoiHolidaysTable
-  foi_requests: FoiRequestsTable
-  foi_messages: FoiMessagesTable
-  foi_attachments: FoiAttachmentsTable
-  foi_suggestions: FoiSuggestionsTable
-  foi_search_terms: FoiSearchTermsTable
-  inbound_held_mail: InboundHeldMailTable
 }
 
 /** A client's POST requests (app/modules/open311): a retry of the same one gets the same answer. */
