@@ -94,15 +94,13 @@ test('a citizen asks, the body answers by e-mail, the citizen classifies it, a v
   const doc = await PDFDocument.create()
   const font = await doc.embedFont(StandardFonts.Helvetica)
   doc.addPage().drawText('Felling schedule: 14 poplars in Riverside Park (Populus nigra)', { x: 40, y: 700, size: 11, font })
-  await nodemailer
-    .createTransport({ host: '127.0.0.1', port: inboundPort, secure: false, ignoreTLS: true })
-    .sendMail({
-      from: 'records@parks-trust.example',
-      to: replyTo,
-      subject: 'Re: Tree felling plan 2026',
-      text: 'Please find the schedule attached.',
-      attachments: [{ filename: 'schedule.pdf', content: Buffer.from(await doc.save()) }],
-    })
+  await nodemailer.createTransport({ host: '127.0.0.1', port: inboundPort, secure: false, ignoreTLS: true }).sendMail({
+    from: 'records@parks-trust.example',
+    to: replyTo,
+    subject: 'Re: Tree felling plan 2026',
+    text: 'Please find the schedule attached.',
+    attachments: [{ filename: 'schedule.pdf', content: Buffer.from(await doc.save()) }],
+  })
 
   // The citizen reads the answer and classifies it.
   await expect(async () => {
