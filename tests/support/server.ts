@@ -101,7 +101,31 @@ export interface StartOptions {
   signal?: AbortSignal
 }
 
+/** The port freePort() chose was taken before Plaza listened on it (another process got it meanwhile). */
+class PortTakenError extends Error {
+  override name = 'PortTakenError'
+}
+
+/**
+ * Starts Plaza; when the port chosen for it was taken in the seconds before it listened (the OS
+ * may hand the same port to any other socket meanwhile, e.g. a client connection of another test),
+ * starts it again on another port, from the same state: a database the test named that did not
+ * exist is removed first, so the new start seeds it as the first would have.
+ */
 export async function startPlaza(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningPlaza> {
+  const named = env.DATABASE_PATH
+  const namedWasNew = named !== undefined && !fs.existsSync(named)
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startPlazaOnce(env, options)
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= 3) throw error
+      if (named && namedWasNew) for (const file of [named, `${named}-wal`, `${named}-shm`]) fs.rmSync(file, { force: true })
+    }
+  }
+}
+
+async function startPlazaOnce(env: Record<string, string>, options: StartOptions): Promise<RunningPlaza> {
   const limitMs = await startDeadlineMs(options.startTimeoutMs)
   const deadline = Date.now() + limitMs
   const port = await freePort()
@@ -156,6 +180,7 @@ export async function startPlaza(env: Record<string, string> = {}, options: Star
     if (child.exitCode !== null || child.signalCode !== null) {
       // Whatever it started goes with it.
       signalGroup(child.pid, 'SIGKILL')
+      if (/Port \d+ is already in use/.test(text)) throw new PortTakenError(`Port ${port} was taken before Plaza listened on it:\n${text}`)
       throw new Error(`Plaza exited with ${child.exitCode ?? child.signalCode}:\n${text}`)
     }
     try {
