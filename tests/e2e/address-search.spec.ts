@@ -84,6 +84,9 @@ test('with JavaScript, /map suggests addresses as one types and moves the map to
 
 test('with JavaScript, the alerts picker suggests addresses and chooses the point', async ({ page }) => {
   await page.goto('/alerts')
+  // The picker's map is drawn by an effect, so the page is hydrated: text typed before that would be
+  // replaced by the box's state when React takes the page over.
+  await page.locator('.maplibregl-canvas').first().waitFor({ timeout: 30_000 })
   await page.getByRole('searchbox').first().pressSequentially('c/ major 12', { delay: 30 })
   const suggestion = page.locator('.picker__results button').first()
   await expect(suggestion).toHaveText('Carrer Major 12')
