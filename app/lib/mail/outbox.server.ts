@@ -83,6 +83,25 @@ export function onMailQueued(listener: () => void): () => void {
  * Write a mail to the outbox through the caller's transaction (inside `database().write`).
  * Throws a ZodError for an invalid mail, which rolls back the caller's write with it.
  */
+/** The newest outbox row's id, 0 when the outbox is empty. */
+export async function newestMailId(db: PlazaDatabase = database()): Promise<number> {
+  const row = await db.db
+    .selectFrom('outbox')
+    .select((eb) => eb.fn.max('id').as('id'))
+    .executeTakeFirst()
+  return Number(row?.id ?? 0)
+}
+
+/**
+ * Drops the unsent mail queued after `afterId`. For the demo seed only: it writes months of history
+ * through the modules (reports filed, triaged and fixed), and the people following those reports
+ * must not be mailed that history as news once the demo site delivers mail.
+ */
+export async function discardMailQueuedAfter(afterId: number, db: PlazaDatabase = database()): Promise<number> {
+  const result = await db.write((trx) => trx.deleteFrom('outbox').where('id', '>', afterId).where('status', '=', 'pending').executeTakeFirst())
+  return Number(result.numDeletedRows)
+}
+
 export async function queueMail(trx: Transaction<Database>, mail: QueuedMail): Promise<number> {
   const m = mailSchema.parse(mail)
   const now = new Date().toISOString()
