@@ -14,21 +14,11 @@ export interface MyLetter {
 /** The letters a person wrote while logged in, newest first, each with its status page. */
 export async function lettersWrittenBy(userId: number, page: number): Promise<Page<MyLetter>> {
   const { db } = database()
+  // One filter for the page and its count.
+  const mine = db.selectFrom('letters').where('sender_user_id', '=', userId)
   const [rows, count] = await Promise.all([
-    db
-      .selectFrom('letters')
-      .select(['id', 'subject', 'status', 'created_at'])
-      .where('sender_user_id', '=', userId)
-      .orderBy('created_at', 'desc')
-      .orderBy('id', 'desc')
-      .limit(PAGE_SIZE)
-      .offset(offsetOf(page))
-      .execute(),
-    db
-      .selectFrom('letters')
-      .select((eb) => eb.fn.countAll().as('n'))
-      .where('sender_user_id', '=', userId)
-      .executeTakeFirstOrThrow(),
+    mine.select(['id', 'subject', 'status', 'created_at']).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(PAGE_SIZE).offset(offsetOf(page)).execute(),
+    mine.select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow(),
   ])
   const items = await Promise.all(rows.map(async (r) => ({ subject: r.subject, status: r.status, href: statusPath(await letterToken(r.id)), createdAt: r.created_at })))
   return { items, total: Number(count.n) }
