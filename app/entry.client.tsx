@@ -17,7 +17,7 @@ async function hydrate() {
   const lang = document.documentElement.lang
   const locale = isLocale(lang) ? lang : fallbackLocale
   const namespaces = (await loaders[locale]()).default
-  await i18next.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: { [locale]: namespaces } })
+  await i18next.use(initReactI18next).init({ ...i18nOptions, ns: Object.keys(namespaces), lng: locale, resources: { [locale]: namespaces } })
   const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)?.content ?? ''
   startTransition(() => {
     hydrateRoot(

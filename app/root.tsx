@@ -117,11 +117,24 @@ export function Layout({ children }: { children: React.ReactNode }) {
         {/* The address search inside other forms gives its fields to this one (components/map/AddressSearch.tsx). */}
         <form id="plaza-address-search" action="/search/address" method="get" hidden />
         <SiteFooter pages={data?.pages ?? []} contactEmail={data?.brand?.contactEmail ?? null} />
-        <ScrollRestoration nonce={cspNonce} />
-        <Scripts nonce={cspNonce} />
+        {hydrates(matches) ? (
+          <>
+            <ScrollRestoration nonce={cspNonce} />
+            <Scripts nonce={cspNonce} />
+          </>
+        ) : null}
       </body>
     </html>
   )
+}
+
+/**
+ * A page whose route says `handle: { hydrate: false }` is sent as HTML and CSS only: no React, no
+ * Remix runtime, no catalogs (issue 18: a phone on a slow network reads it sooner). Such a page must
+ * do everything without JavaScript, as every Plaza page already must; its links and forms are plain.
+ */
+function hydrates(matches: ReturnType<typeof useMatches>) {
+  return !matches.some((m) => (m.handle as { hydrate?: boolean } | undefined)?.hydrate === false)
 }
 
 export default function App() {

@@ -2,7 +2,8 @@ import { createCookie } from '@remix-run/node'
 import { RemixI18Next } from 'remix-i18next/server'
 import { createInstance, type i18n as I18n, type TFunction } from 'i18next'
 import { initReactI18next } from 'react-i18next'
-import { catalogs, i18nOptions, isLocale, supportedLocales, type Locale } from './i18n'
+import { i18nOptions, isLocale, supportedLocales, type Locale } from './i18n'
+import { catalogs, namespaces } from './i18n-catalogs'
 import { config, secureCookies } from './config.server'
 
 /** The visitor's chosen language, remembered for a year (set by /language). */
@@ -60,7 +61,7 @@ function detectorFor(policy: LanguagePolicy) {
         cookie: localeCookie,
         order: ['searchParams', 'cookie', 'header'],
       },
-      i18next: { ...i18nOptions, resources: catalogs },
+      i18next: { ...i18nOptions, ns: namespaces, resources: catalogs },
     })
     detectors.set(key, detector)
   }
@@ -131,7 +132,7 @@ export function i18nInstance(locale: Locale): I18n {
   let instance = instances.get(locale)
   if (!instance) {
     instance = createInstance()
-    void instance.use(initReactI18next).init({ ...i18nOptions, lng: locale, resources: catalogs, initImmediate: false })
+    void instance.use(initReactI18next).init({ ...i18nOptions, ns: namespaces, lng: locale, resources: catalogs, initImmediate: false })
     memoizePlainLookups(instance)
     instances.set(locale, instance)
   }

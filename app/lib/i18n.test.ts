@@ -2,7 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
-import { catalogs, supportedLocales } from './i18n'
+import { supportedLocales } from './i18n'
+import { catalogs } from './i18n-catalogs'
 
 /**
  * Fails when a catalog misses a key another has, when code asks for a key no catalog has, or when

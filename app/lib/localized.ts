@@ -1,4 +1,3 @@
-import { z } from 'zod'
 import { supportedLocales, type Locale } from './i18n'
 
 /**
@@ -62,17 +61,4 @@ export function readLocalizedField(entries: Record<string, unknown>, field: stri
     if (typeof raw === 'string' && raw.trim() !== '') out[locale] = raw.trim()
   }
   return out
-}
-
-/** A zod schema for a localized value that must have `required` (usually the default language). */
-export function localizedSchema(options: { required?: Locale; max?: number } = {}) {
-  const text = z
-    .string()
-    .trim()
-    .max(options.max ?? 200)
-  const shape = Object.fromEntries(supportedLocales.map((l) => [l, text.optional()])) as Record<Locale, z.ZodOptional<z.ZodString>>
-  return z.object(shape).refine((v) => (options.required ? Boolean(v[options.required]?.trim()) : Object.values(v).some((x) => x?.trim())), {
-    message: 'required',
-    path: options.required ? [options.required] : [],
-  })
 }

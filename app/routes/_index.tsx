@@ -1,15 +1,8 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { translatorFor, localeOf } from '../lib/i18n.server'
-import { cityBounds, cityOverview } from '../modules/geo/areas.server'
-import { mapClientConfig } from '../modules/geo/config.server'
-import { listKinds } from '../modules/geo/map-index.server'
-import { PlazaMap } from '../components/map/PlazaMap'
-import { kindColour } from '../components/map/layers'
-import type { LayerInfo } from '../components/map/types'
-import mapStyles from '../styles/map.css'
-import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
+import { cityOverview } from '../modules/geo/areas.server'
 import { districtColours } from '../modules/geo/colours'
 import { formatters } from '../lib/format'
 import { homeIntroduction } from '../modules/city/identity.server'
@@ -20,36 +13,31 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const areaLocale = await localeOf(request)
   const [{ t, locale }, overview] = await Promise.all([translatorFor(request), cityOverview(areaLocale)])
   const title = overview ? t('home.title', { city: overview.city.name }) : t('site.name')
-  // The interactive map (geo module) over the static image, which stays as the no-JS fallback.
-  const [bounds, kinds, intro, petitions, votes] = await Promise.all([
-    cityBounds(),
-    listKinds(),
+  const [intro, petitions, votes] = await Promise.all([
     homeIntroduction(locale),
     // What is happening now: the petitions with most signatures and the votes open today.
     listPetitions({ state: 'open', sort: 'signatures', pageSize: 3 }),
     listProcesses(),
   ])
-  const layers: LayerInfo[] = kinds.map((k, i) => ({ kind: k.kind, label: t(k.labelKey, { defaultValue: k.kind }), colour: kindColour(i) }))
   const now = {
     petitions: petitions.items.map((p) => ({ id: p.id, title: p.title, signatures: p.signatures })),
     petitionsTotal: petitions.total,
     votes: votes.open.slice(0, 3).map((v) => ({ id: v.id, title: v.title, closesAt: v.closesAt })),
   }
-  return { title, locale, overview, intro, now, map: { bounds, layers, config: mapClientConfig() } }
+  return { title, locale, overview, intro, now }
 }
+
+// HTML and CSS only (issue 18: ≤ 100 KB on a phone): nothing here needs JavaScript. The city map is
+// the static image, leading to /map, where the interactive map is loaded.
+export const handle = { hydrate: false }
 
 // The home page is public: anonymous visitors may get a copy up to 5 seconds old (page cache).
 export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: data?.title ?? 'Plaza' }, { name: 'description', content: 'Plaza' }]
 
-export const links: LinksFunction = () => [
-  { rel: 'stylesheet', href: maplibreStyles },
-  { rel: 'stylesheet', href: mapStyles },
-]
-
 export default function Home() {
-  const { overview, locale, map, intro, now } = useLoaderData<typeof loader>()
+  const { overview, locale, intro, now } = useLoaderData<typeof loader>()
   const { t } = useTranslation()
   if (!overview) {
     return (
@@ -146,16 +134,10 @@ export default function Home() {
       </section>
       <div className="home__grid">
         <figure className="home__map">
-          {map.bounds ? (
-            <PlazaMap
-              config={map.config}
-              bounds={map.bounds}
-              label={t('geo:map.mapLabel')}
-              filter={map.layers.length ? { layers: map.layers.map((l) => l.kind) } : null}
-              layers={map.layers}
-              fallback={<img className="area-map" src="/areas.svg" width={overview.mapWidth} height={overview.mapHeight} alt={t('home.mapTitle', { city: city.name })} />}
-            />
-          ) : null}
+          <Link to="/map" className="home__map-link">
+            <img className="area-map" src="/areas.svg" width={overview.mapWidth} height={overview.mapHeight} alt={t('home.mapTitle', { city: city.name })} />
+            <span>{t('home.openMap')}</span>
+          </Link>
           <figcaption>
             {t('home.mapDescription', {
               city: city.name,

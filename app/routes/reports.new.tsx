@@ -18,7 +18,8 @@ import { resolveLocation } from '../modules/geo/location.server'
 import { categoriesServing } from '../modules/reports/department-routing.server'
 import { fileReport, guestFilings, similarReports } from '../modules/reports/reports.server'
 import { pendingPhotos, photoErrorMessage, readReportForm } from '../modules/reports/photos.server'
-import { MAX_PHOTOS, guestSchema, newReportSchema, CATEGORY_CODE } from '../modules/reports/schema'
+import { guestSchema, newReportSchema } from '../modules/reports/schema'
+import { CATEGORY_CODE, MAX_PHOTOS } from '../modules/reports/limits'
 import { checkAttributes, serviceAttributes } from '../modules/open311/open311.server'
 
 /**

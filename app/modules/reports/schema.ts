@@ -8,12 +8,9 @@ const text = (min: number, max: number, key: string) =>
     .transform((v) => v.replace(/\r\n/g, '\n').trim())
     .pipe(z.string().min(min, `reports:errors.${key}Required`).max(max, `reports:errors.${key}TooLong`))
 
-/** Photos on one report. Shared with the pages that render the photo field (server and browser). */
-export const MAX_PHOTOS = 3
-/** A questionnaire answer's comment. */
-export const COMMENT_MAX = 2000
-
-export const CATEGORY_CODE = /^[a-z0-9][a-z0-9._-]{0,63}$/
+// The limits pages show live in limits.ts, which imports no zod (a page that reads them in the browser would download zod).
+export { CATEGORY_CODE, COMMENT_MAX, MAX_PHOTOS } from './limits'
+import { CATEGORY_CODE } from './limits'
 
 const coordinate = (min: number, max: number) =>
   z
