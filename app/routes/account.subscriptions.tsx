@@ -48,7 +48,7 @@ export default function Subscriptions() {
       {items.length === 0 ? (
         <p>{t('account.none')}</p>
       ) : (
-        <table className="table">
+        <table className="table cards">
           <thead>
             <tr>
               <th scope="col">{t('account.what')}</th>
@@ -62,7 +62,7 @@ export default function Subscriptions() {
                 <td>
                   <Link to={s.url}>{s.title}</Link> ({t(`kinds.${s.targetKind}`)}){!s.confirmed ? <em> · {t('account.unconfirmed')}</em> : null}
                 </td>
-                <td>
+                <td data-label={t('account.mode')}>
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="id" value={s.id} />
                     <label className="visually-hidden" htmlFor={`mode-${s.id}`}>
@@ -77,7 +77,7 @@ export default function Subscriptions() {
                     </button>
                   </Form>
                 </td>
-                <td>
+                <td data-label={t('account.actions')}>
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="id" value={s.id} />
                     <button type="submit" name="intent" value="stop" className="secondary">

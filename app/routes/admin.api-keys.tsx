@@ -88,7 +88,7 @@ export default function AdminApiKeys() {
       {keys.length === 0 ? (
         <p>{t('admin.none')}</p>
       ) : (
-        <table className="data-table">
+        <table className="data-table cards">
           <thead>
             <tr>
               <th scope="col">{t('admin.name')}</th>
@@ -105,15 +105,17 @@ export default function AdminApiKeys() {
             {keys.map((k) => (
               <tr key={k.id}>
                 <td>{k.name}</td>
-                <td>
+                <td data-label={t('admin.prefix')}>
                   <code>{k.prefix}…</code>
                 </td>
-                <td>{k.department ?? t('admin.anyDepartment')}</td>
-                <td>{k.mayUpdate ? (k.departmentId === null ? t(k.mayChangeState ? 'admin.updatesCouncil' : 'admin.updatesCitizen') : t('admin.yes')) : t('admin.no')}</td>
-                <td>{k.trusted ? t('admin.yes') : t('admin.no')}</td>
-                <td>{k.createdBy ? t('admin.createdBy', { date: when.format(new Date(k.createdAt)), name: k.createdBy }) : when.format(new Date(k.createdAt))}</td>
-                <td>{k.lastUsedAt ? when.format(new Date(k.lastUsedAt)) : t('admin.never')}</td>
-                <td>
+                <td data-label={t('admin.department')}>{k.department ?? t('admin.anyDepartment')}</td>
+                <td data-label={t('admin.mayUpdate')}>
+                  {k.mayUpdate ? (k.departmentId === null ? t(k.mayChangeState ? 'admin.updatesCouncil' : 'admin.updatesCitizen') : t('admin.yes')) : t('admin.no')}
+                </td>
+                <td data-label={t('admin.trusted')}>{k.trusted ? t('admin.yes') : t('admin.no')}</td>
+                <td data-label={t('admin.created')}>{k.createdBy ? t('admin.createdBy', { date: when.format(new Date(k.createdAt)), name: k.createdBy }) : when.format(new Date(k.createdAt))}</td>
+                <td data-label={t('admin.lastUsed')}>{k.lastUsedAt ? when.format(new Date(k.lastUsedAt)) : t('admin.never')}</td>
+                <td data-label={t('admin.status')}>
                   {k.revokedAt ? (
                     t('admin.revokedOn', { date: when.format(new Date(k.revokedAt)) })
                   ) : (

@@ -56,7 +56,7 @@ export default function AdminCensus() {
             </div>
           </dl>
           {result.report.rejected.length ? (
-            <table className="data-table">
+            <table className="data-table cards">
               <thead>
                 <tr>
                   <th scope="col">{t('admin.row')}</th>
@@ -66,8 +66,8 @@ export default function AdminCensus() {
               <tbody>
                 {result.report.rejected.slice(0, 500).map((r) => (
                   <tr key={`${r.row}-${r.reason}`}>
-                    <td>{r.row}</td>
-                    <td>{t(`admin.reasons.${r.reason}`, { detail: r.detail ?? '' })}</td>
+                    <td data-label={t('admin.row')}>{r.row}</td>
+                    <td data-label={t('admin.reason')}>{t(`admin.reasons.${r.reason}`, { detail: r.detail ?? '' })}</td>
                   </tr>
                 ))}
               </tbody>

@@ -101,7 +101,7 @@ export default function AdminConfiguration() {
               {staged.changes.length === 0 ? (
                 <p>{t('noChanges')}</p>
               ) : (
-                <table className="data-table" data-testid="configuration-changes">
+                <table className="data-table cards" data-testid="configuration-changes">
                   <caption>{t('changesCaption', { count: staged.changes.length })}</caption>
                   <thead>
                     <tr>
@@ -113,9 +113,9 @@ export default function AdminConfiguration() {
                   <tbody>
                     {staged.changes.map((c) => (
                       <tr key={`${c.kind}:${c.key}`}>
-                        <td>{t(`kinds.${c.kind}`)}</td>
-                        <td>{c.key}</td>
-                        <td>{t(`changes.${c.change}`)}</td>
+                        <td data-label={t('columns.kind')}>{t(`kinds.${c.kind}`)}</td>
+                        <td data-label={t('columns.item')}>{c.key}</td>
+                        <td data-label={t('columns.change')}>{t(`changes.${c.change}`)}</td>
                       </tr>
                     ))}
                   </tbody>

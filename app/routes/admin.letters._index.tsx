@@ -25,7 +25,7 @@ export default function FrozenLetters() {
       {letters.length === 0 ? (
         <p>{t('admin.none')}</p>
       ) : (
-        <table className="table" data-testid="frozen-letters">
+        <table className="table cards" data-testid="frozen-letters">
           <thead>
             <tr>
               <th scope="col">{t('admin.subject')}</th>
@@ -41,10 +41,10 @@ export default function FrozenLetters() {
                 <td>
                   <Link to={`/admin/letters/${l.id}`}>{l.subject}</Link>
                 </td>
-                <td>{l.senderName}</td>
-                <td>{date(l.createdAt)}</td>
-                <td>{t('admin.senders', { count: l.similarSenders })}</td>
-                <td>{l.recipients}</td>
+                <td data-label={t('admin.sender')}>{l.senderName}</td>
+                <td data-label={t('admin.written')}>{date(l.createdAt)}</td>
+                <td data-label={t('admin.similar')}>{t('admin.senders', { count: l.similarSenders })}</td>
+                <td data-label={t('admin.recipients')}>{l.recipients}</td>
               </tr>
             ))}
           </tbody>

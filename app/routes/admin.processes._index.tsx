@@ -54,7 +54,7 @@ export default function AdminProcesses() {
         <p>{t('list.none')}</p>
       ) : (
         <div className="table-scroll">
-          <table className="processes-table" data-testid="admin-processes">
+          <table className="processes-table cards" data-testid="admin-processes">
             <thead>
               <tr>
                 <th scope="col">{t('admin.process')}</th>
@@ -68,8 +68,8 @@ export default function AdminProcesses() {
                   <td>
                     <Link to={`/admin/processes/${p.id}`}>{p.title}</Link>
                   </td>
-                  <td>{p.current?.title ?? (p.finished ? t('list.finished') : '—')}</td>
-                  <td>
+                  <td data-label={t('admin.phase')}>{p.current?.title ?? (p.finished ? t('list.finished') : '—')}</td>
+                  <td data-label={t('admin.public')}>
                     <Link to={`/processes/${p.slug}`}>{`/processes/${p.slug}`}</Link>
                   </td>
                 </tr>

@@ -131,7 +131,7 @@ export default function AdminRepresentatives() {
       {rows.length === 0 ? (
         <p>{t('admin.none')}</p>
       ) : (
-        <table className="data-table">
+        <table className="data-table cards">
           <thead>
             <tr>
               <th scope="col">{t('admin.name')}</th>
@@ -150,13 +150,13 @@ export default function AdminRepresentatives() {
                   <br />
                   {r.role}
                 </td>
-                <td>{r.levelName}</td>
-                <td>{r.areaName}</td>
-                <td>{r.email}</td>
-                <td>
+                <td data-label={t('admin.level')}>{r.levelName}</td>
+                <td data-label={t('admin.area')}>{r.areaName}</td>
+                <td data-label={t('admin.email')}>{r.email}</td>
+                <td data-label={t('admin.term')}>
                   {r.activeFrom ?? '…'} – {r.activeUntil ?? '…'}
                 </td>
-                <td>{[r.former ? t('admin.former') : null, r.bounced ? t('admin.bounced') : null].filter(Boolean).join(', ') || t('admin.ok')}</td>
+                <td data-label={t('admin.state')}>{[r.former ? t('admin.former') : null, r.bounced ? t('admin.bounced') : null].filter(Boolean).join(', ') || t('admin.ok')}</td>
               </tr>
             ))}
           </tbody>

@@ -68,7 +68,7 @@ export default function AdminUsers() {
         <p>{t('admin.noResults')}</p>
       ) : (
         <div className="table-scroll">
-          <table className="data-table">
+          <table className="data-table cards">
             <thead>
               <tr>
                 <th scope="col">{t('admin.name')}</th>
@@ -85,10 +85,10 @@ export default function AdminUsers() {
                     <Link to={`/admin/users/${u.id}`}>{u.display_name}</Link>
                     {u.deactivated_at ? ` (${t('city:staff.deactivatedMark')})` : null}
                   </td>
-                  <td>{u.email}</td>
-                  <td>{t(`account.levels.${u.verification_level}`)}</td>
-                  <td>{u.roles.map((r) => (r.department ? `${t(`roles.${r.role}`)} (${r.department})` : t(`roles.${r.role}`))).join(', ') || t('admin.none')}</td>
-                  <td>{date.format(new Date(u.created_at))}</td>
+                  <td data-label={t('admin.email')}>{u.email}</td>
+                  <td data-label={t('admin.level')}>{t(`account.levels.${u.verification_level}`)}</td>
+                  <td data-label={t('admin.roles')}>{u.roles.map((r) => (r.department ? `${t(`roles.${r.role}`)} (${r.department})` : t(`roles.${r.role}`))).join(', ') || t('admin.none')}</td>
+                  <td data-label={t('admin.joined')}>{date.format(new Date(u.created_at))}</td>
                 </tr>
               ))}
             </tbody>

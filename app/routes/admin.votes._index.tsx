@@ -65,7 +65,7 @@ export default function AdminVotes() {
       {d.processes.length === 0 ? (
         <p>{t('list.empty')}</p>
       ) : (
-        <table className="data-table" aria-labelledby="processes-heading">
+        <table className="data-table cards" aria-labelledby="processes-heading">
           <thead>
             <tr>
               <th scope="col">{t('list.process')}</th>
@@ -83,11 +83,11 @@ export default function AdminVotes() {
                   <Link to={`/admin/votes/${p.id}`}>{p.title}</Link>
                   {p.proposalId ? <span className="badge">{t('list.onProposal')}</span> : null}
                 </td>
-                <td>{t(`voting:method.${p.method}`)}</td>
-                <td>{t(`state.${p.state}`)}</td>
-                <td>{p.opensText}</td>
-                <td>{p.closesText}</td>
-                <td>{p.ballotsText}</td>
+                <td data-label={t('list.method')}>{t(`voting:method.${p.method}`)}</td>
+                <td data-label={t('list.state')}>{t(`state.${p.state}`)}</td>
+                <td data-label={t('list.opens')}>{p.opensText}</td>
+                <td data-label={t('list.closes')}>{p.closesText}</td>
+                <td data-label={t('list.ballots')}>{p.ballotsText}</td>
               </tr>
             ))}
           </tbody>
@@ -99,7 +99,7 @@ export default function AdminVotes() {
       {d.waiting.length === 0 ? (
         <p>{t('waiting.none')}</p>
       ) : (
-        <table className="data-table" aria-labelledby="waiting-heading">
+        <table className="data-table cards" aria-labelledby="waiting-heading">
           <thead>
             <tr>
               <th scope="col">{t('waiting.proposal')}</th>
@@ -114,9 +114,9 @@ export default function AdminVotes() {
                 <td>
                   <Link to={`/proposals/${w.id}`}>{w.title}</Link>
                 </td>
-                <td>{w.supports}</td>
-                <td>{w.reachedText}</td>
-                <td>
+                <td data-label={t('waiting.supports')}>{w.supports}</td>
+                <td data-label={t('waiting.reached')}>{w.reachedText}</td>
+                <td data-label={t('waiting.action')}>
                   <Form method="get" action="/admin/votes/new">
                     <input type="hidden" name="proposal" value={w.id} />
                     <button type="submit" aria-label={t('waiting.createFor', { title: w.title })}>

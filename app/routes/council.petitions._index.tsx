@@ -33,7 +33,7 @@ export default function CouncilPetitions() {
     rows.length === 0 ? (
       <p>{t('council.none')}</p>
     ) : (
-      <table className="data-table" aria-label={label} data-testid={testId}>
+      <table className="data-table cards" aria-label={label} data-testid={testId}>
         <thead>
           <tr>
             <th scope="col">{t('moderation.petition')}</th>
@@ -48,9 +48,9 @@ export default function CouncilPetitions() {
               <td>
                 <Link to={`/council/petitions/${r.id}`}>{r.title}</Link>
               </td>
-              <td>{f.integer.format(r.signatures)}</td>
-              <td>{r.responseReachedAt ? <time dateTime={r.responseReachedAt}>{f.date.format(new Date(r.responseReachedAt))}</time> : null}</td>
-              <td>
+              <td data-label={t('map.signatures')}>{f.integer.format(r.signatures)}</td>
+              <td data-label={t('council.reached')}>{r.responseReachedAt ? <time dateTime={r.responseReachedAt}>{f.date.format(new Date(r.responseReachedAt))}</time> : null}</td>
+              <td data-label={t('council.status')}>
                 {[
                   r.respondedAt ? t('council.responded') : t('awaitingResponse'),
                   r.debateReachedAt

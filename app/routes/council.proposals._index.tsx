@@ -33,7 +33,7 @@ export default function CouncilProposals() {
     rows.length === 0 ? (
       <p>{t('council.none')}</p>
     ) : (
-      <table className="data-table" aria-label={label} data-testid={testId}>
+      <table className="data-table cards" aria-label={label} data-testid={testId}>
         <thead>
           <tr>
             <th scope="col">{t('council.proposal')}</th>
@@ -49,12 +49,12 @@ export default function CouncilProposals() {
               <td>
                 <Link to={`/council/proposals/${r.id}`}>{r.title}</Link>
               </td>
-              <td>
+              <td data-label={t('council.state')}>
                 <StateBadge state={r.state} />
               </td>
-              <td>{f.integer.format(r.supports)}</td>
-              <td>{r.thresholdReachedAt ? f.date.format(new Date(r.thresholdReachedAt)) : '–'}</td>
-              <td>{r.vote ? <Link to={`/votes/${r.vote.id}`}>{t(`page.voteStates.${r.vote.state}`)}</Link> : t('council.noVote')}</td>
+              <td data-label={t('council.supports')}>{f.integer.format(r.supports)}</td>
+              <td data-label={t('council.reached')}>{r.thresholdReachedAt ? f.date.format(new Date(r.thresholdReachedAt)) : '–'}</td>
+              <td data-label={t('council.vote')}>{r.vote ? <Link to={`/votes/${r.vote.id}`}>{t(`page.voteStates.${r.vote.state}`)}</Link> : t('council.noVote')}</td>
             </tr>
           ))}
         </tbody>

@@ -243,7 +243,7 @@ export default function EmbedAdmin() {
       {sites.length === 0 ? (
         <p data-testid="no-sites">{t('admin.sites.none')}</p>
       ) : (
-        <table className="data-table" aria-labelledby="sites-heading">
+        <table className="data-table cards" aria-labelledby="sites-heading">
           <thead>
             <tr>
               <th scope="col">{t('admin.sites.origin')}</th>
@@ -258,9 +258,11 @@ export default function EmbedAdmin() {
                 <td>
                   <code>{s.origin}</code>
                 </td>
-                <td>{s.note}</td>
-                <td>{s.createdBy ? t('admin.sites.addedBy', { date: when.format(new Date(s.createdAt)), name: s.createdBy }) : when.format(new Date(s.createdAt))}</td>
-                <td>
+                <td data-label={t('admin.sites.note')}>{s.note}</td>
+                <td data-label={t('admin.sites.added')}>
+                  {s.createdBy ? t('admin.sites.addedBy', { date: when.format(new Date(s.createdAt)), name: s.createdBy }) : when.format(new Date(s.createdAt))}
+                </td>
+                <td data-label={t('admin.sites.actions')}>
                   <RowActionForm intent="remove" field="siteId" value={s.id} label={t('admin.sites.remove')} accessibleName={t('admin.sites.removeNamed', { origin: s.origin })} />
                 </td>
               </tr>

@@ -162,7 +162,7 @@ export default function ModerationPetitions() {
         {open.length === 0 ? (
           <p>{t('moderation.noneOpen')}</p>
         ) : (
-          <table className="data-table" aria-label={t('moderation.open')}>
+          <table className="data-table cards" aria-label={t('moderation.open')}>
             <thead>
               <tr>
                 <th scope="col">{t('moderation.petition')}</th>
@@ -178,10 +178,10 @@ export default function ModerationPetitions() {
                   <td>
                     <Link to={`/petitions/${p.id}`}>{p.title}</Link>
                   </td>
-                  <td>{f.integer.format(p.signatures)}</td>
-                  <td>{f.integer.format(p.pending)}</td>
-                  <td>{f.integer.format(p.held)}</td>
-                  <td>
+                  <td data-label={t('map.signatures')}>{f.integer.format(p.signatures)}</td>
+                  <td data-label={t('moderation.unconfirmed')}>{f.integer.format(p.pending)}</td>
+                  <td data-label={t('moderation.held')}>{f.integer.format(p.held)}</td>
+                  <td data-label={t('moderation.tools')}>
                     <Link to={`/moderation/petitions/${p.id}/signatures`}>{t('moderation.signatures')}</Link>
                   </td>
                 </tr>

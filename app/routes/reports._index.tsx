@@ -95,7 +95,7 @@ export default function ReportsList() {
           <Link to="/alerts">{t('list.alerts')}</Link> · <a href="/feeds/reports.rss">{t('list.feed')}</a>
         </p>
       </div>
-      <Form method="get" className="filters" aria-label={t('list.filters')}>
+      <Form method="get" className="filters" role="search" aria-label={t('list.filters')}>
         <AreaSelect id="filter-area" label={t('list.area')} areas={data.areas} value={data.filter.area} anyLabel={t('list.anyArea')} wholeDistrict={(name) => t('list.wholeDistrict', { name })} />
         <div className="field">
           <label htmlFor="filter-category">{t('list.category')}</label>
@@ -138,19 +138,22 @@ export default function ReportsList() {
           {data.items.length === 0 ? <p>{t('list.empty')}</p> : null}
           <ul className="report-list">
             {data.items.map((r) => (
-              <li key={r.id} className="report-list__item">
-                <Link to={`/reports/${r.id}`}>{r.title}</Link>
-                <p className="report-list__meta">
-                  <StateBadge kind={r.stateKind} label={data.labels[r.state] ?? r.state} /> · {r.categoryName} · {r.areaName ?? ''} ·{' '}
-                  <time dateTime={r.createdAt}>{date.format(new Date(r.createdAt))}</time>
+              <li key={r.id} className="report-card">
+                <h3 className="report-card__title">
+                  <Link to={`/reports/${r.id}`}>{r.title}</Link>
+                </h3>
+                <p className="report-card__meta">
+                  <StateBadge kind={r.stateKind} label={data.labels[r.state] ?? r.state} /> · {r.categoryName}
+                  {r.areaName ? ` · ${r.areaName}` : ''} · <time dateTime={r.createdAt}>{date.format(new Date(r.createdAt))}</time>
                   {r.supports ? ` · ${t('supports', { count: r.supports })}` : ''}
                 </p>
               </li>
             ))}
           </ul>
           {data.pages > 1 ? (
-            <nav aria-label={t('list.pages')} className="pager">
-              {data.page > 1 ? <Link to={pageLink(data.page - 1)}>{t('list.previous')}</Link> : null} <span>{t('list.pageOf', { page: data.page, pages: data.pages })}</span>{' '}
+            <nav aria-label={t('list.pages')} className="pagination">
+              {data.page > 1 ? <Link to={pageLink(data.page - 1)}>{t('list.previous')}</Link> : null}
+              <span>{t('list.pageOf', { page: data.page, pages: data.pages })}</span>
               {data.page < data.pages ? <Link to={pageLink(data.page + 1)}>{t('list.next')}</Link> : null}
             </nav>
           ) : null}

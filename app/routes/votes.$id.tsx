@@ -12,8 +12,8 @@ import { formatters } from '../lib/format'
 import { FormMessage } from '../components/forms'
 import { castBallot, checkReceipt, processSpec, type CastRefusal } from '../modules/voting/voting.server'
 import { votePageView } from '../modules/voting/vote-page.server'
-import { castLocation, moneyFormatter, parseBallotForm, type BallotFormValues } from '../modules/voting/components/ballot-form'
-import { refusalMessage } from '../modules/voting/components/messages'
+import { castLocation, moneyFormatter, parseBallotForm, type BallotError, type BallotFormValues } from '../modules/voting/components/ballot-form'
+import { refusalField, refusalMessage } from '../modules/voting/components/messages'
 import { ProcessFacts, ReceiptCheck, ResultsSection, YourVote } from '../modules/voting/components/vote-page/VotePage'
 
 /**
@@ -47,7 +47,7 @@ export const headers = () => ({ 'Plaza-Page-Cache': '5' })
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
-type ActionResult = { intent: 'cast'; errors: string[]; values: BallotFormValues } | { intent: 'receipt'; tone: 'success' | 'info' | 'error'; message: string; receipt: string }
+type ActionResult = { intent: 'cast'; errors: BallotError[]; values: BallotFormValues } | { intent: 'receipt'; tone: 'success' | 'info' | 'error'; message: string; receipt: string }
 
 const refusalStatus = (refusals: CastRefusal[]) => {
   const code = refusals[0]?.code
@@ -72,7 +72,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
     if (check.kind === 'replaced') return answer(200, 'info', t('votes:receipt.replaced', { receipt: check.receipt, date: date.format(new Date(check.castAt)) }))
     return answer(200, 'success', t('votes:receipt.counted', { receipt: check.receipt, date: date.format(new Date(check.castAt)) }))
   }
-  if (intent !== 'cast') return data<ActionResult>({ intent: 'cast', errors: [t('votes:ballot.unknownIntent')], values: {} }, { status: 400 })
+  if (intent !== 'cast') return data<ActionResult>({ intent: 'cast', errors: [{ message: t('votes:ballot.unknownIntent'), field: null }], values: {} }, { status: 400 })
   const user = await getUser(request)
   if (!user) throw redirect(`/login?redirectTo=${encodeURIComponent(`/votes/${id}`)}`)
   const settings = await processSpec(id)
@@ -81,7 +81,10 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const refuse = (refusals: CastRefusal[]) => {
     // Formatters only when there is something to say: building one costs more than a cast's checks.
     const context = { labels: settings.labels, money: moneyFormatter(locale, settings.currency), dateTime: (iso: string) => formatters(locale).dateTime.format(new Date(iso)) }
-    return data<ActionResult>({ intent: 'cast', errors: refusals.slice(0, 10).map((r) => refusalMessage(translate, r, context)), values: parsed.values }, { status: refusalStatus(refusals) })
+    return data<ActionResult>(
+      { intent: 'cast', errors: refusals.slice(0, 10).map((r) => ({ message: refusalMessage(translate, r, context), field: refusalField(settings.spec, r) })), values: parsed.values },
+      { status: refusalStatus(refusals) },
+    )
   }
   if (parsed.refusals.length) return refuse(parsed.refusals)
   const result = await castBallot(user, id, parsed.input)

@@ -39,9 +39,21 @@ const ROLES: Array<{ role: string; email: string; pages: string[] }> = [
   {
     role: 'citizen',
     email: 'citizen@valmera.example',
-    pages: ['/account', '/account/subscriptions', '/account/email', '/account/password', '/account/verify', '/account/delete', '/petitions/new', '/proposals/new', '/reports/new'],
+    pages: [
+      '/account',
+      '/account/activity',
+      '/account/activity?show=signatures',
+      '/account/subscriptions',
+      '/account/email',
+      '/account/password',
+      '/account/verify',
+      '/account/delete',
+      '/petitions/new',
+      '/proposals/new',
+      '/reports/new',
+    ],
   },
-  { role: 'resident', email: 'resident@valmera.example', pages: ['/account', '/account/delegations', '/votes', '/letters/new'] },
+  { role: 'resident', email: 'resident@valmera.example', pages: ['/account', '/account/activity', '/account/activity?show=letters', '/account/delegations', '/votes', '/letters/new'] },
   {
     role: 'staff',
     email: 'roads@valmera.example',
@@ -65,6 +77,11 @@ const ROLES: Array<{ role: string; email: string; pages: string[] }> = [
       '/admin/services',
       '/admin/services/routing',
       '/admin/configuration',
+      '/admin/processes',
+      '/admin/delivery',
+      '/admin/bodies',
+      '/admin/letters',
+      '/account/activity',
     ],
   },
 ]
@@ -267,6 +284,102 @@ for (const javaScriptEnabled of [true, false]) {
     const size = await page.locator('svg.pin-map').boundingBox()
     expect(size!.width).toBeGreaterThan(200)
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    await context.close()
+  })
+}
+
+for (const javaScriptEnabled of [true, false]) {
+  test(`a budget ballot offers only the voter's districts and says what is wrong beside the pot concerned (JavaScript ${javaScriptEnabled ? 'on' : 'off'})`, async ({ browser }) => {
+    const context = await browser.newContext({ javaScriptEnabled, locale: 'en-GB', viewport: { width: 390, height: 844 } })
+    const page = await context.newPage()
+    await login(page, 'resident@valmera.example')
+    await page.goto('/votes')
+    await page.getByRole('link', { name: 'Participatory budget 2027' }).first().click()
+    await expect(page.getByRole('heading', { level: 1, name: 'Participatory budget 2027' })).toBeVisible()
+    // The city-wide pot and the resident's own district, if it has a pot: not the other districts'.
+    const pots = page.locator('.ballot-budget fieldset')
+    await expect(pots.first()).toContainText('Night bus line N3')
+    const districtPots = (await pots.count()) - 1
+    expect(districtPots).toBeLessThanOrEqual(1)
+    for (let i = 1; i <= districtPots; i++) await expect(pots.nth(i)).toContainText(/For people who live in .*: you do/)
+    const districtProjects = [
+      'Shade trees on the Passeig del Lume',
+      'A covered skate park at El Molinar',
+      'Step-free access to the river at La Riera',
+      'A community garden at Can Miró',
+      'Wider pavements on Carrer del Carme',
+      'A playground for toddlers at La Marina',
+      'Restore the clock tower of the old market',
+      "Benches and lighting in Plaça de l'Illa",
+    ]
+    let shown = 0
+    for (const project of districtProjects) shown += await page.getByLabel(project).count()
+    expect(shown).toBe(2 * districtPots)
+    // €450,000 + €600,000 is more than the €800,000 a ballot may spend city-wide.
+    const city = pots.first()
+    await city.getByLabel(/Night bus line N3/).check()
+    await city.getByLabel(/Solar panels on ten school roofs/).check()
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/votes/'))
+    await page.getByRole('button', { name: /Cast my ballot|Change my ballot/ }).click()
+    expect((await answer).status()).toBe(400)
+    // The refusal is inside the city pot's fieldset, in view, and the choices are kept.
+    const message = city.locator('.field-error')
+    await expect(message).toContainText('cost €1,050,000.00, more than the €800,000.00 you can spend there')
+    await expect(message).toBeInViewport()
+    await expect(city.getByLabel(/Night bus line N3/)).toBeChecked()
+    await expect(city.getByLabel(/Solar panels on ten school roofs/)).toBeChecked()
+    // The summary above the ballot links to it.
+    await expect(page.locator('#ballot-errors a')).toHaveAttribute('href', '#ballot-pot-city')
+    if (javaScriptEnabled) {
+      // axe runs as a script in the page: only where scripts run.
+      const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+      expect(results.violations.map((v) => v.id)).toEqual([])
+    }
+    await context.close()
+  })
+}
+
+test('/reports looks like /proposals: filters on a tinted panel, reports as cards with a state badge, the map beside the list on a desktop', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1366, height: 800 } })
+  const page = await context.newPage()
+  const look = async (path: string) => {
+    await page.goto(path)
+    return page.evaluate(() => {
+      const filters = document.querySelector('form.filters')!
+      const grid = document.querySelector('[class$="-page__grid"]')!
+      return {
+        filters: getComputedStyle(filters).backgroundColor,
+        columns: getComputedStyle(grid).gridTemplateColumns.split(' ').length,
+        heading: getComputedStyle(document.querySelector('.page-heading')!).display,
+      }
+    })
+  }
+  const proposals = await look('/proposals')
+  expect(await look('/reports')).toEqual(proposals)
+  const card = page.locator('.report-card').first()
+  await expect(card.getByRole('heading', { level: 3 }).getByRole('link')).toBeVisible()
+  const badge = card.locator('.state-badge')
+  await expect(badge).toBeVisible()
+  expect(await badge.evaluate((el) => getComputedStyle(el).borderRadius)).not.toBe('0px')
+  await context.close()
+})
+
+for (const { email, path, label } of [
+  { email: 'roads@valmera.example', path: '/council/reports', label: 'Status' },
+  { email: 'admin@valmera.example', path: '/admin/users', label: 'E-mail' },
+  { email: 'admin@valmera.example', path: '/admin/votes', label: 'Method' },
+]) {
+  test(`the table on ${path} becomes cards on a phone, each value named`, async ({ browser }) => {
+    const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } })
+    const page = await context.newPage()
+    await login(page, email)
+    await page.goto(path)
+    const row = page.locator('table.cards tbody tr').first()
+    await expect(row).toBeVisible()
+    expect(await row.evaluate((el) => getComputedStyle(el).display)).toBe('block')
+    const labels = await row.locator('td[data-label]').evaluateAll((cells) => cells.map((c) => getComputedStyle(c, '::before').content))
+    expect(labels.some((l) => l.includes(label))).toBe(true)
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
     await context.close()
   })
 }

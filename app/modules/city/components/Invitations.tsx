@@ -97,7 +97,7 @@ export function InvitationList({
     <section aria-labelledby="invitations-heading">
       <h2 id="invitations-heading">{t('invitations.listHeading')}</h2>
       <div className="table-scroll">
-        <table className="data-table">
+        <table className="data-table cards">
           <thead>
             <tr>
               <th scope="col">{t('accounts:admin.email')}</th>
@@ -110,9 +110,9 @@ export function InvitationList({
             {invitations.map((i) => (
               <tr key={i.id}>
                 <td>{i.email}</td>
-                <td>{i.roles.map(roleName).join(', ')}</td>
-                <td>{i.state === 'ok' ? t('invitations.states.open', { date: date.format(new Date(i.expiresAt)) }) : t(`invitations.states.${i.state}`)}</td>
-                <td>
+                <td data-label={t('invitations.roles')}>{i.roles.map(roleName).join(', ')}</td>
+                <td data-label={t('invitations.state')}>{i.state === 'ok' ? t('invitations.states.open', { date: date.format(new Date(i.expiresAt)) }) : t(`invitations.states.${i.state}`)}</td>
+                <td data-label={t('invitations.actions')}>
                   {i.state === 'ok' ? (
                     <Form method="post">
                       <input type="hidden" name="intent" value="revoke" />

@@ -3,12 +3,14 @@ import { Form } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { useHydrated } from '../../../lib/hydrated'
 import type { MethodSpec } from '../methods'
-import { labelOf, moneyFormatter, type BallotFormValues } from './ballot-form'
+import { ballotFieldId, labelOf, moneyFormatter, type BallotError, type BallotFormValues } from './ballot-form'
 
 /**
  * The ballot of each method as a plain HTML form: it works without JavaScript (the server checks
- * credits, money and ranks and answers with the messages above the choices). With JavaScript the
- * credits or money left are shown as the voter types; nothing depends on it.
+ * credits, money and ranks; each refusal is printed beside the part of the ballot it concerns, and
+ * listed with a link to it above the choices). With JavaScript the credits or money left are shown
+ * as the voter types; nothing depends on it. A budget shows only the pots the voter may choose:
+ * the city-wide ones and those of the districts they live in.
  */
 export function BallotForm({
   spec,
@@ -27,7 +29,7 @@ export function BallotForm({
   currency: string
   locale: string
   values: BallotFormValues
-  errors: string[]
+  errors: BallotError[]
   action: string
   changing: boolean
   areaNames: Record<string, string>
@@ -58,7 +60,7 @@ export function BallotForm({
           <p>{t('ballot.errorsHeading')}</p>
           <ul>
             {errors.map((e, i) => (
-              <li key={i}>{e}</li>
+              <li key={i}>{e.field ? <a href={`#${ballotFieldId(e.field)}`}>{e.message}</a> : e.message}</li>
             ))}
           </ul>
         </div>
@@ -85,9 +87,9 @@ export function BallotForm({
           ))}
         </fieldset>
       ) : null}
-      {spec.method === 'quadratic' ? <QuadraticFields spec={spec} labels={labels} values={values} live={live} /> : null}
+      {spec.method === 'quadratic' ? <QuadraticFields spec={spec} labels={labels} values={values} live={live} errors={errors} /> : null}
       {spec.method === 'budget' ? (
-        <BudgetFields spec={spec} labels={labels} values={values} live={live} money={moneyFormatter(locale, currency)} areaNames={areaNames} voterAreaIds={voterAreaIds} />
+        <BudgetFields spec={spec} labels={labels} values={values} live={live} money={moneyFormatter(locale, currency)} areaNames={areaNames} voterAreaIds={voterAreaIds} errors={errors} />
       ) : null}
       {spec.method === 'ranked' ? (
         <fieldset>
@@ -95,9 +97,15 @@ export function BallotForm({
           <p className="field__hint">{spec.minChoices > 0 ? t('ballot.ranked.limitsRange', { min: spec.minChoices, max: spec.maxChoices }) : t('ballot.ranked.limits', { count: spec.maxChoices })}</p>
           <div className="ballot-ranks">
             {spec.options.map((option) => (
-              <div key={option} className="field">
+              <div key={option} className={`field${errorsOf(errors, `option:${option}`).length ? ' field--error' : ''}`} id={ballotFieldId(`option:${option}`)}>
                 <label htmlFor={`rank-${option}`}>{labelOf(labels, option)}</label>
-                <select id={`rank-${option}`} name={`rank.${option}`} defaultValue={values.rank?.[option] ?? ''}>
+                <FieldErrors errors={errors} field={`option:${option}`} />
+                <select
+                  id={`rank-${option}`}
+                  name={`rank.${option}`}
+                  defaultValue={values.rank?.[option] ?? ''}
+                  aria-describedby={errorsOf(errors, `option:${option}`).length ? `${ballotFieldId(`option:${option}`)}-error` : undefined}
+                >
                   <option value="">{t('ballot.ranked.notRanked')}</option>
                   {spec.options.map((_, i) => (
                     <option key={i} value={String(i + 1)}>
@@ -115,16 +123,35 @@ export function BallotForm({
   )
 }
 
+const errorsOf = (errors: BallotError[], field: string) => errors.filter((e) => e.field === field)
+
+/** The refusals that concern one part of the ballot, printed beside it. */
+function FieldErrors({ errors, field }: { errors: BallotError[]; field: string }) {
+  const mine = errorsOf(errors, field)
+  if (!mine.length) return null
+  return (
+    <p className="field-error" id={`${ballotFieldId(field)}-error`}>
+      {mine.map((e, i) => (
+        <span key={i} className="ballot-error">
+          {e.message}
+        </span>
+      ))}
+    </p>
+  )
+}
+
 function QuadraticFields({
   spec,
   labels,
   values,
   live,
+  errors,
 }: {
   spec: Extract<MethodSpec, { method: 'quadratic' }>
   labels: Record<string, string>
   values: BallotFormValues
   live: BallotFormValues | null
+  errors: BallotError[]
 }) {
   const { t } = useTranslation('votes')
   const max = Math.floor(Math.sqrt(spec.credits))
@@ -135,8 +162,9 @@ function QuadraticFields({
   }
   const used = spec.options.reduce((sum, o) => sum + votesOf(o) ** 2, 0)
   return (
-    <fieldset>
+    <fieldset id={ballotFieldId('credits')}>
       <legend>{t('ballot.quadratic.legend', { credits: spec.credits })}</legend>
+      <FieldErrors errors={errors} field="credits" />
       <p className="field__hint">{t('ballot.quadratic.intro', { credits: spec.credits })}</p>
       <table className="data-table ballot-costs">
         <caption>{t('ballot.quadratic.costTable')}</caption>
@@ -156,9 +184,20 @@ function QuadraticFields({
         </tbody>
       </table>
       {spec.options.map((option) => (
-        <div key={option} className="field ballot-votes">
+        <div key={option} className={`field ballot-votes${errorsOf(errors, `option:${option}`).length ? ' field--error' : ''}`} id={ballotFieldId(`option:${option}`)}>
           <label htmlFor={`votes-${option}`}>{t('ballot.quadratic.votesFor', { option: labelOf(labels, option) })}</label>
-          <input id={`votes-${option}`} name={`votes.${option}`} type="number" min={0} max={max} step={1} inputMode="numeric" defaultValue={values.votes?.[option] ?? ''} />
+          <FieldErrors errors={errors} field={`option:${option}`} />
+          <input
+            id={`votes-${option}`}
+            name={`votes.${option}`}
+            type="number"
+            min={0}
+            max={max}
+            step={1}
+            inputMode="numeric"
+            defaultValue={values.votes?.[option] ?? ''}
+            aria-describedby={errorsOf(errors, `option:${option}`).length ? `${ballotFieldId(`option:${option}`)}-error` : undefined}
+          />
           {live ? <span className="ballot-votes__cost">{t('ballot.quadratic.cost', { count: votesOf(option) ** 2 })}</span> : null}
         </div>
       ))}
@@ -179,6 +218,7 @@ function BudgetFields({
   money,
   areaNames,
   voterAreaIds,
+  errors,
 }: {
   spec: Extract<MethodSpec, { method: 'budget' }>
   labels: Record<string, string>
@@ -187,23 +227,34 @@ function BudgetFields({
   money: (amount: number) => string
   areaNames: Record<string, string>
   voterAreaIds: number[]
+  errors: BallotError[]
 }) {
   const { t } = useTranslation('votes')
   const chosen = new Set(live?.projects ?? [])
-  const districtPots = spec.pots.filter((p) => p.areaId !== null).length
+  // Only what this voter may choose (the server refuses the rest): city-wide pots and their districts'.
+  const pots = spec.pots.filter((p) => p.areaId === null || voterAreaIds.includes(p.areaId))
+  const districtPots = pots.filter((p) => p.areaId !== null).length
   return (
-    <div className="ballot-budget">
+    <div className="ballot-budget" id={ballotFieldId('districts')}>
       <p className="field__hint">{t('ballot.budget.intro')}</p>
       {districtPots > 0 ? <p className="field__hint">{t('ballot.budget.districts', { count: spec.maxDistricts })}</p> : null}
-      {spec.pots.map((pot) => {
+      <FieldErrors errors={errors} field="districts" />
+      {pots.map((pot) => {
         const projects = spec.projects.filter((p) => p.pot === pot.id)
         const total = projects.reduce((sum, p) => sum + (chosen.has(p.id) ? p.cost : 0), 0)
         const where = pot.areaId === null ? t('ballot.budget.cityWide') : (areaNames[String(pot.areaId)] ?? t('ballot.budget.district'))
-        const yours = pot.areaId === null || voterAreaIds.includes(pot.areaId)
+        const field = `pot:${pot.id}`
+        const problems = errorsOf(errors, field).length > 0
         return (
-          <fieldset key={pot.id}>
+          <fieldset
+            key={pot.id}
+            id={ballotFieldId(field)}
+            className={problems ? 'ballot-pot ballot-pot--error' : 'ballot-pot'}
+            aria-describedby={problems ? `${ballotFieldId(field)}-error` : undefined}
+          >
             <legend>{t('ballot.budget.pot', { pot: labels[pot.id] ?? where, limit: money(pot.ballotLimit) })}</legend>
-            {pot.areaId !== null ? <p className="field__hint">{yours ? t('ballot.budget.yourDistrict', { area: where }) : t('ballot.budget.otherDistrict', { area: where })}</p> : null}
+            <FieldErrors errors={errors} field={field} />
+            {pot.areaId !== null ? <p className="field__hint">{t('ballot.budget.yourDistrict', { area: where })}</p> : null}
             {projects.map((project) => (
               <label key={project.id} className="ballot-choice">
                 <input type="checkbox" name="projects" value={project.id} defaultChecked={values.projects?.includes(project.id)} />

@@ -20,6 +20,19 @@ export interface BallotFormValues {
   rank?: Record<string, string>
 }
 
+/**
+ * A refusal as the form shows it: its words, and the part of the ballot it concerns — `pot:<id>`
+ * (a budget's pot), `option:<id>` (a quadratic or ranked option's field) — or null for the ballot
+ * as a whole. The form prints each message beside that part (issue 18: not only at the top).
+ */
+export interface BallotError {
+  message: string
+  field: string | null
+}
+
+/** The element id of a ballot part, for the error summary's links and aria-describedby. */
+export const ballotFieldId = (field: string) => `ballot-${field.replace(/[^A-Za-z0-9_-]/g, '-')}`
+
 // A form can send anything; beyond this many values it is not a ballot.
 const MAX_VALUES = 10_000
 

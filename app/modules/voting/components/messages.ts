@@ -65,6 +65,28 @@ export function refusalMessage(t: Translate, refusal: VoterRefusal, c: MessageCo
   }
 }
 
+/** The part of the ballot a refusal concerns (see BallotError), or null for the whole ballot. */
+export function refusalField(spec: MethodSpec, refusal: VoterRefusal): string | null {
+  switch (refusal.code) {
+    case 'overBudget':
+    case 'districtNotAllowed':
+      return `pot:${refusal.pot}`
+    case 'duplicateChoice': {
+      const project = spec.method === 'budget' ? spec.projects.find((p) => p.id === refusal.option) : undefined
+      return project ? `pot:${project.pot}` : null
+    }
+    case 'invalidVotes':
+    case 'duplicateRank':
+      return `option:${refusal.option}`
+    case 'tooManyDistricts':
+      return 'districts'
+    case 'overCredits':
+      return 'credits'
+    default:
+      return null
+  }
+}
+
 /** A ballot in one sentence: "Yes", "Parks, Libraries", "Parks: 3 votes; Bikes: 1 vote", "1. A, 2. B". */
 export function describeChoices(t: Translate, spec: MethodSpec, choices: Choices, c: Pick<MessageContext, 'labels'>): string {
   const label = (id: string) => labelOf(c.labels, id)

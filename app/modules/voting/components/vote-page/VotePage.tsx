@@ -2,7 +2,7 @@ import { Form, Link } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { FormMessage } from '../../../../components/forms'
 import type { VotePageView } from '../../vote-page.server'
-import type { BallotFormValues } from '../ballot-form'
+import type { BallotError, BallotFormValues } from '../ballot-form'
 import { BallotForm } from '../BallotForm'
 import { Results } from '../Results'
 
@@ -183,7 +183,7 @@ function BallotAndDelegation({ viewer }: { viewer: Viewer }) {
  * "Your vote": a login link for anonymous readers; for a person, their residence and level, their
  * ballot and delegation, then the ballot form while they may vote, else why not.
  */
-export function YourVote({ view, here, cast }: { view: VotePageView; here: string; cast: { errors: string[]; values: BallotFormValues } | null }) {
+export function YourVote({ view, here, cast }: { view: VotePageView; here: string; cast: { errors: BallotError[]; values: BallotFormValues } | null }) {
   const { t } = useTranslation('votes')
   const { process, viewer, phase } = view
   const castErrors = cast ? cast.errors : []
@@ -215,7 +215,8 @@ export function YourVote({ view, here, cast }: { view: VotePageView; here: strin
                 locale={view.locale}
                 values={formValues}
                 errors={castErrors}
-                action={here}
+                // After a refusal the page opens at the ballot (JavaScript or not), where each message sits by its field.
+                action={`${here}#your-vote`}
                 changing={Boolean(viewer.ballot)}
                 areaNames={view.areaNames}
                 voterAreaIds={viewer.voterAreaIds}
@@ -226,7 +227,7 @@ export function YourVote({ view, here, cast }: { view: VotePageView; here: strin
               {castErrors.length ? (
                 <FormMessage tone="error">
                   {castErrors.map((e, i) => (
-                    <p key={i}>{e}</p>
+                    <p key={i}>{e.message}</p>
                   ))}
                 </FormMessage>
               ) : null}
