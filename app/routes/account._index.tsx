@@ -11,6 +11,9 @@ import { resendConfirmation, updateProfile, userRoles } from '../modules/account
 import { profileSchema } from '../modules/accounts/schema'
 import { parseForm, type FormFailure } from '../modules/accounts/form.server'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requireUser(request)
   const { t } = await translatorFor(request)

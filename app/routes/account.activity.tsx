@@ -13,6 +13,9 @@ import { reportStateLabels } from '../modules/reports/reports.server'
 import { reportsFiledBy } from '../modules/reports/mine.server'
 import { ACTIVITY_KINDS, type ActivityKind } from '../modules/accounts/schema'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 /**
  * /account/activity?show=<kind>&page=<n> — everything the person filed or signed and where each
  * stands (issue 18): their reports, petitions, proposals, letters, signatures and supports, one

@@ -7,6 +7,9 @@ import { formatters } from '../lib/format'
 import { areaTree, cityOverview } from '../modules/geo/areas.server'
 import { itemTotalsByArea, listKinds } from '../modules/geo/map-index.server'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: mapStyles }]
 
 export async function loader({ request }: LoaderFunctionArgs) {

@@ -11,6 +11,9 @@ import { formats } from '../modules/opendata/format'
 import { licences } from '../modules/opendata/licence'
 import { citySettings } from '../modules/city/settings.server'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 /** The Frictionless Data package descriptor: a file name, the same in every language. */
 const PACKAGE_FILE = 'datapackage.json'
 

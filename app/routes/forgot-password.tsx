@@ -9,6 +9,9 @@ import { requestPasswordReset } from '../modules/accounts/accounts.server'
 import { emailOnlySchema } from '../modules/accounts/schema'
 import { parseForm, type FormFailure } from '../modules/accounts/form.server'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t } = await translatorFor(request)
   return { title: t('accounts:forgot.title') }

@@ -8,6 +8,9 @@ import { supportedLocales } from '../lib/i18n'
 import { safeRedirectPath, translatedErrors, type FieldErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 const languageSchema = z.object({
   locale: z.enum(supportedLocales, { message: 'common:language.invalid' }),
   redirectTo: z.string().max(2000, 'common:language.invalid').optional(),

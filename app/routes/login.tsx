@@ -10,6 +10,9 @@ import { logIn } from '../modules/accounts/accounts.server'
 import { loginSchema } from '../modules/accounts/schema'
 import { fail, parseForm, redirectWithSession, type FormFailure } from '../modules/accounts/form.server'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const redirectTo = safeRedirectPath(new URL(request.url).searchParams.get('redirectTo'), '/account')
   if (await getUser(request)) throw redirect(redirectTo)

@@ -11,6 +11,9 @@ import { petitionCategories } from '../modules/services/services.server'
 import { isListFilter, isListSort, listFilters, listSorts } from '../modules/petitions/states'
 import { itemFeedLinks } from '../modules/notifications/feeds'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 /**
  * /petitions — published petitions: open (default), closed, awaiting a response, responded,
  * debated or all; searched with FTS5 (`q`); sorted by most signatures (default) or newest; 20 a

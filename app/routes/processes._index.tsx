@@ -7,6 +7,9 @@ import { processNow } from '../modules/processes/clock.server'
 import { listProcesses } from '../modules/processes/processes.server'
 import styles from '../modules/processes/components/processes.css'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 /** /processes — the published participatory processes, each with the phase it is in now. */
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: styles }]
 

@@ -9,6 +9,9 @@ import type { ResultStatus } from '../../db/schema'
 import { Progress } from '../modules/processes/components/parts'
 import styles from '../modules/processes/components/processes.css'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 /**
  * /results — accountability: every result (winning projects, accepted proposals, petitions with a
  * committed response) with its status and progress, filtered by area, process and status (a plain

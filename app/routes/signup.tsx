@@ -12,6 +12,9 @@ import { signupSchema } from '../modules/accounts/schema'
 import { fail, parseForm, passwordMessage, type FormFailure } from '../modules/accounts/form.server'
 import { cityProfile } from '../modules/geo/areas.server'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 export async function loader({ request }: LoaderFunctionArgs) {
   if (await getUser(request)) throw redirect('/account')
   const { t } = await translatorFor(request)

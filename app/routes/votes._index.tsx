@@ -7,6 +7,9 @@ import { translatorFor } from '../lib/i18n.server'
 import { formatters } from '../lib/format'
 import { listProcesses, type ProcessSummary } from '../modules/voting/voting.server'
 
+// Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
+export const handle = { hydrate: false }
+
 /** /votes — voting processes open now, coming up and closed, with their dates and method. */
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: votesStyles }]

@@ -52,6 +52,7 @@ export function BallotForm({
     })
   }
   const errorId = 'ballot-errors'
+  const shown = shownFields(spec, voterAreaIds)
   return (
     <Form method="post" action={action} className="ballot-form stack" onChange={onChange} aria-describedby={errors.length ? errorId : undefined} noValidate>
       <input type="hidden" name="intent" value="cast" />
@@ -60,7 +61,7 @@ export function BallotForm({
           <p>{t('ballot.errorsHeading')}</p>
           <ul>
             {errors.map((e, i) => (
-              <li key={i}>{e.field ? <a href={`#${ballotFieldId(e.field)}`}>{e.message}</a> : e.message}</li>
+              <li key={i}>{e.field && shown.has(e.field) ? <a href={`#${ballotFieldId(e.field)}`}>{e.message}</a> : e.message}</li>
             ))}
           </ul>
         </div>
@@ -121,6 +122,14 @@ export function BallotForm({
       <button type="submit">{changing ? t('ballot.submitChange') : t('ballot.submit')}</button>
     </Form>
   )
+}
+
+/** The parts of the ballot this form draws (a refusal about a pot the voter is not shown links nowhere). */
+function shownFields(spec: MethodSpec, voterAreaIds: number[]): Set<string> {
+  if (spec.method === 'budget') return new Set(['districts', ...spec.pots.filter((p) => p.areaId === null || voterAreaIds.includes(p.areaId)).map((p) => `pot:${p.id}`)])
+  if (spec.method === 'quadratic') return new Set(['credits', ...spec.options.map((o) => `option:${o}`)])
+  if (spec.method === 'ranked') return new Set(spec.options.map((o) => `option:${o}`))
+  return new Set()
 }
 
 const errorsOf = (errors: BallotError[], field: string) => errors.filter((e) => e.field === field)
