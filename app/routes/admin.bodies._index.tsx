@@ -43,7 +43,7 @@ export default function AdminBodies() {
         <button type="submit">{t('admin.addDepartments')}</button>
       </Form>
       <div className="table-scroll">
-        <table className="data-table" data-testid="admin-bodies">
+        <table className="data-table cards" data-testid="admin-bodies">
           <thead>
             <tr>
               <th scope="col">{t('admin.name')}</th>
@@ -59,10 +59,10 @@ export default function AdminBodies() {
                 <th scope="row">
                   <Link to={`/admin/bodies/${b.id}`}>{b.name}</Link>
                 </th>
-                <td>{b.slug}</td>
-                <td>{b.email ?? '—'}</td>
-                <td>{t(`laws.${b.law}.short`)}</td>
-                <td>
+                <td data-label={t('admin.slug')}>{b.slug}</td>
+                <td data-label={t('admin.email')}>{b.email ?? '—'}</td>
+                <td data-label={t('admin.law')}>{t(`laws.${b.law}.short`)}</td>
+                <td data-label={t('admin.state')}>
                   {b.active ? t('admin.active') : t('admin.inactive')}
                   {b.department ? ` · ${t('admin.cityDepartment')}` : ''}
                 </td>

@@ -10,7 +10,8 @@ import SQLite from 'better-sqlite3'
  * `blocked-drain`) shown as text in English, Spanish or French.
  */
 
-test.setTimeout(300_000)
+// axe on some 25 pages takes minutes on a busy shared machine (over 5 at a load of 25).
+test.setTimeout(480_000)
 
 const WIDTHS = [320, 360, 390]
 const LANGUAGES = ['en-GB', 'es-ES', 'fr-FR']
