@@ -217,7 +217,8 @@ describe('language', () => {
 
 describe('security baseline', () => {
   it('sends a CSP whose nonce is the one on the page scripts, and the usual headers', async () => {
-    const res = await get('/')
+    // A page that hydrates (the home page is sent without scripts: ADR 137).
+    const res = await get('/map')
     const csp = res.headers.get('content-security-policy')!
     const nonce = /'nonce-([^']+)'/.exec(csp)![1]!
     expect(csp).toContain("frame-ancestors 'none'")
@@ -233,7 +234,7 @@ describe('security baseline', () => {
     expect(res.headers.get('x-powered-by')).toBeNull()
     expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
     // A fresh nonce on every response.
-    const again = (await get('/')).headers.get('content-security-policy')!
+    const again = (await get('/map')).headers.get('content-security-policy')!
     expect(again).not.toBe(csp)
   })
 
@@ -293,17 +294,39 @@ describe('logs', () => {
   })
 })
 
+describe('JavaScript only where a page needs it (issue 18, ADR 137)', () => {
+  it('sends the home page and the login page without scripts, and a page with a map with them', async () => {
+    for (const path of ['/', '/login', '/petitions']) {
+      const html = await (await get(path, { accept: 'text/html' })).text()
+      expect(html, path).not.toMatch(/<script|modulepreload|__remixContext/)
+      // Still a whole page: the layout, its navigation and the page's own content.
+      expect(html, path).toContain('<main id="main"')
+    }
+    const map = await (await get('/map', { accept: 'text/html' })).text()
+    expect(map).toContain('__remixContext')
+    // The browser gets one language's catalogs, never all three with the entry.
+    const entry = /"(\/build\/entry\.client-[^"]+\.js)"/.exec(map)?.[1]
+    expect(entry).toBeTruthy()
+    const code = await (await get(entry!)).text()
+    expect(code).not.toContain('Participa en {{city}}')
+    expect(code).toMatch(/import\("\/build\/_shared\/es-[^"]+\.js"\)/)
+  })
+})
+
 describe('anonymous page cache', () => {
-  it('serves repeated anonymous home pages from the cache, each with its own nonce and request id', async () => {
+  it('serves repeated anonymous pages from the cache, each with its own nonce and request id', async () => {
     const headers = { accept: 'text/html', 'accept-language': 'fr' }
-    await get('/', headers)
-    const res = await get('/', headers)
+    // /proposals hydrates, so its cached copy has scripts whose nonce must be the new one.
+    await get('/proposals', headers)
+    const res = await get('/proposals', headers)
     expect(res.headers.get('x-plaza-cache')).toBe('hit')
     expect(res.headers.get('plaza-page-cache')).toBeNull()
     const nonce = /'nonce-([^']+)'/.exec(res.headers.get('content-security-policy')!)![1]!
     const html = await res.text()
     expect(html).toContain('<html lang="fr"')
-    for (const m of html.matchAll(/<script([^>]*)>/g)) expect(m[1]).toContain(`nonce="${nonce}"`)
+    const scripts = [...html.matchAll(/<script([^>]*)>/g)]
+    expect(scripts.length).toBeGreaterThan(0)
+    for (const m of scripts) expect(m[1]).toContain(`nonce="${nonce}"`)
     expect(html).toContain(`<meta name="request-id" content="${res.headers.get('x-request-id')}"/>`)
   })
 
