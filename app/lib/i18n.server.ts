@@ -124,6 +124,58 @@ function memoizePlainLookups(instance: I18n) {
   }) as I18n['t']
 }
 
+type FixedT = ((key: unknown, options?: unknown, ...rest: unknown[]) => unknown) & { lng?: unknown; lngs?: unknown; ns?: unknown; keyPrefix?: unknown }
+const scopeText = (value: unknown) => (Array.isArray(value) ? value.join(',') : value == null ? '' : String(value))
+
+/**
+ * The `t` of every `useTranslation` (react-i18next asks `getFixedT` on each render of each component):
+ * one function per language, namespace and key prefix, kept, answering from a map any call whose
+ * options are all strings, numbers or booleans — plain lookups, and interpolations and plurals of the
+ * same values (a list's "{{count}} supports", a row's "Progress of {{title}}"). With the catalogs fixed,
+ * such an answer depends on nothing else. Other calls (objects, arrays, functions as values; extra
+ * arguments) go to i18next's fixedT as before. i18next's own fixedT copies its options and resolves
+ * every call: 7–9 % of a rendered list page's CPU (docs/performance.md).
+ */
+function memoizeFixedT(instance: I18n) {
+  const getFixedT = instance.getFixedT.bind(instance) as unknown as (lng: unknown, ns: unknown, keyPrefix: unknown) => FixedT
+  const scopes = new Map<string, FixedT>()
+  const memo = new Map<string, string>()
+  instance.getFixedT = ((lng: unknown, ns: unknown, keyPrefix: unknown) => {
+    const scope = `${scopeText(lng)}\u0001${scopeText(ns)}\u0001${scopeText(keyPrefix)}\u0001`
+    const known = scopes.get(scope)
+    if (known) return known
+    const fixed = getFixedT(lng, ns, keyPrefix)
+    const fast: FixedT = (key: unknown, options?: unknown, ...rest: unknown[]) => {
+      if (typeof key !== 'string' || rest.length) return fixed(key, options, ...rest)
+      let id = scope + key
+      if (typeof options === 'string') id += `\u0000=${options}`
+      else if (options !== undefined) {
+        if (typeof options !== 'object' || options === null) return fixed(key, options)
+        for (const name in options) {
+          const value = (options as Record<string, unknown>)[name]
+          const type = typeof value
+          if (type === 'string' || type === 'number' || type === 'boolean') id += `\u0000${name}\u0001${type[0]}${String(value)}`
+          else if (value !== undefined) return fixed(key, options)
+        }
+      }
+      const hit = memo.get(id)
+      if (hit !== undefined) return hit
+      const text = fixed(key, options)
+      if (typeof text === 'string') {
+        if (memo.size >= MEMO_MAX) memo.clear()
+        memo.set(id, text)
+      }
+      return text
+    }
+    fast.lng = fixed.lng
+    fast.lngs = fixed.lngs
+    fast.ns = fixed.ns
+    fast.keyPrefix = fixed.keyPrefix
+    if (scopes.size < 1000) scopes.set(scope, fast)
+    return fast
+  }) as unknown as I18n['getFixedT']
+}
+
 /**
  * One initialised i18next instance per language, shared by all requests: its language never
  * changes on the server, and creating one per request cost more than rendering the page.
@@ -134,6 +186,7 @@ export function i18nInstance(locale: Locale): I18n {
     instance = createInstance()
     void instance.use(initReactI18next).init({ ...i18nOptions, ns: namespaces, lng: locale, resources: catalogs, initImmediate: false })
     memoizePlainLookups(instance)
+    memoizeFixedT(instance)
     instances.set(locale, instance)
   }
   return instance

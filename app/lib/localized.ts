@@ -40,8 +40,24 @@ export function serializeLocalized(value: Localized): string {
 }
 
 /** The value for `locale`, falling back to the default language, then to any language. */
+// localize() of a stored name parses its JSON: a list page does it for every name of every row
+// (the council list 200 times). The parsed value of a stored text never changes, so the most recent
+// ones are kept here (never handed out: callers of parseLocalized get their own object).
+const parsedNames = new Map<string, Localized>()
+const PARSED_MAX = 5000
+
+function parsedName(stored: string): Localized {
+  let parsed = parsedNames.get(stored)
+  if (!parsed) {
+    parsed = parseLocalized(stored)
+    if (parsedNames.size >= PARSED_MAX) parsedNames.clear()
+    parsedNames.set(stored, parsed)
+  }
+  return parsed
+}
+
 export function localize(value: Localized | string | null | undefined, locale: string, defaultLocale: string = 'en'): string {
-  const v = typeof value === 'string' || value == null ? parseLocalized(value) : value
+  const v = typeof value === 'string' ? parsedName(value) : value == null ? {} : value
   return v[locale as Locale] ?? v[defaultLocale as Locale] ?? v.en ?? v.es ?? v.fr ?? ''
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npx tsx tests/bench/render-cpu.ts --db PATH [--builds build/index.js,build/index-before.js] [--requests N]`:
+ * `npx tsx tests/bench/render-cpu.ts --db PATH [--builds build/index.js,build/index-before.js] [--requests N] [--paths /a,/b]`:
  * CPU time per rendered request, in process (Remix's request handler on a production build, no HTTP, no
  * other process), so that two builds can be compared on a busy machine: CPU time, unlike throughput, hardly
  * depends on what else runs. Each build is measured in its own child process, pages in turn, the builds
@@ -12,14 +12,25 @@ import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 
 const { values } = parseArgs({
-  options: { db: { type: 'string' }, builds: { type: 'string', default: 'build/index.js' }, requests: { type: 'string', default: '150' }, child: { type: 'string' }, cookie: { type: 'string' } },
+  options: {
+    db: { type: 'string' },
+    builds: { type: 'string', default: 'build/index.js' },
+    requests: { type: 'string', default: '150' },
+    child: { type: 'string' },
+    cookie: { type: 'string' },
+    paths: { type: 'string' },
+  },
 })
 const root = path.resolve(import.meta.dirname, '../..')
-const pages = [
-  { name: '/', path: '/' },
-  { name: '/proposals', path: '/proposals' },
-  { name: '/council/reports', path: '/council/reports', staff: true },
-]
+// --paths replaces the three pages with others read anonymously (e.g. issue 21's
+// /processes/bench-budget,/results on a database with tests/bench/processes.bench.ts's rows).
+const pages: Array<{ name: string; path: string; staff?: boolean }> = values.paths
+  ? values.paths.split(',').map((p) => ({ name: p, path: p }))
+  : [
+      { name: '/', path: '/' },
+      { name: '/proposals', path: '/proposals' },
+      { name: '/council/reports', path: '/council/reports', staff: true },
+    ]
 
 if (values.child) {
   // One build in this process.
@@ -60,11 +71,15 @@ const builds = values.builds.split(',')
 const rounds: Record<string, Array<Record<string, number>>> = {}
 for (let round = 0; round < 3; round++) {
   for (const build of builds) {
-    const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'tests/bench/render-cpu.ts'), '--child', build, '--requests', values.requests, '--cookie', cookie], {
-      cwd: root,
-      env: { ...process.env, NODE_ENV: 'production', DATABASE_PATH: values.db, LOG_LEVEL: 'silent', BACKGROUND_JOBS: 'false' },
-      encoding: 'utf8',
-    })
+    const output = execFileSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(root, 'tests/bench/render-cpu.ts'), '--child', build, '--requests', values.requests, '--cookie', cookie, ...(values.paths ? ['--paths', values.paths] : [])],
+      {
+        cwd: root,
+        env: { ...process.env, NODE_ENV: 'production', DATABASE_PATH: values.db, LOG_LEVEL: 'silent', BACKGROUND_JOBS: 'false' },
+        encoding: 'utf8',
+      },
+    )
     ;(rounds[build] ??= []).push(JSON.parse(output.trim().split('\n').at(-1)!))
   }
 }

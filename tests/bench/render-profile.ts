@@ -116,6 +116,9 @@ const pages: Record<string, { path: string; staff?: string }> = {
   home: { path: '/' },
   proposals: { path: '/proposals' },
   council: { path: '/council/reports', staff: 'roads@valmera.example' },
+  // Issue 21's pages: a database with tests/bench/processes.bench.ts's rows (seedProcessRows) is needed.
+  processes: { path: '/processes/bench-budget' },
+  results: { path: '/results' },
 }
 for (const name of values.pages.split(',')) {
   const page = pages[name]!

@@ -80,11 +80,26 @@ export const RESULT_PAGE_SIZE = 50
 export const PATH_STEPS = ['submitted', 'supported', 'reviewed', 'voted', 'won', 'in_progress', 'done'] as const
 export type PathStep = (typeof PATH_STEPS)[number]
 
+// Building an Intl.NumberFormat costs a tenth of a millisecond: a list of 20 projects spent a fifth of its
+// CPU here. One formatter per locale, currency and number of fraction digits (a handful in practice).
+const moneyFormats = new Map<string, Intl.NumberFormat | null>()
+
+function moneyFormat(locale: string, currency: string, fraction: 0 | 2): Intl.NumberFormat | null {
+  const key = `${locale}\u0000${currency}\u0000${fraction}`
+  let format = moneyFormats.get(key)
+  if (format === undefined) {
+    try {
+      format = new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: fraction })
+    } catch {
+      format = null // an unknown locale or currency code: the plain form below
+    }
+    if (moneyFormats.size < 1000) moneyFormats.set(key, format)
+  }
+  return format
+}
+
 /** Cents → "1,234.50"-style text in a locale. */
 export function formatMoney(cents: number, currency: string, locale: string): string {
-  try {
-    return new Intl.NumberFormat(locale, { style: 'currency', currency, maximumFractionDigits: cents % 100 === 0 ? 0 : 2 }).format(cents / 100)
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${currency}`
-  }
+  const format = moneyFormat(locale, currency, cents % 100 === 0 ? 0 : 2)
+  return format ? format.format(cents / 100) : `${(cents / 100).toFixed(2)} ${currency}`
 }

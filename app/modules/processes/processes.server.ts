@@ -354,9 +354,11 @@ export async function districtOptions(p: Pick<ProcessRecord, 'districtBudgets'>,
 
 /** Every area (for the admin form's scope and pots). */
 export async function areaChoices(locale: string): Promise<Array<{ id: number; name: string; level: string }>> {
-  const rows = await database().db.selectFrom('areas').select(['id', 'name', 'level']).orderBy('id').execute()
+  // No ORDER BY: SQLite then reads the names from the covering index areas_level (0.1 ms) instead of
+  // every row with its geometry (3.5 ms for a city of 48 areas); the few rows are put in id order here.
+  const rows = await database().db.selectFrom('areas').select(['id', 'name', 'level']).execute()
   const fallback = cityDefaultLocale()
-  return rows.map((r) => ({ id: r.id, name: localize(r.name, locale, fallback), level: r.level }))
+  return rows.sort((a, b) => a.id - b.id).map((r) => ({ id: r.id, name: localize(r.name, locale, fallback), level: r.level }))
 }
 
 // ------------------------------------------------------------------------------------ following
