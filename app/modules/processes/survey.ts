@@ -75,7 +75,7 @@ export function parseQuestions(stored: string | null | undefined): Question[] {
 }
 
 /** Does a question apply, given the answers so far? (Conditions point only to earlier questions.) */
-export function applies(q: Question, answers: Answers): boolean {
+export function applies(q: Pick<Question, 'showIf'>, answers: Answers): boolean {
   if (!q.showIf) return true
   const given = answers[q.showIf.question]
   if (typeof given === 'number') return given === q.showIf.option
