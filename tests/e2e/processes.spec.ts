@@ -258,3 +258,76 @@ test('a whole participatory budget, phase by phase, without JavaScript', async (
   test.setTimeout(300_000)
   await wholeBudget(browser, false)
 })
+
+test('an administrator builds a survey; a resident answers it, the conditional question appearing when it applies; the results as charts', async ({ browser }) => {
+  test.setTimeout(180_000)
+  const tag = Date.now().toString(36)
+  const slug = `survey-${tag}`
+  const now = Math.floor(Date.now() / 60_000) * 60_000
+  const local = (days: number) => new Date(now + days * DAY).toISOString().slice(0, 16)
+  const release = await takeClock()
+  try {
+    fs.writeFileSync(clockFile, new Date(now).toISOString())
+    const admin = await loggedIn(browser, 'admin', true)
+    const made = await admin.request.post('/admin/processes/new', {
+      form: { slug, title_en: `Mobility ${tag}`, published: 'on', 'phase.0.title_en': 'Survey', 'phase.0.startsAt': local(-1), 'phase.0.endsAt': local(1), 'phase.0.survey': 'on' },
+      maxRedirects: 0,
+    })
+    expect(made.status()).toBe(302)
+    await admin.goto(`${made.headers().location!.replace(/\?.*$/, '')}`)
+    await admin.goto((await admin.getByRole('link', { name: 'New survey' }).getAttribute('href'))!)
+    await expect(admin.getByRole('heading', { level: 1, name: 'New survey' })).toBeVisible()
+    await admin.getByLabel('Title (en)').fill(`Getting around ${tag}`)
+    await admin.getByLabel('Question 1: wording (en)').fill('Do you cycle?')
+    await admin.getByLabel('Question 1: choices (en)').fill('Yes\nNo')
+    await admin.getByLabel('Question 1 must be answered').check()
+    await admin.getByLabel('Question 2: type').selectOption('short')
+    await admin.getByLabel('Question 2: wording (en)').fill('What would make cycling safer?')
+    await admin.getByLabel('Question 2: ask only if question number').fill('1')
+    await admin.getByLabel('Question 2: got choice number').fill('1')
+    await admin.getByLabel('Question 3: type').selectOption('matrix')
+    await admin.getByLabel('Question 3: wording (en)').fill('Rate each street')
+    await admin.getByLabel('Question 3: choices (en)').fill('Bad\nGood')
+    await admin.getByLabel('Question 3: matrix rows (en)').fill('Main street\nRiver road')
+    await admin.getByRole('button', { name: 'Save the survey' }).click()
+    await expect(admin.getByText('The survey is saved.')).toBeVisible()
+    await expectAccessible(admin, true)
+
+    const resident = await loggedIn(browser, 'resident', true)
+    await resident.goto(`/processes/${slug}`)
+    await resident.getByTestId('surveys-link').click()
+    await resident.getByRole('link', { name: `Getting around ${tag}`, exact: true }).click()
+    const conditional = resident.getByRole('group', { name: /What would make cycling safer/ })
+    // With JavaScript the conditional question waits until "Yes" is chosen.
+    await expect(conditional).toBeHidden()
+    await expectAccessible(resident, true)
+    await resident.getByLabel('Yes').check()
+    await expect(conditional).toBeVisible()
+    await resident.getByLabel('Your answer to question 2').fill('Protected lanes')
+    await resident.getByRole('group', { name: 'Main street' }).getByLabel('Good').check()
+    await resident.getByRole('button', { name: 'Send my answers' }).click()
+    await expect(resident.getByText('What you wrote will be published once a moderator has read it.')).toBeVisible()
+    await resident.getByTestId('survey-results-link').click()
+    await expect(resident.getByTestId('survey-total')).toHaveText('1 person answered.')
+    await expect(resident.getByRole('img', { name: /Do you cycle/ })).toBeVisible()
+    await expectAccessible(resident, true)
+
+    // Without JavaScript the conditional question is shown with its hint; a second answer is refused.
+    const context = await browser.newContext({ locale: 'en-GB', javaScriptEnabled: false, viewport: { width: 320, height: 800 } })
+    const noScript = await context.newPage()
+    await noScript.goto('/login')
+    await noScript.getByLabel('E-mail address').fill('citizen@valmera.example')
+    await noScript.getByLabel('Password').fill('valmera-demo-2026')
+    await noScript.getByRole('button', { name: 'Log in' }).click()
+    await noScript.goto(resident.url().replace(/\/results$/, ''))
+    await expect(noScript.getByText('Answer this only if you chose “Yes” in question 1.')).toBeVisible()
+    await expect(noScript.getByRole('group', { name: /What would make cycling safer/ })).toBeVisible()
+    await noScript.getByRole('button', { name: 'Send my answers' }).click()
+    await expect(noScript.getByText('Answer this question.')).toBeVisible()
+    await expectAccessible(noScript, false)
+    await resident.goto(resident.url().replace(/\/results$/, ''))
+    await expect(resident.getByText('You have already answered this survey.')).toBeVisible()
+  } finally {
+    release()
+  }
+})
