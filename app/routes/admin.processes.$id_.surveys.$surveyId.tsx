@@ -112,41 +112,49 @@ export default function AdminSurvey() {
         <h2>{t('admin.questions')}</h2>
         <p className="field__hint">{t('admin.questionsHint')}</p>
         <div className="question-rows">
-          {Array.from({ length: d.rows }, (_, i) => {
-            const p = `q.${i}.`
-            const n = i + 1
-            return (
-              <fieldset key={i} data-testid={`question-${i}`}>
-                <legend>{t('admin.questionN', { n })}</legend>
-                <Field name={`${p}type`} label={t('admin.fields.type', { n })} error={errors[`${p}type`]}>
-                  <select id={`field-${p}type`} name={`${p}type`} defaultValue={values[`${p}type`] ?? 'single'}>
-                    {QUESTION_TYPES.map((type) => (
-                      <option key={type} value={type}>
-                        {t(`types.${type}`)}
-                      </option>
-                    ))}
-                  </select>
-                </Field>
-                {supportedLocales.map((l) => text(`${p}prompt_${l}`, t('admin.fields.prompt', { n, lng: l })))}
-                <div className="field">
-                  <label>
-                    <input type="checkbox" name={`${p}required`} defaultChecked={values[`${p}required`] === 'on'} /> {t('admin.fields.required', { n })}
-                  </label>
-                </div>
-                {supportedLocales.map((l) => area(`${p}options_${l}`, t('admin.fields.options', { n, lng: l }), l === 'en' ? t('admin.fields.optionsHint') : undefined))}
-                {supportedLocales.map((l) => area(`${p}rows_${l}`, t('admin.fields.rows', { n, lng: l }), l === 'en' ? t('admin.fields.rowsHint') : undefined))}
-                {text(`${p}min`, t('admin.fields.min', { n }), t('admin.fields.scaleHint'))}
-                {text(`${p}max`, t('admin.fields.max', { n }))}
-                {text(`${p}ifQuestion`, t('admin.fields.ifQuestion', { n }), t('admin.fields.ifHint'))}
-                {text(`${p}ifOption`, t('admin.fields.ifOption', { n }))}
-              </fieldset>
-            )
-          })}
+          {Array.from({ length: d.rows }, (_, i) => (
+            <QuestionRow key={i} i={i} values={values} errors={errors} text={text} area={area} />
+          ))}
         </div>
         <div className="actions">
           <button type="submit">{t('admin.save')}</button>
         </div>
       </Form>
     </section>
+  )
+}
+
+type FieldMaker = (name: string, label: string, hint?: string) => JSX.Element
+
+/** One question's block of the builder: type, wording and choices per language, scale, condition. */
+function QuestionRow({ i, values, errors, text, area }: { i: number; values: Record<string, string>; errors: Record<string, string>; text: FieldMaker; area: FieldMaker }) {
+  const { t } = useTranslation('surveys')
+  const p = `q.${i}.`
+  const n = i + 1
+  return (
+    <fieldset data-testid={`question-${i}`}>
+      <legend>{t('admin.questionN', { n })}</legend>
+      <Field name={`${p}type`} label={t('admin.fields.type', { n })} error={errors[`${p}type`]}>
+        <select id={`field-${p}type`} name={`${p}type`} defaultValue={values[`${p}type`] ?? 'single'}>
+          {QUESTION_TYPES.map((type) => (
+            <option key={type} value={type}>
+              {t(`types.${type}`)}
+            </option>
+          ))}
+        </select>
+      </Field>
+      {supportedLocales.map((l) => text(`${p}prompt_${l}`, t('admin.fields.prompt', { n, lng: l })))}
+      <div className="field">
+        <label>
+          <input type="checkbox" name={`${p}required`} defaultChecked={values[`${p}required`] === 'on'} /> {t('admin.fields.required', { n })}
+        </label>
+      </div>
+      {supportedLocales.map((l) => area(`${p}options_${l}`, t('admin.fields.options', { n, lng: l }), l === 'en' ? t('admin.fields.optionsHint') : undefined))}
+      {supportedLocales.map((l) => area(`${p}rows_${l}`, t('admin.fields.rows', { n, lng: l }), l === 'en' ? t('admin.fields.rowsHint') : undefined))}
+      {text(`${p}min`, t('admin.fields.min', { n }), t('admin.fields.scaleHint'))}
+      {text(`${p}max`, t('admin.fields.max', { n }))}
+      {text(`${p}ifQuestion`, t('admin.fields.ifQuestion', { n }), t('admin.fields.ifHint'))}
+      {text(`${p}ifOption`, t('admin.fields.ifOption', { n }))}
+    </fieldset>
   )
 }
