@@ -54,6 +54,8 @@ export default defineConfig({
       PROPOSAL_THRESHOLD: '2',
       // One sponsor sends a petition to moderation (the petitions flow signs as that sponsor).
       PETITION_SPONSORS: '1',
+      // The processes' clock (docs/processes.md): tests/e2e/processes.spec.ts walks a process through its phases.
+      PLAZA_TEST_CLOCK_FILE: path.join(dataDir, 'clock'),
     },
   },
 })

@@ -11,6 +11,7 @@ import { processNow } from '../modules/processes/clock.server'
 import { COMPONENT_RULES, MAX_PHASES } from '../modules/processes/phases'
 import { areaChoices, processFormValues, processFromForm, processRecord, saveProcess } from '../modules/processes/processes.server'
 import { openBallot } from '../modules/processes/projects.server'
+import { surveysOf } from '../modules/processes/surveys.server'
 import styles from '../modules/processes/components/processes.css'
 
 /**
@@ -42,6 +43,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     values: processFormValues(p),
     rows: Math.min(MAX_PHASES, (p?.phases.length ?? 0) + 2),
     areas: await areaChoices(locale),
+    surveys: id === null ? [] : await surveysOf(id, locale),
   }
 }
 
@@ -148,6 +150,25 @@ export default function AdminProcess() {
           <button type="submit">{t('admin.save')}</button>
         </div>
       </Form>
+      {d.id !== null ? (
+        <section aria-labelledby="surveys-title">
+          <h2 id="surveys-title">{t('surveys:admin.listTitle')}</h2>
+          {d.surveys.length ? (
+            <ul>
+              {d.surveys.map((s) => (
+                <li key={s.id}>
+                  <Link to={`/admin/processes/${d.id}/surveys/${s.id}`}>{s.title}</Link> — {t('surveys:list.answers', { count: s.responses })}
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p>{t('surveys:admin.noSurveys')}</p>
+          )}
+          <p>
+            <Link to={`/admin/processes/${d.id}/surveys/new`}>{t('surveys:admin.new')}</Link>
+          </p>
+        </section>
+      ) : null}
       {d.id !== null ? (
         <section aria-labelledby="ballot-title">
           <h2 id="ballot-title">{t('ballot.title')}</h2>

@@ -136,6 +136,13 @@ export default function ProcessPage() {
           </Link>
         </p>
       ) : null}
+      {d.timeline.entries.some((e) => e.components.survey) ? (
+        <p>
+          <Link to={`/processes/${d.slug}/surveys`} data-testid="surveys-link">
+            {t('surveys:list.link')}
+          </Link>
+        </p>
+      ) : null}
       {d.open.accountability || d.counts.selected ? (
         <p>
           <Link to={`/results?process=${d.slug}`}>{t('page.results')}</Link>

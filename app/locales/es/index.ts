@@ -29,6 +29,7 @@ import delivery from './delivery.json'
 import basemap from './basemap.json'
 import processes from './processes.json'
 import foi from './foi.json'
+import surveys from './surveys.json'
 
 export default {
   common,
@@ -61,4 +62,5 @@ export default {
   basemap,
   processes,
   foi,
+  surveys,
 }

@@ -2,6 +2,7 @@ import { defineManifest } from '../manifest'
 import { registerBallotResults } from './projects.server'
 import { registerResultsDataset } from './results.server'
 import { processJobs } from './jobs.server'
+import { registerSurveyModeration } from './surveys.server'
 
 /** Participatory processes (phases, components), the budget cycle, accountability (results). What it plugs into Plaza (docs/processes.md). */
 export const manifest = defineManifest({
@@ -16,5 +17,6 @@ export const manifest = defineManifest({
   register() {
     registerBallotResults()
     registerResultsDataset()
+    registerSurveyModeration()
   },
 })
