@@ -16,7 +16,7 @@ const BLOCK_M = 100
 const PER_BLOCK = 12
 /** Measured bytes a district takes in the file (for the district count of a size). */
 const BYTES_PER_DISTRICT = 94_700
-const TYPES = ['Carrer', 'Avinguda', 'Calle', 'Rue', 'Passeig', 'Carrer de la']
+const TYPES = ['Carrer', 'Avinguda', 'Passeig', 'Ronda', 'Travessera', 'Camí']
 const FIRST = [
   'Major',
   'Nou',
@@ -155,8 +155,8 @@ function district(city: SyntheticCity, d: number): District {
   // The park with its pond: a multipolygon of two untagged rings.
   const park = [node(1000, 1000), node(1100, 1000), node(1100, 1100), node(1000, 1100)]
   const pond = [node(1040, 1040), node(1060, 1040), node(1060, 1060), node(1040, 1060)]
-  const outer = wayId++
-  const inner = wayId++
+  const outer = wayId
+  const inner = outer + 1
   ways.push({ id: outer, refs: [...park, park[0]!] }, { id: inner, refs: [...pond, pond[0]!] })
   const relations: OsmRelation[] = [
     {
@@ -195,20 +195,25 @@ export function writeSyntheticCity(file: string, city: SyntheticCity): number {
 }
 
 /** Queries as people type them, for addresses the city has: abbreviations, no accents, a typo, a street alone. */
-export function addressQueries(city: SyntheticCity, count: number): string[] {
+export function addressQueries(city: SyntheticCity, count: number): Array<{ q: string; street: string }> {
   const random = mulberry32(99)
-  const out: string[] = []
+  const out: Array<{ q: string; street: string }> = []
   for (let i = 0; i < count; i++) {
     const d = Math.floor(random() * city.districts)
     const k = Math.floor(random() * (STREETS - 1))
     const name = streetName(d, k)
-    const number = 1 + 2 * Math.floor(random() * 100)
+    const number = 1 + 4 * Math.floor(random() * 100)
     const form = i % 4
     const folded = name.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase()
-    if (form === 0) out.push(`${name} ${number}`)
-    else if (form === 1) out.push(`${folded.replace(/^carrer( de la)? /, 'c/ ').replace(/^avinguda /, 'av. ')} ${number}`)
-    else if (form === 2) out.push(`${folded.slice(0, -3)}${folded.at(-2)}${folded.at(-3)}${folded.at(-1)} ${number}`)
-    else out.push(folded)
+    const q =
+      form === 0
+        ? `${name} ${number}`
+        : form === 1
+          ? `${folded.replace(/^carrer /, 'c/ ').replace(/^avinguda /, 'av. ')} ${number}`
+          : form === 2
+            ? `${folded.slice(0, -3)}${folded.at(-2)}${folded.at(-3)}${folded.at(-1)} ${number}`
+            : folded
+    out.push({ q, street: name })
   }
   return out
 }

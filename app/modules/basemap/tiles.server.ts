@@ -59,7 +59,7 @@ type TileIndex = ReturnType<typeof geojsonvt> & { tiles: Record<number, unknown>
  * tiles are dropped from the indexes when it is done: memory holds one region's tiles, not the city's.
  */
 export function buildTiles(features: TileFeature[], bbox: [number, number, number, number], minZoom: number, maxZoom: number, onTile: (tile: BuiltTile) => void): number {
-  let byLayer: Map<string, GeoJSON.Feature[]> | null = new Map()
+  const byLayer = new Map<string, GeoJSON.Feature[]>()
   for (const f of features) {
     let list = byLayer.get(f.layer)
     if (!list) byLayer.set(f.layer, (list = []))
@@ -74,7 +74,8 @@ export function buildTiles(features: TileFeature[], bbox: [number, number, numbe
         geojsonvt({ type: 'FeatureCollection', features: list }, { maxZoom, indexMaxZoom: Math.min(maxZoom, INDEX_ZOOM), indexMaxPoints: 10_000, tolerance: 3, extent: 4096, buffer: 64 }) as TileIndex,
       ] as const,
   )
-  byLayer = null
+  // Only geojson-vt's converted copy stays.
+  byLayer.clear()
   let count = 0
   const emit = (z: number, x: number, y: number) => {
     const layers: Record<string, ReturnType<ReturnType<typeof geojsonvt>['getTile']>> = {}
