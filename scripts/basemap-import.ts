@@ -21,4 +21,6 @@ if (result.kind === 'failed') {
   process.exit(1)
 }
 console.log(`Imported in ${result.seconds.toFixed(1)} s (version ${result.version}):`, result.counts)
+// The most memory this import took (the resident set's peak), for sizing the server that runs it.
+console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`)
 await database().close()

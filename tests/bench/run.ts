@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- NAME ...] [-- --seconds N] [-- --soak-minutes N]`: builds, then runs each benchmark against Plaza on
+ * `npm run bench [-- NAME ...] [-- --seconds N] [-- --soak-minutes N] [-- --size MB]`: builds, then runs each benchmark against Plaza on
  * 127.0.0.1 beside a baseline measured in the same run, prints the figures and PASS/FAIL per target.
  */
 import path from 'node:path'
@@ -26,6 +26,7 @@ import { benchPhone } from './phone.bench'
 import { benchDelivery } from './delivery.bench'
 import { benchProcesses } from './processes.bench'
 import { benchFoi } from './foi.bench'
+import { benchBasemap } from './basemap.bench'
 
 const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   home: benchHome,
@@ -48,17 +49,20 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
   delivery: benchDelivery,
   processes: benchProcesses,
   foi: benchFoi,
+  basemap: benchBasemap,
 }
 
 // `npm run bench -- petitions -- --seconds 5` passes a literal `--`, which would end the options: it is dropped.
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: { seconds: { type: 'string', default: '10' }, 'soak-minutes': { type: 'string' } },
+  options: { seconds: { type: 'string', default: '10' }, 'soak-minutes': { type: 'string' }, size: { type: 'string' } },
   allowPositionals: true,
 })
 const seconds = Number(values.seconds)
 // The faults bench's soak (default 30 minutes); BENCH_SOAK_MINUTES works too.
 if (values['soak-minutes']) process.env.BENCH_SOAK_MINUTES = values['soak-minutes']
+// The basemap bench's synthetic extract in MB (default 100); BENCH_BASEMAP_MB works too.
+if (values.size) process.env.BENCH_BASEMAP_MB = values.size
 const selected = positionals.length ? positionals : Object.keys(benches)
 for (const name of selected) {
   if (!benches[name]) {

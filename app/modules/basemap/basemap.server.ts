@@ -24,6 +24,8 @@ export const DEFAULT_MAX_ZOOM = 16
 export interface ImportCounts {
   nodes: number
   ways: number
+  /** Polygons built from multipolygon relations. */
+  relationAreas: number
   roads: number
   namedStreets: number
   paths: number
@@ -113,7 +115,22 @@ export async function importBasemap(file: string, options: ImportOptions, db: Pl
     await setStage(db, version, stage, counts)
   }
   try {
-    const counts: ImportCounts = { nodes: 0, ways: 0, roads: 0, namedStreets: 0, paths: 0, buildings: 0, parks: 0, water: 0, railways: 0, places: 0, addresses: 0, tiles: 0, bytes: 0 }
+    const counts: ImportCounts = {
+      nodes: 0,
+      ways: 0,
+      relationAreas: 0,
+      roads: 0,
+      namedStreets: 0,
+      paths: 0,
+      buildings: 0,
+      parks: 0,
+      water: 0,
+      railways: 0,
+      places: 0,
+      addresses: 0,
+      tiles: 0,
+      bytes: 0,
+    }
     const tileFeatures: TileFeature[] = []
     const streets = new Map<string, StreetEntry>()
     const addresses: Array<{ key: string; housenumber: string; at: Position }> = []
@@ -164,6 +181,7 @@ export async function importBasemap(file: string, options: ImportOptions, db: Pl
     const summary = await readOsmFile(file, onFeature)
     counts.nodes = summary.nodes
     counts.ways = summary.ways
+    counts.relationAreas = summary.relationAreas
     counts.addresses = addresses.length
     counts.namedStreets = [...streets.values()].filter((s) => s.kind === 'street').length
     await db.write((trx) => trx.updateTable('basemap_imports').set({ format: summary.format }).where('id', '=', version).execute())

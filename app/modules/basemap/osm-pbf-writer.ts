@@ -6,7 +6,7 @@ import { escapeXml } from '../../lib/xml'
 /**
  * Writes OpenStreetMap PBF files (https://wiki.openstreetmap.org/wiki/PBF_Format): the format
  * osmium and Geofabrik's extracts use — a header blob, then zlib-compressed blocks of DenseNodes
- * and Ways. Used to make the tests' fixtures and the benchmark's synthetic extract from data they
+ * Ways and Relations. Used to make the tests' fixtures and the benchmark's synthetic extract from data they
  * generate; what it writes is read back by the import (osm-pbf-parser-node) and by `osmium`.
  */
 
@@ -22,7 +22,14 @@ export interface OsmWay {
   tags?: Record<string, string>
 }
 
+export interface OsmRelation {
+  id: number
+  members: Array<{ type: 'node' | 'way' | 'relation'; ref: number; role: string }>
+  tags?: Record<string, string>
+}
+
 const BLOCK = 8000
+const MEMBER_TYPES = { node: 0, way: 1, relation: 2 } as const
 
 function blob(type: 'OSMHeader' | 'OSMData', payload: Uint8Array): Buffer {
   const zipped = deflateSync(payload)
@@ -156,34 +163,66 @@ function wayBlock(ways: OsmWay[]): Uint8Array {
   })
 }
 
-/** The bytes of an .osm.pbf holding these nodes and ways (nodes sorted by id first, as the format expects). */
-export function* osmPbfChunks(nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>, bbox: [number, number, number, number] | null = null): Generator<Buffer> {
-  yield blob('OSMHeader', headerBlock(bbox))
-  let batch: OsmNode[] = []
-  for (const n of nodes) {
-    batch.push(n)
+function relationBlock(relations: OsmRelation[]): Uint8Array {
+  const strings = new Strings()
+  const encoded = relations.map((r) => {
+    const tags = Object.entries(r.tags ?? {})
+    return { id: r.id, keys: tags.map(([k]) => strings.id(k)), vals: tags.map(([, v]) => strings.id(v)), roles: r.members.map((m) => strings.id(m.role)), members: r.members }
+  })
+  return primitiveBlock(strings, (group) => {
+    for (const r of encoded) {
+      group.writeMessage(
+        4,
+        (rel: typeof r, pbf: Pbf) => {
+          pbf.writeVarintField(1, rel.id)
+          if (rel.keys.length) pbf.writePackedVarint(2, rel.keys)
+          if (rel.vals.length) pbf.writePackedVarint(3, rel.vals)
+          pbf.writePackedVarint(8, rel.roles)
+          let last = 0
+          pbf.writePackedSVarint(
+            9,
+            rel.members.map((m) => {
+              const d = m.ref - last
+              last = m.ref
+              return d
+            }),
+          )
+          pbf.writePackedVarint(
+            10,
+            rel.members.map((m) => MEMBER_TYPES[m.type]),
+          )
+        },
+        r,
+      )
+    }
+  })
+}
+
+function* blocks<T>(items: Iterable<T>, encode: (batch: T[]) => Uint8Array): Generator<Buffer> {
+  let batch: T[] = []
+  for (const item of items) {
+    batch.push(item)
     if (batch.length === BLOCK) {
-      yield blob('OSMData', denseBlock(batch))
+      yield blob('OSMData', encode(batch))
       batch = []
     }
   }
-  if (batch.length) yield blob('OSMData', denseBlock(batch))
-  let wayBatch: OsmWay[] = []
-  for (const w of ways) {
-    wayBatch.push(w)
-    if (wayBatch.length === BLOCK) {
-      yield blob('OSMData', wayBlock(wayBatch))
-      wayBatch = []
-    }
-  }
-  if (wayBatch.length) yield blob('OSMData', wayBlock(wayBatch))
+  if (batch.length) yield blob('OSMData', encode(batch))
 }
 
-export function writeOsmPbf(file: string, nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>, bbox: [number, number, number, number] | null = null): number {
+/** The bytes of an .osm.pbf holding these nodes, ways and relations (each sorted by id, in that order, as the format expects). */
+export function* osmPbfChunks(nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>, bbox: [number, number, number, number] | null = null, relations: Iterable<OsmRelation> = []): Generator<Buffer> {
+  yield blob('OSMHeader', headerBlock(bbox))
+  yield* blocks(nodes, denseBlock)
+  yield* blocks(ways, wayBlock)
+  yield* blocks(relations, relationBlock)
+}
+
+export function writeOsmPbf(file: string, nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>, bbox: [number, number, number, number] | null = null, relations: Iterable<OsmRelation> = []): number {
   const fd = fs.openSync(file, 'w')
   let bytes = 0
   try {
-    for (const chunk of osmPbfChunks(nodes, ways, bbox)) {
+    for (const chunk of osmPbfChunks(nodes, ways, bbox, relations)) {
       fs.writeSync(fd, chunk)
       bytes += chunk.length
     }
@@ -194,7 +233,7 @@ export function writeOsmPbf(file: string, nodes: Iterable<OsmNode>, ways: Iterab
 }
 
 /** The same data as OSM XML (the format JOSM and the OSM API write). */
-export function osmXml(nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>): string {
+export function osmXml(nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>, relations: Iterable<OsmRelation> = []): string {
   const tags = (t?: Record<string, string>) =>
     Object.entries(t ?? {})
       .map(([k, v]) => `    <tag k="${escapeXml(k)}" v="${escapeXml(v)}"/>\n`)
@@ -205,6 +244,8 @@ export function osmXml(nodes: Iterable<OsmNode>, ways: Iterable<OsmWay>): string
     out.push(t ? `  <node id="${n.id}" lat="${n.lat.toFixed(7)}" lon="${n.lon.toFixed(7)}">\n${t}  </node>\n` : `  <node id="${n.id}" lat="${n.lat.toFixed(7)}" lon="${n.lon.toFixed(7)}"/>\n`)
   }
   for (const w of ways) out.push(`  <way id="${w.id}">\n${w.refs.map((r) => `    <nd ref="${r}"/>\n`).join('')}${tags(w.tags)}  </way>\n`)
+  for (const r of relations)
+    out.push(`  <relation id="${r.id}">\n${r.members.map((m) => `    <member type="${m.type}" ref="${m.ref}" role="${escapeXml(m.role)}"/>\n`).join('')}${tags(r.tags)}  </relation>\n`)
   out.push('</osm>\n')
   return out.join('')
 }

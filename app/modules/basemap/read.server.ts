@@ -1,12 +1,14 @@
 import fs from 'node:fs'
 import sax from 'sax'
 import { createOSMStream } from 'osm-pbf-parser-node'
+import { assembleMultipolygon, type MemberWay } from './rings'
 
 /**
  * Reading an OpenStreetMap extract: `.osm.pbf` (osm-pbf-parser-node, streaming), `.osm` XML (sax,
  * streaming) or GeoJSON whose properties are OSM tags (as osmtogeojson and Overpass write). The
  * format is told by the file's first bytes, not its name. Ways are turned into lines and polygons
- * from their nodes' coordinates; multipolygon relations are not read (docs/basemap.md).
+ * from their nodes' coordinates; multipolygon relations (and boundary relations tagged as areas)
+ * become polygons with holes, assembled from their member ways (rings.ts).
  */
 
 export type Tags = Record<string, string>
@@ -120,27 +122,139 @@ export function interesting(tags: Tags | undefined): boolean {
   return Boolean(tags.highway || tags.building || tags.leisure || tags.landuse || tags.natural || tags.waterway || tags.railway || tags['addr:housenumber'] || tags.place || tags.water)
 }
 
+/**
+ * Every way's node ids, kept in one growing typed array (8 bytes a reference): a multipolygon's
+ * member ways are usually untagged, and relations come after the ways in an extract, so any way may
+ * be needed later. Looked up by id (binary search; ways are sorted by id in extracts).
+ */
+class WayStore {
+  private ids = new Float64Array(1 << 12)
+  private starts = new Float64Array((1 << 12) + 1)
+  private refs = new Float64Array(1 << 16)
+  private n = 0
+  private used = 0
+  private sorted = true
+
+  /** Adds a way; returns its index. */
+  add(id: number, refs: ArrayLike<number>): number {
+    if (this.n + 1 >= this.ids.length) {
+      this.ids = grow(this.ids, this.ids.length * 2)
+      this.starts = grow(this.starts, this.starts.length * 2)
+    }
+    if (this.used + refs.length > this.refs.length) this.refs = grow(this.refs, Math.max(this.refs.length * 2, this.used + refs.length))
+    if (this.n > 0 && id <= this.ids[this.n - 1]!) this.sorted = false
+    this.ids[this.n] = id
+    this.starts[this.n] = this.used
+    for (let i = 0; i < refs.length; i++) this.refs[this.used + i] = refs[i]!
+    this.used += refs.length
+    this.starts[this.n + 1] = this.used
+    return this.n++
+  }
+
+  refsAt(index: number): Float64Array {
+    return this.refs.subarray(this.starts[index]!, this.starts[index + 1]!)
+  }
+
+  /** The node ids of way `id`, or null when the extract does not hold it. */
+  refsOf(id: number): Float64Array | null {
+    if (!this.sorted) {
+      this.order ??= Array.from({ length: this.n }, (_, i) => i).sort((a, b) => this.ids[a]! - this.ids[b]!)
+      let lo = 0
+      let hi = this.n - 1
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1
+        const v = this.ids[this.order[mid]!]!
+        if (v === id) return this.refsAt(this.order[mid]!)
+        if (v < id) lo = mid + 1
+        else hi = mid - 1
+      }
+      return null
+    }
+    let lo = 0
+    let hi = this.n - 1
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1
+      const v = this.ids[mid]!
+      if (v === id) return this.refsAt(mid)
+      if (v < id) lo = mid + 1
+      else hi = mid - 1
+    }
+    return null
+  }
+
+  private order: number[] | undefined
+}
+
+function grow(a: Float64Array, length: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(length)
+  b.set(a)
+  return b
+}
+
 interface RawWay {
-  refs: number[]
+  index: number
   tags: Tags
 }
 
-function wayFeature(way: RawWay, nodes: NodeStore): OsmFeature | null {
+export interface RawRelation {
+  tags: Tags
+  members: Array<{ type: string; ref: number; role: string }>
+}
+
+/** A relation drawn as an area: a multipolygon, or a boundary tagged as a park, a lake… */
+export function areaRelation(tags: Tags | undefined): boolean {
+  if (!tags || (tags.type !== 'multipolygon' && tags.type !== 'boundary')) return false
+  const { type: _type, ...rest } = tags
+  return interesting(rest) && !rest.highway && !rest.railway
+}
+
+function wayFeature(way: RawWay, ways: WayStore, nodes: NodeStore): OsmFeature | null {
+  const refs = ways.refsAt(way.index)
   const coords: Position[] = []
-  for (const ref of way.refs) {
+  for (const ref of refs) {
     const p = nodes.get(ref)
     if (p) coords.push(p)
   }
   if (coords.length < 2) return null
-  const closed = way.refs.length > 3 && way.refs[0] === way.refs[way.refs.length - 1]
+  const closed = refs.length > 3 && refs[0] === refs[refs.length - 1]
   if (closed && isArea(way.tags) && coords.length >= 4) return { geometry: { type: 'Polygon', coordinates: [coords] }, tags: way.tags }
   return { geometry: { type: 'LineString', coordinates: coords }, tags: way.tags }
+}
+
+/** A relation's polygons (one feature per outer ring, with its holes). */
+function relationFeatures(relation: RawRelation, ways: WayStore, nodes: NodeStore): OsmFeature[] {
+  const members: MemberWay[] = []
+  for (const m of relation.members) {
+    if (m.type !== 'way') continue
+    const refs = ways.refsOf(m.ref)
+    if (refs) members.push({ refs, role: m.role })
+  }
+  const { type: _type, ...tags } = relation.tags
+  return assembleMultipolygon(members, (id) => nodes.get(id)).map((coordinates) => ({ geometry: { type: 'Polygon', coordinates }, tags }))
+}
+
+/** The ways, then the relations, as features once every node and way has been read. */
+function emitWaysAndRelations(wanted: RawWay[], relations: RawRelation[], ways: WayStore, nodes: NodeStore, onFeature: (f: OsmFeature) => void): number {
+  for (const way of wanted) {
+    const f = wayFeature(way, ways, nodes)
+    if (f) onFeature(f)
+  }
+  let areas = 0
+  for (const relation of relations) {
+    for (const f of relationFeatures(relation, ways, nodes)) {
+      onFeature(f)
+      areas++
+    }
+  }
+  return areas
 }
 
 export interface ReadSummary {
   format: OsmFormat
   nodes: number
   ways: number
+  /** Polygons made from multipolygon (and area boundary) relations. */
+  relationAreas: number
 }
 
 /** Calls `onFeature` for every node and way worth keeping; returns what was read. */
@@ -157,41 +271,45 @@ export async function readOsmFile(file: string, onFeature: (f: OsmFeature) => vo
 
 async function readPbf(file: string, onFeature: (f: OsmFeature) => void): Promise<ReadSummary> {
   const nodes = new NodeStore()
+  const wayStore = new WayStore()
   const ways: RawWay[] = []
+  const relations: RawRelation[] = []
   let nodeCount = 0
   let wayCount = 0
   let sawHeader = false
   try {
     for await (const item of createOSMStream(file, { withInfo: false, withTags: true })) {
-      const e = item as { type?: string; id: number; lat: number; lon: number; refs: number[]; tags?: Tags }
+      const e = item as { type?: string; id: number; lat: number; lon: number; refs: number[]; tags?: Tags; members: RawRelation['members'] }
       if (e.type === 'node') {
         nodeCount++
         nodes.add(e.id, e.lon, e.lat)
         if (e.tags && interesting(e.tags)) onFeature({ geometry: { type: 'Point', coordinates: [e.lon, e.lat] }, tags: e.tags })
       } else if (e.type === 'way') {
         wayCount++
-        if (interesting(e.tags)) ways.push({ refs: e.refs, tags: e.tags! })
+        const index = wayStore.add(e.id, e.refs)
+        if (interesting(e.tags)) ways.push({ index, tags: e.tags! })
+      } else if (e.type === 'relation') {
+        if (areaRelation(e.tags)) relations.push({ tags: e.tags!, members: e.members })
       } else if (e.type === undefined) sawHeader = true
     }
   } catch (error) {
     throw new BasemapReadError('badPbf', (error as Error).message)
   }
   if (!sawHeader && nodeCount === 0) throw new BasemapReadError('badPbf')
-  for (const way of ways) {
-    const f = wayFeature(way, nodes)
-    if (f) onFeature(f)
-  }
-  return { format: 'pbf', nodes: nodeCount, ways: wayCount }
+  const relationAreas = emitWaysAndRelations(ways, relations, wayStore, nodes, onFeature)
+  return { format: 'pbf', nodes: nodeCount, ways: wayCount, relationAreas }
 }
 
 function readXml(file: string, onFeature: (f: OsmFeature) => void): Promise<ReadSummary> {
   return new Promise((resolve, reject) => {
     const nodes = new NodeStore()
+    const wayStore = new WayStore()
     const ways: RawWay[] = []
+    const relations: RawRelation[] = []
     let nodeCount = 0
     let wayCount = 0
     let sawOsm = false
-    let current: { kind: 'node'; id: number; lon: number; lat: number; tags: Tags } | { kind: 'way'; refs: number[]; tags: Tags } | { kind: 'other' } | null = null
+    let current: { kind: 'node'; id: number; lon: number; lat: number; tags: Tags } | { kind: 'way'; id: number; refs: number[]; tags: Tags } | ({ kind: 'relation' } & RawRelation) | null = null
     const parser = sax.createStream(true, {})
     parser.on('opentag', (tag) => {
       const a = tag.attributes as Record<string, string>
@@ -203,20 +321,25 @@ function readXml(file: string, onFeature: (f: OsmFeature) => void): Promise<Read
         if (Number.isFinite(lat) && Number.isFinite(lon)) nodes.add(Number(a.id), lon, lat)
         nodeCount++
       } else if (tag.name === 'way') {
-        current = { kind: 'way', refs: [], tags: {} }
+        current = { kind: 'way', id: Number(a.id), refs: [], tags: {} }
         wayCount++
-      } else if (tag.name === 'relation') current = { kind: 'other' }
+      } else if (tag.name === 'relation') current = { kind: 'relation', tags: {}, members: [] }
       else if (tag.name === 'nd' && current?.kind === 'way') current.refs.push(Number(a.ref))
-      else if (tag.name === 'tag' && current && current.kind !== 'other' && a.k !== undefined) current.tags[a.k] = a.v ?? ''
+      else if (tag.name === 'member' && current?.kind === 'relation') current.members.push({ type: a.type ?? '', ref: Number(a.ref), role: a.role ?? '' })
+      else if (tag.name === 'tag' && current && a.k !== undefined) current.tags[a.k] = a.v ?? ''
     })
     parser.on('closetag', (name) => {
       if (name === 'node' && current?.kind === 'node') {
         if (interesting(current.tags)) onFeature({ geometry: { type: 'Point', coordinates: [current.lon, current.lat] }, tags: current.tags })
         current = null
       } else if (name === 'way' && current?.kind === 'way') {
-        if (interesting(current.tags)) ways.push({ refs: current.refs, tags: current.tags })
+        const index = wayStore.add(current.id, current.refs)
+        if (interesting(current.tags)) ways.push({ index, tags: current.tags })
         current = null
-      } else if (name === 'relation') current = null
+      } else if (name === 'relation' && current?.kind === 'relation') {
+        if (areaRelation(current.tags)) relations.push({ tags: current.tags, members: current.members })
+        current = null
+      }
     })
     parser.on('error', (error) => {
       parser.removeAllListeners('end')
@@ -224,11 +347,8 @@ function readXml(file: string, onFeature: (f: OsmFeature) => void): Promise<Read
     })
     parser.on('end', () => {
       if (!sawOsm) return reject(new BasemapReadError('badXml', 'no <osm> element'))
-      for (const way of ways) {
-        const f = wayFeature(way, nodes)
-        if (f) onFeature(f)
-      }
-      resolve({ format: 'xml', nodes: nodeCount, ways: wayCount })
+      const relationAreas = emitWaysAndRelations(ways, relations, wayStore, nodes, onFeature)
+      resolve({ format: 'xml', nodes: nodeCount, ways: wayCount, relationAreas })
     })
     fs.createReadStream(file).on('error', reject).pipe(parser)
   })
@@ -269,5 +389,6 @@ async function readGeojson(file: string, onFeature: (f: OsmFeature) => void): Pr
       onFeature({ geometry, tags })
     }
   }
-  return { format: 'geojson', nodes, ways }
+  // A GeoJSON export has its multipolygons assembled already (MultiPolygon / Polygon with holes).
+  return { format: 'geojson', nodes, ways, relationAreas: 0 }
 }
