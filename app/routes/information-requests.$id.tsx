@@ -7,7 +7,7 @@ import { can } from '../modules/accounts/policy'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
-import { classifyRequest, draftFollowUp, redact, requestPage, sendFollowUp, suggestClassification, takeDown } from '../modules/foi/foi.server'
+import { classifyRequest, draftFollowUp, redact, requestPage, sendFollowUp, suggestClassification, takeDown, type RequestAttachment } from '../modules/foi/foi.server'
 import { CLASSIFICATIONS, classifySchema, letterSchema, redactSchema, takedownSchema } from '../modules/foi/schema'
 import { StatusBadge } from '../modules/foi/components/status-badge'
 import { PdfRedactionForm, redactionValues, type PdfRedactionValues } from '../modules/foi/components/pdf-redaction-form'
@@ -218,60 +218,7 @@ export default function InformationRequest() {
               </details>
             ) : null}
             {m.attachments.map((a) => (
-              <section key={a.id} className="foi-attachment" aria-label={a.filename}>
-                <p>
-                  {a.hidden && !isAdmin ? (
-                    <span>
-                      {a.filename} ({t('request.withheld')})
-                    </span>
-                  ) : (
-                    <a href={`/information-requests/${page.id}/files/${a.id}`}>{a.filename}</a>
-                  )}{' '}
-                  · {t('request.size', { kb: Math.max(1, Math.round(a.size / 1024)) })}
-                  {a.pdfRedacted ? <> · {t('redaction.redactedCopy')}</> : null}
-                  {a.pdfRedacted && isAdmin ? (
-                    <>
-                      {' '}
-                      · <a href={`/information-requests/${page.id}/files/${a.id}?original=1`}>{t('redaction.original')}</a>
-                    </>
-                  ) : null}
-                </p>
-                {a.text ? (
-                  <details open>
-                    <summary>{t('request.documentText')}</summary>
-                    <pre className="foi-letter" data-testid="foi-document-text">
-                      {a.text}
-                    </pre>
-                  </details>
-                ) : null}
-                {a.originalText !== null ? (
-                  <details>
-                    <summary>{t('request.original')}</summary>
-                    <pre className="foi-letter">{a.originalText}</pre>
-                  </details>
-                ) : null}
-                {mayRedact && a.pdf ? (
-                  <PdfRedactionForm values={result?.pdf?.id === String(a.id) ? result.pdf : redactionValues(a.id, a.pdfRedaction)} errors={result?.pdf?.id === String(a.id) ? result.errors : undefined} />
-                ) : null}
-                {mayRedact && !a.pdf ? (
-                  <details>
-                    <summary>{t('request.redact')}</summary>
-                    <Form method="post" className="stack">
-                      <input type="hidden" name="intent" value="redact" />
-                      <input type="hidden" name="target" value="attachment" />
-                      <input type="hidden" name="id" value={a.id} />
-                      <label htmlFor={`redact-a-${a.id}`}>{t('request.redactText')}</label>
-                      <textarea id={`redact-a-${a.id}`} name="text" rows={6} defaultValue={a.originalText ?? a.text ?? ''} />
-                      <label>
-                        <input type="checkbox" name="hideFile" defaultChecked={a.hidden} /> {t('request.hideFile')}
-                      </label>
-                      <div>
-                        <button type="submit">{t('request.redactSave')}</button>
-                      </div>
-                    </Form>
-                  </details>
-                ) : null}
-              </section>
+              <AttachmentView key={a.id} a={a} requestId={page.id} isAdmin={isAdmin} mayRedact={mayRedact} result={result} />
             ))}
             {mayRedact && m.direction === 'in' ? (
               <details>
@@ -381,5 +328,67 @@ export default function InformationRequest() {
         </section>
       ) : null}
     </article>
+  )
+}
+
+/** One document of an answer: its link, its text, and the redaction forms for those who may redact. */
+function AttachmentView({ a, requestId, isAdmin, mayRedact, result }: { a: RequestAttachment; requestId: number; isAdmin: boolean; mayRedact: boolean; result?: Result }) {
+  const { t } = useTranslation('foi')
+  const page = { id: requestId }
+  return (
+    <section className="foi-attachment" aria-label={a.filename}>
+      <p>
+        {a.hidden && !isAdmin ? (
+          <span>
+            {a.filename} ({t('request.withheld')})
+          </span>
+        ) : (
+          <a href={`/information-requests/${page.id}/files/${a.id}`}>{a.filename}</a>
+        )}{' '}
+        · {t('request.size', { kb: Math.max(1, Math.round(a.size / 1024)) })}
+        {a.pdfRedacted ? <> · {t('redaction.redactedCopy')}</> : null}
+        {a.pdfRedacted && isAdmin ? (
+          <>
+            {' '}
+            · <a href={`/information-requests/${page.id}/files/${a.id}?original=1`}>{t('redaction.original')}</a>
+          </>
+        ) : null}
+      </p>
+      {a.text ? (
+        <details open>
+          <summary>{t('request.documentText')}</summary>
+          <pre className="foi-letter" data-testid="foi-document-text">
+            {a.text}
+          </pre>
+        </details>
+      ) : null}
+      {a.originalText !== null ? (
+        <details>
+          <summary>{t('request.original')}</summary>
+          <pre className="foi-letter">{a.originalText}</pre>
+        </details>
+      ) : null}
+      {mayRedact && a.pdf ? (
+        <PdfRedactionForm values={result?.pdf?.id === String(a.id) ? result.pdf : redactionValues(a.id, a.pdfRedaction)} errors={result?.pdf?.id === String(a.id) ? result.errors : undefined} />
+      ) : null}
+      {mayRedact && !a.pdf ? (
+        <details>
+          <summary>{t('request.redact')}</summary>
+          <Form method="post" className="stack">
+            <input type="hidden" name="intent" value="redact" />
+            <input type="hidden" name="target" value="attachment" />
+            <input type="hidden" name="id" value={a.id} />
+            <label htmlFor={`redact-a-${a.id}`}>{t('request.redactText')}</label>
+            <textarea id={`redact-a-${a.id}`} name="text" rows={6} defaultValue={a.originalText ?? a.text ?? ''} />
+            <label>
+              <input type="checkbox" name="hideFile" defaultChecked={a.hidden} /> {t('request.hideFile')}
+            </label>
+            <div>
+              <button type="submit">{t('request.redactSave')}</button>
+            </div>
+          </Form>
+        </details>
+      ) : null}
+    </section>
   )
 }

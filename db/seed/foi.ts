@@ -14,17 +14,73 @@ import type { SeedStep } from './index'
  */
 
 const BODIES: Array<{ slug: string; name: Record<string, string>; email: string; category: string; law: LawId }> = [
-  { slug: 'valmera-water', name: { en: 'Valmera Water Company', es: 'Aguas de Valmera', fr: 'Compagnie des eaux de Valmera' }, email: 'transparencia@aguas-valmera.example', category: 'utility', law: 'es_19_2013' },
-  { slug: 'regional-transport', name: { en: 'Regional Transport Authority', es: 'Autoridad Regional del Transporte', fr: 'Autorité régionale des transports' }, email: 'foi@transport-region.example', category: 'transport', law: 'es_19_2013' },
-  { slug: 'valmera-port', name: { en: 'Valmera Port Authority', es: 'Autoridad Portuaria de Valmera', fr: 'Autorité portuaire de Valmera' }, email: 'info@port-valmera.example', category: 'port', law: 'es_19_2013' },
+  {
+    slug: 'valmera-water',
+    name: { en: 'Valmera Water Company', es: 'Aguas de Valmera', fr: 'Compagnie des eaux de Valmera' },
+    email: 'transparencia@aguas-valmera.example',
+    category: 'utility',
+    law: 'es_19_2013',
+  },
+  {
+    slug: 'regional-transport',
+    name: { en: 'Regional Transport Authority', es: 'Autoridad Regional del Transporte', fr: 'Autorité régionale des transports' },
+    email: 'foi@transport-region.example',
+    category: 'transport',
+    law: 'es_19_2013',
+  },
+  {
+    slug: 'valmera-port',
+    name: { en: 'Valmera Port Authority', es: 'Autoridad Portuaria de Valmera', fr: 'Autorité portuaire de Valmera' },
+    email: 'info@port-valmera.example',
+    category: 'port',
+    law: 'es_19_2013',
+  },
 ]
 
 const REQUESTS: Array<{ body: number; user: string; title: string; text: string; daysAgo: number; status: 'awaiting' | 'successful' | 'refused' | 'partially_successful'; answer?: string }> = [
-  { body: 0, user: 'resident@valmera.example', title: 'Water quality tests 2025', text: 'Please send the results of the drinking water quality tests for 2025, by district.', daysAgo: 60, status: 'successful', answer: 'Attached you will find the laboratory results for nitrates, lead and chlorine for each district in 2025. All values were within the legal limits.' },
-  { body: 0, user: 'citizen@valmera.example', title: 'Leaks repaired in the old town', text: 'How many leaks were repaired in the old town in 2025, and at what cost?', daysAgo: 45, status: 'partially_successful', answer: 'We repaired 87 leaks in the old town in 2025. The cost per repair is commercially confidential.' },
-  { body: 1, user: 'resident@valmera.example', title: 'Night bus ridership', text: 'Please send the monthly ridership of the night bus lines N1 to N4 for 2025.', daysAgo: 70, status: 'refused', answer: 'We cannot provide this information because it is being prepared for publication in the annual report.' },
-  { body: 1, user: 'citizen@valmera.example', title: 'Accessible bus stops', text: 'Which bus stops in Valmera are not yet accessible to wheelchair users, and when will they be adapted?', daysAgo: 50, status: 'awaiting' },
-  { body: 2, user: 'resident@valmera.example', title: 'Cruise ship emissions', text: 'Please send the air quality measurements near the cruise terminal for the 2025 season.', daysAgo: 5, status: 'awaiting' },
+  {
+    body: 0,
+    user: 'resident@valmera.example',
+    title: 'Water quality tests 2025',
+    text: 'Please send the results of the drinking water quality tests for 2025, by district.',
+    daysAgo: 60,
+    status: 'successful',
+    answer: 'Attached you will find the laboratory results for nitrates, lead and chlorine for each district in 2025. All values were within the legal limits.',
+  },
+  {
+    body: 0,
+    user: 'citizen@valmera.example',
+    title: 'Leaks repaired in the old town',
+    text: 'How many leaks were repaired in the old town in 2025, and at what cost?',
+    daysAgo: 45,
+    status: 'partially_successful',
+    answer: 'We repaired 87 leaks in the old town in 2025. The cost per repair is commercially confidential.',
+  },
+  {
+    body: 1,
+    user: 'resident@valmera.example',
+    title: 'Night bus ridership',
+    text: 'Please send the monthly ridership of the night bus lines N1 to N4 for 2025.',
+    daysAgo: 70,
+    status: 'refused',
+    answer: 'We cannot provide this information because it is being prepared for publication in the annual report.',
+  },
+  {
+    body: 1,
+    user: 'citizen@valmera.example',
+    title: 'Accessible bus stops',
+    text: 'Which bus stops in Valmera are not yet accessible to wheelchair users, and when will they be adapted?',
+    daysAgo: 50,
+    status: 'awaiting',
+  },
+  {
+    body: 2,
+    user: 'resident@valmera.example',
+    title: 'Cruise ship emissions',
+    text: 'Please send the air quality measurements near the cruise terminal for the 2025 season.',
+    daysAgo: 5,
+    status: 'awaiting',
+  },
 ]
 
 export const foiStep: SeedStep = {

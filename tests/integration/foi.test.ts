@@ -324,7 +324,13 @@ describe('the remainders of issue 22', () => {
     id = sent.id
     replyTo = sent.replyTo
     const pdf = await pdfWith(['Park maintenance contract', 'Signed by Oriol Contractor, phone 0611 223344', 'Annual fee 18000 euros'], [['Bank details of the contractor', 'IBAN ES00 1234']])
-    await inbound().sendMail({ from: 'records@water-company.example', to: replyTo, subject: 'Contracts', text: 'Attached.', attachments: [{ filename: 'contract.pdf', content: pdf, contentType: 'application/pdf' }] })
+    await inbound().sendMail({
+      from: 'records@water-company.example',
+      to: replyTo,
+      subject: 'Contracts',
+      text: 'Attached.',
+      attachments: [{ filename: 'contract.pdf', content: pdf, contentType: 'application/pdf' }],
+    })
     const fileId = await until('the PDF', () => one<{ id: number } | undefined>('select id from foi_attachments where request_id = ?', id)?.id)
     const url = `/information-requests/${id}/files/${fileId}`
     const roads = await as('roads')
@@ -364,7 +370,9 @@ describe('the remainders of issue 22', () => {
     const docx = Buffer.from(
       zipSync({
         '[Content_Types].xml': strToU8('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
-        'word/document.xml': strToU8('<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Mowing schedule for the riverside meadows</w:t></w:r></w:p></w:body></w:document>'),
+        'word/document.xml': strToU8(
+          '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Mowing schedule for the riverside meadows</w:t></w:r></w:p></w:body></w:document>',
+        ),
       }),
     )
     await inbound().sendMail({ from: 'records@water-company.example', to: replyTo, subject: 'Schedule', text: 'Also attached.', attachments: [{ filename: 'schedule.docx', content: docx }] })

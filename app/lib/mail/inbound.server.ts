@@ -178,9 +178,7 @@ async function parse(raw: Buffer, envelopeFrom: string | null, size: number): Pr
     text: mail.text ?? '',
     messageId: mail.messageId ?? null,
     size,
-    attachments: mail.attachments
-      .filter((a) => !a.related)
-      .map((a) => ({ filename: a.filename ?? 'attachment', contentType: a.contentType || 'application/octet-stream', content: a.content })),
+    attachments: mail.attachments.filter((a) => !a.related).map((a) => ({ filename: a.filename ?? 'attachment', contentType: a.contentType || 'application/octet-stream', content: a.content })),
   }
 }
 

@@ -140,7 +140,9 @@ export async function redactPdf(data: Buffer, redaction: PdfRedaction, withheldL
       const content = await pdfPage.getTextContent({ disableNormalization: false })
       pdfPage.cleanup()
       const runs: Run[] = content.items.flatMap((item) =>
-        'str' in item && item.str ? [{ str: item.str, x: item.transform[4] as number, y: item.transform[5] as number, size: Math.hypot(item.transform[2] as number, item.transform[3] as number) || 10, width: item.width }] : [],
+        'str' in item && item.str
+          ? [{ str: item.str, x: item.transform[4] as number, y: item.transform[5] as number, size: Math.hypot(item.transform[2] as number, item.transform[3] as number) || 10, width: item.width }]
+          : [],
       )
       const areas = redaction.areas.filter((a) => a.page === n)
       const affected = areas.length > 0 || runs.some((r) => matches(r.str, redaction.words).length > 0)
@@ -179,7 +181,10 @@ export function parsePages(input: string, max = 10_000): number[] | null {
 /** One area per line: "page x y width height" (points). Null when a line is not one. */
 export function parseAreas(input: string): PdfArea[] | null {
   const out: PdfArea[] = []
-  for (const line of input.split(/\r?\n/).map((l) => l.trim()).filter(Boolean)) {
+  for (const line of input
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)) {
     const parts = line.split(/[\s,;]+/).map(Number)
     if (parts.length !== 5 || parts.some((p) => !Number.isFinite(p) || p < 0 || p > 100_000) || !Number.isInteger(parts[0]) || parts[0]! < 1 || parts[3]! <= 0 || parts[4]! <= 0) return null
     out.push({ page: parts[0]!, x: parts[1]!, y: parts[2]!, width: parts[3]!, height: parts[4]! })

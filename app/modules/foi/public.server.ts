@@ -55,7 +55,10 @@ export type FoiEvent = 'answer' | 'status' | 'request'
  * Inside the write where it happened: one mail to each follower of the request or of its body
  * (each person once; not the one who did it). Returns how many were told.
  */
-export async function notifyFoiFollowers(trx: Transaction<Database>, e: { requestId: number; bodyId: number; title: string; event: FoiEvent; status?: string; actorUserId?: number | null }): Promise<number> {
+export async function notifyFoiFollowers(
+  trx: Transaction<Database>,
+  e: { requestId: number; bodyId: number; title: string; event: FoiEvent; status?: string; actorUserId?: number | null },
+): Promise<number> {
   const followers = await trx
     .selectFrom('foi_follows as f')
     .innerJoin('users as u', 'u.id', 'f.user_id')
@@ -156,7 +159,12 @@ export function registerFoiDataset() {
           'r.long_overdue_on',
           'r.sent_at',
           'r.last_message_at',
-          eb.selectFrom('foi_messages as m').select((m) => m.fn.countAll().as('n')).whereRef('m.request_id', '=', 'r.id').where('m.direction', '=', 'in').as('answers'),
+          eb
+            .selectFrom('foi_messages as m')
+            .select((m) => m.fn.countAll().as('n'))
+            .whereRef('m.request_id', '=', 'r.id')
+            .where('m.direction', '=', 'in')
+            .as('answers'),
         ])
         .where('r.id', '>', Number.isFinite(after) ? after : 0)
         .where('r.hidden', '=', 0)

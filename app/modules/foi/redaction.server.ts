@@ -10,8 +10,7 @@ import { pdfText } from './pdf-text.server'
  * for display and search; the original file and text stay in the row, for administrators. Audited.
  */
 
-export const isPdfFile = (f: { mime: string; filename: string; data: Buffer }) =>
-  f.mime === 'application/pdf' || /\.pdf$/i.test(f.filename) || f.data.subarray(0, 5).toString('latin1') === '%PDF-'
+export const isPdfFile = (f: { mime: string; filename: string; data: Buffer }) => f.mime === 'application/pdf' || /\.pdf$/i.test(f.filename) || f.data.subarray(0, 5).toString('latin1') === '%PDF-'
 
 export type DocumentRedactionResult = ModerationResult | { kind: 'notPdf' } | { kind: 'unreadable' } | { kind: 'noSuchPage'; pages: number }
 
