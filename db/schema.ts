@@ -1140,6 +1140,7 @@ export interface Database {
   foi_attachments: FoiAttachmentsTable
   foi_suggestions: FoiSuggestionsTable
   foi_search_terms: FoiSearchTermsTable
+  foi_follows: FoiFollowsTable
   inbound_held_mail: InboundHeldMailTable
 }
 
@@ -1421,6 +1422,18 @@ export interface FoiAttachmentsTable {
   text: string | null
   redacted_text: string | null
   hidden: Generated<number>
+  created_at: string
+  /** The public copy of a PDF with pages or words redacted (migration 0035); the original stays in data. */
+  redacted_data: Buffer | null
+  /** JSON: what was redacted in the PDF (app/modules/foi/pdf-redact.server.ts). */
+  redaction: string | null
+}
+
+/** Someone following an information request or a body (migration 0035). */
+export interface FoiFollowsTable {
+  user_id: number
+  target_kind: 'request' | 'body'
+  target_id: number
   created_at: string
 }
 

@@ -126,6 +126,7 @@ export const tableOwners = {
   foi_attachments: 'modules/foi',
   foi_suggestions: 'modules/foi',
   foi_search_terms: 'modules/foi',
+  foi_follows: 'modules/foi',
   // the shared inbound mail endpoint's holding pen (issue 22)
   inbound_held_mail: 'lib/mail',
 } as const satisfies Record<keyof Database, string>

@@ -17,4 +17,5 @@ export const navigation: NavItem[] = [
   { path: '/votes', labelKey: 'votes:nav' },
   { path: '/representatives', labelKey: 'representatives:nav' },
   { path: '/letters/new', labelKey: 'letters:nav' },
+  { path: '/information-requests', labelKey: 'foi:nav' },
 ]

@@ -1,5 +1,9 @@
-import type { LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Link, useLoaderData } from '@remix-run/react'
+import { getUser, requireUser } from '../modules/accounts/auth.server'
+import { formFields, readForm } from '../lib/forms.server'
+import { FoiFollow } from '../modules/foi/components/follow-form'
+import { isFollowing, setFollowing } from '../modules/foi/public.server'
 import { useTranslation } from 'react-i18next'
 import { translatorFor } from '../lib/i18n.server'
 import { getBody } from '../modules/foi/bodies.server'
@@ -11,9 +15,10 @@ import { StatusBadge } from '../modules/foi/components/status-badge'
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const id = Number(params.id)
   if (!Number.isInteger(id) || id <= 0) throw new Response('Not found', { status: 404 })
-  const { locale } = await translatorFor(request)
+  const [{ locale }, user] = await Promise.all([translatorFor(request), getUser(request)])
   const body = await getBody(id, locale)
   if (!body || !body.active) throw new Response('Not found', { status: 404 })
+  const following = user ? await isFollowing(user.id, 'body', id) : false
   const [stats, requests] = await Promise.all([bodyStatistics(locale, id), searchRequests({ q: '', status: '', bodyId: id, page: 1 }, locale)])
   return {
     title: body.name,
@@ -21,13 +26,27 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     stats,
     requests: requests.items,
     locale,
+    loggedIn: Boolean(user),
+    following,
   }
+}
+
+/** Follow or stop following the body (logged in). */
+export async function action({ request, params }: ActionFunctionArgs) {
+  const id = Number(params.id)
+  if (!Number.isInteger(id) || id <= 0) throw new Response('Not found', { status: 404 })
+  const user = await requireUser(request)
+  const { t } = await translatorFor(request)
+  const { intent } = formFields(await readForm(request))
+  if (intent !== 'follow' && intent !== 'unfollow') return data({ error: t('foi:errors.unknownAction') }, { status: 400 })
+  if (!(await setFollowing(user.id, 'body', id, intent === 'follow'))) throw new Response('Not found', { status: 404 })
+  return data({ error: null })
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
 export default function BodyPage() {
-  const { body, stats, requests, locale } = useLoaderData<typeof loader>()
+  const { body, stats, requests, locale, loggedIn, following } = useLoaderData<typeof loader>()
   const { t } = useTranslation('foi')
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })
   return (
@@ -71,6 +90,7 @@ export default function BodyPage() {
       ) : (
         <p>{t('bodies.noAddress')}</p>
       )}
+      <FoiFollow kind="body" following={following} loggedIn={loggedIn} here={`/bodies/${body.id}`} feeds={`/feeds/information-requests/body/${body.id}`} />
       <StatsTable rows={stats} caption={t('stats.caption')} />
       <h2>{t('bodies.requestsHeading')}</h2>
       {requests.length === 0 ? (

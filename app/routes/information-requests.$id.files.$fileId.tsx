@@ -3,13 +3,17 @@ import { getUser } from '../modules/accounts/auth.server'
 import { can } from '../modules/accounts/policy'
 import { attachmentFile } from '../modules/foi/foi.server'
 
-/** /information-requests/:id/files/:fileId — a document attached to an answer; withheld (redacted) files only for administrators. */
+/**
+ * /information-requests/:id/files/:fileId — a document attached to an answer; withheld files only for
+ * administrators; a PDF with redactions as its redacted copy (`?original=1`: the original, administrators only).
+ */
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const id = Number(params.id)
   const fileId = Number(params.fileId)
   if (!Number.isInteger(id) || !Number.isInteger(fileId)) throw new Response('Not found', { status: 404 })
   const user = await getUser(request)
-  const file = await attachmentFile(id, fileId, user ? { id: user.id, isAdmin: can(user, 'admin:settings') } : null)
+  const original = new URL(request.url).searchParams.get('original') === '1'
+  const file = await attachmentFile(id, fileId, user ? { id: user.id, isAdmin: can(user, 'admin:settings') } : null, original)
   if (!file) throw new Response('Not found', { status: 404 })
   const safeName = file.filename.replace(/[^\w.\- ]+/g, '_')
   // Never rendered inline as HTML from our origin: a body's attachment is untrusted content.

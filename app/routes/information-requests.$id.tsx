@@ -7,9 +7,14 @@ import { can } from '../modules/accounts/policy'
 import { translatedErrors, type FieldErrors } from '../lib/forms'
 import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
-import { classifyRequest, draftFollowUp, redact, requestPage, sendFollowUp, suggestClassification, takeDown } from '../modules/foi/foi.server'
+import { classifyRequest, draftFollowUp, redact, requestPage, sendFollowUp, suggestClassification, takeDown, type RequestAttachment } from '../modules/foi/foi.server'
 import { CLASSIFICATIONS, classifySchema, letterSchema, redactSchema, takedownSchema } from '../modules/foi/schema'
 import { StatusBadge } from '../modules/foi/components/status-badge'
+import { PdfRedactionForm, redactionValues, type PdfRedactionValues } from '../modules/foi/components/pdf-redaction-form'
+import { parseAreas, parsePages } from '../modules/foi/pdf-redact.server'
+import { redactDocument } from '../modules/foi/redaction.server'
+import { FoiFollow } from '../modules/foi/components/follow-form'
+import { isFollowing, setFollowing } from '../modules/foi/public.server'
 
 /**
  * /information-requests/:id — a request in public: the letters, the body's answers with their
@@ -36,7 +41,9 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     user && page.isRequester && (letterKind === 'reminder' || letterKind === 'internal_review')
       ? { kind: letterKind, text: (await draftFollowUp(id, letterKind, { id: user.id, displayName: user.displayName })) ?? '' }
       : null
+  const following = user ? await isFollowing(user.id, 'request', id) : false
   return {
+    following,
     title: page.title,
     heading: t('foi:request.title'),
     page,
@@ -50,7 +57,41 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
 
-type Result = { done?: string; errors?: FieldErrors; letter?: { kind: string; text: string } }
+type Result = { done?: string; errors?: FieldErrors; letter?: { kind: string; text: string }; pdf?: PdfRedactionValues }
+
+/** Pages withheld, words and areas blacked out in an answer's PDF: the public gets the redacted copy. */
+async function redactPdfAction(fields: Record<string, string | undefined>, requestId: number, actor: { id: number; isAdmin: boolean }, t: (key: string, values?: Record<string, unknown>) => string) {
+  const values: PdfRedactionValues = { id: fields.id ?? '', pages: fields.pages ?? '', words: fields.words ?? '', areas: fields.areas ?? '' }
+  const fail = (status: number, errors: FieldErrors) => data<Result>({ errors, pdf: values }, { status })
+  const attachmentId = Number(values.id)
+  if (!Number.isInteger(attachmentId) || attachmentId <= 0) return fail(404, { form: [t('foi:errors.notFound')] })
+  const errors: FieldErrors = {}
+  const pages = parsePages(values.pages)
+  if (!pages) errors.pages = [t('foi:errors.pagesInvalid')]
+  const words = values.words
+    .split(/\r?\n/)
+    .map((w) => w.trim())
+    .filter(Boolean)
+  if (words.length > 100 || words.some((w) => w.length > 200)) errors.words = [t('foi:errors.wordsInvalid')]
+  const areas = parseAreas(values.areas)
+  if (!areas) errors.areas = [t('foi:errors.areasInvalid')]
+  if (!pages || !areas || errors.words) return fail(400, errors)
+  const result = await redactDocument(actor, requestId, attachmentId, { pages, words, areas }, t('foi:redaction.withheldPage'))
+  switch (result.kind) {
+    case 'ok':
+      return data<Result>({ done: 'pdfRedacted' })
+    case 'notFound':
+      return fail(404, { form: [t('foi:errors.notFound')] })
+    case 'forbidden':
+      return fail(403, { form: [t('foi:errors.forbidden')] })
+    case 'notPdf':
+      return fail(400, { form: [t('foi:errors.notPdf')] })
+    case 'unreadable':
+      return fail(422, { form: [t('foi:errors.pdfUnreadable')] })
+    case 'noSuchPage':
+      return fail(400, { pages: [t('foi:errors.noSuchPage', { count: result.pages })] })
+  }
+}
 
 export async function action({ request, params }: ActionFunctionArgs) {
   const id = idOf(params)
@@ -90,6 +131,12 @@ export async function action({ request, params }: ActionFunctionArgs) {
       if (result.kind === 'forbidden') return fail(403, { form: [t('foi:errors.forbidden')] })
       return data<Result>({ done: 'redacted' })
     }
+    case 'redactPdf':
+      return redactPdfAction(fields, id, { id: user.id, isAdmin }, t)
+    case 'follow':
+    case 'unfollow':
+      if (!(await setFollowing(user.id, 'request', id, fields.intent === 'follow'))) return notFound()
+      return data<Result>({ done: fields.intent === 'follow' ? 'followed' : 'unfollowed' })
     case 'takedown':
     case 'restore': {
       if (!isAdmin) return fail(403, { form: [t('foi:errors.forbidden')] })
@@ -109,7 +156,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function InformationRequest() {
-  const { page, locale, loggedIn, isAdmin, draft, sent } = useLoaderData<typeof loader>()
+  const { page, locale, loggedIn, isAdmin, draft, sent, following } = useLoaderData<typeof loader>()
   const result = useActionData<typeof action>() as Result | undefined
   const { t } = useTranslation('foi')
   const when = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' })
@@ -150,6 +197,7 @@ export default function InformationRequest() {
         <dd>{day.format(new Date(`${page.dueOn}T00:00:00Z`))}</dd>
       </dl>
       {page.displayStatus === 'overdue' || page.displayStatus === 'long_overdue' ? <p>{t(`laws.${page.law}.whenOverdue`)}</p> : null}
+      {page.hidden ? null : <FoiFollow kind="request" following={following} loggedIn={loggedIn} here={`/information-requests/${page.id}`} />}
 
       <h2>{t('request.correspondence')}</h2>
       <ol className="foi-messages">
@@ -170,50 +218,7 @@ export default function InformationRequest() {
               </details>
             ) : null}
             {m.attachments.map((a) => (
-              <section key={a.id} className="foi-attachment" aria-label={a.filename}>
-                <p>
-                  {a.hidden && !isAdmin ? (
-                    <span>
-                      {a.filename} ({t('request.withheld')})
-                    </span>
-                  ) : (
-                    <a href={`/information-requests/${page.id}/files/${a.id}`}>{a.filename}</a>
-                  )}{' '}
-                  · {t('request.size', { kb: Math.max(1, Math.round(a.size / 1024)) })}
-                </p>
-                {a.text ? (
-                  <details open>
-                    <summary>{t('request.documentText')}</summary>
-                    <pre className="foi-letter" data-testid="foi-document-text">
-                      {a.text}
-                    </pre>
-                  </details>
-                ) : null}
-                {a.originalText !== null ? (
-                  <details>
-                    <summary>{t('request.original')}</summary>
-                    <pre className="foi-letter">{a.originalText}</pre>
-                  </details>
-                ) : null}
-                {mayRedact ? (
-                  <details>
-                    <summary>{t('request.redact')}</summary>
-                    <Form method="post" className="stack">
-                      <input type="hidden" name="intent" value="redact" />
-                      <input type="hidden" name="target" value="attachment" />
-                      <input type="hidden" name="id" value={a.id} />
-                      <label htmlFor={`redact-a-${a.id}`}>{t('request.redactText')}</label>
-                      <textarea id={`redact-a-${a.id}`} name="text" rows={6} defaultValue={a.originalText ?? a.text ?? ''} />
-                      <label>
-                        <input type="checkbox" name="hideFile" defaultChecked={a.hidden} /> {t('request.hideFile')}
-                      </label>
-                      <div>
-                        <button type="submit">{t('request.redactSave')}</button>
-                      </div>
-                    </Form>
-                  </details>
-                ) : null}
-              </section>
+              <AttachmentView key={a.id} a={a} requestId={page.id} isAdmin={isAdmin} mayRedact={mayRedact} result={result} />
             ))}
             {mayRedact && m.direction === 'in' ? (
               <details>
@@ -323,5 +328,67 @@ export default function InformationRequest() {
         </section>
       ) : null}
     </article>
+  )
+}
+
+/** One document of an answer: its link, its text, and the redaction forms for those who may redact. */
+function AttachmentView({ a, requestId, isAdmin, mayRedact, result }: { a: RequestAttachment; requestId: number; isAdmin: boolean; mayRedact: boolean; result?: Result }) {
+  const { t } = useTranslation('foi')
+  const page = { id: requestId }
+  return (
+    <section className="foi-attachment" aria-label={a.filename}>
+      <p>
+        {a.hidden && !isAdmin ? (
+          <span>
+            {a.filename} ({t('request.withheld')})
+          </span>
+        ) : (
+          <a href={`/information-requests/${page.id}/files/${a.id}`}>{a.filename}</a>
+        )}{' '}
+        · {t('request.size', { kb: Math.max(1, Math.round(a.size / 1024)) })}
+        {a.pdfRedacted ? <> · {t('redaction.redactedCopy')}</> : null}
+        {a.pdfRedacted && isAdmin ? (
+          <>
+            {' '}
+            · <a href={`/information-requests/${page.id}/files/${a.id}?original=1`}>{t('redaction.original')}</a>
+          </>
+        ) : null}
+      </p>
+      {a.text ? (
+        <details open>
+          <summary>{t('request.documentText')}</summary>
+          <pre className="foi-letter" data-testid="foi-document-text">
+            {a.text}
+          </pre>
+        </details>
+      ) : null}
+      {a.originalText !== null ? (
+        <details>
+          <summary>{t('request.original')}</summary>
+          <pre className="foi-letter">{a.originalText}</pre>
+        </details>
+      ) : null}
+      {mayRedact && a.pdf ? (
+        <PdfRedactionForm values={result?.pdf?.id === String(a.id) ? result.pdf : redactionValues(a.id, a.pdfRedaction)} errors={result?.pdf?.id === String(a.id) ? result.errors : undefined} />
+      ) : null}
+      {mayRedact && !a.pdf ? (
+        <details>
+          <summary>{t('request.redact')}</summary>
+          <Form method="post" className="stack">
+            <input type="hidden" name="intent" value="redact" />
+            <input type="hidden" name="target" value="attachment" />
+            <input type="hidden" name="id" value={a.id} />
+            <label htmlFor={`redact-a-${a.id}`}>{t('request.redactText')}</label>
+            <textarea id={`redact-a-${a.id}`} name="text" rows={6} defaultValue={a.originalText ?? a.text ?? ''} />
+            <label>
+              <input type="checkbox" name="hideFile" defaultChecked={a.hidden} /> {t('request.hideFile')}
+            </label>
+            <div>
+              <button type="submit">{t('request.redactSave')}</button>
+            </div>
+          </Form>
+        </details>
+      ) : null}
+    </section>
   )
 }

@@ -33,6 +33,9 @@ export default function InformationRequests() {
         </Link>{' '}
         <Link to="/bodies">{t('list.bodies')}</Link>
       </p>
+      <p>
+        {t('follow.feeds')} <a href="/feeds/information-requests.rss">RSS</a> · <a href="/feeds/information-requests.atom">Atom</a> · <a href="/data">{t('list.openData')}</a>
+      </p>
       <Form method="get" role="search" className="stack">
         <div className="field">
           <label htmlFor="foi-q">{t('list.search')}</label>

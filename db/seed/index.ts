@@ -12,6 +12,7 @@ import { votingStep } from './voting'
 import { representativesStep } from './representatives'
 import { petitionsStep } from './petitions'
 import { lettersStep } from './letters'
+import { foiStep } from './foi'
 import { sampleSteps, seedSampleItems } from '../../app/modules/geo/sample.server'
 import { DEMO_MARKER } from '../../app/lib/mail/dev-mail.server'
 
@@ -131,6 +132,8 @@ seedSteps.push(representativesStep)
 seedSteps.push(petitionsStep)
 // Demo letters, their deliveries and questionnaire answers (after the representatives).
 seedSteps.push(lettersStep)
+// Freedom-of-information bodies and requests (issue 22).
+seedSteps.push(foiStep)
 
 // Benchmark data on the one map: only when --scale > 1 (scale × 10,000 synthetic "sample" items).
 seedSteps.push({

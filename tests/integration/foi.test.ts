@@ -1,6 +1,8 @@
 import SQLite from 'better-sqlite3'
 import nodemailer from 'nodemailer'
+import { strToU8, zipSync } from 'fflate'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
+import { pdfPages } from '../../app/modules/foi/pdf-text.server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, startPlaza, type RunningPlaza } from '../support/server'
 import { startSmtpSink, type SmtpSink } from '../support/smtp'
@@ -46,18 +48,20 @@ async function until<T>(what: string, probe: () => T | undefined | null | false 
     await new Promise((r) => setTimeout(r, 100))
   }
 }
-async function pdfWith(lines: string[]): Promise<Buffer> {
+async function pdfWith(lines: string[], more: string[][] = []): Promise<Buffer> {
   const doc = await PDFDocument.create()
   const font = await doc.embedFont(StandardFonts.Helvetica)
-  const page = doc.addPage()
-  lines.forEach((line, i) => page.drawText(line, { x: 50, y: 750 - i * 20, size: 12, font }))
+  for (const pageLines of [lines, ...more]) {
+    const page = doc.addPage()
+    pageLines.forEach((line, i) => page.drawText(line, { x: 50, y: 750 - i * 20, size: 12, font }))
+  }
   return Buffer.from(await doc.save())
 }
 const inbound = () => nodemailer.createTransport({ host: '127.0.0.1', port: inboundPort, secure: false, ignoreTLS: true })
 
 let bodyId: number
-async function ask(title: string, text: string) {
-  const citizen = await as('citizen')
+async function ask(title: string, text: string, who = 'citizen') {
+  const citizen = await as(who)
   const res = await citizen.post('/information-requests/new', { intent: 'send', bodyId: String(bodyId), title, text })
   expect(res.status, await res.clone().text()).toBe(302)
   const id = Number(/\/information-requests\/(\d+)/.exec(res.headers.get('location')!)![1])
@@ -278,7 +282,11 @@ describe('the holding pen and limits', () => {
     await inbound().sendMail({ from: 'someone@elsewhere.example', to: `request-${'a'.repeat(32)}@${DOMAIN}`, subject: 'Lost answer', text: 'Where does this go?' })
     await expect(inbound().sendMail({ from: 'someone@elsewhere.example', to: `nobody@${DOMAIN}`, subject: 'Hi', text: 'Hello' })).rejects.toThrow(/550/)
     const admin = await as('admin')
-    const html = await (await admin.get('/admin/information-requests')).text()
+    // Acknowledged once spooled; held when the spool is processed.
+    const html = await until('the held mail', async () => {
+      const page = await (await admin.get('/admin/information-requests')).text()
+      return page.includes('Lost answer') ? page : null
+    })
     expect(html).toContain('Lost answer')
     expect(html).toContain('unknown address')
   })
@@ -304,5 +312,112 @@ describe('the holding pen and limits', () => {
     const list = await (await fetch(`${city.url}/information-requests`, { headers: { 'accept-language': 'en' } })).text()
     expect(list).not.toContain('Fourth request')
     expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.request.takedown' and target_id = ?", id).n).toBe(1)
+  })
+})
+
+describe('the remainders of issue 22', () => {
+  let id: number
+  let replyTo: string
+  it('redacts pages and words of an answer’s PDF: the public copy has none of them, the original stays for administrators', async () => {
+    // The citizen has used their daily limit above: another resident asks.
+    const sent = await ask('Park contracts', 'Please send the park maintenance contracts.', 'resident')
+    id = sent.id
+    replyTo = sent.replyTo
+    const pdf = await pdfWith(['Park maintenance contract', 'Signed by Oriol Contractor, phone 0611 223344', 'Annual fee 18000 euros'], [['Bank details of the contractor', 'IBAN ES00 1234']])
+    await inbound().sendMail({
+      from: 'records@water-company.example',
+      to: replyTo,
+      subject: 'Contracts',
+      text: 'Attached.',
+      attachments: [{ filename: 'contract.pdf', content: pdf, contentType: 'application/pdf' }],
+    })
+    const fileId = await until('the PDF', () => one<{ id: number } | undefined>('select id from foi_attachments where request_id = ?', id)?.id)
+    const url = `/information-requests/${id}/files/${fileId}`
+    const roads = await as('roads')
+    expect((await roads.post(`/information-requests/${id}`, { intent: 'redactPdf', id: String(fileId), pages: '2', words: 'Oriol Contractor', areas: '' })).status).toBe(403)
+    const citizen = await as('resident')
+    // Bad input: the error by its field, what was typed kept.
+    const bad = await citizen.post(`/information-requests/${id}`, { intent: 'redactPdf', id: String(fileId), pages: 'two', words: 'Oriol Contractor', areas: '1 2 3' })
+    expect(bad.status).toBe(400)
+    const badHtml = await bad.text()
+    expect(badHtml).toContain('Write page numbers like 2, 4-5.')
+    expect(badHtml).toContain('Write each area on its own line')
+    expect(badHtml).toContain('Oriol Contractor</textarea>')
+    expect((await citizen.post(`/information-requests/${id}`, { intent: 'redactPdf', id: String(fileId), pages: '5', words: '', areas: '' })).status).toBe(400)
+    // The requester redacts: page 2 withheld, a name and a phone number blacked out.
+    const ok = await citizen.post(`/information-requests/${id}`, { intent: 'redactPdf', id: String(fileId), pages: '2', words: 'Oriol Contractor\n0611 223344', areas: '' })
+    expect(ok.status).toBe(200)
+    const publicCopy = Buffer.from(await (await fetch(`${city.url}${url}`)).arrayBuffer())
+    expect(publicCopy.subarray(0, 5).toString()).toBe('%PDF-')
+    const text = (await pdfPages(publicCopy))!.join('\n')
+    expect(text).toContain('Annual fee 18000 euros')
+    for (const gone of ['Oriol', 'Contractor', '223344', 'IBAN']) expect(text).not.toContain(gone)
+    // The page shows the redacted copy's text; search no longer finds the words.
+    const page = await (await fetch(`${city.url}/information-requests/${id}`, { headers: { 'accept-language': 'en' } })).text()
+    expect(page).not.toContain('Oriol')
+    expect(await (await fetch(`${city.url}/information-requests?q=oriol`)).text()).not.toContain('Park contracts')
+    expect(await (await fetch(`${city.url}/information-requests?q=annual`)).text()).toContain('Park contracts')
+    // The original: administrators only.
+    expect((await fetch(`${city.url}${url}?original=1`)).status).toBe(404)
+    expect((await citizen.get(`${url}?original=1`)).status).toBe(404)
+    const admin = await as('admin')
+    const original = Buffer.from(await (await admin.get(`${url}?original=1`)).arrayBuffer())
+    expect((await pdfPages(original))!.join('\n')).toContain('Oriol Contractor')
+    expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.attachment.redact_pdf' and target_id = ?", fileId).n).toBe(1)
+  })
+
+  it('reads the text of office documents for search and display', async () => {
+    const docx = Buffer.from(
+      zipSync({
+        '[Content_Types].xml': strToU8('<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"/>'),
+        'word/document.xml': strToU8(
+          '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>Mowing schedule for the riverside meadows</w:t></w:r></w:p></w:body></w:document>',
+        ),
+      }),
+    )
+    await inbound().sendMail({ from: 'records@water-company.example', to: replyTo, subject: 'Schedule', text: 'Also attached.', attachments: [{ filename: 'schedule.docx', content: docx }] })
+    const page = await until('the document text', async () => {
+      const html = await (await fetch(`${city.url}/information-requests/${id}`, { headers: { 'accept-language': 'en' } })).text()
+      return html.includes('riverside meadows') ? html : null
+    })
+    expect(page).toContain('schedule.docx')
+    expect(await (await fetch(`${city.url}/information-requests?q=meadows`)).text()).toContain('Park contracts')
+  })
+
+  it('tells those who follow a request or its body; only logged-in people follow', async () => {
+    expect((await new Visitor(city.url).post(`/information-requests/${id}`, { intent: 'follow' })).status).toBe(302)
+    const roads = await as('roads')
+    expect((await roads.post(`/information-requests/${id}`, { intent: 'follow' })).status).toBe(200)
+    expect((await roads.post(`/information-requests/999999`, { intent: 'follow' })).status).toBe(404)
+    const admin = await as('admin')
+    expect((await admin.post(`/bodies/${bodyId}`, { intent: 'follow' })).status).toBe(200)
+    expect((await admin.post(`/bodies/${bodyId}`, { intent: 'dance' })).status).toBe(400)
+    await inbound().sendMail({ from: 'records@water-company.example', to: replyTo, subject: 'More', text: 'One more document will follow.' })
+    const toRoads = await smtp.waitFor('roads@valmera.example', { subject: /New answer: Park contracts/ })
+    expect(toRoads.text).toContain(`/information-requests/${id}`)
+    await smtp.waitFor('admin@valmera.example', { subject: /New answer: Park contracts/ })
+    // Stopping: no mail for the next change of status.
+    expect((await roads.post(`/information-requests/${id}`, { intent: 'unfollow' })).status).toBe(200)
+    const citizen = await as('resident')
+    expect((await citizen.post(`/information-requests/${id}`, { intent: 'classify', status: 'successful' })).status).toBe(302)
+    await smtp.waitFor('admin@valmera.example', { subject: /Successful: Park contracts/ })
+    expect(smtp.mails.some((m) => JSON.stringify(m.to ?? '').includes('roads@valmera.example') && /Successful: Park contracts/.test(m.subject ?? ''))).toBe(false)
+    expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.request.classify' and target_id = ?", id).n).toBe(1)
+  })
+
+  it('publishes feeds and an open-data dataset of the public requests', async () => {
+    const rss = await fetch(`${city.url}/feeds/information-requests.rss`)
+    expect(rss.headers.get('content-type')).toContain('xml')
+    const rssText = await rss.text()
+    expect(rssText).toContain('<title>Park contracts</title>')
+    expect(rssText).not.toContain('citizen@valmera.example')
+    const atom = await (await fetch(`${city.url}/feeds/information-requests/body/${bodyId}.atom`)).text()
+    expect(atom).toContain('Park contracts')
+    expect((await fetch(`${city.url}/feeds/information-requests/body/999999.rss`)).status).toBe(404)
+    const csv = await (await fetch(`${city.url}/data/information-requests.csv`)).text()
+    expect(csv.split('\n')[0]).toContain('id,title,body,body_id,law,status')
+    expect(csv).toContain('Park contracts')
+    expect(csv).not.toContain('Fourth request')
+    expect(csv).not.toContain('@valmera.example')
   })
 })

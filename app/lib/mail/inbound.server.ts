@@ -1,6 +1,9 @@
+import { randomBytes } from 'node:crypto'
+import fs from 'node:fs/promises'
+import path from 'node:path'
 import { simpleParser } from 'mailparser'
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server'
-import { database, nowIso } from '../db.server'
+import { database, databaseFault, nowIso } from '../db.server'
 import { config } from '../config.server'
 import { logger } from '../logger.server'
 
@@ -17,6 +20,13 @@ import { logger } from '../logger.server'
  *   the holding pen (inbound_held_mail) for an administrator: a body's answer is never lost.
  * - A handler may refuse a message (e.g. a reply to a report from a stranger's domain): 5xx.
  * - A failure while storing answers 451, so the sending server tries again later.
+ * - A prefix registered with `{ spool: true }` (foi's answers, which are never refused) is
+ *   acknowledged as soon as the raw message is durably on disk (written, fsynced, renamed into the
+ *   spool directory, the directory fsynced), like an MTA's queue; parsing and storing happen after,
+ *   in order, from the spool (`processSpool`). A crash loses nothing: what is in the spool is done
+ *   at the next start, and a message stored twice is stored once (handlers deduplicate by
+ *   Message-ID). Other prefixes (delivery, which may refuse a stranger's reply) are parsed before
+ *   the answer, as before.
  */
 
 export const MAX_INBOUND_MESSAGE_BYTES = 25 * 1024 * 1024
@@ -47,12 +57,22 @@ export type InboundHandler = (mail: InboundMail) => Promise<InboundOutcome>
 // Process-wide, as the outbox's listeners: the endpoint and the modules registering may be loaded
 // through different module graphs (scripts/start.ts and the server bundle).
 const handlers: Map<string, InboundHandler> = ((globalThis as { __plazaInboundHandlers?: Map<string, InboundHandler> }).__plazaInboundHandlers ??= new Map())
+const spooled: Set<string> = ((globalThis as { __plazaInboundSpooled?: Set<string> }).__plazaInboundSpooled ??= new Set())
 
-/** Registers the handler for `<prefix><token>@INBOUND_MAIL_DOMAIN` (prefix like 'report-'). */
-export function registerInboundHandler(prefix: string, handler: InboundHandler): () => void {
+/**
+ * Registers the handler for `<prefix><token>@INBOUND_MAIL_DOMAIN` (prefix like 'report-'). With
+ * `spool`, the message is acknowledged once it is durably spooled and handed to the handler after;
+ * such a handler must not refuse (a refusal then holds the message) and must accept a repeat.
+ */
+export function registerInboundHandler(prefix: string, handler: InboundHandler, options: { spool?: boolean } = {}): () => void {
   if (!/^[a-z][a-z0-9]*-$/.test(prefix)) throw new Error(`inbound prefix ${prefix} must look like "name-"`)
   handlers.set(prefix, handler)
-  return () => handlers.delete(prefix)
+  if (options.spool) spooled.add(prefix)
+  else spooled.delete(prefix)
+  return () => {
+    handlers.delete(prefix)
+    spooled.delete(prefix)
+  }
 }
 
 /** INBOUND_MAIL_DOMAIN, else PUBLIC_URL's host name (an address or bare name cannot take mail: a placeholder). */
@@ -129,8 +149,11 @@ export async function resolveHeldMail(id: number): Promise<boolean> {
   return Number(result.numUpdatedRows) > 0
 }
 
-/** Hands one parsed message to the handler of each recipient; what no handler places is held. */
-export async function dispatchInbound(recipients: string[], parsed: Omit<InboundMail, 'recipient' | 'token'>): Promise<void> {
+/**
+ * Hands one parsed message to the handler of each recipient; what no handler places is held. A
+ * refusal answers 5xx, except for a spooled message (already acknowledged): that one is held.
+ */
+export async function dispatchInbound(recipients: string[], parsed: Omit<InboundMail, 'recipient' | 'token'>, options: { spooled?: boolean } = {}): Promise<void> {
   for (const recipient of recipients) {
     const route = routeOf(recipient)
     if (!route) continue
@@ -139,11 +162,171 @@ export async function dispatchInbound(recipients: string[], parsed: Omit<Inbound
     const outcome = await handler(mail)
     logger().info({ inbound: outcome.kind, prefix: route.prefix, from: parsed.from }, 'inbound mail')
     if (outcome.kind === 'hold') await holdMail(mail, outcome.reason)
-    if (outcome.kind === 'refused') throw smtpError(outcome.code, outcome.message)
+    if (outcome.kind === 'refused') {
+      if (options.spooled) await holdMail(mail, 'refused')
+      else throw smtpError(outcome.code, outcome.message)
+    }
   }
 }
 
-export async function startInboundMail(options: { port: number; host: string }): Promise<{ port: number; stop(): Promise<void> }> {
+/** mailparser's reading of a raw message, in the shape handlers get. */
+async function parse(raw: Buffer, envelopeFrom: string | null, size: number): Promise<Omit<InboundMail, 'recipient' | 'token'>> {
+  const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true })
+  return {
+    from: mail.from?.value[0]?.address ?? envelopeFrom,
+    subject: mail.subject ?? '',
+    text: mail.text ?? '',
+    messageId: mail.messageId ?? null,
+    size,
+    attachments: mail.attachments.filter((a) => !a.related).map((a) => ({ filename: a.filename ?? 'attachment', contentType: a.contentType || 'application/octet-stream', content: a.content })),
+  }
+}
+
+// ---------------------------------------------------------------- the spool
+
+interface Envelope {
+  from: string | null
+  to: string[]
+  size: number
+}
+
+/** Every spool file: one line of JSON (the envelope), then the raw message. */
+async function spoolMessage(dir: string, envelope: Envelope, raw: Buffer): Promise<string> {
+  const name = `${Date.now().toString().padStart(15, '0')}-${randomBytes(8).toString('hex')}.eml`
+  const tmp = path.join(dir, 'tmp', name)
+  const file = await fs.open(tmp, 'wx', 0o600)
+  try {
+    await file.writev([Buffer.from(`${JSON.stringify(envelope)}\n`), raw])
+    await file.sync()
+  } finally {
+    await file.close()
+  }
+  await fs.rename(tmp, path.join(dir, 'new', name))
+  await syncDirectory(path.join(dir, 'new'))
+  return name
+}
+
+// Several messages renamed at once share one directory fsync (group commit of the spool).
+const directorySyncs = new Map<string, Promise<void>>()
+function syncDirectory(dir: string): Promise<void> {
+  const pending = directorySyncs.get(dir)
+  if (pending) {
+    // A sync already running may have started before our rename: queue one more after it.
+    const next = pending.then(() => syncDirectory(dir))
+    return next
+  }
+  const run = (async () => {
+    // Let the renames of this moment land first, then one fsync makes them all durable.
+    await new Promise((resolve) => setImmediate(resolve))
+    directorySyncs.delete(dir)
+    const handle = await fs.open(dir, 'r')
+    try {
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+  })()
+  directorySyncs.set(dir, run)
+  return run
+}
+
+/**
+ * Hands the spooled messages to their handlers, oldest first, one at a time; a message is removed
+ * only once its handlers have stored it. When storing fails (the database is unavailable) the
+ * message stays and is tried again later; a message mailparser cannot read is held as unreadable.
+ */
+function spoolProcessor(dir: string, retryMs = 5000) {
+  let running = false
+  let again = false
+  let stopped = false
+  let timer: NodeJS.Timeout | null = null
+  const schedule = (ms: number) => {
+    if (stopped) return
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(() => void kick(), ms)
+    timer.unref()
+  }
+  async function processOne(name: string): Promise<void> {
+    const file = path.join(dir, 'new', name)
+    const data = await fs.readFile(file).catch(() => null)
+    if (!data) return
+    const newline = data.indexOf(10)
+    const envelope = JSON.parse(data.subarray(0, newline).toString('utf8')) as Envelope
+    const raw = data.subarray(newline + 1)
+    let parsed: Omit<InboundMail, 'recipient' | 'token'> | null = null
+    try {
+      parsed = await parse(raw, envelope.from, envelope.size)
+    } catch (error) {
+      logger().warn({ err: error, file: name }, 'a spooled message could not be read: held')
+      for (const recipient of envelope.to) await holdMail({ recipient, from: envelope.from, subject: '', text: '', attachments: [], size: envelope.size }, 'unreadable')
+    }
+    if (parsed) {
+      try {
+        await dispatchInbound(envelope.to, parsed, { spooled: true })
+      } catch (error) {
+        // The database cannot take it now: the message stays, tried again later.
+        if (databaseFault(error)) throw error
+        // Any other failure must not block the messages behind it: held for an administrator.
+        logger().error({ err: error, file: name }, 'a spooled message could not be stored: held')
+        for (const recipient of envelope.to) await holdMail({ ...parsed, recipient }, 'failed')
+      }
+    }
+    await fs.unlink(file)
+  }
+  async function kick(): Promise<void> {
+    if (stopped) return
+    if (running) {
+      again = true
+      return
+    }
+    running = true
+    try {
+      do {
+        again = false
+        const names = (await fs.readdir(path.join(dir, 'new'))).filter((n) => n.endsWith('.eml')).sort()
+        for (const name of names) {
+          if (stopped) return
+          await processOne(name)
+        }
+      } while (again && !stopped)
+    } catch (error) {
+      logger().error({ err: error }, 'spooled inbound mail could not be stored; trying again later')
+      schedule(retryMs)
+    } finally {
+      running = false
+    }
+  }
+  return {
+    kick: () => void kick(),
+    async stop() {
+      stopped = true
+      if (timer) clearTimeout(timer)
+      while (running) await new Promise((r) => setTimeout(r, 20))
+    },
+  }
+}
+
+/** Reads a DATA stream whole (it is capped at MAX_INBOUND_MESSAGE_BYTES by smtp-server). */
+function readAll(stream: NodeJS.ReadableStream): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk))
+    stream.on('end', () => resolve(Buffer.concat(chunks)))
+    stream.on('error', reject)
+  })
+}
+
+export interface InboundOptions {
+  port: number
+  host: string
+  /** Where messages for spooled prefixes wait to be stored (created if missing). Without it every message is stored before the answer. */
+  spoolDir?: string
+}
+
+export async function startInboundMail(options: InboundOptions): Promise<{ port: number; stop(): Promise<void> }> {
+  const spoolDir = options.spoolDir
+  if (spoolDir) for (const sub of ['tmp', 'new']) await fs.mkdir(path.join(spoolDir, sub), { recursive: true, mode: 0o700 })
+  const spool = spoolDir ? spoolProcessor(spoolDir) : null
   const server = new SMTPServer({
     // A mail exchanger delivers without logging in; TLS belongs to the relay in front.
     authOptional: true,
@@ -156,25 +339,17 @@ export async function startInboundMail(options: { port: number; host: string }):
       callback()
     },
     onData(stream, session, callback) {
-      let size = 0
-      stream.on('data', (chunk: Buffer) => (size += chunk.length))
-      simpleParser(stream, { skipImageLinks: true, skipTextToHtml: true })
-        .then(async (mail) => {
+      readAll(stream)
+        .then(async (raw) => {
           if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) throw smtpError(552, '5.3.4 The message is too large')
-          const from = mail.from?.value[0]?.address ?? (session.envelope.mailFrom ? session.envelope.mailFrom.address : null)
-          await dispatchInbound(
-            session.envelope.rcptTo.map((r) => r.address),
-            {
-              from,
-              subject: mail.subject ?? '',
-              text: mail.text ?? '',
-              messageId: mail.messageId ?? null,
-              size,
-              attachments: mail.attachments
-                .filter((a) => !a.related)
-                .map((a) => ({ filename: a.filename ?? 'attachment', contentType: a.contentType || 'application/octet-stream', content: a.content })),
-            },
-          )
+          const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : null
+          const to = session.envelope.rcptTo.map((r) => r.address)
+          if (spoolDir && spool && to.every((address) => spooled.has(routeOf(address)?.prefix ?? ''))) {
+            await spoolMessage(spoolDir, { from: envelopeFrom, to, size: raw.length }, raw)
+            spool.kick()
+            return
+          }
+          await dispatchInbound(to, await parse(raw, envelopeFrom, raw.length))
         })
         .then(
           () => callback(),
@@ -192,6 +367,14 @@ export async function startInboundMail(options: { port: number; host: string }):
   })
   const address = server.server.address()
   const port = typeof address === 'object' && address ? address.port : options.port
-  logger().info({ port, host: options.host, prefixes: [...handlers.keys()] }, 'inbound SMTP endpoint listening')
-  return { port, stop: () => new Promise<void>((resolve) => server.close(() => resolve())) }
+  logger().info({ port, host: options.host, prefixes: [...handlers.keys()], spool: spoolDir ?? null }, 'inbound SMTP endpoint listening')
+  // What an earlier run acknowledged but did not store.
+  spool?.kick()
+  return {
+    port,
+    stop: async () => {
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await spool?.stop()
+    },
+  }
 }

@@ -16,6 +16,7 @@ import { LAWS, isLawId, type LawId, type LetterValues } from './laws'
 import { DEFAULT_DAILY_LIMIT, type DisplayStatus, type RequestInput } from './schema'
 import { displayStatus, isClosed } from './states'
 import { MAX_TERMS_PER_REQUEST, queryTerms, termsOf } from './search'
+import { notifyFoiFollowers } from './public.server'
 
 /**
  * Freedom-of-information requests (issue 22): asking a body, the letters out, the answers in,
@@ -42,7 +43,7 @@ async function indexTexts(trx: Transaction<Database>, requestId: number, texts: 
 }
 
 /** Rebuilds a request's terms from its public text (after a redaction: the removed words must not find it). */
-async function reindexRequest(trx: Transaction<Database>, requestId: number) {
+export async function reindexRequest(trx: Transaction<Database>, requestId: number) {
   await trx.deleteFrom('foi_search_terms').where('request_id', '=', requestId).execute()
   const r = await trx.selectFrom('foi_requests').select('title').where('id', '=', requestId).executeTakeFirst()
   if (!r) return
@@ -167,6 +168,7 @@ export async function sendRequest(requester: Requester, input: RequestInput): Pr
     const subject = `${SUBJECTS[law]} - ${input.title}`.slice(0, 250)
     await trx.insertInto('foi_messages').values({ request_id: row.id, direction: 'out', kind: 'request', subject, text, created_at: now }).execute()
     await indexTexts(trx, row.id, [input.title, subject, text])
+    await notifyFoiFollowers(trx, { requestId: row.id, bodyId: body.id, title: input.title, event: 'request', actorUserId: requester.id })
     await queueMail(trx, {
       kind: 'foi.request',
       to: body.email!,
@@ -246,6 +248,12 @@ export interface RequestAttachment {
   hidden: boolean
   /** Administrators only: the original text when it was redacted. */
   originalText: string | null
+  /** A PDF: its pages and words can be redacted (the public gets a redacted copy). */
+  pdf: boolean
+  /** The public is served a redacted copy of the file. */
+  pdfRedacted: boolean
+  /** The PDF's redaction (for the requester and administrators, to edit it; null for others or none). */
+  pdfRedaction: { pages: number[]; words: string[]; areas: Array<{ page: number; x: number; y: number; width: number; height: number }> } | null
 }
 
 export interface RequestMessage {
@@ -313,7 +321,7 @@ export async function requestPage(id: number, viewer: Viewer | null, locale: str
     const rows = await database().db.selectFrom('foi_messages').selectAll().where('request_id', '=', id).orderBy('created_at').orderBy('id').execute()
     const files = await database()
       .db.selectFrom('foi_attachments')
-      .select(['id', 'message_id', 'filename', 'mime', 'size', 'text', 'redacted_text', 'hidden'])
+      .select(['id', 'message_id', 'filename', 'mime', 'size', 'text', 'redacted_text', 'hidden', 'redaction'])
       .where('request_id', '=', id)
       .orderBy('id')
       .execute()
@@ -338,6 +346,9 @@ export async function requestPage(id: number, viewer: Viewer | null, locale: str
             redacted: f.redacted_text !== null,
             hidden: f.hidden === 1,
             originalText: isAdmin && f.redacted_text !== null ? f.text : null,
+            pdf: f.mime === 'application/pdf' || /\.pdf$/i.test(f.filename),
+            pdfRedacted: f.redaction !== null,
+            pdfRedaction: (isAdmin || isRequester) && f.redaction ? (JSON.parse(f.redaction) as RequestAttachment['pdfRedaction']) : null,
           })),
       })
     }
@@ -369,12 +380,16 @@ export async function requestPage(id: number, viewer: Viewer | null, locale: str
   }
 }
 
-/** An attachment's file, when `viewer` may have it: hidden files (redacted or taken down) are for administrators only. */
-export async function attachmentFile(requestId: number, attachmentId: number, viewer: Viewer | null) {
+/**
+ * An attachment's file, when `viewer` may have it: hidden files (withheld, or their request taken
+ * down) are for administrators only. A PDF with redacted pages is served as its redacted copy; the
+ * original only to administrators who ask for it (`original`).
+ */
+export async function attachmentFile(requestId: number, attachmentId: number, viewer: Viewer | null, original = false) {
   const f = await database()
     .db.selectFrom('foi_attachments as f')
     .innerJoin('foi_requests as r', 'r.id', 'f.request_id')
-    .select(['f.filename', 'f.mime', 'f.data', 'f.hidden', 'r.hidden as requestHidden', 'r.user_id'])
+    .select(['f.filename', 'f.mime', 'f.data', 'f.redacted_data', 'f.hidden', 'r.hidden as requestHidden', 'r.user_id'])
     .where('f.id', '=', attachmentId)
     .where('f.request_id', '=', requestId)
     .executeTakeFirst()
@@ -382,7 +397,8 @@ export async function attachmentFile(requestId: number, attachmentId: number, vi
   const isAdmin = viewer?.isAdmin ?? false
   if (f.hidden === 1 && !isAdmin) return null
   if (f.requestHidden === 1 && !isAdmin && viewer?.id !== f.user_id) return null
-  return { filename: f.filename, mime: f.mime, data: f.data }
+  if (original && !isAdmin) return null
+  return { filename: f.filename, mime: f.mime, data: original ? f.data : (f.redacted_data ?? f.data), redacted: f.redacted_data !== null && !original }
 }
 
 export interface RequestSummary {
@@ -405,6 +421,51 @@ export interface RequestSearch {
 
 export const PAGE_SIZE = 20
 
+/** Below this many requests a word drives the search; above, it is checked per request (see termFilters). */
+const DRIVING_LIMIT = 5000
+/** The most words a prefix (the word being typed) stands for. */
+const PREFIX_TERMS = 50
+
+/**
+ * How each word of a query is matched, chosen from how many requests have it (counted up to
+ * DRIVING_LIMIT, a bounded index range): the rarest word, when rare, selects its requests (cheap:
+ * few of them); every other word is a primary-key probe per candidate. When every word is common,
+ * all are probes while the requests are read newest first, and a page fills within a few hundred
+ * rows. Without this, a common word made the database collect ~100,000 ids per search, and a rare
+ * one, probed, made it read every request. The last word is also a prefix: it stands for the words
+ * it starts (the first PREFIX_TERMS of them in order).
+ */
+async function termFilters(terms: string[]): Promise<Array<{ terms: string[]; drive: boolean }>> {
+  const { db } = database()
+  const filters = await Promise.all(
+    terms.map(async (term, i) => {
+      let words = [term]
+      if (i === terms.length - 1 && term.length >= 2) {
+        // The distinct words in the prefix's range, one index seek each (never a scan of their rows).
+        words = []
+        let after: string | null = null
+        while (words.length < PREFIX_TERMS) {
+          let next = db.selectFrom('foi_search_terms').select('term').where('term', '<', `${term}\u{10ffff}`)
+          next = after === null ? next.where('term', '>=', term) : next.where('term', '>', after)
+          const row = await next.orderBy('term').limit(1).executeTakeFirst()
+          if (!row) break
+          words.push(row.term)
+          after = row.term
+        }
+        if (words.length === 0) words = [term]
+      }
+      const counted = await db
+        .selectFrom((eb) => eb.selectFrom('foi_search_terms').select('request_id').where('term', 'in', words).limit(DRIVING_LIMIT).as('m'))
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+      return { terms: words, count: Number(counted.n), drive: false }
+    }),
+  )
+  const rarest = filters.reduce<(typeof filters)[number] | null>((min, f) => (!min || f.count < min.count ? f : min), null)
+  if (rarest && rarest.count < DRIVING_LIMIT) rarest.drive = true
+  return filters
+}
+
 /**
  * Requests, newest first, matching words in their title, their letters and answers, or the text of
  * their documents (public text: the redacted one where there is one), through the inverted index
@@ -426,14 +487,13 @@ export async function searchRequests(search: RequestSearch, locale: string): Pro
   else if (search.status === 'long_overdue') q = q.where('r.status', 'in', open).where('r.long_overdue_on', '<', day)
   else if (search.status === 'awaiting' || search.status === 'internal_review') q = q.where('r.status', '=', search.status).where('r.due_on', '>=', day)
   else if (search.status) q = q.where('r.status', '=', search.status)
-  terms.forEach((term, i) => {
-    // Every word must be among the request's terms; the last one also as the start of a word (people are still typing it).
-    const prefix = i === terms.length - 1 && term.length >= 2
-    q = q.where('r.id', 'in', (eb) => {
-      const matches = eb.selectFrom('foi_search_terms').select('request_id')
-      return prefix ? matches.where('term', '>=', term).where('term', '<', `${term}\u{10ffff}`) : matches.where('term', '=', term)
-    })
-  })
+  for (const filter of await termFilters(terms)) {
+    q = filter.drive
+      ? // The rarest word drives: its few requests are fetched, then sorted.
+        q.where('r.id', 'in', (eb) => eb.selectFrom('foi_search_terms').select('request_id').where('term', 'in', filter.terms))
+      : // A common word is checked per request, newest first, by a primary-key probe: the page fills after a few rows.
+        q.where((eb) => eb.exists(eb.selectFrom('foi_search_terms as t').select('t.request_id').whereRef('t.request_id', '=', 'r.id').where('t.term', 'in', filter.terms)))
+  }
   const rows = await q
     .orderBy('r.sent_at', 'desc')
     .orderBy('r.id', 'desc')
@@ -461,10 +521,12 @@ export type ClassifyResult = { kind: 'ok' } | { kind: 'notFound' } | { kind: 'no
 /** The requester says what the answer was; this sets the status. */
 export async function classifyRequest(userId: number, requestId: number, status: FoiStatus): Promise<ClassifyResult> {
   return database().write(async (trx) => {
-    const r = await trx.selectFrom('foi_requests').select(['user_id', 'status']).where('id', '=', requestId).executeTakeFirst()
+    const r = await trx.selectFrom('foi_requests').select(['user_id', 'status', 'body_id', 'title']).where('id', '=', requestId).executeTakeFirst()
     if (!r) return { kind: 'notFound' }
     if (r.user_id !== userId) return { kind: 'notRequester' }
     await trx.updateTable('foi_requests').set({ status, awaiting_classification: 0 }).where('id', '=', requestId).execute()
+    await recordAudit(trx, { actorId: userId, action: 'foi.request.classify', targetKind: 'foi_request', targetId: requestId, before: { status: r.status }, after: { status } })
+    if (status !== r.status) await notifyFoiFollowers(trx, { requestId, bodyId: r.body_id, title: r.title, event: 'status', status, actorUserId: userId })
     return { kind: 'ok' }
   })
 }
@@ -498,7 +560,7 @@ export async function receiveAnswer(token: string, answer: IncomingAnswer): Prom
     const r = await trx
       .selectFrom('foi_requests as r')
       .innerJoin('users as u', 'u.id', 'r.user_id')
-      .select(['r.id', 'r.title', 'r.status', 'r.hidden', 'u.email', 'u.locale'])
+      .select(['r.id', 'r.title', 'r.status', 'r.hidden', 'r.body_id', 'r.user_id', 'u.email', 'u.locale'])
       .where('r.token', '=', token)
       .executeTakeFirst()
     if (!r) return { kind: 'unknown' }
@@ -531,6 +593,8 @@ export async function receiveAnswer(token: string, answer: IncomingAnswer): Prom
     }
     await trx.updateTable('foi_requests').set({ awaiting_classification: 1, last_message_at: now }).where('id', '=', r.id).execute()
     await indexTexts(trx, r.id, [answer.subject, answer.text, ...answer.attachments.flatMap((a) => [a.filename, a.text ?? ''])])
+    // The requester is told below; the request's and the body's followers here.
+    await notifyFoiFollowers(trx, { requestId: r.id, bodyId: r.body_id, title: r.title, event: 'answer', actorUserId: r.user_id })
     if (r.email) {
       const locale: Locale = isLocale(r.locale) ? r.locale : (cityDefaultLocale() as Locale)
       const t = translator(locale)

@@ -1,13 +1,16 @@
 import { registerInboundHandler, type InboundMail } from '../../lib/mail/inbound.server'
 import { logger } from '../../lib/logger.server'
 import { REQUEST_PREFIX, receiveAnswer } from './foi.server'
+import { officeKind, officeText } from './office-text.server'
 import { pdfText } from './pdf-text.server'
 
 /**
  * Answers to information requests arrive on Plaza's shared inbound SMTP endpoint (ADR 125) at
- * request-<token>@INBOUND_MAIL_DOMAIN. mailparser has already read the message; here PDFs get their
- * text (outside the write, so the database is never held while a document is read) and the answer
- * is stored on its request. An unknown or closed request's mail goes to the holding pen.
+ * request-<token>@INBOUND_MAIL_DOMAIN. They are spooled (acknowledged once on disk) and handed here
+ * after; mailparser has already read the message; here PDFs and office files (docx, xlsx, pptx,
+ * odt, ods, odp) get their text (outside the write, so the database is never held while a document
+ * is read) and the answer is stored on its request. An unknown or closed request's mail goes to the
+ * holding pen.
  */
 
 const isPdf = (a: InboundMail['attachments'][number]) => a.contentType === 'application/pdf' || /\.pdf$/i.test(a.filename) || a.content.subarray(0, 5).toString('latin1') === '%PDF-'
@@ -17,7 +20,9 @@ export async function handleAnswerMail(mail: InboundMail) {
   const attachments = []
   for (const a of mail.attachments) {
     let text: string | null = null
+    const office = officeKind(a.contentType, a.filename)
     if (isPdf(a)) text = await pdfText(a.content)
+    else if (office) text = officeText(a.content, office)
     else if (isText(a)) text = a.content.toString('utf8').slice(0, 1_000_000)
     attachments.push({ filename: a.filename, mime: a.contentType, data: a.content, text })
   }
@@ -29,5 +34,6 @@ export async function handleAnswerMail(mail: InboundMail) {
 }
 
 export function registerFoiInbound() {
-  return registerInboundHandler(REQUEST_PREFIX, handleAnswerMail)
+  // Spooled: acknowledged once on disk, stored after (receiveAnswer stores a repeated Message-ID once).
+  return registerInboundHandler(REQUEST_PREFIX, handleAnswerMail, { spool: true })
 }

@@ -12,9 +12,9 @@ const MAX_PAGES = 500
 
 type PdfJs = typeof import('pdfjs-dist/legacy/build/pdf.mjs')
 let loading: Promise<PdfJs> | null = null
-const pdfjs = () => (loading ??= import('pdfjs-dist/legacy/build/pdf.mjs'))
+export const pdfjs = () => (loading ??= import('pdfjs-dist/legacy/build/pdf.mjs'))
 
-function standardFonts(): string {
+export function standardFonts(): string {
   const require = createRequire(import.meta.url)
   return path.join(path.dirname(require.resolve('pdfjs-dist/package.json')), 'standard_fonts') + path.sep
 }
