@@ -13,8 +13,8 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: ['/feeds/reports.rss', '/feeds/reports/area/<slug>.rss', '/feeds/reports/category/<code>.rss', '/feeds/reports/near.rss'],
   mapLayers: ['reports'],
-  relocateAreas: (r) => {
-    const moved = relocateReportAreas(r)
+  relocateAreas: async (r) => {
+    const moved = await relocateReportAreas(r)
     return { reports: moved.reports, reportAlerts: moved.alerts, routingRules: moved.routes }
   },
   followableKinds: ['report'],
