@@ -36,7 +36,7 @@ export async function relocatePetitionAreas(r: AreaRelocation): Promise<{ signat
     petitions += await r.sql.run('update petitions set area_id = ? where area_id = ?', r.successor(old), old)
   }
   const recount = `insert into petition_area_counts (petition_id, area_id, signatures)
-    select ?, area, count(*) from (
+    select cast(? as bigint), area, count(*) from (
       select district_id as area from petition_signatures where petition_id = ? and status = 'counted' and district_id is not null
       union all
       select area_id from petition_signatures where petition_id = ? and status = 'counted' and area_id is not null and (district_id is null or area_id <> district_id)

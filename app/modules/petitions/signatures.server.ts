@@ -336,14 +336,14 @@ export async function recountPetition(trx: Transaction<Database> | Kysely<Databa
     where id = ${petitionId}`.execute(trx)
   await trx.deleteFrom('petition_area_counts').where('petition_id', '=', petitionId).execute()
   await sql`insert into petition_area_counts (petition_id, area_id, signatures)
-    select ${petitionId}, area, count(*) from (
+    select cast(${petitionId} as bigint), area, count(*) from (
       select district_id as area from petition_signatures where petition_id = ${petitionId} and status = 'counted' and district_id is not null
       union all
       select area_id from petition_signatures where petition_id = ${petitionId} and status = 'counted' and area_id is not null and (district_id is null or area_id <> district_id)
-    ) group by area`.execute(trx)
+    ) as located group by area`.execute(trx)
   await trx.deleteFrom('petition_hourly_counts').where('petition_id', '=', petitionId).execute()
   await sql`insert into petition_hourly_counts (petition_id, hour, signatures)
-    select ${petitionId}, substr(coalesce(confirmed_at, created_at), 1, 13), count(*) from petition_signatures
+    select cast(${petitionId} as bigint), substr(coalesce(confirmed_at, created_at), 1, 13), count(*) from petition_signatures
     where petition_id = ${petitionId} and status = 'counted' group by 2`.execute(trx)
   return { counted: Number(t.counted), pending: Number(t.pending), held: Number(t.held), sponsors: Number(t.sponsors) }
 }
