@@ -272,11 +272,14 @@ export async function ensureTemplate(template: Template, env: Record<string, str
   })
 }
 
-/** Runs `scripts/start.ts` expecting it to stop at once (e.g. a bad configuration). */
+/**
+ * Runs `scripts/start.ts` expecting it to stop at once (e.g. a bad configuration). The test file's
+ * own DATABASE_URL (the PostgreSQL run) is not passed on: the configuration checked is the one given.
+ */
 export async function runStartExpectingExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', ...env },
+    env: { ...process.env, NODE_ENV: 'test', ...(onPostgres ? { DATABASE_URL: '' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })

@@ -15,7 +15,7 @@ export const manifest = defineManifest({
   mapLayers: ['reports'],
   relocateAreas: async (r) => {
     const moved = await relocateReportAreas(r)
-    return { reports: moved.reports, reportAlerts: moved.alerts, routingRules: moved.routes }
+    return { reports: moved.reports, reportAlerts: moved.alerts }
   },
   followableKinds: ['report'],
   register() {
