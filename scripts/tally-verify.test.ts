@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { database } from '../app/lib/db.server'
+import { statements } from '../app/lib/db/statements'
 import { makeUser, seededDatabase } from '../tests/support/fixtures'
 import { castBallot } from '../app/modules/voting/voting.server'
 
@@ -72,7 +73,7 @@ describe('npm run tally:verify', () => {
 
   it('exits 1 naming the broken link and each differing tally when a ballot’s choices are edited', async () => {
     const { id, ballots } = await processWithBallots(6)
-    database().sqlite.prepare('update ballots set choices = ? where id = ?').run('{"approved":["north"]}', ballots[1])
+    await database().write((trx) => statements(database(), trx).run('update ballots set choices = ? where id = ?', '{"approved":["north"]}', ballots[1]))
     const result = await verify('--process', String(id))
     expect(result.code).toBe(1)
     expect(result.stderr).toContain('FAILED')
@@ -83,7 +84,7 @@ describe('npm run tally:verify', () => {
 
   it('exits 1 when a ballot’s weight is edited', async () => {
     const { id, ballots } = await processWithBallots(4)
-    database().sqlite.prepare('update ballots set weight = weight * 2 where id = ?').run(ballots[2])
+    await database().write((trx) => statements(database(), trx).run('update ballots set weight = weight * 2 where id = ?', ballots[2]))
     const result = await verify('--process', String(id))
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(`chain broken at index 2 (ballot ${ballots[2]})`)
@@ -92,7 +93,7 @@ describe('npm run tally:verify', () => {
 
   it('exits 1 when a ballot is deleted', async () => {
     const { id, ballots } = await processWithBallots(5)
-    database().sqlite.prepare('delete from ballots where id = ?').run(ballots[2])
+    await database().write((trx) => statements(database(), trx).run('delete from ballots where id = ?', ballots[2]))
     const result = await verify('--process', String(id))
     expect(result.code).toBe(1)
     expect(result.stderr).toContain(`chain broken at index 2 (ballot ${ballots[3]}): its previous hash is not the hash of the ballot before it`)

@@ -1,13 +1,17 @@
 /**
  * `npm test`: lint (ESLint and Prettier's check, scripts/lint.ts), build, then unit + integration
- * tests (vitest), then browser tests (Playwright against Debian's Chromium). Ends with how long each
- * part took, then one summary line (always the last): "tests: N passed, N failed, N skipped", where
- * ESLint and Prettier count as one test each.
+ * tests (vitest), then browser tests (Playwright against Debian's Chromium), all on SQLite; then the
+ * vitest suite a second time on PostgreSQL (PLAZA_TEST_ENGINE=postgres: one throwaway cluster,
+ * tests/support/engine.ts; ADR 131), when PostgreSQL's server binaries are installed
+ * (PLAZA_TEST_POSTGRES=false skips it, =true requires it). Ends with how long each part took, a line
+ * per engine, then one summary line (always the last) counting both runs:
+ * "tests: N passed, N failed, N skipped", where ESLint and Prettier count as one test each.
  */
 import fs from 'node:fs'
 import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { lint, lintSummary } from './lint.ts'
+import { postgresBinaries } from '../tests/support/postgres.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const cache = path.join(root, '.cache')
@@ -50,34 +54,54 @@ if (build !== 0) {
 }
 
 const vitestJson = path.join(cache, 'vitest-results.json')
+const vitestPostgresJson = path.join(cache, 'vitest-postgres-results.json')
 const playwrightJson = path.join(cache, 'playwright-results.json')
-fs.rmSync(vitestJson, { force: true })
-fs.rmSync(playwrightJson, { force: true })
+for (const file of [vitestJson, vitestPostgresJson, playwrightJson]) fs.rmSync(file, { force: true })
+
+interface Counts {
+  passed: number
+  failed: number
+  skipped: number
+}
+/** A runner's counts from its JSON report; a runner that failed without reporting a failed test (a crash, a suite that did not load) counts one failure. */
+function vitestCounts(file: string, status: number): Counts {
+  if (!fs.existsSync(file)) return { passed: 0, failed: status !== 0 ? 1 : 0, skipped: 0 }
+  const v = JSON.parse(fs.readFileSync(file, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }
+  return { passed: v.numPassedTests, failed: v.numFailedTests || (status !== 0 ? 1 : 0), skipped: v.numPendingTests + v.numTodoTests }
+}
+function playwrightCounts(file: string, status: number): Counts {
+  if (!fs.existsSync(file)) return { passed: 0, failed: status !== 0 ? 1 : 0, skipped: 0 }
+  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } }
+  return { passed: p.stats.expected + p.stats.flaky, failed: p.stats.unexpected || (status !== 0 ? 1 : 0), skipped: p.stats.skipped }
+}
+const line = (c: Counts) => `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`
 
 const vitestStatus = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`])
 lap('vitest')
 const playwrightStatus = run(bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson })
 lap('playwright')
 
-let passed = lintChecks.filter((ok) => ok).length
-let failed = lintChecks.filter((ok) => !ok).length
-let skipped = 0
-if (fs.existsSync(vitestJson)) {
-  const v = JSON.parse(fs.readFileSync(vitestJson, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number }
-  passed += v.numPassedTests
-  failed += v.numFailedTests
-  skipped += v.numPendingTests + v.numTodoTests
-} else if (vitestStatus !== 0) failed++
-if (fs.existsSync(playwrightJson)) {
-  const p = JSON.parse(fs.readFileSync(playwrightJson, 'utf8')) as { stats: { expected: number; unexpected: number; flaky: number; skipped: number } }
-  passed += p.stats.expected + p.stats.flaky
-  failed += p.stats.unexpected
-  skipped += p.stats.skipped
-} else if (playwrightStatus !== 0) failed++
+// The second engine (issue 20): the vitest suite again on a throwaway PostgreSQL cluster. Playwright
+// stays on SQLite (its pages do not depend on the engine; the time budget is in ADR 131).
+const wantPostgres = process.env.PLAZA_TEST_POSTGRES ?? 'auto'
+let postgres: Counts | null = null
+if (wantPostgres !== 'false') {
+  if (postgresBinaries()) {
+    const status = run(bin('vitest'), ['run', '--reporter=dot', '--reporter=json', `--outputFile.json=${vitestPostgresJson}`], { PLAZA_TEST_ENGINE: 'postgres' })
+    postgres = vitestCounts(vitestPostgresJson, status)
+    lap('vitest on PostgreSQL')
+  } else if (wantPostgres === 'true') postgres = { passed: 0, failed: 1, skipped: 0 }
+  else console.log('PostgreSQL run skipped: no server binaries (apt-get install postgresql, or set PG_BIN)')
+}
 
-// A runner that failed without reporting a failed test (a crash, a suite that did not load) still fails.
-if ((vitestStatus !== 0 || playwrightStatus !== 0) && failed === lintChecks.filter((ok) => !ok).length) failed++
+const lintCounts: Counts = { passed: lintChecks.filter((ok) => ok).length, failed: lintChecks.filter((ok) => !ok).length, skipped: 0 }
+const sqlite = vitestCounts(vitestJson, vitestStatus)
+const browser = playwrightCounts(playwrightJson, playwrightStatus)
+const parts = [lintCounts, sqlite, browser, ...(postgres ? [postgres] : [])]
+const total = parts.reduce((a, c) => ({ passed: a.passed + c.passed, failed: a.failed + c.failed, skipped: a.skipped + c.skipped }), { passed: 0, failed: 0, skipped: 0 })
 console.log(`\nnpm test took ${duration(performance.now() - started)} (${took.join(', ')})`)
-for (const line of lintLines) console.log(line)
-console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`)
-process.exit(failed > 0 ? 1 : 0)
+for (const l of lintLines) console.log(l)
+console.log(`SQLite: vitest ${line(sqlite)}; playwright ${line(browser)}`)
+console.log(postgres ? `PostgreSQL: vitest ${line(postgres)}` : 'PostgreSQL: not run')
+console.log(`tests: ${line(total)}`)
+process.exit(total.failed > 0 ? 1 : 0)

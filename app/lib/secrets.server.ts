@@ -1,7 +1,7 @@
 import crypto from 'node:crypto'
 import { config } from './config.server'
 import { database, type PlazaDatabase } from './db.server'
-import { readSetting, readSettingNow, writeSettingOnce, writeSettingOnceNow } from './settings.server'
+import { readSetting, writeSettingOnce } from './settings.server'
 
 /**
  * The key for keyed hashes (census document numbers) and signed values: SECRET_KEY, or else one
@@ -22,28 +22,6 @@ export async function secretKey(target: PlazaDatabase = database()): Promise<Buf
   if (value === undefined) {
     await write((trx) => writeSettingOnce(trx, 'secret_key', crypto.randomBytes(32).toString('hex')))
     value = (await readSetting(db, 'secret_key'))!
-  }
-  const key = Buffer.from(JSON.parse(value) as string, 'utf8')
-  cached.set(target, key)
-  return key
-}
-
-/**
- * The secret key, synchronously (tokens made inside renders and writes): SECRET_KEY, else the one
- * kept in settings, read — and made if missing — on the raw connection. Shares secretKey's cache.
- */
-export function secretKeyNow(target: PlazaDatabase = database()): Buffer {
-  const known = cached.get(target)
-  if (known) return known
-  const fromEnv = config().SECRET_KEY
-  if (fromEnv) {
-    cached.set(target, Buffer.from(fromEnv, 'utf8'))
-    return cached.get(target)!
-  }
-  let value = readSettingNow(target, 'secret_key')
-  if (value === undefined) {
-    writeSettingOnceNow(target, 'secret_key', crypto.randomBytes(32).toString('hex'))
-    value = readSettingNow(target, 'secret_key')!
   }
   const key = Buffer.from(JSON.parse(value) as string, 'utf8')
   cached.set(target, key)

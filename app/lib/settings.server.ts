@@ -1,6 +1,5 @@
 import type { Kysely, Transaction } from 'kysely'
 import type { Database } from '../../db/schema'
-import type { PlazaDatabase } from './db.server'
 
 /**
  * The `settings` table: small installation-wide values kept as JSON text under a key (the
@@ -34,21 +33,6 @@ export async function writeSettingOnce(trx: Transaction<Database>, key: string, 
     .values({ key, value: JSON.stringify(value), updated_at: new Date().toISOString() })
     .onConflict((oc) => oc.column('key').doNothing())
     .execute()
-}
-
-/**
- * The same, synchronously on the raw connection, for a value needed inside a render or a write
- * that cannot await (the secret key when SECRET_KEY is unset and no async caller made it yet).
- * An INSERT … DO NOTHING of one row in autocommit: it cannot interleave with the write queue's
- * transaction, which runs on this same connection and thread.
- */
-export function writeSettingOnceNow(target: PlazaDatabase, key: string, value: unknown): void {
-  target.sqlite.prepare(`insert into settings (key, value, updated_at) values (?, ?, ?) on conflict (key) do nothing`).run(key, JSON.stringify(value), new Date().toISOString())
-}
-
-/** Reads a setting's JSON text synchronously on the raw connection. */
-export function readSettingNow(target: PlazaDatabase, key: string): string | undefined {
-  return (target.sqlite.prepare(`select value from settings where key = ?`).get(key) as { value: string } | undefined)?.value
 }
 
 /** Touches a row: the health probe's real commit (it appends to the WAL). */

@@ -14,7 +14,7 @@ import { signFormData } from '../modules/petitions/signatures.server'
 // is a 404 (it does not tell whether the petition exists).
 async function sponsorPetition(params: LoaderFunctionArgs['params']) {
   const petition = await getPetition(Number(params.id))
-  if (!petition || !verifySponsorToken(petition.id, params.token ?? '')) throw new Response('Not found', { status: 404 })
+  if (!petition || !(await verifySponsorToken(petition.id, params.token ?? ''))) throw new Response('Not found', { status: 404 })
   return petition
 }
 

@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 let plaza: RunningPlaza
 let smtp: SmtpSink
@@ -48,7 +52,7 @@ async function confirmed(email: string) {
   return logIn(email)
 }
 
-describe('sign-up and confirmation (real SMTP)', () => {
+describe.skipIf(onPostgres)('sign-up and confirmation (real SMTP)', () => {
   it('signs up, mails a confirmation link that confirms once, and raises the level to 1', async () => {
     const signing = await signUp('Ana.Garcia@Example.org', 'Ana')
     const sent = await (await signing.get('/signup?sent=1')).text()
@@ -134,7 +138,7 @@ describe('sign-up and confirmation (real SMTP)', () => {
   })
 })
 
-describe('login and logout', () => {
+describe.skipIf(onPostgres)('login and logout', () => {
   it('logs in with a fresh session id, and logs out', async () => {
     await confirmed('login@example.org')
     const v = new Visitor(plaza.url)
@@ -194,7 +198,7 @@ describe('login and logout', () => {
   })
 })
 
-describe('passwords', () => {
+describe.skipIf(onPostgres)('passwords', () => {
   it('resets a forgotten password by e-mail; the old password and other sessions stop working; the link works once', async () => {
     const other = await confirmed('reset@example.org')
     const res = await new Visitor(plaza.url).post('/forgot-password', { email: 'reset@example.org' })
@@ -244,7 +248,7 @@ describe('passwords', () => {
   })
 })
 
-describe('e-mail change, deletion and data', () => {
+describe.skipIf(onPostgres)('e-mail change, deletion and data', () => {
   it('changes the e-mail address after the new address confirms', async () => {
     const v = await confirmed('old@example.org')
     const res = await v.post('/account/email', { newEmail: 'new@example.org', password: PASSWORD })
@@ -295,7 +299,7 @@ describe('e-mail change, deletion and data', () => {
   })
 })
 
-describe('residence verification', () => {
+describe.skipIf(onPostgres)('residence verification', () => {
   it('verifies a resident against the census (level 2, home area), once per census record', async () => {
     const v = await confirmed('resident1@example.org')
     const bad = await v.post('/account/verify', { document: 'VAL000002', birthDate: '1975-11-29' })
@@ -332,7 +336,7 @@ describe('residence verification', () => {
   })
 })
 
-describe('administration', () => {
+describe.skipIf(onPostgres)('administration', () => {
   const admin = async () => {
     const v = new Visitor(plaza.url, { 'accept-language': 'en' })
     expect((await v.post('/login', { email: 'admin@valmera.example', password: 'valmera-demo-2026' })).status).toBe(302)
@@ -414,7 +418,7 @@ describe('administration', () => {
   })
 })
 
-describe('permission matrix: each role is refused what it may not do', () => {
+describe.skipIf(onPostgres)('permission matrix: each role is refused what it may not do', () => {
   const who = ['anonymous', 'citizen', 'staff', 'moderator', 'admin'] as const
   const login: Record<(typeof who)[number], string | null> = {
     anonymous: null,

@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
 import { riberiaFiles } from '../support/city-fixture'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * /admin/areas over real HTTP (issue 16): who is refused, a file that is not what its extension
@@ -55,7 +59,7 @@ function upload(bytes: Uint8Array | string, name: string, depth: string) {
   return f
 }
 
-describe('/admin/areas', () => {
+describe.skipIf(onPostgres)('/admin/areas', () => {
   it('refuses everyone but administrators, on the page and on its action', async () => {
     expect((await (await as('anonymous')).get('/admin/areas')).status).toBe(302)
     for (const who of ['citizen', 'roads', 'moderator']) {

@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * A city makes Plaza its own, over real HTTP (issue 16 parts 1, 4, 5, 6): the first run with the
@@ -75,7 +79,7 @@ function setupLink(plaza: RunningPlaza): string {
   return new URL(line!.setupUrl as string).pathname + new URL(line!.setupUrl as string).search
 }
 
-describe('first run', () => {
+describe.skipIf(onPostgres)('first run', () => {
   it('prints a one-time setup link in the log of an empty installation, and only its hash is stored', () => {
     const link = setupLink(empty)
     const token = new URL(link, empty.url).searchParams.get('token')!
@@ -187,7 +191,7 @@ describe('first run', () => {
   })
 })
 
-describe('council settings', () => {
+describe.skipIf(onPostgres)('council settings', () => {
   it('shows each setting explained, with the environment’s value until saved', async () => {
     const admin = await as('admin')
     const html = await (await admin.get('/admin/settings')).text()
@@ -276,7 +280,7 @@ async function formValues(v: Visitor, path: string): Promise<Record<string, stri
   return out
 }
 
-describe('identity and pages', () => {
+describe.skipIf(onPostgres)('identity and pages', () => {
   it('refuses a primary colour that fails AA contrast with the message next to the field, keeping the input', async () => {
     const admin = await as('admin')
     const form = await formValues(admin, '/admin/identity')
@@ -393,7 +397,7 @@ describe('identity and pages', () => {
   })
 })
 
-describe('staff', () => {
+describe.skipIf(onPostgres)('staff', () => {
   it('invites by e-mail with roles and a department; the invitee accepts in their language and gets the roles at level 1', async () => {
     const admin = await as('admin')
     const department = sql(demo, "select id from departments where slug = 'roads'")[0]!.id as number

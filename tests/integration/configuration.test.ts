@@ -2,6 +2,10 @@ import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /** Issue 16 part 8: the city's configuration exported as one versioned document and imported whole. */
 let plaza: RunningPlaza
@@ -23,7 +27,7 @@ async function upload(v: Visitor, text: string, name = 'configuration.json') {
   return v.post('/admin/configuration', form)
 }
 
-describe('configuration export and import', () => {
+describe.skipIf(onPostgres)('configuration export and import', () => {
   it('exports the whole configuration as one versioned document without personal data', async () => {
     const admin = await as('admin@valmera.example')
     const res = await admin.get('/admin/configuration.json')

@@ -3,6 +3,10 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * Council triage over real HTTP, as staff without JavaScript use it: who may see what, the triage
@@ -48,7 +52,7 @@ const reportRow = (id: number) => {
 const updateCount = (id: number) => one<{ n: number }>('select count(*) as n from report_updates where report_id = ?', id).n
 const idsOnPage = (html: string) => [...html.matchAll(/id="select-(\d+)"/g)].map((m) => Number(m[1]))
 
-describe('who may use the council pages', () => {
+describe.skipIf(onPostgres)('who may use the council pages', () => {
   const pages = ['/council/reports', '/council/reports?status=all', '/council/reports/1', '/council/reports.csv', '/council/templates', '/council/dashboard']
 
   it('sends logged-out visitors to log in, on every page and every form', async () => {
@@ -98,7 +102,7 @@ describe('who may use the council pages', () => {
   })
 })
 
-describe('triage over HTTP', () => {
+describe.skipIf(onPostgres)('triage over HTTP', () => {
   it('changes status and posts a public update (public timeline, audit log); the private note stays private', async () => {
     const roads = await as('roads')
     const id = openReports('roads').find((r) => reportRow(r).state !== 'in_progress')!
@@ -238,7 +242,7 @@ describe('triage over HTTP', () => {
   })
 })
 
-describe('robustness', () => {
+describe.skipIf(onPostgres)('robustness', () => {
   it('never answers 500 to whatever the council forms and filters are sent', async () => {
     const roads = await as('roads')
     const id = openReports('roads')[0]!

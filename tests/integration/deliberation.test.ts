@@ -3,6 +3,10 @@ import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 let plaza: RunningPlaza
 let premoderated: RunningPlaza
@@ -31,7 +35,7 @@ async function postComment(v: Visitor, area: number, body: string, extra: Record
   return { res, id: id ? Number(id) : undefined }
 }
 
-describe('discussion over HTTP', () => {
+describe.skipIf(onPostgres)('discussion over HTTP', () => {
   it('posts safely rendered Markdown, threads a reply, and shows both to anonymous readers', async () => {
     const area = areaIdOf(plaza, 'ribera-nord')
     const citizen = await as('citizen')
@@ -81,7 +85,7 @@ describe('discussion over HTTP', () => {
   })
 })
 
-describe('moderation over HTTP', () => {
+describe.skipIf(onPostgres)('moderation over HTTP', () => {
   it.each([
     ['anonymous', 302],
     ['citizen', 403],
@@ -124,7 +128,7 @@ describe('moderation over HTTP', () => {
   })
 })
 
-describe('review findings stay fixed', () => {
+describe.skipIf(onPostgres)('review findings stay fixed', () => {
   it('unconfirmed accounts cannot report or rate comments', async () => {
     const area = areaIdOf(plaza, 'montclar')
     const { id } = await postComment(await as('citizen'), area, 'A fine idea.')
@@ -152,7 +156,7 @@ describe('review findings stay fixed', () => {
   })
 })
 
-describe('pre-moderation (PREMODERATION=true)', () => {
+describe.skipIf(onPostgres)('pre-moderation (PREMODERATION=true)', () => {
   it('holds a new person’s first comment until a moderator approves it', async () => {
     const area = areaIdOf(premoderated, 'ribera-sud')
     const newcomer = new Visitor(premoderated.url, { 'accept-language': 'en' })

@@ -7,6 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, startPlaza, type RunningPlaza } from '../support/server'
 import { startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * Issue 22 with real parts on 127.0.0.1: a citizen asks a body for information; Plaza mails the
@@ -79,7 +83,7 @@ afterAll(async () => {
   await smtp?.stop()
 })
 
-describe('bodies', () => {
+describe.skipIf(onPostgres)('bodies', () => {
   it('are edited by administrators only, with errors next to the fields and the values kept', async () => {
     expect((await new Visitor(city.url).get('/admin/bodies')).status).toBe(302)
     const citizen = await as('citizen')
@@ -140,7 +144,7 @@ describe('bodies', () => {
   })
 })
 
-describe('a request and its answer by e-mail', () => {
+describe.skipIf(onPostgres)('a request and its answer by e-mail', () => {
   let id: number
   let replyTo: string
   it('is mailed to the body from its own address, public, without the requester’s e-mail', async () => {
@@ -235,7 +239,7 @@ describe('a request and its answer by e-mail', () => {
   })
 })
 
-describe('deadlines', () => {
+describe.skipIf(onPostgres)('deadlines', () => {
   it('an answer after the deadline leaves the request overdue until it is classified', async () => {
     const { id, replyTo, citizen } = await ask('Hydrant inspections', 'How many hydrants were inspected in 2025?')
     const row = one<{ due_on: string; sent_at: string }>('select due_on, sent_at from foi_requests where id = ?', id)
@@ -277,7 +281,7 @@ describe('deadlines', () => {
   })
 })
 
-describe('the holding pen and limits', () => {
+describe.skipIf(onPostgres)('the holding pen and limits', () => {
   it('keeps mail to an unknown request address for administrators, and refuses other addresses', async () => {
     await inbound().sendMail({ from: 'someone@elsewhere.example', to: `request-${'a'.repeat(32)}@${DOMAIN}`, subject: 'Lost answer', text: 'Where does this go?' })
     await expect(inbound().sendMail({ from: 'someone@elsewhere.example', to: `nobody@${DOMAIN}`, subject: 'Hi', text: 'Hello' })).rejects.toThrow(/550/)

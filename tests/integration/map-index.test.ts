@@ -7,6 +7,10 @@ import { interiorPoint, polygonsOf, type AreaGeometry, type Position } from '../
 import { areaCounts, forgetKinds, moveItem, placeItem, rebuildMapSummaries, registerKind, removeItem, setItemVisible, updateItem } from '../../app/modules/geo/map-index.server'
 import { mapFeatures, parseFeaturesQuery, type FeaturesQuery } from '../../app/modules/geo/features.server'
 import { resolveLocation } from '../../app/modules/geo/location.server'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /** The geo module against the demo city, in this process (tests/support/setup.ts gives a fresh database). */
 
@@ -26,7 +30,7 @@ beforeAll(async () => {
 
 const area = (slug: string) => areas.find((a) => a.slug === slug)!
 
-describe('areasContaining', () => {
+describe.skipIf(onPostgres)('areasContaining', () => {
   it('finds the city, the district and the neighbourhood, in that order', async () => {
     const n = area('el-molinar')
     const [lng, lat] = interiorPoint(n.geometry)
@@ -95,7 +99,7 @@ describe('areasContaining', () => {
   })
 })
 
-describe('resolveLocation (the picker’s server side)', () => {
+describe.skipIf(onPostgres)('resolveLocation (the picker’s server side)', () => {
   it('resolves typed coordinates, with a decimal comma', async () => {
     const n = area('sant-roc')
     const [lng, lat] = interiorPoint(n.geometry)
@@ -145,7 +149,7 @@ const query = (params: Record<string, string>): FeaturesQuery => {
   return parsed.query
 }
 
-describe('the map index', () => {
+describe.skipIf(onPostgres)('the map index', () => {
   const points = cityPoints(600)
 
   beforeAll(async () => {

@@ -5,6 +5,10 @@ import { startOpen311Plaza, type Open311Plaza } from '../support/open311'
 import type { RunningPlaza } from '../support/server'
 import type { SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * Issue 19: FixMyStreet's Open311 client (perllib/Open311.pm) driving Plaza's server, request by
@@ -73,7 +77,7 @@ beforeAll(async () => {
   app = await issue({ name: 'Browser app' })
 })
 
-describe('a FixMyStreet client', () => {
+describe.skipIf(onPostgres)('a FixMyStreet client', () => {
   it('reads the service list and a definition in XML, as it does', async () => {
     const list = await get('services.xml')
     expect(list.res.status).toBe(200)
@@ -228,7 +232,7 @@ describe('a FixMyStreet client', () => {
   })
 })
 
-describe('a browser app posting with an Origin header', () => {
+describe.skipIf(onPostgres)('a browser app posting with an Origin header', () => {
   it('is answered as an API with CORS, errors included, never with an HTML page', async () => {
     const origin = { origin: 'https://app.example.net', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' }
     const ok = await post('requests.json', { api_key: app, service_code: 'pothole', lat: point.lat, long: point.long, 'attribute[depth]': 'shallow', description: 'From a web app' }, origin)

@@ -5,6 +5,10 @@ import { startOpen311Plaza, type Open311Plaza } from '../support/open311'
 import type { RunningPlaza } from '../support/server'
 import { linkIn, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * Open311 GeoReport v2 over real HTTP, as a client application and a council back office use it,
@@ -74,7 +78,7 @@ async function issue(admin: Visitor, fields: Record<string, string>) {
   return secret!
 }
 
-describe('/admin/api-keys', () => {
+describe.skipIf(onPostgres)('/admin/api-keys', () => {
   it('is for administrators only', async () => {
     const anonymous = await new Visitor(plaza.url).get('/admin/api-keys')
     expect(anonymous.status).toBe(302)
@@ -114,7 +118,7 @@ describe('/admin/api-keys', () => {
   })
 })
 
-describe('reading', () => {
+describe.skipIf(onPostgres)('reading', () => {
   it('serves discovery in JSON and XML with the spec’s content types and CORS', async () => {
     const json = await get('discovery.json')
     expect(json.res.status).toBe(200)
@@ -162,7 +166,7 @@ describe('reading', () => {
   })
 })
 
-describe('posting service requests', () => {
+describe.skipIf(onPostgres)('posting service requests', () => {
   const base = () => ({ api_key: appKey, service_code: 'pothole', lat: point.lat, long: point.long, 'attribute[depth]': 'deep', description: 'Deep pothole by the fountain.\nCars swerve around it.' })
 
   it('refuses without a key (403), with a bad code (400), an unknown one (404), without a place or a required attribute (400)', async () => {
@@ -264,7 +268,7 @@ describe('posting service requests', () => {
   })
 })
 
-describe('servicerequestupdates', () => {
+describe.skipIf(onPostgres)('servicerequestupdates', () => {
   let id: string
   beforeAll(async () => {
     const r = await post('requests.json', { api_key: appKey, service_code: 'pothole', lat: point.lat, long: point.long, 'attribute[depth]': 'shallow', description: 'Shallow pothole.' })
@@ -294,7 +298,7 @@ describe('servicerequestupdates', () => {
   })
 })
 
-describe('revoking', () => {
+describe.skipIf(onPostgres)('revoking', () => {
   it('shows when a key was last used, revokes it from the page, and the key stops working', async () => {
     const admin = await as('admin')
     const page = await (await admin.get('/admin/api-keys')).text()

@@ -7,6 +7,10 @@ import { countMismatches } from '../../app/modules/petitions/signatures.server'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /** Signing petitions over real HTTP with real SMTP: the no-JS form, the mail, the counts, the fraud tools. */
 
@@ -81,7 +85,7 @@ function sign(petitionId: number, fields: Record<string, string> = {}, o: { visi
 const rows = (petitionId: number) => sqlite.prepare('select * from petition_signatures where petition_id = ? order by id').all(petitionId) as Array<Record<string, unknown>>
 const petition = (id: number) => sqlite.prepare('select * from petitions where id = ?').get(id) as Record<string, number | string | null>
 
-describe('signing a petition', () => {
+describe.skipIf(onPostgres)('signing a petition', () => {
   it('logged out: 303 → mail → confirm link → counted (and count.json says so)', async () => {
     const id = makePetition()
     const email = nextEmail()
@@ -384,7 +388,7 @@ describe('signing a petition', () => {
   }, 90_000) // 120 HTTP round trips: seconds on a quiet machine, more than 30 s on a loaded one
 })
 
-describe('durability', () => {
+describe.skipIf(onPostgres)('durability', () => {
   it('SIGKILL under load: every acknowledged signature is in the database and the counts equal the rows', async () => {
     const crashy = await startPlaza({ DB_SYNCHRONOUS: 'FULL', RATE_LIMIT_WRITE: 'off', TRUST_PROXY: '1' })
     const file = new SQLite(crashy.databasePath)

@@ -4,6 +4,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * Petitions over real HTTP, as people without JavaScript use them: create, sponsor, moderate,
@@ -84,7 +88,7 @@ async function signAndConfirm(id: number, options: { updates?: boolean } = {}) {
   return email
 }
 
-describe('the lifecycle over HTTP', () => {
+describe.skipIf(onPostgres)('the lifecycle over HTTP', () => {
   let id = 0
 
   it('refuses /petitions/new to logged-out people and unverified accounts say how to get there', async () => {
@@ -256,7 +260,7 @@ describe('the lifecycle over HTTP', () => {
   }, 120_000)
 })
 
-describe('lists and search', () => {
+describe.skipIf(onPostgres)('lists and search', () => {
   it('filters by state, searches, sorts and never fails on odd queries', async () => {
     const open = await (await anonymous().get('/petitions')).text()
     expect(open).toContain('Keep the Lume library open on Sundays')
@@ -298,7 +302,7 @@ describe('lists and search', () => {
   })
 })
 
-describe('form fuzzing', () => {
+describe.skipIf(onPostgres)('form fuzzing', () => {
   const field = fc.oneof(
     fc.string(),
     fc.string({ unit: 'grapheme', maxLength: 400 }),

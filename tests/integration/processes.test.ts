@@ -5,6 +5,10 @@ import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * Participatory processes over real HTTP, without JavaScript: an administrator creates a process
@@ -62,7 +66,7 @@ const processForm = {
   'phase.2.review': 'on',
 }
 
-describe('a participatory process over HTTP', () => {
+describe.skipIf(onPostgres)('a participatory process over HTTP', () => {
   it('only an administrator reaches /admin/processes; bad input is answered next to the field, kept', async () => {
     expect((await (await as('anonymous')).get('/admin/processes')).status).toBe(302)
     expect((await (await as('roads')).get('/admin/processes')).status).toBe(403)

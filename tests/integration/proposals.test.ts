@@ -6,6 +6,10 @@ import { openDatabase } from '../../app/lib/db.server'
 import { proposalsStep } from '../../db/seed/proposals'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /** Proposals over real HTTP, as people without JavaScript use them. */
 
@@ -61,7 +65,7 @@ function proposalForm(fields: Record<string, string>, image?: { name: string; ty
 
 const idFrom = (res: Response) => Number(/\/proposals\/(\d+)/.exec(res.headers.get('location') ?? '')?.[1])
 
-describe('writing a proposal', () => {
+describe.skipIf(onPostgres)('writing a proposal', () => {
   it('asks logged-out people to log in', async () => {
     const res = await anonymous().get('/proposals/new')
     expect(res.status).toBe(302)
@@ -152,7 +156,7 @@ describe('writing a proposal', () => {
   })
 })
 
-describe('supporting', () => {
+describe.skipIf(onPostgres)('supporting', () => {
   async function published(title: string) {
     const res = await (await as('citizen')).post('/proposals/new', proposalForm({ title }))
     expect(res.status).toBe(302)
@@ -192,7 +196,7 @@ describe('supporting', () => {
   })
 })
 
-describe('browsing and searching', () => {
+describe.skipIf(onPostgres)('browsing and searching', () => {
   it('lists, filters and finds the demo proposals', async () => {
     const list = await anonymous().get('/proposals')
     expect(list.status).toBe(200)
@@ -235,7 +239,7 @@ describe('browsing and searching', () => {
   })
 })
 
-describe('fuzzing the new-proposal form', () => {
+describe.skipIf(onPostgres)('fuzzing the new-proposal form', () => {
   it('answers 200, 302, 400 or 413 to anything, never a 5xx', async () => {
     const v = await as('citizen')
     const text = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', ' ', '\u0000', '<script>', '1e999', 'NaN', '-91', '41,3', 'x'.repeat(6000), 'sant-roc', 'urbanism'))
@@ -268,7 +272,7 @@ describe('fuzzing the new-proposal form', () => {
   })
 })
 
-describe('the council’s answer', () => {
+describe.skipIf(onPostgres)('the council’s answer', () => {
   const waiting = () => one<{ id: number } | undefined>("select id from proposals where state = 'threshold_reached' order by id limit 1")
 
   it('refuses citizens and moderators (403) and sends logged-out people to log in', async () => {

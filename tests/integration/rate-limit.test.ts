@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 let plaza: RunningPlaza
 beforeAll(async () => {
@@ -15,7 +19,7 @@ const post = (path: string, ip?: string) =>
     redirect: 'manual',
   })
 
-describe('rate limits (per IP and per route, counted in the database)', () => {
+describe.skipIf(onPostgres)('rate limits (per IP and per route, counted in the database)', () => {
   it('answers 429 with Retry-After once a route’s write budget is spent', async () => {
     const statuses = []
     for (let i = 0; i < 4; i++) statuses.push((await post('/language')).status)

@@ -5,6 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /** Street-issue reports over real HTTP, as people without JavaScript use them. */
 
@@ -51,7 +55,7 @@ function reportForm(fields: Record<string, string>, photos: Array<{ name: string
 
 const idFrom = (res: Response) => Number(/\/reports\/(\d+)/.exec(res.headers.get('location') ?? '')?.[1])
 
-describe('/reports/new, step by step', () => {
+describe.skipIf(onPostgres)('/reports/new, step by step', () => {
   it('asks where, then what (only categories serving that place), then the details', async () => {
     const where = await fetch(`${plaza.url}/reports/new`)
     expect(where.status).toBe(200)
@@ -165,7 +169,7 @@ describe('/reports/new, step by step', () => {
   })
 })
 
-describe('/reports/:id for its reporter and others', () => {
+describe.skipIf(onPostgres)('/reports/:id for its reporter and others', () => {
   it('lets only the reporter mark it fixed and reopen it; the timeline shows both', async () => {
     const reporter = await as('resident')
     const id = idFrom(await reporter.post('/reports/new', reportForm({ title: 'To be fixed' })))
@@ -203,7 +207,7 @@ describe('/reports/:id for its reporter and others', () => {
   })
 })
 
-describe('fuzzing the report form', () => {
+describe.skipIf(onPostgres)('fuzzing the report form', () => {
   it('answers 302, 400 or 413 to anything, never a 5xx', async () => {
     const v = await as('resident')
     const text = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', ' ', '\u0000', '<script>', '1e999', 'NaN', '-91', '41,3', 'x'.repeat(6000)))

@@ -2,6 +2,10 @@ import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * The services admin over real HTTP (issue 16 part 3): only administrators read or post its pages;
@@ -44,7 +48,7 @@ const PAGES = [
 ]
 const POSTS = ['/admin/services/departments', '/admin/services/categories', '/admin/services/categories/1', '/admin/services/routing', '/admin/services/states', '/admin/services/topics/petition']
 
-describe('who may use /admin/services', () => {
+describe.skipIf(onPostgres)('who may use /admin/services', () => {
   it('sends logged-out visitors to log in and refuses citizens, moderators and staff (403), reading or posting', async () => {
     const anonymous = await as('anonymous')
     for (const path of PAGES) {
@@ -108,7 +112,7 @@ const ENGLISH = [
   '{&quot;en&quot;',
 ]
 
-describe('public pages in every language', () => {
+describe.skipIf(onPostgres)('public pages in every language', () => {
   for (const lng of ['es', 'fr'] as const) {
     it(`shows the city's names in ${lng}, none left in English`, async () => {
       const visitor = await as('anonymous', lng)
@@ -142,7 +146,7 @@ describe('public pages in every language', () => {
   }
 })
 
-describe('petition categories on the petition form and list', () => {
+describe.skipIf(onPostgres)('petition categories on the petition form and list', () => {
   it('offers the categories (optional), refuses an unknown one next to the field, stores the chosen one, and filters /petitions by it', async () => {
     const citizen = await as('citizen', 'es')
     const category = one<{ id: number; code: string; name: string }>('select id, code, name from petition_categories where active = 1 order by position, id limit 1')!

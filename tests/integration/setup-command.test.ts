@@ -4,6 +4,10 @@ import os from 'node:os'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { describe, expect, it } from 'vitest'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /** `npm run setup` — the first run from a script: with a password on stdin, or an invitation link. */
 
@@ -28,7 +32,7 @@ const query = (file: string, sql: string) => {
   }
 }
 
-describe('npm run setup', () => {
+describe.skipIf(onPostgres)('npm run setup', () => {
   it('creates the administrator with a password from stdin, the city and its languages; a second run is refused', () => {
     const db = fresh()
     const first = setup(db, ['--admin', 'Clerk@Aldemar.example', '--city', 'Aldemar', '--languages', 'en,es', '--default-language', 'es', '--password-stdin'], 'aldemar council 2026\n')

@@ -3,6 +3,10 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
+import { onPostgres } from '../support/engine'
+
+// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
+// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /**
  * Administering votes over real HTTP, as an administrator without JavaScript: every method created
@@ -88,7 +92,7 @@ function base(method: string, extra: Record<string, string> = {}): Record<string
 
 const PAGES = ['/admin/votes', '/admin/votes/new', '/admin/votes/new?method=budget', '/admin/votes/new?proposal=1']
 
-describe('who may administer votes', () => {
+describe.skipIf(onPostgres)('who may administer votes', () => {
   let id: number
   beforeAll(async () => {
     const admin = await as('admin')
@@ -129,7 +133,7 @@ describe('who may administer votes', () => {
   })
 })
 
-describe('creating every method without JavaScript', () => {
+describe.skipIf(onPostgres)('creating every method without JavaScript', () => {
   it('offers the method choice, then each method’s own form; each posts and creates a draft', async () => {
     const admin = await as('admin')
     const chooser = await (await admin.get('/admin/votes/new')).text()
@@ -205,7 +209,7 @@ describe('creating every method without JavaScript', () => {
   })
 })
 
-describe('bad input', () => {
+describe.skipIf(onPostgres)('bad input', () => {
   it('answers 400 with each message next to its field and everything typed kept', async () => {
     const admin = await as('admin')
     const count = one<{ n: number }>('select count(*) as n from voting_processes').n
@@ -344,7 +348,7 @@ describe('bad input', () => {
   })
 })
 
-describe('running a process from its page', () => {
+describe.skipIf(onPostgres)('running a process from its page', () => {
   it('schedules, closes now, shows the count, publishes, verifies, and links the ballots', async () => {
     const admin = await as('admin')
     const res = await admin.post(
@@ -411,7 +415,7 @@ describe('running a process from its page', () => {
   })
 })
 
-describe('the threshold setting', () => {
+describe.skipIf(onPostgres)('the threshold setting', () => {
   it('switches between manual and automatic, and refuses anything else', async () => {
     const admin = await as('admin')
     const checked = async () => /<input type="radio" name="onThreshold"[^>]*checked=""[^>]*value="(\w+)"/.exec(await (await admin.get('/admin/votes')).text())?.[1]

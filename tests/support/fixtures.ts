@@ -5,6 +5,7 @@ import { promisify } from 'node:util'
 import { database, migrateOrThrow } from '../../app/lib/db.server'
 import { seedDemo } from '../../db/seed/index'
 import { registerCapabilities } from '../../app/modules/registry.server'
+import { clusterUrl, databaseExists, databaseForPath, databaseNameOf, ensureDatabase, isMigrated, onPostgres } from './engine'
 import { buildOnce, cloneDatabase, SMALL_CITY, templateFor } from './template-db'
 
 /**
@@ -21,15 +22,24 @@ export async function seededDatabase() {
 
 async function copySmallCity(): Promise<boolean> {
   const file = process.env.DATABASE_PATH
-  if (!file || file === ':memory:' || fs.existsSync(file)) return false
+  if (onPostgres) {
+    // The file's own database (tests/support/setup.ts), new until migrated.
+    const own = databaseNameOf(process.env.DATABASE_URL!)
+    if ((await databaseExists(own)) && (await isMigrated(own))) return false
+  } else if (!file || file === ':memory:' || fs.existsSync(file)) return false
   const template = templateFor(process.env, 'small')
   if (!template) return false
   // Seeded in a process of its own: nothing this test process caches comes from another database.
   const script = path.join(import.meta.dirname, 'seed-small-city.ts')
   await buildOnce(template, Date.now() + 120_000, async (building) => {
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', script, building], { env: { ...process.env, DATABASE_PATH: building } })
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: building }
+    if (onPostgres) {
+      await ensureDatabase(databaseForPath(building))
+      env.DATABASE_URL = clusterUrl(databaseForPath(building))
+    }
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', script, building], { env })
   })
-  cloneDatabase(template, file)
+  await cloneDatabase(template, onPostgres ? databaseNameOf(process.env.DATABASE_URL!) : file!)
   return true
 }
 

@@ -2,13 +2,17 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
+import { onPostgres, PG_SOCKET_VARIABLE } from './engine'
+import { startPostgres } from './postgres'
 import { changedTemplates, TEMPLATE_DIR_VARIABLE } from './template-db'
 
 /**
  * Once per vitest run: the build the integration tests serve (made if there is none), and the
  * directory of the demo-city templates every Plaza they start is copied from (tests/support/template-db.ts).
+ * With PLAZA_TEST_ENGINE=postgres, also ONE throwaway PostgreSQL cluster for the whole run
+ * (tests/support/postgres.ts; its socket directory in PLAZA_TEST_PG_SOCKET), stopped at the end.
  */
-export default function setup() {
+export default async function setup() {
   const root = path.resolve(import.meta.dirname, '../..')
   // The map's web worker is served from public/ (the browser tests need it).
   execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/copy-map-worker.ts')], { cwd: root, stdio: 'ignore' })
@@ -23,11 +27,14 @@ export default function setup() {
   // (the others wait for it), so a run of unit tests alone builds none.
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-templates-'))
   process.env[TEMPLATE_DIR_VARIABLE] = dir
+  const cluster = onPostgres ? await startPostgres() : null
+  if (cluster) process.env[PG_SOCKET_VARIABLE] = cluster.socketDir
 
-  return () => {
+  return async () => {
     // A test's writes must never reach a template: every later copy would carry them.
     const changed = changedTemplates(dir)
     fs.rmSync(dir, { recursive: true, force: true })
+    await cluster?.stop()
     if (changed.length) throw new Error(`A test wrote into the demo-city template: ${changed.join(', ')}`)
   }
 }

@@ -8,7 +8,8 @@ import { SMALL_CITY } from './template-db'
 
 const file = process.argv[2]
 if (!file) throw new Error('usage: seed-small-city.ts FILE')
-const database = openDatabase({ path: file, synchronous: 'NORMAL' })
+// DATABASE_URL (the PostgreSQL run) names the database instead of the file.
+const database = openDatabase({ path: file, url: process.env.DATABASE_URL, synchronous: 'NORMAL' })
 await migrateOrThrow(database)
 await seedDemo(database, SMALL_CITY)
 await database.close()

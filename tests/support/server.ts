@@ -3,6 +3,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
+import { clusterUrl, databaseForPath, databaseNameOf, dropDatabase, ensureDatabase, isMigrated, onPostgres } from './engine'
 import { buildOnce, cloneDatabase, SEED_SETTINGS, templateFor, type Template } from './template-db'
 
 /**
@@ -27,7 +28,10 @@ export async function freePort(): Promise<number> {
 export interface RunningPlaza {
   url: string
   port: number
+  /** The server's SQLite file; on PostgreSQL the path standing for its database (startPlaza({ DATABASE_PATH }) reopens it). */
   databasePath: string
+  /** PostgreSQL only (PLAZA_TEST_ENGINE=postgres): the server's DATABASE_URL. */
+  databaseUrl?: string
   /** the server's process id (a crash test kills it with SIGKILL) */
   pid: number
   logs: Array<Record<string, unknown>>
@@ -114,15 +118,35 @@ class PortTakenError extends Error {
  */
 export async function startPlaza(env: Record<string, string> = {}, options: StartOptions = {}): Promise<RunningPlaza> {
   const named = env.DATABASE_PATH
-  const namedWasNew = named !== undefined && !fs.existsSync(named)
+  const namedWasNew = named !== undefined && (onPostgres ? !(await postgresIsMigrated(postgresDatabaseFor(env))) : !fs.existsSync(named))
   for (let attempt = 1; ; attempt++) {
     try {
       return await startPlazaOnce(env, options)
     } catch (error) {
       if (!(error instanceof PortTakenError) || attempt >= 3) throw error
-      if (named && namedWasNew) for (const file of [named, `${named}-wal`, `${named}-shm`]) fs.rmSync(file, { force: true })
+      if (named && namedWasNew) {
+        if (onPostgres) await dropDatabase(postgresDatabaseFor(env))
+        else for (const file of [named, `${named}-wal`, `${named}-shm`]) fs.rmSync(file, { force: true })
+      }
     }
   }
+}
+
+/**
+ * PostgreSQL run: the database a server gets. DATABASE_URL when the test gave one; the test file's
+ * own database (tests/support/setup.ts) for its DATABASE_PATH; for any other path a database of its
+ * own, the same each time that path is named (a restart finds its data).
+ */
+function postgresDatabaseFor(env: Record<string, string>, fallbackPath?: string): string {
+  if (env.DATABASE_URL) return databaseNameOf(env.DATABASE_URL)
+  const file = env.DATABASE_PATH ?? fallbackPath!
+  if (file === process.env.DATABASE_PATH && process.env.DATABASE_URL) return databaseNameOf(process.env.DATABASE_URL)
+  return databaseForPath(file)
+}
+
+async function postgresIsMigrated(name: string): Promise<boolean> {
+  await ensureDatabase(name)
+  return isMigrated(name)
 }
 
 async function startPlazaOnce(env: Record<string, string>, options: StartOptions): Promise<RunningPlaza> {
@@ -131,13 +155,16 @@ async function startPlazaOnce(env: Record<string, string>, options: StartOptions
   const port = await freePort()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-server-'))
   const databasePath = env.DATABASE_PATH ?? path.join(dir, 'plaza.sqlite')
+  // PostgreSQL: the server's database (created empty when new; "new" is "not migrated yet").
+  const pgName = onPostgres ? postgresDatabaseFor(env, databasePath) : null
+  const databaseUrl = pgName === null ? undefined : (env.DATABASE_URL ?? clusterUrl(pgName))
   // A database the test chose gets the city too when it does not exist yet (as a fresh start
   // would seed it); an existing one (a restart, a city of the test's own) is left as it is.
-  const fresh = !env.DATABASE_PATH || !fs.existsSync(env.DATABASE_PATH)
+  const fresh = pgName !== null ? !(await postgresIsMigrated(pgName)) : !env.DATABASE_PATH || !fs.existsSync(env.DATABASE_PATH)
   const template = options.template === false || !fresh ? null : templateFor({ ...process.env, NODE_ENV: 'test', ...env })
   if (template) {
     await ensureTemplate(template, env, deadline)
-    cloneDatabase(template, databasePath)
+    await cloneDatabase(template, pgName ?? databasePath)
   }
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
@@ -152,6 +179,7 @@ async function startPlazaOnce(env: Record<string, string>, options: StartOptions
       // One process: requests that build on each other (cache, rate limits) meet the same one.
       WEB_CONCURRENCY: '1',
       ...env,
+      ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, killed as a whole (see signalGroup).
@@ -202,6 +230,7 @@ async function startPlazaOnce(env: Record<string, string>, options: StartOptions
     url,
     port,
     databasePath,
+    databaseUrl,
     pid: child.pid!,
     logs,
     async waitForLog(match, timeoutMs = 10_000) {
@@ -243,11 +272,14 @@ export async function ensureTemplate(template: Template, env: Record<string, str
   })
 }
 
-/** Runs `scripts/start.ts` expecting it to stop at once (e.g. a bad configuration). */
+/**
+ * Runs `scripts/start.ts` expecting it to stop at once (e.g. a bad configuration). The test file's
+ * own DATABASE_URL (the PostgreSQL run) is not passed on: the configuration checked is the one given.
+ */
 export async function runStartExpectingExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'test', ...env },
+    env: { ...process.env, NODE_ENV: 'test', ...(onPostgres ? { DATABASE_URL: '' } : {}), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   })

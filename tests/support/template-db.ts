@@ -3,6 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import { loadConfig } from '../../app/lib/config.server'
+import { databaseForPath, onPostgres, replaceWithTemplate, sealDatabase } from './engine'
 
 /**
  * The demo city, seeded once per test run and copied for every Plaza a test starts
@@ -48,7 +49,10 @@ export const SEED_SETTINGS = [
 export const SMALL_CITY = { seed: 1, scale: 0.01 }
 
 export interface Template {
-  /** the template database (an SQLite file here; a database name for PostgreSQL) */
+  /**
+   * the template database: an SQLite file; on PostgreSQL the path its marker files live at, the
+   * database being `templateDatabase(template)`
+   */
   location: string
   /** the seed settings it was built with, as a short key */
   key: string
@@ -71,15 +75,23 @@ export function templateFor(env: Record<string, string | undefined>, kind = 'dem
   if (!config.SEED_DEMO) return null
   const settings = Object.fromEntries(SEED_SETTINGS.map((k) => [k, config[k] ?? null]))
   const key = crypto.createHash('sha256').update(JSON.stringify(settings)).digest('hex').slice(0, 12)
-  return { location: path.join(dir, `${kind}-${key}.sqlite`), key }
+  return { location: path.join(dir, `${kind}-${key}.${onPostgres ? 'pg' : 'sqlite'}`), key }
 }
+
+/** Where a template is built: a scratch file (SQLite), or the path whose database (databaseForPath) becomes the template (PostgreSQL). */
+export const buildingPath = (template: Template) => `${template.location}.building`
+
+/** PostgreSQL: the template's database. */
+export const templateDatabase = (template: Template) => databaseForPath(buildingPath(template))
 
 /**
  * Makes `target` a new database with the template's contents: the one place that knows how.
  * SQLite: a file copy (the template was checkpointed and closed, so the main file holds everything
- * and there is no -wal to copy). PostgreSQL will do `CREATE DATABASE target TEMPLATE template`.
+ * and there is no -wal to copy). PostgreSQL: `target` is a database name, (re)created with
+ * `CREATE DATABASE target TEMPLATE template`.
  */
-export function cloneDatabase(template: Template, target: string): void {
+export async function cloneDatabase(template: Template, target: string): Promise<void> {
+  if (onPostgres) return replaceWithTemplate(target, templateDatabase(template))
   for (const suffix of ['', '-wal', '-shm', '-journal']) fs.rmSync(target + suffix, { force: true })
   fs.mkdirSync(path.dirname(target), { recursive: true })
   fs.copyFileSync(template.location, target)
@@ -107,9 +119,12 @@ export async function buildOnce(template: Template, deadline: number, build: (bu
     return
   }
   try {
-    const building = `${template.location}.building`
+    const building = buildingPath(template)
     await build(building)
-    sealTemplate(building, template.location)
+    if (onPostgres) {
+      await sealDatabase(templateDatabase(template))
+      fs.writeFileSync(`${template.location}.sha256`, 'sealed: allow_connections false')
+    } else sealTemplate(building, template.location)
   } catch (error) {
     fs.writeFileSync(failed, String((error as Error).stack ?? error))
     throw error

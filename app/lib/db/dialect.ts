@@ -92,3 +92,21 @@ export class PostgresSchemaPlugin implements KyselyPlugin {
     return args.result
   }
 }
+
+/**
+ * Whether `error` is a unique-constraint violation on `table` (and, when given, on a key that
+ * includes `column`), on either engine: SQLite's "UNIQUE constraint failed: table.column", or
+ * PostgreSQL's 23505 with the table and the key named in its detail ("Key (column)=(…)").
+ */
+export function isUniqueViolation(error: unknown, table: string, column?: string): boolean {
+  if (!(error instanceof Error)) return false
+  const e = error as Error & { code?: unknown; table?: unknown; detail?: unknown }
+  if (e.code === '23505') {
+    if (e.table !== table) return false
+    return column === undefined || new RegExp(`^Key \\(([^)]*, )?${column}(, [^)]*)?\\)=`).test(String(e.detail ?? ''))
+  }
+  const m = /UNIQUE constraint failed: (.*)$/.exec(e.message)
+  if (!m) return false
+  const columns = m[1]!.split(',').map((c) => c.trim())
+  return columns.some((c) => c.startsWith(`${table}.`)) && (column === undefined || columns.includes(`${table}.${column}`))
+}

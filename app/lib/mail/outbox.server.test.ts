@@ -237,7 +237,7 @@ describe('deliverDueMail over SMTP', () => {
 describe('several senders on one database', () => {
   let second: PlazaDatabase
   beforeAll(() => {
-    second = openDatabase({ path: config().DATABASE_PATH, synchronous: 'NORMAL' })
+    second = openDatabase({ path: config().DATABASE_PATH, url: config().DATABASE_URL, synchronous: 'NORMAL' })
   })
   afterAll(() => second.close())
 

@@ -3,6 +3,7 @@ import { attemptCounter } from '../../lib/rate-limit.server'
 import type { Database, EmailTokenPurpose, Role } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
+import { isUniqueViolation } from '../../lib/db/dialect'
 import { translator } from '../../lib/i18n.server'
 import { isLocale, type Locale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
@@ -124,7 +125,7 @@ export async function signUp(input: { email: string; displayName: string; passwo
   } catch (error) {
     // Two sign-ups with one address at the same moment: the database's unique index decides, and
     // the loser's owner hears of it like any other attempt.
-    if (error instanceof Error && /UNIQUE constraint failed: users.email/.test(error.message)) {
+    if (isUniqueViolation(error, 'users', 'email')) {
       const winner = await database().db.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst()
       if (winner) await tellOwnerOfSignUpAttempt(winner.id)
       return { kind: 'sent' }
@@ -350,7 +351,7 @@ export async function confirmEmailChange(token: string): Promise<TokenResult | {
     })
     return done ? { kind: 'ok' } : { kind: 'used' }
   } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed: users.email/.test(error.message)) return { kind: 'emailTaken' }
+    if (isUniqueViolation(error, 'users', 'email')) return { kind: 'emailTaken' }
     throw error
   }
 }
@@ -506,7 +507,7 @@ export async function grantRole(
       await within?.(trx)
     })
   } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed/.test(error.message)) return { kind: 'alreadyHas' }
+    if (isUniqueViolation(error, 'user_roles') || (error instanceof Error && /UNIQUE constraint failed/.test(error.message))) return { kind: 'alreadyHas' }
     throw error
   }
   return { kind: 'ok' }
@@ -591,7 +592,7 @@ export async function createStaffAccount(
     })
   } catch (error) {
     if (error instanceof Refused) return { kind: 'refused' }
-    if (error instanceof Error && /UNIQUE constraint failed: users.email/.test(error.message)) return { kind: 'emailTaken' }
+    if (isUniqueViolation(error, 'users', 'email')) return { kind: 'emailTaken' }
     throw error
   }
 }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream'
 import { parse } from 'csv-parse'
 import { attemptCounter } from '../../lib/rate-limit.server'
 import { database, type PlazaDatabase } from '../../lib/db.server'
+import { isUniqueViolation } from '../../lib/db/dialect'
 import { keyedHash } from '../../lib/secrets.server'
 
 /**
@@ -187,7 +188,7 @@ export async function verifyResidence(userId: number, input: { document: string;
         .execute(),
     )
   } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed: users.census_record_id/.test(error.message)) return { kind: 'alreadyUsed' }
+    if (isUniqueViolation(error, 'users', 'census_record_id')) return { kind: 'alreadyUsed' }
     throw error
   }
   return { kind: 'ok', areaId: record.area_id }
@@ -222,7 +223,7 @@ export async function verifyInPerson(
         .execute(),
     )
   } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed: users.census_record_id/.test(error.message)) return { kind: 'alreadyUsed' }
+    if (isUniqueViolation(error, 'users', 'census_record_id')) return { kind: 'alreadyUsed' }
     throw error
   }
   return { kind: 'ok', userId: user.id }

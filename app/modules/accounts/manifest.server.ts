@@ -24,8 +24,8 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: [],
   mapLayers: [],
-  relocateAreas: (r) => {
-    const moved = relocateResidenceAreas(r)
+  relocateAreas: async (r) => {
+    const moved = await relocateResidenceAreas(r)
     return { census: moved.census, homeAreas: moved.homes }
   },
   followableKinds: [],

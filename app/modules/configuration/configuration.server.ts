@@ -53,7 +53,7 @@ async function writeAreas(
         actorId,
         fileName: 'configuration',
       },
-      database().sqlite,
+      database(),
     )
     if (result.kind === 'invalid') return { problems: result.problems.map((p) => ({ path: `areas.depth${level.depth}`, message: 'areaProblem', area: p })), outcomes }
     outcomes.push({ depth: level.depth, outcome: result })

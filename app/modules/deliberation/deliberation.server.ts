@@ -1,8 +1,8 @@
-import type SQLite from 'better-sqlite3'
 import type { Transaction } from 'kysely'
 import { attemptCounter } from '../../lib/rate-limit.server'
 import type { CommentStatus, Database, Stance } from '../../../db/schema'
 import { database } from '../../lib/db.server'
+import { statements } from '../../lib/db/statements'
 import { countLinks, renderMarkdown } from '../../lib/markdown.server'
 import { requiredLevel } from '../accounts/policy'
 import { activeBlock, holdForReview, registerModeratedKind } from '../moderation/moderation.server'
@@ -306,16 +306,9 @@ function toView(r: Row, viewerId: number | null, votes: Map<number, number>): Co
 const SELECT = `c.id, c.parent_id, c.depth, c.author_id, u.display_name, u.deleted_at as user_deleted, c.body_html, c.body_md, c.stance, c.status,
   c.helpful, c.unhelpful, c.replies, c.descendants, c.created_at, c.edited_at, c.deleted_at`
 
-// Prepared once per connection and SQL text: preparing costs more than running these queries.
-const statements = new Map<string, SQLite.Statement<unknown[], unknown>>()
-function statement(text: string) {
-  let prepared = statements.get(text)
-  if (!prepared) {
-    prepared = database().sqlite.prepare<unknown[], unknown>(text)
-    statements.set(text, prepared)
-  }
-  return prepared
-}
+// Hand-written SQL through the adapter (app/lib/db/statements.ts): on SQLite prepared once per
+// connection and SQL text (preparing costs more than running these queries), on PostgreSQL `$n`.
+const run = () => statements(database(), database().db)
 
 /** Replies under the given comments, SHOWN_REPLIES per parent, SHOWN_DEPTH levels deep (one query per level). */
 async function attachReplies(roots: CommentView[], sort: SortOrder, viewerId: number | null, votes: (ids: number[]) => Promise<Map<number, number>>, levels: number) {
@@ -324,11 +317,14 @@ async function attachReplies(roots: CommentView[], sort: SortOrder, viewerId: nu
     const ids = frontier.filter((c) => c.replies > 0).map((c) => c.id)
     if (!ids.length) break
     // A window function keeps the first SHOWN_REPLIES children of each parent in the chosen order.
-    const rows = statement(
+    const rows = await run().all<Row>(
       `select * from (select ${SELECT}, row_number() over (partition by c.parent_id order by ${ORDER_SQL[sort].replace(/(\w+) (asc|desc)/g, 'c.$1 $2')}) as rank
          from comments c join users u on u.id = c.author_id where c.parent_id in (${ids.map(() => '?').join(',')})
-         and (c.status = 'visible' or c.author_id = ?)) where rank <= ? order by rank`,
-    ).all(...ids, viewerId ?? -1, SHOWN_REPLIES) as Row[]
+         and (c.status = 'visible' or c.author_id = ?)) as ranked where rank <= ? order by rank`,
+      ...ids,
+      viewerId ?? -1,
+      SHOWN_REPLIES,
+    )
     const myVotes = await votes(rows.map((r) => r.id))
     const byId = new Map(frontier.map((c) => [c.id, c]))
     const next: CommentView[] = []
@@ -368,31 +364,40 @@ export async function loadDiscussion(
 ): Promise<DiscussionPage> {
   const sort = options.sort ?? 'best'
   const viewerId = options.viewerId ?? null
-  const stats = statement(
+  const stats = (await run().get<{ total: number; f: number | null; a: number | null; n: number | null; top: number | null }>(
     // Stances of every visible comment, replies included (a reply "against" is an argument too).
-    `select count(*) as total, sum(stance = 'for') as f, sum(stance = 'against') as a, sum(stance = 'neutral') as n,
-       sum(parent_id is null) as top from comments where target_kind = ? and target_id = ? and status = 'visible'`,
-  ).get(targetKind, targetId) as { total: number; f: number | null; a: number | null; n: number | null; top: number | null }
+    `select count(*) as total, sum(case when stance = 'for' then 1 else 0 end) as f, sum(case when stance = 'against' then 1 else 0 end) as a,
+       sum(case when stance = 'neutral' then 1 else 0 end) as n, sum(case when parent_id is null then 1 else 0 end) as top
+       from comments where target_kind = ? and target_id = ? and status = 'visible'`,
+    targetKind,
+    targetId,
+  ))!
   const top = stats.top ?? 0
   const pages = Math.max(1, Math.ceil(top / PAGE_SIZE))
   const page = Math.min(Math.max(1, options.page ?? 1), pages)
   const votes = votesOf(viewerId)
   const topLevel = (where: string, params: unknown[], limit: number, offset: number) =>
-    statement(
+    run().all<Row>(
       `select ${SELECT} from comments c join users u on u.id = c.author_id where c.target_kind = ? and c.target_id = ? and c.parent_id is null
          and (c.status = 'visible' or c.author_id = ?) ${where} order by ${ORDER_SQL[sort].replace(/(\w+) (asc|desc)/g, 'c.$1 $2')} limit ? offset ?`,
-    ).all(targetKind, targetId, viewerId ?? -1, ...params, limit, offset) as Row[]
+      targetKind,
+      targetId,
+      viewerId ?? -1,
+      ...params,
+      limit,
+      offset,
+    )
 
   let comments: CommentView[] = []
   let args = { for: [] as CommentView[], against: [] as CommentView[] }
   if (options.view === 'arguments') {
     // Your Priorities' two columns: the best arguments for and against, side by side.
-    const forRows = topLevel(`and c.stance = 'for'`, [], PAGE_SIZE, (page - 1) * PAGE_SIZE)
-    const againstRows = topLevel(`and c.stance = 'against'`, [], PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    const forRows = await topLevel(`and c.stance = 'for'`, [], PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    const againstRows = await topLevel(`and c.stance = 'against'`, [], PAGE_SIZE, (page - 1) * PAGE_SIZE)
     const myVotes = await votes([...forRows, ...againstRows].map((r) => r.id))
     args = { for: forRows.map((r) => toView(r, viewerId, myVotes)), against: againstRows.map((r) => toView(r, viewerId, myVotes)) }
   } else {
-    const rows = topLevel('', [], PAGE_SIZE, (page - 1) * PAGE_SIZE)
+    const rows = await topLevel('', [], PAGE_SIZE, (page - 1) * PAGE_SIZE)
     const myVotes = await votes(rows.map((r) => r.id))
     comments = rows.map((r) => toView(r, viewerId, myVotes))
     await attachReplies(comments, sort, viewerId, votes, SHOWN_DEPTH)
@@ -412,8 +417,10 @@ export async function loadDiscussion(
 /** One comment and its replies ("continue this thread"), with where it belongs. */
 export async function commentThread(commentId: number, options: { sort?: SortOrder; viewerId?: number | null } = {}) {
   const viewerId = options.viewerId ?? null
-  const row = statement(`select ${SELECT}, c.target_kind, c.target_id from comments c join users u on u.id = c.author_id where c.id = ?`).get(commentId) as
-    (Row & { target_kind: string; target_id: number }) | undefined
+  const row = await run().get<Row & { target_kind: string; target_id: number }>(
+    `select ${SELECT}, c.target_kind, c.target_id from comments c join users u on u.id = c.author_id where c.id = ?`,
+    commentId,
+  )
   if (!row || (row.status !== 'visible' && row.author_id !== viewerId)) return null
   const votes = votesOf(viewerId)
   const root = toView(row, viewerId, await votes([row.id]))

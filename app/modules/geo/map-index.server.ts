@@ -435,11 +435,7 @@ export async function itemTotalsByArea(): Promise<Map<number, number>> {
  * transaction), map_item_areas rewritten for the items that moved and map_area_counts adjusted by
  * their difference. Returns how many items moved.
  */
-export function relocateMapItems(r: AreaRelocation): number {
-  const page = r.sqlite.prepare('select id, kind, lng, lat, area_ids, status, visible from map_items where id > ? order by id limit 5000')
-  const setAreas = r.sqlite.prepare('update map_items set area_ids = ? where id = ?')
-  const dropLinks = r.sqlite.prepare('delete from map_item_areas where map_item_id = ?')
-  const addLink = r.sqlite.prepare('insert into map_item_areas (area_id, map_item_id) values (?, ?)')
+export async function relocateMapItems(r: AreaRelocation): Promise<number> {
   const deltas = new Map<string, { areaId: number; kind: string; status: string; n: number }>()
   const count = (areaId: number, kind: string, status: string, n: number) => {
     const key = `${areaId}\u0000${kind}\u0000${status}`
@@ -450,7 +446,10 @@ export function relocateMapItems(r: AreaRelocation): number {
   let moved = 0
   let after = 0
   for (;;) {
-    const rows = page.all(after) as Array<{ id: number; kind: string; lng: number; lat: number; area_ids: string; status: string; visible: number }>
+    const rows = await r.sql.all<{ id: number; kind: string; lng: number; lat: number; area_ids: string; status: string; visible: number }>(
+      'select id, kind, lng, lat, area_ids, status, visible from map_items where id > ? order by id limit 5000',
+      after,
+    )
     if (rows.length === 0) break
     after = rows[rows.length - 1]!.id
     for (const row of rows) {
@@ -458,25 +457,26 @@ export function relocateMapItems(r: AreaRelocation): number {
       const json = JSON.stringify(ids)
       if (json === row.area_ids) continue
       moved++
-      setAreas.run(json, row.id)
-      dropLinks.run(row.id)
-      for (const id of ids) addLink.run(id, row.id)
-      if (row.visible === 1) {
+      await r.sql.run('update map_items set area_ids = ? where id = ?', json, row.id)
+      await r.sql.run('delete from map_item_areas where map_item_id = ?', row.id)
+      for (const id of ids) await r.sql.run('insert into map_item_areas (area_id, map_item_id) values (?, ?)', id, row.id)
+      if (Number(row.visible) === 1) {
         for (const id of JSON.parse(row.area_ids) as number[]) count(id, row.kind, row.status, -1)
         for (const id of ids) count(id, row.kind, row.status, 1)
       }
     }
   }
-  const adjust = r.sqlite.prepare('insert into map_area_counts (area_id, kind, status, n) values (?, ?, ?, ?) on conflict (area_id, kind, status) do update set n = map_area_counts.n + excluded.n')
-  const dropEmpty = r.sqlite.prepare('delete from map_area_counts where area_id = ? and kind = ? and status = ? and n <= 0')
   for (const d of deltas.values()) {
     if (d.n === 0) continue
-    adjust.run(d.areaId, d.kind, d.status, d.n)
-    dropEmpty.run(d.areaId, d.kind, d.status)
+    await r.sql.run(
+      'insert into map_area_counts (area_id, kind, status, n) values (?, ?, ?, ?) on conflict (area_id, kind, status) do update set n = map_area_counts.n + excluded.n',
+      d.areaId,
+      d.kind,
+      d.status,
+      d.n,
+    )
+    await r.sql.run('delete from map_area_counts where area_id = ? and kind = ? and status = ? and n <= 0', d.areaId, d.kind, d.status)
   }
-  if (r.removed.size) {
-    const drop = r.sqlite.prepare('delete from map_area_counts where area_id = ?')
-    for (const id of r.removed) drop.run(id)
-  }
+  for (const id of r.removed) await r.sql.run('delete from map_area_counts where area_id = ?', id)
   return moved
 }

@@ -1,5 +1,5 @@
-import type SQLite from 'better-sqlite3'
 import type { AreaLevel } from '../../../db/schema'
+import type { Statements } from '../../lib/db/statements'
 import { bboxOf, preparedContains, type AreaGeometry } from './geometry'
 
 /**
@@ -9,8 +9,11 @@ import { bboxOf, preparedContains, type AreaGeometry } from './geometry'
  * and says how many of its items moved.
  */
 export interface AreaRelocation {
-  /** The write connection, inside the import's transaction (for prepared statements over many rows). */
-  sqlite: SQLite.Database
+  /**
+   * Hand-written SQL inside the import's transaction, on either engine (app/lib/db/statements.ts:
+   * on SQLite statements prepared once and run on the write connection, as before).
+   */
+  sql: Statements
   /** Areas containing the point under the new geography, city first (as areasContaining). */
   locate(lat: number, lng: number): LocatedArea[]
   /** The area replacing `id`: itself when kept, the new area over its inside point when removed, null when none. */
@@ -27,7 +30,7 @@ export interface AreaRelocation {
  * (areasAdmin:moved.<name>). Declared in the module's manifest (`relocateAreas`); the registry
  * hands it to geo, so geo imports no capability.
  */
-export type AreaRelocator = (relocation: AreaRelocation) => Record<string, number>
+export type AreaRelocator = (relocation: AreaRelocation) => Promise<Record<string, number>>
 
 const relocators = new Map<string, AreaRelocator>()
 
@@ -119,21 +122,21 @@ export class AreaLocator {
 }
 
 /**
- * Pages through located rows with the owning module's own statements — `page(afterId)` selecting
- * `id, lat, lng, area_id, district_id` in id order, `set(areaId, districtId, id)` — and rewrites the
- * area and district of each row whose point now falls elsewhere. Returns how many moved.
+ * Pages through located rows with the owning module's own statements — `page` (one `?`: the last
+ * id) selecting `id, lat, lng, area_id, district_id` in id order, `set` (`?` area, district, id) —
+ * and rewrites the area and district of each row whose point now falls elsewhere. Returns how many moved.
  */
-export function relocatePoints(r: AreaRelocation, statements: { page: SQLite.Statement; set: SQLite.Statement }): number {
+export async function relocatePoints(r: AreaRelocation, statements: { page: string; set: string }): Promise<number> {
   let moved = 0
   let after = 0
   for (;;) {
-    const rows = statements.page.all(after) as Array<{ id: number; lat: number; lng: number; area_id: number | null; district_id: number | null }>
+    const rows = await r.sql.all<{ id: number; lat: number; lng: number; area_id: number | null; district_id: number | null }>(statements.page, after)
     if (rows.length === 0) break
     after = rows[rows.length - 1]!.id
     for (const row of rows) {
       const next = mostSpecificArea(r.locate(row.lat, row.lng))
       if (next.areaId === row.area_id && next.districtId === row.district_id) continue
-      statements.set.run(next.areaId, next.districtId, row.id)
+      await r.sql.run(statements.set, next.areaId, next.districtId, row.id)
       moved++
     }
   }

@@ -12,8 +12,8 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: [],
   mapLayers: [],
-  relocateAreas: (r) => {
-    const moved = relocateRepresentativeAreas(r)
+  relocateAreas: async (r) => {
+    const moved = await relocateRepresentativeAreas(r)
     return { representatives: moved.representatives, letters: moved.letters }
   },
   followableKinds: [],

@@ -2,6 +2,7 @@ import { sql, type Transaction } from 'kysely'
 import type { Database, FlagReason } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
+import { isUniqueViolation } from '../../lib/db/dialect'
 import { translator } from '../../lib/i18n.server'
 import { isLocale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
@@ -221,7 +222,7 @@ export async function flagContent(reporterId: number, input: { targetKind: strin
       return { kind: 'ok' as const, autoHidden }
     })
   } catch (error) {
-    if (error instanceof Error && /UNIQUE constraint failed: flags/.test(error.message)) return { kind: 'alreadyFlagged' }
+    if (isUniqueViolation(error, 'flags')) return { kind: 'alreadyFlagged' }
     throw error
   }
 }

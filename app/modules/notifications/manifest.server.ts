@@ -11,6 +11,6 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: [],
   mapLayers: [],
-  relocateAreas: (r) => ({ subscriptions: relocateAreaSubscriptions(r) }),
+  relocateAreas: async (r) => ({ subscriptions: await relocateAreaSubscriptions(r) }),
   followableKinds: [],
 })

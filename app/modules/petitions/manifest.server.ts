@@ -13,8 +13,8 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: ['/feeds/petitions.rss', '/feeds/petitions/area/<slug>.rss', '/feeds/petitions/category/<code>.rss'],
   mapLayers: ['petitions'],
-  relocateAreas: (r) => {
-    const moved = relocatePetitionAreas(r)
+  relocateAreas: async (r) => {
+    const moved = await relocatePetitionAreas(r)
     return { signatures: moved.signatures, petitions: moved.petitions }
   },
   followableKinds: ['petition'],

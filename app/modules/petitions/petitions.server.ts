@@ -12,7 +12,7 @@ import { petitionCategories } from '../services/services.server'
 import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { renderMarkdown } from '../../lib/markdown.server'
-import { secretKey, secretKeyNow } from '../../lib/secrets.server'
+import { secretKey } from '../../lib/secrets.server'
 import { can, requiredLevel, type Principal } from '../accounts/policy'
 import { areaPoint } from '../geo/areas.server'
 import { areasContaining } from '../geo/lookup.server'
@@ -70,34 +70,35 @@ export const petitionUrl = (id: number) => `/petitions/${id}`
  * (ADR 043's derived tokens): the author can always see their link again, and a copy of the
  * database is not enough to make one. sponsor_token_hash stays null.
  */
-export function sponsorToken(petitionId: number): string {
-  return encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', keyNow()).update(`petition-sponsor\u0000${petitionId}`).digest().subarray(0, 20))
+export async function sponsorToken(petitionId: number): Promise<string> {
+  return derivedToken(await secretKey(), `petition-sponsor\u0000${petitionId}`)
 }
 
-export function verifySponsorToken(petitionId: number, token: string): boolean {
+/** HMAC-SHA256(key, text) cut to 160 bits, in base32. The key is read once per caller (secretKey() caches it). */
+const derivedToken = (key: Buffer, text: string) => encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', key).update(text).digest().subarray(0, 20))
+
+export async function verifySponsorToken(petitionId: number, token: string): Promise<boolean> {
   if (typeof token !== 'string' || !/^[a-z2-7]{32}$/.test(token)) return false
-  return crypto.timingSafeEqual(Buffer.from(sponsorToken(petitionId)), Buffer.from(token))
+  return crypto.timingSafeEqual(Buffer.from(await sponsorToken(petitionId)), Buffer.from(token))
 }
 
 /** The private sponsor page (the signing side serves it). */
-export const sponsorPath = (petitionId: number) => `/petitions/${petitionId}/sponsor/${sponsorToken(petitionId)}`
+export const sponsorPath = async (petitionId: number) => `/petitions/${petitionId}/sponsor/${await sponsorToken(petitionId)}`
 
 /** One-click "no more updates about this petition" for one signature (derived, like the sponsor link). */
-export function updatesToken(signatureId: number): string {
-  const mac = encodeBase32LowerCaseNoPadding(crypto.createHmac('sha256', keyNow()).update(`petition-updates\u0000${signatureId}`).digest().subarray(0, 20))
-  return `${signatureId}-${mac}`
+export async function updatesToken(signatureId: number): Promise<string> {
+  return updatesTokenWith(await secretKey(), signatureId)
 }
-export const unsubscribePath = (petitionId: number, signatureId: number) => `/petitions/${petitionId}/unsubscribe/${updatesToken(signatureId)}`
+const updatesTokenWith = (key: Buffer, signatureId: number) => `${signatureId}-${derivedToken(key, `petition-updates\u0000${signatureId}`)}`
+/** The unsubscribe page of a signature, with the key read before the write that queues the mail. */
+const unsubscribePath = (key: Buffer, petitionId: number, signatureId: number) => `/petitions/${petitionId}/unsubscribe/${updatesTokenWith(key, signatureId)}`
 
-function signatureOfToken(token: string): number | null {
+async function signatureOfToken(token: string): Promise<number | null> {
   const m = /^([1-9][0-9]{0,15})-[a-z2-7]{32}$/.exec(token)
   if (!m) return null
   const id = Number(m[1])
-  return crypto.timingSafeEqual(Buffer.from(updatesToken(id)), Buffer.from(token)) ? id : null
+  return crypto.timingSafeEqual(Buffer.from(await updatesToken(id)), Buffer.from(token)) ? id : null
 }
-
-// The secret key, synchronously (tokens are made inside renders and writes): lib/secrets.server.ts.
-const keyNow = () => secretKeyNow()
 
 /** The petition's row, or null. */
 export async function getPetition(id: number): Promise<PetitionRow | null> {
@@ -646,6 +647,8 @@ export async function settleMailings(): Promise<void> {
  * notify_updates = 1, each with a one-click unsubscribe link. Returns how many mails were queued.
  */
 export async function sendPetitionMailings(): Promise<number> {
+  // The unsubscribe links are derived from the key: read (or made) before the writes that queue the mail.
+  const key = await secretKey()
   const pending = await database().db.selectFrom('petition_mailings').select('id').where('finished_at', 'is', null).orderBy('id').execute()
   let total = 0
   for (const { id } of pending) {
@@ -667,7 +670,7 @@ export async function sendPetitionMailings(): Promise<number> {
         let queued = 0
         for (const s of signers) {
           try {
-            await queueMail(trx, { kind: `petition.${m.kind.replace('_', '-')}`, to: s.email, ...signerMail(p, m.kind, s), headers: updatesHeaders(p.id, s.id) })
+            await queueMail(trx, { kind: `petition.${m.kind.replace('_', '-')}`, to: s.email, ...signerMail(key, p, m.kind, s), headers: updatesHeaders(key, p.id, s.id) })
             queued++
           } catch (error) {
             // One bad stored address must not stop everyone else's mail.
@@ -692,15 +695,15 @@ export async function sendPetitionMailings(): Promise<number> {
   return total
 }
 
-function updatesHeaders(petitionId: number, signatureId: number): Record<string, string> {
+function updatesHeaders(key: Buffer, petitionId: number, signatureId: number): Record<string, string> {
   return {
-    'List-Unsubscribe': `<${link(unsubscribePath(petitionId, signatureId))}>`,
+    'List-Unsubscribe': `<${link(unsubscribePath(key, petitionId, signatureId))}>`,
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
     'List-Id': `Plaza petition ${petitionId} <petition-${petitionId}.${new URL(config().PUBLIC_URL).hostname}>`,
   }
 }
 
-function signerMail(p: PetitionRow, kind: PetitionMailingKind, s: { id: number; name: string; locale: string | null }) {
+function signerMail(secret: Buffer, p: PetitionRow, kind: PetitionMailingKind, s: { id: number; name: string; locale: string | null }) {
   const locale = localeOf(s.locale ?? p.locale)
   const t = translator(locale)
   const key = kind === 'response' ? 'response' : kind === 'debate_scheduled' ? 'debateScheduled' : 'debateOutcome'
@@ -712,7 +715,7 @@ function signerMail(p: PetitionRow, kind: PetitionMailingKind, s: { id: number; 
     greeting: t('petitions:mail.greeting', { name: s.name }),
     paragraphs: [t(`petitions:mail.${key}.body`, { title: p.title, date }), ...(text ? [text.slice(0, 19_000)] : [])],
     action: { label: t('petitions:mail.readOnline'), url: link(petitionUrl(p.id)) },
-    footer: t('petitions:mail.unsubscribeFooter', { url: link(unsubscribePath(p.id, s.id)) }),
+    footer: t('petitions:mail.unsubscribeFooter', { url: link(unsubscribePath(secret, p.id, s.id)) }),
   })
 }
 
@@ -720,7 +723,7 @@ export type UnsubscribeResult = { kind: 'ok' | 'already'; title: string } | { ki
 
 /** What an unsubscribe link names (its page shows the petition), without changing anything. */
 export async function updatesSubscription(petitionId: number, token: string): Promise<UnsubscribeResult> {
-  const signatureId = signatureOfToken(token)
+  const signatureId = await signatureOfToken(token)
   if (signatureId === null) return { kind: 'invalid' }
   const row = await database()
     .db.selectFrom('petition_signatures as s')
@@ -735,7 +738,7 @@ export async function updatesSubscription(petitionId: number, token: string): Pr
 
 /** The one-click unsubscribe (the page's button, or a mail program's RFC 8058 POST). */
 export async function stopPetitionUpdates(petitionId: number, token: string): Promise<UnsubscribeResult> {
-  const signatureId = signatureOfToken(token)
+  const signatureId = await signatureOfToken(token)
   if (signatureId === null) return { kind: 'invalid' }
   return database().write(async (trx) => {
     const row = await trx
@@ -980,7 +983,7 @@ export async function petitionForViewer(id: number, viewer: Principal | null) {
     debate: row.debate_scheduled_for ? { date: row.debate_scheduled_for, outcomeHtml: row.debate_outcome_html, at: row.debated_at } : null,
     sponsors: { required: row.sponsors_required, count: row.sponsor_count },
     // The author's private view: the sponsor link while sponsoring, the reason when rejected.
-    sponsorLink: isAuthor && row.state === 'sponsoring' ? link(sponsorPath(row.id)) : null,
+    sponsorLink: isAuthor && row.state === 'sponsoring' ? link(await sponsorPath(row.id)) : null,
     rejection: (isAuthor || mayModerate(viewer)) && row.state === 'rejected' ? { reason: row.rejection_reason, details: row.rejection_details } : null,
     areaCounts: published ? await petitionAreaCounts(id) : [],
     daily: published ? await petitionDailyCounts(id) : [],

@@ -71,7 +71,7 @@ export async function signAction({
   const refuse = (status: number, errors: Record<string, string>) => json({ errors, values }, { status })
   if (isHoneypotFilled(formData)) return refuse(400, { form: 'signatures:errors.form' })
   const token = sponsorToken ?? (text(formData.get('sponsor')) || undefined)
-  if (token !== undefined && !verifySponsorToken(petition.id, token)) return refuse(403, { form: 'signatures:errors.sponsorLink' })
+  if (token !== undefined && !(await verifySponsorToken(petition.id, token))) return refuse(403, { form: 'signatures:errors.sponsorLink' })
   const result = await sign(request, petition.id, values, user, token !== undefined)
   const signed = successOf(result)
   if (signed) return new Response(null, { status: 303, headers: { Location: signedLocation(petition.id, signed, token), 'Cache-Control': 'no-store' } })

@@ -277,7 +277,7 @@ class CountDeltas {
           pending_count = pending_count + ${d.pending},
           held_count = held_count + ${d.held},
           sponsor_count = sponsor_count + ${d.sponsors},
-          last_signed_at = case when ${d.lastSigned} is not null and (last_signed_at is null or last_signed_at < ${d.lastSigned}) then ${d.lastSigned} else last_signed_at end,
+          last_signed_at = case when cast(${d.lastSigned} as text) is not null and (last_signed_at is null or last_signed_at < ${d.lastSigned}) then ${d.lastSigned} else last_signed_at end,
           response_threshold_reached_at = case when response_threshold_reached_at is null and signature_count + ${d.counted} >= response_threshold then ${at} else response_threshold_reached_at end,
           debate_threshold_reached_at = case when debate_threshold_reached_at is null and signature_count + ${d.counted} >= debate_threshold then ${at} else debate_threshold_reached_at end
         where id = ${id}`.execute(trx)
@@ -336,14 +336,14 @@ export async function recountPetition(trx: Transaction<Database> | Kysely<Databa
     where id = ${petitionId}`.execute(trx)
   await trx.deleteFrom('petition_area_counts').where('petition_id', '=', petitionId).execute()
   await sql`insert into petition_area_counts (petition_id, area_id, signatures)
-    select ${petitionId}, area, count(*) from (
+    select cast(${petitionId} as bigint), area, count(*) from (
       select district_id as area from petition_signatures where petition_id = ${petitionId} and status = 'counted' and district_id is not null
       union all
       select area_id from petition_signatures where petition_id = ${petitionId} and status = 'counted' and area_id is not null and (district_id is null or area_id <> district_id)
-    ) group by area`.execute(trx)
+    ) as located group by area`.execute(trx)
   await trx.deleteFrom('petition_hourly_counts').where('petition_id', '=', petitionId).execute()
   await sql`insert into petition_hourly_counts (petition_id, hour, signatures)
-    select ${petitionId}, substr(coalesce(confirmed_at, created_at), 1, 13), count(*) from petition_signatures
+    select cast(${petitionId} as bigint), substr(coalesce(confirmed_at, created_at), 1, 13), count(*) from petition_signatures
     where petition_id = ${petitionId} and status = 'counted' group by 2`.execute(trx)
   return { counted: Number(t.counted), pending: Number(t.pending), held: Number(t.held), sponsors: Number(t.sponsors) }
 }
@@ -370,7 +370,7 @@ export async function countMismatches(db: Kysely<Database>, petitionId: number):
         select district_id as area from petition_signatures where petition_id = ${petitionId} and status = 'counted' and district_id is not null
         union all
         select area_id from petition_signatures where petition_id = ${petitionId} and status = 'counted' and area_id is not null and (district_id is null or area_id <> district_id)
-      ) group by area),
+      ) as located group by area),
     stored as (select area_id as area, signatures as n from petition_area_counts where petition_id = ${petitionId} and signatures <> 0)
     select coalesce(e.area, s.area) as area, s.n as stored, e.n as rows from expected e full outer join stored s on s.area = e.area
     where coalesce(e.n, 0) <> coalesce(s.n, 0)`.execute(db)

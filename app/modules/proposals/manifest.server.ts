@@ -12,7 +12,7 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: ['/feeds/proposals.rss', '/feeds/proposals/area/<slug>.rss', '/feeds/proposals/category/<code>.rss'],
   mapLayers: ['proposals'],
-  relocateAreas: (r) => ({ proposals: relocateProposalAreas(r) }),
+  relocateAreas: async (r) => ({ proposals: await relocateProposalAreas(r) }),
   followableKinds: ['proposal'],
   register() {
     registerProposalKinds()

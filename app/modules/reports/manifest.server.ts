@@ -13,9 +13,9 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: ['/feeds/reports.rss', '/feeds/reports/area/<slug>.rss', '/feeds/reports/category/<code>.rss', '/feeds/reports/near.rss'],
   mapLayers: ['reports'],
-  relocateAreas: (r) => {
-    const moved = relocateReportAreas(r)
-    return { reports: moved.reports, reportAlerts: moved.alerts, routingRules: moved.routes }
+  relocateAreas: async (r) => {
+    const moved = await relocateReportAreas(r)
+    return { reports: moved.reports, reportAlerts: moved.alerts }
   },
   followableKinds: ['report'],
   register() {

@@ -1,4 +1,5 @@
 import { defineManifest } from '../manifest'
+import { relocateRoutingRules } from './relocate-areas.server'
 
 /** Departments, categories and their questions, routing rules, state names. What it plugs into Plaza (docs/architecture.md). */
 export const manifest = defineManifest({
@@ -9,5 +10,6 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: [],
   mapLayers: [],
+  relocateAreas: async (r) => ({ routingRules: await relocateRoutingRules(r) }),
   followableKinds: [],
 })

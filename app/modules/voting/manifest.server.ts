@@ -13,8 +13,8 @@ export const manifest = defineManifest({
   datasets: [],
   feeds: [],
   mapLayers: [],
-  relocateAreas: (r) => {
-    const moved = relocateVotingAreas(r)
+  relocateAreas: async (r) => {
+    const moved = await relocateVotingAreas(r)
     return { votingProcesses: moved.processes, delegations: moved.delegations }
   },
   followableKinds: ['vote'],

@@ -235,11 +235,7 @@ async function eligibleAccounts(db: Kysely<Database>, process: ProcessInfo, area
 export async function ballotRows(processId: number, activeOnly: boolean): Promise<IterableIterator<unknown[]>> {
   const plaza = database()
   const text = `select id, voter_id, receipt, choices, weight, cast_at, prev_hash, hash, replaced_at from ballots where process_id = ?${activeOnly ? ' and replaced_at is null' : ''} order by id`
-  if (plaza.engine === 'postgres') {
-    const rows = await statements(plaza, plaza.db).all<Record<string, unknown>>(text, processId)
-    return rows.map((row) => Object.values(row))[Symbol.iterator]()
-  }
-  return plaza.sqlite.prepare(text).raw(true).iterate(processId) as IterableIterator<unknown[]>
+  return statements(plaza, plaza.db).values(text, processId)
 }
 
 /**

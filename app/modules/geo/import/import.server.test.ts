@@ -334,7 +334,6 @@ describe('commit and re-import', () => {
       'map',
       'reports',
       'reportAlerts',
-      'routingRules',
       'proposals',
       'signatures',
       'petitions',
@@ -345,6 +344,7 @@ describe('commit and re-import', () => {
       'census',
       'homeAreas',
       'subscriptions',
+      'routingRules',
     ])
     expect(await idOf('D1-1')).toBe(marinaId)
     expect(await idOf('D1-2')).toBe(drassanesId)

@@ -2,6 +2,7 @@ import crypto from 'node:crypto'
 import type { Kysely, Transaction } from 'kysely'
 import type { AreaLevel, Database } from '../../../../db/schema'
 import { database, type PlazaDatabase } from '../../../lib/db.server'
+import { statements, type Statements } from '../../../lib/db/statements'
 import { serializeLocalized } from '../../../lib/localized'
 import { recordAudit } from '../../moderation/moderation.server'
 import { forgetCachedAreas } from '../areas.server'
@@ -70,8 +71,8 @@ export interface ImportPlan {
   removed: LoadedArea[]
 }
 
-/** Checks and plans an import against `existing` (pure but for the counts of references read through `sqlite`). */
-function plan(features: RawFeature[], properties: string[], options: ImportOptions, existing: LoadedArea[], sqlite: PlazaDatabase['sqlite']): ImportPlan {
+/** Checks and plans an import against `existing` (pure but for the counts of references read through `sql`). */
+async function plan(features: RawFeature[], properties: string[], options: ImportOptions, existing: LoadedArea[], sql: Statements): Promise<ImportPlan> {
   const v = validateFeatures(features, properties, options, existing)
   const problems: ImportPlan['problems'] = [...v.problems]
   const atDepth = existing.filter((a) => a.depth === options.depth)
@@ -107,8 +108,8 @@ function plan(features: RawFeature[], properties: string[], options: ImportOptio
       if (!successor) {
         const children = existing.filter((c) => c.parentId === old.id).length
         if (children) problems.push({ kind: 'removedWithChildren', code: old.code ?? old.slug, name: old.name, children })
-        const representatives = (sqlite.prepare('select count(*) as n from representatives where area_id = ?').get(old.id) as { n: number }).n
-        const census = (sqlite.prepare('select count(*) as n from census_records where area_id = ?').get(old.id) as { n: number }).n
+        const representatives = Number((await sql.get<{ n: number }>('select count(*) as n from representatives where area_id = ?', old.id))?.n ?? 0)
+        const census = Number((await sql.get<{ n: number }>('select count(*) as n from census_records where area_id = ?', old.id))?.n ?? 0)
         if (representatives || census) problems.push({ kind: 'removedStillUsed', code: old.code ?? old.slug, name: old.name, representatives, census })
       }
     }
@@ -126,7 +127,7 @@ export interface ImportPreview {
 /** What an import would do, with every problem; nothing is written. */
 export async function previewImport(features: RawFeature[], properties: string[], options: ImportOptions, db: PlazaDatabase = database()): Promise<ImportPreview> {
   const existing = await loadExistingAreas(db.db)
-  const p = plan(features, properties, options, existing, db.sqlite)
+  const p = await plan(features, properties, options, existing, statements(db, db.db))
   return { problems: p.problems, changes: p.changes, areas: p.areas.map((a) => ({ feature: a.feature, code: a.code, name: a.name, geometry: a.geometry })), boundary: p.boundary }
 }
 
@@ -191,7 +192,7 @@ export interface CommitInput {
  * transaction: anything wrong and nothing is written.
  */
 export async function commitImport(input: CommitInput, db: PlazaDatabase = database()): Promise<CommitResult> {
-  const result = await db.write((trx) => writeImport(trx, input, db.sqlite))
+  const result = await db.write((trx) => writeImport(trx, input, db))
   if (result.kind === 'imported') forgetCachedAreas()
   return result
 }
@@ -201,15 +202,16 @@ export async function commitImport(input: CommitInput, db: PlazaDatabase = datab
  * levels and other sections in one). Returns 'invalid' before writing anything when the plan has
  * problems; the caller then rolls back whatever else it wrote. The caller forgets cached areas.
  */
-export async function writeImport(trx: Transaction<Database>, input: CommitInput, sqlite: PlazaDatabase['sqlite']): Promise<CommitResult> {
+export async function writeImport(trx: Transaction<Database>, input: CommitInput, db: PlazaDatabase = database()): Promise<CommitResult> {
   // Without the capabilities' relocators an import would leave every item in its old area.
   if (areaRelocators().size === 0) throw new Error('No capability is registered: call registerCapabilities() (app/modules/registry.server.ts) before importing a geography')
   const { options } = input
   const depth = options.depth
   const level = levelOfDepth(depth)
   {
+    const sql = statements(db, trx)
     const existing = await loadExistingAreas(trx)
-    const p = plan(input.features, input.properties, options, existing, sqlite)
+    const p = await plan(input.features, input.properties, options, existing, sql)
     if (p.problems.length) return { kind: 'invalid', problems: p.problems }
     const at = new Date().toISOString()
 
@@ -323,7 +325,7 @@ export async function writeImport(trx: Transaction<Database>, input: CommitInput
       successors.set(old.id, hits.find((h) => h.depth === depth)?.id ?? null)
     }
     const relocation: AreaRelocation = {
-      sqlite,
+      sql,
       locate: (lat, lng) => locator.locate(lat, lng),
       successor: (id) => (successors.has(id) ? successors.get(id)! : id),
       removed: removedIds,
@@ -338,8 +340,8 @@ export async function writeImport(trx: Transaction<Database>, input: CommitInput
     }
 
     // The map index (geo's own), then every capability that stores item → area links (their manifests' relocateAreas).
-    const moved: Record<string, number> = { map: relocateMapItems(relocation) }
-    for (const relocate of areaRelocators().values()) Object.assign(moved, relocate(relocation))
+    const moved: Record<string, number> = { map: await relocateMapItems(relocation) }
+    for (const relocate of areaRelocators().values()) Object.assign(moved, await relocate(relocation))
 
     for (const old of p.removed) {
       const next = successors.get(old.id) ?? null
