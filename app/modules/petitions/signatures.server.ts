@@ -277,7 +277,7 @@ class CountDeltas {
           pending_count = pending_count + ${d.pending},
           held_count = held_count + ${d.held},
           sponsor_count = sponsor_count + ${d.sponsors},
-          last_signed_at = case when ${d.lastSigned} is not null and (last_signed_at is null or last_signed_at < ${d.lastSigned}) then ${d.lastSigned} else last_signed_at end,
+          last_signed_at = case when cast(${d.lastSigned} as text) is not null and (last_signed_at is null or last_signed_at < ${d.lastSigned}) then ${d.lastSigned} else last_signed_at end,
           response_threshold_reached_at = case when response_threshold_reached_at is null and signature_count + ${d.counted} >= response_threshold then ${at} else response_threshold_reached_at end,
           debate_threshold_reached_at = case when debate_threshold_reached_at is null and signature_count + ${d.counted} >= debate_threshold then ${at} else debate_threshold_reached_at end
         where id = ${id}`.execute(trx)
