@@ -43,7 +43,6 @@ const batchSize = Number(values.batch)
 if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) usage('--batch must be a whole number from 1 to 10000')
 const targetUrl = values.to
 
-type Row = Record<string, unknown>
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`
 
 /** The target's tables (public schema, not Kysely's own), with their columns and id sequences. */
