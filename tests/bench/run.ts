@@ -70,7 +70,7 @@ for (const name of selected) {
 }
 
 // The benchmarks whose fixtures and checks run on either engine (tests/bench/lib.ts benchCity).
-const onPostgres = new Set(['petitions'])
+const onPostgres = new Set(['petitions', 'voting'])
 const engine = values.engine
 if (engine !== 'sqlite' && engine !== 'postgres') {
   console.error(`--engine must be sqlite or postgres (got "${engine}")`)
@@ -94,7 +94,7 @@ for (const name of selected) {
   process.env.BENCH_ENGINE = 'postgres'
   const onPg = await benches[name]!(seconds)
   verdicts.push(...onPg)
-  pairs.push(...onSqlite.map((v, i) => ({ sqlite: v, postgres: onPg[i], name })))
+  pairs.push(...onSqlite.map((v) => ({ sqlite: v, postgres: onPg.find((p) => p.name === v.name), name })))
 }
 if (engine === 'postgres') {
   console.log('\nSQLite beside PostgreSQL')
