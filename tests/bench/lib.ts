@@ -261,10 +261,12 @@ export interface BenchCity {
  * PostgreSQL then moves it with `npm run db:copy` into a new database of the run's server (the demo
  * seed itself runs on SQLite).
  */
-export async function benchCity(engine: BenchEngine = benchEngine()): Promise<BenchCity> {
-  const first = await startPlaza({})
+export async function benchCity(engine: BenchEngine = benchEngine(), options: { env?: Record<string, string>; prepare?: (databasePath: string) => unknown } = {}): Promise<BenchCity> {
+  const first = await startPlaza(options.env ?? {})
   const databasePath = first.databasePath!
   await first.stop()
+  // Content a bench adds on SQLite before the city is moved (e.g. 30,000 proposals).
+  options.prepare?.(databasePath)
   if (engine === 'sqlite') {
     const sqlite = new SQLite(databasePath)
     sqlite.pragma('busy_timeout = 10000')

@@ -70,7 +70,7 @@ for (const name of selected) {
 }
 
 // The benchmarks whose fixtures and checks run on either engine (tests/bench/lib.ts benchCity).
-const onPostgres = new Set(['petitions', 'voting'])
+const onPostgres = new Set(['petitions', 'voting', 'proposals'])
 const engine = values.engine
 if (engine !== 'sqlite' && engine !== 'postgres') {
   console.error(`--engine must be sqlite or postgres (got "${engine}")`)
