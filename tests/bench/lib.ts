@@ -288,12 +288,17 @@ export async function benchCity(engine: BenchEngine = benchEngine(), options: { 
     stdio: 'ignore',
     env: { ...process.env, LOG_LEVEL: 'warn' },
   })
-  const pool = new pg.Pool({ connectionString: url, max: 2 })
+  // Counts and ids as numbers, as Plaza reads them (app/lib/db.server.ts).
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 2, types })
   return {
     engine,
     env: { DATABASE_URL: url, DATABASE_PATH: databasePath },
     query: async <R>(text: string, ...params: unknown[]) => (await pool.query(postgresPlaceholders(text), params)).rows as R[],
-    kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2 }) }) }),
+    kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2, types }) }) }),
     close: () => pool.end(),
   }
 }

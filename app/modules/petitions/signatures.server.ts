@@ -370,7 +370,7 @@ export async function countMismatches(db: Kysely<Database>, petitionId: number):
         select district_id as area from petition_signatures where petition_id = ${petitionId} and status = 'counted' and district_id is not null
         union all
         select area_id from petition_signatures where petition_id = ${petitionId} and status = 'counted' and area_id is not null and (district_id is null or area_id <> district_id)
-      ) group by area),
+      ) as signed group by area),
     stored as (select area_id as area, signatures as n from petition_area_counts where petition_id = ${petitionId} and signatures <> 0)
     select coalesce(e.area, s.area) as area, s.n as stored, e.n as rows from expected e full outer join stored s on s.area = e.area
     where coalesce(e.n, 0) <> coalesce(s.n, 0)`.execute(db)
