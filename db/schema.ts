@@ -65,6 +65,17 @@ export interface RateLimitsTable {
   expire: number | null
 }
 
+/** A periodic background job's runs, claimed by one app server at a time (migration 0032, ADR 123). */
+export interface JobRunsTable {
+  name: string
+  holder: string | null
+  lease_until: string
+  last_started_at: string
+  last_finished_at: string | null
+  last_error: string | null
+  runs: Generated<number>
+}
+
 /** A kind of located item (a capability's items), registered when the capability ships. */
 export interface MapKindsTable {
   kind: string
@@ -1046,6 +1057,7 @@ export interface Database {
   area_imports: AreaImportsTable
   settings: SettingsTable
   rate_limits: RateLimitsTable
+  job_runs: JobRunsTable
   departments: DepartmentsTable
   census_records: CensusRecordsTable
   users: UsersTable

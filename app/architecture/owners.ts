@@ -23,6 +23,7 @@ export const tableOwners = {
   // infrastructure
   settings: 'lib/settings.server.ts',
   rate_limits: 'lib/rate-limit.server.ts',
+  job_runs: 'lib/jobs.server.ts',
   outbox: 'lib/mail',
   // accounts
   users: 'modules/accounts',

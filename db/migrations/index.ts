@@ -25,6 +25,7 @@ import * as m0027 from './0027_delivery'
 import * as m0028 from './0028_processes'
 import * as m0029 from './0029_foi'
 import * as m0030 from './0030_alert_updates'
+import * as m0032 from './0032_job_runs'
 import * as m0035 from './0035_foi_follow_redaction'
 
 /**
@@ -58,5 +59,6 @@ export const migrations: Record<string, Migration> = {
   '0028_processes': m0028,
   '0029_foi': m0029,
   '0030_alert_updates': m0030,
+  '0032_job_runs': m0032,
   '0035_foi_follow_redaction': m0035,
 }

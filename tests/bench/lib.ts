@@ -1,8 +1,14 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { spawn, type ChildProcess } from 'node:child_process'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import autocannon from 'autocannon'
+import SQLite from 'better-sqlite3'
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from '../../db/schema'
+import { postgresPlaceholders } from '../../app/lib/db/statements'
+import { startPostgres, type TestPostgres } from '../support/postgres'
 import { freePort } from '../support/server'
 
 /**
@@ -210,4 +216,89 @@ export interface Verdict {
 export function target(name: string, ok: boolean, detail: string): Verdict {
   console.log(`  ${ok ? 'PASS' : 'FAIL'}  ${name}: ${detail}`)
   return { name, ok, detail }
+}
+
+// ------------------------------------------------------------------------------------------------
+// The engine a bench runs on (issue 20): `npm run bench -- NAME -- --engine postgres` runs each bench
+// on SQLite and then on a throwaway PostgreSQL (fsync on), and prints the figures side by side.
+// ------------------------------------------------------------------------------------------------
+
+export type BenchEngine = 'sqlite' | 'postgres'
+export const benchEngine = (): BenchEngine => (process.env.BENCH_ENGINE === 'postgres' ? 'postgres' : 'sqlite')
+
+let postgresServer: Promise<TestPostgres> | null = null
+let cities = 0
+/** The run's PostgreSQL server, started on first use (durable: fsync and synchronous commit on) and stopped at exit. */
+function benchPostgres(): Promise<TestPostgres> {
+  postgresServer ??= startPostgres({ durable: true }).then((server) => {
+    process.once('exit', () => {
+      // Synchronous at exit: the postmaster is told to stop fast; its directory stays in /tmp.
+      try {
+        const pid = Number(fs.readFileSync(path.join(server.socketDir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0])
+        process.kill(pid, 'SIGINT')
+      } catch {
+        // already gone
+      }
+    })
+    return server
+  })
+  return postgresServer
+}
+
+/** A city for a benchmark: the demo city on SQLite, or (engine postgres) the same city copied to PostgreSQL. */
+export interface BenchCity {
+  engine: BenchEngine
+  /** What a Plaza started on this city needs (DATABASE_PATH, or DATABASE_URL). */
+  env: Record<string, string>
+  /** SQL with `?` placeholders, on either engine. */
+  query<R>(text: string, ...params: unknown[]): Promise<R[]>
+  kysely: Kysely<Database>
+  close(): Promise<void>
+}
+
+/**
+ * Makes the demo city by a Plaza start on an empty SQLite file (as the benches always did); on
+ * PostgreSQL then moves it with `npm run db:copy` into a new database of the run's server (the demo
+ * seed itself runs on SQLite).
+ */
+export async function benchCity(engine: BenchEngine = benchEngine(), options: { env?: Record<string, string>; prepare?: (databasePath: string) => unknown } = {}): Promise<BenchCity> {
+  const first = await startPlaza(options.env ?? {})
+  const databasePath = first.databasePath!
+  await first.stop()
+  // Content a bench adds on SQLite before the city is moved (e.g. 30,000 proposals).
+  options.prepare?.(databasePath)
+  if (engine === 'sqlite') {
+    const sqlite = new SQLite(databasePath)
+    sqlite.pragma('busy_timeout = 10000')
+    return {
+      engine,
+      env: { DATABASE_PATH: databasePath },
+      query: async <R>(text: string, ...params: unknown[]) => {
+        const statement = sqlite.prepare(text)
+        return (statement.reader ? statement.all(...params) : (statement.run(...params), [])) as R[]
+      },
+      kysely: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
+      close: async () => sqlite.close(),
+    }
+  }
+  const server = await benchPostgres()
+  const url = await server.createDatabase(`bench_${process.pid}_${++cities}`)
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/db-copy.ts'), '--from', `sqlite:${databasePath}`, '--to', url], {
+    cwd: root,
+    stdio: 'ignore',
+    env: { ...process.env, LOG_LEVEL: 'warn' },
+  })
+  // Counts and ids as numbers, as Plaza reads them (app/lib/db.server.ts).
+  const types = {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 2, types })
+  return {
+    engine,
+    env: { DATABASE_URL: url, DATABASE_PATH: databasePath },
+    query: async <R>(text: string, ...params: unknown[]) => (await pool.query(postgresPlaceholders(text), params)).rows as R[],
+    kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2, types }) }) }),
+    close: () => pool.end(),
+  }
 }

@@ -3,11 +3,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
 import SQLite from 'better-sqlite3'
-import { Kysely, SqliteDialect } from 'kysely'
-import type { Database } from '../../db/schema'
 import { countMismatches } from '../../app/modules/petitions/signatures.server'
 import { freePort } from '../support/server'
-import { load, printResults, root, startPlaza, target, type Verdict } from './lib'
+import { benchCity, load, printResults, root, startPlaza, target, type BenchCity, type Verdict } from './lib'
 
 /**
  * Petitions (issue 8): (1) signing over the real HTTP route — logged-out signers with distinct
@@ -36,6 +34,17 @@ export function insertPetition(databasePath: string): { id: number; areas: strin
   const areas = (db.prepare(`select slug from areas where level = 'neighbourhood' order by id`).all() as Array<{ slug: string }>).map((r) => r.slug)
   db.close()
   return { id, areas }
+}
+
+const PETITION_INSERT = `insert into petitions (state, title, action, background_md, background_html, target_kind, sponsors_required, response_threshold, debate_threshold, duration_days, locale, created_at, updated_at, opened_at, closes_at)
+  values ('open', 'Keep the night buses running', 'Restore the night bus lines cut last spring.', 'The cuts left the river districts without any service after midnight.', '<p>The cuts left the river districts without any service after midnight.</p>', 'council', 5, 1000, 10000, 180, 'en', ?, ?, ?, ?) returning id`
+
+/** insertPetition on either engine (the city of benchCity). */
+export async function insertPetitionIn(city: BenchCity): Promise<{ id: number; areas: string[] }> {
+  const at = new Date().toISOString()
+  const [row] = await city.query<{ id: number }>(PETITION_INSERT, at, at, at, new Date(Date.now() + 86_400_000 * 30).toISOString())
+  const areas = (await city.query<{ slug: string }>(`select slug from areas where level = 'neighbourhood' order by id`)).map((r) => r.slug)
+  return { id: Number(row!.id), areas }
 }
 
 const SIGNATURE_COLUMNS = `petition_id, status, reason, decision, sponsor, name, email, email_key, email_domain, user_id, lat, lng, area_id, district_id, ip, ip_key, notify_updates, confirm_token_hash, locale, created_at`
@@ -88,12 +97,10 @@ export const ipOf = (n: number) => {
 }
 
 async function benchSigning(seconds: number): Promise<Verdict[]> {
-  const first = await startPlaza({})
-  const databasePath = first.databasePath!
-  await first.stop()
-  const { id, areas } = insertPetition(databasePath)
+  const city = await benchCity()
+  const { id, areas } = await insertPetitionIn(city)
   // Its own process group, so the CPU its processes use can be read (the machine is shared).
-  const plaza = { ...(await startKillable(databasePath, { LOG_LEVEL: 'warn' })), databasePath }
+  const plaza = await startKillable(city.env.DATABASE_PATH!, { LOG_LEVEL: 'warn', ...city.env })
   try {
     const raw = rawInserts(seconds)
     // warm the page and the count
@@ -119,17 +126,16 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
     // Requests still in flight when the load stopped commit a moment later: let them, then read
     // the rows and the mails in one snapshot.
     await new Promise((r) => setTimeout(r, 1000))
-    const sqlite = new SQLite(plaza.databasePath!)
-    sqlite.pragma('busy_timeout = 10000')
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-    const { stored, held, mails } = sqlite.transaction(() => ({
-      stored: (sqlite.prepare('select count(*) as n from petition_signatures where petition_id = ?').get(id) as { n: number }).n,
-      held: (sqlite.prepare(`select count(*) as n from petition_signatures where petition_id = ? and status <> 'pending'`).get(id) as { n: number }).n,
-      mails: (sqlite.prepare(`select count(*) as n from outbox where kind = 'petition.confirm'`).get() as { n: number }).n,
-    }))()
-    const mismatches = await countMismatches(db, id)
-    await db.destroy()
-    printResults('Petitions — signing while the page and count.json are read (sign answers 303, counted as non-2xx)', [signing, page, count])
+    const [counted] = await city.query<{ stored: number; held: number; mails: number }>(
+      `select (select count(*) from petition_signatures where petition_id = ?) as stored,
+        (select count(*) from petition_signatures where petition_id = ? and status <> 'pending') as held,
+        (select count(*) from outbox where kind = 'petition.confirm') as mails`,
+      id,
+      id,
+    )
+    const [stored, held, mails] = [Number(counted!.stored), Number(counted!.held), Number(counted!.mails)]
+    const mismatches = await countMismatches(city.kysely, id)
+    printResults(`Petitions on ${city.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'} — signing while the page and count.json are read (sign answers 303, counted as non-2xx)`, [signing, page, count])
     const perSecond = stored / seconds
     const reads = page.rps + count.rps
     console.log(
@@ -155,6 +161,8 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
     ]
   } finally {
     await plaza.stop()
+    await city.kysely.destroy()
+    await city.close()
   }
 }
 
@@ -236,11 +244,9 @@ export async function startKillable(databasePath: string, env: Record<string, st
 }
 
 export async function benchCrash(seconds: number): Promise<Verdict[]> {
-  const first = await startPlaza({})
-  const databasePath = first.databasePath!
-  await first.stop()
-  const { id, areas } = insertPetition(databasePath)
-  const server = await startKillable(databasePath)
+  const city = await benchCity()
+  const { id, areas } = await insertPetitionIn(city)
+  const server = await startKillable(city.env.DATABASE_PATH!, city.env)
   const acknowledged: string[] = []
   let answered = 0
   let failed = 0
@@ -270,16 +276,12 @@ export async function benchCrash(seconds: number): Promise<Verdict[]> {
   stop = true
   await Promise.all(workers)
 
-  const again = await startPlaza({ DATABASE_PATH: databasePath })
+  const again = await startPlaza(city.env)
   try {
-    const sqlite = new SQLite(databasePath)
-    sqlite.pragma('busy_timeout = 10000')
-    const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-    const stored = new Set((sqlite.prepare('select email from petition_signatures where petition_id = ?').all(id) as Array<{ email: string }>).map((r) => r.email))
+    const stored = new Set((await city.query<{ email: string }>('select email from petition_signatures where petition_id = ?', id)).map((r) => r.email))
     const lost = acknowledged.filter((e) => !stored.has(e))
-    const mismatches = await countMismatches(db, id)
-    await db.destroy()
-    console.log(`\nPetitions — SIGKILL to every server process while signing`)
+    const mismatches = await countMismatches(city.kysely, id)
+    console.log(`\nPetitions on ${city.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'} — SIGKILL to every server process while signing`)
     console.log(
       `  answered ${answered} (303: ${acknowledged.length}), cut off by the kill: ${failed}; stored after restart: ${stored.size} (the extra ones committed without their answer reaching the client)`,
     )
@@ -293,6 +295,8 @@ export async function benchCrash(seconds: number): Promise<Verdict[]> {
     ]
   } finally {
     await again.stop()
+    await city.kysely.destroy()
+    await city.close()
   }
 }
 

@@ -1,5 +1,5 @@
 import SQLite from 'better-sqlite3'
-import { load, printResults, startBare, startPlaza, target, type LoadResult, type Verdict } from './lib'
+import { benchCity, benchEngine, load, printResults, startBare, startPlaza, target, type LoadResult, type Verdict } from './lib'
 import { mulberry32 } from '../../db/seed/random'
 import { proposalCategories } from '../../db/seed/proposals'
 import { hotScore, recentWeight } from '../../app/modules/proposals/hot'
@@ -157,13 +157,17 @@ async function measure(url: string, seconds: number, label: string, connections 
 
 export async function benchProposals(seconds: number): Promise<Verdict[]> {
   // Decide Madrid's threshold: 1% of the census over 16 (about 27,000 supports).
-  const plaza = await startPlaza({ PROPOSAL_THRESHOLD: '27000' })
+  // On PostgreSQL the proposals are filled into the SQLite city before it is moved (benchCity).
+  let filled: ReturnType<typeof fillProposals> | undefined
+  const city = benchEngine() === 'postgres' ? await benchCity('postgres', { env: { PROPOSAL_THRESHOLD: '27000' }, prepare: (file) => (filled = fillProposals(file)) }) : null
+  const plaza = await startPlaza({ PROPOSAL_THRESHOLD: '27000', ...city?.env })
   const databasePath = plaza.databasePath!
+  const where = city ? 'PostgreSQL' : 'SQLite'
   let installed: { list: LoadResult; search: LoadResult; searchVaried: LoadResult }
   let bytes: string
   try {
-    const filled = fillProposals(databasePath)
-    console.log(`\n  ${PROPOSALS.toLocaleString('en')} proposals inserted in ${filled.seconds.toFixed(1)} s (${filled.stats.map((s) => `${s.state} ${s.n}`).join(', ')})`)
+    filled ??= fillProposals(databasePath)
+    console.log(`\n  ${PROPOSALS.toLocaleString('en')} proposals inserted in ${filled.seconds.toFixed(1)} s (${filled.stats.map((s) => `${s.state} ${s.n}`).join(', ')}) — ${where}`)
     const first = await fetch(`${plaza.url}/proposals`, { headers: { accept: 'text/html' } })
     if (first.status !== 200) throw new Error(`/proposals answered ${first.status}`)
     bytes = await first.text()
@@ -187,7 +191,9 @@ export async function benchProposals(seconds: number): Promise<Verdict[]> {
   }
 
   // The same database, every page rendered.
-  const fresh = await startPlaza({ DATABASE_PATH: databasePath, PAGE_CACHE: 'false', PROPOSAL_THRESHOLD: '27000' })
+  const fresh = await startPlaza({ DATABASE_PATH: databasePath, PAGE_CACHE: 'false', PROPOSAL_THRESHOLD: '27000', ...city?.env })
+  await city?.kysely.destroy()
+  await city?.close()
   let rendered: { list: LoadResult; search: LoadResult; most: LoadResult }
   try {
     rendered = {
@@ -207,7 +213,7 @@ export async function benchProposals(seconds: number): Promise<Verdict[]> {
     await bare.stop()
   }
 
-  printResults(`Proposals — ${PROPOSALS.toLocaleString('en')} proposals, ${CONNECTIONS} connections (page ${(bytes.length / 1024).toFixed(0)} KB)`, [
+  printResults(`Proposals on ${where} — ${PROPOSALS.toLocaleString('en')} proposals, ${CONNECTIONS} connections (page ${(bytes.length / 1024).toFixed(0)} KB)`, [
     baseline,
     installed.list,
     installed.search,

@@ -1,6 +1,8 @@
 /**
- * `npm run bench [-- NAME ...] [-- --seconds N] [-- --soak-minutes N] [-- --size MB]`: builds, then runs each benchmark against Plaza on
- * 127.0.0.1 beside a baseline measured in the same run, prints the figures and PASS/FAIL per target.
+ * `npm run bench [-- NAME ...] [-- --seconds N] [-- --soak-minutes N] [-- --size MB] [-- --engine postgres]`: builds, then runs each
+ * benchmark against Plaza on 127.0.0.1 beside a baseline measured in the same run, prints the figures and PASS/FAIL
+ * per target. With `--engine postgres` each benchmark runs on SQLite and then on a throwaway PostgreSQL (the same
+ * demo city, moved by db:copy; fsync on), and the verdicts are printed side by side.
  */
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -55,7 +57,7 @@ const benches: Record<string, (seconds: number) => Promise<Verdict[]>> = {
 // `npm run bench -- petitions -- --seconds 5` passes a literal `--`, which would end the options: it is dropped.
 const { values, positionals } = parseArgs({
   args: process.argv.slice(2).filter((arg) => arg !== '--'),
-  options: { seconds: { type: 'string', default: '10' }, 'soak-minutes': { type: 'string' }, size: { type: 'string' } },
+  options: { seconds: { type: 'string', default: '10' }, 'soak-minutes': { type: 'string' }, size: { type: 'string' }, engine: { type: 'string', default: 'sqlite' } },
   allowPositionals: true,
 })
 const seconds = Number(values.seconds)
@@ -71,10 +73,41 @@ for (const name of selected) {
   }
 }
 
+// The benchmarks whose fixtures and checks run on either engine (tests/bench/lib.ts benchCity).
+const onPostgres = new Set(['petitions', 'voting', 'proposals'])
+const engine = values.engine
+if (engine !== 'sqlite' && engine !== 'postgres') {
+  console.error(`--engine must be sqlite or postgres (got "${engine}")`)
+  process.exit(2)
+}
+
 execFileSync(process.execPath, [path.join(root, 'node_modules/@remix-run/dev/dist/cli.js'), 'build'], { cwd: root, stdio: 'ignore' })
-console.log(`Plaza benchmarks — ${new Date().toISOString()} — node ${process.version}`)
+console.log(`Plaza benchmarks — ${new Date().toISOString()} — node ${process.version}${engine === 'postgres' ? ' — SQLite, then PostgreSQL' : ''}`)
 const verdicts: Verdict[] = []
-for (const name of selected) verdicts.push(...(await benches[name]!(seconds)))
+const pairs: Array<{ sqlite: Verdict; postgres?: Verdict; name: string }> = []
+for (const name of selected) {
+  process.env.BENCH_ENGINE = 'sqlite'
+  const onSqlite = await benches[name]!(seconds)
+  verdicts.push(...onSqlite)
+  if (engine !== 'postgres') continue
+  if (!onPostgres.has(name)) {
+    console.log(`\n${name}: not yet runnable on PostgreSQL (its fixtures are SQLite-only); SQLite figures only`)
+    pairs.push(...onSqlite.map((v) => ({ sqlite: v, name })))
+    continue
+  }
+  process.env.BENCH_ENGINE = 'postgres'
+  const onPg = await benches[name]!(seconds)
+  verdicts.push(...onPg)
+  pairs.push(...onSqlite.map((v) => ({ sqlite: v, postgres: onPg.find((p) => p.name === v.name), name })))
+}
+if (engine === 'postgres') {
+  console.log('\nSQLite beside PostgreSQL')
+  for (const p of pairs) {
+    console.log(`  ${p.sqlite.name}`)
+    console.log(`    SQLite      ${p.sqlite.ok ? 'PASS' : 'FAIL'}  ${p.sqlite.detail}`)
+    console.log(`    PostgreSQL  ${p.postgres ? `${p.postgres.ok ? 'PASS' : 'FAIL'}  ${p.postgres.detail}` : '—  not run on PostgreSQL yet'}`)
+  }
+}
 const failed = verdicts.filter((v) => !v.ok)
 console.log(`\nbench: ${verdicts.length - failed.length} targets met, ${failed.length} missed`)
 process.exit(failed.length ? 1 : 0)

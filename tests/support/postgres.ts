@@ -46,7 +46,11 @@ function command(bin: string, args: string[]): [string, string[]] {
   return asRoot ? ['runuser', ['-u', 'nobody', '--', bin, ...args]] : [bin, args]
 }
 
-export async function startPostgres(): Promise<TestPostgres> {
+/**
+ * `durable`: fsync and synchronous commit on, as a production server (benchmarks that compare with
+ * SQLite's synchronous=FULL); by default both are off, for the tests' speed.
+ */
+export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
   const bin = postgresBinaries()
   if (!bin) throw new Error('PostgreSQL binaries not found (install postgresql or set PG_BIN)')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-pg-'))
@@ -61,12 +65,7 @@ export async function startPostgres(): Promise<TestPostgres> {
     dir,
     '-c',
     'listen_addresses=',
-    '-c',
-    'fsync=off',
-    '-c',
-    'synchronous_commit=off',
-    '-c',
-    'full_page_writes=off',
+    ...(options.durable ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     '-c',
     'max_connections=200',
     '-c',

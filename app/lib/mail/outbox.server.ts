@@ -4,6 +4,7 @@ import { z } from 'zod'
 import type { Database, OutboxStatus, OutboxTable } from '../../../db/schema'
 import { config } from '../config.server'
 import { database, type PlazaDatabase } from '../db.server'
+import { skipLocked } from '../db/claims'
 import type { Statements } from '../db/statements'
 import { classifyFailure, type MailTransport } from './transport.server'
 
@@ -160,7 +161,8 @@ export interface ClaimedMail extends OutboxRow {
 /**
  * Claim up to `limit` mails that are due at `now`: pending ones whose time has come, and ones whose
  * sender's lease ran out (it died mid-send). One UPDATE … RETURNING, so two senders never claim the
- * same row (SQLite serialises writers; on PostgreSQL this becomes `FOR UPDATE SKIP LOCKED`).
+ * same row (SQLite serialises writers; on PostgreSQL the candidates are locked `for update skip
+ * locked`, app/lib/db/claims.ts, so two servers' claims are disjoint).
  * Each claim counts as an attempt, so a mail that kills its sender is not retried forever.
  */
 export async function claimDueMail(limit: number, now: Date = new Date(), options: { database?: PlazaDatabase; leaseMs?: number } = {}): Promise<ClaimedMail[]> {
@@ -183,7 +185,11 @@ export async function claimDueMail(limit: number, now: Date = new Date(), option
         next_attempt_at: until,
         attempts: eb('attempts', '+', 1),
       }))
-      .where('id', 'in', trx.selectFrom('outbox').select('id').where('status', 'in', ['pending', 'sending']).where('next_attempt_at', '<=', at).orderBy('next_attempt_at').orderBy('id').limit(n))
+      .where(
+        'id',
+        'in',
+        skipLocked(trx, trx.selectFrom('outbox').select('id').where('status', 'in', ['pending', 'sending']).where('next_attempt_at', '<=', at).orderBy('next_attempt_at').orderBy('id').limit(n)),
+      )
       .returningAll()
       .execute(),
   )

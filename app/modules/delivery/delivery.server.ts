@@ -4,6 +4,7 @@ import { Pool } from 'undici'
 import type { Database, DeliveryMethod } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
+import { skipLockedSql } from '../../lib/db/claims'
 import { translator } from '../../lib/i18n.server'
 import type { Locale } from '../../lib/i18n'
 import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
@@ -198,7 +199,10 @@ type Method = NonNullable<Awaited<ReturnType<typeof methodOf>>>
 /** An attempt whose answer never came: the body may have filed it, so it is looked for before posting again. */
 const NO_ANSWER = 'No answer from'
 
-/** Claims up to `limit` due deliveries whose body is switched on (a lease, one UPDATE … RETURNING). */
+/**
+ * Claims up to `limit` due deliveries whose body is switched on (a lease, one UPDATE … RETURNING; on
+ * PostgreSQL the candidates are locked `for update skip locked`, so app servers' claims are disjoint).
+ */
 async function claimDue(limit: number): Promise<Claimed[]> {
   const at = new Date()
   const token = crypto.randomUUID()
@@ -211,7 +215,8 @@ async function claimDue(limit: number): Promise<Claimed[]> {
         where (x.status = 'pending' and x.next_attempt_at <= ${at.toISOString()})
            or (x.status = 'sending' and x.claimed_until < ${at.toISOString()})
         order by x.next_attempt_at
-        limit ${limit})
+        limit ${limit}
+        ${skipLockedSql(trx, 'x')})
       returning report_id, department_id, method, attempts, claim_token, reply_token, last_error, created_at`.execute(trx)
     return rows.rows
   })

@@ -15,7 +15,7 @@ export const petitionJobs: BackgroundJob[] = [
           const mailed = await sendPetitionMailings()
           if (closed.length || mailed) ctx.log.info({ closed, mailed }, 'petitions upkeep')
         },
-        { firstMs: 60_000, everyMs: 60_000, failure: 'petition upkeep failed' },
+        { firstMs: 60_000, everyMs: 60_000, failure: 'petition upkeep failed', shared: 'petitions.upkeep' },
       ),
   },
 ]

@@ -20,6 +20,7 @@ import { placeItem, updateItem } from '../geo/map-index.server'
 import { activeBlock, recordAudit } from '../moderation/moderation.server'
 import { ftsQuery, searchTerms } from '../proposals/search'
 import { engineOf } from '../../lib/db/dialect'
+import { lockedForUpdate } from '../../lib/db/claims'
 import { searchIds } from '../../lib/db/search'
 import { itemPublished, petitionEvent } from '../notifications/events.server'
 import {
@@ -654,7 +655,8 @@ export async function sendPetitionMailings(): Promise<number> {
   for (const { id } of pending) {
     for (;;) {
       const step = await database().write(async (trx) => {
-        const m = await trx.selectFrom('petition_mailings').selectAll().where('id', '=', id).executeTakeFirst()
+        // Locked on PostgreSQL: another server's batch waits, then starts from the cursor this one moved.
+        const m = await lockedForUpdate(trx, trx.selectFrom('petition_mailings').selectAll().where('id', '=', id)).executeTakeFirst()
         if (!m || m.finished_at) return { done: true, queued: 0 }
         const p = await trx.selectFrom('petitions').selectAll().where('id', '=', m.petition_id).executeTakeFirstOrThrow()
         const signers = await trx

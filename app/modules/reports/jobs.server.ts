@@ -14,7 +14,7 @@ export const reportJobs: BackgroundJob[] = [
           const photos = await deleteAbandonedPhotos(24)
           if (photos) ctx.log.info({ photos }, 'abandoned report photos deleted')
         },
-        { firstMs: 30_000, everyMs: 3600_000, failure: 'photo clean-up failed' },
+        { firstMs: 30_000, everyMs: 3600_000, failure: 'photo clean-up failed', shared: 'reports.photos' },
       ),
   },
 ]

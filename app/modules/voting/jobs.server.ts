@@ -13,7 +13,7 @@ export const votingJobs: BackgroundJob[] = [
           const r = await advanceProcesses()
           if (r.opened.length || r.closed.length) ctx.log.info({ votes: r }, 'voting processes advanced')
         },
-        { firstMs: 5_000, everyMs: 60_000, failure: 'advancing voting processes failed' },
+        { firstMs: 5_000, everyMs: 60_000, failure: 'advancing voting processes failed', shared: 'voting.processes' },
       ),
   },
 ]
