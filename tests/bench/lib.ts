@@ -278,7 +278,9 @@ export async function benchCity(engine: BenchEngine = benchEngine(), options: { 
         return (statement.reader ? statement.all(...params) : (statement.run(...params), [])) as R[]
       },
       kysely: new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) }),
-      close: async () => sqlite.close(),
+      close: async () => {
+        sqlite.close()
+      },
     }
   }
   const server = await benchPostgres()
