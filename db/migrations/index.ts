@@ -25,6 +25,7 @@ import * as m0027 from './0027_delivery'
 import * as m0028 from './0028_processes'
 import * as m0029 from './0029_foi'
 import * as m0030 from './0030_alert_updates'
+import * as m0036 from './0036_outbox_attachments'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -57,4 +58,5 @@ export const migrations: Record<string, Migration> = {
   '0028_processes': m0028,
   '0029_foi': m0029,
   '0030_alert_updates': m0030,
+  '0036_outbox_attachments': m0036,
 }

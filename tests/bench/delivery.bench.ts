@@ -199,7 +199,9 @@ export async function benchDelivery(): Promise<Verdict[]> {
   })
   try {
     const out = await new Promise<string>((resolve, reject) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), FLAG, city.databasePath!, office.url, office.databasePath!, String(N), OFFICE, key], {
+      // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the city's sender and poller too.
+      const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []
+      const c = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', fileURLToPath(import.meta.url), FLAG, city.databasePath!, office.url, office.databasePath!, String(N), OFFICE, key], {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
       })

@@ -12,6 +12,7 @@ import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { generateToken } from '../accounts/sessions.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { onReportPublished, triageReport } from '../reports/reports.server'
+import { PICTURE_HEIGHT, PICTURE_WIDTH, placePicture } from './map-picture.server'
 import { parseServiceCodes, type DeliveryMethodInput } from './schema'
 
 /**
@@ -363,33 +364,61 @@ function replyDomain(): string {
   return config().INBOUND_MAIL_DOMAIN ?? (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(host) ? host : 'localhost.localdomain')
 }
 
-function sendByEmail(d: Claimed, to: string, report: BodyReport): Finished {
+async function sendByEmail(d: Claimed, to: string, report: BodyReport): Promise<Finished> {
   const locale = cityDefaultLocale() as Locale
   const t = translator(locale)
   const name = namesIn(locale)
   const token = d.reply_token ?? generateToken()
   const place = [report.address, name(report.areaName)].filter(Boolean).join(', ')
+  const description = report.description.trim()
   const paragraphs = [
     t('delivery:mail.intro', { category: name(report.categoryName) }),
     `${t('delivery:mail.title')}: ${report.title}`,
-    ...(report.description ? [report.description] : []),
+    ...(description ? [description] : []),
     `${t('delivery:mail.place')}: ${place ? `${place} — ` : ''}${report.lat.toFixed(6)}, ${report.lng.toFixed(6)}\nhttps://www.openstreetmap.org/?mlat=${report.lat}&mlon=${report.lng}#map=18/${report.lat}/${report.lng}`,
     ...(report.photoUrls.length ? [`${t('delivery:mail.photos')}:\n${report.photoUrls.join('\n')}`] : []),
     `${t('delivery:mail.reporter')}: ${report.reporterName || t('delivery:mail.anonymous')}${report.reporterEmail ? ` <${report.reporterEmail}>` : ''}`,
     t('delivery:mail.reply'),
   ]
+  // The place on Plaza's own map: the text links to it; the HTML shows a picture of it (inline, cid:).
+  const mapUrl = `${config().PUBLIC_URL}/map?lat=${report.lat.toFixed(6)}&lng=${report.lng.toFixed(6)}`
+  paragraphs.splice(description ? 4 : 3, 0, `${t('delivery:mail.map')}: ${mapUrl}`)
+  const picture = await placePicture(report.lat, report.lng).catch((error: unknown) => {
+    logger().warn({ err: error, report: report.id }, 'the map picture could not be drawn')
+    return null
+  })
+  const cid = `map-${report.id}@plaza`
   const mail = composeMail({
     locale,
     subject: t('delivery:mail.subject', { id: report.id, title: report.title }).slice(0, 250),
     paragraphs,
     action: { label: t('delivery:mail.open'), url: report.link },
+    ...(picture
+      ? {
+          image: {
+            cid,
+            alt: (place ? t('delivery:mail.mapAlt', { id: report.id, place }) : t('delivery:mail.mapAltNoPlace', { id: report.id })).slice(0, 300),
+            width: PICTURE_WIDTH,
+            height: PICTURE_HEIGHT,
+            href: mapUrl,
+            after: description ? 4 : 3,
+          },
+        }
+      : {}),
   })
   // The outbox sends it (and retries a mail server that is down): queued in the same commit that marks it sent.
   return {
     d,
     outcome: { ok: true, externalId: null, replyToken: token },
     extra: async (trx) => {
-      await queueMail(trx, { kind: 'delivery.report', to, replyTo: replyAddress(token), ...mail, headers: { 'X-Plaza-Report': String(report.id) } })
+      await queueMail(trx, {
+        kind: 'delivery.report',
+        to,
+        replyTo: replyAddress(token),
+        ...mail,
+        headers: { 'X-Plaza-Report': String(report.id) },
+        ...(picture ? { attachments: [{ filename: `report-${report.id}-map.png`, contentType: 'image/png', cid, content: picture }] } : {}),
+      })
     },
   }
 }
@@ -520,7 +549,7 @@ async function sendOne(d: Claimed, method: Method | undefined, report: BodyRepor
   if (!method || !report || method.method === 'plaza') return { d, outcome: { ok: false, error: 'The body no longer receives reports outside Plaza', permanent: true } }
   if (method.method === 'email') {
     if (!method.email) return { d, outcome: { ok: false, error: 'The body has no e-mail address', permanent: true } }
-    return sendByEmail(d, method.email, report)
+    return await sendByEmail(d, method.email, report)
   }
   const outcome = await sendByOpen311(d, method, report)
   if (!outcome.ok) logger().warn({ report: d.report_id, department: d.department_id, error: outcome.error }, 'report delivery failed')
