@@ -239,6 +239,8 @@ export interface OutboxTable {
   message_id: string | null
   created_at: string
   sent_at: string | null
+  /** JSON list of inline attachments {filename, contentType, cid, content (base64)}, or null (migration 0036). */
+  attachments: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export type Stance = 'for' | 'neutral' | 'against'

@@ -39,6 +39,7 @@ export async function action({ request }: ActionFunctionArgs) {
     const result = await resendDelivery(admin.id, parsed.data.reportId)
     if (result.kind === 'notFound') return failure(404, { form: [t('delivery:errors.noSuchDelivery')] })
     if (result.kind === 'alreadySent') return failure(409, { form: [t('delivery:errors.alreadySent')] })
+    if (result.kind === 'sending') return failure(409, { form: [t('delivery:errors.sending')] })
     return data<ActionResult>({ done: 'resent', id: parsed.data.reportId })
   }
   const departmentId = Number(fields.departmentId) || null

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
-import { Link, isRouteErrorResponse, useActionData, useLoaderData, useRouteError } from '@remix-run/react'
+import { Form, Link, isRouteErrorResponse, useActionData, useLoaderData, useRouteError } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import mapStyles from '../styles/map.css'
@@ -14,7 +14,7 @@ import { areaOptions, cityBounds, cityProfile } from '../modules/geo/areas.serve
 import { mapClientConfig } from '../modules/geo/config.server'
 import { TEXT_MAX, reportDepartmentId, stateLabels, submitTriage, triagePage, type TriageErrors, type TriageForm } from '../modules/reports/council.server'
 import { mayTriage, priorities } from '../modules/reports/reports.server'
-import { deliveryDetail } from '../modules/delivery/delivery.server'
+import { deliveryDetail, resendDelivery } from '../modules/delivery/delivery.server'
 
 /**
  * /council/reports/:id — triage one report: everything the public sees, the reporter's contact,
@@ -60,6 +60,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
     if (tpl.autoState && !auto.has(tpl.autoState)) auto.set(tpl.autoState, { title: tpl.title, state: labels[tpl.autoState] ?? tpl.autoState })
   }
   const saved = (url.searchParams.get('saved') ?? '').split(',').filter((s) => /^(state|category|priority|assignee|location|duplicate|update|note)$/.test(s))
+  const resent = url.searchParams.get('resent') === '1'
   return {
     title: t('council:report.title', { id }),
     report: {
@@ -94,11 +95,14 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
           nextAttemptAt: at(delivery.nextAttemptAt),
         }
       : null,
+    resent,
     isAdmin: user.roles.some((r) => r.role === 'admin'),
   }
 }
 
-function DeliveryPanel({ d }: { d: { delivery: NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['delivery']>; isAdmin: boolean } }) {
+type DeliveryData = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>['delivery']>
+
+function DeliveryPanel({ d }: { d: { delivery: DeliveryData; isAdmin: boolean; resent: boolean; error: string | undefined } }) {
   const { t } = useTranslation('delivery')
   const x = d.delivery
   const rows: Array<[string, string | null]> = [
@@ -126,12 +130,31 @@ function DeliveryPanel({ d }: { d: { delivery: NonNullable<ReturnType<typeof use
             </div>
           ))}
       </dl>
+      {d.resent ? <FormMessage tone="success">{t('staff.resent')}</FormMessage> : null}
+      {d.error ? <FormMessage tone="error">{d.error}</FormMessage> : null}
+      <ResendForm status={x.status} />
       {d.isAdmin ? (
         <p>
           <Link to="/admin/delivery">{t('staff.manage')}</Link>
         </p>
       ) : null}
     </section>
+  )
+}
+
+/** Staff send the report again (failed, waiting for a retry, or sent but lost by the body): a plain POST form. */
+function ResendForm({ status }: { status: string }) {
+  const { t } = useTranslation('delivery')
+  // One being sent right now is its sender's.
+  if (status === 'sending') return null
+  return (
+    <Form method="post" replace>
+      <input type="hidden" name="intent" value="resend" />
+      {status === 'sent' ? <p id="resend-hint">{t('staff.resendHint')}</p> : null}
+      <button type="submit" className="button button--secondary" aria-describedby={status === 'sent' ? 'resend-hint' : undefined}>
+        {status === 'sent' ? t('staff.resendAgain') : t('staff.resend')}
+      </button>
+    </Form>
   )
 }
 
@@ -158,6 +181,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const id = reportId(params.id)
   const { t } = await translatorFor(request)
   const fields = formFields(await readForm(request))
+  if (fields.intent === 'resend') return resend(user, id, t, new URL(request.url).searchParams.get('back'))
   const form: TriageForm = {}
   const values: Record<string, string> = {}
   for (const name of FIELDS) {
@@ -181,7 +205,19 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return redirect(`/council/reports/${id}?saved=${outcome.changed.join(',')}${back ? `&back=${encodeURIComponent(back)}` : ''}`)
 }
 
-type ActionResult = { errors: Partial<Record<keyof TriageErrors, string>>; values: Record<string, string>; nothing: boolean } | undefined
+/** "Send again" (issue 19): staff who may triage the report, audited by the delivery module. */
+async function resend(user: Awaited<ReturnType<typeof requirePermission>>, id: number, t: (key: string) => string, backParam: string | null) {
+  const result = await resendDelivery(user.id, id, { evenIfSent: true, may: (department) => mayTriage(user, department) })
+  if (result.kind === 'forbidden') throw new Response('Forbidden', { status: 403 })
+  const fail = (status: number, message: string) => data({ errors: {}, values: {}, nothing: false, resendError: message }, { status })
+  if (result.kind === 'notFound') return fail(404, t('delivery:errors.noSuchDelivery'))
+  if (result.kind === 'sending') return fail(409, t('delivery:errors.sending'))
+  if (result.kind === 'alreadySent') return fail(409, t('delivery:errors.alreadySent'))
+  const back = backQuery(backParam)
+  return redirect(`/council/reports/${id}?resent=1${back ? `&back=${encodeURIComponent(back)}` : ''}`)
+}
+
+type ActionResult = { errors: Partial<Record<keyof TriageErrors, string>>; values: Record<string, string>; nothing: boolean; resendError?: string } | undefined
 
 export default function TriageReport() {
   const d = useLoaderData<typeof loader>()
@@ -221,7 +257,7 @@ export default function TriageReport() {
         </div>
 
         <aside>
-          {d.delivery ? <DeliveryPanel d={{ delivery: d.delivery, isAdmin: d.isAdmin }} /> : null}
+          {d.delivery ? <DeliveryPanel d={{ delivery: d.delivery, isAdmin: d.isAdmin, resent: d.resent && !result, error: result?.resendError }} /> : null}
           <ReportTimeline d={d} />
           <ReportAudit d={d} />
         </aside>

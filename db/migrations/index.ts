@@ -27,6 +27,7 @@ import * as m0029 from './0029_foi'
 import * as m0030 from './0030_alert_updates'
 import * as m0032 from './0032_job_runs'
 import * as m0035 from './0035_foi_follow_redaction'
+import * as m0036 from './0036_outbox_attachments'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -61,4 +62,5 @@ export const migrations: Record<string, Migration> = {
   '0030_alert_updates': m0030,
   '0032_job_runs': m0032,
   '0035_foi_follow_redaction': m0035,
+  '0036_outbox_attachments': m0036,
 }

@@ -235,6 +235,15 @@ describe.skipIf(onPostgres)('delivery by e-mail, with replies through Plaza’s 
     expect(mail.text).toContain(`${city.url}/reports/${reportId}`)
     expect(mail.text).toContain('https://photos.example/drain.jpg')
     expect(mail.text).toContain('openstreetmap.org')
+    // The place on Plaza's own map: a link in the text, a picture drawn from the base map in the HTML (inline, cid:).
+    expect(mail.text).toMatch(new RegExp(`The place on the map: ${city.url.replace(/\./g, '\\.')}/map\\?lat=[\\d.]+&lng=-?[\\d.]+`))
+    const picture = mail.attachments.find((a) => a.contentType === 'image/png')!
+    expect(picture.cid).toBe(`map-${reportId}@plaza`)
+    expect(picture.contentDisposition).toBe('inline')
+    expect(picture.content.subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a')
+    // (mailparser turns the cid: reference into the picture's data: URL when it finds the attachment.)
+    expect(String(mail.html)).toMatch(new RegExp(`<img src="(cid:map-${reportId}@plaza|data:image/png;base64,[^"]+)"`))
+    expect(String(mail.html)).toMatch(new RegExp(`alt="Map of the place of report ${reportId}[^"]*"`))
     replyTo = mail.replyTo!.value[0]!.address!
     expect(replyTo).toMatch(new RegExp(`^report-[a-z2-7]+@${DOMAIN.replace(/\./g, '\\.')}$`))
   })
@@ -303,5 +312,40 @@ describe.skipIf(onPostgres)('a body whose server fails', () => {
     expect(one<{ external_id: string }>(city, 'select external_id from report_deliveries where report_id = ?', reportId).external_id).toBe(`PK-${flakyFailUntil + 1}`)
     expect((await (await admin.get('/admin/delivery')).text()).includes(`data-testid="unsent-${reportId}"`)).toBe(false)
     expect((await admin.post('/admin/delivery', { intent: 'resend', reportId: String(reportId) })).status).toBe(409)
+  })
+
+  it('may be sent again from the triage page by its department’s staff only, without JavaScript, audited', async () => {
+    // A roads report, sent to the second Plaza (the roads department's back office).
+    const reportId = await fileReport('pothole', 'Pothole that the back office lost', { 'attribute[depth]': 'deep' })
+    await until('the delivery', () => one<{ status: string }>(city, 'select status from report_deliveries where report_id = ?', reportId).status === 'sent')
+    const first = one<{ external_id: string }>(city, 'select external_id from report_deliveries where report_id = ?', reportId).external_id
+    const page = `/council/reports/${reportId}`
+    // Refused: a visitor (to the login page), a citizen, staff of another department; nothing is queued again.
+    expect((await new Visitor(city.url).post(page, { intent: 'resend' })).status).toBe(302)
+    expect((await (await as(city, 'citizen')).post(page, { intent: 'resend' })).status).toBe(403)
+    const lighting = await as(city, 'lighting')
+    expect((await lighting.post(page, { intent: 'resend' })).status).toBe(403)
+    expect(one<{ status: string }>(city, 'select status from report_deliveries where report_id = ?', reportId).status).toBe('sent')
+    // The roads department's staff see the button (a plain form) and use it.
+    const roads = await as(city, 'roads')
+    const html = await (await roads.get(page)).text()
+    expect(html).toMatch(/<form method="post"[^>]*>\s*<input type="hidden" name="intent" value="resend"\/>/)
+    expect(html).toContain('Send it to the body again')
+    const res = await roads.post(page, { intent: 'resend' })
+    expect(res.status).toBe(302)
+    expect(res.headers.get('location')).toBe(`${page}?resent=1`)
+    // Sent again (a second attempt); the second Plaza answers a repeated POST of the same key with its first id (its retry rule).
+    await until('the second send', () => {
+      const row = one<{ status: string; attempts: number }>(city, 'select status, attempts from report_deliveries where report_id = ?', reportId)
+      return row.status === 'sent' && row.attempts === 2
+    })
+    expect(await (await roads.get(`${page}?resent=1`)).text()).toContain('It will be sent again within a few seconds.')
+    const audit = one<{ actor: string; before_json: string }>(
+      city,
+      `select u.email as actor, a.before as before_json from audit_log a join users u on u.id = a.actor_id where a.action = 'delivery.resend' and a.target_id = ? order by a.id desc`,
+      reportId,
+    )
+    expect(audit.actor).toBe('roads@valmera.example')
+    expect(JSON.parse(audit.before_json)).toMatchObject({ status: 'sent', externalId: first })
   })
 })

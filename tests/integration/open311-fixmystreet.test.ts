@@ -219,6 +219,26 @@ describe.skipIf(onPostgres)('a FixMyStreet client', () => {
       const cancelled = await backOffice({ update_id: 'crm-3', status: 'CANCELLED', description: 'Reported twice.' })
       expect(cancelled.res.status).toBe(200)
       expect((await get(`requests/${id}.json`)).body[0]).toMatchObject({ status: 'closed', status_notes: 'Reported twice.' })
+      // Every other extended status FixMyStreet sends, each to its Plaza state (read back from the database).
+      const states: Array<[string, string]> = [
+        ['REOPEN', 'confirmed'],
+        ['INVESTIGATING', 'investigating'],
+        ['ACTION_SCHEDULED', 'action_scheduled'],
+        ['INTERNAL_REFERRAL', 'internal_referral'],
+        ['NOT_COUNCILS_RESPONSIBILITY', 'not_responsible'],
+        ['OPEN', 'confirmed'], // OPEN reopens a closed one
+        ['REOPEN', 'confirmed'],
+        ['NO_FURTHER_ACTION', 'unable_to_fix'],
+        ['REOPEN', 'confirmed'],
+        ['FIXED', 'fixed'],
+      ]
+      for (const [i, [status, state]] of states.entries()) {
+        const r = await backOffice({ update_id: `crm-s${i}`, status, description: `Now ${status}.` })
+        expect(r.res.status, `${status}: ${JSON.stringify(r.body)}`).toBe(200)
+        const e = db()
+        expect((e.prepare('select state from reports where id = ?').get(Number(id)) as { state: string }).state, status).toBe(state)
+        e.close()
+      }
       const unknown = await backOffice({ update_id: 'crm-4', status: 'MAYBE' })
       expect(unknown.res.status).toBe(400)
       expect(unknown.body[0].description).toContain('status must be one of')

@@ -36,6 +36,21 @@ export const composeSchema = z.object({
   paragraphs: z.array(text(20_000)).min(1).max(50),
   action: z.object({ label: text(200), url: absoluteUrl }).optional(),
   footer: text(2000).optional(),
+  /**
+   * A picture in the HTML part (an inline attachment the caller queues with the same `cid`), after
+   * paragraph `after` (0-based), linked to `href`. The text part has no picture: the caller's
+   * paragraphs carry the link.
+   */
+  image: z
+    .object({
+      cid: z.string().regex(/^[\w.-]{1,100}@[\w.-]{1,100}$/),
+      alt: text(300),
+      width: z.number().int().min(1).max(2000),
+      height: z.number().int().min(1).max(2000),
+      href: absoluteUrl,
+      after: z.number().int().min(0),
+    })
+    .optional(),
 })
 export type ComposeInput = z.input<typeof composeSchema>
 
@@ -48,6 +63,9 @@ export interface ComposedMail {
 export const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!)
 // A paragraph's own line breaks are kept.
 const paragraph = (s: string, style = '') => `<p style="margin:0 0 16px;${style}">${escapeHtml(s).replace(/\r?\n/g, '<br>')}</p>`
+
+const picture = (img: NonNullable<z.output<typeof composeSchema>['image']>) =>
+  `<p style="margin:0 0 16px;"><a href="${escapeHtml(img.href)}"><img src="cid:${escapeHtml(img.cid)}" alt="${escapeHtml(img.alt)}" width="${img.width}" height="${img.height}" style="display:block;max-width:100%;height:auto;border:1px solid #d5dde3;border-radius:4px;"></a></p>`
 
 export function composeMail(input: ComposeInput): ComposedMail {
   const m = composeSchema.parse(input)
@@ -62,7 +80,7 @@ export function composeMail(input: ComposeInput): ComposedMail {
   const muted = 'font-size:14px;color:#4a5561;'
   const body = [
     ...(m.greeting ? [paragraph(m.greeting)] : []),
-    ...m.paragraphs.map((p) => paragraph(p)),
+    ...m.paragraphs.flatMap((p, i) => [paragraph(p), ...(m.image && i === Math.min(m.image.after, m.paragraphs.length - 1) ? [picture(m.image)] : [])]),
     ...(m.action
       ? [
           `<p style="margin:24px 0;"><a href="${escapeHtml(m.action.url)}" style="display:inline-block;background:#0b5c8a;color:#ffffff;padding:12px 20px;border-radius:6px;text-decoration:none;font-weight:600;">${escapeHtml(m.action.label)}</a></p>`,

@@ -67,8 +67,21 @@ export const mailSchema = z.object({
       singleLine(2000),
     )
     .optional(),
+  // Inline pictures the HTML part shows with `cid:` (a report's map for a body, issue 19): at most 4, 1 MB each.
+  attachments: z
+    .array(
+      z.object({
+        filename: z.string().regex(/^[\w.-]{1,100}$/),
+        contentType: z.enum(['image/png', 'image/jpeg']),
+        cid: z.string().regex(/^[\w.-]{1,100}@[\w.-]{1,100}$/),
+        content: z.instanceof(Buffer).refine((b) => b.length > 0 && b.length <= 1_000_000, 'must be 1 byte to 1 MB'),
+      }),
+    )
+    .max(4)
+    .optional(),
 })
 export type QueuedMail = z.input<typeof mailSchema>
+type StoredAttachment = { filename: string; contentType: string; cid: string; content: string }
 
 // Senders in this process that want to hear about new mail (startMailWorker).
 // Process-wide: the worker started by scripts/start.ts and the server bundle load this module
@@ -116,6 +129,9 @@ export async function queueMail(trx: Transaction<Database>, mail: QueuedMail): P
       text_body: m.text,
       html_body: m.html ?? null,
       headers: JSON.stringify(m.headers ?? {}),
+      attachments: m.attachments?.length
+        ? JSON.stringify(m.attachments.map((a): StoredAttachment => ({ filename: a.filename, contentType: a.contentType, cid: a.cid, content: a.content.toString('base64') })))
+        : null,
       status: 'pending',
       attempts: 0,
       next_attempt_at: now,
@@ -151,6 +167,17 @@ export async function queueMailPrepared(run: Pick<Statements, 'run'>, mail: Queu
   const now = new Date().toISOString()
   await run.run(OUTBOX_INSERT, mail.kind, mail.to, mail.replyTo ?? null, mail.subject.trim(), mail.text, mail.html ?? null, JSON.stringify(mail.headers ?? {}), now, now)
   if (listeners.size) setImmediate(() => listeners.forEach((wake) => wake()))
+}
+
+/** The stored attachments as nodemailer takes them: inline, each with its Content-ID. */
+function inlineAttachments(json: string) {
+  return (JSON.parse(json) as StoredAttachment[]).map((a) => ({
+    filename: a.filename,
+    contentType: a.contentType,
+    cid: a.cid,
+    content: Buffer.from(a.content, 'base64'),
+    contentDisposition: 'inline' as const,
+  }))
 }
 
 export interface ClaimedMail extends OutboxRow {
@@ -257,6 +284,7 @@ export async function deliverDueMail(options: DeliverOptions): Promise<DeliveryR
         subject: mail.subject,
         text: mail.text_body,
         ...(mail.html_body ? { html: mail.html_body } : {}),
+        ...(mail.attachments ? { attachments: inlineAttachments(mail.attachments) } : {}),
         // The row's id travels with the mail, so a bounce (a DSN quotes the original headers) finds it.
         headers: { ...parseHeaders(mail.headers), 'X-Plaza-Outbox-Id': String(mail.id) },
         messageId: messageIdFor(mail, from),

@@ -8,6 +8,8 @@ export interface OutgoingMail {
   subject: string
   text: string
   html?: string
+  /** Inline pictures the HTML part shows with `cid:`. */
+  attachments?: Array<{ filename: string; contentType: string; cid: string; content: Buffer; contentDisposition: 'inline' }>
   headers: Record<string, string>
   messageId: string
 }

@@ -13,6 +13,7 @@ import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { generateToken } from '../accounts/sessions.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { onReportPublished, triageReport } from '../reports/reports.server'
+import { PICTURE_HEIGHT, PICTURE_WIDTH, placePicture } from './map-picture.server'
 import { parseServiceCodes, type DeliveryMethodInput } from './schema'
 
 /**
@@ -368,33 +369,61 @@ function replyDomain(): string {
   return config().INBOUND_MAIL_DOMAIN ?? (/^[a-z0-9-]+(\.[a-z0-9-]+)*\.[a-z]{2,}$/i.test(host) ? host : 'localhost.localdomain')
 }
 
-function sendByEmail(d: Claimed, to: string, report: BodyReport): Finished {
+async function sendByEmail(d: Claimed, to: string, report: BodyReport): Promise<Finished> {
   const locale = cityDefaultLocale() as Locale
   const t = translator(locale)
   const name = namesIn(locale)
   const token = d.reply_token ?? generateToken()
   const place = [report.address, name(report.areaName)].filter(Boolean).join(', ')
+  const description = report.description.trim()
   const paragraphs = [
     t('delivery:mail.intro', { category: name(report.categoryName) }),
     `${t('delivery:mail.title')}: ${report.title}`,
-    ...(report.description ? [report.description] : []),
+    ...(description ? [description] : []),
     `${t('delivery:mail.place')}: ${place ? `${place} — ` : ''}${report.lat.toFixed(6)}, ${report.lng.toFixed(6)}\nhttps://www.openstreetmap.org/?mlat=${report.lat}&mlon=${report.lng}#map=18/${report.lat}/${report.lng}`,
     ...(report.photoUrls.length ? [`${t('delivery:mail.photos')}:\n${report.photoUrls.join('\n')}`] : []),
     `${t('delivery:mail.reporter')}: ${report.reporterName || t('delivery:mail.anonymous')}${report.reporterEmail ? ` <${report.reporterEmail}>` : ''}`,
     t('delivery:mail.reply'),
   ]
+  // The place on Plaza's own map: the text links to it; the HTML shows a picture of it (inline, cid:).
+  const mapUrl = `${config().PUBLIC_URL}/map?lat=${report.lat.toFixed(6)}&lng=${report.lng.toFixed(6)}`
+  paragraphs.splice(description ? 4 : 3, 0, `${t('delivery:mail.map')}: ${mapUrl}`)
+  const picture = await placePicture(report.lat, report.lng).catch((error: unknown) => {
+    logger().warn({ err: error, report: report.id }, 'the map picture could not be drawn')
+    return null
+  })
+  const cid = `map-${report.id}@plaza`
   const mail = composeMail({
     locale,
     subject: t('delivery:mail.subject', { id: report.id, title: report.title }).slice(0, 250),
     paragraphs,
     action: { label: t('delivery:mail.open'), url: report.link },
+    ...(picture
+      ? {
+          image: {
+            cid,
+            alt: (place ? t('delivery:mail.mapAlt', { id: report.id, place }) : t('delivery:mail.mapAltNoPlace', { id: report.id })).slice(0, 300),
+            width: PICTURE_WIDTH,
+            height: PICTURE_HEIGHT,
+            href: mapUrl,
+            after: description ? 4 : 3,
+          },
+        }
+      : {}),
   })
   // The outbox sends it (and retries a mail server that is down): queued in the same commit that marks it sent.
   return {
     d,
     outcome: { ok: true, externalId: null, replyToken: token },
     extra: async (trx) => {
-      await queueMail(trx, { kind: 'delivery.report', to, replyTo: replyAddress(token), ...mail, headers: { 'X-Plaza-Report': String(report.id) } })
+      await queueMail(trx, {
+        kind: 'delivery.report',
+        to,
+        replyTo: replyAddress(token),
+        ...mail,
+        headers: { 'X-Plaza-Report': String(report.id) },
+        ...(picture ? { attachments: [{ filename: `report-${report.id}-map.png`, contentType: 'image/png', cid, content: picture }] } : {}),
+      })
     },
   }
 }
@@ -525,7 +554,7 @@ async function sendOne(d: Claimed, method: Method | undefined, report: BodyRepor
   if (!method || !report || method.method === 'plaza') return { d, outcome: { ok: false, error: 'The body no longer receives reports outside Plaza', permanent: true } }
   if (method.method === 'email') {
     if (!method.email) return { d, outcome: { ok: false, error: 'The body has no e-mail address', permanent: true } }
-    return sendByEmail(d, method.email, report)
+    return await sendByEmail(d, method.email, report)
   }
   const outcome = await sendByOpen311(d, method, report)
   if (!outcome.ok) logger().warn({ report: d.report_id, department: d.department_id, error: outcome.error }, 'report delivery failed')
@@ -667,34 +696,65 @@ async function applyUpdates(departmentId: number, updates: RemoteUpdate[]): Prom
       .execute()
     for (const r of rows) seen.add(r.external_update_id)
   }
-  let applied = 0
+  // Each report's updates in the body's order; reports side by side (their writes share commits).
+  const byReport = new Map<number, typeof mine>()
   for (const u of mine) {
     const updateId = String(u.update_id)
     if (seen.has(updateId)) continue
     seen.add(updateId)
     const reportId = ours.get(String(u.service_request_id))!
-    const state = typeof u.status === 'string' ? STATE_FROM_STATUS[u.status.toLowerCase()] : undefined
-    const current = await db.selectFrom('reports').select(['state', 'state_kind']).where('id', '=', reportId).executeTakeFirst()
-    const reopen = typeof u.status === 'string' && u.status.toLowerCase() === 'open' && current && current.state_kind !== 'open' ? 'confirmed' : undefined
-    const target = state ?? reopen
-    const text = typeof u.description === 'string' ? u.description.trim().slice(0, 5000) : ''
-    const mediaUrl = typeof u.media_url === 'string' && /^https?:\/\/\S+$/.test(u.media_url) ? u.media_url : undefined
-    const result = await triageReport({ userId: null, departments: [departmentId], source: 'open311' }, reportId, {
+    byReport.set(reportId, [...(byReport.get(reportId) ?? []), u])
+  }
+  const queue = [...byReport]
+  let applied = 0
+  let next = 0
+  await Promise.all(
+    Array.from({ length: Math.min(APPLY_CONCURRENCY, queue.length) }, async () => {
+      while (next < queue.length) {
+        const [reportId, list] = queue[next++]!
+        for (const u of list) if (await applyUpdate(departmentId, reportId, u)) applied++
+      }
+    }),
+  )
+  return applied
+}
+
+/** Updates applied at once (different reports): their writes are committed together by the writer. */
+const APPLY_CONCURRENCY = 32
+
+/** One update of the body's to its report, as its staff would make it; its update_id noted as seen. */
+async function applyUpdate(departmentId: number, reportId: number, u: RemoteUpdate): Promise<boolean> {
+  const updateId = String(u.update_id)
+  const current = await database().db.selectFrom('reports').select(['state', 'state_kind']).where('id', '=', reportId).executeTakeFirst()
+  const state = typeof u.status === 'string' ? STATE_FROM_STATUS[u.status.toLowerCase()] : undefined
+  const reopen = typeof u.status === 'string' && u.status.toLowerCase() === 'open' && current && current.state_kind !== 'open' ? 'confirmed' : undefined
+  const target = state ?? reopen
+  const text = typeof u.description === 'string' ? u.description.trim().slice(0, 5000) : ''
+  const mediaUrl = typeof u.media_url === 'string' && /^https?:\/\/\S+$/.test(u.media_url) ? u.media_url : undefined
+  const markSeen = (trx: Transaction<Database>) =>
+    trx
+      .insertInto('delivery_seen_updates')
+      .values({ department_id: departmentId, external_update_id: updateId, report_id: reportId, created_at: now() })
+      .onConflict((oc) => oc.doNothing())
+      .execute()
+  // Seen in the same commit as the change it made: applied once, even if Plaza stops in between.
+  let marked = false
+  const result = await triageReport(
+    { userId: null, departments: [departmentId], source: 'open311' },
+    reportId,
+    {
       ...(target && current && target !== current.state ? { state: target } : {}),
       ...(text ? { update: text } : {}),
       ...(mediaUrl ? { mediaUrl } : {}),
-    })
-    if (result.kind === 'ok') applied++
-    else if (result.kind !== 'nothingToDo') logger().warn({ report: reportId, update: updateId, result: result.kind }, 'an update from the body could not be applied')
-    await database().write((trx) =>
-      trx
-        .insertInto('delivery_seen_updates')
-        .values({ department_id: departmentId, external_update_id: updateId, report_id: reportId, created_at: now() })
-        .onConflict((oc) => oc.doNothing())
-        .execute(),
-    )
-  }
-  return applied
+    },
+    async (trx) => {
+      await markSeen(trx)
+      marked = true
+    },
+  )
+  if (result.kind !== 'ok' && result.kind !== 'nothingToDo') logger().warn({ report: reportId, update: updateId, result: result.kind }, 'an update from the body could not be applied')
+  if (!marked) await database().write(async (trx) => void (await markSeen(trx)))
+  return result.kind === 'ok'
 }
 
 /** Polls every body whose reports go by Open311. */
@@ -810,17 +870,40 @@ export async function deliveryStatus(reportId: number, locale: string = cityDefa
   return row ? { ...row, body: namesIn(locale)(row.body) } : null
 }
 
-export type ResendResult = { kind: 'ok' } | { kind: 'notFound' } | { kind: 'alreadySent' }
+export type ResendResult = { kind: 'ok' } | { kind: 'notFound' } | { kind: 'forbidden' } | { kind: 'alreadySent' } | { kind: 'sending' }
 
-/** An administrator sends a report again now (after fixing the body's settings), audited. */
-export async function resendDelivery(adminId: number | null, reportId: number): Promise<ResendResult> {
+/**
+ * Staff send a report again now (after the body's settings were fixed, or because the body lost
+ * it), audited as `delivery.resend`. A sent one is sent again only when `evenIfSent` (the triage
+ * page's button says so): it is posted or mailed anew and the body's new reference kept. One being
+ * sent right now is left to its sender: taking it back could send it twice. `may` decides whether
+ * this person may act on a report of the given department (staff: their own departments).
+ */
+export async function resendDelivery(actorId: number | null, reportId: number, options: { evenIfSent?: boolean; may?: (departmentId: number) => boolean } = {}): Promise<ResendResult> {
   const result = await database().write(async (trx) => {
-    const d = await trx.selectFrom('report_deliveries').select(['status', 'attempts', 'last_error']).where('report_id', '=', reportId).executeTakeFirst()
+    if (options.may) {
+      const report = await trx.selectFrom('reports').select('department_id').where('id', '=', reportId).executeTakeFirst()
+      if (!report) return { kind: 'notFound' as const }
+      if (!options.may(report.department_id)) return { kind: 'forbidden' as const }
+    }
+    const d = await trx.selectFrom('report_deliveries').select(['status', 'attempts', 'last_error', 'external_id', 'sent_at']).where('report_id', '=', reportId).executeTakeFirst()
     if (!d) return { kind: 'notFound' as const }
-    if (d.status === 'sent') return { kind: 'alreadySent' as const }
-    // One being sent right now is left to its sender: taking it back could send it twice.
-    await trx.updateTable('report_deliveries').set({ status: 'pending', next_attempt_at: now() }).where('report_id', '=', reportId).where('status', 'in', ['pending', 'failed']).execute()
-    await recordAudit(trx, { actorId: adminId, action: 'delivery.resend', targetKind: 'report', targetId: reportId, before: { status: d.status, attempts: d.attempts, lastError: d.last_error } })
+    if (d.status === 'sending') return { kind: 'sending' as const }
+    if (d.status === 'sent' && !options.evenIfSent) return { kind: 'alreadySent' as const }
+    await trx
+      .updateTable('report_deliveries')
+      .set({ status: 'pending', next_attempt_at: now(), ...(d.status === 'sent' ? { last_error: null } : {}) })
+      .where('report_id', '=', reportId)
+      .where('status', '=', d.status)
+      .execute()
+    await recordAudit(trx, {
+      actorId,
+      action: 'delivery.resend',
+      targetKind: 'report',
+      targetId: reportId,
+      before: { status: d.status, attempts: d.attempts, lastError: d.last_error, externalId: d.external_id, sentAt: d.sent_at },
+      after: { status: 'pending' },
+    })
     return { kind: 'ok' as const }
   })
   if (result.kind === 'ok') wake()

@@ -612,7 +612,8 @@ const timestampsFor = (kind: ReportStateKind, at: string, current: { fixed_at: s
  * priority, assignee, location (within the department's reach), duplicate, public update, private
  * note. Only staff of the report's department (or administrators) may do it.
  */
-export async function triageReport(actor: TriageActor, reportId: number, changes: TriageChanges): Promise<TriageResult> {
+/** `also` runs in the same transaction once the change is applied (e.g. delivery noting the body's update as seen). */
+export async function triageReport(actor: TriageActor, reportId: number, changes: TriageChanges, also?: (trx: Transaction<Database>) => Promise<void>): Promise<TriageResult> {
   const states = await reportStates()
   if (changes.state !== undefined && !states.has(changes.state)) return { kind: 'unknownState' }
   // Routing needs area lookups (reads): done before the write, checked again inside it.
@@ -642,7 +643,11 @@ export async function triageReport(actor: TriageActor, reportId: number, changes
 
   // A refusal found halfway (after some rows were written) throws, so the write rolls back whole.
   try {
-    return await database().write((trx) => applyTriage(trx, actor, reportId, changes, states, rerouted, movedAreas))
+    return await database().write(async (trx) => {
+      const result = await applyTriage(trx, actor, reportId, changes, states, rerouted, movedAreas)
+      if (also) await also(trx)
+      return result
+    })
   } catch (error) {
     if (error instanceof TriageRefusal) return { kind: error.kind }
     throw error
