@@ -219,25 +219,38 @@ describe.skipIf(onPostgres)('a FixMyStreet client', () => {
       const cancelled = await backOffice({ update_id: 'crm-3', status: 'CANCELLED', description: 'Reported twice.' })
       expect(cancelled.res.status).toBe(200)
       expect((await get(`requests/${id}.json`)).body[0]).toMatchObject({ status: 'closed', status_notes: 'Reported twice.' })
-      // Every other extended status FixMyStreet sends, each to its Plaza state (read back from the database).
-      const states: Array<[string, string]> = [
-        ['REOPEN', 'confirmed'],
-        ['INVESTIGATING', 'investigating'],
-        ['ACTION_SCHEDULED', 'action_scheduled'],
-        ['INTERNAL_REFERRAL', 'internal_referral'],
-        ['NOT_COUNCILS_RESPONSIBILITY', 'not_responsible'],
-        ['OPEN', 'confirmed'], // OPEN reopens a closed one
-        ['REOPEN', 'confirmed'],
-        ['NO_FURTHER_ACTION', 'unable_to_fix'],
-        ['REOPEN', 'confirmed'],
-        ['FIXED', 'fixed'],
+      // Every other extended status FixMyStreet sends, each to its Plaza state (read from the database)
+      // and back to the client as the status it reads in servicerequestupdates.
+      const states: Array<[string, string, string]> = [
+        ['REOPEN', 'confirmed', 'open'],
+        ['INVESTIGATING', 'investigating', 'investigating'],
+        ['ACTION_SCHEDULED', 'action_scheduled', 'action_scheduled'],
+        ['INTERNAL_REFERRAL', 'internal_referral', 'internal_referral'],
+        ['NOT_COUNCILS_RESPONSIBILITY', 'not_responsible', 'not_councils_responsibility'],
+        ['OPEN', 'confirmed', 'open'], // OPEN reopens a closed one
+        ['NOT_RESPONSIBLE', 'not_responsible', 'not_councils_responsibility'],
+        ['REOPEN', 'confirmed', 'open'],
+        ['NO_FURTHER_ACTION', 'unable_to_fix', 'no_further_action'],
+        ['REOPEN', 'confirmed', 'open'],
+        ['UNABLE_TO_FIX', 'unable_to_fix', 'no_further_action'],
+        ['REOPEN', 'confirmed', 'open'],
+        ['DUPLICATE', 'duplicate', 'duplicate'],
+        ['REOPEN', 'confirmed', 'open'],
+        ['CLOSED', 'closed', 'closed'],
+        ['REOPEN', 'confirmed', 'open'],
+        ['FIXED', 'fixed', 'fixed'],
       ]
       for (const [i, [status, state]] of states.entries()) {
-        const r = await backOffice({ update_id: `crm-s${i}`, status, description: `Now ${status}.` })
+        const r = await backOffice({ update_id: `crm-s${i}`, status, description: `Now ${status} (${i}).` })
         expect(r.res.status, `${status}: ${JSON.stringify(r.body)}`).toBe(200)
         const e = db()
         expect((e.prepare('select state from reports where id = ?').get(Number(id)) as { state: string }).state, status).toBe(state)
         e.close()
+      }
+      const readBack = (await get(`servicerequestupdates.json?start_date=${since}`)).body as Array<{ service_request_id: string; description: string; status: string }>
+      for (const [i, [status, , read]] of states.entries()) {
+        const row = readBack.find((u) => u.service_request_id === id && u.description === `Now ${status} (${i}).`)
+        expect(row?.status, `${status} read back`).toBe(read)
       }
       const unknown = await backOffice({ update_id: 'crm-4', status: 'MAYBE' })
       expect(unknown.res.status).toBe(400)
