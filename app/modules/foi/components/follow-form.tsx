@@ -23,7 +23,7 @@ export function FoiFollow({ kind, following, loggedIn, here, feeds }: { kind: 'r
       )}
       {feeds ? (
         <p>
-          {t('follow.feeds')} <a href={`${feeds}.rss`}>RSS</a> · <a href={`${feeds}.atom`}>Atom</a>
+          {t('follow.feeds')} <a href={`${feeds}.rss`}>{t('follow.rss')}</a> · <a href={`${feeds}.atom`}>{t('follow.atom')}</a>
         </p>
       ) : null}
     </section>
