@@ -34,7 +34,8 @@ export default function InformationRequests() {
         <Link to="/bodies">{t('list.bodies')}</Link>
       </p>
       <p>
-        {t('follow.feeds')} <a href="/feeds/information-requests.rss">{t('follow.rss')}</a> · <a href="/feeds/information-requests.atom">{t('follow.atom')}</a> · <a href="/data">{t('list.openData')}</a>
+        {t('follow.feeds')} <a href="/feeds/information-requests.rss">{t('follow.rss')}</a> · <a href="/feeds/information-requests.atom">{t('follow.atom')}</a> ·{' '}
+        <a href="/data">{t('list.openData')}</a>
       </p>
       <Form method="get" role="search" className="stack">
         <div className="field">
