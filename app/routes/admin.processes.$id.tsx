@@ -97,9 +97,9 @@ export default function AdminProcess() {
       ) : null}
       <Form method="post" className="stack" data-testid="process-form">
         {text('slug', t('admin.fields.slug'), t('admin.fields.slugHint'))}
-        {supportedLocales.map((l) => text(`title_${l}`, t('admin.fields.title', { lng: l })))}
+        {supportedLocales.map((l) => text(`title_${l}`, t('admin.fields.title', { code: l })))}
         {supportedLocales.map((l) => (
-          <Field key={l} name={`description_${l}`} label={t('admin.fields.description', { lng: l })} error={errors[`description_${l}`]}>
+          <Field key={l} name={`description_${l}`} label={t('admin.fields.description', { code: l })} error={errors[`description_${l}`]}>
             <textarea id={`field-description_${l}`} name={`description_${l}`} rows={4} defaultValue={values[`description_${l}`] ?? ''} />
           </Field>
         ))}
@@ -132,7 +132,7 @@ export default function AdminProcess() {
           {Array.from({ length: d.rows }, (_, i) => (
             <fieldset key={i} data-testid={`phase-${i}`}>
               <legend>{t('admin.phaseN', { n: i + 1 })}</legend>
-              {supportedLocales.map((l) => text(`phase.${i}.title_${l}`, t('admin.fields.phaseTitle', { lng: l })))}
+              {supportedLocales.map((l) => text(`phase.${i}.title_${l}`, t('admin.fields.phaseTitle', { code: l })))}
               <Field name={`phase.${i}.startsAt`} type="datetime-local" label={t('admin.fields.startsAt')} error={errors[`phase.${i}.startsAt`]} defaultValue={values[`phase.${i}.startsAt`] ?? ''} />
               <Field name={`phase.${i}.endsAt`} type="datetime-local" label={t('admin.fields.endsAt')} error={errors[`phase.${i}.endsAt`]} defaultValue={values[`phase.${i}.endsAt`] ?? ''} />
               <fieldset>

@@ -99,7 +99,7 @@ export default function AdminSurvey() {
       ) : null}
       {d.responses ? <FormMessage tone="info">{t('admin.locked', { count: d.responses })}</FormMessage> : null}
       <Form method="post" className="stack" data-testid="survey-builder">
-        {supportedLocales.map((l) => text(`title_${l}`, t('admin.fields.title', { lng: l })))}
+        {supportedLocales.map((l) => text(`title_${l}`, t('admin.fields.title', { code: l })))}
         <Field name="requiredLevel" label={t('admin.fields.level')} hint={t('admin.fields.levelHint')} error={errors.requiredLevel}>
           <select id="field-requiredLevel" name="requiredLevel" defaultValue={values.requiredLevel ?? '1'} aria-describedby="field-requiredLevel-hint">
             {[0, 1, 2, 3].map((n) => (
@@ -143,14 +143,14 @@ function QuestionRow({ i, values, errors, text, area }: { i: number; values: Rec
           ))}
         </select>
       </Field>
-      {supportedLocales.map((l) => text(`${p}prompt_${l}`, t('admin.fields.prompt', { n, lng: l })))}
+      {supportedLocales.map((l) => text(`${p}prompt_${l}`, t('admin.fields.prompt', { n, code: l })))}
       <div className="field">
         <label>
           <input type="checkbox" name={`${p}required`} defaultChecked={values[`${p}required`] === 'on'} /> {t('admin.fields.required', { n })}
         </label>
       </div>
-      {supportedLocales.map((l) => area(`${p}options_${l}`, t('admin.fields.options', { n, lng: l }), l === 'en' ? t('admin.fields.optionsHint') : undefined))}
-      {supportedLocales.map((l) => area(`${p}rows_${l}`, t('admin.fields.rows', { n, lng: l }), l === 'en' ? t('admin.fields.rowsHint') : undefined))}
+      {supportedLocales.map((l) => area(`${p}options_${l}`, t('admin.fields.options', { n, code: l }), l === 'en' ? t('admin.fields.optionsHint') : undefined))}
+      {supportedLocales.map((l) => area(`${p}rows_${l}`, t('admin.fields.rows', { n, code: l }), l === 'en' ? t('admin.fields.rowsHint') : undefined))}
       {text(`${p}min`, t('admin.fields.min', { n }), t('admin.fields.scaleHint'))}
       {text(`${p}max`, t('admin.fields.max', { n }))}
       {text(`${p}ifQuestion`, t('admin.fields.ifQuestion', { n }), t('admin.fields.ifHint'))}

@@ -269,6 +269,11 @@ test('an administrator builds a survey; a resident answers it, the conditional q
   try {
     fs.writeFileSync(clockFile, new Date(now).toISOString())
     const admin = await loggedIn(browser, 'admin', true)
+    // A page whose browser render differs from the server's is rendered again, losing what was typed.
+    const hydrationErrors: string[] = []
+    admin.on('console', (m) => {
+      if (m.type() === 'error' && /Minified React error #4(18|19|22|23|25)|hydrat/i.test(m.text())) hydrationErrors.push(`${admin.url()}: ${m.text()}`)
+    })
     const made = await admin.request.post('/admin/processes/new', {
       form: { slug, title_en: `Mobility ${tag}`, published: 'on', 'phase.0.title_en': 'Survey', 'phase.0.startsAt': local(-1), 'phase.0.endsAt': local(1), 'phase.0.survey': 'on' },
       maxRedirects: 0,
@@ -291,6 +296,7 @@ test('an administrator builds a survey; a resident answers it, the conditional q
     await admin.getByLabel('Question 3: matrix rows (en)').fill('Main street\nRiver road')
     await admin.getByRole('button', { name: 'Save the survey' }).click()
     await expect(admin.getByText('The survey is saved.')).toBeVisible()
+    expect(hydrationErrors).toEqual([])
     await expectAccessible(admin, true)
 
     const resident = await loggedIn(browser, 'resident', true)

@@ -12,6 +12,8 @@ import {
   type RootOperationNode,
   type CreateTableNode,
   type UnknownRow,
+  type RawBuilder,
+  sql,
 } from 'kysely'
 
 /**
@@ -30,6 +32,15 @@ export type Engine = 'sqlite' | 'postgres'
 /** The engine a Kysely instance (or a transaction of it) runs on. */
 export function engineOf(db: Pick<Kysely<unknown>, 'getExecutor'>): Engine {
   return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite'
+}
+
+/**
+ * A column compared without its index: SQLite's unary `+` (it keeps a keyset page on the primary key
+ * instead of a low-selectivity index that would read and sort every row for each page); PostgreSQL
+ * has no such hint (and no unary + on text), and its planner chooses well here, so the bare column.
+ */
+export function notIndexed(db: Pick<Kysely<unknown>, 'getExecutor'>, column: string): RawBuilder<string> {
+  return engineOf(db) === 'postgres' ? sql<string>`${sql.ref(column)}` : sql<string>`+${sql.ref(column)}`
 }
 
 /** A `DATABASE_URL` that selects PostgreSQL (postgres:// or postgresql://). */

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { database } from '../../lib/db.server'
+import { notIndexed } from '../../lib/db/dialect'
 import { config } from '../../lib/config.server'
 import { defaultLanguageNames } from './names.server'
 import { publicStates as publicPetitionStates } from '../petitions/states'
@@ -69,7 +70,7 @@ export function registerPetitionAndRepresentativeDatasets() {
           'p.lng',
         ])
         .where('p.id', '>', Number.isFinite(after) ? after : 0)
-        .where(sql<string>`+p.state`, 'in', [...publicPetitionStates])
+        .where(notIndexed(database().db, 'p.state'), 'in', [...publicPetitionStates])
         .orderBy('p.id')
         .limit(limit)
         .execute()

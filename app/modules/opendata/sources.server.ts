@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { database } from '../../lib/db.server'
+import { notIndexed } from '../../lib/db/dialect'
 import { config } from '../../lib/config.server'
 import { defaultLanguageNames } from './names.server'
 import { publicStates } from '../proposals/states'
@@ -95,7 +96,7 @@ export function registerCoreDatasets() {
         .where('r.id', '>', Number.isFinite(after) ? after : 0)
         // The unary + keeps SQLite on the primary key (a range scan in id order) instead of the
         // state index, which would read and sort every public report for each page.
-        .where(sql<string>`+r.state_kind`, 'in', ['open', 'fixed', 'closed'])
+        .where(notIndexed(database().db, 'r.state_kind'), 'in', ['open', 'fixed', 'closed'])
         .orderBy('r.id')
         .limit(limit)
         .execute()
@@ -161,7 +162,7 @@ export function registerCoreDatasets() {
           'process_id',
         ])
         .where('id', '>', Number.isFinite(after) ? after : 0)
-        .where(sql<string>`+state`, 'in', [...publicStates])
+        .where(notIndexed(database().db, 'state'), 'in', [...publicStates])
         .orderBy('id')
         .limit(limit)
         .execute()
