@@ -10,6 +10,7 @@ import { onPostgres } from '../support/engine'
 /** Issue 16 part 8: the city's configuration exported as one versioned document and imported whole. */
 let plaza: RunningPlaza
 beforeAll(async () => {
+  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off' })
 })
 afterAll(() => plaza?.stop())

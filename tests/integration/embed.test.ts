@@ -21,6 +21,7 @@ const PASSWORD = 'valmera-demo-2026'
 const ids = { openPetition: 0, draftPetition: 0, hiddenPetition: 0, proposal: 0, hiddenProposal: 0 }
 
 beforeAll(async () => {
+  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
   const db = new SQLite(plaza.databasePath)

@@ -27,6 +27,7 @@ type Doc = any[] & { [key: string]: any }
 
 let setup: Open311Plaza | undefined
 beforeAll(async () => {
+  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   setup = await startOpen311Plaza()
   ;({ plaza, smtp, point } = setup)
 })

@@ -40,6 +40,7 @@ const to = (mail: ParsedMail) => (Array.isArray(mail.to) ? mail.to : mail.to ? [
 const mailsTo = (address: string, after: number) => smtp.mails.slice(after).filter((m) => to(m).includes(address) && !/^Has it been fixed\?/.test(m.subject ?? ''))
 
 beforeAll(async () => {
+  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
   const html = await (await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)).text()

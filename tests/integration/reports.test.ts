@@ -16,6 +16,7 @@ let plaza: RunningPlaza
 let smtp: SmtpSink
 let point: { lat: string; lng: string }
 beforeAll(async () => {
+  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
   const res = await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)

@@ -20,14 +20,6 @@ const DAY = 86_400_000
 const setClock = (days: number) => fs.writeFileSync(clockFile, new Date(T0 + days * DAY + 12 * 3600_000).toISOString())
 const local = (days: number) => new Date(T0 + days * DAY).toISOString().slice(0, 16)
 
-beforeAll(async () => {
-  setClock(0)
-  plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off', BACKGROUND_JOBS: 'false', PLAZA_TEST_CLOCK_FILE: clockFile })
-})
-afterAll(async () => {
-  await plaza?.stop()
-})
-
 async function as(who: string) {
   const v = new Visitor(plaza.url, { 'accept-language': 'en' })
   if (who !== 'anonymous') expect((await v.post('/login', { email: `${who}@valmera.example`, password: 'valmera-demo-2026' })).status).toBe(302)
@@ -78,6 +70,15 @@ let surveyPath: string
 
 // It reads the server's SQLite file directly, so it runs in the SQLite run only (ADR 131).
 describe.skipIf(onPostgres)('surveys over HTTP', () => {
+  // Inside the block: no Plaza is started for the PostgreSQL run, where the block is skipped.
+  beforeAll(async () => {
+    setClock(0)
+    plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off', BACKGROUND_JOBS: 'false', PLAZA_TEST_CLOCK_FILE: clockFile })
+  })
+  afterAll(async () => {
+    await plaza?.stop()
+  })
+
   it('only an administrator builds a survey; bad input is answered next to the field and kept', async () => {
     const admin = await as('admin')
     const made = await admin.post('/admin/processes/new', {
