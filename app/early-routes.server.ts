@@ -1,5 +1,5 @@
 import type { EarlyRoute } from './lib/early-routes'
-import { addressSearchJson } from './modules/basemap/http.server'
+import { addressSearchJson, glyphAnswer, tileAnswer } from './modules/basemap/http.server'
 import { featuresResponse } from './modules/geo/features-http.server'
 import { petitionCountAnswer } from './modules/petitions/count-http.server'
 import { petitionJsonResponse } from './modules/petitions/petitions.server'
@@ -21,6 +21,18 @@ export const earlyRoutes: readonly EarlyRoute[] = [
     path: '/api/map/features',
     handle: featuresResponse,
     why: 'public, cookie-free map API polled on every pan (ADR 023)',
+  },
+  {
+    method: 'GET',
+    path: '/tiles/:version/:z/:x/:y',
+    raw: tileAnswer,
+    why: 'base-map vector tiles: dozens per map view, bytes from one prepared statement (issue 17, ADR 139)',
+  },
+  {
+    method: 'GET',
+    path: '/fonts/:fontstack/:range',
+    raw: (params, headers) => glyphAnswer(params, headers),
+    why: 'glyph ranges without a public file (a font stack, a rare range): every map with labels asks (issue 17)',
   },
   {
     method: 'GET',

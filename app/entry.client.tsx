@@ -1,5 +1,5 @@
 import { RemixBrowser } from '@remix-run/react'
-import { startTransition, StrictMode } from 'react'
+import { startTransition, StrictMode, useEffect } from 'react'
 import { hydrateRoot } from 'react-dom/client'
 import i18next from 'i18next'
 import { I18nextProvider, initReactI18next } from 'react-i18next'
@@ -11,6 +11,18 @@ const loaders = {
   en: () => import('./locales/en/index'),
   es: () => import('./locales/es/index'),
   fr: () => import('./locales/fr/index'),
+}
+
+/**
+ * Marks the page hydrated (`<html data-hydrated>`): its effect runs once React has committed the
+ * hydrated page, after any hydration error was reported. The browser tests wait for it instead of
+ * half a second of quiet network per page (tests/e2e/support.ts).
+ */
+function HydratedMark() {
+  useEffect(() => {
+    document.documentElement.dataset.hydrated = 'true'
+  }, [])
+  return null
 }
 
 async function hydrate() {
@@ -26,6 +38,7 @@ async function hydrate() {
         <RequestContext.Provider value={{ requestId: meta('request-id'), cspNonce: '' }}>
           <I18nextProvider i18n={i18next}>
             <RemixBrowser />
+            <HydratedMark />
           </I18nextProvider>
         </RequestContext.Provider>
       </StrictMode>,

@@ -1035,14 +1035,6 @@ export interface BasemapStreetsTable {
 }
 
 /** R*Tree over address points (SQLite virtual table): the nearest address to a point (reverse geocoding). */
-export interface BasemapAddressRtreeTable {
-  id: number
-  min_lng: number
-  max_lng: number
-  min_lat: number
-  max_lat: number
-}
-
 export interface BasemapAddressesTable {
   id: Generated<number>
   version: number
@@ -1120,7 +1112,6 @@ export interface Database {
   basemap_tiles: BasemapTilesTable
   basemap_streets: BasemapStreetsTable
   basemap_addresses: BasemapAddressesTable
-  basemap_address_rtree: BasemapAddressRtreeTable
   site_pages: SitePagesTable
   setup_tokens: SetupTokensTable
   staff_invitations: StaffInvitationsTable
@@ -1142,6 +1133,7 @@ export interface Database {
   process_projects: ProcessProjectsTable
   process_project_supports: ProcessProjectSupportsTable
   process_images: ProcessImagesTable
+  process_image_variants: ProcessImageVariantsTable
   results: ResultsTable
   result_milestones: ResultMilestonesTable
   result_changes: ResultChangesTable
@@ -1232,11 +1224,22 @@ export interface ProcessProjectSupportsTable {
 export interface ProcessImagesTable {
   id: Generated<number>
   owner_kind: 'process' | 'project' | 'milestone'
+  /** Null while pending (uploaded with a form not yet saved). */
   owner_id: number | null
+  upload_key: string
+  alt: Generated<string>
+  width: number
+  height: number
+  created_at: string
+}
+
+export interface ProcessImageVariantsTable {
+  image_id: number
   size: string
   mime: string
+  width: number
+  height: number
   data: Buffer
-  created_at: string
 }
 
 export type ResultStatus = 'planned' | 'in_progress' | 'done' | 'cancelled'

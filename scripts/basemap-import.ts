@@ -22,5 +22,6 @@ if (result.kind === 'failed') {
 }
 console.log(`Imported in ${result.seconds.toFixed(1)} s (version ${result.version}):`, result.counts)
 // The most memory this import took (the resident set's peak), for sizing the server that runs it.
-console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`)
+const usage = process.resourceUsage()
+console.log(`peak RSS ${Math.round(usage.maxRSS / 1024)} MB, cpu ${((usage.userCPUTime + usage.systemCPUTime) / 1e6).toFixed(1)} s`)
 await database().close()

@@ -56,10 +56,14 @@ export async function missingRuntimePackages(files: string[]): Promise<string[]>
   return [...missing].sort()
 }
 
-export async function compileServer(): Promise<void> {
+/**
+ * Compiles scripts/server.ts into `main` and writes the entry that loads it (`wrapper`, null for none:
+ * the test suite runs a bundle of its own directly, with NODE_ENV set — tests/support/global-setup.ts).
+ */
+export async function compileServer(main = serverMain, wrapper: string | null = serverOutput): Promise<void> {
   await esbuild.build({
     entryPoints: [serverEntry],
-    outfile: serverMain,
+    outfile: main,
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -78,13 +82,14 @@ export async function compileServer(): Promise<void> {
   // be loaded before server.ts could default NODE_ENV, and pick its development build. The entry sets it
   // first, then loads the bundle. Both sit in build/, beside build/index.js (paths relative to import.meta.url
   // resolve as from there).
+  if (wrapper === null) return
   fs.writeFileSync(
-    serverOutput,
+    wrapper,
     [
       '// Plaza production server: written by scripts/build.ts (npm run build). Run from the installation folder: node build/server.js',
       '// React and other packages choose their production builds from NODE_ENV when first loaded: set it before any loads.',
       "process.env.NODE_ENV ??= 'production'",
-      "await import('./server-main.js')",
+      `await import('./${path.basename(main)}')`,
       '',
     ].join('\n'),
   )

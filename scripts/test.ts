@@ -12,6 +12,7 @@ import path from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { lint, lintSummary } from './lint.ts'
 import { postgresBinaries } from '../tests/support/postgres.ts'
+import { DATABASE_USE_VARIABLE, filesForPostgres } from '../tests/support/database-use.ts'
 
 const root = path.resolve(import.meta.dirname, '..')
 const cache = path.join(root, '.cache')
@@ -56,7 +57,10 @@ if (build !== 0) {
 const vitestJson = path.join(cache, 'vitest-results.json')
 const vitestPostgresJson = path.join(cache, 'vitest-postgres-results.json')
 const playwrightJson = path.join(cache, 'playwright-results.json')
+// The files of the SQLite run that used a database (tests/support/database-use.ts).
+const databaseUse = path.join(cache, 'vitest-database-use.txt')
 for (const file of [vitestJson, vitestPostgresJson, playwrightJson]) fs.rmSync(file, { force: true })
+fs.writeFileSync(databaseUse, '')
 
 interface Counts {
   passed: number
@@ -76,7 +80,7 @@ function playwrightCounts(file: string, status: number): Counts {
 }
 const line = (c: Counts) => `${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`
 
-const vitestStatus = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`])
+const vitestStatus = run(bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], { [DATABASE_USE_VARIABLE]: databaseUse })
 lap('vitest')
 const playwrightStatus = run(bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson })
 lap('playwright')
@@ -87,7 +91,10 @@ const wantPostgres = process.env.PLAZA_TEST_POSTGRES ?? 'auto'
 let postgres: Counts | null = null
 if (wantPostgres !== 'false') {
   if (postgresBinaries()) {
-    const status = run(bin('vitest'), ['run', '--reporter=dot', '--reporter=json', `--outputFile.json=${vitestPostgresJson}`], { PLAZA_TEST_ENGINE: 'postgres' })
+    // Only the files whose outcome can depend on the engine (tests/support/database-use.ts; ADR 145).
+    const files = filesForPostgres(root, vitestJson, databaseUse) ?? []
+    if (files.length) console.log(`PostgreSQL run: ${files.length} test files that reach a database (the others ran on SQLite only)`)
+    const status = run(bin('vitest'), ['run', '--reporter=dot', '--reporter=json', `--outputFile.json=${vitestPostgresJson}`, ...files], { PLAZA_TEST_ENGINE: 'postgres' })
     postgres = vitestCounts(vitestPostgresJson, status)
     lap('vitest on PostgreSQL')
   } else if (wantPostgres === 'true') postgres = { passed: 0, failed: 1, skipped: 0 }

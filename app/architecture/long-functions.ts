@@ -31,7 +31,6 @@ export const longFunctionReasons: Record<string, string> = {
   'app/modules/geo/features.server.ts mapFeatures': 'TO_SPLIT: a module function with several steps; to split when next changed.',
   'app/routes/moderation.petitions._index.tsx ModerationPetitions': 'PAGE: a route’s page component (one JSX tree of sections); to split into its module’s components when next changed.',
   'app/routes/reports.$id.tsx ReportPage': 'PAGE: a route’s page component (one JSX tree of sections); to split into its module’s components when next changed.',
-  'app/modules/basemap/basemap.server.ts importBasemap': 'TO_SPLIT: a base-map import’s phases (read, classify, tile, store); basemap2 works on this module now.',
   'app/routes/proposals._index.tsx ProposalsList': 'PAGE: a route’s page component (one JSX tree of sections); to split into its module’s components when next changed.',
   'app/components/petitions/PetitionForm.tsx PetitionForm': 'COMPONENT: one form or view in JSX; to split into smaller components when next changed.',
   'app/routes/admin.api-keys.tsx AdminApiKeys': 'PAGE: a route’s page component (one JSX tree of sections); to split into its module’s components when next changed.',

@@ -106,7 +106,6 @@ export const tableOwners = {
   basemap_streets: 'modules/basemap',
   basemap_addresses: 'modules/basemap',
   basemap_tiles: 'modules/basemap',
-  basemap_address_rtree: 'modules/basemap',
   // participatory processes, the budget cycle, accountability and surveys (issue 21)
   participatory_processes: 'modules/processes',
   process_phases: 'modules/processes',
@@ -114,6 +113,7 @@ export const tableOwners = {
   process_projects: 'modules/processes',
   process_project_supports: 'modules/processes',
   process_images: 'modules/processes',
+  process_image_variants: 'modules/processes',
   results: 'modules/processes',
   result_milestones: 'modules/processes',
   result_changes: 'modules/processes',
@@ -132,5 +132,14 @@ export const tableOwners = {
   inbound_held_mail: 'lib/mail',
 } as const satisfies Record<keyof Database, string>
 
-/** The owner of a table, or undefined for a name that is no table of db/schema.ts. */
-export const ownerOf = (table: string): string | undefined => (tableOwners as Record<string, string>)[table]
+/**
+ * Tables of scratch files that are not the application database (no db/schema.ts entry): the base
+ * map import's spool (a temporary SQLite file of its own, deleted when the import ends; ADR 139).
+ */
+export const scratchTableOwners: Record<string, string> = {
+  spool_chunks: 'modules/basemap',
+  spool_addresses: 'modules/basemap',
+}
+
+/** The owner of a table, or undefined for a name that is no table of db/schema.ts nor a scratch table. */
+export const ownerOf = (table: string): string | undefined => (tableOwners as Record<string, string>)[table] ?? scratchTableOwners[table]

@@ -7,7 +7,7 @@ import { Migrator, type MigrationResultSet } from 'kysely'
 import type { Database } from '../../db/schema'
 import { migrations } from '../../db/migrations/index'
 import { config, type Config } from './config.server'
-import { isPostgresUrl, PostgresSchemaPlugin, type Engine } from './db/dialect'
+import { isPostgresUrl, PostgresSchemaPlugin, PostgresTextPlugin, type Engine } from './db/dialect'
 
 /**
  * The database: Kysely over better-sqlite3 in WAL mode (the default), or over PostgreSQL (node-postgres)
@@ -255,7 +255,8 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
     sqlite,
     write: queue.write,
     async migrate() {
-      const migrator = new Migrator({ db: writer, provider: { getMigrations: async () => migrations } })
+      // Numbers are handed out to parallel work and may land below one already run (ADR 139): run them anyway.
+      const migrator = new Migrator({ db: writer, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true })
       return migrator.migrateToLatest()
     },
     async close() {
@@ -300,8 +301,8 @@ function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
   // An idle connection the server closed (restart, failover) is replaced on next use; not a crash.
   readPool.on('error', () => undefined)
   writePool.on('error', () => undefined)
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }) })
-  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: writePool }) })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }), plugins: [new PostgresTextPlugin()] })
+  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: writePool }), plugins: [new PostgresTextPlugin()] })
   const queue = groupCommit(writer, () => true, options.maxBatch ?? 256)
   return withoutHandle('sqlite', 'No SQLite handle on PostgreSQL: use the query builder or app/lib/db/statements.ts', {
     engine: 'postgres',
@@ -312,7 +313,7 @@ function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
       // SQLite sums booleans (1/0); so does PostgreSQL with this aggregate (`sum(status = 'counted')`).
       await sql`create or replace function plaza_sum_bool(bigint, boolean) returns bigint language sql immutable as $$ select $1 + case when $2 then 1 else 0 end $$`.execute(writer)
       await sql`create or replace aggregate sum(boolean) (sfunc = plaza_sum_bool, stype = bigint, initcond = '0')`.execute(writer)
-      const migrator = new Migrator({ db: writer.withPlugin(new PostgresSchemaPlugin()), provider: { getMigrations: async () => migrations } })
+      const migrator = new Migrator({ db: writer.withPlugin(new PostgresSchemaPlugin()), provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true })
       return migrator.migrateToLatest()
     },
     async close() {

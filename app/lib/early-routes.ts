@@ -19,9 +19,12 @@ export type EarlyHandler = (request: Request, params: EarlyParams) => Promise<Re
 export interface RawAnswer {
   status: number
   headers: Record<string, string>
-  body: string
+  /** Text, or bytes sent as they are (a vector tile). */
+  body: string | Uint8Array
 }
-export type RawHandler = (params: EarlyParams) => Promise<RawAnswer>
+/** The request's headers as Node parsed them (lower-case names), for validators such as If-None-Match. */
+export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>
+export type RawHandler = (params: EarlyParams, headers: RequestHeaders) => Promise<RawAnswer>
 
 interface EarlyRouteBase {
   /** An Express path pattern: `/votes/:id`, `/petitions/:id.json`. */

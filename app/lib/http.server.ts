@@ -274,7 +274,7 @@ export function createHttpApp(options: HttpAppOptions) {
     if ('raw' in route) {
       const answerRaw = route.raw
       app.get(route.path, (req, res, next) => {
-        answerRaw(req.params)
+        answerRaw(req.params, req.headers)
           .then((answer) => {
             res.status(answer.status)
             for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)

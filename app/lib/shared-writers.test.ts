@@ -1,10 +1,12 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser'
 import { parse } from 'csv-parse/sync'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { csvCell, csvHeader, csvRow, csvRows } from './csv'
 import { escapeXml, escapeXmlText } from './xml'
 import { feedFile, feedLinkDescriptors, feedResponse, renderAtom, renderRss, type Feed } from './feed'
-import { pagedExport, streamText } from './paged-export'
+import { DummyDriver, Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely'
+import { keysetPage, pagedExport, streamText } from './paged-export'
+import { logger } from './logger.server'
 
 const HOSTILE = ['=HYPERLINK("http://evil.example","click")', '+1+2', '-2+3', '@SUM(A1)', '\tcmd', '\rcmd', '＝1+1']
 
@@ -142,5 +144,39 @@ describe('paged export (app/lib/paged-export.ts)', () => {
     expect(await streamText(empty)).toBe('x')
     const failing = pagedExport({ start: 0, page: async () => Promise.reject(new Error('disk')) })
     await expect(streamText(failing)).rejects.toThrow('disk')
+  })
+
+  it('logs a page that fails mid-file: what was exported and how far it got', async () => {
+    const logged = vi.spyOn(logger(), 'error')
+    let n = 0
+    const failing = pagedExport({
+      name: 'opendata:reports.csv',
+      start: 0,
+      head: () => 'id\n',
+      page: async (after: number) => (++n < 3 ? { text: `${after + 1}\n`, next: after + 1, last: false } : Promise.reject(new Error('database gone'))),
+    })
+    await expect(streamText(failing)).rejects.toThrow('database gone')
+    expect(logged).toHaveBeenCalledTimes(1)
+    const [fields, message] = logged.mock.calls[0] as unknown as [Record<string, unknown>, string]
+    expect(message).toBe('streaming export failed mid-file')
+    expect(fields).toMatchObject({ export: 'opendata:reports.csv', pages: 2, bytes: 7, after: '2' })
+    expect((fields.err as Error).message).toBe('database gone')
+    logged.mockRestore()
+  })
+
+  it('keysetPage: rows after the key, in key order, a page long; the start (-Infinity) reads from the first id', () => {
+    // Compiled only (no connection): the SQL every dataset's page runs.
+    const db = new Kysely<{ reports: { id: number; state: string } }>({
+      dialect: {
+        createAdapter: () => new SqliteAdapter(),
+        createDriver: () => new DummyDriver(),
+        createIntrospector: (k) => new SqliteIntrospector(k),
+        createQueryCompiler: () => new SqliteQueryCompiler(),
+      },
+    })
+    const first = keysetPage(db.selectFrom('reports').select('id').where('state', '=', 'open'), 'id', -Infinity, 500).compile()
+    expect(first.sql).toBe('select "id" from "reports" where "state" = ? and "id" > ? order by "id" limit ?')
+    expect(first.parameters).toEqual(['open', 0, 500])
+    expect(keysetPage(db.selectFrom('reports').select('id'), 'id', 1234, 10).compile().parameters).toEqual([1234, 10])
   })
 })

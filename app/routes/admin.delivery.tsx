@@ -72,44 +72,43 @@ export default function AdminDelivery() {
       {unsent.length === 0 ? (
         <p>{t('admin.noneUnsent')}</p>
       ) : (
-        <div className="table-scroll">
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('admin.report')}</th>
-                <th scope="col">{t('admin.body')}</th>
-                <th scope="col">{t('admin.status')}</th>
-                <th scope="col">{t('admin.attempts')}</th>
-                <th scope="col">{t('admin.lastError')}</th>
-                <th scope="col">{t('admin.nextAttempt')}</th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('admin.resend')}</span>
-                </th>
+        // Cards on a phone (issue 18): each row a card, each value named by its column.
+        <table className="data-table cards">
+          <thead>
+            <tr>
+              <th scope="col">{t('admin.report')}</th>
+              <th scope="col">{t('admin.body')}</th>
+              <th scope="col">{t('admin.status')}</th>
+              <th scope="col">{t('admin.attempts')}</th>
+              <th scope="col">{t('admin.lastError')}</th>
+              <th scope="col">{t('admin.nextAttempt')}</th>
+              <th scope="col">
+                <span className="visually-hidden">{t('admin.resend')}</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {unsent.map((u) => (
+              <tr key={u.reportId} data-testid={`unsent-${u.reportId}`}>
+                <td>
+                  <Link to={`/reports/${u.reportId}`}>
+                    {u.reportId}: {u.title}
+                  </Link>
+                </td>
+                <td data-label={t('admin.body')}>
+                  {u.body} ({t(`methods.${u.method}`)})
+                </td>
+                <td data-label={t('admin.status')}>{t(`statuses.${u.status}`)}</td>
+                <td data-label={t('admin.attempts')}>{u.attempts}</td>
+                <td data-label={t('admin.lastError')}>{u.lastError ?? ''}</td>
+                <td data-label={t('admin.nextAttempt')}>{u.status === 'failed' ? '' : when.format(new Date(u.nextAttemptAt))}</td>
+                <td>
+                  <RowActionForm intent="resend" field="reportId" value={u.reportId} label={t('admin.resend')} accessibleName={t('admin.resendNamed', { id: u.reportId })} />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {unsent.map((u) => (
-                <tr key={u.reportId} data-testid={`unsent-${u.reportId}`}>
-                  <td>
-                    <Link to={`/reports/${u.reportId}`}>
-                      {u.reportId}: {u.title}
-                    </Link>
-                  </td>
-                  <td>
-                    {u.body} ({t(`methods.${u.method}`)})
-                  </td>
-                  <td>{t(`statuses.${u.status}`)}</td>
-                  <td>{u.attempts}</td>
-                  <td>{u.lastError ?? ''}</td>
-                  <td>{u.status === 'failed' ? '' : when.format(new Date(u.nextAttemptAt))}</td>
-                  <td>
-                    <RowActionForm intent="resend" field="reportId" value={u.reportId} label={t('admin.resend')} accessibleName={t('admin.resendNamed', { id: u.reportId })} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+            ))}
+          </tbody>
+        </table>
       )}
 
       <h2>{t('admin.bodies')}</h2>

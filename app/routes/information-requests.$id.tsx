@@ -14,6 +14,7 @@ import { PdfRedactionForm, redactionValues, type PdfRedactionValues } from '../m
 import { parseAreas, parsePages } from '../modules/foi/pdf-redact.server'
 import { redactDocument } from '../modules/foi/redaction.server'
 import { FoiFollow } from '../modules/foi/components/follow-form'
+import { RedactTextForm } from '../modules/foi/components/redact-text-form'
 import { isFollowing, setFollowing } from '../modules/foi/public.server'
 
 /**
@@ -220,21 +221,7 @@ export default function InformationRequest() {
             {m.attachments.map((a) => (
               <AttachmentView key={a.id} a={a} requestId={page.id} isAdmin={isAdmin} mayRedact={mayRedact} result={result} />
             ))}
-            {mayRedact && m.direction === 'in' ? (
-              <details>
-                <summary>{t('request.redact')}</summary>
-                <Form method="post" className="stack">
-                  <input type="hidden" name="intent" value="redact" />
-                  <input type="hidden" name="target" value="message" />
-                  <input type="hidden" name="id" value={m.id} />
-                  <label htmlFor={`redact-m-${m.id}`}>{t('request.redactText')}</label>
-                  <textarea id={`redact-m-${m.id}`} name="text" rows={6} defaultValue={m.originalText ?? m.text} />
-                  <div>
-                    <button type="submit">{t('request.redactSave')}</button>
-                  </div>
-                </Form>
-              </details>
-            ) : null}
+            {mayRedact && m.direction === 'in' ? <RedactTextForm target="message" id={m.id} original={m.originalText ?? m.text} /> : null}
           </li>
         ))}
       </ol>
@@ -371,24 +358,7 @@ function AttachmentView({ a, requestId, isAdmin, mayRedact, result }: { a: Reque
       {mayRedact && a.pdf ? (
         <PdfRedactionForm values={result?.pdf?.id === String(a.id) ? result.pdf : redactionValues(a.id, a.pdfRedaction)} errors={result?.pdf?.id === String(a.id) ? result.errors : undefined} />
       ) : null}
-      {mayRedact && !a.pdf ? (
-        <details>
-          <summary>{t('request.redact')}</summary>
-          <Form method="post" className="stack">
-            <input type="hidden" name="intent" value="redact" />
-            <input type="hidden" name="target" value="attachment" />
-            <input type="hidden" name="id" value={a.id} />
-            <label htmlFor={`redact-a-${a.id}`}>{t('request.redactText')}</label>
-            <textarea id={`redact-a-${a.id}`} name="text" rows={6} defaultValue={a.originalText ?? a.text ?? ''} />
-            <label>
-              <input type="checkbox" name="hideFile" defaultChecked={a.hidden} /> {t('request.hideFile')}
-            </label>
-            <div>
-              <button type="submit">{t('request.redactSave')}</button>
-            </div>
-          </Form>
-        </details>
-      ) : null}
+      {mayRedact && !a.pdf ? <RedactTextForm target="attachment" id={a.id} original={a.originalText ?? a.text ?? ''} hideFile={a.hidden} /> : null}
     </section>
   )
 }

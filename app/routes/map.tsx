@@ -135,7 +135,10 @@ export default function MapPage() {
               onFeatures={onFeatures}
               mapRef={mapRef}
               className="map-page__map"
-              fallback={<img className="map-fallback" src="/areas.svg" alt={t('map.staticAlt')} />}
+              // The city at once (the whole city's box is the picture's); MapLibre when the person reaches for it.
+              still={data.focus ? undefined : '/areas.svg'}
+              stillLabel={t('map.staticAlt')}
+              fallback={data.focus ? <img className="map-fallback" src="/areas.svg" alt={t('map.staticAlt')} /> : null}
             />
           ) : (
             <p>{t('map.noCity')}</p>

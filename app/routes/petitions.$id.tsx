@@ -1,11 +1,10 @@
 import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from '@remix-run/react'
-import { useEffect, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useNames } from '../components/useNames'
 import mapStyles from '../styles/map.css'
-import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
+import { useRequestContext } from '../lib/context'
 import petitionStyles from '../components/petitions/petitions.css'
 import { getUser } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
@@ -41,10 +40,38 @@ import { IdeaPathView } from '../modules/processes/components/parts'
  */
 
 export const links: LinksFunction = () => [
-  { rel: 'stylesheet', href: maplibreStyles },
   { rel: 'stylesheet', href: mapStyles },
   { rel: 'stylesheet', href: petitionStyles },
 ]
+
+/**
+ * Sent without React (issue 18, ADR 140): the forms are plain POST forms, the sign form's place is
+ * the picker's list of areas, typed coordinates or the address search, and the live count is the
+ * small script below.
+ */
+export const handle = { hydrate: false }
+
+/**
+ * The live count without React: every 5 s the figure and the progress bar follow count.json
+ * (the words around it are the server's; a reload brings the next threshold's text).
+ */
+const LIVE_COUNT_SCRIPT = `(function(){
+var box = document.querySelector('[data-petition-id]');
+if (!box || !window.fetch) return;
+var figure = box.querySelector('[data-petition-count]');
+var bar = box.querySelector('[data-petition-progress]');
+var format = new Intl.NumberFormat(document.documentElement.lang || undefined);
+setInterval(function () {
+  fetch('/petitions/' + box.getAttribute('data-petition-id') + '/count.json', { headers: { Accept: 'application/json' } })
+    .then(function (r) { return r.ok ? r.json() : null; })
+    .then(function (b) {
+      if (!b || typeof b.count !== 'number') return;
+      figure.textContent = format.format(b.count);
+      if (bar) bar.value = Math.min(b.count, Number(bar.max));
+    })
+    .catch(function () {});
+}, 5000);
+})()`
 
 const petitionId = (params: { id?: string }) => {
   const id = Number(params.id)
@@ -137,33 +164,6 @@ export async function action({ request, params }: ActionFunctionArgs) {
 
 const DONE = ['saved', 'sponsoring', 'pending', 'flagged'] as const
 
-/** Refreshes the count from count.json every few seconds while the page is open (JavaScript on). */
-function useLiveCount(id: number, initial: number, live: boolean) {
-  // The latest count fetched for this petition; a new figure from the loader replaces it.
-  const [fetched, setFetched] = useState<{ id: number; initial: number; count: number } | null>(null)
-  useEffect(() => {
-    if (!live) return
-    let stopped = false
-    const tick = async () => {
-      try {
-        const response = await fetch(`/petitions/${id}/count.json`, { headers: { Accept: 'application/json' } })
-        if (response.ok) {
-          const body = (await response.json()) as { count?: unknown }
-          if (!stopped && typeof body.count === 'number') setFetched({ id, initial, count: body.count })
-        }
-      } catch {
-        // offline for a moment: the next tick tries again
-      }
-    }
-    const timer = setInterval(() => void tick(), 5_000)
-    return () => {
-      stopped = true
-      clearInterval(timer)
-    }
-  }, [id, initial, live])
-  return fetched && fetched.id === id && fetched.initial === initial ? fetched.count : initial
-}
-
 export default function PetitionPage() {
   const {
     petition: p,
@@ -186,7 +186,8 @@ export default function PetitionPage() {
   const f = formatters(locale)
   const done = DONE.find((d) => d === params.get('done'))
   const published = isPublicState(p.state)
-  const count = useLiveCount(p.id, p.signatures, p.state === 'open')
+  const { cspNonce } = useRequestContext()
+  const count = p.signatures
   const targetName =
     p.target.kind === 'council' ? t('targets.council') : p.target.kind === 'representative' ? `${p.target.name ?? ''}${p.target.role ? ` (${n(p.target.role)})` : ''}` : n(p.target.name)
   return (
@@ -280,6 +281,7 @@ export default function PetitionPage() {
             {t('page.countHeading')}
           </h2>
           <PetitionProgress id={p.id} signatures={count} thresholds={p.thresholds} locale={locale} />
+          {p.state === 'open' ? <script nonce={cspNonce} suppressHydrationWarning dangerouslySetInnerHTML={{ __html: LIVE_COUNT_SCRIPT }} /> : null}
           {p.awaitingResponse ? (
             <p className="petition-page__awaiting" data-testid="awaiting-response">
               {t('page.awaiting', { date: p.responseReachedAt ? f.date.format(new Date(p.responseReachedAt)) : '' })}

@@ -4,17 +4,16 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { Field, FormMessage } from '../components/forms'
 import { formatters } from '../lib/format'
-import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
 import { localize } from '../lib/localized'
 import { cityDefaultLocale } from '../lib/localized.server'
-import { renderMarkdown } from '../lib/markdown.server'
 import { getUser, requireUser } from '../modules/accounts/auth.server'
 import { processNow } from '../modules/processes/clock.server'
 import { formatMoney, PROJECT_DESCRIPTION_MAX, PROJECT_TITLE_MAX } from '../modules/processes/phases'
-import { districtOptions, isFollowing, processRecord, setFollowing, timeline } from '../modules/processes/processes.server'
-import { projectCounts, projectsOf, ruleOpenIn, submitProject, supportProject } from '../modules/processes/projects.server'
-import { Timeline } from '../modules/processes/components/parts'
+import { descriptionHtml, districtOptions, isFollowing, processRecord, setFollowing, timeline } from '../modules/processes/processes.server'
+import { altOf, imageFailureMessage, readImageForm } from '../modules/processes/images.server'
+import { projectCounts, projectFieldErrors, projectsOf, ruleOpenIn, submitProject, supportProject } from '../modules/processes/projects.server'
+import { ImageFields, Timeline } from '../modules/processes/components/parts'
 import styles from '../modules/processes/components/processes.css'
 
 /**
@@ -43,7 +42,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const fallback = cityDefaultLocale()
   return {
     title: localize(p.title, locale, fallback),
-    descriptionHtml: renderMarkdown(localize(p.description, locale, fallback)),
+    descriptionHtml: descriptionHtml(localize(p.description, locale, fallback)),
     slug: p.slug,
     currency: p.currency,
     cityBudget: p.cityBudget,
@@ -65,8 +64,17 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const p = await load(params.slug)
   const user = await requireUser(request)
   const { t, locale } = await translatorFor(request)
-  const fields = formFields(await readForm(request))
+  // Multipart (the submit form, with its images) or urlencoded (follow, support).
+  const form = await readImageForm(request, 'project')
+  if (form.kind === 'malformed') throw new Response(t('common:errors.malformedForm'), { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...form.headers } })
+  const fields = form.fields
+  const images = form.kind === 'ok' ? form.images : []
   const at = processNow()
+  if (form.kind === 'tooLarge')
+    return data(
+      { intent: 'submit', message: null, errors: { images: imageFailureMessage(t, [{ kind: 'tooLarge' }]) } as Record<string, string>, values: fields, images },
+      { status: 413, headers: form.headers },
+    )
   const refusal = (r: { kind: 'closed'; opensAt: string | null } | { kind: 'levelTooLow'; required: number } | { kind: 'notFound' } | { kind: 'notSupportable' }) => {
     if (r.kind === 'closed') return r.opensAt ? t('processes:refusals.closedUntil', { date: formatters(locale).dateTime.format(new Date(r.opensAt)) }) : t('processes:refusals.closed')
     if (r.kind === 'levelTooLow') return t('processes:refusals.level', { level: r.required })
@@ -77,23 +85,26 @@ export async function action({ request, params }: ActionFunctionArgs) {
     case 'follow':
     case 'unfollow':
       await setFollowing(user, p.id, fields.intent === 'follow', at)
-      return data({ intent: fields.intent, message: t(fields.intent === 'follow' ? 'processes:follow.done' : 'processes:follow.stopped'), errors: {}, values: {} })
+      return data({ intent: fields.intent, message: t(fields.intent === 'follow' ? 'processes:follow.done' : 'processes:follow.stopped'), errors: {}, values: {}, images: [] })
     case 'submit': {
-      const r = await submitProject(user, p.id, fields, at)
+      const translated = (errors: Record<string, string>) => Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, t(`processes:${v}`)]))
+      // A refused image is said next to the images field, with the other fields' mistakes; nothing is saved.
+      if (form.kind === 'ok' && form.failures.length)
+        return data({ intent: 'submit', message: null, errors: { ...translated(projectFieldErrors(fields)), images: imageFailureMessage(t, form.failures) }, values: fields, images }, { status: 400 })
+      const r = await submitProject(user, p.id, fields, at, { refs: images.map((i) => i.ref), alt: altOf(fields) })
       if (r.kind === 'ok') return redirect(`/processes/projects/${r.id}?submitted=1`)
-      if (r.kind === 'invalid')
-        return data({ intent: 'submit', message: null, errors: Object.fromEntries(Object.entries(r.errors).map(([k, v]) => [k, t(`processes:${v}`)])), values: fields }, { status: 400 })
-      return data({ intent: 'submit', message: null, errors: { form: refusal(r) }, values: fields }, { status: r.kind === 'notFound' ? 404 : r.kind === 'levelTooLow' ? 403 : 409 })
+      if (r.kind === 'invalid') return data({ intent: 'submit', message: null, errors: translated(r.errors), values: fields, images }, { status: 400 })
+      return data({ intent: 'submit', message: null, errors: { form: refusal(r) }, values: fields, images }, { status: r.kind === 'notFound' ? 404 : r.kind === 'levelTooLow' ? 403 : 409 })
     }
     case 'support': {
       const id = Number(fields.project)
-      if (!Number.isSafeInteger(id)) return data({ intent: 'support', message: null, errors: { form: t('common:errors.malformedForm') }, values: {} }, { status: 400 })
+      if (!Number.isSafeInteger(id)) return data({ intent: 'support', message: null, errors: { form: t('common:errors.malformedForm') }, values: {}, images: [] }, { status: 400 })
       const r = await supportProject(user, id, at)
-      if (r.kind === 'ok') return data({ intent: 'support', message: t('processes:projects.supported'), errors: {}, values: {} })
-      return data({ intent: 'support', message: null, errors: { form: refusal(r) }, values: {} }, { status: r.kind === 'notFound' ? 404 : r.kind === 'levelTooLow' ? 403 : 409 })
+      if (r.kind === 'ok') return data({ intent: 'support', message: t('processes:projects.supported'), errors: {}, values: {}, images: [] })
+      return data({ intent: 'support', message: null, errors: { form: refusal(r) }, values: {}, images: [] }, { status: r.kind === 'notFound' ? 404 : r.kind === 'levelTooLow' ? 403 : 409 })
     }
     default:
-      return data({ intent: 'none', message: null, errors: { form: t('common:errors.malformedForm') }, values: {} }, { status: 400 })
+      return data({ intent: 'none', message: null, errors: { form: t('common:errors.malformedForm') }, values: {}, images: [] }, { status: 400 })
   }
 }
 
@@ -153,7 +164,7 @@ export default function ProcessPage() {
         <section aria-labelledby="submit-title">
           <h2 id="submit-title">{t('submit.title')}</h2>
           {d.signedIn ? (
-            <Form method="post" className="stack" data-testid="submit-form">
+            <Form method="post" encType="multipart/form-data" className="stack" data-testid="submit-form">
               <input type="hidden" name="intent" value="submit" />
               <Field name="title" label={t('submit.fields.title')} error={errors.title} defaultValue={values.title} required />
               <Field name="description" label={t('submit.fields.description')} error={errors.description}>
@@ -189,6 +200,7 @@ export default function ProcessPage() {
               ) : null}
               <Field name="lat" label={t('submit.fields.lat')} hint={t('submit.fields.placeHint')} error={errors.lat} defaultValue={values.lat} />
               <Field name="lng" label={t('submit.fields.lng')} error={errors.lng} defaultValue={values.lng} />
+              <ImageFields pending={result?.images ?? []} error={errors.images} alt={values.imageAlt} />
               <p className="field__hint">{t('submit.titleMax', { max: PROJECT_TITLE_MAX })}</p>
               <div className="actions">
                 <button type="submit">{t('submit.send')}</button>

@@ -12,7 +12,7 @@ import { ideaPath } from '../modules/processes/path.server'
 import { formatMoney, REASON_MAX } from '../modules/processes/phases'
 import { processRecord } from '../modules/processes/processes.server'
 import { mayReview, projectView, reviewProject, ruleOpenIn, supportProject } from '../modules/processes/projects.server'
-import { IdeaPathView } from '../modules/processes/components/parts'
+import { IdeaPathView, ImageGallery } from '../modules/processes/components/parts'
 import styles from '../modules/processes/components/processes.css'
 
 /**
@@ -139,6 +139,7 @@ export default function ProjectPage() {
       <p className="prose" style={{ whiteSpace: 'pre-line' }}>
         {j.description}
       </p>
+      <ImageGallery images={j.images} fallbackAlt={(n) => t('images.projectAlt', { n, title: j.title })} />
       {j.reviewedAt ? (
         <section aria-labelledby="review-title">
           <h2 id="review-title">{t('review.title')}</h2>

@@ -4,14 +4,11 @@ import { useTranslation } from 'react-i18next'
 import { namesIn } from '../lib/localized.server'
 import { useNames } from '../components/useNames'
 import mapStyles from '../styles/map.css'
-import maplibreStyles from 'maplibre-gl/dist/maplibre-gl.css'
 import proposalStyles from '../modules/proposals/components/proposals.css'
 import { getUser } from '../modules/accounts/auth.server'
 import { translatorFor, localeOf } from '../lib/i18n.server'
 import { FormMessage } from '../components/forms'
-import { PlazaMap } from '../components/map/PlazaMap'
 import { areaBySlug, areaOptions, cityBounds } from '../modules/geo/areas.server'
-import { mapClientConfig } from '../modules/geo/config.server'
 import { draftsOf, listProposals, popularTags, proposalCategories, supportThreshold } from '../modules/proposals/proposals.server'
 import { listQuerySchema, SORTS, STATE_FILTERS } from '../modules/proposals/schema'
 import { activeStates, publicStates } from '../modules/proposals/states'
@@ -27,10 +24,20 @@ import { itemFeedLinks } from '../modules/notifications/feeds'
  */
 
 export const links: LinksFunction = () => [
-  { rel: 'stylesheet', href: maplibreStyles },
   { rel: 'stylesheet', href: mapStyles },
   { rel: 'stylesheet', href: proposalStyles },
 ]
+
+// Nothing here needs React (issue 18): the filters are a GET form, the rest links (ADR 140).
+export const handle = { hydrate: false }
+
+/** /map showing the proposals in these states (and category), as the list. */
+function mapLink(states: string[], category: string) {
+  const q = new URLSearchParams({ filtered: '1', layers: 'proposals' })
+  for (const s of states) q.append('status', s)
+  if (category) q.set('category', category)
+  return `/map?${q}`
+}
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const url = new URL(request.url)
@@ -82,9 +89,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     drafts,
     loggedIn: Boolean(user),
     deleted: url.searchParams.get('deleted') === '1',
-    config: mapClientConfig(),
     bounds: area?.bbox ?? bounds,
-    highlight: area?.slug ?? null,
     mapStates: [...states],
     sorts: SORTS.filter((s) => s !== 'relevance' || q),
     stateFilters: [...STATE_FILTERS],
@@ -213,15 +218,13 @@ export default function ProposalsList() {
           ) : null}
         </section>
         {data.bounds ? (
-          <PlazaMap
-            config={data.config}
-            bounds={data.bounds}
-            label={t('list.mapLabel')}
-            highlight={data.highlight}
-            filter={{ layers: ['proposals'], status: data.mapStates, category: data.filter.category ? [data.filter.category] : undefined }}
-            className="proposals-page__map"
-            fallback={<p className="map-fallback__text">{t('list.mapNoScript')}</p>}
-          />
+          // The page is sent without React (handle.hydrate = false): the city's picture leads to the
+          // interactive map with the proposals layer and this list's filters.
+          <div className="proposals-page__map map-frame">
+            <a href={mapLink(data.mapStates, data.filter.category)}>
+              <img className="map-fallback" src="/areas.svg" alt={t('list.mapLink')} />
+            </a>
+          </div>
         ) : null}
       </div>
     </div>

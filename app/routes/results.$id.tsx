@@ -4,13 +4,13 @@ import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { Field, FormMessage } from '../components/forms'
 import { formatters } from '../lib/format'
-import { formFields, readForm } from '../lib/forms.server'
 import { translatorFor } from '../lib/i18n.server'
 import { getUser, requirePermission } from '../modules/accounts/auth.server'
 import { processNow } from '../modules/processes/clock.server'
 import { formatMoney, MILESTONE_TEXT_MAX, RESULT_STATUSES } from '../modules/processes/phases'
-import { addMilestone, mayUpdateResults, resultView, updateResult } from '../modules/processes/results.server'
-import { Progress } from '../modules/processes/components/parts'
+import { altOf, imageFailureMessage, readImageForm } from '../modules/processes/images.server'
+import { addMilestone, mayUpdateResults, milestoneFieldErrors, resultView, updateResult } from '../modules/processes/results.server'
+import { ImageFields, ImageGallery, Progress } from '../modules/processes/components/parts'
 import styles from '../modules/processes/components/processes.css'
 
 /**
@@ -39,13 +39,32 @@ export async function action({ request, params }: ActionFunctionArgs) {
   const id = idOf(params.id)
   const staff = await requirePermission(request, 'proposal:respond')
   const { t } = await translatorFor(request)
-  const fields = formFields(await readForm(request))
+  // Multipart (the milestone form, with its photos) or urlencoded (the update form).
+  const form = await readImageForm(request, 'milestone')
+  if (form.kind === 'malformed') throw new Response(t('common:errors.malformedForm'), { status: 400, headers: { 'Content-Type': 'text/plain; charset=utf-8', ...form.headers } })
+  const fields = form.fields
+  const images = form.kind === 'ok' ? form.images : []
+  if (form.kind === 'tooLarge')
+    return data(
+      { intent: 'milestone', message: null, errors: { images: imageFailureMessage(t, [{ kind: 'tooLarge' }]) } as Record<string, string>, values: fields, images },
+      { status: 413, headers: form.headers },
+    )
   const at = processNow()
-  const r = fields.intent === 'milestone' ? await addMilestone(staff, id, fields, null, at) : fields.intent === 'update' ? await updateResult(staff, id, fields, at) : null
-  if (!r) return data({ intent: 'none', message: null, errors: { form: t('common:errors.malformedForm') } as Record<string, string>, values: fields }, { status: 400 })
-  if (r.kind === 'ok') return data({ intent: fields.intent, message: t(fields.intent === 'milestone' ? 'processes:result.milestoneAdded' : 'processes:result.updated'), errors: {}, values: {} })
-  if (r.kind === 'invalid')
-    return data({ intent: fields.intent, message: null, errors: Object.fromEntries(Object.entries(r.errors).map(([k, v]) => [k, t(`processes:${v}`)])), values: fields }, { status: 400 })
+  const translated = (errors: Record<string, string>) => Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, t(`processes:${v}`)]))
+  if (fields.intent === 'milestone' && form.failures.length) {
+    const fieldErrors = translated(milestoneFieldErrors(fields))
+    return data({ intent: 'milestone', message: null, errors: { ...fieldErrors, images: imageFailureMessage(t, form.failures) }, values: fields, images }, { status: 400 })
+  }
+  const r =
+    fields.intent === 'milestone'
+      ? await addMilestone(staff, id, fields, { refs: images.map((i) => i.ref), alt: altOf(fields) }, at)
+      : fields.intent === 'update'
+        ? await updateResult(staff, id, fields, at)
+        : null
+  if (!r) return data({ intent: 'none', message: null, errors: { form: t('common:errors.malformedForm') } as Record<string, string>, values: fields, images }, { status: 400 })
+  if (r.kind === 'ok')
+    return data({ intent: fields.intent, message: t(fields.intent === 'milestone' ? 'processes:result.milestoneAdded' : 'processes:result.updated'), errors: {}, values: {}, images: [] })
+  if (r.kind === 'invalid') return data({ intent: fields.intent, message: null, errors: translated(r.errors), values: fields, images }, { status: 400 })
   throw new Response('Not Found', { status: r.kind === 'forbidden' ? 403 : 404 })
 }
 
@@ -57,6 +76,7 @@ const describeChange = (t: (k: string, o?: Record<string, unknown>) => string, m
       if (k === 'budget' || k === 'spent') return `${t(`result.${k}`)}: ${money(Number(v))}`
       if (k === 'progress') return `${t('result.progress')}: ${String(v)}%`
       if (k === 'happenedOn') return `${t('result.milestone')}: ${String(v)}`
+      if (k === 'photos') return t('result.photos', { count: Number(v) })
       return `${t(`result.${k}`)}: ${String(v)}`
     })
     .join(' · ')
@@ -132,6 +152,7 @@ export default function ResultPage() {
             <li key={m.id}>
               <strong>{f.date.format(new Date(`${m.happenedOn}T00:00:00Z`))}</strong>
               <p style={{ whiteSpace: 'pre-line' }}>{m.text}</p>
+              <ImageGallery images={m.images} fallbackAlt={(n) => t('images.milestoneAlt', { n, date: f.date.format(new Date(`${m.happenedOn}T00:00:00Z`)) })} />
             </li>
           ))}
         </ol>
@@ -185,7 +206,7 @@ export default function ResultPage() {
           </section>
           <section aria-labelledby="milestone-title">
             <h2 id="milestone-title">{t('result.addMilestone')}</h2>
-            <Form method="post" className="stack" data-testid="milestone-form">
+            <Form method="post" encType="multipart/form-data" className="stack" data-testid="milestone-form">
               <input type="hidden" name="intent" value="milestone" />
               <Field name="happenedOn" type="date" label={t('result.date')} error={mine('milestone') ? errors.happenedOn : undefined} defaultValue={mine('milestone') ? values.happenedOn : ''} />
               <Field name="text" label={t('result.text')} error={mine('milestone') ? errors.text : undefined}>
@@ -198,6 +219,7 @@ export default function ResultPage() {
                   aria-describedby={mine('milestone') && errors.text ? 'field-text-error' : undefined}
                 />
               </Field>
+              <ImageFields pending={mine('milestone') ? (answer?.images ?? []) : []} error={mine('milestone') ? errors.images : undefined} alt={mine('milestone') ? values.imageAlt : ''} />
               <div className="actions">
                 <button type="submit">{t('result.post')}</button>
               </div>

@@ -4,9 +4,10 @@ import { useTranslation } from 'react-i18next'
 import { translatorFor } from '../lib/i18n.server'
 import { formatMoney, RESULT_STATUSES } from '../modules/processes/phases'
 import { areaChoices, listProcesses, processRecord } from '../modules/processes/processes.server'
-import { listResults, summaryByArea } from '../modules/processes/results.server'
+import { listResults, locatedResults, summaryByArea } from '../modules/processes/results.server'
+import { cityBounds } from '../modules/geo/areas.server'
 import type { ResultStatus } from '../../db/schema'
-import { Progress } from '../modules/processes/components/parts'
+import { Progress, ResultsMap } from '../modules/processes/components/parts'
 import styles from '../modules/processes/components/processes.css'
 
 // Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
@@ -15,7 +16,9 @@ export const handle = { hydrate: false }
 /**
  * /results — accountability: every result (winning projects, accepted proposals, petitions with a
  * committed response) with its status and progress, filtered by area, process and status (a plain
- * GET form), a progress summary per area, and links to the dataset and the feed.
+ * GET form), a progress summary per area, and links to the dataset and the feed. `?view=map` draws
+ * the located results the same filters pick on the city's map (an inline SVG over /areas.svg: no
+ * JavaScript), each dot coloured by status, with the same results listed beside it.
  */
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
@@ -36,20 +39,21 @@ export async function loader({ request }: LoaderFunctionArgs) {
   const processId = process?.published ? process.id : null
   const afterMatch = AFTER_RE.exec(url.searchParams.get('after') ?? '')
   const after = afterMatch ? { updatedAt: afterMatch[1]!, id: Number(afterMatch[2]) } : null
-  const [page, summary, areas, processes] = await Promise.all([
-    listResults({ areaId, processId, status }, locale, after),
+  // The map view: the located results the same filters pick, drawn on the city's map.
+  const view = url.searchParams.get('view') === 'map' ? 'map' : 'list'
+  const [page, summary, areas, processes, map] = await Promise.all([
+    view === 'list' ? listResults({ areaId, processId, status }, locale, after) : { items: [], next: null },
     summaryByArea({ processId, status }, locale),
     areaChoices(locale),
     listProcesses(locale),
+    view === 'map' ? Promise.all([locatedResults({ areaId, processId, status }), cityBounds()]).then(([located, bounds]) => ({ ...located, bounds })) : null,
   ])
-  const next = page.next
-    ? new URLSearchParams({
-        ...(areaId ? { area: String(areaId) } : {}),
-        ...(status ? { status } : {}),
-        ...(processId ? { process: processSlug } : {}),
-        after: `${page.next.updatedAt}_${page.next.id}`,
-      }).toString()
-    : null
+  const filterParams = {
+    ...(areaId ? { area: String(areaId) } : {}),
+    ...(status ? { status } : {}),
+    ...(processId ? { process: processSlug } : {}),
+  }
+  const next = page.next ? new URLSearchParams({ ...filterParams, after: `${page.next.updatedAt}_${page.next.id}` }).toString() : null
   return {
     title: t('processes:results.title'),
     results: page.items,
@@ -58,6 +62,10 @@ export async function loader({ request }: LoaderFunctionArgs) {
     areas,
     processes: processes.map((p) => ({ slug: p.slug, title: p.title })),
     filter: { area: areaId ? String(areaId) : '', status: status ?? '', process: processId ? processSlug : '' },
+    view,
+    listUrl: `/results${Object.keys(filterParams).length ? `?${new URLSearchParams(filterParams)}` : ''}`,
+    mapUrl: `/results?${new URLSearchParams({ ...filterParams, view: 'map' })}`,
+    map,
   }
 }
 
@@ -99,10 +107,20 @@ export default function Results() {
             </option>
           ))}
         </select>
+        {d.view === 'map' ? <input type="hidden" name="view" value="map" /> : null}
         <div className="actions">
           <button type="submit">{t('results.apply')}</button>
         </div>
       </Form>
+      <nav aria-label={t('results.views')} className="results-views">
+        <a href={d.listUrl} aria-current={d.view === 'list' ? 'page' : undefined}>
+          {t('results.listView')}
+        </a>{' '}
+        ·{' '}
+        <a href={d.mapUrl} aria-current={d.view === 'map' ? 'page' : undefined} data-testid="results-map-link">
+          {t('results.mapView')}
+        </a>
+      </nav>
       <h2 id="results-summary">{t('results.summary')}</h2>
       {d.summary.length === 0 ? (
         <p>{t('results.none')}</p>
@@ -135,23 +153,29 @@ export default function Results() {
           </table>
         </div>
       )}
-      <h2>{t('results.list')}</h2>
-      <ul className="result-list" data-testid="results">
-        {d.results.map((r) => (
-          <li key={r.id}>
-            <Link to={`/results/${r.id}`}>{r.title}</Link>
-            <br />
-            {t(`status.${r.status}`)} · <Progress value={r.progress} label={t('results.progressOf', { title: r.title })} />
-            {r.areaName ? ` · ${r.areaName}` : ''}
-            {r.processTitle ? ` · ${r.processTitle}` : ''}
-          </li>
-        ))}
-      </ul>
-      {d.next ? (
-        <p>
-          <Link to={`/results?${d.next}`}>{t('results.more')}</Link>
-        </p>
-      ) : null}
+      {d.map ? (
+        <ResultsMap located={d.map.items} total={d.map.total} bounds={d.map.bounds} />
+      ) : (
+        <>
+          <h2>{t('results.list')}</h2>
+          <ul className="result-list" data-testid="results">
+            {d.results.map((r) => (
+              <li key={r.id}>
+                <Link to={`/results/${r.id}`}>{r.title}</Link>
+                <br />
+                {t(`status.${r.status}`)} · <Progress value={r.progress} label={t('results.progressOf', { title: r.title })} />
+                {r.areaName ? ` · ${r.areaName}` : ''}
+                {r.processTitle ? ` · ${r.processTitle}` : ''}
+              </li>
+            ))}
+          </ul>
+          {d.next ? (
+            <p>
+              <Link to={`/results?${d.next}`}>{t('results.more')}</Link>
+            </p>
+          ) : null}
+        </>
+      )}
       <p>
         <a href="/data/results.csv">{t('results.dataset')}</a> · <a href="/feeds/results.rss">{t('results.feed')}</a>
       </p>

@@ -21,6 +21,7 @@ import * as m0022 from './0022_services'
 import * as m0023 from './0023_city'
 import * as m0024 from './0024_configuration'
 import * as m0025 from './0025_basemap'
+import * as m0026 from './0026_basemap_address_rtree'
 import * as m0027 from './0027_delivery'
 import * as m0028 from './0028_processes'
 import * as m0029 from './0029_foi'
@@ -28,6 +29,7 @@ import * as m0030 from './0030_alert_updates'
 import * as m0032 from './0032_job_runs'
 import * as m0035 from './0035_foi_follow_redaction'
 import * as m0036 from './0036_outbox_attachments'
+import * as m0037 from './0037_process_images'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -56,6 +58,7 @@ export const migrations: Record<string, Migration> = {
   '0023_city': m0023,
   '0024_configuration': m0024,
   '0025_basemap': m0025,
+  '0026_basemap_address_rtree': m0026,
   '0027_delivery': m0027,
   '0028_processes': m0028,
   '0029_foi': m0029,
@@ -63,4 +66,5 @@ export const migrations: Record<string, Migration> = {
   '0032_job_runs': m0032,
   '0035_foi_follow_redaction': m0035,
   '0036_outbox_attachments': m0036,
+  '0037_process_images': m0037,
 }

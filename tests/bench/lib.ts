@@ -25,7 +25,7 @@ export interface Server {
 }
 
 // A start on the shared machine (two workers each loading the build, a large database) may take minutes.
-const START_TIMEOUT_MS = /^\d{1,7}$/.test(process.env.BENCH_START_TIMEOUT_MS ?? '') ? Number(process.env.BENCH_START_TIMEOUT_MS) : 180_000
+export const START_TIMEOUT_MS = /^\d{1,7}$/.test(process.env.BENCH_START_TIMEOUT_MS ?? '') ? Number(process.env.BENCH_START_TIMEOUT_MS) : 180_000
 
 async function waitFor(url: string, child: ChildProcess, output: () => string) {
   const deadline = Date.now() + START_TIMEOUT_MS
@@ -231,6 +231,9 @@ let cities = 0
 /** The run's PostgreSQL server, started on first use (durable: fsync and synchronous commit on) and stopped at exit. */
 function benchPostgres(): Promise<TestPostgres> {
   postgresServer ??= startPostgres({ durable: true }).then((server) => {
+    console.log(
+      `\n(PostgreSQL for the benches: a throwaway cluster on a Unix socket, fsync on, synchronous_commit on, full_page_writes on, shared_buffers 32MB, max_connections 200; the rest PostgreSQL's defaults)`,
+    )
     process.once('exit', () => {
       // Synchronous at exit: the postmaster is told to stop fast; its directory stays in /tmp.
       try {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import SQLite from 'better-sqlite3'
 import { countMismatches } from '../../app/modules/petitions/signatures.server'
 import { freePort } from '../support/server'
-import { benchCity, load, printResults, root, startPlaza, target, type BenchCity, type Verdict } from './lib'
+import { benchCity, load, printResults, root, START_TIMEOUT_MS, startPlaza, target, type BenchCity, type Verdict } from './lib'
 
 /**
  * Petitions (issue 8): (1) signing over the real HTTP route — logged-out signers with distinct
@@ -209,7 +209,7 @@ export async function startKillable(databasePath: string, env: Record<string, st
   child.stdout!.on('data', (c: Buffer) => (out += c))
   child.stderr!.on('data', (c: Buffer) => (out += c))
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
+  const deadline = Date.now() + START_TIMEOUT_MS
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited:\n${out}`)
     try {

@@ -68,7 +68,8 @@ test('without JavaScript, a signer finds the place by address and the sign form 
 
 test('with JavaScript, /map suggests addresses as one types and moves the map to the chosen one', async ({ page }) => {
   await page.goto('/map')
-  await expect(page.locator('.map-frame[data-map-state="ready"]').first()).toBeVisible()
+  await page.locator('.map-frame').first().hover()
+  await expect(page.locator('.map-frame[data-map-state="ready"]').first()).toBeVisible({ timeout: 20_000 })
   const box = page.getByLabel('Street and number, or a place')
   await box.pressSequentially('carrer major 12', { delay: 30 })
   const suggestion = page.getByTestId('address-suggestions').getByRole('button').first()
@@ -86,6 +87,7 @@ test('with JavaScript, the alerts picker suggests addresses and chooses the poin
   await page.goto('/alerts')
   // The picker's map is drawn by an effect, so the page is hydrated: text typed before that would be
   // replaced by the box's state when React takes the page over.
+  await page.locator('.picker .map-frame').first().hover()
   await page.locator('.maplibregl-canvas').first().waitFor({ timeout: 30_000 })
   await page.getByRole('searchbox').first().pressSequentially('c/ major 12', { delay: 30 })
   const suggestion = page.locator('.picker__results button').first()

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test'
 import AxeBuilder from '@axe-core/playwright'
+import { hydrated } from './support'
 
 const languages = [
   { locale: 'en-GB', lang: 'en', heading: 'Welcome to Plaza, Valmera’s participation platform'.replace('’', "'"), nav: 'Home' },
@@ -24,7 +25,7 @@ for (const { locale, lang, heading, nav } of languages) {
       const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']).analyze()
       expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
       // Hydration ran without errors (CSP nonces let the scripts run).
-      await page.waitForLoadState('networkidle')
+      await hydrated(page)
       expect(errors).toEqual([])
     })
   })

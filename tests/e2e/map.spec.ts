@@ -54,6 +54,8 @@ function pixelOf(box: { x: number; y: number; width: number; height: number }, [
 }
 
 async function mapReady(page: Page) {
+  // A map with a still picture loads MapLibre when reached for: the mouse over it (issue 18).
+  await page.locator('.map-frame').first().hover()
   await expect(page.locator('.map-frame[data-map-state="ready"]').first()).toBeVisible({ timeout: 20_000 })
 }
 
@@ -153,6 +155,28 @@ test.describe('the location picker', () => {
     await expect(page.getByTestId('locate-result')).toContainText('District')
     const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
     expect(results.violations.map((v) => v.id)).toEqual([])
+  })
+
+  test('a tap on the still picture picks the point at once; MapLibre loads only when reached for (issue 18)', async ({ page }) => {
+    const maplibre: string[] = []
+    page.on('request', (r) => {
+      if (/maplibre-gl-[A-Z0-9]+\.js/.test(r.url())) maplibre.push(r.url())
+    })
+    await page.goto('/areas/locate')
+    // The picker's map shows once the page has hydrated: the city's picture, no MapLibre yet.
+    const frame = page.locator('.picker .map-frame')
+    await expect(frame).toHaveAttribute('data-map-state', 'still')
+    await expect(frame.locator('svg.map-still')).toBeVisible()
+    expect(maplibre).toEqual([])
+    const [x, y] = pixelOf((await frame.boundingBox())!, [-1.5886, 41.3009, -1.4503, 41.3964], [-1.52, 41.37])
+    await page.mouse.click(x, y)
+    await expect(page.locator('input[type="hidden"][name="lat"]')).toHaveValue(/^41\.3[67]\d*/)
+    await expect(page.locator('input[type="hidden"][name="lng"]')).toHaveValue(/^-1\.5[12]\d*/)
+    await expect(page.getByTestId('picker-status')).toContainText('Chosen point: 41.')
+    // Reaching for the map brought MapLibre, which then shows the same point as its pin.
+    await expect(frame).toHaveAttribute('data-map-state', 'ready', { timeout: 20_000 })
+    expect(maplibre.length).toBe(1)
+    await expect(page.locator('.map-pin')).toBeVisible()
   })
 
   test('works without JavaScript: choose an area, or type coordinates', async ({ browser }) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import AxeBuilder from '@axe-core/playwright'
 import { expect, test, type Browser, type Page } from '@playwright/test'
+import sharp from 'sharp'
 
 /**
  * Issue 21 end to end: a whole participatory budget through its phases, driven by the processes'
@@ -60,6 +61,14 @@ async function loggedIn(browser: Browser, who: string, javaScriptEnabled: boolea
   // At 320 px the menu is folded: the link is there, inside it.
   await expect(page.getByRole('banner').getByRole('link', { name: 'Your account', includeHidden: true })).toBeAttached()
   return page
+}
+
+/** A real image file (a plain colour with a stripe), as a phone would send one. */
+const photo = (colour: string, format: 'jpeg' | 'png' = 'jpeg') => {
+  const image = sharp({ create: { width: 640, height: 480, channels: 3, background: colour } }).composite([
+    { input: { create: { width: 640, height: 60, channels: 3, background: '#ffffff' } }, top: 210, left: 0 },
+  ])
+  return (format === 'png' ? image.png() : image.jpeg()).toBuffer()
 }
 
 async function wholeBudget(browser: Browser, javaScriptEnabled: boolean) {
@@ -124,18 +133,32 @@ async function wholeBudget(browser: Browser, javaScriptEnabled: boolean) {
 
     // 1. Submit phase: residents submit three projects.
     setClock(-9)
-    const submit = async (page: Page, title: string, cost: string) => {
+    const submit = async (page: Page, title: string, cost: string, extra: { image?: string; place?: [string, string] } = {}) => {
       await page.goto(`/processes/${slug}`)
       await expect(page.getByTestId('current-phase')).toHaveText('Current phase: Submit projects')
       const form = page.getByTestId('submit-form')
       await form.getByLabel('Title', { exact: true }).fill(title)
       await form.getByLabel('What it is and why').fill(`${title}: what it is, where, and why the neighbourhood needs it.`)
       await form.getByLabel('Estimated cost (EUR)').fill(cost)
+      if (extra.place) {
+        await form.getByLabel('Latitude (optional)').fill(extra.place[0])
+        await form.getByLabel('Longitude (optional)').fill(extra.place[1])
+      }
+      if (extra.image) {
+        await form.getByLabel('Images (optional)').setInputFiles({ name: 'yard.jpg', mimeType: 'image/jpeg', buffer: await photo('#3a7d44') })
+        await form.getByLabel('What the images show').fill(extra.image)
+      }
       await form.getByRole('button', { name: 'Submit the project' }).click()
       await expect(page.getByRole('heading', { level: 1, name: title })).toBeVisible()
       return new URL(page.url()).pathname
     }
-    const shade = await submit(resident, `Shade trees in the school yard ${tag}`, '30000')
+    // One project with a place and an image (the shared image pipeline: resized, metadata removed).
+    const yard = 'The bare school yard at noon, no shade'
+    const shade = await submit(resident, `Shade trees in the school yard ${tag}`, '30000', { image: yard, place: ['41.3502', '-1.5195'] })
+    await expect(resident.getByTestId('images').getByRole('img', { name: yard })).toBeVisible()
+    const thumb = await resident.request.get((await resident.getByTestId('images').getByRole('img', { name: yard }).getAttribute('src'))!)
+    expect(thumb.status()).toBe(200)
+    expect(thumb.headers()['content-type']).toBe('image/jpeg')
     await check(resident)
     const pool = await submit(resident, `A heated pool in the river ${tag}`, '40000')
     const fountains = await submit(citizen, `Drinking fountains on the promenade ${tag}`, '20000')
@@ -214,15 +237,25 @@ async function wholeBudget(browser: Browser, javaScriptEnabled: boolean) {
     await check(resident)
     await staff.goto(`/results?process=${slug}`)
     await staff.getByRole('link', { name: `Shade trees in the school yard ${tag}` }).click()
-    const milestone = async (date: string, text: string) => {
+    const milestone = async (date: string, text: string, image?: string) => {
       await staff.getByLabel('Date', { exact: true }).fill(date)
       await staff.getByLabel('What happened').fill(text)
+      if (image) {
+        await staff
+          .getByTestId('milestone-form')
+          .getByLabel('Images (optional)')
+          .setInputFiles({ name: 'planted.png', mimeType: 'image/png', buffer: await photo('#2d6a4f', 'png') })
+        await staff.getByTestId('milestone-form').getByLabel('What the images show').fill(image)
+      }
+      const posted = staff.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname.startsWith('/results/'))
       await staff.getByRole('button', { name: 'Post the milestone' }).click()
+      await posted
       await expect(staff.getByText('The milestone was posted.')).toBeVisible()
       await expect(staff.getByTestId('milestones').getByText(text)).toBeVisible()
     }
     await milestone(at(6).toISOString().slice(0, 10), 'The trees were chosen with the school.')
-    await milestone(at(7).toISOString().slice(0, 10), 'Twelve trees were planted in the yard.')
+    await milestone(at(7).toISOString().slice(0, 10), 'Twelve trees were planted in the yard.', 'Twelve young trees along the yard wall')
+    await expect(staff.getByTestId('milestones').getByRole('img', { name: 'Twelve young trees along the yard wall' })).toBeVisible()
     await staff.getByLabel('Status', { exact: true }).selectOption('done')
     await staff.getByLabel('Progress (0–100 %)').fill('100')
     await staff.getByRole('button', { name: 'Save', exact: true }).click()
@@ -239,6 +272,12 @@ async function wholeBudget(browser: Browser, javaScriptEnabled: boolean) {
     await expect(resident.getByTestId('milestones').getByText('Twelve trees were planted in the yard.')).toBeVisible()
     await expect(resident.getByTestId('milestones').getByText('The trees were chosen with the school.')).toBeVisible()
     await expect(resident.getByText('100%').first()).toBeVisible()
+    await expect(resident.getByTestId('milestones').getByRole('img', { name: 'Twelve young trees along the yard wall' })).toBeVisible()
+    await check(resident)
+    // The located result on the results map, with its status.
+    await resident.goto(`/results?process=${slug}&view=map`)
+    await expect(resident.getByTestId('results-map').locator('circle title')).toHaveText(`Shade trees in the school yard ${tag} — Done, 100%`)
+    await expect(resident.getByTestId('results-map-count')).toHaveText('1 located result shown (of 1 with a place).')
     await check(resident)
     // The unfeasible project's path ends at its review, with the reason.
     await resident.goto(pool)

@@ -1,27 +1,24 @@
-import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 let plaza: RunningPlaza
 let smtp: SmtpSink
+let sql: TestSql
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
+  sql = sqlOf(plaza)
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
   await smtp?.stop()
 })
 
 const PASSWORD = 'a long enough passphrase'
-const db = () => new SQLite(plaza.databasePath)
 const level = async (v: Visitor) => /data-testid="verification-level">([^<]*)</.exec(await (await v.get('/account')).text())?.[1]
 
 /** Signs up: "check your e-mail", and no session (the same answer for any address). */
@@ -53,7 +50,7 @@ async function confirmed(email: string) {
   return logIn(email)
 }
 
-describe.skipIf(onPostgres)('sign-up and confirmation (real SMTP)', () => {
+describe('sign-up and confirmation (real SMTP)', () => {
   it('signs up, mails a confirmation link that confirms once, and raises the level to 1', async () => {
     const signing = await signUp('Ana.Garcia@Example.org', 'Ana')
     const sent = await (await signing.get('/signup?sent=1')).text()
@@ -92,9 +89,7 @@ describe.skipIf(onPostgres)('sign-up and confirmation (real SMTP)', () => {
     const mail = await smtp.waitFor('dup@example.org', { subject: /Someone tried to create a Plaza account with your address/, after: count })
     expect(mail.text).toContain('already has an account')
     // Still one account, its password unchanged until the owner follows the link.
-    const database = db()
-    expect(database.prepare(`select count(*) from users where email = 'dup@example.org'`).pluck().get()).toBe(1)
-    database.close()
+    expect(await sql.value(`select count(*) from users where email = 'dup@example.org'`)).toBe(1)
     await logIn('dup@example.org')
     const link = linkIn(mail, '/reset-password/')
     const v = new Visitor(plaza.url)
@@ -117,9 +112,7 @@ describe.skipIf(onPostgres)('sign-up and confirmation (real SMTP)', () => {
   it('shows an expired link as expired, with a way to ask for a new one that arrives by mail', async () => {
     await signUp('late@example.org')
     const first = await smtp.waitFor('late@example.org', { subject: /Confirm/ })
-    const database = db()
-    database.prepare(`update email_tokens set expires_at = 0 where purpose = 'confirm_email'`).run()
-    database.close()
+    await sql.run(`update email_tokens set expires_at = 0 where purpose = 'confirm_email'`)
     const v = new Visitor(plaza.url)
     expect(await (await v.get(linkIn(first, '/confirm/'))).text()).toContain('This link has expired')
     const count = smtp.mails.length
@@ -139,7 +132,7 @@ describe.skipIf(onPostgres)('sign-up and confirmation (real SMTP)', () => {
   })
 })
 
-describe.skipIf(onPostgres)('login and logout', () => {
+describe('login and logout', () => {
   it('logs in with a fresh session id, and logs out', async () => {
     await confirmed('login@example.org')
     const v = new Visitor(plaza.url)
@@ -199,7 +192,7 @@ describe.skipIf(onPostgres)('login and logout', () => {
   })
 })
 
-describe.skipIf(onPostgres)('passwords', () => {
+describe('passwords', () => {
   it('resets a forgotten password by e-mail; the old password and other sessions stop working; the link works once', async () => {
     const other = await confirmed('reset@example.org')
     const res = await new Visitor(plaza.url).post('/forgot-password', { email: 'reset@example.org' })
@@ -249,7 +242,7 @@ describe.skipIf(onPostgres)('passwords', () => {
   })
 })
 
-describe.skipIf(onPostgres)('e-mail change, deletion and data', () => {
+describe('e-mail change, deletion and data', () => {
   it('changes the e-mail address after the new address confirms', async () => {
     const v = await confirmed('old@example.org')
     const res = await v.post('/account/email', { newEmail: 'new@example.org', password: PASSWORD })
@@ -292,15 +285,13 @@ describe.skipIf(onPostgres)('e-mail change, deletion and data', () => {
     expect(res.headers.get('location')).toBe('/account/deleted')
     expect(v.loggedIn).toBe(false)
     expect((await new Visitor(plaza.url).post('/login', { email: 'leaving@example.org', password: PASSWORD })).status).toBe(401)
-    const database = db()
-    const row = database.prepare(`select email, display_name, password_hash, deleted_at from users where deleted_at is not null`).get() as Record<string, unknown>
-    database.close()
+    const row = await sql.get(`select email, display_name, password_hash, deleted_at from users where deleted_at is not null`)
     expect(row).toMatchObject({ email: null, display_name: '', password_hash: null })
     await signUp('leaving@example.org')
   })
 })
 
-describe.skipIf(onPostgres)('residence verification', () => {
+describe('residence verification', () => {
   it('verifies a resident against the census (level 2, home area), once per census record', async () => {
     const v = await confirmed('resident1@example.org')
     const bad = await v.post('/account/verify', { document: 'VAL000002', birthDate: '1975-11-29' })
@@ -337,7 +328,7 @@ describe.skipIf(onPostgres)('residence verification', () => {
   })
 })
 
-describe.skipIf(onPostgres)('administration', () => {
+describe('administration', () => {
   const admin = async () => {
     const v = new Visitor(plaza.url, { 'accept-language': 'en' })
     expect((await v.post('/login', { email: 'admin@valmera.example', password: 'valmera-demo-2026' })).status).toBe(302)
@@ -365,10 +356,7 @@ describe.skipIf(onPostgres)('administration', () => {
     expect(html).toContain('unknown area “atlantis”')
     expect(html).toContain('same document as row 2')
     expect(html).toContain('no document number')
-    const database = db()
-    const plain = database.prepare(`select count(*) as n from census_records where document_hash like '%NEW0001%'`).get() as { n: number }
-    database.close()
-    expect(plain.n).toBe(0) // only keyed hashes are stored
+    expect(await sql.value(`select count(*) from census_records where document_hash like '%NEW0001%'`)).toBe(0) // only keyed hashes are stored
   })
 
   it('refuses an upload without a file next to the field', async () => {
@@ -411,15 +399,13 @@ describe.skipIf(onPostgres)('administration', () => {
     const staff = new Visitor(plaza.url)
     await staff.post('/login', { email: 'roads@valmera.example', password: 'valmera-demo-2026' })
     expect((await staff.post('/council/verify', { email: 'nobody-here@example.org', document: 'VAL000004', birthDate: '1990-01-01' })).status).toBe(404)
-    const database = db()
-    database.close()
     const res = await staff.post('/council/verify', { email: 'walk-in@example.org', document: 'VAL000001', birthDate: '1980-04-12' })
     expect(await res.text()).toContain('walk-in@example.org is verified in person')
     expect(await level(person)).toBe('Verified in person')
   })
 })
 
-describe.skipIf(onPostgres)('permission matrix: each role is refused what it may not do', () => {
+describe('permission matrix: each role is refused what it may not do', () => {
   const who = ['anonymous', 'citizen', 'staff', 'moderator', 'admin'] as const
   const login: Record<(typeof who)[number], string | null> = {
     anonymous: null,

@@ -1,12 +1,8 @@
-import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
 import { riberiaFiles } from '../support/city-fixture'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * /admin/areas over real HTTP (issue 16): who is refused, a file that is not what its extension
@@ -16,23 +12,18 @@ import { onPostgres } from '../support/engine'
  */
 
 let plaza: RunningPlaza
+let sql: TestSql
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off', BACKGROUND_JOBS: 'false' })
+  sql = sqlOf(plaza)
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
 })
 
 const PASSWORD = 'valmera-demo-2026'
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new SQLite(plaza.databasePath, { readonly: true })
-  try {
-    return db.prepare(sql).all(...params) as T[]
-  } finally {
-    db.close()
-  }
-}
+const query = <T = Record<string, unknown>>(text: string, ...params: unknown[]) => sql.all<T>(text, ...params)
 async function as(who: string) {
   const v = new Visitor(plaza.url, { 'accept-language': 'en' })
   if (who !== 'anonymous') expect((await v.post('/login', { email: `${who}@valmera.example`, password: PASSWORD })).status).toBe(302)
@@ -45,11 +36,11 @@ const decode = (s: string) =>
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&')
-const snapshot = () => ({
-  areas: query('select id, slug, code, name, geometry, parent_id from areas order by id'),
-  items: query('select id, area_ids from map_items order by id'),
-  reports: query('select id, area_id, district_id from reports order by id'),
-  counts: query('select * from map_area_counts order by area_id, kind, status'),
+const snapshot = async () => ({
+  areas: await query('select id, slug, code, name, geometry, parent_id from areas order by id'),
+  items: await query('select id, area_ids from map_items order by id'),
+  reports: await query('select id, area_id, district_id from reports order by id'),
+  counts: await query('select * from map_area_counts order by area_id, kind, status'),
 })
 
 function upload(bytes: Uint8Array | string, name: string, depth: string) {
@@ -60,7 +51,7 @@ function upload(bytes: Uint8Array | string, name: string, depth: string) {
   return f
 }
 
-describe.skipIf(onPostgres)('/admin/areas', () => {
+describe('/admin/areas', () => {
   it('refuses everyone but administrators, on the page and on its action', async () => {
     expect((await (await as('anonymous')).get('/admin/areas')).status).toBe(302)
     for (const who of ['citizen', 'roads', 'moderator']) {
@@ -79,7 +70,7 @@ describe.skipIf(onPostgres)('/admin/areas', () => {
   })
 
   it('previews problems naming feature and property, and a refused import leaves everything untouched', async () => {
-    const before = snapshot()
+    const before = await snapshot()
     const admin = await as('admin')
     const res = await admin.post('/admin/areas', upload((await riberiaFiles()).neighbourhoodsZip, 'barris.zip', '2'))
     expect(res.status).toBe(302)
@@ -94,17 +85,17 @@ describe.skipIf(onPostgres)('/admin/areas', () => {
     const commit = await admin.post('/admin/areas', { intent: 'commit', import: token, depth: '2', nameProp: 'NOM', codeProp: 'CODI', parentProp: 'DISTRICTE', tolerance: '100' })
     expect(commit.status).toBe(422)
     expect(decode(await commit.text())).toContain('Feature 8 (NOM “Mirador”, CODI “D3-3”): its parent DISTRICTE “D3” is not the code of any of the Districts.')
-    expect(snapshot()).toEqual(before)
+    expect(await snapshot()).toEqual(before)
   })
 
   it('re-imports the districts by code: a renamed one keeps its id, its old address redirects, no item moves', async () => {
-    const districts = query<{ id: number; slug: string; code: string; name: string; geometry: string }>("select id, slug, code, name, geometry from areas where level = 'district' order by id")
+    const districts = await query<{ id: number; slug: string; code: string; name: string; geometry: string }>("select id, slug, code, name, geometry from areas where level = 'district' order by id")
     const renamed = districts[0]!
     const file = JSON.stringify({
       type: 'FeatureCollection',
       features: districts.map((d) => ({ type: 'Feature', properties: { NAME: d.id === renamed.id ? 'Riverside Renamed' : d.name, CODE: d.code }, geometry: JSON.parse(d.geometry) })),
     })
-    const before = snapshot()
+    const before = await snapshot()
     const admin = await as('admin')
     const res = await admin.post('/admin/areas', upload(file, 'districts.geojson', '1'))
     const token = /import=([0-9a-f]{32})/.exec(res.headers.get('location') ?? '')![1]!
@@ -115,14 +106,14 @@ describe.skipIf(onPostgres)('/admin/areas', () => {
     const done = await admin.post('/admin/areas', { intent: 'commit', ...fields })
     expect(done.status).toBe(200)
     expect(decode(await done.text())).toContain(`Imported: 0 new, ${districts.length} updated (1 renamed), 0 removed.`)
-    const after = snapshot()
+    const after = await snapshot()
     expect(after.items).toEqual(before.items)
     expect(after.reports).toEqual(before.reports)
     expect(after.counts).toEqual(before.counts)
-    expect(query<{ id: number }>("select id from areas where slug = 'riverside-renamed'")).toEqual([{ id: renamed.id }])
+    expect(await query<{ id: number }>("select id from areas where slug = 'riverside-renamed'")).toEqual([{ id: renamed.id }])
     const old = await (await as('anonymous')).get(`/areas/${renamed.slug}`)
     expect(old.status).toBe(301)
     expect(old.headers.get('location')).toBe('/areas/riverside-renamed')
-    expect(query('select actor_id, action from audit_log where action = ?', 'areas.import')).toHaveLength(1)
+    expect(await query('select actor_id, action from audit_log where action = ?', 'areas.import')).toHaveLength(1)
   })
 })

@@ -51,6 +51,11 @@ describe('the base map', () => {
     const names = Array.from({ length: roads.length }, (_, i) => roads.feature(i).properties.name)
     expect(names).toContain('Carrer Major')
     expect((await fetch(url, { headers: { 'if-none-match': tile.headers.get('etag')! } })).status).toBe(304)
+    // Answered before Remix with the import's end as Last-Modified (ADR 139); a stale ETag gets the bytes again.
+    const lastModified = tile.headers.get('last-modified')!
+    expect(Date.parse(lastModified)).toBeGreaterThan(0)
+    expect((await fetch(url, { headers: { 'if-modified-since': lastModified } })).status).toBe(304)
+    expect((await fetch(url, { headers: { 'if-none-match': '"stale"' } })).status).toBe(200)
     // Not a tile: 404; outside the data: an empty tile.
     expect((await fetch(`${plaza.url}/tiles/1/16/99999999/1.pbf`)).status).toBe(404)
     const empty = await fetch(url.replace(`/${r.minX}/`, '/0/'))

@@ -1,12 +1,8 @@
-import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf } from '../support/sql'
 
 /**
  * A city makes Plaza its own, over real HTTP (issue 16 parts 1, 4, 5, 6): the first run with the
@@ -18,7 +14,6 @@ let empty: RunningPlaza
 let demo: RunningPlaza
 let smtp: SmtpSink
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   ;[empty, demo] = await Promise.all([
     startPlaza({ SEED_DEMO: 'false', RATE_LIMIT_WRITE: 'off', BACKGROUND_JOBS: 'false', MAIL_URL: smtp.url, DEV_MAIL: 'false' }),
@@ -46,25 +41,20 @@ function errorNextTo(html: string, name: string): string | null {
   const p = new RegExp(`<p class="field-error" id="${id}-error">([^<]*)</p>`).exec(html)
   return p ? decode(p[1]!) : null
 }
-function sql(plaza: RunningPlaza, query: string, ...params: unknown[]) {
-  const db = new SQLite(plaza.databasePath)
-  db.pragma('busy_timeout = 10000')
+async function sql(plaza: RunningPlaza, query: string, ...params: unknown[]) {
+  const db = sqlOf(plaza)
   try {
-    return db.prepare(query).all(...params) as Array<Record<string, unknown>>
-  } catch (error) {
-    if (error instanceof TypeError) return (db.prepare(query).run(...params), [])
-    throw error
+    return await db.all(query, ...params)
   } finally {
-    db.close()
+    await db.close()
   }
 }
-const run = (plaza: RunningPlaza, query: string, ...params: unknown[]) => {
-  const db = new SQLite(plaza.databasePath)
-  db.pragma('busy_timeout = 10000')
+const run = async (plaza: RunningPlaza, query: string, ...params: unknown[]) => {
+  const db = sqlOf(plaza)
   try {
-    db.prepare(query).run(...params)
+    await db.run(query, ...params)
   } finally {
-    db.close()
+    await db.close()
   }
 }
 
@@ -80,12 +70,12 @@ function setupLink(plaza: RunningPlaza): string {
   return new URL(line!.setupUrl as string).pathname + new URL(line!.setupUrl as string).search
 }
 
-describe.skipIf(onPostgres)('first run', () => {
-  it('prints a one-time setup link in the log of an empty installation, and only its hash is stored', () => {
+describe('first run', () => {
+  it('prints a one-time setup link in the log of an empty installation, and only its hash is stored', async () => {
     const link = setupLink(empty)
     const token = new URL(link, empty.url).searchParams.get('token')!
     expect(token).toMatch(/^[a-z2-7]{32}$/)
-    const rows = sql(empty, 'select token_hash, expires_at from setup_tokens where used_at is null')
+    const rows = await sql(empty, 'select token_hash, expires_at from setup_tokens where used_at is null')
     expect(rows).toHaveLength(1)
     expect(rows[0]!.token_hash).not.toBe(token)
     const hours = (Number(rows[0]!.expires_at) - Date.now()) / 3_600_000
@@ -111,13 +101,13 @@ describe.skipIf(onPostgres)('first run', () => {
       defaultLocale: 'en',
     })
     expect(posted.status).toBe(403)
-    expect(sql(empty, 'select count(*) as n from users')[0]!.n).toBe(0)
+    expect((await sql(empty, 'select count(*) as n from users'))[0]!.n).toBe(0)
     // Expired: the same link a day later.
-    run(empty, 'update setup_tokens set expires_at = ? where used_at is null', Date.now() - 1)
+    await run(empty, 'update setup_tokens set expires_at = ? where used_at is null', Date.now() - 1)
     const expired = await v.get(setupLink(empty))
     expect(expired.status).toBe(410)
     expect(await expired.text()).toContain('has expired')
-    run(empty, 'update setup_tokens set expires_at = ? where used_at is null', Date.now() + 3_600_000)
+    await run(empty, 'update setup_tokens set expires_at = ? where used_at is null', Date.now() + 3_600_000)
   })
 
   it('shows bad input next to its field with everything typed kept, then creates the administrator, the city and its languages', async () => {
@@ -152,9 +142,9 @@ describe.skipIf(onPostgres)('first run', () => {
     expect(v.loggedIn).toBe(true)
     const admin = await v.get('/admin')
     expect(admin.status).toBe(200)
-    const user = sql(empty, "select u.verification_level, r.role from users u join user_roles r on r.user_id = u.id where u.email = 'clerk@aldemar.example'")
+    const user = await sql(empty, "select u.verification_level, r.role from users u join user_roles r on r.user_id = u.id where u.email = 'clerk@aldemar.example'")
     expect(user).toEqual([{ verification_level: 1, role: 'admin' }])
-    expect(sql(empty, "select action from audit_log where action = 'setup.complete'")).toHaveLength(1)
+    expect(await sql(empty, "select action from audit_log where action = 'setup.complete'")).toHaveLength(1)
   })
 
   it('closes /setup for good once an administrator exists (the same link too)', async () => {
@@ -171,7 +161,7 @@ describe.skipIf(onPostgres)('first run', () => {
       defaultLocale: 'en',
     })
     expect(posted.status).toBe(404)
-    expect(sql(empty, "select count(*) as n from users where email = 'second@example.org'")[0]!.n).toBe(0)
+    expect((await sql(empty, "select count(*) as n from users where email = 'second@example.org'"))[0]!.n).toBe(0)
   })
 
   it('offers only the enabled languages: French asked, Spanish (the default) given; the name shows in the header', async () => {
@@ -192,7 +182,7 @@ describe.skipIf(onPostgres)('first run', () => {
   })
 })
 
-describe.skipIf(onPostgres)('council settings', () => {
+describe('council settings', () => {
   it('shows each setting explained, with the environment’s value until saved', async () => {
     const admin = await as('admin')
     const html = await (await admin.get('/admin/settings')).text()
@@ -217,7 +207,7 @@ describe.skipIf(onPostgres)('council settings', () => {
     expect(errorNextTo(html, 'PROPOSAL_MONTHS')).toBe('Enter a number from 1 to 120.')
     expect(errorNextTo(html, 'PROPOSAL_THRESHOLD')).toContain('number of supports')
     expect(html).toContain('value="lots"')
-    expect(sql(demo, 'select count(*) as n from city_settings')[0]!.n).toBe(0)
+    expect((await sql(demo, 'select count(*) as n from city_settings'))[0]!.n).toBe(0)
   })
 
   it('saved PETITION_SPONSORS = 0 wins over the environment: a new petition goes straight to moderation; the change is audited', async () => {
@@ -241,7 +231,7 @@ describe.skipIf(onPostgres)('council settings', () => {
     const saved = await admin.post('/admin/settings', { ...form, PETITION_SPONSORS: '0' })
     expect(saved.status).toBe(200)
     expect(await saved.text()).toContain('one setting changed')
-    const audit = sql(demo, "select before, after from audit_log where action = 'settings.change'")
+    const audit = await sql(demo, "select before, after from audit_log where action = 'settings.change'")
     expect(audit).toEqual([{ before: '{"PETITION_SPONSORS":5}', after: '{"PETITION_SPONSORS":0}' }])
 
     const after = await citizen.post('/petitions/new', petition('Benches along the river walk'))
@@ -259,7 +249,7 @@ describe.skipIf(onPostgres)('council settings', () => {
       expect((await anonymous.get(path)).headers.get('location')).toMatch(/^\/login/)
       expect((await anonymous.post(path, {})).headers.get('location')).toMatch(/^\/login/)
     }
-    expect(sql(demo, "select count(*) as n from city_settings where key != 'PETITION_SPONSORS'")[0]!.n).toBe(0)
+    expect((await sql(demo, "select count(*) as n from city_settings where key != 'PETITION_SPONSORS'"))[0]!.n).toBe(0)
   })
 })
 
@@ -281,7 +271,7 @@ async function formValues(v: Visitor, path: string): Promise<Record<string, stri
   return out
 }
 
-describe.skipIf(onPostgres)('identity and pages', () => {
+describe('identity and pages', () => {
   it('refuses a primary colour that fails AA contrast with the message next to the field, keeping the input', async () => {
     const admin = await as('admin')
     const form = await formValues(admin, '/admin/identity')
@@ -293,7 +283,7 @@ describe.skipIf(onPostgres)('identity and pages', () => {
     expect(errorNextTo(html, 'primaryColour')).toMatch(/contrast of only 1\.\d+ to 1 with white/)
     expect(html).toContain('value="#ffcc00"')
     expect(html).toContain('value="Valmera Council"')
-    expect(sql(demo, 'select count(*) as n from site_identity')[0]!.n).toBe(0)
+    expect((await sql(demo, 'select count(*) as n from site_identity'))[0]!.n).toBe(0)
   })
 
   it('sanitises a malicious SVG logo, shows the name, logo and colour on every page, and audits the change', async () => {
@@ -315,10 +305,11 @@ describe.skipIf(onPostgres)('identity and pages', () => {
     body.set('logo', new File([svg], 'logo.svg', { type: 'image/svg+xml' }))
     const res = await admin.post('/admin/identity', body)
     expect(res.status).toBe(200)
-    const stored = sql(demo, "select content_type, cast(body as text) as body from site_assets where kind = 'logo'")[0]!
+    const stored = (await sql(demo, "select content_type, body from site_assets where kind = 'logo'"))[0]!
     expect(stored.content_type).toBe('image/svg+xml')
-    expect(stored.body).toContain('<rect')
-    for (const bad of ['onload', '<script', 'alert', 'foreignObject', 'javascript:', 'tracker.example', '<image', '<a ']) expect(stored.body).not.toContain(bad)
+    const storedSvg = Buffer.from(stored.body as Uint8Array).toString('utf8')
+    expect(storedSvg).toContain('<rect')
+    for (const bad of ['onload', '<script', 'alert', 'foreignObject', 'javascript:', 'tracker.example', '<image', '<a ']) expect(storedSvg).not.toContain(bad)
 
     const spanish = new Visitor(demo.url, { 'accept-language': 'es' })
     // Polled until no cached copy of the identity from before is left.
@@ -338,7 +329,7 @@ describe.skipIf(onPostgres)('identity and pages', () => {
     const logo = await spanish.get(/\/site\/logo\?v=[0-9a-f]+/.exec(home)![0])
     expect(logo.headers.get('content-type')).toBe('image/svg+xml')
     expect(logo.headers.get('content-security-policy')).toContain("default-src 'none'")
-    expect(sql(demo, "select count(*) as n from audit_log where action = 'identity.change'")[0]!.n).toBe(1)
+    expect((await sql(demo, "select count(*) as n from audit_log where action = 'identity.change'"))[0]!.n).toBe(1)
   })
 
   it('re-encodes a raster favicon as PNG and refuses a file that is not an image', async () => {
@@ -358,7 +349,7 @@ describe.skipIf(onPostgres)('identity and pages', () => {
     for (const [k, v] of Object.entries(form)) good.set(k, v)
     good.set('favicon', new File([new Uint8Array(png)], 'icon.jpg', { type: 'image/jpeg' }))
     expect((await admin.post('/admin/identity', good)).status).toBe(200)
-    const stored = sql(demo, "select content_type, body from site_assets where kind = 'favicon'")[0]!
+    const stored = (await sql(demo, "select content_type, body from site_assets where kind = 'favicon'"))[0]!
     expect(stored.content_type).toBe('image/png')
     const meta = await sharp(stored.body as Buffer).metadata()
     expect([meta.format, meta.width, meta.height]).toEqual(['png', 64, 64])
@@ -398,10 +389,10 @@ describe.skipIf(onPostgres)('identity and pages', () => {
   })
 })
 
-describe.skipIf(onPostgres)('staff', () => {
+describe('staff', () => {
   it('invites by e-mail with roles and a department; the invitee accepts in their language and gets the roles at level 1', async () => {
     const admin = await as('admin')
-    const department = sql(demo, "select id from departments where slug = 'roads'")[0]!.id as number
+    const department = (await sql(demo, "select id from departments where slug = 'roads'"))[0]!.id as number
     const noRole = await admin.post('/admin/users', { intent: 'invite', email: 'nuria@valmera.example', locale: 'es' })
     expect(noRole.status).toBe(400)
     expect(await noRole.text()).toContain('Tick at least one role.')
@@ -417,7 +408,7 @@ describe.skipIf(onPostgres)('staff', () => {
     expect(res.status).toBe(200)
     const mail = await smtp.waitFor('nuria@valmera.example', { subject: /Le invitan/ })
     const link = linkIn(mail, '/invitations/')
-    expect(sql(demo, 'select token_hash from staff_invitations')[0]!.token_hash).not.toContain(link.split('/').pop())
+    expect((await sql(demo, 'select token_hash from staff_invitations'))[0]!.token_hash).not.toContain(link.split('/').pop())
     const invitee = new Visitor(demo.url, { 'accept-language': 'es' })
     expect((await invitee.get(link)).status).toBe(200)
     const weak = await invitee.post(link, { displayName: 'Núria', password: 'short' })
@@ -425,7 +416,7 @@ describe.skipIf(onPostgres)('staff', () => {
     const ok = await invitee.post(link, { displayName: 'Núria', password: 'carreteras de valmera' })
     expect(ok.status).toBe(302)
     expect(invitee.loggedIn).toBe(true)
-    const roles = sql(
+    const roles = await sql(
       demo,
       "select u.verification_level as level, r.role, r.department_id as dep from users u join user_roles r on r.user_id = u.id where u.email = 'nuria@valmera.example' order by r.role",
     )
@@ -436,41 +427,41 @@ describe.skipIf(onPostgres)('staff', () => {
     expect((await invitee.get('/council')).status).toBe(200)
     // Used once.
     expect((await new Visitor(demo.url).get(link)).status).toBe(410)
-    expect(sql(demo, "select count(*) as n from audit_log where action in ('staff.invite', 'staff.accept')")[0]!.n).toBe(2)
+    expect((await sql(demo, "select count(*) as n from audit_log where action in ('staff.invite', 'staff.accept')"))[0]!.n).toBe(2)
   })
 
   it('refuses an expired and a revoked invitation', async () => {
     const admin = await as('admin')
     await admin.post('/admin/users', { intent: 'invite', email: 'late@valmera.example', locale: 'en', role_moderator: 'on' })
     const late = linkIn(await smtp.waitFor('late@valmera.example', { subject: /invited/ }), '/invitations/')
-    run(demo, "update staff_invitations set expires_at = ? where email = 'late@valmera.example'", Date.now() - 1)
+    await run(demo, "update staff_invitations set expires_at = ? where email = 'late@valmera.example'", Date.now() - 1)
     const expired = await new Visitor(demo.url).post(late, { displayName: 'Late', password: 'a long enough passphrase' })
     expect(expired.status).toBe(410)
     expect(await expired.text()).toContain('has expired')
 
     await admin.post('/admin/users', { intent: 'invite', email: 'gone@valmera.example', locale: 'en', role_moderator: 'on' })
     const gone = linkIn(await smtp.waitFor('gone@valmera.example', { subject: /invited/ }), '/invitations/')
-    const id = sql(demo, "select id from staff_invitations where email = 'gone@valmera.example'")[0]!.id as number
+    const id = (await sql(demo, "select id from staff_invitations where email = 'gone@valmera.example'"))[0]!.id as number
     expect((await admin.post('/admin/users', { intent: 'revoke', invitationId: String(id) })).status).toBe(200)
     const revoked = await new Visitor(demo.url).post(gone, { displayName: 'Gone', password: 'a long enough passphrase' })
     expect(revoked.status).toBe(410)
     expect(await revoked.text()).toContain('was withdrawn')
-    expect(sql(demo, "select count(*) as n from users where email in ('late@valmera.example', 'gone@valmera.example')")[0]!.n).toBe(0)
+    expect((await sql(demo, "select count(*) as n from users where email in ('late@valmera.example', 'gone@valmera.example')"))[0]!.n).toBe(0)
   })
 
   it('changes and revokes roles and deactivates an account (its sessions end, it cannot log in), all audited', async () => {
     const admin = await as('admin')
     const staff = await as('lighting')
     expect((await staff.get('/council')).status).toBe(200)
-    const id = sql(demo, "select id from users where email = 'lighting@valmera.example'")[0]!.id as number
+    const id = (await sql(demo, "select id from users where email = 'lighting@valmera.example'"))[0]!.id as number
     expect((await admin.post(`/admin/users/${id}`, { intent: 'grant', role: 'moderator', departmentId: '' })).status).toBe(200)
-    const roleId = sql(demo, "select id from user_roles where user_id = ? and role = 'moderator'", id)[0]!.id as number
+    const roleId = (await sql(demo, "select id from user_roles where user_id = ? and role = 'moderator'", id))[0]!.id as number
     expect((await admin.post(`/admin/users/${id}`, { intent: 'remove', roleId: String(roleId) })).status).toBe(200)
     expect((await admin.post(`/admin/users/${id}`, { intent: 'deactivate', reason: 'Left the council' })).status).toBe(200)
     expect((await staff.get('/council')).status).toBe(302) // the session ended: to log in
     const again = new Visitor(demo.url, { 'accept-language': 'en' })
     expect((await again.post('/login', { email: 'lighting@valmera.example', password: PASSWORD })).status).toBe(401)
-    expect(sql(demo, 'select action from audit_log where target_kind = ? and target_id = ? order by id', 'user', id).map((r) => r.action)).toEqual([
+    expect((await sql(demo, 'select action from audit_log where target_kind = ? and target_id = ? order by id', 'user', id)).map((r) => r.action)).toEqual([
       'staff.grant-role',
       'staff.revoke-role',
       'account.deactivate',
@@ -489,6 +480,6 @@ describe.skipIf(onPostgres)('staff', () => {
     }
     const anonymous = new Visitor(demo.url)
     expect((await anonymous.post('/admin/users', { intent: 'invite', email: 'x@example.org', locale: 'en', role_admin: 'on' })).headers.get('location')).toMatch(/^\/login/)
-    expect(sql(demo, "select count(*) as n from staff_invitations where email = 'x@example.org'")[0]!.n).toBe(0)
+    expect((await sql(demo, "select count(*) as n from staff_invitations where email = 'x@example.org'"))[0]!.n).toBe(0)
   })
 })

@@ -1,16 +1,11 @@
-import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf } from '../support/sql'
 
 /** Issue 16 part 8: the city's configuration exported as one versioned document and imported whole. */
 let plaza: RunningPlaza
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off' })
 })
 afterAll(() => plaza?.stop())
@@ -28,7 +23,7 @@ async function upload(v: Visitor, text: string, name = 'configuration.json') {
   return v.post('/admin/configuration', form)
 }
 
-describe.skipIf(onPostgres)('configuration export and import', () => {
+describe('configuration export and import', () => {
   it('exports the whole configuration as one versioned document without personal data', async () => {
     const admin = await as('admin@valmera.example')
     const res = await admin.get('/admin/configuration.json')
@@ -83,26 +78,24 @@ describe.skipIf(onPostgres)('configuration export and import', () => {
     expect(page).toContain('PETITION_SPONSORS')
     expect(page).toMatch(/4 changes/)
     // Nothing changed yet.
-    const db = new SQLite(plaza.databasePath, { readonly: true })
-    expect(db.prepare(`select count(*) from departments where slug = 'water-company'`).pluck().get()).toBe(0)
+    const db = sqlOf(plaza)
+    expect(await db.value(`select count(*) from departments where slug = 'water-company'`)).toBe(0)
 
     const token = new URL(preview, plaza.url).searchParams.get('import')!
     const applied = await admin.post('/admin/configuration', { intent: 'apply', token })
     expect(applied.status).toBe(200)
     expect(await applied.text()).toContain('The configuration was applied: 4 changes.')
-    expect(db.prepare(`select count(*) from departments where slug = 'water-company'`).pluck().get()).toBe(1)
-    expect(JSON.parse(db.prepare(`select name from report_categories where code = ?`).pluck().get(category.code) as string).es).toBe('Nombre importado')
+    expect(await db.value(`select count(*) from departments where slug = 'water-company'`)).toBe(1)
+    expect(JSON.parse((await db.value(`select name from report_categories where code = ?`, category.code)) as string).es).toBe('Nombre importado')
     expect(
-      db
-        .prepare(
-          `select d.slug from category_routes r join departments d on d.id = r.department_id join report_categories c on c.id = r.category_id join areas a on a.id = r.area_id where c.code = ? and a.slug = 'ribera-nord'`,
-        )
-        .pluck()
-        .get(category.code),
+      await db.value(
+        `select d.slug from category_routes r join departments d on d.id = r.department_id join report_categories c on c.id = r.category_id join areas a on a.id = r.area_id where c.code = ? and a.slug = 'ribera-nord'`,
+        category.code,
+      ),
     ).toBe('water-company')
-    expect(JSON.parse(db.prepare(`select value from city_settings where key = 'PETITION_SPONSORS'`).pluck().get() as string)).toBe(2)
-    expect(db.prepare(`select count(*) from audit_log where action = 'configuration.import'`).pluck().get()).toBe(1)
-    db.close()
+    expect(JSON.parse((await db.value(`select value from city_settings where key = 'PETITION_SPONSORS'`)) as string)).toBe(2)
+    expect(await db.value(`select count(*) from audit_log where action = 'configuration.import'`)).toBe(1)
+    await db.close()
 
     const again = await admin.post('/admin/configuration', { intent: 'apply', token })
     expect(again.status).toBe(409)
@@ -147,9 +140,9 @@ describe.skipIf(onPostgres)('configuration export and import', () => {
     expect(preview).toContain('Renamed District')
     const token = new URL(res.headers.get('location')!, plaza.url).searchParams.get('import')!
     expect((await admin.post('/admin/configuration', { intent: 'apply', token })).status).toBe(200)
-    const db = new SQLite(plaza.databasePath, { readonly: true })
-    expect(db.prepare('select name from areas where code = ?').pluck().get(district.code)).toBe('Renamed District')
-    const before = db.prepare('select count(*) from areas').pluck().get()
+    const db = sqlOf(plaza)
+    expect(await db.value('select name from areas where code = ?', district.code)).toBe('Renamed District')
+    const before = await db.value('select count(*) from areas')
 
     // A neighbourhood whose district does not exist: refused, nothing written.
     const broken = (await (await admin.get('/admin/configuration.json')).json()) as Doc
@@ -157,8 +150,8 @@ describe.skipIf(onPostgres)('configuration export and import', () => {
     const refused = await upload(admin, JSON.stringify(broken))
     expect(refused.status).toBe(400)
     expect(await refused.text()).toContain('areas.depth2')
-    expect(db.prepare('select count(*) from areas').pluck().get()).toBe(before)
-    db.close()
+    expect(await db.value('select count(*) from areas')).toBe(before)
+    await db.close()
   })
 
   it('refuses everyone but administrators, on the page, the download and the import', async () => {

@@ -74,7 +74,7 @@ describe.skipIf(postgresBinaries() === null || onPostgres)('npm run db:copy', ()
 
     const sqlite = new SQLite(source.databasePath, { readonly: true })
     try {
-      for (const table of ['users', 'areas', 'reports', 'proposals', 'petitions', 'petition_signatures', 'ballots', 'audit_log', 'basemap_address_rtree']) {
+      for (const table of ['users', 'areas', 'reports', 'proposals', 'petitions', 'petition_signatures', 'ballots', 'audit_log', 'basemap_addresses']) {
         const n = (sqlite.prepare(`select count(*) as n from ${table}`).get() as { n: number }).n
         const m = Number((await client.query<{ n: string }>(`select count(*) as n from ${table}`)).rows[0]!.n)
         expect([table, m]).toEqual([table, n])

@@ -1,17 +1,12 @@
 import fc from 'fast-check'
-import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf } from '../support/sql'
 
 let plaza: RunningPlaza
 let premoderated: RunningPlaza
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   ;[plaza, premoderated] = await Promise.all([startPlaza({ RATE_LIMIT_WRITE: 'off' }), startPlaza({ RATE_LIMIT_WRITE: 'off', PREMODERATION: 'true' })])
 })
 afterAll(async () => {
@@ -24,21 +19,24 @@ async function as(who: string, server = plaza) {
   if (who !== 'anonymous') expect((await v.post('/login', { email: `${who}@valmera.example`, password: PASSWORD })).status).toBe(302)
   return v
 }
-const areaIdOf = (server: RunningPlaza, slug: string) => {
-  const db = new SQLite(server.databasePath, { readonly: true })
-  const id = (db.prepare('select id from areas where slug = ?').get(slug) as { id: number }).id
-  db.close()
-  return id
+async function query<T>(server: RunningPlaza, text: string, ...params: unknown[]): Promise<T | undefined> {
+  const sql = sqlOf(server)
+  try {
+    return await sql.get<T>(text, ...params)
+  } finally {
+    await sql.close()
+  }
 }
+const areaIdOf = async (server: RunningPlaza, slug: string) => (await query<{ id: number }>(server, 'select id from areas where slug = ?', slug))!.id
 async function postComment(v: Visitor, area: number, body: string, extra: Record<string, string> = {}) {
   const res = await v.post(`/discussions/area/${area}`, { body, stance: 'neutral', returnTo: `/discussions/area/${area}`, ...extra })
   const id = /#comment-(\d+)/.exec(res.headers.get('location') ?? '')?.[1]
   return { res, id: id ? Number(id) : undefined }
 }
 
-describe.skipIf(onPostgres)('discussion over HTTP', () => {
+describe('discussion over HTTP', () => {
   it('posts safely rendered Markdown, threads a reply, and shows both to anonymous readers', async () => {
-    const area = areaIdOf(plaza, 'ribera-nord')
+    const area = await areaIdOf(plaza, 'ribera-nord')
     const citizen = await as('citizen')
     const { res, id } = await postComment(citizen, area, 'More **trees** on the avenue <img src=x onerror=alert(1)>', { stance: 'for' })
     expect(res.status).toBe(302)
@@ -57,7 +55,7 @@ describe.skipIf(onPostgres)('discussion over HTTP', () => {
   })
 
   it('answers 400 next to the text for an empty comment, keeping the stance; 302 to login for anonymous posts', async () => {
-    const area = areaIdOf(plaza, 'ribera-nord')
+    const area = await areaIdOf(plaza, 'ribera-nord')
     const res = await (await as('citizen')).post(`/discussions/area/${area}`, { body: '   ', stance: 'against' })
     expect(res.status).toBe(400)
     expect(await res.text()).toContain('Write your comment.')
@@ -69,7 +67,7 @@ describe.skipIf(onPostgres)('discussion over HTTP', () => {
   })
 
   it('never answers 500 to whatever a form sends', async () => {
-    const area = areaIdOf(plaza, 'sant-roc')
+    const area = await areaIdOf(plaza, 'sant-roc')
     const citizen = await as('moderator')
     const field = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', '-1', '0', '1e309', 'NaN', '99999999999999999999', '<script>', 'for', 'against', 'hide'))
     await fc.assert(
@@ -86,7 +84,7 @@ describe.skipIf(onPostgres)('discussion over HTTP', () => {
   })
 })
 
-describe.skipIf(onPostgres)('moderation over HTTP', () => {
+describe('moderation over HTTP', () => {
   it.each([
     ['anonymous', 302],
     ['citizen', 403],
@@ -106,7 +104,7 @@ describe.skipIf(onPostgres)('moderation over HTTP', () => {
   })
 
   it('flag → moderator hides with a reason → hidden from readers, logged, author e-mailed', async () => {
-    const area = areaIdOf(plaza, 'puigverd')
+    const area = await areaIdOf(plaza, 'puigverd')
     const author = await as('citizen')
     const { id } = await postComment(author, area, 'Call me on 600 000 000 about the noise.')
     const flagger = await as('resident')
@@ -122,16 +120,14 @@ describe.skipIf(onPostgres)('moderation over HTTP', () => {
     const page = await (await new Visitor(plaza.url).get(`/discussions/area/${area}`)).text()
     expect(page).not.toContain('600 000 000')
     expect(await (await moderator.get('/moderation/log')).text()).toContain('Personal data (a phone number)')
-    const db = new SQLite(plaza.databasePath, { readonly: true })
-    const mail = db.prepare(`select text_body from outbox where to_address = 'citizen@valmera.example' and kind = 'moderation.hidden'`).get() as { text_body: string }
-    db.close()
-    expect(mail.text_body).toContain('Personal data (a phone number)')
+    const mail = await query<{ text_body: string }>(plaza, `select text_body from outbox where to_address = 'citizen@valmera.example' and kind = 'moderation.hidden'`)
+    expect(mail?.text_body).toContain('Personal data (a phone number)')
   })
 })
 
-describe.skipIf(onPostgres)('review findings stay fixed', () => {
+describe('review findings stay fixed', () => {
   it('unconfirmed accounts cannot report or rate comments', async () => {
-    const area = areaIdOf(plaza, 'montclar')
+    const area = await areaIdOf(plaza, 'montclar')
     const { id } = await postComment(await as('citizen'), area, 'A fine idea.')
     const fresh = new Visitor(plaza.url, { 'accept-language': 'en' })
     await fresh.post('/signup', { email: 'throwaway@example.org', displayName: 'Throwaway', password: 'a long enough passphrase' })
@@ -142,7 +138,7 @@ describe.skipIf(onPostgres)('review findings stay fixed', () => {
   })
 
   it('a moderator blocks the author of the queue item only, and never someone with a role', async () => {
-    const area = areaIdOf(plaza, 'montclar')
+    const area = await areaIdOf(plaza, 'montclar')
     const staff = await as('lighting')
     const { id } = await postComment(staff, area, 'Staff comment that gets flagged.')
     await (await as('resident')).post(`/comments/${id}`, { intent: 'flag', reason: 'other' })
@@ -157,15 +153,15 @@ describe.skipIf(onPostgres)('review findings stay fixed', () => {
   })
 })
 
-describe.skipIf(onPostgres)('pre-moderation (PREMODERATION=true)', () => {
+describe('pre-moderation (PREMODERATION=true)', () => {
   it('holds a new person’s first comment until a moderator approves it', async () => {
-    const area = areaIdOf(premoderated, 'ribera-sud')
+    const area = await areaIdOf(premoderated, 'ribera-sud')
     const newcomer = new Visitor(premoderated.url, { 'accept-language': 'en' })
     await newcomer.post('/signup', { email: 'first@example.org', displayName: 'First Timer', password: 'a long enough passphrase' })
     expect((await newcomer.post('/login', { email: 'first@example.org', password: 'a long enough passphrase' })).status).toBe(302)
-    const db = new SQLite(premoderated.databasePath)
-    db.prepare(`update users set verification_level = 1, email_confirmed_at = created_at where email = 'first@example.org'`).run()
-    db.close()
+    const sql = sqlOf(premoderated)
+    expect(await sql.run(`update users set verification_level = 1, email_confirmed_at = created_at where email = 'first@example.org'`)).toBe(1)
+    await sql.close()
     const { res } = await postComment(newcomer, area, 'Hello, new here.')
     expect(res.headers.get('location')).toMatch(/posted=pending/)
     expect(await (await new Visitor(premoderated.url).get(`/discussions/area/${area}`)).text()).not.toContain('Hello, new here.')

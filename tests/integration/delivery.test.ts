@@ -1,14 +1,10 @@
 import http from 'node:http'
-import SQLite from 'better-sqlite3'
 import nodemailer from 'nodemailer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, startPlaza, type RunningPlaza } from '../support/server'
 import { startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * Issue 19, with real parts on 127.0.0.1: Plaza (the city) sends reports to the bodies that must
@@ -41,25 +37,17 @@ async function issueKey(plaza: RunningPlaza, fields: Record<string, string>) {
   expect(res.status).toBe(200)
   return /value="(plz_[A-Za-z0-9_-]{43})"/.exec(html)![1]!
 }
-const departmentId = (plaza: RunningPlaza, slug: string) => {
-  const d = new SQLite(plaza.databasePath, { readonly: true })
-  const row = d.prepare('select id from departments where slug = ?').get(slug) as { id: number }
-  d.close()
-  return String(row.id)
-}
-const one = <T>(plaza: RunningPlaza, sql: string, ...args: unknown[]) => {
-  const d = new SQLite(plaza.databasePath, { readonly: true })
-  const row = d.prepare(sql).get(...args) as T
-  d.close()
-  return row
-}
+// SQL on each server's database (either engine), opened once per server and closed in afterAll.
+const sqls = new Map<RunningPlaza, TestSql>()
+const sqlFor = (plaza: RunningPlaza) => sqls.get(plaza) ?? sqls.set(plaza, sqlOf(plaza)).get(plaza)!
+const one = async <T>(plaza: RunningPlaza, text: string, ...args: unknown[]) => (await sqlFor(plaza).get<T>(text, ...args)) as T
+const departmentId = async (plaza: RunningPlaza, slug: string) => String((await one<{ id: number }>(plaza, 'select id from departments where slug = ?', slug)).id)
 async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
     if (value) return value
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}; deliveries: ${JSON.stringify(new SQLite(city.databasePath, { readonly: true }).prepare('select * from report_deliveries').all())}`)
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; deliveries: ${JSON.stringify(await sqlFor(city).all('select * from report_deliveries'))}`)
     await new Promise((r) => setTimeout(r, 100))
   }
 }
@@ -76,7 +64,6 @@ async function fileReport(serviceCode: string, description: string, extra: Recor
 }
 
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   inboundPort = await freePort()
   // A body whose server fails its first answers, then files the request.
@@ -120,19 +107,20 @@ beforeAll(async () => {
   cityKey = await issueKey(city, { name: 'City app', trusted: 'on' })
 })
 afterAll(async () => {
+  await Promise.all([...sqls.values()].map((sql) => sql.close()))
   await Promise.all([city?.stop(), office?.stop()])
   await smtp?.stop()
   await new Promise((r) => flaky?.close(r))
 })
 
-describe.skipIf(onPostgres)('/admin/delivery', () => {
+describe('/admin/delivery', () => {
   it('is for administrators only', async () => {
     const anonymous = await new Visitor(city.url).get('/admin/delivery')
     expect(anonymous.status).toBe(302)
     for (const who of ['citizen', 'roads']) {
       const v = await as(city, who)
       expect((await v.get('/admin/delivery')).status).toBe(403)
-      expect((await v.post('/admin/delivery', { intent: 'method', departmentId: departmentId(city, 'roads'), method: 'email', email: 'x@y.example' })).status).toBe(403)
+      expect((await v.post('/admin/delivery', { intent: 'method', departmentId: await departmentId(city, 'roads'), method: 'email', email: 'x@y.example' })).status).toBe(403)
     }
   })
 
@@ -140,7 +128,7 @@ describe.skipIf(onPostgres)('/admin/delivery', () => {
     const admin = await as(city, 'admin')
     const res = await admin.post('/admin/delivery', {
       intent: 'method',
-      departmentId: departmentId(city, 'roads'),
+      departmentId: await departmentId(city, 'roads'),
       method: 'open311',
       enabled: 'on',
       jurisdictionId: 'roads.example',
@@ -154,7 +142,7 @@ describe.skipIf(onPostgres)('/admin/delivery', () => {
   })
 })
 
-describe.skipIf(onPostgres)('delivery as an Open311 client to a second Plaza', () => {
+describe('delivery as an Open311 client to a second Plaza', () => {
   let reportId: number
   let externalId: string
   beforeAll(async () => {
@@ -162,7 +150,7 @@ describe.skipIf(onPostgres)('delivery as an Open311 client to a second Plaza', (
     const admin = await as(city, 'admin')
     const res = await admin.post('/admin/delivery', {
       intent: 'method',
-      departmentId: departmentId(city, 'roads'),
+      departmentId: await departmentId(city, 'roads'),
       method: 'open311',
       enabled: 'on',
       endpoint: `${office.url}/open311/v2`,
@@ -177,7 +165,7 @@ describe.skipIf(onPostgres)('delivery as an Open311 client to a second Plaza', (
     reportId = await fileReport('pothole', 'Pothole by the school gate', { 'attribute[depth]': 'deep', email: 'parent@example.org', first_name: 'Marta' })
     const sent = await until(
       'the delivery',
-      () => one<{ status: string; external_id: string | null } | undefined>(city, 'select status, external_id from report_deliveries where report_id = ?', reportId)?.external_id,
+      async () => (await one<{ status: string; external_id: string | null } | undefined>(city, 'select status, external_id from report_deliveries where report_id = ?', reportId))?.external_id,
     )
     externalId = sent
     const there = (await (await fetch(`${office.url}/open311/v2/requests/${externalId}.json`)).json()) as Array<Record<string, unknown>>
@@ -187,11 +175,11 @@ describe.skipIf(onPostgres)('delivery as an Open311 client to a second Plaza', (
     // Its reporter and staff see where it went.
     const page = await (await fetch(`${city.url}/reports/${reportId}`, { headers: { 'accept-language': 'en' } })).text()
     expect(page).toContain('Sent to Roads and pavements')
-    expect(one<{ n: number }>(city, `select count(*) as n from report_deliveries where status = 'sent'`).n).toBe(1)
+    expect((await one<{ n: number }>(city, `select count(*) as n from report_deliveries where status = 'sent'`)).n).toBe(1)
   })
 
   it("brings a status change made in the back office into the city's timeline", async () => {
-    const staff = await issueKey(office, { name: 'Roads CRM', departmentId: departmentId(office, 'roads'), mayUpdate: 'on' })
+    const staff = await issueKey(office, { name: 'Roads CRM', departmentId: await departmentId(office, 'roads'), mayUpdate: 'on' })
     const res = await fetch(`${office.url}/open311/v2/servicerequestupdates.json`, {
       method: 'POST',
       body: new URLSearchParams({
@@ -204,23 +192,23 @@ describe.skipIf(onPostgres)('delivery as an Open311 client to a second Plaza', (
       }),
     })
     expect(res.status).toBe(200)
-    await until('the update in the city', () => one<{ state: string }>(city, 'select state from reports where id = ?', reportId).state === 'action_scheduled')
+    await until('the update in the city', async () => (await one<{ state: string }>(city, 'select state from reports where id = ?', reportId)).state === 'action_scheduled')
     const timeline = await (await fetch(`${city.url}/open311/v2/requests/${reportId}.json`, { headers: { 'cache-control': 'no-cache' } })).json()
     expect(timeline[0]).toMatchObject({ status_notes: 'Crew booked for Monday.' })
     // Applied once, however many polls see it.
     await new Promise((r) => setTimeout(r, 1500))
-    expect(one<{ n: number }>(city, `select count(*) as n from report_updates where report_id = ? and text = 'Crew booked for Monday.'`, reportId).n).toBe(1)
+    expect((await one<{ n: number }>(city, `select count(*) as n from report_updates where report_id = ? and text = 'Crew booked for Monday.'`, reportId)).n).toBe(1)
   })
 })
 
-describe.skipIf(onPostgres)('delivery by e-mail, with replies through Plaza’s SMTP endpoint', () => {
+describe('delivery by e-mail, with replies through Plaza’s SMTP endpoint', () => {
   let reportId: number
   let replyTo: string
   beforeAll(async () => {
     const admin = await as(city, 'admin')
     const res = await admin.post('/admin/delivery', {
       intent: 'method',
-      departmentId: departmentId(city, 'water'),
+      departmentId: await departmentId(city, 'water'),
       method: 'email',
       enabled: 'on',
       email: 'reports@water-company.example',
@@ -259,7 +247,8 @@ describe.skipIf(onPostgres)('delivery by e-mail, with replies through Plaza’s 
     })
     await until(
       'the reply in the timeline',
-      () => one<{ n: number }>(city, `select count(*) as n from report_updates where report_id = ? and source = 'email' and text = 'Cleared this afternoon, thank you.'`, reportId).n === 1,
+      async () =>
+        (await one<{ n: number }>(city, `select count(*) as n from report_updates where report_id = ? and source = 'email' and text = 'Cleared this afternoon, thank you.'`, reportId)).n === 1,
     )
     const page = await (await fetch(`${city.url}/reports/${reportId}?reply`, { headers: { 'accept-language': 'en' } })).text()
     expect(page).toContain('Cleared this afternoon, thank you.')
@@ -270,7 +259,7 @@ describe.skipIf(onPostgres)('delivery by e-mail, with replies through Plaza’s 
   })
 })
 
-describe.skipIf(onPostgres)('a body whose server fails', () => {
+describe('a body whose server fails', () => {
   it('is retried with back-off and listed as unsent until it answers, then sent once', async () => {
     const admin = await as(city, 'admin')
     flakyFailUntil = 1_000_000
@@ -278,7 +267,7 @@ describe.skipIf(onPostgres)('a body whose server fails', () => {
       (
         await admin.post('/admin/delivery', {
           intent: 'method',
-          departmentId: departmentId(city, 'parks'),
+          departmentId: await departmentId(city, 'parks'),
           method: 'open311',
           enabled: 'on',
           endpoint: flakyUrl,
@@ -288,8 +277,8 @@ describe.skipIf(onPostgres)('a body whose server fails', () => {
       ).status,
     ).toBe(200)
     const reportId = await fileReport('fallen-tree', 'A fallen tree blocks the path')
-    await until('two failed attempts', () => one<{ attempts: number }>(city, 'select attempts from report_deliveries where report_id = ?', reportId).attempts >= 2)
-    const row = one<{ status: string; last_error: string; next_attempt_at: string }>(city, 'select status, last_error, next_attempt_at from report_deliveries where report_id = ?', reportId)
+    await until('two failed attempts', async () => (await one<{ attempts: number }>(city, 'select attempts from report_deliveries where report_id = ?', reportId)).attempts >= 2)
+    const row = await one<{ status: string; last_error: string; next_attempt_at: string }>(city, 'select status, last_error, next_attempt_at from report_deliveries where report_id = ?', reportId)
     expect(row.status).toBe('pending')
     expect(row.last_error).toContain('HTTP 500')
     const page = await (await admin.get('/admin/delivery')).text()
@@ -305,12 +294,12 @@ describe.skipIf(onPostgres)('a body whose server fails', () => {
     expect(resend.status).toBe(200)
     const sent = await until(
       'the delivery',
-      () => one<{ status: string; external_id: string | null }>(city, 'select status, external_id from report_deliveries where report_id = ?', reportId).status === 'sent',
+      async () => (await one<{ status: string; external_id: string | null }>(city, 'select status, external_id from report_deliveries where report_id = ?', reportId)).status === 'sent',
     )
     expect(sent).toBe(true)
     const successes = flakyCalls - flakyFailUntil
     expect(successes).toBe(1)
-    expect(one<{ external_id: string }>(city, 'select external_id from report_deliveries where report_id = ?', reportId).external_id).toBe(`PK-${flakyFailUntil + 1}`)
+    expect((await one<{ external_id: string }>(city, 'select external_id from report_deliveries where report_id = ?', reportId)).external_id).toBe(`PK-${flakyFailUntil + 1}`)
     expect((await (await admin.get('/admin/delivery')).text()).includes(`data-testid="unsent-${reportId}"`)).toBe(false)
     expect((await admin.post('/admin/delivery', { intent: 'resend', reportId: String(reportId) })).status).toBe(409)
   })
@@ -318,15 +307,15 @@ describe.skipIf(onPostgres)('a body whose server fails', () => {
   it('may be sent again from the triage page by its department’s staff only, without JavaScript, audited', async () => {
     // A roads report, sent to the second Plaza (the roads department's back office).
     const reportId = await fileReport('pothole', 'Pothole that the back office lost', { 'attribute[depth]': 'deep' })
-    await until('the delivery', () => one<{ status: string }>(city, 'select status from report_deliveries where report_id = ?', reportId).status === 'sent')
-    const first = one<{ external_id: string }>(city, 'select external_id from report_deliveries where report_id = ?', reportId).external_id
+    await until('the delivery', async () => (await one<{ status: string }>(city, 'select status from report_deliveries where report_id = ?', reportId)).status === 'sent')
+    const first = (await one<{ external_id: string }>(city, 'select external_id from report_deliveries where report_id = ?', reportId)).external_id
     const page = `/council/reports/${reportId}`
     // Refused: a visitor (to the login page), a citizen, staff of another department; nothing is queued again.
     expect((await new Visitor(city.url).post(page, { intent: 'resend' })).status).toBe(302)
     expect((await (await as(city, 'citizen')).post(page, { intent: 'resend' })).status).toBe(403)
     const lighting = await as(city, 'lighting')
     expect((await lighting.post(page, { intent: 'resend' })).status).toBe(403)
-    expect(one<{ status: string }>(city, 'select status from report_deliveries where report_id = ?', reportId).status).toBe('sent')
+    expect((await one<{ status: string }>(city, 'select status from report_deliveries where report_id = ?', reportId)).status).toBe('sent')
     // The roads department's staff see the button (a plain form) and use it.
     const roads = await as(city, 'roads')
     const html = await (await roads.get(page)).text()
@@ -336,12 +325,12 @@ describe.skipIf(onPostgres)('a body whose server fails', () => {
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe(`${page}?resent=1`)
     // Sent again (a second attempt); the second Plaza answers a repeated POST of the same key with its first id (its retry rule).
-    await until('the second send', () => {
-      const row = one<{ status: string; attempts: number }>(city, 'select status, attempts from report_deliveries where report_id = ?', reportId)
+    await until('the second send', async () => {
+      const row = await one<{ status: string; attempts: number }>(city, 'select status, attempts from report_deliveries where report_id = ?', reportId)
       return row.status === 'sent' && row.attempts === 2
     })
     expect(await (await roads.get(`${page}?resent=1`)).text()).toContain('It will be sent again within a few seconds.')
-    const audit = one<{ actor: string; before_json: string }>(
+    const audit = await one<{ actor: string; before_json: string }>(
       city,
       `select u.email as actor, a.before as before_json from audit_log a join users u on u.id = a.actor_id where a.action = 'delivery.resend' and a.target_id = ? order by a.id desc`,
       reportId,

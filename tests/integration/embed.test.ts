@@ -1,13 +1,9 @@
-import SQLite from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * Widgets for city websites over real HTTP: the frame-ancestors CSP per route and as the allowed
@@ -17,33 +13,30 @@ import { onPostgres } from '../support/engine'
 
 let plaza: RunningPlaza
 let smtp: SmtpSink
+let sql: TestSql
 const PASSWORD = 'valmera-demo-2026'
 const ids = { openPetition: 0, draftPetition: 0, hiddenPetition: 0, proposal: 0, hiddenProposal: 0 }
 
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
-  const db = new SQLite(plaza.databasePath)
-  const petition = (state: string) => (db.prepare(`select id from petitions where state = ? order by id limit 1`).get(state) as { id: number }).id
-  ids.openPetition = petition('open')
-  ids.draftPetition = petition('draft')
-  const proposals = db.prepare(`select id from proposals where state = 'published' order by id limit 2`).all() as Array<{ id: number }>
+  sql = sqlOf(plaza)
+  const petition = async (state: string) => (await sql.get<{ id: number }>(`select id from petitions where state = ? order by id limit 1`, state))!.id
+  ids.openPetition = await petition('open')
+  ids.draftPetition = await petition('draft')
+  const proposals = await sql.all<{ id: number }>(`select id from proposals where state = 'published' order by id limit 2`)
   ids.proposal = proposals[0]!.id
   ids.hiddenProposal = proposals[1]!.id
   // Moderated content: hidden by a moderator (the state the moderation module leaves it in).
-  const closed = db.prepare(`select id from petitions where state = 'closed' order by id limit 1`).get() as { id: number }
-  ids.hiddenPetition = closed.id
-  db.prepare(`update petitions set state = 'hidden' where id = ?`).run(ids.hiddenPetition)
-  db.prepare(`update proposals set state = 'hidden' where id = ?`).run(ids.hiddenProposal)
-  db.close()
+  ids.hiddenPetition = await petition('closed')
+  await sql.run(`update petitions set state = 'hidden' where id = ?`, ids.hiddenPetition)
+  await sql.run(`update proposals set state = 'hidden' where id = ?`, ids.hiddenProposal)
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
   await smtp?.stop()
 })
-
-const db = () => new SQLite(plaza.databasePath, { readonly: true })
 
 async function as(who: string) {
   const v = new Visitor(plaza.url, { 'accept-language': 'en' })
@@ -53,7 +46,7 @@ async function as(who: string) {
 
 const frameAncestors = (res: Response) => /frame-ancestors ([^;]*)/.exec(res.headers.get('content-security-policy') ?? '')?.[1]
 
-describe.skipIf(onPostgres)('frame-ancestors per route', () => {
+describe('frame-ancestors per route', () => {
   it('widget pages may be framed by Plaza itself and send no X-Frame-Options; every other page by no one', async () => {
     const widget = await fetch(`${plaza.url}/embed/petitions/${ids.openPetition}`)
     expect(widget.status).toBe(200)
@@ -83,24 +76,24 @@ describe.skipIf(onPostgres)('frame-ancestors per route', () => {
     const add2 = await admin.post('/embed', { intent: 'add', origin: 'http://127.0.0.1:8081', note: '' })
     expect(add2.status).toBe(200)
     expect(frameAncestors(await fetch(`${plaza.url}/embed/map?area=sant-roc`))).toBe("'self' http://127.0.0.1:8081 https://news.valmera.example")
-    const site = db().prepare(`select id from embed_sites where origin = 'https://news.valmera.example'`).get() as { id: number }
+    const site = (await sql.get<{ id: number }>(`select id from embed_sites where origin = 'https://news.valmera.example'`))!
     const remove = await admin.post('/embed', { intent: 'remove', siteId: String(site.id) })
     expect(remove.status).toBe(200)
     expect(frameAncestors(await fetch(`${plaza.url}/embed/reports?area=sant-roc`))).toBe("'self' http://127.0.0.1:8081")
     // Audited: who, what, before/after.
-    const audit = db().prepare(`select action, actor_id, before, after from audit_log where target_kind = 'embed_site' order by id`).all() as Array<{
+    const audit = await sql.all<{
       action: string
       actor_id: number
       before: string | null
       after: string | null
-    }>
+    }>(`select action, actor_id, before, after from audit_log where target_kind = 'embed_site' order by id`)
     expect(audit.map((a) => a.action)).toEqual(['embed.site.add', 'embed.site.add', 'embed.site.remove'])
     expect(JSON.parse(audit[2]!.before!)).toMatchObject({ origin: 'https://news.valmera.example' })
     expect(audit.every((a) => a.actor_id > 0)).toBe(true)
   })
 })
 
-describe.skipIf(onPostgres)('the /embed admin page', () => {
+describe('the /embed admin page', () => {
   it('refuses anonymous visitors, citizens, staff and moderators (page and actions)', async () => {
     const anonymous = await fetch(`${plaza.url}/embed`, { redirect: 'manual' })
     expect(anonymous.status).toBe(302)
@@ -113,7 +106,7 @@ describe.skipIf(onPostgres)('the /embed admin page', () => {
       expect((await v.post('/embed', { intent: 'add', origin: 'https://evil.example' })).status, who).toBe(403)
       expect((await v.post('/embed', { intent: 'remove', siteId: '1' })).status, who).toBe(403)
     }
-    expect(db().prepare(`select count(*) n from embed_sites where origin = 'https://evil.example'`).get()).toEqual({ n: 0 })
+    expect(await sql.get(`select count(*) n from embed_sites where origin = 'https://evil.example'`)).toEqual({ n: 0 })
   })
 
   it('builds a widget without JavaScript: preview frame, two-line snippet and iframe', async () => {
@@ -168,7 +161,7 @@ describe.skipIf(onPostgres)('the /embed admin page', () => {
       ),
       { numRuns: 60 },
     )
-    const stored = db().prepare(`select origin from embed_sites`).all() as Array<{ origin: string }>
+    const stored = await sql.all<{ origin: string }>(`select origin from embed_sites`)
     for (const { origin } of stored) expect(origin).toMatch(/^https?:\/\/[a-z0-9.[\]:-]+$/)
     // The CSP stays one well-formed header whatever was stored.
     const csp = (await fetch(`${plaza.url}/embed/reports`)).headers.get('content-security-policy')!
@@ -181,7 +174,7 @@ describe.skipIf(onPostgres)('the /embed admin page', () => {
   })
 })
 
-describe.skipIf(onPostgres)('widget pages', () => {
+describe('widget pages', () => {
   it('render in the bare layout, follow ?lang=, opt into the page cache, and open Plaza in a new tab', async () => {
     const res = await fetch(`${plaza.url}/embed/petitions/${ids.openPetition}?lang=es`)
     expect(res.status).toBe(200)
@@ -234,7 +227,7 @@ describe.skipIf(onPostgres)('widget pages', () => {
   })
 })
 
-describe.skipIf(onPostgres)('oEmbed', () => {
+describe('oEmbed', () => {
   const oembed = (url: string, extra = '') => fetch(`${plaza.url}/oembed?url=${encodeURIComponent(url)}${extra}`, { headers: { 'accept-language': 'en' } })
 
   it('answers a rich type with the widget frame for each kind of page', async () => {
@@ -297,7 +290,7 @@ describe.skipIf(onPostgres)('oEmbed', () => {
   })
 })
 
-describe.skipIf(onPostgres)('the report form widget', () => {
+describe('the report form widget', () => {
   it('files a real guest report, confirmed by the e-mailed link, that reaches the council list', async () => {
     const path = '/embed/report-form?area=sant-roc&lang=en'
     const page = await (await fetch(`${plaza.url}${path}`)).text()
@@ -334,18 +327,16 @@ describe.skipIf(onPostgres)('the report form widget', () => {
     expect(status).toBe(302)
     const sent = await (await fetch(`${plaza.url}/embed/report-form?area=sant-roc&lang=en&sent=1`)).text()
     expect(sent).toContain('Check your e-mail')
-    const row = db().prepare(`select id, state_kind, reporter_email, source from reports where title = ?`).get('Widget pothole at the corner') as {
-      id: number
-      state_kind: string
-      reporter_email: string
-      source: string
-    }
+    const row = (await sql.get<{ id: number; state_kind: string; reporter_email: string; source: string }>(
+      `select id, state_kind, reporter_email, source from reports where title = ?`,
+      'Widget pothole at the corner',
+    ))!
     expect(row).toMatchObject({ state_kind: 'unconfirmed', reporter_email: 'widget.person@example.org', source: 'web' })
     const mail = await smtp.waitFor('widget.person@example.org')
     // The link shows a button; the button POSTs (issue 18).
     const confirm = await fetch(`${plaza.url}${linkIn(mail, '/reports/confirm/')}`, { method: 'POST', body: new URLSearchParams(), headers: { origin: plaza.url }, redirect: 'manual' })
     expect([200, 302, 303]).toContain(confirm.status)
-    expect((db().prepare(`select state_kind from reports where id = ?`).get(row.id) as { state_kind: string }).state_kind).toBe('open')
+    expect((await sql.get<{ state_kind: string }>(`select state_kind from reports where id = ?`, row.id))?.state_kind).toBe('open')
     const roads = await as('roads')
     expect(await (await roads.get('/council/reports')).text()).toContain('Widget pothole at the corner')
   })

@@ -1,4 +1,3 @@
-import SQLite from 'better-sqlite3'
 import nodemailer from 'nodemailer'
 import { strToU8, zipSync } from 'fflate'
 import { PDFDocument, StandardFonts } from 'pdf-lib'
@@ -7,10 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, startPlaza, type RunningPlaza } from '../support/server'
 import { startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * Issue 22 with real parts on 127.0.0.1: a citizen asks a body for information; Plaza mails the
@@ -21,6 +17,7 @@ import { onPostgres } from '../support/engine'
 
 let city: RunningPlaza
 let smtp: SmtpSink
+let sql: TestSql
 let inboundPort: number
 const PASSWORD = 'valmera-demo-2026'
 const DOMAIN = 'requests.valmera.example'
@@ -31,18 +28,8 @@ async function as(who: string) {
   expect((await v.post('/login', { email: `${who}@valmera.example`, password: PASSWORD })).status).toBe(302)
   return v
 }
-const write = (sql: string, ...args: unknown[]) => {
-  const d = new SQLite(city.databasePath)
-  d.pragma('busy_timeout = 5000')
-  d.prepare(sql).run(...args)
-  d.close()
-}
-const one = <T>(sql: string, ...args: unknown[]) => {
-  const d = new SQLite(city.databasePath, { readonly: true })
-  const row = d.prepare(sql).get(...args) as T
-  d.close()
-  return row
-}
+const write = (text: string, ...args: unknown[]) => sql.run(text, ...args)
+const one = async <T>(text: string, ...args: unknown[]) => (await sql.get<T>(text, ...args)) as T
 async function until<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
@@ -74,17 +61,18 @@ async function ask(title: string, text: string, who = 'citizen') {
 }
 
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   inboundPort = await freePort()
   city = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off', INBOUND_SMTP_PORT: String(inboundPort), INBOUND_MAIL_DOMAIN: DOMAIN, FOI_DAILY_LIMIT: '4' })
+  sql = sqlOf(city)
 })
 afterAll(async () => {
+  await sql?.close()
   await city?.stop()
   await smtp?.stop()
 })
 
-describe.skipIf(onPostgres)('bodies', () => {
+describe('bodies', () => {
   it('are edited by administrators only, with errors next to the fields and the values kept', async () => {
     expect((await new Visitor(city.url).get('/admin/bodies')).status).toBe(302)
     const citizen = await as('citizen')
@@ -108,7 +96,7 @@ describe.skipIf(onPostgres)('bodies', () => {
     })
     expect(ok.status).toBe(302)
     bodyId = Number(/\/admin\/bodies\/(\d+)/.exec(ok.headers.get('location')!)![1])
-    expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.body.create' and target_id = ?", bodyId).n).toBe(1)
+    expect((await one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.body.create' and target_id = ?", bodyId)).n).toBe(1)
     const es = await (await fetch(`${city.url}/bodies`, { headers: { 'accept-language': 'es' } })).text()
     expect(es).toContain('Compañía de Aguas')
   })
@@ -127,25 +115,25 @@ describe.skipIf(onPostgres)('bodies', () => {
     const check = await (await admin.post('/admin/bodies/import', checkForm)).text()
     expect(check).toContain('2 to create, 0 to update, 1 with errors.')
     expect(check).toMatch(/data-testid="line-3"[\s\S]*?slug: Use lower-case letters/)
-    expect(one<{ n: number }>("select count(*) as n from foi_bodies where slug like 'harbour%'").n).toBe(0)
+    expect((await one<{ n: number }>("select count(*) as n from foi_bodies where slug like 'harbour%'")).n).toBe(0)
     const applyForm = form()
     applyForm.set('intent', 'apply')
     const applied = await (await admin.post('/admin/bodies/import', applyForm)).text()
     expect(applied).toContain('2 created, 0 updated.')
-    expect(one<{ parent: string }>("select p.slug as parent from foi_bodies b join foi_bodies p on p.id = b.parent_id where b.slug = 'harbour-pilots'").parent).toBe('harbour-board')
+    expect((await one<{ parent: string }>("select p.slug as parent from foi_bodies b join foi_bodies p on p.id = b.parent_id where b.slug = 'harbour-pilots'")).parent).toBe('harbour-board')
   })
 
   it("include the city's own departments", async () => {
     const admin = await as('admin')
     const res = await admin.post('/admin/bodies', { intent: 'departments' })
     expect(res.status).toBe(200)
-    const departments = one<{ n: number }>('select count(*) as n from departments where active = 1').n
+    const departments = (await one<{ n: number }>('select count(*) as n from departments where active = 1')).n
     expect(departments).toBeGreaterThan(0)
-    expect(one<{ n: number }>('select count(*) as n from foi_bodies where department_id is not null').n).toBe(departments)
+    expect((await one<{ n: number }>('select count(*) as n from foi_bodies where department_id is not null')).n).toBe(departments)
   })
 })
 
-describe.skipIf(onPostgres)('a request and its answer by e-mail', () => {
+describe('a request and its answer by e-mail', () => {
   let id: number
   let replyTo: string
   it('is mailed to the body from its own address, public, without the requester’s e-mail', async () => {
@@ -190,7 +178,7 @@ describe.skipIf(onPostgres)('a request and its answer by e-mail', () => {
     expect(page).toContain('budget.pdf')
     const told = await smtp.waitFor('citizen@valmera.example', { subject: /An answer to your request/ })
     expect(told.text).toContain(`/information-requests/${id}`)
-    const file = await fetch(`${city.url}/information-requests/${id}/files/${one<{ id: number }>('select id from foi_attachments where request_id = ?', id).id}`)
+    const file = await fetch(`${city.url}/information-requests/${id}/files/${(await one<{ id: number }>('select id from foi_attachments where request_id = ?', id)).id}`)
     expect(file.headers.get('content-type')).toBe('application/pdf')
     expect(
       Buffer.from(await file.arrayBuffer())
@@ -207,7 +195,7 @@ describe.skipIf(onPostgres)('a request and its answer by e-mail', () => {
   })
 
   it('redaction hides the text publicly and keeps the original for administrators', async () => {
-    const messageId = one<{ id: number }>("select id from foi_messages where request_id = ? and direction = 'in'", id).id
+    const messageId = (await one<{ id: number }>("select id from foi_messages where request_id = ? and direction = 'in'", id)).id
     const other = await as('roads')
     expect((await other.post(`/information-requests/${id}`, { intent: 'redact', target: 'message', id: String(messageId), text: 'x' })).status).toBe(403)
     const admin = await as('admin')
@@ -223,7 +211,7 @@ describe.skipIf(onPostgres)('a request and its answer by e-mail', () => {
     expect(publicPage).not.toContain('Jane Officer')
     const adminPage = await (await admin.get(`/information-requests/${id}`)).text()
     expect(adminPage).toMatch(/data-testid="foi-original"[^>]*>[^<]*Jane Officer/)
-    expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.message.redact' and target_id = ?", messageId).n).toBe(1)
+    expect((await one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.message.redact' and target_id = ?", messageId)).n).toBe(1)
     // The removed words no longer find it; the others still do.
     expect(await (await fetch(`${city.url}/information-requests?q=officer`)).text()).not.toContain('Streetlight budget 2026')
     expect(await (await fetch(`${city.url}/information-requests?q=luminaires`)).text()).toContain('Streetlight budget 2026')
@@ -236,21 +224,21 @@ describe.skipIf(onPostgres)('a request and its answer by e-mail', () => {
     const citizen = await as('citizen')
     expect((await citizen.post(`/information-requests/${id}`, { intent: 'classify', status: 'nonsense' })).status).toBe(400)
     expect((await citizen.post(`/information-requests/${id}`, { intent: 'classify', status: 'successful' })).status).toBe(302)
-    expect(one<{ status: string }>('select status from foi_requests where id = ?', id).status).toBe('successful')
+    expect((await one<{ status: string }>('select status from foi_requests where id = ?', id)).status).toBe('successful')
   })
 })
 
-describe.skipIf(onPostgres)('deadlines', () => {
+describe('deadlines', () => {
   it('an answer after the deadline leaves the request overdue until it is classified', async () => {
     const { id, replyTo, citizen } = await ask('Hydrant inspections', 'How many hydrants were inspected in 2025?')
-    const row = one<{ due_on: string; sent_at: string }>('select due_on, sent_at from foi_requests where id = ?', id)
+    const row = await one<{ due_on: string; sent_at: string }>('select due_on, sent_at from foi_requests where id = ?', id)
     // UK: 20 working days after the day it was sent.
     const days = (Date.parse(row.due_on) - Date.parse(row.sent_at.slice(0, 10))) / 86_400_000
     expect(days).toBeGreaterThanOrEqual(26)
     expect(days).toBeLessThanOrEqual(32)
-    write("update foi_requests set sent_at = '2025-01-02T09:00:00.000Z', due_on = '2025-01-30', long_overdue_on = '2025-02-27' where id = ?", id)
+    await write("update foi_requests set sent_at = '2025-01-02T09:00:00.000Z', due_on = '2025-01-30', long_overdue_on = '2025-02-27' where id = ?", id)
     await inbound().sendMail({ from: 'records@water-company.example', to: replyTo, subject: 'Re: hydrants', text: 'We received your request and will answer soon.' })
-    await until('the late answer', () => one<{ n: number }>("select count(*) as n from foi_messages where request_id = ? and direction = 'in'", id).n === 1)
+    await until('the late answer', async () => (await one<{ n: number }>("select count(*) as n from foi_messages where request_id = ? and direction = 'in'", id)).n === 1)
     const page = await (await fetch(`${city.url}/information-requests/${id}`, { headers: { 'accept-language': 'en' } })).text()
     expect(page).toMatch(/data-testid="foi-status"[^>]*>Long overdue</)
     const overdueList = await (await fetch(`${city.url}/information-requests?status=long_overdue`, { headers: { 'accept-language': 'en' } })).text()
@@ -268,8 +256,8 @@ describe.skipIf(onPostgres)('deadlines', () => {
     const holiday = day.toISOString().slice(0, 10)
     expect((await admin.post('/admin/information-requests', { intent: 'addHoliday', date: holiday, name: 'City day' })).status).toBe(200)
     const { id } = await ask('Bus shelters', 'List the bus shelters.')
-    const first = one<{ due_on: string; sent_at: string }>("select due_on from foi_requests where title = 'Streetlight budget 2026'")
-    const second = one<{ due_on: string }>('select due_on from foi_requests where id = ?', id)
+    const first = await one<{ due_on: string; sent_at: string }>("select due_on from foi_requests where title = 'Streetlight budget 2026'")
+    const second = await one<{ due_on: string }>('select due_on from foi_requests where id = ?', id)
     // One working day later than without the holiday (both sent today).
     expect(second.due_on > first.due_on).toBe(true)
   })
@@ -282,7 +270,7 @@ describe.skipIf(onPostgres)('deadlines', () => {
   })
 })
 
-describe.skipIf(onPostgres)('the holding pen and limits', () => {
+describe('the holding pen and limits', () => {
   it('keeps mail to an unknown request address for administrators, and refuses other addresses', async () => {
     await inbound().sendMail({ from: 'someone@elsewhere.example', to: `request-${'a'.repeat(32)}@${DOMAIN}`, subject: 'Lost answer', text: 'Where does this go?' })
     await expect(inbound().sendMail({ from: 'someone@elsewhere.example', to: `nobody@${DOMAIN}`, subject: 'Hi', text: 'Hello' })).rejects.toThrow(/550/)
@@ -306,7 +294,7 @@ describe.skipIf(onPostgres)('the holding pen and limits', () => {
   })
 
   it('a takedown hides the request with a public note, audited', async () => {
-    const id = one<{ id: number }>("select id from foi_requests where title = 'Fourth request'").id
+    const id = (await one<{ id: number }>("select id from foi_requests where title = 'Fourth request'")).id
     const citizen = await as('citizen')
     expect((await citizen.post(`/information-requests/${id}`, { intent: 'takedown', note: 'x' })).status).toBe(403)
     const admin = await as('admin')
@@ -316,11 +304,11 @@ describe.skipIf(onPostgres)('the holding pen and limits', () => {
     expect(page).not.toContain('Fourth.')
     const list = await (await fetch(`${city.url}/information-requests`, { headers: { 'accept-language': 'en' } })).text()
     expect(list).not.toContain('Fourth request')
-    expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.request.takedown' and target_id = ?", id).n).toBe(1)
+    expect((await one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.request.takedown' and target_id = ?", id)).n).toBe(1)
   })
 })
 
-describe.skipIf(onPostgres)('the remainders of issue 22', () => {
+describe('the remainders of issue 22', () => {
   let id: number
   let replyTo: string
   it('redacts pages and words of an answer’s PDF: the public copy has none of them, the original stays for administrators', async () => {
@@ -336,7 +324,7 @@ describe.skipIf(onPostgres)('the remainders of issue 22', () => {
       text: 'Attached.',
       attachments: [{ filename: 'contract.pdf', content: pdf, contentType: 'application/pdf' }],
     })
-    const fileId = await until('the PDF', () => one<{ id: number } | undefined>('select id from foi_attachments where request_id = ?', id)?.id)
+    const fileId = await until('the PDF', async () => (await one<{ id: number } | undefined>('select id from foi_attachments where request_id = ?', id))?.id)
     const url = `/information-requests/${id}/files/${fileId}`
     const roads = await as('roads')
     expect((await roads.post(`/information-requests/${id}`, { intent: 'redactPdf', id: String(fileId), pages: '2', words: 'Oriol Contractor', areas: '' })).status).toBe(403)
@@ -368,7 +356,7 @@ describe.skipIf(onPostgres)('the remainders of issue 22', () => {
     const admin = await as('admin')
     const original = Buffer.from(await (await admin.get(`${url}?original=1`)).arrayBuffer())
     expect((await pdfPages(original))!.join('\n')).toContain('Oriol Contractor')
-    expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.attachment.redact_pdf' and target_id = ?", fileId).n).toBe(1)
+    expect((await one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.attachment.redact_pdf' and target_id = ?", fileId)).n).toBe(1)
   })
 
   it('reads the text of office documents for search and display', async () => {
@@ -407,7 +395,7 @@ describe.skipIf(onPostgres)('the remainders of issue 22', () => {
     expect((await citizen.post(`/information-requests/${id}`, { intent: 'classify', status: 'successful' })).status).toBe(302)
     await smtp.waitFor('admin@valmera.example', { subject: /Successful: Park contracts/ })
     expect(smtp.mails.some((m) => JSON.stringify(m.to ?? '').includes('roads@valmera.example') && /Successful: Park contracts/.test(m.subject ?? ''))).toBe(false)
-    expect(one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.request.classify' and target_id = ?", id).n).toBe(1)
+    expect((await one<{ n: number }>("select count(*) as n from audit_log where action = 'foi.request.classify' and target_id = ?", id)).n).toBe(1)
   })
 
   it('publishes feeds and an open-data dataset of the public requests', async () => {

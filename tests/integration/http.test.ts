@@ -316,9 +316,9 @@ describe('JavaScript only where a page needs it (issue 18, ADR 137)', () => {
 describe('anonymous page cache', () => {
   it('serves repeated anonymous pages from the cache, each with its own nonce and request id', async () => {
     const headers = { accept: 'text/html', 'accept-language': 'fr' }
-    // /proposals hydrates, so its cached copy has scripts whose nonce must be the new one.
-    await get('/proposals', headers)
-    const res = await get('/proposals', headers)
+    // /reports hydrates (/proposals no longer does: ADR 140), so its cached copy has scripts whose nonce must be the new one.
+    await get('/reports', headers)
+    const res = await get('/reports', headers)
     expect(res.headers.get('x-plaza-cache')).toBe('hit')
     expect(res.headers.get('plaza-page-cache')).toBeNull()
     const nonce = /'nonce-([^']+)'/.exec(res.headers.get('content-security-policy')!)![1]!

@@ -1,14 +1,10 @@
-import SQLite from 'better-sqlite3'
 import fc from 'fast-check'
 import type { ParsedMail } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startSmtpTestServer, type SmtpTestServer } from '../../app/lib/mail/smtp-test-server'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * Letters to representatives over real HTTP and real SMTP on 127.0.0.1, as people without
@@ -20,12 +16,12 @@ const SECRET = 'bounce-secret-for-tests-0123456789'
 const PASSWORD = 'valmera-demo-2026'
 let plaza: RunningPlaza
 let smtp: SmtpTestServer
+let sql: TestSql
 /** Addresses the mail server refuses for good. */
 const refused = new Set<string>()
 let reps: Array<{ id: number; name: string; email: string }>
 
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpTestServer({ rcpt: (address) => (refused.has(address.toLowerCase()) ? { code: 550, message: '5.1.1 Mailbox unavailable: no such councillor' } : undefined) })
   plaza = await startPlaza({
     MAIL_URL: smtp.url,
@@ -36,21 +32,19 @@ beforeAll(async () => {
     LETTER_LIMIT_SENDER: '3/86400',
     LETTER_LIMIT_IP: '4/86400',
   })
-  const db = new SQLite(plaza.databasePath, { readonly: true })
-  reps = db
-    .prepare(
-      `select r.id, r.name, r.email from representatives r join areas a on a.id = r.area_id
-       where a.slug = 'ribera-nord' and r.email_bounced_at is null and (r.active_until is null or r.active_until >= date('now')) order by r.id`,
-    )
-    .all() as typeof reps
-  db.close()
-}, 60_000)
+  sql = sqlOf(plaza)
+  reps = await sql.all(
+    `select r.id, r.name, r.email from representatives r join areas a on a.id = r.area_id
+     where a.slug = 'ribera-nord' and r.email_bounced_at is null and (r.active_until is null or r.active_until >= ?) order by r.id`,
+    new Date().toISOString().slice(0, 10),
+  )
+})
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
   await smtp?.close()
 })
 
-const db = () => new SQLite(plaza.databasePath, { readonly: true })
 let ipCounter = 10
 /** A visitor from an address of its own (TRUST_PROXY=1: the proxy's X-Forwarded-For is believed). */
 const visitor = (ip = `198.51.100.${++ipCounter}`) => new Visitor(plaza.url, { 'accept-language': 'en', 'x-forwarded-for': ip })
@@ -111,7 +105,7 @@ async function until(check: () => Promise<boolean>, what: string) {
   throw new Error(`timed out waiting for ${what}`)
 }
 
-describe.skipIf(onPostgres)('the whole flow, without JavaScript', () => {
+describe('the whole flow, without JavaScript', () => {
   it('find → choose → write → preview → send → confirm by mail → delivered with Reply-To → status page says delivered', async () => {
     const v = visitor()
     const where = await v.get('/letters/new')
@@ -136,9 +130,7 @@ describe.skipIf(onPostgres)('the whole flow, without JavaScript', () => {
     expect(previewHtml).toContain('Carrer del Riu 4, 2n\n08002 Valmera')
     expect(previewHtml).toContain(`Dear ${rep.name},`)
     // Nothing was stored by the preview.
-    const conn = db()
-    expect(conn.prepare('select count(*) n from letters where sender_email = ?').get(email)).toEqual({ n: 0 })
-    conn.close()
+    expect(await sql.get('select count(*) n from letters where sender_email = ?', email)).toEqual({ n: 0 })
 
     const status = await sendLetter(v, fields, [rep.id])
     expect(status).toMatch(/^\/letters\/[a-z2-7]{32}$/)
@@ -199,7 +191,7 @@ describe.skipIf(onPostgres)('the whole flow, without JavaScript', () => {
   })
 })
 
-describe.skipIf(onPostgres)('abuse checks over HTTP', () => {
+describe('abuse checks over HTTP', () => {
   it('refuses the fourth letter of a sender and the fifth from one IP, saying why', async () => {
     const email = `many.${unique()}@example.org`
     for (let i = 0; i < 3; i++) await sendLetter(visitor(), { email }, [reps[0]!.id])
@@ -220,9 +212,9 @@ describe.skipIf(onPostgres)('abuse checks over HTTP', () => {
   })
 
   it('refuses a bounced representative and one from another place', async () => {
-    const conn = db()
-    const other = conn.prepare(`select r.id from representatives r join areas a on a.id = r.area_id where a.level = 'neighbourhood' and a.slug != 'ribera-nord' limit 1`).get() as { id: number }
-    conn.close()
+    const other = (await sql.get<{ id: number }>(
+      `select r.id from representatives r join areas a on a.id = r.area_id where a.level = 'neighbourhood' and a.slug != 'ribera-nord' order by r.id limit 1`,
+    ))!
     const res = await post(visitor(), '/letters/new', letterForm({}, [other.id]))
     expect(res.status).toBe(400)
     expect(await res.text()).toContain('cannot be written to from this place')
@@ -245,9 +237,7 @@ describe.skipIf(onPostgres)('abuse checks over HTTP', () => {
     await sendLetter(visitor(), { email: different }, [reps[0]!.id])
     expect((await confirmFromMail(different)).headers.get('location')).toMatch(/\?confirmed=1$/)
 
-    const conn = db()
-    const frozen = conn.prepare(`select id from letters where status = 'frozen' and subject = 'Save the plane trees' order by id`).all() as Array<{ id: number }>
-    conn.close()
+    const frozen = await sql.all<{ id: number }>(`select id from letters where status = 'frozen' and subject = 'Save the plane trees' order by id`)
     expect(frozen).toHaveLength(2)
 
     // Refusals by role.
@@ -273,14 +263,12 @@ describe.skipIf(onPostgres)('abuse checks over HTTP', () => {
     await until(async () => (await (await visitor().get(statuses[3]!)).text()).includes('Delivered on'), 'the released letter to be delivered')
     const rejectedPage = await (await visitor().get(statuses[4]!)).text()
     expect(rejectedPage).toContain('A petition is the right tool for this.')
-    const c = db()
-    const audits = c.prepare(`select action from audit_log where target_kind = 'letter' and target_id in (?, ?) order by id`).all(frozen[0]!.id, frozen[1]!.id)
-    c.close()
+    const audits = await sql.all(`select action from audit_log where target_kind = 'letter' and target_id in (?, ?) order by id`, frozen[0]!.id, frozen[1]!.id)
     expect(audits).toEqual([{ action: 'letter.release' }, { action: 'letter.reject' }])
   })
 })
 
-describe.skipIf(onPostgres)('POST /mail/bounces', () => {
+describe('POST /mail/bounces', () => {
   const bounce = (body: string, headers: Record<string, string>) => fetch(`${plaza.url}/mail/bounces`, { method: 'POST', body, headers })
 
   it('refuses without the secret or with a wrong one', async () => {
@@ -294,9 +282,7 @@ describe.skipIf(onPostgres)('POST /mail/bounces', () => {
     const status = await sendLetter(visitor(), { email }, [rep.id])
     await confirmFromMail(email)
     await until(async () => (await (await visitor().get(status)).text()).includes('Delivered on'), 'delivery')
-    const conn = db()
-    const { outbox_id } = conn.prepare(`select d.outbox_id from letter_deliveries d join letters l on l.id = d.letter_id where l.sender_email = ?`).get(email) as { outbox_id: number }
-    conn.close()
+    const { outbox_id } = (await sql.get<{ outbox_id: number }>(`select d.outbox_id from letter_deliveries d join letters l on l.id = d.letter_id where l.sender_email = ?`, email))!
     const auth = { authorization: `Bearer ${SECRET}` }
     const bad = await bounce('{"recipient":"x"}', { ...auth, 'content-type': 'application/json' })
     expect(bad.status).toBe(400)
@@ -319,13 +305,11 @@ describe.skipIf(onPostgres)('POST /mail/bounces', () => {
     const page = await (await visitor().get(status)).text()
     expect(page).toContain('User unknown')
     await mailTo(email, /could not be delivered/)()
-    const c = db()
-    expect(c.prepare('select email_bounced_at is not null as b from representatives where id = ?').get(rep.id)).toEqual({ b: 1 })
-    expect(c.prepare('select action, status from mail_bounces where outbox_id = ? order by id').all(outbox_id)).toEqual([
+    expect(await sql.value('select email_bounced_at from representatives where id = ?', rep.id)).not.toBeNull()
+    expect(await sql.all('select action, status from mail_bounces where outbox_id = ? order by id', outbox_id)).toEqual([
       { action: 'delayed', status: '4.2.2' },
       { action: 'failed', status: '5.1.1' },
     ])
-    c.close()
     // Now shown as bouncing, not selectable.
     const choose = await (await visitor().get('/letters/new?area=ribera-nord')).text()
     expect(choose).not.toContain(`name="rep" value="${rep.id}"`)
@@ -333,14 +317,14 @@ describe.skipIf(onPostgres)('POST /mail/bounces', () => {
   })
 })
 
-describe.skipIf(onPostgres)('questionnaire page', () => {
+describe('questionnaire page', () => {
   it('a GET shows the choice without recording it; the POST records it', async () => {
     const res = await visitor().get('/letters/questionnaire/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa?answer=yes')
     expect(res.status).toBe(404)
   })
 })
 
-describe.skipIf(onPostgres)('fuzzed forms never give a 500', () => {
+describe('fuzzed forms never give a 500', () => {
   it('survives random fields on every letters form', async () => {
     const paths = ['/letters/new', '/letters/confirm/abc', '/letters/questionnaire/zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz', '/letters/new?area=ribera-nord']
     await fc.assert(

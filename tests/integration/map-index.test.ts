@@ -7,10 +7,6 @@ import { interiorPoint, polygonsOf, type AreaGeometry, type Position } from '../
 import { areaCounts, forgetKinds, moveItem, placeItem, rebuildMapSummaries, registerKind, removeItem, setItemVisible, updateItem } from '../../app/modules/geo/map-index.server'
 import { mapFeatures, parseFeaturesQuery, type FeaturesQuery } from '../../app/modules/geo/features.server'
 import { resolveLocation } from '../../app/modules/geo/location.server'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /** The geo module against the demo city, in this process (tests/support/setup.ts gives a fresh database). */
 
@@ -18,7 +14,6 @@ const db = () => database()
 let areas: Array<{ id: number; slug: string; level: string; parent_id: number | null; geometry: AreaGeometry }>
 
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   await migrateOrThrow(db())
   await seedDemo(db(), { seed: 1, scale: 1 })
   forgetAreaGeometries()
@@ -31,7 +26,7 @@ beforeAll(async () => {
 
 const area = (slug: string) => areas.find((a) => a.slug === slug)!
 
-describe.skipIf(onPostgres)('areasContaining', () => {
+describe('areasContaining', () => {
   it('finds the city, the district and the neighbourhood, in that order', async () => {
     const n = area('el-molinar')
     const [lng, lat] = interiorPoint(n.geometry)
@@ -100,7 +95,7 @@ describe.skipIf(onPostgres)('areasContaining', () => {
   })
 })
 
-describe.skipIf(onPostgres)('resolveLocation (the picker’s server side)', () => {
+describe('resolveLocation (the picker’s server side)', () => {
   it('resolves typed coordinates, with a decimal comma', async () => {
     const n = area('sant-roc')
     const [lng, lat] = interiorPoint(n.geometry)
@@ -150,7 +145,7 @@ const query = (params: Record<string, string>): FeaturesQuery => {
   return parsed.query
 }
 
-describe.skipIf(onPostgres)('the map index', () => {
+describe('the map index', () => {
   const points = cityPoints(600)
 
   beforeAll(async () => {
@@ -229,16 +224,24 @@ describe.skipIf(onPostgres)('the map index', () => {
     [{ status: 'open' }, 'i.status = ?', ['open']],
     [{ category: 'roads' }, 'i.category = ?', ['roads']],
     [{ since: '2026-06-01' }, 'i.created_at >= ?', ['2026-06-01T00:00:00.000Z']],
-    [{ layers: 'other' }, "i.kind = 'other' and ? = ?", [1, 1]],
+    [{ layers: 'other' }, "i.kind = 'other' and 1 = ?", [1]],
   ])('applies the filter %j', async (filter, condition, values) => {
     const kinds = 'layers' in filter ? ['other'] : ['test', 'other']
     const answer = await mapFeatures(query({ bbox: '-1.6,41.29,-1.44,41.41', zoom: '12', ...filter }), kinds)
     const [w, s, e, n] = answer.bbox
-    const expected = db()
-      .sqlite.prepare(`select count(*) as n from map_items i where visible = 1 and kind in ('test', 'other') and lng >= ? and lng < ? and lat > ? and lat <= ? and ${condition}`)
-      .get(w, e, s, n, ...values) as { n: number }
+    // The condition's `?` become parameters (on either engine).
+    const parts = condition.split('?')
+    const where = sql.join(
+      parts.map((part, i) => (i < values.length ? sql`${sql.raw(part)}${values[i]}` : sql.raw(part))),
+      sql``,
+    )
+    const expected = (
+      await sql<{
+        n: number | string
+      }>`select count(*) as n from map_items i where visible = 1 and kind in ('test', 'other') and lng >= ${w} and lng < ${e} and lat > ${s} and lat <= ${n} and ${where}`.execute(db().db)
+    ).rows[0]!
     const sum = answer.features.reduce((acc, f) => acc + (f.properties.cluster ? f.properties.count : 1), 0)
-    expect(sum).toBe(expected.n)
+    expect(sum).toBe(Number(expected.n))
     expect(sum).toBeGreaterThan(0)
     for (const f of answer.features) {
       if (!f.properties.cluster && 'status' in filter) expect(f.properties.status).toBe('open')

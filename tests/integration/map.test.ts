@@ -2,19 +2,14 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { migrateOrThrow, openDatabase, type PlazaDatabase } from '../../app/lib/db.server'
 import { placeItem, registerKind } from '../../app/modules/geo/map-index.server'
 import { startPlaza, type RunningPlaza } from '../support/server'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
 
 /** The map over HTTP, against a real server with the demo city. */
 
 let plaza: RunningPlaza
 let db: PlazaDatabase
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   plaza = await startPlaza({ PAGE_CACHE: 'false', MAP_TILE_URL: 'https://tiles.example.org/{z}/{x}/{y}.png', MAP_ATTRIBUTION: '© Example' })
-  db = openDatabase({ path: plaza.databasePath, synchronous: 'NORMAL' })
+  db = openDatabase({ path: plaza.databasePath, url: plaza.databaseUrl, synchronous: 'NORMAL' })
   await migrateOrThrow(db)
 })
 afterAll(async () => {
@@ -25,7 +20,7 @@ afterAll(async () => {
 const get = (path: string, headers: Record<string, string> = {}) => fetch(plaza.url + path, { headers })
 const CITY = 'bbox=-1.6,41.29,-1.44,41.41&zoom=12'
 
-describe.skipIf(onPostgres)('before a kind has items', () => {
+describe('before a kind has items', () => {
   it('lists the layers capabilities registered (the demo reports are on the map) and refuses an unknown layer', async () => {
     const html = await (await get('/map')).text()
     expect(html).toMatch(/<input type="checkbox" name="layers"[^>]*value="reports"/)
@@ -35,7 +30,7 @@ describe.skipIf(onPostgres)('before a kind has items', () => {
   })
 })
 
-describe.skipIf(onPostgres)('GET /api/map/features', () => {
+describe('GET /api/map/features', () => {
   beforeAll(async () => {
     await db.write(async (trx) => {
       await registerKind(trx, { kind: 'test', urlPattern: '/tests/{id}', labelKey: 'geo:kinds.sample' })
@@ -106,7 +101,7 @@ describe.skipIf(onPostgres)('GET /api/map/features', () => {
   })
 })
 
-describe.skipIf(onPostgres)('area pages', () => {
+describe('area pages', () => {
   it('shows a district with its outline, neighbourhoods and counts', async () => {
     const res = await get('/areas/ribera-nord')
     expect(res.status).toBe(200)
@@ -135,7 +130,7 @@ describe.skipIf(onPostgres)('area pages', () => {
   })
 })
 
-describe.skipIf(onPostgres)('Which area am I in? (the picker without JavaScript)', () => {
+describe('Which area am I in? (the picker without JavaScript)', () => {
   it('finds the district and neighbourhood of typed coordinates', async () => {
     const res = await get('/areas/locate?area=&lat=41.37&lng=-1.52')
     expect(res.status).toBe(200)
@@ -164,7 +159,7 @@ describe.skipIf(onPostgres)('Which area am I in? (the picker without JavaScript)
   })
 })
 
-describe.skipIf(onPostgres)('configuration', () => {
+describe('configuration', () => {
   it('lets the browser fetch the configured tile server and nothing else', async () => {
     const csp = (await get('/map')).headers.get('content-security-policy')!
     expect(csp).toMatch(/connect-src 'self' https:\/\/tiles\.example\.org/)

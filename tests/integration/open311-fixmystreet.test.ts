@@ -1,14 +1,10 @@
-import SQLite from 'better-sqlite3'
 import { XMLParser } from 'fast-xml-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpen311Plaza, type Open311Plaza } from '../support/open311'
 import type { RunningPlaza } from '../support/server'
 import type { SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf } from '../support/sql'
 
 /**
  * Issue 19: FixMyStreet's Open311 client (perllib/Open311.pm) driving Plaza's server, request by
@@ -28,7 +24,6 @@ type Doc = any
 
 let setup: Open311Plaza | undefined
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   setup = await startOpen311Plaza()
   ;({ plaza, smtp, point } = setup)
 })
@@ -36,7 +31,15 @@ afterAll(async () => {
   await setup?.stop()
 })
 
-const db = () => new SQLite(plaza.databasePath, { readonly: true })
+/** One value read from the server's database (either engine). */
+async function one<T>(query: string, ...args: unknown[]): Promise<T> {
+  const d = sqlOf(plaza)
+  try {
+    return (await d.get(query, ...args)) as T
+  } finally {
+    await d.close()
+  }
+}
 const url = (path: string) => `${plaza.url}/open311/v2/${path}`
 async function parse(res: Response): Promise<Doc> {
   const text = await res.text()
@@ -63,23 +66,17 @@ async function issue(fields: Record<string, string>) {
   expect(res.status, html.slice(0, 300)).toBe(200)
   return /value="(plz_[A-Za-z0-9_-]{43})"/.exec(html)![1]!
 }
-const count = (sql: string, ...args: unknown[]) => {
-  const d = db()
-  const row = d.prepare(sql).get(...args) as { n: number }
-  d.close()
-  return row.n
-}
+const count = async (sql: string, ...args: unknown[]) => (await one<{ n: number }>(sql, ...args)).n
 
 let fms: string
 let app: string
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   // FixMyStreet holds one key for the council, checks its users' e-mail and posts their updates.
   fms = await issue({ name: 'FixMyStreet', mayUpdate: 'on', trusted: 'on' })
   app = await issue({ name: 'Browser app' })
 })
 
-describe.skipIf(onPostgres)('a FixMyStreet client', () => {
+describe('a FixMyStreet client', () => {
   it('reads the service list and a definition in XML, as it does', async () => {
     const list = await get('services.xml')
     expect(list.res.status).toBe(200)
@@ -122,7 +119,7 @@ describe.skipIf(onPostgres)('a FixMyStreet client', () => {
     expect(a.res.status).toBe(200)
     expect(b.body[0].service_request_id).toBe(a.body[0].service_request_id)
     expect(again.body[0].service_request_id).toBe(a.body[0].service_request_id)
-    expect(count(`select count(*) as n from reports where description like '%FMS report 4412%'`)).toBe(1)
+    expect(await count(`select count(*) as n from reports where description like '%FMS report 4412%'`)).toBe(1)
     // Another report is another request.
     const other = await post('requests.json', { ...fields, description: 'Broken kerb, FMS report 4413' })
     expect(other.body[0].service_request_id).not.toBe(a.body[0].service_request_id)
@@ -163,7 +160,7 @@ describe.skipIf(onPostgres)('a FixMyStreet client', () => {
       expect(a.body.service_request_updates.request_update[0].update_id).toBe('fms-901')
       const repeat = await update({ update_id: 'fms-901', status: 'OPEN', description: 'Still flooded this morning.' })
       expect(repeat.res.status).toBe(200)
-      expect(count(`select count(*) as n from report_updates where report_id = ? and text = 'Still flooded this morning.'`, Number(id))).toBe(1)
+      expect(await count(`select count(*) as n from report_updates where report_id = ? and text = 'Still flooded this morning.'`, Number(id))).toBe(1)
       const page = await (await fetch(`${plaza.url}/reports/${id}`, { headers: { 'accept-language': 'en' } })).text()
       expect(page).toContain('Still flooded this morning.')
       expect(page).toContain('Rosa Vidal')
@@ -199,9 +196,7 @@ describe.skipIf(onPostgres)('a FixMyStreet client', () => {
     it("a citizen's CLOSED marks the report fixed by the reporter's side, not closed", async () => {
       const r = await update({ update_id: 'fms-905', status: 'CLOSED', description: 'Drain cleared, water gone.' })
       expect(r.res.status).toBe(200)
-      const d = db()
-      const row = d.prepare('select state, state_kind from reports where id = ?').get(Number(id)) as { state: string; state_kind: string }
-      d.close()
+      const row = await one<{ state: string; state_kind: string }>('select state, state_kind from reports where id = ?', Number(id))
       expect(row).toEqual({ state: 'fixed', state_kind: 'fixed' })
       const reopened = await update({ update_id: 'fms-906', status: 'REOPEN', description: 'Flooded again.' })
       expect(reopened.res.status).toBe(200)
@@ -215,9 +210,7 @@ describe.skipIf(onPostgres)('a FixMyStreet client', () => {
       expect(scheduled.res.status).toBe(200)
       const triage = await backOffice({ update_id: 'crm-2', status: 'FOR_TRIAGE' })
       expect(triage.res.status).toBe(200)
-      const d = db()
-      expect((d.prepare('select state from reports where id = ?').get(Number(id)) as { state: string }).state).toBe('confirmed')
-      d.close()
+      expect((await one<{ state: string }>('select state from reports where id = ?', Number(id))).state).toBe('confirmed')
       const cancelled = await backOffice({ update_id: 'crm-3', status: 'CANCELLED', description: 'Reported twice.' })
       expect(cancelled.res.status).toBe(200)
       expect((await get(`requests/${id}.json`)).body[0]).toMatchObject({ status: 'closed', status_notes: 'Reported twice.' })
@@ -245,9 +238,7 @@ describe.skipIf(onPostgres)('a FixMyStreet client', () => {
       for (const [i, [status, state]] of states.entries()) {
         const r = await backOffice({ update_id: `crm-s${i}`, status, description: `Now ${status} (${i}).` })
         expect(r.res.status, `${status}: ${JSON.stringify(r.body)}`).toBe(200)
-        const e = db()
-        expect((e.prepare('select state from reports where id = ?').get(Number(id)) as { state: string }).state, status).toBe(state)
-        e.close()
+        expect((await one<{ state: string }>('select state from reports where id = ?', Number(id))).state, status).toBe(state)
       }
       const readBack = (await get(`servicerequestupdates.json?start_date=${since}`)).body as Array<{ service_request_id: string; description: string; status: string }>
       for (const [i, [status, , read]] of states.entries()) {
@@ -267,7 +258,7 @@ describe.skipIf(onPostgres)('a FixMyStreet client', () => {
   })
 })
 
-describe.skipIf(onPostgres)('a browser app posting with an Origin header', () => {
+describe('a browser app posting with an Origin header', () => {
   it('is answered as an API with CORS, errors included, never with an HTML page', async () => {
     const origin = { origin: 'https://app.example.net', 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'cors' }
     const ok = await post('requests.json', { api_key: app, service_code: 'pothole', lat: point.lat, long: point.long, 'attribute[depth]': 'shallow', description: 'From a web app' }, origin)

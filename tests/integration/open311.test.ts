@@ -1,14 +1,10 @@
-import SQLite from 'better-sqlite3'
 import { XMLParser } from 'fast-xml-parser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpen311Plaza, type Open311Plaza } from '../support/open311'
 import type { RunningPlaza } from '../support/server'
 import { linkIn, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * Open311 GeoReport v2 over real HTTP, as a client application and a council back office use it,
@@ -18,6 +14,7 @@ import { onPostgres } from '../support/engine'
 
 let plaza: RunningPlaza
 let smtp: SmtpSink
+let sql: TestSql
 let point: { lat: string; long: string }
 const PASSWORD = 'valmera-demo-2026'
 const LISTS = new Set(['service', 'request', 'error', 'attribute', 'value', 'endpoint', 'format', 'request_update'])
@@ -27,15 +24,15 @@ type Doc = any[] & { [key: string]: any }
 
 let setup: Open311Plaza | undefined
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   setup = await startOpen311Plaza()
   ;({ plaza, smtp, point } = setup)
+  sql = sqlOf(plaza)
 })
 afterAll(async () => {
+  await sql?.close()
   await setup?.stop()
 })
 
-const db = () => new SQLite(plaza.databasePath, { readonly: true })
 const url = (path: string) => `${plaza.url}/open311/v2/${path}`
 
 async function parse(res: Response): Promise<Doc> {
@@ -58,12 +55,7 @@ async function as(who: string) {
   return v
 }
 
-const departmentId = (slug: string) => {
-  const d = db()
-  const row = d.prepare('select id from departments where slug = ?').get(slug) as { id: number }
-  d.close()
-  return String(row.id)
-}
+const departmentId = async (slug: string) => String(await sql.value('select id from departments where slug = ?', slug))
 
 let appKey: string
 let roadsKey: string
@@ -79,7 +71,7 @@ async function issue(admin: Visitor, fields: Record<string, string>) {
   return secret!
 }
 
-describe.skipIf(onPostgres)('/admin/api-keys', () => {
+describe('/admin/api-keys', () => {
   it('is for administrators only', async () => {
     const anonymous = await new Visitor(plaza.url).get('/admin/api-keys')
     expect(anonymous.status).toBe(302)
@@ -97,14 +89,14 @@ describe.skipIf(onPostgres)('/admin/api-keys', () => {
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('Issue a key')
     appKey = await issue(admin, { name: 'City app' })
-    roadsKey = await issue(admin, { name: 'Roads back office', departmentId: departmentId('roads'), mayUpdate: 'on' })
-    lightingKey = await issue(admin, { name: 'Lighting back office', departmentId: departmentId('street-lighting'), mayUpdate: 'on' })
+    roadsKey = await issue(admin, { name: 'Roads back office', departmentId: await departmentId('roads'), mayUpdate: 'on' })
+    lightingKey = await issue(admin, { name: 'Lighting back office', departmentId: await departmentId('street-lighting'), mayUpdate: 'on' })
     const list = await (await admin.get('/admin/api-keys')).text()
     expect(list).toContain('Roads back office')
     expect(list).toContain(roadsKey.slice(0, 12))
     expect(list).not.toContain(roadsKey)
     // Changing states for every department is for a council-wide key only (issue 19).
-    const bad = await admin.post('/admin/api-keys', { intent: 'issue', name: 'Roads again', departmentId: departmentId('roads'), mayUpdate: 'on', mayChangeState: 'on' })
+    const bad = await admin.post('/admin/api-keys', { intent: 'issue', name: 'Roads again', departmentId: await departmentId('roads'), mayUpdate: 'on', mayChangeState: 'on' })
     expect(bad.status).toBe(400)
     const html = await bad.text()
     expect(html).toContain('Only a key without a department that may post updates can change states for every department.')
@@ -112,14 +104,12 @@ describe.skipIf(onPostgres)('/admin/api-keys', () => {
     const noName = await admin.post('/admin/api-keys', { intent: 'issue', name: ' ' })
     expect(noName.status).toBe(400)
     expect(await noName.text()).toContain('Enter a name for the key.')
-    const d = db()
-    const audit = d.prepare(`select count(*) as n from audit_log where action = 'api_key.issue'`).get() as { n: number }
-    d.close()
+    const audit = (await sql.get<{ n: number }>(`select count(*) as n from audit_log where action = 'api_key.issue'`))!
     expect(audit.n).toBe(3)
   })
 })
 
-describe.skipIf(onPostgres)('reading', () => {
+describe('reading', () => {
   it('serves discovery in JSON and XML with the spec’s content types and CORS', async () => {
     const json = await get('discovery.json')
     expect(json.res.status).toBe(200)
@@ -167,7 +157,7 @@ describe.skipIf(onPostgres)('reading', () => {
   })
 })
 
-describe.skipIf(onPostgres)('posting service requests', () => {
+describe('posting service requests', () => {
   const base = () => ({ api_key: appKey, service_code: 'pothole', lat: point.lat, long: point.long, 'attribute[depth]': 'deep', description: 'Deep pothole by the fountain.\nCars swerve around it.' })
 
   it('refuses without a key (403), with a bad code (400), an unknown one (404), without a place or a required attribute (400)', async () => {
@@ -269,7 +259,7 @@ describe.skipIf(onPostgres)('posting service requests', () => {
   })
 })
 
-describe.skipIf(onPostgres)('servicerequestupdates', () => {
+describe('servicerequestupdates', () => {
   let id: string
   beforeAll(async () => {
     const r = await post('requests.json', { api_key: appKey, service_code: 'pothole', lat: point.lat, long: point.long, 'attribute[depth]': 'shallow', description: 'Shallow pothole.' })
@@ -299,14 +289,12 @@ describe.skipIf(onPostgres)('servicerequestupdates', () => {
   })
 })
 
-describe.skipIf(onPostgres)('revoking', () => {
+describe('revoking', () => {
   it('shows when a key was last used, revokes it from the page, and the key stops working', async () => {
     const admin = await as('admin')
     const page = await (await admin.get('/admin/api-keys')).text()
     expect(page).toContain('Revoke the key City app')
-    const d = db()
-    const key = d.prepare(`select id, last_used_at from api_keys where name = 'City app'`).get() as { id: number; last_used_at: string | null }
-    d.close()
+    const key = (await sql.get<{ id: number; last_used_at: string | null }>(`select id, last_used_at from api_keys where name = 'City app'`))!
     expect(key.last_used_at).not.toBeNull()
     const res = await admin.post('/admin/api-keys', { intent: 'revoke', keyId: String(key.id) })
     expect(res.status).toBe(200)
@@ -314,9 +302,7 @@ describe.skipIf(onPostgres)('revoking', () => {
     const refused = await post('requests.json', { api_key: appKey, service_code: 'pothole', lat: point.lat, long: point.long, 'attribute[depth]': 'deep' })
     expect(refused.res.status).toBe(403)
     expect((await admin.post('/admin/api-keys', { intent: 'revoke', keyId: String(key.id) })).status).toBe(409)
-    const after = db()
-    const audit = after.prepare(`select actor_id from audit_log where action = 'api_key.revoke' and target_id = ?`).get(key.id)
-    after.close()
+    const audit = await sql.get(`select actor_id from audit_log where action = 'api_key.revoke' and target_id = ?`, key.id)
     expect(audit).toBeDefined()
   })
 })

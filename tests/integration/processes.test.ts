@@ -1,14 +1,8 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { testClock } from '../support/clock'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * Participatory processes over real HTTP, without JavaScript: an administrator creates a process
@@ -17,18 +11,16 @@ import { onPostgres } from '../support/engine'
  * mark it unfeasible with a public reason; others are refused; results, dataset and feed answer.
  */
 let plaza: RunningPlaza
-const clockFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-clock-')), 'now')
-const T0 = Date.parse('2032-05-01T00:00:00.000Z')
-const DAY = 86_400_000
-const setClock = (days: number) => fs.writeFileSync(clockFile, new Date(T0 + days * DAY + 12 * 3600_000).toISOString())
-const local = (days: number) => new Date(T0 + days * DAY).toISOString().slice(0, 16)
+let sql: TestSql
+const { clockFile, setClock, local } = testClock('2032-05-01T00:00:00.000Z')
 
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   setClock(0)
   plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off', BACKGROUND_JOBS: 'false', PLAZA_TEST_CLOCK_FILE: clockFile })
+  sql = sqlOf(plaza)
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
 })
 
@@ -37,14 +29,7 @@ async function as(who: string) {
   if (who !== 'anonymous') expect((await v.post('/login', { email: `${who}@valmera.example`, password: 'valmera-demo-2026' })).status).toBe(302)
   return v
 }
-const one = <T>(sql: string, ...params: unknown[]) => {
-  const db = new SQLite(plaza.databasePath, { readonly: true })
-  try {
-    return db.prepare(sql).get(...params) as T
-  } finally {
-    db.close()
-  }
-}
+const one = async <T>(query: string, ...params: unknown[]) => (await sql.get(query, ...params)) as T
 
 const processForm = {
   slug: 'http-budget',
@@ -67,7 +52,7 @@ const processForm = {
   'phase.2.review': 'on',
 }
 
-describe.skipIf(onPostgres)('a participatory process over HTTP', () => {
+describe('a participatory process over HTTP', () => {
   it('only an administrator reaches /admin/processes; bad input is answered next to the field, kept', async () => {
     expect((await (await as('anonymous')).get('/admin/processes')).status).toBe(302)
     expect((await (await as('roads')).get('/admin/processes')).status).toBe(403)
@@ -81,8 +66,8 @@ describe.skipIf(onPostgres)('a participatory process over HTTP', () => {
     expect(html).toContain('value="Budget over HTTP"')
     const ok = await admin.post('/admin/processes/new', processForm)
     expect(ok.status).toBe(302)
-    const row = one<{ id: number }>(`select id from participatory_processes where slug = 'http-budget'`)
-    expect(one<{ n: number }>(`select count(*) as n from audit_log where action = 'process.create' and target_id = ?`, row.id).n).toBe(1)
+    const row = await one<{ id: number }>(`select id from participatory_processes where slug = 'http-budget'`)
+    expect((await one<{ n: number }>(`select count(*) as n from audit_log where action = 'process.create' and target_id = ?`, row.id)).n).toBe(1)
   })
 
   it('the phases follow the clock: submit refused before its phase, accepted in it; supports only in theirs; review with a reason', async () => {
@@ -112,7 +97,7 @@ describe.skipIf(onPostgres)('a participatory process over HTTP', () => {
     setClock(4)
     expect((await resident.post(projectPath, { intent: 'support' })).status).toBe(200)
     expect((await resident.post(projectPath, { intent: 'support' })).status).toBe(200)
-    expect(one<{ supports: number }>('select supports from process_projects where id = ?', id).supports).toBe(1)
+    expect((await one<{ supports: number }>('select supports from process_projects where id = ?', id)).supports).toBe(1)
     expect((await (await as('citizen')).post(projectPath, { intent: 'support' })).status).toBe(403)
 
     setClock(6)
@@ -145,8 +130,8 @@ describe.skipIf(onPostgres)('a participatory process over HTTP', () => {
 
   it('a proposal and a petition page show their path ("what happened to my idea")', async () => {
     const anonymous = await as('anonymous')
-    const proposal = one<{ id: number }>(`select id from proposals where state in ('published', 'answered', 'voting') order by id limit 1`)
-    const petition = one<{ id: number }>(`select id from petitions where state in ('open', 'closed') order by id limit 1`)
+    const proposal = await one<{ id: number }>(`select id from proposals where state in ('published', 'answered', 'voting') order by id limit 1`)
+    const petition = await one<{ id: number }>(`select id from petitions where state in ('open', 'closed') order by id limit 1`)
     for (const page of [`/proposals/${proposal.id}`, `/petitions/${petition.id}`]) {
       const res = await anonymous.get(page)
       expect(res.status).toBe(200)

@@ -1,4 +1,3 @@
-import SQLite from 'better-sqlite3'
 import fc from 'fast-check'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -6,40 +5,31 @@ import { openDatabase } from '../../app/lib/db.server'
 import { proposalsStep } from '../../db/seed/proposals'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /** Proposals over real HTTP, as people without JavaScript use them. */
 
 let plaza: RunningPlaza
+let sql: TestSql
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off' })
   // The demo seed makes the categories and demo proposals once its step is in db/seed/index.ts;
   // until then (and idempotently after) run the step against the server's database here.
-  const seeded = openDatabase({ path: plaza.databasePath, synchronous: 'NORMAL', busyTimeoutMs: 10_000 })
+  const seeded = openDatabase({ path: plaza.databasePath, url: plaza.databaseUrl, synchronous: 'NORMAL', busyTimeoutMs: 10_000 })
   try {
     await proposalsStep.run(seeded, { seed: 1, scale: 1 }, () => {})
   } finally {
     await seeded.close()
   }
+  sql = sqlOf(plaza)
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
 })
 
 const PASSWORD = 'valmera-demo-2026'
-const db = () => new SQLite(plaza.databasePath, { readonly: true })
-const one = <T>(query: string, ...params: unknown[]) => {
-  const conn = db()
-  try {
-    return conn.prepare(query).get(...params) as T
-  } finally {
-    conn.close()
-  }
-}
+const one = async <T>(query: string, ...params: unknown[]) => (await sql.get(query, ...params)) as T
 
 async function as(who: string) {
   const v = new Visitor(plaza.url, { 'accept-language': 'en' })
@@ -66,7 +56,7 @@ function proposalForm(fields: Record<string, string>, image?: { name: string; ty
 
 const idFrom = (res: Response) => Number(/\/proposals\/(\d+)/.exec(res.headers.get('location') ?? '')?.[1])
 
-describe.skipIf(onPostgres)('writing a proposal', () => {
+describe('writing a proposal', () => {
   it('asks logged-out people to log in', async () => {
     const res = await anonymous().get('/proposals/new')
     expect(res.status).toBe(302)
@@ -75,7 +65,7 @@ describe.skipIf(onPostgres)('writing a proposal', () => {
 
   it('previews the Markdown on the server without saving anything', async () => {
     const v = await as('citizen')
-    const before = one<{ n: number }>('select count(*) as n from proposals').n
+    const before = (await one<{ n: number }>('select count(*) as n from proposals')).n
     const res = await v.post('/proposals/new', proposalForm({ intent: 'preview', title: 'Preview only', body: 'Some **bold** words and <script>alert(1)</script>' }))
     expect(res.status).toBe(200)
     const html = await res.text()
@@ -83,7 +73,7 @@ describe.skipIf(onPostgres)('writing a proposal', () => {
     expect(html).toContain('<strong>bold</strong>')
     expect(html).not.toContain('<script>alert(1)')
     expect(html).toContain('value="Preview only"')
-    expect(one<{ n: number }>('select count(*) as n from proposals').n).toBe(before)
+    expect((await one<{ n: number }>('select count(*) as n from proposals')).n).toBe(before)
   })
 
   it('refuses bad fields with a 400, the messages next to them, nothing typed lost', async () => {
@@ -132,8 +122,8 @@ describe.skipIf(onPostgres)('writing a proposal', () => {
     // Published: no more editing.
     const again = await author.get(`/proposals/${id}/edit`)
     expect(again.status).toBe(302)
-    expect(one<{ state: string; district_id: number | null }>('select state, district_id from proposals where id = ?', id)).toMatchObject({ state: 'published' })
-    expect(one<{ district_id: number | null }>('select district_id from proposals where id = ?', id).district_id).not.toBeNull()
+    expect(await one<{ state: string; district_id: number | null }>('select state, district_id from proposals where id = ?', id)).toMatchObject({ state: 'published' })
+    expect((await one<{ district_id: number | null }>('select district_id from proposals where id = ?', id)).district_id).not.toBeNull()
   })
 
   it('publishes with an image judged by its content and stripped of its metadata', async () => {
@@ -157,7 +147,7 @@ describe.skipIf(onPostgres)('writing a proposal', () => {
   })
 })
 
-describe.skipIf(onPostgres)('supporting', () => {
+describe('supporting', () => {
   async function published(title: string) {
     const res = await (await as('citizen')).post('/proposals/new', proposalForm({ title }))
     expect(res.status).toBe(302)
@@ -169,7 +159,7 @@ describe.skipIf(onPostgres)('supporting', () => {
     const resident = await as('resident')
     expect((await resident.post(`/proposals/${id}`, { intent: 'support' })).headers.get('location')).toBe(`/proposals/${id}?done=supported`)
     expect((await resident.post(`/proposals/${id}`, { intent: 'support' })).headers.get('location')).toBe(`/proposals/${id}?done=alreadySupported`)
-    expect(one<{ supports: number }>('select supports from proposals where id = ?', id).supports).toBe(1)
+    expect((await one<{ supports: number }>('select supports from proposals where id = ?', id)).supports).toBe(1)
     const html = await (await resident.get(`/proposals/${id}`)).text()
     expect(html).toContain('You support this proposal.')
     expect(html).toMatch(/<progress[^>]*max="5"[^>]*value="1"/)
@@ -186,7 +176,7 @@ describe.skipIf(onPostgres)('supporting', () => {
     const html = await res.text()
     expect(html).toContain('Supporting a proposal needs verification level 2')
     expect(html).toContain('href="/account/verify"')
-    expect(one<{ supports: number }>('select supports from proposals where id = ?', id).supports).toBe(0)
+    expect((await one<{ supports: number }>('select supports from proposals where id = ?', id)).supports).toBe(0)
   })
 
   it('sends logged-out people to log in', async () => {
@@ -197,7 +187,7 @@ describe.skipIf(onPostgres)('supporting', () => {
   })
 })
 
-describe.skipIf(onPostgres)('browsing and searching', () => {
+describe('browsing and searching', () => {
   it('lists, filters and finds the demo proposals', async () => {
     const list = await anonymous().get('/proposals')
     expect(list.status).toBe(200)
@@ -240,7 +230,7 @@ describe.skipIf(onPostgres)('browsing and searching', () => {
   })
 })
 
-describe.skipIf(onPostgres)('fuzzing the new-proposal form', () => {
+describe('fuzzing the new-proposal form', () => {
   it('answers 200, 302, 400 or 413 to anything, never a 5xx', async () => {
     const v = await as('citizen')
     const text = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', ' ', '\u0000', '<script>', '1e999', 'NaN', '-91', '41,3', 'x'.repeat(6000), 'sant-roc', 'urbanism'))
@@ -273,11 +263,11 @@ describe.skipIf(onPostgres)('fuzzing the new-proposal form', () => {
   })
 })
 
-describe.skipIf(onPostgres)('the council’s answer', () => {
+describe('the council’s answer', () => {
   const waiting = () => one<{ id: number } | undefined>("select id from proposals where state = 'threshold_reached' order by id limit 1")
 
   it('refuses citizens and moderators (403) and sends logged-out people to log in', async () => {
-    const target = waiting()
+    const target = await waiting()
     expect(target).toBeDefined()
     for (const who of ['citizen', 'resident', 'moderator']) {
       const v = await as(who)
@@ -286,11 +276,11 @@ describe.skipIf(onPostgres)('the council’s answer', () => {
       expect((await v.post(`/council/proposals/${target!.id}`, { intent: 'answer', answer: 'No.' })).status, who).toBe(403)
     }
     expect((await anonymous().get('/council/proposals')).status).toBe(302)
-    expect(one<{ state: string }>('select state from proposals where id = ?', target!.id).state).toBe('threshold_reached')
+    expect((await one<{ state: string }>('select state from proposals where id = ?', target!.id)).state).toBe('threshold_reached')
   })
 
   it('lets staff publish the answer, shown on the proposal’s page and in the audit log', async () => {
-    const target = waiting()!
+    const target = (await waiting())!
     const staff = await as('roads')
     const list = await staff.get('/council/proposals')
     expect(list.status).toBe(200)
@@ -305,12 +295,12 @@ describe.skipIf(onPostgres)('the council’s answer', () => {
     const page = await (await anonymous().get(`/proposals/${target.id}`)).text()
     expect(page).toContain('data-testid="council-answer"')
     expect(page).toContain('<strong>agrees</strong>')
-    expect(one<{ state: string }>('select state from proposals where id = ?', target.id).state).toBe('answered')
-    expect(one<{ n: number }>("select count(*) as n from audit_log where target_kind = 'proposal' and target_id = ? and action = 'proposal.answer'", target.id).n).toBeGreaterThanOrEqual(1)
+    expect((await one<{ state: string }>('select state from proposals where id = ?', target.id)).state).toBe('answered')
+    expect((await one<{ n: number }>("select count(*) as n from audit_log where target_kind = 'proposal' and target_id = ? and action = 'proposal.answer'", target.id)).n).toBeGreaterThanOrEqual(1)
   })
 
   it('refuses to answer a proposal that has not reached its threshold (409)', async () => {
-    const early = one<{ id: number }>("select id from proposals where state = 'published' order by id limit 1")
+    const early = await one<{ id: number }>("select id from proposals where state = 'published' order by id limit 1")
     const res = await (await as('admin')).post(`/council/proposals/${early.id}`, { intent: 'answer', answer: 'Too early.' })
     expect(res.status).toBe(409)
   })

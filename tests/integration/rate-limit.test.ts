@@ -1,13 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf } from '../support/sql'
 
 let plaza: RunningPlaza
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   plaza = await startPlaza({ RATE_LIMIT_WRITE: '3/60', RATE_LIMIT_READ: '5/2', DEFAULT_LOCALE: 'es' })
 })
 afterAll(() => plaza?.stop())
@@ -20,7 +16,7 @@ const post = (path: string, ip?: string) =>
     redirect: 'manual',
   })
 
-describe.skipIf(onPostgres)('rate limits (per IP and per route, counted in the database)', () => {
+describe('rate limits (per IP and per route, counted in the database)', () => {
   it('answers 429 with Retry-After once a route’s write budget is spent', async () => {
     const statuses = []
     for (let i = 0; i < 4; i++) statuses.push((await post('/language')).status)
@@ -67,10 +63,9 @@ describe.skipIf(onPostgres)('rate limits (per IP and per route, counted in the d
   })
 
   it('keeps counters in the rate_limits table', async () => {
-    const { default: SQLite } = await import('better-sqlite3')
-    const db = new SQLite(plaza.databasePath, { readonly: true })
-    const keys = db.prepare('select key from rate_limits').pluck().all() as string[]
-    db.close()
+    const sql = sqlOf(plaza)
+    const keys = (await sql.all<{ key: string }>('select key from rate_limits')).map((r) => r.key)
+    await sql.close()
     expect(keys.some((k) => k.startsWith('rl:write:') && k.endsWith('|/language'))).toBe(true)
   })
 })

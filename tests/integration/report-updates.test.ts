@@ -1,13 +1,9 @@
-import SQLite from 'better-sqlite3'
 import type { ParsedMail } from 'mailparser'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * Issue 19 part 3, with a real Plaza and a real SMTP server on 127.0.0.1: the reporter hears of
@@ -17,6 +13,7 @@ import { onPostgres } from '../support/engine'
 
 let plaza: RunningPlaza
 let smtp: SmtpSink
+let sql: TestSql
 let key: string
 let point: { lat: string; long: string }
 const PASSWORD = 'valmera-demo-2026'
@@ -28,39 +25,35 @@ async function as(who: string) {
   return v
 }
 const header = (mail: ParsedMail, name: string) => mail.headerLines.find((h) => h.key === name)?.line.replace(/\r?\n[ \t]+/g, ' ') ?? null
-const rows = <T>(sql: string, ...args: unknown[]) => {
-  const d = new SQLite(plaza.databasePath, { readonly: true })
-  const out = d.prepare(sql).all(...args) as T[]
-  d.close()
-  return out
-}
+const rows = <T>(text: string, ...args: unknown[]) => sql.all<T>(text, ...args)
 const to = (mail: ParsedMail) => (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address?.toLowerCase()))
 // The mails about changes and updates; not the questionnaires ("Has it been fixed?") that the background
 // job sends, at its own pace, to the demo city's reporters of old reports.
 const mailsTo = (address: string, after: number) => smtp.mails.slice(after).filter((m) => to(m).includes(address) && !/^Has it been fixed\?/.test(m.subject ?? ''))
 
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
+  sql = sqlOf(plaza)
   const html = await (await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)).text()
   point = { lat: /name="lat" value="([^"]+)"/.exec(html)![1]!, long: /name="lng" value="([^"]+)"/.exec(html)![1]! }
   const res = await (await as('admin')).post('/admin/api-keys', { intent: 'issue', name: 'Trusted app', trusted: 'on' })
   key = /value="(plz_[A-Za-z0-9_-]{43})"/.exec(await res.text())![1]!
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
   await smtp?.stop()
 })
 
-describe.skipIf(onPostgres)('updates reach people', () => {
+describe('updates reach people', () => {
   it('the reporter and the area alerts that asked for updates hear of each change; the one-click link stops the reporter’s', async () => {
     // Two people watch the neighbourhood: one asked for updates too, the other only for new reports.
     const resident = await as('resident')
     expect((await resident.post('/alerts', { intent: 'subscribe', choice: 'area:sant-roc', updates: 'on', email: 'resident@valmera.example' })).status).toBe(302)
     const citizen = await as('citizen')
     expect((await citizen.post('/alerts', { intent: 'subscribe', choice: 'area:sant-roc', email: 'citizen@valmera.example' })).status).toBe(302)
-    const alerts = rows<{ email: string; include_updates: number }>('select email, include_updates from report_alerts where confirmed_at is not null order by email')
+    const alerts = await rows<{ email: string; include_updates: number }>('select email, include_updates from report_alerts where confirmed_at is not null order by email')
     expect(alerts).toEqual([
       { email: 'citizen@valmera.example', include_updates: 0 },
       { email: 'resident@valmera.example', include_updates: 1 },
@@ -80,7 +73,11 @@ describe.skipIf(onPostgres)('updates reach people', () => {
     await smtp.waitFor('citizen@valmera.example', { subject: /New report in/ })
     // The reporter follows their report, confirmed and immediate.
     expect(
-      rows<{ mode: string; confirmed: number }>(`select mode, confirmed_at is not null as confirmed from subscriptions where email_key = ? and target_kind = 'report' and target_id = ?`, REPORTER, id),
+      await rows<{ mode: string; confirmed: number }>(
+        `select mode, case when confirmed_at is not null then 1 else 0 end as confirmed from subscriptions where email_key = ? and target_kind = 'report' and target_id = ?`,
+        REPORTER,
+        id,
+      ),
     ).toEqual([{ mode: 'immediate', confirmed: 1 }])
 
     // Staff change its status with a public update.

@@ -1,35 +1,32 @@
-import SQLite from 'better-sqlite3'
 import fc from 'fast-check'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { linkIn, startSmtpSink, type SmtpSink } from '../support/smtp'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /** Street-issue reports over real HTTP, as people without JavaScript use them. */
 
 let plaza: RunningPlaza
 let smtp: SmtpSink
+let sql: TestSql
 let point: { lat: string; lng: string }
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   smtp = await startSmtpSink()
   plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
+  sql = sqlOf(plaza)
   const res = await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)
   const html = await res.text()
   point = { lat: /name="lat" value="([^"]+)"/.exec(html)![1]!, lng: /name="lng" value="([^"]+)"/.exec(html)![1]! }
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
   await smtp?.stop()
 })
 
 const PASSWORD = 'valmera-demo-2026'
-const db = () => new SQLite(plaza.databasePath, { readonly: true })
 
 async function as(who: string) {
   const v = new Visitor(plaza.url, { 'accept-language': 'en' })
@@ -56,7 +53,7 @@ function reportForm(fields: Record<string, string>, photos: Array<{ name: string
 
 const idFrom = (res: Response) => Number(/\/reports\/(\d+)/.exec(res.headers.get('location') ?? '')?.[1])
 
-describe.skipIf(onPostgres)('/reports/new, step by step', () => {
+describe('/reports/new, step by step', () => {
   it('asks where, then what (only categories serving that place), then the details', async () => {
     const where = await fetch(`${plaza.url}/reports/new`)
     expect(where.status).toBe(200)
@@ -127,7 +124,7 @@ describe.skipIf(onPostgres)('/reports/new, step by step', () => {
     const res = await guest.post('/reports/new', reportForm({ title: 'Guest report', name: 'Gus Guest', email: 'gus@example.org' }))
     expect(res.status).toBe(302)
     expect(res.headers.get('location')).toBe('/reports/new?sent=1')
-    const row = db().prepare("select id, state from reports where title = 'Guest report'").get() as { id: number; state: string }
+    const row = (await sql.get<{ id: number; state: string }>("select id, state from reports where title = 'Guest report'"))!
     expect(row.state).toBe('unconfirmed')
     expect((await fetch(`${plaza.url}/reports/${row.id}`)).status).toBe(404)
     const mail = await smtp.waitFor('gus@example.org', { subject: /Confirm your report/ })
@@ -161,7 +158,7 @@ describe.skipIf(onPostgres)('/reports/new, step by step', () => {
     expect((await other.post(`/reports/${first}`, { intent: 'support' })).headers.get('location')).toBe(`/reports/${first}?done=supported`)
     expect((await other.post(`/reports/${first}`, { intent: 'support' })).headers.get('location')).toBe(`/reports/${first}?done=alreadySupported`)
     expect((await v.post(`/reports/${first}`, { intent: 'support' })).status).toBe(400)
-    const supports = db().prepare('select supports from reports where id = ?').get(first) as { supports: number }
+    const supports = (await sql.get<{ supports: number }>('select supports from reports where id = ?', first))!
     expect(supports.supports).toBe(1)
     // Logged out: asked to log in.
     const anonymous = await fetch(`${plaza.url}/reports/${first}`, { method: 'POST', body: new URLSearchParams({ intent: 'support' }), headers: { origin: plaza.url }, redirect: 'manual' })
@@ -170,7 +167,7 @@ describe.skipIf(onPostgres)('/reports/new, step by step', () => {
   })
 })
 
-describe.skipIf(onPostgres)('/reports/:id for its reporter and others', () => {
+describe('/reports/:id for its reporter and others', () => {
   it('lets only the reporter mark it fixed and reopen it; the timeline shows both', async () => {
     const reporter = await as('resident')
     const id = idFrom(await reporter.post('/reports/new', reportForm({ title: 'To be fixed' })))
@@ -208,7 +205,7 @@ describe.skipIf(onPostgres)('/reports/:id for its reporter and others', () => {
   })
 })
 
-describe.skipIf(onPostgres)('fuzzing the report form', () => {
+describe('fuzzing the report form', () => {
   it('answers 302, 400 or 413 to anything, never a 5xx', async () => {
     const v = await as('resident')
     const text = fc.oneof(fc.string({ maxLength: 300 }), fc.constantFrom('', ' ', '\u0000', '<script>', '1e999', 'NaN', '-91', '41,3', 'x'.repeat(6000)))

@@ -1,11 +1,7 @@
-import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * The services admin over real HTTP (issue 16 part 3): only administrators read or post its pages;
@@ -14,23 +10,18 @@ import { onPostgres } from '../support/engine'
  */
 
 let plaza: RunningPlaza
+let sql: TestSql
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off' })
+  sql = sqlOf(plaza)
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
 })
 
 const PASSWORD = 'valmera-demo-2026'
-function one<T>(sql: string, ...params: unknown[]): T | undefined {
-  const db = new SQLite(plaza.databasePath, { readonly: true })
-  try {
-    return db.prepare(sql).get(...params) as T | undefined
-  } finally {
-    db.close()
-  }
-}
+const one = <T>(query: string, ...params: unknown[]) => sql.get<T>(query, ...params)
 async function as(who: string, lng = 'en') {
   const v = new Visitor(plaza.url, { 'accept-language': lng })
   if (who !== 'anonymous') expect((await v.post('/login', { email: `${who}@valmera.example`, password: PASSWORD })).status).toBe(302)
@@ -49,7 +40,7 @@ const PAGES = [
 ]
 const POSTS = ['/admin/services/departments', '/admin/services/categories', '/admin/services/categories/1', '/admin/services/routing', '/admin/services/states', '/admin/services/topics/petition']
 
-describe.skipIf(onPostgres)('who may use /admin/services', () => {
+describe('who may use /admin/services', () => {
   it('sends logged-out visitors to log in and refuses citizens, moderators and staff (403), reading or posting', async () => {
     const anonymous = await as('anonymous')
     for (const path of PAGES) {
@@ -62,7 +53,7 @@ describe.skipIf(onPostgres)('who may use /admin/services', () => {
       for (const path of PAGES) expect((await who.get(path)).status, path).toBe(403)
       for (const path of POSTS) expect((await who.post(path, { slug: 'intruder', code: 'intruder', name_en: 'Intruder', categoryId: '1', departmentId: '1' })).status, path).toBe(403)
     }
-    expect(one('select id from departments where slug = ?', 'intruder')).toBeUndefined()
+    expect(await one('select id from departments where slug = ?', 'intruder')).toBeUndefined()
   })
 
   it('lets an administrator add a department, and answers bad input with a 400 next to the field, values kept', async () => {
@@ -75,16 +66,16 @@ describe.skipIf(onPostgres)('who may use /admin/services', () => {
     expect(html).toContain('value="Jardines"')
     const ok = await admin.post('/admin/services/departments', { slug: 'gardens', name_en: 'Gardens', name_es: 'Jardines', name_fr: 'Jardins', email: 'gardens@city.example' })
     expect(ok.status).toBe(302)
-    const row = one<{ id: number; name: string }>('select id, name from departments where slug = ?', 'gardens')!
+    const row = (await one<{ id: number; name: string }>('select id, name from departments where slug = ?', 'gardens'))!
     expect(JSON.parse(row.name)).toEqual({ en: 'Gardens', es: 'Jardines', fr: 'Jardins' })
-    expect(one('select action from audit_log where action = ? and target_id = ?', 'department.create', row.id)).toBeTruthy()
+    expect(await one('select action from audit_log where action = ? and target_id = ?', 'department.create', row.id)).toBeTruthy()
     // The tester, over HTTP: a pothole in Sant Roc goes to the roads department.
     const tested = await admin.post('/admin/services/routing', {
       intent: 'test',
       category: 'pothole',
       lat: '',
       lng: '',
-      area: String(one<{ id: number }>("select id from areas where slug = 'sant-roc'")!.id),
+      area: String((await one<{ id: number }>("select id from areas where slug = 'sant-roc'"))!.id),
     })
     expect(tested.status).toBe(200)
     expect(await tested.text()).toContain('Roads and pavements gets a “Pothole” report here.')
@@ -113,14 +104,14 @@ const ENGLISH = [
   '{&quot;en&quot;',
 ]
 
-describe.skipIf(onPostgres)('public pages in every language', () => {
+describe('public pages in every language', () => {
   for (const lng of ['es', 'fr'] as const) {
     it(`shows the city's names in ${lng}, none left in English`, async () => {
       const visitor = await as('anonymous', lng)
       const report =
-        one<{ id: number }>("select r.id from reports r join report_categories c on c.id = r.category_id where r.state_kind = 'open' and c.code = 'pothole' order by r.id limit 1") ??
-        one<{ id: number }>("select id from reports where state_kind = 'open' order by id limit 1")!
-      const point = one<{ lat: number; lng: number }>('select lat, lng from reports where id = ?', report.id)!
+        (await one<{ id: number }>("select r.id from reports r join report_categories c on c.id = r.category_id where r.state_kind = 'open' and c.code = 'pothole' order by r.id limit 1")) ??
+        (await one<{ id: number }>("select id from reports where state_kind = 'open' order by id limit 1"))!
+      const point = (await one<{ lat: number; lng: number }>('select lat, lng from reports where id = ?', report.id))!
       const pages = [
         '/reports',
         `/reports/${report.id}`,
@@ -147,10 +138,10 @@ describe.skipIf(onPostgres)('public pages in every language', () => {
   }
 })
 
-describe.skipIf(onPostgres)('petition categories on the petition form and list', () => {
+describe('petition categories on the petition form and list', () => {
   it('offers the categories (optional), refuses an unknown one next to the field, stores the chosen one, and filters /petitions by it', async () => {
     const citizen = await as('citizen', 'es')
-    const category = one<{ id: number; code: string; name: string }>('select id, code, name from petition_categories where active = 1 order by position, id limit 1')!
+    const category = (await one<{ id: number; code: string; name: string }>('select id, code, name from petition_categories where active = 1 order by position, id limit 1'))!
     const spanish = (JSON.parse(category.name) as Record<string, string>).es!
     const form = await (await citizen.get('/petitions/new')).text()
     expect(form).toContain('id="field-category"')
@@ -175,7 +166,7 @@ describe.skipIf(onPostgres)('petition categories on the petition form and list',
     const saved = await citizen.post('/petitions/new', { ...fields, category: category.code })
     expect(saved.status).toBe(302)
     const id = Number(/\/petitions\/(\d+)/.exec(saved.headers.get('location') ?? '')![1])
-    expect(one<{ category_id: number }>('select category_id from petitions where id = ?', id)!.category_id).toBe(category.id)
+    expect((await one<{ category_id: number }>('select category_id from petitions where id = ?', id))!.category_id).toBe(category.id)
     // Without a category is fine too.
     expect((await citizen.post('/petitions/new', { ...fields, title: 'Shade without a topic', category: '' })).status).toBe(302)
 
@@ -183,8 +174,8 @@ describe.skipIf(onPostgres)('petition categories on the petition form and list',
     const list = await (await citizen.get('/petitions')).text()
     expect(list).toContain('id="filter-category"')
     const total = (html: string) => Number(/data-testid="petitions-total">\D*(\d+)/.exec(html)?.[1] ?? NaN)
-    const inCategory = one<{ n: number }>("select count(*) as n from petitions where state = 'open' and category_id = ?", category.id)!.n
-    const everyOpen = one<{ n: number }>("select count(*) as n from petitions where state = 'open'")!.n
+    const inCategory = (await one<{ n: number }>("select count(*) as n from petitions where state = 'open' and category_id = ?", category.id))!.n
+    const everyOpen = (await one<{ n: number }>("select count(*) as n from petitions where state = 'open'"))!.n
     expect(inCategory).toBeLessThan(everyOpen)
     expect(total(list)).toBe(everyOpen)
     const filtered = await citizen.get(`/petitions?category=${category.code}`)

@@ -1,10 +1,7 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import SQLite from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { onPostgres } from '../support/engine'
+import { testClock } from '../support/clock'
 import { startPlaza, type RunningPlaza } from '../support/server'
+import { sqlOf, type TestSql } from '../support/sql'
 import { Visitor } from '../support/visitor'
 
 /**
@@ -14,25 +11,15 @@ import { Visitor } from '../support/visitor'
  * apply; the results page and the anonymised CSV; written answers only after a moderator approves.
  */
 let plaza: RunningPlaza
-const clockFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-clock-')), 'now')
-const T0 = Date.parse('2034-02-01T00:00:00.000Z')
-const DAY = 86_400_000
-const setClock = (days: number) => fs.writeFileSync(clockFile, new Date(T0 + days * DAY + 12 * 3600_000).toISOString())
-const local = (days: number) => new Date(T0 + days * DAY).toISOString().slice(0, 16)
+let sql: TestSql
+const { clockFile, setClock, local } = testClock('2034-02-01T00:00:00.000Z')
 
 async function as(who: string) {
   const v = new Visitor(plaza.url, { 'accept-language': 'en' })
   if (who !== 'anonymous') expect((await v.post('/login', { email: `${who}@valmera.example`, password: 'valmera-demo-2026' })).status).toBe(302)
   return v
 }
-const one = <T>(sql: string, ...params: unknown[]) => {
-  const db = new SQLite(plaza.databasePath, { readonly: true })
-  try {
-    return db.prepare(sql).get(...params) as T
-  } finally {
-    db.close()
-  }
-}
+const one = async <T>(query: string, ...params: unknown[]) => (await sql.get(query, ...params)) as T
 const form = (fields: Record<string, string | string[]>) => {
   const f = new FormData()
   for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) f.append(k, x)
@@ -68,14 +55,14 @@ const survey = {
 let processId: number
 let surveyPath: string
 
-// It reads the server's SQLite file directly, so it runs in the SQLite run only (ADR 131).
-describe.skipIf(onPostgres)('surveys over HTTP', () => {
-  // Inside the block: no Plaza is started for the PostgreSQL run, where the block is skipped.
+describe('surveys over HTTP', () => {
   beforeAll(async () => {
     setClock(0)
     plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off', BACKGROUND_JOBS: 'false', PLAZA_TEST_CLOCK_FILE: clockFile })
+    sql = sqlOf(plaza)
   })
   afterAll(async () => {
+    await sql?.close()
     await plaza?.stop()
   })
 
@@ -91,7 +78,7 @@ describe.skipIf(onPostgres)('surveys over HTTP', () => {
       'phase.0.survey': 'on',
     })
     expect(made.status).toBe(302)
-    processId = one<{ id: number }>(`select id from participatory_processes where slug = 'survey-http'`).id
+    processId = (await one<{ id: number }>(`select id from participatory_processes where slug = 'survey-http'`)).id
     const builder = `/admin/processes/${processId}/surveys/new`
     expect((await (await as('anonymous')).get(builder)).status).toBe(302)
     for (const who of ['citizen', 'resident', 'roads', 'moderator']) {
@@ -109,7 +96,7 @@ describe.skipIf(onPostgres)('surveys over HTTP', () => {
     const ok = await admin.post(builder, survey)
     expect(ok.status).toBe(302)
     surveyPath = `/processes/survey-http/surveys/${/surveys\/(\d+)/.exec(ok.headers.get('location')!)![1]}`
-    expect(one<{ n: number }>(`select count(*) as n from audit_log where action = 'process.survey.create'`).n).toBe(1)
+    expect((await one<{ n: number }>(`select count(*) as n from audit_log where action = 'process.survey.create'`)).n).toBe(1)
     expect(await (await admin.get(`/admin/processes/${processId}`)).text()).toContain('Getting around Valmera')
   })
 
@@ -156,7 +143,7 @@ describe.skipIf(onPostgres)('surveys over HTTP', () => {
     expect(await again.text()).toContain('You have already answered this survey.')
     // Level 3: answers "No", and the conditional question's text is dropped.
     expect((await (await as('admin')).post(surveyPath, form({ 'a.q1': '1', 'a.q2': 'typed although it does not apply', 'a.q4': '4' }))).status).toBe(200)
-    const stored = one<{ answers: string; text_state: string }>(`select answers, text_state from survey_responses order by id desc limit 1`)
+    const stored = await one<{ answers: string; text_state: string }>(`select answers, text_state from survey_responses order by id desc limit 1`)
     expect(JSON.parse(stored.answers)).toEqual({ q1: 1, q4: 4 })
     expect(stored.text_state).toBe('none')
   })
@@ -182,7 +169,7 @@ describe.skipIf(onPostgres)('surveys over HTTP', () => {
     expect(await (await (await as('admin')).get(`${surveyPath}/results.csv?text=all`)).text()).toContain('Protected lanes on the main street')
 
     // The moderator approves the written answer from the queue.
-    const queued = one<{ id: number }>(`select id from moderation_queue where target_kind = 'survey_response' and state = 'open'`)
+    const queued = await one<{ id: number }>(`select id from moderation_queue where target_kind = 'survey_response' and state = 'open'`)
     const moderator = await as('moderator')
     expect((await moderator.post('/moderation', { queueId: String(queued.id), intent: 'approve', reason: 'Fine to publish' })).status).toBeLessThan(400)
     expect(await (await anonymous.get(`${surveyPath}/results`)).text()).toContain('Protected lanes on the main street')

@@ -1,12 +1,8 @@
-import SQLite from 'better-sqlite3'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startPlaza, type RunningPlaza } from '../support/server'
 import { Visitor } from '../support/visitor'
-import { onPostgres } from '../support/engine'
-
-// SQLite-only for now: these checks read the server's database file directly with better-sqlite3.
-// On the PostgreSQL run (PLAZA_TEST_ENGINE=postgres) the file is skipped and counted (ADR 131).
+import { sqlOf, type TestSql } from '../support/sql'
 
 /**
  * Administering votes over real HTTP, as an administrator without JavaScript: every method created
@@ -16,32 +12,22 @@ import { onPostgres } from '../support/engine'
  */
 
 let plaza: RunningPlaza
+let sql: TestSql
 beforeAll(async () => {
-  if (onPostgres) return // every test of this file skips itself there: start nothing (ADR 131)
   plaza = await startPlaza({ RATE_LIMIT_WRITE: 'off', BACKGROUND_JOBS: 'false' })
+  sql = sqlOf(plaza)
 })
 afterAll(async () => {
+  await sql?.close()
   await plaza?.stop()
 })
 
 const PASSWORD = 'valmera-demo-2026'
-function query<T>(sql: string, ...params: unknown[]): T[] {
-  const db = new SQLite(plaza.databasePath, { readonly: true })
-  try {
-    return db.prepare(sql).all(...params) as T[]
-  } finally {
-    db.close()
-  }
-}
-const one = <T>(sql: string, ...params: unknown[]) => query<T>(sql, ...params)[0]!
+const query = <T>(text: string, ...params: unknown[]) => sql.all<T>(text, ...params)
+const one = async <T>(text: string, ...params: unknown[]) => (await sql.get<T>(text, ...params))!
 /** The clock's step (advanceProcesses) is not wired into this server's jobs: tests move it by hand. */
-function setState(id: number, state: string) {
-  const db = new SQLite(plaza.databasePath)
-  try {
-    db.prepare('update voting_processes set state = ? where id = ?').run(state, id)
-  } finally {
-    db.close()
-  }
+async function setState(id: number, state: string) {
+  await sql.run('update voting_processes set state = ? where id = ?', state, id)
 }
 
 async function as(who: string) {
@@ -93,7 +79,7 @@ function base(method: string, extra: Record<string, string> = {}): Record<string
 
 const PAGES = ['/admin/votes', '/admin/votes/new', '/admin/votes/new?method=budget', '/admin/votes/new?proposal=1']
 
-describe.skipIf(onPostgres)('who may administer votes', () => {
+describe('who may administer votes', () => {
   let id: number
   beforeAll(async () => {
     const admin = await as('admin')
@@ -113,8 +99,8 @@ describe.skipIf(onPostgres)('who may administer votes', () => {
   })
 
   it('refuses citizens, residents, staff and moderators with 403 on every page and every form', async () => {
-    const before = one<Record<string, unknown>>('select * from voting_processes where id = ?', id)
-    const count = one<{ n: number }>('select count(*) as n from voting_processes').n
+    const before = await one<Record<string, unknown>>('select * from voting_processes where id = ?', id)
+    const count = (await one<{ n: number }>('select count(*) as n from voting_processes')).n
     for (const who of ['citizen', 'resident', 'roads', 'moderator']) {
       const visitor = await as(who)
       for (const path of [...PAGES, `/admin/votes/${id}`, '/admin/votes/99999']) {
@@ -128,13 +114,13 @@ describe.skipIf(onPostgres)('who may administer votes', () => {
       ]
       for (const [path, fields] of posts) expect((await visitor.post(path, fields)).status, `${who} POST ${path} ${fields.intent}`).toBe(403)
     }
-    expect(one('select * from voting_processes where id = ?', id)).toEqual(before)
-    expect(one<{ n: number }>('select count(*) as n from voting_processes').n).toBe(count)
-    expect(query(`select value from settings where key = 'voting.onThreshold'`)).toEqual([])
+    expect(await one('select * from voting_processes where id = ?', id)).toEqual(before)
+    expect((await one<{ n: number }>('select count(*) as n from voting_processes')).n).toBe(count)
+    expect(await query(`select value from settings where key = 'voting.onThreshold'`)).toEqual([])
   })
 })
 
-describe.skipIf(onPostgres)('creating every method without JavaScript', () => {
+describe('creating every method without JavaScript', () => {
   it('offers the method choice, then each method’s own form; each posts and creates a draft', async () => {
     const admin = await as('admin')
     const chooser = await (await admin.get('/admin/votes/new')).text()
@@ -168,7 +154,7 @@ describe.skipIf(onPostgres)('creating every method without JavaScript', () => {
       const res = await admin.post(`/admin/votes/new?method=${method}`, fields)
       expect(res.status, method).toBe(302)
       const id = Number(/^\/admin\/votes\/(\d+)\?done=created$/.exec(res.headers.get('location')!)![1])
-      const row = one<{ method: string; state: string; spec: string; title: string }>('select method, state, spec, title from voting_processes where id = ?', id)
+      const row = await one<{ method: string; state: string; spec: string; title: string }>('select method, state, spec, title from voting_processes where id = ?', id)
       expect(row).toMatchObject({ method, state: 'draft', title: `Over HTTP: ${method}` })
       const spec = JSON.parse(row.spec)
       if (method === 'budget') {
@@ -210,10 +196,10 @@ describe.skipIf(onPostgres)('creating every method without JavaScript', () => {
   })
 })
 
-describe.skipIf(onPostgres)('bad input', () => {
+describe('bad input', () => {
   it('answers 400 with each message next to its field and everything typed kept', async () => {
     const admin = await as('admin')
-    const count = one<{ n: number }>('select count(*) as n from voting_processes').n
+    const count = (await one<{ n: number }>('select count(*) as n from voting_processes')).n
     const cases: Array<[string, Record<string, string>, Record<string, string>]> = [
       [
         'yesno',
@@ -270,7 +256,7 @@ describe.skipIf(onPostgres)('bad input', () => {
       expect(decode(html)).toContain('A long description that must survive the error.\n\nSecond paragraph.')
       if (extra['project.1.pot']) expect(html).toMatch(/<option value="sant-roc" selected="">/)
     }
-    expect(one<{ n: number }>('select count(*) as n from voting_processes').n).toBe(count)
+    expect((await one<{ n: number }>('select count(*) as n from voting_processes')).n).toBe(count)
   })
 
   it('never answers a 5xx to a fuzzed form, and creates only what is valid', async () => {
@@ -349,7 +335,7 @@ describe.skipIf(onPostgres)('bad input', () => {
   })
 })
 
-describe.skipIf(onPostgres)('running a process from its page', () => {
+describe('running a process from its page', () => {
   it('schedules, closes now, shows the count, publishes, verifies, and links the ballots', async () => {
     const admin = await as('admin')
     const res = await admin.post(
@@ -359,13 +345,13 @@ describe.skipIf(onPostgres)('running a process from its page', () => {
     const id = Number(/\/admin\/votes\/(\d+)/.exec(res.headers.get('location')!)![1])
     const scheduled = await admin.post(`/admin/votes/${id}`, { intent: 'schedule' })
     expect(scheduled.headers.get('location')).toBe(`/admin/votes/${id}?done=scheduled`)
-    expect(one<{ state: string }>('select state from voting_processes where id = ?', id).state).toBe('scheduled')
+    expect((await one<{ state: string }>('select state from voting_processes where id = ?', id)).state).toBe('scheduled')
     // Publishing before the close is refused.
     const early = await admin.post(`/admin/votes/${id}`, { intent: 'publish' })
     expect(early.status).toBe(409)
     expect(await early.text()).toContain('This cannot be done while the process is scheduled.')
 
-    setState(id, 'open')
+    await setState(id, 'open')
     const open = await (await admin.get(`/admin/votes/${id}`)).text()
     expect(open).toContain('Close now')
     expect(fieldNames(open).has('title')).toBe(false)
@@ -375,7 +361,7 @@ describe.skipIf(onPostgres)('running a process from its page', () => {
 
     const closed = await admin.post(`/admin/votes/${id}`, { intent: 'close' })
     expect(closed.headers.get('location')).toBe(`/admin/votes/${id}?done=closed`)
-    const row = one<{ state: string; closes_at: string }>('select state, closes_at from voting_processes where id = ?', id)
+    const row = await one<{ state: string; closes_at: string }>('select state, closes_at from voting_processes where id = ?', id)
     expect(row.state).toBe('closed')
     expect(Date.now() - Date.parse(row.closes_at)).toBeLessThan(60_000)
     const preview = await (await admin.get(`/admin/votes/${id}?done=closed`)).text()
@@ -389,13 +375,13 @@ describe.skipIf(onPostgres)('running a process from its page', () => {
 
     const published = await admin.post(`/admin/votes/${id}`, { intent: 'publish' })
     expect(published.headers.get('location')).toBe(`/admin/votes/${id}?done=published`)
-    const stored = one<{ state: string; results: string }>('select state, results from voting_processes where id = ?', id)
+    const stored = await one<{ state: string; results: string }>('select state, results from voting_processes where id = ?', id)
     expect(stored.state).toBe('published')
     expect(JSON.parse(stored.results).count.result.method).toBe('approval')
     const after = await (await admin.get(`/admin/votes/${id}`)).text()
     expect(after).toContain('Published results')
     expect(after).not.toContain('Cancel the process')
-    const audit = query<{ action: string }>(`select action from audit_log where target_kind = 'voting_process' and target_id = ? order by id`, id).map((a) => a.action)
+    const audit = (await query<{ action: string }>(`select action from audit_log where target_kind = 'voting_process' and target_id = ? order by id`, id)).map((a) => a.action)
     expect(audit).toEqual(['voting.create', 'voting.schedule', 'voting.close', 'voting.publish'])
   })
 
@@ -409,14 +395,14 @@ describe.skipIf(onPostgres)('running a process from its page', () => {
     expect((await admin.post('/admin/votes/99999999', { intent: 'schedule' })).status).toBe(404)
     const cancelled = await admin.post(`/admin/votes/${id}`, { intent: 'cancel', reason: 'Asked twice.' })
     expect(cancelled.headers.get('location')).toBe(`/admin/votes/${id}?done=cancelled`)
-    expect(one(`select reason from audit_log where target_kind = 'voting_process' and target_id = ? and action = 'voting.cancel'`, id)).toEqual({ reason: 'Asked twice.' })
+    expect(await one(`select reason from audit_log where target_kind = 'voting_process' and target_id = ? and action = 'voting.cancel'`, id)).toEqual({ reason: 'Asked twice.' })
     const list = await (await admin.get('/admin/votes')).text()
     expect(list).toContain(`href="/admin/votes/${id}"`)
     expect(list).toContain('Cancelled')
   })
 })
 
-describe.skipIf(onPostgres)('the threshold setting', () => {
+describe('the threshold setting', () => {
   it('switches between manual and automatic, and refuses anything else', async () => {
     const admin = await as('admin')
     const checked = async () => /<input type="radio" name="onThreshold"[^>]*checked=""[^>]*value="(\w+)"/.exec(await (await admin.get('/admin/votes')).text())?.[1]
@@ -424,10 +410,10 @@ describe.skipIf(onPostgres)('the threshold setting', () => {
     const saved = await admin.post('/admin/votes', { intent: 'onThreshold', onThreshold: 'auto' })
     expect(saved.status).toBe(200)
     expect(await saved.text()).toContain('Saved.')
-    expect(one<{ value: string }>(`select value from settings where key = 'voting.onThreshold'`).value).toBe('"auto"')
+    expect((await one<{ value: string }>(`select value from settings where key = 'voting.onThreshold'`)).value).toBe('"auto"')
     expect(await checked()).toBe('auto')
     expect((await admin.post('/admin/votes', { intent: 'onThreshold', onThreshold: 'always' })).status).toBe(400)
     expect((await admin.post('/admin/votes', { intent: 'onThreshold', onThreshold: 'manual' })).status).toBe(200)
-    expect(one<{ value: string }>(`select value from settings where key = 'voting.onThreshold'`).value).toBe('"manual"')
+    expect((await one<{ value: string }>(`select value from settings where key = 'voting.onThreshold'`)).value).toBe('"manual"')
   })
 })

@@ -1,6 +1,6 @@
-import SQLite from 'better-sqlite3'
 import { startPlaza, type RunningPlaza } from './server'
 import { startSmtpSink, type SmtpSink } from './smtp'
+import { sqlOf } from './sql'
 
 /**
  * The Plaza the Open311 integration tests talk to (open311.test.ts, open311-fixmystreet.test.ts):
@@ -32,11 +32,13 @@ export async function startOpen311Plaza(): Promise<Open311Plaza> {
   const smtp = await startSmtpSink()
   const plaza = await startPlaza({ MAIL_URL: smtp.url, DEV_MAIL: 'false', RATE_LIMIT_WRITE: 'off' })
   // The service definitions live in settings (seeded by the demo seed once it calls seedOpen311Attributes).
-  const database = new SQLite(plaza.databasePath)
-  database
-    .prepare(`insert into settings (key, value, updated_at) values ('open311.attributes', ?, ?) on conflict (key) do nothing`)
-    .run(JSON.stringify({ pothole: POTHOLE_ATTRIBUTES }), new Date().toISOString())
-  database.close()
+  const sql = sqlOf(plaza)
+  await sql.run(
+    `insert into settings (key, value, updated_at) values ('open311.attributes', ?, ?) on conflict (key) do nothing`,
+    JSON.stringify({ pothole: POTHOLE_ATTRIBUTES }),
+    new Date().toISOString(),
+  )
+  await sql.close()
   const html = await (await fetch(`${plaza.url}/reports/new?area=sant-roc&category=pothole`)).text()
   const point = { lat: /name="lat" value="([^"]+)"/.exec(html)![1]!, long: /name="lng" value="([^"]+)"/.exec(html)![1]! }
   return {

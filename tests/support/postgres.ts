@@ -20,6 +20,8 @@ export interface TestPostgres {
   stop(): Promise<void>
   /** Stops the server without removing anything (to test a database going away). */
   kill(): Promise<void>
+  /** Starts the server again on the same directory after `kill` (the database coming back). */
+  restart(): Promise<void>
   socketDir: string
 }
 
@@ -71,26 +73,32 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
     '-c',
     'shared_buffers=32MB',
   ])
-  const child: ChildProcess = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false })
-  let log = ''
-  child.stderr?.on('data', (chunk: Buffer) => {
-    log = (log + chunk.toString()).slice(-4000)
-  })
   const url = (name: string) => `postgres://plaza@/${encodeURIComponent(name)}?host=${encodeURIComponent(dir)}`
-  const deadline = Date.now() + 30_000
-  for (;;) {
-    const client = new pg.Client({ connectionString: url('postgres') })
-    try {
-      await client.connect()
-      await client.end()
-      break
-    } catch (error) {
-      await client.end().catch(() => undefined)
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PostgreSQL did not start: ${String(error)}\n${log}`)
-      await new Promise((r) => setTimeout(r, 100))
+  let child: ChildProcess
+  let stopped: Promise<void>
+  const launch = async () => {
+    child = spawn(postgres, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: false })
+    let log = ''
+    child.stderr?.on('data', (chunk: Buffer) => {
+      log = (log + chunk.toString()).slice(-4000)
+    })
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const client = new pg.Client({ connectionString: url('postgres') })
+      try {
+        await client.connect()
+        await client.end()
+        break
+      } catch (error) {
+        await client.end().catch(() => undefined)
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`PostgreSQL did not start: ${String(error)}\n${log}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
     }
+    const running = child
+    stopped = new Promise<void>((resolve) => running.once('exit', () => resolve()))
   }
-  const stopped = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  await launch()
   const kill = async () => {
     if (child.exitCode === null) {
       // Fast shutdown, sent to the postmaster itself (runuser does not pass signals on).
@@ -117,6 +125,10 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
       return url(name)
     },
     kill,
+    async restart() {
+      if (child.exitCode === null && child.signalCode === null) return
+      await launch()
+    },
     async stop() {
       await kill()
       fs.rmSync(dir, { recursive: true, force: true })

@@ -3,6 +3,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { spawn } from 'node:child_process'
+import { markPlazaStarted } from './database-use'
 import { clusterUrl, databaseForPath, databaseNameOf, dropDatabase, ensureDatabase, isMigrated, onPostgres } from './engine'
 import { buildOnce, cloneDatabase, SEED_SETTINGS, templateFor, type Template } from './template-db'
 
@@ -39,6 +40,20 @@ export interface RunningPlaza {
   waitForLog: (match: (line: Record<string, unknown>) => boolean, timeoutMs?: number) => Promise<Record<string, unknown>>
   output: () => string
   stop: () => Promise<void>
+}
+
+/** Set by tests/support/global-setup.ts: scripts/server.ts compiled once for the vitest run. */
+export const SERVER_BUNDLE_VARIABLE = 'PLAZA_TEST_SERVER_BUNDLE'
+
+/**
+ * How a test starts Plaza: the run's compiled server when there is one (vitest; a start costs less
+ * than half the CPU), else `scripts/start.ts --no-build` through tsx, as `npm start` does.
+ * runStartExpectingExit always runs scripts/start.ts: its checks are what those tests test.
+ */
+function serverCommand(): string[] {
+  const bundle = process.env[SERVER_BUNDLE_VARIABLE]
+  if (bundle && fs.existsSync(bundle)) return [bundle]
+  return ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build']
 }
 
 /** Room left between a start's deadline and vitest's own timeout, so that the failure is ours (with the server's log). */
@@ -150,6 +165,7 @@ async function postgresIsMigrated(name: string): Promise<boolean> {
 }
 
 async function startPlazaOnce(env: Record<string, string>, options: StartOptions): Promise<RunningPlaza> {
+  markPlazaStarted()
   const limitMs = await startDeadlineMs(options.startTimeoutMs)
   const deadline = Date.now() + limitMs
   const port = await freePort()
@@ -166,7 +182,7 @@ async function startPlazaOnce(env: Record<string, string>, options: StartOptions
     await ensureTemplate(template, env, deadline)
     await cloneDatabase(template, pgName ?? databasePath)
   }
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
+  const child = spawn(process.execPath, serverCommand(), {
     cwd: root,
     env: {
       ...process.env,
@@ -277,6 +293,7 @@ export async function ensureTemplate(template: Template, env: Record<string, str
  * own DATABASE_URL (the PostgreSQL run) is not passed on: the configuration checked is the one given.
  */
 export async function runStartExpectingExit(env: Record<string, string>): Promise<{ code: number | null; output: string }> {
+  markPlazaStarted()
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'test', ...(onPostgres ? { DATABASE_URL: '' } : {}), ...env },

@@ -2,6 +2,8 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { afterAll } from 'vitest'
+import { recordDatabaseUse } from './database-use'
 import { clusterUrl, ensureDatabase, onPostgres } from './engine'
 
 // Each test file gets its own database file and quiet logs; nothing touches data/plaza.sqlite.
@@ -17,3 +19,11 @@ if (onPostgres) {
   await ensureDatabase(name)
   process.env.DATABASE_URL = clusterUrl(name)
 }
+
+// `npm test`'s SQLite run records the files that used a database: only those (and the integration
+// files) run again on PostgreSQL (tests/support/database-use.ts).
+// (vitest hands a hook its fixtures first, destructured, and the file's suite second.)
+// eslint-disable-next-line no-empty-pattern -- vitest requires the first argument destructured; this hook uses no fixture
+afterAll(({}, suite) => {
+  if ('filepath' in suite) recordDatabaseUse(suite.filepath, dir)
+})

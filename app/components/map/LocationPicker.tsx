@@ -133,7 +133,14 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
       {hydrated ? (
         <>
           <p className="picker__help">{t('picker.help')}</p>
-          <PlazaMap config={config} bounds={bounds} label={t('picker.mapLabel')} pick={{ value: point, onPick: (p) => choose(p, t('picker.pointChosen')) }} className="picker__map" />
+          <PlazaMap
+            config={config}
+            bounds={bounds}
+            label={t('picker.mapLabel')}
+            pick={{ value: point, onPick: (p) => choose(p, t('picker.pointChosen')) }}
+            className="picker__map"
+            still="/areas.svg"
+          />
           <div className="picker__tools">
             <button type="button" onClick={locate}>
               {t('picker.myLocation')}

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type MutableRefObject, type ReactNode } fr
 import { useTranslation } from 'react-i18next'
 import type { Map as MaplibreMap, Marker, StyleSpecification } from 'maplibre-gl'
 import { BASEMAP_FIRST_LINE_LAYER } from '../../modules/basemap/style'
+import { fitViewport } from '../../modules/geo/svg'
 import type { BBox, FeatureCollectionAnswer, FeatureFilter, LayerInfo, MapClientConfig, PointFeature } from './types'
 
 /**
@@ -32,6 +33,15 @@ export interface PlazaMapProps {
   mapRef?: MutableRefObject<MapHandle | null>
   fallback?: ReactNode
   className?: string
+  /**
+   * A picture of exactly `bounds` (the city's /areas.svg): shown at once, server-rendered, and
+   * MapLibre (~300 KB compressed) is loaded only when the person reaches for the map — a tap, the
+   * mouse over it, or its "Move and zoom" button (issue 18: on a phone the page is usable seconds
+   * sooner). In pick mode a tap on the picture already chooses the point.
+   */
+  still?: string
+  /** The picture's accessible name; without one it is decorative. */
+  stillLabel?: string
 }
 
 type Maplibre = typeof import('maplibre-gl')
@@ -171,6 +181,10 @@ export function PlazaMap(props: PlazaMapProps) {
   const pickMarker = useRef<Marker | null>(null)
   const [ready, setReady] = useState(false)
   const [failed, setFailed] = useState(false)
+  // With a still picture the map waits for the person; without one it loads once on screen.
+  const [active, setActive] = useState(!props.still)
+  const still = useRef<SVGSVGElement>(null)
+  const frame = useRef<HTMLDivElement>(null)
   // The latest props and translations, for the map's event handlers and effects that run once.
   const latest = useRef(props)
   const translate = useRef<Translate>(t)
@@ -179,8 +193,9 @@ export function PlazaMap(props: PlazaMapProps) {
     translate.current = t
   })
 
-  // The map is created once per mount from the first props; the effects below apply later changes.
+  // The map is created once per mount (once active) from the first props; the effects below apply later changes.
   useEffect(() => {
+    if (!active) return
     const { bounds, config, label, mapRef } = latest.current
     const t = translate.current
     let cancelled = false
@@ -262,7 +277,7 @@ export function PlazaMap(props: PlazaMapProps) {
       mapLocal.current = null
       if (mapRef) mapRef.current = null
     }
-  }, [])
+  }, [active])
 
   // Browse mode: the items in view, refreshed when the view or the filter changes.
   const filterKey = props.filter ? JSON.stringify(props.filter) : ''
@@ -332,13 +347,69 @@ export function PlazaMap(props: PlazaMapProps) {
     if (!map.getBounds().contains([pickLng, pickLat])) map.easeTo({ center: [pickLng, pickLat] })
   }, [ready, pickLat, pickLng])
 
+  // Pick mode before MapLibre exists: the tap lands on the still picture, drawn like PinMap
+  // (equirectangular over `bounds`; at a city's scale within a pixel of MapLibre's Web Mercator).
+  const view = props.still ? fitViewport(props.bounds, 1000) : null
+  const pinAt = view && props.pick?.value ? projectOnStill(props.bounds, view, props.pick.value) : null
+  const state = failed ? 'failed' : ready ? 'ready' : active ? 'loading' : 'still'
+  // Reaching for the map (a touch, a press, the mouse over it) starts MapLibre; the keyboard has the button.
+  useEffect(() => {
+    const el = frame.current
+    if (!el || !latest.current.still) return
+    const activate = (event: PointerEvent) => {
+      if (event.type === 'pointerdown' || event.pointerType === 'mouse') setActive(true)
+    }
+    const pickOnStill = (event: MouseEvent) => {
+      const svg = still.current
+      const { pick, bounds } = latest.current
+      if (!svg || !pick || mapLocal.current || (event.target as Element).closest('button, a')) return
+      const matrix = svg.getScreenCTM()
+      if (!matrix) return
+      const at = new DOMPoint(event.clientX, event.clientY).matrixTransform(matrix.inverse())
+      const { width, height } = fitViewport(bounds, 1000)
+      if (at.x < 0 || at.y < 0 || at.x > width || at.y > height) return
+      const [w, s, e, n] = bounds
+      pick.onPick({ lat: round(n - (at.y / height) * (n - s)), lng: round(w + (at.x / width) * (e - w)) })
+    }
+    // The mouse already over the map while the page hydrated: no pointerenter will come.
+    if (el.matches(':hover')) setActive(true)
+    el.addEventListener('pointerdown', activate)
+    el.addEventListener('pointerenter', activate)
+    el.addEventListener('click', pickOnStill)
+    return () => {
+      el.removeEventListener('pointerdown', activate)
+      el.removeEventListener('pointerenter', activate)
+      el.removeEventListener('click', pickOnStill)
+    }
+  }, [])
+
   return (
-    <div className={`map-frame ${props.className ?? ''}`} data-map-state={failed ? 'failed' : ready ? 'ready' : 'loading'}>
+    <div ref={frame} className={`map-frame ${props.className ?? ''}`} data-map-state={state}>
       {props.fallback}
+      {view && !ready ? (
+        <svg ref={still} className="map-still" viewBox={`0 0 ${view.width} ${view.height}`} {...(props.stillLabel ? { role: 'img', 'aria-label': props.stillLabel } : { 'aria-hidden': true })}>
+          <image href={props.still} width={view.width} height={view.height} />
+          {pinAt ? (
+            <g transform={`translate(${pinAt[0].toFixed(1)} ${pinAt[1].toFixed(1)})`}>
+              <path d="M0 0 C -6 -18 -22 -26 -22 -44 A 22 22 0 1 1 22 -44 C 22 -26 6 -18 0 0 Z" fill="#a4161a" stroke="#fff" strokeWidth="4" />
+              <circle cy="-44" r="8" fill="#fff" />
+            </g>
+          ) : null}
+        </svg>
+      ) : null}
       {/* maplibre labels its canvas as a region with props.label ("Map.Title"). */}
       <div ref={container} className="map-canvas" />
+      {state === 'still' ? (
+        <button type="button" className="map-activate" onClick={() => setActive(true)}>
+          {t('map.activate')}
+        </button>
+      ) : null}
     </div>
   )
+}
+
+function projectOnStill([w, s, e, n]: BBox, view: { width: number; height: number }, point: { lat: number; lng: number }): [number, number] {
+  return [((point.lng - w) / (e - w)) * view.width, ((n - point.lat) / (n - s)) * view.height]
 }
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6

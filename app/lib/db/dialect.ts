@@ -13,6 +13,9 @@ import {
   type CreateTableNode,
   type UnknownRow,
   type RawBuilder,
+  type ValueNode,
+  type PrimitiveValueListNode,
+  type Expression,
   sql,
 } from 'kysely'
 
@@ -41,6 +44,61 @@ export function engineOf(db: Pick<Kysely<unknown>, 'getExecutor'>): Engine {
  */
 export function notIndexed(db: Pick<Kysely<unknown>, 'getExecutor'>, column: string): RawBuilder<string> {
   return engineOf(db) === 'postgres' ? sql<string>`${sql.ref(column)}` : sql<string>`+${sql.ref(column)}`
+}
+
+/**
+ * The larger of two values in one row: SQLite's scalar `max(a, b)`; PostgreSQL's `greatest(a, b)`
+ * (there `max` is only the aggregate, and `max(a, b)` fails with "function max(bigint, integer) does
+ * not exist").
+ */
+export function greatest<T>(db: Pick<Kysely<unknown>, 'getExecutor'>, a: Expression<T>, b: Expression<T>): RawBuilder<T> {
+  return engineOf(db) === 'postgres' ? sql<T>`greatest(${a}, ${b})` : sql<T>`max(${a}, ${b})`
+}
+
+/**
+ * An inner join whose left table drives the loop: SQLite's `cross join … on` (its planner keeps the
+ * written order for CROSS JOIN: the R*Tree first); PostgreSQL has no ON for CROSS JOIN (a syntax
+ * error there) and orders joins itself, so a plain `join`.
+ */
+export function joinInOrder(db: Pick<Kysely<unknown>, 'getExecutor'>): RawBuilder<unknown> {
+  return engineOf(db) === 'postgres' ? sql`join` : sql`cross join`
+}
+
+/** SQLite's `indexed by <index>` (the index a query must use); nothing on PostgreSQL, whose planner has no such clause. */
+export function indexedBy(db: Pick<Kysely<unknown>, 'getExecutor'>, index: string): RawBuilder<unknown> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(index)) throw new Error(`not an index name: ${index}`)
+  return engineOf(db) === 'postgres' ? sql`` : sql`indexed by ${sql.raw(index)}`
+}
+
+/**
+ * PostgreSQL's text cannot hold U+0000 (SQLite's can): a NUL in a parameter fails the whole query
+ * with 22021 "invalid byte sequence", so a form field carrying one answered 500. On PostgreSQL every
+ * string parameter has its NULs replaced by U+FFFD, as an HTML parser does with NUL in a page (not
+ * dropped: 'a\0b' must not find the row of 'ab').
+ */
+const withoutNul = (value: unknown): unknown => (typeof value === 'string' && value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value)
+
+class NulTransformer extends OperationNodeTransformer {
+  protected override transformValue(node: ValueNode): ValueNode {
+    const next = super.transformValue(node)
+    const value = withoutNul(next.value)
+    return value === next.value ? next : { ...next, value }
+  }
+  protected override transformPrimitiveValueList(node: PrimitiveValueListNode): PrimitiveValueListNode {
+    const next = super.transformPrimitiveValueList(node)
+    return next.values.some((v) => typeof v === 'string' && v.includes('\u0000')) ? { ...next, values: next.values.map(withoutNul) } : next
+  }
+}
+
+/** Applied to every Kysely on PostgreSQL (reads and writes): see `withoutNul`. */
+export class PostgresTextPlugin implements KyselyPlugin {
+  readonly #transformer = new NulTransformer()
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    return this.#transformer.transformNode(args.node)
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result
+  }
 }
 
 /** A `DATABASE_URL` that selects PostgreSQL (postgres:// or postgresql://). */

@@ -5,7 +5,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { postgresBinaries, startPostgres, type TestPostgres } from '../../../tests/support/postgres'
 import { DatabaseUnavailableError, migrateOrThrow, openDatabase, type PlazaDatabase } from '../db.server'
-import { engineOf } from './dialect'
+import { engineOf, greatest, indexedBy, joinInOrder } from './dialect'
 import { searchMatches } from './search'
 
 // PostgreSQL as the second engine (ADR 119): the same migrations, group commit and faults as on SQLite.
@@ -128,5 +128,27 @@ describe.skipIf(!available)('PostgreSQL engine', () => {
     const compiled = searchMatches('postgres', 'proposals_fts', '"arbol" "grand"*', ['arbol', 'grand'], '10.0, 4.0, 1.0, 6.0').compile(database.db)
     expect(compiled.sql).toContain('to_tsquery')
     expect(compiled.parameters).toContain("'arbol' & 'grand':*")
+  })
+
+  it("runs SQLite's scalar max, CROSS JOIN … ON and INDEXED BY through the dialect helpers on both engines", async () => {
+    for (const { db } of [database, sqliteDatabase]) {
+      const top = await sql<{ v: number }>`select ${greatest(db, sql.lit(3), sql.lit(5))} as v`.execute(db)
+      expect(top.rows[0]!.v, engineOf(db)).toBe(5)
+      const joined = await sql<{ n: number }>`select count(*) as n from map_items_rtree r ${joinInOrder(db)} map_items i on i.id = r.id where i.visible = 1`.execute(db)
+      expect(Number(joined.rows[0]!.n), engineOf(db)).toBe(0)
+      const since = await sql<{ n: number }>`select count(*) as n from map_items i ${indexedBy(db, 'map_items_created')} where i.created_at >= ${'2000-01-01'}`.execute(db)
+      expect(Number(since.rows[0]!.n), engineOf(db)).toBe(0)
+    }
+    expect(() => indexedBy(database.db, 'x; drop table users')).toThrow(/not an index name/)
+  })
+
+  it('stores a string with NUL (which PostgreSQL text cannot hold) with U+FFFD in its place, in writes, lookups and lists', async () => {
+    await database.write((trx) => trx.insertInto('settings').values({ key: 'nul\u0000key', value: 'a\u0000b', updated_at: new Date().toISOString() }).execute())
+    const row = await database.db.selectFrom('settings').select(['key', 'value']).where('key', '=', 'nul\u0000key').executeTakeFirstOrThrow()
+    expect(row).toEqual({ key: 'nul\uFFFDkey', value: 'a\uFFFDb' })
+    const listed = await database.db.selectFrom('settings').select('key').where('key', 'in', ['nul\u0000key', 'other']).execute()
+    expect(listed).toEqual([{ key: 'nul\uFFFDkey' }])
+    const raw = await sql<{ v: string }>`select ${'x\u0000y'} as v`.execute(database.db)
+    expect(raw.rows[0]!.v).toBe('x\uFFFDy')
   })
 })

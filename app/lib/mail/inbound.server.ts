@@ -1,18 +1,20 @@
 import { randomBytes } from 'node:crypto'
+import { createWriteStream } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
-import { simpleParser } from 'mailparser'
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server'
 import { database, databaseFault, nowIso } from '../db.server'
 import { config } from '../config.server'
 import { logger } from '../logger.server'
+import { createParsePool, defaultParseThreads, type ParsedMessage, type ParsePool, type SpoolEnvelope, type SpoolParse } from './parse-pool.server'
 
 /**
  * Plaza's one inbound SMTP endpoint (issues 19 and 22; docs/decisions/125-inbound-mail.md). The
  * city's mail exchanger (the MX of INBOUND_MAIL_DOMAIN) hands it mail for per-item addresses:
  * report-<token>@… (delivery: a body's reply to a report), request-<token>@… (foi: a body's answer
  * to an information request). Modules register a handler for their prefix; smtp-server speaks SMTP
- * and mailparser reads the MIME message once for all of them.
+ * and mailparser reads the MIME message once for all of them, on worker threads (parse-pool.server.ts,
+ * ADR 141).
  *
  * - An address on another domain, or without a registered prefix, is refused at RCPT (550): the
  *   endpoint relays nothing.
@@ -21,9 +23,9 @@ import { logger } from '../logger.server'
  * - A handler may refuse a message (e.g. a reply to a report from a stranger's domain): 5xx.
  * - A failure while storing answers 451, so the sending server tries again later.
  * - A prefix registered with `{ spool: true }` (foi's answers, which are never refused) is
- *   acknowledged as soon as the raw message is durably on disk (written, fsynced, renamed into the
- *   spool directory, the directory fsynced), like an MTA's queue; parsing and storing happen after,
- *   in order, from the spool (`processSpool`). A crash loses nothing: what is in the spool is done
+ *   acknowledged as soon as the raw message is durably on disk (streamed to a file, fsynced, renamed
+ *   into the spool directory, the directory fsynced), like an MTA's queue; parsing (a few at once, on
+ *   the threads) and storing (one at a time) happen after, oldest first, from the spool. A crash loses nothing: what is in the spool is done
  *   at the next start, and a message stored twice is stored once (handlers deduplicate by
  *   Message-ID). Other prefixes (delivery, which may refuse a stranger's reply) are parsed before
  *   the answer, as before.
@@ -169,37 +171,44 @@ export async function dispatchInbound(recipients: string[], parsed: Omit<Inbound
   }
 }
 
-/** mailparser's reading of a raw message, in the shape handlers get. */
-async function parse(raw: Buffer, envelopeFrom: string | null, size: number): Promise<Omit<InboundMail, 'recipient' | 'token'>> {
-  const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true })
-  return {
-    from: mail.from?.value[0]?.address ?? envelopeFrom,
-    subject: mail.subject ?? '',
-    text: mail.text ?? '',
-    messageId: mail.messageId ?? null,
-    size,
-    attachments: mail.attachments.filter((a) => !a.related).map((a) => ({ filename: a.filename ?? 'attachment', contentType: a.contentType || 'application/octet-stream', content: a.content })),
-  }
+/** mailparser's reading (on a worker thread) in the shape handlers get. */
+function asInbound(mail: ParsedMessage, envelopeFrom: string | null, size: number): Omit<InboundMail, 'recipient' | 'token'> {
+  return { ...mail, from: mail.from ?? envelopeFrom, size }
 }
 
 // ---------------------------------------------------------------- the spool
 
-interface Envelope {
-  from: string | null
-  to: string[]
-  size: number
-}
-
-/** Every spool file: one line of JSON (the envelope), then the raw message. */
-async function spoolMessage(dir: string, envelope: Envelope, raw: Buffer): Promise<string> {
+/**
+ * Writes a DATA stream to the spool as it arrives (no copy of the whole message in memory, no
+ * decoding): one line of JSON (the envelope), then the raw message; fsynced, renamed into `new/`,
+ * the directory fsynced. Resolves once the message is durable; a message over the size limit is
+ * removed and refused (552).
+ */
+async function spoolStream(dir: string, envelope: SpoolEnvelope, stream: NodeJS.ReadableStream & { sizeExceeded?: boolean }): Promise<string> {
   const name = `${Date.now().toString().padStart(15, '0')}-${randomBytes(8).toString('hex')}.eml`
   const tmp = path.join(dir, 'tmp', name)
-  const file = await fs.open(tmp, 'wx', 0o600)
   try {
-    await file.writev([Buffer.from(`${JSON.stringify(envelope)}\n`), raw])
-    await file.sync()
-  } finally {
-    await file.close()
+    // `flush`: the file is fsynced before it is closed ('close' comes after both).
+    const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 256 * 1024 })
+    out.write(`${JSON.stringify(envelope)}\n`)
+    await new Promise<void>((resolve, reject) => {
+      out.once('close', resolve)
+      // A failed write (a full disk) stops the copy; the rest of the DATA is read and dropped (smtp-server answers after its end).
+      out.once('error', (error) => {
+        stream.unpipe(out)
+        stream.resume()
+        reject(error)
+      })
+      stream.once('error', (error) => {
+        out.destroy()
+        reject(error)
+      })
+      stream.pipe(out)
+    })
+    if (stream.sizeExceeded) throw smtpError(552, '5.3.4 The message is too large')
+  } catch (error) {
+    await fs.unlink(tmp).catch(() => undefined)
+    throw error
   }
   await fs.rename(tmp, path.join(dir, 'new', name))
   await syncDirectory(path.join(dir, 'new'))
@@ -230,78 +239,122 @@ function syncDirectory(dir: string): Promise<void> {
   return run
 }
 
+/** A spool file's Message-ID, or one made of its name: a message without one is still stored once if it is handed over twice. */
+const spoolMessageId = (mail: ParsedMessage, name: string) => mail.messageId ?? `<spool-${name.replace(/\.eml$/, '')}@plaza.invalid>`
+
+/** Runs writes one at a time, in the order they are queued. */
+function serialQueue() {
+  let writes: Promise<unknown> = Promise.resolve()
+  return {
+    run<T>(write: () => Promise<T>): Promise<T> {
+      const run = writes.then(write)
+      writes = run.catch(() => undefined)
+      return run
+    },
+    idle: () => writes,
+  }
+}
+
+/** Stores one parsed spool file (or holds it when it could not be read). */
+async function storeSpooled(name: string, result: SpoolParse): Promise<void> {
+  const { envelope, size } = result
+  if (!result.ok) {
+    logger().warn({ err: result.error, file: name }, 'a spooled message could not be read: held')
+    for (const recipient of envelope.to) await holdMail({ recipient, from: envelope.from, subject: '', text: '', attachments: [], size }, 'unreadable')
+    return
+  }
+  const parsed = asInbound({ ...result.mail, messageId: spoolMessageId(result.mail, name) }, envelope.from, size)
+  try {
+    await dispatchInbound(envelope.to, parsed, { spooled: true })
+  } catch (error) {
+    // The database cannot take it now: the message stays, tried again later.
+    if (databaseFault(error)) throw error
+    // Any other failure must not block the messages behind it: held for an administrator.
+    logger().error({ err: error, file: name }, 'a spooled message could not be stored: held')
+    for (const recipient of envelope.to) await holdMail({ ...parsed, recipient }, 'failed')
+  }
+}
+
 /**
- * Hands the spooled messages to their handlers, oldest first, one at a time; a message is removed
- * only once its handlers have stored it. When storing fails (the database is unavailable) the
- * message stays and is tried again later; a message mailparser cannot read is held as unreadable.
+ * Hands the spooled messages to their handlers, oldest first: up to `concurrency` are parsed at
+ * once on the pool's threads, and their writes run one at a time on this thread (a repeated
+ * Message-ID is then seen by the next write, on either engine). A message is removed only once its
+ * handlers have stored it: a crash at any point leaves it in `new/`, parsed again at the next
+ * start and stored once. When storing fails (the database is unavailable) the message stays and
+ * the spool is tried again later; a message mailparser cannot read is held as unreadable.
  */
-function spoolProcessor(dir: string, retryMs = 5000) {
-  let running = false
+function spoolProcessor(dir: string, pool: ParsePool, options: { concurrency: number; retryMs?: number }) {
+  const retryMs = options.retryMs ?? 5000
+  const inFlight = new Set<string>()
+  const writes = serialQueue()
+  let scanning = false
   let again = false
   let stopped = false
+  let paused = false
   let timer: NodeJS.Timeout | null = null
   const schedule = (ms: number) => {
     if (stopped) return
+    paused = true
     if (timer) clearTimeout(timer)
-    timer = setTimeout(() => void kick(), ms)
+    timer = setTimeout(() => {
+      paused = false
+      void kick()
+    }, ms)
     timer.unref()
   }
   async function processOne(name: string): Promise<void> {
     const file = path.join(dir, 'new', name)
-    const data = await fs.readFile(file).catch(() => null)
-    if (!data) return
-    const newline = data.indexOf(10)
-    const envelope = JSON.parse(data.subarray(0, newline).toString('utf8')) as Envelope
-    const raw = data.subarray(newline + 1)
-    let parsed: Omit<InboundMail, 'recipient' | 'token'> | null = null
     try {
-      parsed = await parse(raw, envelope.from, envelope.size)
+      const result = await pool.parseSpoolFile(file)
+      if (stopped) return
+      await writes.run(async () => {
+        await storeSpooled(name, result)
+        await fs.unlink(file)
+      })
     } catch (error) {
-      logger().warn({ err: error, file: name }, 'a spooled message could not be read: held')
-      for (const recipient of envelope.to) await holdMail({ recipient, from: envelope.from, subject: '', text: '', attachments: [], size: envelope.size }, 'unreadable')
+      // Gone already (a repeat of a name just done), or the pool is stopping: nothing to do.
+      if ((error as { code?: string }).code === 'ENOENT' || stopped) return
+      logger().error({ err: error, file: name }, 'spooled inbound mail could not be stored; trying again later')
+      schedule(retryMs)
+    } finally {
+      inFlight.delete(name)
+      if (!paused) void kick()
     }
-    if (parsed) {
-      try {
-        await dispatchInbound(envelope.to, parsed, { spooled: true })
-      } catch (error) {
-        // The database cannot take it now: the message stays, tried again later.
-        if (databaseFault(error)) throw error
-        // Any other failure must not block the messages behind it: held for an administrator.
-        logger().error({ err: error, file: name }, 'a spooled message could not be stored: held')
-        for (const recipient of envelope.to) await holdMail({ ...parsed, recipient }, 'failed')
-      }
-    }
-    await fs.unlink(file)
   }
   async function kick(): Promise<void> {
-    if (stopped) return
-    if (running) {
+    if (stopped || paused) return
+    if (scanning) {
       again = true
       return
     }
-    running = true
+    scanning = true
     try {
       do {
         again = false
-        const names = (await fs.readdir(path.join(dir, 'new'))).filter((n) => n.endsWith('.eml')).sort()
+        if (inFlight.size >= options.concurrency) break
+        const names = (await fs.readdir(path.join(dir, 'new'))).filter((n) => n.endsWith('.eml') && !inFlight.has(n)).sort()
         for (const name of names) {
-          if (stopped) return
-          await processOne(name)
+          if (stopped || paused || inFlight.size >= options.concurrency) break
+          inFlight.add(name)
+          void processOne(name)
         }
-      } while (again && !stopped)
+      } while (again && !stopped && !paused)
     } catch (error) {
-      logger().error({ err: error }, 'spooled inbound mail could not be stored; trying again later')
+      logger().error({ err: error }, 'the inbound spool could not be read; trying again later')
       schedule(retryMs)
     } finally {
-      running = false
+      scanning = false
     }
   }
   return {
     kick: () => void kick(),
+    /** Messages being parsed or stored now. */
+    busy: () => inFlight.size,
     async stop() {
       stopped = true
       if (timer) clearTimeout(timer)
-      while (running) await new Promise((r) => setTimeout(r, 20))
+      // What is being written finishes (its file is then removed); what is being parsed stays in the spool.
+      await writes.idle()
     },
   }
 }
@@ -321,12 +374,18 @@ export interface InboundOptions {
   host: string
   /** Where messages for spooled prefixes wait to be stored (created if missing). Without it every message is stored before the answer. */
   spoolDir?: string
+  /** Worker threads that run mailparser (default: one per core, at most 4). */
+  parseThreads?: number
+  /** Spooled messages parsed or being stored at once (default: 3 per parse thread). */
+  spoolConcurrency?: number
 }
 
 export async function startInboundMail(options: InboundOptions): Promise<{ port: number; stop(): Promise<void> }> {
   const spoolDir = options.spoolDir
   if (spoolDir) for (const sub of ['tmp', 'new']) await fs.mkdir(path.join(spoolDir, sub), { recursive: true, mode: 0o700 })
-  const spool = spoolDir ? spoolProcessor(spoolDir) : null
+  const threads = options.parseThreads ?? defaultParseThreads()
+  const pool = createParsePool(threads)
+  const spool = spoolDir ? spoolProcessor(spoolDir, pool, { concurrency: options.spoolConcurrency ?? threads * 3 }) : null
   const server = new SMTPServer({
     // A mail exchanger delivers without logging in; TLS belongs to the relay in front.
     authOptional: true,
@@ -339,25 +398,27 @@ export async function startInboundMail(options: InboundOptions): Promise<{ port:
       callback()
     },
     onData(stream, session, callback) {
-      readAll(stream)
-        .then(async (raw) => {
-          if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) throw smtpError(552, '5.3.4 The message is too large')
-          const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : null
-          const to = session.envelope.rcptTo.map((r) => r.address)
-          if (spoolDir && spool && to.every((address) => spooled.has(routeOf(address)?.prefix ?? ''))) {
-            await spoolMessage(spoolDir, { from: envelopeFrom, to, size: raw.length }, raw)
-            spool.kick()
-            return
-          }
-          await dispatchInbound(to, await parse(raw, envelopeFrom, raw.length))
-        })
-        .then(
-          () => callback(),
-          (error: Error & { responseCode?: number }) => {
-            if (!error.responseCode) logger().error({ err: error }, 'inbound mail could not be stored')
-            callback(error.responseCode ? error : smtpError(451, '4.3.0 The message could not be stored; try again later'))
-          },
-        )
+      const envelopeFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : null
+      const to = session.envelope.rcptTo.map((r) => r.address)
+      const accept = async () => {
+        if (spoolDir && spool && to.every((address) => spooled.has(routeOf(address)?.prefix ?? ''))) {
+          // Acknowledged once durable: streamed to the spool file, nothing parsed or decoded here.
+          await spoolStream(spoolDir, { from: envelopeFrom, to }, stream)
+          spool.kick()
+          return
+        }
+        const raw = await readAll(stream)
+        if ((stream as unknown as { sizeExceeded?: boolean }).sizeExceeded) throw smtpError(552, '5.3.4 The message is too large')
+        const size = raw.length
+        await dispatchInbound(to, asInbound(await pool.parseRaw(raw), envelopeFrom, size))
+      }
+      accept().then(
+        () => callback(),
+        (error: Error & { responseCode?: number }) => {
+          if (!error.responseCode) logger().error({ err: error }, 'inbound mail could not be stored')
+          callback(error.responseCode ? error : smtpError(451, '4.3.0 The message could not be stored; try again later'))
+        },
+      )
     },
   })
   server.on('error', (error) => logger().error({ err: error }, 'inbound SMTP error'))
@@ -367,7 +428,7 @@ export async function startInboundMail(options: InboundOptions): Promise<{ port:
   })
   const address = server.server.address()
   const port = typeof address === 'object' && address ? address.port : options.port
-  logger().info({ port, host: options.host, prefixes: [...handlers.keys()], spool: spoolDir ?? null }, 'inbound SMTP endpoint listening')
+  logger().info({ port, host: options.host, prefixes: [...handlers.keys()], spool: spoolDir ?? null, parseThreads: threads }, 'inbound SMTP endpoint listening')
   // What an earlier run acknowledged but did not store.
   spool?.kick()
   return {
@@ -375,6 +436,7 @@ export async function startInboundMail(options: InboundOptions): Promise<{ port:
     stop: async () => {
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await spool?.stop()
+      await pool.destroy()
     },
   }
 }

@@ -155,6 +155,43 @@ const OUTBOX_INSERT = `insert into outbox (kind, to_address, reply_to, subject, 
 const checkedShapes = new Set<string>()
 const addressSchema = z.email().max(254)
 export async function queueMailPrepared(run: Pick<Statements, 'run'>, mail: QueuedMail): Promise<void> {
+  checkPrepared(mail)
+  const now = new Date().toISOString()
+  await run.run(OUTBOX_INSERT, mail.kind, mail.to, mail.replyTo ?? null, mail.subject.trim(), mail.text, mail.html ?? null, JSON.stringify(mail.headers ?? {}), now, now)
+  if (listeners.size) setImmediate(() => listeners.forEach((wake) => wake()))
+}
+
+const OUTBOX_COLUMNS = {
+  kind: 'text',
+  to_address: 'text',
+  reply_to: 'text',
+  subject: 'text',
+  text_body: 'text',
+  html_body: 'text',
+  headers: 'text',
+  status: 'text',
+  attempts: 'integer',
+  next_attempt_at: 'text',
+  created_at: 'text',
+} as const
+
+/**
+ * queueMailPrepared for many mails at once (a signing batch's confirmations): the same checks, then
+ * one `insertRows` (on PostgreSQL one statement for the lot instead of a round trip per mail).
+ */
+export async function queueMailsPrepared(run: Pick<Statements, 'insertRows'>, mails: QueuedMail[]): Promise<void> {
+  if (mails.length === 0) return
+  for (const mail of mails) checkPrepared(mail)
+  const now = new Date().toISOString()
+  await run.insertRows(
+    'outbox',
+    OUTBOX_COLUMNS,
+    mails.map((mail) => [mail.kind, mail.to, mail.replyTo ?? null, mail.subject.trim(), mail.text, mail.html ?? null, JSON.stringify(mail.headers ?? {}), 'pending', 0, now, now]),
+  )
+  if (listeners.size) setImmediate(() => listeners.forEach((wake) => wake()))
+}
+
+function checkPrepared(mail: QueuedMail) {
   const shape = `${mail.kind}\n${mail.subject}\n${JSON.stringify(mail.headers ?? {})}`
   if (!checkedShapes.has(shape)) {
     mailSchema.parse(mail)
@@ -164,9 +201,6 @@ export async function queueMailPrepared(run: Pick<Statements, 'run'>, mail: Queu
     if (mail.replyTo !== undefined) mailSchema.shape.replyTo.parse(mail.replyTo)
     if (!mail.text || mail.text.length > 200_000 || (mail.html !== undefined && mail.html.length > 500_000)) mailSchema.parse(mail)
   }
-  const now = new Date().toISOString()
-  await run.run(OUTBOX_INSERT, mail.kind, mail.to, mail.replyTo ?? null, mail.subject.trim(), mail.text, mail.html ?? null, JSON.stringify(mail.headers ?? {}), now, now)
-  if (listeners.size) setImmediate(() => listeners.forEach((wake) => wake()))
 }
 
 /** The stored attachments as nodemailer takes them: inline, each with its Content-ID. */

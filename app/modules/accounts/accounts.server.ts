@@ -3,7 +3,7 @@ import { attemptCounter } from '../../lib/rate-limit.server'
 import type { Database, EmailTokenPurpose, Role } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
-import { isUniqueViolation } from '../../lib/db/dialect'
+import { greatest, isUniqueViolation } from '../../lib/db/dialect'
 import { translator } from '../../lib/i18n.server'
 import { isLocale, type Locale } from '../../lib/i18n'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
@@ -181,7 +181,7 @@ export async function confirmEmail(token: string): Promise<TokenResult<{ userId:
       .set((eb) => ({
         email_confirmed_at: now(),
         updated_at: now(),
-        verification_level: eb.fn('max', [eb.ref('verification_level'), eb.lit(1)]),
+        verification_level: greatest(trx, eb.ref('verification_level'), eb.lit(1)),
       }))
       .where('id', '=', row!.user_id)
       .execute()
@@ -275,7 +275,7 @@ export async function resetPassword(
         password_hash: passwordHash,
         updated_at: now(),
         email_confirmed_at: eb.fn.coalesce('email_confirmed_at', eb.val(now())),
-        verification_level: eb.fn('max', [eb.ref('verification_level'), eb.lit(1)]),
+        verification_level: greatest(trx, eb.ref('verification_level'), eb.lit(1)),
       }))
       .where('id', '=', user.id)
       .execute()
@@ -343,7 +343,7 @@ export async function confirmEmailChange(token: string): Promise<TokenResult | {
           email: row!.new_email,
           email_confirmed_at: now(),
           updated_at: now(),
-          verification_level: eb.fn('max', [eb.ref('verification_level'), eb.lit(1)]),
+          verification_level: greatest(trx, eb.ref('verification_level'), eb.lit(1)),
         }))
         .where('id', '=', row!.user_id)
         .execute()

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream'
 import { parse } from 'csv-parse'
 import { attemptCounter } from '../../lib/rate-limit.server'
 import { database, type PlazaDatabase } from '../../lib/db.server'
-import { isUniqueViolation } from '../../lib/db/dialect'
+import { greatest, isUniqueViolation } from '../../lib/db/dialect'
 import { keyedHash } from '../../lib/secrets.server'
 
 /**
@@ -180,7 +180,7 @@ export async function verifyResidence(userId: number, input: { document: string;
         .set((eb) => ({
           census_record_id: record.id,
           home_area_id: record.area_id,
-          verification_level: eb.fn('max', [eb.ref('verification_level'), eb.lit(2)]),
+          verification_level: greatest(trx, eb.ref('verification_level'), eb.lit(2)),
           verified_at: new Date().toISOString(),
           updated_at: new Date().toISOString(),
         }))

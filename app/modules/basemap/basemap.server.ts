@@ -1,13 +1,14 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { sql } from 'kysely'
 import { config } from '../../lib/config.server'
 import { database as defaultDatabase, type PlazaDatabase } from '../../lib/db.server'
+import { statements, type Statements } from '../../lib/db/statements'
 import { recordAudit } from '../moderation/moderation.server'
 import { addressOf, centroid, classify, middle } from './classify'
 import { houseNumberValue, searchKey } from './normalize'
 import { BasemapReadError, readOsmFile, type OsmFeature, type Position, type ReadProblem } from './read.server'
-import { buildTiles, type TileFeature } from './tiles.server'
+import { buildTiles, LAYER_MIN_ZOOM, type TileSource } from './tiles.server'
+import { FeatureSpool, LOW_ZOOMS, REGION_ZOOM, regionKey, regionOf } from './spool.server'
 import { ArchiveError, archiveFormat, archivePath, archiveTile, closeArchives, openArchive, type ArchiveFormat } from './archive.server'
 
 /**
@@ -102,6 +103,121 @@ function fileHead(file: string): Uint8Array {
   }
 }
 
+const emptyCounts = (): ImportCounts => ({
+  nodes: 0,
+  ways: 0,
+  relationAreas: 0,
+  roads: 0,
+  namedStreets: 0,
+  paths: 0,
+  buildings: 0,
+  parks: 0,
+  water: 0,
+  railways: 0,
+  places: 0,
+  addresses: 0,
+  tiles: 0,
+  bytes: 0,
+})
+
+/** What reading leaves in memory: the streets and places (thousands) and the extract's bounds. */
+interface ReadResult {
+  format: string
+  streets: Map<string, StreetEntry>
+  bbox: [number, number, number, number]
+}
+
+/**
+ * Reads the extract, classifies every element and spools what is kept: tile features by region,
+ * address points to the spool's table; only the streets and places stay in memory.
+ */
+async function readIntoSpool(file: string, spool: FeatureSpool, counts: ImportCounts): Promise<ReadResult> {
+  const streets = new Map<string, StreetEntry>()
+  const bbox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity]
+  const extend = (p: Position) => {
+    if (p[0] < bbox[0]) bbox[0] = p[0]
+    if (p[1] < bbox[1]) bbox[1] = p[1]
+    if (p[0] > bbox[2]) bbox[2] = p[0]
+    if (p[1] > bbox[3]) bbox[3] = p[1]
+  }
+  const street = (name: string, kind: StreetEntry['kind'], at: Position, weight: number) => {
+    const key = searchKey(name)
+    if (!key) return
+    const known = streets.get(key)
+    if (!known || (kind === 'street' && known.kind === 'street' && weight > known.weight)) streets.set(key, { name, kind, at, weight })
+  }
+  const onFeature = (f: OsmFeature) => {
+    const kept = classify(f)
+    if (!kept.length) return
+    for (const c of kept) {
+      if (c.layer !== 'addresses') spool.add({ layer: c.layer, geometry: f.geometry, properties: c.properties })
+      if (c.layer === 'roads') {
+        if (c.properties.class === 'path') counts.paths++
+        else counts.roads++
+        const name = f.tags.name?.trim()
+        if (name && f.geometry.type === 'LineString') street(name, 'street', middle(f.geometry.coordinates), f.geometry.coordinates.length)
+      } else if (c.layer === 'buildings') counts.buildings++
+      else if (c.layer === 'parks') counts.parks++
+      else if (c.layer === 'water' || c.layer === 'waterways') counts.water++
+      else if (c.layer === 'railways') counts.railways++
+      else if (c.layer === 'places') {
+        counts.places++
+        const g = f.geometry
+        const at = g.type === 'Point' ? g.coordinates : g.type === 'Polygon' ? centroid(g.coordinates[0]!) : middle(g.coordinates)
+        if (!streets.has(searchKey(String(c.properties.name)))) street(String(c.properties.name), 'place', at, 0)
+      } else if (c.layer === 'addresses') {
+        // The house number is drawn at the address point (a building's centre), not on its outline.
+        const a = addressOf(f)!
+        spool.add({ layer: 'addresses', geometry: { type: 'Point', coordinates: a.at }, properties: c.properties })
+        const key = searchKey(a.street)
+        spool.addAddress({ key, housenumber: a.housenumber, lng: a.at[0], lat: a.at[1] })
+        counts.addresses++
+        if (key && !streets.has(key)) streets.set(key, { name: a.street, kind: 'street', at: a.at, weight: 0 })
+      }
+    }
+    const g = f.geometry
+    if (g.type === 'Point') extend(g.coordinates)
+    else if (g.type === 'LineString') g.coordinates.forEach(extend)
+    else g.coordinates[0]!.forEach(extend)
+  }
+  const summary = await readOsmFile(file, onFeature)
+  spool.finishWriting()
+  counts.nodes = summary.nodes
+  counts.ways = summary.ways
+  counts.relationAreas = summary.relationAreas
+  counts.namedStreets = [...streets.values()].filter((s) => s.kind === 'street').length
+  if (spool.features === 0) throw new BasemapReadError('nothingUseful')
+  return { format: summary.format, streets, bbox }
+}
+
+/** The spool as the tile builder reads it. */
+const spoolSource = (spool: FeatureSpool): TileSource => ({
+  lowZoomFeatures: () => spool.bucketFeatures(LOW_ZOOMS),
+  regions: () => spool.regionKeys().map(regionOf),
+  regionFeatures: (x, y) => spool.bucketFeatures(regionKey(x, y)),
+})
+
+/** Streets and places, then the spooled address points with their street's id, in batches. */
+async function storeAddressIndex(db: PlazaDatabase, version: number, streets: Map<string, StreetEntry>, spool: FeatureSpool) {
+  const streetList = [...streets.entries()]
+  const ids = new Map<string, number>()
+  for (let i = 0; i < streetList.length; i += 2000) {
+    const slice = streetList.slice(i, i + 2000)
+    const rows = await db.write((trx) =>
+      trx
+        .insertInto('basemap_streets')
+        .values(slice.map(([key, s]) => ({ version, kind: s.kind, name: s.name, search: key, lng: s.at[0], lat: s.at[1] })))
+        .returning('id')
+        .execute(),
+    )
+    rows.forEach((r, j) => ids.set(slice[j]![0], r.id))
+  }
+  for (const page of spool.addressPages(2000)) {
+    const rows = page.filter((a) => ids.has(a.key)).map((a) => ({ version, street_id: ids.get(a.key)!, housenumber: a.housenumber, number: houseNumberValue(a.housenumber), lng: a.lng, lat: a.lat }))
+    if (rows.length) await db.write((trx) => trx.insertInto('basemap_addresses').values(rows).execute())
+  }
+}
+
 /** Imports `file` (.osm.pbf, .osm or GeoJSON; or a PMTiles/MBTiles archive of vector tiles) as the new base map. */
 export async function importBasemap(file: string, options: ImportOptions, db: PlazaDatabase = defaultDatabase()): Promise<ImportOutcome> {
   const archive = archiveFormat(fileHead(file))
@@ -114,131 +230,37 @@ export async function importBasemap(file: string, options: ImportOptions, db: Pl
     options.onProgress?.(stage)
     await setStage(db, version, stage, counts)
   }
+  let spool: FeatureSpool | null = null
   try {
-    const counts: ImportCounts = {
-      nodes: 0,
-      ways: 0,
-      relationAreas: 0,
-      roads: 0,
-      namedStreets: 0,
-      paths: 0,
-      buildings: 0,
-      parks: 0,
-      water: 0,
-      railways: 0,
-      places: 0,
-      addresses: 0,
-      tiles: 0,
-      bytes: 0,
-    }
-    const tileFeatures: TileFeature[] = []
-    const streets = new Map<string, StreetEntry>()
-    const addresses: Array<{ key: string; housenumber: string; at: Position }> = []
-    const bbox: [number, number, number, number] = [Infinity, Infinity, -Infinity, -Infinity]
-    const extend = (p: Position) => {
-      if (p[0] < bbox[0]) bbox[0] = p[0]
-      if (p[1] < bbox[1]) bbox[1] = p[1]
-      if (p[0] > bbox[2]) bbox[2] = p[0]
-      if (p[1] > bbox[3]) bbox[3] = p[1]
-    }
-    const onFeature = (f: OsmFeature) => {
-      const kept = classify(f)
-      if (!kept.length) return
-      for (const c of kept) {
-        tileFeatures.push({ layer: c.layer, geometry: f.geometry, properties: c.properties })
-        if (c.layer === 'roads') {
-          if (c.properties.class === 'path') counts.paths++
-          else counts.roads++
-          const name = f.tags.name?.trim()
-          if (name && f.geometry.type === 'LineString') {
-            const key = searchKey(name)
-            const weight = f.geometry.coordinates.length
-            const known = streets.get(key)
-            if (!key) continue
-            if (!known || (known.kind === 'street' && weight > known.weight)) streets.set(key, { name, kind: 'street', at: middle(f.geometry.coordinates), weight })
-          }
-        } else if (c.layer === 'buildings') counts.buildings++
-        else if (c.layer === 'parks') counts.parks++
-        else if (c.layer === 'water' || c.layer === 'waterways') counts.water++
-        else if (c.layer === 'railways') counts.railways++
-        else if (c.layer === 'places') {
-          counts.places++
-          const name = String(c.properties.name)
-          const key = searchKey(name)
-          const at = f.geometry.type === 'Point' ? f.geometry.coordinates : f.geometry.type === 'Polygon' ? centroid(f.geometry.coordinates[0]!) : middle(f.geometry.coordinates)
-          if (key && !streets.has(key)) streets.set(key, { name, kind: 'place', at, weight: 0 })
-        } else if (c.layer === 'addresses') {
-          const a = addressOf(f)!
-          addresses.push({ key: searchKey(a.street), housenumber: a.housenumber, at: a.at })
-          if (!streets.has(searchKey(a.street))) streets.set(searchKey(a.street), { name: a.street, kind: 'street', at: a.at, weight: 0 })
-        }
-      }
-      const g = f.geometry
-      if (g.type === 'Point') extend(g.coordinates)
-      else if (g.type === 'LineString') g.coordinates.forEach(extend)
-      else g.coordinates[0]!.forEach(extend)
-    }
-    const summary = await readOsmFile(file, onFeature)
-    counts.nodes = summary.nodes
-    counts.ways = summary.ways
-    counts.relationAreas = summary.relationAreas
-    counts.addresses = addresses.length
-    counts.namedStreets = [...streets.values()].filter((s) => s.kind === 'street').length
-    await db.write((trx) => trx.updateTable('basemap_imports').set({ format: summary.format }).where('id', '=', version).execute())
-    if (tileFeatures.length === 0) throw new BasemapReadError('nothingUseful')
+    const counts = emptyCounts()
+    const lowZooms = minZoom < REGION_ZOOM
+    const regions = maxZoom >= REGION_ZOOM
+    spool = new FeatureSpool(config().DATABASE_PATH, lowZooms, regions, (layer) => (LAYER_MIN_ZOOM[layer] ?? 0) < REGION_ZOOM)
+    const { format, streets, bbox } = await readIntoSpool(file, spool, counts)
+    await db.write((trx) => trx.updateTable('basemap_imports').set({ format }).where('id', '=', version).execute())
 
     await progress('tiles', counts)
-    let batch: Array<{ version: number; z: number; x: number; y: number; data: Uint8Array; etag: string }> = []
-    const pending: Array<Promise<unknown>> = []
-    const flush = () => {
-      if (!batch.length) return
-      const rows = batch
-      batch = []
-      pending.push(db.write((trx) => trx.insertInto('basemap_tiles').values(rows).execute()))
-    }
-    counts.tiles = buildTiles(tileFeatures, bbox, minZoom, maxZoom, (tile) => {
-      counts.bytes += tile.data.length
-      batch.push({ version, ...tile })
-      if (batch.length >= 500) flush()
-    })
-    flush()
-    await Promise.all(pending)
-    tileFeatures.length = 0
-
-    await progress('addresses', counts)
-    const streetList = [...streets.entries()]
-    const ids = new Map<string, number>()
-    for (let i = 0; i < streetList.length; i += 2000) {
-      const slice = streetList.slice(i, i + 2000)
-      const rows = await db.write((trx) =>
+    counts.tiles = await buildTiles(spoolSource(spool), bbox, minZoom, maxZoom, async (tiles) => {
+      for (const t of tiles) counts.bytes += t.data.length
+      await db.write((trx) =>
         trx
-          .insertInto('basemap_streets')
-          .values(slice.map(([key, s]) => ({ version, kind: s.kind, name: s.name, search: key, lng: s.at[0], lat: s.at[1] })))
-          .returning('id')
+          .insertInto('basemap_tiles')
+          .values(tiles.map((t) => ({ version, ...t })))
           .execute(),
       )
-      rows.forEach((r, j) => ids.set(slice[j]![0], r.id))
-    }
-    for (let i = 0; i < addresses.length; i += 2000) {
-      const slice = addresses.slice(i, i + 2000)
-      await db.write(async (trx) => {
-        const rows = await trx
-          .insertInto('basemap_addresses')
-          .values(slice.map((a) => ({ version, street_id: ids.get(a.key)!, housenumber: a.housenumber, number: houseNumberValue(a.housenumber), lng: a.at[0], lat: a.at[1] })))
-          .returning(['id', 'lng', 'lat'])
-          .execute()
-        await sql`INSERT INTO basemap_address_rtree (id, min_lng, max_lng, min_lat, max_lat) VALUES ${sql.join(rows.map((r) => sql`(${r.id}, ${r.lng}, ${r.lng}, ${r.lat}, ${r.lat})`))}`.execute(trx)
-      })
-    }
+    })
+
+    await progress('addresses', counts)
+    await storeAddressIndex(db, version, streets, spool)
 
     // The new version is complete: make it current, then remove the others.
-    await db.write(async (trx) => {
-      await trx
+    await db.write((trx) =>
+      trx
         .updateTable('basemap_imports')
         .set({ status: 'done', stage: null, counts: JSON.stringify(counts), bbox: JSON.stringify(bbox), finished_at: now() })
         .where('id', '=', version)
-        .execute()
-    })
+        .execute(),
+    )
     await removeOtherVersions(db, version)
     removeArchiveFiles(null)
     await auditOutcome(db, options.actorId, version, 'basemap.import.done', { fileName: options.fileName, counts })
@@ -251,6 +273,8 @@ export async function importBasemap(file: string, options: ImportOptions, db: Pl
     await removeVersion(db, version)
     await auditOutcome(db, options.actorId, version, 'basemap.import.failed', { fileName: options.fileName, problem })
     return { kind: 'failed', version, problem, detail }
+  } finally {
+    spool?.dispose()
   }
 }
 
@@ -320,12 +344,11 @@ async function importArchive(file: string, format: ArchiveFormat, options: Impor
   }
 }
 
-/** The format of each import version whose tiles are asked for (built tiles or an archive). */
-const archiveFormats = new Map<number, ArchiveFormat | null>()
+/** The format and date of each import version whose tiles are asked for (built tiles or an archive). */
+const archiveFormats = new Map<number, TileVersion>()
 
 async function removeVersion(db: PlazaDatabase, version: number) {
   await db.write(async (trx) => {
-    await sql`DELETE FROM basemap_address_rtree WHERE id IN (SELECT id FROM basemap_addresses WHERE version = ${version})`.execute(trx)
     await trx.deleteFrom('basemap_addresses').where('version', '=', version).execute()
     await trx.deleteFrom('basemap_streets').where('version', '=', version).execute()
     await trx.deleteFrom('basemap_tiles').where('version', '=', version).execute()
@@ -396,19 +419,41 @@ export async function basemapImport(id: number, db: PlazaDatabase = defaultDatab
   return r ? toRow(r) : null
 }
 
-/** One stored tile, or null (outside the data: an empty tile for the map). */
-export async function basemapTile(version: number, z: number, x: number, y: number, db: PlazaDatabase = defaultDatabase()): Promise<{ data: Uint8Array; etag: string } | null> {
-  let format = archiveFormats.get(version)
-  if (format === undefined) {
-    const row = await db.db.selectFrom('basemap_imports').select(['format', 'status']).where('id', '=', version).executeTakeFirst()
-    format = row && ARCHIVES.includes(row.format as ArchiveFormat) ? (row.format as ArchiveFormat) : null
-    if (row?.status !== 'running') archiveFormats.set(version, format)
+/** What a tile answer needs to know of its import version, kept per process once the import is done. */
+export interface TileVersion {
+  /** A city's own archive, or null for tiles Plaza built. */
+  format: ArchiveFormat | null
+  /** When the version was completed, as an HTTP date (Last-Modified); null while it runs. */
+  lastModified: string | null
+}
+
+/** The version's format and completion date (null for an unknown version). */
+export async function tileVersion(version: number, db: PlazaDatabase = defaultDatabase()): Promise<TileVersion | null> {
+  const known = archiveFormats.get(version)
+  if (known !== undefined) return known
+  const row = await db.db.selectFrom('basemap_imports').select(['format', 'status', 'finished_at']).where('id', '=', version).executeTakeFirst()
+  if (!row) return null
+  const info: TileVersion = {
+    format: ARCHIVES.includes(row.format as ArchiveFormat) ? (row.format as ArchiveFormat) : null,
+    lastModified: row.status === 'done' && row.finished_at ? new Date(row.finished_at).toUTCString() : null,
   }
-  if (format) {
-    const data = await archiveTile(archiveFileOf(version, format), format, z, x, y)
+  if (row.status !== 'running') archiveFormats.set(version, info)
+  return info
+}
+
+const tileStatements = new WeakMap<PlazaDatabase, Statements>()
+const TILE_SQL = 'select data, etag from basemap_tiles where version = ? and z = ? and x = ? and y = ?'
+
+/** One stored tile, or null (outside the data: an empty tile for the map). One prepared statement for built tiles. */
+export async function basemapTile(version: number, z: number, x: number, y: number, db: PlazaDatabase = defaultDatabase()): Promise<{ data: Uint8Array; etag: string } | null> {
+  const info = await tileVersion(version, db)
+  if (!info) return null
+  if (info.format) {
+    const data = await archiveTile(archiveFileOf(version, info.format), info.format, z, x, y)
     // The URL carries the version: a tile under it never changes.
     return data ? { data, etag: `"a${version}-${z}-${x}-${y}"` } : null
   }
-  const r = await db.db.selectFrom('basemap_tiles').select(['data', 'etag']).where('version', '=', version).where('z', '=', z).where('x', '=', x).where('y', '=', y).executeTakeFirst()
-  return r ?? null
+  let run = tileStatements.get(db)
+  if (!run) tileStatements.set(db, (run = statements(db, db.db)))
+  return (await run.get<{ data: Uint8Array; etag: string }>(TILE_SQL, version, z, x, y)) ?? null
 }

@@ -1,7 +1,9 @@
+import crypto from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
 import Pbf from 'pbf'
-import { basemapTile, currentBasemap } from './basemap.server'
+import type { RawAnswer, RequestHeaders } from '../../lib/early-routes'
+import { basemapTile, currentBasemap, tileVersion } from './basemap.server'
 import { basemapStyle } from './style'
 import { searchAddress } from './search.server'
 
@@ -21,22 +23,47 @@ function notModified(request: Request, etag: string, headers: Record<string, str
 
 const TILE_HEADERS = { 'Content-Type': 'application/vnd.mapbox-vector-tile', 'Cache-Control': 'public, max-age=31536000, immutable' }
 
-/** GET /tiles/:version/:z/:x/:y.pbf */
-export async function tileResponse(request: Request, params: Record<string, string | undefined>): Promise<Response> {
+const NOT_A_TILE: RawAnswer = { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' }, body: 'Not a tile address' }
+// Outside the data (or a version replaced since the style was read): an empty tile.
+const EMPTY_TILE: RawAnswer = { status: 200, headers: { ...TILE_HEADERS, 'Cache-Control': 'public, max-age=3600', ETag: '"empty"' }, body: EMPTY }
+const DIGITS = /^\d{1,10}$/
+const TILE_Y = /^(\d{1,8})\.pbf$/
+
+/**
+ * GET /tiles/:version/:z/:x/:y.pbf, answered before Remix (app/early-routes.server.ts): one prepared
+ * statement, the stored bytes as they are, ETag and Last-Modified (the import's end) with 304s. The
+ * URL names the import version, so a tile under it never changes (immutable).
+ */
+export async function tileAnswer(params: Record<string, string | undefined>, headers: RequestHeaders = {}): Promise<RawAnswer> {
+  const yMatch = TILE_Y.exec(params.y ?? '')
+  if (!yMatch || !DIGITS.test(params.version ?? '') || !DIGITS.test(params.z ?? '') || !DIGITS.test(params.x ?? '')) return NOT_A_TILE
   const version = Number(params.version)
   const z = Number(params.z)
   const x = Number(params.x)
-  const yMatch = /^(\d+)\.pbf$/.exec(params.y ?? '')
-  const y = yMatch ? Number(yMatch[1]) : NaN
-  if (![version, z, x, y].every((v) => Number.isSafeInteger(v) && v >= 0) || z > 24 || x >= 2 ** z || y >= 2 ** z) {
-    return new Response('Not a tile address', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } })
+  const y = Number(yMatch[1])
+  if (z > 24 || x >= 2 ** z || y >= 2 ** z) return NOT_A_TILE
+  const info = await tileVersion(version)
+  const tile = info ? await basemapTile(version, z, x, y) : null
+  if (!tile) return EMPTY_TILE
+  const lastModified = info?.lastModified
+  const match = headers['if-none-match']
+  const fresh =
+    typeof match === 'string'
+      ? match.split(',').some((t) => t.trim() === tile.etag || t.trim() === `W/${tile.etag}`)
+      : Boolean(lastModified && typeof headers['if-modified-since'] === 'string' && Date.parse(headers['if-modified-since']) >= Date.parse(lastModified))
+  const answerHeaders: Record<string, string> = lastModified ? { ...TILE_HEADERS, ETag: tile.etag, 'Last-Modified': lastModified } : { ...TILE_HEADERS, ETag: tile.etag }
+  return fresh ? { status: 304, headers: answerHeaders, body: EMPTY } : { status: 200, headers: answerHeaders, body: tile.data }
+}
+
+/** GET /tiles/:version/:z/:x/:y.pbf through Remix (the early route answers first; same function). */
+export async function tileResponse(request: Request, params: Record<string, string | undefined>): Promise<Response> {
+  const headers: Record<string, string> = {}
+  for (const name of ['if-none-match', 'if-modified-since']) {
+    const value = request.headers.get(name)
+    if (value !== null) headers[name] = value
   }
-  const tile = await basemapTile(version, z, x, y)
-  if (!tile) {
-    // Outside the data (or a version replaced since the style was read): an empty tile.
-    return new Response(EMPTY, { status: 200, headers: { ...TILE_HEADERS, 'Cache-Control': 'public, max-age=3600', ETag: '"empty"' } })
-  }
-  return notModified(request, tile.etag, TILE_HEADERS) ?? new Response(tile.data as Uint8Array<ArrayBuffer>, { status: 200, headers: { ...TILE_HEADERS, ETag: tile.etag } })
+  const answer = await tileAnswer(params, headers)
+  return new Response(answer.status === 304 ? null : (answer.body as BodyInit), { status: answer.status, headers: answer.headers })
 }
 
 /** GET /styles/plaza.json */
@@ -48,18 +75,42 @@ export async function styleResponse(request: Request, origin: string): Promise<R
   return notModified(request, etag, headers) ?? new Response(JSON.stringify(style), { status: 200, headers: { ...headers, ETag: etag } })
 }
 
-/** GET /fonts/:fontstack/:range.pbf for ranges without a file: the committed ranges are public files. */
-export function glyphResponse(params: Record<string, string | undefined>, publicDir = path.resolve('public')): Response {
+const GLYPH_CACHE_MAX = 256
+const glyphAnswers = new Map<string, RawAnswer>()
+const NOT_A_GLYPH_RANGE: RawAnswer = { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Not a glyph range' }
+
+/**
+ * GET /fonts/:fontstack/:range.pbf, answered before Remix for ranges the static handler has no file
+ * for (a stack of several fonts, a rare range): the first font of the stack with that range, else an
+ * empty range, so that a rare character costs a missing glyph, not an error. Kept in memory per
+ * process (a few hundred answers at most), with an ETag.
+ */
+export async function glyphAnswer(params: Record<string, string | undefined>, headers: RequestHeaders = {}, publicDir = path.resolve('public')): Promise<RawAnswer> {
+  const key = `${params.fontstack ?? ''}/${params.range ?? ''}`
+  let answer = glyphAnswers.get(key)
+  if (!answer) {
+    answer = glyphRange(params, publicDir)
+    if (glyphAnswers.size >= GLYPH_CACHE_MAX) glyphAnswers.clear()
+    glyphAnswers.set(key, answer)
+  }
+  const match = headers['if-none-match']
+  if (answer.status === 200 && typeof match === 'string' && match.split(',').some((t) => t.trim() === answer.headers.ETag)) return { status: 304, headers: answer.headers, body: EMPTY }
+  return answer
+}
+
+function glyphRange(params: Record<string, string | undefined>, publicDir: string): RawAnswer {
   const range = /^(\d+)-(\d+)\.pbf$/.exec(params.range ?? '')
   const stack = params.fontstack ?? ''
-  if (!range || Number(range[2]) - Number(range[1]) !== 255 || Number(range[1]) % 256 !== 0 || !/^[\w ,-]{1,200}$/.test(stack)) {
-    return new Response('Not a glyph range', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } })
-  }
+  if (!range || Number(range[2]) - Number(range[1]) !== 255 || Number(range[1]) % 256 !== 0 || !/^[\w ,-]{1,200}$/.test(stack)) return NOT_A_GLYPH_RANGE
+  const answer = (body: Uint8Array): RawAnswer => ({
+    status: 200,
+    headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': 'public, max-age=86400', ETag: `"${crypto.createHash('sha1').update(body).digest('base64url').slice(0, 22)}"` },
+    body,
+  })
   // The first font of the stack that has this range.
   for (const font of stack.split(',')) {
     const file = path.join(publicDir, 'fonts', font.trim(), `${range[1]}-${range[2]}.pbf`)
-    if (/^[\w -]+$/.test(font.trim()) && fs.existsSync(file))
-      return new Response(fs.readFileSync(file), { headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': 'public, max-age=86400' } })
+    if (/^[\w -]+$/.test(font.trim()) && fs.existsSync(file)) return answer(fs.readFileSync(file))
   }
   const pbf = new Pbf()
   pbf.writeMessage(
@@ -70,7 +121,13 @@ export function glyphResponse(params: Record<string, string | undefined>, public
     },
     null,
   )
-  return new Response(pbf.finish() as Uint8Array<ArrayBuffer>, { headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': 'public, max-age=86400' } })
+  return answer(pbf.finish())
+}
+
+/** GET /fonts/:fontstack/:range.pbf through Remix (the early route answers first; same answers). */
+export function glyphResponse(params: Record<string, string | undefined>, publicDir = path.resolve('public')): Response {
+  const answer = glyphRange(params, publicDir)
+  return new Response(answer.body as BodyInit, { status: answer.status, headers: answer.headers })
 }
 
 /**

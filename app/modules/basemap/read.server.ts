@@ -47,65 +47,86 @@ export function sniffFormat(head: Uint8Array): OsmFormat {
   throw new BasemapReadError('unknownFormat')
 }
 
-/** Where nodes' coordinates are kept while ways are read: parallel typed arrays, binary-searched by id. */
-class NodeStore {
-  private ids = new Float64Array(1 << 16)
-  private lons = new Float64Array(1 << 16)
-  private lats = new Float64Array(1 << 16)
+/** Entries per chunk of the stores below: chunks are never copied when a store grows. */
+const CHUNK = 1 << 20
+/** Coordinates are kept as integers of 1e-7 degree (OSM's own precision, ~1 cm). */
+const SCALE = 1e7
+
+/** The last chunk whose first id is ≤ id, or -1. */
+function chunkOf(firsts: number[], id: number): number {
+  let lo = 0
+  let hi = firsts.length - 1
+  let chunk = -1
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    if (firsts[mid]! <= id) {
+      chunk = mid
+      lo = mid + 1
+    } else hi = mid - 1
+  }
+  return chunk
+}
+
+/** The index of `id` in the sorted `ids[0..last]`, or -1. */
+function indexIn(ids: Float64Array, last: number, id: number): number {
+  let lo = 0
+  let hi = last
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1
+    const v = ids[mid]!
+    if (v === id) return mid
+    if (v < id) lo = mid + 1
+    else hi = mid - 1
+  }
+  return -1
+}
+
+/**
+ * Where nodes' coordinates are kept while ways are read: ids (Float64) and coordinates (Int32, 1e-7°)
+ * in chunks of a million, 16 bytes a node, binary-searched by id. Extracts list nodes by increasing
+ * id; a node out of order goes to a side map (an unsorted file costs memory, not correctness).
+ */
+export class NodeStore {
+  private ids: Float64Array[] = []
+  private coords: Int32Array[] = []
+  private firsts: number[] = []
   private n = 0
-  private sorted = true
+  private last = -Infinity
+  private unsorted = new Map<number, Position>()
 
   add(id: number, lon: number, lat: number) {
-    if (this.n === this.ids.length) {
-      const grow = (a: Float64Array) => {
-        const b = new Float64Array(a.length * 2)
-        b.set(a)
-        return b
-      }
-      this.ids = grow(this.ids)
-      this.lons = grow(this.lons)
-      this.lats = grow(this.lats)
+    if (!(id > this.last)) {
+      this.unsorted.set(id, [lon, lat])
+      return
     }
-    if (this.n > 0 && id <= this.ids[this.n - 1]!) this.sorted = false
-    this.ids[this.n] = id
-    this.lons[this.n] = lon
-    this.lats[this.n] = lat
+    this.last = id
+    const c = this.n % CHUNK
+    if (c === 0) {
+      this.ids.push(new Float64Array(CHUNK))
+      this.coords.push(new Int32Array(CHUNK * 2))
+      this.firsts.push(id)
+    }
+    this.ids[this.ids.length - 1]![c] = id
+    const xy = this.coords[this.coords.length - 1]!
+    xy[c * 2] = Math.round(lon * SCALE)
+    xy[c * 2 + 1] = Math.round(lat * SCALE)
     this.n++
   }
 
   get size() {
-    return this.n
-  }
-
-  private ensureSorted() {
-    if (this.sorted) return
-    const order = Array.from({ length: this.n }, (_, i) => i).sort((a, b) => this.ids[a]! - this.ids[b]!)
-    const ids = new Float64Array(this.n)
-    const lons = new Float64Array(this.n)
-    const lats = new Float64Array(this.n)
-    order.forEach((from, to) => {
-      ids[to] = this.ids[from]!
-      lons[to] = this.lons[from]!
-      lats[to] = this.lats[from]!
-    })
-    this.ids = ids
-    this.lons = lons
-    this.lats = lats
-    this.sorted = true
+    return this.n + this.unsorted.size
   }
 
   get(id: number): Position | null {
-    this.ensureSorted()
-    let lo = 0
-    let hi = this.n - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      const v = this.ids[mid]!
-      if (v === id) return [this.lons[mid]!, this.lats[mid]!]
-      if (v < id) lo = mid + 1
-      else hi = mid - 1
+    const chunk = chunkOf(this.firsts, id)
+    if (chunk >= 0) {
+      const at = indexIn(this.ids[chunk]!, chunk === this.firsts.length - 1 ? (this.n - 1) % CHUNK : CHUNK - 1, id)
+      if (at >= 0) {
+        const xy = this.coords[chunk]!
+        return [xy[at * 2]! / SCALE, xy[at * 2 + 1]! / SCALE]
+      }
     }
-    return null
+    return this.unsorted.size ? (this.unsorted.get(id) ?? null) : null
   }
 }
 
@@ -123,72 +144,71 @@ export function interesting(tags: Tags | undefined): boolean {
 }
 
 /**
- * Every way's node ids, kept in one growing typed array (8 bytes a reference): a multipolygon's
+ * Every way's node ids (8 bytes a reference, in chunks that are never copied): a multipolygon's
  * member ways are usually untagged, and relations come after the ways in an extract, so any way may
- * be needed later. Looked up by id (binary search; ways are sorted by id in extracts).
+ * be needed later. Looked up by id (binary search; ways are sorted by id in extracts, a way out of
+ * order is found through a side map).
  */
-class WayStore {
-  private ids = new Float64Array(1 << 12)
-  private starts = new Float64Array((1 << 12) + 1)
-  private refs = new Float64Array(1 << 16)
+export class WayStore {
+  private ids: Float64Array[] = []
+  /** Per way: where its refs start (chunk × CHUNK + offset) and how many. */
+  private starts: Float64Array[] = []
+  private lengths: Int32Array[] = []
+  private firsts: number[] = []
+  private refs: Float64Array[] = []
   private n = 0
-  private used = 0
-  private sorted = true
+  private used = CHUNK
+  private last = -Infinity
+  private unsorted = new Map<number, number>()
 
   /** Adds a way; returns its index. */
   add(id: number, refs: ArrayLike<number>): number {
-    if (this.n + 1 >= this.ids.length) {
-      this.ids = grow(this.ids, this.ids.length * 2)
-      this.starts = grow(this.starts, this.starts.length * 2)
+    const length = Math.min(refs.length, CHUNK)
+    if (this.used + length > CHUNK) {
+      this.refs.push(new Float64Array(CHUNK))
+      this.used = 0
     }
-    if (this.used + refs.length > this.refs.length) this.refs = grow(this.refs, Math.max(this.refs.length * 2, this.used + refs.length))
-    if (this.n > 0 && id <= this.ids[this.n - 1]!) this.sorted = false
-    this.ids[this.n] = id
-    this.starts[this.n] = this.used
-    for (let i = 0; i < refs.length; i++) this.refs[this.used + i] = refs[i]!
-    this.used += refs.length
-    this.starts[this.n + 1] = this.used
+    const chunk = this.refs.length - 1
+    const target = this.refs[chunk]!
+    for (let i = 0; i < length; i++) target[this.used + i] = refs[i]!
+    const c = this.n % CHUNK
+    if (c === 0) {
+      this.ids.push(new Float64Array(CHUNK))
+      this.starts.push(new Float64Array(CHUNK))
+      this.lengths.push(new Int32Array(CHUNK))
+      this.firsts.push(id)
+    }
+    const k = this.ids.length - 1
+    this.ids[k]![c] = id
+    this.starts[k]![c] = chunk * CHUNK + this.used
+    this.lengths[k]![c] = length
+    this.used += length
+    if (id > this.last) this.last = id
+    else {
+      // Out of order: found through the side map; the sorted list gets a value no integer id equals.
+      this.ids[k]![c] = this.last + 0.5
+      this.unsorted.set(id, this.n)
+    }
     return this.n++
   }
 
   refsAt(index: number): Float64Array {
-    return this.refs.subarray(this.starts[index]!, this.starts[index + 1]!)
+    const k = Math.floor(index / CHUNK)
+    const c = index % CHUNK
+    const start = this.starts[k]![c]!
+    const offset = start % CHUNK
+    return this.refs[Math.floor(start / CHUNK)]!.subarray(offset, offset + this.lengths[k]![c]!)
   }
 
   /** The node ids of way `id`, or null when the extract does not hold it. */
   refsOf(id: number): Float64Array | null {
-    if (!this.sorted) {
-      this.order ??= Array.from({ length: this.n }, (_, i) => i).sort((a, b) => this.ids[a]! - this.ids[b]!)
-      let lo = 0
-      let hi = this.n - 1
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1
-        const v = this.ids[this.order[mid]!]!
-        if (v === id) return this.refsAt(this.order[mid]!)
-        if (v < id) lo = mid + 1
-        else hi = mid - 1
-      }
-      return null
-    }
-    let lo = 0
-    let hi = this.n - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      const v = this.ids[mid]!
-      if (v === id) return this.refsAt(mid)
-      if (v < id) lo = mid + 1
-      else hi = mid - 1
-    }
-    return null
+    const late = this.unsorted.get(id)
+    if (late !== undefined) return this.refsAt(late)
+    const k = chunkOf(this.firsts, id)
+    if (k < 0) return null
+    const at = indexIn(this.ids[k]!, k === this.ids.length - 1 ? (this.n - 1) % CHUNK : CHUNK - 1, id)
+    return at < 0 ? null : this.refsAt(k * CHUNK + at)
   }
-
-  private order: number[] | undefined
-}
-
-function grow(a: Float64Array, length: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(length)
-  b.set(a)
-  return b
 }
 
 interface RawWay {
@@ -208,17 +228,18 @@ export function areaRelation(tags: Tags | undefined): boolean {
   return interesting(rest) && !rest.highway && !rest.railway
 }
 
-function wayFeature(way: RawWay, ways: WayStore, nodes: NodeStore): OsmFeature | null {
-  const refs = ways.refsAt(way.index)
+/** A way's line or polygon; null when fewer than two of its nodes are known. With `whole`, null when any is missing. */
+function wayFeature(refs: Float64Array, tags: Tags, nodes: NodeStore, whole: boolean): OsmFeature | null {
   const coords: Position[] = []
   for (const ref of refs) {
     const p = nodes.get(ref)
     if (p) coords.push(p)
+    else if (whole) return null
   }
   if (coords.length < 2) return null
   const closed = refs.length > 3 && refs[0] === refs[refs.length - 1]
-  if (closed && isArea(way.tags) && coords.length >= 4) return { geometry: { type: 'Polygon', coordinates: [coords] }, tags: way.tags }
-  return { geometry: { type: 'LineString', coordinates: coords }, tags: way.tags }
+  if (closed && isArea(tags) && coords.length >= 4) return { geometry: { type: 'Polygon', coordinates: [coords] }, tags }
+  return { geometry: { type: 'LineString', coordinates: coords }, tags }
 }
 
 /** A relation's polygons (one feature per outer ring, with its holes). */
@@ -233,20 +254,57 @@ function relationFeatures(relation: RawRelation, ways: WayStore, nodes: NodeStor
   return assembleMultipolygon(members, (id) => nodes.get(id)).map((coordinates) => ({ geometry: { type: 'Polygon', coordinates }, tags }))
 }
 
-/** The ways, then the relations, as features once every node and way has been read. */
-function emitWaysAndRelations(wanted: RawWay[], relations: RawRelation[], ways: WayStore, nodes: NodeStore, onFeature: (f: OsmFeature) => void): number {
-  for (const way of wanted) {
-    const f = wayFeature(way, ways, nodes)
-    if (f) onFeature(f)
+/**
+ * Nodes, ways and relations as they stream in, made into features at once: a way is handed on as
+ * soon as it is read when its nodes came before it (extracts list nodes, then ways, then relations),
+ * so nothing but the coordinates and the ways' node ids is held while reading. A way read before
+ * some of its nodes waits for the end of the file; relations are assembled at the end.
+ */
+class Assembler {
+  readonly nodes = new NodeStore()
+  private readonly ways = new WayStore()
+  private readonly waiting: RawWay[] = []
+  private readonly relations: RawRelation[] = []
+  nodeCount = 0
+  wayCount = 0
+
+  constructor(private readonly onFeature: (f: OsmFeature) => void) {}
+
+  node(id: number, lon: number, lat: number, tags: Tags | undefined) {
+    this.nodeCount++
+    this.nodes.add(id, lon, lat)
+    if (tags && interesting(tags)) this.onFeature({ geometry: { type: 'Point', coordinates: [lon, lat] }, tags })
   }
-  let areas = 0
-  for (const relation of relations) {
-    for (const f of relationFeatures(relation, ways, nodes)) {
-      onFeature(f)
-      areas++
+
+  way(id: number, refs: ArrayLike<number>, tags: Tags | undefined) {
+    this.wayCount++
+    const index = this.ways.add(id, refs)
+    if (!interesting(tags)) return
+    const f = wayFeature(this.ways.refsAt(index), tags!, this.nodes, true)
+    if (f) this.onFeature(f)
+    else this.waiting.push({ index, tags: tags! })
+  }
+
+  relation(tags: Tags | undefined, members: RawRelation['members']) {
+    if (areaRelation(tags)) this.relations.push({ tags: tags!, members })
+  }
+
+  /** The ways that waited for their nodes, then the relations; returns the relations' polygon count. */
+  finish(): number {
+    for (const way of this.waiting) {
+      const f = wayFeature(this.ways.refsAt(way.index), way.tags, this.nodes, false)
+      if (f) this.onFeature(f)
     }
+    this.waiting.length = 0
+    let areas = 0
+    for (const relation of this.relations) {
+      for (const f of relationFeatures(relation, this.ways, this.nodes)) {
+        this.onFeature(f)
+        areas++
+      }
+    }
+    return areas
   }
-  return areas
 }
 
 export interface ReadSummary {
@@ -270,44 +328,27 @@ export async function readOsmFile(file: string, onFeature: (f: OsmFeature) => vo
 }
 
 async function readPbf(file: string, onFeature: (f: OsmFeature) => void): Promise<ReadSummary> {
-  const nodes = new NodeStore()
-  const wayStore = new WayStore()
-  const ways: RawWay[] = []
-  const relations: RawRelation[] = []
-  let nodeCount = 0
-  let wayCount = 0
+  const osm = new Assembler(onFeature)
   let sawHeader = false
   try {
     for await (const item of createOSMStream(file, { withInfo: false, withTags: true })) {
       const e = item as { type?: string; id: number; lat: number; lon: number; refs: number[]; tags?: Tags; members: RawRelation['members'] }
-      if (e.type === 'node') {
-        nodeCount++
-        nodes.add(e.id, e.lon, e.lat)
-        if (e.tags && interesting(e.tags)) onFeature({ geometry: { type: 'Point', coordinates: [e.lon, e.lat] }, tags: e.tags })
-      } else if (e.type === 'way') {
-        wayCount++
-        const index = wayStore.add(e.id, e.refs)
-        if (interesting(e.tags)) ways.push({ index, tags: e.tags! })
-      } else if (e.type === 'relation') {
-        if (areaRelation(e.tags)) relations.push({ tags: e.tags!, members: e.members })
-      } else if (e.type === undefined) sawHeader = true
+      if (e.type === 'node') osm.node(e.id, e.lon, e.lat, e.tags)
+      else if (e.type === 'way') osm.way(e.id, e.refs, e.tags)
+      else if (e.type === 'relation') osm.relation(e.tags, e.members)
+      else if (e.type === undefined) sawHeader = true
     }
   } catch (error) {
     throw new BasemapReadError('badPbf', (error as Error).message)
   }
-  if (!sawHeader && nodeCount === 0) throw new BasemapReadError('badPbf')
-  const relationAreas = emitWaysAndRelations(ways, relations, wayStore, nodes, onFeature)
-  return { format: 'pbf', nodes: nodeCount, ways: wayCount, relationAreas }
+  if (!sawHeader && osm.nodeCount === 0) throw new BasemapReadError('badPbf')
+  const relationAreas = osm.finish()
+  return { format: 'pbf', nodes: osm.nodeCount, ways: osm.wayCount, relationAreas }
 }
 
 function readXml(file: string, onFeature: (f: OsmFeature) => void): Promise<ReadSummary> {
   return new Promise((resolve, reject) => {
-    const nodes = new NodeStore()
-    const wayStore = new WayStore()
-    const ways: RawWay[] = []
-    const relations: RawRelation[] = []
-    let nodeCount = 0
-    let wayCount = 0
+    const osm = new Assembler(onFeature)
     let sawOsm = false
     let current: { kind: 'node'; id: number; lon: number; lat: number; tags: Tags } | { kind: 'way'; id: number; refs: number[]; tags: Tags } | ({ kind: 'relation' } & RawRelation) | null = null
     const parser = sax.createStream(true, {})
@@ -318,26 +359,22 @@ function readXml(file: string, onFeature: (f: OsmFeature) => void): Promise<Read
         const lat = Number(a.lat)
         const lon = Number(a.lon)
         current = { kind: 'node', id: Number(a.id), lon, lat, tags: {} }
-        if (Number.isFinite(lat) && Number.isFinite(lon)) nodes.add(Number(a.id), lon, lat)
-        nodeCount++
-      } else if (tag.name === 'way') {
-        current = { kind: 'way', id: Number(a.id), refs: [], tags: {} }
-        wayCount++
-      } else if (tag.name === 'relation') current = { kind: 'relation', tags: {}, members: [] }
+      } else if (tag.name === 'way') current = { kind: 'way', id: Number(a.id), refs: [], tags: {} }
+      else if (tag.name === 'relation') current = { kind: 'relation', tags: {}, members: [] }
       else if (tag.name === 'nd' && current?.kind === 'way') current.refs.push(Number(a.ref))
       else if (tag.name === 'member' && current?.kind === 'relation') current.members.push({ type: a.type ?? '', ref: Number(a.ref), role: a.role ?? '' })
       else if (tag.name === 'tag' && current && a.k !== undefined) current.tags[a.k] = a.v ?? ''
     })
     parser.on('closetag', (name) => {
       if (name === 'node' && current?.kind === 'node') {
-        if (interesting(current.tags)) onFeature({ geometry: { type: 'Point', coordinates: [current.lon, current.lat] }, tags: current.tags })
+        if (Number.isFinite(current.lat) && Number.isFinite(current.lon)) osm.node(current.id, current.lon, current.lat, current.tags)
+        else osm.nodeCount++
         current = null
       } else if (name === 'way' && current?.kind === 'way') {
-        const index = wayStore.add(current.id, current.refs)
-        if (interesting(current.tags)) ways.push({ index, tags: current.tags })
+        osm.way(current.id, current.refs, current.tags)
         current = null
       } else if (name === 'relation' && current?.kind === 'relation') {
-        if (areaRelation(current.tags)) relations.push({ tags: current.tags, members: current.members })
+        osm.relation(current.tags, current.members)
         current = null
       }
     })
@@ -347,8 +384,8 @@ function readXml(file: string, onFeature: (f: OsmFeature) => void): Promise<Read
     })
     parser.on('end', () => {
       if (!sawOsm) return reject(new BasemapReadError('badXml', 'no <osm> element'))
-      const relationAreas = emitWaysAndRelations(ways, relations, wayStore, nodes, onFeature)
-      resolve({ format: 'xml', nodes: nodeCount, ways: wayCount, relationAreas })
+      const relationAreas = osm.finish()
+      resolve({ format: 'xml', nodes: osm.nodeCount, ways: osm.wayCount, relationAreas })
     })
     fs.createReadStream(file).on('error', reject).pipe(parser)
   })

@@ -1,6 +1,6 @@
 import { sql } from 'kysely'
 import { database as defaultDatabase, type PlazaDatabase } from '../../lib/db.server'
-import { parseQuery, similarity, trigrams } from './normalize'
+import { parseQuery, trigrams } from './normalize'
 
 /**
  * Address search and reverse geocoding over the imported streets, places and address points.
@@ -31,7 +31,65 @@ interface StreetIndexEntry {
 }
 
 const TYPE_TOKENS = new Set(['c', 'av', 'pl', 'pg', 'rbla', 'ctra', 'tr', 'cami', 'ptge', 'parc'])
-let cached: { version: number; streets: StreetIndexEntry[]; at: number } | null = null
+/**
+ * The streets with an inverted index of their trigrams: a query visits only the streets sharing a
+ * trigram with it (a few hundred of tens of thousands), counting shared trigrams in scratch arrays.
+ */
+interface StreetIndex {
+  streets: StreetIndexEntry[]
+  postings: Map<string, Int32Array>
+  barePostings: Map<string, Int32Array>
+  /** Scratch counters, one per street (a search runs synchronously, so one set serves all). */
+  common: Uint16Array
+  bareCommon: Uint16Array
+}
+let cached: { version: number; index: StreetIndex; at: number } | null = null
+
+function postingsOf(streets: StreetIndexEntry[], pick: (s: StreetIndexEntry) => Set<string>): Map<string, Int32Array> {
+  const lists = new Map<string, number[]>()
+  streets.forEach((s, i) => {
+    for (const g of pick(s)) {
+      let list = lists.get(g)
+      if (!list) lists.set(g, (list = []))
+      list.push(i)
+    }
+  })
+  return new Map([...lists].map(([g, list]) => [g, Int32Array.from(list)]))
+}
+
+const EMPTY_INDEX: StreetIndex = { streets: [], postings: new Map(), barePostings: new Map(), common: new Uint16Array(0), bareCommon: new Uint16Array(0) }
+
+/**
+ * Streets scoring at least `min` against the query's trigrams: the Dice similarity of the full name,
+ * or of the name without its street type (less 0.02), whichever is higher. Best first.
+ */
+function scoreStreets(index: StreetIndex, q: Set<string>, min: number): Array<{ s: StreetIndexEntry; score: number }> {
+  const touched: number[] = []
+  const count = (postings: Map<string, Int32Array>, common: Uint16Array) => {
+    for (const g of q) {
+      const list = postings.get(g)
+      if (!list) continue
+      for (let k = 0; k < list.length; k++) {
+        const i = list[k]!
+        if (index.common[i] === 0 && index.bareCommon[i] === 0) touched.push(i)
+        common[i]!++
+      }
+    }
+  }
+  count(index.postings, index.common)
+  count(index.barePostings, index.bareCommon)
+  const scored: Array<{ s: StreetIndexEntry; score: number }> = []
+  for (const i of touched) {
+    const s = index.streets[i]!
+    const full = (2 * index.common[i]!) / (q.size + s.grams.size)
+    const bare = s.bareGrams.size ? (2 * index.bareCommon[i]!) / (q.size + s.bareGrams.size) - 0.02 : 0
+    index.common[i] = 0
+    index.bareCommon[i] = 0
+    const score = Math.max(full, bare)
+    if (score >= min) scored.push({ s, score })
+  }
+  return scored.sort((a, b) => b.score - a.score || a.s.name.localeCompare(b.s.name))
+}
 const VERSION_RECHECK_MS = 2000
 
 async function currentVersion(db: PlazaDatabase): Promise<number | null> {
@@ -40,17 +98,17 @@ async function currentVersion(db: PlazaDatabase): Promise<number | null> {
   return r?.id ?? null
 }
 
-async function streetIndex(db: PlazaDatabase): Promise<StreetIndexEntry[]> {
+async function streetIndex(db: PlazaDatabase): Promise<StreetIndex> {
   const fresh = cached && performance.now() - cached.at < VERSION_RECHECK_MS
-  if (fresh) return cached!.streets
+  if (fresh) return cached!.index
   const version = await currentVersion(db)
   if (version === null) {
     cached = null
-    return []
+    return EMPTY_INDEX
   }
   if (cached?.version === version) {
     cached.at = performance.now()
-    return cached.streets
+    return cached.index
   }
   const rows = await db.db.selectFrom('basemap_streets').select(['id', 'name', 'kind', 'search', 'lat', 'lng']).where('version', '=', version).execute()
   const streets = rows.map((r) => {
@@ -58,8 +116,15 @@ async function streetIndex(db: PlazaDatabase): Promise<StreetIndexEntry[]> {
     const bare = TYPE_TOKENS.has(words[0]!) && words.length > 1 ? words.slice(1).join(' ') : r.search
     return { id: r.id, name: r.name, kind: r.kind, grams: trigrams(r.search), bareGrams: trigrams(bare), lat: r.lat, lng: r.lng }
   })
-  cached = { version, streets, at: performance.now() }
-  return streets
+  const index: StreetIndex = {
+    streets,
+    postings: postingsOf(streets, (s) => s.grams),
+    barePostings: postingsOf(streets, (s) => s.bareGrams),
+    common: new Uint16Array(streets.length),
+    bareCommon: new Uint16Array(streets.length),
+  }
+  cached = { version, index, at: performance.now() }
+  return index
 }
 
 /** Forget the cached street index (after an import in this process). */
@@ -73,15 +138,9 @@ const MIN_SIMILARITY = 0.35
 export async function searchAddress(query: string, limit = 8, db: PlazaDatabase = defaultDatabase()): Promise<AddressResult[]> {
   const { words, number } = parseQuery(query.slice(0, 200))
   if (!words.length) return []
-  const streets = await streetIndex(db)
-  if (!streets.length) return []
-  const q = trigrams(words.join(' '))
-  const scored: Array<{ s: StreetIndexEntry; score: number }> = []
-  for (const s of streets) {
-    const score = Math.max(similarity(q, s.grams), similarity(q, s.bareGrams) - 0.02)
-    if (score >= MIN_SIMILARITY) scored.push({ s, score })
-  }
-  scored.sort((a, b) => b.score - a.score || a.s.name.localeCompare(b.s.name))
+  const index = await streetIndex(db)
+  if (!index.streets.length) return []
+  const scored = scoreStreets(index, trigrams(words.join(' ')), MIN_SIMILARITY)
   const top = scored.slice(0, limit)
   const results: AddressResult[] = []
   if (number !== null) {
@@ -236,13 +295,7 @@ export type GeocodeOutcome = { kind: 'one'; result: AddressResult } | { kind: 'n
 export async function geocodeOne(query: string, db: PlazaDatabase = defaultDatabase()): Promise<GeocodeOutcome> {
   const { words, number } = parseQuery(query.slice(0, 200))
   if (!words.length || number === null) return { kind: 'none' }
-  const streets = await streetIndex(db)
-  const q = trigrams(words.join(' '))
-  const scored = streets
-    .filter((s) => s.kind === 'street')
-    .map((s) => ({ s, score: Math.max(similarity(q, s.grams), similarity(q, s.bareGrams) - 0.02) }))
-    .filter((x) => x.score >= 0.5)
-    .sort((a, b) => b.score - a.score)
+  const scored = scoreStreets(await streetIndex(db), trigrams(words.join(' ')), 0.5).filter((x) => x.s.kind === 'street')
   if (!scored.length) return { kind: 'none' }
   const close = scored.filter((x) => x.score >= scored[0]!.score - 0.05)
   const found: AddressResult[] = []

@@ -3,6 +3,7 @@ import geojsonvt from 'geojson-vt'
 import vtpbf from 'vt-pbf'
 import type { BasemapLayer } from './classify'
 import type { OsmGeometry } from './read.server'
+import { REGION_ZOOM } from './spool.server'
 
 /**
  * Vector tiles (Mapbox Vector Tile 2.1) from the classified features: one geojson-vt index per
@@ -47,74 +48,100 @@ export function tileRange(bbox: [number, number, number, number], z: number) {
 
 /** geojson-vt's tile id (its index keeps every tile it made under this key). */
 const tileId = (z: number, x: number, y: number) => ((1 << z) * y + x) * 32 + z
-/** The zoom down to which the indexes are built first; deeper tiles are cut region by region below it. */
-const INDEX_ZOOM = 12
 
 type TileIndex = ReturnType<typeof geojsonvt> & { tiles: Record<number, unknown>; tileCoords: unknown[] }
+type LayerIndex = readonly [layer: string, fromZoom: number, index: TileIndex]
 
-/**
- * Every non-empty tile from minZoom to maxZoom, handed to `onTile` as it is made (no list of all in
- * memory). Consumes `features` (the list is emptied once indexed, so that only geojson-vt's copy
- * stays). Below zoom 12 the tiles are cut one zoom-12 region at a time, and the region's deeper
- * tiles are dropped from the indexes when it is done: memory holds one region's tiles, not the city's.
- */
-export function buildTiles(features: TileFeature[], bbox: [number, number, number, number], minZoom: number, maxZoom: number, onTile: (tile: BuiltTile) => void): number {
+/** One geojson-vt index per layer, over the features given (consumed as they are read). */
+function layerIndexes(features: Iterable<TileFeature>, maxZoom: number, indexMaxZoom: number): LayerIndex[] {
   const byLayer = new Map<string, GeoJSON.Feature[]>()
   for (const f of features) {
     let list = byLayer.get(f.layer)
     if (!list) byLayer.set(f.layer, (list = []))
     list.push({ type: 'Feature', geometry: f.geometry as GeoJSON.Geometry, properties: f.properties })
   }
-  features.length = 0
-  const indexes = [...byLayer].map(
-    ([layer, list]) =>
-      [
-        layer,
-        LAYER_MIN_ZOOM[layer as BasemapLayer] ?? 0,
-        geojsonvt({ type: 'FeatureCollection', features: list }, { maxZoom, indexMaxZoom: Math.min(maxZoom, INDEX_ZOOM), indexMaxPoints: 10_000, tolerance: 3, extent: 4096, buffer: 64 }) as TileIndex,
-      ] as const,
-  )
-  // Only geojson-vt's converted copy stays.
-  byLayer.clear()
+  const out: LayerIndex[] = []
+  for (const [layer, list] of byLayer) {
+    const index = geojsonvt({ type: 'FeatureCollection', features: list }, { maxZoom, indexMaxZoom, indexMaxPoints: 100_000, tolerance: 3, extent: 4096, buffer: 64 }) as TileIndex
+    // geojson-vt keeps its own converted copy; the input list can go.
+    list.length = 0
+    out.push([layer, LAYER_MIN_ZOOM[layer as BasemapLayer] ?? 0, index])
+  }
+  return out
+}
+
+/** The tile z/x/y of every layer, encoded; null when no layer has a feature there. */
+function encodeTile(indexes: LayerIndex[], z: number, x: number, y: number): BuiltTile | null {
+  const layers: Record<string, ReturnType<ReturnType<typeof geojsonvt>['getTile']>> = {}
+  let any = false
+  for (const [layer, from, index] of indexes) {
+    if (z < from) continue
+    const tile = index.getTile(z, x, y)
+    if (tile && tile.features.length) {
+      layers[layer] = tile
+      any = true
+    }
+  }
+  if (!any) return null
+  const data = vtpbf.fromGeojsonVt(layers as Parameters<typeof vtpbf.fromGeojsonVt>[0], { version: 2 })
+  return { z, x, y, data, etag: `"${crypto.createHash('sha1').update(data).digest('base64url').slice(0, 22)}"` }
+}
+
+/** Where the tiles come from: the import's spool (spool.server.ts). */
+export interface TileSource {
+  /** Features drawn below REGION_ZOOM (streets, water, parks…), for the low zooms. */
+  lowZoomFeatures(): Iterable<TileFeature>
+  /** The zoom-12 regions holding features. */
+  regions(): Array<{ x: number; y: number }>
+  /** A region's features, with its neighbours' that reach into it. */
+  regionFeatures(x: number, y: number): Iterable<TileFeature>
+}
+
+/**
+ * Every non-empty tile from minZoom to maxZoom, handed to `onTiles` a batch at a time (awaited, so
+ * that the batch is stored before the next is cut). Zooms below REGION_ZOOM (14) are cut from one
+ * index of the layers drawn there (streets, water, parks); zoom 14 and deeper one zoom-14 region at
+ * a time. Both go depth first, each subtree's tiles dropped from the indexes once cut: memory holds
+ * one region's features, never the city's buildings.
+ */
+export async function buildTiles(source: TileSource, bbox: [number, number, number, number], minZoom: number, maxZoom: number, onTiles: (tiles: BuiltTile[]) => Promise<void>): Promise<number> {
   let count = 0
-  const emit = (z: number, x: number, y: number) => {
-    const layers: Record<string, ReturnType<ReturnType<typeof geojsonvt>['getTile']>> = {}
-    let any = false
-    for (const [layer, from, index] of indexes) {
-      if (z < from) continue
-      const tile = index.getTile(z, x, y)
-      if (tile && tile.features.length) {
-        layers[layer] = tile
-        any = true
-      }
-    }
-    if (!any) return
-    const data = vtpbf.fromGeojsonVt(layers as Parameters<typeof vtpbf.fromGeojsonVt>[0], { version: 2 })
-    onTile({ z, x, y, data, etag: `"${crypto.createHash('sha1').update(data).digest('base64url').slice(0, 22)}"` })
+  let batch: BuiltTile[] = []
+  let batchBytes = 0
+  const emit = async (tile: BuiltTile | null) => {
+    if (!tile) return
+    batch.push(tile)
+    batchBytes += tile.data.length
     count++
+    if (batch.length >= 500 || batchBytes >= 8e6) await flush()
   }
-  for (let z = minZoom; z <= Math.min(maxZoom, INDEX_ZOOM); z++) {
-    const r = tileRange(bbox, z)
-    for (let x = r.minX; x <= r.maxX; x++) for (let y = r.minY; y <= r.maxY; y++) emit(z, x, y)
+  const flush = async () => {
+    if (!batch.length) return
+    const tiles = batch
+    batch = []
+    batchBytes = 0
+    await onTiles(tiles)
   }
-  if (maxZoom <= INDEX_ZOOM) return count
-  const regions = tileRange(bbox, INDEX_ZOOM)
-  for (let rx = regions.minX; rx <= regions.maxX; rx++) {
-    for (let ry = regions.minY; ry <= regions.maxY; ry++) {
-      for (let z = Math.max(minZoom, INDEX_ZOOM + 1); z <= maxZoom; z++) {
-        const r = tileRange(bbox, z)
-        const k = 2 ** (z - INDEX_ZOOM)
-        for (let x = Math.max(r.minX, rx * k); x <= Math.min(r.maxX, rx * k + k - 1); x++) for (let y = Math.max(r.minY, ry * k); y <= Math.min(r.maxY, ry * k + k - 1); y++) emit(z, x, y)
-      }
-      // The region is done: its deeper tiles (and the source geometry they hold) can go.
-      for (const [, , index] of indexes) {
-        for (let z = INDEX_ZOOM + 1; z <= maxZoom; z++) {
-          const k = 2 ** (z - INDEX_ZOOM)
-          for (let x = rx * k; x < rx * k + k; x++) for (let y = ry * k; y < ry * k + k; y++) delete index.tiles[tileId(z, x, y)]
-        }
-        index.tileCoords.length = 0
-      }
-    }
+  // Depth first from a tile; each subtree's tiles are dropped from the indexes once cut.
+  const walk = async (indexes: LayerIndex[], z: number, x: number, y: number, top: number) => {
+    if (z >= minZoom) await emit(encodeTile(indexes, z, x, y))
+    if (z < top) for (let i = 0; i < 4; i++) await walk(indexes, z + 1, x * 2 + (i & 1), y * 2 + (i >> 1), top)
+    for (const [, , index] of indexes) delete index.tiles[tileId(z, x, y)]
   }
+  const lowTop = Math.min(maxZoom, REGION_ZOOM - 1)
+  if (minZoom <= lowTop) {
+    const indexes = layerIndexes(source.lowZoomFeatures(), lowTop, 0)
+    const r = tileRange(bbox, minZoom)
+    for (let x = r.minX; x <= r.maxX; x++) for (let y = r.minY; y <= r.maxY; y++) await walk(indexes, minZoom, x, y, lowTop)
+  }
+  if (maxZoom < REGION_ZOOM) {
+    await flush()
+    return count
+  }
+  for (const region of source.regions()) {
+    await walk(layerIndexes(source.regionFeatures(region.x, region.y), maxZoom, 0), REGION_ZOOM, region.x, region.y, maxZoom)
+    await flush()
+  }
+  await flush()
   return count
 }

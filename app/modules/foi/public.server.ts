@@ -9,6 +9,7 @@ import { localize } from '../../lib/localized'
 import { cityDefaultLocale } from '../../lib/localized.server'
 import { queueMail } from '../../lib/mail/outbox.server'
 import { registerDataset } from '../opendata/datasets.server'
+import { keysetPage } from '../../lib/paged-export'
 import { displayStatus } from './states'
 
 /**
@@ -166,10 +167,8 @@ export function registerFoiDataset() {
             .where('m.direction', '=', 'in')
             .as('answers'),
         ])
-        .where('r.id', '>', Number.isFinite(after) ? after : 0)
         .where('r.hidden', '=', 0)
-        .orderBy('r.id')
-        .limit(limit)
+        .$call((q) => keysetPage(q, 'r.id', after, limit))
         .execute()
       const day = today()
       return rows.map((r) => ({

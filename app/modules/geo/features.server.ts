@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { z } from 'zod'
 import { database } from '../../lib/db.server'
+import { indexedBy, joinInOrder } from '../../lib/db/dialect'
 import { bboxProblem, latOfMercatorY, lngOfMercatorX, MERCATOR_WORLD, mercatorX, mercatorY, type BBox } from './geometry'
 import { ALL, itemUrl, listKinds, MAX_LEVEL, shiftOf, type MapKind } from './map-index.server'
 
@@ -286,7 +287,7 @@ export async function mapFeatures(query: FeaturesQuery, kindNames: string[], kin
 function itemsInBox([w, s, e, n]: BBox, box: { mx0: number; mx1: number; my0: number; my1: number }, kinds: string[], filter: Pick<FeaturesQuery, 'status' | 'category' | 'since'>) {
   const pad = 1e-6
   const list = (values: string[]) => sql.join(values.map((v) => sql`${v}`))
-  return sql`from map_items_rtree r cross join map_items i on i.id = r.id
+  return sql`from map_items_rtree r ${joinInOrder(database().db)} map_items i on i.id = r.id
     where r.min_lng <= ${e + pad} and r.max_lng >= ${w - pad} and r.min_lat <= ${n + pad} and r.max_lat >= ${s - pad}
       and i.mx between ${box.mx0} and ${box.mx1} and i.my between ${box.my0} and ${box.my1}
       and i.visible = 1 and i.kind in (${list(kinds)})
@@ -298,7 +299,7 @@ function itemsInBox([w, s, e, n]: BBox, box: { mx0: number; mx1: number; my0: nu
 /** `from … where …` for visible items created since a date, driven by the index on created_at. */
 function itemsSince(box: { mx0: number; mx1: number; my0: number; my1: number }, kinds: string[], filter: Pick<FeaturesQuery, 'status' | 'category' | 'since'>) {
   const list = (values: string[]) => sql.join(values.map((v) => sql`${v}`))
-  return sql`from map_items i indexed by map_items_created
+  return sql`from map_items i ${indexedBy(database().db, 'map_items_created')}
     where i.created_at >= ${`${filter.since}T00:00:00.000Z`}
       and i.mx between ${box.mx0} and ${box.mx1} and i.my between ${box.my0} and ${box.my1}
       and i.visible = 1 and i.kind in (${list(kinds)})

@@ -6,6 +6,7 @@ import { defaultLanguageNames } from './names.server'
 import { publicStates as publicPetitionStates } from '../petitions/states'
 import { responseRates } from '../letters/representatives.server'
 import { registerDataset } from './datasets.server'
+import { keysetPage } from '../../lib/paged-export'
 
 /**
  * The datasets of petitions (with their signatures per area) and representatives (with their
@@ -69,10 +70,8 @@ export function registerPetitionAndRepresentativeDatasets() {
           'p.lat',
           'p.lng',
         ])
-        .where('p.id', '>', Number.isFinite(after) ? after : 0)
         .where(notIndexed(database().db, 'p.state'), 'in', [...publicPetitionStates])
-        .orderBy('p.id')
-        .limit(limit)
+        .$call((q) => keysetPage(q, 'p.id', after, limit))
         .execute()
       return rows.map((r) => ({
         key: r.id,
@@ -192,9 +191,7 @@ export function registerPetitionAndRepresentativeDatasets() {
         .db.selectFrom('representatives as r')
         .innerJoin('areas as a', 'a.id', 'r.area_id')
         .select(['r.id', 'r.name', 'r.role', 'r.level', 'a.slug', 'r.party', 'r.active_from', 'r.active_until'])
-        .where('r.id', '>', Number.isFinite(after) ? after : 0)
-        .orderBy('r.id')
-        .limit(limit)
+        .$call((q) => keysetPage(q, 'r.id', after, limit))
         .execute()
       const rates = await responseRates(rows.map((r) => r.id))
       const localized = defaultLanguageNames()

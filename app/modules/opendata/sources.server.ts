@@ -7,6 +7,7 @@ import { publicStates } from '../proposals/states'
 import { labelOf, readSpec } from '../voting/processes.server'
 import type { MethodResult } from '../voting/methods'
 import { registerDataset, type DatasetRow } from './datasets.server'
+import { keysetPage } from '../../lib/paged-export'
 import { resultRows } from './results'
 
 /**
@@ -93,12 +94,10 @@ export function registerCoreDatasets() {
           'r.updated_at',
           sql<string>`${`${base()}/reports/`} || r.id`.as('url'),
         ])
-        .where('r.id', '>', Number.isFinite(after) ? after : 0)
         // The unary + keeps SQLite on the primary key (a range scan in id order) instead of the
         // state index, which would read and sort every public report for each page.
         .where(notIndexed(database().db, 'r.state_kind'), 'in', ['open', 'fixed', 'closed'])
-        .orderBy('r.id')
-        .limit(limit)
+        .$call((q) => keysetPage(q, 'r.id', after, limit))
         .execute()
       // Names are stored per language: the file gives the site's default language (same column).
       const name = defaultLanguageNames()
@@ -161,10 +160,8 @@ export function registerCoreDatasets() {
           'answered_at',
           'process_id',
         ])
-        .where('id', '>', Number.isFinite(after) ? after : 0)
         .where(notIndexed(database().db, 'state'), 'in', [...publicStates])
-        .orderBy('id')
-        .limit(limit)
+        .$call((q) => keysetPage(q, 'id', after, limit))
         .execute()
       const url = `${base()}/proposals/`
       return rows.map((r) => ({
@@ -293,10 +290,8 @@ export function registerCoreDatasets() {
         .db.selectFrom('ballots as b')
         .innerJoin('voting_processes as p', 'p.id', 'b.process_id')
         .select(['b.id', 'b.process_id', 'b.receipt', 'b.cast_at', 'b.weight', 'b.choices', 'b.replaced_at', 'b.prev_hash', 'b.hash'])
-        .where('b.id', '>', Number.isFinite(after) ? after : 0)
         .where('p.state', 'in', ['closed', 'published'])
-        .orderBy('b.id')
-        .limit(limit)
+        .$call((q) => keysetPage(q, 'b.id', after, limit))
         .execute()
       return rows.map((r) => ({
         key: r.id,

@@ -34,6 +34,7 @@ export function datasetStream(dataset: Dataset, format: Format, meta: StreamMeta
   }
 
   return pagedExport({
+    name: `opendata:${dataset.name}.${format}`,
     start: -Infinity,
     head: opening,
     async page(after) {

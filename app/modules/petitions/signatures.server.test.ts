@@ -399,6 +399,57 @@ describe('the write path', () => {
     expect(await countMismatches(database().db, id)).toEqual([])
   })
 
+  it('a batch signed together counts the IP limits in arrival order: two of twelve from one IP in the same batch are held', async () => {
+    const id = await makePetition()
+    const ip = '198.51.100.77'
+    const before = signingStats()
+    const residents = await Promise.all(Array.from({ length: 12 }, () => makeUser(2)))
+    const results = await Promise.all(residents.map((account) => signPetition(id, input(), signer({ ip, account }))))
+    expect(signingStats().batches - before.batches).toBeLessThanOrEqual(2)
+    // Which two are held depends on the order the twelve reached the queue (each awaits the petition and
+    // the settings first; on PostgreSQL those answers come back in any order): ten counted, two held.
+    const kinds = results.map((r) => r.kind)
+    expect(kinds.filter((k) => k === 'counted')).toHaveLength(10)
+    expect(kinds.filter((k) => k === 'held')).toHaveLength(2)
+    for (const held of results.filter((r) => r.kind === 'held')) expect((await rowOf((held as { id: number }).id)).reason).toBe('ip-burst')
+    // the same account again in a later batch: a duplicate, whatever address it types
+    expect((await signPetition(id, input(), signer({ ip: freshIp(), account: residents[0]! }))).kind).toBe('duplicate')
+    expect(await countMismatches(database().db, id)).toEqual([])
+  })
+
+  it('one signature that fails inside a batch: the others are written and acknowledged once each, with one mail each', async () => {
+    const id = await makePetition()
+    const db = database()
+    // A row the database refuses (a stand-in for any failing row): the batch's statement for all
+    // rows fails, and the signatures are then written one by one, each in its own savepoint.
+    if (db.engine === 'postgres') {
+      await sql`create or replace function plaza_test_refuse() returns trigger language plpgsql as $$ begin if new.name = 'Refused Row' then raise exception 'refused'; end if; return new; end $$`.execute(
+        db.db,
+      )
+      await sql`create trigger plaza_test_refuse before insert on petition_signatures for each row execute function plaza_test_refuse()`.execute(db.db)
+    } else {
+      await db.write((trx) => sql`create trigger plaza_test_refuse before insert on petition_signatures when new.name = 'Refused Row' begin select raise(abort, 'refused'); end`.execute(trx))
+    }
+    try {
+      const before = signingStats()
+      const emails = Array.from({ length: 30 }, (_, i) => `together${i}@example.org`)
+      const outcomes = await Promise.allSettled(emails.map((email, i) => signPetition(id, input({ email, name: i === 13 ? 'Refused Row' : 'Ana Pérez' }), signer())))
+      expect(signingStats().batches - before.batches).toBeLessThanOrEqual(2)
+      expect(outcomes[13]!.status).toBe('rejected')
+      const written = outcomes.filter((o, i) => i !== 13 && o.status === 'fulfilled' && o.value.kind === 'pending')
+      expect(written).toHaveLength(29)
+      const rows = await db.db.selectFrom('petition_signatures').select(['email']).where('petition_id', '=', id).execute()
+      expect(rows.map((r) => r.email).sort()).toEqual(emails.filter((_, i) => i !== 13).sort())
+      const mails = await db.db.selectFrom('outbox').select(['to_address']).where('kind', '=', 'petition.confirm').where('to_address', 'like', 'together%').execute()
+      expect(mails.map((m) => m.to_address).sort()).toEqual(emails.filter((_, i) => i !== 13).sort())
+      expect((await petitionRow(id)).pending_count).toBe(29)
+      expect(await countMismatches(db.db, id)).toEqual([])
+    } finally {
+      if (db.engine === 'postgres') await sql`drop trigger plaza_test_refuse on petition_signatures`.execute(db.db)
+      else await db.write((trx) => sql`drop trigger plaza_test_refuse`.execute(trx))
+    }
+  })
+
   it('another process holding the write lock: the batch waits on a timer, not on the event loop', async () => {
     const id = await makePetition()
     const other = new SQLite(config().DATABASE_PATH)

@@ -12,7 +12,7 @@ export const manifest = defineManifest({
   jobs: processJobs,
   datasets: ['results'],
   feeds: ['/feeds/results.rss', '/feeds/results.atom'],
-  mapLayers: [],
+  mapLayers: ['results'],
   followableKinds: [],
   register() {
     registerBallotResults()

@@ -75,6 +75,13 @@ export const MILESTONE_TEXT_MAX = 2000
 export const MAX_PHASES = 12
 export const PROJECT_PAGE_SIZE = 50
 export const RESULT_PAGE_SIZE = 50
+/** Images of a project or a milestone (app/modules/processes/images.server.ts). */
+export const MAX_PROCESS_IMAGES = 3
+export const IMAGE_ALT_MAX = 300
+export const PROCESS_IMAGE_SIZES = ['full', 'medium', 'thumb'] as const
+export type ProcessImageSize = (typeof PROCESS_IMAGE_SIZES)[number]
+/** Located results drawn on /results?view=map at most (the newest changes first). */
+export const RESULT_MAP_MAX = 500
 
 /** Steps of "what happened to my idea", in order. */
 export const PATH_STEPS = ['submitted', 'supported', 'reviewed', 'voted', 'won', 'in_progress', 'done'] as const

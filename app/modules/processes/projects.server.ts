@@ -10,6 +10,7 @@ import { createProcess, onResultsPublished, policyPresets, scheduleProcess } fro
 import { publishedResult } from '../voting/voting.server'
 import { currentPhase, nextPhaseWith, PROJECT_PAGE_SIZE, type ComponentRule } from './phases'
 import { mayAdminister, processRecord, type Admin, type ProcessRecord } from './processes.server'
+import { attachImages, imagesOf, type ImagesToAttach, type ShownImage } from './images.server'
 import { createResultIn } from './results.server'
 import { projectSchema, reviewSchema, type ProjectInput } from './schema'
 
@@ -43,7 +44,13 @@ export const ruleOpenIn = (p: ProcessRecord, rule: ComponentRule, at: Date) => r
 export type SubmitResult = { kind: 'ok'; id: number } | Refusal | { kind: 'invalid'; errors: Record<string, string> }
 
 /** A resident submits a project: only while the current phase has `submit` on. */
-export async function submitProject(user: Pick<Principal, 'id' | 'verificationLevel'>, processId: number, fields: Record<string, unknown>, at: Date = new Date()): Promise<SubmitResult> {
+export async function submitProject(
+  user: Pick<Principal, 'id' | 'verificationLevel'>,
+  processId: number,
+  fields: Record<string, unknown>,
+  at: Date = new Date(),
+  images: ImagesToAttach = { refs: [], alt: '' },
+): Promise<SubmitResult> {
   const p = await processRecord({ id: processId })
   if (!p || !p.published) return { kind: 'notFound' }
   const closed = ruleCheck(p, 'submit', at)
@@ -51,35 +58,42 @@ export async function submitProject(user: Pick<Principal, 'id' | 'verificationLe
   const required = requiredLevel('propose', (await citySettings()).VERIFICATION_LEVELS)
   if (user.verificationLevel < required) return { kind: 'levelTooLow', required }
   const parsed = projectSchema.safeParse(fields)
-  if (!parsed.success) {
-    const errors: Record<string, string> = {}
-    for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'form')] ??= issue.message.startsWith('errors.') ? issue.message : 'errors.invalid'
-    return { kind: 'invalid', errors }
-  }
+  if (!parsed.success) return { kind: 'invalid', errors: projectFieldErrors(fields) }
   const input: ProjectInput = parsed.data
   if (input.areaId !== null && p.districtBudgets[String(input.areaId)] === undefined) return { kind: 'invalid', errors: { areaId: 'errors.area' } }
   if ((input.lat === null) !== (input.lng === null)) return { kind: 'invalid', errors: { lat: 'errors.place' } }
   const now = at.toISOString()
-  return database().write(async (trx) => {
-    const row = await trx
-      .insertInto('process_projects')
-      .values({
-        process_id: processId,
-        author_id: user.id,
-        title: input.title.replace(/\s+/g, ' '),
-        description: input.description,
-        estimated_cost: input.estimatedCost,
-        area_id: input.areaId,
-        lat: input.lat,
-        lng: input.lng,
-        state: 'submitted',
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    return { kind: 'ok', id: row.id }
-  })
+  return database()
+    .write(async (trx): Promise<SubmitResult> => {
+      const row = await trx
+        .insertInto('process_projects')
+        .values({
+          process_id: processId,
+          author_id: user.id,
+          title: input.title.replace(/\s+/g, ' '),
+          description: input.description,
+          estimated_cost: input.estimatedCost,
+          area_id: input.areaId,
+          lat: input.lat,
+          lng: input.lng,
+          state: 'submitted',
+          created_at: now,
+          updated_at: now,
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow()
+      await attachImages(trx, 'project', row.id, images.refs, images.alt)
+      return { kind: 'ok', id: row.id }
+    })
+    .finally(() => forgetCounts(processId))
+}
+
+/** What is wrong with a project form's fields, as `processes` i18n keys by field (empty: nothing). */
+export function projectFieldErrors(fields: Record<string, unknown>): Record<string, string> {
+  const parsed = projectSchema.safeParse(fields)
+  const errors: Record<string, string> = {}
+  if (!parsed.success) for (const issue of parsed.error.issues) errors[String(issue.path[0] ?? 'form')] ??= issue.message.startsWith('errors.') ? issue.message : 'errors.invalid'
+  return errors
 }
 
 export type SupportResult = { kind: 'ok'; supports: number; counted: boolean } | Refusal | { kind: 'notSupportable' }
@@ -128,34 +142,36 @@ export async function reviewProject(staff: Admin, projectId: number, fields: Rec
     return { kind: 'invalid', errors }
   }
   const input = parsed.data
-  return database().write(async (trx) => {
-    const before = await trx
-      .selectFrom('process_projects as j')
-      .innerJoin('participatory_processes as p', 'p.id', 'j.process_id')
-      .select(['j.state', 'j.final_cost', 'j.feasibility_reason', 'p.budget_vote_id'])
-      .where('j.id', '=', projectId)
-      .executeTakeFirst()
-    if (!before) return { kind: 'notFound' }
-    // Once the ballot exists its projects are fixed.
-    if (before.budget_vote_id !== null || (before.state !== 'submitted' && before.state !== 'feasible' && before.state !== 'unfeasible')) return { kind: 'locked' }
-    const state: ProjectState = input.feasible === 'yes' ? 'feasible' : 'unfeasible'
-    const after = { state, feasibility_reason: input.reason || null, final_cost: input.feasible === 'yes' ? input.finalCost : null }
-    await trx
-      .updateTable('process_projects')
-      .set({ ...after, reviewed_by: staff.id, reviewed_at: at.toISOString(), updated_at: at.toISOString() })
-      .where('id', '=', projectId)
-      .execute()
-    await recordAudit(trx, {
-      actorId: staff.id,
-      action: 'process.project.review',
-      targetKind: PROJECT_KIND,
-      targetId: projectId,
-      before: { state: before.state, finalCost: before.final_cost, reason: before.feasibility_reason },
-      after,
-      reason: input.reason || null,
+  return database()
+    .write(async (trx): Promise<ReviewResult> => {
+      const before = await trx
+        .selectFrom('process_projects as j')
+        .innerJoin('participatory_processes as p', 'p.id', 'j.process_id')
+        .select(['j.state', 'j.final_cost', 'j.feasibility_reason', 'p.budget_vote_id'])
+        .where('j.id', '=', projectId)
+        .executeTakeFirst()
+      if (!before) return { kind: 'notFound' }
+      // Once the ballot exists its projects are fixed.
+      if (before.budget_vote_id !== null || (before.state !== 'submitted' && before.state !== 'feasible' && before.state !== 'unfeasible')) return { kind: 'locked' }
+      const state: ProjectState = input.feasible === 'yes' ? 'feasible' : 'unfeasible'
+      const after = { state, feasibility_reason: input.reason || null, final_cost: input.feasible === 'yes' ? input.finalCost : null }
+      await trx
+        .updateTable('process_projects')
+        .set({ ...after, reviewed_by: staff.id, reviewed_at: at.toISOString(), updated_at: at.toISOString() })
+        .where('id', '=', projectId)
+        .execute()
+      await recordAudit(trx, {
+        actorId: staff.id,
+        action: 'process.project.review',
+        targetKind: PROJECT_KIND,
+        targetId: projectId,
+        before: { state: before.state, finalCost: before.final_cost, reason: before.feasibility_reason },
+        after,
+        reason: input.reason || null,
+      })
+      return { kind: 'ok' }
     })
-    return { kind: 'ok' }
-  })
+    .finally(() => countsCache.clear())
 }
 
 // ------------------------------------------------------------------------------------ reading
@@ -196,15 +212,28 @@ export async function projectsOf(
   return { items, next: rows.length > limit && last ? { supports: last.supports, id: last.id } : null }
 }
 
+// The counts line of a process page: a group-by over every project of the process (the largest
+// single cost of the page with 5,000 projects, bench processes), kept COUNTS_MS per process.
+// Counts change only when a project is submitted, reviewed or decided by the ballot: this
+// process forgets them then; another worker's page may show the old counts for COUNTS_MS.
+const COUNTS_MS = 5_000
+const countsCache = new Map<number, { at: number; counts: Record<string, number> }>()
+const forgetCounts = (processId: number) => countsCache.delete(processId)
+
 /** How many projects a process has in each state. */
 export async function projectCounts(processId: number): Promise<Record<string, number>> {
+  const kept = countsCache.get(processId)
+  if (kept && Date.now() - kept.at < COUNTS_MS) return kept.counts
   const rows = await database()
     .db.selectFrom('process_projects')
     .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
     .where('process_id', '=', processId)
     .groupBy('state')
     .execute()
-  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]))
+  const counts = Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]))
+  if (countsCache.size >= 1000) countsCache.clear()
+  countsCache.set(processId, { at: Date.now(), counts })
+  return counts
 }
 
 export interface ProjectView {
@@ -230,6 +259,7 @@ export interface ProjectView {
   authorId: number | null
   budgetVoteId: number | null
   supported: boolean
+  images: ShownImage[]
 }
 
 export async function projectView(projectId: number, locale: string, viewerId: number | null = null): Promise<ProjectView | null> {
@@ -265,7 +295,10 @@ export async function projectView(projectId: number, locale: string, viewerId: n
     .where('j.id', '=', projectId)
     .executeTakeFirst()
   if (!r || r.published !== 1 || r.state === 'withdrawn') return null
-  const supported = viewerId ? Boolean(await db.selectFrom('process_project_supports').select('user_id').where('project_id', '=', projectId).where('user_id', '=', viewerId).executeTakeFirst()) : false
+  const [supported, images] = await Promise.all([
+    viewerId ? db.selectFrom('process_project_supports').select('user_id').where('project_id', '=', projectId).where('user_id', '=', viewerId).executeTakeFirst().then(Boolean) : false,
+    imagesOf('project', [projectId]),
+  ])
   const fallback = cityDefaultLocale()
   return {
     id: r.id,
@@ -290,6 +323,7 @@ export async function projectView(projectId: number, locale: string, viewerId: n
     authorId: r.author_id,
     budgetVoteId: r.budget_vote_id,
     supported,
+    images: images.get(projectId) ?? [],
   }
 }
 
@@ -384,6 +418,7 @@ export async function openBallot(admin: Admin, processId: number, at: Date = new
 export async function applyBallotResults(trx: Transaction<Database>, voteId: number, at: Date = new Date()) {
   const p = await trx.selectFrom('participatory_processes').select(['id', 'area_id']).where('budget_vote_id', '=', voteId).executeTakeFirst()
   if (!p) return
+  forgetCounts(p.id)
   const vote = await trx.selectFrom('voting_processes').select(['results']).where('id', '=', voteId).executeTakeFirst()
   const result = publishedResult(vote?.results ? JSON.parse(vote.results) : null)
   if (!result || result.method !== 'budget') return

@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely'
+import type { SelectQueryBuilder, Transaction } from 'kysely'
 import type { Database, ResultSourceKind, ResultStatus } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
@@ -7,9 +7,12 @@ import { FEED_SIZE } from '../../lib/feed'
 import { localize } from '../../lib/localized'
 import { cityDefaultLocale } from '../../lib/localized.server'
 import { can, type Principal } from '../accounts/policy'
+import { placeItem, updateItem } from '../geo/map-index.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { registerDataset } from '../opendata/datasets.server'
-import { RESULT_PAGE_SIZE } from './phases'
+import { keysetPage } from '../../lib/paged-export'
+import { attachImages, imagesOf, type ImagesToAttach, type ShownImage } from './images.server'
+import { RESULT_MAP_MAX, RESULT_PAGE_SIZE } from './phases'
 import { milestoneSchema, resultUpdateSchema } from './schema'
 
 /**
@@ -21,6 +24,8 @@ import { milestoneSchema, resultUpdateSchema } from './schema'
  */
 
 export const RESULT_KIND = 'result'
+/** The map index's kind (layer) of located results (map_kinds row of migration 0037). */
+export const RESULTS_MAP_KIND = 'results'
 export type Staff = Pick<Principal, 'id' | 'roles'>
 export const mayUpdateResults = (staff: Pick<Principal, 'roles'> | null) => (staff ? can({ id: 0, verificationLevel: 0, roles: staff.roles }, 'proposal:respond') : false)
 
@@ -61,6 +66,9 @@ export async function createResultIn(trx: Transaction<Database>, actorId: number
     updated_at: now,
   }
   const row = await trx.insertInto('results').values(values).returning('id').executeTakeFirstOrThrow()
+  // Located results are a layer of the map (/map "Results"), in the same write.
+  if (values.lat !== null && values.lng !== null)
+    await placeItem(trx, { kind: RESULTS_MAP_KIND, itemId: row.id, lat: values.lat, lng: values.lng, status: values.status, title: values.title, createdAt: now })
   await trx
     .insertInto('result_changes')
     .values({ result_id: row.id, changed_by: actorId, changed_at: now, before: null, after: JSON.stringify({ status: 'planned', progress: 0, budget: values.budget, spent: 0 }) })
@@ -129,13 +137,26 @@ export async function updateResult(staff: Staff, id: number, fields: Record<stri
       .insertInto('result_changes')
       .values({ result_id: id, changed_by: staff.id, changed_at: now, before: JSON.stringify(before), after: JSON.stringify(after) })
       .execute()
+    if (after.status !== undefined) await updateItem(trx, RESULTS_MAP_KIND, id, { status: String(after.status) })
     await recordAudit(trx, { actorId: staff.id, action: 'result.update', targetKind: RESULT_KIND, targetId: id, before, after })
     return { kind: 'ok' }
   })
 }
 
-/** Staff post a dated milestone (text, optional photo from process_images); kept in the history too. */
-export async function addMilestone(staff: Staff, resultId: number, fields: Record<string, unknown>, imageId: number | null = null, at: Date = new Date()): Promise<CommandResult<{ id: number }>> {
+/** What is wrong with a milestone form's fields, as `processes` i18n keys by field (empty: nothing). */
+export function milestoneFieldErrors(fields: Record<string, unknown>): Record<string, string> {
+  const parsed = milestoneSchema.safeParse(fields)
+  return parsed.success ? {} : errorsOf(parsed.error.issues)
+}
+
+/** Staff post a dated milestone (text, optional photos: pending process images attached here); kept in the history too. */
+export async function addMilestone(
+  staff: Staff,
+  resultId: number,
+  fields: Record<string, unknown>,
+  images: ImagesToAttach | null = null,
+  at: Date = new Date(),
+): Promise<CommandResult<{ id: number }>> {
   if (!mayUpdateResults(staff)) return { kind: 'forbidden' }
   const parsed = milestoneSchema.safeParse(fields)
   if (!parsed.success) return { kind: 'invalid', errors: errorsOf(parsed.error.issues) }
@@ -146,12 +167,19 @@ export async function addMilestone(staff: Staff, resultId: number, fields: Recor
     const now = at.toISOString()
     const m = await trx
       .insertInto('result_milestones')
-      .values({ result_id: resultId, happened_on: parsed.data.happenedOn, text: parsed.data.text, image_id: imageId, created_by: staff.id, created_at: now })
+      .values({ result_id: resultId, happened_on: parsed.data.happenedOn, text: parsed.data.text, image_id: null, created_by: staff.id, created_at: now })
       .returning('id')
       .executeTakeFirstOrThrow()
+    const photos = images ? await attachImages(trx, 'milestone', m.id, images.refs, images.alt) : 0
     await trx
       .insertInto('result_changes')
-      .values({ result_id: resultId, changed_by: staff.id, changed_at: now, before: null, after: JSON.stringify({ milestone: m.id, happenedOn: parsed.data.happenedOn, text: parsed.data.text }) })
+      .values({
+        result_id: resultId,
+        changed_by: staff.id,
+        changed_at: now,
+        before: null,
+        after: JSON.stringify({ milestone: m.id, happenedOn: parsed.data.happenedOn, text: parsed.data.text, ...(photos ? { photos } : {}) }),
+      })
       .execute()
     await trx.updateTable('results').set({ updated_at: now }).where('id', '=', resultId).execute()
     await recordAudit(trx, { actorId: staff.id, action: 'result.milestone', targetKind: RESULT_KIND, targetId: resultId, after: { milestone: m.id, happenedOn: parsed.data.happenedOn } })
@@ -210,6 +238,36 @@ export async function listResults(filter: ResultFilter, locale: string, after: {
   }))
   const last = items[items.length - 1]
   return { items, next: rows.length > limit && last ? { updatedAt: last.updatedAt, id: last.id } : null }
+}
+
+export interface LocatedResult {
+  id: number
+  title: string
+  status: ResultStatus
+  progress: number
+  lat: number
+  lng: number
+}
+
+/** /results?view=map: the located results the filters pick, newest change first (at most `limit`), and how many there are. */
+export async function locatedResults(filter: ResultFilter, limit = RESULT_MAP_MAX): Promise<{ items: LocatedResult[]; total: number }> {
+  const where = <Q extends SelectQueryBuilder<Database, 'results', object>>(q: Q): Q => {
+    let out = q.where('lat', 'is not', null).where('lng', 'is not', null)
+    if (filter.areaId) out = out.where('area_id', '=', filter.areaId)
+    if (filter.processId) out = out.where('process_id', '=', filter.processId)
+    if (filter.status) out = out.where('status', '=', filter.status)
+    return out as Q
+  }
+  const { db } = database()
+  const [rows, count] = await Promise.all([
+    where(db.selectFrom('results').select(['id', 'title', 'status', 'progress', 'lat', 'lng']))
+      .orderBy('updated_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .execute(),
+    where(db.selectFrom('results').select((eb) => eb.fn.countAll<number>().as('n'))).executeTakeFirst(),
+  ])
+  return { items: rows.map((r) => ({ id: r.id, title: r.title, status: r.status, progress: r.progress, lat: r.lat!, lng: r.lng! })), total: Number(count?.n ?? 0) }
 }
 
 export interface AreaSummary {
@@ -291,7 +349,7 @@ export interface ResultView {
   lng: number | null
   createdAt: string
   updatedAt: string
-  milestones: Array<{ id: number; happenedOn: string; text: string; imageId: number | null }>
+  milestones: Array<{ id: number; happenedOn: string; text: string; images: ShownImage[] }>
   history: Array<{ id: number; changedAt: string; before: Record<string, unknown> | null; after: Record<string, unknown> }>
 }
 
@@ -327,9 +385,13 @@ export async function resultView(id: number, locale: string): Promise<ResultView
     .executeTakeFirst()
   if (!r) return null
   const [milestones, history] = await Promise.all([
-    db.selectFrom('result_milestones').select(['id', 'happened_on', 'text', 'image_id']).where('result_id', '=', id).orderBy('happened_on').orderBy('id').execute(),
+    db.selectFrom('result_milestones').select(['id', 'happened_on', 'text']).where('result_id', '=', id).orderBy('happened_on').orderBy('id').execute(),
     db.selectFrom('result_changes').select(['id', 'changed_at', 'before', 'after']).where('result_id', '=', id).orderBy('id').execute(),
   ])
+  const photos = await imagesOf(
+    'milestone',
+    milestones.map((m) => m.id),
+  )
   const fallback = cityDefaultLocale()
   const sourceTitle =
     r.source_kind === 'project'
@@ -354,7 +416,7 @@ export async function resultView(id: number, locale: string): Promise<ResultView
     lng: r.lng,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
-    milestones: milestones.map((m) => ({ id: m.id, happenedOn: m.happened_on, text: m.text, imageId: m.image_id })),
+    milestones: milestones.map((m) => ({ id: m.id, happenedOn: m.happened_on, text: m.text, images: photos.get(m.id) ?? [] })),
     history: history.map((h) => ({
       id: h.id,
       changedAt: h.changed_at,
@@ -418,9 +480,7 @@ export function registerResultsDataset() {
         .db.selectFrom('results as r')
         .leftJoin('areas as a', 'a.id', 'r.area_id')
         .select(['r.id', 'r.title', 'r.status', 'r.progress', 'r.budget', 'r.spent', 'r.source_kind', 'r.source_id', 'r.process_id', 'a.slug', 'r.updated_at', 'r.lat', 'r.lng'])
-        .where('r.id', '>', Number.isFinite(after) ? after : 0)
-        .orderBy('r.id')
-        .limit(limit)
+        .$call((q) => keysetPage(q, 'r.id', after, limit))
         .execute()
       return rows.map((r) => ({
         key: r.id,

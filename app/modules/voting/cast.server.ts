@@ -1,9 +1,10 @@
-import { database } from '../../lib/db.server'
-import { statements } from '../../lib/db/statements'
+import { database, databaseFault } from '../../lib/db.server'
+import { writeQueue } from '../../lib/write-queue'
+import { statements, type Statements } from '../../lib/db/statements'
 import type { MilliWeight } from './arithmetic'
 import { ballotHash, canonicalJson, hashedBallot, receiptCode, type ChainValue } from './chain'
 import { validateBallot, type Choices, type Refusal } from './methods'
-import { areaChain, areaIndex, castingRow, eligibility, isOpen, time, toInfo, voterFacts, type EligibilityRefusal } from './process-info.server'
+import { areaChain, areaIndex, castingRow, eligibility, isOpen, time, toInfo, voterFacts, type EligibilityRefusal, type ProcessInfo } from './process-info.server'
 import { addContributions, tallyContributions, type TallyMap } from './tally.server'
 
 /**
@@ -27,6 +28,7 @@ export type CastResult = { kind: 'cast'; receipt: string; ballotId: number; weig
  * anew, which at a thousand casts a second costs more than the statements themselves; on PostgreSQL
  * the same SQL runs on the write's transaction.
  */
+const TALLY_UPSERT = 'on conflict (process_id, key) do update set weight = tallies.weight + excluded.weight, ballots = tallies.ballots + excluded.ballots'
 const CAST_SQL = {
   // First a write, so the transaction holds the write lock (PostgreSQL: the row lock) before it
   // reads the chain head; it also re-checks the state an administrator may have just changed.
@@ -34,7 +36,10 @@ const CAST_SQL = {
   replace: `update ballots set replaced_at = ? where process_id = ? and voter_id = ? and replaced_at is null returning choices, weight`,
   insert: `insert into ballots (process_id, voter_id, receipt, choices, weight, level, resides_inside, cast_at, prev_hash, hash, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null) returning id`,
   head: `update voting_processes set chain_head = ? where id = ?`,
-  tally: `insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?) on conflict (process_id, key) do update set weight = tallies.weight + excluded.weight, ballots = tallies.ballots + excluded.ballots`,
+  tally: `insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?) ${TALLY_UPSERT}`,
+  // The batch (castTogether): the process taken for all its casts at once, the voters' active ballots.
+  openMany: `update voting_processes set ballots = ballots + ? where id = ? and state in ('open', 'scheduled') returning chain_head`,
+  activeOf: `select id, voter_id, choices, weight from ballots where process_id = ? and voter_id in LIST and replaced_at is null`,
 }
 
 /**
@@ -49,8 +54,7 @@ const CAST_SQL = {
  */
 export async function castBallot(user: { id: number; verificationLevel?: number; homeAreaId?: number | null }, processId: number, input: unknown, options: { at?: Date } = {}): Promise<CastResult> {
   const at = options.at ?? new Date()
-  const plaza = database()
-  const { db, write } = plaza
+  const { db } = database()
   const known = user.verificationLevel !== undefined && user.homeAreaId !== undefined
   const [row, areas, facts] = await Promise.all([castingRow(processId), areaIndex(), known ? { id: user.id, level: user.verificationLevel!, homeAreaId: user.homeAreaId! } : voterFacts(db, user.id)])
   if (!row || row.state === 'draft' || row.state === 'cancelled') return { kind: 'notFound' }
@@ -65,24 +69,188 @@ export async function castBallot(user: { id: number; verificationLevel?: number;
   if (!checked.ok) return { kind: 'refused', refusals: checked.refusals }
 
   const choices = checked.choices as Choices
-  const choicesText = canonicalJson(choices as unknown as ChainValue)
-  const receipt = receiptCode()
   const castAt = at.toISOString()
-  const weight = who.weight
-  const hashed = hashedBallot(processId, receipt, choices as unknown as ChainValue, weight, castAt)
-  const added = tallyContributions(process.spec, choices)
-  return write(async (trx) => {
-    const run = statements(plaza, trx)
-    const head = await run.get<{ chain_head: string }>(CAST_SQL.open, processId)
-    if (!head) return { kind: 'refused' as const, refusals: [{ code: 'notOpen' as const, when: 'after' as const, opensAt: process.opensAt, closesAt: process.closesAt }] }
-    const previous = await run.all<{ choices: string; weight: number }>(CAST_SQL.replace, castAt, processId, user.id)
-    const hash = ballotHash(head.chain_head, hashed)
-    const inserted = (await run.get<{ id: number }>(CAST_SQL.insert, processId, user.id, receipt, choicesText, weight, who.level, who.residesInside ? 1 : 0, castAt, head.chain_head, hash))!
-    await run.run(CAST_SQL.head, hash, processId)
+  const receipt = receiptCode()
+  return new Promise<CastResult>((resolve, reject) =>
+    casting.add({
+      processId,
+      voterId: user.id,
+      receipt,
+      choicesText: canonicalJson(choices as unknown as ChainValue),
+      weight: who.weight,
+      level: who.level,
+      residesInside: who.residesInside,
+      castAt,
+      hashed: hashedBallot(processId, receipt, choices as unknown as ChainValue, who.weight, castAt),
+      added: tallyContributions(process.spec, choices),
+      spec: process.spec,
+      notOpen: { code: 'notOpen', when: 'after', opensAt: process.opensAt, closesAt: process.closesAt },
+      resolve,
+      reject,
+    }),
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+// The casting queue: the casts that arrive while a batch commits are written by the next batch, in
+// ONE write and a few statements per process whatever the number of ballots (ADR 138: on
+// PostgreSQL a statement is a round trip, 2–3 ms on a loaded machine; a cast's seven statements
+// each were its ceiling). Each cast resolves after the commit.
+// ---------------------------------------------------------------------------------------------
+
+interface QueuedCast {
+  processId: number
+  voterId: number
+  receipt: string
+  choicesText: string
+  weight: number
+  level: number
+  residesInside: boolean
+  castAt: string
+  hashed: ChainValue
+  added: ReturnType<typeof tallyContributions>
+  spec: ProcessInfo['spec']
+  notOpen: Extract<CastRefusal, { code: 'notOpen' }>
+  resolve: (result: CastResult) => void
+  reject: (error: unknown) => void
+}
+
+const casting = writeQueue<CastResult, QueuedCast>((batch) => {
+  const plaza = database()
+  return plaza.write((trx) => writeCasts(statements(plaza, trx), batch))
+})
+/** Batches written and ballots in them (benchmarks, tests). */
+export const castingStats = () => {
+  const { batches, items } = casting.stats()
+  return { batches, ballots: items }
+}
+
+/**
+ * A batch of casts: all together first; when that fails for anything but a fault of the database
+ * (one bad row), taken back and written again one cast per savepoint, so that one failing cast
+ * takes back only itself and every other is written (and acknowledged) once.
+ */
+async function writeCasts(run: Statements, batch: QueuedCast[]): Promise<Array<CastResult | Error>> {
+  await run.run('savepoint casts')
+  try {
+    const results = await castTogether(run, batch)
+    await run.run('release savepoint casts')
+    return results
+  } catch (error) {
+    if (databaseFault(error)) throw error
+    await run.run('rollback to savepoint casts')
+    await run.run('release savepoint casts')
+  }
+  const results: Array<CastResult | Error> = []
+  for (const item of batch) {
+    await run.run('savepoint one_cast')
+    try {
+      results.push(await castOne(run, item))
+      await run.run('release savepoint one_cast')
+    } catch (error) {
+      if (databaseFault(error)) throw error
+      await run.run('rollback to savepoint one_cast')
+      await run.run('release savepoint one_cast')
+      results.push(error instanceof Error ? error : new Error(String(error)))
+    }
+  }
+  return results
+}
+
+const BALLOT_COLUMNS = {
+  process_id: 'integer',
+  voter_id: 'integer',
+  receipt: 'text',
+  choices: 'text',
+  weight: 'integer',
+  level: 'integer',
+  resides_inside: 'integer',
+  cast_at: 'text',
+  prev_hash: 'text',
+  hash: 'text',
+  replaced_at: 'text',
+} as const
+
+/**
+ * The casts of a batch, process by process: the process row is taken first (its ballot count moves
+ * by the batch's casts; on PostgreSQL the row lock orders the chain across app servers), the
+ * voters' active ballots are read, each cast is chained in order in memory (a voter casting twice
+ * in the batch replaces their own earlier ballot), then one update marks the stored ballots
+ * replaced, one insert appends the ballots in chain order, one update moves the head, and one
+ * upsert adds the tallies' changes.
+ */
+async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastResult[]> {
+  const results: CastResult[] = new Array(batch.length)
+  for (const processId of new Set(batch.map((b) => b.processId))) {
+    const casts = batch.flatMap((item, index) => (item.processId === processId ? [{ item, index }] : []))
+    const head = await run.get<{ chain_head: string }>(CAST_SQL.openMany, casts.length, processId)
+    if (!head) {
+      for (const { item, index } of casts) results[index] = { kind: 'refused', refusals: [item.notOpen] }
+      continue
+    }
+    const voters = JSON.stringify([...new Set(casts.map((c) => c.item.voterId))])
+    const stored = await run.all<{ id: number; voter_id: number; choices: string; weight: number }>(CAST_SQL.activeOf.replace('LIST', run.list('integer')), processId, voters)
+    const active = new Map<number, { choices: unknown; weight: number; storedId?: number; row?: unknown[] }>(
+      stored.map((b) => [Number(b.voter_id), { choices: JSON.parse(b.choices), weight: Number(b.weight), storedId: Number(b.id) }]),
+    )
+    const replacedStored: unknown[][] = []
+    const rows: unknown[][] = []
     const delta: TallyMap = new Map()
-    addContributions(delta, added, weight, 1, 1)
-    for (const old of previous) addContributions(delta, tallyContributions(process.spec, JSON.parse(old.choices)), old.weight, 1, -1)
-    for (const [key, d] of delta) if (d.weight !== 0 || d.ballots !== 0) await run.run(CAST_SQL.tally, processId, key, d.weight, d.ballots)
-    return { kind: 'cast' as const, receipt, ballotId: inserted.id, weight, replaced: previous.length > 0 }
-  })
+    let previousHash = head.chain_head
+    for (const { item } of casts) {
+      const previous = active.get(item.voterId)
+      if (previous) {
+        if (previous.storedId !== undefined) replacedStored.push([previous.storedId, item.castAt])
+        // A ballot of this batch: inserted already marked replaced, by this cast's time.
+        else previous.row![10] = item.castAt
+        addContributions(delta, tallyContributions(item.spec, previous.choices), previous.weight, 1, -1)
+      }
+      const hash = ballotHash(previousHash, item.hashed)
+      const row = [processId, item.voterId, item.receipt, item.choicesText, item.weight, item.level, item.residesInside ? 1 : 0, item.castAt, previousHash, hash, null]
+      rows.push(row)
+      previousHash = hash
+      addContributions(delta, item.added, item.weight, 1, 1)
+      active.set(item.voterId, { choices: JSON.parse(item.choicesText), weight: item.weight, row })
+    }
+    await run.updateRows('ballots', 'id', { replaced_at: 'text' }, replacedStored)
+    const ids = await run.insertRows<{ id: number }>('ballots', BALLOT_COLUMNS, rows, 'returning id')
+    await run.run(CAST_SQL.head, previousHash, processId)
+    const tallies = [...delta].filter(([, d]) => d.weight !== 0 || d.ballots !== 0).map(([key, d]) => [processId, key, d.weight, d.ballots])
+    await run.insertRows('tallies', { process_id: 'integer', key: 'text', weight: 'integer', ballots: 'integer' }, tallies, TALLY_UPSERT)
+    // Which casts replaced a ballot (stored or of this batch), in order.
+    const seen = new Set(stored.map((b) => Number(b.voter_id)))
+    casts.forEach(({ item, index }, k) => {
+      results[index] = { kind: 'cast', receipt: item.receipt, ballotId: Number(ids[k]!.id), weight: item.weight, replaced: seen.has(item.voterId) }
+      seen.add(item.voterId)
+    })
+  }
+  return results
+}
+
+/** One cast alone (the fallback of a batch that failed together): the five statements of a cast. */
+async function castOne(run: Statements, item: QueuedCast): Promise<CastResult> {
+  const { processId, castAt } = item
+  const head = await run.get<{ chain_head: string }>(CAST_SQL.open, processId)
+  if (!head) return { kind: 'refused', refusals: [item.notOpen] }
+  const previous = await run.all<{ choices: string; weight: number }>(CAST_SQL.replace, castAt, processId, item.voterId)
+  const hash = ballotHash(head.chain_head, item.hashed)
+  const inserted = (await run.get<{ id: number }>(
+    CAST_SQL.insert,
+    processId,
+    item.voterId,
+    item.receipt,
+    item.choicesText,
+    item.weight,
+    item.level,
+    item.residesInside ? 1 : 0,
+    castAt,
+    head.chain_head,
+    hash,
+  ))!
+  await run.run(CAST_SQL.head, hash, processId)
+  const delta: TallyMap = new Map()
+  addContributions(delta, item.added, item.weight, 1, 1)
+  for (const old of previous) addContributions(delta, tallyContributions(item.spec, JSON.parse(old.choices)), old.weight, 1, -1)
+  for (const [key, d] of delta) if (d.weight !== 0 || d.ballots !== 0) await run.run(CAST_SQL.tally, processId, key, d.weight, d.ballots)
+  return { kind: 'cast', receipt: item.receipt, ballotId: Number(inserted.id), weight: item.weight, replaced: previous.length > 0 }
 }

@@ -72,6 +72,7 @@ function jsonHead(process: { id: number; title: string; method: VotingMethod; ch
 export function ballotListStream(process: { id: number; title: string; method: VotingMethod; chainHead: string }, format: 'csv' | 'json', pageSize = LIST_PAGE): ReadableStream<Uint8Array> {
   if (format === 'csv') {
     return pagedExport({
+      name: `votes:${process.id}:ballots.csv`,
       start: 0,
       head: () => csvHeader(BALLOT_CSV_COLUMNS, CSV_FORMAT),
       page: async (after) => {
@@ -82,6 +83,7 @@ export function ballotListStream(process: { id: number; title: string; method: V
   }
   let wrote = false
   return pagedExport({
+    name: `votes:${process.id}:ballots.json`,
     start: 0,
     head: () => jsonHead(process),
     page: async (after) => {

@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest'
+import { sql } from 'kysely'
 import { database } from '../../lib/db.server'
 import { statements } from '../../lib/db/statements'
 import { makeUser, seededDatabase } from '../../../tests/support/fixtures'
@@ -23,6 +24,7 @@ import {
 } from './voting.server'
 // The fast form post is HTTP, outside the module; tested here beside the casts it makes.
 import { castBallotFast } from '../../http/votes.server'
+import { castingStats } from './cast.server'
 
 const HOUR = 3_600_000
 const iso = (offsetMs: number) => new Date(Date.now() + offsetMs).toISOString()
@@ -259,6 +261,49 @@ describe('concurrency', () => {
     const again = await verifyProcess(id)
     expect(again.problems).toEqual([])
     expect(again.figures.activeBallots).toBe(6)
+  })
+
+  it('one cast that fails inside a batch: the others are cast once each, the chain and tallies stay exact', async () => {
+    const id = await makeProcess({ spec: { method: 'approval', options: ['a', 'b', 'c'], maxChoices: 2, minChoices: 0 } })
+    const voters = await Promise.all(Array.from({ length: 12 }, () => person(2)))
+    const refused = voters[5]!.id
+    const db = database()
+    // A row the database refuses (a stand-in for any failing row): the batch's statements fail, and
+    // the casts are then written one by one, each in its own savepoint.
+    if (db.engine === 'postgres') {
+      await sql`create or replace function plaza_test_refuse_ballot() returns trigger language plpgsql as $$ begin if new.voter_id = ${sql.raw(String(refused))} then raise exception 'refused'; end if; return new; end $$`.execute(
+        db.db,
+      )
+      await sql`create trigger plaza_test_refuse_ballot before insert on ballots for each row execute function plaza_test_refuse_ballot()`.execute(db.db)
+    } else {
+      await db.write((trx) =>
+        sql`create trigger plaza_test_refuse_ballot before insert on ballots when new.voter_id = ${sql.raw(String(refused))} begin select raise(abort, 'refused'); end`.execute(trx),
+      )
+    }
+    try {
+      const before = castingStats()
+      // Every voter casts twice at once: the second replaces the first inside the same batch.
+      const outcomes = await Promise.allSettled(voters.flatMap((v) => [castBallot(v, id, { approved: ['a'] }), castBallot(v, id, { approved: ['b', 'c'] })]))
+      expect(castingStats().batches - before.batches).toBeLessThanOrEqual(6)
+      expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(2)
+      expect(outcomes.filter((o) => o.status === 'fulfilled' && o.value.kind === 'cast')).toHaveLength(22)
+      const rows = await ballotsOf(id)
+      expect(rows).toHaveLength(22)
+      expect(rows.filter((r) => r.replaced_at === null)).toHaveLength(11)
+      const tallies = await tallyRows(id)
+      // Each voter's later cast replaced the earlier (which came first is the server's order): the
+      // tallies hold the 11 active ballots only, and verification recounts them from the chain.
+      const active = rows.filter((r) => r.replaced_at === null)
+      const withA = active.filter((r) => JSON.parse(r.choices).approved.includes('a')).length
+      expect(tallies.get('option:a')).toEqual({ weight: withA * 1000, ballots: withA })
+      expect(tallies.get('option:b')).toEqual({ weight: (11 - withA) * 1000, ballots: 11 - withA })
+      const verification = await verifyProcess(id)
+      expect(verification.problems).toEqual([])
+      expect(verification.figures.activeBallots).toBe(11)
+    } finally {
+      if (db.engine === 'postgres') await sql`drop trigger plaza_test_refuse_ballot on ballots`.execute(db.db)
+      else await db.write((trx) => sql`drop trigger plaza_test_refuse_ballot`.execute(trx))
+    }
   })
 
   it('is guarded by the database too: a second active ballot for one voter is refused', async () => {

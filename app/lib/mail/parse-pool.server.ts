@@ -1,0 +1,187 @@
+import { createRequire } from 'node:module'
+import os from 'node:os'
+import { Worker } from 'node:worker_threads'
+
+/**
+ * mailparser off the thread that speaks SMTP (issue 22, ADR 141). Reading a message with a 1 MB
+ * attachment costs mailparser tens of milliseconds of CPU (its line splitter and base64 stream, in
+ * JavaScript) spread over many turns of the event loop; on the endpoint's own thread that starved
+ * the acceptance of the next messages (12.5 answers/s acknowledged). Here a few worker threads
+ * (node:worker_threads, no dependency) parse, at a raised nice value (on Linux it is per thread):
+ * acceptance and the database writes on the main thread win the CPU, parsing takes what is left.
+ *
+ * A worker reads a spool file itself (the raw message never crosses to the main thread) or takes a
+ * raw message handed to it; it answers the parsed message with the attachments' bytes transferred,
+ * not copied. A worker that dies fails its jobs (ParseWorkerError) and is replaced at the next job.
+ */
+
+export interface ParsedAttachment {
+  filename: string
+  contentType: string
+  content: Buffer
+}
+
+export interface ParsedMessage {
+  from: string | null
+  subject: string
+  text: string
+  messageId: string | null
+  attachments: ParsedAttachment[]
+}
+
+/** A spool file's first line (ADR 135): the SMTP envelope. */
+export interface SpoolEnvelope {
+  from: string | null
+  to: string[]
+}
+
+export type SpoolParse = { envelope: SpoolEnvelope; size: number } & ({ ok: true; mail: ParsedMessage } | { ok: false; error: string })
+
+/** The worker failed (it died, or was stopped) rather than the message: the job may be tried again. */
+export class ParseWorkerError extends Error {}
+
+const NICE = 10
+
+// CommonJS, evaluated: the same source under tsx, vitest and the production build.
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads')
+const fs = require('node:fs/promises')
+const os = require('node:os')
+const { simpleParser } = require(workerData.mailparser)
+try { os.setPriority(0, workerData.nice) } catch {}
+
+async function parse(raw) {
+  const mail = await simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true })
+  const from = mail.from && mail.from.value[0] && mail.from.value[0].address
+  return {
+    from: from || null,
+    subject: mail.subject || '',
+    text: mail.text || '',
+    messageId: mail.messageId || null,
+    attachments: mail.attachments.filter((a) => !a.related).map((a) => ({ filename: a.filename || 'attachment', contentType: a.contentType || 'application/octet-stream', content: a.content })),
+  }
+}
+
+// Whole buffers move to the main thread; a slice of a shared one is copied.
+function transferList(mail) {
+  const list = new Set()
+  for (const a of mail.attachments) {
+    const c = a.content
+    if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && !list.has(c.buffer)) list.add(c.buffer)
+    else a.content = new Uint8Array(c)
+  }
+  return [...list]
+}
+
+parentPort.on('message', async (job) => {
+  let reply
+  try {
+    if (job.file) {
+      const data = await fs.readFile(job.file)
+      const newline = data.indexOf(10)
+      const envelope = JSON.parse(data.subarray(0, newline).toString('utf8'))
+      const raw = data.subarray(newline + 1)
+      try {
+        reply = { id: job.id, value: { envelope: { from: envelope.from, to: envelope.to }, size: raw.length, ok: true, mail: await parse(raw) } }
+      } catch (error) {
+        reply = { id: job.id, value: { envelope: { from: envelope.from, to: envelope.to }, size: raw.length, ok: false, error: String((error && error.message) || error) } }
+      }
+    } else {
+      reply = { id: job.id, value: await parse(Buffer.from(job.raw.buffer, job.raw.byteOffset, job.raw.byteLength)) }
+    }
+  } catch (error) {
+    reply = { id: job.id, error: String((error && error.message) || error), code: error && error.code }
+  }
+  const mail = reply.value && (reply.value.mail || (reply.value.attachments && reply.value))
+  parentPort.postMessage(reply, mail ? transferList(mail) : [])
+})`
+
+interface Job {
+  resolve: (value: unknown) => void
+  reject: (error: Error) => void
+}
+
+interface Slot {
+  worker: Worker
+  jobs: Map<number, Job>
+}
+
+/** Threads by default: one per core, at most 4 (they run niced, so they only take idle CPU). */
+export const defaultParseThreads = () => Math.max(1, Math.min(4, os.availableParallelism()))
+
+export interface ParsePool {
+  /** Parses a spool file (envelope line + raw message). Rejects only when the file cannot be read or the worker fails. */
+  parseSpoolFile(file: string): Promise<SpoolParse>
+  /** Parses a raw message (it is moved to the worker: do not use `raw` afterwards). Rejects when mailparser cannot read it. */
+  parseRaw(raw: Buffer): Promise<ParsedMessage>
+  /** Jobs not yet answered. */
+  pending(): number
+  destroy(): Promise<void>
+}
+
+const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
+
+function revive(mail: ParsedMessage): ParsedMessage {
+  return { ...mail, attachments: mail.attachments.map((a) => ({ ...a, content: asBuffer(a.content) })) }
+}
+
+export function createParsePool(threads = defaultParseThreads()): ParsePool {
+  const mailparser = createRequire(import.meta.url).resolve('mailparser')
+  const slots: Array<Slot | undefined> = Array.from({ length: Math.max(1, threads) })
+  let sequence = 0
+  let next = 0
+  let destroyed = false
+
+  function fail(slot: Slot, error: Error) {
+    for (const job of slot.jobs.values()) job.reject(error)
+    slot.jobs.clear()
+  }
+  function start(index: number): Slot {
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { mailparser, nice: NICE } })
+    const slot: Slot = { worker, jobs: new Map() }
+    worker.unref()
+    worker.on('message', (reply: { id: number; value?: unknown; error?: string; code?: string }) => {
+      const job = slot.jobs.get(reply.id)
+      slot.jobs.delete(reply.id)
+      if (!job) return
+      if (reply.error !== undefined) job.reject(Object.assign(new Error(reply.error), { code: reply.code }))
+      else job.resolve(reply.value)
+    })
+    const gone = (error: Error) => {
+      if (slots[index] === slot) slots[index] = undefined
+      fail(slot, error)
+    }
+    worker.on('error', (error) => gone(new ParseWorkerError(`the parse worker failed: ${error.message}`)))
+    worker.on('exit', (code) => gone(new ParseWorkerError(`the parse worker exited (${code})`)))
+    slots[index] = slot
+    return slot
+  }
+  function run<T>(message: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (destroyed) return Promise.reject(new ParseWorkerError('the parse pool is stopped'))
+    // The slot with the fewest jobs (ties: round robin).
+    let best = next++ % slots.length
+    for (let i = 0; i < slots.length; i++) if ((slots[i]?.jobs.size ?? 0) < (slots[best]?.jobs.size ?? 0)) best = i
+    const slot = slots[best] ?? start(best)
+    const id = ++sequence
+    return new Promise<T>((resolve, reject) => {
+      slot.jobs.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      slot.worker.postMessage({ id, ...message }, transfer)
+    })
+  }
+  return {
+    async parseSpoolFile(file) {
+      const result = await run<SpoolParse>({ file })
+      return result.ok ? { ...result, mail: revive(result.mail) } : result
+    },
+    async parseRaw(raw) {
+      // A buffer of its own moves; a slice of a shared one is copied first.
+      const own = raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw : Buffer.from(raw)
+      return revive(await run<ParsedMessage>({ raw: own }, [own.buffer as ArrayBuffer]))
+    },
+    pending: () => slots.reduce((n, slot) => n + (slot?.jobs.size ?? 0), 0),
+    async destroy() {
+      destroyed = true
+      await Promise.all(slots.map((slot) => slot?.worker.terminate()))
+    },
+  }
+}
