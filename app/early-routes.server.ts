@@ -30,6 +30,12 @@ export const earlyRoutes: readonly EarlyRoute[] = [
   },
   {
     method: 'GET',
+    path: '/fonts/:version/:fontstack/:range',
+    raw: (params, headers) => glyphAnswer(params, headers),
+    why: "glyph ranges under the style's versioned URL, immutable for a year (issue 17)",
+  },
+  {
+    method: 'GET',
     path: '/fonts/:fontstack/:range',
     raw: (params, headers) => glyphAnswer(params, headers),
     why: 'glyph ranges without a public file (a font stack, a rare range): every map with labels asks (issue 17)',

@@ -33,7 +33,8 @@ describe('the base map', () => {
     const etag = res.headers.get('etag')!
     const style = (await res.json()) as { glyphs: string; sources: { basemap: { tiles: string[]; attribution: string } }; layers: Array<{ id: string }> }
     const origin = new URL(plaza.url).origin
-    expect(style.glyphs.startsWith(`${origin}/fonts/`)).toBe(true)
+    // Glyphs under a version named by their bytes (immutable), like the tiles.
+    expect(style.glyphs).toMatch(new RegExp(`^${origin}/fonts/[0-9a-f]{12}/\\{fontstack\\}/\\{range\\}\\.pbf$`))
     expect(style.sources.basemap.tiles[0]).toMatch(new RegExp(`^${origin}/tiles/\\d+/\\{z\\}/\\{x\\}/\\{y\\}\\.pbf$`))
     expect(style.sources.basemap.attribution).toContain('OpenStreetMap')
     expect(style.layers.map((l) => l.id)).toContain('basemap-road-labels')
@@ -65,6 +66,18 @@ describe('the base map', () => {
     const glyphs = await fetch(`${plaza.url}/fonts/NotoSans-Regular/0-255.pbf`)
     expect(glyphs.status).toBe(200)
     expect((await glyphs.arrayBuffer()).byteLength).toBeGreaterThan(10_000)
+    expect(glyphs.headers.get('cache-control')).not.toContain('immutable')
+    const versioned = await fetch(style.glyphs.replace('{fontstack}', 'NotoSans-Regular').replace('{range}', '0-255'))
+    expect(versioned.status).toBe(200)
+    expect(versioned.headers.get('cache-control')).toContain('immutable')
+    expect(versioned.headers.get('content-type')).toBe('application/x-protobuf')
+    expect(Buffer.from(await versioned.arrayBuffer()).equals(Buffer.from(await (await fetch(`${plaza.url}/fonts/NotoSans-Regular/0-255.pbf`)).arrayBuffer()))).toBe(true)
+    expect((await fetch(style.glyphs.replace('{fontstack}', 'NotoSans-Regular').replace('{range}', '0-255'), { headers: { 'if-none-match': versioned.headers.get('etag')! } })).status).toBe(304)
+    // A style read before the glyphs changed names an older version: the current bytes, not kept for a year.
+    const old = await fetch(`${plaza.url}/fonts/000000000000/NotoSans-Regular/0-255.pbf`)
+    expect(old.status).toBe(200)
+    expect(old.headers.get('cache-control')).not.toContain('immutable')
+    expect((await fetch(`${plaza.url}/fonts/000000000000/NotoSans-Regular/1-2.pbf`)).status).toBe(404)
     const missing = await fetch(`${plaza.url}/fonts/NotoSans-Regular/19968-20223.pbf`)
     expect(missing.status).toBe(200)
     expect((await fetch(`${plaza.url}/fonts/NotoSans-Regular/1-2.pbf`)).status).toBe(404)

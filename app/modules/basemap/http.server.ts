@@ -69,27 +69,58 @@ export async function tileResponse(request: Request, params: Record<string, stri
 /** GET /styles/plaza.json */
 export async function styleResponse(request: Request, origin: string): Promise<Response> {
   const current = await currentBasemap()
-  const style = basemapStyle({ origin, version: current?.id ?? null, minZoom: current?.minZoom ?? 10, maxZoom: current?.maxZoom ?? 16, bounds: current?.bbox ?? null })
+  const glyphs = glyphVersion()
+  const style = basemapStyle({ origin, version: current?.id ?? null, glyphVersion: glyphs, minZoom: current?.minZoom ?? 10, maxZoom: current?.maxZoom ?? 16, bounds: current?.bbox ?? null })
   const headers = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'public, max-age=60, must-revalidate' }
-  const etag = `"style-${current?.id ?? 0}-${Buffer.from(origin).toString('base64url').slice(0, 16)}"`
+  const etag = `"style-${current?.id ?? 0}-${glyphs}-${Buffer.from(origin).toString('base64url').slice(0, 16)}"`
   return notModified(request, etag, headers) ?? new Response(JSON.stringify(style), { status: 200, headers: { ...headers, ETag: etag } })
 }
 
 const GLYPH_CACHE_MAX = 256
 const glyphAnswers = new Map<string, RawAnswer>()
 const NOT_A_GLYPH_RANGE: RawAnswer = { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' }, body: 'Not a glyph range' }
+const GLYPH_UNVERSIONED_CACHE = 'public, max-age=86400'
+const GLYPH_VERSIONED_CACHE = 'public, max-age=31536000, immutable'
+const glyphVersions = new Map<string, string>()
 
 /**
- * GET /fonts/:fontstack/:range.pbf, answered before Remix for ranges the static handler has no file
- * for (a stack of several fonts, a rare range): the first font of the stack with that range, else an
- * empty range, so that a rare character costs a missing glyph, not an error. Kept in memory per
- * process (a few hundred answers at most), with an ETag.
+ * The version of the glyphs in public/fonts: a digest of every file's name and bytes, computed once
+ * per process (~700 KB). The style names it in its glyph URL (/fonts/<version>/…), so a browser
+ * keeps a range for a year and asks again only when `npm run basemap:glyphs` changed the files.
+ */
+export function glyphVersion(publicDir = path.resolve('public')): string {
+  const known = glyphVersions.get(publicDir)
+  if (known) return known
+  const hash = crypto.createHash('sha256')
+  const root = path.join(publicDir, 'fonts')
+  const walk = (dir: string) => {
+    if (!fs.existsSync(dir)) return
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const full = path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(full)
+      else if (entry.isFile()) hash.update(path.relative(root, full)).update('\0').update(fs.readFileSync(full))
+    }
+  }
+  walk(root)
+  const version = hash.digest('hex').slice(0, 12)
+  glyphVersions.set(publicDir, version)
+  return version
+}
+
+/**
+ * GET /fonts/:version/:fontstack/:range.pbf (the style's URL) and /fonts/:fontstack/:range.pbf (for
+ * ranges the static handler has no file for: a stack of several fonts, a rare range), answered before
+ * Remix: the first font of the stack with that range, else an empty range, so that a rare character
+ * costs a missing glyph, not an error. Under the current version the answer is immutable for a year;
+ * under another version (a style read before the glyphs changed) it is the current bytes for a day.
+ * Kept in memory per process (a few hundred answers at most), with an ETag.
  */
 export async function glyphAnswer(params: Record<string, string | undefined>, headers: RequestHeaders = {}, publicDir = path.resolve('public')): Promise<RawAnswer> {
-  const key = `${params.fontstack ?? ''}/${params.range ?? ''}`
+  const cache = params.version !== undefined && params.version === glyphVersion(publicDir) ? GLYPH_VERSIONED_CACHE : GLYPH_UNVERSIONED_CACHE
+  const key = `${cache === GLYPH_VERSIONED_CACHE ? 'v' : ''}${publicDir}/${params.fontstack ?? ''}/${params.range ?? ''}`
   let answer = glyphAnswers.get(key)
   if (!answer) {
-    answer = glyphRange(params, publicDir)
+    answer = glyphRange(params, publicDir, cache)
     if (glyphAnswers.size >= GLYPH_CACHE_MAX) glyphAnswers.clear()
     glyphAnswers.set(key, answer)
   }
@@ -98,13 +129,13 @@ export async function glyphAnswer(params: Record<string, string | undefined>, he
   return answer
 }
 
-function glyphRange(params: Record<string, string | undefined>, publicDir: string): RawAnswer {
+function glyphRange(params: Record<string, string | undefined>, publicDir: string, cacheControl = GLYPH_UNVERSIONED_CACHE): RawAnswer {
   const range = /^(\d+)-(\d+)\.pbf$/.exec(params.range ?? '')
   const stack = params.fontstack ?? ''
   if (!range || Number(range[2]) - Number(range[1]) !== 255 || Number(range[1]) % 256 !== 0 || !/^[\w ,-]{1,200}$/.test(stack)) return NOT_A_GLYPH_RANGE
   const answer = (body: Uint8Array): RawAnswer => ({
     status: 200,
-    headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': 'public, max-age=86400', ETag: `"${crypto.createHash('sha1').update(body).digest('base64url').slice(0, 22)}"` },
+    headers: { 'Content-Type': 'application/x-protobuf', 'Cache-Control': cacheControl, ETag: `"${crypto.createHash('sha1').update(body).digest('base64url').slice(0, 22)}"` },
     body,
   })
   // The first font of the stack that has this range.
@@ -124,9 +155,9 @@ function glyphRange(params: Record<string, string | undefined>, publicDir: strin
   return answer(pbf.finish())
 }
 
-/** GET /fonts/:fontstack/:range.pbf through Remix (the early route answers first; same answers). */
-export function glyphResponse(params: Record<string, string | undefined>, publicDir = path.resolve('public')): Response {
-  const answer = glyphRange(params, publicDir)
+/** GET /fonts/[:version/]:fontstack/:range.pbf through Remix (the early routes answer first; same answers). */
+export async function glyphResponse(params: Record<string, string | undefined>, publicDir = path.resolve('public')): Promise<Response> {
+  const answer = await glyphAnswer(params, {}, publicDir)
   return new Response(answer.body as BodyInit, { status: answer.status, headers: answer.headers })
 }
 

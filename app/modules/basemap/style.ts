@@ -3,7 +3,7 @@ import type { ExpressionSpecification, StyleSpecification } from 'maplibre-gl'
 /**
  * The MapLibre style of Plaza's own base map: land, water, parks, buildings, railways, roads by
  * class with their names along them, squares' and parks' names, and house numbers up close. Glyphs
- * come from Plaza (/fonts/…), tiles from /tiles/<version>/…: nothing is fetched from another site.
+ * come from Plaza (/fonts/<glyph version>/…), tiles from /tiles/<version>/…: nothing is fetched from another site.
  * Layer ids start with "basemap-"; the map component puts the city's areas under the roads.
  */
 
@@ -14,11 +14,18 @@ export const OSM_ATTRIBUTION = '© <a href="https://www.openstreetmap.org/copyri
 /** The first layer drawn over the areas' tints. */
 export const BASEMAP_FIRST_LINE_LAYER = 'basemap-waterways'
 
-export function basemapStyle(options: { origin: string; version: number | null; minZoom: number; maxZoom: number; bounds: [number, number, number, number] | null }): StyleSpecification {
+export function basemapStyle(options: {
+  origin: string
+  version: number | null
+  glyphVersion?: string
+  minZoom: number
+  maxZoom: number
+  bounds: [number, number, number, number] | null
+}): StyleSpecification {
   const style: StyleSpecification = {
     version: 8,
     name: 'Plaza',
-    glyphs: `${options.origin}/fonts/{fontstack}/{range}.pbf`,
+    glyphs: options.glyphVersion ? `${options.origin}/fonts/${options.glyphVersion}/{fontstack}/{range}.pbf` : `${options.origin}/fonts/{fontstack}/{range}.pbf`,
     sources: {},
     layers: [{ id: 'plaza-background', type: 'background', paint: { 'background-color': '#dceaf4' } }],
   }
