@@ -245,7 +245,7 @@ export async function benchFoi(): Promise<Verdict[]> {
   await city.close()
   const { tokens, seconds, pairs } = fixture!
   console.log(`  populated in ${seconds.toFixed(1)} s (${pairs.toLocaleString('en')} words indexed; ${load()})`)
-  const inboundPort = await freePort()
+  const inboundPort = process.env.BENCH_SMTP_PORT ? Number(process.env.BENCH_SMTP_PORT) : await freePort()
   const server = await startPlaza({ ...city.env, INBOUND_SMTP_PORT: String(inboundPort), INBOUND_MAIL_DOMAIN: DOMAIN, FOI_DAILY_LIMIT: '1000' })
   const verdicts: Verdict[] = []
   try {
