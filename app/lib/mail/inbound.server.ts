@@ -264,6 +264,17 @@ async function storeSpooled(name: string, result: SpoolParse): Promise<void> {
   }
 }
 
+/** `work`, kept in `set` until it settles (so that a stop can wait for it). */
+function tracked(set: Set<Promise<void>>, work: Promise<void>): Promise<void> {
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  )
+  set.add(settled)
+  void settled.then(() => set.delete(settled))
+  return work
+}
+
 /**
  * Hands the spooled messages to their handlers, oldest first: up to `concurrency` are parsed at
  * once on the pool's threads, and stored as they come back. Their writes go through the database's
@@ -298,17 +309,10 @@ function spoolProcessor(dir: string, pool: ParsePool, options: { concurrency: nu
     try {
       const result = await pool.parseSpoolFile(file, { extractPdfText: true })
       if (stopped) return
-      const store = (async () => {
-        await storeSpooled(name, result)
-        await fs.unlink(file)
-      })()
-      const tracked = store.catch(() => undefined)
-      storing.add(tracked)
-      try {
-        await store
-      } finally {
-        storing.delete(tracked)
-      }
+      await tracked(
+        storing,
+        storeSpooled(name, result).then(() => fs.unlink(file)),
+      )
     } catch (error) {
       // Gone already (a repeat of a name just done), or the pool is stopping: nothing to do.
       if ((error as { code?: string }).code === 'ENOENT' || stopped) return
