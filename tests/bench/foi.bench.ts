@@ -241,12 +241,25 @@ export async function benchFoi(): Promise<Verdict[]> {
     `\nFreedom of information: search over ${N.toLocaleString('en')} requests with ${(3 * N).toLocaleString('en')} answers; ${ANSWERS} answers with 1 MB attachments over SMTP${only ? ` (${only} only)` : ''}`,
   )
   let fixture: ReturnType<typeof populate> | null = null
-  const city = await benchCity('sqlite', { prepare: (file) => (fixture = populate(file)) })
-  await city.close()
-  const { tokens, seconds, pairs } = fixture!
-  console.log(`  populated in ${seconds.toFixed(1)} s (${pairs.toLocaleString('en')} words indexed; ${load()})`)
-  const inboundPort = await freePort()
-  const server = await startPlaza({ ...city.env, INBOUND_SMTP_PORT: String(inboundPort), INBOUND_MAIL_DOMAIN: DOMAIN, FOI_DAILY_LIMIT: '1000' })
+  let env: Record<string, string>
+  const reuse = process.env.BENCH_FOI_DATABASE
+  if (reuse) {
+    // A database an earlier run populated (its directory is printed below): the fixture takes minutes at 100,000.
+    const db = new SQLite(reuse, { readonly: true })
+    const tokens = (db.prepare("select token from foi_requests where title like 'Request %' order by id").all() as Array<{ token: string }>).map((r) => r.token)
+    db.close()
+    fixture = { tokens, seconds: 0, pairs: 0 }
+    env = { DATABASE_PATH: reuse }
+    console.log(`  reusing ${reuse} (${tokens.length.toLocaleString('en')} requests)`)
+  } else {
+    const city = await benchCity('sqlite', { prepare: (file) => (fixture = populate(file)) })
+    await city.close()
+    env = city.env
+    console.log(`  populated in ${fixture!.seconds.toFixed(1)} s (${fixture!.pairs.toLocaleString('en')} words indexed; ${load()}) in ${city.env.DATABASE_PATH}`)
+  }
+  const { tokens } = fixture!
+  const inboundPort = process.env.BENCH_SMTP_PORT ? Number(process.env.BENCH_SMTP_PORT) : await freePort()
+  const server = await startPlaza({ ...env, INBOUND_SMTP_PORT: String(inboundPort), INBOUND_MAIL_DOMAIN: DOMAIN, FOI_DAILY_LIMIT: '1000' })
   const verdicts: Verdict[] = []
   try {
     if (only !== 'receive') verdicts.push(await benchSearch(server.url))

@@ -76,7 +76,9 @@ function stopper(child: ChildProcess) {
 
 /** Plaza in production mode on its own process, with a fresh demo database unless one is given. */
 export async function startPlaza(env: Record<string, string> = {}): Promise<Server> {
-  const port = await freePort()
+  // BENCH_PORT (or env.PORT) pins the HTTP port, for machines where each engineer has a range.
+  const pinned = env.PORT ?? process.env.BENCH_PORT
+  const port = pinned ? Number(pinned) : await freePort()
   const databasePath = env.DATABASE_PATH ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bench-')), 'plaza.sqlite')
   let out = ''
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is given to the server's processes.

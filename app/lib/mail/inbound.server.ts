@@ -37,6 +37,8 @@ export interface InboundAttachment {
   filename: string
   contentType: string
   content: Buffer
+  /** A spooled message's PDF: its text, already extracted on a parse thread (null: unreadable). Absent otherwise. */
+  text?: string | null
 }
 
 export interface InboundMail {
@@ -242,19 +244,6 @@ function syncDirectory(dir: string): Promise<void> {
 /** A spool file's Message-ID, or one made of its name: a message without one is still stored once if it is handed over twice. */
 const spoolMessageId = (mail: ParsedMessage, name: string) => mail.messageId ?? `<spool-${name.replace(/\.eml$/, '')}@plaza.invalid>`
 
-/** Runs writes one at a time, in the order they are queued. */
-function serialQueue() {
-  let writes: Promise<unknown> = Promise.resolve()
-  return {
-    run<T>(write: () => Promise<T>): Promise<T> {
-      const run = writes.then(write)
-      writes = run.catch(() => undefined)
-      return run
-    },
-    idle: () => writes,
-  }
-}
-
 /** Stores one parsed spool file (or holds it when it could not be read). */
 async function storeSpooled(name: string, result: SpoolParse): Promise<void> {
   const { envelope, size } = result
@@ -275,18 +264,31 @@ async function storeSpooled(name: string, result: SpoolParse): Promise<void> {
   }
 }
 
+/** `work`, kept in `set` until it settles (so that a stop can wait for it). */
+function tracked(set: Set<Promise<void>>, work: Promise<void>): Promise<void> {
+  const settled = work.then(
+    () => undefined,
+    () => undefined,
+  )
+  set.add(settled)
+  void settled.then(() => set.delete(settled))
+  return work
+}
+
 /**
  * Hands the spooled messages to their handlers, oldest first: up to `concurrency` are parsed at
- * once on the pool's threads, and their writes run one at a time on this thread (a repeated
- * Message-ID is then seen by the next write, on either engine). A message is removed only once its
- * handlers have stored it: a crash at any point leaves it in `new/`, parsed again at the next
+ * once on the pool's threads, and stored as they come back. Their writes go through the database's
+ * write queue together, so the answers of the moment share one transaction (each in its savepoint,
+ * one after the other: a repeated Message-ID is seen by the next write, on either engine) and one
+ * commit — one fsync for several 1 MB answers instead of one each. A message is removed only once
+ * its handlers have stored it: a crash at any point leaves it in `new/`, parsed again at the next
  * start and stored once. When storing fails (the database is unavailable) the message stays and
  * the spool is tried again later; a message mailparser cannot read is held as unreadable.
  */
 function spoolProcessor(dir: string, pool: ParsePool, options: { concurrency: number; retryMs?: number }) {
   const retryMs = options.retryMs ?? 5000
   const inFlight = new Set<string>()
-  const writes = serialQueue()
+  const storing = new Set<Promise<void>>()
   let scanning = false
   let again = false
   let stopped = false
@@ -305,12 +307,12 @@ function spoolProcessor(dir: string, pool: ParsePool, options: { concurrency: nu
   async function processOne(name: string): Promise<void> {
     const file = path.join(dir, 'new', name)
     try {
-      const result = await pool.parseSpoolFile(file)
+      const result = await pool.parseSpoolFile(file, { extractPdfText: true })
       if (stopped) return
-      await writes.run(async () => {
-        await storeSpooled(name, result)
-        await fs.unlink(file)
-      })
+      await tracked(
+        storing,
+        storeSpooled(name, result).then(() => fs.unlink(file)),
+      )
     } catch (error) {
       // Gone already (a repeat of a name just done), or the pool is stopping: nothing to do.
       if ((error as { code?: string }).code === 'ENOENT' || stopped) return
@@ -354,7 +356,7 @@ function spoolProcessor(dir: string, pool: ParsePool, options: { concurrency: nu
       stopped = true
       if (timer) clearTimeout(timer)
       // What is being written finishes (its file is then removed); what is being parsed stays in the spool.
-      await writes.idle()
+      await Promise.all([...storing])
     },
   }
 }

@@ -1,5 +1,7 @@
 import { createRequire } from 'node:module'
 import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
 
 /**
@@ -19,6 +21,12 @@ export interface ParsedAttachment {
   filename: string
   contentType: string
   content: Buffer
+  /**
+   * A PDF's text, extracted on the worker thread (spool files only; pdfjs-dist, capped as
+   * MAX_PDF_TEXT / MAX_PDF_PAGES, pages separated by a form feed); null when the PDF cannot be
+   * read; absent when the attachment is not a PDF or was not tried.
+   */
+  text?: string | null
 }
 
 export interface ParsedMessage {
@@ -42,6 +50,10 @@ export class ParseWorkerError extends Error {}
 
 const NICE = 10
 
+/** The caps of a PDF's extracted text (as app/modules/foi/pdf-text.server.ts). */
+export const MAX_PDF_TEXT = 1_000_000
+export const MAX_PDF_PAGES = 500
+
 // CommonJS, evaluated: the same source under tsx, vitest and the production build.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
@@ -60,6 +72,38 @@ async function parse(raw) {
     messageId: mail.messageId || null,
     attachments: mail.attachments.filter((a) => !a.related).map((a) => ({ filename: a.filename || 'attachment', contentType: a.contentType || 'application/octet-stream', content: a.content })),
   }
+}
+
+// A PDF's text (pdfjs-dist, as app/modules/foi/pdf-text.server.ts pdfPages/pdfText: the same
+// options, caps and joining), here so that the main thread, which speaks SMTP and writes the
+// database, never runs pdfjs for an incoming answer.
+let pdfjs = null
+const isPdf = (a) => a.contentType === 'application/pdf' || /\\.pdf$/i.test(a.filename) || a.content.subarray(0, 5).toString('latin1') === '%PDF-'
+async function pdfText(content) {
+  pdfjs = pdfjs || (await import(workerData.pdfjs))
+  const task = pdfjs.getDocument({ data: new Uint8Array(content), isEvalSupported: false, disableFontFace: true, useSystemFonts: false, standardFontDataUrl: workerData.standardFonts, verbosity: 0 })
+  try {
+    const pdf = await task.promise
+    const pages = []
+    let total = 0
+    for (let n = 1; n <= Math.min(pdf.numPages, workerData.maxPages) && total < workerData.maxText; n++) {
+      const page = await pdf.getPage(n)
+      const content = await page.getTextContent()
+      const text = content.items.map((item) => ('str' in item ? item.str + (item.hasEOL ? '\\n' : '') : '')).join('').replace(/[ \\t]+/g, ' ').trim()
+      pages.push(text)
+      total += text.length
+      page.cleanup()
+    }
+    return pages.join('\\n\\f\\n').slice(0, workerData.maxText)
+  } catch {
+    return null
+  } finally {
+    await task.destroy()
+  }
+}
+async function extract(mail) {
+  for (const a of mail.attachments) if (isPdf(a)) a.text = await pdfText(a.content)
+  return mail
 }
 
 // Whole buffers move to the main thread; a slice of a shared one is copied.
@@ -82,7 +126,8 @@ parentPort.on('message', async (job) => {
       const envelope = JSON.parse(data.subarray(0, newline).toString('utf8'))
       const raw = data.subarray(newline + 1)
       try {
-        reply = { id: job.id, value: { envelope: { from: envelope.from, to: envelope.to }, size: raw.length, ok: true, mail: await parse(raw) } }
+        const mail = await parse(raw)
+        reply = { id: job.id, value: { envelope: { from: envelope.from, to: envelope.to }, size: raw.length, ok: true, mail: job.extract ? await extract(mail) : mail } }
       } catch (error) {
         reply = { id: job.id, value: { envelope: { from: envelope.from, to: envelope.to }, size: raw.length, ok: false, error: String((error && error.message) || error) } }
       }
@@ -110,8 +155,11 @@ interface Slot {
 export const defaultParseThreads = () => Math.max(1, Math.min(4, os.availableParallelism()))
 
 export interface ParsePool {
-  /** Parses a spool file (envelope line + raw message). Rejects only when the file cannot be read or the worker fails. */
-  parseSpoolFile(file: string): Promise<SpoolParse>
+  /**
+   * Parses a spool file (envelope line + raw message); with `extractPdfText`, PDF attachments get
+   * their text on the worker too. Rejects only when the file cannot be read or the worker fails.
+   */
+  parseSpoolFile(file: string, options?: { extractPdfText?: boolean }): Promise<SpoolParse>
   /** Parses a raw message (it is moved to the worker: do not use `raw` afterwards). Rejects when mailparser cannot read it. */
   parseRaw(raw: Buffer): Promise<ParsedMessage>
   /** Jobs not yet answered. */
@@ -126,7 +174,11 @@ function revive(mail: ParsedMessage): ParsedMessage {
 }
 
 export function createParsePool(threads = defaultParseThreads()): ParsePool {
-  const mailparser = createRequire(import.meta.url).resolve('mailparser')
+  const require = createRequire(import.meta.url)
+  const mailparser = require.resolve('mailparser')
+  const pdfjsRoot = path.dirname(require.resolve('pdfjs-dist/package.json'))
+  const pdfjsUrl = pathToFileURL(path.join(pdfjsRoot, 'legacy/build/pdf.mjs')).href
+  const standardFonts = path.join(pdfjsRoot, 'standard_fonts') + path.sep
   const slots: Array<Slot | undefined> = Array.from({ length: Math.max(1, threads) })
   let sequence = 0
   let next = 0
@@ -137,7 +189,7 @@ export function createParsePool(threads = defaultParseThreads()): ParsePool {
     slot.jobs.clear()
   }
   function start(index: number): Slot {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { mailparser, nice: NICE } })
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { mailparser, pdfjs: pdfjsUrl, standardFonts, maxText: MAX_PDF_TEXT, maxPages: MAX_PDF_PAGES, nice: NICE } })
     const slot: Slot = { worker, jobs: new Map() }
     worker.unref()
     worker.on('message', (reply: { id: number; value?: unknown; error?: string; code?: string }) => {
@@ -169,8 +221,8 @@ export function createParsePool(threads = defaultParseThreads()): ParsePool {
     })
   }
   return {
-    async parseSpoolFile(file) {
-      const result = await run<SpoolParse>({ file })
+    async parseSpoolFile(file, options = {}) {
+      const result = await run<SpoolParse>({ file, extract: options.extractPdfText === true })
       return result.ok ? { ...result, mail: revive(result.mail) } : result
     },
     async parseRaw(raw) {

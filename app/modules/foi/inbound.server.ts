@@ -21,7 +21,9 @@ export async function handleAnswerMail(mail: InboundMail) {
   for (const a of mail.attachments) {
     let text: string | null = null
     const office = officeKind(a.contentType, a.filename)
-    if (isPdf(a)) text = await pdfText(a.content)
+    // A spooled answer's PDFs were read on a parse thread (ADR 144); others are read here.
+    if (a.text !== undefined) text = a.text
+    else if (isPdf(a)) text = await pdfText(a.content)
     else if (office) text = officeText(a.content, office)
     else if (isText(a)) text = a.content.toString('utf8').slice(0, 1_000_000)
     attachments.push({ filename: a.filename, mime: a.contentType, data: a.content, text })
