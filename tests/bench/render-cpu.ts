@@ -10,6 +10,7 @@ import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
+import { createRequire } from 'node:module'
 
 const { values } = parseArgs({
   options: {
@@ -34,8 +35,11 @@ const pages: Array<{ name: string; path: string; staff?: boolean }> = values.pat
 
 if (values.child) {
   // One build in this process.
-  const { createRequestHandler } = await import('@remix-run/node')
-  const build = await import(pathToFileURL(path.resolve(root, values.child)).href)
+  // Remix's runtime as the build resolves it: a build in another directory (a "before" build beside its
+  // own node_modules, whose patched packages differ) runs with the runtime it was built with.
+  const buildFile = path.resolve(root, values.child)
+  const { createRequestHandler } = (await import(pathToFileURL(createRequire(buildFile).resolve('@remix-run/node')).href)) as typeof import('@remix-run/node')
+  const build = await import(pathToFileURL(buildFile).href)
   const handle = createRequestHandler(build, 'production')
   const n = Number(values.requests)
   const out: Record<string, number> = {}
