@@ -95,15 +95,12 @@ export default async function handleRequest(request: Request, responseStatusCode
           shellRendered = true
           clearTimeout(timer)
           pipe(
-            collector(
-              (chunks) => {
-                responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
-                if (!responseHeaders.has('Cache-Control')) responseHeaders.set('Cache-Control', 'private, no-cache')
-                responseHeaders.append('Vary', 'Accept-Language, Cookie')
-                resolve(new Response(withoutNul(Buffer.concat(chunks)), { headers: responseHeaders, status: responseStatusCode }))
-              },
-              reject,
-            ),
+            collector((chunks) => {
+              responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
+              if (!responseHeaders.has('Cache-Control')) responseHeaders.set('Cache-Control', 'private, no-cache')
+              responseHeaders.append('Vary', 'Accept-Language, Cookie')
+              resolve(new Response(withoutNul(Buffer.concat(chunks)), { headers: responseHeaders, status: responseStatusCode }))
+            }, reject),
           )
         },
         onShellError(error: unknown) {

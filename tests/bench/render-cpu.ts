@@ -20,6 +20,7 @@ const { values } = parseArgs({
     child: { type: 'string' },
     cookie: { type: 'string' },
     paths: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 })
 const root = path.resolve(import.meta.dirname, '../..')
@@ -73,7 +74,7 @@ try {
 }
 const builds = values.builds.split(',')
 const rounds: Record<string, Array<Record<string, number>>> = {}
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < Number(values.rounds); round++) {
   for (const build of builds) {
     const output = execFileSync(
       process.execPath,
@@ -88,7 +89,7 @@ for (let round = 0; round < 3; round++) {
   }
 }
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-console.log(`CPU per rendered request (ms, median of 3 rounds of ${values.requests}):`)
+console.log(`CPU per rendered request (ms, median of ${values.rounds} rounds of ${values.requests}):`)
 console.log(['page'.padEnd(18), ...builds.map((b) => b.padStart(24))].join(''))
 for (const page of pages)
   console.log(
@@ -101,3 +102,19 @@ for (const page of pages)
       ),
     ].join(''),
   )
+// On a loaded machine CPU per request drifts with the load: the ratio of builds within each round (run
+// back to back) drifts less than either figure. The median of those ratios, first build over each other.
+if (builds.length > 1) {
+  console.log(`ratio to ${builds[0]} (median of the rounds' ratios; > 1 means less CPU):`)
+  for (const page of pages)
+    console.log(
+      [
+        page.name.padEnd(18),
+        ...builds.slice(1).map((b) =>
+          median(rounds[b]!.map((r, i) => rounds[builds[0]!]![i]![page.name]! / r[page.name]!))
+            .toFixed(3)
+            .padStart(24),
+        ),
+      ].join(''),
+    )
+}

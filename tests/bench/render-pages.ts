@@ -9,7 +9,9 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
 
-const { values } = parseArgs({ options: { build: { type: 'string', default: 'build/index.js' }, out: { type: 'string' }, cookie: { type: 'string' }, paths: { type: 'string' }, db: { type: 'string' } } })
+const { values } = parseArgs({
+  options: { build: { type: 'string', default: 'build/index.js' }, out: { type: 'string' }, cookie: { type: 'string' }, paths: { type: 'string' }, db: { type: 'string' } },
+})
 if (!values.out) throw new Error('--out DIR')
 if (!values.db) throw new Error('--db PATH (tests/bench/render-profile.ts makes one)')
 process.env.DATABASE_PATH = values.db
@@ -32,11 +34,17 @@ const root = path.resolve(import.meta.dirname, '../..')
 const { createRequestHandler } = await import('@remix-run/node')
 const build = await import(pathToFileURL(path.resolve(root, values.build)).href)
 const handle = createRequestHandler(build, 'production')
-const paths = (values.paths ?? '/,/proposals,/proposals?page=2,/proposals?lng=es,/proposals?sort=newest&state=all,/council/reports,/council/reports?page=3,/council/reports?lng=fr,/council/reports?status=all&sort=oldest').split(',')
+const paths = (
+  values.paths ??
+  '/,/proposals,/proposals?page=2,/proposals?lng=es,/proposals?sort=newest&state=all,/council/reports,/council/reports?page=3,/council/reports?lng=fr,/council/reports?status=all&sort=oldest'
+).split(',')
 fs.mkdirSync(values.out, { recursive: true })
 for (const p of paths) {
   for (const who of ['anon', 'staff']) {
-    const response = await handle(new Request(`http://127.0.0.1:3000${p}`, { headers: { accept: 'text/html', 'accept-language': 'en', ...(who === 'staff' ? { cookie } : {}) } }), { requestId: 'bench', cspNonce: 'bench' })
+    const response = await handle(new Request(`http://127.0.0.1:3000${p}`, { headers: { accept: 'text/html', 'accept-language': 'en', ...(who === 'staff' ? { cookie } : {}) } }), {
+      requestId: 'bench',
+      cspNonce: 'bench',
+    })
     const text = await response.text()
     fs.writeFileSync(path.join(values.out, `${who}${p.replace(/[^a-z0-9]+/gi, '_')}.html`), `${response.status}\n${text}`)
   }
