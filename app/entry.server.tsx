@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream'
+import type { Writable } from 'node:stream'
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from '@remix-run/node'
 import { RemixServer } from '@remix-run/react'
 import { renderToPipeableStream } from 'react-dom/server'
@@ -38,6 +38,36 @@ function withoutNul(page: Buffer<ArrayBuffer>): Buffer<ArrayBuffer> {
   return Buffer.concat(parts)
 }
 
+/**
+ * Where React writes the page once everything is ready: its chunks kept in memory, the page whole at
+ * the end. React needs only write, end, destroy and on from a destination; a node Writable's
+ * buffering, callbacks and events were a few per cent of a long page's CPU for chunks it only kept.
+ */
+function collector(done: (chunks: Uint8Array[]) => void, failed: (error: unknown) => void): Writable {
+  const chunks: Uint8Array[] = []
+  let finished = false
+  const destination = {
+    write(chunk: Uint8Array) {
+      chunks.push(chunk)
+      return true
+    },
+    end() {
+      if (finished) return
+      finished = true
+      done(chunks)
+    },
+    destroy(error?: unknown) {
+      if (finished) return
+      finished = true
+      failed(error ?? new Error('render destroyed'))
+    },
+    on() {
+      return destination
+    },
+  }
+  return destination as unknown as Writable
+}
+
 export default async function handleRequest(request: Request, responseStatusCode: number, responseHeaders: Headers, remixContext: EntryContext, loadContext: AppLoadContext) {
   const i18n = i18nInstance(await localeOf(request))
   const nonce = loadContext.cspNonce
@@ -64,21 +94,14 @@ export default async function handleRequest(request: Request, responseStatusCode
         onAllReady() {
           shellRendered = true
           clearTimeout(timer)
-          const chunks: Buffer[] = []
-          const sink = new Writable({
-            write(chunk: Buffer, _encoding, callback) {
-              chunks.push(chunk)
-              callback()
-            },
-            final(callback) {
+          pipe(
+            collector((chunks) => {
               responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
               if (!responseHeaders.has('Cache-Control')) responseHeaders.set('Cache-Control', 'private, no-cache')
               responseHeaders.append('Vary', 'Accept-Language, Cookie')
               resolve(new Response(withoutNul(Buffer.concat(chunks)), { headers: responseHeaders, status: responseStatusCode }))
-              callback()
-            },
-          })
-          pipe(sink)
+            }, reject),
+          )
         },
         onShellError(error: unknown) {
           reject(error)

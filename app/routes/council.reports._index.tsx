@@ -60,6 +60,22 @@ function dateFormat(locale: string) {
   return format
 }
 
+// A date's medium form in UTC depends on its day only: each day is formatted once per language, not
+// once per row and column (a hundred Intl calls a page).
+const dayTexts = new Map<string, string>()
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/
+function dayText(locale: string, iso: string) {
+  if (!ISO_UTC.test(iso)) return dateFormat(locale).format(new Date(iso))
+  const key = `${locale}|${iso.slice(0, 10)}`
+  let text = dayTexts.get(key)
+  if (text === undefined) {
+    text = dateFormat(locale).format(new Date(iso))
+    if (dayTexts.size >= 5_000) dayTexts.clear()
+    dayTexts.set(key, text)
+  }
+  return text
+}
+
 export async function loader({ request }: LoaderFunctionArgs) {
   const user = await requirePermission(request, 'report:triage')
   const { t, locale } = await translatorFor(request)
@@ -73,7 +89,6 @@ export async function loader({ request }: LoaderFunctionArgs) {
     stateLabels(t),
     departmentMembers(scope.departments.map((d) => d.id)),
   ])
-  const date = dateFormat(locale)
   const departmentName = new Map(scope.departments.map((d) => [d.id, d.name]))
   const showDepartments = scope.all || scope.departments.length > 1
   // Only what a row shows: every field is also serialized into the page for hydration.
@@ -88,9 +103,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     area: r.areaName ?? r.districtName,
     assignee: r.assigneeName,
     supports: r.supports,
-    filed: date.format(new Date(r.createdAt)),
+    filed: dayText(locale, r.createdAt),
     filedAt: r.createdAt,
-    updated: date.format(new Date(r.updatedAt)),
+    updated: dayText(locale, r.updatedAt),
     updatedAt: r.updatedAt,
   }))
   const body = {

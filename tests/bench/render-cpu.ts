@@ -10,6 +10,7 @@ import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
 import { pathToFileURL } from 'node:url'
+import { createRequire } from 'node:module'
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +20,7 @@ const { values } = parseArgs({
     child: { type: 'string' },
     cookie: { type: 'string' },
     paths: { type: 'string' },
+    rounds: { type: 'string', default: '3' },
   },
 })
 const root = path.resolve(import.meta.dirname, '../..')
@@ -34,8 +36,11 @@ const pages: Array<{ name: string; path: string; staff?: boolean }> = values.pat
 
 if (values.child) {
   // One build in this process.
-  const { createRequestHandler } = await import('@remix-run/node')
-  const build = await import(pathToFileURL(path.resolve(root, values.child)).href)
+  // Remix's runtime as the build resolves it: a build in another directory (a "before" build beside its
+  // own node_modules, whose patched packages differ) runs with the runtime it was built with.
+  const buildFile = path.resolve(root, values.child)
+  const { createRequestHandler } = (await import(pathToFileURL(createRequire(buildFile).resolve('@remix-run/node')).href)) as typeof import('@remix-run/node')
+  const build = await import(pathToFileURL(buildFile).href)
   const handle = createRequestHandler(build, 'production')
   const n = Number(values.requests)
   const out: Record<string, number> = {}
@@ -69,7 +74,7 @@ try {
 }
 const builds = values.builds.split(',')
 const rounds: Record<string, Array<Record<string, number>>> = {}
-for (let round = 0; round < 3; round++) {
+for (let round = 0; round < Number(values.rounds); round++) {
   for (const build of builds) {
     const output = execFileSync(
       process.execPath,
@@ -84,7 +89,7 @@ for (let round = 0; round < 3; round++) {
   }
 }
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-console.log(`CPU per rendered request (ms, median of 3 rounds of ${values.requests}):`)
+console.log(`CPU per rendered request (ms, median of ${values.rounds} rounds of ${values.requests}):`)
 console.log(['page'.padEnd(18), ...builds.map((b) => b.padStart(24))].join(''))
 for (const page of pages)
   console.log(
@@ -97,3 +102,19 @@ for (const page of pages)
       ),
     ].join(''),
   )
+// On a loaded machine CPU per request drifts with the load: the ratio of builds within each round (run
+// back to back) drifts less than either figure. The median of those ratios, first build over each other.
+if (builds.length > 1) {
+  console.log(`ratio to ${builds[0]} (median of the rounds' ratios; > 1 means less CPU):`)
+  for (const page of pages)
+    console.log(
+      [
+        page.name.padEnd(18),
+        ...builds.slice(1).map((b) =>
+          median(rounds[b]!.map((r, i) => rounds[builds[0]!]![i]![page.name]! / r[page.name]!))
+            .toFixed(3)
+            .padStart(24),
+        ),
+      ].join(''),
+    )
+}

@@ -94,6 +94,34 @@ describe('who may use the council pages', () => {
   })
 })
 
+describe('the rendered list (docs/performance.md, fourth pass)', () => {
+  it("shows each row's dates as its day in the page's language, and sends the rows' data for hydration", async () => {
+    const roads = await as('roads')
+    for (const [lng, locale] of [
+      ['en', 'en'],
+      ['fr', 'fr'],
+    ]) {
+      const html = await (await roads.get(`/council/reports?status=all&sort=oldest&lng=${lng}`)).text()
+      const times = [...html.matchAll(/<time dateTime="([^"]+)">([^<]+)<\/time>/g)]
+      expect(times.length).toBeGreaterThan(10)
+      const format = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeZone: 'UTC' })
+      for (const [, iso, shown] of times) expect(shown).toBe(format.format(new Date(iso!)))
+      // The page hydrates (the select-all box): its data travels with it.
+      expect(html).toContain('window.__remixContext.streamController.enqueue(')
+      const stream = [...html.matchAll(/streamController\.enqueue\(("(?:[^"\\]|\\.)*")\)/g)].map((m) => JSON.parse(m[1]!) as string).join('')
+      const values = JSON.parse(stream.split('\n')[0]!) as unknown[]
+      for (const id of idsOnPage(html)) expect(values).toContain(id)
+    }
+  })
+
+  it('sends no loader data with a page that does not hydrate (/proposals, handle.hydrate = false)', async () => {
+    const html = await (await (await as('roads')).get('/proposals')).text()
+    expect(html).toContain('proposal-card')
+    expect(html).not.toContain('__remixContext')
+    expect(html).not.toContain('streamController')
+  })
+})
+
 describe('triage over HTTP', () => {
   it('changes status and posts a public update (public timeline, audit log); the private note stays private', async () => {
     const roads = await as('roads')

@@ -386,6 +386,35 @@ async function matchingIds(f: CouncilFilter, options: { limit: number; offset?: 
 }
 
 function detailsQuery() {
+  return joinedReports().select([
+    'reports.id',
+    'reports.title',
+    'reports.state',
+    'reports.state_kind as stateKind',
+    'reports.priority',
+    'reports.supports',
+    'reports.photo_count as photoCount',
+    'reports.duplicate_of as duplicateOf',
+    'reports.lat',
+    'reports.lng',
+    'reports.created_at as createdAt',
+    'reports.confirmed_at as confirmedAt',
+    'reports.first_response_at as firstResponseAt',
+    'reports.fixed_at as fixedAt',
+    'reports.closed_at as closedAt',
+    'reports.updated_at as updatedAt',
+    'reports.assignee_id as assigneeId',
+    'u.display_name as assigneeName',
+    'c.code as categoryCode',
+    'c.name as categoryName',
+    'd.slug as departmentSlug',
+    'd.name as departmentName',
+    'a.name as areaName',
+    'dist.name as districtName',
+  ])
+}
+
+function joinedReports() {
   return database()
     .db.selectFrom('reports')
     .innerJoin('report_categories as c', 'c.id', 'reports.category_id')
@@ -393,47 +422,53 @@ function detailsQuery() {
     .leftJoin('areas as a', 'a.id', 'reports.area_id')
     .leftJoin('areas as dist', 'dist.id', 'reports.district_id')
     .leftJoin('users as u', 'u.id', 'reports.assignee_id')
-    .select([
-      'reports.id',
-      'reports.title',
-      'reports.state',
-      'reports.state_kind as stateKind',
-      'reports.priority',
-      'reports.supports',
-      'reports.photo_count as photoCount',
-      'reports.duplicate_of as duplicateOf',
-      'reports.lat',
-      'reports.lng',
-      'reports.created_at as createdAt',
-      'reports.confirmed_at as confirmedAt',
-      'reports.first_response_at as firstResponseAt',
-      'reports.fixed_at as fixedAt',
-      'reports.closed_at as closedAt',
-      'reports.updated_at as updatedAt',
-      'reports.assignee_id as assigneeId',
-      'u.display_name as assigneeName',
-      'c.code as categoryCode',
-      'c.name as categoryName',
-      'd.slug as departmentSlug',
-      'd.name as departmentName',
-      'a.name as areaName',
-      'dist.name as districtName',
-    ])
 }
 export type CouncilRow = Awaited<ReturnType<ReturnType<typeof detailsQuery>['execute']>>[number]
 
+/** What a row of the list shows (the page reads 50 rows for every request; the CSV reads every column). */
+function listQuery() {
+  return joinedReports().select([
+    'reports.id',
+    'reports.title',
+    'reports.state',
+    'reports.state_kind as stateKind',
+    'reports.priority',
+    'reports.supports',
+    'reports.created_at as createdAt',
+    'reports.updated_at as updatedAt',
+    'u.display_name as assigneeName',
+    'c.name as categoryName',
+    'd.name as departmentName',
+    'a.name as areaName',
+    'dist.name as districtName',
+  ])
+}
+export type CouncilListRow = Awaited<ReturnType<ReturnType<typeof listQuery>['execute']>>[number]
+
+async function listRowsOf(ids: number[]): Promise<CouncilListRow[]> {
+  return ids.length === 0 ? [] : namedInOrder(ids, await listQuery().where('reports.id', 'in', ids).execute())
+}
+
 async function detailsOf(ids: number[]): Promise<CouncilRow[]> {
-  if (ids.length === 0) return []
+  return ids.length === 0 ? [] : namedInOrder(ids, await detailsQuery().where('reports.id', 'in', ids).execute())
+}
+
+/** Rows in the order of `ids`, their stored names in the council's language. */
+function namedInOrder<R extends { id: number; categoryName: string; departmentName: string; areaName: string | null; districtName: string | null }>(ids: number[], found: R[]): R[] {
   const name = councilNames()
-  const rows = (await detailsQuery().where('reports.id', 'in', ids).execute()).map((r) => ({
-    ...r,
-    categoryName: name(r.categoryName),
-    departmentName: name(r.departmentName),
-    areaName: r.areaName === null ? null : name(r.areaName),
-    districtName: r.districtName === null ? null : name(r.districtName),
-  }))
-  const byId = new Map(rows.map((r) => [r.id, r]))
-  return ids.map((id) => byId.get(id)).filter((r): r is CouncilRow => r !== undefined)
+  const byId = new Map(
+    found.map((r) => [
+      r.id,
+      {
+        ...r,
+        categoryName: name(r.categoryName),
+        departmentName: name(r.departmentName),
+        areaName: r.areaName === null ? null : name(r.areaName),
+        districtName: r.districtName === null ? null : name(r.districtName),
+      },
+    ]),
+  )
+  return ids.map((id) => byId.get(id)).filter((r): r is R => r !== undefined)
 }
 
 export interface StateCount {
@@ -484,7 +519,7 @@ export async function councilReports(f: CouncilFilter) {
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE))
   const page = Math.min(f.page, pages)
   const ids = total > 0 ? await matchingIds(f, { limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }) : []
-  return { items: await detailsOf(ids.map((r) => r.id)), counts, total, page, pages }
+  return { items: await listRowsOf(ids.map((r) => r.id)), counts, total, page, pages }
 }
 
 /** Open reports of the viewer's departments (the council hub's figure). */
