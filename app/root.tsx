@@ -17,6 +17,7 @@ import { oembedDiscovery } from './modules/embed/oembed.server'
 import { brandFor, publishedPages } from './modules/city/identity.server'
 import { shade } from './modules/city/policy'
 import { embedLocale, isBareLayout, WIDGET_RESIZE_SCRIPT } from './components/embed/bare'
+import { pageHydrates } from './lib/hydrated'
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: stylesUrl },
@@ -117,7 +118,8 @@ export function Layout({ children }: { children: React.ReactNode }) {
         {/* The address search inside other forms gives its fields to this one (components/map/AddressSearch.tsx). */}
         <form id="plaza-address-search" action="/search/address" method="get" hidden />
         <SiteFooter pages={data?.pages ?? []} contactEmail={data?.brand?.contactEmail ?? null} />
-        {hydrates(matches) ? (
+        {/* A page whose route says `handle: { hydrate: false }` gets no scripts (pageHydrates, app/lib/hydrated.ts). */}
+        {pageHydrates(matches) ? (
           <>
             <ScrollRestoration nonce={cspNonce} />
             <Scripts nonce={cspNonce} />
@@ -126,15 +128,6 @@ export function Layout({ children }: { children: React.ReactNode }) {
       </body>
     </html>
   )
-}
-
-/**
- * A page whose route says `handle: { hydrate: false }` is sent as HTML and CSS only: no React, no
- * Remix runtime, no catalogs (issue 18: a phone on a slow network reads it sooner). Such a page must
- * do everything without JavaScript, as every Plaza page already must; its links and forms are plain.
- */
-function hydrates(matches: ReturnType<typeof useMatches>) {
-  return !matches.some((m) => (m.handle as { hydrate?: boolean } | undefined)?.hydrate === false)
 }
 
 export default function App() {

@@ -1,4 +1,5 @@
 import { useSyncExternalStore } from 'react'
+import { useMatches } from '@remix-run/react'
 
 const never = () => () => {}
 
@@ -14,4 +15,22 @@ export function useHydrated(): boolean {
     () => true,
     () => false,
   )
+}
+
+/**
+ * Whether this page is hydrated at all: false when a route of the page says `handle: { hydrate: false }`
+ * (ADR 137: sent as HTML and CSS only, no React in the browser). A component that server-renders its
+ * JavaScript-only parts (so nothing moves at hydration) leaves them out on such a page.
+ */
+export function usePageHydrates(): boolean {
+  return pageHydrates(useMatches())
+}
+
+/**
+ * A page whose route says `handle: { hydrate: false }` is sent as HTML and CSS only: no React, no
+ * Remix runtime, no catalogs (issue 18: a phone on a slow network reads it sooner). Such a page must
+ * do everything without JavaScript, as every Plaza page already must; its links and forms are plain.
+ */
+export function pageHydrates(matches: ReturnType<typeof useMatches>): boolean {
+  return !matches.some((m) => (m.handle as { hydrate?: boolean } | undefined)?.hydrate === false)
 }

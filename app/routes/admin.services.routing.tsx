@@ -115,7 +115,8 @@ export default function AdminRouting() {
       <section aria-labelledby="matrix">
         <h2 id="matrix">{t('routing.matrix')}</h2>
         <div className="table-scroll" role="region" aria-labelledby="matrix" tabIndex={0}>
-          <table className="data-table">
+          {/* On a phone each category is a card, each area a named line (app.css, table.cards). */}
+          <table className="data-table cards">
             <thead>
               <tr>
                 <th scope="col">{t('routing.category')}</th>
@@ -133,7 +134,11 @@ export default function AdminRouting() {
                   {columns.map((a) => {
                     // The city column shows the city-wide rule (area null) or a rule on the city area itself.
                     const dept = a.level === 'city' ? (matrix.rules[`${c.id}:0`] ?? matrix.rules[`${c.id}:${a.id}`]) : matrix.rules[`${c.id}:${a.id}`]
-                    return <td key={a.id}>{dept ? departmentName.get(dept) : '–'}</td>
+                    return (
+                      <td key={a.id} data-label={a.level === 'city' ? t('routing.wholeCity') : n(a.name)}>
+                        {dept ? departmentName.get(dept) : '–'}
+                      </td>
+                    )
                   })}
                 </tr>
               ))}

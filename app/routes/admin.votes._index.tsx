@@ -81,7 +81,7 @@ export default function AdminVotes() {
               <tr key={p.id}>
                 <td>
                   <Link to={`/admin/votes/${p.id}`}>{p.title}</Link>
-                  {p.proposalId ? <span className="badge">{t('list.onProposal')}</span> : null}
+                  {p.proposalId ? <span className="badge badge--flag">{t('list.onProposal')}</span> : null}
                 </td>
                 <td data-label={t('list.method')}>{t(`voting:method.${p.method}`)}</td>
                 <td data-label={t('list.state')}>{t(`state.${p.state}`)}</td>

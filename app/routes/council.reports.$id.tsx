@@ -239,7 +239,7 @@ export default function TriageReport() {
       </h1>
       <p>
         {t('report.summary', { state: r.stateLabel, category: r.category.name, department: r.department.name })}
-        {r.stateKind === 'unconfirmed' || r.stateKind === 'hidden' ? <span className={`badge badge--${r.stateKind}`}>{t(`kinds.${r.stateKind}`)}</span> : null}
+        {r.stateKind === 'unconfirmed' || r.stateKind === 'hidden' ? <span className={`badge badge--flag badge--${r.stateKind}`}>{t(`kinds.${r.stateKind}`)}</span> : null}
       </p>
       {d.saved.length && !result ? <FormMessage tone="success">{t('report.saved', { what: d.saved.map((s) => t(`report.changed.${s}`)).join(', ') })}</FormMessage> : null}
       {result?.nothing ? <FormMessage tone="info">{t('report.nothing')}</FormMessage> : null}

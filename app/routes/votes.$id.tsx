@@ -110,7 +110,7 @@ export default function VotePage() {
       </p>
       <h1>{process.title}</h1>
       <p>
-        <span className={`vote-status vote-status--${phase}`}>{t(`status.${phase}`)}</span> {t(`voting:method.${process.method}`)}
+        <span className={`badge vote-status vote-status--${phase}`}>{t(`status.${phase}`)}</span> {t(`voting:method.${process.method}`)}
         {d.timeLeft ? ` · ${d.timeLeft}` : ''}
       </p>
       {cast === 'new' || cast === 'changed' ? <FormMessage tone="success">{cast === 'new' ? t('ballot.cast') : t('ballot.changed')}</FormMessage> : null}

@@ -41,7 +41,7 @@ export default function VotesList() {
                 <Link to={`/votes/${p.id}`}>{p.title}</Link>
               </h3>
               <p>
-                <span className={`vote-status vote-status--${p.phase}`}>{t(`status.${p.phase}`)}</span> {t(`voting:method.${p.method}`)} · {p.eligibleAreaName ?? t('page.wholeCity')}
+                <span className={`badge vote-status vote-status--${p.phase}`}>{t(`status.${p.phase}`)}</span> {t(`voting:method.${p.method}`)} · {p.eligibleAreaName ?? t('page.wholeCity')}
               </p>
               <p>
                 {p.phase === 'upcoming'

@@ -383,10 +383,34 @@ test('/reports looks like /proposals: filters on a tinted panel, reports as card
   await context.close()
 })
 
+test('every state badge has the one shared look (.badge in app.css), the requests for information too', async ({ browser }) => {
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } })
+  const page = await context.newPage()
+  const looks: Record<string, { badge: boolean; display: string; rounded: boolean; weight: string; size: string }> = {}
+  for (const [path, selector] of <Array<[string, string]>>[
+    ['/reports', '.state-badge'],
+    ['/proposals', '.proposal-state'],
+    ['/petitions', '.petition-state'],
+    ['/votes', '.vote-status'],
+    ['/information-requests', '.foi-status'],
+  ]) {
+    await page.goto(path)
+    const badge = page.locator(selector).first()
+    await expect(badge).toBeVisible()
+    looks[path] = await badge.evaluate((el) => {
+      const style = getComputedStyle(el)
+      return { badge: el.classList.contains('badge'), display: style.display, rounded: style.borderRadius !== '0px', weight: style.fontWeight, size: style.fontSize }
+    })
+  }
+  for (const look of Object.values(looks)) expect(look).toEqual({ badge: true, display: 'inline-block', rounded: true, weight: '600', size: looks['/reports']!.size })
+  await context.close()
+})
+
 for (const { email, path, label } of [
   { email: 'roads@valmera.example', path: '/council/reports', label: 'Status' },
   { email: 'admin@valmera.example', path: '/admin/users', label: 'E-mail' },
   { email: 'admin@valmera.example', path: '/admin/votes', label: 'Method' },
+  { email: 'admin@valmera.example', path: '/admin/services/routing', label: 'Whole city' },
 ]) {
   test(`the table on ${path} becomes cards on a phone, each value named`, async ({ browser }) => {
     const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 740 } })
@@ -399,6 +423,8 @@ for (const { email, path, label } of [
     const labels = await row.locator('td[data-label]').evaluateAll((cells) => cells.map((c) => getComputedStyle(c, '::before').content))
     expect(labels.some((l) => l.includes(label))).toBe(true)
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360)
+    // Nor does the table scroll inside its own box.
+    expect(await row.evaluate((el) => [...document.querySelectorAll('.table-scroll')].filter((box) => box.contains(el)).every((box) => box.scrollWidth <= box.clientWidth))).toBe(true)
     await context.close()
   })
 }

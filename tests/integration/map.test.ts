@@ -159,6 +159,35 @@ describe('Which area am I in? (the picker without JavaScript)', () => {
   })
 })
 
+describe('the picker as the server sends it (issue 18: nothing moves when the page hydrates)', () => {
+  it("sends the map's still picture and its tools, with the typed fields carrying lat and lng until hydration", async () => {
+    const html = await (await get('/reports/new')).text()
+    const picker = html.slice(html.indexOf('<fieldset class="picker"'))
+    // The map and tools, server-rendered (a browser without JavaScript hides .picker__js: map.css, scripting: none).
+    expect(picker).toMatch(/<div class="picker__js"><p class="picker__help">/)
+    expect(picker).toMatch(/<div class="map-frame picker__map" data-map-state="still"><svg class="map-still"[^>]*><image href="\/areas.svg"/)
+    expect(picker).toContain('Use my location')
+    expect(picker).toContain('data-testid="picker-status"')
+    // No hidden lat/lng before hydration: the typed fields are the ones named, so a form sent without JavaScript carries one value each.
+    expect(picker).not.toMatch(/<input type="hidden" name="la[tn]g?"/)
+    expect(picker.match(/name="lat"/g)).toHaveLength(1)
+    expect(picker.match(/name="lng"/g)).toHaveLength(1)
+    // What only a browser without JavaScript needs is marked so (hidden with JavaScript until hydration removes it).
+    expect(picker).toMatch(/<p class="picker__or picker__nojs">/)
+    expect(picker).toMatch(/<div class="picker__nojs"><div class="address-box address-box--nested"/)
+  })
+
+  it("leaves the map and tools out of a page sent without React (a petition's sign form, ADR 137)", async () => {
+    const list = await (await get('/petitions')).text()
+    const path = list.match(/href="(\/petitions\/\d+)"/)![1]!
+    const html = await (await get(path)).text()
+    if (!html.includes('<fieldset class="picker"')) return // no open petition with a sign form in the demo city
+    expect(html).not.toContain('picker__js')
+    expect(html).not.toContain('picker__nojs')
+    expect(html).toContain('address-box--nested')
+  })
+})
+
 describe('configuration', () => {
   it('lets the browser fetch the configured tile server and nothing else', async () => {
     const csp = (await get('/map')).headers.get('content-security-policy')!

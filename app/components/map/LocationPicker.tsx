@@ -1,7 +1,7 @@
 import { useEffect, useRef, useState } from 'react'
 import { useTranslation } from 'react-i18next'
 import { useLocation } from '@remix-run/react'
-import { useHydrated } from '../../lib/hydrated'
+import { useHydrated, usePageHydrates } from '../../lib/hydrated'
 import { PlazaMap } from './PlazaMap'
 import { NestedAddressSearch } from './AddressSearch'
 import type { BBox, MapClientConfig } from './types'
@@ -43,6 +43,8 @@ function parsePoint(lat?: string, lng?: string): Point | null {
 export function LocationPicker({ config, bounds, areas, defaults = {}, errors = {}, legend, id = 'location' }: LocationPickerProps) {
   const { t } = useTranslation('geo')
   const hydrated = useHydrated()
+  // A page sent without React (a petition's sign form, ADR 137) shows only what works without JavaScript.
+  const scripted = usePageHydrates()
   const [point, setPoint] = useState<Point | null>(parsePoint(defaults.lat, defaults.lng))
   const [typed, setTyped] = useState({ lat: defaults.lat ?? '', lng: defaults.lng ?? '' })
   const [status, setStatus] = useState<string | null>(null)
@@ -130,8 +132,11 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
           {errors.location}
         </p>
       ) : null}
-      {hydrated ? (
-        <>
+      {/* The map and its tools are server-rendered (the city's still picture, no MapLibre) so that
+          nothing moves when the page hydrates (issue 18: a layout shift of 0.34 and a late LCP on
+          /reports/new); a browser without JavaScript hides them (map.css, `scripting: none`). */}
+      {scripted ? (
+        <div className="picker__js">
           <p className="picker__help">{t('picker.help')}</p>
           <PlazaMap
             config={config}
@@ -193,13 +198,24 @@ export function LocationPicker({ config, bounds, areas, defaults = {}, errors = 
             {point ? t('picker.chosen', { latitude: point.lat, longitude: point.lng }) : t('picker.noneChosen')}
             {point && near ? <span data-testid="picker-near">{` ${tb('search.near', { address: near })}`}</span> : null}
           </p>
-          <input type="hidden" name="lat" value={point ? String(point.lat) : ''} />
-          <input type="hidden" name="lng" value={point ? String(point.lng) : ''} />
-        </>
+          {/* Before hydration the typed fields below carry lat and lng (a form sent then, or without JavaScript). */}
+          {hydrated ? (
+            <>
+              <input type="hidden" name="lat" value={point ? String(point.lat) : ''} />
+              <input type="hidden" name="lng" value={point ? String(point.lng) : ''} />
+            </>
+          ) : null}
+        </div>
       ) : null}
       <div className="picker__fallback">
-        {hydrated ? <p className="picker__or">{t('picker.orTypeOrChoose')}</p> : <p className="picker__or">{t('picker.noScriptHelp')}</p>}
-        {hydrated || config.geocoderUrl ? null : <NestedAddressSearch id={id} returnTo={here} />}
+        {scripted ? <p className="picker__or picker__js">{t('picker.orTypeOrChoose')}</p> : null}
+        {/* What only a browser without JavaScript needs; with JavaScript it is hidden (map.css) until hydration removes it. */}
+        {hydrated ? null : <p className={scripted ? 'picker__or picker__nojs' : 'picker__or'}>{t('picker.noScriptHelp')}</p>}
+        {hydrated || config.geocoderUrl ? null : (
+          <div className={scripted ? 'picker__nojs' : undefined}>
+            <NestedAddressSearch id={id} returnTo={here} />
+          </div>
+        )}
         <div className="picker__field">
           <label htmlFor={`${id}-area`}>{t('picker.areaLabel')}</label>
           <select id={`${id}-area`} name="area" defaultValue={defaults.area ?? ''} aria-describedby={describedBy('area')}>

@@ -13,7 +13,7 @@ import { CLASS_COLOURS, choroplethClasses, classOf } from '../../modules/petitio
 export function PetitionStateBadge({ state, awaiting }: { state: PetitionState; awaiting?: boolean }) {
   const { t } = useTranslation('petitions')
   return (
-    <span className={`petition-state petition-state--${state}`}>
+    <span className={`badge petition-state petition-state--${state}`}>
       {t(`states.${state}`)}
       {awaiting ? ` · ${t('awaitingResponse')}` : ''}
     </span>

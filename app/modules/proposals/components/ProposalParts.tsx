@@ -12,7 +12,7 @@ import { formatters } from '../../../lib/format'
 
 export function StateBadge({ state }: { state: ProposalState }) {
   const { t } = useTranslation('proposals')
-  return <span className={`proposal-state proposal-state--${state}`}>{t(`states.${state}`)}</span>
+  return <span className={`badge proposal-state proposal-state--${state}`}>{t(`states.${state}`)}</span>
 }
 
 /**

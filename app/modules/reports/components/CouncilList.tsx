@@ -314,7 +314,7 @@ function CouncilRow({
       <td>
         {/* A plain link: fifty router links cost a tenth of the page's render. */}
         <a href={`/council/reports/${r.id}${backQuery}`}>{`#${r.id} ${r.title}`}</a>
-        {r.kind === 'unconfirmed' || r.kind === 'hidden' ? <span className={`badge badge--${r.kind}`}> {words[r.kind]}</span> : null}
+        {r.kind === 'unconfirmed' || r.kind === 'hidden' ? <span className={`badge badge--flag badge--${r.kind}`}> {words[r.kind]}</span> : null}
         {showDepartment ? <span className="council-row__department">{r.department}</span> : null}
       </td>
       <td data-label={words.label.category}>{r.category}</td>

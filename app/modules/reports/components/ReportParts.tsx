@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next'
 /** Pieces of report pages shared by the public and council views. */
 
 export function StateBadge({ kind, label }: { kind: string; label: string }) {
-  return <span className={`state-badge state-badge--${kind}`}>{label}</span>
+  return <span className={`badge state-badge state-badge--${kind}`}>{label}</span>
 }
 
 export interface TimelineEntry {

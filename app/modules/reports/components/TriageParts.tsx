@@ -78,7 +78,7 @@ export function ReportFacts({ d }: { d: TriageData }) {
               <a href={p.fullUrl}>
                 <img src={p.thumbUrl} width={p.width > p.height ? 192 : undefined} alt={t('report.photo', { n: i + 1 })} />
               </a>
-              {p.hidden ? <span className="badge">{t('report.photoHidden')}</span> : null}
+              {p.hidden ? <span className="badge badge--flag">{t('report.photoHidden')}</span> : null}
             </li>
           ))}
         </ul>

@@ -66,7 +66,7 @@ function StatusSummary({ status: s }: { status: ProcessStatusView }) {
         <dt>{t('status.state')}</dt>
         <dd>
           {t(`state.${state}`)}
-          {state === 'scheduled' && s.opensPassed ? <span className="badge">{t('status.opening')}</span> : null}
+          {state === 'scheduled' && s.opensPassed ? <span className="badge badge--flag">{t('status.opening')}</span> : null}
         </dd>
       </div>
       <div>
