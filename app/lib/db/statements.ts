@@ -60,12 +60,15 @@ export interface Statements {
   together(parts: Part[]): Promise<unknown[][]>
   /** The part of `together` that inserts `rows` into `table`, as `insertRows` does (the architecture scanner counts it as a write of `table`). */
   insertPart(table: string, columns: Record<string, ColumnType>, rows: unknown[][], suffix?: string): Part
+  /** The part of `together` that updates rows of `table` by `key`, as `updateRows` does (counted as a write of `table` likewise). */
+  updatePart(table: string, key: string, columns: Record<string, ColumnType>, rows: unknown[][]): Part
 }
 
-/** One statement for `together`: SQL with `?` placeholders, or rows for `insertRows`. */
+/** One statement for `together`: SQL with `?` placeholders, rows for `insertRows`, or rows for `updateRows`. */
 export type Part =
   | { sql: string; params?: unknown[] }
   | { table: string; columns: Record<string, ColumnType>; rows: unknown[][]; suffix?: string }
+  | { update: string; key: string; columns: Record<string, ColumnType>; rows: unknown[][] }
 
 /** Column types as the migrations write them (SQLite's names; bigint and double precision on PostgreSQL). */
 export type ColumnType = 'integer' | 'real' | 'text'
@@ -78,6 +81,19 @@ function pgInsertText(table: string, columns: Record<string, ColumnType>, suffix
   const values = names.map((name, i) => `cast(v->>${i} as ${PG_TYPES[columns[name]!]})`).join(', ')
   // writes: caller
   return `insert into ${identifier(table)} (${names.join(', ')}) select ${values} from jsonb_array_elements(cast(? as jsonb)) with ordinality as e(v, n) order by n ${suffix}`
+}
+
+/** PostgreSQL: one update of many rows by their integer key, passed as ONE JSON parameter (each row `[key, ...values]`). */
+function pgUpdateText(table: string, key: string, columns: Record<string, ColumnType>): string {
+  const sets = Object.keys(columns).map((name, i) => `${identifier(name)} = cast(v->>${i + 1} as ${PG_TYPES[columns[name]!]})`)
+  // writes: caller
+  return `update ${identifier(table)} set ${sets.join(', ')} from jsonb_array_elements(cast(? as jsonb)) as e(v) where ${identifier(table)}.${identifier(key)} = cast(v->>0 as bigint)`
+}
+
+function sqliteUpdateText(table: string, key: string, columns: Record<string, ColumnType>): string {
+  const sets = Object.keys(columns).map((name) => `${identifier(name)} = ?`)
+  // writes: caller
+  return `update ${identifier(table)} set ${sets.join(', ')} where ${identifier(key)} = ?`
 }
 
 const identifier = (name: string) => {
@@ -158,17 +174,18 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
       },
       list: () => '(select value from json_each(?))',
       updateRows: async (table, key, columns, rows) => {
-        const statement = sqliteStatement(
-          sqlite,
-          `update ${identifier(table)} set ${Object.keys(columns)
-            .map((name) => `${identifier(name)} = ?`)
-            .join(', ')} where ${identifier(key)} = ?`,
-        )
+        const statement = sqliteStatement(sqlite, sqliteUpdateText(table, key, columns))
         for (const [id, ...values] of rows) statement.run(...values, id)
       },
       insertPart: (table, columns, rows, suffix) => ({ table, columns, rows, suffix }),
+      updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
       together: async (parts) =>
         parts.map((part) => {
+          if ('update' in part) {
+            const statement = sqliteStatement(sqlite, sqliteUpdateText(part.update, part.key, part.columns))
+            for (const [id, ...values] of part.rows) statement.run(...values, id)
+            return []
+          }
           if ('sql' in part) {
             const statement = sqliteStatement(sqlite, part.sql)
             if (statement.reader) return statement.all(...(part.params ?? []))
@@ -201,12 +218,11 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
       return out
     },
     updateRows: async (table, key, columns, rows) => {
-      const sets = Object.keys(columns).map((name, i) => `${identifier(name)} = cast(v->>${i + 1} as ${PG_TYPES[columns[name]!]})`)
-      // writes: caller
-      const text = `update ${identifier(table)} set ${sets.join(', ')} from jsonb_array_elements(cast(? as jsonb)) as e(v) where ${identifier(table)}.${identifier(key)} = cast(v->>0 as bigint)`
+      const text = pgUpdateText(table, key, columns)
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) await query(text, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))])
     },
     insertPart: (table, columns, rows, suffix) => ({ table, columns, rows, suffix }),
+    updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
     together: async (parts) => {
       if (parts.length === 0) return []
       const texts: string[] = []
@@ -215,6 +231,9 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
         if ('sql' in part) {
           texts.push(part.sql)
           params.push(...(part.params ?? []))
+        } else if ('update' in part) {
+          texts.push(pgUpdateText(part.update, part.key, part.columns))
+          params.push(JSON.stringify(part.rows))
         } else {
           texts.push(pgInsertText(part.table, part.columns, part.suffix ?? ''))
           params.push(JSON.stringify(part.rows))
