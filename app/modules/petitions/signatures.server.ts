@@ -540,7 +540,15 @@ async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[], 
   if (together) {
     // The petitions and what the stored rows say about the batch's signers: one read (ADR 146).
     const reads: Part[] = [{ sql: `select ${PETITION_COLUMNS} from petitions where id in ${run.list('integer')}`, params: [JSON.stringify(petitionIds)] }]
-    const decoders = petitionIds.map((id) => factsQuery(run, id, batch.filter((b) => b.petitionId === id), limits, reads))
+    const decoders = petitionIds.map((id) =>
+      factsQuery(
+        run,
+        id,
+        batch.filter((b) => b.petitionId === id),
+        limits,
+        reads,
+      ),
+    )
     const rows = await run.together(reads)
     for (const p of rows[0] as SigningPetition[]) petitions.set(Number(p.id), { ...p, id: Number(p.id) })
     facts = new Map(petitionIds.map((id, k) => [id, decoders[k]!(rows)]))
@@ -646,7 +654,7 @@ function factsQuery(run: Statements, petitionId: number, items: QueuedSignature[
     const edges: Array<{ ip_key: string; created_at: string }> = []
     if (ipKeys.length > 0) {
       for (const r of rows[k++] as Array<{ ip_key: string; burst: number; hour: number }>) counts.set(r.ip_key, { burst: Number(r.burst), hour: Number(r.hour) })
-      edges.push(...(rows[k++] as Array<{ ip_key: string; created_at: string }>))
+      edges.push(...(rows[k] as Array<{ ip_key: string; created_at: string }>))
     }
     return { emails, accounts, counts, edges, minuteEdge: ago(last, limits.burstSeconds), hourEdge: ago(last, limits.sustainedSeconds) }
   }
