@@ -144,6 +144,62 @@ export function postgresPlaceholders(text: string): string {
   return out
 }
 
+/** `together` on SQLite: each part run in turn on the write connection, in process. */
+function sqliteTogether(sqlite: SQLite.Database, parts: Part[]): unknown[][] {
+  return parts.map((part) => {
+    if ('update' in part) {
+      const statement = sqliteStatement(sqlite, sqliteUpdateText(part.update, part.key, part.columns))
+      for (const [id, ...values] of part.rows) statement.run(...values, id)
+      return []
+    }
+    if ('sql' in part) {
+      const statement = sqliteStatement(sqlite, part.sql)
+      if (statement.reader) return statement.all(...(part.params ?? []))
+      statement.run(...(part.params ?? []))
+      return []
+    }
+    const names = Object.keys(part.columns).map(identifier)
+    // writes: caller
+    const statement = sqliteStatement(sqlite, `insert into ${identifier(part.table)} (${names.join(', ')}) values (${names.map(() => '?').join(', ')}) ${part.suffix ?? ''}`)
+    const out: unknown[] = []
+    for (const row of part.rows) {
+      if (statement.reader) out.push(...statement.all(...row))
+      else statement.run(...row)
+    }
+    return out
+  })
+}
+
+/** `together` on PostgreSQL: ONE statement, so one round trip (ADR 146). */
+async function postgresTogether(query: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>, parts: Part[]): Promise<unknown[][]> {
+  if (parts.length === 0) return []
+  const texts: string[] = []
+  const params: unknown[] = []
+  for (const part of parts) {
+    if ('sql' in part) {
+      texts.push(part.sql)
+      params.push(...(part.params ?? []))
+    } else if ('update' in part) {
+      texts.push(pgUpdateText(part.update, part.key, part.columns))
+      params.push(JSON.stringify(part.rows))
+    } else {
+      texts.push(pgInsertText(part.table, part.columns, part.suffix ?? ''))
+      params.push(JSON.stringify(part.rows))
+    }
+  }
+  const selects = texts.map((text) => /^\s*select\b/i.test(text))
+  const reads = selects.every(Boolean)
+  const gives = texts.map((text, i) => selects[i] || /\breturning\b/i.test(text))
+  const results = texts.map((_, i) => (gives[i] ? `(select coalesce(json_agg(t${i}), '[]') from ${reads ? `(${texts[i]})` : `r${i}`} as t${i}) as r${i}` : `'[]' as r${i}`))
+  // writes: caller
+  const text = reads ? `select ${results.join(', ')}` : `with ${texts.map((t, i) => `r${i} as (${t})`).join(', ')} select ${results.join(', ')}`
+  const row = (await query(text, params)).rows[0] as Record<string, unknown>
+  return texts.map((_, i) => {
+    const value = row[`r${i}`]
+    return (typeof value === 'string' ? JSON.parse(value) : value) as unknown[]
+  })
+}
+
 /**
  * The statements of `source` run on `executor` (PostgreSQL: the transaction of the write, or the
  * read pool's Kysely; SQLite: the raw write connection, whatever the executor).
@@ -179,29 +235,7 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
       },
       insertPart: (table, columns, rows, suffix) => ({ table, columns, rows, suffix }),
       updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
-      together: async (parts) =>
-        parts.map((part) => {
-          if ('update' in part) {
-            const statement = sqliteStatement(sqlite, sqliteUpdateText(part.update, part.key, part.columns))
-            for (const [id, ...values] of part.rows) statement.run(...values, id)
-            return []
-          }
-          if ('sql' in part) {
-            const statement = sqliteStatement(sqlite, part.sql)
-            if (statement.reader) return statement.all(...(part.params ?? []))
-            statement.run(...(part.params ?? []))
-            return []
-          }
-          const names = Object.keys(part.columns).map(identifier)
-          // writes: caller
-          const statement = sqliteStatement(sqlite, `insert into ${identifier(part.table)} (${names.join(', ')}) values (${names.map(() => '?').join(', ')}) ${part.suffix ?? ''}`)
-          const out: unknown[] = []
-          for (const row of part.rows) {
-            if (statement.reader) out.push(...statement.all(...row))
-            else statement.run(...row)
-          }
-          return out
-        }),
+      together: async (parts) => sqliteTogether(sqlite, parts),
     }
   }
   const query = (text: string, params: unknown[]) => executor.executeQuery(CompiledQuery.raw(postgresPlaceholders(text), params))
@@ -223,34 +257,7 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
     },
     insertPart: (table, columns, rows, suffix) => ({ table, columns, rows, suffix }),
     updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
-    together: async (parts) => {
-      if (parts.length === 0) return []
-      const texts: string[] = []
-      const params: unknown[] = []
-      for (const part of parts) {
-        if ('sql' in part) {
-          texts.push(part.sql)
-          params.push(...(part.params ?? []))
-        } else if ('update' in part) {
-          texts.push(pgUpdateText(part.update, part.key, part.columns))
-          params.push(JSON.stringify(part.rows))
-        } else {
-          texts.push(pgInsertText(part.table, part.columns, part.suffix ?? ''))
-          params.push(JSON.stringify(part.rows))
-        }
-      }
-      const selects = texts.map((text) => /^\s*select\b/i.test(text))
-      const reads = selects.every(Boolean)
-      const gives = texts.map((text, i) => selects[i] || /\breturning\b/i.test(text))
-      const results = texts.map((_, i) => (gives[i] ? `(select coalesce(json_agg(t${i}), '[]') from ${reads ? `(${texts[i]})` : `r${i}`} as t${i}) as r${i}` : `'[]' as r${i}`))
-      // writes: caller
-      const text = reads ? `select ${results.join(', ')}` : `with ${texts.map((t, i) => `r${i} as (${t})`).join(', ')} select ${results.join(', ')}`
-      const row = (await query(text, params)).rows[0] as Record<string, unknown>
-      return texts.map((_, i) => {
-        const value = row[`r${i}`]
-        return (typeof value === 'string' ? JSON.parse(value) : value) as unknown[]
-      })
-    },
+    together: (parts) => postgresTogether(query, parts),
     list: (type) => (type === 'text' ? '(select jsonb_array_elements_text(cast(? as jsonb)))' : `(select cast(jsonb_array_elements_text(cast(? as jsonb)) as ${PG_TYPES[type]}))`),
   }
 }
