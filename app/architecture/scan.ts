@@ -36,7 +36,7 @@ export interface Scan {
 }
 
 // The statements adapter's many-row writes (app/lib/db/statements.ts) take the table the same way.
-const KYSELY_WRITES = new Set(['insertInto', 'replaceInto', 'updateTable', 'deleteFrom', 'mergeInto', 'insertRows', 'updateRows'])
+const KYSELY_WRITES = new Set(['insertInto', 'replaceInto', 'updateTable', 'deleteFrom', 'mergeInto', 'insertRows', 'updateRows', 'insertPart', 'updatePart'])
 const SQL_WRITE = /\b(insert(?:\s+or\s+\w+)?\s+into|replace\s+into|update|delete\s+from)\s+(?:["`[]?([a-z_][a-z0-9_]*)|(\$\{|$))/gi
 
 export function sourceFiles(root: string, dirs: string[]): string[] {

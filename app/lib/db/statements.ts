@@ -47,12 +47,54 @@ export interface Statements {
    * columns]`. SQLite: a prepared one-row update per row; PostgreSQL: one statement per 1,000 rows.
    */
   updateRows(table: string, key: string, columns: Record<string, ColumnType>, rows: unknown[][]): Promise<void>
+  /**
+   * Several statements, in order, each one's rows returned (an empty list for one without rows or
+   * `returning`). SQLite: each prepared statement run in turn (in process). PostgreSQL: ONE round trip
+   * for all of them (ADR 146): selects become scalar subqueries of one select, and a list with inserts
+   * or updates becomes one statement of data-modifying `with` parts. Those parts all see the snapshot
+   * from before the statement (none sees another's rows) and must not change the same row twice, so
+   * pass only statements independent of each other. Rows come back through JSON on PostgreSQL:
+   * integers and reals as numbers, text as strings. A statement that fails fails them all (run it in
+   * a transaction the caller rolls back).
+   */
+  together(parts: Part[]): Promise<unknown[][]>
+  /** The part of `together` that inserts `rows` into `table`, as `insertRows` does (the architecture scanner counts it as a write of `table`). */
+  insertPart(table: string, columns: Record<string, ColumnType>, rows: unknown[][], suffix?: string): Part
+  /** The part of `together` that updates rows of `table` by `key`, as `updateRows` does (counted as a write of `table` likewise). */
+  updatePart(table: string, key: string, columns: Record<string, ColumnType>, rows: unknown[][]): Part
 }
+
+/** One statement for `together`: SQL with `?` placeholders, rows for `insertRows`, or rows for `updateRows`. */
+export type Part =
+  | { sql: string; params?: unknown[] }
+  | { table: string; columns: Record<string, ColumnType>; rows: unknown[][]; suffix?: string }
+  | { update: string; key: string; columns: Record<string, ColumnType>; rows: unknown[][] }
 
 /** Column types as the migrations write them (SQLite's names; bigint and double precision on PostgreSQL). */
 export type ColumnType = 'integer' | 'real' | 'text'
 const PG_TYPES: Record<ColumnType, string> = { integer: 'bigint', real: 'double precision', text: 'text' }
 const INSERT_CHUNK = 1000
+
+/** PostgreSQL: one insert of many rows passed as ONE JSON parameter (each row a JSON array); `with ordinality … order by` keeps the rows' order (ids follow it). */
+function pgInsertText(table: string, columns: Record<string, ColumnType>, suffix: string): string {
+  const names = Object.keys(columns).map(identifier)
+  const values = names.map((name, i) => `cast(v->>${i} as ${PG_TYPES[columns[name]!]})`).join(', ')
+  // writes: caller
+  return `insert into ${identifier(table)} (${names.join(', ')}) select ${values} from jsonb_array_elements(cast(? as jsonb)) with ordinality as e(v, n) order by n ${suffix}`
+}
+
+/** PostgreSQL: one update of many rows by their integer key, passed as ONE JSON parameter (each row `[key, ...values]`). */
+function pgUpdateText(table: string, key: string, columns: Record<string, ColumnType>): string {
+  const sets = Object.keys(columns).map((name, i) => `${identifier(name)} = cast(v->>${i + 1} as ${PG_TYPES[columns[name]!]})`)
+  // writes: caller
+  return `update ${identifier(table)} set ${sets.join(', ')} from jsonb_array_elements(cast(? as jsonb)) as e(v) where ${identifier(table)}.${identifier(key)} = cast(v->>0 as bigint)`
+}
+
+function sqliteUpdateText(table: string, key: string, columns: Record<string, ColumnType>): string {
+  const sets = Object.keys(columns).map((name) => `${identifier(name)} = ?`)
+  // writes: caller
+  return `update ${identifier(table)} set ${sets.join(', ')} where ${identifier(key)} = ?`
+}
 
 const identifier = (name: string) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain identifier: ${name}`)
@@ -102,6 +144,62 @@ export function postgresPlaceholders(text: string): string {
   return out
 }
 
+/** `together` on SQLite: each part run in turn on the write connection, in process. */
+function sqliteTogether(sqlite: SQLite.Database, parts: Part[]): unknown[][] {
+  return parts.map((part) => {
+    if ('update' in part) {
+      const statement = sqliteStatement(sqlite, sqliteUpdateText(part.update, part.key, part.columns))
+      for (const [id, ...values] of part.rows) statement.run(...values, id)
+      return []
+    }
+    if ('sql' in part) {
+      const statement = sqliteStatement(sqlite, part.sql)
+      if (statement.reader) return statement.all(...(part.params ?? []))
+      statement.run(...(part.params ?? []))
+      return []
+    }
+    const names = Object.keys(part.columns).map(identifier)
+    // writes: caller
+    const statement = sqliteStatement(sqlite, `insert into ${identifier(part.table)} (${names.join(', ')}) values (${names.map(() => '?').join(', ')}) ${part.suffix ?? ''}`)
+    const out: unknown[] = []
+    for (const row of part.rows) {
+      if (statement.reader) out.push(...statement.all(...row))
+      else statement.run(...row)
+    }
+    return out
+  })
+}
+
+/** `together` on PostgreSQL: ONE statement, so one round trip (ADR 146). */
+async function postgresTogether(query: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>, parts: Part[]): Promise<unknown[][]> {
+  if (parts.length === 0) return []
+  const texts: string[] = []
+  const params: unknown[] = []
+  for (const part of parts) {
+    if ('sql' in part) {
+      texts.push(part.sql)
+      params.push(...(part.params ?? []))
+    } else if ('update' in part) {
+      texts.push(pgUpdateText(part.update, part.key, part.columns))
+      params.push(JSON.stringify(part.rows))
+    } else {
+      texts.push(pgInsertText(part.table, part.columns, part.suffix ?? ''))
+      params.push(JSON.stringify(part.rows))
+    }
+  }
+  const selects = texts.map((text) => /^\s*select\b/i.test(text))
+  const reads = selects.every(Boolean)
+  const gives = texts.map((text, i) => selects[i] || /\breturning\b/i.test(text))
+  const results = texts.map((_, i) => (gives[i] ? `(select coalesce(json_agg(t${i}), '[]') from ${reads ? `(${texts[i]})` : `r${i}`} as t${i}) as r${i}` : `'[]' as r${i}`))
+  // writes: caller
+  const text = reads ? `select ${results.join(', ')}` : `with ${texts.map((t, i) => `r${i} as (${t})`).join(', ')} select ${results.join(', ')}`
+  const row = (await query(text, params)).rows[0] as Record<string, unknown>
+  return texts.map((_, i) => {
+    const value = row[`r${i}`]
+    return (typeof value === 'string' ? JSON.parse(value) : value) as unknown[]
+  })
+}
+
 /**
  * The statements of `source` run on `executor` (PostgreSQL: the transaction of the write, or the
  * read pool's Kysely; SQLite: the raw write connection, whatever the executor).
@@ -132,14 +230,12 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
       },
       list: () => '(select value from json_each(?))',
       updateRows: async (table, key, columns, rows) => {
-        const statement = sqliteStatement(
-          sqlite,
-          `update ${identifier(table)} set ${Object.keys(columns)
-            .map((name) => `${identifier(name)} = ?`)
-            .join(', ')} where ${identifier(key)} = ?`,
-        )
+        const statement = sqliteStatement(sqlite, sqliteUpdateText(table, key, columns))
         for (const [id, ...values] of rows) statement.run(...values, id)
       },
+      insertPart: (table, columns, rows, suffix) => ({ table, columns, rows, suffix }),
+      updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
+      together: async (parts) => sqliteTogether(sqlite, parts),
     }
   }
   const query = (text: string, params: unknown[]) => executor.executeQuery(CompiledQuery.raw(postgresPlaceholders(text), params))
@@ -150,21 +246,18 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
     all: async <R>(text: string, ...params: unknown[]) => (await query(text, params)).rows as R[],
     values: async (text, ...params) => (await query(text, params)).rows.map((row) => Object.values(row as object) as unknown[])[Symbol.iterator](),
     insertRows: async <R>(table: string, columns: Record<string, ColumnType>, rows: unknown[][], suffix = '') => {
-      const names = Object.keys(columns).map(identifier)
-      // Each row a JSON array; `with ordinality … order by` keeps the rows' order (ids follow it).
-      const values = names.map((name, i) => `cast(v->>${i} as ${PG_TYPES[columns[name]!]})`).join(', ')
-      // writes: caller
-      const text = `insert into ${identifier(table)} (${names.join(', ')}) select ${values} from jsonb_array_elements(cast(? as jsonb)) with ordinality as e(v, n) order by n ${suffix}`
+      const text = pgInsertText(table, columns, suffix)
       const out: R[] = []
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) out.push(...((await query(text, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))])).rows as R[]))
       return out
     },
     updateRows: async (table, key, columns, rows) => {
-      const sets = Object.keys(columns).map((name, i) => `${identifier(name)} = cast(v->>${i + 1} as ${PG_TYPES[columns[name]!]})`)
-      // writes: caller
-      const text = `update ${identifier(table)} set ${sets.join(', ')} from jsonb_array_elements(cast(? as jsonb)) as e(v) where ${identifier(table)}.${identifier(key)} = cast(v->>0 as bigint)`
+      const text = pgUpdateText(table, key, columns)
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) await query(text, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))])
     },
+    insertPart: (table, columns, rows, suffix) => ({ table, columns, rows, suffix }),
+    updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
+    together: (parts) => postgresTogether(query, parts),
     list: (type) => (type === 'text' ? '(select jsonb_array_elements_text(cast(? as jsonb)))' : `(select cast(jsonb_array_elements_text(cast(? as jsonb)) as ${PG_TYPES[type]}))`),
   }
 }

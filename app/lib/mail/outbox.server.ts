@@ -5,7 +5,7 @@ import type { Database, OutboxStatus, OutboxTable } from '../../../db/schema'
 import { config } from '../config.server'
 import { database, type PlazaDatabase } from '../db.server'
 import { skipLocked } from '../db/claims'
-import type { Statements } from '../db/statements'
+import type { Part, Statements } from '../db/statements'
 import { classifyFailure, type MailTransport } from './transport.server'
 
 export { composeMail, type ComposeInput, type ComposedMail } from './compose.server'
@@ -176,19 +176,21 @@ const OUTBOX_COLUMNS = {
 } as const
 
 /**
- * queueMailPrepared for many mails at once (a signing batch's confirmations): the same checks, then
- * one `insertRows` (on PostgreSQL one statement for the lot instead of a round trip per mail).
+ * queueMailPrepared for many mails at once, as one part of a caller's `together` (a signing batch's
+ * confirmations with its rows and counts: on PostgreSQL one round trip, ADR 146): the same checks,
+ * one insert for the lot; null when there is no mail.
  */
-export async function queueMailsPrepared(run: Pick<Statements, 'insertRows'>, mails: QueuedMail[]): Promise<void> {
-  if (mails.length === 0) return
+export function mailsPart(run: Pick<Statements, 'insertPart'>, mails: QueuedMail[]): Part | null {
+  if (mails.length === 0) return null
   for (const mail of mails) checkPrepared(mail)
   const now = new Date().toISOString()
-  await run.insertRows(
+  const part = run.insertPart(
     'outbox',
     OUTBOX_COLUMNS,
     mails.map((mail) => [mail.kind, mail.to, mail.replyTo ?? null, mail.subject.trim(), mail.text, mail.html ?? null, JSON.stringify(mail.headers ?? {}), 'pending', 0, now, now]),
   )
   if (listeners.size) setImmediate(() => listeners.forEach((wake) => wake()))
+  return part
 }
 
 function checkPrepared(mail: QueuedMail) {

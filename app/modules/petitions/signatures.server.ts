@@ -4,11 +4,11 @@ import { z } from 'zod'
 import type { Database, SignatureStatus } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database, databaseFault, type PlazaDatabase } from '../../lib/db.server'
-import { statements, type Statements } from '../../lib/db/statements'
+import { statements, type Part, type Statements } from '../../lib/db/statements'
 import { writeSetting } from '../../lib/settings.server'
 import { translator } from '../../lib/i18n.server'
 import { isLocale, fallbackLocale, type Locale } from '../../lib/i18n'
-import { composeMail, queueMailPrepared, queueMailsPrepared, type ComposedMail } from '../../lib/mail/outbox.server'
+import { composeMail, mailsPart, queueMailPrepared, type ComposedMail } from '../../lib/mail/outbox.server'
 import { escapeHtml } from '../../lib/mail/compose.server'
 import { generateToken, hashToken } from '../accounts/sessions.server'
 import { requiredLevel } from '../accounts/policy'
@@ -268,20 +268,34 @@ class CountDeltas {
     }
   }
 
-  async apply(trx: Transaction<Database>, at: string) {
+  /**
+   * The count updates as statements independent of each other (one relative update per petition,
+   * one upsert per area and hour), for one `together` with the batch's rows (ADR 146). Relative
+   * updates in the same transaction as the rows: exact whoever else writes, and SET expressions see
+   * the old values, so each threshold's time is set the first time only.
+   */
+  parts(at: string): Part[] {
+    const parts: Part[] = []
     for (const [id, d] of this.petitions) {
       if (d.counted === 0 && d.pending === 0 && d.held === 0 && d.sponsors === 0 && d.lastSigned === null) continue
-      // Relative updates in the same transaction as the rows: exact whoever else writes, and SET
-      // expressions see the old values, so each threshold's time is set the first time only.
-      await sql`update petitions set
-          signature_count = signature_count + ${d.counted},
-          pending_count = pending_count + ${d.pending},
-          held_count = held_count + ${d.held},
-          sponsor_count = sponsor_count + ${d.sponsors},
-          last_signed_at = case when cast(${d.lastSigned} as text) is not null and (last_signed_at is null or last_signed_at < ${d.lastSigned}) then ${d.lastSigned} else last_signed_at end,
-          response_threshold_reached_at = case when response_threshold_reached_at is null and signature_count + ${d.counted} >= response_threshold then ${at} else response_threshold_reached_at end,
-          debate_threshold_reached_at = case when debate_threshold_reached_at is null and signature_count + ${d.counted} >= debate_threshold then ${at} else debate_threshold_reached_at end
-        where id = ${id}`.execute(trx)
+      parts.push({ sql: COUNT_SQL.petition, params: [d.counted, d.pending, d.held, d.sponsors, d.lastSigned, d.lastSigned, d.lastSigned, d.counted, at, d.counted, at, id] })
+    }
+    for (const [key, n] of this.areas) {
+      if (n === 0) continue
+      const [petitionId, areaId] = key.split(':').map(Number) as [number, number]
+      parts.push({ sql: COUNT_SQL.area, params: [petitionId, areaId, n] })
+    }
+    for (const [key, n] of this.hours) {
+      if (n === 0) continue
+      const colon = key.indexOf(':')
+      parts.push({ sql: COUNT_SQL.hour, params: [Number(key.slice(0, colon)), key.slice(colon + 1), n] })
+    }
+    return parts
+  }
+
+  /** What follows the count updates: threshold events, and a sponsored petition to moderation. */
+  async followUps(trx: Transaction<Database>, at: string) {
+    for (const [id, d] of this.petitions) {
       // Followers hear when a threshold is reached (issue 10): one primary-key read per petition and batch.
       if (d.counted > 0) await thresholdEvents(trx, id, at)
       if (d.sponsors > 0) {
@@ -290,19 +304,28 @@ class CountDeltas {
           where id = ${id} and state = 'sponsoring' and sponsor_count >= sponsors_required`.execute(trx)
       }
     }
-    for (const [key, n] of this.areas) {
-      if (n === 0) continue
-      const [petitionId, areaId] = key.split(':').map(Number) as [number, number]
-      await sql`insert into petition_area_counts (petition_id, area_id, signatures) values (${petitionId}, ${areaId}, ${n})
-        on conflict (petition_id, area_id) do update set signatures = petition_area_counts.signatures + excluded.signatures`.execute(trx)
-    }
-    for (const [key, n] of this.hours) {
-      if (n === 0) continue
-      const colon = key.indexOf(':')
-      await sql`insert into petition_hourly_counts (petition_id, hour, signatures) values (${Number(key.slice(0, colon))}, ${key.slice(colon + 1)}, ${n})
-        on conflict (petition_id, hour) do update set signatures = petition_hourly_counts.signatures + excluded.signatures`.execute(trx)
-    }
   }
+
+  async apply(trx: Transaction<Database>, at: string) {
+    await statements(database(), trx).together(this.parts(at))
+    await this.followUps(trx, at)
+  }
+}
+
+const COUNT_SQL = {
+  petition: `update petitions set
+      signature_count = signature_count + ?,
+      pending_count = pending_count + ?,
+      held_count = held_count + ?,
+      sponsor_count = sponsor_count + ?,
+      last_signed_at = case when cast(? as text) is not null and (last_signed_at is null or last_signed_at < ?) then ? else last_signed_at end,
+      response_threshold_reached_at = case when response_threshold_reached_at is null and signature_count + ? >= response_threshold then ? else response_threshold_reached_at end,
+      debate_threshold_reached_at = case when debate_threshold_reached_at is null and signature_count + ? >= debate_threshold then ? else debate_threshold_reached_at end
+    where id = ?`,
+  area: `insert into petition_area_counts (petition_id, area_id, signatures) values (?, ?, ?)
+    on conflict (petition_id, area_id) do update set signatures = petition_area_counts.signatures + excluded.signatures`,
+  hour: `insert into petition_hourly_counts (petition_id, hour, signatures) values (?, ?, ?)
+    on conflict (petition_id, hour) do update set signatures = petition_hourly_counts.signatures + excluded.signatures`,
 }
 
 async function thresholdEvents(trx: Transaction<Database>, id: number, at: string) {
@@ -476,26 +499,65 @@ interface QueuedSignature {
 // The signing queue: signatures that arrive while a batch commits are written by the next batch.
 // Another server process holding SQLite's write lock: `write` asks for it from timers
 // (app/lib/db.server.ts beginImmediate), so the event loop stays free and this batch grows meanwhile.
-const signing = writeQueue<SignResult, QueuedSignature>((batch) => database().write((trx) => writeBatch(trx, batch)))
+/** The batch could not be written together (one row failed, or one signed meanwhile elsewhere): written again one by one. */
+class NotTogether extends Error {
+  override name = 'NotTogether'
+}
+
+// The signing queue: signatures that arrive while a batch commits are written by the next batch.
+// Another server process holding SQLite's write lock: `write` asks for it from timers
+// (app/lib/db.server.ts beginImmediate), so the event loop stays free and this batch grows meanwhile.
+// A batch is first written together (ADR 146: on PostgreSQL one round trip of reads and one of writes);
+// when that fails for anything but a database fault, its transaction is rolled back whole and the
+// batch is written again in a new one, each signature in its own savepoint (one that fails takes back
+// only itself; the others are written, and acknowledged, once).
+const signing = writeQueue<SignResult, QueuedSignature>(async (batch) => {
+  try {
+    return await database().write((trx) => writeBatch(trx, batch, true))
+  } catch (error) {
+    if (!(error instanceof NotTogether)) throw error
+    return database().write((trx) => writeBatch(trx, batch, false))
+  }
+})
 /** Batches written and signatures in them (benchmarks, tests). */
 export const signingStats = () => {
   const { batches, items } = signing.stats()
   return { batches, signatures: items }
 }
 
-async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[]): Promise<Array<SignResult | Error>> {
+const PETITION_COLUMNS = 'id, state, area_id, closes_at, locale, title, author_id'
+
+async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[], together: boolean): Promise<Array<SignResult | Error>> {
   const petitionIds = [...new Set(batch.map((b) => b.petitionId))]
   const run = statements(database(), trx)
   // The write holds SQLite's write lock from its first statement (BEGIN IMMEDIATE): what it reads
   // below is the latest commit, and no other process can write before this batch commits.
-  const petitions = new Map<number, SigningPetition>()
-  for (const id of petitionIds) {
-    const p = await signingPetition(trx, id)
-    if (p) petitions.set(id, p)
-  }
   // Inside the write, through its transaction (the connection is the write's until it commits).
   const lists = await signatureLists(trx)
   const limits = signatureLimits()
+  const petitions = new Map<number, SigningPetition>()
+  let facts: Map<number, StoredFacts> | null = null
+  if (together) {
+    // The petitions and what the stored rows say about the batch's signers: one read (ADR 146).
+    const reads: Part[] = [{ sql: `select ${PETITION_COLUMNS} from petitions where id in ${run.list('integer')}`, params: [JSON.stringify(petitionIds)] }]
+    const decoders = petitionIds.map((id) =>
+      factsQuery(
+        run,
+        id,
+        batch.filter((b) => b.petitionId === id),
+        limits,
+        reads,
+      ),
+    )
+    const rows = await run.together(reads)
+    for (const p of rows[0] as SigningPetition[]) petitions.set(Number(p.id), { ...p, id: Number(p.id) })
+    facts = new Map(petitionIds.map((id, k) => [id, decoders[k]!(rows)]))
+  } else {
+    for (const id of petitionIds) {
+      const p = await signingPetition(trx, id)
+      if (p) petitions.set(id, p)
+    }
+  }
   const results: Array<SignResult | Error> = []
   const open: number[] = []
   batch.forEach((item, i) => {
@@ -505,32 +567,31 @@ async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[]):
     else if (refusal) results[i] = { kind: refusal }
     else open.push(i)
   })
-  let deltas = new CountDeltas()
-  if (open.length > 0) {
-    // All of them together first: a few statements for the whole batch (ADR 138).
-    await run.run(HOT_SQL.batchSavepoint)
+  const deltas = new CountDeltas()
+  const at = new Date().toISOString()
+  if (facts) {
     try {
       const written = await writeTogether(
         run,
         open.map((i) => batch[i]!),
+        facts,
         lists,
         limits,
         deltas,
+        at,
       )
-      await run.run(HOT_SQL.batchRelease)
       open.forEach((i, k) => (results[i] = written[k]!))
     } catch (error) {
-      // A fault (disk, connection) fails the batch; any other failure (one bad row) takes back the
-      // attempt, and each signature is written again in its own savepoint: one that fails takes back
-      // only itself, the others are written (and acknowledged) once.
-      if (databaseFault(error)) throw error
-      await run.run(HOT_SQL.batchRollback)
-      await run.run(HOT_SQL.batchRelease)
-      deltas = new CountDeltas()
-      for (const i of open) results[i] = await writeAlone(run, batch[i]!, lists, limits, deltas)
+      // A fault (disk, connection) fails the batch; anything else (one bad row) rolls this
+      // transaction back, and the batch is written again one by one.
+      if (databaseFault(error) || error instanceof NotTogether) throw error
+      throw new NotTogether(error instanceof Error ? error.message : String(error), { cause: error })
     }
+    await deltas.followUps(trx, at)
+    return results
   }
-  await deltas.apply(trx, new Date().toISOString())
+  for (const i of open) results[i] = await writeAlone(run, batch[i]!, lists, limits, deltas)
+  await deltas.apply(trx, at)
   return results
 }
 
@@ -552,47 +613,51 @@ async function writeAlone(run: Statements, item: QueuedSignature, lists: Signatu
 
 type SignatureLimits = ReturnType<typeof signatureLimits>
 
-/** What the stored rows say about a batch's signers on one petition, read in four statements. */
-async function storedFacts(run: Statements, petitionId: number, items: QueuedSignature[], limits: SignatureLimits) {
+interface StoredFacts {
+  emails: Set<string>
+  accounts: Set<number>
+  counts: Map<string, { burst: number; hour: number }>
+  edges: Array<{ ip_key: string; created_at: string }>
+  minuteEdge: string
+  hourEdge: string
+}
+
+/**
+ * What the stored rows say about a batch's signers on one petition: its reads are added to `reads`
+ * (run together with the batch's other reads); the function returned reads their rows.
+ */
+function factsQuery(run: Statements, petitionId: number, items: QueuedSignature[], limits: SignatureLimits, reads: Part[]): (rows: unknown[][]) => StoredFacts {
   const times = items.map((i) => Date.parse(i.at))
   const [first, last] = [Math.min(...times), Math.max(...times)]
   const ago = (t: number, seconds: number) => new Date(t - seconds * 1000).toISOString()
   const ipKeys = [...new Set(items.flatMap((i) => (i.ipKey === null ? [] : [i.ipKey])))]
   const userIds = [...new Set(items.flatMap((i) => (i.userId === null ? [] : [i.userId])))]
-  const emails = new Set(
-    (await run.all<{ email_key: string }>(HOT_SQL.storedEmails.replace('LIST', run.list('text')), petitionId, JSON.stringify([...new Set(items.map((i) => i.emailKey))]))).map((r) => r.email_key),
-  )
-  const accounts = new Set(
-    userIds.length === 0 ? [] : (await run.all<{ user_id: number }>(HOT_SQL.storedAccounts.replace('LIST', run.list('integer')), petitionId, JSON.stringify(userIds))).map((r) => Number(r.user_id)),
-  )
+  const at = reads.length
+  reads.push({ sql: HOT_SQL.storedEmails.replace('LIST', run.list('text')), params: [petitionId, JSON.stringify([...new Set(items.map((i) => i.emailKey))])] })
+  if (userIds.length > 0) reads.push({ sql: HOT_SQL.storedAccounts.replace('LIST', run.list('integer')), params: [petitionId, JSON.stringify(userIds)] })
   // The windows end a minute and an hour before each signature: rows after the latest window's start
   // count for every signature of the batch (one grouped count); the few in between the earliest and
   // the latest start are read one by one and counted for the signatures whose window holds them.
-  const counts = new Map<string, { burst: number; hour: number }>()
-  const edges: Array<{ ip_key: string; created_at: string }> = []
   if (ipKeys.length > 0) {
     const list = JSON.stringify(ipKeys)
-    for (const r of await run.all<{ ip_key: string; burst: number; hour: number }>(
-      HOT_SQL.recentAll.replace('LIST', run.list('text')),
-      ago(last, limits.burstSeconds),
-      petitionId,
-      list,
-      ago(last, limits.sustainedSeconds),
-    ))
-      counts.set(r.ip_key, { burst: Number(r.burst), hour: Number(r.hour) })
-    edges.push(
-      ...(await run.all<{ ip_key: string; created_at: string }>(
-        HOT_SQL.recentEdges.replace('LIST', run.list('text')),
-        petitionId,
-        list,
-        ago(first, limits.burstSeconds),
-        ago(last, limits.burstSeconds),
-        ago(first, limits.sustainedSeconds),
-        ago(last, limits.sustainedSeconds),
-      )),
-    )
+    reads.push({ sql: HOT_SQL.recentAll.replace('LIST', run.list('text')), params: [ago(last, limits.burstSeconds), petitionId, list, ago(last, limits.sustainedSeconds)] })
+    reads.push({
+      sql: HOT_SQL.recentEdges.replace('LIST', run.list('text')),
+      params: [petitionId, list, ago(first, limits.burstSeconds), ago(last, limits.burstSeconds), ago(first, limits.sustainedSeconds), ago(last, limits.sustainedSeconds)],
+    })
   }
-  return { emails, accounts, counts, edges, minuteEdge: ago(last, limits.burstSeconds), hourEdge: ago(last, limits.sustainedSeconds) }
+  return (rows) => {
+    let k = at
+    const emails = new Set((rows[k++] as Array<{ email_key: string }>).map((r) => r.email_key))
+    const accounts = new Set(userIds.length === 0 ? [] : (rows[k++] as Array<{ user_id: number }>).map((r) => Number(r.user_id)))
+    const counts = new Map<string, { burst: number; hour: number }>()
+    const edges: Array<{ ip_key: string; created_at: string }> = []
+    if (ipKeys.length > 0) {
+      for (const r of rows[k++] as Array<{ ip_key: string; burst: number; hour: number }>) counts.set(r.ip_key, { burst: Number(r.burst), hour: Number(r.hour) })
+      edges.push(...(rows[k] as Array<{ ip_key: string; created_at: string }>))
+    }
+    return { emails, accounts, counts, edges, minuteEdge: ago(last, limits.burstSeconds), hourEdge: ago(last, limits.sustainedSeconds) }
+  }
 }
 
 const SIGNATURE_COLUMNS = {
@@ -628,68 +693,71 @@ interface Planned {
 }
 
 /**
- * The batch's signatures written together: what the stored rows say is read once per petition, the
- * fraud rules are decided in order (each signature counting the batch's signatures before it, as if
- * each had been written alone), then ONE insert of the rows and ONE of their confirmation mails.
- * The same results as `writeOne` for each in turn; throws when any row fails (the caller then
- * writes them one by one). Changes the deltas only after its last statement.
+ * The batch's signatures written together: what the stored rows say was read once per petition
+ * (`facts`), the fraud rules are decided in order (each signature counting the batch's signatures
+ * before it, as if each had been written alone), then ONE `together` of the rows, their confirmation
+ * mails and the count updates (on PostgreSQL one statement). The same results as `writeOne` for each
+ * in turn; throws when any row fails or was signed meanwhile on another server (the caller rolls the
+ * transaction back and writes them one by one).
  */
-async function writeTogether(run: Statements, items: QueuedSignature[], lists: SignatureLists, limits: SignatureLimits, deltas: CountDeltas): Promise<SignResult[]> {
+async function writeTogether(
+  run: Statements,
+  items: QueuedSignature[],
+  facts: Map<number, StoredFacts>,
+  lists: SignatureLists,
+  limits: SignatureLimits,
+  deltas: CountDeltas,
+  at: string,
+): Promise<SignResult[]> {
   const results: SignResult[] = new Array(items.length)
   const planned: Array<Planned & { index: number }> = []
-  for (const petitionId of new Set(items.map((i) => i.petitionId))) {
-    const mine = items.flatMap((item, index) => (item.petitionId === petitionId ? [{ item, index }] : []))
-    const facts = await storedFacts(
-      run,
-      petitionId,
-      mine.map((m) => m.item),
-      limits,
-    )
-    const written = new Map<string, string[]>() // ip key → times of the batch's signatures before
-    for (const { item, index } of mine) {
-      if ((item.userId !== null && facts.accounts.has(item.userId)) || facts.emails.has(item.emailKey)) {
-        results[index] = { kind: 'duplicate' }
-        continue
-      }
-      let recent = { ipBurst: 0, ipSustained: 0 }
-      if (item.ipKey !== null) {
-        const minuteAgo = new Date(Date.parse(item.at) - limits.burstSeconds * 1000).toISOString()
-        const hourAgo = new Date(Date.parse(item.at) - limits.sustainedSeconds * 1000).toISOString()
-        const stored = facts.counts.get(item.ipKey) ?? { burst: 0, hour: 0 }
-        const edges = facts.edges.filter((e) => e.ip_key === item.ipKey)
-        const before = written.get(item.ipKey) ?? []
-        recent = {
-          ipBurst: stored.burst + edges.filter((e) => e.created_at > minuteAgo && e.created_at <= facts.minuteEdge).length + before.filter((at) => at > minuteAgo).length,
-          ipSustained: stored.hour + edges.filter((e) => e.created_at > hourAgo && e.created_at <= facts.hourEdge).length + before.filter((at) => at > hourAgo).length,
-        }
-        written.set(item.ipKey, [...before, item.at])
-      }
-      facts.emails.add(item.emailKey)
-      if (item.userId !== null) facts.accounts.add(item.userId)
-      planned.push({ index, ...plan(item, lists, limits, recent) })
+  const written = new Map<string, string[]>() // petition and ip key → times of the batch's signatures before
+  items.forEach((item, index) => {
+    const known = facts.get(item.petitionId)!
+    if ((item.userId !== null && known.accounts.has(item.userId)) || known.emails.has(item.emailKey)) {
+      results[index] = { kind: 'duplicate' }
+      return
     }
-  }
-  planned.sort((a, b) => a.index - b.index)
-  const ids = new Map<string, number>()
-  const inserted = await run.insertRows<{ id: number; petition_id: number; email_key: string }>(
-    'petition_signatures',
-    SIGNATURE_COLUMNS,
-    planned.map((p) => signatureRow(p)),
-    'on conflict (petition_id, email_key) do nothing returning id, petition_id, email_key',
-  )
-  for (const r of inserted) ids.set(`${r.petition_id}:${r.email_key}`, Number(r.id))
-  const mails = []
+    let recent = { ipBurst: 0, ipSustained: 0 }
+    if (item.ipKey !== null) {
+      const minuteAgo = new Date(Date.parse(item.at) - limits.burstSeconds * 1000).toISOString()
+      const hourAgo = new Date(Date.parse(item.at) - limits.sustainedSeconds * 1000).toISOString()
+      const stored = known.counts.get(item.ipKey) ?? { burst: 0, hour: 0 }
+      const edges = known.edges.filter((e) => e.ip_key === item.ipKey)
+      const key = `${item.petitionId}:${item.ipKey}`
+      const before = written.get(key) ?? []
+      recent = {
+        ipBurst: stored.burst + edges.filter((e) => e.created_at > minuteAgo && e.created_at <= known.minuteEdge).length + before.filter((t) => t > minuteAgo).length,
+        ipSustained: stored.hour + edges.filter((e) => e.created_at > hourAgo && e.created_at <= known.hourEdge).length + before.filter((t) => t > hourAgo).length,
+      }
+      written.set(key, [...before, item.at])
+    }
+    known.emails.add(item.emailKey)
+    if (item.userId !== null) known.accounts.add(item.userId)
+    planned.push({ index, ...plan(item, lists, limits, recent) })
+  })
+  if (planned.length === 0) return results
+  for (const p of planned) countSigned(deltas, p)
+  const mails = planned.flatMap((p) => (p.status === 'pending' && p.item.mail ? [{ kind: 'petition.confirm', to: p.item.email, ...p.item.mail }] : []))
+  const mailPart = mailsPart(run, mails)
+  const [inserted] = (await run.together([
+    run.insertPart(
+      'petition_signatures',
+      SIGNATURE_COLUMNS,
+      planned.map((p) => signatureRow(p)),
+      'on conflict (petition_id, email_key) do nothing returning id, petition_id, email_key',
+    ),
+    ...(mailPart ? [mailPart] : []),
+    ...deltas.parts(at),
+  ])) as [Array<{ id: number; petition_id: number; email_key: string }>]
+  // Signed meanwhile on another server (PostgreSQL): its mail and counts are in this statement too,
+  // so the whole batch is written again one by one (where it is a duplicate, as writeOne says).
+  if (inserted.length !== planned.length) throw new NotTogether(`${planned.length - inserted.length} signed meanwhile`)
+  const ids = new Map(inserted.map((r) => [`${r.petition_id}:${r.email_key}`, Number(r.id)]))
   for (const p of planned) {
-    const id = ids.get(`${p.item.petitionId}:${p.item.emailKey}`)
-    // Signed meanwhile on another server (PostgreSQL): a duplicate, as writeOne would say.
-    if (id === undefined) results[p.index] = { kind: 'duplicate' }
-    else {
-      results[p.index] = p.status === 'blocked' ? { kind: 'blocked', id } : { kind: p.status as 'pending' | 'counted' | 'held', id }
-      if (p.status === 'pending' && p.item.mail) mails.push({ kind: 'petition.confirm', to: p.item.email, ...p.item.mail })
-    }
+    const id = ids.get(`${p.item.petitionId}:${p.item.emailKey}`)!
+    results[p.index] = p.status === 'blocked' ? { kind: 'blocked', id } : { kind: p.status as 'pending' | 'counted' | 'held', id }
   }
-  await queueMailsPrepared(run, mails)
-  for (const p of planned) if (ids.has(`${p.item.petitionId}:${p.item.emailKey}`)) countSigned(deltas, p)
   return results
 }
 
@@ -738,9 +806,6 @@ function countSigned(deltas: CountDeltas, { item, status, confirmedAt }: Planned
 // holds (one connection: the same transaction), because preparing them anew per signature through
 // the query builder was a third of a signature's CPU; on PostgreSQL on the write's transaction.
 const HOT_SQL = {
-  batchSavepoint: 'savepoint signatures',
-  batchRelease: 'release savepoint signatures',
-  batchRollback: 'rollback to savepoint signatures',
   storedEmails: 'select email_key from petition_signatures where petition_id = ? and email_key in LIST',
   storedAccounts: 'select distinct user_id from petition_signatures where petition_id = ? and user_id in LIST',
   recentAll: `select ip_key, coalesce(sum(case when created_at > ? then 1 else 0 end), 0) as burst, count(*) as hour from petition_signatures

@@ -115,9 +115,19 @@ interface QueuedCast {
   reject: (error: unknown) => void
 }
 
-const casting = writeQueue<CastResult, QueuedCast>((batch) => {
+/** The batch could not be written together (one row failed): written again one cast per savepoint. */
+class NotTogether extends Error {
+  override name = 'NotTogether'
+}
+
+const casting = writeQueue<CastResult, QueuedCast>(async (batch) => {
   const plaza = database()
-  return plaza.write((trx) => writeCasts(statements(plaza, trx), batch))
+  try {
+    return await plaza.write((trx) => writeCasts(statements(plaza, trx), batch, true))
+  } catch (error) {
+    if (!(error instanceof NotTogether)) throw error
+    return plaza.write((trx) => writeCasts(statements(plaza, trx), batch, false))
+  }
 })
 /** Batches written and ballots in them (benchmarks, tests). */
 export const castingStats = () => {
@@ -127,19 +137,19 @@ export const castingStats = () => {
 
 /**
  * A batch of casts: all together first; when that fails for anything but a fault of the database
- * (one bad row), taken back and written again one cast per savepoint, so that one failing cast
- * takes back only itself and every other is written (and acknowledged) once.
+ * (one bad row), its transaction is rolled back whole (NotTogether) and the batch is written again
+ * in a new one, one cast per savepoint, so that one failing cast takes back only itself and every
+ * other is written (and acknowledged) once. (No savepoint around the batch: on PostgreSQL each is a
+ * round trip, ADR 146.)
  */
-async function writeCasts(run: Statements, batch: QueuedCast[]): Promise<Array<CastResult | Error>> {
-  await run.run('savepoint casts')
-  try {
-    const results = await castTogether(run, batch)
-    await run.run('release savepoint casts')
-    return results
-  } catch (error) {
-    if (databaseFault(error)) throw error
-    await run.run('rollback to savepoint casts')
-    await run.run('release savepoint casts')
+async function writeCasts(run: Statements, batch: QueuedCast[], together: boolean): Promise<Array<CastResult | Error>> {
+  if (together) {
+    try {
+      return await castTogether(run, batch)
+    } catch (error) {
+      if (databaseFault(error)) throw error
+      throw new NotTogether(error instanceof Error ? error.message : String(error), { cause: error })
+    }
   }
   const results: Array<CastResult | Error> = []
   for (const item of batch) {
@@ -212,11 +222,16 @@ async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastR
       addContributions(delta, item.added, item.weight, 1, 1)
       active.set(item.voterId, { choices: JSON.parse(item.choicesText), weight: item.weight, row })
     }
-    await run.updateRows('ballots', 'id', { replaced_at: 'text' }, replacedStored)
-    const ids = await run.insertRows<{ id: number }>('ballots', BALLOT_COLUMNS, rows, 'returning id')
-    await run.run(CAST_SQL.head, previousHash, processId)
     const tallies = [...delta].filter(([, d]) => d.weight !== 0 || d.ballots !== 0).map(([key, d]) => [processId, key, d.weight, d.ballots])
-    await run.insertRows('tallies', { process_id: 'integer', key: 'text', weight: 'integer', ballots: 'integer' }, tallies, TALLY_UPSERT)
+    // The stored ballots replaced first, on their own: the new active ballots' unique index
+    // (ballots_one_active) must not see them active, and the parts of a `together` run in no set order.
+    await run.updateRows('ballots', 'id', { replaced_at: 'text' }, replacedStored)
+    // Three writes of different rows, independent of each other: one `together` (on PostgreSQL one statement, ADR 146).
+    const [ids] = (await run.together([
+      run.insertPart('ballots', BALLOT_COLUMNS, rows, 'returning id'),
+      { sql: CAST_SQL.head, params: [previousHash, processId] },
+      ...(tallies.length ? [run.insertPart('tallies', { process_id: 'integer', key: 'text', weight: 'integer', ballots: 'integer' }, tallies, TALLY_UPSERT)] : []),
+    ])) as [Array<{ id: number }>]
     // Which casts replaced a ballot (stored or of this batch), in order.
     const seen = new Set(stored.map((b) => Number(b.voter_id)))
     casts.forEach(({ item, index }, k) => {
