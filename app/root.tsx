@@ -132,9 +132,14 @@ export function Layout({ children }: { children: React.ReactNode }) {
  * A page whose route says `handle: { hydrate: false }` is sent as HTML and CSS only: no React, no
  * Remix runtime, no catalogs (issue 18: a phone on a slow network reads it sooner). Such a page must
  * do everything without JavaScript, as every Plaza page already must; its links and forms are plain.
+ * `hydrate` may be a function of the route's data: /processes/:slug hydrates only for signed-in people.
  */
 function hydrates(matches: ReturnType<typeof useMatches>) {
-  return !matches.some((m) => (m.handle as { hydrate?: boolean } | undefined)?.hydrate === false)
+  return !matches.some((m) => {
+    // `hydrate` may also be a function of the route's loader data (e.g. hydrated for signed-in people only).
+    const hydrate = (m.handle as { hydrate?: boolean | ((data: unknown) => boolean) } | undefined)?.hydrate
+    return hydrate === false || (typeof hydrate === 'function' && !hydrate(m.data))
+  })
 }
 
 export default function App() {

@@ -357,6 +357,20 @@ export function timeline(p: ProcessRecord, locale: string, at: Date): { entries:
   return { entries, current: entries.find((e) => e.time === 'current') ?? null }
 }
 
+/**
+ * How long an anonymous visitor's copy of a process page may be reused (the page cache,
+ * app/lib/page-cache.server.ts): at most `max` seconds, and never past the next phase start or
+ * end, so the timeline and what the phase turns on change on time. 0 (not cached) while the
+ * processes' clock is injected (tests move it at will).
+ */
+export function pageCacheSeconds(p: Pick<ProcessRecord, 'phases'>, at: Date, max: number, injected: boolean): number {
+  if (injected) return 0
+  const now = at.getTime()
+  let ms = max * 1000
+  for (const phase of p.phases) for (const edge of [Date.parse(phase.startsAt), Date.parse(phase.endsAt)]) if (edge > now && edge - now < ms) ms = edge - now
+  return Math.floor(ms / 1000)
+}
+
 /** The districts a process funds (its pots besides the city's), by name. */
 export async function districtOptions(p: Pick<ProcessRecord, 'districtBudgets'>, locale: string): Promise<Array<{ id: number; name: string }>> {
   const ids = Object.keys(p.districtBudgets).map(Number)
