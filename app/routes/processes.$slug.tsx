@@ -12,7 +12,7 @@ import { getUser, requireUser } from '../modules/accounts/auth.server'
 import { clockInjected, processNow } from '../modules/processes/clock.server'
 import { formatMoney, PROJECT_DESCRIPTION_MAX, PROJECT_TITLE_MAX } from '../modules/processes/phases'
 import { descriptionHtml, districtOptions, isFollowing, pageCacheSeconds, processRecord, setFollowing, timeline } from '../modules/processes/processes.server'
-import { altOf, imageFailureMessage, readImageForm } from '../modules/processes/images.server'
+import { altOf, imageFailureMessage, processImageUrl, readImageForm } from '../modules/processes/images.server'
 import { projectCounts, projectFieldErrors, projectsOf, ruleOpenIn, submitProject, supportProject } from '../modules/processes/projects.server'
 import { ImageFields, Timeline } from '../modules/processes/components/parts'
 import styles from '../modules/processes/components/processes.css'
@@ -60,6 +60,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       title: localize(p.title, locale, fallback),
       descriptionHtml: descriptionHtml(localize(p.description, locale, fallback)),
       slug: p.slug,
+      image: p.imageId ? { src: processImageUrl(p.imageId, 'medium'), alt: localize(p.imageAlt, locale, fallback) } : null,
       currency: p.currency,
       cityBudget: p.cityBudget,
       districts: await districtOptions(p, locale),
@@ -150,6 +151,7 @@ export default function ProcessPage() {
         <To to="/processes">{t('list.back')}</To>
       </p>
       <h1>{d.title}</h1>
+      {d.image ? <img className="process-image" src={d.image.src} alt={d.image.alt || t('images.processAlt', { title: d.title })} data-testid="process-image" /> : null}
       <div className="prose" dangerouslySetInnerHTML={{ __html: d.descriptionHtml }} />
       {result?.message ? <FormMessage tone="success">{result.message}</FormMessage> : null}
       {errors.form ? <FormMessage tone="error">{errors.form}</FormMessage> : null}
