@@ -1161,6 +1161,8 @@ export interface ParticipatoryProcessesTable {
   description: Generated<string>
   area_id: number | null
   image_id: number | null
+  /** The image's alt text per language (JSON, migration 0038). */
+  image_alt: Generated<string>
   published: Generated<number>
   budget_vote_id: number | null
   city_budget: Generated<number>

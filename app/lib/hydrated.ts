@@ -30,7 +30,11 @@ export function usePageHydrates(): boolean {
  * A page whose route says `handle: { hydrate: false }` is sent as HTML and CSS only: no React, no
  * Remix runtime, no catalogs (issue 18: a phone on a slow network reads it sooner). Such a page must
  * do everything without JavaScript, as every Plaza page already must; its links and forms are plain.
+ * `hydrate` may be a function of the route's data: /processes/:slug hydrates only for signed-in people.
  */
 export function pageHydrates(matches: ReturnType<typeof useMatches>): boolean {
-  return !matches.some((m) => (m.handle as { hydrate?: boolean } | undefined)?.hydrate === false)
+  return !matches.some((m) => {
+    const hydrate = (m.handle as { hydrate?: boolean | ((data: unknown) => boolean) } | undefined)?.hydrate
+    return hydrate === false || (typeof hydrate === 'function' && !hydrate(m.data))
+  })
 }

@@ -1,6 +1,7 @@
-import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import type { ActionFunctionArgs, HeadersFunction, LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import type { AnchorHTMLAttributes } from 'react'
 import { useTranslation } from 'react-i18next'
 import { Field, FormMessage } from '../components/forms'
 import { formatters } from '../lib/format'
@@ -8,10 +9,10 @@ import { translatorFor } from '../lib/i18n.server'
 import { localize } from '../lib/localized'
 import { cityDefaultLocale } from '../lib/localized.server'
 import { getUser, requireUser } from '../modules/accounts/auth.server'
-import { processNow } from '../modules/processes/clock.server'
+import { clockInjected, processNow } from '../modules/processes/clock.server'
 import { formatMoney, PROJECT_DESCRIPTION_MAX, PROJECT_TITLE_MAX } from '../modules/processes/phases'
-import { descriptionHtml, districtOptions, isFollowing, processRecord, setFollowing, timeline } from '../modules/processes/processes.server'
-import { altOf, imageFailureMessage, readImageForm } from '../modules/processes/images.server'
+import { descriptionHtml, districtOptions, isFollowing, pageCacheSeconds, processRecord, setFollowing, timeline } from '../modules/processes/processes.server'
+import { altOf, imageFailureMessage, processImageUrl, readImageForm } from '../modules/processes/images.server'
 import { projectCounts, projectFieldErrors, projectsOf, ruleOpenIn, submitProject, supportProject } from '../modules/processes/projects.server'
 import { ImageFields, Timeline } from '../modules/processes/components/parts'
 import styles from '../modules/processes/components/processes.css'
@@ -22,6 +23,19 @@ import styles from '../modules/processes/components/processes.css'
  * projects, the ballot, the results. Following it mails each phase change. Plain POST forms.
  */
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: styles }]
+
+// An anonymous visitor has nothing to do on this page but read it and follow links (the forms need
+// a session): the page is sent as HTML and CSS, without React and its data (root.tsx, ADR 137).
+// Signed-in people get the hydrated page.
+export const handle = { hydrate: (data: unknown) => Boolean((data as { signedIn?: boolean } | undefined)?.signedIn) }
+
+// Anonymous copies are reused for a few seconds (never past a phase change): the page cache only
+// stores pages of visitors without a session (app/lib/page-cache.server.ts).
+const CACHE_SECONDS = 5
+export const headers: HeadersFunction = ({ loaderHeaders }) => {
+  const seconds = loaderHeaders.get('Plaza-Page-Cache')
+  return seconds ? { 'Plaza-Page-Cache': seconds } : new Headers()
+}
 
 const AFTER_RE = /^(\d{1,9})\.(\d{1,12})$/
 
@@ -40,22 +54,28 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const after = afterMatch ? { supports: Number(afterMatch[1]), id: Number(afterMatch[2]) } : null
   const [projects, counts, following] = await Promise.all([projectsOf(p.id, { after }), projectCounts(p.id), user ? isFollowing(p.id, user.id) : false])
   const fallback = cityDefaultLocale()
-  return {
-    title: localize(p.title, locale, fallback),
-    descriptionHtml: descriptionHtml(localize(p.description, locale, fallback)),
-    slug: p.slug,
-    currency: p.currency,
-    cityBudget: p.cityBudget,
-    districts: await districtOptions(p, locale),
-    budgetVoteId: p.budgetVoteId,
-    timeline: timeline(p, locale, at),
-    open: { submit: ruleOpenIn(p, 'submit', at), supports: ruleOpenIn(p, 'supports', at), vote: ruleOpenIn(p, 'vote', at), accountability: ruleOpenIn(p, 'accountability', at) },
-    projects: projects.items,
-    next: projects.next ? `${projects.next.supports}.${projects.next.id}` : null,
-    counts,
-    signedIn: Boolean(user),
-    following,
-  }
+  const seconds = user ? 0 : pageCacheSeconds(p, at, CACHE_SECONDS, clockInjected())
+  return data(
+    {
+      title: localize(p.title, locale, fallback),
+      descriptionHtml: descriptionHtml(localize(p.description, locale, fallback)),
+      slug: p.slug,
+      image: p.imageId ? { src: processImageUrl(p.imageId, 'medium'), alt: localize(p.imageAlt, locale, fallback) } : null,
+      currency: p.currency,
+      cityBudget: p.cityBudget,
+      districts: await districtOptions(p, locale),
+      budgetVoteId: p.budgetVoteId,
+      timeline: timeline(p, locale, at),
+      open: { submit: ruleOpenIn(p, 'submit', at), supports: ruleOpenIn(p, 'supports', at), vote: ruleOpenIn(p, 'vote', at), accountability: ruleOpenIn(p, 'accountability', at) },
+      // Only what the list shows (the page's data is sent to the browser when it hydrates).
+      projects: projects.items.map((j) => ({ id: j.id, title: j.title, state: j.state, cost: j.finalCost ?? j.estimatedCost, supports: j.supports })),
+      next: projects.next ? `${projects.next.supports}.${projects.next.id}` : null,
+      counts,
+      signedIn: Boolean(user),
+      following,
+    },
+    seconds > 0 ? { headers: { 'Plaza-Page-Cache': String(seconds) } } : undefined,
+  )
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
@@ -108,8 +128,18 @@ export async function action({ request, params }: ActionFunctionArgs) {
   }
 }
 
+// A link of the page not hydrated (anonymous visitors): a plain <a>, without Link's router hooks.
+function PlainLink({ to, children, ...rest }: { to: string } & AnchorHTMLAttributes<HTMLAnchorElement>) {
+  return (
+    <a href={to} {...rest}>
+      {children}
+    </a>
+  )
+}
+
 export default function ProcessPage() {
   const d = useLoaderData<typeof loader>()
+  const To = d.signedIn ? Link : PlainLink
   const result = useActionData<typeof action>()
   const { t, i18n } = useTranslation('processes')
   const money = (cents: number) => formatMoney(cents, d.currency, i18n.language)
@@ -118,9 +148,10 @@ export default function ProcessPage() {
   return (
     <article className="page">
       <p>
-        <Link to="/processes">{t('list.back')}</Link>
+        <To to="/processes">{t('list.back')}</To>
       </p>
       <h1>{d.title}</h1>
+      {d.image ? <img className="process-image" src={d.image.src} alt={d.image.alt || t('images.processAlt', { title: d.title })} data-testid="process-image" /> : null}
       <div className="prose" dangerouslySetInnerHTML={{ __html: d.descriptionHtml }} />
       {result?.message ? <FormMessage tone="success">{result.message}</FormMessage> : null}
       {errors.form ? <FormMessage tone="error">{errors.form}</FormMessage> : null}
@@ -136,27 +167,27 @@ export default function ProcessPage() {
         </Form>
       ) : (
         <p>
-          <Link to={`/login?redirectTo=${encodeURIComponent(`/processes/${d.slug}`)}`}>{t('follow.login')}</Link>
+          <To to={`/login?redirectTo=${encodeURIComponent(`/processes/${d.slug}`)}`}>{t('follow.login')}</To>
         </p>
       )}
       {d.cityBudget ? <p>{t('page.budget', { amount: money(d.cityBudget) })}</p> : null}
       {d.budgetVoteId ? (
         <p>
-          <Link to={`/votes/${d.budgetVoteId}`} data-testid="ballot-link">
+          <To to={`/votes/${d.budgetVoteId}`} data-testid="ballot-link">
             {d.open.vote ? t('page.voteNow') : t('page.ballot')}
-          </Link>
+          </To>
         </p>
       ) : null}
       {d.timeline.entries.some((e) => e.components.survey) ? (
         <p>
-          <Link to={`/processes/${d.slug}/surveys`} data-testid="surveys-link">
+          <To to={`/processes/${d.slug}/surveys`} data-testid="surveys-link">
             {t('surveys:list.link')}
-          </Link>
+          </To>
         </p>
       ) : null}
       {d.open.accountability || d.counts.selected ? (
         <p>
-          <Link to={`/results?process=${d.slug}`}>{t('page.results')}</Link>
+          <To to={`/results?process=${d.slug}`}>{t('page.results')}</To>
         </p>
       ) : null}
 
@@ -208,7 +239,7 @@ export default function ProcessPage() {
             </Form>
           ) : (
             <p>
-              <Link to={`/login?redirectTo=${encodeURIComponent(`/processes/${d.slug}`)}`}>{t('submit.login')}</Link>
+              <To to={`/login?redirectTo=${encodeURIComponent(`/processes/${d.slug}`)}`}>{t('submit.login')}</To>
             </p>
           )}
         </section>
@@ -223,7 +254,8 @@ export default function ProcessPage() {
           <ul className="project-list" data-testid="projects">
             {d.projects.map((j) => (
               <li key={j.id}>
-                <Link to={`/processes/projects/${j.id}`}>{j.title}</Link> — {t(`states.${j.state}`)} · {money(j.finalCost ?? j.estimatedCost)} · {t('projects.supports', { count: j.supports })}
+                <To to={`/processes/projects/${j.id}`}>{j.title}</To>
+                {` — ${t(`states.${j.state}`)} · ${money(j.cost)} · ${t('projects.supports', { count: j.supports })}`}
                 {d.open.supports && d.signedIn && (j.state === 'submitted' || j.state === 'feasible') ? (
                   <Form method="post" className="inline-form">
                     <input type="hidden" name="intent" value="support" />
@@ -239,7 +271,7 @@ export default function ProcessPage() {
         )}
         {d.next ? (
           <p>
-            <Link to={`/processes/${d.slug}?after=${d.next}`}>{t('projects.more')}</Link>
+            <To to={`/processes/${d.slug}?after=${d.next}`}>{t('projects.more')}</To>
           </p>
         ) : null}
       </section>

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next'
 import { translatorFor } from '../lib/i18n.server'
 import { formatters } from '../lib/format'
 import { processNow } from '../modules/processes/clock.server'
+import { processImageUrl } from '../modules/processes/images.server'
 import { listProcesses } from '../modules/processes/processes.server'
 import styles from '../modules/processes/components/processes.css'
 
@@ -15,7 +16,8 @@ export const links: LinksFunction = () => [{ rel: 'stylesheet', href: styles }]
 
 export async function loader({ request }: LoaderFunctionArgs) {
   const { t, locale } = await translatorFor(request)
-  return { title: t('processes:list.title'), processes: await listProcesses(locale, processNow()) }
+  const processes = (await listProcesses(locale, processNow())).map((p) => ({ ...p, image: p.image ? { src: processImageUrl(p.image.id, 'thumb'), alt: p.image.alt } : null }))
+  return { title: t('processes:list.title'), processes }
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]
@@ -40,6 +42,7 @@ export default function Processes() {
               <h2>
                 <Link to={`/processes/${p.slug}`}>{p.title}</Link>
               </h2>
+              {p.image ? <img className="process-thumb" src={p.image.src} alt={p.image.alt || t('images.processAlt', { title: p.title })} width={160} height={120} /> : null}
               {p.areaName ? <p>{t('list.area', { area: p.areaName })}</p> : null}
               <p>
                 {p.current

@@ -124,11 +124,22 @@ async function wholeBudget(browser: Browser, javaScriptEnabled: boolean) {
     await admin.goto(processAdmin)
     await expect(admin.getByRole('heading', { level: 1, name: 'Edit the process' })).toBeVisible()
     await check(admin)
+    // The process's own image, with its alt text (per language), through the admin form.
+    const square = 'The old market square before the works'
+    await admin
+      .getByTestId('process-image')
+      .getByLabel('Image (optional)')
+      .setInputFiles({ name: 'square.jpg', mimeType: 'image/jpeg', buffer: await photo('#8d6e63') })
+    await admin.getByLabel('What the image shows (en)').fill(square)
+    await admin.getByRole('button', { name: 'Save the process' }).click()
+    await expect(admin.getByText('The process was saved.')).toBeVisible()
+    await expect(admin.getByTestId('process-image').getByRole('img', { name: square })).toBeVisible()
 
     // Before the submit phase: no form, the phase to come on the timeline.
     await resident.goto(`/processes/${slug}`)
     await expect(resident.getByTestId('current-phase')).toHaveText('No phase is running right now.')
     await expect(resident.getByTestId('submit-form')).toHaveCount(0)
+    await expect(resident.getByTestId('process-image')).toHaveAttribute('alt', square)
     await check(resident)
 
     // 1. Submit phase: residents submit three projects.

@@ -8,9 +8,8 @@ import { config } from '../../lib/config.server'
  * walks a budget process through its phases this way). Ignored when NODE_ENV is production.
  */
 export function processNow(): Date {
-  const file = process.env.PLAZA_TEST_CLOCK_FILE
-  // config(), not process.env.NODE_ENV: the build inlines the latter as "production".
-  if (!file || config().NODE_ENV === 'production') return new Date()
+  const file = injectedClockFile()
+  if (!file) return new Date()
   try {
     const ms = Date.parse(fs.readFileSync(file, 'utf8').trim())
     return Number.isNaN(ms) ? new Date() : new Date(ms)
@@ -18,3 +17,9 @@ export function processNow(): Date {
     return new Date()
   }
 }
+
+// config(), not process.env.NODE_ENV: the build inlines the latter as "production".
+const injectedClockFile = () => (process.env.PLAZA_TEST_CLOCK_FILE && config().NODE_ENV !== 'production' ? process.env.PLAZA_TEST_CLOCK_FILE : null)
+
+/** True when the phases follow PLAZA_TEST_CLOCK_FILE (it may jump: pages that depend on it are not cached). */
+export const clockInjected = () => injectedClockFile() !== null

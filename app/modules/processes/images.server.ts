@@ -6,8 +6,9 @@ import { readUploadForm } from '../../lib/uploads.server'
 import { IMAGE_ALT_MAX, MAX_PROCESS_IMAGES, PROCESS_IMAGE_SIZES, type ProcessImageSize } from './phases'
 
 /**
- * Images of projects (residents submit them with the project) and of result milestones (staff post
- * photos with the text), through the shared pipeline (app/lib/uploads.server.ts and
+ * Images of processes (an administrator gives a process its image, with its alt text per language
+ * kept on the process), of projects (residents submit them with the project) and of result
+ * milestones (staff post photos with the text), through the shared pipeline (app/lib/uploads.server.ts and
  * images.server.ts), as report photos and proposal images: the form is read as it streams and a
  * file over PHOTO_MAX_BYTES stops the read; each file is judged by its content, decoded once and
  * re-encoded as JPEG variants from the pixels alone (no EXIF, no GPS, no camera owner). An image is
@@ -16,7 +17,7 @@ import { IMAGE_ALT_MAX, MAX_PROCESS_IMAGES, PROCESS_IMAGE_SIZES, type ProcessIma
  * The only code that writes process_images and process_image_variants.
  */
 
-export type ImageOwnerKind = 'project' | 'milestone'
+export type ImageOwnerKind = 'process' | 'project' | 'milestone'
 export const IMAGES_FIELD = 'images'
 export const IMAGE_REF_FIELD = 'imageRef'
 export const IMAGE_ALT_FIELD = 'imageAlt'
@@ -125,18 +126,31 @@ export interface ImagesToAttach {
   alt: string
 }
 
+/** Inside the caller's write: attaches one pending image (by its ref) to its owner; its id, or null for a forged or attached ref. */
+export async function attachImage(trx: Transaction<Database>, kind: ImageOwnerKind, ownerId: number, ref: string, alt: string): Promise<number | null> {
+  const m = REF.exec(ref)
+  if (!m) return null
+  const row = await trx.selectFrom('process_images').select(['upload_key']).where('id', '=', Number(m[1])).where('owner_kind', '=', kind).where('owner_id', 'is', null).executeTakeFirst()
+  if (!row || !sameUploadKey(m[2]!, row.upload_key)) return null
+  await trx.updateTable('process_images').set({ owner_id: ownerId, alt }).where('id', '=', Number(m[1])).execute()
+  return Number(m[1])
+}
+
 /** Inside the caller's write: attaches pending images (by their refs) to their owner, with the alt text. */
 export async function attachImages(trx: Transaction<Database>, kind: ImageOwnerKind, ownerId: number, refs: readonly string[], alt: string): Promise<number> {
   let attached = 0
-  for (const ref of refs.slice(0, MAX_PROCESS_IMAGES)) {
-    const m = REF.exec(ref)
-    if (!m) continue
-    const row = await trx.selectFrom('process_images').select(['upload_key']).where('id', '=', Number(m[1])).where('owner_kind', '=', kind).where('owner_id', 'is', null).executeTakeFirst()
-    if (!row || !sameUploadKey(m[2]!, row.upload_key)) continue
-    await trx.updateTable('process_images').set({ owner_id: ownerId, alt }).where('id', '=', Number(m[1])).execute()
-    attached++
-  }
+  for (const ref of refs.slice(0, MAX_PROCESS_IMAGES)) if ((await attachImage(trx, kind, ownerId, ref, alt)) !== null) attached++
   return attached
+}
+
+/** Inside the caller's write: deletes an owner's attached images (a process's image replaced or removed). */
+export async function deleteOwnerImages(trx: Transaction<Database>, kind: ImageOwnerKind, ownerId: number, keep: number | null = null): Promise<void> {
+  let q = trx.selectFrom('process_images').select('id').where('owner_kind', '=', kind).where('owner_id', '=', ownerId)
+  if (keep !== null) q = q.where('id', '!=', keep)
+  const ids = (await q.execute()).map((r) => r.id)
+  if (ids.length === 0) return
+  await trx.deleteFrom('process_image_variants').where('image_id', 'in', ids).execute()
+  await trx.deleteFrom('process_images').where('id', 'in', ids).execute()
 }
 
 export interface ShownImage {
@@ -167,7 +181,8 @@ export async function imagesOf(kind: ImageOwnerKind, ownerIds: readonly number[]
 
 /**
  * One size of an image, or null when it may not be seen: a pending image needs its key; a
- * project's image a published process and a project not withdrawn; a milestone's is public.
+ * process's image a published process whose image it is; a project's image a published process
+ * and a project not withdrawn; a milestone's is public.
  */
 export async function processImageVariant(id: number, size: string, key: string | null): Promise<{ mime: string; data: Buffer; access: 'public' | 'private' } | null> {
   if (!Number.isSafeInteger(id) || id <= 0 || !(PROCESS_IMAGE_SIZES as readonly string[]).includes(size)) return null
@@ -180,6 +195,10 @@ export async function processImageVariant(id: number, size: string, key: string 
     .executeTakeFirst()
   if (!row) return null
   if (row.owner_id === null) return key && sameUploadKey(key, row.upload_key) ? { mime: row.mime, data: row.data, access: 'private' } : null
+  if (row.owner_kind === 'process') {
+    const p = await db.selectFrom('participatory_processes').select(['published', 'image_id']).where('id', '=', row.owner_id).executeTakeFirst()
+    if (!p || p.published !== 1 || p.image_id !== id) return null
+  }
   if (row.owner_kind === 'project') {
     const project = await db
       .selectFrom('process_projects as j')

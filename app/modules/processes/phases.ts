@@ -73,7 +73,8 @@ export const PROJECT_DESCRIPTION_MAX = 5000
 export const REASON_MAX = 2000
 export const MILESTONE_TEXT_MAX = 2000
 export const MAX_PHASES = 12
-export const PROJECT_PAGE_SIZE = 50
+// A page of a process's projects (as /proposals: 20; "More projects" is a keyset link that works without JavaScript).
+export const PROJECT_PAGE_SIZE = 20
 export const RESULT_PAGE_SIZE = 50
 /** Images of a project or a milestone (app/modules/processes/images.server.ts). */
 export const MAX_PROCESS_IMAGES = 3

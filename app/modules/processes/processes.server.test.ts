@@ -4,7 +4,7 @@ import { database } from '../../lib/db.server'
 import { castBallot } from '../voting/voting.server'
 import { closeProcessNow, publishResults } from '../voting/processes.server'
 import { ideaPath } from './path.server'
-import { announcePhaseChanges, listProcesses, processFromForm, processRecord, saveProcess, setFollowing, timeline, type Admin } from './processes.server'
+import { announcePhaseChanges, listProcesses, pageCacheSeconds, processFromForm, processRecord, saveProcess, setFollowing, timeline, type Admin } from './processes.server'
 import { openBallot, projectView, reviewProject, submitProject, supportProject, voteOptionId } from './projects.server'
 import { addMilestone, createResultFrom, listResults, resultOf, resultView, summaryByArea, updateResult } from './results.server'
 
@@ -285,5 +285,16 @@ describe('following a process', () => {
     await setFollowing(follower, id, false, day(4))
     await announcePhaseChanges(day(6))
     expect((await mails()).length).toBe(2)
+  })
+})
+
+describe('pageCacheSeconds', () => {
+  const phase = (startsAt: string, endsAt: string) => ({ id: 1, position: 0, title: { en: 'P' }, startsAt, endsAt, components: {} as never })
+  const at = new Date('2033-01-01T00:00:00.000Z')
+  it('is the maximum far from any phase edge, never past the next start or end, and 0 with the injected clock', () => {
+    expect(pageCacheSeconds({ phases: [phase('2032-12-01T00:00:00.000Z', '2033-02-01T00:00:00.000Z')] }, at, 5, false)).toBe(5)
+    expect(pageCacheSeconds({ phases: [phase('2032-12-01T00:00:00.000Z', '2033-01-01T00:00:03.500Z')] }, at, 5, false)).toBe(3)
+    expect(pageCacheSeconds({ phases: [phase('2033-01-01T00:00:00.400Z', '2033-02-01T00:00:00.000Z')] }, at, 5, false)).toBe(0)
+    expect(pageCacheSeconds({ phases: [] }, at, 5, true)).toBe(0)
   })
 })

@@ -11,7 +11,8 @@ import { logger } from '../../lib/logger.server'
 import { composeMail, queueMail } from '../../lib/mail/outbox.server'
 import { can, type Principal } from '../accounts/policy'
 import { recordAudit } from '../moderation/moderation.server'
-import { COMPONENT_RULES, MAX_PHASES, currentPhase, parseComponents, phaseTime, type PhaseComponents, type PhaseTime } from './phases'
+import { attachImage, deleteOwnerImages } from './images.server'
+import { COMPONENT_RULES, IMAGE_ALT_MAX, MAX_PHASES, currentPhase, parseComponents, phaseTime, type PhaseComponents, type PhaseTime } from './phases'
 import { SLUG_RE, parseCents } from './schema'
 
 /**
@@ -42,6 +43,8 @@ export interface ProcessRecord {
   description: Localized
   areaId: number | null
   imageId: number | null
+  /** What the image shows, per language. */
+  imageAlt: Localized
   published: boolean
   budgetVoteId: number | null
   cityBudget: number
@@ -97,6 +100,7 @@ export async function processRecord(where: { id: number } | { slug: string }, db
     description: parseLocalized(row.description),
     areaId: row.area_id,
     imageId: row.image_id,
+    imageAlt: parseLocalized(row.image_alt),
     published: row.published === 1,
     budgetVoteId: row.budget_vote_id,
     cityBudget: row.city_budget,
@@ -118,6 +122,7 @@ export interface ProcessInput {
   slug: string
   title: Localized
   description: Localized
+  imageAlt: Localized
   areaId: number | null
   published: boolean
   cityBudget: number
@@ -151,6 +156,8 @@ export function processFromForm(fields: FormValues): { input: ProcessInput | nul
   for (const l of supportedLocales) if ((title[l]?.length ?? 0) > 200) errors[`title_${l}`] = 'errors.titleLong'
   const description = readLocalizedField(fields, 'description')
   for (const l of supportedLocales) if ((description[l]?.length ?? 0) > 10_000) errors[`description_${l}`] = 'errors.descriptionLong'
+  const imageAlt = readLocalizedField(fields, 'imageAlt')
+  for (const l of supportedLocales) if ((imageAlt[l]?.length ?? 0) > IMAGE_ALT_MAX) errors[`imageAlt_${l}`] = 'errors.imageAltLong'
   const areaId = fields.areaId ? Number(fields.areaId) : null
   if (areaId !== null && !Number.isSafeInteger(areaId)) errors.areaId = 'errors.area'
   const currency = (fields.currency ?? 'EUR').trim().toUpperCase() || 'EUR'
@@ -185,7 +192,7 @@ export function processFromForm(fields: FormValues): { input: ProcessInput | nul
   if (phases.length === 0) errors.form = 'errors.noPhases'
   if (Object.keys(errors).length) return { input: null, errors }
   return {
-    input: { slug, title, description, areaId, published: fields.published === 'on' || fields.published === '1', cityBudget: cityBudget ?? 0, districtBudgets, currency, phases },
+    input: { slug, title, description, imageAlt, areaId, published: fields.published === 'on' || fields.published === '1', cityBudget: cityBudget ?? 0, districtBudgets, currency, phases },
     errors,
   }
 }
@@ -198,6 +205,7 @@ export function processFormValues(p: ProcessRecord | null): FormValues {
   for (const l of supportedLocales) {
     values[`title_${l}`] = p.title[l] ?? ''
     values[`description_${l}`] = p.description[l] ?? ''
+    values[`imageAlt_${l}`] = p.imageAlt[l] ?? ''
   }
   values.areaId = p.areaId ? String(p.areaId) : ''
   values.published = p.published ? 'on' : ''
@@ -218,6 +226,7 @@ export type SaveResult = { kind: 'ok'; id: number; slug: string } | { kind: 'for
 const auditView = (input: ProcessInput) => ({
   slug: input.slug,
   title: input.title,
+  imageAlt: input.imageAlt,
   areaId: input.areaId,
   published: input.published,
   cityBudget: input.cityBudget,
@@ -226,8 +235,17 @@ const auditView = (input: ProcessInput) => ({
   phases: input.phases.map((p) => ({ title: p.title.en ?? Object.values(p.title)[0], startsAt: p.startsAt, endsAt: p.endsAt, components: COMPONENT_RULES.filter((r) => p.components[r]) })),
 })
 
-/** Creates (id null) or changes a process and its phases, with its audit row, in one transaction. */
-export async function saveProcess(admin: Admin, id: number | null, input: ProcessInput, at: Date = new Date()): Promise<SaveResult> {
+/** A change to the process's own image: a pending image's ref (from readImageForm) replaces it; `remove` drops it. */
+export interface ProcessImageChange {
+  ref: string | null
+  remove: boolean
+}
+
+/**
+ * Creates (id null) or changes a process and its phases (and its image), with its audit row, in
+ * one transaction.
+ */
+export async function saveProcess(admin: Admin, id: number | null, input: ProcessInput, at: Date = new Date(), image: ProcessImageChange = { ref: null, remove: false }): Promise<SaveResult> {
   if (!mayAdminister(admin)) return { kind: 'forbidden' }
   const now = at.toISOString()
   return database().write(async (trx): Promise<SaveResult> => {
@@ -238,6 +256,7 @@ export async function saveProcess(admin: Admin, id: number | null, input: Proces
       slug: input.slug,
       title: serializeLocalized(input.title),
       description: serializeLocalized(input.description),
+      image_alt: serializeLocalized(input.imageAlt),
       area_id: input.areaId,
       published: input.published ? 1 : 0,
       city_budget: input.cityBudget,
@@ -260,6 +279,12 @@ export async function saveProcess(admin: Admin, id: number | null, input: Proces
       await trx.updateTable('participatory_processes').set(values).where('id', '=', id).execute()
       processId = id
     }
+    // The process's image: a new one replaces the old (deleted: it is no longer served), or it is removed.
+    const attached = image.ref ? await attachImage(trx, 'process', processId, image.ref, '') : null
+    if (attached !== null || image.remove) {
+      await trx.updateTable('participatory_processes').set({ image_id: attached }).where('id', '=', processId).execute()
+      await deleteOwnerImages(trx, 'process', processId, attached)
+    }
     // Phases keep their ids by position (the phase-change job remembers the phase it announced).
     const existing = await trx.selectFrom('process_phases').select(['id', 'position']).where('process_id', '=', processId).orderBy('position').execute()
     for (let i = 0; i < input.phases.length; i++) {
@@ -281,7 +306,7 @@ export async function saveProcess(admin: Admin, id: number | null, input: Proces
       targetKind: PROCESS_KIND,
       targetId: processId,
       before: before ? { slug: before.slug, title: before.title, published: before.published, phases: before.phases.length } : undefined,
-      after: auditView(input),
+      after: { ...auditView(input), ...(attached !== null ? { imageId: attached } : image.remove ? { imageId: null } : {}) },
     })
     return { kind: 'ok', id: processId, slug: input.slug }
   })
@@ -294,6 +319,7 @@ export interface ProcessListItem {
   slug: string
   title: string
   areaName: string | null
+  image: { id: number; alt: string } | null
   current: { title: string; endsAt: string } | null
   next: { title: string; startsAt: string } | null
   finished: boolean
@@ -302,7 +328,11 @@ export interface ProcessListItem {
 /** /processes: published processes (all, for an administrator's list), with the phase each is in. */
 export async function listProcesses(locale: string, at: Date = new Date(), options: { all?: boolean } = {}): Promise<ProcessListItem[]> {
   const { db } = database()
-  let q = db.selectFrom('participatory_processes as p').leftJoin('areas as a', 'a.id', 'p.area_id').select(['p.id', 'p.slug', 'p.title', 'a.name as area_name']).orderBy('p.id', 'desc')
+  let q = db
+    .selectFrom('participatory_processes as p')
+    .leftJoin('areas as a', 'a.id', 'p.area_id')
+    .select(['p.id', 'p.slug', 'p.title', 'p.image_id', 'p.image_alt', 'a.name as area_name'])
+    .orderBy('p.id', 'desc')
   if (!options.all) q = q.where('p.published', '=', 1)
   const rows = await q.execute()
   if (rows.length === 0) return []
@@ -326,6 +356,7 @@ export async function listProcesses(locale: string, at: Date = new Date(), optio
       slug: r.slug,
       title: localize(r.title, locale, fallback),
       areaName: r.area_name ? localize(r.area_name, locale, fallback) : null,
+      image: r.image_id ? { id: r.image_id, alt: localize(r.image_alt, locale, fallback) } : null,
       current: current ? { title: localize(current.title, locale, fallback), endsAt: current.endsAt } : null,
       next: next ? { title: localize(next.title, locale, fallback), startsAt: next.startsAt } : null,
       finished: own.length > 0 && own.every((p) => Date.parse(p.endsAt) <= at.getTime()),
@@ -355,6 +386,20 @@ export function timeline(p: ProcessRecord, locale: string, at: Date): { entries:
     components: phase.components,
   }))
   return { entries, current: entries.find((e) => e.time === 'current') ?? null }
+}
+
+/**
+ * How long an anonymous visitor's copy of a process page may be reused (the page cache,
+ * app/lib/page-cache.server.ts): at most `max` seconds, and never past the next phase start or
+ * end, so the timeline and what the phase turns on change on time. 0 (not cached) while the
+ * processes' clock is injected (tests move it at will).
+ */
+export function pageCacheSeconds(p: Pick<ProcessRecord, 'phases'>, at: Date, max: number, injected: boolean): number {
+  if (injected) return 0
+  const now = at.getTime()
+  let ms = max * 1000
+  for (const phase of p.phases) for (const edge of [Date.parse(phase.startsAt), Date.parse(phase.endsAt)]) if (edge > now && edge - now < ms) ms = edge - now
+  return Math.floor(ms / 1000)
 }
 
 /** The districts a process funds (its pots besides the city's), by name. */
