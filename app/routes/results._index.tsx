@@ -1,4 +1,4 @@
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
+import { data as withHeaders, type HeadersFunction, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
 import { Form, Link, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { translatorFor } from '../lib/i18n.server'
@@ -6,12 +6,21 @@ import { formatMoney, RESULT_STATUSES } from '../modules/processes/phases'
 import { areaChoices, listProcesses, processRecord } from '../modules/processes/processes.server'
 import { listResults, locatedResults, summaryByArea } from '../modules/processes/results.server'
 import { cityBounds } from '../modules/geo/areas.server'
+import { clockInjected } from '../modules/processes/clock.server'
 import type { ResultStatus } from '../../db/schema'
 import { Progress, ResultsMap } from '../modules/processes/components/parts'
 import styles from '../modules/processes/components/processes.css'
 
 // Nothing on this page needs JavaScript: it is sent without React (issue 18, ADR 137).
 export const handle = { hydrate: false }
+
+// Public: anonymous readers may get a copy up to 5 seconds old, as on /proposals (the page cache only
+// stores pages of visitors without a session; not while a test injects the processes' clock).
+const CACHE_SECONDS = 5
+export const headers: HeadersFunction = ({ loaderHeaders }) => {
+  const seconds = loaderHeaders.get('Plaza-Page-Cache')
+  return seconds ? { 'Plaza-Page-Cache': seconds } : new Headers()
+}
 
 /**
  * /results — accountability: every result (winning projects, accepted proposals, petitions with a
@@ -54,19 +63,22 @@ export async function loader({ request }: LoaderFunctionArgs) {
     ...(processId ? { process: processSlug } : {}),
   }
   const next = page.next ? new URLSearchParams({ ...filterParams, after: `${page.next.updatedAt}_${page.next.id}` }).toString() : null
-  return {
-    title: t('processes:results.title'),
-    results: page.items,
-    next,
-    summary,
-    areas,
-    processes: processes.map((p) => ({ slug: p.slug, title: p.title })),
-    filter: { area: areaId ? String(areaId) : '', status: status ?? '', process: processId ? processSlug : '' },
-    view,
-    listUrl: `/results${Object.keys(filterParams).length ? `?${new URLSearchParams(filterParams)}` : ''}`,
-    mapUrl: `/results?${new URLSearchParams({ ...filterParams, view: 'map' })}`,
-    map,
-  }
+  return withHeaders(
+    {
+      title: t('processes:results.title'),
+      results: page.items,
+      next,
+      summary,
+      areas,
+      processes: processes.map((p) => ({ slug: p.slug, title: p.title })),
+      filter: { area: areaId ? String(areaId) : '', status: status ?? '', process: processId ? processSlug : '' },
+      view,
+      listUrl: `/results${Object.keys(filterParams).length ? `?${new URLSearchParams(filterParams)}` : ''}`,
+      mapUrl: `/results?${new URLSearchParams({ ...filterParams, view: 'map' })}`,
+      map,
+    },
+    clockInjected() ? undefined : { headers: { 'Plaza-Page-Cache': String(CACHE_SECONDS) } },
+  )
 }
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.title ?? ''} · Plaza` }]

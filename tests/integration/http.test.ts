@@ -330,6 +330,17 @@ describe('anonymous page cache', () => {
     expect(html).toContain(`<meta name="request-id" content="${res.headers.get('x-request-id')}"/>`)
   })
 
+  it('keeps the results list a few seconds for anonymous readers, never for a session', async () => {
+    await get('/results?status=planned', { accept: 'text/html' })
+    const again = await get('/results?status=planned', { accept: 'text/html' })
+    expect(again.status).toBe(200)
+    expect(again.headers.get('x-plaza-cache')).toBe('hit')
+    expect(again.headers.get('plaza-page-cache')).toBeNull()
+    const withSession = await get('/results?status=planned', { accept: 'text/html', cookie: 'plaza_session=abc' })
+    expect(withSession.status).toBe(200)
+    expect(withSession.headers.get('x-plaza-cache')).toBeNull()
+  })
+
   it('renders afresh for a visitor with a session cookie', async () => {
     const res = await get('/', { accept: 'text/html', cookie: 'plaza_session=abc' })
     expect(res.status).toBe(200)
