@@ -172,6 +172,9 @@ async function benchSearch(url: string): Promise<Verdict> {
 async function benchReceive(databasePath: string, inboundPort: number, tokens: string[]): Promise<Verdict[]> {
   // The messages are composed before the clock starts: what is timed is Plaza receiving them.
   const attachment = randomBytes(1024 * 1024)
+  // This run's own names: a reused database (BENCH_FOI_DATABASE) holds earlier runs' answers, and the
+  // same Message-ID again would be taken for a repeat and dropped.
+  const run = randomBytes(4).toString('hex')
   const raws = await Promise.all(
     Array.from({ length: ANSWERS }, (_, i) =>
       new MailComposer({
@@ -179,8 +182,8 @@ async function benchReceive(databasePath: string, inboundPort: number, tokens: s
         to: `request-${tokens[i]}@${DOMAIN}`,
         subject: `Answer ${i}`,
         text: `Answer number ${i}.`,
-        messageId: `<answer-${i}@bench.example>`,
-        attachments: [{ filename: `data-${i}.bin`, content: attachment }],
+        messageId: `<answer-${run}-${i}@bench.example>`,
+        attachments: [{ filename: `data-${run}-${i}.bin`, content: attachment }],
       })
         .compile()
         .build(),
@@ -209,15 +212,15 @@ async function benchReceive(databasePath: string, inboundPort: number, tokens: s
   console.log(`    ${ANSWERS} answers acknowledged in ${(acknowledged / 1000).toFixed(1)} s: ${rate.toFixed(1)}/s (${loadBefore} before, ${load()} after)`)
   // Acknowledged means spooled on disk; each must then appear on its request, once.
   const db = new SQLite(databasePath, { readonly: true })
-  const count = db.prepare("select count(*) as n from foi_attachments where filename like 'data-%'")
+  const count = db.prepare(`select count(*) as n from foi_attachments where filename like 'data-${run}-%'`)
   const deadline = Date.now() + 15 * 60_000
   const storedNow = () => (count.get() as { n: number }).n
   while (storedNow() < ANSWERS - failed && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
   const stored = storedNow()
   const attached = performance.now() - t
-  const distinct = (db.prepare("select count(distinct filename) as n from foi_attachments where filename like 'data-%'").get() as { n: number }).n
+  const distinct = (db.prepare(`select count(distinct filename) as n from foi_attachments where filename like 'data-${run}-%'`).get() as { n: number }).n
   const misplaced = (
-    db.prepare("select count(*) as n from foi_attachments a join foi_requests r on r.id = a.request_id where a.filename like 'data-%' and r.title not like 'Request %'").get() as { n: number }
+    db.prepare(`select count(*) as n from foi_attachments a join foi_requests r on r.id = a.request_id where a.filename like 'data-${run}-%' and r.title not like 'Request %'`).get() as { n: number }
   ).n
   db.close()
   const left = fs.readdirSync(path.join(path.dirname(databasePath), 'inbound-spool', 'new')).length
@@ -249,8 +252,11 @@ export async function benchFoi(): Promise<Verdict[]> {
     const tokens = (db.prepare("select token from foi_requests where title like 'Request %' order by id").all() as Array<{ token: string }>).map((r) => r.token)
     db.close()
     fixture = { tokens, seconds: 0, pairs: 0 }
-    env = { DATABASE_PATH: reuse }
-    console.log(`  reusing ${reuse} (${tokens.length.toLocaleString('en')} requests)`)
+    // A copy: the receiving part adds 500 answers, which a second run on the same file would count as its own.
+    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bench-foi-')), 'plaza.sqlite')
+    for (const suffix of ['', '-wal']) if (fs.existsSync(reuse + suffix)) fs.copyFileSync(reuse + suffix, copy + suffix)
+    env = { DATABASE_PATH: copy }
+    console.log(`  reusing a copy of ${reuse} (${tokens.length.toLocaleString('en')} requests) in ${copy}`)
   } else {
     const city = await benchCity('sqlite', { prepare: (file) => (fixture = populate(file)) })
     await city.close()
