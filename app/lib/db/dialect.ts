@@ -90,14 +90,21 @@ class NulTransformer extends OperationNodeTransformer {
   }
 }
 
-/** Applied to every Kysely on PostgreSQL (reads and writes): see `withoutNul`. */
-export class PostgresTextPlugin implements KyselyPlugin {
-  readonly #transformer = new NulTransformer()
+/** A plugin that rewrites each query with `transformer` and leaves results as they are. */
+class RewritePlugin implements KyselyPlugin {
+  constructor(readonly transformer: OperationNodeTransformer) {}
   transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.#transformer.transformNode(args.node)
+    return this.transformer.transformNode(args.node)
   }
   async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
     return args.result
+  }
+}
+
+/** Applied to every Kysely on PostgreSQL (reads and writes): see `withoutNul`. */
+export class PostgresTextPlugin extends RewritePlugin {
+  constructor() {
+    super(new NulTransformer())
   }
 }
 
@@ -152,13 +159,9 @@ class SchemaTransformer extends OperationNodeTransformer {
 }
 
 /** Applied to the migrator's Kysely on PostgreSQL only. */
-export class PostgresSchemaPlugin implements KyselyPlugin {
-  readonly #transformer = new SchemaTransformer()
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    return this.#transformer.transformNode(args.node)
-  }
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result
+export class PostgresSchemaPlugin extends RewritePlugin {
+  constructor() {
+    super(new SchemaTransformer())
   }
 }
 

@@ -385,33 +385,41 @@ async function matchingIds(f: CouncilFilter, options: { limit: number; offset?: 
   return rows.map((r) => ({ id: r.id, key: keys.map((_, i) => r[`k${i}`]) }))
 }
 
+/** What a row of the list shows (the page reads 50 rows for every request; the CSV reads every column). */
+const LIST_COLUMNS = [
+  'reports.id',
+  'reports.title',
+  'reports.state',
+  'reports.state_kind as stateKind',
+  'reports.priority',
+  'reports.supports',
+  'reports.created_at as createdAt',
+  'reports.updated_at as updatedAt',
+  'u.display_name as assigneeName',
+  'c.name as categoryName',
+  'd.name as departmentName',
+  'a.name as areaName',
+  'dist.name as districtName',
+] as const
+
+/** The list's columns and what the details page, the CSV and the triage form read besides. */
+const DETAIL_COLUMNS = [
+  ...LIST_COLUMNS,
+  'reports.photo_count as photoCount',
+  'reports.duplicate_of as duplicateOf',
+  'reports.lat',
+  'reports.lng',
+  'reports.confirmed_at as confirmedAt',
+  'reports.first_response_at as firstResponseAt',
+  'reports.fixed_at as fixedAt',
+  'reports.closed_at as closedAt',
+  'reports.assignee_id as assigneeId',
+  'c.code as categoryCode',
+  'd.slug as departmentSlug',
+] as const
+
 function detailsQuery() {
-  return joinedReports().select([
-    'reports.id',
-    'reports.title',
-    'reports.state',
-    'reports.state_kind as stateKind',
-    'reports.priority',
-    'reports.supports',
-    'reports.photo_count as photoCount',
-    'reports.duplicate_of as duplicateOf',
-    'reports.lat',
-    'reports.lng',
-    'reports.created_at as createdAt',
-    'reports.confirmed_at as confirmedAt',
-    'reports.first_response_at as firstResponseAt',
-    'reports.fixed_at as fixedAt',
-    'reports.closed_at as closedAt',
-    'reports.updated_at as updatedAt',
-    'reports.assignee_id as assigneeId',
-    'u.display_name as assigneeName',
-    'c.code as categoryCode',
-    'c.name as categoryName',
-    'd.slug as departmentSlug',
-    'd.name as departmentName',
-    'a.name as areaName',
-    'dist.name as districtName',
-  ])
+  return joinedReports().select(DETAIL_COLUMNS)
 }
 
 function joinedReports() {
@@ -425,23 +433,8 @@ function joinedReports() {
 }
 export type CouncilRow = Awaited<ReturnType<ReturnType<typeof detailsQuery>['execute']>>[number]
 
-/** What a row of the list shows (the page reads 50 rows for every request; the CSV reads every column). */
 function listQuery() {
-  return joinedReports().select([
-    'reports.id',
-    'reports.title',
-    'reports.state',
-    'reports.state_kind as stateKind',
-    'reports.priority',
-    'reports.supports',
-    'reports.created_at as createdAt',
-    'reports.updated_at as updatedAt',
-    'u.display_name as assigneeName',
-    'c.name as categoryName',
-    'd.name as departmentName',
-    'a.name as areaName',
-    'dist.name as districtName',
-  ])
+  return joinedReports().select(LIST_COLUMNS)
 }
 export type CouncilListRow = Awaited<ReturnType<ReturnType<typeof listQuery>['execute']>>[number]
 
