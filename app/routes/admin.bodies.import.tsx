@@ -1,7 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
-import { Field, FormMessage } from '../components/forms'
+import { CsvImportForm, CsvImportResult } from '../components/CsvImport'
 import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
 import { BODY_CSV_COLUMNS, BODY_CSV_MAX_BYTES, BODY_CSV_MAX_ROWS, applyBodyImport, planBodyImport, type BodyImportPlan } from '../modules/foi/bodies.server'
@@ -64,58 +64,21 @@ export default function ImportBodies() {
       <h1>{title}</h1>
       <p>{t('import.format', { columns, rows: maxRows })}</p>
       {plan ? (
-        <section aria-labelledby="import-result" data-testid="import-result">
-          <h2 id="import-result">{t('import.rowsHeading')}</h2>
-          <p data-testid="import-summary">{t('import.summary', plan.counts)}</p>
-          {result?.mode === 'apply' ? (
-            result.applied ? (
-              <FormMessage tone="success">{t('import.applied', { created: result.created, updated: result.updated })}</FormMessage>
-            ) : (
-              <FormMessage tone="error">{t('import.notApplied')}</FormMessage>
-            )
-          ) : null}
-          <div className="table-scroll">
-            <table className="data-table">
-              <thead>
-                <tr>
-                  <th scope="col">{t('import.line')}</th>
-                  <th scope="col">{t('admin.slug')}</th>
-                  <th scope="col">{t('admin.name')}</th>
-                  <th scope="col">{t('import.action')}</th>
-                  <th scope="col">{t('import.problems')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {plan.rows.map((row) => (
-                  <tr key={row.line} data-testid={`line-${row.line}`}>
-                    <td>{row.line}</td>
-                    <td>{row.slug}</td>
-                    <td>{row.name}</td>
-                    <td>{t(`import.actions.${row.action}`)}</td>
-                    <td>{(plan.messages[row.line] ?? []).join(' ')}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        </section>
+        <CsvImportResult
+          ns="foi"
+          plan={plan}
+          mode={result?.mode}
+          applied={result?.applied}
+          created={result?.created}
+          updated={result?.updated}
+          appliedKey="import.applied"
+          columns={[
+            { label: 'admin.slug', value: (row) => row.slug },
+            { label: 'admin.name', value: (row) => row.name },
+          ]}
+        />
       ) : null}
-      <Form method="post" encType="multipart/form-data" className="stack">
-        <Field name="file" label={t('import.file')} error={result?.error}>
-          <input id="field-file" name="file" type="file" accept=".csv,text/csv" aria-describedby={result?.error ? 'field-file-error' : undefined} />
-        </Field>
-        <label>
-          <input type="checkbox" name="onlyIfNoErrors" defaultChecked={result?.onlyIfNoErrors ?? true} /> {t('import.onlyIfNoErrors')}
-        </label>
-        <div>
-          <button type="submit" name="intent" value="check">
-            {t('import.check')}
-          </button>{' '}
-          <button type="submit" name="intent" value="apply">
-            {t('import.apply')}
-          </button>
-        </div>
-      </Form>
+      <CsvImportForm ns="foi" error={result?.error} onlyIfNoErrors={result?.onlyIfNoErrors} />
     </section>
   )
 }

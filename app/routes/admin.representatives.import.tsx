@@ -1,10 +1,11 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data } from '@remix-run/node'
-import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
+import { Link, useActionData, useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { requirePermission } from '../modules/accounts/auth.server'
 import { translatorFor } from '../lib/i18n.server'
-import { Field, FormMessage } from '../components/forms'
+import { CsvImportForm, CsvImportResult } from '../components/CsvImport'
+import { FormMessage } from '../components/forms'
 import { CSV_COLUMNS, CSV_MAX_BYTES, CSV_MAX_ROWS, applyImport, planImport, type ImportPlan } from '../modules/letters/representatives-csv.server'
 import { readBoundedForm } from '../modules/letters/representatives-form.server'
 
@@ -81,59 +82,21 @@ export default function ImportRepresentatives() {
       </p>
       {result?.errors?.file ? <FormMessage tone="error">{result.errors.file}</FormMessage> : null}
       {plan ? (
-        <section aria-labelledby="import-result" data-testid="import-result">
-          <h2 id="import-result">{t('import.rowsHeading')}</h2>
-          <p data-testid="import-summary">{t('import.summary', plan.counts)}</p>
-          {result?.mode === 'apply' ? (
-            result.applied ? (
-              <FormMessage tone="success">{t('import.appliedSummary', { created: result.created, updated: result.updated })}</FormMessage>
-            ) : (
-              <FormMessage tone="error">{t('import.notApplied')}</FormMessage>
-            )
-          ) : null}
-          {plan.rows.length < plan.counts.create + plan.counts.update + plan.counts.unchanged + plan.counts.error ? (
-            <p>{t('import.shown', { shown: plan.rows.length, total: plan.counts.create + plan.counts.update + plan.counts.unchanged + plan.counts.error })}</p>
-          ) : null}
-          <table className="data-table">
-            <thead>
-              <tr>
-                <th scope="col">{t('import.line')}</th>
-                <th scope="col">{t('admin.name')}</th>
-                <th scope="col">{t('admin.email')}</th>
-                <th scope="col">{t('import.action')}</th>
-                <th scope="col">{t('import.problems')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.rows.map((row) => (
-                <tr key={row.line} data-testid={`line-${row.line}`}>
-                  <td>{row.line}</td>
-                  <td>{row.name}</td>
-                  <td>{row.email}</td>
-                  <td>{t(`import.actions.${row.action}`)}</td>
-                  <td>{(plan.messages[row.line] ?? []).join(' ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </section>
+        <CsvImportResult
+          ns="representatives"
+          plan={plan}
+          mode={result?.mode}
+          applied={result?.applied}
+          created={result?.created}
+          updated={result?.updated}
+          appliedKey="import.appliedSummary"
+          columns={[
+            { label: 'admin.name', value: (row) => row.name },
+            { label: 'admin.email', value: (row) => row.email },
+          ]}
+        />
       ) : null}
-      <Form method="post" encType="multipart/form-data" className="stack">
-        <Field name="file" label={t('import.file')} error={result?.errors?.file}>
-          <input id="field-file" name="file" type="file" accept=".csv,text/csv" aria-describedby={result?.errors?.file ? 'field-file-error' : undefined} />
-        </Field>
-        <label>
-          <input type="checkbox" name="onlyIfNoErrors" defaultChecked={result?.onlyIfNoErrors ?? true} /> {t('import.onlyIfNoErrors')}
-        </label>
-        <div>
-          <button type="submit" name="intent" value="check">
-            {t('import.check')}
-          </button>{' '}
-          <button type="submit" name="intent" value="apply">
-            {t('import.apply')}
-          </button>
-        </div>
-      </Form>
+      <CsvImportForm ns="representatives" error={result?.errors?.file} onlyIfNoErrors={result?.onlyIfNoErrors} />
     </section>
   )
 }
