@@ -1,12 +1,7 @@
-import { expect, test, type Page } from '@playwright/test'
-import AxeBuilder from '@axe-core/playwright'
+import { expect, test } from '@playwright/test'
+import { expectAccessible } from './support'
 
 test.use({ locale: 'en-GB' })
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
-}
 
 test('sign up → confirm from /dev/mail → log in → verify residence → log out', async ({ page }) => {
   const email = `e2e-${Date.now()}@example.org`

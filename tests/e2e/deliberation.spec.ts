@@ -1,7 +1,7 @@
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { expect, test, type Browser, type Page } from '@playwright/test'
-import AxeBuilder from '@axe-core/playwright'
+import { expect, test } from '@playwright/test'
+import { expectAccessible, loggedIn } from './support'
 
 test.use({ locale: 'en-GB' })
 
@@ -10,22 +10,6 @@ const areaPath = () => {
   const id = (db.prepare(`select id from areas where slug = 'ciutat-vella'`).get() as { id: number }).id
   db.close()
   return `/discussions/area/${id}`
-}
-
-async function loggedIn(browser: Browser, who: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB' })
-  const page = await context.newPage()
-  await page.goto('/login')
-  await page.getByLabel('E-mail address').fill(`${who}@valmera.example`)
-  await page.getByLabel('Password').fill('valmera-demo-2026')
-  await page.getByRole('button', { name: 'Log in' }).click()
-  await expect(page.getByRole('banner').getByRole('link', { name: 'Your account' })).toBeVisible()
-  return page
-}
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
 }
 
 test('post, reply, flag, and a moderator hides the comment', async ({ browser }) => {

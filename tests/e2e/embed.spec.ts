@@ -2,10 +2,10 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
-import { expect, test, type Browser, type Frame, type Page } from '@playwright/test'
-import AxeBuilder from '@axe-core/playwright'
+import { expect, test, type Frame, type Page } from '@playwright/test'
 import { baseURL } from '../../playwright.config'
 import { ORIGINS_CACHE_MS } from '../../app/modules/embed/allowed-origins.server'
+import { expectAccessible, loggedIn } from './support'
 
 /**
  * Widgets on another site: a city page served from a SECOND origin on 127.0.0.1 (a tiny node:http
@@ -44,22 +44,6 @@ async function serve(): Promise<string> {
   servers.push(server)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-}
-
-async function loggedIn(browser: Browser, who: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB' })
-  const page = await context.newPage()
-  await page.goto('/login')
-  await page.getByLabel('E-mail address').fill(`${who}@valmera.example`)
-  await page.getByLabel('Password').fill('valmera-demo-2026')
-  await page.getByRole('button', { name: 'Log in' }).click()
-  await expect(page.getByRole('banner').getByRole('link', { name: 'Your account' })).toBeVisible()
-  return page
-}
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
 }
 
 test.beforeAll(async ({ browser }) => {

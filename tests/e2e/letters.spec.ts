@@ -1,14 +1,9 @@
-import { expect, test, type Page } from '@playwright/test'
-import AxeBuilder from '@axe-core/playwright'
+import { expect, test } from '@playwright/test'
+import { expectAccessible } from './support'
 
 test.use({ locale: 'en-GB' })
 // Several pages, each checked with axe, on a shared and loaded machine.
 test.setTimeout(120_000)
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
-}
 
 /**
  * Letters: find representatives for an area, write, preview, send, confirm from /dev/mail, see the

@@ -1,24 +1,8 @@
-import { expect, test, type Browser, type Page } from '@playwright/test'
-import AxeBuilder from '@axe-core/playwright'
+import { expect, test } from '@playwright/test'
+import { expectAccessible, loggedIn } from './support'
 
 // PETITION_SPONSORS is 1 in playwright.config.ts: one sponsor sends a petition to moderation.
 test.use({ locale: 'en-GB' })
-
-async function loggedIn(browser: Browser, who: string): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB' })
-  const page = await context.newPage()
-  await page.goto('/login')
-  await page.getByLabel('E-mail address').fill(`${who}@valmera.example`)
-  await page.getByLabel('Password').fill('valmera-demo-2026')
-  await page.getByRole('button', { name: 'Log in' }).click()
-  await expect(page.getByRole('banner').getByRole('link', { name: 'Your account' })).toBeVisible()
-  return page
-}
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
-}
 
 test('create a petition, gather a sponsor, a moderator publishes it, a logged-out visitor signs, confirms and sees the count and map', async ({ browser }) => {
   test.setTimeout(180_000)

@@ -1,5 +1,5 @@
-import { expect, test, type Browser, type Page } from '@playwright/test'
-import AxeBuilder from '@axe-core/playwright'
+import { expect, test, type Page } from '@playwright/test'
+import { expectAccessible, loggedIn } from './support'
 
 /**
  * Issue 7's flow end to end: a resident publishes a proposal, demo users support it to the
@@ -13,22 +13,6 @@ import AxeBuilder from '@axe-core/playwright'
  */
 
 test.use({ locale: 'en-GB' })
-
-async function loggedIn(browser: Browser, who: string, options: { javaScriptEnabled?: boolean } = {}): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB', ...options })
-  const page = await context.newPage()
-  await page.goto('/login')
-  await page.getByLabel('E-mail address').fill(`${who}@valmera.example`)
-  await page.getByLabel('Password').fill('valmera-demo-2026')
-  await page.getByRole('button', { name: 'Log in' }).click()
-  await expect(page.getByRole('banner').getByRole('link', { name: 'Your account' })).toBeVisible()
-  return page
-}
-
-async function expectAccessible(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
-}
 
 /** A minute ago, as a datetime-local value in UTC (the admin form's times are UTC). */
 const aMinuteAgo = () => new Date(Date.now() - 60_000).toISOString().slice(0, 16)
