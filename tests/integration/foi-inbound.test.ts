@@ -190,8 +190,14 @@ describe('answers spooled and parsed on worker threads', () => {
     expect(res.status).toBe(200)
     expect(sha(Buffer.from(await res.arrayBuffer()))).toBe(sha(bytes))
     // A file row whose name is not a SHA-256 (a hand-edited row) is never read as a path.
-    await sql.run("update foi_attachments set sha256 = '../../plaza.sqlite' where id = ?", fileId)
-    expect((await fetch(`${city.url}/information-requests/${requestId}/files/${fileId}`)).status).not.toBe(200)
+    const badId = await sql.value<number>(
+      "insert into foi_attachments (message_id, request_id, filename, mime, size, data, sha256, created_at) values (?, ?, 'bad.bin', 'application/octet-stream', 1, ?, '../../plaza.sqlite', ?) returning id",
+      messageId,
+      requestId,
+      Buffer.alloc(0),
+      at,
+    )
+    expect((await fetch(`${city.url}/information-requests/${requestId}/files/${badId}`)).status).not.toBe(200)
   })
 
   it('refuses a message over the size limit without keeping any of it', async () => {
