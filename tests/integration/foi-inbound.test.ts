@@ -177,7 +177,11 @@ describe('answers spooled and parsed on worker threads', () => {
   it('still serves a document stored in the row before files (an older answer, or a copy): its blob', async () => {
     const bytes = randomBytes(5000)
     const at = new Date().toISOString()
-    const messageId = await sql.value<number>("insert into foi_messages (request_id, direction, kind, subject, text, created_at) values (?, 'in', 'answer', 'Older', 'Older.', ?) returning id", requestId, at)
+    const messageId = await sql.value<number>(
+      "insert into foi_messages (request_id, direction, kind, subject, text, created_at) values (?, 'in', 'answer', 'Older', 'Older.', ?) returning id",
+      requestId,
+      at,
+    )
     const fileId = await sql.value<number>(
       "insert into foi_attachments (message_id, request_id, filename, mime, size, data, created_at) values (?, ?, 'older.bin', 'application/octet-stream', ?, ?, ?) returning id",
       messageId,

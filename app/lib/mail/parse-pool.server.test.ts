@@ -65,10 +65,16 @@ describe('the parse pool', () => {
   it('stores the attachments as files named by their SHA-256 when asked (ADR 150): their bytes stay on the thread, the same content is one file', async () => {
     const store = path.join(dir, 'attachments')
     const big = randomBytes(300_000)
-    const first = await pool.parseSpoolFile(await spoolFile('c.eml', [{ filename: 'big.bin', content: big }, { filename: 'minutes.pdf', content: await pdf(['Stored as a file']) }]), {
-      extractPdfText: true,
-      attachmentsDir: store,
-    })
+    const first = await pool.parseSpoolFile(
+      await spoolFile('c.eml', [
+        { filename: 'big.bin', content: big },
+        { filename: 'minutes.pdf', content: await pdf(['Stored as a file']) },
+      ]),
+      {
+        extractPdfText: true,
+        attachmentsDir: store,
+      },
+    )
     if (!first.ok) throw new Error('not parsed')
     const [stored, minutes] = first.mail.attachments
     const sha256 = createHash('sha256').update(big).digest('hex')
