@@ -1446,6 +1446,11 @@ export interface FoiAttachmentsTable {
   redacted_data: Buffer | null
   /** JSON: what was redacted in the PDF (app/modules/foi/pdf-redact.server.ts). */
   redaction: string | null
+  /**
+   * The attachment's file beside the database, by its SHA-256 (migration 0041, ADR 150; SQLite
+   * installs): then `data` is empty and the bytes are the file. Null: the bytes are in `data`.
+   */
+  sha256: Generated<string | null>
 }
 
 /** Someone following an information request or a body (migration 0035). */

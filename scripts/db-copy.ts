@@ -13,6 +13,9 @@
  *    the row count of every table compared with the source. Any difference rolls it all back.
  * 4. After the commit, every voting process's ballot hash chain (and tallies) is verified on the
  *    target with the same code as `npm run tally:verify`.
+ * Answers' attachments kept as files beside the SQLite database (foi_attachments.sha256, ADR 150) are
+ * read from the source's `attachments/` folder and copied into the rows (`data`): PostgreSQL keeps
+ * them in bytea, so the copy needs no folder of its own. A missing file stops the copy (rolled back).
  * Prints a summary; exits 0 when all matches, 1 on a difference or an error, 2 on a usage error.
  */
 import fs from 'node:fs'
@@ -21,6 +24,7 @@ import SQLite from 'better-sqlite3'
 import pg from 'pg'
 import { migrations } from '../db/migrations/index'
 import { isPostgresUrl } from '../app/lib/db/dialect'
+import { attachmentPath, attachmentsDirectory } from '../app/lib/attachment-files.server'
 
 const usageLine = 'Usage: npm run db:copy -- --from sqlite:PATH --to postgres://USER@HOST/DB [--replace] [--batch 1000]'
 function usage(message: string): never {
@@ -140,6 +144,12 @@ async function copyTable(sqlite: SQLite.Database, client: pg.Client, table: stri
   const select = sqlite.prepare(`select ${columns} from ${quote(table)}${hasRowid ? ' order by rowid' : ''}`).raw(true)
   // PostgreSQL takes at most 65,535 parameters in a statement.
   const perBatch = Math.max(1, Math.min(batchSize, Math.floor(60_000 / targetColumns.length)))
+  // Rows of blobs (attachments, images) go in batches of at most ~16 MB.
+  const maxBatchBytes = 16 * 1024 * 1024
+  let batchBytes = 0
+  // An answer's attachment stored as a file (ADR 150): its bytes into `data`, no name (bytea on PostgreSQL).
+  const fileColumns = table === 'foi_attachments' ? { sha256: targetColumns.indexOf('sha256'), data: targetColumns.indexOf('data'), size: targetColumns.indexOf('size') } : null
+  const attachments = attachmentsDirectory(sourcePath)
   let batch: unknown[][] = []
   let copied = 0
   const flush = async () => {
@@ -149,11 +159,25 @@ async function copyTable(sqlite: SQLite.Database, client: pg.Client, table: stri
     await client.query(`insert into ${quote(table)} (${columns}) values ${tuples.join(', ')}`, params)
     copied += batch.length
     batch = []
+    batchBytes = 0
   }
   // Nothing else runs on the source connection while its statement is iterated.
   for (const row of select.iterate() as IterableIterator<unknown[]>) {
+    const sha256 = fileColumns && fileColumns.sha256 >= 0 ? row[fileColumns.sha256] : null
+    if (fileColumns && typeof sha256 === 'string') {
+      let bytes: Buffer
+      try {
+        bytes = fs.readFileSync(attachmentPath(sha256, attachments))
+      } catch (error) {
+        throw new Error(`foi_attachments: the file ${sha256} (${(error as Error).message}) is missing from ${attachments}: nothing was copied`)
+      }
+      if (bytes.length !== Number(row[fileColumns.size])) throw new Error(`foi_attachments: the file ${sha256} in ${attachments} is not the size its row says: nothing was copied`)
+      row[fileColumns.data] = bytes
+      row[fileColumns.sha256] = null
+    }
     batch.push(row)
-    if (batch.length >= perBatch) await flush()
+    for (const value of row) if (Buffer.isBuffer(value)) batchBytes += value.length
+    if (batch.length >= perBatch || batchBytes >= maxBatchBytes) await flush()
   }
   await flush()
   return copied

@@ -1,4 +1,5 @@
 import path from 'node:path'
+import { attachmentsDirectory } from '../lib/attachment-files.server'
 import { config } from '../lib/config.server'
 import type { JobContext } from '../lib/jobs.server'
 import { logger } from '../lib/logger.server'
@@ -14,13 +15,20 @@ import { manifests } from './registry.server'
  * Then the one inbound SMTP endpoint (app/lib/mail/inbound.server.ts, ADR 125) when
  * INBOUND_SMTP_PORT is set: the modules' jobs have registered their address prefixes on it
  * (delivery `report-`, foi `request-`). Its spool (messages acknowledged, not yet stored) is the
- * directory `inbound-spool` beside DATABASE_PATH.
+ * directory `inbound-spool` beside DATABASE_PATH; on SQLite, answers' attachments are files in
+ * `attachments` beside it (ADR 150).
  */
 export function startBackgroundJobs(ctx: JobContext = { log: logger(), config: config() }) {
   const running = manifests.flatMap((manifest) => manifest.jobs.map((job) => ({ name: job.name, stop: job.start(ctx) })))
   const port = ctx.config.INBOUND_SMTP_PORT
   if (port) {
-    const inbound = startInboundMail({ port, host: ctx.config.INBOUND_SMTP_HOST, spoolDir: path.join(path.dirname(path.resolve(ctx.config.DATABASE_PATH)), 'inbound-spool') }).catch((error) => {
+    const inbound = startInboundMail({
+      port,
+      host: ctx.config.INBOUND_SMTP_HOST,
+      spoolDir: path.join(path.dirname(path.resolve(ctx.config.DATABASE_PATH)), 'inbound-spool'),
+      // SQLite: attachments as files beside the database, written by the parse threads (ADR 150); PostgreSQL keeps them in bytea.
+      attachmentsDir: ctx.config.DATABASE_URL ? undefined : attachmentsDirectory(ctx.config.DATABASE_PATH),
+    }).catch((error) => {
       ctx.log.error({ err: error }, 'the inbound SMTP endpoint could not start')
       return null
     })

@@ -31,6 +31,7 @@ import * as m0035 from './0035_foi_follow_redaction'
 import * as m0036 from './0036_outbox_attachments'
 import * as m0037 from './0037_process_images'
 import * as m0038 from './0038_process_image_alt'
+import * as m0041 from './0041_foi_attachment_files'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -69,4 +70,5 @@ export const migrations: Record<string, Migration> = {
   '0036_outbox_attachments': m0036,
   '0037_process_images': m0037,
   '0038_process_image_alt': m0038,
+  '0041_foi_attachment_files': m0041,
 }

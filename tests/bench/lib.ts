@@ -21,6 +21,8 @@ export const root = path.resolve(import.meta.dirname, '../..')
 export interface Server {
   url: string
   databasePath?: string
+  /** The server's primary process (it runs the background jobs and the inbound SMTP endpoint). */
+  pid?: number
   stop(): Promise<void>
 }
 
@@ -110,7 +112,7 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Serv
     await stopper(child)()
     throw error
   }
-  return { url, databasePath, stop: stopper(child) }
+  return { url, databasePath, pid: child.pid, stop: stopper(child) }
 }
 
 /** The physical baseline: a bare node:http server answering a fixed page of the same size. */

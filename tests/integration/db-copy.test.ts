@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process'
+import { createHash, randomBytes } from 'node:crypto'
+import fs from 'node:fs'
 import path from 'node:path'
 import SQLite from 'better-sqlite3'
 import pg from 'pg'
@@ -66,6 +68,20 @@ describe.skipIf(postgresBinaries() === null || onPostgres)('npm run db:copy', ()
   }, 60_000)
 
   it('copies every table of the running demo city, ids kept, and verifies counts and ballot chains', async () => {
+    // An answer's document kept as a file beside the SQLite database (ADR 150): copied into the row (bytea).
+    const document = randomBytes(70_000)
+    const sha256 = createHash('sha256').update(document).digest('hex')
+    const folder = path.join(path.dirname(source.databasePath), 'attachments', sha256.slice(0, 2))
+    fs.mkdirSync(folder, { recursive: true })
+    fs.writeFileSync(path.join(folder, sha256), document)
+    const writer = new SQLite(source.databasePath)
+    writer.pragma('busy_timeout = 10000')
+    const answered = writer.prepare("select id, request_id from foi_messages where direction = 'in' order by id limit 1").get() as { id: number; request_id: number }
+    const fileId = writer
+      .prepare("insert into foi_attachments (message_id, request_id, filename, mime, size, data, sha256, created_at) values (?, ?, 'copied.bin', 'application/octet-stream', ?, ?, ?, ?) returning id")
+      .pluck()
+      .get(answered.id, answered.request_id, document.length, Buffer.alloc(0), sha256, new Date().toISOString()) as number
+    writer.close()
     const result = dbCopy(['--from', `sqlite:${source.databasePath}`, '--to', url, '--batch', '500'])
     expect(result.out).toContain('row counts match the source')
     expect(result.code, result.out).toBe(0)
@@ -92,6 +108,9 @@ describe.skipIf(postgresBinaries() === null || onPostgres)('npm run db:copy', ()
         > (xpath('/row/v/text()', query_to_xml(format('select last_value as v from %s', pg_get_serial_sequence(t, col)), false, true, '')))[1]::text::bigint
         and (xpath('/row/m/text()', query_to_xml(format('select coalesce(max(%I), 0) as m from %I', col, t), false, true, '')))[1]::text::bigint > 0`)
     expect(behind.rows).toEqual([])
+    const copiedFile = await client.query<{ data: Buffer; sha256: string | null; size: number }>('select data, sha256, size from foi_attachments where id = $1', [fileId])
+    expect(copiedFile.rows[0]!.sha256).toBeNull()
+    expect(Buffer.compare(copiedFile.rows[0]!.data, document)).toBe(0)
   }, 240_000)
 
   it('refuses a target that holds data, unless told to replace it', () => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import nodemailer from 'nodemailer'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -16,6 +16,10 @@ import { sqlOf, type TestSql } from '../support/sql'
  */
 
 const DOMAIN = 'requests.inbound.example'
+const postgres = process.env.PLAZA_TEST_ENGINE === 'postgres'
+/** Each composed answer's attachment, by its file name: what Plaza must serve back. */
+const sent = new Map<string, Buffer>()
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex')
 let city: RunningPlaza
 let sql: TestSql
 let inboundPort: number
@@ -50,7 +54,7 @@ function compose(i: number, bytes: number, messageId: string | false = `<inbound
     subject: `Answer ${i}`,
     text: `Answer number ${i}.`,
     ...(messageId ? { messageId } : {}),
-    attachments: [{ filename: `answer-${i}.bin`, content: randomBytes(bytes) }],
+    attachments: [{ filename: `answer-${i}.bin`, content: sent.set(`answer-${i}.bin`, randomBytes(bytes)).get(`answer-${i}.bin`)! }],
   })
     .compile()
     .build()
@@ -128,6 +132,25 @@ describe('answers spooled and parsed on worker threads', () => {
     })
     expect([...after.entries()].filter(([, n]) => n !== 1)).toEqual([])
     expect(await sql.value<number>("select count(*) from foi_messages where request_id = ? and direction = 'in'", requestId)).toBe(7)
+    // Every document is served whole, byte for byte: on SQLite from its file beside the database,
+    // written and fsynced before its row (ADR 150; the row keeps the name only), on PostgreSQL from bytea.
+    const rows = await sql.all<{ id: number; filename: string; sha256: string | null; size: number; n: number }>(
+      'select id, filename, sha256, size, length(data) as n from foi_attachments where request_id = ? order by id',
+      requestId,
+    )
+    for (const row of rows) {
+      const bytes = sent.get(row.filename)!
+      expect(Number(row.size)).toBe(bytes.length)
+      if (postgres) expect([row.sha256, Number(row.n)]).toEqual([null, bytes.length])
+      else {
+        expect([row.sha256, Number(row.n)]).toEqual([sha(bytes), 0])
+        expect(fs.existsSync(path.join(path.dirname(city.databasePath), 'attachments', row.sha256!.slice(0, 2), row.sha256!))).toBe(true)
+      }
+      const res = await fetch(`${city.url}/information-requests/${requestId}/files/${row.id}`)
+      expect(res.status).toBe(200)
+      expect(sha(Buffer.from(await res.arrayBuffer()))).toBe(sha(bytes))
+    }
+    if (!postgres) expect(fs.readdirSync(path.join(path.dirname(city.databasePath), 'attachments', 'tmp'))).toEqual([])
     // Nothing went to the holding pen.
     expect(await sql.value<number>('select count(*) from inbound_held_mail')).toBe(0)
   }, 240_000)
@@ -150,6 +173,38 @@ describe('answers spooled and parsed on worker threads', () => {
     expect(map.get('answer-7.bin')).toBe(1)
     expect(await sql.value<number>("select count(*) from foi_messages where request_id = ? and direction = 'in'", requestId)).toBe(10)
   }, 120_000)
+
+  it('still serves a document stored in the row before files (an older answer, or a copy): its blob', async () => {
+    const bytes = randomBytes(5000)
+    const at = new Date().toISOString()
+    const messageId = await sql.value<number>(
+      "insert into foi_messages (request_id, direction, kind, subject, text, created_at) values (?, 'in', 'answer', 'Older', 'Older.', ?) returning id",
+      requestId,
+      at,
+    )
+    const fileId = await sql.value<number>(
+      "insert into foi_attachments (message_id, request_id, filename, mime, size, data, created_at) values (?, ?, 'older.bin', 'application/octet-stream', ?, ?, ?) returning id",
+      messageId,
+      requestId,
+      bytes.length,
+      bytes,
+      at,
+    )
+    const res = await fetch(`${city.url}/information-requests/${requestId}/files/${fileId}`)
+    expect(res.status).toBe(200)
+    expect(sha(Buffer.from(await res.arrayBuffer()))).toBe(sha(bytes))
+    // A file row whose name is not a SHA-256 (a hand-edited row) is never read as a path.
+    const badId = await sql.value<number>(
+      "insert into foi_attachments (message_id, request_id, filename, mime, size, data, sha256, created_at) values (?, ?, 'bad.bin', 'application/octet-stream', 1, ?, '../../plaza.sqlite', ?) returning id",
+      messageId,
+      requestId,
+      Buffer.alloc(0),
+      at,
+    )
+    const bad = await fetch(`${city.url}/information-requests/${requestId}/files/${badId}`)
+    await bad.arrayBuffer()
+    expect(bad.status).not.toBe(200)
+  })
 
   it('refuses a message over the size limit without keeping any of it', async () => {
     const tooBig = await compose(10, 26 * 1024 * 1024)

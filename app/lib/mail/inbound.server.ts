@@ -6,7 +6,7 @@ import { SMTPServer, type SMTPServerAddress } from 'smtp-server'
 import { database, databaseFault, nowIso } from '../db.server'
 import { config } from '../config.server'
 import { logger } from '../logger.server'
-import { createParsePool, defaultParseThreads, type ParsedMessage, type ParsePool, type SpoolEnvelope, type SpoolParse } from './parse-pool.server'
+import { createParsePool, defaultParseThreads, type ParsedMessage, type ParsePool, type SpoolEnvelope, type SpoolParse, type StoredFile } from './parse-pool.server'
 
 /**
  * Plaza's one inbound SMTP endpoint (issues 19 and 22; docs/decisions/125-inbound-mail.md). The
@@ -36,9 +36,12 @@ export const MAX_INBOUND_MESSAGE_BYTES = 25 * 1024 * 1024
 export interface InboundAttachment {
   filename: string
   contentType: string
-  content: Buffer
-  /** A spooled message's PDF: its text, already extracted on a parse thread (null: unreadable). Absent otherwise. */
+  /** The bytes, or null when a parse thread stored them as a file (`file`, ADR 150). */
+  content: Buffer | null
+  /** A spooled message's PDF or plain text: its text, already extracted on a parse thread (null: unreadable PDF). Absent otherwise. */
   text?: string | null
+  /** A spooled message's attachment stored durably by a parse thread in the attachments' directory, named by its SHA-256. */
+  file?: StoredFile
 }
 
 export interface InboundMail {
@@ -285,7 +288,7 @@ function tracked(set: Set<Promise<void>>, work: Promise<void>): Promise<void> {
  * start and stored once. When storing fails (the database is unavailable) the message stays and
  * the spool is tried again later; a message mailparser cannot read is held as unreadable.
  */
-function spoolProcessor(dir: string, pool: ParsePool, options: { concurrency: number; retryMs?: number }) {
+function spoolProcessor(dir: string, pool: ParsePool, options: { concurrency: number; retryMs?: number; attachmentsDir?: string }) {
   const retryMs = options.retryMs ?? 5000
   const inFlight = new Set<string>()
   const storing = new Set<Promise<void>>()
@@ -307,7 +310,8 @@ function spoolProcessor(dir: string, pool: ParsePool, options: { concurrency: nu
   async function processOne(name: string): Promise<void> {
     const file = path.join(dir, 'new', name)
     try {
-      const result = await pool.parseSpoolFile(file, { extractPdfText: true })
+      // With an attachments' directory (SQLite), the threads store the attachments as files first: their bytes never reach this thread.
+      const result = await pool.parseSpoolFile(file, { extractPdfText: true, attachmentsDir: options.attachmentsDir })
       if (stopped) return
       await tracked(
         storing,
@@ -380,6 +384,11 @@ export interface InboundOptions {
   parseThreads?: number
   /** Spooled messages parsed or being stored at once (default: 3 per parse thread). */
   spoolConcurrency?: number
+  /**
+   * Where the parse threads store spooled messages' attachments as files named by their SHA-256
+   * before they are handed over (ADR 150: SQLite installs). Without it the bytes come to the handler.
+   */
+  attachmentsDir?: string
 }
 
 export async function startInboundMail(options: InboundOptions): Promise<{ port: number; stop(): Promise<void> }> {
@@ -387,7 +396,7 @@ export async function startInboundMail(options: InboundOptions): Promise<{ port:
   if (spoolDir) for (const sub of ['tmp', 'new']) await fs.mkdir(path.join(spoolDir, sub), { recursive: true, mode: 0o700 })
   const threads = options.parseThreads ?? defaultParseThreads()
   const pool = createParsePool(threads)
-  const spool = spoolDir ? spoolProcessor(spoolDir, pool, { concurrency: options.spoolConcurrency ?? threads * 3 }) : null
+  const spool = spoolDir ? spoolProcessor(spoolDir, pool, { concurrency: options.spoolConcurrency ?? threads * 3, attachmentsDir: options.attachmentsDir }) : null
   const server = new SMTPServer({
     // A mail exchanger delivers without logging in; TLS belongs to the relay in front.
     authOptional: true,

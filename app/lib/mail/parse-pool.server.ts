@@ -20,13 +20,23 @@ import { Worker } from 'node:worker_threads'
 export interface ParsedAttachment {
   filename: string
   contentType: string
-  content: Buffer
+  /** The bytes; null when the worker stored them as a file (`file`) and kept them. */
+  content: Buffer | null
   /**
    * A PDF's text, extracted on the worker thread (spool files only; pdfjs-dist, capped as
    * MAX_PDF_TEXT / MAX_PDF_PAGES, pages separated by a form feed); null when the PDF cannot be
-   * read; absent when the attachment is not a PDF or was not tried.
+   * read; a plain-text attachment's text (capped as MAX_PDF_TEXT); absent for other attachments or
+   * when not tried.
    */
   text?: string | null
+  /** Stored by the worker in the attachments' directory under its SHA-256 (ADR 150), durably, before the answer is stored. */
+  file?: StoredFile
+}
+
+/** An attachment kept as a file named by its SHA-256 (app/lib/attachment-files.server.ts). */
+export interface StoredFile {
+  sha256: string
+  size: number
 }
 
 export interface ParsedMessage {
@@ -57,8 +67,10 @@ export const MAX_PDF_PAGES = 500
 // CommonJS, evaluated: the same source under tsx, vitest and the production build.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads')
+const crypto = require('node:crypto')
 const fs = require('node:fs/promises')
 const os = require('node:os')
+const path = require('node:path')
 const { simpleParser } = require(workerData.mailparser)
 try { os.setPriority(0, workerData.nice) } catch {}
 
@@ -101,8 +113,56 @@ async function pdfText(content) {
     await task.destroy()
   }
 }
-async function extract(mail) {
-  for (const a of mail.attachments) if (isPdf(a)) a.text = await pdfText(a.content)
+const isText = (a) => a.contentType.startsWith('text/plain')
+
+// An attachment stored as a file named by its SHA-256 (as app/lib/attachment-files.server.ts
+// storeAttachmentFile: a temporary name, fsync, rename, fsync of the directory), before the main
+// thread commits the row that names it; its bytes then never cross to the main thread.
+async function syncDirectory(dir) {
+  const handle = await fs.open(dir, 'r')
+  try { await handle.sync() } finally { await handle.close() }
+}
+async function storeFile(dir, content) {
+  const sha256 = crypto.createHash('sha256').update(content).digest('hex')
+  const sub = path.join(dir, sha256.slice(0, 2))
+  const final = path.join(sub, sha256)
+  const existing = await fs.stat(final).catch(() => null)
+  if (existing && existing.size === content.byteLength) {
+    await syncDirectory(sub)
+    return { sha256, size: content.byteLength }
+  }
+  await fs.mkdir(path.join(dir, 'tmp'), { recursive: true, mode: 0o700 })
+  const madeSub = (await fs.mkdir(sub, { recursive: true, mode: 0o700 })) !== undefined
+  const tmp = path.join(dir, 'tmp', sha256 + '-' + crypto.randomBytes(6).toString('hex'))
+  const handle = await fs.open(tmp, 'wx', 0o600)
+  try {
+    await handle.writeFile(content)
+    await handle.sync()
+  } catch (error) {
+    await handle.close().catch(() => undefined)
+    await fs.unlink(tmp).catch(() => undefined)
+    throw error
+  }
+  await handle.close()
+  await fs.rename(tmp, final)
+  await syncDirectory(sub)
+  if (madeSub) await syncDirectory(dir)
+  return { sha256, size: content.byteLength }
+}
+
+async function extract(mail, job) {
+  for (const a of mail.attachments) {
+    if (job.extract && isPdf(a)) a.text = await pdfText(a.content)
+    else if (job.extract && isText(a)) a.text = a.content.toString('utf8').slice(0, workerData.maxText)
+    if (job.attachmentsDir) {
+      try {
+        a.file = await storeFile(job.attachmentsDir, a.content)
+      } catch (error) {
+        throw Object.assign(new Error('an attachment could not be stored: ' + String((error && error.message) || error)), { storing: true, code: 'ESTORE' })
+      }
+      a.content = null
+    }
+  }
   return mail
 }
 
@@ -111,6 +171,7 @@ function transferList(mail) {
   const list = new Set()
   for (const a of mail.attachments) {
     const c = a.content
+    if (c === null) continue
     if (c.byteOffset === 0 && c.byteLength === c.buffer.byteLength && !list.has(c.buffer)) list.add(c.buffer)
     else a.content = new Uint8Array(c)
   }
@@ -127,8 +188,10 @@ parentPort.on('message', async (job) => {
       const raw = data.subarray(newline + 1)
       try {
         const mail = await parse(raw)
-        reply = { id: job.id, value: { envelope: { from: envelope.from, to: envelope.to }, size: raw.length, ok: true, mail: job.extract ? await extract(mail) : mail } }
+        reply = { id: job.id, value: { envelope: { from: envelope.from, to: envelope.to }, size: raw.length, ok: true, mail: await extract(mail, job) } }
       } catch (error) {
+        // A file that could not be stored (a full disk) is the worker's failure, not the message's: tried again later.
+        if (error && error.storing) throw error
         reply = { id: job.id, value: { envelope: { from: envelope.from, to: envelope.to }, size: raw.length, ok: false, error: String((error && error.message) || error) } }
       }
     } else {
@@ -156,10 +219,12 @@ export const defaultParseThreads = () => Math.max(1, Math.min(4, os.availablePar
 
 export interface ParsePool {
   /**
-   * Parses a spool file (envelope line + raw message); with `extractPdfText`, PDF attachments get
-   * their text on the worker too. Rejects only when the file cannot be read or the worker fails.
+   * Parses a spool file (envelope line + raw message); with `extractPdfText`, PDF and plain-text
+   * attachments get their text on the worker too; with `attachmentsDir`, every attachment is stored
+   * there as a file (fsynced, ADR 150) and comes back as `file` without its bytes. Rejects only when
+   * the file cannot be read, an attachment cannot be stored (code ESTORE), or the worker fails.
    */
-  parseSpoolFile(file: string, options?: { extractPdfText?: boolean }): Promise<SpoolParse>
+  parseSpoolFile(file: string, options?: { extractPdfText?: boolean; attachmentsDir?: string }): Promise<SpoolParse>
   /** Parses a raw message (it is moved to the worker: do not use `raw` afterwards). Rejects when mailparser cannot read it. */
   parseRaw(raw: Buffer): Promise<ParsedMessage>
   /** Jobs not yet answered. */
@@ -170,7 +235,7 @@ export interface ParsePool {
 const asBuffer = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength)
 
 function revive(mail: ParsedMessage): ParsedMessage {
-  return { ...mail, attachments: mail.attachments.map((a) => ({ ...a, content: asBuffer(a.content) })) }
+  return { ...mail, attachments: mail.attachments.map((a) => ({ ...a, content: a.content && asBuffer(a.content) })) }
 }
 
 export function createParsePool(threads = defaultParseThreads()): ParsePool {
@@ -222,7 +287,7 @@ export function createParsePool(threads = defaultParseThreads()): ParsePool {
   }
   return {
     async parseSpoolFile(file, options = {}) {
-      const result = await run<SpoolParse>({ file, extract: options.extractPdfText === true })
+      const result = await run<SpoolParse>({ file, extract: options.extractPdfText === true, attachmentsDir: options.attachmentsDir ?? null })
       return result.ok ? { ...result, mail: revive(result.mail) } : result
     },
     async parseRaw(raw) {

@@ -1,5 +1,6 @@
 import { sql, type Transaction } from 'kysely'
 import type { Database, FoiStatus } from '../../../db/schema'
+import { readAttachmentFile } from '../../lib/attachment-files.server'
 import { config } from '../../lib/config.server'
 import { database, nowIso } from '../../lib/db.server'
 import { translator } from '../../lib/i18n.server'
@@ -27,6 +28,8 @@ import { notifyFoiFollowers } from './public.server'
 export const REQUEST_PREFIX = 'request-'
 export const requestAddress = (token: string) => inboundAddress(REQUEST_PREFIX, token)
 const today = () => isoDate(new Date())
+/** The `data` of a row whose bytes are a file (ADR 150). */
+const EMPTY = Buffer.alloc(0)
 
 // ---------------------------------------------------------------- the search index
 
@@ -389,7 +392,7 @@ export async function attachmentFile(requestId: number, attachmentId: number, vi
   const f = await database()
     .db.selectFrom('foi_attachments as f')
     .innerJoin('foi_requests as r', 'r.id', 'f.request_id')
-    .select(['f.filename', 'f.mime', 'f.data', 'f.redacted_data', 'f.hidden', 'r.hidden as requestHidden', 'r.user_id'])
+    .select(['f.filename', 'f.mime', 'f.data', 'f.sha256', 'f.redacted_data', 'f.hidden', 'r.hidden as requestHidden', 'r.user_id'])
     .where('f.id', '=', attachmentId)
     .where('f.request_id', '=', requestId)
     .executeTakeFirst()
@@ -398,7 +401,16 @@ export async function attachmentFile(requestId: number, attachmentId: number, vi
   if (f.hidden === 1 && !isAdmin) return null
   if (f.requestHidden === 1 && !isAdmin && viewer?.id !== f.user_id) return null
   if (original && !isAdmin) return null
-  return { filename: f.filename, mime: f.mime, data: original ? f.data : (f.redacted_data ?? f.data), redacted: f.redacted_data !== null && !original }
+  const data = !original && f.redacted_data !== null ? f.redacted_data : await attachmentBytes(f)
+  return { filename: f.filename, mime: f.mime, data, redacted: f.redacted_data !== null && !original }
+}
+
+/**
+ * An attachment's original bytes: its file beside the database when the row names one (ADR 150,
+ * SQLite installs since migration 0041), else the row's blob (older rows, PostgreSQL).
+ */
+export async function attachmentBytes(f: { data: Buffer; sha256: string | null }): Promise<Buffer> {
+  return f.sha256 ? readAttachmentFile(f.sha256) : f.data
 }
 
 export interface RequestSummary {
@@ -549,7 +561,8 @@ export interface IncomingAnswer {
   subject: string
   text: string
   messageId: string | null
-  attachments: Array<{ filename: string; mime: string; data: Buffer; text: string | null }>
+  /** Each document's bytes (`data`), or the file a parse thread already stored durably (`file`, ADR 150). */
+  attachments: Array<{ filename: string; mime: string; text: string | null } & ({ data: Buffer; file?: undefined } | { data?: undefined; file: { sha256: string; size: number } })>
 }
 
 export type AnswerResult = { kind: 'ok'; requestId: number; messageId: number } | { kind: 'unknown' } | { kind: 'closed' }
@@ -588,7 +601,18 @@ export async function receiveAnswer(token: string, answer: IncomingAnswer): Prom
     for (const a of answer.attachments) {
       await trx
         .insertInto('foi_attachments')
-        .values({ message_id: message.id, request_id: r.id, filename: a.filename.slice(0, 250), mime: a.mime.slice(0, 100), size: a.data.length, data: a.data, text: a.text, created_at: now })
+        .values({
+          message_id: message.id,
+          request_id: r.id,
+          filename: a.filename.slice(0, 250),
+          mime: a.mime.slice(0, 100),
+          // A file's row holds its name only: the COMMIT no longer writes the bytes (ADR 150).
+          size: a.file ? a.file.size : a.data.length,
+          data: a.file ? EMPTY : a.data,
+          sha256: a.file ? a.file.sha256 : null,
+          text: a.text,
+          created_at: now,
+        })
         .execute()
     }
     await trx.updateTable('foi_requests').set({ awaiting_classification: 1, last_message_at: now }).where('id', '=', r.id).execute()

@@ -1,6 +1,6 @@
 import { database } from '../../lib/db.server'
 import { recordAudit } from '../moderation/moderation.server'
-import { reindexRequest, type ModerationResult, type Viewer } from './foi.server'
+import { attachmentBytes, reindexRequest, type ModerationResult, type Viewer } from './foi.server'
 import { isEmptyRedaction, redactPdf, type PdfRedaction } from './pdf-redact.server'
 import { pdfText } from './pdf-text.server'
 
@@ -32,17 +32,19 @@ export async function redactDocument(actor: Viewer, requestId: number, attachmen
   if (!actor.isAdmin && actor.id !== r.user_id) return { kind: 'forbidden' }
   const f = await db
     .selectFrom('foi_attachments')
-    .select(['id', 'filename', 'mime', 'data', 'redaction', 'hidden'])
+    .select(['id', 'filename', 'mime', 'data', 'sha256', 'redaction', 'hidden'])
     .where('id', '=', attachmentId)
     .where('request_id', '=', requestId)
     .executeTakeFirst()
   if (!f) return { kind: 'notFound' }
-  if (!isPdfFile(f)) return { kind: 'notPdf' }
+  // The original: its file beside the database (ADR 150) or the row's blob.
+  const original = await attachmentBytes(f)
+  if (!isPdfFile({ ...f, data: original })) return { kind: 'notPdf' }
   let copy: Buffer | null = null
   let text: string | null = null
   if (!isEmptyRedaction(redaction)) {
     // The PDF is read and written outside the write: the database is never held meanwhile.
-    const made = await redactPdf(f.data, redaction, withheldLabel)
+    const made = await redactPdf(original, redaction, withheldLabel)
     if (made.kind !== 'ok') return made
     copy = made.data
     text = await pdfText(copy)
