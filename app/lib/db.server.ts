@@ -8,6 +8,7 @@ import type { Database } from '../../db/schema'
 import { migrations } from '../../db/migrations/index'
 import { config, type Config } from './config.server'
 import { isPostgresUrl, PostgresSchemaPlugin, PostgresTextPlugin, type Engine } from './db/dialect'
+import { pipelinedPool } from './db/pipeline'
 
 /**
  * The database: Kysely over better-sqlite3 in WAL mode (the default), or over PostgreSQL (node-postgres)
@@ -208,7 +209,12 @@ export interface PlazaDatabase {
   readonly sqlite: SQLite.Database
   /** PostgreSQL only: the read pool, for libraries that take one (rate limiter). Throws on SQLite. */
   readonly postgresPool: pg.Pool
-  write<T>(fn: WriteFn<T>): Promise<T>
+  /**
+   * `now`: start the batch at once when no batch is being written, instead of after this turn of the
+   * event loop (for callers that gathered their batch themselves: the signing and casting queues; under
+   * load a turn of the event loop costs as much as a round trip to PostgreSQL, ADR 151).
+   */
+  write<T>(fn: WriteFn<T>, options?: { now?: boolean }): Promise<T>
   migrate(): Promise<MigrationResultSet>
   close(): Promise<void>
   /** Writes committed and batches used so far (for benchmarks and tests). */
@@ -297,12 +303,13 @@ function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
   // A write waits at most DB_BUSY_TIMEOUT_MS for a row lock (then 55P03 → 503 busy).
   const connection = { connectionString: url, types, options: `-c lock_timeout=${lockWaitMs}`, connectionTimeoutMillis: Math.max(lockWaitMs, 1000) }
   const readPool = new pg.Pool({ ...connection, max: options.poolSize ?? 5 })
-  const writePool = new pg.Pool({ ...connection, max: 1 })
+  // The write connection pipelines BEGIN and COMMIT with the statements beside them (ADR 151).
+  const writePool = new pg.Pool({ ...connection, max: 1, pipeline: true } as pg.PoolConfig)
   // An idle connection the server closed (restart, failover) is replaced on next use; not a crash.
   readPool.on('error', () => undefined)
   writePool.on('error', () => undefined)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }), plugins: [new PostgresTextPlugin()] })
-  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: writePool }), plugins: [new PostgresTextPlugin()] })
+  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pipelinedPool(writePool) }), plugins: [new PostgresTextPlugin()] })
   const queue = groupCommit(writer, () => true, options.maxBatch ?? 256)
   return withoutHandle('sqlite', 'No SQLite handle on PostgreSQL: use the query builder or app/lib/db/statements.ts', {
     engine: 'postgres',
@@ -418,11 +425,15 @@ function groupCommit(writer: Kysely<Database>, inTransaction: () => boolean, max
   }
 
   return {
-    write<T>(fn: WriteFn<T>): Promise<T> {
+    write<T>(fn: WriteFn<T>, options?: { now?: boolean }): Promise<T> {
       return new Promise<T>((resolve, reject) => {
         pending.push({ fn: fn as WriteFn<unknown>, resolve: resolve as (v: unknown) => void, reject })
-        // Let the other requests of this event-loop turn enqueue before the batch starts.
-        if (pending.length === 1 && !draining) setImmediate(drain)
+        // Let the other requests of this event-loop turn enqueue before the batch starts (unless the
+        // caller gathered its batch already).
+        if (pending.length === 1 && !draining) {
+          if (options?.now) void drain()
+          else setImmediate(drain)
+        }
       })
     },
     stats: () => ({ writes, batches }),

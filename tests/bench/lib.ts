@@ -234,7 +234,15 @@ let postgresServer: Promise<TestPostgres> | null = null
 let cities = 0
 /** The run's PostgreSQL server, started on first use (durable: fsync and synchronous commit on) and stopped at exit. */
 function benchPostgres(): Promise<TestPostgres> {
-  postgresServer ??= startPostgres({ durable: true }).then((server) => {
+  // BENCH_PG_STATS=1: pg_stat_statements loaded, so a bench can print where PostgreSQL's time went (postgresStats).
+  // BENCH_PG_SETTINGS: more server settings, separated by ';' (e.g. auto_explain's).
+  const settings = [
+    ...(process.env.BENCH_PG_STATS ? ['pg_stat_statements.track=all', 'track_io_timing=on', 'track_wal_io_timing=on'] : []),
+    ...(process.env.BENCH_PG_SETTINGS ?? '').split(';').filter(Boolean),
+  ]
+  const preload = [process.env.BENCH_PG_STATS ? 'pg_stat_statements' : '', process.env.BENCH_PG_SETTINGS?.includes('auto_explain.') ? 'auto_explain' : ''].filter(Boolean)
+  if (preload.length) settings.push(`shared_preload_libraries=${preload.join(',')}`)
+  postgresServer ??= startPostgres({ durable: true, settings }).then((server) => {
     console.log(
       `\n(PostgreSQL for the benches: a throwaway cluster on a Unix socket, fsync on, synchronous_commit on, full_page_writes on, shared_buffers 32MB, max_connections 200; the rest PostgreSQL's defaults)`,
     )
@@ -309,5 +317,35 @@ export async function benchCity(engine: BenchEngine = benchEngine(), options: { 
     query: async <R>(text: string, ...params: unknown[]) => (await pool.query(postgresPlaceholders(text), params)).rows as R[],
     kysely: new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 2, types }) }) }),
     close: () => pool.end(),
+  }
+}
+
+/**
+ * With BENCH_PG_STATS=1 on PostgreSQL: `reset()` before a load, `print()` after it prints the statements that took
+ * the server's time (pg_stat_statements: calls, total and mean ms, rows) and the WAL written and flushed (pg_stat_wal).
+ */
+export async function postgresStats(city: BenchCity): Promise<{ reset(): Promise<void>; print(): Promise<void> }> {
+  if (city.engine !== 'postgres' || !process.env.BENCH_PG_STATS) return { reset: async () => undefined, print: async () => undefined }
+  await city.query('create extension if not exists pg_stat_statements')
+  return {
+    async reset() {
+      await city.query('select pg_stat_statements_reset()')
+      await city.query(`select pg_stat_reset_shared('wal')`)
+    },
+    async print() {
+      const rows = await city.query<{ calls: number; total: number; mean: number; rows: number; query: string }>(
+        `select calls, round(total_exec_time::numeric, 1) as total, round(mean_exec_time::numeric, 3) as mean, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 140) as query
+         from pg_stat_statements order by total_exec_time desc limit 15`,
+      )
+      console.log('  PostgreSQL statements by total time (pg_stat_statements):')
+      for (const r of rows)
+        console.log(`    ${String(r.calls).padStart(7)} calls ${String(r.total).padStart(9)} ms ${String(r.mean).padStart(8)} ms each ${String(r.rows).padStart(7)} rows  ${r.query}`)
+      const [wal] = await city.query<Record<string, unknown>>('select wal_records, wal_fpi, wal_bytes, wal_buffers_full, wal_write, wal_sync, wal_write_time, wal_sync_time from pg_stat_wal')
+      console.log(
+        `  pg_stat_wal: ${Object.entries(wal ?? {})
+          .map(([k, v]) => `${k} ${String(v)}`)
+          .join(', ')}`,
+      )
+    },
   }
 }

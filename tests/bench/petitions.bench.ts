@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import SQLite from 'better-sqlite3'
 import { countMismatches } from '../../app/modules/petitions/signatures.server'
 import { freePort } from '../support/server'
-import { benchCity, load, printResults, root, START_TIMEOUT_MS, startPlaza, target, type BenchCity, type Verdict } from './lib'
+import { benchCity, load, postgresStats, printResults, root, START_TIMEOUT_MS, startPlaza, target, type BenchCity, type Verdict } from './lib'
 
 /**
  * Petitions (issue 8): (1) signing over the real HTTP route — logged-out signers with distinct
@@ -107,6 +107,8 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
     await fetch(`${plaza.url}/petitions/${id}`)
     await fetch(`${plaza.url}/petitions/${id}/count.json`)
     let n = 0
+    const stats = await postgresStats(city)
+    await stats.reset()
     const cpuBefore = plaza.cpuSeconds()
     const [signing, page, count] = await Promise.all([
       load('signing (POST /petitions/:id, logged out)', {
@@ -134,6 +136,7 @@ async function benchSigning(seconds: number): Promise<Verdict[]> {
       id,
     )
     const [stored, held, mails] = [Number(counted!.stored), Number(counted!.held), Number(counted!.mails)]
+    await stats.print()
     const mismatches = await countMismatches(city.kysely, id)
     printResults(`Petitions on ${city.engine === 'postgres' ? 'PostgreSQL' : 'SQLite'} — signing while the page and count.json are read (sign answers 303, counted as non-2xx)`, [signing, page, count])
     const perSecond = stored / seconds

@@ -52,7 +52,7 @@ function command(bin: string, args: string[]): [string, string[]] {
  * `durable`: fsync and synchronous commit on, as a production server (benchmarks that compare with
  * SQLite's synchronous=FULL); by default both are off, for the tests' speed.
  */
-export async function startPostgres(options: { durable?: boolean } = {}): Promise<TestPostgres> {
+export async function startPostgres(options: { durable?: boolean; settings?: string[] } = {}): Promise<TestPostgres> {
   const bin = postgresBinaries()
   if (!bin) throw new Error('PostgreSQL binaries not found (install postgresql or set PG_BIN)')
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-pg-'))
@@ -72,6 +72,7 @@ export async function startPostgres(options: { durable?: boolean } = {}): Promis
     'max_connections=200',
     '-c',
     'shared_buffers=32MB',
+    ...(options.settings ?? []).flatMap((setting) => ['-c', setting]),
   ])
   const url = (name: string) => `postgres://plaza@/${encodeURIComponent(name)}?host=${encodeURIComponent(dir)}`
   let child: ChildProcess

@@ -7,6 +7,7 @@ import { postgresBinaries, startPostgres, type TestPostgres } from '../../../tes
 import { DatabaseUnavailableError, migrateOrThrow, openDatabase, type PlazaDatabase } from '../db.server'
 import { engineOf, greatest, indexedBy, joinInOrder } from './dialect'
 import { searchMatches } from './search'
+import { statements } from './statements'
 
 // PostgreSQL as the second engine (ADR 119): the same migrations, group commit and faults as on SQLite.
 // Skipped where no PostgreSQL is installed (CI installs Debian's postgresql).
@@ -150,5 +151,137 @@ describe.skipIf(!available)('PostgreSQL engine', () => {
     expect(listed).toEqual([{ key: 'nul\uFFFDkey' }])
     const raw = await sql<{ v: string }>`select ${'x\u0000y'} as v`.execute(database.db)
     expect(raw.rows[0]!.v).toBe('x\uFFFDy')
+  })
+
+  // ADR 151: BEGIN goes with a write's first statement, COMMIT with the statement `together(…, { commit: true })` marks.
+  describe('BEGIN and COMMIT beside the statements', () => {
+    const columns = { key: 'text', value: 'text', updated_at: 'text' } as const
+    const at = '2026-12-07T00:00:00.000Z'
+    const keys = async (db: PlazaDatabase, prefix: string) => (await db.db.selectFrom('settings').select('key').where('key', 'like', `${prefix}%`).orderBy('key').execute()).map((r) => r.key)
+
+    it('a write committed with its last statement is stored, and answers what it returned', async () => {
+      for (const db of [database, sqliteDatabase]) {
+        const returned = await db.write(async (trx) => {
+          const run = statements(db, trx)
+          await run.run('insert into settings (key, value, updated_at) values (?, ?, ?)', 'pipe-a1', 'x', at)
+          const [rows] = await run.together([run.insertPart('settings', columns, [['pipe-a2', 'y', at]], 'returning key', { every: true })], { commit: true })
+          return rows
+        })
+        expect(returned, db.engine).toEqual([{ key: 'pipe-a2' }])
+        expect(await keys(db, 'pipe-a'), db.engine).toEqual(['pipe-a1', 'pipe-a2'])
+      }
+    })
+
+    it('a last statement that fails takes back the whole write, the statements before it too; the next write works', async () => {
+      for (const db of [database, sqliteDatabase]) {
+        await expect(
+          db.write(async (trx) => {
+            const run = statements(db, trx)
+            await run.run('insert into settings (key, value, updated_at) values (?, ?, ?)', 'pipe-b1', 'x', at)
+            // the same key twice: a unique violation
+            await run.together(
+              [
+                run.insertPart('settings', columns, [
+                  ['pipe-b2', 'y', at],
+                  ['pipe-b2', 'z', at],
+                ]),
+              ],
+              { commit: true },
+            )
+          }),
+        ).rejects.toThrow(/duplicate|UNIQUE/i)
+        expect(await keys(db, 'pipe-b'), db.engine).toEqual([])
+        await db.write((trx) => statements(db, trx).run('insert into settings (key, value, updated_at) values (?, ?, ?)', 'pipe-b3', 'x', at))
+        expect(await keys(db, 'pipe-b'), db.engine).toEqual(['pipe-b3'])
+      }
+    })
+
+    it('`every`: an insert that skipped a row on conflict fails, and nothing of the statement is written', async () => {
+      for (const db of [database, sqliteDatabase]) {
+        await db.write((trx) => statements(db, trx).run('insert into settings (key, value, updated_at) values (?, ?, ?)', 'pipe-c1', 'old', at))
+        await expect(
+          db.write(async (trx) => {
+            const run = statements(db, trx)
+            await run.together(
+              [
+                run.insertPart(
+                  'settings',
+                  columns,
+                  [
+                    ['pipe-c2', 'new', at],
+                    ['pipe-c1', 'new', at],
+                  ],
+                  'on conflict (key) do nothing returning key',
+                  { every: true },
+                ),
+              ],
+              { commit: true },
+            )
+          }),
+        ).rejects.toThrow()
+        expect(await keys(db, 'pipe-c'), db.engine).toEqual(['pipe-c1'])
+        // without `every` the same insert writes the row that did not conflict
+        const [rows] = await db.write((trx) => {
+          const run = statements(db, trx)
+          return run.together(
+            [
+              run.insertPart(
+                'settings',
+                columns,
+                [
+                  ['pipe-c2', 'new', at],
+                  ['pipe-c1', 'new', at],
+                ],
+                'on conflict (key) do nothing returning key',
+              ),
+            ],
+            { commit: true },
+          )
+        })
+        expect(rows, db.engine).toEqual([{ key: 'pipe-c2' }])
+      }
+    })
+
+    it('on PostgreSQL a statement after the committing one is refused, and a write that fails after it is a fault (what it wrote is stored, not to be written again)', async () => {
+      await expect(
+        database.write(async (trx) => {
+          const run = statements(database, trx)
+          await run.together([run.insertPart('settings', columns, [['pipe-d1', 'x', at]])], { commit: true })
+          await run.run('insert into settings (key, value, updated_at) values (?, ?, ?)', 'pipe-d2', 'x', at)
+        }),
+      ).rejects.toBeInstanceOf(DatabaseUnavailableError)
+      const failedAfter = database.write(async (trx) => {
+        const run = statements(database, trx)
+        await run.together([run.insertPart('settings', columns, [['pipe-d3', 'x', at]])], { commit: true })
+        throw new Error('a bug after the last statement')
+      })
+      await expect(failedAfter).rejects.toBeInstanceOf(DatabaseUnavailableError)
+      expect(await keys(database, 'pipe-d')).toEqual(['pipe-d1', 'pipe-d3'])
+    })
+
+    it('in a group commit of several writes the mark waits for the batch: each write commits or fails alone', async () => {
+      for (const db of [database, sqliteDatabase]) {
+        const writes = Array.from({ length: 6 }, (_, i) =>
+          db.write(async (trx) => {
+            const run = statements(db, trx)
+            const rows =
+              i === 3
+                ? [
+                    ['pipe-e-bad', 'x', at],
+                    ['pipe-e-bad', 'y', at],
+                  ]
+                : [[`pipe-e${i}`, 'x', at]]
+            await run.together([run.insertPart('settings', columns, rows)], { commit: true })
+            return i
+          }),
+        )
+        const outcomes = await Promise.allSettled(writes)
+        expect(
+          outcomes.map((o) => o.status),
+          db.engine,
+        ).toEqual(['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled'])
+        expect(await keys(db, 'pipe-e'), db.engine).toEqual(['pipe-e0', 'pipe-e1', 'pipe-e2', 'pipe-e4', 'pipe-e5'])
+      }
+    })
   })
 })

@@ -2,6 +2,7 @@ import type SQLite from 'better-sqlite3'
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
 import type { Engine } from './dialect'
+import { COMMIT_AFTER } from './pipeline'
 
 /**
  * Hand-written SQL on both engines through one typed adapter (ADR 119), for the hot paths that
@@ -56,10 +57,19 @@ export interface Statements {
    * pass only statements independent of each other. Rows come back through JSON on PostgreSQL:
    * integers and reals as numbers, text as strings. A statement that fails fails them all (run it in
    * a transaction the caller rolls back).
+   *
+   * `commit: true` says that nothing follows this statement in the `write`: on PostgreSQL its
+   * transaction's COMMIT is sent with it, in the same round trip (ADR 151; when the statement fails,
+   * that COMMIT rolls the transaction back, and the write fails). No statement may follow it. SQLite:
+   * no difference (the write commits when its function returns, as always).
    */
-  together(parts: Part[]): Promise<unknown[][]>
-  /** The part of `together` that inserts `rows` into `table`, as `insertRows` does (the architecture scanner counts it as a write of `table`). */
-  insertPart(table: string, columns: Record<string, ColumnType>, rows: unknown[][], suffix?: string): Part
+  together(parts: Part[], options?: { commit?: boolean }): Promise<unknown[][]>
+  /**
+   * The part of `together` that inserts `rows` into `table`, as `insertRows` does (the architecture scanner counts it as a write of `table`).
+   * `every`: the statement fails unless it returns a row for each row given (an `on conflict … do nothing returning …` that skipped one
+   * fails the whole `together`, so that nothing of it is written).
+   */
+  insertPart(table: string, columns: Record<string, ColumnType>, rows: unknown[][], suffix?: string, options?: { every?: boolean }): Part
   /** The part of `together` that updates rows of `table` by `key`, as `updateRows` does (counted as a write of `table` likewise). */
   updatePart(table: string, key: string, columns: Record<string, ColumnType>, rows: unknown[][]): Part
 }
@@ -67,7 +77,7 @@ export interface Statements {
 /** One statement for `together`: SQL with `?` placeholders, rows for `insertRows`, or rows for `updateRows`. */
 export type Part =
   | { sql: string; params?: unknown[] }
-  | { table: string; columns: Record<string, ColumnType>; rows: unknown[][]; suffix?: string }
+  | { table: string; columns: Record<string, ColumnType>; rows: unknown[][]; suffix?: string; every?: boolean }
   | { update: string; key: string; columns: Record<string, ColumnType>; rows: unknown[][] }
 
 /** Column types as the migrations write them (SQLite's names; bigint and double precision on PostgreSQL). */
@@ -166,12 +176,13 @@ function sqliteTogether(sqlite: SQLite.Database, parts: Part[]): unknown[][] {
       if (statement.reader) out.push(...statement.all(...row))
       else statement.run(...row)
     }
+    if (part.every && out.length !== part.rows.length) throw new Error(`${part.rows.length - out.length} of ${part.rows.length} rows not written to ${part.table}`)
     return out
   })
 }
 
 /** `together` on PostgreSQL: ONE statement, so one round trip (ADR 146). */
-async function postgresTogether(query: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>, parts: Part[]): Promise<unknown[][]> {
+async function postgresTogether(query: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>, parts: Part[], commit: boolean): Promise<unknown[][]> {
   if (parts.length === 0) return []
   const texts: string[] = []
   const params: unknown[] = []
@@ -191,8 +202,16 @@ async function postgresTogether(query: (text: string, params: unknown[]) => Prom
   const reads = selects.every(Boolean)
   const gives = texts.map((text, i) => selects[i] || /\breturning\b/i.test(text))
   const results = texts.map((_, i) => (gives[i] ? `(select coalesce(json_agg(t${i}), '[]') from ${reads ? `(${texts[i]})` : `r${i}`} as t${i}) as r${i}` : `'[]' as r${i}`))
+  // `every`: a division by zero unless the part returned a row for each row given (not a constant, so
+  // evaluated only then); the statement fails, and nothing of it is written.
+  parts.forEach((part, i) => {
+    if ('table' in part && part.every && gives[i] && !reads) {
+      results.push(`(select 1 / cast(count(*) = cast(? as bigint) as integer) from r${i}) as every${i}`)
+      params.push(part.rows.length)
+    }
+  })
   // writes: caller
-  const text = reads ? `select ${results.join(', ')}` : `with ${texts.map((t, i) => `r${i} as (${t})`).join(', ')} select ${results.join(', ')}`
+  const text = (commit ? COMMIT_AFTER : '') + (reads ? `select ${results.join(', ')}` : `with ${texts.map((t, i) => `r${i} as (${t})`).join(', ')} select ${results.join(', ')}`)
   const row = (await query(text, params)).rows[0] as Record<string, unknown>
   return texts.map((_, i) => {
     const value = row[`r${i}`]
@@ -233,7 +252,7 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
         const statement = sqliteStatement(sqlite, sqliteUpdateText(table, key, columns))
         for (const [id, ...values] of rows) statement.run(...values, id)
       },
-      insertPart: (table, columns, rows, suffix) => ({ table, columns, rows, suffix }),
+      insertPart: (table, columns, rows, suffix, options) => ({ table, columns, rows, suffix, every: options?.every }),
       updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
       together: async (parts) => sqliteTogether(sqlite, parts),
     }
@@ -255,9 +274,9 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
       const text = pgUpdateText(table, key, columns)
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) await query(text, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))])
     },
-    insertPart: (table, columns, rows, suffix) => ({ table, columns, rows, suffix }),
+    insertPart: (table, columns, rows, suffix, options) => ({ table, columns, rows, suffix, every: options?.every }),
     updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
-    together: (parts) => postgresTogether(query, parts),
+    together: (parts, options) => postgresTogether(query, parts, options?.commit ?? false),
     list: (type) => (type === 'text' ? '(select jsonb_array_elements_text(cast(? as jsonb)))' : `(select cast(jsonb_array_elements_text(cast(? as jsonb)) as ${PG_TYPES[type]}))`),
   }
 }

@@ -293,6 +293,11 @@ class CountDeltas {
     return parts
   }
 
+  /** Whether `followUps` has anything to do (something counted, or a sponsor). */
+  followsUp(): boolean {
+    return [...this.petitions.values()].some((d) => d.counted > 0 || d.sponsors > 0)
+  }
+
   /** What follows the count updates: threshold events, and a sponsored petition to moderation. */
   async followUps(trx: Transaction<Database>, at: string) {
     for (const [id, d] of this.petitions) {
@@ -513,10 +518,11 @@ class NotTogether extends Error {
 // only itself; the others are written, and acknowledged, once).
 const signing = writeQueue<SignResult, QueuedSignature>(async (batch) => {
   try {
-    return await database().write((trx) => writeBatch(trx, batch, true))
+    // The queue gathered the batch: written at once (no second wait for the event loop, ADR 151).
+    return await database().write((trx) => writeBatch(trx, batch, true), { now: true })
   } catch (error) {
     if (!(error instanceof NotTogether)) throw error
-    return database().write((trx) => writeBatch(trx, batch, false))
+    return database().write((trx) => writeBatch(trx, batch, false), { now: true })
   }
 })
 /** Batches written and signatures in them (benchmarks, tests). */
@@ -740,18 +746,24 @@ async function writeTogether(
   for (const p of planned) countSigned(deltas, p)
   const mails = planned.flatMap((p) => (p.status === 'pending' && p.item.mail ? [{ kind: 'petition.confirm', to: p.item.email, ...p.item.mail }] : []))
   const mailPart = mailsPart(run, mails)
-  const [inserted] = (await run.together([
-    run.insertPart(
-      'petition_signatures',
-      SIGNATURE_COLUMNS,
-      planned.map((p) => signatureRow(p)),
-      'on conflict (petition_id, email_key) do nothing returning id, petition_id, email_key',
-    ),
-    ...(mailPart ? [mailPart] : []),
-    ...deltas.parts(at),
-  ])) as [Array<{ id: number; petition_id: number; email_key: string }>]
   // Signed meanwhile on another server (PostgreSQL): its mail and counts are in this statement too,
-  // so the whole batch is written again one by one (where it is a duplicate, as writeOne says).
+  // so the statement fails (`every`) and the whole batch is written again one by one (where it is a
+  // duplicate, as writeOne says). COMMIT goes with this statement (ADR 151: on PostgreSQL one round trip
+  // for the write and the commit) unless something was counted: then the follow-ups come first.
+  const [inserted] = (await run.together(
+    [
+      run.insertPart(
+        'petition_signatures',
+        SIGNATURE_COLUMNS,
+        planned.map((p) => signatureRow(p)),
+        'on conflict (petition_id, email_key) do nothing returning id, petition_id, email_key',
+        { every: true },
+      ),
+      ...(mailPart ? [mailPart] : []),
+      ...deltas.parts(at),
+    ],
+    { commit: !deltas.followsUp() },
+  )) as [Array<{ id: number; petition_id: number; email_key: string }>]
   if (inserted.length !== planned.length) throw new NotTogether(`${planned.length - inserted.length} signed meanwhile`)
   const ids = new Map(inserted.map((r) => [`${r.petition_id}:${r.email_key}`, Number(r.id)]))
   for (const p of planned) {

@@ -123,10 +123,11 @@ class NotTogether extends Error {
 const casting = writeQueue<CastResult, QueuedCast>(async (batch) => {
   const plaza = database()
   try {
-    return await plaza.write((trx) => writeCasts(statements(plaza, trx), batch, true))
+    // The queue gathered the batch: written at once (no second wait for the event loop, ADR 151).
+    return await plaza.write((trx) => writeCasts(statements(plaza, trx), batch, true), { now: true })
   } catch (error) {
     if (!(error instanceof NotTogether)) throw error
-    return plaza.write((trx) => writeCasts(statements(plaza, trx), batch, false))
+    return plaza.write((trx) => writeCasts(statements(plaza, trx), batch, false), { now: true })
   }
 })
 /** Batches written and ballots in them (benchmarks, tests). */
@@ -191,7 +192,8 @@ const BALLOT_COLUMNS = {
  */
 async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastResult[]> {
   const results: CastResult[] = new Array(batch.length)
-  for (const processId of new Set(batch.map((b) => b.processId))) {
+  const processIds = [...new Set(batch.map((b) => b.processId))]
+  for (const [k, processId] of processIds.entries()) {
     const casts = batch.flatMap((item, index) => (item.processId === processId ? [{ item, index }] : []))
     const head = await run.get<{ chain_head: string }>(CAST_SQL.openMany, casts.length, processId)
     if (!head) {
@@ -226,12 +228,16 @@ async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastR
     // The stored ballots replaced first, on their own: the new active ballots' unique index
     // (ballots_one_active) must not see them active, and the parts of a `together` run in no set order.
     await run.updateRows('ballots', 'id', { replaced_at: 'text' }, replacedStored)
-    // Three writes of different rows, independent of each other: one `together` (on PostgreSQL one statement, ADR 146).
-    const [ids] = (await run.together([
-      run.insertPart('ballots', BALLOT_COLUMNS, rows, 'returning id'),
-      { sql: CAST_SQL.head, params: [previousHash, processId] },
-      ...(tallies.length ? [run.insertPart('tallies', { process_id: 'integer', key: 'text', weight: 'integer', ballots: 'integer' }, tallies, TALLY_UPSERT)] : []),
-    ])) as [Array<{ id: number }>]
+    // Three writes of different rows, independent of each other: one `together` (on PostgreSQL one statement, ADR 146),
+    // and for the batch's last process the COMMIT with it (ADR 151: nothing follows).
+    const [ids] = (await run.together(
+      [
+        run.insertPart('ballots', BALLOT_COLUMNS, rows, 'returning id'),
+        { sql: CAST_SQL.head, params: [previousHash, processId] },
+        ...(tallies.length ? [run.insertPart('tallies', { process_id: 'integer', key: 'text', weight: 'integer', ballots: 'integer' }, tallies, TALLY_UPSERT)] : []),
+      ],
+      { commit: k === processIds.length - 1 },
+    )) as [Array<{ id: number }>]
     // Which casts replaced a ballot (stored or of this batch), in order.
     const seen = new Set(stored.map((b) => Number(b.voter_id)))
     casts.forEach(({ item, index }, k) => {
