@@ -364,11 +364,7 @@ export function createHttpApp(options: HttpAppOptions) {
   )
   if (bare.length === 0) return app
   const forAnyAnswer = new Set(['Cross-Origin-Resource-Policy', 'Strict-Transport-Security', 'X-Content-Type-Options'])
-  const bareLines = [
-    ...staticHeaders.filter(([name]) => forAnyAnswer.has(name)),
-    ['Content-Security-Policy', "default-src 'none';frame-ancestors 'none'"],
-    ['X-Frame-Options', 'DENY'],
-  ].flat()
+  const bareLines = [...staticHeaders.filter(([name]) => forAnyAnswer.has(name)), ['Content-Security-Policy', "default-src 'none';frame-ancestors 'none'"], ['X-Frame-Options', 'DENY']].flat()
   // A failure before the answer is under way takes the request down the pipeline (logged, a 500 or 503 with a request id).
   const fallBack = (req: http.IncomingMessage, res: http.ServerResponse) => (res.headersSent ? res.destroy() : app(req, res))
   const sendBare = (req: http.IncomingMessage, res: http.ServerResponse, answer: RawAnswer) => {
@@ -391,7 +387,11 @@ export function createHttpApp(options: HttpAppOptions) {
           answer = null
         }
         if (answer === null) break
-        if (answer instanceof Promise) answer.then((a) => sendBare(req, res, a), () => fallBack(req, res))
+        if (answer instanceof Promise)
+          answer.then(
+            (a) => sendBare(req, res, a),
+            () => fallBack(req, res),
+          )
         else sendBare(req, res, answer)
         return
       }
