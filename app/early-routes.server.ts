@@ -1,5 +1,5 @@
 import type { EarlyRoute } from './lib/early-routes'
-import { addressSearchJson, glyphAnswer, tileAnswer } from './modules/basemap/http.server'
+import { addressSearchJson, glyphAnswer, tileAnswer, tileFromMemory } from './modules/basemap/http.server'
 import { featuresResponse } from './modules/geo/features-http.server'
 import { petitionCountAnswer } from './modules/petitions/count-http.server'
 import { petitionJsonResponse } from './modules/petitions/petitions.server'
@@ -26,7 +26,9 @@ export const earlyRoutes: readonly EarlyRoute[] = [
     method: 'GET',
     path: '/tiles/:version/:z/:x/:y',
     raw: tileAnswer,
-    why: 'base-map vector tiles: dozens per map view, bytes from one prepared statement (issue 17, ADR 139)',
+    // Ahead of Express: a tile kept in memory costs about what a bare node:http server's answer does (ADR 148).
+    bare: { prefix: '/tiles/', handle: tileFromMemory },
+    why: 'base-map vector tiles: dozens per map view, bytes from one prepared statement or memory (issue 17, ADR 139, ADR 148)',
   },
   {
     method: 'GET',

@@ -9,6 +9,7 @@
  */
 import cluster from 'node:cluster'
 import fs from 'node:fs'
+import http from 'node:http'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import type { ServerBuild } from '@remix-run/node'
@@ -133,6 +134,7 @@ async function serve() {
   // The build's entry module is app/entry.server.tsx: typed by that module, so createHttpApp's
   // PlazaServerBuild (the early routes, the health check) is checked against its real exports (ADR 117).
   const build: ServerBuild & { entry: { module: typeof import('../app/entry.server') } } = await import(pathToFileURL(buildFile).href)
+  // The HTTP layer's request listener: Express with its middleware, behind the routes that answer ahead of it (ADR 148).
   const app = createHttpApp({
     config,
     build,
@@ -141,7 +143,7 @@ async function serve() {
     pageCache: config.PAGE_CACHE ? createPageCache() : undefined,
   })
 
-  const server = app.listen(config.PORT, config.HOST, () => {
+  const server = http.createServer(app).listen(config.PORT, config.HOST, () => {
     if (cluster.isPrimary || cluster.worker?.id === 1) {
       log.info({ url: config.PUBLIC_URL, workers: config.WEB_CONCURRENCY }, `Plaza is listening on http://${config.HOST}:${config.PORT}`)
     }

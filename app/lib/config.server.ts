@@ -198,6 +198,8 @@ const schema = z.object({
     .optional(),
   // Anonymous visitors' pages may be served from a cache for the few seconds each route allows.
   PAGE_CACHE: booleanish.default(true),
+  // Base-map tiles kept in memory per server process, in MiB (ADR 148); 0 reads every tile from the database.
+  TILE_CACHE_MB: wholeNumber(0, 4096, 'MiB per server process').default(64),
   DEFAULT_LOCALE: z.enum(['en', 'es', 'fr'], { message: 'must be en, es or fr' }).default('en'),
   SEED_DEMO: booleanish.default(true),
   SEED: wholeNumber(0, 2_147_483_647).default(1),

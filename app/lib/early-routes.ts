@@ -26,6 +26,20 @@ export interface RawAnswer {
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>
 export type RawHandler = (params: EarlyParams, headers: RequestHeaders) => Promise<RawAnswer>
 
+/**
+ * A raw route's way in ahead of Express (ADR 148): called on node:http's request event for a GET
+ * whose path starts with the prefix, before any middleware. It answers from memory synchronously
+ * when it can (no promise per request), else with a promise; null (or a rejected promise) sends
+ * the request down the whole pipeline to the route's `raw` handler, which answers everything else
+ * (a malformed path, an error: logged with a request id).
+ */
+export type BareHandler = (url: string, headers: RequestHeaders) => RawAnswer | Promise<RawAnswer> | null
+export interface BareEntry {
+  /** The path prefix it is asked about, e.g. `/tiles/`. */
+  prefix: string
+  handle: BareHandler
+}
+
 interface EarlyRouteBase {
   /** An Express path pattern: `/votes/:id`, `/petitions/:id.json`. */
   path: string
@@ -33,7 +47,7 @@ interface EarlyRouteBase {
   why: string
 }
 
-export type EarlyRoute = (EarlyRouteBase & { method: 'GET' | 'POST'; handle: EarlyHandler }) | (EarlyRouteBase & { method: 'GET'; raw: RawHandler })
+export type EarlyRoute = (EarlyRouteBase & { method: 'GET' | 'POST'; handle: EarlyHandler }) | (EarlyRouteBase & { method: 'GET'; raw: RawHandler; bare?: BareEntry })
 
 /** Form posts larger than this go to Remix unbuffered (a fast post is a small urlencoded form). */
 export const EARLY_POST_MAX_BYTES = 64 * 1024

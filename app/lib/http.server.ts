@@ -1,13 +1,14 @@
 import './context'
 import crypto from 'node:crypto'
 import fs from 'node:fs'
+import type http from 'node:http'
 import path from 'node:path'
 import express, { type NextFunction, type Request as ExpressRequest, type Response as ExpressResponse } from 'express'
 import compression from 'compression'
 import type { Logger } from 'pino'
 import { Readable } from 'node:stream'
 import { createReadableStreamFromReadable, createRequestHandler, type AppLoadContext, type ServerBuild } from '@remix-run/node'
-import { EARLY_POST_MAX_BYTES, type EarlyRoute } from './early-routes'
+import { EARLY_POST_MAX_BYTES, type EarlyRoute, type RawAnswer } from './early-routes'
 import type { Config } from './config.server'
 import { checkCrossSite } from './csrf.server'
 import { rememberFastPostBody } from './fast-post.server'
@@ -350,7 +351,70 @@ export function createHttpApp(options: HttpAppOptions) {
     void refuse(req, res, publicOrigin, 500, 'errors.serverErrorTitle', 'errors.serverErrorBody').catch(() => res.status(500).end())
   })
 
-  return app
+  // First in line, though written last: raw routes with a way in ahead of Express (the tiles, ADR 148)
+  // see a GET before any middleware above runs. Their answers are bytes, never a document, so they
+  // carry the security lines that act on any answer (OWASP's set for API answers: no sniffing, no
+  // framing, a CSP that allows nothing, same-origin resource, HSTS) and not those only a page reads
+  // (COOP, Referrer-Policy, Permissions-Policy…); no request id and no log line, as for /build/ (a
+  // failure goes down the pipeline above and is logged there). A read rate limit covering the path
+  // keeps it behind the limiter.
+  const limiter = options.rateLimiter
+  const bare = options.build.entry.module.earlyRoutes.flatMap((route) =>
+    'raw' in route && route.bare && !limiter?.rules.some((rule) => rule.methods === 'read' && rule.path.test(route.bare!.prefix)) ? [route.bare] : [],
+  )
+  if (bare.length === 0) return app
+  const forAnyAnswer = new Set(['Cross-Origin-Resource-Policy', 'Strict-Transport-Security', 'X-Content-Type-Options'])
+  const bareLines = [...staticHeaders.filter(([name]) => forAnyAnswer.has(name)), ['Content-Security-Policy', "default-src 'none';frame-ancestors 'none'"], ['X-Frame-Options', 'DENY']].flat()
+  // A failure before the answer is under way takes the request down the pipeline (logged, a 500 or 503 with a request id).
+  const fallBack = (req: http.IncomingMessage, res: http.ServerResponse) => (res.headersSent ? res.destroy() : app(req, res))
+  const sendBare = (req: http.IncomingMessage, res: http.ServerResponse, answer: RawAnswer) => {
+    try {
+      res.writeHead(answer.status, bareHeaderLines(answer, bareLines))
+      res.end(answer.status === 304 ? undefined : answer.body)
+    } catch {
+      fallBack(req, res)
+    }
+  }
+  return (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const url = req.url ?? ''
+    if (req.method === 'GET') {
+      for (const entry of bare) {
+        if (!url.startsWith(entry.prefix)) continue
+        let answer: ReturnType<typeof entry.handle>
+        try {
+          answer = entry.handle(url, req.headers)
+        } catch {
+          answer = null
+        }
+        if (answer === null) break
+        if (answer instanceof Promise)
+          answer.then(
+            (a) => sendBare(req, res, a),
+            () => fallBack(req, res),
+          )
+        else sendBare(req, res, answer)
+        return
+      }
+    }
+    app(req, res)
+  }
+}
+
+/**
+ * A bare answer's header lines for writeHead (name, value, name, value…): its own, its length and
+ * the fixed security lines. Kept beside the answer, so that an answer kept in memory (a hot tile)
+ * is sent with the lines built for it the first time.
+ */
+const bareHeads = new WeakMap<RawAnswer, string[]>()
+function bareHeaderLines(answer: RawAnswer, security: string[]): string[] {
+  let lines = bareHeads.get(answer)
+  if (!lines) {
+    lines = Object.entries(answer.headers).flat()
+    if (answer.status !== 304) lines.push('Content-Length', String(typeof answer.body === 'string' ? Buffer.byteLength(answer.body) : answer.body.byteLength))
+    lines.push(...security)
+    bareHeads.set(answer, lines)
+  }
+  return lines
 }
 
 // CSP nonces: 16 random bytes each, cut from a pool filled 4 KB at a time from the system's CSPRNG.

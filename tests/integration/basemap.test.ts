@@ -83,6 +83,41 @@ describe('the base map', () => {
     expect((await fetch(`${plaza.url}/fonts/NotoSans-Regular/1-2.pbf`)).status).toBe(404)
   })
 
+  it('answers a tile ahead of the pipeline with the security lines for bytes, and hands everything else to it', async () => {
+    const style = (await (await fetch(`${plaza.url}/styles/plaza.json`)).json()) as { sources: { basemap: { tiles: string[] } } }
+    const r = tileRange([-1.5195, 41.3502, -1.5195, 41.3502], 16)
+    const url = style.sources.basemap.tiles[0]!.replace('{z}', '16').replace('{x}', String(r.minX)).replace('{y}', String(r.minY))
+    // The first request reads the database, the next ones memory: the same bytes and lines each time.
+    const answers = []
+    for (let i = 0; i < 3; i++) answers.push(await fetch(url))
+    const bodies = await Promise.all(answers.map(async (a) => Buffer.from(await a.arrayBuffer())))
+    for (const [i, a] of answers.entries()) {
+      expect(a.status).toBe(200)
+      expect(bodies[i]!.equals(bodies[0]!)).toBe(true)
+      expect(a.headers.get('content-length')).toBe(String(bodies[0]!.length))
+      expect(a.headers.get('etag')).toBe(answers[0]!.headers.get('etag'))
+      expect(a.headers.get('x-content-type-options')).toBe('nosniff')
+      expect(a.headers.get('cross-origin-resource-policy')).toBe('same-origin')
+      expect(a.headers.get('x-frame-options')).toBe('DENY')
+      expect(a.headers.get('content-security-policy')).toBe("default-src 'none';frame-ancestors 'none'")
+    }
+    const notModified = await fetch(url, { headers: { 'if-none-match': answers[2]!.headers.get('etag')! } })
+    expect(notModified.status).toBe(304)
+    expect(notModified.headers.get('x-content-type-options')).toBe('nosniff')
+    // A query string, HEAD and a bad address go through the whole pipeline (request id, page CSP with a nonce).
+    const withQuery = await fetch(`${url}?v=1`)
+    expect(withQuery.status).toBe(200)
+    expect(Buffer.from(await withQuery.arrayBuffer()).equals(bodies[0]!)).toBe(true)
+    expect(withQuery.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/)
+    const head = await fetch(url, { method: 'HEAD' })
+    expect(head.status).toBe(200)
+    expect(head.headers.get('x-request-id')).toBeTruthy()
+    const bad = await fetch(`${plaza.url}/tiles/1/16/99999999/1.pbf`)
+    expect(bad.status).toBe(404)
+    expect(bad.headers.get('x-request-id')).toBeTruthy()
+    expect(bad.headers.get('content-security-policy')).toContain('nonce-')
+  })
+
   it('finds addresses as JSON and as a page that works without JavaScript', async () => {
     for (const q of ['c/ major 12', 'Carrer Mayor 12']) {
       const res = await fetch(`${plaza.url}/search/address?q=${encodeURIComponent(q)}`, { headers: { accept: 'application/json' } })

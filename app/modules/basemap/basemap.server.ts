@@ -9,6 +9,7 @@ import { houseNumberValue, searchKey } from './normalize'
 import { BasemapReadError, readOsmFile, type OsmFeature, type Position, type ReadProblem } from './read.server'
 import { buildTiles, LAYER_MIN_ZOOM, type TileSource } from './tiles.server'
 import { FeatureSpool, LOW_ZOOMS, REGION_ZOOM, regionKey, regionOf } from './spool.server'
+import { hotTiles } from './tile-memory.server'
 import { ArchiveError, archiveFormat, archivePath, archiveTile, closeArchives, openArchive, type ArchiveFormat } from './archive.server'
 
 /**
@@ -332,6 +333,7 @@ async function importArchive(file: string, format: ArchiveFormat, options: Impor
     await db.write((trx) => trx.deleteFrom('basemap_tiles').where('version', '!=', version).execute())
     removeArchiveFiles(target)
     archiveFormats.clear()
+    hotTiles.forget()
     await auditOutcome(db, options.actorId, version, 'basemap.import.done', { fileName: options.fileName, format, counts })
     return { kind: 'done', version, counts: counts as ImportCounts, bbox: bbox as [number, number, number, number], seconds: (performance.now() - started) / 1000 }
   } catch (error) {
@@ -353,6 +355,8 @@ async function removeVersion(db: PlazaDatabase, version: number) {
     await trx.deleteFrom('basemap_streets').where('version', '=', version).execute()
     await trx.deleteFrom('basemap_tiles').where('version', '=', version).execute()
   })
+  // This process stops answering them from memory at once; the others when they next read the current version (ADR 148).
+  hotTiles.forget()
 }
 
 async function removeOtherVersions(db: PlazaDatabase, keep: number) {

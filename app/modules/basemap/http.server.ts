@@ -4,6 +4,7 @@ import path from 'node:path'
 import Pbf from 'pbf'
 import type { RawAnswer, RequestHeaders } from '../../lib/early-routes'
 import { basemapTile, currentBasemap, tileVersion } from './basemap.server'
+import { hotAnswer, hotTiles, type HotTile } from './tile-memory.server'
 import { basemapStyle } from './style'
 import { searchAddress } from './search.server'
 
@@ -29,31 +30,88 @@ const EMPTY_TILE: RawAnswer = { status: 200, headers: { ...TILE_HEADERS, 'Cache-
 const DIGITS = /^\d{1,10}$/
 const TILE_Y = /^(\d{1,8})\.pbf$/
 
+/** How often a process asks which version is current, to forget a replaced map's tiles (ms). */
+export const VERSION_CHECK_MS = 5000
+let versionCheck: Promise<void> | null = null
+
+/** Reads the current version at most every VERSION_CHECK_MS, without holding up the request that notices. */
+function checkVersion(now: number) {
+  if (now - hotTiles.checkedAt < VERSION_CHECK_MS || versionCheck) return
+  hotTiles.checkedAt = now
+  versionCheck = currentBasemap()
+    .then((current) => {
+      const version = current?.id ?? null
+      if (version !== hotTiles.version) {
+        hotTiles.clear()
+        hotTiles.version = version
+      }
+    })
+    // The database could not answer: keep nothing, and read again on the next tile.
+    .catch(() => hotTiles.forget())
+    .finally(() => (versionCheck = null))
+}
+
 /**
  * GET /tiles/:version/:z/:x/:y.pbf, answered before Remix (app/early-routes.server.ts): one prepared
  * statement, the stored bytes as they are, ETag and Last-Modified (the import's end) with 304s. The
- * URL names the import version, so a tile under it never changes (immutable).
+ * URL names the import version, so a tile under it never changes (immutable). A tile of the current
+ * version is then kept in memory (tileFromMemory answers it again).
  */
 export async function tileAnswer(params: Record<string, string | undefined>, headers: RequestHeaders = {}): Promise<RawAnswer> {
   const yMatch = TILE_Y.exec(params.y ?? '')
   if (!yMatch || !DIGITS.test(params.version ?? '') || !DIGITS.test(params.z ?? '') || !DIGITS.test(params.x ?? '')) return NOT_A_TILE
-  const version = Number(params.version)
-  const z = Number(params.z)
-  const x = Number(params.x)
-  const y = Number(yMatch[1])
-  if (z > 24 || x >= 2 ** z || y >= 2 ** z) return NOT_A_TILE
+  const address = tileAddress(params.version!, params.z!, params.x!, yMatch[1]!)
+  return address ? storedTile(address, headers) : NOT_A_TILE
+}
+
+interface TileAddress {
+  version: number
+  z: number
+  x: number
+  y: number
+}
+
+/** The tile's numbers, or null past zoom 24 or outside the zoom's grid. */
+function tileAddress(version: string, z: string, x: string, y: string): TileAddress | null {
+  const address = { version: Number(version), z: Number(z), x: Number(x), y: Number(y) }
+  return address.z > 24 || address.x >= 2 ** address.z || address.y >= 2 ** address.z ? null : address
+}
+
+async function storedTile({ version, z, x, y }: TileAddress, headers: RequestHeaders): Promise<RawAnswer> {
+  checkVersion(performance.now())
   const info = await tileVersion(version)
   const tile = info ? await basemapTile(version, z, x, y) : null
   if (!tile) return EMPTY_TILE
   const lastModified = info?.lastModified
-  const match = headers['if-none-match']
-  const fresh =
-    typeof match === 'string'
-      ? match.split(',').some((t) => t.trim() === tile.etag || t.trim() === `W/${tile.etag}`)
-      : Boolean(lastModified && typeof headers['if-modified-since'] === 'string' && Date.parse(headers['if-modified-since']) >= Date.parse(lastModified))
   const answerHeaders: Record<string, string> = lastModified ? { ...TILE_HEADERS, ETag: tile.etag, 'Last-Modified': lastModified } : { ...TILE_HEADERS, ETag: tile.etag }
-  return fresh ? { status: 304, headers: answerHeaders, body: EMPTY } : { status: 200, headers: answerHeaders, body: tile.data }
+  const hot: HotTile = {
+    ok: { status: 200, headers: answerHeaders, body: tile.data },
+    notModified: { status: 304, headers: answerHeaders, body: EMPTY },
+    etag: tile.etag,
+    lastModifiedMs: lastModified ? Date.parse(lastModified) : NaN,
+    bytes: tile.data.byteLength,
+  }
+  // Kept only under the current, finished version (a running import's tiles have no Last-Modified yet).
+  if (version === hotTiles.version && lastModified) hotTiles.set(`/tiles/${version}/${z}/${x}/${y}.pbf`, hot)
+  return hotAnswer(hot, headers)
 }
+
+/**
+ * The same tiles on node:http's request event, ahead of Express (ADR 148): a tile in memory is
+ * answered at once, without a promise; another well-formed tile address is read by tileAnswer (and
+ * kept); anything else (a query string, a bad address) is null and goes down the whole pipeline.
+ */
+export function tileFromMemory(url: string, headers: RequestHeaders): RawAnswer | Promise<RawAnswer> | null {
+  const hot = hotTiles.get(url)
+  if (hot) {
+    checkVersion(performance.now())
+    return hotAnswer(hot, headers)
+  }
+  const parts = TILE_URL.exec(url)
+  const address = parts && tileAddress(parts[1]!, parts[2]!, parts[3]!, parts[4]!)
+  return address ? storedTile(address, headers) : null
+}
+const TILE_URL = /^\/tiles\/(\d{1,10})\/(\d{1,10})\/(\d{1,10})\/(\d{1,8})\.pbf$/
 
 /** GET /tiles/:version/:z/:x/:y.pbf through Remix (the early route answers first; same function). */
 export async function tileResponse(request: Request, params: Record<string, string | undefined>): Promise<Response> {
