@@ -111,7 +111,11 @@ for (const file of [lintJson, vitestJson, vitestPostgresJson, vitestPostgresRest
 fs.writeFileSync(databaseUse, '')
 
 // Lint beside the build: ESLint and Prettier read the sources only (they ignore build/ and .cache/).
+// PLAZA_TEST_PARTS=sequential runs the parts one after the other, as before ADR 152 (to compare, or
+// on a machine too busy for them side by side); the output and the counts are the same.
+const sequential = process.env.PLAZA_TEST_PARTS === 'sequential'
 const lintPart = runPart('lint', process.execPath, ['--import', 'tsx', path.join(root, 'scripts/lint.ts')])
+if (sequential) await lintPart.done
 
 const build =
   spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/copy-map-worker.ts')], { cwd: root, stdio: 'inherit' }).status ||
@@ -167,11 +171,22 @@ const integrationFiles = fs
 const postgresVitest = (name: string, json: string, files: string[]) =>
   runPart(name, bin('vitest'), ['run', '--reporter=dot', '--reporter=json', `--outputFile.json=${json}`, ...files], { PLAZA_TEST_ENGINE: 'postgres' })
 
-console.log(`[${since()}] build done; vitest (SQLite) below, Playwright${onPostgres ? ' and the PostgreSQL run' : ''} beside it`)
-const playwrightPart = runPart('playwright', bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson })
-const postgresPart = onPostgres ? postgresVitest('vitest on PostgreSQL (integration)', vitestPostgresJson, integrationFiles) : null
-const sqlitePart = runPart('vitest (SQLite)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], { [DATABASE_USE_VARIABLE]: databaseUse }, true)
-const sqliteStatus = await sqlitePart.done
+console.log(`[${since()}] build done; vitest (SQLite) below, Playwright${onPostgres ? ' and the PostgreSQL run' : ''} ${sequential ? 'after it' : 'beside it'}`)
+const startSqlite = () => runPart('vitest (SQLite)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], { [DATABASE_USE_VARIABLE]: databaseUse }, true)
+const startPlaywright = () => runPart('playwright', bin('playwright'), ['test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_NAME: playwrightJson })
+const startPostgres = () => (onPostgres ? postgresVitest('vitest on PostgreSQL (integration)', vitestPostgresJson, integrationFiles) : null)
+let sqliteStatus: number, playwrightPart: Part, postgresPart: Part | null
+if (sequential) {
+  sqliteStatus = await startSqlite().done
+  playwrightPart = startPlaywright()
+  await playwrightPart.done
+  postgresPart = startPostgres()
+  await postgresPart?.done
+} else {
+  playwrightPart = startPlaywright()
+  postgresPart = startPostgres()
+  sqliteStatus = await startSqlite().done
+}
 
 let postgresRestPart: Part | null = null
 if (onPostgres) {
