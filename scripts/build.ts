@@ -56,12 +56,24 @@ export async function missingRuntimePackages(files: string[]): Promise<string[]>
   return [...missing].sort()
 }
 
+/** Writes a file whole under another name, then renames it over `file` (a reader sees the old or the new one). */
+function writeAtomically(file: string, contents: string | Uint8Array): void {
+  const scratch = `${file}.${process.pid}.tmp`
+  fs.mkdirSync(path.dirname(file), { recursive: true })
+  fs.writeFileSync(scratch, contents)
+  fs.renameSync(scratch, file)
+}
+
 /**
  * Compiles scripts/server.ts into `main` and writes the entry that loads it (`wrapper`, null for none:
  * the test suite runs a bundle of its own directly, with NODE_ENV set — tests/support/global-setup.ts).
  */
 export async function compileServer(main = serverMain, wrapper: string | null = serverOutput): Promise<void> {
-  await esbuild.build({
+  // Written beside, then renamed over: a server starting from these files meanwhile (npm test runs the
+  // SQLite and PostgreSQL vitest runs side by side, and both compile the production server) reads the
+  // old file or the new one, never half of one.
+  const result = await esbuild.build({
+    write: false,
     entryPoints: [serverEntry],
     outfile: main,
     bundle: true,
@@ -78,12 +90,13 @@ export async function compileServer(main = serverMain, wrapper: string | null = 
     ignoreAnnotations: true,
     banner: { js: '// Plaza server, compiled from scripts/server.ts by scripts/build.ts (npm run build). Run: node build/server.js' },
   })
+  for (const file of result.outputFiles) writeAtomically(file.path, file.contents)
   // One bundle hoists every package import to its top, before any of the server's own code runs: React would
   // be loaded before server.ts could default NODE_ENV, and pick its development build. The entry sets it
   // first, then loads the bundle. Both sit in build/, beside build/index.js (paths relative to import.meta.url
   // resolve as from there).
   if (wrapper === null) return
-  fs.writeFileSync(
+  writeAtomically(
     wrapper,
     [
       '// Plaza production server: written by scripts/build.ts (npm run build). Run from the installation folder: node build/server.js',

@@ -163,6 +163,9 @@ const schema = z.object({
   // Signatures per IP address (IPv6: per /64) per petition beyond which they are held for review.
   PETITION_IP_BURST: wholeNumber(1, 1_000_000, 'signatures a minute').default(10),
   PETITION_IP_HOURLY: wholeNumber(1, 1_000_000, 'signatures an hour').default(100),
+  // How often the petitions' background job closes expired petitions and sends signers' mailings
+  // (first run after the same wait). The tests shorten it to see a petition close without a minute's wait.
+  PETITION_UPKEEP_MS: wholeNumber(1_000, 3_600_000, 'milliseconds').default(60_000),
   // Letters (app/modules/letters): days a letter's text is kept after it is written, how similar
   // (0–1, estimated Jaccard of 5-word shingles) a letter must be to others, from how many other
   // senders, to be frozen for review, and letters allowed per sender and per IP address.
