@@ -111,9 +111,10 @@ for (const file of [lintJson, vitestJson, vitestPostgresJson, vitestPostgresRest
 fs.writeFileSync(databaseUse, '')
 
 // Lint beside the build: ESLint and Prettier read the sources only (they ignore build/ and .cache/).
-// PLAZA_TEST_PARTS=sequential runs the parts one after the other, as before ADR 152 (to compare, or
-// on a machine too busy for them side by side); the output and the counts are the same.
-const sequential = process.env.PLAZA_TEST_PARTS === 'sequential'
+// The parts run one after the other unless PLAZA_TEST_PARTS=together (ADR 152): side by side they have
+// not yet passed a whole run on a quiet machine, so CI keeps the order that has; the output and the
+// counts are the same either way.
+const sequential = process.env.PLAZA_TEST_PARTS !== 'together'
 const lintPart = runPart('lint', process.execPath, ['--import', 'tsx', path.join(root, 'scripts/lint.ts')])
 if (sequential) await lintPart.done
 
@@ -217,7 +218,9 @@ const sqlite = vitestCounts(vitestJson, sqliteStatus)
 const browser = playwrightCounts(playwrightJson, playwrightStatus)
 const total = [lintCounts, sqlite, browser, ...(postgres ? [postgres] : [])].reduce(add, { passed: 0, failed: 0, skipped: 0 })
 const self = process.resourceUsage()
-console.log(`\nnpm test took ${since()} (parts side by side, wall / CPU: ${took.join(', ')}; npm test itself ${Math.round((self.userCPUTime + self.systemCPUTime) / 1e6)} CPU-s)`)
+console.log(
+  `\nnpm test took ${since()} (${sequential ? 'parts one after the other' : 'parts side by side'}, wall / CPU: ${took.join(', ')}; npm test itself ${Math.round((self.userCPUTime + self.systemCPUTime) / 1e6)} CPU-s)`,
+)
 for (const l of lint.lines) console.log(l)
 console.log(`SQLite: vitest ${line(sqlite)}; playwright ${line(browser)}`)
 console.log(postgres ? `PostgreSQL: vitest ${line(postgres)}` : 'PostgreSQL: not run')
