@@ -54,13 +54,18 @@ export function parseQuery(query: string): { words: string[]; number: number | n
   const tokens = nameTokens(query)
   let number: number | null = null
   const words: string[] = []
+  let previousWasNumber = false
   for (const t of tokens) {
     const m = /^(\d{1,5})[a-z]?$/.exec(t)
-    if (m && number === null && words.length > 0) number = Number(m[1])
-    else if (m && number === null && tokens.length > 1) number = Number(m[1])
-    else words.push(t)
+    if (m && number === null && (words.length > 0 || tokens.length > 1)) {
+      number = Number(m[1])
+      previousWasNumber = true
+      continue
+    }
+    // "Major 10-14": the range gives its first number; its second is not part of the name.
+    if (!(m && previousWasNumber)) words.push(t)
+    previousWasNumber = false
   }
-  // "Major 10-14": the range gives its first number.
   return { words, number }
 }
 
