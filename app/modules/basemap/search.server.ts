@@ -62,8 +62,11 @@ interface StreetIndex {
   byLength: number[][]
   /** Matches of recent query words (people type the same words again and again); cleared when full. */
   matchCache: Map<string, WordMatches>
-  /** Scratch: each query word's best match quality per name, MAX_WORDS slots per name. */
-  scratch: Float32Array
+  /** Scratch: how well each query word matches each vocabulary word (MAX_WORDS rows), zero between searches. */
+  quality: Float32Array
+  /** Scratch: the search that last met each name (a name is scored once a search). */
+  seen: Uint32Array
+  generation: number
 }
 
 const MAX_WORDS = 8
@@ -123,7 +126,9 @@ function buildIndex(version: number, rows: Array<{ id: number; name: string; kin
     postings: lists.map((l) => Int32Array.from(l)),
     byLength,
     matchCache: new Map(),
-    scratch: new Float32Array(n * MAX_WORDS),
+    quality: new Float32Array(vocabulary.length * MAX_WORDS),
+    seen: new Uint32Array(n),
+    generation: 0,
   }
 }
 
@@ -179,9 +184,14 @@ interface Scored {
 }
 
 /**
- * The `limit` best names for the query's words (at least MIN_COVERAGE), best first. Visits only the
- * names that have one of the query's words (or a word it may mean), street types aside: those are
- * checked on the names found, since a street type alone is shared by thousands.
+ * The `limit` best names for the query's words (covering at least MIN_COVERAGE), best first.
+ *
+ * Names are visited through the lists of the query's rarest words first (street types aside: each is
+ * shared by thousands), and each name met is scored in full from its own words. A name not yet met
+ * lacks every word visited so far, so it can cover at most what is left of the query: once that is
+ * below MIN_COVERAGE, or below the `limit`-th best score found, no name left can enter the results
+ * and the search stops (the threshold algorithm). For "carrer major alt 12" that is the names with
+ * "major", then those with "alt" — not the thousands of streets called "Carrer …".
  */
 function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Scored[] {
   const words = [...new Set(queryWords)].slice(0, MAX_WORDS)
@@ -190,54 +200,61 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
   const types = words.map((w) => STREET_TYPE_TOKENS.has(w))
   const weights = types.map((t) => (t ? TYPE_WEIGHT : 1))
   const total = weights.reduce((a, b) => a + b, 0)
+  const nameWordCount = types.filter((t) => !t).length
   // Only street types ("parc", "carrer"): their names are the candidates.
-  const visit = types.every(Boolean) ? words.map((_, k) => k) : words.map((_, k) => k).filter((k) => !types[k])
-  const { scratch, postings } = index
-  const touched: number[] = []
-  for (const k of visit) {
-    const m = matches[k]!
-    for (let j = 0; j < m.ids.length; j++) {
-      const list = postings[m.ids[j]!]!
-      const q = m.quality[j]!
-      for (let p = 0; p < list.length; p++) {
-        const i = list[p]!
-        const base = i * MAX_WORDS
-        let seen = false
-        for (let s = 0; s < words.length; s++) if (scratch[base + s] !== 0) seen = true
-        if (!seen) touched.push(i)
-        if (scratch[base + k]! < q) scratch[base + k] = q
-      }
-    }
+  const visit = words.map((_, k) => k).filter((k) => !types[k] || nameWordCount === 0)
+  visit.sort((a, b) => matches[a]!.postings - matches[b]!.postings)
+  // How well each query word matches each vocabulary word: quality[k * V + word].
+  const V = index.vocabulary.length
+  const { quality, seen } = index
+  matches.forEach((m, k) => m.ids.forEach((id, j) => (quality[k * V + id] = m.quality[j]!)))
+  if (index.generation === 0xffffffff) {
+    index.seen.fill(0)
+    index.generation = 0
   }
+  const generation = ++index.generation
   const best: Scored[] = []
-  for (const i of touched) {
-    const base = i * MAX_WORDS
-    // The street types the query asked for, on this name (exact only).
-    for (let k = 0; k < words.length; k++) {
-      if (!types[k] || visit.includes(k)) continue
-      const id = index.wordId.get(words[k]!)
-      if (id === undefined) continue
-      for (let w = index.wordStart[i]!; w < index.wordStart[i + 1]!; w++) if (index.words[w] === id) scratch[base + k] = 1
+  let left = 1
+  try {
+    for (const k of visit) {
+      const m = matches[k]!
+      for (let j = 0; j < m.ids.length; j++) {
+        const list = index.postings[m.ids[j]!]!
+        for (let p = 0; p < list.length; p++) {
+          const i = list[p]!
+          if (seen[i] === generation) continue
+          seen[i] = generation
+          let covered = 0
+          let matchedNameWords = 0
+          const from = index.wordStart[i]!
+          const to = index.wordStart[i + 1]!
+          for (let w = 0; w < words.length; w++) {
+            let q = 0
+            const row = w * V
+            for (let x = from; x < to; x++) {
+              const v = quality[row + index.words[x]!]!
+              if (v > q) q = v
+            }
+            covered += weights[w]! * q
+            if (q > 0 && !types[w]) matchedNameWords++
+          }
+          const coverage = covered / total
+          if (coverage < MIN_COVERAGE) continue
+          const score = coverage - EXTRA_WORD * Math.max(0, index.nameWords[i]! - matchedNameWords)
+          if (best.length === limit && !better(index, score, i, best[limit - 1]!)) continue
+          let at = best.length === limit ? limit - 1 : best.length
+          while (at > 0 && better(index, score, i, best[at - 1]!)) {
+            best[at] = best[at - 1]!
+            at--
+          }
+          best[at] = { i, score }
+        }
+      }
+      left -= weights[k]! / total
+      if (left < MIN_COVERAGE || (best.length === limit && best[limit - 1]!.score > left)) break
     }
-    let covered = 0
-    let matchedNameWords = 0
-    for (let k = 0; k < words.length; k++) {
-      const q = scratch[base + k]!
-      covered += weights[k]! * q
-      if (q > 0 && !types[k]) matchedNameWords++
-      scratch[base + k] = 0
-    }
-    const coverage = covered / total
-    if (coverage < MIN_COVERAGE) continue
-    const score = coverage - EXTRA_WORD * Math.max(0, index.nameWords[i]! - matchedNameWords)
-    if (best.length === limit && !better(index, score, i, best[limit - 1]!)) continue
-    let at = best.length === limit ? limit - 1 : best.length
-    while (at > 0 && better(index, score, i, best[at - 1]!)) {
-      if (at < limit) best[at] = best[at - 1]!
-      at--
-    }
-    best[at] = { i, score }
-    if (best.length > limit) best.length = limit
+  } finally {
+    matches.forEach((m, k) => m.ids.forEach((id) => (quality[k * V + id] = 0)))
   }
   return best
 }
