@@ -64,6 +64,8 @@ interface StreetIndex {
   matchCache: Map<string, WordMatches>
   /** Scratch: how well each query word matches each vocabulary word (MAX_WORDS rows), zero between searches. */
   quality: Float32Array
+  /** Scratch: a bit per query word that matches each vocabulary word, zero between searches. */
+  wanted: Uint8Array
   /** Scratch: the search that last met each name (a name is scored once a search). */
   seen: Uint32Array
   generation: number
@@ -127,6 +129,7 @@ function buildIndex(version: number, rows: Array<{ id: number; name: string; kin
     byLength,
     matchCache: new Map(),
     quality: new Float32Array(vocabulary.length * MAX_WORDS),
+    wanted: new Uint8Array(vocabulary.length),
     seen: new Uint32Array(n),
     generation: 0,
   }
@@ -206,14 +209,21 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
   visit.sort((a, b) => matches[a]!.postings - matches[b]!.postings)
   // How well each query word matches each vocabulary word: quality[k * V + word].
   const V = index.vocabulary.length
-  const { quality, seen } = index
-  matches.forEach((m, k) => m.ids.forEach((id, j) => (quality[k * V + id] = m.quality[j]!)))
+  const { quality, wanted, seen } = index
+  // wanted[word]: a bit per query word that the vocabulary word matches (most match none).
+  matches.forEach((m, k) =>
+    m.ids.forEach((id, j) => {
+      quality[k * V + id] = m.quality[j]!
+      wanted[id]! |= 1 << k
+    }),
+  )
   if (index.generation === 0xffffffff) {
     index.seen.fill(0)
     index.generation = 0
   }
   const generation = ++index.generation
   const best: Scored[] = []
+  const got = new Float32Array(words.length)
   let left = 1
   try {
     for (const k of visit) {
@@ -224,19 +234,22 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
           const i = list[p]!
           if (seen[i] === generation) continue
           seen[i] = generation
+          got.fill(0)
+          for (let x = index.wordStart[i]!, to = index.wordStart[i + 1]!; x < to; x++) {
+            const id = index.words[x]!
+            const bits = wanted[id]!
+            if (bits === 0) continue
+            for (let w = 0; w < words.length; w++) {
+              if ((bits & (1 << w)) === 0) continue
+              const q = quality[w * V + id]!
+              if (q > got[w]!) got[w] = q
+            }
+          }
           let covered = 0
           let matchedNameWords = 0
-          const from = index.wordStart[i]!
-          const to = index.wordStart[i + 1]!
           for (let w = 0; w < words.length; w++) {
-            let q = 0
-            const row = w * V
-            for (let x = from; x < to; x++) {
-              const v = quality[row + index.words[x]!]!
-              if (v > q) q = v
-            }
-            covered += weights[w]! * q
-            if (q > 0 && !types[w]) matchedNameWords++
+            covered += weights[w]! * got[w]!
+            if (got[w]! > 0 && !types[w]) matchedNameWords++
           }
           const coverage = covered / total
           if (coverage < MIN_COVERAGE) continue
@@ -254,7 +267,12 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
       if (left < MIN_COVERAGE || (best.length === limit && best[limit - 1]!.score > left)) break
     }
   } finally {
-    matches.forEach((m, k) => m.ids.forEach((id) => (quality[k * V + id] = 0)))
+    matches.forEach((m, k) =>
+      m.ids.forEach((id) => {
+        quality[k * V + id] = 0
+        wanted[id] = 0
+      }),
+    )
   }
   return best
 }
@@ -315,15 +333,26 @@ export function forgetStreetIndex() {
 
 /**
  * The address on a street with the house number asked for, else the nearest on the same side (same
- * parity): one indexed range of the street's address points.
+ * parity; the lower of two as near): the first at or above it, else also the first below it, each a
+ * seek on the (street_id, number) index that reads one row (a street's hundreds of points stay unread).
  */
-const NUMBER_SQL = 'select housenumber, lat, lng from basemap_addresses where street_id = ? and (number - ?) % 2 = 0 order by abs(number - ?), housenumber limit 1'
+const NUMBER_UP_SQL = 'select housenumber, lat, lng, number from basemap_addresses where street_id = ? and number >= ? and (number - ?) % 2 = 0 order by number, housenumber limit 1'
+const NUMBER_DOWN_SQL = 'select housenumber, lat, lng, number from basemap_addresses where street_id = ? and number < ? and (number - ?) % 2 = 0 order by number desc, housenumber limit 1'
 const EXACT_SQL = 'select housenumber, lat, lng from basemap_addresses where street_id = ? and number = ? order by housenumber limit 2'
 const searchStatements = new WeakMap<PlazaDatabase, Statements>()
 function run(db: PlazaDatabase): Statements {
   let s = searchStatements.get(db)
   if (!s) searchStatements.set(db, (s = statements(db, db.db)))
   return s
+}
+
+type NumberRow = { housenumber: string; lat: number; lng: number; number: number }
+async function houseNumber(db: PlazaDatabase, street: number, number: number): Promise<NumberRow | undefined> {
+  const up = await run(db).get<NumberRow>(NUMBER_UP_SQL, street, number, number)
+  if (up?.number === number) return up
+  const down = await run(db).get<NumberRow>(NUMBER_DOWN_SQL, street, number, number)
+  if (!up) return down
+  return down && number - down.number <= up.number - number ? down : up
 }
 
 export async function searchAddress(query: string, limit = 8, db: PlazaDatabase = defaultDatabase()): Promise<AddressResult[]> {
@@ -337,7 +366,7 @@ export async function searchAddress(query: string, limit = 8, db: PlazaDatabase 
     // The house number on the best streets (up to 3, about as good as the best).
     for (const { i, score } of top.slice(0, 3)) {
       if (index.kinds[i] !== 0 || score < top[0]!.score - 0.15) continue
-      const found = await run(db).get<{ housenumber: string; lat: number; lng: number }>(NUMBER_SQL, index.ids[i], number, number)
+      const found = await houseNumber(db, index.ids[i]!, number)
       const name = index.names[i]!
       if (found) results.push({ kind: 'address', label: `${name} ${found.housenumber}`, street: name, housenumber: found.housenumber, lat: found.lat, lng: found.lng })
     }
