@@ -223,7 +223,17 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
   }
   const generation = ++index.generation
   const best: Scored[] = []
-  const got = new Float32Array(words.length)
+  const got = new Float64Array(words.length)
+  // For each set of query words (a bit each): their share of the query, and how many are not street types.
+  const maskWeight = new Float64Array(1 << words.length)
+  const maskNameWords = new Uint8Array(1 << words.length)
+  for (let mask = 1; mask < maskWeight.length; mask++) {
+    for (let w = 0; w < words.length; w++) {
+      if ((mask & (1 << w)) === 0) continue
+      maskWeight[mask]! += weights[w]! / total
+      if (!types[w]) maskNameWords[mask]!++
+    }
+  }
   let left = 1
   try {
     for (const k of visit) {
@@ -234,8 +244,17 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
           const i = list[p]!
           if (seen[i] === generation) continue
           seen[i] = generation
-          got.fill(0)
-          for (let x = index.wordStart[i]!, to = index.wordStart[i + 1]!; x < to; x++) {
+          // The best this name could score (every word it matches matching exactly): most names
+          // with the rarest word lack the others, and are dropped here without scoring.
+          const from = index.wordStart[i]!
+          const to = index.wordStart[i + 1]!
+          let mask = 0
+          for (let x = from; x < to; x++) mask |= wanted[index.words[x]!]!
+          const bound = maskWeight[mask]!
+          if (bound < MIN_COVERAGE - 1e-9) continue
+          if (best.length === limit && bound - EXTRA_WORD * Math.max(0, index.nameWords[i]! - maskNameWords[mask]!) < best[limit - 1]!.score - 1e-9) continue
+          for (let w = 0; w < words.length; w++) got[w] = 0
+          for (let x = from; x < to; x++) {
             const id = index.words[x]!
             const bits = wanted[id]!
             if (bits === 0) continue
