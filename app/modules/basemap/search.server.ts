@@ -210,13 +210,7 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
   // How well each query word matches each vocabulary word: quality[k * V + word].
   const V = index.vocabulary.length
   const { quality, wanted, seen } = index
-  // wanted[word]: a bit per query word that the vocabulary word matches (most match none).
-  matches.forEach((m, k) =>
-    m.ids.forEach((id, j) => {
-      quality[k * V + id] = m.quality[j]!
-      wanted[id]! |= 1 << k
-    }),
-  )
+  setMatches(index, matches, true)
   if (index.generation === 0xffffffff) {
     index.seen.fill(0)
     index.generation = 0
@@ -224,16 +218,7 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
   const generation = ++index.generation
   const best: Scored[] = []
   const got = new Float64Array(words.length)
-  // For each set of query words (a bit each): their share of the query, and how many are not street types.
-  const maskWeight = new Float64Array(1 << words.length)
-  const maskNameWords = new Uint8Array(1 << words.length)
-  for (let mask = 1; mask < maskWeight.length; mask++) {
-    for (let w = 0; w < words.length; w++) {
-      if ((mask & (1 << w)) === 0) continue
-      maskWeight[mask]! += weights[w]! / total
-      if (!types[w]) maskNameWords[mask]!++
-    }
-  }
+  const { maskWeight, maskNameWords } = maskTables(types, weights, total)
   let left = 1
   try {
     for (const k of visit) {
@@ -273,27 +258,52 @@ function scoreNames(index: StreetIndex, queryWords: string[], limit: number): Sc
           const coverage = covered / total
           if (coverage < MIN_COVERAGE) continue
           const score = coverage - EXTRA_WORD * Math.max(0, index.nameWords[i]! - matchedNameWords)
-          if (best.length === limit && !better(index, score, i, best[limit - 1]!)) continue
-          let at = best.length === limit ? limit - 1 : best.length
-          while (at > 0 && better(index, score, i, best[at - 1]!)) {
-            best[at] = best[at - 1]!
-            at--
-          }
-          best[at] = { i, score }
+          insertBest(index, best, limit, i, score)
         }
       }
       left -= weights[k]! / total
       if (left < MIN_COVERAGE || (best.length === limit && best[limit - 1]!.score > left)) break
     }
   } finally {
-    matches.forEach((m, k) =>
-      m.ids.forEach((id) => {
-        quality[k * V + id] = 0
-        wanted[id] = 0
-      }),
-    )
+    setMatches(index, matches, false)
   }
   return best
+}
+
+/** Fills (or clears) the search's scratch: each match's quality, and wanted[word], a bit per query word it matches. */
+function setMatches(index: StreetIndex, matches: WordMatches[], on: boolean) {
+  const V = index.vocabulary.length
+  matches.forEach((m, k) =>
+    m.ids.forEach((id, j) => {
+      index.quality[k * V + id] = on ? m.quality[j]! : 0
+      index.wanted[id] = on ? index.wanted[id]! | (1 << k) : 0
+    }),
+  )
+}
+
+/** For each set of query words (a bit each): their share of the query, and how many are not street types. */
+function maskTables(types: boolean[], weights: number[], total: number) {
+  const maskWeight = new Float64Array(1 << types.length)
+  const maskNameWords = new Uint8Array(1 << types.length)
+  for (let mask = 1; mask < maskWeight.length; mask++) {
+    for (let w = 0; w < types.length; w++) {
+      if ((mask & (1 << w)) === 0) continue
+      maskWeight[mask]! += weights[w]! / total
+      if (!types[w]) maskNameWords[mask]!++
+    }
+  }
+  return { maskWeight, maskNameWords }
+}
+
+/** Puts a name in its place among the `limit` best so far (best first), if it is one of them. */
+function insertBest(index: StreetIndex, best: Scored[], limit: number, i: number, score: number) {
+  if (best.length === limit && !better(index, score, i, best[limit - 1]!)) return
+  let at = best.length === limit ? limit - 1 : best.length
+  while (at > 0 && better(index, score, i, best[at - 1]!)) {
+    best[at] = best[at - 1]!
+    at--
+  }
+  best[at] = { i, score }
 }
 
 /** Higher score first; then streets before places, fewer words, then alphabetical. */
