@@ -1,5 +1,5 @@
 import type { EarlyRoute } from './lib/early-routes'
-import { addressSearchJson, glyphAnswer, tileAnswer, tileFromMemory } from './modules/basemap/http.server'
+import { addressSearchAnswer, glyphAnswer, tileAnswer, tileFromMemory } from './modules/basemap/http.server'
 import { featuresResponse } from './modules/geo/features-http.server'
 import { petitionCountAnswer } from './modules/petitions/count-http.server'
 import { petitionJsonResponse } from './modules/petitions/petitions.server'
@@ -46,7 +46,7 @@ export const earlyRoutes: readonly EarlyRoute[] = [
     method: 'GET',
     path: '/search/address',
     // null (a browser asking for HTML) hands the request to the Remix page.
-    handle: (request) => addressSearchJson(request),
+    raw: (_params, headers, query) => addressSearchAnswer(headers, query),
     why: "address suggestions as JSON while a person types (issue 17); the HTML page is Remix's",
   },
   {

@@ -24,7 +24,12 @@ export interface RawAnswer {
 }
 /** The request's headers as Node parsed them (lower-case names), for validators such as If-None-Match. */
 export type RequestHeaders = Readonly<Record<string, string | string[] | undefined>>
-export type RawHandler = (params: EarlyParams, headers: RequestHeaders) => Promise<RawAnswer>
+/**
+ * A raw handler gets the route's parameters, the request's headers and its query string (without the
+ * "?", "" when none). null is "not mine", as for a Fetch handler: Remix answers the same request
+ * (the address search answers JSON raw and leaves the HTML page to Remix).
+ */
+export type RawHandler = (params: EarlyParams, headers: RequestHeaders, query: string) => Promise<RawAnswer | null>
 
 /**
  * A raw route's way in ahead of Express (ADR 148): called on node:http's request event for a GET

@@ -275,8 +275,10 @@ export function createHttpApp(options: HttpAppOptions) {
     if ('raw' in route) {
       const answerRaw = route.raw
       app.get(route.path, (req, res, next) => {
-        answerRaw(req.params, req.headers)
+        const mark = req.url.indexOf('?')
+        answerRaw(req.params, req.headers, mark < 0 ? '' : req.url.slice(mark + 1))
           .then((answer) => {
+            if (!answer) return next()
             res.status(answer.status)
             for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value)
             res.end(answer.body)

@@ -127,6 +127,16 @@ describe('the base map', () => {
     }
     const street = (await (await fetch(`${plaza.url}/search/address?q=carrer+major`, { headers: { accept: 'application/json' } })).json()) as { results: Array<{ label: string }> }
     expect(street.results[0]?.label).toBe('Carrer Major')
+    // Answered before Remix: the cache headers, and a query too long is a 400 in JSON (not a 500).
+    const typo = await fetch(`${plaza.url}/search/address?q=${encodeURIComponent('carrer majr 12')}`, { headers: { accept: 'application/json' } })
+    expect(typo.headers.get('content-type')).toContain('application/json')
+    expect(typo.headers.get('vary')).toContain('Accept')
+    expect(typo.headers.get('cache-control')).toBe('public, max-age=60')
+    expect(((await typo.json()) as { results: Array<{ label: string }> }).results[0]?.label).toBe('Carrer Major 12')
+    const long = await fetch(`${plaza.url}/search/address?q=${'a'.repeat(300)}`, { headers: { accept: 'application/json' } })
+    expect(long.status).toBe(400)
+    expect(await long.json()).toEqual({ error: 'q: at most 200 characters' })
+    expect(await (await fetch(`${plaza.url}/search/address`, { headers: { accept: 'application/json' } })).json()).toEqual({ query: '', results: [] })
 
     const v = await as('anonymous')
     const page = await v.get('/search/address?q=c%2F+major+12&return=/reports/new')

@@ -10,7 +10,7 @@ import { basemapTile, currentBasemap, importBasemap } from './basemap.server'
 import { forgetStreetIndex, nearestAddress, searchAddress } from './search.server'
 import { osmXml, writeOsmPbf } from './osm-pbf-writer'
 import { smallTown } from './fixture'
-import { parseQuery, searchKey } from './normalize'
+import { parseQuery, searchKey, withinEdits } from './normalize'
 import { tileRange } from './tiles.server'
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-basemap-'))
@@ -36,7 +36,20 @@ describe('normalising addresses', () => {
     expect(searchKey('rue de la Paix')).toBe('c paix')
     expect(parseQuery('Carrer Major 12')).toEqual({ words: ['c', 'major'], number: 12 })
     expect(parseQuery('12 rue Major')).toEqual({ words: ['c', 'major'], number: 12 })
-    expect(parseQuery('Major 10-14').number).toBe(10)
+    expect(parseQuery('Major 10-14')).toEqual({ words: ['major'], number: 10 })
+  })
+
+  it('counts the edits between two words, up to a bound', () => {
+    expect(withinEdits('major', 'major', 1)).toBe(0)
+    expect(withinEdits('mayor', 'major', 1)).toBe(1)
+    expect(withinEdits('atl', 'alt', 1)).toBe(1)
+    expect(withinEdits('majr', 'major', 1)).toBe(1)
+    expect(withinEdits('verdagure', 'verdaguer', 2)).toBe(1)
+    expect(withinEdits('malorka', 'mallorca', 2)).toBe(2)
+    expect(withinEdits('malorka', 'mallorca', 1)).toBeNull()
+    expect(withinEdits('mar', 'sol', 1)).toBeNull()
+    expect(withinEdits('ribera', 'riera', 0)).toBeNull()
+    expect(withinEdits('a', 'abcd', 2)).toBeNull()
   })
 })
 
@@ -87,6 +100,12 @@ describe('importing an OpenStreetMap extract', () => {
     expect((await searchAddress('Carrer Major 40'))[0]?.label).toBe('Carrer Major 20')
     // The building's address.
     expect((await searchAddress('c/ mallorca 7'))[0]?.label).toBe('Carrer de Mallorca 7')
+    // A typo, a range, a word being typed, a name without its street type.
+    expect((await searchAddress('carrer majr 12'))[0]?.label).toBe('Carrer Major 12')
+    expect((await searchAddress('Carrer Major 10-14'))[0]?.label).toBe('Carrer Major 10')
+    expect((await searchAddress('carrer maj'))[0]).toMatchObject({ kind: 'street', label: 'Carrer Major' })
+    expect((await searchAddress('mallorca'))[0]).toMatchObject({ kind: 'street', label: 'Carrer de Mallorca' })
+    expect(await searchAddress('carrer xyzzy 12')).toEqual([])
     expect(await searchAddress('zzzz qqqq')).toEqual([])
     expect(await searchAddress('   ')).toEqual([])
   })

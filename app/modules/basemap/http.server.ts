@@ -220,13 +220,16 @@ export async function glyphResponse(params: Record<string, string | undefined>, 
 }
 
 /**
- * GET /search/address with `Accept: application/json`: the results as JSON, answered before Remix
- * (scripts/start.ts fastRoutes); any other Accept gets null and Remix renders the HTML page.
+ * GET /search/address with `Accept: application/json`: the results as JSON, answered raw before Remix
+ * (app/early-routes.server.ts: no Fetch Request or Response is built); any other Accept gets null
+ * and Remix renders the HTML page.
  */
-export async function addressSearchJson(request: Request): Promise<Response | null> {
-  if (!(request.headers.get('accept') ?? '').split(',')[0]?.includes('application/json')) return null
-  const q = new URL(request.url).searchParams.get('q') ?? ''
-  if (q.length > 200) return Response.json({ error: 'q: at most 200 characters' }, { status: 400 })
+export async function addressSearchAnswer(headers: RequestHeaders, query: string): Promise<RawAnswer | null> {
+  const accept = headers.accept
+  if (typeof accept !== 'string' || !accept.split(',')[0]?.includes('application/json')) return null
+  const q = new URLSearchParams(query).get('q') ?? ''
+  if (q.length > 200) return { status: 400, headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ error: 'q: at most 200 characters' }) }
   const results = await searchAddress(q)
-  return Response.json({ query: q.trim(), results }, { headers: { 'Cache-Control': 'public, max-age=60', Vary: 'Accept' } })
+  return { status: 200, headers: SEARCH_HEADERS, body: JSON.stringify({ query: q.trim(), results }) }
 }
+const SEARCH_HEADERS = { 'Content-Type': 'application/json', 'Cache-Control': 'public, max-age=60', Vary: 'Accept' }

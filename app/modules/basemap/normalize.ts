@@ -54,34 +54,56 @@ export function parseQuery(query: string): { words: string[]; number: number | n
   const tokens = nameTokens(query)
   let number: number | null = null
   const words: string[] = []
+  let previousWasNumber = false
   for (const t of tokens) {
     const m = /^(\d{1,5})[a-z]?$/.exec(t)
-    if (m && number === null && words.length > 0) number = Number(m[1])
-    else if (m && number === null && tokens.length > 1) number = Number(m[1])
-    else words.push(t)
+    if (m && number === null && (words.length > 0 || tokens.length > 1)) {
+      number = Number(m[1])
+      previousWasNumber = true
+      continue
+    }
+    // "Major 10-14": the range gives its first number; its second is not part of the name.
+    if (!(m && previousWasNumber)) words.push(t)
+    previousWasNumber = false
   }
-  // "Major 10-14": the range gives its first number.
   return { words, number }
 }
 
-/** Trigrams of a folded text, padded so that short words and word starts count. */
-export function trigrams(text: string): Set<string> {
-  const grams = new Set<string>()
-  for (const word of text.split(' ')) {
-    if (!word) continue
-    const padded = `  ${word} `
-    for (let i = 0; i + 3 <= padded.length; i++) grams.add(padded.slice(i, i + 3))
+/**
+ * How many edits apart two words are (insertions, deletions, substitutions and swaps of two
+ * neighbouring letters: "mayor"/"major" 1, "atl"/"alt" 1), or null when more than `max`. Banded,
+ * so a far pair costs a few steps.
+ */
+export function withinEdits(a: string, b: string, max: number): number | null {
+  const la = a.length
+  const lb = b.length
+  if (Math.abs(la - lb) > max) return null
+  // Three rows of the optimal-string-alignment table; cells outside the band count as max + 1.
+  const big = max + 1
+  let prev2 = new Array<number>(lb + 1).fill(big)
+  let prev = Array.from({ length: lb + 1 }, (_, j) => (j <= max ? j : big))
+  let row = new Array<number>(lb + 1).fill(big)
+  for (let i = 1; i <= la; i++) {
+    row.fill(big)
+    row[0] = i <= max ? i : big
+    let least = row[0]
+    const from = Math.max(1, i - max)
+    const to = Math.min(lb, i + max)
+    for (let j = from; j <= to; j++) {
+      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1
+      let d = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + cost)
+      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) d = Math.min(d, prev2[j - 2]! + 1)
+      row[j] = d
+      if (d < least) least = d
+    }
+    if (least > max) return null
+    ;[prev2, prev, row] = [prev, row, prev2]
   }
-  return grams
+  return prev[lb]! <= max ? prev[lb]! : null
 }
 
-/** Dice similarity of two trigram sets, 0…1. */
-export function similarity(a: Set<string>, b: Set<string>): number {
-  if (!a.size || !b.size) return 0
-  let common = 0
-  for (const g of a) if (b.has(g)) common++
-  return (2 * common) / (a.size + b.size)
-}
+/** The canonical street-type tokens ("c", "av", "pl"…): what a name's type reads as, whatever its language. */
+export const STREET_TYPE_TOKENS: ReadonlySet<string> = new Set(Object.values(STREET_TYPES))
 
 /** The leading integer of a house number ("12B" → 12), or null. */
 export function houseNumberValue(housenumber: string): number | null {
