@@ -4,6 +4,7 @@ import AxeBuilder from '@axe-core/playwright'
 import { openDatabase } from '../../app/lib/db.server'
 import { placeItem, registerKind } from '../../app/modules/geo/map-index.server'
 import { baseURL } from '../../playwright.config'
+import { hydrated } from './support'
 
 /**
  * The map in a browser (WebGL through SwiftShader). The server's database is the fresh one of
@@ -163,7 +164,10 @@ test.describe('the location picker', () => {
       if (/maplibre-gl-[A-Z0-9]+\.js/.test(r.url())) maplibre.push(r.url())
     })
     await page.goto('/areas/locate')
-    // The picker's map shows once the page has hydrated: the city's picture, no MapLibre yet.
+    // The server sends the picker as it looks once interactive (still picture, status line), so a tap
+    // before React has hydrated would reach no handler: wait for hydration, not for the picture.
+    await hydrated(page)
+    // The city's picture, no MapLibre yet.
     const frame = page.locator('.picker .map-frame')
     await expect(frame).toHaveAttribute('data-map-state', 'still')
     await expect(frame.locator('svg.map-still')).toBeVisible()
