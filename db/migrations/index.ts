@@ -32,6 +32,7 @@ import * as m0036 from './0036_outbox_attachments'
 import * as m0037 from './0037_process_images'
 import * as m0038 from './0038_process_image_alt'
 import * as m0041 from './0041_foi_attachment_files'
+import * as m0044 from './0044_foi_attachment_sha256_index'
 
 /**
  * Every migration, in order. Listed here (not discovered from the file system) so that the
@@ -71,4 +72,5 @@ export const migrations: Record<string, Migration> = {
   '0037_process_images': m0037,
   '0038_process_image_alt': m0038,
   '0041_foi_attachment_files': m0041,
+  '0044_foi_attachment_sha256_index': m0044,
 }

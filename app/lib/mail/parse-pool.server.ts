@@ -127,7 +127,9 @@ async function storeFile(dir, content) {
   const sub = path.join(dir, sha256.slice(0, 2))
   const final = path.join(sub, sha256)
   const existing = await fs.stat(final).catch(() => null)
-  if (existing && existing.size === content.byteLength) {
+  // Found in place: touched, so the sweep of unnamed files keeps it until its row commits (gone meanwhile: written again).
+  const now = new Date()
+  if (existing && existing.size === content.byteLength && (await fs.utimes(final, now, now).then(() => true, (e) => { if (e.code === 'ENOENT') return false; throw e }))) {
     await syncDirectory(sub)
     return { sha256, size: content.byteLength }
   }

@@ -405,6 +405,13 @@ export async function attachmentFile(requestId: number, attachmentId: number, vi
   return { filename: f.filename, mime: f.mime, data, redacted: f.redacted_data !== null && !original }
 }
 
+/** Which of these stored-file names (SHA-256) an answer's attachment still uses (the file sweep asks; migration 0044's index). */
+export async function attachmentNamesInUse(names: string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set()
+  const rows = await database().db.selectFrom('foi_attachments').select('sha256').distinct().where('sha256', 'in', names).execute()
+  return new Set(rows.map((r) => r.sha256!))
+}
+
 /**
  * An attachment's original bytes: its file beside the database when the row names one (ADR 150,
  * SQLite installs since migration 0041), else the row's blob (older rows, PostgreSQL).
