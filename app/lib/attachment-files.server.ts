@@ -117,6 +117,7 @@ export async function sweepAttachmentFiles(
   const graceMs = options.graceMs ?? 60 * 60_000
   const cutoff = (options.now ?? Date.now()) - graceMs
   const outcome: SweepOutcome = { removed: 0, kept: 0, leftovers: 0 }
+  const size = options.batch ?? 500
   const subs = await fs.readdir(dir).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return [] as string[]
     throw error
@@ -132,8 +133,8 @@ export async function sweepAttachmentFiles(
   }
   for (const sub of subs.filter((s) => /^[0-9a-f]{2}$/.test(s))) {
     const names = (await fs.readdir(path.join(dir, sub))).filter((n) => SHA256.test(n) && n.startsWith(sub))
-    for (let i = 0; i < names.length; i += options.batch ?? 500) {
-      const batch = names.slice(i, i + (options.batch ?? 500))
+    for (let i = 0; i < names.length; i += size) {
+      const batch = names.slice(i, i + size)
       const old: string[] = []
       for (const name of batch) {
         const stat = await fs.stat(path.join(dir, sub, name)).catch(() => null)
@@ -144,7 +145,7 @@ export async function sweepAttachmentFiles(
       const named = await referenced(old)
       outcome.kept += named.size
       for (const name of old.filter((n) => !named.has(n))) {
-        if (await removeUnlessTouched(path.join(dir, sub, name), path.join(tmp, `sweep-${name}-${randomBytes(4).toString('hex')}`), cutoff, referenced, name)) outcome.removed++
+        if (await removeUnlessTouched(path.join(dir, sub, name), tmp, cutoff, referenced)) outcome.removed++
         else outcome.kept++
       }
     }
@@ -152,8 +153,10 @@ export async function sweepAttachmentFiles(
   return outcome
 }
 
-async function removeUnlessTouched(file: string, aside: string, cutoff: number, referenced: (names: string[]) => Promise<Set<string>>, name: string): Promise<boolean> {
-  await fs.mkdir(path.dirname(aside), { recursive: true, mode: 0o700 })
+async function removeUnlessTouched(file: string, tmp: string, cutoff: number, referenced: (names: string[]) => Promise<Set<string>>): Promise<boolean> {
+  const name = path.basename(file)
+  const aside = path.join(tmp, `sweep-${name}-${randomBytes(4).toString('hex')}`)
+  await fs.mkdir(tmp, { recursive: true, mode: 0o700 })
   try {
     await fs.rename(file, aside)
   } catch (error) {
