@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { SMTPServer, type SMTPServerAddress } from 'smtp-server'
@@ -183,35 +182,77 @@ function asInbound(mail: ParsedMessage, envelopeFrom: string | null, size: numbe
 
 // ---------------------------------------------------------------- the spool
 
+/** The most of a DATA stream gathered in memory before it is written (in one call) to its spool file. */
+const SPOOL_GATHER_BYTES = 4 * 1024 * 1024
+
+/** Writes the buffers whole, in one call (libuv's writev goes on after a partial write). */
+async function writeGathered(handle: fs.FileHandle, buffers: Buffer[]): Promise<void> {
+  let left = buffers
+  while (left.length) {
+    const { bytesWritten } = await handle.writev(left)
+    let skip = bytesWritten
+    let i = 0
+    while (i < left.length && skip >= left[i]!.length) skip -= left[i++]!.length
+    left = left.slice(i)
+    if (left.length && skip) left[0] = left[0]!.subarray(skip)
+  }
+}
+
 /**
- * Writes a DATA stream to the spool as it arrives (no copy of the whole message in memory, no
- * decoding): one line of JSON (the envelope), then the raw message; fsynced, renamed into `new/`,
- * the directory fsynced. Resolves once the message is durable; a message over the size limit is
- * removed and refused (552).
+ * Writes a DATA stream to the spool (no decoding): one line of JSON (the envelope), then the raw
+ * message. The stream's chunks (64 kB pieces of the socket's reads, not copied) are gathered and
+ * written by one `writev` at the end — a message of 1.4 MB is one write instead of ~22 — or every
+ * 4 MB of a bigger message (the connection waits meanwhile), then fsynced, renamed into `new/`, the
+ * directory fsynced. Resolves once the message is durable; a message over the size limit is removed
+ * and refused (552): what passes the limit is no longer kept.
  */
 async function spoolStream(dir: string, envelope: SpoolEnvelope, stream: NodeJS.ReadableStream & { sizeExceeded?: boolean }): Promise<string> {
   const name = `${Date.now().toString().padStart(15, '0')}-${randomBytes(8).toString('hex')}.eml`
   const tmp = path.join(dir, 'tmp', name)
+  let handle: fs.FileHandle | null = null
   try {
-    // `flush`: the file is fsynced before it is closed ('close' comes after both).
-    const out = createWriteStream(tmp, { flags: 'wx', mode: 0o600, flush: true, highWaterMark: 256 * 1024 })
-    out.write(`${JSON.stringify(envelope)}\n`)
+    handle = await fs.open(tmp, 'wx', 0o600)
+    const file = handle
+    let chunks: Buffer[] = [Buffer.from(`${JSON.stringify(envelope)}\n`)]
+    let gathered = chunks[0]!.length
     await new Promise<void>((resolve, reject) => {
-      out.once('close', resolve)
+      let failed = false
+      let writing: Promise<void> = Promise.resolve()
+      const flush = () => {
+        const batch = chunks
+        chunks = []
+        gathered = 0
+        writing = writing.then(() => writeGathered(file, batch))
+        return writing
+      }
       // A failed write (a full disk) stops the copy; the rest of the DATA is read and dropped (smtp-server answers after its end).
-      out.once('error', (error) => {
-        stream.unpipe(out)
+      const fail = (error: unknown) => {
+        if (failed) return
+        failed = true
+        chunks = []
         stream.resume()
         reject(error)
+      }
+      stream.on('data', (chunk: Buffer) => {
+        if (failed || stream.sizeExceeded) return
+        chunks.push(chunk)
+        gathered += chunk.length
+        if (gathered >= SPOOL_GATHER_BYTES) {
+          stream.pause()
+          flush().then(() => !failed && stream.resume(), fail)
+        }
       })
-      stream.once('error', (error) => {
-        out.destroy()
-        reject(error)
+      stream.once('end', () => {
+        if (!failed) flush().then(resolve, fail)
       })
-      stream.pipe(out)
+      stream.once('error', fail)
     })
     if (stream.sizeExceeded) throw smtpError(552, '5.3.4 The message is too large')
+    await handle.sync()
+    await handle.close()
+    handle = null
   } catch (error) {
+    await handle?.close().catch(() => undefined)
     await fs.unlink(tmp).catch(() => undefined)
     throw error
   }

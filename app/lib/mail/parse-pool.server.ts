@@ -58,7 +58,7 @@ export type SpoolParse = { envelope: SpoolEnvelope; size: number } & ({ ok: true
 /** The worker failed (it died, or was stopped) rather than the message: the job may be tried again. */
 export class ParseWorkerError extends Error {}
 
-const NICE = 10
+const NICE = 19
 
 /** The caps of a PDF's extracted text (as app/modules/foi/pdf-text.server.ts). */
 export const MAX_PDF_TEXT = 1_000_000
