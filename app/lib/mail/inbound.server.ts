@@ -190,6 +190,7 @@ async function writeGathered(handle: fs.FileHandle, buffers: Buffer[]): Promise<
   let left = buffers
   while (left.length) {
     const { bytesWritten } = await handle.writev(left)
+    if (bytesWritten === 0) throw new Error('the spool file took no bytes')
     let skip = bytesWritten
     let i = 0
     while (i < left.length && skip >= left[i]!.length) skip -= left[i++]!.length

@@ -58,6 +58,10 @@ export type SpoolParse = { envelope: SpoolEnvelope; size: number } & ({ ok: true
 /** The worker failed (it died, or was stopped) rather than the message: the job may be tried again. */
 export class ParseWorkerError extends Error {}
 
+// The lowest priority (ADR 153): what is acknowledged is durable in the spool, so parsing may wait;
+// acceptance and pages take the CPU first — on a machine busy with other work parsing then lags
+// further behind than at 10 (ADR 153's third pair). A thread cannot lower its nice value again
+// without privileges, so it is not raised only while mail arrives.
 const NICE = 19
 
 /** The caps of a PDF's extracted text (as app/modules/foi/pdf-text.server.ts). */
