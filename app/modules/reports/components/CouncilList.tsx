@@ -1,5 +1,5 @@
 import { Link, useLoaderData } from '@remix-run/react'
-import type { Dispatch, ReactNode, SetStateAction } from 'react'
+import type { ReactNode } from 'react'
 import { useTranslation } from 'react-i18next'
 // The page's data as its loader answers it (a type only: nothing of the route is bundled here).
 import type { BulkField, loader } from '../../../routes/council.reports._index'
@@ -7,7 +7,8 @@ import type { BulkField, loader } from '../../../routes/council.reports._index'
 /**
  * The parts of /council/reports (the staff's list): filters, counts per kind and state, the bulk
  * change, the table of reports and the pages. Plain forms: the filters are a GET form, the bulk
- * change a POST with the ticked rows; the "select all" box appears once the page is hydrated.
+ * change a POST with the ticked rows. The page is not hydrated: the "select all" box is put in by
+ * SELECT_ALL_SCRIPT, inline, where scripts run.
  */
 
 export type CouncilListData = ReturnType<typeof useLoaderData<typeof loader>>
@@ -209,16 +210,36 @@ export function BulkChange({ d, failed }: { d: CouncilListData; failed: BulkFail
   )
 }
 
-interface TableProps {
-  d: CouncilListData
-  hydrated: boolean
-  checked: Set<string>
-  setChecked: Dispatch<SetStateAction<Set<string>>>
+/**
+ * The "select every report on this page" box, where scripts run (the page has no React in the
+ * browser): it takes the place of the header cell's hidden word, named by the cell's
+ * data-select-all, ticks or unticks every row, and follows the rows as they are ticked.
+ */
+export const SELECT_ALL_SCRIPT = `(function(){
+var cell = document.querySelector('[data-select-all]');
+if (!cell) return;
+var table = cell.closest('table');
+var rows = table.querySelectorAll('tbody input[type=checkbox][name=id]');
+var all = document.createElement('input');
+all.type = 'checkbox';
+all.setAttribute('aria-label', cell.getAttribute('data-select-all'));
+function follow() {
+  var n = 0;
+  for (var i = 0; i < rows.length; i++) if (rows[i].checked) n++;
+  all.checked = n > 0 && n === rows.length;
 }
+all.addEventListener('change', function () {
+  for (var i = 0; i < rows.length; i++) rows[i].checked = all.checked;
+});
+table.addEventListener('change', function (e) {
+  if (e.target !== all) follow();
+});
+cell.replaceChildren(all);
+follow();
+})()`
 
-export function CouncilTable({ d, hydrated, checked, setChecked }: TableProps) {
+export function CouncilTable({ d, checked }: { d: CouncilListData; checked: Set<string> }) {
   const { t } = useTranslation('council')
-  const toggleAll = (on: boolean) => setChecked(on ? new Set(d.items.map((i) => String(i.id))) : new Set())
   // Each row's words looked up once per page, not once per row (150 lookups were a tenth of the render).
   const words: RowWords = {
     priority: Object.fromEntries(d.priorities.map((p) => [p, t(`priorities.${p}`)])) as Record<string, string>,
@@ -236,12 +257,8 @@ export function CouncilTable({ d, hydrated, checked, setChecked }: TableProps) {
         <caption className="visually-hidden">{t('list.caption', { page: d.page, pages: d.pages })}</caption>
         <thead>
           <tr>
-            <th scope="col">
-              {hydrated ? (
-                <input type="checkbox" aria-label={t('list.selectAll')} checked={checked.size > 0 && checked.size === d.items.length} onChange={(e) => toggleAll(e.target.checked)} />
-              ) : (
-                <span className="visually-hidden">{t('list.select')}</span>
-              )}
+            <th scope="col" data-select-all={t('list.selectAll')}>
+              <span className="visually-hidden">{t('list.select')}</span>
             </th>
             <th scope="col">{t('list.report')}</th>
             <th scope="col">{t('list.category')}</th>
@@ -256,7 +273,7 @@ export function CouncilTable({ d, hydrated, checked, setChecked }: TableProps) {
         </thead>
         <tbody>
           {d.items.map((r) => (
-            <CouncilRow key={r.id} r={r} showDepartment={d.showDepartments} backQuery={backQuery} words={words} checked={checked.has(String(r.id))} setChecked={setChecked} />
+            <CouncilRow key={r.id} r={r} showDepartment={d.showDepartments} backQuery={backQuery} words={words} checked={checked.has(String(r.id))} />
           ))}
         </tbody>
       </table>
@@ -275,41 +292,12 @@ interface RowWords {
 }
 const LABELLED = ['category', 'area', 'status', 'priority', 'assignee', 'supports', 'filed', 'updated'] as const
 
-function CouncilRow({
-  r,
-  showDepartment,
-  backQuery,
-  words,
-  checked,
-  setChecked,
-}: {
-  r: CouncilListData['items'][number]
-  showDepartment: boolean
-  backQuery: string
-  words: RowWords
-  checked: boolean
-  setChecked: Dispatch<SetStateAction<Set<string>>>
-}) {
+function CouncilRow({ r, showDepartment, backQuery, words, checked }: { r: CouncilListData['items'][number]; showDepartment: boolean; backQuery: string; words: RowWords; checked: boolean }) {
   const [selectBefore, selectAfter = ''] = words.select
   return (
     <tr key={r.id} className={`council-row council-row--${r.kind}`}>
       <td>
-        <input
-          type="checkbox"
-          name="id"
-          value={r.id}
-          id={`select-${r.id}`}
-          aria-label={`${selectBefore}${r.id}${selectAfter}`}
-          checked={checked}
-          onChange={(e) =>
-            setChecked((prev) => {
-              const next = new Set(prev)
-              if (e.target.checked) next.add(String(r.id))
-              else next.delete(String(r.id))
-              return next
-            })
-          }
-        />
+        <input type="checkbox" name="id" value={r.id} id={`select-${r.id}`} aria-label={`${selectBefore}${r.id}${selectAfter}`} defaultChecked={checked} />
       </td>
       <td>
         {/* A plain link: fifty router links cost a tenth of the page's render. */}
