@@ -21,6 +21,15 @@ export { frameAncestorsForWidgets } from './modules/embed/allowed-origins.server
 
 const ABORT_DELAY = 5_000
 
+// Each document's bytes beside its Response (ADR 154): the HTTP layer writes them with one res.end
+// (and a Content-Length) instead of reading the Response's web stream back into a Node stream, which
+// cost more than a short page's writing. A Response Remix made anew (a HEAD, a fault's 503) is not
+// here and is streamed as before.
+const documents = new WeakMap<Response, Uint8Array>()
+export function documentBytes(response: Response): Uint8Array | undefined {
+  return documents.get(response)
+}
+
 // React 18.3.1 can pad a 2 KB chunk with NUL bytes when a multi-byte character does not fit at its
 // end (react/react#31134). A page never contains NUL (HTML parsers turn it into U+FFFD): drop them.
 // Cut with native searches and one copy (filtering byte by byte through a JS array cost 5% of a page).
@@ -99,7 +108,10 @@ export default async function handleRequest(request: Request, responseStatusCode
               responseHeaders.set('Content-Type', 'text/html; charset=utf-8')
               if (!responseHeaders.has('Cache-Control')) responseHeaders.set('Cache-Control', 'private, no-cache')
               responseHeaders.append('Vary', 'Accept-Language, Cookie')
-              resolve(new Response(withoutNul(Buffer.concat(chunks)), { headers: responseHeaders, status: responseStatusCode }))
+              const page = withoutNul(Buffer.concat(chunks))
+              const response = new Response(page, { headers: responseHeaders, status: responseStatusCode })
+              documents.set(response, page)
+              resolve(response)
             }, reject),
           )
         },

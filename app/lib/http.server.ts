@@ -37,6 +37,8 @@ export interface PlazaEntryExports {
   databaseHealth: () => Promise<{ ok: boolean; reason?: string }>
   /** The frame-ancestors sources of widget pages: Plaza itself and the allowed sites (the embed module's list). */
   frameAncestorsForWidgets?: () => Promise<string[]>
+  /** A rendered document's bytes, kept beside its Response by the entry module: written whole, not streamed (ADR 154). */
+  documentBytes?: (response: Response) => Uint8Array | undefined
 }
 export type PlazaServerBuild = ServerBuild & { entry: { module: PlazaEntryExports } }
 
@@ -309,6 +311,7 @@ export function createHttpApp(options: HttpAppOptions) {
   }
 
   const handleRemix = createRequestHandler(options.build, config.NODE_ENV)
+  const documentBytes = options.build.entry.module.documentBytes ?? (() => undefined)
   const pageCache = options.pageCache
   app.all('*', (req, res, next) => {
     const secrets = { nonce: res.locals.cspNonce, requestId: res.locals.requestId }
@@ -333,7 +336,9 @@ export function createHttpApp(options: HttpAppOptions) {
         if (fresh) return sendRemixResponse(res, withFault(fresh, context), body || undefined)
         // Another request's render could not be shared: render our own.
       }
-      return sendRemixResponse(res, withFault(await handleRemix(toRemixRequest(req, res, publicOrigin), context), context))
+      const response = withFault(await handleRemix(toRemixRequest(req, res, publicOrigin), context), context)
+      const bytes = documentBytes(response)
+      return sendRemixResponse(res, response, bytes)
     }
     answer().catch(next)
   })
@@ -492,7 +497,7 @@ function toRemixRequest(req: ExpressRequest, res: ExpressResponse, origin: strin
 /** The largest unread request body read to its end after an early answer (a refusal). */
 const DRAIN_MAX_BYTES = 1024 * 1024
 
-async function sendRemixResponse(res: ExpressResponse, response: Response, text?: string) {
+async function sendRemixResponse(res: ExpressResponse, response: Response, text?: string | Uint8Array) {
   res.status(response.status)
   // A refused post leaves the rest of its body unread. A small one is read and thrown away, so the
   // client that is still sending it gets the answer (closing at once made it fail with EPIPE). A
@@ -508,7 +513,11 @@ async function sendRemixResponse(res: ExpressResponse, response: Response, text?
   })
   const cookies = response.headers.getSetCookie()
   if (cookies.length) res.setHeader('set-cookie', cookies)
-  if (text !== undefined) return void res.end(text)
+  if (text !== undefined) {
+    // A whole document: its length said (compression drops it when it compresses), no chunked encoding.
+    if (typeof text !== 'string') res.setHeader('Content-Length', text.byteLength)
+    return void res.end(text)
+  }
   if (!response.body) return void res.end()
   const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream)
   body.on('error', (error) => res.destroy(error))

@@ -1,17 +1,16 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from '@remix-run/node'
 import { data, redirect } from '@remix-run/node'
 import { Form, Link, useActionData, useLoaderData } from '@remix-run/react'
-import { useState, type Dispatch, type SetStateAction } from 'react'
 import { useTranslation } from 'react-i18next'
 import type { LinksFunction } from '@remix-run/node'
 import type { ReportPriority } from '../../db/schema'
 import councilStyles from '../components/charts/charts.css'
 import { requirePermission } from '../modules/accounts/auth.server'
-import { useHydrated } from '../lib/hydrated'
+import { useRequestContext } from '../lib/context'
 import { translatorFor } from '../lib/i18n.server'
 import { readForm } from '../lib/forms.server'
 import { FormMessage } from '../components/forms'
-import { BulkChange, CouncilCounts, CouncilFilterFields, CouncilPages, CouncilTable } from '../modules/reports/components/CouncilList'
+import { BulkChange, CouncilCounts, CouncilFilterFields, CouncilPages, CouncilTable, SELECT_ALL_SCRIPT } from '../modules/reports/components/CouncilList'
 import { areaOptions } from '../modules/geo/areas.server'
 import {
   AGES,
@@ -37,6 +36,13 @@ import { priorities, reportStates } from '../modules/reports/reports.server'
  */
 
 export const links: LinksFunction = () => [{ rel: 'stylesheet', href: councilStyles }]
+
+/**
+ * HTML and CSS only (ADR 140, ADR 154): both forms are plain forms, and the one part that needs
+ * JavaScript, the "select every report on this page" box, is a small inline script
+ * (SELECT_ALL_SCRIPT). No React in the browser, and no loader data encoded for hydration.
+ */
+export const handle = { hydrate: false }
 
 const SKIPS: readonly BulkSkip[] = ['forbidden', 'notFound', 'badTransition', 'badAssignee', 'nothingToDo', 'other']
 
@@ -91,7 +97,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
   ])
   const departmentName = new Map(scope.departments.map((d) => [d.id, d.name]))
   const showDepartments = scope.all || scope.departments.length > 1
-  // Only what a row shows: every field is also serialized into the page for hydration.
+  // Only what a row shows.
   const items = page.items.map((r) => ({
     id: r.id,
     title: r.title,
@@ -201,15 +207,9 @@ export default function CouncilReports() {
   const d = useLoaderData<typeof loader>()
   const failed = useActionData<typeof action>() as ActionResult
   const { t } = useTranslation('council')
-  const hydrated = useHydrated()
-  // The reports ticked since the bulk form's last answer; a new answer (a refused change) brings back the ones it sent.
-  const [ticked, setTicked] = useState<{ answer: ActionResult; ids: Set<string> } | null>(null)
-  const checked = ticked && ticked.answer === failed ? ticked.ids : new Set(failed?.values.ids ?? [])
-  const setChecked: Dispatch<SetStateAction<Set<string>>> = (next) =>
-    setTicked((prev) => {
-      const current = prev && prev.answer === failed ? prev.ids : new Set(failed?.values.ids ?? [])
-      return { answer: failed, ids: typeof next === 'function' ? next(current) : next }
-    })
+  const { cspNonce } = useRequestContext()
+  // A refused bulk change comes back with the reports it was sent ticked again.
+  const checked = new Set(failed?.values.ids ?? [])
   const q = d.query
 
   return (
@@ -266,9 +266,10 @@ export default function CouncilReports() {
           <p>{t('list.empty')}</p>
         ) : (
           // A narrow screen scrolls the table, not the page (a focusable region, for keyboards).
-          <CouncilTable d={d} hydrated={hydrated} checked={checked} setChecked={setChecked} />
+          <CouncilTable d={d} checked={checked} />
         )}
       </Form>
+      {d.items.length ? <script nonce={cspNonce} dangerouslySetInnerHTML={{ __html: SELECT_ALL_SCRIPT }} /> : null}
 
       <CouncilPages d={d} />
     </section>

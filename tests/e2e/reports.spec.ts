@@ -86,3 +86,30 @@ test('a citizen files a report with a photo, staff triage it to fixed, the citiz
   await expect(citizen.getByTestId('report-facts')).toContainText('Fixed')
   await expectAccessible(citizen)
 })
+
+// ADR 154: the staff list is HTML without React; its one script puts in the "select every report on
+// this page" box, which ticks every row and follows the rows ticked by hand.
+test('the council list: select every report by its box, with no React on the page', async ({ browser }) => {
+  const staff = await loggedIn(browser, 'roads')
+  const scripts: string[] = []
+  staff.on('request', (request) => {
+    if (request.resourceType() === 'script') scripts.push(request.url())
+  })
+  await staff.goto('/council/reports')
+  const all = staff.getByRole('checkbox', { name: 'Select every report on this page' })
+  await expect(all).toBeVisible()
+  await expect(all).not.toBeChecked()
+  const rows = staff.locator('tbody input[type=checkbox][name=id]')
+  const n = await rows.count()
+  expect(n).toBeGreaterThan(1)
+  await all.check()
+  for (let i = 0; i < n; i++) await expect(rows.nth(i)).toBeChecked()
+  await rows.first().uncheck()
+  await expect(all).not.toBeChecked()
+  await rows.first().check()
+  await expect(all).toBeChecked()
+  await all.uncheck()
+  for (let i = 0; i < n; i++) await expect(rows.nth(i)).not.toBeChecked()
+  expect(scripts).toEqual([])
+  await expectAccessible(staff)
+})
