@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config'
 // A hook that starts Plaza (tests/support/server.ts) takes its start deadline from this, less a margin.
 const hookTimeout = 90_000
 
-const include = ['app/**/*.test.{ts,tsx}', 'db/**/*.test.ts', 'scripts/**/*.test.ts', 'tests/integration/**/*.test.ts']
+const include = ['app/**/*.test.{ts,tsx}', 'db/**/*.test.ts', 'scripts/**/*.test.ts', 'tests/support/**/*.test.ts', 'tests/integration/**/*.test.ts']
 const exclude = ['node_modules', 'build', 'tests/e2e/**']
 
 /**
