@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config'
 // A hook that starts Plaza (tests/support/server.ts) takes its start deadline from this, less a margin.
 const hookTimeout = 90_000
 
-const include = ['app/**/*.test.{ts,tsx}', 'db/**/*.test.ts', 'scripts/**/*.test.ts', 'tests/support/**/*.test.ts', 'tests/integration/**/*.test.ts']
+const unitInclude = ['app/**/*.test.{ts,tsx}', 'db/**/*.test.ts', 'scripts/**/*.test.ts', 'tests/support/**/*.test.ts']
+const integrationInclude = ['tests/integration/**/*.test.ts']
 const exclude = ['node_modules', 'build', 'tests/e2e/**']
 
 /**
@@ -44,9 +45,14 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout,
     env: { PLAZA_HOOK_TIMEOUT_MS: String(hookTimeout) },
+    // Three ways of running a file (ADR 155): the files that leave nothing behind share a process and
+    // its loaded modules; the other unit files get a fresh worker thread each (cheaper than a fresh
+    // process, and as isolated: own modules, own process.env); the integration files, which start
+    // Plaza processes and clean them up when their process exits, a fresh process each.
     projects: [
       { extends: true, test: { name: 'shared', include: sharedFiles, exclude, isolate: false } },
-      { extends: true, test: { name: 'isolated', include, exclude: [...exclude, ...sharedFiles], isolate: true } },
+      { extends: true, test: { name: 'isolated', include: unitInclude, exclude: [...exclude, ...sharedFiles], pool: 'threads', isolate: true } },
+      { extends: true, test: { name: 'integration', include: integrationInclude, exclude, isolate: true } },
     ],
   },
 })
