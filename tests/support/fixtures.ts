@@ -6,6 +6,7 @@ import { database, migrateOrThrow } from '../../app/lib/db.server'
 import { seedDemo } from '../../db/seed/index'
 import { registerCapabilities } from '../../app/modules/registry.server'
 import { clusterUrl, databaseExists, databaseForPath, databaseNameOf, ensureDatabase, isMigrated, onPostgres } from './engine'
+import { startDeadlineMs } from './server'
 import { buildOnce, cloneDatabase, SMALL_CITY, templateFor } from './template-db'
 
 /**
@@ -31,13 +32,15 @@ async function copySmallCity(): Promise<boolean> {
   if (!template) return false
   // Seeded in a process of its own: nothing this test process caches comes from another database.
   const script = path.join(import.meta.dirname, 'seed-small-city.ts')
-  await buildOnce(template, Date.now() + 120_000, async (building) => {
+  // The builder gives up (and says so to the waiters) before the hook that called it times out.
+  const deadline = Date.now() + (await startDeadlineMs())
+  await buildOnce(template, deadline, async (building) => {
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_PATH: building }
     if (onPostgres) {
       await ensureDatabase(databaseForPath(building))
       env.DATABASE_URL = clusterUrl(databaseForPath(building))
     }
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', script, building], { env })
+    await promisify(execFile)(process.execPath, ['--import', 'tsx', script, building], { env, timeout: Math.max(1_000, deadline - Date.now()) })
   })
   await cloneDatabase(template, onPostgres ? databaseNameOf(process.env.DATABASE_URL!) : file!)
   return true

@@ -8,6 +8,8 @@ import { changedTemplates, TEMPLATE_DIR_VARIABLE } from './template-db'
 import { SERVER_BUNDLE_VARIABLE } from './server'
 import { compileServer } from '../../scripts/build'
 
+const SETUP_DONE_VARIABLE = 'PLAZA_TEST_GLOBAL_SETUP_PID'
+
 /**
  * Once per vitest run: the build the integration tests serve (made if there is none), and the
  * directory of the demo-city templates every Plaza they start is copied from (tests/support/template-db.ts).
@@ -15,6 +17,10 @@ import { compileServer } from '../../scripts/build'
  * (tests/support/postgres.ts; its socket directory in PLAZA_TEST_PG_SOCKET), stopped at the end.
  */
 export default async function setup() {
+  // vitest runs a global setup once per project (vitest.config.ts has two, ADR 155) in the same
+  // process: the first call does the work, and its variables reach every project's workers.
+  if (process.env[SETUP_DONE_VARIABLE] === String(process.pid)) return
+  process.env[SETUP_DONE_VARIABLE] = String(process.pid)
   const root = path.resolve(import.meta.dirname, '../..')
   // The map's web worker is served from public/ (the browser tests need it).
   execFileSync(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/copy-map-worker.ts')], { cwd: root, stdio: 'ignore' })

@@ -101,35 +101,84 @@ export async function cloneDatabase(template: Template, target: string): Promise
 
 /**
  * Builds a template once per run: the first caller runs `build` into a scratch file and seals it;
- * callers meanwhile (other test files, holding no lock) wait for it until `deadline`.
+ * callers meanwhile (other test files, holding no lock) wait for it until `deadline`, and no longer
+ * than the builder lives: the lock file names the builder's process, and a waiter gives up as soon
+ * as that process is gone without a sealed template (a worker killed at its own timeout writes no
+ * `.failed` marker; its waiters used to wait out their whole hook timeout, 90 s each). A builder
+ * still alive at `deadline` writes the marker itself and gives up.
  */
 export async function buildOnce(template: Template, deadline: number, build: (building: string) => Promise<void>): Promise<void> {
   const sealed = `${template.location}.sha256`
   const failed = `${template.location}.failed`
+  const lockFile = `${template.location}.lock`
   if (fs.existsSync(sealed)) return
   let lock: number
   try {
-    lock = fs.openSync(`${template.location}.lock`, 'wx')
+    lock = fs.openSync(lockFile, 'wx')
   } catch {
     while (!fs.existsSync(sealed)) {
       if (fs.existsSync(failed)) throw new Error(`The template ${template.location} could not be built:\n${fs.readFileSync(failed, 'utf8')}`)
+      const builder = lockHolder(lockFile)
+      // Sealed or failed between the two checks above, or gone without a word.
+      if (builder !== null && !processAlive(builder) && !fs.existsSync(sealed) && !fs.existsSync(failed)) {
+        throw new Error(`The template ${template.location} was not built: its builder (process ${builder}) ended without finishing it`)
+      }
       if (Date.now() > deadline) throw new Error(`The template ${template.location} was not ready in time (another test file builds it)`)
       await new Promise((r) => setTimeout(r, 100))
     }
     return
   }
+  fs.writeSync(lock, String(process.pid))
+  fs.fsyncSync(lock)
+  let finished = false
+  const fail = (reason: string) => {
+    if (!finished) fs.writeFileSync(failed, reason)
+    finished = true
+  }
+  // A builder whose process ends mid-build (vitest ends a worker whose hook timed out) says so.
+  const onExit = () => fail(`the builder (process ${process.pid}) exited before the template was built`)
+  process.once('exit', onExit)
+  let timer: NodeJS.Timeout | undefined
   try {
     const building = buildingPath(template)
-    await build(building)
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`the template was not built by its deadline (${Math.round((deadline - Date.now()) / 1000)} s)`)), Math.max(0, deadline - Date.now()))
+    })
+    await Promise.race([build(building), late])
     if (onPostgres) {
       await sealDatabase(templateDatabase(template))
       fs.writeFileSync(`${template.location}.sha256`, 'sealed: allow_connections false')
     } else sealTemplate(building, template.location)
+    finished = true
   } catch (error) {
-    fs.writeFileSync(failed, String((error as Error).stack ?? error))
+    fail(String((error as Error).stack ?? error))
     throw error
   } finally {
+    clearTimeout(timer)
+    process.off('exit', onExit)
     fs.closeSync(lock)
+  }
+}
+
+/** The process id written in a template's lock file, or null while the builder has not written it yet. */
+function lockHolder(lockFile: string): number | null {
+  let text: string
+  try {
+    text = fs.readFileSync(lockFile, 'utf8')
+  } catch {
+    return null
+  }
+  const pid = Number(text.trim())
+  return Number.isInteger(pid) && pid > 0 ? pid : null
+}
+
+/** Whether a process of this id exists (signal 0 checks without sending; EPERM: it exists, not ours). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
   }
 }
 
