@@ -115,6 +115,33 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Serv
   return { url, databasePath, pid: child.pid, stop: stopper(child) }
 }
 
+/** CPU seconds (user + system) used so far by process `pid` and every process under it (a server's primary and its workers). */
+export function treeCpuSeconds(pid: number): number {
+  const tick = 100 // USER_HZ on Linux
+  const stats = new Map<number, { ppid: number; cpu: number }>()
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+      // after the command: state(0) ppid(1) … utime(11) stime(12)
+      stats.set(Number(entry), { ppid: Number(fields[1]), cpu: (Number(fields[11]) + Number(fields[12])) / tick })
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  const under = (p: number): boolean => {
+    for (let k = 0; k < 50 && p > 1; k++) {
+      if (p === pid) return true
+      p = stats.get(p)?.ppid ?? 0
+    }
+    return false
+  }
+  let total = 0
+  for (const [p, s] of stats) if (under(p)) total += s.cpu
+  return total
+}
+
 /** The physical baseline: a bare node:http server answering a fixed page of the same size. */
 export async function startBare(body: string): Promise<Server> {
   const port = await freePort()

@@ -191,7 +191,9 @@ function groupCpuSeconds(pgid: number): number {
 export async function startKillable(databasePath: string, env: Record<string, string> = {}) {
   const port = await freePort()
   let out = ''
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
+  // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is given to the server's processes, as startPlaza does.
+  const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path.join(root, 'scripts/start.ts'), '--no-build'], {
     cwd: root,
     detached: true,
     env: {

@@ -7,7 +7,7 @@ import SQLite from 'better-sqlite3'
 import { createCookie } from '@remix-run/node'
 import { sha256 } from '@oslojs/crypto/sha2'
 import { encodeBase32LowerCaseNoPadding, encodeHexLowerCase } from '@oslojs/encoding'
-import { benchCity, benchEngine, load, printResults, root, startBare, startPlaza, target, type BenchCity, type Verdict } from './lib'
+import { benchCity, benchEngine, load, postgresStats, printResults, root, startBare, startPlaza, target, treeCpuSeconds, type BenchCity, type Verdict } from './lib'
 import { openDatabase, migrateOrThrow } from '../../app/lib/db.server'
 import { ballotHash, canonicalJson, GENESIS_HASH, receiptCode } from '../../app/modules/voting/chain'
 import { tallyContributions } from '../../app/modules/voting/voting.server'
@@ -120,6 +120,9 @@ async function benchCasting(seconds: number): Promise<Verdict[]> {
     const raw = rawInserts(seconds)
     const choices = [['parks'], ['bikes', 'library'], ['market', 'pool'], [], ['parks', 'pool'], ['library']]
     let n = 0
+    const stats = await postgresStats(city)
+    await stats.reset()
+    const cpuBefore = treeCpuSeconds(plaza.pid!)
     const casting = await load(`casting ballots (${PEOPLE} people)`, {
       url: `${plaza.url}/votes/${processId}`,
       method: 'POST',
@@ -131,6 +134,8 @@ async function benchCasting(seconds: number): Promise<Verdict[]> {
         return { ...request, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: plaza.url, cookie: cookies[n % cookies.length]! }, body }
       },
     })
+    const cpu = treeCpuSeconds(plaza.pid!) - cpuBefore
+    await stats.print()
     const [counts] = await city.query<{ stored: number; active: number }>(
       'select (select count(*) from ballots where process_id = ?) as stored, (select count(*) from ballots where process_id = ? and replaced_at is null) as active',
       processId,
@@ -143,6 +148,12 @@ async function benchCasting(seconds: number): Promise<Verdict[]> {
     console.log(`  ballots stored: ${stored} (${perSecond.toFixed(0)}/s; ${active} voters' active ballots, the rest re-cast); ratio Plaza/bare ${(casting.rps / baseline.rps).toFixed(3)}`)
     console.log(`  raw SQLite inserts of ballot rows, one fsync'd transaction each: ${raw.toFixed(0)}/s; ratio Plaza/raw ${(perSecond / raw).toFixed(3)}`)
     console.log(`  tally:verify of the cast ballots: exit ${verify.code} in ${verify.seconds.toFixed(1)} s`)
+    console.log(
+      `  server CPU: ${cpu.toFixed(1)} s for ${casting.requests} casting requests (${((cpu * 1000) / Math.max(1, casting.requests)).toFixed(2)} ms each); the machine's load average: ${os
+        .loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}`,
+    )
     return [
       target(
         'casting ballots over HTTP ≥ 1,000/s, and they verify',

@@ -24,6 +24,20 @@ import type pg from 'pg'
  */
 export const COMMIT_AFTER = '/* plaza:commit-after */ '
 
+/**
+ * `Statements.inTurn` (casting's process row and the voters' active ballots, issue 20): a query whose text is
+ * this mark carries, as its one parameter, several statements that the pipelined client writes to the socket
+ * at once (BEGIN before them when it waits): ONE round trip. Each keeps its own Sync, so the server runs
+ * them one after the other, each on a snapshot of its own (READ COMMITTED): a read sent behind a write that
+ * waited for a row lock sees what the lock's holder committed. The answer's `rows` are each statement's
+ * rows, in order; when one fails, the first failure is thrown (the ones after it fail as "transaction
+ * aborted"). Only the write connection understands the mark (statements.ts runs them in turn elsewhere).
+ */
+export const IN_TURN = '/* plaza:in-turn */'
+export interface InTurn {
+  statements: Array<{ text: string; params: unknown[] }>
+}
+
 interface Result {
   command: string
   rowCount: number | null
@@ -92,6 +106,15 @@ function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
     const opening = begin
     begin = null
     const first = opening ? send(opening) : null
+    if (text === IN_TURN) {
+      // Every statement written at once; every answer awaited (none left to reject unheard).
+      const sent = [...(first ? [first] : []), ...(params[0] as InTurn).statements.map((s) => send(s.text, s.params))]
+      const settled = await Promise.allSettled(sent)
+      const failed = settled.find((r) => r.status === 'rejected')
+      if (failed) throw (failed as PromiseRejectedResult).reason
+      const answers = (settled as Array<PromiseFulfilledResult<Result>>).slice(first ? 1 : 0).map((r) => r.value.rows)
+      return { command: 'SELECT', rowCount: answers.length, rows: answers }
+    }
     const main = send(text, params)
     if (text.startsWith(COMMIT_AFTER) && !savepoints && committed === null) {
       committed = send('commit')

@@ -259,6 +259,62 @@ describe.skipIf(!available)('PostgreSQL engine', () => {
       expect(await keys(database, 'pipe-d')).toEqual(['pipe-d1', 'pipe-d3'])
     })
 
+    it('`inTurn`: statements run one after the other, each seeing the ones before; a failing one fails the write and nothing is written', async () => {
+      for (const db of [database, sqliteDatabase]) {
+        const answers = await db.write(async (trx) => {
+          const run = statements(db, trx)
+          return run.inTurn([
+            { sql: 'insert into settings (key, value, updated_at) values (?, ?, ?) returning key', params: ['pipe-g1', 'x', at] },
+            { sql: 'select key, value from settings where key like ? order by key', params: ['pipe-g%'] },
+          ])
+        })
+        expect(answers, db.engine).toEqual([[{ key: 'pipe-g1' }], [{ key: 'pipe-g1', value: 'x' }]])
+        await expect(
+          db.write(async (trx) => {
+            const run = statements(db, trx)
+            await run.run('insert into settings (key, value, updated_at) values (?, ?, ?)', 'pipe-g2', 'x', at)
+            await run.inTurn([
+              { sql: 'insert into settings (key, value, updated_at) values (?, ?, ?)', params: ['pipe-g1', 'again', at] },
+              { sql: 'select key from settings', params: [] },
+            ])
+          }),
+        ).rejects.toThrow(/duplicate|UNIQUE/i)
+        expect(await keys(db, 'pipe-g'), db.engine).toEqual(['pipe-g1'])
+        // Outside a write (the read pool): the same answers, in turn.
+        expect(await statements(db, db.db).inTurn([{ sql: 'select key from settings where key = ?', params: ['pipe-g1'] }]), db.engine).toEqual([[{ key: 'pipe-g1' }]])
+      }
+    })
+
+    it('`inTurn` on PostgreSQL: a read sent behind an update that waits for a row lock sees what the lock holder committed (`together` would not)', async () => {
+      await database.write((trx) => statements(database, trx).run('insert into settings (key, value, updated_at) values (?, ?, ?)', 'pipe-f-lock', '0', at))
+      const other = openDatabase({ path: '', url: server.url('engine_test') })
+      try {
+        let release!: () => void
+        let locked!: () => void
+        const holding = new Promise<void>((r) => (locked = r))
+        const held = other.write(async (trx) => {
+          const run = statements(other, trx)
+          await run.run(`update settings set value = '1' where key = ?`, 'pipe-f-lock')
+          await run.run('insert into settings (key, value, updated_at) values (?, ?, ?)', 'pipe-f-other', 'x', at)
+          locked()
+          await new Promise<void>((r) => (release = r))
+        })
+        await holding
+        const waiting = database.write((trx) =>
+          statements(database, trx).inTurn([
+            { sql: `update settings set value = cast(cast(value as integer) + 1 as text) where key = ? returning value`, params: ['pipe-f-lock'] },
+            { sql: 'select key from settings where key like ? order by key', params: ['pipe-f-%'] },
+          ]),
+        )
+        await new Promise((r) => setTimeout(r, 200))
+        release()
+        await held
+        expect(await waiting).toEqual([[{ value: '2' }], [{ key: 'pipe-f-lock' }, { key: 'pipe-f-other' }]])
+      } finally {
+        await other.close()
+      }
+    })
+
     it('in a group commit of several writes the mark waits for the batch: each write commits or fails alone', async () => {
       for (const db of [database, sqliteDatabase]) {
         const writes = Array.from({ length: 6 }, (_, i) =>

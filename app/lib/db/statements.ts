@@ -2,7 +2,7 @@ import type SQLite from 'better-sqlite3'
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
 import type { Engine } from './dialect'
-import { COMMIT_AFTER } from './pipeline'
+import { COMMIT_AFTER, IN_TURN, type InTurn } from './pipeline'
 
 /**
  * Hand-written SQL on both engines through one typed adapter (ADR 119), for the hot paths that
@@ -64,6 +64,16 @@ export interface Statements {
    * no difference (the write commits when its function returns, as always).
    */
   together(parts: Part[], options?: { commit?: boolean }): Promise<unknown[][]>
+  /**
+   * Several statements run one after the other, each one's rows returned; each sees what the ones before it
+   * wrote and, on PostgreSQL, takes a snapshot of its own when it starts (READ COMMITTED), unlike the parts of
+   * `together`. PostgreSQL, inside `write` (the pipelined write connection): written to the server at once,
+   * ONE round trip for all of them (the transaction's BEGIN with them when they are its first); a failing one
+   * fails the call (the ones after it are not run: the transaction is aborted). Outside a transaction (the read
+   * pool), and on SQLite: in turn. Parts are SQL with `?` placeholders. (PostgreSQL's transactions are the write
+   * connection's: a transaction of another pool would not understand the call.)
+   */
+  inTurn(parts: Array<{ sql: string; params?: unknown[] }>): Promise<unknown[][]>
   /**
    * The part of `together` that inserts `rows` into `table`, as `insertRows` does (the architecture scanner counts it as a write of `table`).
    * `every`: the statement fails unless it returns a row for each row given (an `on conflict … do nothing returning …` that skipped one
@@ -255,6 +265,7 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
       insertPart: (table, columns, rows, suffix, options) => ({ table, columns, rows, suffix, every: options?.every }),
       updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
       together: async (parts) => sqliteTogether(sqlite, parts),
+      inTurn: async (parts) => sqliteTogether(sqlite, parts),
     }
   }
   const query = (text: string, params: unknown[]) => executor.executeQuery(CompiledQuery.raw(postgresPlaceholders(text), params))
@@ -277,6 +288,16 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
     insertPart: (table, columns, rows, suffix, options) => ({ table, columns, rows, suffix, every: options?.every }),
     updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
     together: (parts, options) => postgresTogether(query, parts, options?.commit ?? false),
+    inTurn: async (parts) => {
+      const texts = parts.map((part) => ({ text: postgresPlaceholders(part.sql), params: part.params ?? [] }))
+      if (!executor.isTransaction) {
+        const out: unknown[][] = []
+        for (const part of texts) out.push((await executor.executeQuery(CompiledQuery.raw(part.text, part.params))).rows as unknown[])
+        return out
+      }
+      const inTurn: InTurn = { statements: texts }
+      return (await executor.executeQuery(CompiledQuery.raw(IN_TURN, [inTurn]))).rows as unknown[][]
+    },
     list: (type) => (type === 'text' ? '(select jsonb_array_elements_text(cast(? as jsonb)))' : `(select cast(jsonb_array_elements_text(cast(? as jsonb)) as ${PG_TYPES[type]}))`),
   }
 }

@@ -29,6 +29,8 @@ export interface SiteIdentity {
 }
 
 let cached: { at: number; value: SiteIdentity } | null = null
+/** The legal pages with text (publishedPages), kept likewise. */
+let published: { at: number; value: LegalPage[] } | null = null
 let loading: Promise<SiteIdentity> | null = null
 
 async function loadIdentity(): Promise<SiteIdentity> {
@@ -83,6 +85,7 @@ export async function siteIdentity(): Promise<SiteIdentity> {
 
 export function forgetSiteIdentity() {
   cached = null
+  published = null
 }
 
 /** The languages the site offers and its default (for i18n detection and the switcher). */
@@ -207,10 +210,18 @@ export async function sitePages(): Promise<SitePage[]> {
   })
 }
 
-/** Which legal pages have text (the footer links only those). */
+/**
+ * Which legal pages have text (the footer links only those). Read by every page's root loader: kept per
+ * process for CACHE_MS like the identity (a save here forgets it at once; another server's save shows within
+ * CACHE_MS), so a render does not ask the database each time (on PostgreSQL a round trip each, issue 20).
+ */
 export async function publishedPages(): Promise<LegalPage[]> {
+  if (published && Date.now() - published.at < CACHE_MS) return published.value
+  const at = Date.now()
   const pages = await sitePages()
-  return pages.filter((p) => Object.keys(p.body).length > 0).map((p) => p.slug)
+  const value = pages.filter((p) => Object.keys(p.body).length > 0).map((p) => p.slug)
+  published = { at, value }
+  return value
 }
 
 /** A legal page in one language (falling back to the default), as safe HTML; null when unwritten. */
@@ -241,4 +252,5 @@ export async function saveSitePage(adminId: number, slug: LegalPage, input: { ti
       after: { slug, ...input },
     })
   })
+  forgetSiteIdentity()
 }

@@ -211,6 +211,38 @@ describe('ordering', () => {
     expect(await order('hot')).toEqual([fresh.id, middle.id, old.id])
   })
 
+  it('pages through several states in one order (each state read from its own index and merged), as one sort of them all would', async () => {
+    const made = await Promise.all(Array.from({ length: 8 }, (_, i) => published({ categoryCode: 'mobility', title: `Merged order ${i}` })))
+    const states = ['published', 'threshold_reached', 'answered', 'archived'] as const
+    // Several states, equal keys across states (ties broken by id), as the seed's own proposals are.
+    await database().write(async (trx) => {
+      for (const [i, { id }] of made.entries())
+        await trx
+          .updateTable('proposals')
+          .set({ state: states[i % states.length]!, hot_score: (i % 3) * 1.5, supports: i % 2 })
+          .where('id', '=', id)
+          .execute()
+    })
+    for (const sort of ['hot', 'most', 'newest'] as const)
+      for (const state of ['active', 'all'] as const) {
+        const key = sort === 'hot' ? 'hot_score' : sort === 'most' ? 'supports' : 'published_at'
+        const inStates = state === 'all' ? ['published', 'threshold_reached', 'voting', 'answered', 'archived'] : ['published', 'threshold_reached', 'voting', 'answered']
+        const expected = (
+          await database()
+            .db.selectFrom('proposals')
+            .select('id')
+            .where('state', 'in', inStates as never)
+            .orderBy(key, 'desc')
+            .orderBy('id', 'desc')
+            .limit(12)
+            .execute()
+        ).map((r) => r.id)
+        const pages = []
+        for (const page of [1, 2, 3]) pages.push(...(await listProposals({ sort, state, page, pageSize: 4 })).items.map((i) => i.id))
+        expect(pages, `${sort} ${state}`).toEqual(expected)
+      }
+  })
+
   it('filters by area: a district includes its neighbourhoods', async () => {
     const { id } = await published({ location: point, categoryCode: 'economy', title: 'A market in Sant Roc' })
     const p = await row(id)

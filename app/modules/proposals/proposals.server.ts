@@ -586,37 +586,60 @@ export async function listProposals(filter: ProposalFilter): Promise<{ items: Pr
   }
 
   const { db } = database()
-  let ids = db.selectFrom('proposals').where('proposals.state', 'in', [...statesOf(filter.state)])
-  if (filter.area?.level === 'district') ids = ids.where('proposals.district_id', '=', filter.area.id)
-  else if (filter.area?.level === 'neighbourhood') ids = ids.where('proposals.area_id', '=', filter.area.id)
-  if (categoryId !== undefined) ids = ids.where('proposals.category_id', '=', categoryId)
-  if (filter.tag) {
-    const tag = filter.tag
-    ids = ids.where('proposals.id', 'in', (eb) => eb.selectFrom('proposal_tags').select('proposal_id').where('tag', '=', tag))
+  const states = statesOf(filter.state)
+  const filtered = (inStates: readonly ProposalState[]) => {
+    let q = db.selectFrom('proposals').where('proposals.state', 'in', [...inStates])
+    if (filter.area?.level === 'district') q = q.where('proposals.district_id', '=', filter.area.id)
+    else if (filter.area?.level === 'neighbourhood') q = q.where('proposals.area_id', '=', filter.area.id)
+    if (categoryId !== undefined) q = q.where('proposals.category_id', '=', categoryId)
+    if (filter.tag) {
+      const tag = filter.tag
+      q = q.where('proposals.id', 'in', (eb) => eb.selectFrom('proposal_tags').select('proposal_id').where('tag', '=', tag))
+    }
+    return q
   }
+  const ids = filtered(states)
   // The search index (app/lib/db/search.ts): matching proposal ids, ranked by weights on title, summary, body, tags.
   const found = match ? ids.innerJoin(searchMatches(engineOf(db), 'proposals_fts', match, searchTerms(filter.q ?? ''), '10.0, 4.0, 1.0, 6.0').as('f'), 'f.id', 'proposals.id') : null
 
-  let ordered
+  const offset = (page - 1) * pageSize
+  let pageRows: Promise<Array<{ id: number }>>
   if (found && sort === 'relevance')
-    ordered = found
+    pageRows = found
       .select('proposals.id')
       .orderBy(sql`f.rank`)
       .orderBy('proposals.id', 'desc')
-  else {
+      .limit(pageSize)
+      .offset(offset)
+      .execute()
+  else if (!found && states.length > 1) {
+    // Several states (the active ones, or all): the first (page × size) of each state from its (state, key)
+    // index, merged. One `state in (…)` ordered by the key reads every row of those states and sorts them
+    // (PostgreSQL: 15,000 active proposals scanned and top-N sorted for each list, 4.6 ms quiet, 14.8 ms for
+    // all 30,000; the rendered /proposals was 3.4× SQLite's, issue 20); each state alone is an index scan.
+    const key = sort === 'most' ? 'supports' : sort === 'newest' ? 'published_at' : 'hot_score'
+    const depth = page * pageSize
+    const arm = (state: ProposalState) =>
+      db
+        .selectFrom(
+          filtered([state])
+            .select(['proposals.id', `proposals.${key} as k`])
+            .orderBy(`proposals.${key}`, 'desc')
+            .orderBy('proposals.id', 'desc')
+            .limit(depth)
+            .as('s'),
+        )
+        .select(['s.id', 's.k'])
+    const merged = states.slice(1).reduce((q, state) => q.unionAll(arm(state)), arm(states[0]!))
+    pageRows = db.selectFrom(merged.as('m')).select('m.id').orderBy('m.k', 'desc').orderBy('m.id', 'desc').limit(pageSize).offset(offset).execute()
+  } else {
     const base = found ?? ids
     const column = sort === 'most' ? 'proposals.supports' : sort === 'newest' ? 'proposals.published_at' : 'proposals.hot_score'
-    ordered = base.select('proposals.id').orderBy(column, 'desc').orderBy('proposals.id', 'desc')
+    pageRows = base.select('proposals.id').orderBy(column, 'desc').orderBy('proposals.id', 'desc').limit(pageSize).offset(offset).execute()
   }
   const counted = (found ?? ids).select(sql<number>`count(*)`.as('n'))
   const totalKey = JSON.stringify([filter.state ?? '', filter.area?.id ?? 0, categoryId ?? 0, filter.tag ?? '', match ?? ''])
-  const [pageIds, total] = await Promise.all([
-    ordered
-      .limit(pageSize)
-      .offset((page - 1) * pageSize)
-      .execute(),
-    cachedTotal(totalKey, async () => Number((await counted.executeTakeFirstOrThrow()).n)),
-  ])
+  const [pageIds, total] = await Promise.all([pageRows, cachedTotal(totalKey, async () => Number((await counted.executeTakeFirstOrThrow()).n))])
   const items = await summaries(pageIds.map((r) => r.id))
   return { items, total, page, pages: Math.max(1, Math.ceil(total / pageSize)), sort }
 }

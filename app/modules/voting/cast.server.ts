@@ -195,13 +195,18 @@ async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastR
   const processIds = [...new Set(batch.map((b) => b.processId))]
   for (const [k, processId] of processIds.entries()) {
     const casts = batch.flatMap((item, index) => (item.processId === processId ? [{ item, index }] : []))
-    const head = await run.get<{ chain_head: string }>(CAST_SQL.openMany, casts.length, processId)
+    const voters = JSON.stringify([...new Set(casts.map((c) => c.item.voterId))])
+    // The process row, then the voters' active ballots, in ONE round trip on PostgreSQL (`inTurn`: the read
+    // runs after the update got the row's lock, on a snapshot of its own, so it sees the ballots another app
+    // server committed before releasing that lock; BEGIN goes with them, ADR 151).
+    const [[head], stored] = (await run.inTurn([
+      { sql: CAST_SQL.openMany, params: [casts.length, processId] },
+      { sql: CAST_SQL.activeOf.replace('LIST', run.list('integer')), params: [processId, voters] },
+    ])) as [[{ chain_head: string }?], Array<{ id: number; voter_id: number; choices: string; weight: number }>]
     if (!head) {
       for (const { item, index } of casts) results[index] = { kind: 'refused', refusals: [item.notOpen] }
       continue
     }
-    const voters = JSON.stringify([...new Set(casts.map((c) => c.item.voterId))])
-    const stored = await run.all<{ id: number; voter_id: number; choices: string; weight: number }>(CAST_SQL.activeOf.replace('LIST', run.list('integer')), processId, voters)
     const active = new Map<number, { choices: unknown; weight: number; storedId?: number; row?: unknown[] }>(
       stored.map((b) => [Number(b.voter_id), { choices: JSON.parse(b.choices), weight: Number(b.weight), storedId: Number(b.id) }]),
     )

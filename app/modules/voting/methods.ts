@@ -277,8 +277,25 @@ export const rankedBallotSchema = (spec: RankedSpec) => {
     .transform((ballot): RankedChoices => ({ ranking: [...ballot.ranking] }))
 }
 
-/** The schema of a ballot in this process; its output is the normalised choices to store. */
+const schemas = new Map<string, z.ZodType<Choices>>()
+const SCHEMAS_MAX = 200
+
+/**
+ * The schema of a ballot in this process; its output is the normalised choices to store. Made once per spec
+ * (and budget context) and kept: building a zod schema, and zod compiling its first parse, cost more than the
+ * parse itself (a fifth of a ballot's validation CPU on the casting bench, issue 20).
+ */
 export function ballotSchema(spec: MethodSpec, context: BallotContext = {}): z.ZodType<Choices> {
+  const key = JSON.stringify(spec) + (spec.method === 'budget' && context.voterAreaIds ? `|${context.voterAreaIds.join(',')}` : '')
+  let schema = schemas.get(key)
+  if (!schema) {
+    if (schemas.size >= SCHEMAS_MAX) schemas.clear()
+    schemas.set(key, (schema = makeBallotSchema(spec, context)))
+  }
+  return schema
+}
+
+function makeBallotSchema(spec: MethodSpec, context: BallotContext): z.ZodType<Choices> {
   switch (spec.method) {
     case 'yesno':
       return yesNoBallotSchema()
