@@ -53,9 +53,25 @@ export function track(child: ChildProcess): ChildProcess {
   child.once('exit', () => children.delete(child))
   return child
 }
+/**
+ * Servers started in a process group of their own (detached, to be killed whole: the crash tests),
+ * which track() does not reach: SIGKILLed as a group at exit unless stopped before.
+ */
+const groups = new Set<number>()
+export function trackGroup(pgid: number): () => void {
+  groups.add(pgid)
+  return () => groups.delete(pgid)
+}
 const killAll = () => {
   // SIGTERM: a Plaza primary then stops its own workers.
   for (const child of children) child.kill('SIGTERM')
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /**
