@@ -7,7 +7,7 @@ import SQLite from 'better-sqlite3'
 import nodemailer from 'nodemailer'
 import MailComposer from 'nodemailer/lib/mail-composer'
 import { freePort } from '../support/server'
-import { benchCity, percentile, startPlaza, target, type Verdict } from './lib'
+import { benchCity, percentile, scratchDir, startPlaza, target, type Verdict } from './lib'
 import { termsOf } from '../../app/modules/foi/search'
 
 /**
@@ -392,13 +392,13 @@ export async function benchFoi(): Promise<Verdict[]> {
   let env: Record<string, string>
   const reuse = process.env.BENCH_FOI_DATABASE
   if (reuse) {
-    // A database an earlier run populated (its directory is printed below): the fixture takes minutes at 100,000.
+    // A database an earlier run populated and kept (BENCH_KEEP_DATABASES=1; its path is printed below): the fixture takes minutes at 100,000.
     const db = new SQLite(reuse, { readonly: true })
     const tokens = (db.prepare("select token from foi_requests where title like 'Request %' order by id").all() as Array<{ token: string }>).map((r) => r.token)
     db.close()
     fixture = { tokens, seconds: 0, pairs: 0 }
     // A copy: the receiving part adds 500 answers, which a second run on the same file would count as its own.
-    const copy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bench-foi-')), 'plaza.sqlite')
+    const copy = path.join(scratchDir('plaza-bench-foi-'), 'plaza.sqlite')
     for (const suffix of ['', '-wal']) if (fs.existsSync(reuse + suffix)) fs.copyFileSync(reuse + suffix, copy + suffix)
     env = { DATABASE_PATH: copy }
     console.log(`  reusing a copy of ${reuse} (${tokens.length.toLocaleString('en')} requests) in ${copy}`)
@@ -406,7 +406,9 @@ export async function benchFoi(): Promise<Verdict[]> {
     const city = await benchCity('sqlite', { prepare: (file) => (fixture = populate(file)) })
     await city.close()
     env = city.env
-    console.log(`  populated in ${fixture!.seconds.toFixed(1)} s (${fixture!.pairs.toLocaleString('en')} words indexed; ${load()}) in ${city.env.DATABASE_PATH}`)
+    console.log(
+      `  populated in ${fixture!.seconds.toFixed(1)} s (${fixture!.pairs.toLocaleString('en')} words indexed; ${load()}) in ${city.env.DATABASE_PATH}${process.env.BENCH_KEEP_DATABASES ? '' : ' (removed at the end; BENCH_KEEP_DATABASES=1 keeps it for BENCH_FOI_DATABASE)'}`,
+    )
   }
   const { tokens } = fixture!
   const inboundPort = process.env.BENCH_SMTP_PORT ? Number(process.env.BENCH_SMTP_PORT) : await freePort()

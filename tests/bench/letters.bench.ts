@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { percentile, target, type Verdict } from './lib'
-import { migrateOrThrow, openDatabase } from '../../app/lib/db.server'
+import { migrateOrThrow, openDatabase, useDatabase } from '../../app/lib/db.server'
 import { LetterSimilarity } from '../../app/modules/letters/abuse.server'
 import { letterSignature, signatureToBuffer } from '../../app/modules/letters/similarity'
 
@@ -44,6 +44,10 @@ const variant = (base: string, r: () => number) => `${base} ${text(r, 3)}`
 export async function benchLetters(): Promise<Verdict[]> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bench-letters-'))
   const database = openDatabase({ path: path.join(dir, 'bench.sqlite'), synchronous: 'NORMAL' })
+  // The bench database made the process-wide one: the index's rebuild reads the council's settings
+  // (the letters' retention) through database(), which otherwise opened ./data/plaza.sqlite, empty,
+  // and the run died with "no such table: city_settings" after generating the fingerprints.
+  const restore = useDatabase(database)
   try {
     await migrateOrThrow(database)
     const r = rng(42)
@@ -115,6 +119,7 @@ export async function benchLetters(): Promise<Verdict[]> {
       target('letters: every campaign copy held, no other letter', frozen === QUERIES / 10 && wrong === 0, `${frozen} held of ${QUERIES / 10} copies, ${wrong} wrong decisions`),
     ]
   } finally {
+    restore()
     await database.close()
     fs.rmSync(dir, { recursive: true, force: true })
   }

@@ -53,11 +53,48 @@ export function track(child: ChildProcess): ChildProcess {
   child.once('exit', () => children.delete(child))
   return child
 }
+/**
+ * Servers started in a process group of their own (detached, to be killed whole: the crash tests),
+ * which track() does not reach: SIGKILLed as a group at exit unless stopped before.
+ */
+const groups = new Set<number>()
+export function trackGroup(pgid: number): () => void {
+  groups.add(pgid)
+  return () => groups.delete(pgid)
+}
 const killAll = () => {
   // SIGTERM: a Plaza primary then stops its own workers.
   for (const child of children) child.kill('SIGTERM')
+  for (const pgid of groups) {
+    try {
+      process.kill(-pgid, 'SIGKILL')
+    } catch {
+      // already gone
+    }
+  }
 }
-process.once('exit', killAll)
+
+/**
+ * Temporary directories the harness made (a demo database is 6 MB to 170 MB, a bench's filled one
+ * more): removed after each bench (run.ts) and at exit, so that a full run does not leave gigabytes
+ * in the temporary directory. BENCH_KEEP_DATABASES=1 keeps them (e.g. to reuse a populated FOI
+ * database with BENCH_FOI_DATABASE).
+ */
+const scratch = new Set<string>()
+export function scratchDir(prefix: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix))
+  scratch.add(dir)
+  return dir
+}
+export function removeScratch() {
+  if (process.env.BENCH_KEEP_DATABASES) return
+  for (const dir of scratch) fs.rmSync(dir, { recursive: true, force: true })
+  scratch.clear()
+}
+process.once('exit', () => {
+  killAll()
+  removeScratch()
+})
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => {
     killAll()
@@ -81,7 +118,7 @@ export async function startPlaza(env: Record<string, string> = {}): Promise<Serv
   // BENCH_PORT (or env.PORT) pins the HTTP port, for machines where each engineer has a range.
   const pinned = env.PORT ?? process.env.BENCH_PORT
   const port = pinned ? Number(pinned) : await freePort()
-  const databasePath = env.DATABASE_PATH ?? path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bench-')), 'plaza.sqlite')
+  const databasePath = env.DATABASE_PATH ?? path.join(scratchDir('plaza-bench-'), 'plaza.sqlite')
   let out = ''
   // BENCH_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") is given to the server's processes.
   const nodeArgs = process.env.BENCH_NODE_ARGS ? process.env.BENCH_NODE_ARGS.split(' ').filter(Boolean) : []
@@ -145,7 +182,7 @@ export function treeCpuSeconds(pid: number): number {
 /** The physical baseline: a bare node:http server answering a fixed page of the same size. */
 export async function startBare(body: string): Promise<Server> {
   const port = await freePort()
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'plaza-bare-'))
+  const dir = scratchDir('plaza-bare-')
   const page = path.join(dir, 'page.html')
   fs.writeFileSync(page, body)
   const script = `

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process'
 import SQLite from 'better-sqlite3'
 import { countMismatches } from '../../app/modules/petitions/signatures.server'
 import { freePort } from '../support/server'
-import { benchCity, load, postgresStats, printResults, root, START_TIMEOUT_MS, startPlaza, target, type BenchCity, type Verdict } from './lib'
+import { benchCity, load, postgresStats, printResults, root, START_TIMEOUT_MS, startPlaza, target, trackGroup, type BenchCity, type Verdict } from './lib'
 
 /**
  * Petitions (issue 8): (1) signing over the real HTTP route — logged-out signers with distinct
@@ -211,6 +211,8 @@ export async function startKillable(databasePath: string, env: Record<string, st
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  // A run interrupted (Ctrl-C, a CI timeout) or ended by an error kills the group too.
+  const untrack = trackGroup(child.pid!)
   child.stdout!.on('data', (c: Buffer) => (out += c))
   child.stderr!.on('data', (c: Buffer) => (out += c))
   const url = `http://127.0.0.1:${port}`
@@ -240,10 +242,12 @@ export async function startKillable(databasePath: string, env: Record<string, st
       const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5000)
       await exited
       clearTimeout(timer)
+      untrack()
     },
     kill: async () => {
       process.kill(-child.pid!, 'SIGKILL')
       await exited
+      untrack()
     },
   }
 }

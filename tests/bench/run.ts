@@ -7,7 +7,7 @@
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
 import { parseArgs } from 'node:util'
-import { root, type Verdict } from './lib'
+import { removeScratch, root, type Verdict } from './lib'
 import { benchHome } from './home.bench'
 import { benchMap } from './map.bench'
 import { benchLogin } from './login.bench'
@@ -88,6 +88,8 @@ const pairs: Array<{ sqlite: Verdict; postgres?: Verdict; name: string }> = []
 for (const name of selected) {
   process.env.BENCH_ENGINE = 'sqlite'
   const onSqlite = await benches[name]!(seconds)
+  // Each bench's databases go when it ends (a full run would otherwise leave gigabytes in the temporary directory).
+  removeScratch()
   verdicts.push(...onSqlite)
   if (engine !== 'postgres') continue
   if (!onPostgres.has(name)) {
@@ -97,6 +99,7 @@ for (const name of selected) {
   }
   process.env.BENCH_ENGINE = 'postgres'
   const onPg = await benches[name]!(seconds)
+  removeScratch()
   verdicts.push(...onPg)
   pairs.push(...onSqlite.map((v) => ({ sqlite: v, postgres: onPg.find((p) => p.name === v.name), name })))
 }
