@@ -119,6 +119,11 @@ describe('answers spooled and parsed on worker threads', () => {
     expect((await send(raws[6]!)).response).toMatch(/^250/)
     process.kill(city.pid, 'SIGKILL')
     await city.stop()
+    // A parse thread killed between a temporary file and its rename leaves the file in attachments/tmp:
+    // the hourly sweep removes it (app/lib/attachment-files.server.test.ts). The restarted Plaza must
+    // leave nothing there of its own.
+    const tmpDir = () => path.join(path.dirname(city.databasePath), 'attachments', 'tmp')
+    const leftByTheCrash = postgres || !fs.existsSync(tmpDir()) ? [] : fs.readdirSync(tmpDir())
     const before = await stored()
     // The crash came before the big answer was stored: it is still in the spool.
     expect(before.get('answer-6.bin')).toBeUndefined()
@@ -150,7 +155,7 @@ describe('answers spooled and parsed on worker threads', () => {
       expect(res.status).toBe(200)
       expect(sha(Buffer.from(await res.arrayBuffer()))).toBe(sha(bytes))
     }
-    if (!postgres) expect(fs.readdirSync(path.join(path.dirname(city.databasePath), 'attachments', 'tmp'))).toEqual([])
+    if (!postgres) expect(fs.readdirSync(tmpDir()).filter((name) => !leftByTheCrash.includes(name))).toEqual([])
     // Nothing went to the holding pen.
     expect(await sql.value<number>('select count(*) from inbound_held_mail')).toBe(0)
   }, 240_000)
