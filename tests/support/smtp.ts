@@ -9,6 +9,12 @@ import { freePort } from './server'
 export interface SmtpSink {
   url: string
   mails: ParsedMail[]
+  /**
+   * Connection errors the server reported (a Plaza stopped or killed mid-transaction resets its
+   * connection: `read ECONNRESET`). Kept, not thrown: without a listener the server's 'error' event
+   * would be an uncaught exception in the test process.
+   */
+  errors: Error[]
   /** Waits for the first message to `to` (optionally matching subject) that arrives after `since`. */
   waitFor(to: string, options?: { subject?: RegExp; timeoutMs?: number; after?: number }): Promise<ParsedMail>
   stop(): Promise<void>
@@ -30,11 +36,14 @@ export async function startSmtpSink(): Promise<SmtpSink> {
         .catch(callback)
     },
   })
+  const errors: Error[] = []
+  server.on('error', (error: Error) => errors.push(error))
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
   const recipients = (mail: ParsedMail) => (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address?.toLowerCase()))
   return {
     url: `smtp://127.0.0.1:${port}`,
     mails,
+    errors,
     async waitFor(to, options = {}) {
       const deadline = Date.now() + (options.timeoutMs ?? 15_000)
       for (;;) {

@@ -22,6 +22,8 @@ export interface SmtpTestServer {
   port: number
   url: string
   received: ParsedMail[]
+  /** Connection errors the server reported (e.g. `read ECONNRESET` from a client reset mid-transaction), kept. */
+  errors: Error[]
   /** Resolves once `count` mails have been accepted (fails after `timeoutMs`, default 10 s). */
   waitFor(count: number, timeoutMs?: number): Promise<ParsedMail[]>
   close(): Promise<void>
@@ -31,6 +33,7 @@ const refusal = (reply: SmtpReply) => Object.assign(new Error(reply.message), { 
 
 export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): Promise<SmtpTestServer> {
   const received: ParsedMail[] = []
+  const errors: Error[] = []
   const waiting: Array<{ count: number; resolve: () => void }> = []
   const server = new SMTPServer({
     authOptional: true,
@@ -59,14 +62,21 @@ export async function startSmtpTestServer(options: SmtpTestServerOptions = {}): 
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject)
+      resolve()
+    })
   })
+  // A client that resets its connection mid-transaction (a process stopped or killed while sending)
+  // makes the server emit 'error'; without a listener that is an uncaught exception in the caller.
+  server.on('error', (error: Error) => errors.push(error))
   const address = server.server.address()
   const port = typeof address === 'object' && address ? address.port : 0
   return {
     port,
     url: `smtp://127.0.0.1:${port}`,
     received,
+    errors,
     waitFor(count, timeoutMs = 10_000) {
       if (received.length >= count) return Promise.resolve(received)
       return new Promise((resolve, reject) => {
