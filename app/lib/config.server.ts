@@ -83,6 +83,8 @@ const schema = z.object({
   // FULL: every acknowledged commit is on disk (an fsync per commit; group commit amortises it).
   DB_SYNCHRONOUS: z.enum(['FULL', 'NORMAL'], { message: 'must be FULL or NORMAL' }).default('FULL'),
   DB_BUSY_TIMEOUT_MS: wholeNumber(0, 60_000, 'milliseconds').default(5000),
+  // PostgreSQL: write connections per process (ADR 157: a second signing batch reads while the first commits). SQLite: ignored.
+  DB_WRITE_CONNECTIONS: wholeNumber(1, 4, 'connections').default(2),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'must be one of fatal, error, warn, info, debug, trace, silent',

@@ -196,6 +196,12 @@ export interface DatabaseOptions {
   busyTimeoutMs?: number
   /** Largest number of writes committed together. */
   maxBatch?: number
+  /**
+   * PostgreSQL: write connections (lanes), each with its own group commit. Lane 0 takes every `write`;
+   * a caller that keeps its own queue (petition signing) may write a second batch on lane 1 while the
+   * first commits (ADR 157). SQLite has one writer: always 1.
+   */
+  writeConnections?: number
 }
 
 export interface PlazaDatabase {
@@ -214,7 +220,12 @@ export interface PlazaDatabase {
    * event loop (for callers that gathered their batch themselves: the signing and casting queues; under
    * load a turn of the event loop costs as much as a round trip to PostgreSQL, ADR 151).
    */
-  write<T>(fn: WriteFn<T>, options?: { now?: boolean }): Promise<T>
+  write<T>(fn: WriteFn<T>, options?: { now?: boolean; lane?: number }): Promise<T>
+  /**
+   * How many batches may be written at once (`write`'s `lane`: 0 … writeLanes − 1, each its own
+   * connection and transaction; a lane out of range is lane 0). SQLite: 1. PostgreSQL: DB_WRITE_CONNECTIONS.
+   */
+  readonly writeLanes: number
   migrate(): Promise<MigrationResultSet>
   close(): Promise<void>
   /** Writes committed and batches used so far (for benchmarks and tests). */
@@ -259,7 +270,8 @@ export function openDatabase(options: DatabaseOptions): PlazaDatabase {
     engine: 'sqlite',
     db,
     sqlite,
-    write: queue.write,
+    writeLanes: 1,
+    write: (fn, options) => queue.write(fn, options),
     async migrate() {
       // Numbers are handed out to parallel work and may land below one already run (ADR 139): run them anyway.
       const migrator = new Migrator({ db: writer, provider: { getMigrations: async () => migrations }, allowUnorderedMigrations: true })
@@ -304,18 +316,24 @@ function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
   const connection = { connectionString: url, types, options: `-c lock_timeout=${lockWaitMs}`, connectionTimeoutMillis: Math.max(lockWaitMs, 1000) }
   const readPool = new pg.Pool({ ...connection, max: options.poolSize ?? 5 })
   // The write connection pipelines BEGIN and COMMIT with the statements beside them (ADR 151).
-  const writePool = new pg.Pool({ ...connection, max: 1, pipeline: true } as pg.PoolConfig)
   // An idle connection the server closed (restart, failover) is replaced on next use; not a crash.
   readPool.on('error', () => undefined)
-  writePool.on('error', () => undefined)
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }), plugins: [new PostgresTextPlugin()] })
-  const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pipelinedPool(writePool) }), plugins: [new PostgresTextPlugin()] })
-  const queue = groupCommit(writer, () => true, options.maxBatch ?? 256)
+  // One connection a lane, each with its own group commit (ADR 157); a pool connects on first use, so an
+  // unused lane costs no connection.
+  const lanes = Array.from({ length: Math.max(1, Math.min(4, Math.trunc(options.writeConnections ?? 2))) }, () => {
+    const writePool = new pg.Pool({ ...connection, max: 1, pipeline: true } as pg.PoolConfig)
+    writePool.on('error', () => undefined)
+    const writer = new Kysely<Database>({ dialect: new PostgresDialect({ pool: pipelinedPool(writePool) }), plugins: [new PostgresTextPlugin()] })
+    return { writer, queue: groupCommit(writer, () => true, options.maxBatch ?? 256) }
+  })
+  const writer = lanes[0]!.writer
   return withoutHandle('sqlite', 'No SQLite handle on PostgreSQL: use the query builder or app/lib/db/statements.ts', {
     engine: 'postgres',
     db,
     postgresPool: readPool,
-    write: queue.write,
+    writeLanes: lanes.length,
+    write: <T>(fn: WriteFn<T>, options?: { now?: boolean; lane?: number }) => (lanes[options?.lane ?? 0] ?? lanes[0]!).queue.write(fn, options),
     async migrate() {
       // SQLite sums booleans (1/0); so does PostgreSQL with this aggregate (`sum(status = 'counted')`).
       await sql`create or replace function plaza_sum_bool(bigint, boolean) returns bigint language sql immutable as $$ select $1 + case when $2 then 1 else 0 end $$`.execute(writer)
@@ -325,10 +343,17 @@ function openPostgres(url: string, options: DatabaseOptions): PlazaDatabase {
     },
     async close() {
       await db.destroy()
-      await writer.destroy()
+      for (const lane of lanes) await lane.writer.destroy()
     },
-    stats: queue.stats,
-    fault: queue.fault,
+    stats: () =>
+      lanes.reduce(
+        (sum, lane) => {
+          const s = lane.queue.stats()
+          return { writes: sum.writes + s.writes, batches: sum.batches + s.batches }
+        },
+        { writes: 0, batches: 0 },
+      ),
+    fault: () => lanes.map((lane) => lane.queue.fault()).find((f) => f !== null) ?? null,
   })
 }
 
@@ -453,8 +478,11 @@ export async function migrateOrThrow(database: PlazaDatabase): Promise<string[]>
 }
 
 /** The options for openDatabase from the configuration: DATABASE_URL (PostgreSQL) or DATABASE_PATH. */
-export function databaseOptions(c: Pick<Config, 'DATABASE_PATH' | 'DATABASE_URL' | 'DB_SYNCHRONOUS' | 'DB_BUSY_TIMEOUT_MS'>, overrides: Partial<DatabaseOptions> = {}): DatabaseOptions {
-  return { path: c.DATABASE_PATH, url: c.DATABASE_URL, synchronous: c.DB_SYNCHRONOUS, busyTimeoutMs: c.DB_BUSY_TIMEOUT_MS, ...overrides }
+export function databaseOptions(
+  c: Pick<Config, 'DATABASE_PATH' | 'DATABASE_URL' | 'DB_SYNCHRONOUS' | 'DB_BUSY_TIMEOUT_MS'> & Partial<Pick<Config, 'DB_WRITE_CONNECTIONS'>>,
+  overrides: Partial<DatabaseOptions> = {},
+): DatabaseOptions {
+  return { path: c.DATABASE_PATH, url: c.DATABASE_URL, synchronous: c.DB_SYNCHRONOUS, busyTimeoutMs: c.DB_BUSY_TIMEOUT_MS, writeConnections: c.DB_WRITE_CONNECTIONS, ...overrides }
 }
 
 let shared: PlazaDatabase | undefined

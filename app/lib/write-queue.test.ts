@@ -53,4 +53,37 @@ describe('writeQueue (group commit in one process)', () => {
     expect(all.map((r) => (r.status === 'rejected' ? (r.reason as Error).message : 'ok'))).toEqual(['disk full', 'disk full'])
     expect(q.stats()).toEqual({ batches: 1, items: 3 })
   })
+
+  it('with two lanes, what arrives while a batch is written starts at once on the other lane; a third waits for a free one', async () => {
+    const batches: Array<{ values: number[]; lane: number }> = []
+    const gates: Array<() => void> = []
+    const q = writeQueue<string, Item>(
+      async (batch, lane) => {
+        batches.push({ values: batch.map((b) => b.value), lane })
+        await new Promise<void>((r) => gates.push(r))
+        return batch.map((b) => `ok ${b.value} on ${lane}`)
+      },
+      500,
+      () => 2,
+    )
+    const first = [1, 2].map((v) => ask(q, v))
+    await new Promise((r) => setImmediate(r))
+    const second = ask(q, 3)
+    await new Promise((r) => setImmediate(r))
+    const third = [4, 5].map((v) => ask(q, v))
+    await new Promise((r) => setImmediate(r))
+    // two batches in flight, the third waiting for a lane
+    expect(batches).toEqual([
+      { values: [1, 2], lane: 0 },
+      { values: [3], lane: 1 },
+    ])
+    gates[1]!()
+    expect(await second).toBe('ok 3 on 1')
+    await new Promise((r) => setImmediate(r))
+    expect(batches[2]).toEqual({ values: [4, 5], lane: 1 })
+    gates[0]!()
+    gates[2]!()
+    expect(await Promise.all([...first, ...third])).toEqual(['ok 1 on 0', 'ok 2 on 0', 'ok 4 on 1', 'ok 5 on 1'])
+    expect(q.stats()).toEqual({ batches: 3, items: 5 })
+  })
 })

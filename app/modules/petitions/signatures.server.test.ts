@@ -419,6 +419,53 @@ describe('the write path', () => {
     expect(await countMismatches(database().db, id)).toEqual([])
   })
 
+  it('a batch written beside another (PostgreSQL, two write connections) counts the other one’s signatures in the IP limits and waits for a shared signer', async () => {
+    const id = await makePetition()
+    const db = database()
+    const ip = '198.51.100.88'
+    const before = signingStats()
+    // On PostgreSQL another connection holds the petition's row, so the first batch stays in its write
+    // while the second is read and decided on the other write connection (ADR 157). SQLite: one batch at a time.
+    const blocker = db.engine === 'postgres' ? await db.postgresPool.connect() : null
+    const waiting = async (n: number) => {
+      for (let i = 0; i < 200 && blocker; i++) {
+        // Outside the blocker's transaction (which would keep its first view of pg_stat_activity).
+        const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`.execute(db.db)
+        if (rows[0]!.n >= n) return
+        await new Promise((r) => setTimeout(r, 25))
+      }
+    }
+    try {
+      if (blocker) {
+        await blocker.query('begin')
+        await blocker.query('select id from petitions where id = $1 for update', [id])
+      }
+      const first = Array.from({ length: 6 }, (_, i) => signPetition(id, input({ email: `beside-a${i}@example.org` }), signer({ ip })))
+      await waiting(1)
+      const second = Array.from({ length: 6 }, (_, i) => signPetition(id, input({ email: `beside-b${i}@example.org` }), signer({ ip })))
+      await waiting(2)
+      // the same address as one of the first batch, from another IP: a duplicate, once the first has committed
+      const again = signPetition(id, input({ email: 'beside-a0@example.org' }), signer({ ip: freshIp() }))
+      await new Promise((r) => setTimeout(r, 100))
+      if (blocker) await blocker.query('commit')
+      const results = await Promise.all([...first, ...second, again])
+      expect(results.slice(0, 12).map((r) => r.kind)).toEqual(Array(12).fill('pending'))
+      expect(results[12]!.kind).toBe('duplicate')
+      if (blocker) expect(signingStats().beside - before.beside).toBeGreaterThanOrEqual(1)
+      const rows = await db.db.selectFrom('petition_signatures').select(['email', 'reason']).where('petition_id', '=', id).orderBy('id').execute()
+      expect(rows).toHaveLength(12)
+      // ten within the minute's limit, the two after them held for it, whichever batch they were in
+      expect(rows.filter((r) => r.reason === 'ip-burst')).toHaveLength(2)
+      expect(rows.filter((r) => r.reason === 'ip-burst').every((r) => r.email.startsWith('beside-b'))).toBe(true)
+      expect(await countMismatches(db.db, id)).toEqual([])
+    } finally {
+      if (blocker) {
+        await blocker.query('rollback').catch(() => undefined)
+        blocker.release()
+      }
+    }
+  })
+
   it('one signature that fails inside a batch: the others are written and acknowledged once each, with one mail each', async () => {
     const id = await makePetition()
     const db = database()

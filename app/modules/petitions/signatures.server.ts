@@ -516,24 +516,74 @@ class NotTogether extends Error {
 // when that fails for anything but a database fault, its transaction is rolled back whole and the
 // batch is written again in a new one, each signature in its own savepoint (one that fails takes back
 // only itself; the others are written, and acknowledged, once).
-const signing = writeQueue<SignResult, QueuedSignature>(async (batch) => {
-  try {
-    // The queue gathered the batch: written at once (no second wait for the event loop, ADR 151).
-    return await database().write((trx) => writeBatch(trx, batch, true), { now: true })
-  } catch (error) {
-    if (!(error instanceof NotTogether)) throw error
-    return database().write((trx) => writeBatch(trx, batch, false), { now: true })
-  }
-})
-/** Batches written and signatures in them (benchmarks, tests). */
+//
+// Two batches in flight on PostgreSQL (ADR 157): while a batch commits on one write connection, the
+// signatures that arrived meanwhile start the next batch on the other (`database().writeLanes`; SQLite
+// has one writer, so one batch at a time). The second batch's reads do not see the first's uncommitted
+// rows, so what it decides must not depend on them:
+// - the per-IP counts add the first batch's signatures in memory (`beside`), except those its read
+//   found stored already (committed in between: counted once);
+// - a signer (address or account) that is also in the first batch, more than one shared petition, or a
+//   trusted signer in either batch (counted signatures upsert area and hour rows): the batch waits for
+//   the first to end, as before. Those are the cases where the two statements would wait on each
+//   other's row locks (a deadlock), or where the unique row of the first decides the second;
+// - a batch written again one by one waits for every batch beside it first (exact, and rare).
+// Each batch keeps its own transaction, COMMIT and acknowledgement: durability is unchanged.
+interface InFlight {
+  items: QueuedSignature[]
+  done: Promise<void>
+}
+const inFlight = new Set<InFlight>()
+/** Batches that started while another was being written and did not wait for it. */
+let besideBatches = 0
+
+/** Whether `batch` may be written while `other` is still being written (see above). */
+function mayRunBeside(batch: QueuedSignature[], other: QueuedSignature[]): boolean {
+  if (batch.some((b) => b.trusted) || other.some((b) => b.trusted)) return false
+  const signers = new Set(other.flatMap((o) => [`${o.petitionId}:e:${o.emailKey}`, ...(o.userId === null ? [] : [`${o.petitionId}:u:${o.userId}`])]))
+  if (batch.some((b) => signers.has(`${b.petitionId}:e:${b.emailKey}`) || (b.userId !== null && signers.has(`${b.petitionId}:u:${b.userId}`)))) return false
+  const mine = new Set(batch.map((b) => b.petitionId))
+  return new Set(other.map((o) => o.petitionId).filter((id) => mine.has(id))).size <= 1
+}
+
+const signing = writeQueue<SignResult, QueuedSignature>(
+  async (batch, lane) => {
+    const started = [...inFlight]
+    let finish!: () => void
+    const mine: InFlight = { items: batch, done: new Promise<void>((resolve) => (finish = resolve)) }
+    inFlight.add(mine)
+    try {
+      const wait = started.filter((o) => !mayRunBeside(batch, o.items))
+      if (wait.length > 0) await Promise.all(wait.map((o) => o.done))
+      const running = started.filter((o) => !wait.includes(o) && inFlight.has(o))
+      if (running.length > 0) besideBatches++
+      const beside = running.flatMap((o) => o.items)
+      try {
+        // The queue gathered the batch: written at once (no second wait for the event loop, ADR 151).
+        return await database().write((trx) => writeBatch(trx, batch, true, beside), { now: true, lane })
+      } catch (error) {
+        if (!(error instanceof NotTogether)) throw error
+        await Promise.all(started.map((o) => o.done))
+        return await database().write((trx) => writeBatch(trx, batch, false, []), { now: true, lane })
+      }
+    } finally {
+      inFlight.delete(mine)
+      finish()
+    }
+  },
+  500,
+  () => database().writeLanes,
+)
+/** Batches written, signatures in them, and batches written beside another (benchmarks, tests). */
 export const signingStats = () => {
   const { batches, items } = signing.stats()
-  return { batches, signatures: items }
+  return { batches, signatures: items, beside: besideBatches }
 }
 
 const PETITION_COLUMNS = 'id, state, area_id, closes_at, locale, title, author_id'
 
-async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[], together: boolean): Promise<Array<SignResult | Error>> {
+/** `beside`: the signatures of batches being written beside this one (lane ≠ this; PostgreSQL only), not yet stored as far as this batch knows. */
+async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[], together: boolean, beside: QueuedSignature[]): Promise<Array<SignResult | Error>> {
   const petitionIds = [...new Set(batch.map((b) => b.petitionId))]
   const run = statements(database(), trx)
   // The write holds SQLite's write lock from its first statement (BEGIN IMMEDIATE): what it reads
@@ -551,6 +601,7 @@ async function writeBatch(trx: Transaction<Database>, batch: QueuedSignature[], 
         run,
         id,
         batch.filter((b) => b.petitionId === id),
+        beside.filter((b) => b.petitionId === id && b.ipKey !== null),
         limits,
         reads,
       ),
@@ -624,6 +675,8 @@ interface StoredFacts {
   accounts: Set<number>
   counts: Map<string, { burst: number; hour: number }>
   edges: Array<{ ip_key: string; created_at: string }>
+  /** Signatures of a batch written beside this one and not stored when this batch read (ADR 157). */
+  beside: Array<{ ip_key: string; at: string }>
   minuteEdge: string
   hourEdge: string
 }
@@ -632,14 +685,16 @@ interface StoredFacts {
  * What the stored rows say about a batch's signers on one petition: its reads are added to `reads`
  * (run together with the batch's other reads); the function returned reads their rows.
  */
-function factsQuery(run: Statements, petitionId: number, items: QueuedSignature[], limits: SignatureLimits, reads: Part[]): (rows: unknown[][]) => StoredFacts {
+function factsQuery(run: Statements, petitionId: number, items: QueuedSignature[], beside: QueuedSignature[], limits: SignatureLimits, reads: Part[]): (rows: unknown[][]) => StoredFacts {
   const times = items.map((i) => Date.parse(i.at))
   const [first, last] = [Math.min(...times), Math.max(...times)]
   const ago = (t: number, seconds: number) => new Date(t - seconds * 1000).toISOString()
   const ipKeys = [...new Set(items.flatMap((i) => (i.ipKey === null ? [] : [i.ipKey])))]
   const userIds = [...new Set(items.flatMap((i) => (i.userId === null ? [] : [i.userId])))]
   const at = reads.length
-  reads.push({ sql: HOT_SQL.storedEmails.replace('LIST', run.list('text')), params: [petitionId, JSON.stringify([...new Set(items.map((i) => i.emailKey))])] })
+  // The addresses of the batch beside are asked too: those stored already were committed before this read
+  // and are in its counts; the others are added to the per-IP counts in memory (ADR 157).
+  reads.push({ sql: HOT_SQL.storedEmails.replace('LIST', run.list('text')), params: [petitionId, JSON.stringify([...new Set([...items, ...beside].map((i) => i.emailKey))])] })
   if (userIds.length > 0) reads.push({ sql: HOT_SQL.storedAccounts.replace('LIST', run.list('integer')), params: [petitionId, JSON.stringify(userIds)] })
   // The windows end a minute and an hour before each signature: rows after the latest window's start
   // count for every signature of the batch (one grouped count); the few in between the earliest and
@@ -662,7 +717,8 @@ function factsQuery(run: Statements, petitionId: number, items: QueuedSignature[
       for (const r of rows[k++] as Array<{ ip_key: string; burst: number; hour: number }>) counts.set(r.ip_key, { burst: Number(r.burst), hour: Number(r.hour) })
       edges.push(...(rows[k] as Array<{ ip_key: string; created_at: string }>))
     }
-    return { emails, accounts, counts, edges, minuteEdge: ago(last, limits.burstSeconds), hourEdge: ago(last, limits.sustainedSeconds) }
+    const unstored = beside.filter((b) => !emails.has(b.emailKey)).map((b) => ({ ip_key: b.ipKey!, at: b.at }))
+    return { emails, accounts, counts, edges, beside: unstored, minuteEdge: ago(last, limits.burstSeconds), hourEdge: ago(last, limits.sustainedSeconds) }
   }
 }
 
@@ -731,7 +787,7 @@ async function writeTogether(
       const stored = known.counts.get(item.ipKey) ?? { burst: 0, hour: 0 }
       const edges = known.edges.filter((e) => e.ip_key === item.ipKey)
       const key = `${item.petitionId}:${item.ipKey}`
-      const before = written.get(key) ?? []
+      const before = written.get(key) ?? known.beside.filter((b) => b.ip_key === item.ipKey).map((b) => b.at)
       recent = {
         ipBurst: stored.burst + edges.filter((e) => e.created_at > minuteAgo && e.created_at <= known.minuteEdge).length + before.filter((t) => t > minuteAgo).length,
         ipSustained: stored.hour + edges.filter((e) => e.created_at > hourAgo && e.created_at <= known.hourEdge).length + before.filter((t) => t > hourAgo).length,
