@@ -71,31 +71,70 @@ export interface Department {
   name: string
 }
 
+/**
+ * The city's departments and report categories (with the departments each is routed to), kept per
+ * process for a few seconds as the routing rules and the states are (ADR 160): the council list
+ * read them on every request. They are the city's setup, never a person's data; which departments a
+ * viewer may triage comes from the viewer's roles, read fresh for every request. A change through
+ * the services module (services.server.ts `changed()`) drops this process's copy at once; another
+ * process's copy is at most SETUP_TTL_MS old.
+ */
+const SETUP_TTL_MS = 10_000
+type CouncilSetup = {
+  departments: Department[]
+  categories: Array<{ id: number; code: string; name: string; departmentIds: Set<number> }>
+  categoryByCode: Map<string, number>
+}
+let setupCache: { at: number; locale: string; db: object; setup: Promise<CouncilSetup> } | null = null
+
+function councilSetup(): Promise<CouncilSetup> {
+  const locale = cityDefaultLocale()
+  const db = database().db
+  if (setupCache && setupCache.locale === locale && setupCache.db === db && Date.now() - setupCache.at < SETUP_TTL_MS) return setupCache.setup
+  const setup = (async () => {
+    const name = namesIn(locale)
+    // Both in the order the database gives (its collation), as the per-request queries had them.
+    const [departments, categories, routes] = await Promise.all([
+      db.selectFrom('departments').select(['id', 'slug', 'name']).orderBy('name').execute(),
+      db.selectFrom('report_categories as c').select(['c.id', 'c.code', 'c.name']).orderBy('c.position').orderBy('c.name').execute(),
+      db.selectFrom('category_routes').select(['category_id', 'department_id']).execute(),
+    ])
+    const routedTo = new Map<number, Set<number>>()
+    for (const r of routes) {
+      let set = routedTo.get(r.category_id)
+      if (!set) routedTo.set(r.category_id, (set = new Set()))
+      set.add(r.department_id)
+    }
+    return {
+      departments: departments.map((d) => ({ ...d, name: name(d.name) })),
+      categories: categories.map((c) => ({ ...c, name: name(c.name), departmentIds: routedTo.get(c.id) ?? new Set<number>() })),
+      categoryByCode: new Map(categories.map((c) => [c.code, c.id])),
+    }
+  })()
+  setupCache = { at: Date.now(), locale, db, setup }
+  setup.catch(() => (setupCache = null))
+  return setup
+}
+
+/** Drops this process's copy of the departments and categories (after a change to either, or to the routes). */
+export function forgetCouncilSetup() {
+  setupCache = null
+}
+
 /** The departments whose reports the viewer triages (every one for an administrator). */
 export async function councilScope(viewer: Viewer): Promise<{ all: boolean; departments: Department[] }> {
   const actor = actorFromUser(viewer)
-  let q = database().db.selectFrom('departments').select(['id', 'slug', 'name']).orderBy('name')
-  if (actor.departments !== 'all') q = q.where('id', 'in', actor.departments.length ? actor.departments : [-1])
-  const name = councilNames()
-  return { all: actor.departments === 'all', departments: (await q.execute()).map((d) => ({ ...d, name: name(d.name) })) }
+  const { departments } = await councilSetup()
+  if (actor.departments === 'all') return { all: true, departments }
+  const mine = new Set(actor.departments)
+  return { all: false, departments: departments.filter((d) => mine.has(d.id)) }
 }
 
 /** The categories routed to these departments anywhere in the city (all of them for null). */
-export async function scopeCategories(departmentIds: number[] | null) {
-  let q = database().db.selectFrom('report_categories as c').select(['c.id', 'c.code', 'c.name']).orderBy('c.position').orderBy('c.name')
-  if (departmentIds) {
-    q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('category_routes as r')
-          .select('r.id')
-          .whereRef('r.category_id', '=', 'c.id')
-          .where('r.department_id', 'in', departmentIds.length ? departmentIds : [-1]),
-      ),
-    )
-  }
-  const name = councilNames()
-  return (await q.execute()).map((c) => ({ ...c, name: name(c.name) }))
+export async function scopeCategories(departmentIds: number[] | null): Promise<Array<{ id: number; code: string; name: string }>> {
+  const { categories } = await councilSetup()
+  const chosen = departmentIds === null ? categories : categories.filter((c) => departmentIds.some((id) => c.departmentIds.has(id)))
+  return chosen.map((c) => ({ id: c.id, code: c.code, name: c.name }))
 }
 
 // ---------------------------------------------------------------- the filter
@@ -166,9 +205,9 @@ export async function parseCouncilQuery(
   let categoryId: number | null = null
   const category = raw('category')
   if (category) {
-    const row = await database().db.selectFrom('report_categories').select('id').where('code', '=', category).executeTakeFirst()
-    if (row) {
-      categoryId = row.id
+    const id = (await councilSetup()).categoryByCode.get(category)
+    if (id !== undefined) {
+      categoryId = id
       query.category = category
     } else errors.category = 'council:errors.category'
   }
