@@ -54,7 +54,10 @@ if (values.child) {
   const n = Number(values.requests)
   const out: Record<string, number> = {}
   for (const page of pages) {
-    const request = () => new Request(`http://127.0.0.1:3000${page.path}`, { headers: { accept: 'text/html', 'accept-language': 'en', ...(page.staff ? { cookie: values.cookie ?? '' } : page.admin ? { cookie: values['admin-cookie'] ?? '' } : {}) } })
+    const request = () =>
+      new Request(`http://127.0.0.1:3000${page.path}`, {
+        headers: { accept: 'text/html', 'accept-language': 'en', ...(page.staff ? { cookie: values.cookie ?? '' } : page.admin ? { cookie: values['admin-cookie'] ?? '' } : {}) },
+      })
     const once = async () => {
       const response = await handle(request(), { requestId: 'bench', cspNonce: 'bench' })
       if (response.status !== 200) throw new Error(`${page.path} answered ${response.status}`)
@@ -90,7 +93,21 @@ for (let round = 0; round < Number(values.rounds); round++) {
   for (const build of builds) {
     const output = execFileSync(
       process.execPath,
-      ['--import', 'tsx', path.join(root, 'tests/bench/render-cpu.ts'), '--child', build, '--requests', values.requests, '--cookie', cookie, '--admin-cookie', adminCookie, ...(values.paths ? ['--paths', values.paths] : []), ...(values.only ? ['--only', values.only] : [])],
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'tests/bench/render-cpu.ts'),
+        '--child',
+        build,
+        '--requests',
+        values.requests,
+        '--cookie',
+        cookie,
+        '--admin-cookie',
+        adminCookie,
+        ...(values.paths ? ['--paths', values.paths] : []),
+        ...(values.only ? ['--only', values.only] : []),
+      ],
       {
         cwd: root,
         env: { ...process.env, NODE_ENV: 'production', DATABASE_PATH: values.db, LOG_LEVEL: 'silent', BACKGROUND_JOBS: 'false' },

@@ -41,10 +41,8 @@ export function councilFilterFieldsHtml(d: FilterData, q: Query, t: T): string {
     undefined,
     t('list.status'),
     d.errors.status,
-    group(
-      t('list.kinds'),
-      ['open', 'fixed', 'closed', 'unconfirmed', 'hidden', 'all'].map((kind) => option(kind, t(`list.kindOption.${kind}`), q.status)).join(''),
-    ) + group(t('list.states'), d.states.map((s) => option(`state.${s.code}`, s.label, q.status)).join('')),
+    group(t('list.kinds'), ['open', 'fixed', 'closed', 'unconfirmed', 'hidden', 'all'].map((kind) => option(kind, t(`list.kindOption.${kind}`), q.status)).join('')) +
+      group(t('list.states'), d.states.map((s) => option(`state.${s.code}`, s.label, q.status)).join('')),
   )
   html += filterSelectHtml('category', undefined, t('list.category'), d.errors.category, option('', t('list.any'), q.category) + d.categories.map((c) => option(c.code, c.name, q.category)).join(''))
   html += filterSelectHtml(
@@ -127,8 +125,7 @@ export function BulkChange({ d, failed }: { d: CouncilListData; failed: BulkFail
 
 /** The inside of the bulk change's fieldset as HTML. */
 export function bulkChangeHtml(d: Pick<CouncilListData, 'states' | 'priorities' | 'departments' | 'members'>, failed: BulkFailure, t: T): string {
-  const option = (value: string | number, text: string, selected: string) =>
-    `<option value="${escapeHtml(value)}"${String(value) === selected ? ' selected=""' : ''}>${escapeHtml(text)}</option>`
+  const option = (value: string | number, text: string, selected: string) => `<option value="${escapeHtml(value)}"${String(value) === selected ? ' selected=""' : ''}>${escapeHtml(text)}</option>`
   const group = (label: string, inner: string) => `<optgroup label="${escapeHtml(label)}">${inner}</optgroup>`
   const state = failed?.values.state ?? ''
   const priority = failed?.values.priority ?? ''

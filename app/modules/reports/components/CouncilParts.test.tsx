@@ -305,7 +305,7 @@ const wrong: Data = {
   ...base,
   query: { ...base.query, status: 'all', area: 'el-sargal', assignee: 'me', sort: 'updated' },
   showDepartments: true,
-  errors: { status: 'Choose a <status>', category: "Not one of yours", area: 'No such area', age: 'x', priority: 'y', assignee: 'z', department: 'Not "yours"', sort: 'w', page: 'p' },
+  errors: { status: 'Choose a <status>', category: 'Not one of yours', area: 'No such area', age: 'x', priority: 'y', assignee: 'z', department: 'Not "yours"', sort: 'w', page: 'p' },
 }
 
 describe('the council list written as text', () => {
