@@ -1,10 +1,12 @@
 /**
- * `npx tsx tests/bench/render-cpu.ts --db PATH [--builds build/index.js,build/index-before.js] [--requests N] [--paths /a,/b]`:
+ * `npx tsx tests/bench/render-cpu.ts --db PATH [--builds build/index.js,build/index-before.js] [--requests N] [--paths /a,/b] [--only council]`:
  * CPU time per rendered request, in process (Remix's request handler on a production build, no HTTP, no
  * other process), so that two builds can be compared on a busy machine: CPU time, unlike throughput, hardly
  * depends on what else runs. Each build is measured in its own child process, pages in turn, the builds
- * alternated three times; the median of the rounds is printed. The council page is read as the roads staff
- * member (a session made directly in the database). docs/performance.md records the figures.
+ * alternated three times; the median of the rounds is printed. The council pages are the council bench's
+ * three: the roads staff member's first page and filtered page, and the administrator's first page (both
+ * logged in once through a real server; RENDER_CPU_PRINT_COOKIES=1 prints the cookies, for a child run by
+ * hand under `node --cpu-prof`). docs/performance.md records the figures.
  */
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
@@ -21,18 +23,25 @@ const { values } = parseArgs({
     cookie: { type: 'string' },
     paths: { type: 'string' },
     rounds: { type: 'string', default: '3' },
+    'admin-cookie': { type: 'string' },
+    only: { type: 'string' },
   },
 })
 const root = path.resolve(import.meta.dirname, '../..')
 // --paths replaces the three pages with others read anonymously (e.g. issue 21's
 // /processes/bench-budget,/results on a database with tests/bench/processes.bench.ts's rows).
-const pages: Array<{ name: string; path: string; staff?: boolean }> = values.paths
-  ? values.paths.split(',').map((p) => ({ name: p, path: p }))
-  : [
-      { name: '/', path: '/' },
-      { name: '/proposals', path: '/proposals' },
-      { name: '/council/reports', path: '/council/reports', staff: true },
-    ]
+// --only council keeps the pages whose name starts with /council (the council bench's three).
+const pages: Array<{ name: string; path: string; staff?: boolean; admin?: boolean }> = (
+  values.paths
+    ? values.paths.split(',').map((p) => ({ name: p, path: p }))
+    : [
+        { name: '/', path: '/' },
+        { name: '/proposals', path: '/proposals' },
+        { name: '/council/reports', path: '/council/reports', staff: true },
+        { name: '/council filtered', path: '/council/reports?status=all&priority=high&age=90&assignee=none&sort=priority', staff: true },
+        { name: '/council admin', path: '/council/reports', admin: true },
+      ]
+).filter((p) => !values.only || p.name.startsWith(`/${values.only}`))
 
 if (values.child) {
   // One build in this process.
@@ -45,7 +54,10 @@ if (values.child) {
   const n = Number(values.requests)
   const out: Record<string, number> = {}
   for (const page of pages) {
-    const request = () => new Request(`http://127.0.0.1:3000${page.path}`, { headers: { accept: 'text/html', 'accept-language': 'en', ...(page.staff ? { cookie: values.cookie ?? '' } : {}) } })
+    const request = () =>
+      new Request(`http://127.0.0.1:3000${page.path}`, {
+        headers: { accept: 'text/html', 'accept-language': 'en', ...(page.staff ? { cookie: values.cookie ?? '' } : page.admin ? { cookie: values['admin-cookie'] ?? '' } : {}) },
+      })
     const once = async () => {
       const response = await handle(request(), { requestId: 'bench', cspNonce: 'bench' })
       if (response.status !== 200) throw new Error(`${page.path} answered ${response.status}`)
@@ -67,8 +79,11 @@ const { startPlaza } = await import('./lib')
 const { login } = await import('./council.bench')
 const server = await startPlaza({ DATABASE_PATH: values.db, WEB_CONCURRENCY: '1', BACKGROUND_JOBS: 'false' })
 let cookie: string
+let adminCookie: string
 try {
   cookie = await login(server.url, 'roads@valmera.example')
+  adminCookie = await login(server.url, 'admin@valmera.example')
+  if (process.env.RENDER_CPU_PRINT_COOKIES) console.log(`cookies: --cookie '${cookie}' --admin-cookie '${adminCookie}'`)
 } finally {
   await server.stop()
 }
@@ -78,7 +93,21 @@ for (let round = 0; round < Number(values.rounds); round++) {
   for (const build of builds) {
     const output = execFileSync(
       process.execPath,
-      ['--import', 'tsx', path.join(root, 'tests/bench/render-cpu.ts'), '--child', build, '--requests', values.requests, '--cookie', cookie, ...(values.paths ? ['--paths', values.paths] : [])],
+      [
+        '--import',
+        'tsx',
+        path.join(root, 'tests/bench/render-cpu.ts'),
+        '--child',
+        build,
+        '--requests',
+        values.requests,
+        '--cookie',
+        cookie,
+        '--admin-cookie',
+        adminCookie,
+        ...(values.paths ? ['--paths', values.paths] : []),
+        ...(values.only ? ['--only', values.only] : []),
+      ],
       {
         cwd: root,
         env: { ...process.env, NODE_ENV: 'production', DATABASE_PATH: values.db, LOG_LEVEL: 'silent', BACKGROUND_JOBS: 'false' },

@@ -4,6 +4,7 @@ import { database } from '../../lib/db.server'
 import { seededDatabase } from '../../../tests/support/fixtures'
 import { userById, type AccountUser } from '../accounts/accounts.server'
 import { areaPoint } from '../geo/areas.server'
+import { saveDepartment } from '../services/services.server'
 import {
   bulkChange,
   councilCsv,
@@ -159,6 +160,21 @@ describe('the council list', () => {
     expect(await ids(roads, { assignee: 'me' })).toEqual([r.pavement])
     expect(await ids(roads, { assignee: 'none' })).not.toContain(r.pavement)
     expect(await ids(lighting, { assignee: 'me' })).toEqual([])
+  })
+
+  it('sees a department added or renamed through the services at once, though it keeps the setup per process (ADR 160)', async () => {
+    const before = await query(admin, {})
+    expect(before.scope.departments.map((d) => d.slug)).not.toContain('council-cache-test')
+    const made = await saveDepartment(admin.id, { slug: 'council-cache-test', name_en: 'Cache test' })
+    if (!made.ok) throw new Error('could not make the department')
+    const after = await query(admin, { department: 'council-cache-test' })
+    expect(after.errors.department).toBeUndefined()
+    expect(after.scope.departments.find((d) => d.slug === 'council-cache-test')?.name).toBe('Cache test')
+    expect(await saveDepartment(admin.id, { slug: 'council-cache-test', name_en: 'Renamed' }, made.id)).toMatchObject({ ok: true })
+    expect((await query(admin, {})).scope.departments.find((d) => d.slug === 'council-cache-test')?.name).toBe('Renamed')
+    // Staff still see only their own departments: the scope follows each viewer's roles, read per request.
+    expect((await query(roads, { department: 'council-cache-test' })).errors.department).toBe('council:errors.department')
+    expect((await query(roads, {})).scope.departments.map((d) => d.id)).toEqual([roadsId])
   })
 
   it('reports a value it cannot understand and uses the default instead', async () => {

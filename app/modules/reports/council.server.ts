@@ -1,4 +1,4 @@
-import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely'
+import { sql, type Compilable, type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely'
 import type { Database, ReportPriority, ReportStateKind } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
@@ -71,31 +71,70 @@ export interface Department {
   name: string
 }
 
+/**
+ * The city's departments and report categories (with the departments each is routed to), kept per
+ * process for a few seconds as the routing rules and the states are (ADR 160): the council list
+ * read them on every request. They are the city's setup, never a person's data; which departments a
+ * viewer may triage comes from the viewer's roles, read fresh for every request. A change through
+ * the services module (services.server.ts `changed()`) drops this process's copy at once; another
+ * process's copy is at most SETUP_TTL_MS old.
+ */
+const SETUP_TTL_MS = 10_000
+type CouncilSetup = {
+  departments: Department[]
+  categories: Array<{ id: number; code: string; name: string; departmentIds: Set<number> }>
+  categoryByCode: Map<string, number>
+}
+let setupCache: { at: number; locale: string; db: object; setup: Promise<CouncilSetup> } | null = null
+
+function councilSetup(): Promise<CouncilSetup> {
+  const locale = cityDefaultLocale()
+  const db = database().db
+  if (setupCache && setupCache.locale === locale && setupCache.db === db && Date.now() - setupCache.at < SETUP_TTL_MS) return setupCache.setup
+  const setup = (async () => {
+    const name = namesIn(locale)
+    // Both in the order the database gives (its collation), as the per-request queries had them.
+    const [departments, categories, routes] = await Promise.all([
+      db.selectFrom('departments').select(['id', 'slug', 'name']).orderBy('name').execute(),
+      db.selectFrom('report_categories as c').select(['c.id', 'c.code', 'c.name']).orderBy('c.position').orderBy('c.name').execute(),
+      db.selectFrom('category_routes').select(['category_id', 'department_id']).execute(),
+    ])
+    const routedTo = new Map<number, Set<number>>()
+    for (const r of routes) {
+      let set = routedTo.get(r.category_id)
+      if (!set) routedTo.set(r.category_id, (set = new Set()))
+      set.add(r.department_id)
+    }
+    return {
+      departments: departments.map((d) => ({ ...d, name: name(d.name) })),
+      categories: categories.map((c) => ({ ...c, name: name(c.name), departmentIds: routedTo.get(c.id) ?? new Set<number>() })),
+      categoryByCode: new Map(categories.map((c) => [c.code, c.id])),
+    }
+  })()
+  setupCache = { at: Date.now(), locale, db, setup }
+  setup.catch(() => (setupCache = null))
+  return setup
+}
+
+/** Drops this process's copy of the departments and categories (after a change to either, or to the routes). */
+export function forgetCouncilSetup() {
+  setupCache = null
+}
+
 /** The departments whose reports the viewer triages (every one for an administrator). */
 export async function councilScope(viewer: Viewer): Promise<{ all: boolean; departments: Department[] }> {
   const actor = actorFromUser(viewer)
-  let q = database().db.selectFrom('departments').select(['id', 'slug', 'name']).orderBy('name')
-  if (actor.departments !== 'all') q = q.where('id', 'in', actor.departments.length ? actor.departments : [-1])
-  const name = councilNames()
-  return { all: actor.departments === 'all', departments: (await q.execute()).map((d) => ({ ...d, name: name(d.name) })) }
+  const { departments } = await councilSetup()
+  if (actor.departments === 'all') return { all: true, departments }
+  const mine = new Set(actor.departments)
+  return { all: false, departments: departments.filter((d) => mine.has(d.id)) }
 }
 
 /** The categories routed to these departments anywhere in the city (all of them for null). */
-export async function scopeCategories(departmentIds: number[] | null) {
-  let q = database().db.selectFrom('report_categories as c').select(['c.id', 'c.code', 'c.name']).orderBy('c.position').orderBy('c.name')
-  if (departmentIds) {
-    q = q.where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('category_routes as r')
-          .select('r.id')
-          .whereRef('r.category_id', '=', 'c.id')
-          .where('r.department_id', 'in', departmentIds.length ? departmentIds : [-1]),
-      ),
-    )
-  }
-  const name = councilNames()
-  return (await q.execute()).map((c) => ({ ...c, name: name(c.name) }))
+export async function scopeCategories(departmentIds: number[] | null): Promise<Array<{ id: number; code: string; name: string }>> {
+  const { categories } = await councilSetup()
+  const chosen = departmentIds === null ? categories : categories.filter((c) => departmentIds.some((id) => c.departmentIds.has(id)))
+  return chosen.map((c) => ({ id: c.id, code: c.code, name: c.name }))
 }
 
 // ---------------------------------------------------------------- the filter
@@ -166,9 +205,9 @@ export async function parseCouncilQuery(
   let categoryId: number | null = null
   const category = raw('category')
   if (category) {
-    const row = await database().db.selectFrom('report_categories').select('id').where('code', '=', category).executeTakeFirst()
-    if (row) {
-      categoryId = row.id
+    const id = (await councilSetup()).categoryByCode.get(category)
+    if (id !== undefined) {
+      categoryId = id
       query.category = category
     } else errors.category = 'council:errors.category'
   }
@@ -439,7 +478,30 @@ function listQuery() {
 export type CouncilListRow = Awaited<ReturnType<ReturnType<typeof listQuery>['execute']>>[number]
 
 async function listRowsOf(ids: number[]): Promise<CouncilListRow[]> {
-  return ids.length === 0 ? [] : namedInOrder(ids, await listQuery().where('reports.id', 'in', ids).execute())
+  return ids.length === 0 ? [] : namedInOrder(ids, await compiledOnce(`list:${ids.length}`, ids, () => listQuery().where('reports.id', 'in', ids)))
+}
+
+/*
+ * Kysely builds and compiles a query's SQL text on every call: ~0.1 ms of CPU a query, a tenth of the
+ * council list's CPU over its queries (ADR 154, "Not done"). For a query whose parameters are exactly
+ * a list of integers in order (the page's 50 ids, the departments of the counts), the compiled query is
+ * kept per database and shape and run again with the new integers (ADR 160). The first compilation of
+ * a shape is checked: if its parameters are not the values given, in order, it is not kept. Integers
+ * only, so that nothing a dialect plugin rewrites in values (PostgreSQL's NUL in text) is bypassed.
+ */
+const compiledQueries = new WeakMap<object, Map<string, CompiledQuery>>()
+async function compiledOnce<R>(shape: string, params: readonly number[], build: () => Compilable<R>): Promise<R[]> {
+  const db = database().db
+  let byShape = compiledQueries.get(db)
+  if (!byShape) compiledQueries.set(db, (byShape = new Map()))
+  const known = byShape.get(shape)
+  if (known) return (await db.executeQuery<R>({ ...known, parameters: params })).rows
+  const query = build().compile()
+  if (query.parameters.length === params.length && query.parameters.every((p, i) => p === params[i]) && params.every((p) => Number.isInteger(p))) {
+    if (byShape.size >= 200) byShape.clear()
+    byShape.set(shape, query)
+  }
+  return (await db.executeQuery(query)).rows
 }
 
 async function detailsOf(ids: number[]): Promise<CouncilRow[]> {
@@ -494,15 +556,21 @@ export async function stateCounts(f: CouncilFilter): Promise<StateCount[]> {
         .where('reports.state', 'in', [...states.keys()])
         .groupBy(['reports.department_id', 'reports.state'])
         .execute()
-    : await database()
-        .db.selectFrom('report_state_counts')
-        .select(['state', sql<number>`sum(n)`.as('n')])
-        .$if(f.departmentIds !== null, (q) => q.where('department_id', 'in', f.departmentIds!.length ? f.departmentIds! : [-1]))
-        .groupBy('state')
-        .execute()
+    : await stateCountRows(f.departmentIds === null ? null : f.departmentIds.length ? f.departmentIds : [-1])
   const totals = new Map<string, number>()
   for (const r of rows) totals.set(r.state, (totals.get(r.state) ?? 0) + Number(r.n))
   return [...states.entries()].map(([state, s]) => ({ state, kind: s.kind, n: totals.get(state) ?? 0 }))
+}
+
+/** report_state_counts summed per state, over these departments (every one for null). */
+function stateCountRows(departmentIds: number[] | null) {
+  const build = () =>
+    database()
+      .db.selectFrom('report_state_counts')
+      .select(['state', sql<number>`sum(n)`.as('n')])
+      .$if(departmentIds !== null, (q) => q.where('department_id', 'in', departmentIds!))
+      .groupBy('state')
+  return compiledOnce(`counts:${departmentIds?.length ?? 'all'}`, departmentIds ?? [], build)
 }
 
 /** The reports page: one page of rows, the counts per state, and how many match in all. */

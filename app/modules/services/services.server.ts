@@ -8,6 +8,7 @@ import { areasContaining, type AreaHit } from '../geo/lookup.server'
 import { recordAudit } from '../moderation/moderation.server'
 import { forgetRoutingRules } from '../reports/department-routing.server'
 import { forgetReportStates } from '../reports/reports.server'
+import { forgetCouncilSetup } from '../reports/council.server'
 import { forgetDepartment, renameReportState } from '../reports/states.server'
 import { categorySchema, departmentSchema, questionSchema, routeSchema, simpleCategorySchema, stateLabelSchema, type QuestionOption } from './schema'
 
@@ -42,6 +43,7 @@ export function onServicesChanged(listener: () => void) {
 function changed() {
   forgetRoutingRules()
   forgetReportStates()
+  forgetCouncilSetup()
   for (const l of servicesChangedListeners) l()
 }
 /** Drops this process's cached rules, states and definitions (after a configuration import). */

@@ -1,5 +1,4 @@
-import { Link, useLoaderData } from '@remix-run/react'
-import type { ReactNode } from 'react'
+import type { useLoaderData } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { escapeHtml } from '../../../lib/html'
 // The page's data as its loader answers it (a type only: nothing of the route is bundled here).
@@ -15,199 +14,182 @@ import type { BulkField, loader } from '../../../routes/council.reports._index'
 export type CouncilListData = ReturnType<typeof useLoaderData<typeof loader>>
 type Query = CouncilListData['query']
 
+type T = (key: string, options?: Record<string, unknown>) => string
+type BulkFailure = { errors: Partial<Record<BulkField, string>>; values: { state: string; priority: string; assignee: string } } | undefined
+
+/*
+ * The page's parts below are written as text, like the table's rows (ADR 154, ADR 160): the filter
+ * form's hundred-odd options, the counts and the bulk change were most of what React still rendered
+ * on this page. Each function writes byte for byte what the React component it replaced wrote
+ * (CouncilList.test.tsx keeps those components and compares); every value goes through escapeHtml.
+ * This is safe only because the page is not hydrated: no React in the browser owns these elements.
+ */
+
 /** The filter form's fields: what, where, when, who, in which order. */
 export function CouncilFilterFields({ d, q }: { d: CouncilListData; q: Query }) {
-  return (
-    <div className="council-filters__fields">
-      <SubjectFilters d={d} q={q} />
-      <HandlingFilters d={d} q={q} />
-    </div>
-  )
+  const { t } = useTranslation('council')
+  return <div className="council-filters__fields" dangerouslySetInnerHTML={{ __html: councilFilterFieldsHtml(d, q, t) }} />
 }
 
-function SubjectFilters({ d, q }: { d: CouncilListData; q: Query }) {
-  const { t } = useTranslation('council')
+/** The inside of the filter form's fields (`div.council-filters__fields`) as HTML. */
+export function councilFilterFieldsHtml(d: FilterData, q: Query, t: T): string {
+  const option = (value: string, text: string, selected: string) => `<option value="${escapeHtml(value)}"${value === selected ? ' selected=""' : ''}>${escapeHtml(text)}</option>`
+  const group = (label: string, inner: string) => `<optgroup label="${escapeHtml(label)}">${inner}</optgroup>`
   const byDistrict = d.areas.filter((a) => a.level === 'district')
-  return (
-    <>
-      <FilterSelect name="status" label={t('list.status')} value={q.status} error={d.errors.status}>
-        <optgroup label={t('list.kinds')}>
-          {['open', 'fixed', 'closed', 'unconfirmed', 'hidden', 'all'].map((kind) => (
-            <option key={kind} value={kind}>
-              {t(`list.kindOption.${kind}`)}
-            </option>
-          ))}
-        </optgroup>
-        <optgroup label={t('list.states')}>
-          {d.states.map((s) => (
-            <option key={s.code} value={`state.${s.code}`}>
-              {s.label}
-            </option>
-          ))}
-        </optgroup>
-      </FilterSelect>
-      <FilterSelect name="category" label={t('list.category')} value={q.category} error={d.errors.category}>
-        <option value="">{t('list.any')}</option>
-        {d.categories.map((c) => (
-          <option key={c.code} value={c.code}>
-            {c.name}
-          </option>
-        ))}
-      </FilterSelect>
-      <FilterSelect name="area" label={t('list.area')} value={q.area} error={d.errors.area}>
-        <option value="">{t('list.anyArea')}</option>
-        {byDistrict.map((district) => (
-          <optgroup key={district.slug} label={district.name}>
-            <option value={district.slug}>{t('list.wholeDistrict', { name: district.name })}</option>
-            {d.areas
-              .filter((a) => a.parentSlug === district.slug)
-              .map((a) => (
-                <option key={a.slug} value={a.slug}>
-                  {a.name}
-                </option>
-              ))}
-          </optgroup>
-        ))}
-      </FilterSelect>
-    </>
+  let html = filterSelectHtml(
+    'status',
+    undefined,
+    t('list.status'),
+    d.errors.status,
+    group(t('list.kinds'), ['open', 'fixed', 'closed', 'unconfirmed', 'hidden', 'all'].map((kind) => option(kind, t(`list.kindOption.${kind}`), q.status)).join('')) +
+      group(t('list.states'), d.states.map((s) => option(`state.${s.code}`, s.label, q.status)).join('')),
   )
+  html += filterSelectHtml('category', undefined, t('list.category'), d.errors.category, option('', t('list.any'), q.category) + d.categories.map((c) => option(c.code, c.name, q.category)).join(''))
+  html += filterSelectHtml(
+    'area',
+    undefined,
+    t('list.area'),
+    d.errors.area,
+    option('', t('list.anyArea'), q.area) +
+      byDistrict
+        .map((district) =>
+          group(
+            district.name,
+            option(district.slug, t('list.wholeDistrict', { name: district.name }), q.area) +
+              d.areas
+                .filter((a) => a.parentSlug === district.slug)
+                .map((a) => option(a.slug, a.name, q.area))
+                .join(''),
+          ),
+        )
+        .join(''),
+  )
+  html += filterSelectHtml('age', undefined, t('list.age'), d.errors.age, option('', t('list.anyAge'), q.age) + d.ages.map((age) => option(age, t(`ages.${age}`), q.age)).join(''))
+  html += filterSelectHtml(
+    'priority',
+    undefined,
+    t('list.priority'),
+    d.errors.priority,
+    option('', t('list.any'), q.priority) + d.priorities.map((p) => option(p, t(`priorities.${p}`), q.priority)).join(''),
+  )
+  html += filterSelectHtml(
+    'assignee',
+    undefined,
+    t('list.assignee'),
+    d.errors.assignee,
+    option('', t('list.anyone'), q.assignee) + option('me', t('list.me'), q.assignee) + option('none', t('list.unassigned'), q.assignee),
+  )
+  if (d.showDepartments) {
+    html += filterSelectHtml(
+      'department',
+      undefined,
+      t('list.department'),
+      d.errors.department,
+      option('', t('list.allDepartments'), q.department) + d.departments.map((dep) => option(dep.slug, dep.name, q.department)).join(''),
+    )
+  }
+  html += filterSelectHtml('sort', undefined, t('list.sort'), d.errors.sort, d.sorts.map((s) => option(s, t(`sorts.${s}`), q.sort)).join(''))
+  return html
 }
 
-function HandlingFilters({ d, q }: { d: CouncilListData; q: Query }) {
-  const { t } = useTranslation('council')
-  return (
-    <>
-      <FilterSelect name="age" label={t('list.age')} value={q.age} error={d.errors.age}>
-        <option value="">{t('list.anyAge')}</option>
-        {d.ages.map((age) => (
-          <option key={age} value={age}>
-            {t(`ages.${age}`)}
-          </option>
-        ))}
-      </FilterSelect>
-      <FilterSelect name="priority" label={t('list.priority')} value={q.priority} error={d.errors.priority}>
-        <option value="">{t('list.any')}</option>
-        {d.priorities.map((p) => (
-          <option key={p} value={p}>
-            {t(`priorities.${p}`)}
-          </option>
-        ))}
-      </FilterSelect>
-      <FilterSelect name="assignee" label={t('list.assignee')} value={q.assignee} error={d.errors.assignee}>
-        <option value="">{t('list.anyone')}</option>
-        <option value="me">{t('list.me')}</option>
-        <option value="none">{t('list.unassigned')}</option>
-      </FilterSelect>
-      {d.showDepartments ? (
-        <FilterSelect name="department" label={t('list.department')} value={q.department} error={d.errors.department}>
-          <option value="">{t('list.allDepartments')}</option>
-          {d.departments.map((dep) => (
-            <option key={dep.slug} value={dep.slug}>
-              {dep.name}
-            </option>
-          ))}
-        </FilterSelect>
-      ) : null}
-      <FilterSelect name="sort" label={t('list.sort')} value={q.sort} error={d.errors.sort}>
-        {d.sorts.map((s) => (
-          <option key={s} value={s}>
-            {t(`sorts.${s}`)}
-          </option>
-        ))}
-      </FilterSelect>
-    </>
-  )
-}
+/** What the filter fields read of the page's data. */
+export type FilterData = Pick<CouncilListData, 'areas' | 'states' | 'categories' | 'ages' | 'priorities' | 'departments' | 'sorts' | 'showDepartments' | 'errors'>
 
 export function CouncilCounts({ d, q }: { d: CouncilListData; q: Query }) {
   const { t } = useTranslation('council')
-  return (
-    <section aria-labelledby="counts-heading" className="council-counts">
-      <h2 id="counts-heading">{t('list.matching', { count: d.total })}</h2>
-      <p className="council-counts__kinds">
-        {d.kinds
-          .filter((k) => k.n > 0 || k.kind === 'open')
-          .map((k) => (
-            <Link key={k.kind} className="pill" to={`/council/reports${k.href}`} aria-current={q.status === k.kind ? 'true' : undefined}>
-              {t(`kinds.${k.kind}`)} ({k.n})
-            </Link>
-          ))}
-        <Link className="pill" to={`/council/reports${d.all.href}`} aria-current={q.status === 'all' ? 'true' : undefined}>
-          {t('kinds.all')} ({d.all.n})
-        </Link>
-      </p>
-      <ul className="council-counts__states" aria-label={t('list.perState')}>
-        {d.counts
-          .filter((c) => c.n > 0)
-          .map((c) => (
-            <li key={c.state}>
-              <Link to={`/council/reports${c.href}`} aria-current={q.status === `state.${c.state}` ? 'true' : undefined}>
-                {c.label}
-              </Link>
-              : {c.n}
-            </li>
-          ))}
-      </ul>
-    </section>
-  )
+  return <section aria-labelledby="counts-heading" className="council-counts" dangerouslySetInnerHTML={{ __html: councilCountsHtml(d, q, t) }} />
 }
 
-type BulkFailure = { errors: Partial<Record<BulkField, string>>; values: { state: string; priority: string; assignee: string } } | undefined
+/** The inside of the counts' section as HTML: how many match, the kinds and the states as links. */
+export function councilCountsHtml(d: Pick<CouncilListData, 'total' | 'kinds' | 'all' | 'counts'>, q: Query, t: T): string {
+  const current = (yes: boolean) => (yes ? ' aria-current="true"' : '')
+  // What Remix's <Link> wrote: its own attributes, then data-discover (route discovery), then href.
+  let html = `<h2 id="counts-heading">${escapeHtml(t('list.matching', { count: d.total }))}</h2><p class="council-counts__kinds">`
+  for (const k of d.kinds) {
+    if (k.n > 0 || k.kind === 'open')
+      html += `<a class="pill"${current(q.status === k.kind)} data-discover="true" href="${escapeHtml(`/council/reports${k.href}`)}">${escapeHtml(t(`kinds.${k.kind}`))}<!-- --> (<!-- -->${k.n}<!-- -->)</a>`
+  }
+  html += `<a class="pill"${current(q.status === 'all')} data-discover="true" href="${escapeHtml(`/council/reports${d.all.href}`)}">${escapeHtml(t('kinds.all'))}<!-- --> (<!-- -->${d.all.n}<!-- -->)</a></p>`
+  html += `<ul class="council-counts__states" aria-label="${escapeHtml(t('list.perState'))}">`
+  for (const c of d.counts) {
+    if (c.n > 0) html += `<li><a${current(q.status === `state.${c.state}`)} data-discover="true" href="${escapeHtml(`/council/reports${c.href}`)}">${escapeHtml(c.label)}</a>: <!-- -->${c.n}</li>`
+  }
+  return `${html}</ul>`
+}
 
 /** Change the state, priority or assignee of the ticked reports at once. */
 export function BulkChange({ d, failed }: { d: CouncilListData; failed: BulkFailure }) {
   const { t } = useTranslation('council')
-  const kindStates = (kind: string) => d.states.filter((s) => s.kind === kind)
+  return <fieldset className="council-bulk__change" dangerouslySetInnerHTML={{ __html: bulkChangeHtml(d, failed, t) }} />
+}
+
+/** The inside of the bulk change's fieldset as HTML. */
+export function bulkChangeHtml(d: Pick<CouncilListData, 'states' | 'priorities' | 'departments' | 'members'>, failed: BulkFailure, t: T): string {
+  const option = (value: string | number, text: string, selected: string) => `<option value="${escapeHtml(value)}"${String(value) === selected ? ' selected=""' : ''}>${escapeHtml(text)}</option>`
+  const group = (label: string, inner: string) => `<optgroup label="${escapeHtml(label)}">${inner}</optgroup>`
+  const state = failed?.values.state ?? ''
+  const priority = failed?.values.priority ?? ''
+  const assignee = failed?.values.assignee ?? ''
+  let html = `<legend>${escapeHtml(t('bulk.legend'))}</legend><p class="field__hint">${escapeHtml(t('bulk.hint'))}</p>`
+  if (failed?.errors.change) html += `<p class="field-error" role="alert">${escapeHtml(failed.errors.change)}</p>`
+  html += '<div class="council-filters__fields">'
+  html += filterSelectHtml(
+    'state',
+    'bulk-state',
+    t('bulk.state'),
+    failed?.errors.state,
+    option('', t('bulk.noChange'), state) +
+      ['open', 'fixed', 'closed', 'hidden']
+        .map((kind) =>
+          group(
+            t(`kinds.${kind}`),
+            d.states
+              .filter((s) => s.kind === kind && s.code !== 'duplicate')
+              .map((s) => option(s.code, s.label, state))
+              .join(''),
+          ),
+        )
+        .join(''),
+  )
+  html += filterSelectHtml(
+    'priority',
+    'bulk-priority',
+    t('bulk.priority'),
+    failed?.errors.priority,
+    option('', t('bulk.noChange'), priority) + d.priorities.map((p) => option(p, t(`priorities.${p}`), priority)).join(''),
+  )
+  html += filterSelectHtml(
+    'assignee',
+    'bulk-assignee',
+    t('bulk.assignee'),
+    failed?.errors.assignee,
+    option('', t('bulk.noChange'), assignee) +
+      option('none', t('bulk.unassign'), assignee) +
+      d.departments
+        .map((dep) =>
+          group(
+            dep.name,
+            d.members
+              .filter((m) => m.department === dep.name)
+              .map((m) => option(m.id, m.name, assignee))
+              .join(''),
+          ),
+        )
+        .join(''),
+  )
+  return `${html}</div><button type="submit">${escapeHtml(t('bulk.submit'))}</button>`
+}
+
+/**
+ * A labelled select as HTML, with its error under the label: what the former FilterSelect component
+ * wrote (its value chosen by `selected` on the option, as React's defaultValue renders on the server).
+ */
+function filterSelectHtml(name: string, id: string | undefined, label: string, error: string | undefined, options: string): string {
+  const fieldId = escapeHtml(id ?? `filter-${name}`)
   return (
-    <fieldset className="council-bulk__change">
-      <legend>{t('bulk.legend')}</legend>
-      <p className="field__hint">{t('bulk.hint')}</p>
-      {failed?.errors.change ? (
-        <p className="field-error" role="alert">
-          {failed.errors.change}
-        </p>
-      ) : null}
-      <div className="council-filters__fields">
-        <FilterSelect name="state" id="bulk-state" label={t('bulk.state')} value={failed?.values.state ?? ''} error={failed?.errors.state}>
-          <option value="">{t('bulk.noChange')}</option>
-          {['open', 'fixed', 'closed', 'hidden'].map((kind) => (
-            <optgroup key={kind} label={t(`kinds.${kind}`)}>
-              {kindStates(kind)
-                .filter((s) => s.code !== 'duplicate')
-                .map((s) => (
-                  <option key={s.code} value={s.code}>
-                    {s.label}
-                  </option>
-                ))}
-            </optgroup>
-          ))}
-        </FilterSelect>
-        <FilterSelect name="priority" id="bulk-priority" label={t('bulk.priority')} value={failed?.values.priority ?? ''} error={failed?.errors.priority}>
-          <option value="">{t('bulk.noChange')}</option>
-          {d.priorities.map((p) => (
-            <option key={p} value={p}>
-              {t(`priorities.${p}`)}
-            </option>
-          ))}
-        </FilterSelect>
-        <FilterSelect name="assignee" id="bulk-assignee" label={t('bulk.assignee')} value={failed?.values.assignee ?? ''} error={failed?.errors.assignee}>
-          <option value="">{t('bulk.noChange')}</option>
-          <option value="none">{t('bulk.unassign')}</option>
-          {d.departments.map((dep) => (
-            <optgroup key={dep.slug} label={dep.name}>
-              {d.members
-                .filter((m) => m.department === dep.name)
-                .map((m) => (
-                  <option key={`${dep.slug}-${m.id}`} value={m.id}>
-                    {m.name}
-                  </option>
-                ))}
-            </optgroup>
-          ))}
-        </FilterSelect>
-      </div>
-      <button type="submit">{t('bulk.submit')}</button>
-    </fieldset>
+    `<div class="field${error ? ' field--error' : ''}"><label for="${fieldId}">${escapeHtml(label)}</label>` +
+    (error ? `<p class="field-error" id="${fieldId}-error">${escapeHtml(error)}</p>` : '') +
+    `<select id="${fieldId}" name="${escapeHtml(name)}"${error ? ` aria-invalid="true" aria-describedby="${fieldId}-error"` : ''}>${options}</select></div>`
   )
 }
 
@@ -322,37 +304,14 @@ export function councilRowHtml(r: Row, showDepartment: boolean, backQuery: strin
 export function CouncilPages({ d }: { d: CouncilListData }) {
   const { t } = useTranslation('council')
   if (d.pages <= 1) return null
-  return (
-    <nav className="pagination" aria-label={t('list.pages')}>
-      {d.prev !== null ? (
-        <Link to={`/council/reports${d.prev}`} rel="prev">
-          {t('list.previous')}
-        </Link>
-      ) : null}
-      <span>{t('list.pageOf', { page: d.page, pages: d.pages })}</span>
-      {d.next !== null ? (
-        <Link to={`/council/reports${d.next}`} rel="next">
-          {t('list.next')}
-        </Link>
-      ) : null}
-    </nav>
-  )
+  return <nav className="pagination" aria-label={t('list.pages')} dangerouslySetInnerHTML={{ __html: councilPagesHtml(d, t) }} />
 }
 
-export function FilterSelect({ name, id, label, value, error, children }: { name: string; id?: string; label: string; value: string; error?: string; children: ReactNode }) {
-  const fieldId = id ?? `filter-${name}`
+/** The inside of the pages' navigation as HTML. */
+export function councilPagesHtml(d: Pick<CouncilListData, 'prev' | 'next' | 'page' | 'pages'>, t: T): string {
   return (
-    <div className={`field${error ? ' field--error' : ''}`}>
-      <label htmlFor={fieldId}>{label}</label>
-      {error ? (
-        <p className="field-error" id={`${fieldId}-error`}>
-          {error}
-        </p>
-      ) : null}
-      {/* Keyed by value: a link that changes the filter shows the new value, not the last one typed. */}
-      <select key={value} id={fieldId} name={name} defaultValue={value} aria-invalid={error ? true : undefined} aria-describedby={error ? `${fieldId}-error` : undefined}>
-        {children}
-      </select>
-    </div>
+    (d.prev !== null ? `<a rel="prev" data-discover="true" href="${escapeHtml(`/council/reports${d.prev}`)}">${escapeHtml(t('list.previous'))}</a>` : '') +
+    `<span>${escapeHtml(t('list.pageOf', { page: d.page, pages: d.pages }))}</span>` +
+    (d.next !== null ? `<a rel="next" data-discover="true" href="${escapeHtml(`/council/reports${d.next}`)}">${escapeHtml(t('list.next'))}</a>` : '')
   )
 }
