@@ -41,7 +41,7 @@ function isScalar(value: unknown): boolean {
   return value === null || typeof value === 'number' || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'bigint'
 }
 
-export function shaped<R, V extends readonly unknown[]>(db: Kysely<never> | Kysely<any>, key: string, values: V, build: (values: V) => Compilable<R>): CompiledQuery<R> {
+export function shaped<R, V extends readonly unknown[]>(db: Pick<Kysely<unknown>, 'getExecutor'>, key: string, values: V, build: (values: V) => Compilable<R>): CompiledQuery<R> {
   for (const value of values) if (!isScalar(value)) throw new Error(`shaped(${key}): values must be scalars`)
   let shapes = cache.get(db)
   if (!shapes) cache.set(db, (shapes = new Map()))

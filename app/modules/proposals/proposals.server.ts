@@ -571,6 +571,13 @@ const statesOf = (filter: StateFilter | undefined): readonly ProposalState[] => 
  * Public proposals, filtered, searched and sorted, one page at a time, with the total. Ids come
  * first (from the (state, sort key) indexes, or the FTS5 index when searching), then the rows of
  * the page only. A search that holds no word finds nothing; it never fails.
+ *
+ * Several states (the active ones, or all): the first (page × size) of each state from its (state, key)
+ * index, merged. One `state in (…)` ordered by the key reads every row of those states and sorts them
+ * (PostgreSQL: 15,000 active proposals scanned and top-N sorted for each list, 4.6 ms quiet, 14.8 ms for
+ * all 30,000; the rendered /proposals was 3.4× SQLite's, issue 20); each state alone is an index scan.
+ * The page's ids come with their sort key `k`, read with the cards' details in the same statement. Searches
+ * are not kept as shapes (their SQL carries the words); relevance orders by rank (lower first).
  */
 export async function listProposals(filter: ProposalFilter): Promise<{ items: ProposalSummary[]; total: number; page: number; pages: number; sort: ProposalSort }> {
   const pageSize = Math.min(Math.max(filter.pageSize ?? PAGE_SIZE, 1), 100)
@@ -589,8 +596,7 @@ export async function listProposals(filter: ProposalFilter): Promise<{ items: Pr
   const { db } = database()
   const states = statesOf(filter.state)
   const offset = (page - 1) * pageSize
-  // The query's values, in slots when its compiled shape is kept (app/lib/db/shapes.ts): which filters are
-  // set, the states and the sort make the key; the ids, the tag and the page's numbers are values.
+  // Values in slots when the compiled shape is kept (app/lib/db/shapes.ts); which filters are set make the key.
   type Values = readonly [areaId: number, categoryId: number, tag: string, depth: number, limit: number, offset: number]
   const values: Values = [filter.area?.id ?? 0, categoryId ?? 0, filter.tag ?? '', page * pageSize, pageSize, offset]
   const filtered = (v: Values, inStates: readonly ProposalState[]) => {
@@ -605,14 +611,10 @@ export async function listProposals(filter: ProposalFilter): Promise<{ items: Pr
     return q
   }
   const key = sort === 'most' ? 'supports' : sort === 'newest' ? 'published_at' : 'hot_score'
-  // The page's ids with their sort key `k` (a subquery: its rows are read with the page's details in the same statement).
   const pageOf = (v: Values) => {
     const ids = filtered(v, states)
     if (states.length > 1) {
-      // Several states (the active ones, or all): the first (page × size) of each state from its (state, key)
-      // index, merged. One `state in (…)` ordered by the key reads every row of those states and sorts them
-      // (PostgreSQL: 15,000 active proposals scanned and top-N sorted for each list, 4.6 ms quiet, 14.8 ms for
-      // all 30,000; the rendered /proposals was 3.4× SQLite's, issue 20); each state alone is an index scan.
+      // Several states: the first (page × size) of each from its (state, key) index, merged (see above).
       const arm = (state: ProposalState) =>
         db
           .selectFrom(
@@ -627,13 +629,18 @@ export async function listProposals(filter: ProposalFilter): Promise<{ items: Pr
       const merged = states.slice(1).reduce((q, state) => q.unionAll(arm(state)), arm(states[0]!))
       return db.selectFrom(merged.as('m')).select(['m.id', 'm.k']).orderBy('m.k', 'desc').orderBy('m.id', 'desc').limit(v[4]).offset(v[5]).as('pg')
     }
-    return ids.select(['proposals.id', `proposals.${key} as k`]).orderBy(`proposals.${key}`, 'desc').orderBy('proposals.id', 'desc').limit(v[4]).offset(v[5]).as('pg')
+    return ids
+      .select(['proposals.id', `proposals.${key} as k`])
+      .orderBy(`proposals.${key}`, 'desc')
+      .orderBy('proposals.id', 'desc')
+      .limit(v[4])
+      .offset(v[5])
+      .as('pg')
   }
   // The search index (app/lib/db/search.ts): matching proposal ids, ranked by weights on title, summary, body, tags.
   const found = (v: Values) => filtered(v, states).innerJoin(searchMatches(engineOf(db), 'proposals_fts', match!, searchTerms(filter.q ?? ''), '10.0, 4.0, 1.0, 6.0').as('f'), 'f.id', 'proposals.id')
   let rows: Promise<SummaryRow[]>
   if (match) {
-    // Searches are not kept as shapes (their SQL carries the words); relevance orders by rank (lower first).
     const ranked = sort === 'relevance'
     const searched = found(values)
       .select(['proposals.id', ranked ? sql<number>`f.rank`.as('k') : `proposals.${key} as k`])

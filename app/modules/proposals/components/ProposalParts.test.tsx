@@ -70,6 +70,8 @@ async function viaReact(cards: CardData[], locale: Locale, threshold: number): P
   const context = await handler.query(new Request('http://localhost/'))
   if (context instanceof Response) throw new Error('no context')
   const router = createStaticRouter(handler.dataRoutes, context)
+  // The language's instance, as entry.server.tsx gives it to the page.
+  const i18n = i18nInstance(locale)
   const html = await new Promise<string>((resolve, reject) => {
     let out = ''
     const sink = new Writable({
@@ -83,7 +85,7 @@ async function viaReact(cards: CardData[], locale: Locale, threshold: number): P
       },
     })
     const { pipe } = renderToPipeableStream(
-      <I18nextProvider i18n={i18nInstance(locale)}>
+      <I18nextProvider i18n={i18n}>
         <StaticRouterProvider router={router} context={context} hydrate={false} />
       </I18nextProvider>,
       { onAllReady: () => pipe(sink), onShellError: reject, onError: reject },

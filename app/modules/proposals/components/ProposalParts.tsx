@@ -1,4 +1,4 @@
-import { Form, Link } from '@remix-run/react'
+import { Form } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { useNames } from '../../../components/useNames'
 import type { ProposalState } from '../../../../db/schema'
