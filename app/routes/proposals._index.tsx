@@ -12,7 +12,7 @@ import { areaBySlug, areaOptions, cityBounds } from '../modules/geo/areas.server
 import { draftsOf, listProposals, popularTags, proposalCategories, supportThreshold } from '../modules/proposals/proposals.server'
 import { listQuerySchema, SORTS, STATE_FILTERS } from '../modules/proposals/schema'
 import { activeStates, publicStates } from '../modules/proposals/states'
-import { ProposalCard } from '../modules/proposals/components/ProposalParts'
+import { proposalCardHtml, type CardWords } from '../modules/proposals/components/ProposalParts'
 import { AreaSelect } from '../components/AreaSelect'
 import { itemFeedLinks } from '../modules/notifications/feeds'
 
@@ -118,6 +118,8 @@ export default function ProposalsList() {
     const s = q.toString()
     return s ? `/proposals?${s}` : '/proposals'
   }
+  const words = { t: t as CardWords['t'], n, locale: data.locale, threshold: data.threshold }
+  const cardsHtml = data.items.map((p) => proposalCardHtml(p, words)).join('')
   return (
     <div className="page proposals-page">
       <div className="page-heading">
@@ -204,11 +206,8 @@ export default function ProposalsList() {
             {data.filter.q ? t('list.found', { count: data.total, q: data.filter.q }) : t('list.count', { count: data.total })}
           </h2>
           {data.items.length === 0 ? <p>{t('list.empty')}</p> : null}
-          <ul className="proposal-list">
-            {data.items.map((p) => (
-              <ProposalCard key={p.id} p={p} locale={data.locale} threshold={data.threshold} />
-            ))}
-          </ul>
+          {/* The 20 cards as text (ADR 159): the bytes React wrote, at a fraction of its CPU. */}
+          <ul className="proposal-list" dangerouslySetInnerHTML={{ __html: cardsHtml }} />
           {data.pages > 1 ? (
             <nav aria-label={t('list.pages')} className="pagination">
               {data.page > 1 ? <Link to={query({ page: data.page - 1 })}>{t('list.previous')}</Link> : null}

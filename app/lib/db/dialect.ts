@@ -76,7 +76,7 @@ export function indexedBy(db: Pick<Kysely<unknown>, 'getExecutor'>, index: strin
  * string parameter has its NULs replaced by U+FFFD, as an HTML parser does with NUL in a page (not
  * dropped: 'a\0b' must not find the row of 'ab').
  */
-const withoutNul = (value: unknown): unknown => (typeof value === 'string' && value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value)
+export const withoutNul = (value: unknown): unknown => (typeof value === 'string' && value.includes('\u0000') ? value.replace(/\u0000/g, '\uFFFD') : value)
 
 class NulTransformer extends OperationNodeTransformer {
   protected override transformValue(node: ValueNode): ValueNode {

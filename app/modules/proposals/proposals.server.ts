@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely'
+import { sql, type AliasedSelectQueryBuilder, type Transaction } from 'kysely'
 import type { Database, ProposalState } from '../../../db/schema'
 import type { Config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
@@ -14,6 +14,7 @@ import { ANSWER_MAX, type ProposalSort, type StateFilter } from './schema'
 import { ftsQuery, searchTerms } from './search'
 import { engineOf } from '../../lib/db/dialect'
 import { searchMatches } from '../../lib/db/search'
+import { shaped } from '../../lib/db/shapes'
 import { activeStates, addMonths, canTransition, daysUntil, isPublicState, publicStates, restoredState, visibleOnMap } from './states'
 import { itemPublished, proposalEvent } from '../notifications/events.server'
 import { citySettings } from '../city/settings.server'
@@ -570,6 +571,13 @@ const statesOf = (filter: StateFilter | undefined): readonly ProposalState[] => 
  * Public proposals, filtered, searched and sorted, one page at a time, with the total. Ids come
  * first (from the (state, sort key) indexes, or the FTS5 index when searching), then the rows of
  * the page only. A search that holds no word finds nothing; it never fails.
+ *
+ * Several states (the active ones, or all): the first (page × size) of each state from its (state, key)
+ * index, merged. One `state in (…)` ordered by the key reads every row of those states and sorts them
+ * (PostgreSQL: 15,000 active proposals scanned and top-N sorted for each list, 4.6 ms quiet, 14.8 ms for
+ * all 30,000; the rendered /proposals was 3.4× SQLite's, issue 20); each state alone is an index scan.
+ * The page's ids come with their sort key `k`, read with the cards' details in the same statement. Searches
+ * are not kept as shapes (their SQL carries the words); relevance orders by rank (lower first).
  */
 export async function listProposals(filter: ProposalFilter): Promise<{ items: ProposalSummary[]; total: number; page: number; pages: number; sort: ProposalSort }> {
   const pageSize = Math.min(Math.max(filter.pageSize ?? PAGE_SIZE, 1), 100)
@@ -587,68 +595,79 @@ export async function listProposals(filter: ProposalFilter): Promise<{ items: Pr
 
   const { db } = database()
   const states = statesOf(filter.state)
-  const filtered = (inStates: readonly ProposalState[]) => {
+  const offset = (page - 1) * pageSize
+  // Values in slots when the compiled shape is kept (app/lib/db/shapes.ts); which filters are set make the key.
+  type Values = readonly [areaId: number, categoryId: number, tag: string, depth: number, limit: number, offset: number]
+  const values: Values = [filter.area?.id ?? 0, categoryId ?? 0, filter.tag ?? '', page * pageSize, pageSize, offset]
+  const filtered = (v: Values, inStates: readonly ProposalState[]) => {
     let q = db.selectFrom('proposals').where('proposals.state', 'in', [...inStates])
-    if (filter.area?.level === 'district') q = q.where('proposals.district_id', '=', filter.area.id)
-    else if (filter.area?.level === 'neighbourhood') q = q.where('proposals.area_id', '=', filter.area.id)
-    if (categoryId !== undefined) q = q.where('proposals.category_id', '=', categoryId)
+    if (filter.area?.level === 'district') q = q.where('proposals.district_id', '=', v[0])
+    else if (filter.area?.level === 'neighbourhood') q = q.where('proposals.area_id', '=', v[0])
+    if (categoryId !== undefined) q = q.where('proposals.category_id', '=', v[1])
     if (filter.tag) {
-      const tag = filter.tag
+      const tag = v[2]
       q = q.where('proposals.id', 'in', (eb) => eb.selectFrom('proposal_tags').select('proposal_id').where('tag', '=', tag))
     }
     return q
   }
-  const ids = filtered(states)
+  const key = sort === 'most' ? 'supports' : sort === 'newest' ? 'published_at' : 'hot_score'
+  const pageOf = (v: Values) => {
+    const ids = filtered(v, states)
+    if (states.length > 1) {
+      // Several states: the first (page × size) of each from its (state, key) index, merged (see above).
+      const arm = (state: ProposalState) =>
+        db
+          .selectFrom(
+            filtered(v, [state])
+              .select(['proposals.id', `proposals.${key} as k`])
+              .orderBy(`proposals.${key}`, 'desc')
+              .orderBy('proposals.id', 'desc')
+              .limit(v[3])
+              .as('s'),
+          )
+          .select(['s.id', 's.k'])
+      const merged = states.slice(1).reduce((q, state) => q.unionAll(arm(state)), arm(states[0]!))
+      return db.selectFrom(merged.as('m')).select(['m.id', 'm.k']).orderBy('m.k', 'desc').orderBy('m.id', 'desc').limit(v[4]).offset(v[5]).as('pg')
+    }
+    return ids
+      .select(['proposals.id', `proposals.${key} as k`])
+      .orderBy(`proposals.${key}`, 'desc')
+      .orderBy('proposals.id', 'desc')
+      .limit(v[4])
+      .offset(v[5])
+      .as('pg')
+  }
   // The search index (app/lib/db/search.ts): matching proposal ids, ranked by weights on title, summary, body, tags.
-  const found = match ? ids.innerJoin(searchMatches(engineOf(db), 'proposals_fts', match, searchTerms(filter.q ?? ''), '10.0, 4.0, 1.0, 6.0').as('f'), 'f.id', 'proposals.id') : null
-
-  const offset = (page - 1) * pageSize
-  let pageRows: Promise<Array<{ id: number }>>
-  if (found && sort === 'relevance')
-    pageRows = found
-      .select('proposals.id')
-      .orderBy(sql`f.rank`)
+  const found = (v: Values) => filtered(v, states).innerJoin(searchMatches(engineOf(db), 'proposals_fts', match!, searchTerms(filter.q ?? ''), '10.0, 4.0, 1.0, 6.0').as('f'), 'f.id', 'proposals.id')
+  let rows: Promise<SummaryRow[]>
+  if (match) {
+    const ranked = sort === 'relevance'
+    const searched = found(values)
+      .select(['proposals.id', ranked ? sql<number>`f.rank`.as('k') : `proposals.${key} as k`])
+      .orderBy(ranked ? sql`f.rank` : sql.ref(`proposals.${key}`), ranked ? 'asc' : 'desc')
       .orderBy('proposals.id', 'desc')
       .limit(pageSize)
       .offset(offset)
-      .execute()
-  else if (!found && states.length > 1) {
-    // Several states (the active ones, or all): the first (page × size) of each state from its (state, key)
-    // index, merged. One `state in (…)` ordered by the key reads every row of those states and sorts them
-    // (PostgreSQL: 15,000 active proposals scanned and top-N sorted for each list, 4.6 ms quiet, 14.8 ms for
-    // all 30,000; the rendered /proposals was 3.4× SQLite's, issue 20); each state alone is an index scan.
-    const key = sort === 'most' ? 'supports' : sort === 'newest' ? 'published_at' : 'hot_score'
-    const depth = page * pageSize
-    const arm = (state: ProposalState) =>
-      db
-        .selectFrom(
-          filtered([state])
-            .select(['proposals.id', `proposals.${key} as k`])
-            .orderBy(`proposals.${key}`, 'desc')
-            .orderBy('proposals.id', 'desc')
-            .limit(depth)
-            .as('s'),
-        )
-        .select(['s.id', 's.k'])
-    const merged = states.slice(1).reduce((q, state) => q.unionAll(arm(state)), arm(states[0]!))
-    pageRows = db.selectFrom(merged.as('m')).select('m.id').orderBy('m.k', 'desc').orderBy('m.id', 'desc').limit(pageSize).offset(offset).execute()
+      .as('pg')
+    rows = withDetails(searched, ranked ? 'asc' : 'desc').execute()
   } else {
-    const base = found ?? ids
-    const column = sort === 'most' ? 'proposals.supports' : sort === 'newest' ? 'proposals.published_at' : 'proposals.hot_score'
-    pageRows = base.select('proposals.id').orderBy(column, 'desc').orderBy('proposals.id', 'desc').limit(pageSize).offset(offset).execute()
+    const shapeKey = `proposals.list:${states.join(',')}:${key}:${filter.area?.level ?? ''}:${categoryId !== undefined}:${Boolean(filter.tag)}`
+    rows = db.executeQuery(shaped(db, shapeKey, values, (v) => withDetails(pageOf(v), 'desc'))).then((r) => r.rows)
   }
-  const counted = (found ?? ids).select(sql<number>`count(*)`.as('n'))
+  const counted = (match ? found(values) : filtered(values, states)).select(sql<number>`count(*)`.as('n'))
   const totalKey = JSON.stringify([filter.state ?? '', filter.area?.id ?? 0, categoryId ?? 0, filter.tag ?? '', match ?? ''])
-  const [pageIds, total] = await Promise.all([pageRows, cachedTotal(totalKey, async () => Number((await counted.executeTakeFirstOrThrow()).n))])
-  const items = await summaries(pageIds.map((r) => r.id))
-  return { items, total, page, pages: Math.max(1, Math.ceil(total / pageSize)), sort }
+  const [pageRows, total] = await Promise.all([rows, cachedTotal(totalKey, async () => Number((await counted.executeTakeFirstOrThrow()).n))])
+  return { items: pageRows.map(summaryOf), total, page, pages: Math.max(1, Math.ceil(total / pageSize)), sort }
 }
 
-/** The rows of some proposals, in the order of `ids`. */
-async function summaries(ids: number[]): Promise<ProposalSummary[]> {
-  if (ids.length === 0) return []
-  const rows = await database()
-    .db.selectFrom('proposals as p')
+/**
+ * The page's rows with what a card shows, in the page's order, in the same statement as the page's ids
+ * (one round trip on PostgreSQL; it used to be a second query by id). `page` selects `id` and its sort key `k`.
+ */
+function withDetails(page: AliasedSelectQueryBuilder<{ id: number; k: unknown }, 'pg'>, direction: 'asc' | 'desc') {
+  return database()
+    .db.selectFrom(page)
+    .innerJoin('proposals as p', 'p.id', 'pg.id')
     .leftJoin('proposal_categories as c', 'c.id', 'p.category_id')
     .leftJoin('areas as a', 'a.id', 'p.area_id')
     .leftJoin('areas as d', 'd.id', 'p.district_id')
@@ -671,32 +690,29 @@ async function summaries(ids: number[]): Promise<ProposalSummary[]> {
       'u.display_name as authorName',
       'u.deleted_at as authorDeletedAt',
     ])
-    .where('p.id', 'in', ids)
-    .execute()
-  const byId = new Map(rows.map((r) => [r.id, r]))
-  return ids.flatMap((id) => {
-    const r = byId.get(id)
-    if (!r) return []
-    return [
-      {
-        id: r.id,
-        title: r.title,
-        summary: r.summary,
-        state: r.state,
-        supports: r.supports,
-        categoryCode: r.categoryCode,
-        categoryName: r.categoryName,
-        areaName: r.areaName,
-        districtName: r.districtName,
-        authorName: r.authorDeletedAt ? null : (r.authorName ?? null),
-        tags: r.tags ? r.tags.split(' ') : [],
-        imageId: r.image_id,
-        publishedAt: r.published_at,
-        expiresAt: r.expires_at,
-        located: r.lat !== null,
-      },
-    ]
-  })
+    .orderBy('pg.k', direction)
+    .orderBy('pg.id', 'desc')
+}
+type SummaryRow = Awaited<ReturnType<ReturnType<typeof withDetails>['execute']>>[number]
+
+function summaryOf(r: SummaryRow): ProposalSummary {
+  return {
+    id: r.id,
+    title: r.title,
+    summary: r.summary,
+    state: r.state,
+    supports: r.supports,
+    categoryCode: r.categoryCode,
+    categoryName: r.categoryName,
+    areaName: r.areaName,
+    districtName: r.districtName,
+    authorName: r.authorDeletedAt ? null : (r.authorName ?? null),
+    tags: r.tags ? r.tags.split(' ') : [],
+    imageId: r.image_id,
+    publishedAt: r.published_at,
+    expiresAt: r.expires_at,
+    located: r.lat !== null,
+  }
 }
 
 let tagsCache: { at: number; tags: Array<{ tag: string; n: number }> } | null = null

@@ -1,4 +1,4 @@
-import { Form, Link } from '@remix-run/react'
+import { Form } from '@remix-run/react'
 import { useTranslation } from 'react-i18next'
 import { useNames } from '../../../components/useNames'
 import type { ProposalState } from '../../../../db/schema'
@@ -7,6 +7,7 @@ import { HoneypotField } from '../../../components/HoneypotField'
 import { LocationPicker, type PickerArea } from '../../../components/map/LocationPicker'
 import type { BBox, MapClientConfig } from '../../../components/map/types'
 import { formatters } from '../../../lib/format'
+import { escapeHtml } from '../../../lib/html'
 
 /** UI pieces of the proposals capability: state badge, support progress, list card, the form. */
 
@@ -50,44 +51,50 @@ export interface CardData {
   publishedAt: string | null
 }
 
-export function ProposalCard({ p, locale, threshold }: { p: CardData; locale: string; threshold: number }) {
-  const { t } = useTranslation('proposals')
-  const n = useNames()
+/** What a card needs besides its proposal: the page's words and formats (one set per page). */
+export interface CardWords {
+  /** The proposals namespace's translator. */
+  t: (key: string, options?: Record<string, unknown>) => string
+  /** Administrators' names in the page's language (useNames). */
+  n: (value: string | null | undefined) => string
+  locale: string
+  threshold: number
+}
+
+/**
+ * A proposal's card in the list, written as text (ADR 159): the bytes React wrote for the card
+ * component this replaced (ProposalParts.test.tsx renders that component and compares), every value
+ * through escapeHtml, React's own escaping. The list page is not hydrated (handle.hydrate = false), so
+ * no React in the browser ever owns these elements. React separates adjacent text nodes with
+ * `<!-- -->`; they are kept so the page reads the same.
+ */
+export function proposalCardHtml(p: CardData, { t, n, locale, threshold }: CardWords): string {
   const f = formatters(locale)
   const areaName = p.areaName && n(p.areaName)
   const districtName = p.districtName && n(p.districtName)
   const place = areaName && districtName && areaName !== districtName ? `${areaName}, ${districtName}` : (areaName ?? districtName)
-  return (
-    <li className="proposal-card">
-      {p.imageId ? <img className="proposal-card__image" src={`/proposals/images/${p.imageId}/thumb.jpg`} alt="" width={160} height={90} loading="lazy" /> : null}
-      <div>
-        <h3 className="proposal-card__title">
-          <Link to={`/proposals/${p.id}`}>{p.title}</Link>
-        </h3>
-        <p className="proposal-card__summary">{p.summary}</p>
-        <p className="proposal-card__meta">
-          <StateBadge state={p.state} /> · {t('supportsOf', { count: p.supports, supports: f.integer.format(p.supports), threshold: f.integer.format(threshold) })}
-          {p.categoryName ? ` · ${n(p.categoryName)}` : ''}
-          {place ? ` · ${place}` : ''} · {p.authorName ?? t('deletedUser')}
-          {p.publishedAt ? (
-            <>
-              {' · '}
-              <time dateTime={p.publishedAt}>{f.date.format(new Date(p.publishedAt))}</time>
-            </>
-          ) : null}
-        </p>
-        {p.tags.length ? (
-          <p className="proposal-card__tags">
-            {p.tags.map((tag) => (
-              <Link key={tag} to={`/proposals?tag=${encodeURIComponent(tag)}`} className="pill">
-                {`#${tag}`}
-              </Link>
-            ))}
-          </p>
-        ) : null}
-      </div>
-    </li>
-  )
+  let html = '<li class="proposal-card">'
+  if (p.imageId) html += `<img class="proposal-card__image" src="/proposals/images/${escapeHtml(p.imageId)}/thumb.jpg" alt="" width="160" height="90" loading="lazy"/>`
+  html += `<div><h3 class="proposal-card__title"><a data-discover="true" href="/proposals/${escapeHtml(p.id)}">${escapeHtml(p.title)}</a></h3>`
+  html += `<p class="proposal-card__summary">${escapeHtml(p.summary)}</p>`
+  html += `<p class="proposal-card__meta"><span class="badge proposal-state proposal-state--${escapeHtml(p.state)}">${escapeHtml(t(`states.${p.state}`))}</span> · `
+  html += textAfterText(t('supportsOf', { count: p.supports, supports: f.integer.format(p.supports), threshold: f.integer.format(threshold) }))
+  if (p.categoryName) html += textAfterText(` · ${n(p.categoryName)}`)
+  if (place) html += textAfterText(` · ${place}`)
+  html += textAfterText(' · ') + textAfterText(p.authorName ?? t('deletedUser'))
+  if (p.publishedAt) html += `${textAfterText(' · ')}<time dateTime="${escapeHtml(p.publishedAt)}">${escapeHtml(f.date.format(new Date(p.publishedAt)))}</time>`
+  html += '</p>'
+  if (p.tags.length) {
+    html += '<p class="proposal-card__tags">'
+    for (const tag of p.tags) html += `<a class="pill" data-discover="true" href="/proposals?tag=${escapeHtml(encodeURIComponent(tag))}">${escapeHtml(`#${tag}`)}</a>`
+    html += '</p>'
+  }
+  return `${html}</div></li>`
+}
+
+/** A text node right after another (React writes `<!-- -->` between them; nothing for an empty one). */
+function textAfterText(text: string): string {
+  return text === '' ? '' : `<!-- -->${escapeHtml(text)}`
 }
 
 export interface ProposalFormProps {
