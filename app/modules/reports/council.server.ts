@@ -1,7 +1,8 @@
-import { sql, type Compilable, type CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type SqlBool, type Transaction } from 'kysely'
 import type { Database, ReportPriority, ReportStateKind } from '../../../db/schema'
 import { config } from '../../lib/config.server'
 import { database } from '../../lib/db.server'
+import { shaped } from '../../lib/db/shapes'
 import { cityDefaultLocale, namesIn } from '../../lib/localized.server'
 import { auditLog, recordAudit } from '../moderation/moderation.server'
 import { resolveLocation } from '../geo/location.server'
@@ -478,30 +479,10 @@ function listQuery() {
 export type CouncilListRow = Awaited<ReturnType<ReturnType<typeof listQuery>['execute']>>[number]
 
 async function listRowsOf(ids: number[]): Promise<CouncilListRow[]> {
-  return ids.length === 0 ? [] : namedInOrder(ids, await compiledOnce(`list:${ids.length}`, ids, () => listQuery().where('reports.id', 'in', ids)))
-}
-
-/*
- * Kysely builds and compiles a query's SQL text on every call: ~0.1 ms of CPU a query, a tenth of the
- * council list's CPU over its queries (ADR 154, "Not done"). For a query whose parameters are exactly
- * a list of integers in order (the page's 50 ids, the departments of the counts), the compiled query is
- * kept per database and shape and run again with the new integers (ADR 160). The first compilation of
- * a shape is checked: if its parameters are not the values given, in order, it is not kept. Integers
- * only, so that nothing a dialect plugin rewrites in values (PostgreSQL's NUL in text) is bypassed.
- */
-const compiledQueries = new WeakMap<object, Map<string, CompiledQuery>>()
-async function compiledOnce<R>(shape: string, params: readonly number[], build: () => Compilable<R>): Promise<R[]> {
+  if (ids.length === 0) return []
+  // Compiled once per number of ids (ADR 160, app/lib/db/shapes.ts), run again with the page's ids.
   const db = database().db
-  let byShape = compiledQueries.get(db)
-  if (!byShape) compiledQueries.set(db, (byShape = new Map()))
-  const known = byShape.get(shape)
-  if (known) return (await db.executeQuery<R>({ ...known, parameters: params })).rows
-  const query = build().compile()
-  if (query.parameters.length === params.length && query.parameters.every((p, i) => p === params[i]) && params.every((p) => Number.isInteger(p))) {
-    if (byShape.size >= 200) byShape.clear()
-    byShape.set(shape, query)
-  }
-  return (await db.executeQuery(query)).rows
+  return namedInOrder(ids, (await db.executeQuery(shaped(db, `council:list:${ids.length}`, ids, (v) => listQuery().where('reports.id', 'in', [...v])))).rows)
 }
 
 async function detailsOf(ids: number[]): Promise<CouncilRow[]> {
@@ -564,13 +545,14 @@ export async function stateCounts(f: CouncilFilter): Promise<StateCount[]> {
 
 /** report_state_counts summed per state, over these departments (every one for null). */
 function stateCountRows(departmentIds: number[] | null) {
-  const build = () =>
-    database()
-      .db.selectFrom('report_state_counts')
+  const db = database().db
+  const build = (ids: readonly number[]) =>
+    db
+      .selectFrom('report_state_counts')
       .select(['state', sql<number>`sum(n)`.as('n')])
-      .$if(departmentIds !== null, (q) => q.where('department_id', 'in', departmentIds!))
+      .$if(departmentIds !== null, (q) => q.where('department_id', 'in', [...ids]))
       .groupBy('state')
-  return compiledOnce(`counts:${departmentIds?.length ?? 'all'}`, departmentIds ?? [], build)
+  return db.executeQuery(shaped(db, `council:counts:${departmentIds?.length ?? 'all'}`, departmentIds ?? [], build)).then((r) => r.rows)
 }
 
 /** The reports page: one page of rows, the counts per state, and how many match in all. */
