@@ -5,6 +5,14 @@ import { defineConfig } from '@playwright/test'
 // this file is evaluated again in every worker, which must not touch the running server's files.
 const dataDir = path.resolve('.cache/e2e')
 
+// The server compiled for the run with the Remix app and their packages (tests/support/e2e-server-build.ts),
+// beside build/index.js: the webServer runs it with plain node, and so does startPlaza in the specs that
+// start a Plaza of their own (tests/support/server.ts falls back to tsx while the file is missing).
+// Through tsx, each of those processes compiled the TypeScript sources again (issue 23, ADR 161).
+const serverBundleName = 'server-e2e'
+const serverBundle = path.resolve(`build/${serverBundleName}.js`)
+process.env.PLAZA_TEST_SERVER_BUNDLE ??= serverBundle
+
 const PORT = Number(process.env.E2E_PORT ?? 3199)
 export const baseURL = `http://127.0.0.1:${PORT}`
 
@@ -38,7 +46,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf '${dataDir}' && mkdir -p '${dataDir}' && exec node --import tsx scripts/start.ts`,
+    command: `rm -rf '${dataDir}' && mkdir -p '${dataDir}' && node --import tsx tests/support/e2e-server-build.ts ${serverBundleName} && exec node '${serverBundle}'`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 120_000,

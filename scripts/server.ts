@@ -32,7 +32,10 @@ process.env.NODE_ENV ??= config.NODE_ENV
 
 // The compiled server (build/server.js) and its source (scripts/server.ts) both sit one folder below the root.
 const root = path.resolve(import.meta.dirname, '..')
-const buildFile = path.join(root, 'build', 'index.js')
+// The test suite's server bundle (tests/support/server-bundle.ts) bundles the Remix app with it, packages and
+// all, as a file of its own beside build/index.js, and names it here at compile time; nothing else defines it.
+declare const PLAZA_TEST_REMIX_BUILD: string | undefined
+const buildFile = path.join(root, 'build', typeof PLAZA_TEST_REMIX_BUILD === 'string' ? PLAZA_TEST_REMIX_BUILD : 'index.js')
 if (!fs.existsSync(buildFile)) {
   console.error(`${path.relative(process.cwd(), buildFile) || buildFile} is missing: run npm run build first`)
   process.exit(1)

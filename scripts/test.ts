@@ -24,6 +24,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { spawn, spawnSync } from 'node:child_process'
 import { lintSummary, type LintResults } from './lint.ts'
+import { sampleTreeCpu } from './process-cpu.ts'
 import { postgresBinaries } from '../tests/support/postgres.ts'
 import { DATABASE_USE_VARIABLE, filesForPostgres } from '../tests/support/database-use.ts'
 
@@ -63,6 +64,9 @@ function runPart(name: string, command: string, args: string[], env: Record<stri
   const cpuFile = path.join(outputDir, `${slug}.cpu`)
   const [file, argv] = fs.existsSync(TIME) ? [TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args]] : [command, args]
   const child = spawn(file, argv, { cwd: root, stdio: ['ignore', out, out], env: { ...process.env, ...env } })
+  // GNU time leaves out the processes no parent waited for (Chromium's: ADR 161): the part's process
+  // tree sampled from /proc as well, a floor that counts them.
+  const sampled = child.pid === undefined ? null : sampleTreeCpu(child.pid)
   const done = new Promise<number>((resolve) => {
     child.on('error', (error) => {
       if (log) fs.appendFileSync(log, `\n${String(error)}\n`)
@@ -70,7 +74,8 @@ function runPart(name: string, command: string, args: string[], env: Record<stri
     })
     child.on('close', (code) => {
       if (typeof out === 'number') fs.closeSync(out)
-      took.push(`${name} ${duration(performance.now() - begun)}${cpuSeconds(cpuFile)}`)
+      const seen = sampled?.stop() ?? null
+      took.push(`${name} ${duration(performance.now() - begun)}${cpuSeconds(cpuFile)}${seen === null ? '' : ` (sampled ${Math.round(seen)} CPU-s)`}`)
       if (log) console.log(`[${since()}] ${name} finished (${code === 0 ? 'passed' : 'FAILED'}); its output follows the SQLite run's`)
       resolve(code ?? 1)
     })

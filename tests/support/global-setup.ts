@@ -6,7 +6,7 @@ import { onPostgres, PG_SOCKET_VARIABLE } from './engine'
 import { startPostgres } from './postgres'
 import { changedTemplates, TEMPLATE_DIR_VARIABLE } from './template-db'
 import { SERVER_BUNDLE_VARIABLE } from './server'
-import { compileServer } from '../../scripts/build'
+import { compileTestServer } from './server-bundle'
 
 const SETUP_DONE_VARIABLE = 'PLAZA_TEST_GLOBAL_SETUP_PID'
 
@@ -31,12 +31,12 @@ export default async function setup() {
     })
   }
 
-  // Every Plaza the tests start runs scripts/server.ts compiled once for the run (as `npm run build`
-  // compiles it), not through tsx: a start costs ~2.2 CPU-seconds instead of ~5.5 (issue 23, ADR 145).
-  // A file of this run's own beside build/index.js (the paths it resolves are relative to build/).
-  const bundle = path.join(root, 'build', `server-test-${process.pid}.js`)
-  await compileServer(bundle, null)
-  process.env[SERVER_BUNDLE_VARIABLE] = bundle
+  // Every Plaza the tests start runs scripts/server.ts compiled once for the run, not through tsx: a
+  // start costs ~2.2 CPU-seconds instead of ~5.5 (issue 23, ADR 145); and bundled with the Remix app and
+  // their packages, ~1.2 instead of ~1.9 (ADR 161). Files of this run's own beside build/index.js (the
+  // paths they resolve are relative to build/).
+  const bundle = await compileTestServer(`server-test-${process.pid}`)
+  process.env[SERVER_BUNDLE_VARIABLE] = bundle.main
 
   // The workers inherit this variable. The first file that starts a Plaza builds the template there
   // (the others wait for it), so a run of unit tests alone builds none.
@@ -49,7 +49,7 @@ export default async function setup() {
     // A test's writes must never reach a template: every later copy would carry them.
     const changed = changedTemplates(dir)
     fs.rmSync(dir, { recursive: true, force: true })
-    for (const file of [bundle, `${bundle}.map`]) fs.rmSync(file, { force: true })
+    for (const file of bundle.files) fs.rmSync(file, { force: true })
     await cluster?.stop()
     if (changed.length) throw new Error(`A test wrote into the demo-city template: ${changed.join(', ')}`)
   }
