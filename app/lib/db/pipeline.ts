@@ -31,7 +31,8 @@ export const COMMIT_AFTER = '/* plaza:commit-after */ '
  * them one after the other, each on a snapshot of its own (READ COMMITTED): a read sent behind a write that
  * waited for a row lock sees what the lock's holder committed. The answer's `rows` are each statement's
  * rows, in order; when one fails, the first failure is thrown (the ones after it fail as "transaction
- * aborted"). Only the write connection understands the mark (statements.ts runs them in turn elsewhere).
+ * aborted"). Only the write connection understands the mark (statements.ts runs them in turn elsewhere). When
+ * the last statement starts with `COMMIT_AFTER`, COMMIT is written behind it as for a single statement (ADR 158).
  */
 export const IN_TURN = '/* plaza:in-turn */'
 export interface InTurn {
@@ -108,7 +109,13 @@ function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
     const first = opening ? send(opening) : null
     if (text === IN_TURN) {
       // Every statement written at once; every answer awaited (none left to reject unheard).
-      const sent = [...(first ? [first] : []), ...(params[0] as InTurn).statements.map((s) => send(s.text, s.params))]
+      const { statements } = params[0] as InTurn
+      const sent = [...(first ? [first] : []), ...statements.map((s) => send(s.text, s.params))]
+      // The last statement marked: COMMIT right behind it, in the same write (as for a single statement below).
+      if (statements.at(-1)?.text.startsWith(COMMIT_AFTER) && !savepoints && committed === null) {
+        committed = send('commit')
+        committed.catch(() => undefined)
+      }
       const settled = await Promise.allSettled(sent)
       const failed = settled.find((r) => r.status === 'rejected')
       if (failed) throw (failed as PromiseRejectedResult).reason
