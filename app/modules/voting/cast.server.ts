@@ -232,12 +232,18 @@ async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastR
     }
     const tallies = [...delta].filter(([, d]) => d.weight !== 0 || d.ballots !== 0).map(([key, d]) => [processId, key, d.weight, d.ballots])
     const write = [
-      run.chainPart('ballots', BALLOT_COLUMNS, rows, {
-        bodies,
-        previous: 'prev_hash',
-        hash: 'hash',
-        head: { table: 'voting_processes', key: 'id', id: processId, column: 'chain_head', where: CAST_SQL.openState, set: 'ballots = ballots + ?', params: [casts.length] },
-      }, 'returning id'),
+      run.chainPart(
+        'ballots',
+        BALLOT_COLUMNS,
+        rows,
+        {
+          bodies,
+          previous: 'prev_hash',
+          hash: 'hash',
+          head: { table: 'voting_processes', key: 'id', id: processId, column: 'chain_head', where: CAST_SQL.openState, set: 'ballots = ballots + ?', params: [casts.length] },
+        },
+        'returning id',
+      ),
       // writes: tallies
       ...(tallies.length ? [run.insertPart('tallies', TALLY_COLUMNS, tallies, TALLY_UPSERT)] : []),
     ]
