@@ -64,12 +64,29 @@ export function pipelinedPool(pool: pg.Pool): { connect(): Promise<pg.PoolClient
   }
 }
 
+/** The answers of an `IN_TURN` query: each statement's rows, or the first failure (every answer awaited). */
+async function inTurnAnswer(sent: Array<Promise<Result>>, began: boolean): Promise<Result> {
+  const settled = await Promise.allSettled(sent)
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+  const answers = (settled as Array<PromiseFulfilledResult<Result>>).slice(began ? 1 : 0).map((r) => r.value.rows)
+  return { command: 'SELECT', rowCount: answers.length, rows: answers }
+}
+
 function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
   const send: Query = (text, params) => client.query(text, params) as unknown as Promise<Result>
   let begin: string | null = null
   let savepoints = false
   let committed: Promise<Result> | null = null
   const done = (command: string): Result => ({ command, rowCount: null, rows: [] })
+
+  const commitBehind = (text: string) => {
+    if (!text.startsWith(COMMIT_AFTER) || savepoints || committed !== null) return
+    const sent = send('commit')
+    // Answered to Kysely's `commit` (or `rollback`) later; never an unheard rejection meanwhile.
+    sent.catch(() => undefined)
+    committed = sent
+  }
 
   const query: Query = async (text, params = []) => {
     const plain = params.length === 0 ? text.trim().toLowerCase() : ''
@@ -112,27 +129,18 @@ function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
       const { statements } = params[0] as InTurn
       const sent = [...(first ? [first] : []), ...statements.map((s) => send(s.text, s.params))]
       // The last statement marked: COMMIT right behind it, in the same write (as for a single statement below).
-      if (statements.at(-1)?.text.startsWith(COMMIT_AFTER) && !savepoints && committed === null) {
-        committed = send('commit')
-        committed.catch(() => undefined)
-      }
-      const settled = await Promise.allSettled(sent)
-      const failed = settled.find((r) => r.status === 'rejected')
-      if (failed) throw (failed as PromiseRejectedResult).reason
-      const answers = (settled as Array<PromiseFulfilledResult<Result>>).slice(first ? 1 : 0).map((r) => r.value.rows)
-      return { command: 'SELECT', rowCount: answers.length, rows: answers }
+      commitBehind(statements.at(-1)?.text ?? '')
+      return inTurnAnswer(sent, first !== null)
     }
     const main = send(text, params)
-    if (text.startsWith(COMMIT_AFTER) && !savepoints && committed === null) {
-      committed = send('commit')
-      // Answered to Kysely's `commit` (or `rollback`) later; never an unheard rejection meanwhile.
-      committed.catch(() => undefined)
-    }
+    commitBehind(text)
     // Every answer is awaited (none left to reject unheard): BEGIN's error first, then the statement's.
     if (first) {
       const [began, result] = await Promise.allSettled([first, main])
       if (began.status === 'rejected') {
-        if (committed) await committed.catch(() => undefined)
+        // commitBehind may have set it (TypeScript's narrowing does not see that call).
+        const commit = committed as Promise<Result> | null
+        if (commit) await commit.catch(() => undefined)
         throw began.reason
       }
       if (result.status === 'rejected') throw result.reason

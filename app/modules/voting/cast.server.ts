@@ -194,8 +194,8 @@ const TALLY_COLUMNS = { process_id: 'integer', key: 'text', weight: 'integer', b
  * 3. the write, in ONE round trip on PostgreSQL (with the batch's COMMIT for its last process): the stored ballots
  *    marked replaced, each only if still active (`every`), then one statement that takes the process row
  *    (`for update`: it orders the chain across app servers, and is held from there to the COMMIT only), chains the
- *    ballots from its head (`chainPart`: in SQL on PostgreSQL), inserts them, moves the head and the ballot count,
- *    and adds the tallies' changes.
+ *    ballots from its head (`chainPart`: in SQL on PostgreSQL), inserts them and moves the head and the ballot
+ *    count, then the tallies' changes (after the lock: the same lock order on every server).
  *
  * The read in 1 may be stale when the same voter's ballot was cast meanwhile on another app server: then the
  * replaced ballot is no longer active (the `every` update fails) or the new one meets the other server's active
@@ -231,27 +231,33 @@ async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastR
       active.set(item.voterId, { choices: JSON.parse(item.choicesText), weight: item.weight, row })
     }
     const tallies = [...delta].filter(([, d]) => d.weight !== 0 || d.ballots !== 0).map(([key, d]) => [processId, key, d.weight, d.ballots])
-    const write = [
-      run.chainPart(
-        'ballots',
-        BALLOT_COLUMNS,
-        rows,
-        {
-          bodies,
-          previous: 'prev_hash',
-          hash: 'hash',
-          head: { table: 'voting_processes', key: 'id', id: processId, column: 'chain_head', where: CAST_SQL.openState, set: 'ballots = ballots + ?', params: [casts.length] },
-        },
-        'returning id',
-      ),
-      // writes: tallies
-      ...(tallies.length ? [run.insertPart('tallies', TALLY_COLUMNS, tallies, TALLY_UPSERT)] : []),
-    ]
-    // The stored ballots replaced first, in a statement of their own: the new active ballots' unique index
-    // (ballots_one_active) must not see them active, and the parts of a `together` run in no set order.
+    const chained = run.chainPart(
+      'ballots',
+      BALLOT_COLUMNS,
+      rows,
+      {
+        bodies,
+        previous: 'prev_hash',
+        hash: 'hash',
+        head: { table: 'voting_processes', key: 'id', id: processId, column: 'chain_head', where: CAST_SQL.openState, set: 'ballots = ballots + ?', params: [casts.length] },
+      },
+      'returning id',
+    )
+    // Three statements in ONE round trip, run in this order (`inTurn`): the stored ballots replaced first (the new
+    // active ballots' unique index, ballots_one_active, must not see them active); then the chain, which takes
+    // the process row; then the tallies — after that lock, never before it: two app servers taking the tally rows
+    // and the process row in different orders would deadlock (measured: 1 s waits, deadlock_timeout).
     const replaced = run.updatePart('ballots', 'id', { replaced_at: 'text' }, replacedStored, { where: 'replaced_at is null', every: true })
-    const answers = await run.inTurn([...(replacedStored.length ? [{ together: [replaced] }] : []), { together: write }], { commit: k === processIds.length - 1 })
-    const [ids] = answers.at(-1) as [Array<{ id: number }>]
+    const answers = await run.inTurn(
+      [
+        ...(replacedStored.length ? [{ together: [replaced] }] : []),
+        { together: [chained] },
+        // writes: tallies
+        ...(tallies.length ? [{ together: [run.insertPart('tallies', TALLY_COLUMNS, tallies, TALLY_UPSERT)] }] : []),
+      ],
+      { commit: k === processIds.length - 1 },
+    )
+    const [ids] = answers[replacedStored.length ? 1 : 0] as [Array<{ id: number }>]
     // Which casts replaced a ballot (stored or of this batch), in order.
     const seen = new Set(stored.map((b) => Number(b.voter_id)))
     casts.forEach(({ item, index }, k) => {
