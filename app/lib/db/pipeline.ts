@@ -73,6 +73,21 @@ async function inTurnAnswer(sent: Array<Promise<Result>>, began: boolean): Promi
   return { command: 'SELECT', rowCount: answers.length, rows: answers }
 }
 
+/** Kysely's `rollback` of a transaction whose COMMIT went with its last statement: that COMMIT's outcome. */
+async function rollbackAfterCommitted(sent: Promise<Result>): Promise<Result> {
+  const outcome = await sent.then(
+    (r) => r.command,
+    () => 'ROLLBACK',
+  )
+  if (outcome === 'COMMIT') {
+    // The write failed in JavaScript after its last statement had committed: it is written, and
+    // must not be written again. Reported as a fault with the code of a transaction whose outcome is
+    // unknown (08007), so that the caller fails it instead of retrying it.
+    throw Object.assign(new Error('the transaction was committed with its last statement before the write failed'), { code: '08007' })
+  }
+  return { command: 'ROLLBACK', rowCount: null, rows: [] }
+}
+
 function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
   const send: Query = (text, params) => client.query(text, params) as unknown as Promise<Result>
   let begin: string | null = null
@@ -105,18 +120,7 @@ function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
       // The COMMIT already went with the last statement: its answer is the transaction's.
       const sent = committed
       committed = null
-      if (plain === 'commit') return sent
-      const outcome = await sent.then(
-        (r) => r.command,
-        () => 'ROLLBACK',
-      )
-      if (outcome === 'COMMIT') {
-        // The write failed in JavaScript after its last statement had committed: it is written, and
-        // must not be written again. Reported as a fault with the code of a transaction whose outcome is
-        // unknown (08007), so that the caller fails it instead of retrying it.
-        throw Object.assign(new Error('the transaction was committed with its last statement before the write failed'), { code: '08007' })
-      }
-      return done('ROLLBACK')
+      return plain === 'commit' ? sent : rollbackAfterCommitted(sent)
     }
     // The transaction was committed with its last statement: nothing may follow it.
     if (committed) throw new Error('A statement after the one that COMMIT was sent with (Statements.together commit: true)')
