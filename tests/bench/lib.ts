@@ -324,6 +324,11 @@ function benchPostgres(): Promise<TestPostgres> {
   return postgresServer
 }
 
+/** A new, empty database on the run's PostgreSQL server (its URL): for fixtures generated straight into PostgreSQL. */
+export async function benchPostgresDatabase(name: string): Promise<string> {
+  return (await benchPostgres()).createDatabase(`${name}_${process.pid}_${++cities}`)
+}
+
 /** A city for a benchmark: the demo city on SQLite, or (engine postgres) the same city copied to PostgreSQL. */
 export interface BenchCity {
   engine: BenchEngine

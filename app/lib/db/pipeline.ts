@@ -31,7 +31,8 @@ export const COMMIT_AFTER = '/* plaza:commit-after */ '
  * them one after the other, each on a snapshot of its own (READ COMMITTED): a read sent behind a write that
  * waited for a row lock sees what the lock's holder committed. The answer's `rows` are each statement's
  * rows, in order; when one fails, the first failure is thrown (the ones after it fail as "transaction
- * aborted"). Only the write connection understands the mark (statements.ts runs them in turn elsewhere).
+ * aborted"). Only the write connection understands the mark (statements.ts runs them in turn elsewhere). When
+ * the last statement starts with `COMMIT_AFTER`, COMMIT is written behind it as for a single statement (ADR 158).
  */
 export const IN_TURN = '/* plaza:in-turn */'
 export interface InTurn {
@@ -63,12 +64,44 @@ export function pipelinedPool(pool: pg.Pool): { connect(): Promise<pg.PoolClient
   }
 }
 
+/** The answers of an `IN_TURN` query: each statement's rows, or the first failure (every answer awaited). */
+async function inTurnAnswer(sent: Array<Promise<Result>>, began: boolean): Promise<Result> {
+  const settled = await Promise.allSettled(sent)
+  const failed = settled.find((r) => r.status === 'rejected')
+  if (failed) throw (failed as PromiseRejectedResult).reason
+  const answers = (settled as Array<PromiseFulfilledResult<Result>>).slice(began ? 1 : 0).map((r) => r.value.rows)
+  return { command: 'SELECT', rowCount: answers.length, rows: answers }
+}
+
+/** Kysely's `rollback` of a transaction whose COMMIT went with its last statement: that COMMIT's outcome. */
+async function rollbackAfterCommitted(sent: Promise<Result>): Promise<Result> {
+  const outcome = await sent.then(
+    (r) => r.command,
+    () => 'ROLLBACK',
+  )
+  if (outcome === 'COMMIT') {
+    // The write failed in JavaScript after its last statement had committed: it is written, and
+    // must not be written again. Reported as a fault with the code of a transaction whose outcome is
+    // unknown (08007), so that the caller fails it instead of retrying it.
+    throw Object.assign(new Error('the transaction was committed with its last statement before the write failed'), { code: '08007' })
+  }
+  return { command: 'ROLLBACK', rowCount: null, rows: [] }
+}
+
 function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
   const send: Query = (text, params) => client.query(text, params) as unknown as Promise<Result>
   let begin: string | null = null
   let savepoints = false
   let committed: Promise<Result> | null = null
   const done = (command: string): Result => ({ command, rowCount: null, rows: [] })
+
+  const commitBehind = (text: string) => {
+    if (!text.startsWith(COMMIT_AFTER) || savepoints || committed !== null) return
+    const sent = send('commit')
+    // Answered to Kysely's `commit` (or `rollback`) later; never an unheard rejection meanwhile.
+    sent.catch(() => undefined)
+    committed = sent
+  }
 
   const query: Query = async (text, params = []) => {
     const plain = params.length === 0 ? text.trim().toLowerCase() : ''
@@ -87,18 +120,7 @@ function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
       // The COMMIT already went with the last statement: its answer is the transaction's.
       const sent = committed
       committed = null
-      if (plain === 'commit') return sent
-      const outcome = await sent.then(
-        (r) => r.command,
-        () => 'ROLLBACK',
-      )
-      if (outcome === 'COMMIT') {
-        // The write failed in JavaScript after its last statement had committed: it is written, and
-        // must not be written again. Reported as a fault with the code of a transaction whose outcome is
-        // unknown (08007), so that the caller fails it instead of retrying it.
-        throw Object.assign(new Error('the transaction was committed with its last statement before the write failed'), { code: '08007' })
-      }
-      return done('ROLLBACK')
+      return plain === 'commit' ? sent : rollbackAfterCommitted(sent)
     }
     // The transaction was committed with its last statement: nothing may follow it.
     if (committed) throw new Error('A statement after the one that COMMIT was sent with (Statements.together commit: true)')
@@ -108,24 +130,21 @@ function pipelinedClient(client: pg.PoolClient): pg.PoolClient {
     const first = opening ? send(opening) : null
     if (text === IN_TURN) {
       // Every statement written at once; every answer awaited (none left to reject unheard).
-      const sent = [...(first ? [first] : []), ...(params[0] as InTurn).statements.map((s) => send(s.text, s.params))]
-      const settled = await Promise.allSettled(sent)
-      const failed = settled.find((r) => r.status === 'rejected')
-      if (failed) throw (failed as PromiseRejectedResult).reason
-      const answers = (settled as Array<PromiseFulfilledResult<Result>>).slice(first ? 1 : 0).map((r) => r.value.rows)
-      return { command: 'SELECT', rowCount: answers.length, rows: answers }
+      const { statements } = params[0] as InTurn
+      const sent = [...(first ? [first] : []), ...statements.map((s) => send(s.text, s.params))]
+      // The last statement marked: COMMIT right behind it, in the same write (as for a single statement below).
+      commitBehind(statements.at(-1)?.text ?? '')
+      return inTurnAnswer(sent, first !== null)
     }
     const main = send(text, params)
-    if (text.startsWith(COMMIT_AFTER) && !savepoints && committed === null) {
-      committed = send('commit')
-      // Answered to Kysely's `commit` (or `rollback`) later; never an unheard rejection meanwhile.
-      committed.catch(() => undefined)
-    }
+    commitBehind(text)
     // Every answer is awaited (none left to reject unheard): BEGIN's error first, then the statement's.
     if (first) {
       const [began, result] = await Promise.allSettled([first, main])
       if (began.status === 'rejected') {
-        if (committed) await committed.catch(() => undefined)
+        // commitBehind may have set it (TypeScript's narrowing does not see that call).
+        const commit = committed as Promise<Result> | null
+        if (commit) await commit.catch(() => undefined)
         throw began.reason
       }
       if (result.status === 'rejected') throw result.reason

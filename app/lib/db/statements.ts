@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type SQLite from 'better-sqlite3'
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Database } from '../../../db/schema'
@@ -70,25 +71,54 @@ export interface Statements {
    * `together`. PostgreSQL, inside `write` (the pipelined write connection): written to the server at once,
    * ONE round trip for all of them (the transaction's BEGIN with them when they are its first); a failing one
    * fails the call (the ones after it are not run: the transaction is aborted). Outside a transaction (the read
-   * pool), and on SQLite: in turn. Parts are SQL with `?` placeholders. (PostgreSQL's transactions are the write
-   * connection's: a transaction of another pool would not understand the call.)
+   * pool), and on SQLite: in turn. Parts are SQL with `?` placeholders, or lists of parts run as one `together`
+   * each (its rows: one list per part). (PostgreSQL's transactions are the write connection's: a transaction of
+   * another pool would not understand the call.) `commit: true`: as for `together`, the transaction's COMMIT is
+   * sent right behind the last statement, in the same round trip (a failing statement makes it a ROLLBACK).
    */
-  inTurn(parts: Array<{ sql: string; params?: unknown[] }>): Promise<unknown[][]>
+  inTurn(parts: Array<{ sql: string; params?: unknown[] } | { together: Part[] }>, options?: { commit?: boolean }): Promise<unknown[][]>
   /**
    * The part of `together` that inserts `rows` into `table`, as `insertRows` does (the architecture scanner counts it as a write of `table`).
    * `every`: the statement fails unless it returns a row for each row given (an `on conflict … do nothing returning …` that skipped one
    * fails the whole `together`, so that nothing of it is written).
    */
   insertPart(table: string, columns: Record<string, ColumnType>, rows: unknown[][], suffix?: string, options?: { every?: boolean }): Part
-  /** The part of `together` that updates rows of `table` by `key`, as `updateRows` does (counted as a write of `table` likewise). */
-  updatePart(table: string, key: string, columns: Record<string, ColumnType>, rows: unknown[][]): Part
+  /**
+   * The part of `together` that updates rows of `table` by `key`, as `updateRows` does (counted as a write of `table` likewise).
+   * `where`: a further condition on the row (SQL on `table`'s columns, no parameters); `every`: the statement fails unless each
+   * row given was updated (so a row changed meanwhile by another server, no longer matching `where`, fails the whole `together`).
+   */
+  updatePart(table: string, key: string, columns: Record<string, ColumnType>, rows: unknown[][], options?: { where?: string; every?: boolean }): Part
+  /**
+   * The part of `together` that appends `rows` to a hash chain kept in `table` (ADR 158): each row gets the previous
+   * link's hash and its own, `hash = hex(SHA-256(previous hash + "\n" + body))` (the `body` given for it); the first
+   * row's previous hash is the head read from `head.table`'s row `head.id` (`head.column`), which is then moved to
+   * the last row's hash (`head.set`, e.g. `count = count + ?` with `head.params`, in the same update). The head row
+   * must exist and match `head.where`, or the statement fails (nothing of it is written).
+   *
+   * PostgreSQL: computed in the statement itself (`sha256`, built in since PostgreSQL 11; no pgcrypto), the head
+   * row read `for update` when the statement gets to it, so it is locked only from there to the COMMIT: with
+   * `commit: true` nothing of the app's event loop lies inside the lock. The chain is in `id` order when `table`'s
+   * ids come from a sequence: they are drawn after the lock is granted. SQLite: the head read, the hashes computed
+   * in process (node:crypto), the rows inserted and the head moved, in the write's transaction.
+   */
+  chainPart(table: string, columns: Record<string, ColumnType>, rows: unknown[][], chain: ChainLinks, suffix?: string): Part
+}
+
+/** What `chainPart` needs beside the rows: the text each row's hash covers, the columns the links go into, and the head's row. */
+export interface ChainLinks {
+  bodies: string[]
+  previous: string
+  hash: string
+  head: { table: string; key: string; id: number; column: string; where?: string; set?: string; params?: unknown[] }
 }
 
 /** One statement for `together`: SQL with `?` placeholders, rows for `insertRows`, or rows for `updateRows`. */
 export type Part =
   | { sql: string; params?: unknown[] }
   | { table: string; columns: Record<string, ColumnType>; rows: unknown[][]; suffix?: string; every?: boolean }
-  | { update: string; key: string; columns: Record<string, ColumnType>; rows: unknown[][] }
+  | { update: string; key: string; columns: Record<string, ColumnType>; rows: unknown[][]; where?: string; every?: boolean }
+  | { chain: ChainLinks; table: string; columns: Record<string, ColumnType>; rows: unknown[][]; suffix?: string }
 
 /** Column types as the migrations write them (SQLite's names; bigint and double precision on PostgreSQL). */
 export type ColumnType = 'integer' | 'real' | 'text'
@@ -104,16 +134,45 @@ function pgInsertText(table: string, columns: Record<string, ColumnType>, suffix
 }
 
 /** PostgreSQL: one update of many rows by their integer key, passed as ONE JSON parameter (each row `[key, ...values]`). */
-function pgUpdateText(table: string, key: string, columns: Record<string, ColumnType>): string {
+function pgUpdateText(table: string, key: string, columns: Record<string, ColumnType>, where?: string, returning = false): string {
   const sets = Object.keys(columns).map((name, i) => `${identifier(name)} = cast(v->>${i + 1} as ${PG_TYPES[columns[name]!]})`)
+  const t = identifier(table)
   // writes: caller
-  return `update ${identifier(table)} set ${sets.join(', ')} from jsonb_array_elements(cast(? as jsonb)) as e(v) where ${identifier(table)}.${identifier(key)} = cast(v->>0 as bigint)`
+  return `update ${t} set ${sets.join(', ')} from jsonb_array_elements(cast(? as jsonb)) as e(v) where ${t}.${identifier(key)} = cast(v->>0 as bigint)${where ? ` and (${where})` : ''}${returning ? ` returning ${t}.${identifier(key)}` : ''}`
 }
 
-function sqliteUpdateText(table: string, key: string, columns: Record<string, ColumnType>): string {
+function sqliteUpdateText(table: string, key: string, columns: Record<string, ColumnType>, where?: string): string {
   const sets = Object.keys(columns).map((name) => `${identifier(name)} = ?`)
   // writes: caller
-  return `update ${identifier(table)} set ${sets.join(', ')} where ${identifier(key)} = ?`
+  return `update ${identifier(table)} set ${sets.join(', ')} where ${identifier(key)} = ?${where ? ` and (${where})` : ''}`
+}
+
+/** One link of a hash chain (chainPart): the same bytes as app/modules/voting/chain.ts hashes. */
+const chainHash = (previous: string, body: string) => createHash('sha256').update(`${previous}\n${body}`).digest('hex')
+
+/**
+ * `chainPart` on PostgreSQL: the CTEs of part `i` (the last one, `r<i>`, is the insert) and their parameters, in text order.
+ * The links are computed by a recursive CTE from the head read `for update`; each row's body is the JSON row's last element.
+ */
+function pgChainCtes(part: Extract<Part, { chain: ChainLinks }>, i: number): { ctes: string[]; params: unknown[] } {
+  const { chain } = part
+  const names = Object.keys(part.columns).map(identifier)
+  const values = names.map((name, k) => `cast(e.v->>${k} as ${PG_TYPES[part.columns[name]!]})`).join(', ')
+  const head = chain.head
+  const [ht, hk, hc] = [identifier(head.table), identifier(head.key), identifier(head.column)]
+  const body = names.length
+  return {
+    ctes: [
+      `c${i}_head as (select ${hc} as h from ${ht} where ${hk} = cast(? as bigint)${head.where ? ` and (${head.where})` : ''} for update)`,
+      `c${i}_in as (select cast(? as jsonb) as a)`,
+      `c${i}_links (n, prev, hash) as (select 0, cast(null as text), h from c${i}_head union all select l.n + 1, l.hash, encode(sha256(convert_to(l.hash || chr(10) || (i.a -> l.n ->> ${body}), 'UTF8')), 'hex') from c${i}_links l cross join c${i}_in i where l.n < jsonb_array_length(i.a))`,
+      // writes: caller
+      `r${i} as (insert into ${identifier(part.table)} (${names.join(', ')}, ${identifier(chain.previous)}, ${identifier(chain.hash)}) select ${values}, l.prev, l.hash from c${i}_in i cross join jsonb_array_elements(i.a) with ordinality as e(v, n) join c${i}_links l on l.n = e.n order by e.n ${part.suffix ?? ''})`,
+      // writes: caller
+      `c${i}_set as (update ${ht} set ${hc} = (select hash from c${i}_links order by n desc limit 1)${head.set ? `, ${head.set}` : ''} where ${hk} = cast(? as bigint))`,
+    ],
+    params: [head.id, JSON.stringify(part.rows.map((row, k) => [...row, chain.bodies[k]])), ...(head.params ?? []), head.id],
+  }
 }
 
 const identifier = (name: string) => {
@@ -168,9 +227,28 @@ export function postgresPlaceholders(text: string): string {
 function sqliteTogether(sqlite: SQLite.Database, parts: Part[]): unknown[][] {
   return parts.map((part) => {
     if ('update' in part) {
-      const statement = sqliteStatement(sqlite, sqliteUpdateText(part.update, part.key, part.columns))
-      for (const [id, ...values] of part.rows) statement.run(...values, id)
+      const statement = sqliteStatement(sqlite, sqliteUpdateText(part.update, part.key, part.columns, part.where))
+      let changed = 0
+      for (const [id, ...values] of part.rows) changed += statement.run(...values, id).changes
+      if (part.every && changed !== part.rows.length) throw new Error(`${part.rows.length - changed} of ${part.rows.length} rows of ${part.update} not updated`)
       return []
+    }
+    if ('chain' in part) {
+      const { head, bodies } = part.chain
+      const [ht, hk, hc] = [identifier(head.table), identifier(head.key), identifier(head.column)]
+      const found = sqliteStatement(sqlite, `select ${hc} as h from ${ht} where ${hk} = ?${head.where ? ` and (${head.where})` : ''}`).get(head.id) as { h: string } | undefined
+      if (!found) throw new Error(`the head of the chain in ${head.table} ${head.id} is not there`)
+      let previous = found.h
+      const links = part.rows.map((row, k) => {
+        const hash = chainHash(previous, bodies[k]!)
+        const linked = [...row, previous, hash]
+        previous = hash
+        return linked
+      })
+      const [out] = sqliteTogether(sqlite, [{ table: part.table, columns: { ...part.columns, [part.chain.previous]: 'text', [part.chain.hash]: 'text' }, rows: links, suffix: part.suffix }])
+      // writes: caller
+      sqliteStatement(sqlite, `update ${ht} set ${hc} = ?${head.set ? `, ${head.set}` : ''} where ${hk} = ?`).run(previous, ...(head.params ?? []), head.id)
+      return out!
     }
     if ('sql' in part) {
       const statement = sqliteStatement(sqlite, part.sql)
@@ -191,42 +269,60 @@ function sqliteTogether(sqlite: SQLite.Database, parts: Part[]): unknown[][] {
   })
 }
 
-/** `together` on PostgreSQL: ONE statement, so one round trip (ADR 146). */
-async function postgresTogether(query: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>, parts: Part[], commit: boolean): Promise<unknown[][]> {
-  if (parts.length === 0) return []
+/** `together` on PostgreSQL: ONE statement, so one round trip (ADR 146); its text, parameters, and how to read its one row. */
+function postgresTogetherText(parts: Part[], commit: boolean): { text: string; params: unknown[]; decode: (row: Record<string, unknown>) => unknown[][] } {
+  const ctes: string[] = []
   const texts: string[] = []
   const params: unknown[] = []
-  for (const part of parts) {
+  let recursive = false
+  parts.forEach((part, i) => {
     if ('sql' in part) {
       texts.push(part.sql)
       params.push(...(part.params ?? []))
     } else if ('update' in part) {
-      texts.push(pgUpdateText(part.update, part.key, part.columns))
+      texts.push(pgUpdateText(part.update, part.key, part.columns, part.where, part.every))
       params.push(JSON.stringify(part.rows))
+    } else if ('chain' in part) {
+      const chain = pgChainCtes(part, i)
+      recursive = true
+      // The insert is r<i>; the head, links and head update are CTEs of their own around it.
+      ctes.push(...chain.ctes)
+      texts.push(chain.ctes[3]!)
+      params.push(...chain.params)
+      return
     } else {
       texts.push(pgInsertText(part.table, part.columns, part.suffix ?? ''))
       params.push(JSON.stringify(part.rows))
     }
-  }
+    ctes.push(`r${i} as (${texts[i]})`)
+  })
   const selects = texts.map((text) => /^\s*select\b/i.test(text))
   const reads = selects.every(Boolean)
   const gives = texts.map((text, i) => selects[i] || /\breturning\b/i.test(text))
   const results = texts.map((_, i) => (gives[i] ? `(select coalesce(json_agg(t${i}), '[]') from ${reads ? `(${texts[i]})` : `r${i}`} as t${i}) as r${i}` : `'[]' as r${i}`))
   // `every`: a division by zero unless the part returned a row for each row given (not a constant, so
-  // evaluated only then); the statement fails, and nothing of it is written.
+  // evaluated only then); the statement fails, and nothing of it is written. A chain's head row must be there.
   parts.forEach((part, i) => {
-    if ('table' in part && part.every && gives[i] && !reads) {
+    if ((('table' in part && !('chain' in part)) || 'update' in part) && part.every && gives[i] && !reads) {
       results.push(`(select 1 / cast(count(*) = cast(? as bigint) as integer) from r${i}) as every${i}`)
       params.push(part.rows.length)
     }
+    if ('chain' in part) results.push(`(select 1 / cast(count(*) = 1 as integer) from c${i}_head) as head${i}`)
   })
   // writes: caller
-  const text = (commit ? COMMIT_AFTER : '') + (reads ? `select ${results.join(', ')}` : `with ${texts.map((t, i) => `r${i} as (${t})`).join(', ')} select ${results.join(', ')}`)
-  const row = (await query(text, params)).rows[0] as Record<string, unknown>
-  return texts.map((_, i) => {
-    const value = row[`r${i}`]
-    return (typeof value === 'string' ? JSON.parse(value) : value) as unknown[]
-  })
+  const text = (commit ? COMMIT_AFTER : '') + (reads ? `select ${results.join(', ')}` : `with ${recursive ? 'recursive ' : ''}${ctes.join(', ')} select ${results.join(', ')}`)
+  const decode = (row: Record<string, unknown>) =>
+    texts.map((_, i) => {
+      const value = row[`r${i}`]
+      return (typeof value === 'string' ? JSON.parse(value) : value) as unknown[]
+    })
+  return { text, params, decode }
+}
+
+async function postgresTogether(query: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>, parts: Part[], commit: boolean): Promise<unknown[][]> {
+  if (parts.length === 0) return []
+  const { text, params, decode } = postgresTogetherText(parts, commit)
+  return decode((await query(text, params)).rows[0] as Record<string, unknown>)
 }
 
 /**
@@ -263,9 +359,10 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
         for (const [id, ...values] of rows) statement.run(...values, id)
       },
       insertPart: (table, columns, rows, suffix, options) => ({ table, columns, rows, suffix, every: options?.every }),
-      updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
+      updatePart: (table, key, columns, rows, options) => ({ update: table, key, columns, rows, where: options?.where, every: options?.every }),
+      chainPart: (table, columns, rows, chain, suffix) => ({ chain, table, columns, rows, suffix }),
       together: async (parts) => sqliteTogether(sqlite, parts),
-      inTurn: async (parts) => sqliteTogether(sqlite, parts),
+      inTurn: async (parts) => parts.map((part) => ('together' in part ? sqliteTogether(sqlite, part.together) : sqliteTogether(sqlite, [part])[0]!)),
     }
   }
   const query = (text: string, params: unknown[]) => executor.executeQuery(CompiledQuery.raw(postgresPlaceholders(text), params))
@@ -286,17 +383,25 @@ export function statements(source: StatementsSource, executor: Kysely<Database> 
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) await query(text, [JSON.stringify(rows.slice(i, i + INSERT_CHUNK))])
     },
     insertPart: (table, columns, rows, suffix, options) => ({ table, columns, rows, suffix, every: options?.every }),
-    updatePart: (table, key, columns, rows) => ({ update: table, key, columns, rows }),
+    updatePart: (table, key, columns, rows, options) => ({ update: table, key, columns, rows, where: options?.where, every: options?.every }),
+    chainPart: (table, columns, rows, chain, suffix) => ({ chain, table, columns, rows, suffix }),
     together: (parts, options) => postgresTogether(query, parts, options?.commit ?? false),
-    inTurn: async (parts) => {
-      const texts = parts.map((part) => ({ text: postgresPlaceholders(part.sql), params: part.params ?? [] }))
+    inTurn: async (parts, options) => {
+      const commit = (options?.commit ?? false) && executor.isTransaction
+      const texts = parts.map((part, k) => {
+        const last = commit && k === parts.length - 1
+        if ('sql' in part) return { text: (last ? COMMIT_AFTER : '') + postgresPlaceholders(part.sql), params: part.params ?? [], decode: null }
+        const together = postgresTogetherText(part.together, last)
+        return { text: postgresPlaceholders(together.text), params: together.params, decode: together.decode }
+      })
+      const decoded = (rows: unknown[][]) => rows.map((r, k) => (texts[k]!.decode ? texts[k]!.decode!(r[0] as Record<string, unknown>) : r))
       if (!executor.isTransaction) {
         const out: unknown[][] = []
         for (const part of texts) out.push((await executor.executeQuery(CompiledQuery.raw(part.text, part.params))).rows as unknown[])
-        return out
+        return decoded(out)
       }
-      const inTurn: InTurn = { statements: texts }
-      return (await executor.executeQuery(CompiledQuery.raw(IN_TURN, [inTurn]))).rows as unknown[][]
+      const inTurn: InTurn = { statements: texts.map(({ text, params }) => ({ text, params })) }
+      return decoded((await executor.executeQuery(CompiledQuery.raw(IN_TURN, [inTurn]))).rows as unknown[][])
     },
     list: (type) => (type === 'text' ? '(select jsonb_array_elements_text(cast(? as jsonb)))' : `(select cast(jsonb_array_elements_text(cast(? as jsonb)) as ${PG_TYPES[type]}))`),
   }

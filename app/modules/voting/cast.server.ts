@@ -37,8 +37,8 @@ const CAST_SQL = {
   insert: `insert into ballots (process_id, voter_id, receipt, choices, weight, level, resides_inside, cast_at, prev_hash, hash, replaced_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, null) returning id`,
   head: `update voting_processes set chain_head = ? where id = ?`,
   tally: `insert into tallies (process_id, key, weight, ballots) values (?, ?, ?, ?) ${TALLY_UPSERT}`,
-  // The batch (castTogether): the process taken for all its casts at once, the voters' active ballots.
-  openMany: `update voting_processes set ballots = ballots + ? where id = ? and state in ('open', 'scheduled') returning chain_head`,
+  // The batch (castTogether): the voters' active ballots; the process row is taken by the chain's statement (chainPart).
+  openState: `state in ('open', 'scheduled')`,
   activeOf: `select id, voter_id, choices, weight from ballots where process_id = ? and voter_id in LIST and replaced_at is null`,
 }
 
@@ -122,13 +122,17 @@ class NotTogether extends Error {
 
 const casting = writeQueue<CastResult, QueuedCast>(async (batch) => {
   const plaza = database()
-  try {
-    // The queue gathered the batch: written at once (no second wait for the event loop, ADR 151).
-    return await plaza.write((trx) => writeCasts(statements(plaza, trx), batch, true), { now: true })
-  } catch (error) {
-    if (!(error instanceof NotTogether)) throw error
-    return plaza.write((trx) => writeCasts(statements(plaza, trx), batch, false), { now: true })
+  // The queue gathered the batch: written at once (no second wait for the event loop, ADR 151). When it fails
+  // together, it is tried together once more (its voters' ballots read again: a ballot cast meanwhile on
+  // another app server, ADR 158), then one cast per savepoint.
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      return await plaza.write((trx) => writeCasts(statements(plaza, trx), batch, true), { now: true })
+    } catch (error) {
+      if (!(error instanceof NotTogether)) throw error
+    }
   }
+  return plaza.write((trx) => writeCasts(statements(plaza, trx), batch, false), { now: true })
 })
 /** Batches written and ballots in them (benchmarks, tests). */
 export const castingStats = () => {
@@ -177,18 +181,26 @@ const BALLOT_COLUMNS = {
   level: 'integer',
   resides_inside: 'integer',
   cast_at: 'text',
-  prev_hash: 'text',
-  hash: 'text',
   replaced_at: 'text',
 } as const
+const TALLY_COLUMNS = { process_id: 'integer', key: 'text', weight: 'integer', ballots: 'integer' } as const
 
 /**
- * The casts of a batch, process by process: the process row is taken first (its ballot count moves
- * by the batch's casts; on PostgreSQL the row lock orders the chain across app servers), the
- * voters' active ballots are read, each cast is chained in order in memory (a voter casting twice
- * in the batch replaces their own earlier ballot), then one update marks the stored ballots
- * replaced, one insert appends the ballots in chain order, one update moves the head, and one
- * upsert adds the tallies' changes.
+ * The casts of a batch, process by process (ADR 158):
+ *
+ * 1. the voters' active ballots are read, WITHOUT the process row's lock (on PostgreSQL with the transaction's BEGIN);
+ * 2. in memory: each cast's canonical ballot, the ballots it replaces (a voter casting twice in the batch replaces
+ *    their own earlier ballot) and the tallies' changes;
+ * 3. the write, in ONE round trip on PostgreSQL (with the batch's COMMIT for its last process): the stored ballots
+ *    marked replaced, each only if still active (`every`), then one statement that takes the process row
+ *    (`for update`: it orders the chain across app servers, and is held from there to the COMMIT only), chains the
+ *    ballots from its head (`chainPart`: in SQL on PostgreSQL), inserts them and moves the head and the ballot
+ *    count, then the tallies' changes (after the lock: the same lock order on every server).
+ *
+ * The read in 1 may be stale when the same voter's ballot was cast meanwhile on another app server: then the
+ * replaced ballot is no longer active (the `every` update fails) or the new one meets the other server's active
+ * ballot in the unique index ballots_one_active; either fails the write, nothing of it is written, and the batch
+ * is written again (writeCasts).
  */
 async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastResult[]> {
   const results: CastResult[] = new Array(batch.length)
@@ -196,53 +208,56 @@ async function castTogether(run: Statements, batch: QueuedCast[]): Promise<CastR
   for (const [k, processId] of processIds.entries()) {
     const casts = batch.flatMap((item, index) => (item.processId === processId ? [{ item, index }] : []))
     const voters = JSON.stringify([...new Set(casts.map((c) => c.item.voterId))])
-    // The process row, then the voters' active ballots, in ONE round trip on PostgreSQL (`inTurn`: the read
-    // runs after the update got the row's lock, on a snapshot of its own, so it sees the ballots another app
-    // server committed before releasing that lock; BEGIN goes with them, ADR 151).
-    const [[head], stored] = (await run.inTurn([
-      { sql: CAST_SQL.openMany, params: [casts.length, processId] },
-      { sql: CAST_SQL.activeOf.replace('LIST', run.list('integer')), params: [processId, voters] },
-    ])) as [[{ chain_head: string }?], Array<{ id: number; voter_id: number; choices: string; weight: number }>]
-    if (!head) {
-      for (const { item, index } of casts) results[index] = { kind: 'refused', refusals: [item.notOpen] }
-      continue
-    }
+    const stored = await run.all<{ id: number; voter_id: number; choices: string; weight: number }>(CAST_SQL.activeOf.replace('LIST', run.list('integer')), processId, voters)
     const active = new Map<number, { choices: unknown; weight: number; storedId?: number; row?: unknown[] }>(
       stored.map((b) => [Number(b.voter_id), { choices: JSON.parse(b.choices), weight: Number(b.weight), storedId: Number(b.id) }]),
     )
     const replacedStored: unknown[][] = []
     const rows: unknown[][] = []
+    const bodies: string[] = []
     const delta: TallyMap = new Map()
-    let previousHash = head.chain_head
     for (const { item } of casts) {
       const previous = active.get(item.voterId)
       if (previous) {
         if (previous.storedId !== undefined) replacedStored.push([previous.storedId, item.castAt])
         // A ballot of this batch: inserted already marked replaced, by this cast's time.
-        else previous.row![10] = item.castAt
+        else previous.row![8] = item.castAt
         addContributions(delta, tallyContributions(item.spec, previous.choices), previous.weight, 1, -1)
       }
-      const hash = ballotHash(previousHash, item.hashed)
-      const row = [processId, item.voterId, item.receipt, item.choicesText, item.weight, item.level, item.residesInside ? 1 : 0, item.castAt, previousHash, hash, null]
+      const row = [processId, item.voterId, item.receipt, item.choicesText, item.weight, item.level, item.residesInside ? 1 : 0, item.castAt, null]
       rows.push(row)
-      previousHash = hash
+      bodies.push(canonicalJson(item.hashed))
       addContributions(delta, item.added, item.weight, 1, 1)
       active.set(item.voterId, { choices: JSON.parse(item.choicesText), weight: item.weight, row })
     }
     const tallies = [...delta].filter(([, d]) => d.weight !== 0 || d.ballots !== 0).map(([key, d]) => [processId, key, d.weight, d.ballots])
-    // The stored ballots replaced first, on their own: the new active ballots' unique index
-    // (ballots_one_active) must not see them active, and the parts of a `together` run in no set order.
-    await run.updateRows('ballots', 'id', { replaced_at: 'text' }, replacedStored)
-    // Three writes of different rows, independent of each other: one `together` (on PostgreSQL one statement, ADR 146),
-    // and for the batch's last process the COMMIT with it (ADR 151: nothing follows).
-    const [ids] = (await run.together(
+    const chained = run.chainPart(
+      'ballots',
+      BALLOT_COLUMNS,
+      rows,
+      {
+        bodies,
+        previous: 'prev_hash',
+        hash: 'hash',
+        head: { table: 'voting_processes', key: 'id', id: processId, column: 'chain_head', where: CAST_SQL.openState, set: 'ballots = ballots + ?', params: [casts.length] },
+      },
+      'returning id',
+    )
+    // Three statements in ONE round trip, run in this order (`inTurn`): the stored ballots replaced first (the new
+    // active ballots' unique index, ballots_one_active, must not see them active); then the chain, which takes
+    // the process row; then the tallies — after that lock, never before it: two app servers taking the tally rows
+    // and the process row in different orders would deadlock (measured: 1 s waits, deadlock_timeout).
+    const replaced = run.updatePart('ballots', 'id', { replaced_at: 'text' }, replacedStored, { where: 'replaced_at is null', every: true })
+    const answers = await run.inTurn(
       [
-        run.insertPart('ballots', BALLOT_COLUMNS, rows, 'returning id'),
-        { sql: CAST_SQL.head, params: [previousHash, processId] },
-        ...(tallies.length ? [run.insertPart('tallies', { process_id: 'integer', key: 'text', weight: 'integer', ballots: 'integer' }, tallies, TALLY_UPSERT)] : []),
+        ...(replacedStored.length ? [{ together: [replaced] }] : []),
+        { together: [chained] },
+        // writes: tallies
+        ...(tallies.length ? [{ together: [run.insertPart('tallies', TALLY_COLUMNS, tallies, TALLY_UPSERT)] }] : []),
       ],
       { commit: k === processIds.length - 1 },
-    )) as [Array<{ id: number }>]
+    )
+    const [ids] = answers[replacedStored.length ? 1 : 0] as [Array<{ id: number }>]
     // Which casts replaced a ballot (stored or of this batch), in order.
     const seen = new Set(stored.map((b) => Number(b.voter_id)))
     casts.forEach(({ item, index }, k) => {

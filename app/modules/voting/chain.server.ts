@@ -1,11 +1,11 @@
 import { database } from '../../lib/db.server'
 import type { VotingMethod } from '../../../db/schema'
 import { isMilliWeight, type MilliWeight } from './arithmetic'
-import { hashedBallot, normaliseReceipt, verifyChain, type ChainLink, type ChainValue } from './chain'
+import { ChainChecker, hashedBallot, normaliseReceipt, type ChainValue } from './chain'
 import { applyDelegation, delegationGraph, type ActiveBallots, type DelegationSummary } from './delegation.server'
 import { CountError, countBallots, type MethodResult, type MethodSpec } from './methods'
 import { areaIndex, processRow, processScope, toInfo, type AreaIndex, type ProcessInfo } from './process-info.server'
-import { addContributions, ballotRows, ChoicesCache, publishedResult, resultFromTallies, tallyContributions, tallyRows, type ChoicesEntry, type TallyMap } from './tally.server'
+import { addContributions, ballotPages, ChoicesCache, publishedResult, resultFromTallies, tallyContributions, tallyRows, type ChoicesEntry, type TallyMap } from './tally.server'
 
 /**
  * The hash chain's checks: verification of a process from its ballots (chain, tallies, result,
@@ -83,32 +83,23 @@ async function readChain(processId: number, row: { chain_head: string; ballots: 
     return entry
   }
 
-  // verifyChain stops at the first broken link; the rest still has to be counted.
-  const rows = await ballotRows(processId, false)
-  const links: Iterable<ChainLink> = {
-    [Symbol.iterator]: () => ({
-      next: (): IteratorResult<ChainLink> => {
-        const next = rows.next()
-        if (next.done) return { done: true, value: undefined }
-        const r = next.value
-        const entry = take(r)
-        const weight = r[4]
-        const ballot: ChainValue =
-          typeof weight === 'number' && Number.isSafeInteger(weight) && entry.chainable
-            ? hashedBallot(processId, r[2] as string, entry.value as ChainValue, weight, r[5] as string)
-            : `unhashable ballot ${String(r[0])}`
-        return { done: false, value: { previousHash: r[6] as string, hash: r[7] as string, ballot } }
-      },
-    }),
+  // Page by page (on PostgreSQL a keyset page of rows at a time, ADR 158); after the first broken link the rest
+  // still has to be counted.
+  const checker = new ChainChecker()
+  let checking = true
+  for await (const page of ballotPages(processId, false)) {
+    for (const r of page) {
+      const entry = take(r)
+      if (!checking) continue
+      const weight = r[4]
+      const ballot: ChainValue =
+        typeof weight === 'number' && Number.isSafeInteger(weight) && entry.chainable
+          ? hashedBallot(processId, r[2] as string, entry.value as ChainValue, weight, r[5] as string)
+          : `unhashable ballot ${String(r[0])}`
+      checking = checker.add({ previousHash: r[6] as string, hash: r[7] as string, ballot })
+    }
   }
-  let chain
-  try {
-    chain = verifyChain(links, { head: row.chain_head })
-    for (let next = rows.next(); !next.done; next = rows.next()) take(next.value)
-  } finally {
-    // An unfinished statement would keep the connection busy.
-    rows.return?.()
-  }
+  const chain = checker.finish({ head: row.chain_head })
   const { ids } = pass
   if (!chain.ok) {
     const id = ids[chain.index]

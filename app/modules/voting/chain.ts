@@ -82,21 +82,40 @@ export type ChainCheck =
     }
 
 /**
- * Checks links in chain order (any iterable, so a million rows can stream from the database).
- * `head`, when given, is the hash the last link must have.
+ * Checks links in chain order, fed one at a time (so a million rows can come from the database page by page,
+ * ADR 158): `add` answers false from the first link that does not hold on; `finish` gives the check.
+ */
+export class ChainChecker {
+  private expected = GENESIS_HASH
+  private index = 0
+  private broken: Extract<ChainCheck, { ok: false }> | null = null
+
+  add(link: ChainLink): boolean {
+    if (this.broken) return false
+    if (link.previousHash !== this.expected) this.broken = { ok: false, index: this.index, reason: 'previous' }
+    // previousHash equals a hash already checked (or the genesis), so it is well formed.
+    else if (hashLink(link.previousHash, link.ballot) !== link.hash) this.broken = { ok: false, index: this.index, reason: 'hash' }
+    if (this.broken) return false
+    this.expected = link.hash
+    this.index += 1
+    return true
+  }
+
+  /** `head`, when given, is the hash the last link must have. */
+  finish(options: { head?: string } = {}): ChainCheck {
+    if (this.broken) return this.broken
+    if (options.head !== undefined && options.head !== this.expected) return { ok: false, index: this.index, reason: 'head' }
+    return { ok: true, length: this.index, head: this.expected }
+  }
+}
+
+/**
+ * Checks links in chain order (any iterable). `head`, when given, is the hash the last link must have.
  */
 export function verifyChain(links: Iterable<ChainLink>, options: { head?: string } = {}): ChainCheck {
-  let expected = GENESIS_HASH
-  let index = 0
-  for (const link of links) {
-    if (link.previousHash !== expected) return { ok: false, index, reason: 'previous' }
-    // previousHash equals a hash already checked (or the genesis), so it is well formed.
-    if (hashLink(link.previousHash, link.ballot) !== link.hash) return { ok: false, index, reason: 'hash' }
-    expected = link.hash
-    index += 1
-  }
-  if (options.head !== undefined && options.head !== expected) return { ok: false, index, reason: 'head' }
-  return { ok: true, length: index, head: expected }
+  const checker = new ChainChecker()
+  for (const link of links) if (!checker.add(link)) break
+  return checker.finish(options)
 }
 
 // Crockford's base32: no I, L, O or U, so a code read aloud or copied by hand survives.

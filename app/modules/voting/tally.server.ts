@@ -238,6 +238,44 @@ export async function ballotRows(processId: number, activeOnly: boolean): Promis
   return statements(plaza, plaza.db).values(text, processId)
 }
 
+const BALLOT_PAGE = 50_000
+
+/**
+ * The same rows as `ballotRows`, page by page: on SQLite one page streamed from its statement; on PostgreSQL
+ * keyset pages of 50,000 rows in id order (the index ballots_process), so a million ballots are never held at
+ * once nor read in one answer (ADR 158).
+ */
+export async function* ballotPages(processId: number, activeOnly: boolean): AsyncGenerator<Iterable<unknown[]>> {
+  const plaza = database()
+  if (plaza.engine === 'sqlite') {
+    const rows = await ballotRows(processId, activeOnly)
+    try {
+      yield rows
+    } finally {
+      // An unfinished statement would keep the connection busy.
+      rows.return?.()
+    }
+    return
+  }
+  const run = statements(plaza, plaza.db)
+  const text = `select id, voter_id, receipt, choices, weight, cast_at, prev_hash, hash, replaced_at from ballots where process_id = ? and id > ?${activeOnly ? ' and replaced_at is null' : ''} order by id limit ${BALLOT_PAGE}`
+  const read = async (after: number) => [...(await run.values(text, processId, after))]
+  let next = read(0)
+  // Never an unheard rejection of a page read ahead (one that is awaited still throws).
+  void next.catch(() => undefined)
+  for (;;) {
+    const page = await next
+    // The next page is read while this one is checked.
+    const full = page.length === BALLOT_PAGE
+    if (full) {
+      next = read(Number(page[page.length - 1]![0]))
+      void next.catch(() => undefined)
+    }
+    if (page.length) yield page
+    if (!full) return
+  }
+}
+
 /**
  * Parsed choices shared by identical stored texts (a million ballots are a handful of objects),
  * each with whether it can be hashed at all (canonicalJson refuses fractions and the like).
@@ -284,11 +322,13 @@ export async function countProcess(processId: number, at: Date = new Date()): Pr
   const cache = new ChoicesCache()
   const active: ActiveBallots = { voters: [], ballots: [] }
   let directWeight = 0
-  for (const r of await ballotRows(processId, true)) {
-    const weight = r[4] as number
-    active.voters.push(r[1] as number)
-    active.ballots.push({ choices: cache.get(r[3] as string), weight })
-    directWeight += weight
+  for await (const page of ballotPages(processId, true)) {
+    for (const r of page) {
+      const weight = r[4] as number
+      active.voters.push(r[1] as number)
+      active.ballots.push({ choices: cache.get(r[3] as string), weight })
+      directWeight += weight
+    }
   }
   const length = (
     await db
